@@ -1,0 +1,124 @@
+// Internal to compiler/check: the Checker and the pieces its source files share.
+// declarations.cpp registers names, pipelines.cpp checks pipeline shape,
+// rules.cpp rules and actions, expressions.cpp types, tests.cpp test blocks,
+// move_cycles.cpp the graph of immediate moves.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "compiler/check/checker.h"
+#include "compiler/check/program.h"
+
+namespace voronka::check {
+
+using NameTable = std::map<std::string, int, std::less<>>;
+
+// What a rule is checked against: which pipeline and stage it sits in and the
+// event it runs on (whose payload is in scope).
+struct RuleContext {
+  int pipeline = kNone;
+  int stage = kNone;
+  const EventInfo* event = nullptr;
+  bool trigger = false;  // moves made here are trigger moves (client/system events)
+  const ast::Rule* rule = nullptr;
+};
+
+struct Scope {
+  const EventInfo* event = nullptr;  // payload fields in scope
+};
+
+// An `on enter` rule that moves the deal at once and unconditionally.
+struct ImmediateMove {
+  int pipeline = kNone;
+  int stage = kNone;      // kNone: every stage of the pipeline
+  int fromStage = kNone;  // `on enter from X`
+  int targetPipeline = kNone;
+  int targetStage = kNone;  // kNone with isNext
+  bool isNext = false;
+  const ast::MoveAction* move = nullptr;
+};
+
+class Checker {
+ public:
+  explicit Checker(DiagnosticSink& sink) : sink_(sink) {}
+  CheckedProgram run(const std::vector<const ast::Module*>& modules);
+
+  // ── declarations.cpp ──
+  void declareBuiltins();
+  void collect(const ast::Module& module);
+  void declareCalendar(const ast::CalendarDecl& decl);
+  void checkCalendar(CalendarInfo& calendar);
+  void unknownTimezone(const ast::Text& zone, const std::vector<std::string>& zones);
+  void collectReasons(const std::vector<ast::LossReason>& list, std::vector<std::string>& reasons, int& other);
+  void declareField(const ast::FieldDecl& decl);
+  void declareTeam(const ast::TeamDecl& decl);
+  void declareEvent(const ast::EventDecl& decl);
+  Type declaredType(const ast::TypeSyntax& syntax, const std::string& owner);
+  void checkDeclarations();
+
+  // ── pipelines.cpp ──
+  void declarePipeline(const ast::PipelineDecl& decl);
+  void checkPipelineShape(int p);
+  void checkPipelineRules(int p);
+  void checkTopLevelRules();
+
+  // ── rules.cpp ──
+  // Returns the index of the rule's event (kNone for timed rules or unknown events).
+  int checkRule(const ast::Rule& rule, RuleContext ctx);
+  const ast::Action* checkBlock(const ast::Block& block, const RuleContext& ctx, const ast::Action* priorMove,
+                                bool immediate);
+  void checkAction(const ast::Action& action, const RuleContext& ctx);
+  void checkMove(const ast::MoveTarget& target, const RuleContext& ctx, const ast::MoveAction* move, bool immediate);
+  void checkLoseReason(const ast::LoseAction& lose, const RuleContext& ctx);
+  int resolveEvent(const ast::EventRef& ref);
+  void checkEventArgument(const ast::EventRef& ref, const EventInfo& event);
+  int resolveUser(const ast::Ident& name);
+  void checkAssignee(const ast::Assignee& who);
+  void checkWithinWorkhours(SourceRange where, const RuleContext& ctx);
+  void checkDuration(const ast::Duration& d, std::string_view what);
+  void checkTaskType(const ast::Ident& type);
+  void checkText(const ast::InterpolatedText& text, const Scope& scope);
+  void checkUrl(const ast::InterpolatedText& url);
+  void checkMap(const std::vector<ast::MapEntry>& entries, const Scope& scope, std::string_view what);
+  void checkSet(const ast::Path& target, const ast::Expr& value, const Scope& scope);
+  std::optional<Type> settableTarget(const ast::Path& target, size_t first);
+
+  // ── expressions.cpp ──
+  Type checkExpr(const ast::Expr& e, const Scope& scope, const std::optional<Type>& expected = std::nullopt);
+  Type record(const ast::Expr& e, Type t, std::optional<NameKind> name = std::nullopt, int index = kNone);
+  Type checkName(const ast::NameExpr& e, const Scope& scope, const std::optional<Type>& expected);
+  Type checkMember(const ast::MemberExpr& e, const Scope& scope);
+  Type checkCall(const ast::CallExpr& e, const Scope& scope);
+  Type checkBinary(const ast::BinaryExpr& e, const Scope& scope);
+  void expectType(const ast::Expr& e, const Scope& scope, const Type& want, std::string_view what);
+  void expectBool(const ast::Expr& e, const Scope& scope, std::string_view what);
+  std::string typeName(const Type& t) const;
+
+  // ── tests.cpp ──
+  void checkTests();
+  void checkTest(const ast::TestDecl& test);
+
+  // ── move_cycles.cpp ──
+  void checkMoveCycles();
+
+  // ── checker.cpp: names ──
+  // Registers `name` in `table` or reports it as a duplicate of `firstAt(existing)`.
+  bool declare(NameTable& table, std::string_view kind, const ast::Ident& name, int index,
+               const std::function<SourceRange(int)>& firstAt);
+  // Reports an unknown name of `kind` with the closest candidate as a note.
+  Diagnostic& unknown(std::string_view kind, const ast::Ident& name, const std::vector<std::string>& candidates);
+  int resolve(const NameTable& table, std::string_view kind, const ast::Ident& name);
+  static std::vector<std::string> keys(const NameTable& table);
+  std::string stageDisplay(int pipeline, int stage) const;
+
+  DiagnosticSink& sink_;
+  CheckedProgram prog_;
+  std::vector<const ast::Rule*> topLevelRules_;
+  std::vector<const ast::CalendarDecl*> calendarDecls_;
+  std::vector<ImmediateMove> immediateMoves_;
+  const ast::CalendarDecl* account_ = nullptr;
+};
+
+}  // namespace voronka::check

@@ -1,0 +1,405 @@
+// Pass 1 registers every declared name; checkDeclarations() then checks what
+// the declarations outside pipelines say (field types and defaults, calendars,
+// templates, forms, integrations).
+#include <date/date.h>
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "compiler/check/checker_impl.h"
+#include "compiler/check/suggest.h"
+
+namespace voronka::check {
+namespace {
+
+struct BuiltinEventSpec {
+  const char* name;
+  BuiltinEvent which;
+  EventArgKind arg;
+  bool argRequired;
+  bool lifecycle;
+  std::vector<EventParam> params;
+};
+
+const std::vector<BuiltinEventSpec>& builtinEvents() {
+  static const std::vector<BuiltinEventSpec> events = {
+      {"enter", BuiltinEvent::Enter, EventArgKind::None, false, true, {}},
+      {"create", BuiltinEvent::Create, EventArgKind::None, false, true, {}},
+      {"leave", BuiltinEvent::Leave, EventArgKind::None, false, true, {}},
+      {"email_opened", BuiltinEvent::EmailOpened, EventArgKind::EmailTemplate, false, false, {}},
+      {"link_clicked", BuiltinEvent::LinkClicked, EventArgKind::AnyTemplate, false, false, {}},
+      {"email_received", BuiltinEvent::EmailReceived, EventArgKind::None, false, false,
+       {{"subject", Type::of(TypeKind::Text)}}},
+      {"call_incoming", BuiltinEvent::CallIncoming, EventArgKind::None, false, false, {{"phone", Type::of(TypeKind::Phone)}}},
+      {"call_missed", BuiltinEvent::CallMissed, EventArgKind::None, false, false, {{"phone", Type::of(TypeKind::Phone)}}},
+      {"call_outgoing", BuiltinEvent::CallOutgoing, EventArgKind::None, false, false, {{"phone", Type::of(TypeKind::Phone)}}},
+      {"form_submitted", BuiltinEvent::FormSubmitted, EventArgKind::Form, false, false, {}},
+      {"chat_message", BuiltinEvent::ChatMessage, EventArgKind::Channel, false, false, {{"text", Type::of(TypeKind::Text)}}},
+      {"task_completed", BuiltinEvent::TaskCompleted, EventArgKind::TaskType, false, false, {}},
+      {"task_overdue", BuiltinEvent::TaskOverdue, EventArgKind::TaskType, false, false, {}},
+      {"payment_received", BuiltinEvent::PaymentReceived, EventArgKind::None, false, false,
+       {{"amount", Type::of(TypeKind::Money)}}},
+      {"field_changed", BuiltinEvent::FieldChanged, EventArgKind::Field, true, false, {}},
+      {"responsible_changed", BuiltinEvent::ResponsibleChanged, EventArgKind::None, false, false, {}},
+      {"tag_added", BuiltinEvent::TagAdded, EventArgKind::Tag, false, false, {}},
+      {"tag_removed", BuiltinEvent::TagRemoved, EventArgKind::Tag, false, false, {}},
+      {"manual_move", BuiltinEvent::ManualMove, EventArgKind::None, false, false, {}},
+  };
+  return events;
+}
+
+constexpr std::array<const char*, 7> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+int dayIndex(std::string_view name) {
+  for (size_t i = 0; i < kDays.size(); ++i) {
+    if (name == kDays[i]) return static_cast<int>(i);
+  }
+  return kNone;
+}
+
+int32_t daysSinceEpoch(const ast::Date& d) {
+  auto ymd = date::year{d.year} / date::month{static_cast<unsigned>(d.month)} / date::day{static_cast<unsigned>(d.day)};
+  return static_cast<int32_t>(date::sys_days{ymd}.time_since_epoch().count());
+}
+
+std::string hhmm(int minutes) { return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60); }
+
+}  // namespace
+
+void Checker::declareBuiltins() {
+  for (const auto& spec : builtinEvents()) {
+    EventInfo e;
+    e.name = spec.name;
+    e.builtin = spec.which;
+    e.arg = spec.arg;
+    e.argRequired = spec.argRequired;
+    e.lifecycle = spec.lifecycle;
+    e.params = spec.params;
+    prog_.eventIndex.emplace(e.name, static_cast<int>(prog_.events.size()));
+    prog_.events.push_back(std::move(e));
+  }
+  const std::pair<const char*, const char*> taskTypes[] = {{"call", "Звонок"}, {"meeting", "Встреча"}, {"email", "Письмо"}};
+  for (auto [name, title] : taskTypes) {
+    prog_.taskTypeIndex.emplace(name, static_cast<int>(prog_.taskTypes.size()));
+    prog_.taskTypes.push_back(SimpleInfo{name, title, true, nullptr});
+  }
+  // The account's calendar always exists; an `account` declaration fills it in.
+  prog_.calendars.push_back(CalendarInfo{});
+}
+
+void Checker::collect(const ast::Module& module) {
+  for (const auto& d : module.decls) {
+    switch (d->kind) {
+      case ast::DeclKind::Use: break;  // followed by the driver
+      case ast::DeclKind::Account:
+      case ast::DeclKind::Calendar: declareCalendar(d->as<ast::CalendarDecl>()); break;
+      case ast::DeclKind::Field: declareField(d->as<ast::FieldDecl>()); break;
+      case ast::DeclKind::Team: declareTeam(d->as<ast::TeamDecl>()); break;
+      case ast::DeclKind::Template: {
+        const auto& t = d->as<ast::TemplateDecl>();
+        int index = static_cast<int>(prog_.templates.size());
+        if (declare(prog_.templateIndex, "template", t.name, index,
+                    [&](int i) { return prog_.templates[i].decl->name.range; })) {
+          prog_.templates.push_back(TemplateInfo{t.name.text, t.templateKind, &t});
+        }
+        break;
+      }
+      case ast::DeclKind::Form: {
+        const auto& f = d->as<ast::FormDecl>();
+        int index = static_cast<int>(prog_.forms.size());
+        if (declare(prog_.formIndex, "form", f.name, index, [&](int i) { return prog_.forms[i].decl->name.range; })) {
+          prog_.forms.push_back(FormInfo{f.name.text, {}, &f});
+        }
+        break;
+      }
+      case ast::DeclKind::Integration: {
+        const auto& i = d->as<ast::IntegrationDecl>();
+        int index = static_cast<int>(prog_.integrations.size());
+        if (declare(prog_.integrationIndex, "integration", i.name, index,
+                    [&](int k) { return prog_.integrations[k].decl->name.range; })) {
+          prog_.integrations.push_back(IntegrationInfo{i.name.text, {}, &i});
+        }
+        break;
+      }
+      case ast::DeclKind::Event: declareEvent(d->as<ast::EventDecl>()); break;
+      case ast::DeclKind::TaskType:
+      case ast::DeclKind::Channel: {
+        const auto& s = d->as<ast::SimpleDecl>();
+        bool isTask = d->kind == ast::DeclKind::TaskType;
+        auto& table = isTask ? prog_.taskTypeIndex : prog_.channelIndex;
+        auto& list = isTask ? prog_.taskTypes : prog_.channels;
+        int existing = CheckedProgram::lookup(table, s.name.text);
+        if (existing != kNone && list[existing].builtin) {
+          sink_.emit(diag::DuplicateName, s.name.range, "task type", s.name.text)
+              .note(fmt::format("`{}` is a built-in task type", s.name.text));
+          break;
+        }
+        int index = static_cast<int>(list.size());
+        if (declare(table, isTask ? "task type" : "channel", s.name, index,
+                    [&](int i) { return list[i].decl->name.range; })) {
+          list.push_back(SimpleInfo{s.name.text, s.title ? s.title->value : "", false, &s});
+        }
+        break;
+      }
+      case ast::DeclKind::Reasons: {
+        const auto& r = d->as<ast::ReasonsDecl>();
+        int index = static_cast<int>(prog_.reasonSets.size());
+        if (declare(prog_.reasonSetIndex, "reason list", r.name, index,
+                    [&](int i) { return prog_.reasonSets[i].decl->name.range; })) {
+          ReasonSetInfo info;
+          info.name = r.name.text;
+          info.decl = &r;
+          prog_.reasonSets.push_back(std::move(info));
+        }
+        break;
+      }
+      case ast::DeclKind::Pipeline: declarePipeline(d->as<ast::PipelineDecl>()); break;
+      case ast::DeclKind::Test: prog_.tests.push_back(&d->as<ast::TestDecl>()); break;
+      case ast::DeclKind::Rule: topLevelRules_.push_back(&d->as<ast::Rule>()); break;
+    }
+  }
+}
+
+void Checker::declareCalendar(const ast::CalendarDecl& decl) {
+  if (decl.kind == ast::DeclKind::Account) {
+    if (account_) {
+      sink_.emit(diag::DuplicateAccount, decl.range.valid() ? SourceRange{decl.range.file, decl.range.begin, decl.range.begin + 7} : decl.range)
+          .note(SourceRange{account_->range.file, account_->range.begin, account_->range.begin + 7}, "the account is declared here");
+      return;
+    }
+    account_ = &decl;
+    prog_.calendars[0].decl = &decl;
+    return;
+  }
+  int index = static_cast<int>(prog_.calendars.size());
+  if (declare(prog_.calendarIndex, "calendar", decl.name, index,
+              [&](int i) { return prog_.calendars[i].decl->name.range; })) {
+    CalendarInfo info;
+    info.name = decl.name.text;
+    info.decl = &decl;
+    prog_.calendars.push_back(std::move(info));
+  }
+}
+
+void Checker::checkCalendar(CalendarInfo& calendar) {
+  const ast::CalendarDecl* decl = calendar.decl;
+  if (!decl) return;
+  if (decl->timezone) {
+    calendar.timezone = decl->timezone->value;
+    try {
+      if (!date::locate_zone(calendar.timezone)) throw std::runtime_error("not found");
+    } catch (const std::exception&) {
+      std::vector<std::string> zones;
+      try {
+        for (const auto& z : date::get_tzdb().zones) zones.emplace_back(z.name());
+      } catch (const std::exception&) {
+      }
+      // Report only when the database is there to compare with.
+      if (!zones.empty()) unknownTimezone(*decl->timezone, zones);
+    }
+  }
+  if (decl->currency) {
+    const std::string& c = decl->currency->text;
+    bool ok = c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+    if (!ok) sink_.emit(diag::BadCurrency, decl->currency->range, c);
+    calendar.currency = c;
+  }
+  for (const auto& spec : decl->workhours) {
+    int from = dayIndex(spec.fromDay.text);
+    if (from == kNone) {
+      unknown("day of the week", spec.fromDay, {kDays.begin(), kDays.end()});
+      continue;
+    }
+    int to = from;
+    if (spec.toDay) {
+      to = dayIndex(spec.toDay->text);
+      if (to == kNone) {
+        unknown("day of the week", *spec.toDay, {kDays.begin(), kDays.end()});
+        continue;
+      }
+      if (to < from) {
+        sink_.emit(diag::BadCalendar, SourceRange::cover(spec.fromDay.range, spec.toDay->range),
+                   fmt::format("the days `{}..{}` go backward; ranges run from Monday to Sunday, like `{}..{}`",
+                               spec.fromDay.text, spec.toDay->text, spec.toDay->text, spec.fromDay.text));
+        continue;
+      }
+    }
+    for (const auto& w : spec.windows) {
+      if (w.from.minutes >= w.to.minutes) {
+        sink_.emit(diag::BadCalendar, w.range,
+                   fmt::format("the working window {}-{} ends before it starts", hhmm(w.from.minutes), hhmm(w.to.minutes)));
+        continue;
+      }
+      for (int day = from; day <= to; ++day) {
+        auto& windows = calendar.windows[day];
+        bool overlaps = false;
+        for (auto [a, b] : windows) {
+          if (w.from.minutes < b && a < w.to.minutes) {
+            sink_.emit(diag::BadCalendar, w.range,
+                       fmt::format("working hours on {} overlap: {}-{} and {}-{}", kDays[day], hhmm(a), hhmm(b),
+                                   hhmm(w.from.minutes), hhmm(w.to.minutes)));
+            overlaps = true;
+            break;
+          }
+        }
+        if (overlaps) break;
+        windows.emplace_back(w.from.minutes, w.to.minutes);
+        std::sort(windows.begin(), windows.end());
+      }
+    }
+  }
+  for (const auto& h : decl->holidays) {
+    int32_t from = daysSinceEpoch(h.from);
+    int32_t to = h.to ? daysSinceEpoch(*h.to) : from;
+    if (to < from) {
+      sink_.emit(diag::BadCalendar, h.range, "this range of holidays ends before it starts");
+      continue;
+    }
+    calendar.holidays.emplace_back(from, to);
+  }
+  std::sort(calendar.holidays.begin(), calendar.holidays.end());
+}
+
+void Checker::unknownTimezone(const ast::Text& zone, const std::vector<std::string>& zones) {
+  Diagnostic& d = sink_.emit(diag::BadTimezone, zone.range, zone.value);
+  if (auto best = closestName(zone.value, zones)) d.note(fmt::format("did you mean \"{}\"?", *best));
+}
+
+Type Checker::declaredType(const ast::TypeSyntax& syntax, const std::string& owner) {
+  if (syntax.isEnum) {
+    EnumInfo e;
+    e.owner = owner;
+    NameTable members;
+    for (const auto& m : syntax.members) {
+      int index = static_cast<int>(e.members.size());
+      if (declare(members, fmt::format("member of `{}`", owner), m.name, index,
+                  [&](int i) { return syntax.members[i].name.range; })) {
+        e.members.push_back(m.name.text);
+        e.titles.push_back(m.title ? m.title->value : m.name.text);
+      }
+    }
+    prog_.enums.push_back(std::move(e));
+    return Type::enumType(static_cast<uint16_t>(prog_.enums.size() - 1));
+  }
+  if (syntax.name.text.empty()) return Type{};
+  if (auto kind = typeFromName(syntax.name.text)) return Type::of(*kind);
+  unknown("type", syntax.name,
+          {"number", "money", "text", "bool", "date", "datetime", "duration", "url", "email", "phone", "user", "tags"})
+      .note("the types are number, money, text, bool, date, datetime, duration, url, email, phone, user, tags and enum { … }");
+  return Type{};
+}
+
+void Checker::declareField(const ast::FieldDecl& decl) {
+  int index = static_cast<int>(prog_.fields.size());
+  if (!declare(prog_.fieldIndex, "field", decl.name, index, [&](int i) { return prog_.fields[i].decl->name.range; })) {
+    return;
+  }
+  FieldInfo f;
+  f.name = decl.name.text;
+  f.title = decl.title ? decl.title->value : decl.name.text;
+  f.type = declaredType(decl.type, decl.name.text);
+  f.decl = &decl;
+  prog_.fields.push_back(std::move(f));
+}
+
+void Checker::declareTeam(const ast::TeamDecl& decl) {
+  int teamIndex = static_cast<int>(prog_.teams.size());
+  if (!declare(prog_.teamIndex, "team", decl.name, teamIndex, [&](int i) { return prog_.teams[i].decl->name.range; })) {
+    return;
+  }
+  TeamInfo team;
+  team.name = decl.name.text;
+  team.title = decl.title ? decl.title->value : decl.name.text;
+  team.decl = &decl;
+  NameTable members;
+  for (size_t m = 0; m < decl.members.size(); ++m) {
+    const auto& member = decl.members[m];
+    if (!declare(members, fmt::format("member of team `{}`", decl.name.text), member.name, static_cast<int>(m),
+                 [&](int i) { return decl.members[i].name.range; })) {
+      continue;
+    }
+    // A user may belong to several teams; it is one user.
+    int user = CheckedProgram::lookup(prog_.userIndex, member.name.text);
+    if (user == kNone) {
+      user = static_cast<int>(prog_.users.size());
+      prog_.userIndex.emplace(member.name.text, user);
+      prog_.users.push_back(UserInfo{member.name.text, member.title ? member.title->value : member.name.text, {}, member.name.range});
+    }
+    prog_.users[user].teams.push_back(teamIndex);
+    team.members.push_back(user);
+  }
+  prog_.teams.push_back(std::move(team));
+}
+
+void Checker::declareEvent(const ast::EventDecl& decl) {
+  int existing = CheckedProgram::lookup(prog_.eventIndex, decl.name.text);
+  if (existing != kNone && prog_.events[existing].builtin != BuiltinEvent::Custom) {
+    sink_.emit(diag::DuplicateName, decl.name.range, "event", decl.name.text)
+        .note(fmt::format("`{}` is a built-in event; choose another name", decl.name.text));
+    return;
+  }
+  int index = static_cast<int>(prog_.events.size());
+  if (!declare(prog_.eventIndex, "event", decl.name, index, [&](int i) { return prog_.events[i].decl->name.range; })) {
+    return;
+  }
+  EventInfo e;
+  e.name = decl.name.text;
+  e.decl = &decl;
+  NameTable params;
+  for (size_t i = 0; i < decl.params.size(); ++i) {
+    const auto& p = decl.params[i];
+    if (!declare(params, fmt::format("parameter of `{}`", decl.name.text), p.name, static_cast<int>(i),
+                 [&](int k) { return decl.params[k].name.range; })) {
+      continue;
+    }
+    e.params.push_back(EventParam{p.name.text, declaredType(p.type, decl.name.text + "." + p.name.text)});
+  }
+  prog_.events.push_back(std::move(e));
+}
+
+void Checker::checkDeclarations() {
+  for (auto& calendar : prog_.calendars) checkCalendar(calendar);
+  Scope none;
+  for (const auto& f : prog_.fields) {
+    if (!f.decl->defaultValue) continue;
+    expectType(*f.decl->defaultValue, none, f.type, fmt::format("the default of `{}`", f.name));
+  }
+  for (const auto& t : prog_.templates) {
+    if (t.decl->title) checkText(*t.decl->title, none);
+    if (t.decl->subject) checkText(*t.decl->subject, none);
+    if (t.decl->body) checkText(*t.decl->body, none);
+  }
+  for (auto& form : prog_.forms) {
+    NameTable seen;
+    for (size_t i = 0; i < form.decl->fields.size(); ++i) {
+      const auto& name = form.decl->fields[i];
+      if (!declare(seen, fmt::format("field of form `{}`", form.name), name, static_cast<int>(i),
+                   [&](int k) { return form.decl->fields[k].range; })) {
+        continue;
+      }
+      int field = resolve(prog_.fieldIndex, "field", name);
+      if (field != kNone) form.fields.push_back(field);
+    }
+  }
+  for (auto& integration : prog_.integrations) {
+    if (integration.decl->url) {
+      checkText(*integration.decl->url, none);
+      checkUrl(*integration.decl->url);
+    }
+    for (const auto& answer : integration.decl->answers) {
+      int event = resolve(prog_.eventIndex, "event", answer);
+      if (event == kNone) continue;
+      if (prog_.events[event].builtin != BuiltinEvent::Custom) {
+        sink_.emit(diag::WrongKind, answer.range, answer.text, "a built-in event",
+                   "a custom event (declared with `event`)");
+        continue;
+      }
+      integration.answers.push_back(event);
+    }
+  }
+  for (auto& set : prog_.reasonSets) collectReasons(set.decl->reasons, set.reasons, set.other);
+}
+
+}  // namespace voronka::check

@@ -1,0 +1,86 @@
+// Internal to compiler/parse: the ANTLR-facing pieces. Nothing outside this
+// folder includes it, so no ANTLR type leaks into the rest of the compiler.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "FunnelLexer.h"
+#include "FunnelParser.h"
+#include "antlr4-runtime.h"
+#include "compiler/diagnostics/diagnostic.h"
+#include "compiler/source/source.h"
+
+namespace voronka::parse {
+
+using voronka_grammar::FunnelLexer;
+using voronka_grammar::FunnelParser;
+
+// Maps ANTLR's code point indices to byte offsets of the file.
+class OffsetMap {
+ public:
+  OffsetMap(std::string_view text, uint32_t base);
+  uint32_t byteOf(size_t codePointIndex) const {
+    if (identity_) return base_ + static_cast<uint32_t>(codePointIndex);
+    return codePointIndex < offsets_.size() ? offsets_[codePointIndex] : offsets_.back();
+  }
+
+ private:
+  bool identity_ = true;
+  uint32_t base_ = 0;
+  std::vector<uint32_t> offsets_;
+};
+
+// Where tokens of one ANTLR input sit in the file.
+struct Positions {
+  FileId file;
+  const OffsetMap* map;
+  SourceRange of(const antlr4::Token* t) const;
+  SourceRange of(antlr4::ParserRuleContext* ctx) const;
+  SourceRange of(antlr4::tree::TerminalNode* node) const { return node ? of(node->getSymbol()) : SourceRange{}; }
+};
+
+// The tokens of a file after the lexical checks: error tokens are reported and
+// replaced (a bad number becomes a number, an unterminated string a string, a
+// stray character disappears) so the parser can go on.
+struct LexedFile {
+  std::unique_ptr<antlr4::ANTLRInputStream> input;
+  std::unique_ptr<FunnelLexer> lexer;
+  std::vector<std::unique_ptr<antlr4::Token>> tokens;
+  bool tooDeep = false;                 // nesting beyond the limit: do not parse
+  std::optional<SourceRange> unclosed;  // the innermost bracket left open at the end
+};
+
+LexedFile lexFile(std::string_view text, const Positions& positions, int maxNesting, DiagnosticSink& sink);
+
+// Reports syntax errors in the consultant's words instead of ANTLR's.
+class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
+ public:
+  SyntaxErrorReporter(const Positions& positions, DiagnosticSink& sink, std::optional<SourceRange> unclosed)
+      : positions_(positions), sink_(sink), unclosed_(unclosed) {}
+  size_t errorCount() const { return count_; }
+
+ protected:
+  void reportNoViableAlternative(antlr4::Parser* parser, const antlr4::NoViableAltException& e) override;
+  void reportInputMismatch(antlr4::Parser* parser, const antlr4::InputMismatchException& e) override;
+  void reportFailedPredicate(antlr4::Parser* parser, const antlr4::FailedPredicateException& e) override;
+  void reportUnwantedToken(antlr4::Parser* parser) override;
+  void reportMissingToken(antlr4::Parser* parser) override;
+
+ private:
+  void report(antlr4::Parser* parser, antlr4::Token* offending, const antlr4::misc::IntervalSet& expected,
+              bool missing);
+  const Positions& positions_;
+  DiagnosticSink& sink_;
+  std::optional<SourceRange> unclosed_;
+  size_t count_ = 0;
+};
+
+// "`{`, `->` or a name": the expected tokens in words.
+std::string describeExpected(const antlr4::dfa::Vocabulary& vocabulary, const antlr4::misc::IntervalSet& expected);
+// "`stage`", "a string", "end of file".
+std::string describeToken(const antlr4::Token* token);
+bool isReservedKeyword(size_t tokenType);
+
+}  // namespace voronka::parse

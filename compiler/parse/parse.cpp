@@ -1,0 +1,98 @@
+#include "compiler/parse/parse.h"
+
+#include <fmt/format.h>
+
+#include "compiler/parse/ast_builder.h"
+#include "compiler/parse/internal.h"
+
+namespace voronka::parse {
+namespace {
+
+// Two-stage parsing: SLL with bail-out is fast and right for almost every
+// input; only when it fails do we pay for full LL with error recovery.
+FunnelParser::FileContext* parseTwoStage(FunnelParser& parser, antlr4::CommonTokenStream& stream,
+                                         std::shared_ptr<antlr4::ANTLRErrorStrategy> reporter, bool& usedLL) {
+  parser.removeErrorListeners();
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  try {
+    usedLL = false;
+    return parser.file();
+  } catch (const antlr4::ParseCancellationException&) {
+  }
+  usedLL = true;
+  stream.seek(0);
+  parser.reset();
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
+  parser.setErrorHandler(std::move(reporter));
+  return parser.file();
+}
+
+}  // namespace
+
+ParseResult parseFile(const SourceFile& file, DiagnosticSink& sink, const ParseOptions& options) {
+  ParseResult result;
+  result.module = std::make_unique<ast::Module>();
+  result.module->file = file.id();
+  result.module->path = file.path();
+  size_t errorsBefore = sink.errorCount();
+
+  std::string_view text = file.text();
+  if (auto bad = utf8::firstInvalid(text)) {
+    uint32_t at = static_cast<uint32_t>(*bad);
+    sink.emit(diag::InvalidUtf8, SourceRange{file.id(), at, at + 1},
+              fmt::format("{:02X}", static_cast<unsigned char>(text[*bad])));
+    result.errors = sink.errorCount() - errorsBefore;
+    return result;
+  }
+
+  OffsetMap map(text, 0);
+  Positions positions{file.id(), &map};
+  LexedFile lexed = lexFile(text, positions, options.maxNesting, sink);
+  if (lexed.tooDeep) {
+    result.errors = sink.errorCount() - errorsBefore;
+    return result;
+  }
+
+  antlr4::ListTokenSource tokenSource(std::move(lexed.tokens));
+  antlr4::CommonTokenStream stream(&tokenSource);
+  FunnelParser parser(&stream);
+  auto reporter = std::make_shared<SyntaxErrorReporter>(positions, sink, lexed.unclosed);
+  FunnelParser::FileContext* tree = parseTwoStage(parser, stream, reporter, result.usedFullLL);
+
+  AstBuilder builder(positions, sink, options.maxNesting);
+  builder.build(tree, *result.module);
+  result.errors = sink.errorCount() - errorsBefore;
+  return result;
+}
+
+std::string dumpTokens(const SourceFile& file) {
+  std::string out;
+  if (utf8::firstInvalid(file.text())) return out;
+  OffsetMap map(file.text(), 0);
+  Positions positions{file.id(), &map};
+  DiagnosticSink ignored;
+  LexedFile lexed = lexFile(file.text(), positions, 1 << 20, ignored);
+  const antlr4::dfa::Vocabulary& vocabulary = lexed.lexer->getVocabulary();
+  for (const auto& token : lexed.tokens) {
+    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    LineColumn pos = file.position(positions.of(token.get()).begin);
+    out += fmt::format("{}:{} {} '{}'\n", pos.line, pos.column, vocabulary.getSymbolicName(token->getType()),
+                       token->getText());
+  }
+  return out;
+}
+
+bool parseOnlyWithAntlr(std::string_view text) {
+  antlr4::ANTLRInputStream input(text.data(), text.size());
+  FunnelLexer lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream stream(&lexer);
+  FunnelParser parser(&stream);
+  bool usedLL = false;
+  auto quiet = std::make_shared<antlr4::DefaultErrorStrategy>();
+  parseTwoStage(parser, stream, quiet, usedLL);
+  return parser.getNumberOfSyntaxErrors() == 0 && !usedLL;
+}
+
+}  // namespace voronka::parse

@@ -1,0 +1,90 @@
+// Source files: their bytes, a line index, and conversions between byte
+// offsets and the columns people (code points) and editors (UTF-16) count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace voronka {
+
+using FileId = uint32_t;
+inline constexpr FileId kNoFile = UINT32_MAX;
+
+// A half-open byte range [begin, end) in one file.
+struct SourceRange {
+  FileId file = kNoFile;
+  uint32_t begin = 0;
+  uint32_t end = 0;
+
+  bool valid() const { return file != kNoFile; }
+  static SourceRange cover(const SourceRange& a, const SourceRange& b) {
+    if (!a.valid()) return b;
+    if (!b.valid()) return a;
+    return {a.file, std::min(a.begin, b.begin), std::max(a.end, b.end)};
+  }
+};
+
+// 1-based line and column; `column` counts code points, `utf16Column` UTF-16 units.
+struct LineColumn {
+  uint32_t line = 0;
+  uint32_t column = 0;
+  uint32_t utf16Column = 0;
+};
+
+class SourceFile {
+ public:
+  SourceFile(FileId id, std::string path, std::string text);
+
+  FileId id() const { return id_; }
+  const std::string& path() const { return path_; }
+  std::string_view text() const { return text_; }
+  size_t lineCount() const { return lineStarts_.size(); }
+
+  LineColumn position(uint32_t offset) const;
+  // Text of a 1-based line, without its line break.
+  std::string_view lineText(uint32_t line) const;
+  // Byte offset of a 1-based line and 0-based UTF-16 column (LSP positions).
+  uint32_t offsetOfUtf16(uint32_t line, uint32_t utf16Column) const;
+
+ private:
+  FileId id_;
+  std::string path_;
+  std::string text_;
+  std::vector<uint32_t> lineStarts_;
+};
+
+// Owns every file of a compilation; FileIds index into it.
+class SourceManager {
+ public:
+  FileId add(std::string path, std::string text);
+  const SourceFile& file(FileId id) const { return *files_.at(id); }
+  size_t size() const { return files_.size(); }
+  std::optional<FileId> find(const std::string& path) const;
+
+ private:
+  std::vector<std::unique_ptr<SourceFile>> files_;
+};
+
+// UTF-8 helpers.
+namespace utf8 {
+// Byte offset of the first invalid sequence, or nullopt when `text` is valid UTF-8.
+std::optional<size_t> firstInvalid(std::string_view text);
+// Length of the sequence starting with this lead byte (1 for invalid bytes).
+inline size_t sequenceLength(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead >> 5) == 0x6) return 2;
+  if ((lead >> 4) == 0xE) return 3;
+  if ((lead >> 3) == 0x1E) return 4;
+  return 1;
+}
+// Decodes the code point at `i` and advances `i`; invalid bytes decode as U+FFFD.
+char32_t decode(std::string_view text, size_t& i);
+void append(std::string& out, char32_t cp);
+size_t codePointCount(std::string_view text);
+}  // namespace utf8
+
+}  // namespace voronka

@@ -1,0 +1,16 @@
+// Subcommands of the `voronka` binary. Each registers its options on the CLI
+// and returns the process exit code when run: 0 success, 1 problems found,
+// 2 usage or I/O error.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace voronka::tool {
+
+using Runner = std::function<int()>;
+
+Runner addCheckCommand(CLI::App& app);
+Runner addExplainCommand(CLI::App& app);
+
+}  // namespace voronka::tool
