@@ -61,6 +61,10 @@ class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
       : positions_(positions), sink_(sink), unclosed_(unclosed) {}
   size_t errorCount() const { return count_; }
 
+  // Inside a `{ … }` list (actions, stage items, declarations) skips a stray
+  // word and what belongs to it, instead of abandoning the whole block.
+  void sync(antlr4::Parser* parser) override;
+
  protected:
   void reportNoViableAlternative(antlr4::Parser* parser, const antlr4::NoViableAltException& e) override;
   void reportInputMismatch(antlr4::Parser* parser, const antlr4::InputMismatchException& e) override;

@@ -170,6 +170,44 @@ void SyntaxErrorReporter::report(antlr4::Parser* parser, antlr4::Token* offendin
   }
 }
 
+void SyntaxErrorReporter::sync(antlr4::Parser* parser) {
+  using antlr4::atn::ATNState;
+  if (inErrorRecoveryMode(parser)) return;
+  ATNState* state = parser->getInterpreter<antlr4::atn::ParserATNSimulator>()->atn.states[parser->getState()];
+  size_t type = state->getStateType();
+  bool loop = type == ATNState::STAR_LOOP_ENTRY || type == ATNState::STAR_LOOP_BACK || type == ATNState::PLUS_LOOP_BACK;
+  antlr4::TokenStream* tokens = parser->getTokenStream();
+  size_t la = tokens->LA(1);
+  antlr4::misc::IntervalSet next = parser->getATN().nextTokens(state);
+  if (!loop || next.contains(la) || next.contains(antlr4::Token::EPSILON)) {
+    DefaultErrorStrategy::sync(parser);
+    return;
+  }
+  // A reserved word that an enclosing construct can continue with (`stage`
+  // after a block whose `}` is missing) is left to the enclosing rule.
+  antlr4::misc::IntervalSet outer = getErrorRecoverySet(parser);
+  auto resumesOuter = [&](size_t t) { return t == antlr4::Token::EOF || (isReservedKeyword(t) && outer.contains(t)); };
+  if (resumesOuter(la) || la == P::RBRACE) {
+    DefaultErrorStrategy::sync(parser);
+    return;
+  }
+  reportUnwantedToken(parser);
+  // Skip to a token that fits here, jumping over bracketed groups whole.
+  int depth = 0;
+  while (true) {
+    size_t t = tokens->LA(1);
+    if (t == antlr4::Token::EOF) break;
+    if (depth == 0 && (next.contains(t) || resumesOuter(t))) break;
+    if (t == P::LBRACE || t == P::LPAREN || t == P::LBRACK) {
+      ++depth;
+    } else if (t == P::RBRACE || t == P::RPAREN || t == P::RBRACK) {
+      if (depth == 0) break;
+      --depth;
+    }
+    parser->consume();
+  }
+}
+
 void SyntaxErrorReporter::reportNoViableAlternative(antlr4::Parser* parser, const antlr4::NoViableAltException& e) {
   report(parser, e.getOffendingToken(), e.getExpectedTokens(), false);
 }
