@@ -1,8 +1,11 @@
-// From ANTLR's parse tree to our AST. Every accessor may return null after
-// error recovery, so each step checks before it looks.
+// From ANTLR's parse tree to our AST. After error recovery any child may be
+// missing, so every step checks before it looks.
 #include "compiler/parse/ast_builder.h"
 
 #include <fmt/format.h>
+
+#include <typeinfo>
+#include <unordered_map>
 
 #include "compiler/parse/literals.h"
 
@@ -10,39 +13,107 @@ namespace voronka::parse {
 
 using namespace voronka::ast;
 using P = FunnelParser;
-using antlr4::tree::TerminalNode;
+using Ctx = antlr4::ParserRuleContext;
 
 namespace {
+
 constexpr size_t kMaxChain = 1000;  // operands in one `a + b + …` chain
+constexpr uint32_t R = Kids::kRuleBit;
+
+enum class NodeClass : uint8_t { Terminal, Error, Rule };
+
+// What kind of parse-tree node a dynamic type is, decided once per type with
+// a name comparison and then looked up by the type's name pointer.
+NodeClass classify(const std::type_info& type) {
+  thread_local std::unordered_map<const char*, NodeClass> known;
+  auto it = known.find(type.name());
+  if (it != known.end()) return it->second;
+  NodeClass c = NodeClass::Rule;
+  if (type == typeid(antlr4::tree::TerminalNodeImpl)) c = NodeClass::Terminal;
+  if (type == typeid(antlr4::tree::ErrorNodeImpl)) c = NodeClass::Error;
+  known.emplace(type.name(), c);
+  return c;
 }
 
-AstBuilder::AstBuilder(const Positions& positions, DiagnosticSink& sink, int maxNesting)
-    : pos_(&positions), sink_(sink), maxNesting_(maxNesting) {}
+}  // namespace
+
+Kids::Kids(antlr4::tree::ParseTree* node, antlr4::TokenStream& tokens) {
+  if (!node) return;
+  entries_.reserve(node->children.size());
+  for (antlr4::tree::ParseTree* child : node->children) {
+    switch (classify(typeid(*child))) {
+      case NodeClass::Terminal: {
+        antlr4::Token* t = tokens.get(static_cast<size_t>(child->getSourceInterval().a));
+        entries_.push_back({static_cast<uint32_t>(t->getType()), child, t});
+        break;
+      }
+      case NodeClass::Error: entries_.push_back({kError, child, nullptr}); break;
+      case NodeClass::Rule: {
+        auto* ctx = static_cast<antlr4::ParserRuleContext*>(child);
+        entries_.push_back({kRuleBit | static_cast<uint32_t>(ctx->getRuleIndex()), child, nullptr});
+        break;
+      }
+    }
+  }
+}
+
+antlr4::Token* Kids::token(size_t type, size_t i) const {
+  for (const auto& e : entries_) {
+    if (e.code == type && i-- == 0) return e.token;
+  }
+  return nullptr;
+}
+
+std::vector<antlr4::Token*> Kids::tokens(size_t type) const {
+  std::vector<antlr4::Token*> out;
+  for (const auto& e : entries_) {
+    if (e.code == type) out.push_back(e.token);
+  }
+  return out;
+}
+
+antlr4::ParserRuleContext* Kids::rule(size_t ruleIndex, size_t i) const {
+  for (const auto& e : entries_) {
+    if (e.code == (kRuleBit | ruleIndex) && i-- == 0) return static_cast<antlr4::ParserRuleContext*>(e.node);
+  }
+  return nullptr;
+}
+
+std::vector<antlr4::ParserRuleContext*> Kids::rules(size_t ruleIndex) const {
+  std::vector<antlr4::ParserRuleContext*> out;
+  for (const auto& e : entries_) {
+    if (e.code == (kRuleBit | ruleIndex)) out.push_back(static_cast<antlr4::ParserRuleContext*>(e.node));
+  }
+  return out;
+}
+
+AstBuilder::AstBuilder(const Positions& positions, antlr4::TokenStream& tokens, DiagnosticSink& sink, int maxNesting)
+    : pos_(&positions), tokens_(&tokens), sink_(sink), maxNesting_(maxNesting) {}
 
 // ───────────────────────────── small pieces ───────────────────────────────
 
-Ident AstBuilder::ident(antlr4::ParserRuleContext* ctx) {
-  if (!ctx) return {};
-  return Ident{ctx->getText(), pos_->of(ctx)};
+Ident AstBuilder::ident(Ctx* ctx) {
+  if (!ctx || ctx->children.empty() || !ctx->getStart()) return {};
+  return Ident{ctx->getStart()->getText(), pos_->of(ctx->getStart())};
 }
 
-Ident AstBuilder::ident(TerminalNode* node) {
-  if (!node) return {};
-  return Ident{node->getText(), pos_->of(node)};
+Ident AstBuilder::ident(antlr4::Token* token) {
+  if (!token) return {};
+  return Ident{token->getText(), pos_->of(token)};
 }
 
-Text AstBuilder::text(TerminalNode* string) {
+Text AstBuilder::text(antlr4::Token* string) {
   if (!string) return {};
   SourceRange r = pos_->of(string);
   return Text{decodePlainString(string->getText(), r.file, r.begin, sink_), r};
 }
 
-std::optional<Text> AstBuilder::optText(TerminalNode* string) {
+std::optional<Text> AstBuilder::optText(antlr4::Token* string) {
   if (!string) return std::nullopt;
   return text(string);
 }
 
-InterpolatedText AstBuilder::interpolated(TerminalNode* string) {
+InterpolatedText AstBuilder::interpolated(antlr4::Token* string) {
   InterpolatedText out;
   if (!string) return out;
   out.range = pos_->of(string);
@@ -51,7 +122,8 @@ InterpolatedText AstBuilder::interpolated(TerminalNode* string) {
     InterpolatedText::Part part;
     part.range = SourceRange{out.range.file, seg.begin, seg.end};
     if (seg.isExpression) {
-      part.expr = parseInterpolation(seg.text, seg.begin);
+      part.expr = simpleInterpolation(seg.text, seg.begin);
+      if (!part.expr) part.expr = parseInterpolation(seg.text, seg.begin);
       if (!part.expr) continue;
     } else {
       part.literal = std::move(seg.text);
@@ -59,6 +131,67 @@ InterpolatedText AstBuilder::interpolated(TerminalNode* string) {
     out.parts.push_back(std::move(part));
   }
   return out;
+}
+
+// Most interpolations are a name or a dotted path ({contact.name}); those are
+// built directly. Anything else goes through the parser.
+ExprPtr AstBuilder::simpleInterpolation(const std::string& source, uint32_t fileOffset) {
+  size_t begin = source.find_first_not_of(" \t");
+  size_t end = source.find_last_not_of(" \t");
+  if (begin == std::string::npos) return nullptr;
+  std::string_view s(source.data() + begin, end - begin + 1);
+  std::vector<std::pair<size_t, size_t>> parts;  // [start, end) within s
+  size_t i = 0;
+  while (i <= s.size()) {
+    size_t start = i;
+    while (i < s.size() && s[i] != '.') {
+      auto c = static_cast<unsigned char>(s[i]);
+      bool ok = c >= 0x80 || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                (i > start && c >= '0' && c <= '9');
+      if (!ok) return nullptr;
+      ++i;
+    }
+    if (i == start) return nullptr;
+    parts.emplace_back(start, i);
+    ++i;
+  }
+  // Non-ASCII characters must be letters, and the head must not be a keyword
+  // (other than `deal`); let the parser decide those cases.
+  for (auto [a, b] : parts) {
+    for (size_t k = a; k < b; ++k) {
+      if (static_cast<unsigned char>(s[k]) >= 0x80) return nullptr;
+    }
+  }
+  std::string head(s.substr(parts[0].first, parts[0].second - parts[0].first));
+  static const std::unordered_map<std::string, bool> reserved = [] {
+    std::unordered_map<std::string, bool> m;
+    antlr4::ANTLRInputStream empty("");
+    FunnelLexer lexer(&empty);
+    const antlr4::dfa::Vocabulary& vocabulary = lexer.getVocabulary();
+    for (size_t t = P::USE; t <= P::NEXT; ++t) {
+      std::string literal = vocabulary.getLiteralName(t);
+      m.emplace(literal.substr(1, literal.size() - 2), true);
+    }
+    return m;
+  }();
+  if (head != "deal" && reserved.count(head)) return nullptr;
+  uint32_t base = fileOffset + static_cast<uint32_t>(begin);
+  auto range = [&](size_t a, size_t b) {
+    return SourceRange{pos_->file, base + static_cast<uint32_t>(a), base + static_cast<uint32_t>(b)};
+  };
+  auto name = std::make_unique<NameExpr>();
+  name->name = head;
+  name->range = range(parts[0].first, parts[0].second);
+  ExprPtr e = std::move(name);
+  for (size_t k = 1; k < parts.size(); ++k) {
+    auto member = std::make_unique<MemberExpr>();
+    member->member = Ident{std::string(s.substr(parts[k].first, parts[k].second - parts[k].first)),
+                           range(parts[k].first, parts[k].second)};
+    member->range = range(parts[0].first, parts[k].second);
+    member->base = std::move(e);
+    e = std::move(member);
+  }
+  return e;
 }
 
 ExprPtr AstBuilder::parseInterpolation(const std::string& source, uint32_t fileOffset) {
@@ -74,29 +207,29 @@ ExprPtr AstBuilder::parseInterpolation(const std::string& source, uint32_t fileO
   parser.setErrorHandler(reporter);
   P::StandaloneExpressionContext* tree = parser.standaloneExpression();
   if (reporter->errorCount() > 0 || !tree) return nullptr;
-  const Positions* outer = pos_;
+  const Positions* outerPositions = pos_;
+  antlr4::TokenStream* outerTokens = tokens_;
   pos_ = &inner;
-  ExprPtr e = expression(tree->expression());
-  pos_ = outer;
+  tokens_ = &stream;
+  ExprPtr e = expression(kids(tree).rule(P::RuleExpression));
+  pos_ = outerPositions;
+  tokens_ = outerTokens;
   return e;
 }
 
-ast::Duration AstBuilder::duration(P::DurationLitContext* ctx) {
+ast::Duration AstBuilder::duration(Ctx* ctx) {
   ast::Duration d;
   if (!ctx) return d;
   d.range = pos_->of(ctx);
-  if (auto* plain = dynamic_cast<P::PlainDurationContext*>(ctx)) {
-    if (plain->DURATION()) d = parseDuration(plain->DURATION()->getText(), d.range, sink_);
-    return d;
-  }
-  auto* count = dynamic_cast<P::CountDurationContext*>(ctx);
-  if (!count || !count->NUMBER()) return d;
-  std::string number = count->NUMBER()->getText();
-  double value = parseNumber(number, pos_->of(count->NUMBER()), sink_);
-  if (!count->WORKDAYS()) {
+  Kids k = kids(ctx);
+  if (antlr4::Token* t = k.token(P::DURATION)) return parseDuration(t->getText(), d.range, sink_);
+  antlr4::Token* numberToken = k.token(P::NUMBER);
+  if (!numberToken) return d;
+  std::string number = numberToken->getText();
+  double value = parseNumber(number, pos_->of(numberToken), sink_);
+  if (!k.has(P::WORKDAYS)) {
     sink_.emit(diag::BadDuration, d.range,
-               fmt::format("`{}` needs a unit: write `{}d`, `{}h`, `{}m`, `{}w` or `{} workdays`", number, number,
-                           number, number, number, number));
+               fmt::format("`{0}` needs a unit: write `{0}d`, `{0}h`, `{0}m`, `{0}w` or `{0} workdays`", number));
     d.hasUnit = false;
     return d;
   }
@@ -108,107 +241,116 @@ ast::Duration AstBuilder::duration(P::DurationLitContext* ctx) {
   return d;
 }
 
-ast::TimeOfDay AstBuilder::time(TerminalNode* node) {
-  if (!node) return {};
-  return parseTime(node->getText(), pos_->of(node), sink_);
+ast::TimeOfDay AstBuilder::time(antlr4::Token* token) {
+  if (!token) return {};
+  return parseTime(token->getText(), pos_->of(token), sink_);
 }
 
-ast::Date AstBuilder::date(TerminalNode* node) {
-  if (!node) return {};
-  return parseDate(node->getText(), pos_->of(node), sink_);
+ast::Date AstBuilder::date(antlr4::Token* token) {
+  if (!token) return {};
+  return parseDate(token->getText(), pos_->of(token), sink_);
 }
 
-std::vector<MapEntry> AstBuilder::mapLiteral(P::MapLiteralContext* ctx) {
+std::vector<MapEntry> AstBuilder::mapLiteral(Ctx* ctx) {
   std::vector<MapEntry> entries;
   if (!ctx) return entries;
-  for (auto* e : ctx->mapEntry()) entries.push_back(MapEntry{ident(e->name()), expression(e->expression())});
+  for (Ctx* e : kids(ctx).rules(P::RuleMapEntry)) {
+    Kids k = kids(e);
+    entries.push_back(MapEntry{ident(k.rule(P::RuleName)), expression(k.rule(P::RuleExpression))});
+  }
   return entries;
 }
 
-Path AstBuilder::path(P::PathContext* ctx) {
+Path AstBuilder::path(Ctx* ctx) {
   Path p;
   if (!ctx) return p;
   p.range = pos_->of(ctx);
-  for (auto* n : ctx->name()) p.parts.push_back(ident(n));
+  for (Ctx* n : kids(ctx).rules(P::RuleName)) p.parts.push_back(ident(n));
   return p;
 }
 
-EventRef AstBuilder::eventRef(P::EventRefContext* ctx) {
+EventRef AstBuilder::eventRef(Ctx* ctx) {
   EventRef e;
   if (!ctx) return e;
   e.range = pos_->of(ctx);
-  e.name = ident(ctx->ident());
-  if (auto* arg = ctx->eventArg()) {
-    if (arg->STRING()) {
-      Text t = text(arg->STRING());
+  Kids k = kids(ctx);
+  e.name = ident(k.rule(P::RuleIdent));
+  if (Ctx* arg = k.rule(P::RuleEventArg)) {
+    Kids a = kids(arg);
+    if (antlr4::Token* s = a.token(P::STRING)) {
+      Text t = text(s);
       e.arg = Ident{t.value, t.range};
       e.argIsString = true;
     } else {
-      e.arg = ident(arg->name());
+      e.arg = ident(a.rule(P::RuleName));
     }
   }
   return e;
 }
 
-Ident AstBuilder::stageName(P::StageNameContext* ctx) { return ident(ctx); }
-
-MoveTarget AstBuilder::moveTarget(P::MoveTargetContext* ctx) {
+MoveTarget AstBuilder::moveTarget(Ctx* ctx) {
   MoveTarget t;
   if (!ctx) return t;
   t.range = pos_->of(ctx);
-  if (dynamic_cast<P::NextTargetContext*>(ctx)) {
+  Kids k = kids(ctx);
+  if (k.has(P::NEXT)) {
     t.isNext = true;
     t.stage = Ident{"next", t.range};
     return t;
   }
-  if (auto* named = dynamic_cast<P::NamedTargetContext*>(ctx)) {
-    auto names = named->stageName();
-    if (names.size() == 2) {
-      t.pipeline = stageName(names[0]);
-      t.stage = stageName(names[1]);
-    } else if (names.size() == 1) {
-      t.stage = stageName(names[0]);
-    }
+  auto names = k.rules(P::RuleStageName);
+  if (names.size() == 2) {
+    t.pipeline = ident(names[0]);
+    t.stage = ident(names[1]);
+  } else if (names.size() == 1) {
+    t.stage = ident(names[0]);
   }
   return t;
 }
 
-std::pair<Ident, std::optional<Ident>> AstBuilder::stagePath(P::StagePathContext* ctx) {
+std::pair<Ident, std::optional<Ident>> AstBuilder::stagePath(Ctx* ctx) {
   if (!ctx) return {};
+  Kids k = kids(ctx);
   std::optional<Ident> stage;
-  if (ctx->stageName()) stage = stageName(ctx->stageName());
-  return {ident(ctx->ident()), stage};
+  if (Ctx* s = k.rule(P::RuleStageName)) stage = ident(s);
+  return {ident(k.rule(P::RuleIdent)), stage};
 }
 
-Assignee AstBuilder::assignee(P::AssigneeContext* ctx) {
+Assignee AstBuilder::assignee(Ctx* ctx) {
   Assignee a;
   if (!ctx) return a;
   a.range = pos_->of(ctx);
-  auto ids = ctx->ident();
+  auto ids = kids(ctx).rules(P::RuleIdent);
   if (!ids.empty()) a.name = ident(ids[0]);
   if (ids.size() > 1) a.team = ident(ids[1]);
   return a;
 }
 
-TypeSyntax AstBuilder::fieldType(P::FieldTypeContext* ctx) {
+TypeSyntax AstBuilder::fieldType(Ctx* ctx) {
   TypeSyntax t;
   if (!ctx) return t;
   t.range = pos_->of(ctx);
-  if (auto* e = dynamic_cast<P::EnumTypeContext*>(ctx)) {
+  Kids k = kids(ctx);
+  if (k.firstCode() == P::ENUM) {
     t.isEnum = true;
-    for (auto* m : e->enumMember()) t.members.push_back(EnumMember{ident(m->ident()), optText(m->STRING())});
-  } else if (auto* n = dynamic_cast<P::NamedTypeContext*>(ctx)) {
-    t.name = ident(n->typeName());
+    for (Ctx* m : k.rules(P::RuleEnumMember)) {
+      Kids mk = kids(m);
+      t.members.push_back(EnumMember{ident(mk.rule(P::RuleIdent)), optText(mk.token(P::STRING))});
+    }
+  } else {
+    t.name = ident(k.rule(P::RuleTypeName));
   }
   return t;
 }
 
-std::vector<LossReason> AstBuilder::lossReasons(P::LossReasonListContext* ctx) {
+std::vector<LossReason> AstBuilder::lossReasons(Ctx* ctx) {
   std::vector<LossReason> out;
   if (!ctx) return out;
-  for (auto* r : ctx->lossReason()) {
-    if (!r->STRING()) continue;
-    out.push_back(LossReason{text(r->STRING()), r->OTHER() != nullptr, pos_->of(r)});
+  for (Ctx* r : kids(ctx).rules(P::RuleLossReason)) {
+    Kids k = kids(r);
+    antlr4::Token* s = k.token(P::STRING);
+    if (!s) continue;
+    out.push_back(LossReason{text(s), k.has(P::OTHER), pos_->of(r)});
   }
   return out;
 }
@@ -220,12 +362,13 @@ void AstBuilder::duplicateClause(const std::optional<SourceRange>& seen, SourceR
 
 // ───────────────────────────── expressions ────────────────────────────────
 
-ExprPtr AstBuilder::expression(P::ExpressionContext* ctx) {
-  if (!ctx || !ctx->orExpr()) return errorExpr(ctx);
-  return orExpr(ctx->orExpr());
+ExprPtr AstBuilder::expression(Ctx* ctx) {
+  Ctx* inner = ctx ? kids(ctx).rule(P::RuleOrExpr) : nullptr;
+  if (!inner) return errorExpr(ctx);
+  return orExpr(inner);
 }
 
-ExprPtr AstBuilder::errorExpr(antlr4::ParserRuleContext* ctx) {
+ExprPtr AstBuilder::errorExpr(Ctx* ctx) {
   auto e = std::make_unique<NoneExpr>();
   if (ctx) e->range = pos_->of(ctx);
   return e;
@@ -241,113 +384,126 @@ ExprPtr AstBuilder::binary(BinaryOp op, SourceRange opRange, ExprPtr lhs, ExprPt
   return b;
 }
 
-bool AstBuilder::chainTooLong(size_t operands, antlr4::ParserRuleContext* ctx) {
+bool AstBuilder::chainTooLong(size_t operands, Ctx* ctx) {
   if (operands <= kMaxChain) return false;
   sink_.emit(diag::NestingTooDeep, pos_->of(ctx), static_cast<long long>(kMaxChain));
   return true;
 }
 
-ExprPtr AstBuilder::orExpr(P::OrExprContext* ctx) {
-  auto parts = ctx->andExpr();
-  if (parts.empty() || chainTooLong(parts.size(), ctx)) return errorExpr(ctx);
-  ExprPtr e = andExpr(parts[0]);
-  for (size_t i = 1; i < parts.size(); ++i) e = binary(BinaryOp::Or, pos_->of(ctx->OR(i - 1)), std::move(e), andExpr(parts[i]));
-  return e;
+// `a op b op c` with the operands of one rule and the operators between them.
+// `operandRule` is the rule index of the operands; `op` maps an operator token.
+#define VORONKA_LEFT_CHAIN(ctx, operandRule, build, opOf)                         \
+  Kids k = kids(ctx);                                                              \
+  size_t operands = 0;                                                             \
+  for (const auto& e : k.entries()) operands += e.code == (R | operandRule);       \
+  if (operands == 0 || chainTooLong(operands, ctx)) return errorExpr(ctx);        \
+  ExprPtr result;                                                                  \
+  std::optional<std::pair<BinaryOp, SourceRange>> pending;                         \
+  for (const auto& e : k.entries()) {                                              \
+    if (e.code == (R | operandRule)) {                                             \
+      ExprPtr operand = build(static_cast<Ctx*>(e.node));                          \
+      if (!result) {                                                               \
+        result = std::move(operand);                                               \
+      } else if (pending) {                                                        \
+        result = binary(pending->first, pending->second, std::move(result), std::move(operand)); \
+      }                                                                            \
+    } else if (e.token) {                                                          \
+      pending = std::make_pair(opOf(e.code), pos_->of(e.token));                 \
+    }                                                                              \
+  }                                                                                \
+  return result;
+
+ExprPtr AstBuilder::orExpr(Ctx* ctx) {
+  auto op = [](uint32_t) { return BinaryOp::Or; };
+  VORONKA_LEFT_CHAIN(ctx, P::RuleAndExpr, andExpr, op)
 }
 
-ExprPtr AstBuilder::andExpr(P::AndExprContext* ctx) {
-  auto parts = ctx->notExpr();
-  if (parts.empty() || chainTooLong(parts.size(), ctx)) return errorExpr(ctx);
-  ExprPtr e = notExpr(parts[0]);
-  for (size_t i = 1; i < parts.size(); ++i) e = binary(BinaryOp::And, pos_->of(ctx->AND(i - 1)), std::move(e), notExpr(parts[i]));
-  return e;
+ExprPtr AstBuilder::andExpr(Ctx* ctx) {
+  auto op = [](uint32_t) { return BinaryOp::And; };
+  VORONKA_LEFT_CHAIN(ctx, P::RuleNotExpr, notExpr, op)
 }
 
-ExprPtr AstBuilder::notExpr(P::NotExprContext* ctx) {
-  if (auto* n = dynamic_cast<P::NotOpContext*>(ctx)) {
+ExprPtr AstBuilder::additive(Ctx* ctx) {
+  auto op = [](uint32_t t) { return t == P::PLUS ? BinaryOp::Add : BinaryOp::Sub; };
+  VORONKA_LEFT_CHAIN(ctx, P::RuleMultiplicative, multiplicative, op)
+}
+
+ExprPtr AstBuilder::multiplicative(Ctx* ctx) {
+  auto op = [](uint32_t t) { return t == P::STAR ? BinaryOp::Mul : BinaryOp::Div; };
+  VORONKA_LEFT_CHAIN(ctx, P::RuleUnary, unary, op)
+}
+
+#undef VORONKA_LEFT_CHAIN
+
+ExprPtr AstBuilder::notExpr(Ctx* ctx) {
+  Kids k = kids(ctx);
+  if (k.firstCode() == P::NOT) {
     auto u = std::make_unique<UnaryExpr>();
     u->op = UnaryOp::Not;
     u->range = pos_->of(ctx);
-    u->operand = n->notExpr() ? notExpr(n->notExpr()) : errorExpr(ctx);
+    Ctx* inner = k.rule(P::RuleNotExpr);
+    u->operand = inner ? notExpr(inner) : errorExpr(ctx);
     return u;
   }
-  if (auto* p = dynamic_cast<P::NotPassContext*>(ctx); p && p->comparison()) return comparison(p->comparison());
+  if (Ctx* c = k.rule(P::RuleComparison)) return comparison(c);
   return errorExpr(ctx);
 }
 
-ExprPtr AstBuilder::comparison(P::ComparisonContext* ctx) {
-  auto parts = ctx->additive();
+ExprPtr AstBuilder::comparison(Ctx* ctx) {
+  Kids k = kids(ctx);
+  auto parts = k.rules(P::RuleAdditive);
   if (parts.empty()) return errorExpr(ctx);
   ExprPtr lhs = additive(parts[0]);
-  if (parts.size() < 2 || !ctx->compareOp()) return lhs;
-  P::CompareOpContext* op = ctx->compareOp();
+  Ctx* op = k.rule(P::RuleCompareOp);
+  if (parts.size() < 2 || !op) return lhs;
+  Kids ok = kids(op);
   BinaryOp kind = BinaryOp::Eq;
-  if (op->EQEQ()) kind = BinaryOp::Eq;
-  else if (op->NEQ()) kind = BinaryOp::Ne;
-  else if (op->LT()) kind = BinaryOp::Lt;
-  else if (op->LE()) kind = BinaryOp::Le;
-  else if (op->GT()) kind = BinaryOp::Gt;
-  else if (op->GE()) kind = BinaryOp::Ge;
-  else if (op->NOT()) kind = BinaryOp::NotIn;
-  else if (op->IN()) kind = BinaryOp::In;
-  else if (op->HAS()) kind = BinaryOp::Has;
+  switch (ok.firstCode()) {
+    case P::EQEQ: kind = BinaryOp::Eq; break;
+    case P::NEQ: kind = BinaryOp::Ne; break;
+    case P::LT: kind = BinaryOp::Lt; break;
+    case P::LE: kind = BinaryOp::Le; break;
+    case P::GT: kind = BinaryOp::Gt; break;
+    case P::GE: kind = BinaryOp::Ge; break;
+    case P::NOT: kind = BinaryOp::NotIn; break;
+    case P::IN: kind = BinaryOp::In; break;
+    case P::HAS: kind = BinaryOp::Has; break;
+    default: break;
+  }
   return binary(kind, pos_->of(op), std::move(lhs), additive(parts[1]));
 }
 
-ExprPtr AstBuilder::additive(P::AdditiveContext* ctx) {
-  auto parts = ctx->multiplicative();
-  if (parts.empty() || chainTooLong(parts.size(), ctx)) return errorExpr(ctx);
-  ExprPtr e = multiplicative(parts[0]);
-  size_t next = 1;
-  for (auto* child : ctx->children) {
-    auto* term = dynamic_cast<TerminalNode*>(child);
-    if (!term || next >= parts.size()) continue;
-    BinaryOp op = term->getSymbol()->getType() == P::PLUS ? BinaryOp::Add : BinaryOp::Sub;
-    e = binary(op, pos_->of(term), std::move(e), multiplicative(parts[next++]));
-  }
-  return e;
-}
-
-ExprPtr AstBuilder::multiplicative(P::MultiplicativeContext* ctx) {
-  auto parts = ctx->unary();
-  if (parts.empty() || chainTooLong(parts.size(), ctx)) return errorExpr(ctx);
-  ExprPtr e = unary(parts[0]);
-  size_t next = 1;
-  for (auto* child : ctx->children) {
-    auto* term = dynamic_cast<TerminalNode*>(child);
-    if (!term || next >= parts.size()) continue;
-    BinaryOp op = term->getSymbol()->getType() == P::STAR ? BinaryOp::Mul : BinaryOp::Div;
-    e = binary(op, pos_->of(term), std::move(e), unary(parts[next++]));
-  }
-  return e;
-}
-
-ExprPtr AstBuilder::unary(P::UnaryContext* ctx) {
-  if (auto* n = dynamic_cast<P::NegateContext*>(ctx)) {
+ExprPtr AstBuilder::unary(Ctx* ctx) {
+  Kids k = kids(ctx);
+  if (k.firstCode() == P::MINUS) {
     auto u = std::make_unique<UnaryExpr>();
     u->op = UnaryOp::Negate;
     u->range = pos_->of(ctx);
-    u->operand = n->unary() ? unary(n->unary()) : errorExpr(ctx);
+    Ctx* inner = k.rule(P::RuleUnary);
+    u->operand = inner ? unary(inner) : errorExpr(ctx);
     return u;
   }
-  if (auto* p = dynamic_cast<P::UnaryPassContext*>(ctx); p && p->postfix()) return postfix(p->postfix());
+  if (Ctx* p = k.rule(P::RulePostfix)) return postfix(p);
   return errorExpr(ctx);
 }
 
-ExprPtr AstBuilder::postfix(P::PostfixContext* ctx) {
-  if (!ctx->primary()) return errorExpr(ctx);
-  ExprPtr e = primary(ctx->primary());
-  for (auto* op : ctx->postfixOp()) {
-    if (auto* m = dynamic_cast<P::MemberOpContext*>(op)) {
+ExprPtr AstBuilder::postfix(Ctx* ctx) {
+  Kids k = kids(ctx);
+  Ctx* first = k.rule(P::RulePrimary);
+  if (!first) return errorExpr(ctx);
+  ExprPtr e = primary(first);
+  for (Ctx* op : k.rules(P::RulePostfixOp)) {
+    Kids ok = kids(op);
+    if (ok.firstCode() == P::DOT) {
       auto member = std::make_unique<MemberExpr>();
-      member->member = ident(m->name());
+      member->member = ident(ok.rule(P::RuleName));
       member->range = SourceRange::cover(e->range, pos_->of(op));
       member->base = std::move(e);
       e = std::move(member);
-    } else if (auto* c = dynamic_cast<P::CallOpContext*>(op)) {
+    } else if (ok.firstCode() == P::LPAREN) {
       auto call = std::make_unique<CallExpr>();
       call->range = SourceRange::cover(e->range, pos_->of(op));
-      for (auto* a : c->expression()) call->args.push_back(expression(a));
+      for (Ctx* a : ok.rules(P::RuleExpression)) call->args.push_back(expression(a));
       call->callee = std::move(e);
       e = std::move(call);
     }
@@ -355,318 +511,337 @@ ExprPtr AstBuilder::postfix(P::PostfixContext* ctx) {
   return e;
 }
 
-ExprPtr AstBuilder::primary(P::PrimaryContext* ctx) {
+ExprPtr AstBuilder::primary(Ctx* ctx) {
   SourceRange r = pos_->of(ctx);
+  Kids k = kids(ctx);
   auto finish = [&](auto node) {
     node->range = r;
     return ExprPtr(std::move(node));
   };
-  if (auto* c = dynamic_cast<P::NumberLitContext*>(ctx)) {
-    auto n = std::make_unique<NumberExpr>();
-    n->value = parseNumber(c->NUMBER()->getText(), r, sink_);
-    return finish(std::move(n));
-  }
-  if (auto* c = dynamic_cast<P::WorkdaysLitContext*>(ctx)) {
-    auto d = std::make_unique<DurationExpr>();
-    double value = parseNumber(c->NUMBER()->getText(), r, sink_);
-    if (value != static_cast<double>(static_cast<int64_t>(value)) || value > 3650) {
-      sink_.emit(diag::BadDuration, r, fmt::format("`{}` must be a whole number of days up to 3650", c->getText()));
-    } else {
-      d->value.workdays = static_cast<int64_t>(value);
+  const auto& entries = k.entries();
+  if (entries.empty()) return errorExpr(ctx);
+  antlr4::Token* first = entries[0].token;
+  switch (k.firstCode()) {
+    case P::NUMBER: {
+      if (k.has(P::WORKDAYS)) {
+        auto d = std::make_unique<DurationExpr>();
+        double value = parseNumber(first->getText(), r, sink_);
+        if (value != static_cast<double>(static_cast<int64_t>(value)) || value > 3650) {
+          sink_.emit(diag::BadDuration, r, fmt::format("`{} workdays` must be a whole number of days up to 3650", first->getText()));
+        } else {
+          d->value.workdays = static_cast<int64_t>(value);
+        }
+        d->value.range = r;
+        return finish(std::move(d));
+      }
+      auto n = std::make_unique<NumberExpr>();
+      n->value = parseNumber(first->getText(), r, sink_);
+      return finish(std::move(n));
     }
-    d->value.range = r;
-    return finish(std::move(d));
-  }
-  if (auto* c = dynamic_cast<P::DurationLiteralContext*>(ctx)) {
-    auto d = std::make_unique<DurationExpr>();
-    d->value = parseDuration(c->DURATION()->getText(), r, sink_);
-    return finish(std::move(d));
-  }
-  if (auto* c = dynamic_cast<P::StringLitContext*>(ctx)) {
-    auto s = std::make_unique<StringExpr>();
-    s->value = text(c->STRING()).value;
-    return finish(std::move(s));
-  }
-  if (auto* c = dynamic_cast<P::TimeLitContext*>(ctx)) {
-    auto t = std::make_unique<TimeExpr>();
-    t->value = time(c->TIME());
-    return finish(std::move(t));
-  }
-  if (auto* c = dynamic_cast<P::DateLitContext*>(ctx)) {
-    auto d = std::make_unique<DateExpr>();
-    d->value = date(c->DATE());
-    return finish(std::move(d));
-  }
-  if (auto* c = dynamic_cast<P::DatetimeLitContext*>(ctx)) {
-    auto d = std::make_unique<DateTimeExpr>();
-    std::string text = c->DATETIME()->getText();
-    d->date = parseDate(text.substr(0, 10), r, sink_);
-    d->time = parseTime(text.substr(11), r, sink_);
-    return finish(std::move(d));
-  }
-  if (auto* c = dynamic_cast<P::BoolLitContext*>(ctx)) {
-    auto b = std::make_unique<BoolExpr>();
-    b->value = c->TRUE() != nullptr;
-    return finish(std::move(b));
-  }
-  if (dynamic_cast<P::NoneLitContext*>(ctx)) return finish(std::make_unique<NoneExpr>());
-  if (auto* c = dynamic_cast<P::NameRefContext*>(ctx)) {
-    auto n = std::make_unique<NameExpr>();
-    n->name = c->getText();
-    return finish(std::move(n));
-  }
-  if (dynamic_cast<P::DealRefContext*>(ctx)) {
-    auto n = std::make_unique<NameExpr>();
-    n->name = "deal";
-    return finish(std::move(n));
-  }
-  if (auto* c = dynamic_cast<P::ParensContext*>(ctx)) {
-    ExprPtr inner = expression(c->expression());
-    return inner;
-  }
-  if (auto* c = dynamic_cast<P::ListLitContext*>(ctx)) {
-    auto l = std::make_unique<ListExpr>();
-    for (auto* item : c->expression()) l->items.push_back(expression(item));
-    return finish(std::move(l));
-  }
-  if (auto* c = dynamic_cast<P::IfExprContext*>(ctx)) {
-    auto i = std::make_unique<IfExpr>();
-    // [cond0, value0, cond1, value1, …, elseValue]
-    auto parts = c->expression();
-    size_t branches = parts.empty() ? 0 : (parts.size() - 1) / 2;
-    for (size_t k = 0; k < branches; ++k) {
-      i->branches.push_back(IfExpr::Branch{expression(parts[2 * k]), expression(parts[2 * k + 1])});
+    case P::DURATION: {
+      auto d = std::make_unique<DurationExpr>();
+      d->value = parseDuration(first->getText(), r, sink_);
+      return finish(std::move(d));
     }
-    size_t k = 2 * branches;
-    i->elseValue = k < parts.size() ? expression(parts[k]) : errorExpr(ctx);
-    return finish(std::move(i));
+    case P::STRING: {
+      auto s = std::make_unique<StringExpr>();
+      s->value = text(first).value;
+      return finish(std::move(s));
+    }
+    case P::TIME: {
+      auto t = std::make_unique<TimeExpr>();
+      t->value = time(first);
+      return finish(std::move(t));
+    }
+    case P::DATE: {
+      auto d = std::make_unique<DateExpr>();
+      d->value = date(first);
+      return finish(std::move(d));
+    }
+    case P::DATETIME: {
+      auto d = std::make_unique<DateTimeExpr>();
+      std::string text = first->getText();
+      d->date = parseDate(text.substr(0, 10), r, sink_);
+      d->time = parseTime(text.substr(11), r, sink_);
+      return finish(std::move(d));
+    }
+    case P::TRUE:
+    case P::FALSE: {
+      auto b = std::make_unique<BoolExpr>();
+      b->value = k.firstCode() == P::TRUE;
+      return finish(std::move(b));
+    }
+    case P::NONE: return finish(std::make_unique<NoneExpr>());
+    case R | P::RuleIdent: {
+      auto n = std::make_unique<NameExpr>();
+      n->name = ident(k.rule(P::RuleIdent)).text;
+      return finish(std::move(n));
+    }
+    case P::DEAL: {
+      auto n = std::make_unique<NameExpr>();
+      n->name = "deal";
+      return finish(std::move(n));
+    }
+    case P::LPAREN: return expression(k.rule(P::RuleExpression));
+    case P::LBRACK: {
+      auto l = std::make_unique<ListExpr>();
+      for (Ctx* item : k.rules(P::RuleExpression)) l->items.push_back(expression(item));
+      return finish(std::move(l));
+    }
+    case P::IF: {
+      // [cond0, value0, cond1, value1, …, elseValue]
+      auto i = std::make_unique<IfExpr>();
+      auto parts = k.rules(P::RuleExpression);
+      size_t branches = parts.empty() ? 0 : (parts.size() - 1) / 2;
+      for (size_t b = 0; b < branches; ++b) {
+        i->branches.push_back(IfExpr::Branch{expression(parts[2 * b]), expression(parts[2 * b + 1])});
+      }
+      size_t last = 2 * branches;
+      i->elseValue = last < parts.size() ? expression(parts[last]) : errorExpr(ctx);
+      return finish(std::move(i));
+    }
+    default: return errorExpr(ctx);
   }
-  return errorExpr(ctx);
 }
 
 // ───────────────────────────── actions ────────────────────────────────────
 
-Block AstBuilder::block(P::BlockContext* ctx) {
+Block AstBuilder::block(Ctx* ctx) {
   Block b;
   if (!ctx) return b;
   b.range = pos_->of(ctx);
-  for (auto* a : ctx->action()) {
+  for (Ctx* a : kids(ctx).rules(P::RuleAction)) {
     if (ActionPtr action = this->action(a)) b.actions.push_back(std::move(action));
   }
   return b;
 }
 
-ActionPtr AstBuilder::action(P::ActionContext* ctx) {
+ActionPtr AstBuilder::action(Ctx* ctx) {
   ActionPtr result = buildAction(ctx);
   if (result) result->range = pos_->of(ctx);
   return result;
 }
 
-ActionPtr AstBuilder::buildAction(P::ActionContext* ctx) {
-  if (auto* c = dynamic_cast<P::MoveActionContext*>(ctx)) {
-    auto a = std::make_unique<MoveAction>();
-    a->target = moveTarget(c->moveTarget());
-    a->arrowForm = c->ARROW() != nullptr;
-    return a;
-  }
-  if (dynamic_cast<P::WinActionContext*>(ctx)) return std::make_unique<WinAction>();
-  if (auto* c = dynamic_cast<P::LoseActionContext*>(ctx)) {
-    auto a = std::make_unique<LoseAction>();
-    a->reason = optText(c->STRING());
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::TaskActionContext*>(ctx)) {
-    auto a = std::make_unique<TaskAction>();
-    if (c->taskTypeRef()) a->type = ident(c->taskTypeRef());
-    a->text = interpolated(c->STRING());
-    std::optional<SourceRange> due, at, to, within;
-    for (auto* clause : c->taskClause()) {
-      SourceRange r = pos_->of(clause);
-      if (auto* d = dynamic_cast<P::DueClauseContext*>(clause)) {
-        duplicateClause(due ? due : at, r, due ? "due" : "due/at", "task");
-        due = r;
-        a->due = duration(d->durationLit());
-      } else if (auto* t = dynamic_cast<P::TaskAtClauseContext*>(clause)) {
-        duplicateClause(at ? at : due, r, at ? "at" : "due/at", "task");
-        at = r;
-        a->at = expression(t->expression());
-      } else if (auto* t = dynamic_cast<P::ToClauseContext*>(clause)) {
-        duplicateClause(to, r, "to", "task");
-        to = r;
-        a->to = ident(t->ident());
-      } else if (dynamic_cast<P::TaskWorkhoursClauseContext*>(clause)) {
-        duplicateClause(within, r, "within workhours", "task");
-        within = r;
-        a->withinWorkhours = r;
+ActionPtr AstBuilder::buildAction(Ctx* ctx) {
+  Kids k = kids(ctx);
+  switch (k.firstCode()) {
+    case P::MOVE:
+    case P::ARROW: {
+      auto a = std::make_unique<MoveAction>();
+      a->target = moveTarget(k.rule(P::RuleMoveTarget));
+      a->arrowForm = k.firstCode() == P::ARROW;
+      return a;
+    }
+    case P::WIN: return std::make_unique<WinAction>();
+    case P::LOSE: {
+      auto a = std::make_unique<LoseAction>();
+      a->reason = optText(k.token(P::STRING));
+      return a;
+    }
+    case P::TASK: {
+      auto a = std::make_unique<TaskAction>();
+      if (Ctx* type = k.rule(P::RuleTaskTypeRef)) a->type = ident(type);
+      a->text = interpolated(k.token(P::STRING));
+      std::optional<SourceRange> due, at, to, within;
+      for (Ctx* clause : k.rules(P::RuleTaskClause)) {
+        SourceRange r = pos_->of(clause);
+        Kids ck = kids(clause);
+        switch (ck.firstCode()) {
+          case P::DUE:
+            duplicateClause(due ? due : at, r, due ? "due" : "due/at", "task");
+            due = r;
+            a->due = duration(ck.rule(P::RuleDurationLit));
+            break;
+          case P::AT:
+            duplicateClause(at ? at : due, r, at ? "at" : "due/at", "task");
+            at = r;
+            a->at = expression(ck.rule(P::RuleExpression));
+            break;
+          case P::TO:
+            duplicateClause(to, r, "to", "task");
+            to = r;
+            a->to = ident(ck.rule(P::RuleIdent));
+            break;
+          case P::WITHIN:
+            duplicateClause(within, r, "within workhours", "task");
+            within = r;
+            a->withinWorkhours = r;
+            break;
+          default: break;
+        }
       }
+      return a;
     }
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::CompleteActionContext*>(ctx)) {
-    auto a = std::make_unique<CompleteTasksAction>();
-    P::CompleteFilterContext* filter = nullptr;
-    if (auto* f = dynamic_cast<P::FilterOnlyContext*>(c->completeSelector())) filter = f->completeFilter();
-    if (auto* t = dynamic_cast<P::TypeAndFilterContext*>(c->completeSelector())) {
-      a->type = ident(t->taskTypeRef());
-      filter = t->completeFilter();
-    }
-    if (filter) {
-      if (filter->ALL()) a->filter = TaskFilter::All;
-      if (filter->OVERDUE()) a->filter = TaskFilter::Overdue;
-      if (filter->TODAY()) a->filter = TaskFilter::Today;
-      if (filter->TOMORROW()) a->filter = TaskFilter::Tomorrow;
-    }
-    a->comment = optText(c->STRING());
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::EmailActionContext*>(ctx)) {
-    auto a = std::make_unique<SendAction>(ActionKind::Email);
-    a->templateName = ident(c->ident());
-    sendClauses(c->sendClause(), *a, "email");
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::MessageActionContext*>(ctx)) {
-    auto a = std::make_unique<SendAction>(ActionKind::Message);
-    a->templateName = ident(c->ident());
-    sendClauses(c->sendClause(), *a, "message");
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::SmsActionContext*>(ctx)) {
-    auto a = std::make_unique<SendAction>(ActionKind::Sms);
-    if (c->STRING()) a->text = interpolated(c->STRING());
-    if (c->ident()) a->templateName = ident(c->ident());
-    sendClauses(c->sendClause(), *a, "sms");
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::WebhookActionContext*>(ctx)) {
-    auto a = std::make_unique<WebhookAction>();
-    a->url = interpolated(c->STRING());
-    a->body = mapLiteral(c->mapLiteral());
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::RequestActionContext*>(ctx)) {
-    auto a = std::make_unique<RequestAction>();
-    a->integration = ident(c->ident());
-    a->body = mapLiteral(c->mapLiteral());
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::AnalyticsActionContext*>(ctx)) {
-    auto a = std::make_unique<AnalyticsAction>();
-    a->event = text(c->STRING());
-    if (c->expression()) a->label = expression(c->expression());
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::TagActionContext*>(ctx)) {
-    auto a = std::make_unique<TagAction>();
-    a->add = c->MINUS() == nullptr;
-    a->tag = text(c->STRING());
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::SetActionContext*>(ctx)) {
-    auto a = std::make_unique<SetAction>();
-    a->target = path(c->path());
-    a->value = expression(c->expression());
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::AssignActionContext*>(ctx)) {
-    auto a = std::make_unique<AssignAction>();
-    a->who = assignee(c->assignee());
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::CreateDealActionContext*>(ctx)) {
-    auto a = std::make_unique<CreateDealAction>();
-    auto [pipeline, stage] = stagePath(c->stagePath());
-    a->pipeline = pipeline;
-    a->stage = stage;
-    std::optional<SourceRange> copySeen, assignSeen;
-    for (auto* clause : c->createClause()) {
-      SourceRange r = pos_->of(clause);
-      if (auto* cp = dynamic_cast<P::CopyClauseContext*>(clause)) {
-        duplicateClause(copySeen, r, "copy", "create deal");
-        copySeen = r;
-        for (auto* f : cp->ident()) a->copy.push_back(ident(f));
-      } else if (auto* as = dynamic_cast<P::CreateAssignClauseContext*>(clause)) {
-        duplicateClause(assignSeen, r, "assign", "create deal");
-        assignSeen = r;
-        a->assign = assignee(as->assignee());
+    case P::COMPLETE: {
+      auto a = std::make_unique<CompleteTasksAction>();
+      Ctx* filter = nullptr;
+      if (Ctx* selector = k.rule(P::RuleCompleteSelector)) {
+        Kids sk = kids(selector);
+        if (Ctx* type = sk.rule(P::RuleTaskTypeRef)) a->type = ident(type);
+        filter = sk.rule(P::RuleCompleteFilter);
       }
+      if (filter) {
+        switch (kids(filter).firstCode()) {
+          case P::ALL: a->filter = TaskFilter::All; break;
+          case P::OVERDUE: a->filter = TaskFilter::Overdue; break;
+          case P::TODAY: a->filter = TaskFilter::Today; break;
+          case P::TOMORROW: a->filter = TaskFilter::Tomorrow; break;
+          default: break;
+        }
+      }
+      a->comment = optText(k.token(P::STRING));
+      return a;
     }
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::QuestionnaireActionContext*>(ctx)) {
-    auto a = std::make_unique<QuestionnaireAction>();
-    auto ids = c->ident();
-    if (ids.size() > 0) a->form = ident(ids[0]);
-    if (ids.size() > 1) a->field = ident(ids[1]);
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::NoteActionContext*>(ctx)) {
-    auto a = std::make_unique<NoteAction>();
-    a->text = interpolated(c->STRING());
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::NotifyActionContext*>(ctx)) {
-    auto a = std::make_unique<NotifyAction>();
-    a->recipient = ident(c->ident());
-    a->text = interpolated(c->STRING());
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::IfActionContext*>(ctx)) {
-    auto a = std::make_unique<IfAction>();
-    P::IfStatementContext* s = c->ifStatement();
-    if (!s) return a;
-    auto conditions = s->expression();
-    auto blocks = s->block();
-    for (size_t i = 0; i < conditions.size() && i < blocks.size(); ++i) {
-      a->branches.push_back(IfAction::Branch{expression(conditions[i]), block(blocks[i])});
+    case P::EMAIL:
+    case P::MESSAGE:
+    case P::SMS: {
+      ActionKind kind = k.firstCode() == P::EMAIL ? ActionKind::Email
+                        : k.firstCode() == P::MESSAGE ? ActionKind::Message
+                                                      : ActionKind::Sms;
+      auto a = std::make_unique<SendAction>(kind);
+      if (Ctx* name = k.rule(P::RuleIdent)) a->templateName = ident(name);
+      if (antlr4::Token* s = k.token(P::STRING)) a->text = interpolated(s);
+      sendClauses(k, *a, keyword(kind));
+      return a;
     }
-    if (blocks.size() > conditions.size()) a->elseBlock = std::make_unique<Block>(block(blocks.back()));
-    return a;
-  }
-  if (auto* c = dynamic_cast<P::SplitActionContext*>(ctx)) {
-    auto a = std::make_unique<SplitAction>();
-    if (c->NUMBER()) {
-      a->percentRange = SourceRange::cover(pos_->of(c->NUMBER()), pos_->of(c->PERCENT()));
-      a->percent = parseNumber(c->NUMBER()->getText(), a->percentRange, sink_);
+    case P::WEBHOOK: {
+      auto a = std::make_unique<WebhookAction>();
+      a->url = interpolated(k.token(P::STRING));
+      a->body = mapLiteral(k.rule(P::RuleMapLiteral));
+      return a;
     }
-    auto blocks = c->block();
-    if (!blocks.empty()) a->first = block(blocks[0]);
-    if (blocks.size() > 1) a->second = std::make_unique<Block>(block(blocks[1]));
-    return a;
+    case P::REQUEST: {
+      auto a = std::make_unique<RequestAction>();
+      a->integration = ident(k.rule(P::RuleIdent));
+      a->body = mapLiteral(k.rule(P::RuleMapLiteral));
+      return a;
+    }
+    case P::ANALYTICS: {
+      auto a = std::make_unique<AnalyticsAction>();
+      a->event = text(k.token(P::STRING));
+      if (Ctx* label = k.rule(P::RuleExpression)) a->label = expression(label);
+      return a;
+    }
+    case P::TAG: {
+      auto a = std::make_unique<TagAction>();
+      a->add = !k.has(P::MINUS);
+      a->tag = text(k.token(P::STRING));
+      return a;
+    }
+    case P::SET: {
+      auto a = std::make_unique<SetAction>();
+      a->target = path(k.rule(P::RulePath));
+      a->value = expression(k.rule(P::RuleExpression));
+      return a;
+    }
+    case P::ASSIGN: {
+      auto a = std::make_unique<AssignAction>();
+      a->who = assignee(k.rule(P::RuleAssignee));
+      return a;
+    }
+    case P::CREATE: {
+      auto a = std::make_unique<CreateDealAction>();
+      auto [pipeline, stage] = stagePath(k.rule(P::RuleStagePath));
+      a->pipeline = pipeline;
+      a->stage = stage;
+      std::optional<SourceRange> copySeen, assignSeen;
+      for (Ctx* clause : k.rules(P::RuleCreateClause)) {
+        SourceRange r = pos_->of(clause);
+        Kids ck = kids(clause);
+        if (ck.firstCode() == P::COPY) {
+          duplicateClause(copySeen, r, "copy", "create deal");
+          copySeen = r;
+          for (Ctx* f : ck.rules(P::RuleIdent)) a->copy.push_back(ident(f));
+        } else if (ck.firstCode() == P::ASSIGN) {
+          duplicateClause(assignSeen, r, "assign", "create deal");
+          assignSeen = r;
+          a->assign = assignee(ck.rule(P::RuleAssignee));
+        }
+      }
+      return a;
+    }
+    case P::QUESTIONNAIRE: {
+      auto a = std::make_unique<QuestionnaireAction>();
+      auto ids = k.rules(P::RuleIdent);
+      if (ids.size() > 0) a->form = ident(ids[0]);
+      if (ids.size() > 1) a->field = ident(ids[1]);
+      return a;
+    }
+    case P::NOTE: {
+      auto a = std::make_unique<NoteAction>();
+      a->text = interpolated(k.token(P::STRING));
+      return a;
+    }
+    case P::NOTIFY: {
+      auto a = std::make_unique<NotifyAction>();
+      a->recipient = ident(k.rule(P::RuleIdent));
+      a->text = interpolated(k.token(P::STRING));
+      return a;
+    }
+    case R | P::RuleIfStatement: {
+      auto a = std::make_unique<IfAction>();
+      Kids sk = kids(k.rule(P::RuleIfStatement));
+      auto conditions = sk.rules(P::RuleExpression);
+      auto blocks = sk.rules(P::RuleBlock);
+      for (size_t i = 0; i < conditions.size() && i < blocks.size(); ++i) {
+        a->branches.push_back(IfAction::Branch{expression(conditions[i]), block(blocks[i])});
+      }
+      if (blocks.size() > conditions.size()) a->elseBlock = std::make_unique<Block>(block(blocks.back()));
+      return a;
+    }
+    case P::SPLIT: {
+      auto a = std::make_unique<SplitAction>();
+      if (antlr4::Token* number = k.token(P::NUMBER)) {
+        a->percentRange = SourceRange::cover(pos_->of(number), pos_->of(k.token(P::PERCENT)));
+        a->percent = parseNumber(number->getText(), a->percentRange, sink_);
+      }
+      auto blocks = k.rules(P::RuleBlock);
+      if (!blocks.empty()) a->first = block(blocks[0]);
+      if (blocks.size() > 1) a->second = std::make_unique<Block>(block(blocks[1]));
+      return a;
+    }
+    case P::THEN: {
+      auto a = std::make_unique<ThenAction>();
+      a->delay = duration(k.rule(P::RuleDurationLit));
+      if (antlr4::Token* within = k.token(P::WITHIN)) {
+        a->withinWorkhours = SourceRange::cover(pos_->of(within), pos_->of(k.token(P::WORKHOURS)));
+      }
+      a->block = block(k.rule(P::RuleBlock));
+      return a;
+    }
+    default: return nullptr;
   }
-  if (auto* c = dynamic_cast<P::ThenActionContext*>(ctx)) {
-    auto a = std::make_unique<ThenAction>();
-    a->delay = duration(c->durationLit());
-    if (c->WITHIN()) a->withinWorkhours = SourceRange::cover(pos_->of(c->WITHIN()), pos_->of(c->WORKHOURS()));
-    a->block = block(c->block());
-    return a;
-  }
-  return nullptr;
 }
 
-void AstBuilder::sendClauses(const std::vector<P::SendClauseContext*>& clauses, SendAction& a, std::string_view what) {
+void AstBuilder::sendClauses(const Kids& k, SendAction& a, std::string_view what) {
   std::optional<SourceRange> from, via, within;
-  for (auto* clause : clauses) {
+  for (Ctx* clause : k.rules(P::RuleSendClause)) {
     SourceRange r = pos_->of(clause);
-    if (auto* f = dynamic_cast<P::FromUserClauseContext*>(clause)) {
-      duplicateClause(from, r, "from", what);
-      from = r;
-      a.from = ident(f->ident());
-    } else if (auto* v = dynamic_cast<P::ViaClauseContext*>(clause)) {
-      duplicateClause(via, r, "via", what);
-      via = r;
-      a.via = ident(v->ident());
-    } else if (dynamic_cast<P::SendWorkhoursClauseContext*>(clause)) {
-      duplicateClause(within, r, "within workhours", what);
-      within = r;
-      a.withinWorkhours = r;
+    Kids ck = kids(clause);
+    switch (ck.firstCode()) {
+      case P::FROM:
+        duplicateClause(from, r, "from", what);
+        from = r;
+        a.from = ident(ck.rule(P::RuleIdent));
+        break;
+      case P::VIA:
+        duplicateClause(via, r, "via", what);
+        via = r;
+        a.via = ident(ck.rule(P::RuleIdent));
+        break;
+      case P::WITHIN:
+        duplicateClause(within, r, "within workhours", what);
+        within = r;
+        a.withinWorkhours = r;
+        break;
+      default: break;
     }
   }
 }
 
 // ───────────────────────────── rules ──────────────────────────────────────
 
-void AstBuilder::timeSpec(P::TimeSpecContext* ctx, Rule& rule, std::optional<SourceRange>& seen) {
+void AstBuilder::timeSpec(Ctx* ctx, Rule& rule, std::optional<SourceRange>& seen) {
   if (!ctx) return;
   SourceRange r = pos_->of(ctx);
   if (seen) {
@@ -676,207 +851,247 @@ void AstBuilder::timeSpec(P::TimeSpecContext* ctx, Rule& rule, std::optional<Sou
   seen = r;
   Timing& t = rule.timing;
   t.range = r;
-  if (auto* a = dynamic_cast<P::AfterSpecContext*>(ctx)) {
-    t.kind = TimingKind::After;
-    t.delay = duration(a->durationLit());
-    if (a->TIME()) t.atTime = time(a->TIME());
-  } else if (auto* a = dynamic_cast<P::AtSpecContext*>(ctx)) {
-    t.kind = TimingKind::At;
-    t.at = expression(a->expression());
-  } else if (auto* e = dynamic_cast<P::EverySpecContext*>(ctx)) {
-    t.kind = TimingKind::Every;
-    t.delay = duration(e->durationLit());
-    if (e->expression()) t.whileCondition = expression(e->expression());
+  Kids k = kids(ctx);
+  switch (k.firstCode()) {
+    case P::AFTER:
+      t.kind = TimingKind::After;
+      t.delay = duration(k.rule(P::RuleDurationLit));
+      if (antlr4::Token* at = k.token(P::TIME)) t.atTime = time(at);
+      break;
+    case P::AT:
+      t.kind = TimingKind::At;
+      t.at = expression(k.rule(P::RuleExpression));
+      break;
+    case P::EVERY:
+      t.kind = TimingKind::Every;
+      t.delay = duration(k.rule(P::RuleDurationLit));
+      if (Ctx* cond = k.rule(P::RuleExpression)) t.whileCondition = expression(cond);
+      break;
+    default: break;
   }
 }
 
-RulePtr AstBuilder::rule(P::RuleDeclContext* ctx) {
+RulePtr AstBuilder::rule(Ctx* ctx) {
   auto r = std::make_unique<Rule>();
   if (!ctx) return r;
   r->range = pos_->of(ctx);
+  Kids k = kids(ctx);
   std::optional<SourceRange> timingSeen, whenSeen;
-  std::vector<P::RuleClauseContext*> clauses;
-  P::RuleBodyContext* body = nullptr;
-  if (auto* on = dynamic_cast<P::OnRuleContext*>(ctx)) {
-    r->event = eventRef(on->eventRef());
-    clauses = on->ruleClause();
-    body = on->ruleBody();
-  } else if (auto* timed = dynamic_cast<P::TimedRuleContext*>(ctx)) {
-    timeSpec(timed->timeSpec(), *r, timingSeen);
-    clauses = timed->ruleClause();
-    body = timed->ruleBody();
+  if (k.firstCode() == P::ON) {
+    r->event = eventRef(k.rule(P::RuleEventRef));
+  } else {
+    timeSpec(k.rule(P::RuleTimeSpec), *r, timingSeen);
   }
-  for (auto* clause : clauses) {
+  for (Ctx* clause : k.rules(P::RuleRuleClause)) {
     SourceRange cr = pos_->of(clause);
-    if (auto* c = dynamic_cast<P::FromClauseContext*>(clause)) {
-      duplicateClause(r->from ? std::optional(r->from->range) : std::nullopt, cr, "from", "rule");
-      r->from = ident(c->ident());
-    } else if (dynamic_cast<P::OnceClauseContext*>(clause)) {
-      duplicateClause(r->once, cr, "once", "rule");
-      r->once = cr;
-    } else if (auto* c = dynamic_cast<P::WhenClauseContext*>(clause)) {
-      duplicateClause(whenSeen, cr, "when", "rule");
-      whenSeen = cr;
-      r->when = expression(c->expression());
-    } else if (auto* c = dynamic_cast<P::TimingClauseContext*>(clause)) {
-      timeSpec(c->timeSpec(), *r, timingSeen);
-    } else if (auto* c = dynamic_cast<P::UnlessClauseContext*>(clause)) {
-      duplicateClause(r->unless ? std::optional(r->unless->range) : std::nullopt, cr, "unless", "rule");
-      r->unless = eventRef(c->eventRef());
-    } else if (dynamic_cast<P::WorkhoursClauseContext*>(clause)) {
-      duplicateClause(r->withinWorkhours, cr, "within workhours", "rule");
-      r->withinWorkhours = cr;
+    Kids ck = kids(clause);
+    switch (ck.firstCode()) {
+      case P::FROM:
+        duplicateClause(r->from ? std::optional(r->from->range) : std::nullopt, cr, "from", "rule");
+        r->from = ident(ck.rule(P::RuleIdent));
+        break;
+      case P::ONCE:
+        duplicateClause(r->once, cr, "once", "rule");
+        r->once = cr;
+        break;
+      case P::WHEN:
+        duplicateClause(whenSeen, cr, "when", "rule");
+        whenSeen = cr;
+        r->when = expression(ck.rule(P::RuleExpression));
+        break;
+      case R | P::RuleTimeSpec: timeSpec(ck.rule(P::RuleTimeSpec), *r, timingSeen); break;
+      case P::UNLESS:
+        duplicateClause(r->unless ? std::optional(r->unless->range) : std::nullopt, cr, "unless", "rule");
+        r->unless = eventRef(ck.rule(P::RuleEventRef));
+        break;
+      case P::WITHIN:
+        duplicateClause(r->withinWorkhours, cr, "within workhours", "rule");
+        r->withinWorkhours = cr;
+        break;
+      default: break;
     }
   }
-  if (auto* b = dynamic_cast<P::BlockBodyContext*>(body)) {
-    r->body = block(b->block());
-  } else if (auto* arrow = dynamic_cast<P::ArrowBodyContext*>(body)) {
-    r->arrowForm = true;
-    auto move = std::make_unique<MoveAction>();
-    move->target = moveTarget(arrow->moveTarget());
-    move->arrowForm = true;
-    move->range = pos_->of(arrow);
-    r->body.range = move->range;
-    r->body.actions.push_back(std::move(move));
+  if (Ctx* body = k.rule(P::RuleRuleBody)) {
+    Kids bk = kids(body);
+    if (Ctx* b = bk.rule(P::RuleBlock)) {
+      r->body = block(b);
+    } else if (bk.firstCode() == P::ARROW) {
+      r->arrowForm = true;
+      auto move = std::make_unique<MoveAction>();
+      move->target = moveTarget(bk.rule(P::RuleMoveTarget));
+      move->arrowForm = true;
+      move->range = pos_->of(body);
+      r->body.range = move->range;
+      r->body.actions.push_back(std::move(move));
+    }
   }
   return r;
 }
 
 // ───────────────────────────── declarations ───────────────────────────────
 
-std::unique_ptr<Stage> AstBuilder::stage(P::StageDeclContext* ctx) {
+std::unique_ptr<Stage> AstBuilder::stage(Ctx* ctx) {
   auto s = std::make_unique<Stage>();
   s->range = pos_->of(ctx);
-  s->name = ident(ctx->ident());
-  s->title = optText(ctx->STRING());
-  for (auto* flag : ctx->stageFlag()) {
+  Kids k = kids(ctx);
+  s->name = ident(k.rule(P::RuleIdent));
+  s->title = optText(k.token(P::STRING));
+  for (Ctx* flag : k.rules(P::RuleStageFlag)) {
     SourceRange r = pos_->of(flag);
-    if (flag->INITIAL()) {
+    if (kids(flag).firstCode() == P::INITIAL) {
       duplicateClause(s->initial, r, "initial", "stage");
       s->initial = r;
-    } else if (flag->KEY()) {
+    } else {
       duplicateClause(s->key, r, "key", "stage");
       s->key = r;
     }
   }
-  stageBody(ctx->stageBody(), *s);
+  stageBody(k.rule(P::RuleStageBody), *s);
   return s;
 }
 
-void AstBuilder::stageBody(P::StageBodyContext* ctx, Stage& s) {
+void AstBuilder::stageBody(Ctx* ctx, Stage& s) {
   if (!ctx) return;
-  for (auto* item : ctx->stageItem()) {
-    if (auto* req = dynamic_cast<P::RequireItemContext*>(item)) {
-      s.guards.push_back(Require{expression(req->expression()), optText(req->STRING()), pos_->of(req)});
-    } else if (auto* r = dynamic_cast<P::RuleItemContext*>(item); r && r->ruleDecl()) {
-      s.rules.push_back(rule(r->ruleDecl()));
+  for (Ctx* item : kids(ctx).rules(P::RuleStageItem)) {
+    Kids k = kids(item);
+    if (k.firstCode() == P::REQUIRE) {
+      s.guards.push_back(Require{expression(k.rule(P::RuleExpression)), optText(k.token(P::STRING)), pos_->of(item)});
+    } else if (Ctx* r = k.rule(P::RuleRuleDecl)) {
+      s.rules.push_back(rule(r));
     }
   }
 }
 
-std::unique_ptr<PipelineDecl> AstBuilder::pipeline(P::PipelineDeclContext* ctx) {
+std::unique_ptr<PipelineDecl> AstBuilder::pipeline(Ctx* ctx) {
   auto p = std::make_unique<PipelineDecl>();
-  p->name = ident(ctx->ident());
-  p->title = optText(ctx->STRING());
-  for (auto* item : ctx->pipelineItem()) {
-    if (auto* pol = item->policy()) {
-      Policy policy;
-      policy.range = pos_->of(pol);
-      if (auto* m = dynamic_cast<P::ManualPolicyContext*>(pol)) {
-        bool forward = m->direction() && m->direction()->FORWARD();
-        policy.kind = forward ? PolicyKind::ManualForward : PolicyKind::ManualBackward;
-        policy.allow = !(m->permission() && m->permission()->DENY());
-      } else if (auto* t = dynamic_cast<P::TriggerPolicyContext*>(pol)) {
-        bool forward = t->direction() && t->direction()->FORWARD();
-        policy.kind = forward ? PolicyKind::TriggersForward : PolicyKind::TriggersBackward;
-        policy.allow = !(t->permission() && t->permission()->DENY());
-      } else if (auto* c = dynamic_cast<P::CalendarPolicyContext*>(pol)) {
-        policy.kind = PolicyKind::Calendar;
-        policy.calendar = ident(c->ident());
+  Kids k = kids(ctx);
+  p->name = ident(k.rule(P::RuleIdent));
+  p->title = optText(k.token(P::STRING));
+  for (Ctx* item : k.rules(P::RulePipelineItem)) {
+    Kids ik = kids(item);
+    switch (ik.firstCode()) {
+      case R | P::RulePolicy: {
+        Ctx* pol = ik.rule(P::RulePolicy);
+        Kids pk = kids(pol);
+        Policy policy;
+        policy.range = pos_->of(pol);
+        bool forward = false;
+        if (Ctx* dir = pk.rule(P::RuleDirection)) forward = kids(dir).firstCode() == P::FORWARD;
+        bool allow = true;
+        if (Ctx* perm = pk.rule(P::RulePermission)) allow = kids(perm).firstCode() != P::DENY;
+        if (pk.firstCode() == P::MANUAL) {
+          policy.kind = forward ? PolicyKind::ManualForward : PolicyKind::ManualBackward;
+          policy.allow = allow;
+        } else if (pk.firstCode() == P::TRIGGERS) {
+          policy.kind = forward ? PolicyKind::TriggersForward : PolicyKind::TriggersBackward;
+          policy.allow = allow;
+        } else {
+          policy.kind = PolicyKind::Calendar;
+          policy.calendar = ident(pk.rule(P::RuleIdent));
+        }
+        p->policies.push_back(std::move(policy));
+        break;
       }
-      p->policies.push_back(std::move(policy));
-    } else if (auto* s = item->stageDecl()) {
-      p->stages.push_back(stage(s));
-    } else if (auto* w = item->wonDecl()) {
-      auto s = std::make_unique<Stage>();
-      s->kind = StageKind::Won;
-      s->range = pos_->of(w);
-      s->name = Ident{"won", pos_->of(w->WON())};
-      s->title = optText(w->STRING());
-      stageBody(w->stageBody(), *s);
-      p->stages.push_back(std::move(s));
-    } else if (auto* l = item->lostDecl()) {
-      auto s = std::make_unique<Stage>();
-      s->kind = StageKind::Lost;
-      s->range = pos_->of(l);
-      s->name = Ident{"lost", pos_->of(l->LOST())};
-      s->title = optText(l->STRING());
-      if (auto* inl = dynamic_cast<P::InlineReasonsContext*>(l->lostReasons())) {
-        s->reasons = lossReasons(inl->lossReasonList());
-        s->reasonsKeyword = pos_->of(inl->REASONS());
-      } else if (auto* named = dynamic_cast<P::NamedReasonsContext*>(l->lostReasons())) {
-        s->reasonsRef = ident(named->ident());
-        s->reasonsKeyword = pos_->of(named->REASONS());
+      case R | P::RuleStageDecl: p->stages.push_back(stage(ik.rule(P::RuleStageDecl))); break;
+      case R | P::RuleWonDecl: {
+        Ctx* w = ik.rule(P::RuleWonDecl);
+        Kids wk = kids(w);
+        auto s = std::make_unique<Stage>();
+        s->kind = StageKind::Won;
+        s->range = pos_->of(w);
+        s->name = Ident{"won", pos_->of(wk.token(P::WON))};
+        s->title = optText(wk.token(P::STRING));
+        stageBody(wk.rule(P::RuleStageBody), *s);
+        p->stages.push_back(std::move(s));
+        break;
       }
-      stageBody(l->stageBody(), *s);
-      p->stages.push_back(std::move(s));
-    } else if (auto* r = item->ruleDecl()) {
-      p->rules.push_back(rule(r));
+      case R | P::RuleLostDecl: {
+        Ctx* l = ik.rule(P::RuleLostDecl);
+        Kids lk = kids(l);
+        auto s = std::make_unique<Stage>();
+        s->kind = StageKind::Lost;
+        s->range = pos_->of(l);
+        s->name = Ident{"lost", pos_->of(lk.token(P::LOST))};
+        s->title = optText(lk.token(P::STRING));
+        if (Ctx* reasons = lk.rule(P::RuleLostReasons)) {
+          Kids rk = kids(reasons);
+          s->reasonsKeyword = pos_->of(rk.token(P::REASONS));
+          if (rk.has(P::LBRACE)) {
+            s->reasons = lossReasons(rk.rule(P::RuleLossReasonList));
+          } else {
+            s->reasonsRef = ident(rk.rule(P::RuleIdent));
+          }
+        }
+        stageBody(lk.rule(P::RuleStageBody), *s);
+        p->stages.push_back(std::move(s));
+        break;
+      }
+      case R | P::RuleRuleDecl: p->rules.push_back(rule(ik.rule(P::RuleRuleDecl))); break;
+      default: break;
     }
   }
   return p;
 }
 
-std::unique_ptr<CalendarDecl> AstBuilder::calendar(DeclKind kind, const std::vector<P::CalendarItemContext*>& items) {
+std::unique_ptr<CalendarDecl> AstBuilder::calendar(DeclKind kind, const std::vector<Ctx*>& items) {
   auto c = std::make_unique<CalendarDecl>(kind);
   std::optional<SourceRange> tzSeen, currencySeen;
   std::string_view where = kind == DeclKind::Account ? "account" : "calendar";
-  for (auto* item : items) {
+  for (Ctx* item : items) {
     SourceRange r = pos_->of(item);
-    if (auto* tz = dynamic_cast<P::TimezoneItemContext*>(item)) {
-      duplicateClause(tzSeen, r, "timezone", where);
-      tzSeen = r;
-      c->timezone = optText(tz->STRING());
-    } else if (auto* wh = dynamic_cast<P::WorkhoursItemContext*>(item)) {
-      if (!c->workhoursRange) c->workhoursRange = r;
-      for (auto* spec : wh->workhoursSpec()) {
-        WorkhoursSpec w;
-        w.range = pos_->of(spec);
-        if (auto* days = spec->dayRange()) {
-          auto ids = days->ident();
-          if (!ids.empty()) w.fromDay = ident(ids[0]);
-          if (ids.size() > 1) w.toDay = ident(ids[1]);
+    Kids k = kids(item);
+    switch (k.firstCode()) {
+      case P::TIMEZONE:
+        duplicateClause(tzSeen, r, "timezone", where);
+        tzSeen = r;
+        c->timezone = optText(k.token(P::STRING));
+        break;
+      case P::WORKHOURS:
+        if (!c->workhoursRange) c->workhoursRange = r;
+        for (Ctx* spec : k.rules(P::RuleWorkhoursSpec)) {
+          Kids sk = kids(spec);
+          WorkhoursSpec w;
+          w.range = pos_->of(spec);
+          if (Ctx* days = sk.rule(P::RuleDayRange)) {
+            auto ids = kids(days).rules(P::RuleIdent);
+            if (!ids.empty()) w.fromDay = ident(ids[0]);
+            if (ids.size() > 1) w.toDay = ident(ids[1]);
+          }
+          for (Ctx* win : sk.rules(P::RuleTimeWindow)) {
+            auto times = kids(win).tokens(P::TIME);
+            if (times.size() != 2) continue;
+            w.windows.push_back(WorkhoursSpec::Window{time(times[0]), time(times[1]), pos_->of(win)});
+          }
+          c->workhours.push_back(std::move(w));
         }
-        for (auto* win : spec->timeWindow()) {
-          auto times = win->TIME();
-          if (times.size() != 2) continue;
-          w.windows.push_back(WorkhoursSpec::Window{time(times[0]), time(times[1]), pos_->of(win)});
+        break;
+      case P::HOLIDAYS:
+        for (Ctx* range : k.rules(P::RuleDateRange)) {
+          auto dates = kids(range).tokens(P::DATE);
+          if (dates.empty()) continue;
+          DateRange d;
+          d.range = pos_->of(range);
+          d.from = date(dates[0]);
+          if (dates.size() > 1) d.to = date(dates[1]);
+          c->holidays.push_back(d);
         }
-        c->workhours.push_back(std::move(w));
-      }
-    } else if (auto* h = dynamic_cast<P::HolidaysItemContext*>(item)) {
-      for (auto* range : h->dateRange()) {
-        auto dates = range->DATE();
-        if (dates.empty()) continue;
-        DateRange d;
-        d.range = pos_->of(range);
-        d.from = date(dates[0]);
-        if (dates.size() > 1) d.to = date(dates[1]);
-        c->holidays.push_back(d);
-      }
-    } else if (auto* cur = dynamic_cast<P::CurrencyItemContext*>(item)) {
-      duplicateClause(currencySeen, r, "currency", where);
-      currencySeen = r;
-      c->currency = ident(cur->ident());
+        break;
+      case P::CURRENCY:
+        duplicateClause(currencySeen, r, "currency", where);
+        currencySeen = r;
+        c->currency = ident(k.rule(P::RuleIdent));
+        break;
+      default: break;
     }
   }
   return c;
 }
 
-DeclPtr AstBuilder::testDecl(P::TestDeclContext* ctx) {
+DeclPtr AstBuilder::testDecl(Ctx* ctx) {
   auto t = std::make_unique<TestDecl>();
-  t->title = text(ctx->STRING());
-  for (auto* st : ctx->testStmt()) {
+  Kids k = kids(ctx);
+  t->title = text(k.token(P::STRING));
+  for (Ctx* st : k.rules(P::RuleTestStmt)) {
     if (TestStmtPtr stmt = testStmt(st)) {
       stmt->range = pos_->of(st);
       t->statements.push_back(std::move(stmt));
@@ -885,258 +1100,293 @@ DeclPtr AstBuilder::testDecl(P::TestDeclContext* ctx) {
   return t;
 }
 
-TestStmtPtr AstBuilder::testStmt(P::TestStmtContext* ctx) {
-  if (auto* c = dynamic_cast<P::TestDealContext*>(ctx)) {
-    auto s = std::make_unique<TestDealStmt>();
-    s->name = ident(c->ident());
-    auto [pipeline, stage] = stagePath(c->stagePath());
-    s->pipeline = pipeline;
-    s->stage = stage;
-    for (auto* init : c->fieldInit()) s->fields.push_back(FieldInit{path(init->path()), expression(init->expression())});
-    return s;
-  }
-  if (auto* c = dynamic_cast<P::TestAdvanceContext*>(ctx)) {
-    auto s = std::make_unique<TestAdvanceStmt>();
-    s->by = duration(c->durationLit());
-    return s;
-  }
-  if (auto* c = dynamic_cast<P::TestAdvanceToContext*>(ctx)) {
-    auto s = std::make_unique<TestAdvanceToStmt>();
-    if (c->DATETIME()) {
-      std::string text = c->DATETIME()->getText();
-      SourceRange r = pos_->of(c->DATETIME());
-      s->date = parseDate(text.substr(0, 10), r, sink_);
-      s->time = parseTime(text.substr(11), r, sink_);
+TestStmtPtr AstBuilder::testStmt(Ctx* ctx) {
+  Kids k = kids(ctx);
+  switch (k.firstCode()) {
+    case P::DEAL: {
+      auto s = std::make_unique<TestDealStmt>();
+      s->name = ident(k.rule(P::RuleIdent));
+      auto [pipeline, stage] = stagePath(k.rule(P::RuleStagePath));
+      s->pipeline = pipeline;
+      s->stage = stage;
+      for (Ctx* init : k.rules(P::RuleFieldInit)) {
+        Kids ik = kids(init);
+        s->fields.push_back(FieldInit{path(ik.rule(P::RulePath)), expression(ik.rule(P::RuleExpression))});
+      }
+      return s;
     }
-    return s;
-  }
-  if (auto* c = dynamic_cast<P::TestEventContext*>(ctx)) {
-    auto s = std::make_unique<TestEventStmt>();
-    s->event = eventRef(c->eventRef());
-    if (c->ident()) s->deal = ident(c->ident());
-    s->payload = mapLiteral(c->mapLiteral());
-    return s;
-  }
-  if (auto* c = dynamic_cast<P::TestSetContext*>(ctx)) {
-    auto s = std::make_unique<TestSetStmt>();
-    s->target = path(c->path());
-    s->value = expression(c->expression());
-    return s;
-  }
-  if (auto* c = dynamic_cast<P::TestManualMoveContext*>(ctx)) {
-    auto s = std::make_unique<TestManualMoveStmt>();
-    s->deal = ident(c->ident());
-    s->target = moveTarget(c->moveTarget());
-    s->expectRejected = c->EXPECT() != nullptr;
-    size_t expectIndex = c->EXPECT() ? c->EXPECT()->getSymbol()->getTokenIndex() : SIZE_MAX;
-    for (auto* str : c->STRING()) {
-      if (str->getSymbol()->getTokenIndex() < expectIndex) s->reason = text(str);
-      else s->rejectedMessage = text(str);
+    case P::ADVANCE: {
+      if (antlr4::Token* at = k.token(P::DATETIME)) {
+        auto s = std::make_unique<TestAdvanceToStmt>();
+        std::string text = at->getText();
+        SourceRange r = pos_->of(at);
+        s->date = parseDate(text.substr(0, 10), r, sink_);
+        s->time = parseTime(text.substr(11), r, sink_);
+        return s;
+      }
+      auto s = std::make_unique<TestAdvanceStmt>();
+      s->by = duration(k.rule(P::RuleDurationLit));
+      return s;
     }
-    return s;
+    case P::EVENT: {
+      auto s = std::make_unique<TestEventStmt>();
+      s->event = eventRef(k.rule(P::RuleEventRef));
+      if (Ctx* deal = k.rule(P::RuleIdent)) s->deal = ident(deal);
+      s->payload = mapLiteral(k.rule(P::RuleMapLiteral));
+      return s;
+    }
+    case P::SET: {
+      auto s = std::make_unique<TestSetStmt>();
+      s->target = path(k.rule(P::RulePath));
+      s->value = expression(k.rule(P::RuleExpression));
+      return s;
+    }
+    case P::MANUAL: {
+      auto s = std::make_unique<TestManualMoveStmt>();
+      s->deal = ident(k.rule(P::RuleIdent));
+      s->target = moveTarget(k.rule(P::RuleMoveTarget));
+      antlr4::Token* expect = k.token(P::EXPECT);
+      s->expectRejected = expect != nullptr;
+      size_t expectIndex = expect ? expect->getTokenIndex() : SIZE_MAX;
+      for (antlr4::Token* str : k.tokens(P::STRING)) {
+        if (str->getTokenIndex() < expectIndex) {
+          s->reason = text(str);
+        } else {
+          s->rejectedMessage = text(str);
+        }
+      }
+      return s;
+    }
+    case P::EXPECT: {
+      auto s = std::make_unique<TestExpectStmt>();
+      if (Ctx* deal = k.rule(P::RuleIdent)) s->deal = ident(deal);
+      expectation(k.rule(P::RuleExpectation), *s);
+      return s;
+    }
+    default: return nullptr;
   }
-  if (auto* c = dynamic_cast<P::TestExpectContext*>(ctx)) {
-    auto s = std::make_unique<TestExpectStmt>();
-    if (c->ident()) s->deal = ident(c->ident());
-    expectation(c->expectation(), *s);
-    return s;
-  }
-  return nullptr;
 }
 
-void AstBuilder::expectation(P::ExpectationContext* ctx, TestExpectStmt& s) {
+void AstBuilder::expectation(Ctx* ctx, TestExpectStmt& s) {
   if (!ctx) return;
-  if (auto* c = dynamic_cast<P::ExpectStageContext*>(ctx)) {
-    s.what = ExpectKind::Stage;
-    s.name = stageName(c->stageName());
-  } else if (auto* c = dynamic_cast<P::ExpectTaskContext*>(ctx)) {
-    s.what = ExpectKind::Task;
-    s.negated = c->NO();
-    if (c->taskTypeRef()) s.taskType = ident(c->taskTypeRef());
-    s.text = optText(c->STRING());
-  } else if (auto* c = dynamic_cast<P::ExpectEmailContext*>(ctx)) {
-    s.what = ExpectKind::Email;
-    s.negated = c->NO();
-    s.name = ident(c->ident());
-  } else if (auto* c = dynamic_cast<P::ExpectMessageContext*>(ctx)) {
-    s.what = ExpectKind::Message;
-    s.negated = c->NO();
-    s.name = ident(c->ident());
-  } else if (auto* c = dynamic_cast<P::ExpectSmsContext*>(ctx)) {
-    s.what = ExpectKind::Sms;
-    s.negated = c->NO();
-    s.text = optText(c->STRING());
-  } else if (auto* c = dynamic_cast<P::ExpectWebhookContext*>(ctx)) {
-    s.what = ExpectKind::Webhook;
-    s.negated = c->NO();
-    s.text = optText(c->STRING());
-  } else if (auto* c = dynamic_cast<P::ExpectRequestContext*>(ctx)) {
-    s.what = ExpectKind::Request;
-    s.negated = c->NO();
-    s.name = ident(c->ident());
-  } else if (auto* c = dynamic_cast<P::ExpectTagContext*>(ctx)) {
-    s.what = ExpectKind::Tag;
-    s.negated = c->NO();
-    s.text = optText(c->STRING());
-  } else if (auto* c = dynamic_cast<P::ExpectNoteContext*>(ctx)) {
-    s.what = ExpectKind::Note;
-    s.negated = c->NO();
-    s.text = optText(c->STRING());
-  } else if (auto* c = dynamic_cast<P::ExpectNotifyContext*>(ctx)) {
-    s.what = ExpectKind::Notify;
-    s.negated = c->NO();
-    s.name = ident(c->ident());
-    s.text = optText(c->STRING());
-  } else if (auto* c = dynamic_cast<P::ExpectAnalyticsContext*>(ctx)) {
-    s.what = ExpectKind::Analytics;
-    s.negated = c->NO();
-    s.text = optText(c->STRING());
-  } else if (auto* c = dynamic_cast<P::ExpectResponsibleContext*>(ctx)) {
-    s.what = ExpectKind::Responsible;
-    s.name = ident(c->ident());
-  } else if (auto* c = dynamic_cast<P::ExpectDealInContext*>(ctx)) {
-    s.what = ExpectKind::DealIn;
-    auto [pipeline, stage] = stagePath(c->stagePath());
-    s.name = pipeline;
-    s.stage = stage;
-  } else if (dynamic_cast<P::ExpectWonContext*>(ctx)) {
-    s.what = ExpectKind::Won;
-  } else if (auto* c = dynamic_cast<P::ExpectLostContext*>(ctx)) {
-    s.what = ExpectKind::Lost;
-    s.text = optText(c->STRING());
-  } else if (auto* c = dynamic_cast<P::ExpectExprContext*>(ctx)) {
-    s.what = ExpectKind::Condition;
-    s.condition = expression(c->expression());
+  Kids k = kids(ctx);
+  const auto& entries = k.entries();
+  if (entries.empty()) return;
+  size_t head = 0;
+  if (entries[0].code == P::NO) {
+    s.negated = true;
+    head = 1;
+  }
+  if (head >= entries.size()) return;
+  switch (entries[head].code) {
+    case P::STAGE:
+      s.what = ExpectKind::Stage;
+      s.name = ident(k.rule(P::RuleStageName));
+      break;
+    case P::TASK:
+      s.what = ExpectKind::Task;
+      if (Ctx* type = k.rule(P::RuleTaskTypeRef)) s.taskType = ident(type);
+      s.text = optText(k.token(P::STRING));
+      break;
+    case P::EMAIL:
+      s.what = ExpectKind::Email;
+      s.name = ident(k.rule(P::RuleIdent));
+      break;
+    case P::MESSAGE:
+      s.what = ExpectKind::Message;
+      s.name = ident(k.rule(P::RuleIdent));
+      break;
+    case P::SMS:
+      s.what = ExpectKind::Sms;
+      s.text = optText(k.token(P::STRING));
+      break;
+    case P::WEBHOOK:
+      s.what = ExpectKind::Webhook;
+      s.text = optText(k.token(P::STRING));
+      break;
+    case P::REQUEST:
+      s.what = ExpectKind::Request;
+      s.name = ident(k.rule(P::RuleIdent));
+      break;
+    case P::TAG:
+      s.what = ExpectKind::Tag;
+      s.text = optText(k.token(P::STRING));
+      break;
+    case P::NOTE:
+      s.what = ExpectKind::Note;
+      s.text = optText(k.token(P::STRING));
+      break;
+    case P::NOTIFY:
+      s.what = ExpectKind::Notify;
+      s.name = ident(k.rule(P::RuleIdent));
+      s.text = optText(k.token(P::STRING));
+      break;
+    case P::ANALYTICS:
+      s.what = ExpectKind::Analytics;
+      s.text = optText(k.token(P::STRING));
+      break;
+    case P::RESPONSIBLE:
+      s.what = ExpectKind::Responsible;
+      s.name = ident(k.rule(P::RuleIdent));
+      break;
+    case P::DEAL: {
+      s.what = ExpectKind::DealIn;
+      auto [pipeline, stage] = stagePath(k.rule(P::RuleStagePath));
+      s.name = pipeline;
+      s.stage = stage;
+      break;
+    }
+    case P::WON: s.what = ExpectKind::Won; break;
+    case P::LOST:
+      s.what = ExpectKind::Lost;
+      s.text = optText(k.token(P::STRING));
+      break;
+    case R | P::RuleExpression:
+      s.what = ExpectKind::Condition;
+      s.condition = expression(k.rule(P::RuleExpression));
+      break;
+    default: break;
   }
 }
 
-DeclPtr AstBuilder::topItem(P::TopItemContext* ctx) {
+DeclPtr AstBuilder::topItem(Ctx* ctx) {
   DeclPtr d = buildTopItem(ctx);
   if (d) d->range = pos_->of(ctx);
   return d;
 }
 
-DeclPtr AstBuilder::buildTopItem(P::TopItemContext* ctx) {
-  if (auto* c = ctx->useDecl()) {
-    auto u = std::make_unique<UseDecl>();
-    if (c->STRING()) {
-      Text t = text(c->STRING());
-      u->isFile = true;
-      u->path = t.value;
-      u->pathRange = t.range;
-    } else if (c->modulePath()) {
-      u->path = c->modulePath()->getText();
-      u->pathRange = pos_->of(c->modulePath());
-    }
-    return u;
-  }
-  if (auto* c = ctx->accountDecl()) {
-    auto cal = calendar(DeclKind::Account, c->calendarItem());
-    cal->title = optText(c->STRING());
-    return cal;
-  }
-  if (auto* c = ctx->calendarDecl()) {
-    auto cal = calendar(DeclKind::Calendar, c->calendarItem());
-    cal->name = ident(c->ident());
-    cal->title = optText(c->STRING());
-    return cal;
-  }
-  if (auto* c = ctx->fieldDecl()) {
-    auto f = std::make_unique<FieldDecl>();
-    f->name = ident(c->ident());
-    f->type = fieldType(c->fieldType());
-    f->title = optText(c->STRING());
-    if (c->expression()) f->defaultValue = expression(c->expression());
-    return f;
-  }
-  if (auto* c = ctx->teamDecl()) {
-    auto t = std::make_unique<TeamDecl>();
-    t->name = ident(c->ident());
-    t->title = optText(c->STRING());
-    for (auto* m : c->teamMember()) t->members.push_back(TeamDecl::Member{ident(m->ident()), optText(m->STRING())});
-    return t;
-  }
-  if (auto* c = ctx->templateDecl()) {
-    auto t = std::make_unique<TemplateDecl>();
-    if (auto* k = c->templateKind()) {
-      t->templateKind = k->EMAIL() ? TemplateKind::Email : k->MESSAGE() ? TemplateKind::Message : TemplateKind::Sms;
-    }
-    t->name = ident(c->ident());
-    if (c->STRING()) t->title = interpolated(c->STRING());
-    std::optional<SourceRange> bodySeen, subjectSeen;
-    for (auto* item : c->templateItem()) {
-      SourceRange r = pos_->of(item);
-      if (auto* b = dynamic_cast<P::TemplateBodyContext*>(item)) {
-        duplicateClause(bodySeen, r, "body", "template");
-        bodySeen = r;
-        t->body = interpolated(b->STRING());
-      } else if (auto* s = dynamic_cast<P::TemplateSubjectContext*>(item)) {
-        duplicateClause(subjectSeen, r, "subject", "template");
-        subjectSeen = r;
-        t->subject = interpolated(s->STRING());
+DeclPtr AstBuilder::buildTopItem(Ctx* item) {
+  Kids outer = kids(item);
+  if (outer.entries().empty() || !(outer.firstCode() & R)) return nullptr;
+  Ctx* ctx = static_cast<Ctx*>(outer.entries()[0].node);
+  Kids k = kids(ctx);
+  switch (outer.firstCode() & ~R) {
+    case P::RuleUseDecl: {
+      auto u = std::make_unique<UseDecl>();
+      if (antlr4::Token* s = k.token(P::STRING)) {
+        Text t = text(s);
+        u->isFile = true;
+        u->path = t.value;
+        u->pathRange = t.range;
+      } else if (Ctx* path = k.rule(P::RuleModulePath)) {
+        u->path = path->getText();
+        u->pathRange = pos_->of(path);
       }
+      return u;
     }
-    return t;
-  }
-  if (auto* c = ctx->formDecl()) {
-    auto f = std::make_unique<FormDecl>();
-    auto ids = c->ident();
-    if (!ids.empty()) f->name = ident(ids[0]);
-    for (size_t i = 1; i < ids.size(); ++i) f->fields.push_back(ident(ids[i]));
-    f->title = optText(c->STRING());
-    return f;
-  }
-  if (auto* c = ctx->integrationDecl()) {
-    auto i = std::make_unique<IntegrationDecl>();
-    i->name = ident(c->ident());
-    i->title = optText(c->STRING());
-    std::optional<SourceRange> urlSeen;
-    for (auto* item : c->integrationItem()) {
-      SourceRange r = pos_->of(item);
-      if (auto* u = dynamic_cast<P::IntegrationUrlContext*>(item)) {
-        duplicateClause(urlSeen, r, "url", "integration");
-        urlSeen = r;
-        i->url = interpolated(u->STRING());
-      } else if (auto* a = dynamic_cast<P::IntegrationAnswersContext*>(item)) {
-        for (auto* e : a->ident()) i->answers.push_back(ident(e));
+    case P::RuleAccountDecl: {
+      auto cal = calendar(DeclKind::Account, k.rules(P::RuleCalendarItem));
+      cal->title = optText(k.token(P::STRING));
+      return cal;
+    }
+    case P::RuleCalendarDecl: {
+      auto cal = calendar(DeclKind::Calendar, k.rules(P::RuleCalendarItem));
+      cal->name = ident(k.rule(P::RuleIdent));
+      cal->title = optText(k.token(P::STRING));
+      return cal;
+    }
+    case P::RuleFieldDecl: {
+      auto f = std::make_unique<FieldDecl>();
+      f->name = ident(k.rule(P::RuleIdent));
+      f->type = fieldType(k.rule(P::RuleFieldType));
+      f->title = optText(k.token(P::STRING));
+      if (Ctx* value = k.rule(P::RuleExpression)) f->defaultValue = expression(value);
+      return f;
+    }
+    case P::RuleTeamDecl: {
+      auto t = std::make_unique<TeamDecl>();
+      t->name = ident(k.rule(P::RuleIdent));
+      t->title = optText(k.token(P::STRING));
+      for (Ctx* m : k.rules(P::RuleTeamMember)) {
+        Kids mk = kids(m);
+        t->members.push_back(TeamDecl::Member{ident(mk.rule(P::RuleIdent)), optText(mk.token(P::STRING))});
       }
+      return t;
     }
-    return i;
+    case P::RuleTemplateDecl: {
+      auto t = std::make_unique<TemplateDecl>();
+      if (Ctx* kind = k.rule(P::RuleTemplateKind)) {
+        uint32_t code = kids(kind).firstCode();
+        t->templateKind = code == P::EMAIL ? TemplateKind::Email : code == P::MESSAGE ? TemplateKind::Message : TemplateKind::Sms;
+      }
+      t->name = ident(k.rule(P::RuleIdent));
+      if (antlr4::Token* title = k.token(P::STRING)) t->title = interpolated(title);
+      std::optional<SourceRange> bodySeen, subjectSeen;
+      for (Ctx* item : k.rules(P::RuleTemplateItem)) {
+        SourceRange r = pos_->of(item);
+        Kids ik = kids(item);
+        if (ik.firstCode() == P::BODY) {
+          duplicateClause(bodySeen, r, "body", "template");
+          bodySeen = r;
+          t->body = interpolated(ik.token(P::STRING));
+        } else {
+          duplicateClause(subjectSeen, r, "subject", "template");
+          subjectSeen = r;
+          t->subject = interpolated(ik.token(P::STRING));
+        }
+      }
+      return t;
+    }
+    case P::RuleFormDecl: {
+      auto f = std::make_unique<FormDecl>();
+      auto ids = k.rules(P::RuleIdent);
+      if (!ids.empty()) f->name = ident(ids[0]);
+      for (size_t i = 1; i < ids.size(); ++i) f->fields.push_back(ident(ids[i]));
+      f->title = optText(k.token(P::STRING));
+      return f;
+    }
+    case P::RuleIntegrationDecl: {
+      auto i = std::make_unique<IntegrationDecl>();
+      i->name = ident(k.rule(P::RuleIdent));
+      i->title = optText(k.token(P::STRING));
+      std::optional<SourceRange> urlSeen;
+      for (Ctx* item : k.rules(P::RuleIntegrationItem)) {
+        SourceRange r = pos_->of(item);
+        Kids ik = kids(item);
+        if (ik.firstCode() == P::URL) {
+          duplicateClause(urlSeen, r, "url", "integration");
+          urlSeen = r;
+          i->url = interpolated(ik.token(P::STRING));
+        } else {
+          for (Ctx* e : ik.rules(P::RuleIdent)) i->answers.push_back(ident(e));
+        }
+      }
+      return i;
+    }
+    case P::RuleEventDecl: {
+      auto e = std::make_unique<EventDecl>();
+      e->name = ident(k.rule(P::RuleIdent));
+      e->title = optText(k.token(P::STRING));
+      for (Ctx* p : k.rules(P::RuleEventParam)) {
+        Kids pk = kids(p);
+        e->params.push_back(EventDecl::Param{ident(pk.rule(P::RuleName)), fieldType(pk.rule(P::RuleFieldType))});
+      }
+      return e;
+    }
+    case P::RuleTaskTypeDecl:
+    case P::RuleChannelDecl: {
+      bool task = (outer.firstCode() & ~R) == P::RuleTaskTypeDecl;
+      auto s = std::make_unique<SimpleDecl>(task ? DeclKind::TaskType : DeclKind::Channel);
+      s->name = ident(k.rule(P::RuleIdent));
+      s->title = optText(k.token(P::STRING));
+      return s;
+    }
+    case P::RuleReasonsDecl: {
+      auto r = std::make_unique<ReasonsDecl>();
+      r->name = ident(k.rule(P::RuleIdent));
+      r->reasons = lossReasons(k.rule(P::RuleLossReasonList));
+      return r;
+    }
+    case P::RulePipelineDecl: return pipeline(ctx);
+    case P::RuleTestDecl: return testDecl(ctx);
+    case P::RuleRuleDecl: return rule(ctx);
+    default: return nullptr;
   }
-  if (auto* c = ctx->eventDecl()) {
-    auto e = std::make_unique<EventDecl>();
-    e->name = ident(c->ident());
-    e->title = optText(c->STRING());
-    for (auto* p : c->eventParam()) e->params.push_back(EventDecl::Param{ident(p->name()), fieldType(p->fieldType())});
-    return e;
-  }
-  if (auto* c = ctx->taskTypeDecl()) {
-    auto s = std::make_unique<SimpleDecl>(DeclKind::TaskType);
-    s->name = ident(c->ident());
-    s->title = optText(c->STRING());
-    return s;
-  }
-  if (auto* c = ctx->channelDecl()) {
-    auto s = std::make_unique<SimpleDecl>(DeclKind::Channel);
-    s->name = ident(c->ident());
-    s->title = optText(c->STRING());
-    return s;
-  }
-  if (auto* c = ctx->reasonsDecl()) {
-    auto r = std::make_unique<ReasonsDecl>();
-    r->name = ident(c->ident());
-    r->reasons = lossReasons(c->lossReasonList());
-    return r;
-  }
-  if (auto* c = ctx->pipelineDecl()) return pipeline(c);
-  if (auto* c = ctx->testDecl()) return testDecl(c);
-  if (auto* c = ctx->ruleDecl()) return rule(c);
-  return nullptr;
 }
 
-void AstBuilder::build(P::FileContext* file, Module& module) {
+void AstBuilder::build(Ctx* file, Module& module) {
   if (!file) return;
-  for (auto* item : file->topItem()) {
+  for (Ctx* item : kids(file).rules(P::RuleTopItem)) {
     if (DeclPtr d = topItem(item)) module.decls.push_back(std::move(d));
   }
 }

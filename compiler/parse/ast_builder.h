@@ -1,4 +1,10 @@
 // Internal to compiler/parse: turns one ANTLR parse tree into an ast::Module.
+//
+// The builder never uses the generated accessors or dynamic_cast: with this
+// toolchain every failed dynamic_cast compares type names with strcmp, and the
+// accessors do one per child per call. Instead each node's children are
+// classified once (token type, or rule index) and labeled alternatives are
+// told apart by their first child, which the grammar keeps distinct.
 #pragma once
 
 #include "compiler/ast/ast.h"
@@ -6,71 +12,106 @@
 
 namespace voronka::parse {
 
+// The children of one parse-tree node, classified once.
+class Kids {
+ public:
+  Kids(antlr4::tree::ParseTree* node, antlr4::TokenStream& tokens);
+
+  size_t size() const { return entries_.size(); }
+  // The i-th token of this type among the children, or null.
+  antlr4::Token* token(size_t type, size_t i = 0) const;
+  std::vector<antlr4::Token*> tokens(size_t type) const;
+  bool has(size_t type) const { return token(type) != nullptr; }
+  // The i-th child rule with this rule index, or null.
+  antlr4::ParserRuleContext* rule(size_t ruleIndex, size_t i = 0) const;
+  std::vector<antlr4::ParserRuleContext*> rules(size_t ruleIndex) const;
+  // What the first child is: a token type, or a rule index (kRuleBit set).
+  uint32_t firstCode() const { return entries_.empty() ? 0 : entries_[0].code; }
+  // Every child in order, as (code, node) — operators of `a + b - c`, say.
+  struct Entry {
+    uint32_t code;  // token type, or kRuleBit | rule index; kError for error nodes
+    antlr4::tree::ParseTree* node;
+    antlr4::Token* token;  // for tokens
+  };
+  const std::vector<Entry>& entries() const { return entries_; }
+
+  static constexpr uint32_t kRuleBit = 1u << 30;
+  static constexpr uint32_t kError = 1u << 31;
+
+ private:
+  std::vector<Entry> entries_;
+};
+
 class AstBuilder {
  public:
-  AstBuilder(const Positions& positions, DiagnosticSink& sink, int maxNesting);
-  void build(FunnelParser::FileContext* file, ast::Module& module);
+  AstBuilder(const Positions& positions, antlr4::TokenStream& tokens, DiagnosticSink& sink, int maxNesting);
+  void build(antlr4::ParserRuleContext* file, ast::Module& module);
 
  private:
   using P = FunnelParser;
+  using Ctx = antlr4::ParserRuleContext;
+
+  Kids kids(antlr4::tree::ParseTree* node) const { return Kids(node, *tokens_); }
 
   // names, texts and literals
-  ast::Ident ident(antlr4::ParserRuleContext* ctx);
-  ast::Ident ident(antlr4::tree::TerminalNode* node);
-  ast::Text text(antlr4::tree::TerminalNode* string);
-  std::optional<ast::Text> optText(antlr4::tree::TerminalNode* string);
-  ast::InterpolatedText interpolated(antlr4::tree::TerminalNode* string);
+  ast::Ident ident(Ctx* ctx);  // a rule of one token: ident, name, stageName, taskTypeRef, typeName
+  ast::Ident ident(antlr4::Token* token);
+  ast::Text text(antlr4::Token* string);
+  std::optional<ast::Text> optText(antlr4::Token* string);
+  ast::InterpolatedText interpolated(antlr4::Token* string);
   ast::ExprPtr parseInterpolation(const std::string& source, uint32_t fileOffset);
-  ast::Duration duration(P::DurationLitContext* ctx);
-  ast::TimeOfDay time(antlr4::tree::TerminalNode* node);
-  ast::Date date(antlr4::tree::TerminalNode* node);
-  std::vector<ast::MapEntry> mapLiteral(P::MapLiteralContext* ctx);
-  ast::Path path(P::PathContext* ctx);
-  ast::EventRef eventRef(P::EventRefContext* ctx);
-  ast::Ident stageName(P::StageNameContext* ctx);
-  ast::MoveTarget moveTarget(P::MoveTargetContext* ctx);
-  std::pair<ast::Ident, std::optional<ast::Ident>> stagePath(P::StagePathContext* ctx);
-  ast::Assignee assignee(P::AssigneeContext* ctx);
-  ast::TypeSyntax fieldType(P::FieldTypeContext* ctx);
-  std::vector<ast::LossReason> lossReasons(P::LossReasonListContext* ctx);
+  ast::ExprPtr simpleInterpolation(const std::string& source, uint32_t fileOffset);
+  ast::Duration duration(Ctx* ctx);
+  ast::TimeOfDay time(antlr4::Token* token);
+  ast::Date date(antlr4::Token* token);
+  std::vector<ast::MapEntry> mapLiteral(Ctx* ctx);
+  ast::Path path(Ctx* ctx);
+  ast::EventRef eventRef(Ctx* ctx);
+  ast::MoveTarget moveTarget(Ctx* ctx);
+  std::pair<ast::Ident, std::optional<ast::Ident>> stagePath(Ctx* ctx);
+  ast::Assignee assignee(Ctx* ctx);
+  ast::TypeSyntax fieldType(Ctx* ctx);
+  std::vector<ast::LossReason> lossReasons(Ctx* ctx);
   void duplicateClause(const std::optional<SourceRange>& seen, SourceRange here, std::string_view clause,
                        std::string_view where);
 
   // expressions
-  ast::ExprPtr expression(P::ExpressionContext* ctx);
-  ast::ExprPtr errorExpr(antlr4::ParserRuleContext* ctx);
+  ast::ExprPtr expression(Ctx* ctx);
+  ast::ExprPtr errorExpr(Ctx* ctx);
   ast::ExprPtr binary(ast::BinaryOp op, SourceRange opRange, ast::ExprPtr lhs, ast::ExprPtr rhs);
-  bool chainTooLong(size_t operands, antlr4::ParserRuleContext* ctx);
-  ast::ExprPtr orExpr(P::OrExprContext* ctx);
-  ast::ExprPtr andExpr(P::AndExprContext* ctx);
-  ast::ExprPtr notExpr(P::NotExprContext* ctx);
-  ast::ExprPtr comparison(P::ComparisonContext* ctx);
-  ast::ExprPtr additive(P::AdditiveContext* ctx);
-  ast::ExprPtr multiplicative(P::MultiplicativeContext* ctx);
-  ast::ExprPtr unary(P::UnaryContext* ctx);
-  ast::ExprPtr postfix(P::PostfixContext* ctx);
-  ast::ExprPtr primary(P::PrimaryContext* ctx);
+  bool chainTooLong(size_t operands, Ctx* ctx);
+  ast::ExprPtr orExpr(Ctx* ctx);
+  ast::ExprPtr andExpr(Ctx* ctx);
+  ast::ExprPtr notExpr(Ctx* ctx);
+  ast::ExprPtr comparison(Ctx* ctx);
+  ast::ExprPtr additive(Ctx* ctx);
+  ast::ExprPtr multiplicative(Ctx* ctx);
+  ast::ExprPtr unary(Ctx* ctx);
+  ast::ExprPtr postfix(Ctx* ctx);
+  ast::ExprPtr primary(Ctx* ctx);
 
   // actions and rules
-  ast::Block block(P::BlockContext* ctx);
-  ast::ActionPtr action(P::ActionContext* ctx);
-  ast::ActionPtr buildAction(P::ActionContext* ctx);
-  void sendClauses(const std::vector<P::SendClauseContext*>& clauses, ast::SendAction& a, std::string_view what);
-  void timeSpec(P::TimeSpecContext* ctx, ast::Rule& rule, std::optional<SourceRange>& seen);
-  ast::RulePtr rule(P::RuleDeclContext* ctx);
+  ast::Block block(Ctx* ctx);
+  ast::ActionPtr action(Ctx* ctx);
+  ast::ActionPtr buildAction(Ctx* ctx);
+  void sendClauses(const Kids& k, ast::SendAction& a, std::string_view what);
+  void timeSpec(Ctx* ctx, ast::Rule& rule, std::optional<SourceRange>& seen);
+  ast::RulePtr rule(Ctx* ctx);
 
   // declarations and tests
-  std::unique_ptr<ast::Stage> stage(P::StageDeclContext* ctx);
-  void stageBody(P::StageBodyContext* ctx, ast::Stage& s);
-  std::unique_ptr<ast::PipelineDecl> pipeline(P::PipelineDeclContext* ctx);
-  std::unique_ptr<ast::CalendarDecl> calendar(ast::DeclKind kind, const std::vector<P::CalendarItemContext*>& items);
-  ast::DeclPtr testDecl(P::TestDeclContext* ctx);
-  ast::TestStmtPtr testStmt(P::TestStmtContext* ctx);
-  void expectation(P::ExpectationContext* ctx, ast::TestExpectStmt& s);
-  ast::DeclPtr topItem(P::TopItemContext* ctx);
-  ast::DeclPtr buildTopItem(P::TopItemContext* ctx);
+  std::unique_ptr<ast::Stage> stage(Ctx* ctx);
+  void stageBody(Ctx* ctx, ast::Stage& s);
+  std::unique_ptr<ast::PipelineDecl> pipeline(Ctx* ctx);
+  std::unique_ptr<ast::CalendarDecl> calendar(ast::DeclKind kind, const std::vector<Ctx*>& items);
+  ast::DeclPtr testDecl(Ctx* ctx);
+  ast::TestStmtPtr testStmt(Ctx* ctx);
+  void expectation(Ctx* ctx, ast::TestExpectStmt& s);
+  ast::DeclPtr topItem(Ctx* ctx);
+  ast::DeclPtr buildTopItem(Ctx* ctx);
 
-  const Positions* pos_;  // switched while building an interpolated expression
+  // Switched while building an interpolated expression.
+  const Positions* pos_;
+  antlr4::TokenStream* tokens_;
   DiagnosticSink& sink_;
   int maxNesting_;
 };

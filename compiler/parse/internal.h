@@ -10,6 +10,7 @@
 #include "FunnelParser.h"
 #include "antlr4-runtime.h"
 #include "compiler/diagnostics/diagnostic.h"
+#include "compiler/parse/char_stream.h"
 #include "compiler/source/source.h"
 
 namespace voronka::parse {
@@ -45,7 +46,7 @@ struct Positions {
 // replaced (a bad number becomes a number, an unterminated string a string, a
 // stray character disappears) so the parser can go on.
 struct LexedFile {
-  std::unique_ptr<antlr4::ANTLRInputStream> input;
+  std::unique_ptr<FunnelCharStream> input;
   std::unique_ptr<FunnelLexer> lexer;
   std::vector<std::unique_ptr<antlr4::Token>> tokens;
   bool tooDeep = false;                 // nesting beyond the limit: do not parse

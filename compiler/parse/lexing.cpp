@@ -70,7 +70,7 @@ std::string badNumberAdvice(std::string_view text) {
 
 LexedFile lexFile(std::string_view text, const Positions& positions, int maxNesting, DiagnosticSink& sink) {
   LexedFile out;
-  out.input = std::make_unique<antlr4::ANTLRInputStream>(text.data(), text.size());
+  out.input = std::make_unique<FunnelCharStream>(text);
   out.lexer = std::make_unique<FunnelLexer>(out.input.get());
   out.lexer->removeErrorListeners();
   out.tokens = out.lexer->getAllTokens();

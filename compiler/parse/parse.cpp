@@ -60,7 +60,7 @@ ParseResult parseFile(const SourceFile& file, DiagnosticSink& sink, const ParseO
   auto reporter = std::make_shared<SyntaxErrorReporter>(positions, sink, lexed.unclosed);
   FunnelParser::FileContext* tree = parseTwoStage(parser, stream, reporter, result.usedFullLL);
 
-  AstBuilder builder(positions, sink, options.maxNesting);
+  AstBuilder builder(positions, stream, sink, options.maxNesting);
   builder.build(tree, *result.module);
   result.errors = sink.errorCount() - errorsBefore;
   return result;
@@ -83,15 +83,21 @@ std::string dumpTokens(const SourceFile& file) {
   return out;
 }
 
-bool parseOnlyWithAntlr(std::string_view text) {
-  antlr4::ANTLRInputStream input(text.data(), text.size());
+bool parseOnlyWithAntlr(std::string_view text, bool fastStream) {
+  std::unique_ptr<antlr4::CharStream> stream;
+  if (fastStream) {
+    stream = std::make_unique<FunnelCharStream>(text);
+  } else {
+    stream = std::make_unique<antlr4::ANTLRInputStream>(text.data(), text.size());
+  }
+  antlr4::CharStream& input = *stream;
   FunnelLexer lexer(&input);
   lexer.removeErrorListeners();
-  antlr4::CommonTokenStream stream(&lexer);
-  FunnelParser parser(&stream);
+  antlr4::CommonTokenStream tokens(&lexer);
+  FunnelParser parser(&tokens);
   bool usedLL = false;
   auto quiet = std::make_shared<antlr4::DefaultErrorStrategy>();
-  parseTwoStage(parser, stream, quiet, usedLL);
+  parseTwoStage(parser, tokens, quiet, usedLL);
   return parser.getNumberOfSyntaxErrors() == 0 && !usedLL;
 }
 

@@ -28,7 +28,9 @@ ParseResult parseFile(const SourceFile& file, DiagnosticSink& sink, const ParseO
 std::string dumpTokens(const SourceFile& file);
 
 // Only ANTLR: lex and parse (SLL, then LL on failure) without building the
-// AST. Returns whether the text parsed cleanly. For the front-end benchmark.
-bool parseOnlyWithAntlr(std::string_view text);
+// AST. Returns whether the text parsed cleanly. For the front-end benchmark:
+// `fastStream` feeds the lexer through FunnelCharStream as the compiler does,
+// otherwise through ANTLR's own ANTLRInputStream.
+bool parseOnlyWithAntlr(std::string_view text, bool fastStream = false);
 
 }  // namespace voronka::parse
