@@ -75,7 +75,8 @@ integrationItem
     ;
 
 eventDecl : EVENT ident (LPAREN (eventParam (COMMA? eventParam)*)? RPAREN)? STRING? ;
-eventParam : name COLON fieldType ;
+// Payload fields are used by name in rules, so they are names, not any word.
+eventParam : ident COLON fieldType ;
 
 taskTypeDecl : TASK TYPE ident STRING? ;
 channelDecl : CHANNEL ident STRING? ;
@@ -136,7 +137,9 @@ timeSpec
     | AT expression                         # atSpec
     | EVERY durationLit (WHILE expression)? # everySpec
     ;
-eventRef : ident (LPAREN eventArg RPAREN)? ;
+eventRef : eventName (LPAREN eventArg RPAREN)? ;
+// `create` is also an action word; as an event it names the deal's creation.
+eventName : ident | CREATE ;
 eventArg : name | STRING ;
 ruleBody
     : block                 # blockBody

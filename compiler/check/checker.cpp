@@ -33,8 +33,9 @@ bool Checker::declare(NameTable& table, std::string_view kind, const ast::Ident&
   return false;
 }
 
-Diagnostic& Checker::unknown(std::string_view kind, const ast::Ident& name, const std::vector<std::string>& candidates) {
-  Diagnostic& d = sink_.emit(diag::UnknownName, name.range, kind, name.text);
+Diagnostic& Checker::unknown(std::string_view kind, const ast::Ident& name, const std::vector<std::string>& candidates,
+                             std::string_view context) {
+  Diagnostic& d = sink_.emit(diag::UnknownName, name.range, kind, name.text, context);
   if (auto best = closestName(name.text, candidates)) d.note(fmt::format("did you mean `{}`?", *best));
   if (mixesScripts(name.text)) {
     d.note(fmt::format("`{}` mixes Cyrillic and Latin letters that look alike", name.text));
@@ -47,6 +48,14 @@ int Checker::resolve(const NameTable& table, std::string_view kind, const ast::I
   int index = CheckedProgram::lookup(table, name.text);
   if (index == kNone) unknown(kind, name, keys(table));
   return index;
+}
+
+Diagnostic& Checker::unknownStage(int pipeline, const ast::Ident& name, bool withFinals) {
+  const PipelineInfo& p = prog_.pipelines[pipeline];
+  std::vector<std::string> names;
+  int count = withFinals ? static_cast<int>(p.stages.size()) : p.workingCount();
+  for (int i = 0; i < count; ++i) names.push_back(p.stages[i].name);
+  return unknown("stage", name, names, fmt::format(" in pipeline `{}`", p.name));
 }
 
 std::vector<std::string> Checker::keys(const NameTable& table) {

@@ -57,6 +57,8 @@ class Checker {
   void declareEvent(const ast::EventDecl& decl);
   Type declaredType(const ast::TypeSyntax& syntax, const std::string& owner);
   void checkDeclarations();
+  // A literal, a negated literal or an enum member (checked already).
+  bool isConstant(const ast::Expr& e) const;
 
   // ── pipelines.cpp ──
   void declarePipeline(const ast::PipelineDecl& decl);
@@ -89,6 +91,8 @@ class Checker {
   Type checkExpr(const ast::Expr& e, const Scope& scope, const std::optional<Type>& expected = std::nullopt);
   Type record(const ast::Expr& e, Type t, std::optional<NameKind> name = std::nullopt, int index = kNone);
   Type checkName(const ast::NameExpr& e, const Scope& scope, const std::optional<Type>& expected);
+  // A name that means something without an expected type (not an enum member or a user).
+  bool resolvesWithoutType(std::string_view name, const Scope& scope) const;
   Type checkMember(const ast::MemberExpr& e, const Scope& scope);
   Type checkCall(const ast::CallExpr& e, const Scope& scope);
   Type checkBinary(const ast::BinaryExpr& e, const Scope& scope);
@@ -108,7 +112,12 @@ class Checker {
   bool declare(NameTable& table, std::string_view kind, const ast::Ident& name, int index,
                const std::function<SourceRange(int)>& firstAt);
   // Reports an unknown name of `kind` with the closest candidate as a note.
-  Diagnostic& unknown(std::string_view kind, const ast::Ident& name, const std::vector<std::string>& candidates);
+  // `context` follows the name in the message: " in pipeline `retail`".
+  Diagnostic& unknown(std::string_view kind, const ast::Ident& name, const std::vector<std::string>& candidates,
+                      std::string_view context = "");
+  // An unknown stage of a pipeline, with its stages as candidates; `withFinals`
+  // offers `won` and `lost` too.
+  Diagnostic& unknownStage(int pipeline, const ast::Ident& name, bool withFinals);
   int resolve(const NameTable& table, std::string_view kind, const ast::Ident& name);
   static std::vector<std::string> keys(const NameTable& table);
   std::string stageDisplay(int pipeline, int stage) const;

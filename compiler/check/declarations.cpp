@@ -200,7 +200,10 @@ void Checker::checkCalendar(CalendarInfo& calendar) {
       if (!zones.empty()) unknownTimezone(*decl->timezone, zones);
     }
   }
-  if (decl->currency) {
+  if (decl->currency && decl->kind == ast::DeclKind::Calendar) {
+    sink_.emit(diag::ClauseNotAllowed, decl->currency->range, "a `calendar`", "`currency`")
+        .note("the currency is the account's: put it in `account`");
+  } else if (decl->currency) {
     const std::string& c = decl->currency->text;
     bool ok = c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
     if (!ok) sink_.emit(diag::BadCurrency, decl->currency->range, c);
@@ -359,14 +362,37 @@ void Checker::declareEvent(const ast::EventDecl& decl) {
   prog_.events.push_back(std::move(e));
 }
 
+bool Checker::isConstant(const ast::Expr& e) const {
+  switch (e.kind) {
+    case ast::ExprKind::Number: case ast::ExprKind::String: case ast::ExprKind::Duration:
+    case ast::ExprKind::Time: case ast::ExprKind::Date: case ast::ExprKind::DateTime:
+    case ast::ExprKind::Bool: case ast::ExprKind::None:
+      return true;
+    case ast::ExprKind::Unary: return isConstant(*e.as<ast::UnaryExpr>().operand);
+    case ast::ExprKind::Name:
+    case ast::ExprKind::Member: {
+      const ExprInfo* info = prog_.info(&e);
+      return info && (info->name == NameKind::EnumMember || info->type.isError());
+    }
+    default: return false;
+  }
+}
+
 void Checker::checkDeclarations() {
   for (auto& calendar : prog_.calendars) checkCalendar(calendar);
   Scope none;
   for (const auto& f : prog_.fields) {
     if (!f.decl->defaultValue) continue;
-    expectType(*f.decl->defaultValue, none, f.type, fmt::format("the default of `{}`", f.name));
+    const ast::Expr& value = *f.decl->defaultValue;
+    expectType(value, none, f.type, fmt::format("the default of `{}`", f.name));
+    if (!isConstant(value)) sink_.emit(diag::DefaultNotConstant, value.range, f.name);
   }
   for (const auto& t : prog_.templates) {
+    if (t.decl->subject && t.kind != ast::TemplateKind::Email) {
+      sink_.emit(diag::ClauseNotAllowed, t.decl->subject->range,
+                 t.kind == ast::TemplateKind::Sms ? "an sms template" : "a message template", "a `subject`")
+          .note("only emails have a subject");
+    }
     if (t.decl->title) checkText(*t.decl->title, none);
     if (t.decl->subject) checkText(*t.decl->subject, none);
     if (t.decl->body) checkText(*t.decl->body, none);

@@ -187,6 +187,12 @@ Type Checker::checkExpr(const ast::Expr& e, const Scope& scope, const std::optio
   return record(e, Type{});
 }
 
+bool Checker::resolvesWithoutType(std::string_view name, const Scope& scope) const {
+  if (scope.event && scope.event->param(name)) return true;
+  if (CheckedProgram::lookup(prog_.fieldIndex, name) != kNone) return true;
+  return findBuiltin(kBareNames, name) != nullptr;
+}
+
 Type Checker::checkName(const ast::NameExpr& e, const Scope& scope, const std::optional<Type>& expected) {
   const std::string& name = e.name;
   if (scope.event) {
@@ -266,7 +272,7 @@ Type Checker::checkMember(const ast::MemberExpr& e, const Scope& scope) {
     const EnumInfo& en = prog_.enums[baseType.enumId];
     int index = en.find(member);
     if (index != kNone) return record(e, baseType, NameKind::EnumMember, index);
-    unknown(fmt::format("value of `{}`", en.owner), e.member, en.members);
+    unknown("value", e.member, en.members, fmt::format(" of `{}`", en.owner));
     return record(e, Type{});
   }
   sink_.emit(diag::NoMember, e.member.range, typeName(baseType), member);
@@ -344,7 +350,8 @@ Type Checker::checkBinary(const ast::BinaryExpr& e, const Scope& scope) {
     }
     rhs = Type{TypeKind::List, 0, lhs.kind, lhs.enumId};
     record(*e.rhs, rhs);
-  } else if (equality && e.lhs->kind == ast::ExprKind::Name && e.rhs->kind != ast::ExprKind::Name) {
+  } else if (equality && e.lhs->kind == ast::ExprKind::Name &&
+             !resolvesWithoutType(e.lhs->as<ast::NameExpr>().name, scope)) {
     // `ads == source`: resolve the side that does not need a known type first.
     rhs = checkExpr(*e.rhs, scope);
     lhs = checkExpr(*e.lhs, scope, rhs);

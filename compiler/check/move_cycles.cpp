@@ -75,24 +75,31 @@ void Checker::checkMoveCycles() {
         Edge edge = top.edges[top.next++];
         if (onStack.count(edge.to)) {
           // A cycle: from the frame holding edge.to to here, closed by `edge`.
+          // nodes[i] moves to nodes[i + 1] (and the last back to the first) by moves[i].
           auto begin = std::find_if(stack.begin(), stack.end(), [&](const Frame& f) { return f.node == edge.to; });
+          std::vector<Node> nodes;
           std::vector<const ImmediateMove*> moves;
-          std::set<std::pair<int, int>> stages;
-          std::string path;
           for (auto it = begin; it != stack.end(); ++it) {
-            path += stageDisplay(it->node.pipeline, it->node.stage) + " → ";
-            stages.emplace(it->node.pipeline, it->node.stage);
+            nodes.push_back(it->node);
             if (it + 1 != stack.end()) moves.push_back((it + 1)->via);
           }
           moves.push_back(edge.move);
-          path += stageDisplay(edge.to.pipeline, edge.to.stage);
+          std::set<std::pair<int, int>> stages;
+          for (const Node& n : nodes) stages.emplace(n.pipeline, n.stage);
           if (reported.insert(stages).second) {
-            auto first = std::min_element(moves.begin(), moves.end(), [](const ImmediateMove* a, const ImmediateMove* b) {
-              return a->move->range.begin < b->move->range.begin;
-            });
-            Diagnostic& d = sink_.emit(diag::MoveCycle, (*first)->move->range, path);
-            for (const ImmediateMove* m : moves) {
-              if (m != *first) d.note(m->move->range, "and this move continues the circle");
+            // Start the story at the move written first in the source.
+            size_t first = 0;
+            for (size_t i = 1; i < moves.size(); ++i) {
+              if (moves[i]->move->range.begin < moves[first]->move->range.begin) first = i;
+            }
+            std::string path;
+            for (size_t i = 0; i <= nodes.size(); ++i) {
+              const Node& n = nodes[(first + i) % nodes.size()];
+              path += (i ? " → " : "") + stageDisplay(n.pipeline, n.stage);
+            }
+            Diagnostic& d = sink_.emit(diag::MoveCycle, moves[first]->move->range, path);
+            for (size_t i = 1; i < moves.size(); ++i) {
+              d.note(moves[(first + i) % moves.size()]->move->range, "and this move continues the circle");
             }
           }
           continue;

@@ -21,15 +21,10 @@ int Checker::checkRule(const ast::Rule& r, RuleContext ctx) {
   bool isEnter = ctx.event && ctx.event->builtin == BuiltinEvent::Enter;
 
   if (r.from) {
-    if (r.event && !isEnter) {
+    if (!isEnter) {
       sink_.emit(diag::FromWithoutEnter, r.from->range);
     } else if (ctx.pipeline != kNone) {
-      const PipelineInfo& p = prog_.pipelines[ctx.pipeline];
-      if (p.findStage(r.from->text) == kNone) {
-        std::vector<std::string> names;
-        for (const auto& s : p.stages) names.push_back(s.name);
-        unknown(fmt::format("stage of pipeline `{}`", p.name), *r.from, names);
-      }
+      if (prog_.pipelines[ctx.pipeline].findStage(r.from->text) == kNone) unknownStage(ctx.pipeline, *r.from, true);
     }
   }
 
@@ -64,7 +59,8 @@ int Checker::checkRule(const ast::Rule& r, RuleContext ctx) {
   // Timers are not triggers: only a rule that runs on a client's or system's
   // event at once makes trigger moves.
   ctx.trigger = ctx.event && !ctx.event->lifecycle && r.timing.kind == ast::TimingKind::None;
-  bool immediate = isEnter && r.timing.kind == ast::TimingKind::None && !r.when;
+  // `once` rules cannot loop: the second visit does not run them.
+  bool immediate = isEnter && r.timing.kind == ast::TimingKind::None && !r.when && !r.once;
   checkBlock(r.body, ctx, nullptr, immediate);
   return eventIndex;
 }
@@ -146,8 +142,13 @@ void Checker::checkMove(const ast::MoveTarget& target, const RuleContext& ctx, c
   if (target.isNext) {
     if (ctx.pipeline != kNone && ctx.stage != kNone) {
       const PipelineInfo& p = prog_.pipelines[ctx.pipeline];
-      if (ctx.stage >= p.workingCount() - 1) {
-        sink_.emit(diag::NoNextStage, target.range, p.stages[ctx.stage].name);
+      if (ctx.stage >= p.workingCount()) {
+        sink_.emit(diag::NoNextStage, target.range, p.stages[ctx.stage].name, "final stages have no next stage");
+        return;
+      }
+      if (ctx.stage == p.workingCount() - 1) {
+        sink_.emit(diag::NoNextStage, target.range, p.stages[ctx.stage].name,
+                   "it is the last working stage; move to a named stage or close the deal with `win`");
         return;
       }
     }
@@ -175,9 +176,7 @@ void Checker::checkMove(const ast::MoveTarget& target, const RuleContext& ctx, c
   const PipelineInfo& p = prog_.pipelines[pipelineIndex];
   int stage = p.findStage(target.stage.text);
   if (stage == kNone) {
-    std::vector<std::string> names;
-    for (int i = 0; i < p.workingCount(); ++i) names.push_back(p.stages[i].name);
-    unknown(fmt::format("stage of pipeline `{}`", p.name), target.stage, names);
+    unknownStage(pipelineIndex, target.stage, false);
     return;
   }
   if (ctx.trigger && ctx.stage != kNone && pipelineIndex == ctx.pipeline && stage != ctx.stage) {
@@ -390,10 +389,7 @@ std::optional<Type> Checker::settableTarget(const ast::Path& target, size_t firs
 
 void Checker::checkSet(const ast::Path& target, const ast::Expr& value, const Scope& scope) {
   std::optional<Type> type = settableTarget(target, 0);
-  if (!type) {
-    checkExpr(value, scope);
-    return;
-  }
+  if (!type) return;  // reported; the value would only add noise
   expectType(value, scope, *type, fmt::format("the value of `{}`", target.joined()));
 }
 
@@ -442,14 +438,14 @@ void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
         if (a.kind == ast::ActionKind::Email) {
           resolveUser(*s.from);
         } else {
-          sink_.emit(diag::ClauseNotAllowed, s.from->range, what, "from");
+          sink_.emit(diag::ClauseNotAllowed, s.from->range, fmt::format("`{}`", what), "`from`");
         }
       }
       if (s.via) {
         if (a.kind == ast::ActionKind::Message) {
           resolve(prog_.channelIndex, "channel", *s.via);
         } else {
-          sink_.emit(diag::ClauseNotAllowed, s.via->range, what, "via");
+          sink_.emit(diag::ClauseNotAllowed, s.via->range, fmt::format("`{}`", what), "`via`");
         }
       }
       if (s.withinWorkhours) checkWithinWorkhours(*s.withinWorkhours, ctx);
@@ -487,9 +483,7 @@ void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
         const PipelineInfo& pipeline = prog_.pipelines[p];
         int stage = pipeline.findStage(c.stage->text);
         if (stage == kNone) {
-          std::vector<std::string> names;
-          for (int i = 0; i < pipeline.workingCount(); ++i) names.push_back(pipeline.stages[i].name);
-          unknown(fmt::format("stage of pipeline `{}`", pipeline.name), *c.stage, names);
+          unknownStage(p, *c.stage, false);
         } else if (pipeline.stages[stage].kind != ast::StageKind::Working) {
           sink_.emit(diag::CreateInFinal, c.stage->range, c.stage->text);
         }

@@ -30,17 +30,19 @@ void Checker::checkTest(const ast::TestDecl& test) {
   std::string current;
   Scope none;
 
-  auto findDeal = [&](const ast::Ident& name) -> TestDeal* {
+  auto findDeal = [&](const ast::Ident& name, bool makeCurrent = true) -> TestDeal* {
     auto it = deals.find(name.text);
     if (it != deals.end()) {
-      current = name.text;
+      if (makeCurrent) current = name.text;
       return &it->second;
     }
     unknown("deal", name, keys(dealNames)).note("declare it first: `deal NAME in PIPELINE.STAGE`");
     return nullptr;
   };
-  auto currentDeal = [&](const std::optional<ast::Ident>& on, SourceRange where, std::string_view what) -> TestDeal* {
-    if (on) return findDeal(*on);
+  // `event … on NAME` makes NAME the current deal; `expect … on NAME` only looks at it.
+  auto currentDeal = [&](const std::optional<ast::Ident>& on, SourceRange where, std::string_view what,
+                         bool makeCurrent) -> TestDeal* {
+    if (on) return findDeal(*on, makeCurrent);
     if (current.empty()) {
       sink_.emit(diag::TestNoDeal, where, what);
       return nullptr;
@@ -48,13 +50,8 @@ void Checker::checkTest(const ast::TestDecl& test) {
     return &deals[current];
   };
   auto stageIn = [&](int pipeline, const ast::Ident& stage) -> int {
-    const PipelineInfo& p = prog_.pipelines[pipeline];
-    int index = p.findStage(stage.text);
-    if (index == kNone) {
-      std::vector<std::string> names;
-      for (const auto& s : p.stages) names.push_back(s.name);
-      unknown(fmt::format("stage of pipeline `{}`", p.name), stage, names);
-    }
+    int index = prog_.pipelines[pipeline].findStage(stage.text);
+    if (index == kNone) unknownStage(pipeline, stage, true);
     return index;
   };
   auto checkReason = [&](int pipeline, const ast::Text& reason) {
@@ -74,7 +71,12 @@ void Checker::checkTest(const ast::TestDecl& test) {
         const auto& d = st.as<ast::TestDealStmt>();
         TestDeal deal;
         deal.pipeline = resolve(prog_.pipelineIndex, "pipeline", d.pipeline);
-        if (deal.pipeline != kNone && d.stage) stageIn(deal.pipeline, *d.stage);
+        if (deal.pipeline != kNone && d.stage) {
+          int stage = stageIn(deal.pipeline, *d.stage);
+          if (stage != kNone && prog_.pipelines[deal.pipeline].stages[stage].kind != ast::StageKind::Working) {
+            sink_.emit(diag::CreateInFinal, d.stage->range, d.stage->text);
+          }
+        }
         for (const auto& init : d.fields) {
           std::optional<Type> type = settableTarget(init.path, 0);
           if (type) {
@@ -95,7 +97,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
       case ast::TestStmtKind::AdvanceTo: break;
       case ast::TestStmtKind::Event: {
         const auto& e = st.as<ast::TestEventStmt>();
-        currentDeal(e.deal, st.range, "event");
+        currentDeal(e.deal, st.range, "event", true);
         int index = resolveEvent(e.event);
         if (index == kNone) break;
         const EventInfo& event = prog_.events[index];
@@ -114,7 +116,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
           if (!param) {
             std::vector<std::string> names;
             for (const auto& p : event.params) names.push_back(p.name);
-            unknown(fmt::format("payload field of `{}`", event.name), entry.key, names);
+            unknown("payload field", entry.key, names, fmt::format(" of event `{}`", event.name));
             checkExpr(*entry.value, none);
             continue;
           }
@@ -157,7 +159,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
         bool toLost = prog_.pipelines[pipeline].stages[stage].kind == ast::StageKind::Lost;
         if (m.reason) {
           if (!toLost) {
-            sink_.emit(diag::ClauseNotAllowed, m.reason->range, "a manual move to a stage other than `lost`", "a reason");
+            sink_.emit(diag::ClauseNotAllowed, m.reason->range, "a manual move to a stage other than `lost`", "a loss reason");
           } else {
             checkReason(pipeline, *m.reason);
           }
@@ -167,7 +169,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
       }
       case ast::TestStmtKind::Expect: {
         const auto& e = st.as<ast::TestExpectStmt>();
-        TestDeal* deal = currentDeal(e.deal, st.range, "expect");
+        TestDeal* deal = currentDeal(e.deal, st.range, "expect", false);
         int pipeline = deal ? deal->pipeline : kNone;
         switch (e.what) {
           case ast::ExpectKind::Stage: {

@@ -68,7 +68,10 @@ std::vector<std::string> Compilation::standardModules() const {
     fs::path rel = it->path().lexically_relative(options_.stdlibDir);
     rel.replace_extension();
     std::string name = "std";
-    for (const auto& part : rel) name += "." + part.string();
+    for (const auto& part : rel) {
+      name += '.';
+      name += part.string();
+    }
     names.push_back(name);
   }
   std::sort(names.begin(), names.end());

@@ -203,7 +203,7 @@ ExprPtr AstBuilder::parseInterpolation(const std::string& source, uint32_t fileO
   antlr4::CommonTokenStream stream(&tokenSource);
   FunnelParser parser(&stream);
   parser.removeErrorListeners();
-  auto reporter = std::make_shared<SyntaxErrorReporter>(inner, sink_, std::nullopt);
+  auto reporter = std::make_shared<SyntaxErrorReporter>(inner, sink_, std::nullopt, /*interpolation=*/true);
   parser.setErrorHandler(reporter);
   P::StandaloneExpressionContext* tree = parser.standaloneExpression();
   if (reporter->errorCount() > 0 || !tree) return nullptr;
@@ -274,7 +274,7 @@ EventRef AstBuilder::eventRef(Ctx* ctx) {
   if (!ctx) return e;
   e.range = pos_->of(ctx);
   Kids k = kids(ctx);
-  e.name = ident(k.rule(P::RuleIdent));
+  e.name = ident(k.rule(P::RuleEventName));
   if (Ctx* arg = k.rule(P::RuleEventArg)) {
     Kids a = kids(arg);
     if (antlr4::Token* s = a.token(P::STRING)) {
@@ -357,7 +357,7 @@ std::vector<LossReason> AstBuilder::lossReasons(Ctx* ctx) {
 
 void AstBuilder::duplicateClause(const std::optional<SourceRange>& seen, SourceRange here, std::string_view clause,
                                  std::string_view where) {
-  if (seen) sink_.emit(diag::DuplicateClause, here, clause, where).note(*seen, "first given here");
+  if (seen) sink_.emit(diag::DuplicateClause, here, fmt::format("`{}`", clause), where).note(*seen, "first given here");
 }
 
 // ───────────────────────────── expressions ────────────────────────────────
@@ -648,12 +648,12 @@ ActionPtr AstBuilder::buildAction(Ctx* ctx) {
         Kids ck = kids(clause);
         switch (ck.firstCode()) {
           case P::DUE:
-            duplicateClause(due ? due : at, r, due ? "due" : "due/at", "task");
+            duplicateClause(due ? due : at, r, due ? "due" : "due` or `at", "task");
             due = r;
             a->due = duration(ck.rule(P::RuleDurationLit));
             break;
           case P::AT:
-            duplicateClause(at ? at : due, r, at ? "at" : "due/at", "task");
+            duplicateClause(at ? at : due, r, at ? "at" : "due` or `at", "task");
             at = r;
             a->at = expression(ck.rule(P::RuleExpression));
             break;
@@ -845,7 +845,7 @@ void AstBuilder::timeSpec(Ctx* ctx, Rule& rule, std::optional<SourceRange>& seen
   if (!ctx) return;
   SourceRange r = pos_->of(ctx);
   if (seen) {
-    sink_.emit(diag::DuplicateClause, r, "timing (`after`, `at`, `every`)", "rule").note(*seen, "first given here");
+    sink_.emit(diag::DuplicateClause, r, "a timing (`after`, `at` or `every`)", "rule").note(*seen, "first given here");
     return;
   }
   seen = r;
@@ -1359,7 +1359,7 @@ DeclPtr AstBuilder::buildTopItem(Ctx* item) {
       e->title = optText(k.token(P::STRING));
       for (Ctx* p : k.rules(P::RuleEventParam)) {
         Kids pk = kids(p);
-        e->params.push_back(EventDecl::Param{ident(pk.rule(P::RuleName)), fieldType(pk.rule(P::RuleFieldType))});
+        e->params.push_back(EventDecl::Param{ident(pk.rule(P::RuleIdent)), fieldType(pk.rule(P::RuleFieldType))});
       }
       return e;
     }

@@ -58,13 +58,17 @@ LexedFile lexFile(std::string_view text, const Positions& positions, int maxNest
 // Reports syntax errors in the consultant's words instead of ANTLR's.
 class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
  public:
-  SyntaxErrorReporter(const Positions& positions, DiagnosticSink& sink, std::optional<SourceRange> unclosed)
-      : positions_(positions), sink_(sink), unclosed_(unclosed) {}
+  SyntaxErrorReporter(const Positions& positions, DiagnosticSink& sink, std::optional<SourceRange> unclosed,
+                      bool interpolation = false)
+      : positions_(positions), sink_(sink), unclosed_(unclosed), interpolation_(interpolation) {}
   size_t errorCount() const { return count_; }
 
   // Inside a `{ … }` list (actions, stage items, declarations) skips a stray
   // word and what belongs to it, instead of abandoning the whole block.
   void sync(antlr4::Parser* parser) override;
+  // Before the usual recovery, drops keywords that stand in the middle of a
+  // line: `set x = account` must not restart parsing at an `account` block.
+  void recover(antlr4::Parser* parser, std::exception_ptr e) override;
 
  protected:
   void reportNoViableAlternative(antlr4::Parser* parser, const antlr4::NoViableAltException& e) override;
@@ -79,6 +83,7 @@ class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
   const Positions& positions_;
   DiagnosticSink& sink_;
   std::optional<SourceRange> unclosed_;
+  bool interpolation_;  // parsing the inside of `{…}` in a text
   size_t count_ = 0;
 };
 
@@ -87,5 +92,7 @@ std::string describeExpected(const antlr4::dfa::Vocabulary& vocabulary, const an
 // "`stage`", "a string", "end of file".
 std::string describeToken(const antlr4::Token* token);
 bool isReservedKeyword(size_t tokenType);
+// Whether the k-th token ahead is the first on its line.
+bool startsLine(antlr4::TokenStream* tokens, ssize_t k);
 
 }  // namespace voronka::parse

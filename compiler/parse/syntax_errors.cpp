@@ -63,6 +63,12 @@ std::string tokenClassName(const antlr4::dfa::Vocabulary& vocabulary, size_t typ
 
 bool isReservedKeyword(size_t t) { return inRange(t, P::USE, P::NEXT); }
 
+bool startsLine(antlr4::TokenStream* tokens, ssize_t k) {
+  antlr4::Token* token = tokens->LT(k);
+  antlr4::Token* before = tokens->LT(k == 1 ? -1 : k - 1);  // LT(0) is undefined
+  return !before || !token || before->getLine() < token->getLine();
+}
+
 std::string describeExpected(const antlr4::dfa::Vocabulary& vocabulary, const antlr4::misc::IntervalSet& expected) {
   std::vector<size_t> tokens;
   for (ssize_t t : expected.toList()) {
@@ -153,7 +159,8 @@ void SyntaxErrorReporter::report(antlr4::Parser* parser, antlr4::Token* offendin
   if (missing) {
     message = fmt::format("expected {} before {}", describeExpected(parser->getVocabulary(), expected), found);
   } else if (offending && offending->getType() == antlr4::Token::EOF) {
-    message = fmt::format("unexpected end of file; expected {}", describeExpected(parser->getVocabulary(), expected));
+    message = fmt::format("unexpected end of {}; expected {}", interpolation_ ? "the expression in `{…}`" : "file",
+                          describeExpected(parser->getVocabulary(), expected));
   } else {
     message = fmt::format("unexpected {}; expected {}", found, describeExpected(parser->getVocabulary(), expected));
   }
@@ -186,7 +193,9 @@ void SyntaxErrorReporter::sync(antlr4::Parser* parser) {
   // A reserved word that an enclosing construct can continue with (`stage`
   // after a block whose `}` is missing) is left to the enclosing rule.
   antlr4::misc::IntervalSet outer = getErrorRecoverySet(parser);
-  auto resumesOuter = [&](size_t t) { return t == antlr4::Token::EOF || (isReservedKeyword(t) && outer.contains(t)); };
+  auto resumesOuter = [&](size_t t) {
+    return t == antlr4::Token::EOF || (isReservedKeyword(t) && outer.contains(t) && startsLine(tokens, 1));
+  };
   if (resumesOuter(la) || la == P::RBRACE) {
     DefaultErrorStrategy::sync(parser);
     return;
@@ -206,6 +215,12 @@ void SyntaxErrorReporter::sync(antlr4::Parser* parser) {
     }
     parser->consume();
   }
+}
+
+void SyntaxErrorReporter::recover(antlr4::Parser* parser, std::exception_ptr e) {
+  antlr4::TokenStream* tokens = parser->getTokenStream();
+  while (isReservedKeyword(tokens->LA(1)) && !startsLine(tokens, 1)) parser->consume();
+  DefaultErrorStrategy::recover(parser, e);
 }
 
 void SyntaxErrorReporter::reportNoViableAlternative(antlr4::Parser* parser, const antlr4::NoViableAltException& e) {

@@ -23,7 +23,7 @@ TEST(Diagnostics, CaretCountsCharacters) {
   FileId f = sources.add("x.funnel", "  stage сбор \"Сбор\"\n");
   DiagnosticSink sink;
   // The name сбор: bytes 8..16, characters 9..12.
-  Diagnostic& d = sink.emit(diag::UnknownName, SourceRange{f, 8, 16}, "stage", "сбор");
+  Diagnostic& d = sink.emit(diag::UnknownName, SourceRange{f, 8, 16}, "stage", "сбор", "");
   d.note("did you mean `сбор2`?");
   std::string text = renderText(d, sources);
   EXPECT_EQ(text,
@@ -49,9 +49,9 @@ TEST(Diagnostics, JsonCarriesRangesInSeveralUnits) {
 
 TEST(Diagnostics, SortAndDeduplicate) {
   DiagnosticSink sink;
-  sink.emit(diag::UnknownName, SourceRange{0, 10, 12}, "field", "b");
-  sink.emit(diag::UnknownName, SourceRange{0, 1, 2}, "field", "a");
-  sink.emit(diag::UnknownName, SourceRange{0, 10, 12}, "field", "b");
+  sink.emit(diag::UnknownName, SourceRange{0, 10, 12}, "field", "b", "");
+  sink.emit(diag::UnknownName, SourceRange{0, 1, 2}, "field", "a", "");
+  sink.emit(diag::UnknownName, SourceRange{0, 10, 12}, "field", "b", "");
   sink.sortAndDeduplicate();
   ASSERT_EQ(sink.all().size(), 2u);
   EXPECT_EQ(sink.all()[0].range.begin, 1u);

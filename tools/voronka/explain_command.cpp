@@ -7,6 +7,23 @@
 #include "tools/voronka/commands.h"
 
 namespace voronka::tool {
+namespace {
+
+// The explanation's first sentence ("e.g." does not end one).
+std::string_view firstSentence(std::string_view text) {
+  size_t from = 0;
+  while (true) {
+    size_t end = text.find(". ", from);
+    if (end == std::string_view::npos) return text;
+    if (end >= 3 && text.substr(end - 3, 3) == "e.g") {
+      from = end + 2;
+      continue;
+    }
+    return text.substr(0, end + 1);
+  }
+}
+
+}  // namespace
 
 Runner addExplainCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("explain", "Explain a diagnostic by its id (the [id] after each message), or list them all");
@@ -17,7 +34,7 @@ Runner addExplainCommand(CLI::App& app) {
   return [id, list]() {
     if (*list || id->empty()) {
       for (const auto& k : allDiagKinds()) {
-        std::cout << fmt::format("{:<22} {:<8} {}\n", k.id, severityName(k.severity), k.explanation.substr(0, k.explanation.find(". ") + 1));
+        std::cout << fmt::format("{:<22} {:<8} {}\n", k.id, severityName(k.severity), firstSentence(k.explanation));
       }
       return 0;
     }
