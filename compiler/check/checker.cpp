@@ -13,7 +13,8 @@ CheckedProgram Checker::run(const std::vector<const ast::Module*>& modules) {
   prog_.modules = modules;
   declareBuiltins();
   // Pass 1: every name of every file, so declarations may come in any order.
-  for (const ast::Module* m : modules) collect(*m);
+  // Used files first: a name declared again is reported where it is repeated.
+  for (auto it = modules.rbegin(); it != modules.rend(); ++it) collect(**it);
   // Pass 2: what the declarations say.
   checkDeclarations();
   for (size_t p = 0; p < prog_.pipelines.size(); ++p) checkPipelineShape(static_cast<int>(p));

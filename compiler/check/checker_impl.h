@@ -25,6 +25,15 @@ struct RuleContext {
   const ast::Rule* rule = nullptr;
 };
 
+inline const char* templateKindName(ast::TemplateKind k) {
+  switch (k) {
+    case ast::TemplateKind::Email: return "an email template";
+    case ast::TemplateKind::Message: return "a message template";
+    case ast::TemplateKind::Sms: return "an sms template";
+  }
+  return "a template";
+}
+
 struct Scope {
   const EventInfo* event = nullptr;  // payload fields in scope
 };
@@ -74,9 +83,11 @@ class Checker {
   void checkAction(const ast::Action& action, const RuleContext& ctx);
   void checkMove(const ast::MoveTarget& target, const RuleContext& ctx, const ast::MoveAction* move, bool immediate);
   void checkLoseReason(const ast::LoseAction& lose, const RuleContext& ctx);
+  void checkLossReason(int pipeline, const ast::Text& reason);
   int resolveEvent(const ast::EventRef& ref);
   void checkEventArgument(const ast::EventRef& ref, const EventInfo& event);
-  int resolveUser(const ast::Ident& name);
+  // `pickFromTeam`: the place also takes round_robin(TEAM)/least_busy(TEAM).
+  int resolveUser(const ast::Ident& name, bool pickFromTeam = false);
   void checkAssignee(const ast::Assignee& who);
   void checkWithinWorkhours(SourceRange where, const RuleContext& ctx);
   void checkDuration(const ast::Duration& d, std::string_view what);

@@ -5,6 +5,8 @@
 #include <date/tz.h>
 #include <fmt/format.h>
 
+#include <strings.h>
+
 #include <algorithm>
 #include <array>
 
@@ -267,7 +269,17 @@ void Checker::checkCalendar(CalendarInfo& calendar) {
 
 void Checker::unknownTimezone(const ast::Text& zone, const std::vector<std::string>& zones) {
   Diagnostic& d = sink_.emit(diag::BadTimezone, zone.range, zone.value);
-  if (auto best = closestName(zone.value, zones)) d.note(fmt::format("did you mean \"{}\"?", *best));
+  // "Moscow" for "Europe/Moscow": a zone whose last part matches.
+  std::vector<std::string> cities;
+  for (const auto& z : zones) cities.push_back(z.substr(z.rfind('/') + 1));
+  std::optional<std::string> best;
+  std::string wanted = zone.value;
+  std::replace(wanted.begin(), wanted.end(), ' ', '_');
+  for (size_t i = 0; i < cities.size() && !best; ++i) {
+    if (zones[i].find('/') != std::string::npos && strcasecmp(cities[i].c_str(), wanted.c_str()) == 0) best = zones[i];
+  }
+  if (!best) best = closestName(zone.value, zones);
+  if (best) d.note(fmt::format("did you mean \"{}\"?", *best));
 }
 
 Type Checker::declaredType(const ast::TypeSyntax& syntax, const std::string& owner) {

@@ -156,7 +156,7 @@ Type Checker::checkExpr(const ast::Expr& e, const Scope& scope, const std::optio
     }
     case ast::ExprKind::List: {
       sink_.emit(diag::ListNotAllowed, e.range);
-      for (const auto& item : e.as<ast::ListExpr>().items) checkExpr(*item, scope);
+      for (const auto& item : e.as<ast::ListExpr>().items) checkExpr(*item, scope, expected);
       return record(e, Type{});
     }
     case ast::ExprKind::If: {
@@ -213,6 +213,8 @@ Type Checker::checkName(const ast::NameExpr& e, const Scope& scope, const std::o
     int user = CheckedProgram::lookup(prog_.userIndex, name);
     if (user != kNone) return record(e, *expected, NameKind::User, user);
   }
+  // The other side of a comparison failed already: no second report.
+  if (expected && expected->isError()) return record(e, Type{});
   if (name == "deal" || name == "contact" || name == "company") {
     sink_.emit(diag::WrongKind, e.range, name, fmt::format("the {} itself", name), "a value")
         .note(fmt::format("use one of its members, like `{}.name`", name));
@@ -351,7 +353,8 @@ Type Checker::checkBinary(const ast::BinaryExpr& e, const Scope& scope) {
     rhs = Type{TypeKind::List, 0, lhs.kind, lhs.enumId};
     record(*e.rhs, rhs);
   } else if (equality && e.lhs->kind == ast::ExprKind::Name &&
-             !resolvesWithoutType(e.lhs->as<ast::NameExpr>().name, scope)) {
+             !resolvesWithoutType(e.lhs->as<ast::NameExpr>().name, scope) &&
+             (e.rhs->kind != ast::ExprKind::Name || resolvesWithoutType(e.rhs->as<ast::NameExpr>().name, scope))) {
     // `ads == source`: resolve the side that does not need a known type first.
     rhs = checkExpr(*e.rhs, scope);
     lhs = checkExpr(*e.lhs, scope, rhs);

@@ -42,6 +42,9 @@ void Checker::checkMoveCycles() {
       } else {
         to = Node{m.targetPipeline, m.targetStage, m.targetPipeline == n.pipeline ? n.stage : kNone};
       }
+      // A move to the stage the deal is in does nothing (no leave, no enter):
+      // harmless from a pipeline-level rule, a mistake in the stage's own rule.
+      if (to.pipeline == n.pipeline && to.stage == n.stage && m.stage == kNone) continue;
       out.push_back(Edge{to, &m});
     }
     return out;

@@ -189,6 +189,13 @@ void Checker::checkMove(const ast::MoveTarget& target, const RuleContext& ctx, c
                                           : "this pipeline has `triggers forward: deny`");
     }
   }
+  // A pipeline-level trigger to the first working stage is backward (or no
+  // move) from every stage it applies in.
+  if (ctx.trigger && ctx.stage == kNone && pipelineIndex == ctx.pipeline && stage == 0 && !p.triggersBackward &&
+      p.workingCount() > 1) {
+    sink_.emit(diag::BackwardTrigger, target.range, "backward", p.stages[1].name, p.stages[0].name, p.name)
+        .note(p.decl->name.range, "add `triggers backward: allow` to this pipeline to let client events move deals back");
+  }
   edge.targetPipeline = pipelineIndex;
   edge.targetStage = stage;
   if (immediate) immediateMoves_.push_back(edge);
@@ -202,12 +209,17 @@ void Checker::checkLoseReason(const ast::LoseAction& lose, const RuleContext& ct
     sink_.emit(diag::LoseNeedsReason, lose.range, suggestion);
     return;
   }
+  checkLossReason(ctx.pipeline, *lose.reason);
+}
+
+void Checker::checkLossReason(int pipeline, const ast::Text& reason) {
+  const PipelineInfo& p = prog_.pipelines[pipeline];
   if (p.reasons.empty()) return;  // no reasons listed: any reason goes (a lint warns)
   for (const auto& r : p.reasons) {
-    if (r == lose.reason->value) return;
+    if (r == reason.value) return;
   }
-  Diagnostic& d = sink_.emit(diag::UnknownLossReason, lose.reason->range, lose.reason->value, p.name);
-  if (auto best = closestName(lose.reason->value, p.reasons)) d.note(fmt::format("did you mean \"{}\"?", *best));
+  Diagnostic& d = sink_.emit(diag::UnknownLossReason, reason.range, reason.value, p.name);
+  if (auto best = closestName(reason.value, p.reasons)) d.note(fmt::format("did you mean \"{}\"?", *best));
   std::string list;
   for (const auto& r : p.reasons) list += (list.empty() ? "\"" : ", \"") + r + "\"";
   d.note(fmt::format("the reasons are {}", list));
@@ -250,7 +262,8 @@ void Checker::checkEventArgument(const ast::EventRef& ref, const EventInfo& even
     case EventArgKind::EmailTemplate: {
       int t = resolve(prog_.templateIndex, "template", arg);
       if (t != kNone && prog_.templates[t].kind != ast::TemplateKind::Email) {
-        sink_.emit(diag::WrongKind, arg.range, arg.text, "not an email template", "an email template (only emails are opened)");
+        sink_.emit(diag::WrongKind, arg.range, arg.text, templateKindName(prog_.templates[t].kind),
+                   "an email template (only emails are opened)");
       }
       break;
     }
@@ -263,12 +276,14 @@ void Checker::checkEventArgument(const ast::EventRef& ref, const EventInfo& even
   }
 }
 
-int Checker::resolveUser(const ast::Ident& name) {
+int Checker::resolveUser(const ast::Ident& name, bool pickFromTeam) {
   int user = CheckedProgram::lookup(prog_.userIndex, name.text);
   if (user != kNone) return user;
   if (CheckedProgram::lookup(prog_.teamIndex, name.text) != kNone) {
-    sink_.emit(diag::WrongKind, name.range, name.text, "a team", "a user")
-        .note(fmt::format("to pick a member of the team write `round_robin({0})` or `least_busy({0})`", name.text));
+    Diagnostic& d = sink_.emit(diag::WrongKind, name.range, name.text, "a team", "a user");
+    if (pickFromTeam) {
+      d.note(fmt::format("to pick a member of the team write `round_robin({0})` or `least_busy({0})`", name.text));
+    }
     return kNone;
   }
   unknown("user", name, keys(prog_.userIndex)).note("users are declared as members of a `team`");
@@ -277,7 +292,7 @@ int Checker::resolveUser(const ast::Ident& name) {
 
 void Checker::checkAssignee(const ast::Assignee& who) {
   if (!who.team) {
-    resolveUser(who.name);
+    resolveUser(who.name, /*pickFromTeam=*/true);
     return;
   }
   if (who.name.text != "round_robin" && who.name.text != "least_busy") {
@@ -382,7 +397,7 @@ std::optional<Type> Checker::settableTarget(const ast::Path& target, size_t firs
       head.text != "company") {
     unknown("field", head, keys(prog_.fieldIndex));
   } else {
-    sink_.emit(diag::NoMember, target.range, fmt::format("`{}`", head.text), parts[first + 1].text);
+    sink_.emit(diag::NoMember, parts[first + 1].range, fmt::format("`{}`", head.text), parts[first + 1].text);
   }
   return std::nullopt;
 }
@@ -426,10 +441,9 @@ void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
         ast::TemplateKind want = a.kind == ast::ActionKind::Email     ? ast::TemplateKind::Email
                                  : a.kind == ast::ActionKind::Message ? ast::TemplateKind::Message
                                                                       : ast::TemplateKind::Sms;
-        static const char* kinds[] = {"an email template", "a message template", "an sms template"};
         if (t != kNone && prog_.templates[t].kind != want) {
           sink_.emit(diag::WrongKind, s.templateName.range, s.templateName.text,
-                     kinds[static_cast<int>(prog_.templates[t].kind)], kinds[static_cast<int>(want)]);
+                     templateKindName(prog_.templates[t].kind), templateKindName(want));
         }
       } else {
         checkText(s.text, scope);

@@ -54,15 +54,6 @@ void Checker::checkTest(const ast::TestDecl& test) {
     if (index == kNone) unknownStage(pipeline, stage, true);
     return index;
   };
-  auto checkReason = [&](int pipeline, const ast::Text& reason) {
-    const PipelineInfo& p = prog_.pipelines[pipeline];
-    if (p.reasons.empty()) return;
-    for (const auto& r : p.reasons) {
-      if (r == reason.value) return;
-    }
-    Diagnostic& d = sink_.emit(diag::UnknownLossReason, reason.range, reason.value, p.name);
-    if (auto best = closestName(reason.value, p.reasons)) d.note(fmt::format("did you mean \"{}\"?", *best));
-  };
 
   for (const auto& owned : test.statements) {
     const ast::TestStmt& st = *owned;
@@ -161,7 +152,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
           if (!toLost) {
             sink_.emit(diag::ClauseNotAllowed, m.reason->range, "a manual move to a stage other than `lost`", "a loss reason");
           } else {
-            checkReason(pipeline, *m.reason);
+            checkLossReason(pipeline, *m.reason);
           }
         }
         deal->pipeline = pipeline;
@@ -189,9 +180,8 @@ void Checker::checkTest(const ast::TestDecl& test) {
             int t = resolve(prog_.templateIndex, "template", e.name);
             auto want = e.what == ast::ExpectKind::Email ? ast::TemplateKind::Email : ast::TemplateKind::Message;
             if (t != kNone && prog_.templates[t].kind != want) {
-              sink_.emit(diag::WrongKind, e.name.range, e.name.text,
-                         want == ast::TemplateKind::Email ? "not an email template" : "not a message template",
-                         want == ast::TemplateKind::Email ? "an email template" : "a message template");
+              sink_.emit(diag::WrongKind, e.name.range, e.name.text, templateKindName(prog_.templates[t].kind),
+                         templateKindName(want));
             }
             break;
           }
@@ -211,7 +201,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
             break;
           }
           case ast::ExpectKind::Lost:
-            if (pipeline != kNone && e.text) checkReason(pipeline, *e.text);
+            if (pipeline != kNone && e.text) checkLossReason(pipeline, *e.text);
             break;
           case ast::ExpectKind::Condition: expectBool(*e.condition, none, "an `expect` condition"); break;
           default: break;

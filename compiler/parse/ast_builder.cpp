@@ -386,7 +386,7 @@ ExprPtr AstBuilder::binary(BinaryOp op, SourceRange opRange, ExprPtr lhs, ExprPt
 
 bool AstBuilder::chainTooLong(size_t operands, Ctx* ctx) {
   if (operands <= kMaxChain) return false;
-  sink_.emit(diag::NestingTooDeep, pos_->of(ctx), static_cast<long long>(kMaxChain));
+  sink_.emit(diag::NestingTooDeep, pos_->of(ctx), fmt::format("this expression chains more than {} operands", kMaxChain));
   return true;
 }
 
@@ -876,7 +876,8 @@ RulePtr AstBuilder::rule(Ctx* ctx) {
   if (!ctx) return r;
   r->range = pos_->of(ctx);
   Kids k = kids(ctx);
-  std::optional<SourceRange> timingSeen, whenSeen;
+  // Where each clause was first written, for the note of a repeated one.
+  std::optional<SourceRange> timingSeen, whenSeen, fromSeen, unlessSeen;
   if (k.firstCode() == P::ON) {
     r->event = eventRef(k.rule(P::RuleEventRef));
   } else {
@@ -887,7 +888,8 @@ RulePtr AstBuilder::rule(Ctx* ctx) {
     Kids ck = kids(clause);
     switch (ck.firstCode()) {
       case P::FROM:
-        duplicateClause(r->from ? std::optional(r->from->range) : std::nullopt, cr, "from", "rule");
+        duplicateClause(fromSeen, cr, "from", "rule");
+        if (!fromSeen) fromSeen = cr;
         r->from = ident(ck.rule(P::RuleIdent));
         break;
       case P::ONCE:
@@ -901,7 +903,8 @@ RulePtr AstBuilder::rule(Ctx* ctx) {
         break;
       case R | P::RuleTimeSpec: timeSpec(ck.rule(P::RuleTimeSpec), *r, timingSeen); break;
       case P::UNLESS:
-        duplicateClause(r->unless ? std::optional(r->unless->range) : std::nullopt, cr, "unless", "rule");
+        duplicateClause(unlessSeen, cr, "unless", "rule");
+        if (!unlessSeen) unlessSeen = cr;
         r->unless = eventRef(ck.rule(P::RuleEventRef));
         break;
       case P::WITHIN:

@@ -50,17 +50,20 @@ struct LexedFile {
   std::unique_ptr<FunnelLexer> lexer;
   std::vector<std::unique_ptr<antlr4::Token>> tokens;
   bool tooDeep = false;                 // nesting beyond the limit: do not parse
+  bool runsToEnd = false;               // an unclosed text block or comment swallowed the rest
   std::optional<SourceRange> unclosed;  // the innermost bracket left open at the end
 };
 
 LexedFile lexFile(std::string_view text, const Positions& positions, int maxNesting, DiagnosticSink& sink);
+// The tokens exactly as the lexer made them (no repairs), for `--emit=tokens`.
+std::vector<std::pair<std::string, antlr4::Token*>> rawTokens(LexedFile& holder, std::string_view text);
 
 // Reports syntax errors in the consultant's words instead of ANTLR's.
 class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
  public:
   SyntaxErrorReporter(const Positions& positions, DiagnosticSink& sink, std::optional<SourceRange> unclosed,
-                      bool interpolation = false)
-      : positions_(positions), sink_(sink), unclosed_(unclosed), interpolation_(interpolation) {}
+                      bool interpolation = false, bool quietAtEnd = false)
+      : positions_(positions), sink_(sink), unclosed_(unclosed), interpolation_(interpolation), quietAtEnd_(quietAtEnd) {}
   size_t errorCount() const { return count_; }
 
   // Inside a `{ … }` list (actions, stage items, declarations) skips a stray
@@ -69,6 +72,11 @@ class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
   // Before the usual recovery, drops keywords that stand in the middle of a
   // line: `set x = account` must not restart parsing at an `account` block.
   void recover(antlr4::Parser* parser, std::exception_ptr e) override;
+  // A keyword where a name goes (`stage won "…"`) is reported once and then
+  // read as that name, so the rest of the declaration parses as intended.
+  antlr4::Token* recoverInline(antlr4::Parser* parser) override;
+  // Never deletes a keyword that opens a line: it starts the next declaration.
+  antlr4::Token* singleTokenDeletion(antlr4::Parser* parser) override;
 
  protected:
   void reportNoViableAlternative(antlr4::Parser* parser, const antlr4::NoViableAltException& e) override;
@@ -78,12 +86,13 @@ class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
   void reportMissingToken(antlr4::Parser* parser) override;
 
  private:
-  void report(antlr4::Parser* parser, antlr4::Token* offending, const antlr4::misc::IntervalSet& expected,
-              bool missing);
+  void report(antlr4::Parser* parser, antlr4::Token* offending, const antlr4::misc::IntervalSet& expected);
+  static bool inExpression(antlr4::Parser* parser);
   const Positions& positions_;
   DiagnosticSink& sink_;
   std::optional<SourceRange> unclosed_;
   bool interpolation_;  // parsing the inside of `{…}` in a text
+  bool quietAtEnd_;     // the end of file was swallowed by an unclosed text block: already reported
   size_t count_ = 0;
 };
 

@@ -57,7 +57,7 @@ ParseResult parseFile(const SourceFile& file, DiagnosticSink& sink, const ParseO
   antlr4::ListTokenSource tokenSource(std::move(lexed.tokens));
   antlr4::CommonTokenStream stream(&tokenSource);
   FunnelParser parser(&stream);
-  auto reporter = std::make_shared<SyntaxErrorReporter>(positions, sink, lexed.unclosed);
+  auto reporter = std::make_shared<SyntaxErrorReporter>(positions, sink, lexed.unclosed, false, lexed.runsToEnd);
   FunnelParser::FileContext* tree = parseTwoStage(parser, stream, reporter, result.usedFullLL);
 
   AstBuilder builder(positions, stream, sink, options.maxNesting);
@@ -71,14 +71,10 @@ std::string dumpTokens(const SourceFile& file) {
   if (utf8::firstInvalid(file.text())) return out;
   OffsetMap map(file.text(), 0);
   Positions positions{file.id(), &map};
-  DiagnosticSink ignored;
-  LexedFile lexed = lexFile(file.text(), positions, 1 << 20, ignored);
-  const antlr4::dfa::Vocabulary& vocabulary = lexed.lexer->getVocabulary();
-  for (const auto& token : lexed.tokens) {
-    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    LineColumn pos = file.position(positions.of(token.get()).begin);
-    out += fmt::format("{}:{} {} '{}'\n", pos.line, pos.column, vocabulary.getSymbolicName(token->getType()),
-                       token->getText());
+  LexedFile holder;
+  for (const auto& [kind, token] : rawTokens(holder, file.text())) {
+    LineColumn pos = file.position(positions.of(token).begin);
+    out += fmt::format("{}:{} {} '{}'\n", pos.line, pos.column, kind, token->getText());
   }
   return out;
 }

@@ -142,30 +142,37 @@ std::string describeToken(const antlr4::Token* token) {
   std::string text = token->getText();
   if (token->getType() == P::STRING) {
     if (text.size() > 30) text = text.substr(0, 27) + "…\"";
-    return "the string " + text;
+    return "string " + text;
   }
   if (text.size() > 30) text = text.substr(0, 30) + "…";
   return "`" + text + "`";
 }
 
-void SyntaxErrorReporter::report(antlr4::Parser* parser, antlr4::Token* offending, const antlr4::misc::IntervalSet& expected,
-                                 bool missing) {
+void SyntaxErrorReporter::report(antlr4::Parser* parser, antlr4::Token* offending, const antlr4::misc::IntervalSet& expected ) {
   ++count_;
+  if (quietAtEnd_ && offending && offending->getType() == antlr4::Token::EOF) return;
   constexpr size_t kMaxErrors = 100;
   if (count_ > kMaxErrors) return;
   SourceRange where = positions_.of(offending);
-  std::string found = describeToken(offending);
+  size_t type = offending ? offending->getType() : antlr4::Token::EOF;
+  bool atEnd = type == antlr4::Token::EOF;
+  // Inside `{…}` the end of the expression is the closing brace.
+  std::string found = atEnd && interpolation_ ? "`}`" : describeToken(offending);
+  std::string expectedText = inExpression(parser) ? "an expression" : describeExpected(parser->getVocabulary(), expected);
+  bool comparison = type == P::EQEQ || type == P::NEQ || type == P::LT || type == P::LE || type == P::GT ||
+                    type == P::GE || type == P::IN || type == P::HAS;
   std::string message;
-  if (missing) {
-    message = fmt::format("expected {} before {}", describeExpected(parser->getVocabulary(), expected), found);
-  } else if (offending && offending->getType() == antlr4::Token::EOF) {
-    message = fmt::format("unexpected end of {}; expected {}", interpolation_ ? "the expression in `{…}`" : "file",
-                          describeExpected(parser->getVocabulary(), expected));
+  if (comparison && !expected.contains(type)) {
+    message = "comparisons do not chain; join them with `and`, like `a < b and b < c`";
+  } else if (atEnd && !interpolation_) {
+    message = fmt::format("unexpected end of file; expected {}", expectedText);
   } else {
-    message = fmt::format("unexpected {}; expected {}", found, describeExpected(parser->getVocabulary(), expected));
+    message = fmt::format("unexpected {}; expected {}", found, expectedText);
   }
   Diagnostic& d = sink_.emit(diag::SyntaxError, where, message);
-  if (offending && isReservedKeyword(offending->getType()) && expected.contains(static_cast<size_t>(P::IDENT))) {
+  // A keyword where a name (not any expression) was expected.
+  bool nameExpected = expected.contains(static_cast<size_t>(P::IDENT)) && !expected.contains(static_cast<size_t>(P::NUMBER));
+  if (offending && isReservedKeyword(type) && nameExpected && !inExpression(parser)) {
     d.note(fmt::format("`{}` is a keyword and cannot be a name here; choose another name, e.g. `{}_`",
                        offending->getText(), offending->getText()));
   }
@@ -223,28 +230,58 @@ void SyntaxErrorReporter::recover(antlr4::Parser* parser, std::exception_ptr e) 
   DefaultErrorStrategy::recover(parser, e);
 }
 
+antlr4::Token* SyntaxErrorReporter::recoverInline(antlr4::Parser* parser) {
+  antlr4::Token* t = parser->getCurrentToken();
+  if (!t || !isReservedKeyword(t->getType())) return DefaultErrorStrategy::recoverInline(parser);
+  // A keyword opening a line starts the next declaration: do not delete it
+  // or read it as a name; fail here and let recovery resume at it.
+  if (startsLine(parser->getTokenStream(), 1)) throw antlr4::InputMismatchException(parser);
+  antlr4::misc::IntervalSet expecting = getExpectedTokens(parser);
+  bool nameExpected = expecting.contains(static_cast<size_t>(P::IDENT)) && !expecting.contains(static_cast<size_t>(P::NUMBER));
+  if (nameExpected && !inExpression(parser)) {
+    if (!inErrorRecoveryMode(parser)) report(parser, t, expecting);
+    endErrorCondition(parser);
+    parser->consume();
+    return t;
+  }
+  return DefaultErrorStrategy::recoverInline(parser);
+}
+
+antlr4::Token* SyntaxErrorReporter::singleTokenDeletion(antlr4::Parser* parser) {
+  antlr4::TokenStream* tokens = parser->getTokenStream();
+  if (isReservedKeyword(tokens->LA(1)) && startsLine(tokens, 1)) return nullptr;
+  return DefaultErrorStrategy::singleTokenDeletion(parser);
+}
+
+// A name inside an expression (`= team …`) is an expression, not a declared name.
+bool SyntaxErrorReporter::inExpression(antlr4::Parser* parser) {
+  antlr4::ParserRuleContext* ctx = parser->getContext();
+  if (!ctx || ctx->getRuleIndex() != P::RuleIdent || !ctx->parent) return false;
+  return static_cast<antlr4::ParserRuleContext*>(ctx->parent)->getRuleIndex() == P::RulePrimary;
+}
+
 void SyntaxErrorReporter::reportNoViableAlternative(antlr4::Parser* parser, const antlr4::NoViableAltException& e) {
-  report(parser, e.getOffendingToken(), e.getExpectedTokens(), false);
+  report(parser, e.getOffendingToken(), e.getExpectedTokens());
 }
 
 void SyntaxErrorReporter::reportInputMismatch(antlr4::Parser* parser, const antlr4::InputMismatchException& e) {
-  report(parser, e.getOffendingToken(), e.getExpectedTokens(), false);
+  report(parser, e.getOffendingToken(), e.getExpectedTokens());
 }
 
 void SyntaxErrorReporter::reportFailedPredicate(antlr4::Parser* parser, const antlr4::FailedPredicateException& e) {
-  report(parser, e.getOffendingToken(), e.getExpectedTokens(), false);
+  report(parser, e.getOffendingToken(), e.getExpectedTokens());
 }
 
 void SyntaxErrorReporter::reportUnwantedToken(antlr4::Parser* parser) {
   if (inErrorRecoveryMode(parser)) return;
   beginErrorCondition(parser);
-  report(parser, parser->getCurrentToken(), getExpectedTokens(parser), false);
+  report(parser, parser->getCurrentToken(), getExpectedTokens(parser));
 }
 
 void SyntaxErrorReporter::reportMissingToken(antlr4::Parser* parser) {
   if (inErrorRecoveryMode(parser)) return;
   beginErrorCondition(parser);
-  report(parser, parser->getCurrentToken(), getExpectedTokens(parser), true);
+  report(parser, parser->getCurrentToken(), getExpectedTokens(parser));
 }
 
 }  // namespace voronka::parse
