@@ -614,10 +614,19 @@ struct TestDecl : Decl {
 
 // ───────────────────────────── a file ─────────────────────────────────────
 
+// A `// …` or `/* … */` comment, kept for the formatter and for
+// `// voronka: allow <id>` suppressions.
+struct Comment {
+  std::string text;  // as written, with its // or /* */
+  SourceRange range;
+  bool block = false;
+};
+
 struct Module {
   FileId file = kNoFile;
   std::string path;
-  std::vector<DeclPtr> decls;  // in source order
+  std::vector<DeclPtr> decls;     // in source order
+  std::vector<Comment> comments;  // in source order
 };
 using ModulePtr = std::unique_ptr<Module>;
 

@@ -54,6 +54,12 @@ ParseResult parseFile(const SourceFile& file, DiagnosticSink& sink, const ParseO
     return result;
   }
 
+  for (const auto& t : lexed.tokens) {
+    size_t type = t->getType();
+    if (type == FunnelLexer::LINE_COMMENT || type == FunnelLexer::BLOCK_COMMENT || type == FunnelLexer::UNTERMINATED_COMMENT) {
+      result.module->comments.push_back(ast::Comment{t->getText(), positions.of(t.get()), type != FunnelLexer::LINE_COMMENT});
+    }
+  }
   antlr4::ListTokenSource tokenSource(std::move(lexed.tokens));
   antlr4::CommonTokenStream stream(&tokenSource);
   FunnelParser parser(&stream);

@@ -131,6 +131,17 @@ TEST(Parser, LongOperatorChainsAreBounded) {
   EXPECT_TRUE(c->has("nesting-too-deep"));
 }
 
+TEST(Parser, CommentsAreKeptWithTheirPlaces) {
+  std::string text = "// шапка\nfield a: text /* поле */\n";
+  auto c = compile(text);
+  ASSERT_EQ(c->parsed.module->comments.size(), 2u);
+  EXPECT_EQ(c->parsed.module->comments[0].text, "// шапка");
+  EXPECT_FALSE(c->parsed.module->comments[0].block);
+  const ast::Comment& block = c->parsed.module->comments[1];
+  EXPECT_TRUE(block.block);
+  EXPECT_EQ(text.substr(block.range.begin, block.range.end - block.range.begin), "/* поле */");
+}
+
 TEST(Parser, TestStatements) {
   auto c = compile(R"(test "t" {
     deal d in retail.collect { budget = 5, contact.name = "Анна" }
