@@ -12,5 +12,9 @@ using Runner = std::function<int()>;
 
 Runner addCheckCommand(CLI::App& app);
 Runner addExplainCommand(CLI::App& app);
+Runner addBuildCommand(CLI::App& app);
+Runner addDisasmCommand(CLI::App& app);
+Runner addTestCommand(CLI::App& app);
+Runner addRunCommand(CLI::App& app);
 
 }  // namespace voronka::tool

@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   };
   add(voronka::tool::addCheckCommand);
   add(voronka::tool::addExplainCommand);
+  add(voronka::tool::addBuildCommand);
+  add(voronka::tool::addDisasmCommand);
+  add(voronka::tool::addTestCommand);
+  add(voronka::tool::addRunCommand);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,311 @@
+#include "runtime/bytecode/disassembler.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "runtime/bytecode/opcodes.h"
+
+namespace voronka::bc {
+namespace {
+
+std::string quote(std::string_view s, size_t max = 40) {
+  std::string out = "\"";
+  size_t shown = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xC0) != 0x80 && ++shown > max) {
+      out += "…";
+      break;
+    }
+    if (c == '\n') out += "\\n";
+    else if (c == '"') out += "\\\"";
+    else out += s[i];
+  }
+  return out + "\"";
+}
+
+std::string stageName(const Module& m, int32_t pipeline, int32_t stage) {
+  if (pipeline < 0 || stage < 0) return "?";
+  return m.str(m.pipelines[pipeline].name) + "." + m.str(m.pipelines[pipeline].stages[stage].name);
+}
+
+std::string duration(int64_t seconds, int32_t workdays) {
+  if (workdays) return fmt::format("{} workdays", workdays);
+  std::string out;
+  int64_t s = seconds;
+  const std::pair<int64_t, const char*> units[] = {{604800, "w"}, {86400, "d"}, {3600, "h"}, {60, "m"}};
+  for (auto [size, unit] : units) {
+    if (s >= size) {
+      out += fmt::format("{}{}", s / size, unit);
+      s %= size;
+    }
+  }
+  if (s || out.empty()) out += fmt::format("{}s", s);
+  return out;
+}
+
+const char* actionName(ActionKind k) {
+  switch (k) {
+    case ActionKind::Move: return "move";
+    case ActionKind::Win: return "win";
+    case ActionKind::Lose: return "lose";
+    case ActionKind::Task: return "task";
+    case ActionKind::CompleteTasks: return "complete tasks";
+    case ActionKind::Email: return "email";
+    case ActionKind::Message: return "message";
+    case ActionKind::Sms: return "sms";
+    case ActionKind::Webhook: return "webhook";
+    case ActionKind::Request: return "request";
+    case ActionKind::Analytics: return "analytics";
+    case ActionKind::Tag: return "tag";
+    case ActionKind::Set: return "set";
+    case ActionKind::Assign: return "assign";
+    case ActionKind::CreateDeal: return "create deal";
+    case ActionKind::Questionnaire: return "questionnaire";
+    case ActionKind::Note: return "note";
+    case ActionKind::Notify: return "notify";
+    case ActionKind::Then: return "then";
+    case ActionKind::Split: return "split";
+  }
+  return "?";
+}
+
+std::string assignText(const Module& m, const ActionDesc& a) {
+  switch (a.assign) {
+    case AssignMode::None: return "";
+    case AssignMode::User: return m.str(m.users[a.user].name);
+    case AssignMode::RoundRobin: return fmt::format("round_robin({})", m.str(m.teams[a.team].name));
+    case AssignMode::LeastBusy: return fmt::format("least_busy({})", m.str(m.teams[a.team].name));
+  }
+  return "";
+}
+
+std::string describeAction(const Module& m, const ActionDesc& a) {
+  std::string s = actionName(a.kind);
+  switch (a.kind) {
+    case ActionKind::Move: s += a.isNext ? " next" : " " + stageName(m, a.pipeline, a.stage); break;
+    case ActionKind::Lose:
+    case ActionKind::Analytics:
+      if (a.text >= 0) s += " " + quote(m.str(a.text));
+      if (a.hasLabel) s += " label <r0>";
+      break;
+    case ActionKind::Task:
+      if (a.taskType >= 0) s += " " + m.str(m.taskTypes[a.taskType].name);
+      s += " <r0>";
+      if (a.dueSeconds || a.dueWorkdays) s += " due " + duration(a.dueSeconds, a.dueWorkdays);
+      if (a.hasAt) s += " at <r1>";
+      if (a.user >= 0) s += " to " + m.str(m.users[a.user].name);
+      break;
+    case ActionKind::CompleteTasks: {
+      if (a.taskType >= 0) s += " " + m.str(m.taskTypes[a.taskType].name);
+      static const char* filters[] = {"", " all", " overdue", " today", " tomorrow"};
+      s += filters[static_cast<int>(a.filter)];
+      if (a.text >= 0) s += " comment " + quote(m.str(a.text));
+      break;
+    }
+    case ActionKind::Email:
+    case ActionKind::Message:
+    case ActionKind::Sms:
+      s += a.templ >= 0 ? " " + m.str(m.templates[a.templ].name) : " <r0>";
+      if (a.user >= 0) s += " from " + m.str(m.users[a.user].name);
+      if (a.channel >= 0) s += " via " + m.str(m.channels[a.channel].name);
+      break;
+    case ActionKind::Webhook:
+    case ActionKind::Request: {
+      if (a.kind == ActionKind::Request) s += " " + m.str(m.integrations[a.integration].name);
+      else s += " <r0>";
+      int first = a.kind == ActionKind::Webhook ? 1 : 0;
+      if (!a.keys.empty()) {
+        s += " with {";
+        for (size_t i = 0; i < a.keys.size(); ++i) s += fmt::format("{}{}: <r{}>", i ? ", " : "", m.str(a.keys[i]), first + i);
+        s += "}";
+      }
+      break;
+    }
+    case ActionKind::Tag: s += std::string(a.add ? " + " : " - ") + quote(m.str(a.text)); break;
+    case ActionKind::Set: {
+      static const char* targets[] = {"", "deal.name", "contact.name", "contact.email", "contact.phone", "company.name"};
+      s += " " + (a.setTarget == SetTarget::Field ? m.str(m.fields[a.field].name) : targets[static_cast<int>(a.setTarget)]);
+      s += " = <r0>";
+      break;
+    }
+    case ActionKind::Assign: s += " " + assignText(m, a); break;
+    case ActionKind::CreateDeal:
+      s += " in " + (a.stage >= 0 ? stageName(m, a.pipeline, a.stage) : m.str(m.pipelines[a.pipeline].name));
+      if (!a.copy.empty()) {
+        s += " copy";
+        for (int32_t f : a.copy) s += " " + m.str(m.fields[f].name);
+      }
+      if (a.assign != AssignMode::None) s += " assign " + assignText(m, a);
+      break;
+    case ActionKind::Questionnaire:
+      s += " " + m.str(m.forms[a.form].name) + " -> " + m.str(m.fields[a.field].name);
+      break;
+    case ActionKind::Note: s += " <r0>"; break;
+    case ActionKind::Notify:
+      s += a.recipient == Recipient::Responsible ? " responsible"
+           : a.recipient == Recipient::User      ? " " + m.str(m.users[a.user].name)
+                                                 : " " + m.str(m.teams[a.team].name);
+      s += " <r0>";
+      break;
+    case ActionKind::Then:
+      s += " after " + duration(a.dueSeconds, a.dueWorkdays) + fmt::format(" -> f{}", a.function);
+      if (a.next >= 0) s += fmt::format(", then a{}", a.next);
+      break;
+    case ActionKind::Split: s += fmt::format(" {}%", a.percent); break;
+    case ActionKind::Win: break;
+  }
+  if (a.withinWorkhours) s += " within workhours";
+  return s;
+}
+
+}  // namespace
+
+std::string describeConstant(const Module& m, const Constant& c) {
+  switch (c.tag) {
+    case Tag::None: return "none";
+    case Tag::Bool: return c.i ? "true" : "false";
+    case Tag::Number: {
+      if (std::floor(c.num) == c.num && std::fabs(c.num) < 1e15) return fmt::format("{}", static_cast<int64_t>(c.num));
+      return fmt::format("{}", c.num);
+    }
+    case Tag::Text: return quote(m.str(c.str));
+    case Tag::Date: return fmt::format("date {}", c.i);
+    case Tag::DateTime: return fmt::format("datetime {}", c.i);
+    case Tag::Duration: return c.aux == kWorkdays ? fmt::format("{} workdays", c.i) : duration(c.i, 0);
+    case Tag::Time: return fmt::format("{:02}:{:02}", c.i / 60, c.i % 60);
+    case Tag::Enum: return m.str(m.enums[c.aux].owner) + "." + m.str(m.enums[c.aux].members[static_cast<size_t>(c.i)]);
+    case Tag::User: return "user " + m.str(m.users[static_cast<size_t>(c.i)].name);
+    case Tag::Tags: return "tags";
+  }
+  return "?";
+}
+
+std::string disassemble(const Module& m, const SourceLines& sourceLines) {
+  std::string out;
+  auto line = [&](const std::string& s) {
+    out += s;
+    out += '\n';
+  };
+  line(fmt::format("; voronka module: {} pipelines, {} rules, {} functions, {} actions, {} constants, {} strings",
+                   m.pipelines.size(), m.rules.size(), m.functions.size(), m.actions.size(), m.constants.size(),
+                   m.strings.size()));
+  for (size_t i = 0; i < m.calendars.size(); ++i) {
+    const CalendarDef& c = m.calendars[i];
+    std::string s = fmt::format("calendar {} {} tz {}", i, c.name >= 0 ? m.str(c.name) : "(account)", m.str(c.timezone));
+    static const char* days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (size_t d = 0; d < 7; ++d) {
+      for (auto [from, to] : c.windows[d]) s += fmt::format(" {} {:02}:{:02}-{:02}:{:02}", days[d], from / 60, from % 60, to / 60, to % 60);
+    }
+    if (!c.holidays.empty()) s += fmt::format(", {} holiday ranges", c.holidays.size());
+    line(s);
+  }
+  for (size_t i = 0; i < m.fields.size(); ++i) {
+    const FieldDef& f = m.fields[i];
+    line(fmt::format("field {} {}{}", i, m.str(f.name), f.defaultValue >= 0 ? " = " + describeConstant(m, m.constants[f.defaultValue]) : ""));
+  }
+  for (size_t pi = 0; pi < m.pipelines.size(); ++pi) {
+    const PipelineDef& p = m.pipelines[pi];
+    line(fmt::format("pipeline {} {} {} (manual forward {}, manual backward {}, triggers forward {}, triggers backward {}, calendar {})",
+                     pi, m.str(p.name), quote(m.str(p.title)), p.manualForward ? "allow" : "deny",
+                     p.manualBackward ? "allow" : "deny", p.triggersForward ? "allow" : "deny",
+                     p.triggersBackward ? "allow" : "deny", p.calendar));
+    for (size_t si = 0; si < p.stages.size(); ++si) {
+      const StageDef& s = p.stages[si];
+      static const char* kinds[] = {"stage", "won", "lost"};
+      std::string flags = static_cast<int32_t>(si) == p.initial ? " initial" : "";
+      if (s.key) flags += " key";
+      std::string rules;
+      for (int32_t r : s.rules) rules += fmt::format(" r{}", r);
+      line(fmt::format("  {} {} {}{}  rules:{}", kinds[static_cast<int>(s.kind)], m.str(s.name), quote(m.str(s.title)), flags,
+                       rules.empty() ? " -" : rules));
+      for (const auto& g : s.guards) line(fmt::format("    require f{} {}", g.condition, g.message >= 0 ? quote(m.str(g.message)) : ""));
+    }
+  }
+  for (size_t ri = 0; ri < m.rules.size(); ++ri) {
+    const RuleDef& r = m.rules[ri];
+    std::string s = fmt::format("rule r{} {}", ri, r.stage >= 0 ? stageName(m, r.pipeline, r.stage) : m.str(m.pipelines[r.pipeline].name) + ".*");
+    if (r.event >= 0) s += " on " + m.str(m.events[r.event].name);
+    if (r.fromStage >= 0) s += " from " + m.str(m.pipelines[r.pipeline].stages[r.fromStage].name);
+    if (r.once) s += " once";
+    if (r.when >= 0) s += fmt::format(" when f{}", r.when);
+    switch (r.timing) {
+      case TimingKind::None: break;
+      case TimingKind::After:
+        s += " after " + duration(r.delaySeconds, r.delayWorkdays);
+        if (r.atMinutes >= 0) s += fmt::format(" at {:02}:{:02}", r.atMinutes / 60, r.atMinutes % 60);
+        break;
+      case TimingKind::At: s += fmt::format(" at f{}", r.at); break;
+      case TimingKind::Every:
+        s += " every " + duration(r.delaySeconds, r.delayWorkdays);
+        if (r.whileCondition >= 0) s += fmt::format(" while f{}", r.whileCondition);
+        break;
+    }
+    if (r.unlessEvent >= 0) s += " unless " + m.str(m.events[r.unlessEvent].name);
+    if (r.withinWorkhours) s += " within workhours";
+    if (r.trigger) s += " (trigger)";
+    line(s + fmt::format(" -> f{}  ; {}:{}", r.body, m.str(r.file), r.line));
+  }
+  for (size_t ai = 0; ai < m.actions.size(); ++ai) line(fmt::format("action a{} {}", ai, describeAction(m, m.actions[ai])));
+
+  for (size_t fi = 0; fi < m.functions.size(); ++fi) {
+    const Function& f = m.functions[fi];
+    line("");
+    line(fmt::format("function f{} {} \"{}\" ({} registers)  ; {}", fi, f.kind == FunctionKind::Block ? "block" : "expression",
+                     m.str(f.name), f.registers, m.str(f.file)));
+    int lastLine = -1;
+    for (size_t pc = 0; pc < f.code.size(); ++pc) {
+      uint32_t ins = f.code[pc];
+      int srcLine = f.lines[pc];
+      if (srcLine != lastLine && srcLine > 0) {
+        std::optional<std::string> text = sourceLines ? sourceLines(m.str(f.file), srcLine) : std::nullopt;
+        line(fmt::format("        ; {}:{}{}", m.str(f.file), srcLine, text ? " | " + *text : ""));
+        lastLine = srcLine;
+      }
+      Op op = opOf(ins);
+      const OpInfo& info = opInfo(op);
+      std::string operands;
+      std::string comment;
+      switch (info.format) {
+        case Format::N: break;
+        case Format::A_R: operands = fmt::format("r{}", aOf(ins)); break;
+        case Format::A_R_B_S:
+          operands = fmt::format("r{}, {}", aOf(ins), bOf(ins));
+          if (op == Op::Builtin) comment = std::string(builtinName(static_cast<BuiltinValue>(bOf(ins))));
+          if (op == Op::Payload && f.eventParams >= 0) comment = m.str(m.events[f.eventParams].params[bOf(ins)].name);
+          break;
+        case Format::A_R_B_R: operands = fmt::format("r{}, r{}", aOf(ins), bOf(ins)); break;
+        case Format::A_R_Bx_K:
+          operands = fmt::format("r{}, k{}", aOf(ins), bxOf(ins));
+          comment = describeConstant(m, m.constants[bxOf(ins)]);
+          break;
+        case Format::A_R_Bx_F:
+          operands = fmt::format("r{}, field {}", aOf(ins), bxOf(ins));
+          comment = m.str(m.fields[bxOf(ins)].name);
+          break;
+        case Format::A_R_Bx_D:
+          operands = fmt::format("r{}, a{}", aOf(ins), bxOf(ins));
+          comment = describeAction(m, m.actions[bxOf(ins)]);
+          break;
+        case Format::A_R_B_R_C_R: operands = fmt::format("r{}, r{}, r{}", aOf(ins), bOf(ins), cOf(ins)); break;
+        case Format::A_R_B_R_C_K:
+          operands = fmt::format("r{}, r{}, k{}", aOf(ins), bOf(ins), cOf(ins));
+          comment = describeConstant(m, m.constants[cOf(ins)]);
+          break;
+        case Format::A_R_B_S_C_S: operands = fmt::format("r{}, fn {}, {} args", aOf(ins), bOf(ins), cOf(ins)); break;
+        case Format::A_R_B_R_C_S:
+          operands = fmt::format("r{}, r{}{}", aOf(ins), bOf(ins), cOf(ins) ? ", money" : "");
+          break;
+        case Format::J: operands = fmt::format("-> {}", static_cast<int64_t>(pc) + 1 + sbxOf(ins)); break;
+        case Format::A_R_J: operands = fmt::format("r{}, -> {}", aOf(ins), static_cast<int64_t>(pc) + 1 + sbxOf(ins)); break;
+      }
+      std::string text = fmt::format("  {:4}  {:<9} {}", pc, info.name, operands);
+      if (!comment.empty()) text = fmt::format("{:<40} ; {}", text, comment);
+      line(text);
+    }
+  }
+  return out;
+}
+
+}  // namespace voronka::bc

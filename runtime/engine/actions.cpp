@@ -1,0 +1,302 @@
+// Actions (LANGUAGE.md §6) as the VM hands them over: state changes go to
+// the deal and the store, external effects to the outbox with a stable
+// idempotency key.
+#include <fmt/format.h>
+
+#include "runtime/bytecode/container.h"
+#include "runtime/bytecode/verifier.h"
+#include "runtime/engine/processing.h"
+#include "runtime/engine/values.h"
+
+namespace voronka::engine {
+
+using bc::kNo;
+
+std::string Processing::render(int32_t function) {
+  if (function == kNo) return "";
+  bc::Value v = engine_.vm_->evaluate(function, *this);
+  return std::string(v.textView());
+}
+
+nlohmann::json Processing::toJson(const bc::Value& v) {
+  if (v.tag == bc::Tag::Tags) return deal_.tags;
+  return valueToJson(m_, store::FieldValue::of(v));
+}
+
+void Processing::addEffect(const std::string& kind, nlohmann::json payload, int64_t notBefore) {
+  store::EffectRecord e;
+  e.deal = deal_.id;
+  e.kind = kind;
+  // Stable across redelivery: the same deal, cause and position in it.
+  e.key = fmt::format("{:016x}", bc::fnv1a(fmt::format("{}|{}|{}", deal_.id, state_.cause, ++state_.effects)));
+  payload["line"] = site_.line;
+  e.payload = payload.dump();
+  e.createdAt = now_;
+  e.notBefore = notBefore;
+  traceEntry({{"what", "effect"}, {"kind", kind}, {"key", e.key}, {"payload", payload}});
+  state_.tx.addEffect(std::move(e));
+}
+
+void Processing::setValue(bc::SetTarget target, int32_t field, const store::FieldValue& value, std::vector<int32_t>* changed) {
+  auto setText = [&](std::string& slot, const char* name) {
+    std::string text = value.tag == bc::Tag::Text ? value.text : "";
+    if (slot == text) return;
+    slot = text;
+    traceEntry({{"what", "field"}, {"field", name}, {"value", text}});
+  };
+  switch (target) {
+    case bc::SetTarget::Field: {
+      if (field < 0 || static_cast<size_t>(field) >= deal_.fields.size()) return;
+      store::FieldValue& slot = deal_.fields[static_cast<size_t>(field)];
+      if (slot == value) return;
+      slot = value;
+      if (changed) changed->push_back(field);
+      traceEntry({{"what", "field"}, {"field", m_.str(m_.fields[field].name)}, {"value", valueToJson(m_, value)}});
+      break;
+    }
+    case bc::SetTarget::DealName: setText(deal_.name, "deal.name"); break;
+    case bc::SetTarget::ContactName: setText(deal_.contactName, "contact.name"); break;
+    case bc::SetTarget::ContactEmail: setText(deal_.contactEmail, "contact.email"); break;
+    case bc::SetTarget::ContactPhone: setText(deal_.contactPhone, "contact.phone"); break;
+    case bc::SetTarget::CompanyName: setText(deal_.companyName, "company.name"); break;
+  }
+}
+
+void Processing::assign(bc::AssignMode mode, int32_t user, int32_t team, store::DealRecord& target) {
+  int32_t chosen = kNo;
+  switch (mode) {
+    case bc::AssignMode::None: return;
+    case bc::AssignMode::User: chosen = user; break;
+    case bc::AssignMode::RoundRobin: {
+      const bc::TeamDef& t = m_.teams[team];
+      if (t.members.empty()) return;
+      int64_t turn = state_.tx.takeCounter("round_robin:" + m_.str(t.name));
+      chosen = t.members[static_cast<size_t>(turn % static_cast<int64_t>(t.members.size()))];
+      break;
+    }
+    case bc::AssignMode::LeastBusy: {
+      const bc::TeamDef& t = m_.teams[team];
+      std::vector<std::pair<int32_t, int32_t>> finals;
+      for (size_t p = 0; p < m_.pipelines.size(); ++p) {
+        finals.emplace_back(static_cast<int32_t>(p), m_.pipelines[p].won);
+        finals.emplace_back(static_cast<int32_t>(p), m_.pipelines[p].lost);
+      }
+      int64_t best = INT64_MAX;
+      for (int32_t member : t.members) {
+        int64_t load = state_.tx.openDealsOf(member, finals);
+        if (load < best) {  // ties go to the member written first
+          best = load;
+          chosen = member;
+        }
+      }
+      break;
+    }
+  }
+  if (chosen == kNo || chosen == target.responsible) return;
+  target.responsible = chosen;
+  traceEntry({{"what", "responsible"}, {"deal", target.id}, {"user", m_.str(m_.users[chosen].name)}});
+}
+
+void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
+  site_.line = a.line;
+  int32_t self = static_cast<int32_t>(&a - m_.actions.data());
+  const bc::PipelineDef& pipeline = m_.pipelines[deal_.pipeline];
+  switch (a.kind) {
+    case bc::ActionKind::Move: {
+      if (a.isNext) {
+        // The next working stage; from the last one (or a final stage) nowhere.
+        if (deal_.stage + 1 >= pipeline.won) {
+          traceEntry({{"what", "refused"}, {"reason", "`next` from the last working stage"}, {"line", a.line}});
+          return;
+        }
+        pending_ = PendingMove{deal_.pipeline, deal_.stage + 1, ""};
+      } else {
+        pending_ = PendingMove{a.pipeline, a.stage, ""};
+      }
+      return;
+    }
+    case bc::ActionKind::Win: pending_ = PendingMove{deal_.pipeline, pipeline.won, ""}; return;
+    case bc::ActionKind::Lose: {
+      std::string reason = a.text != kNo ? m_.str(a.text)
+                           : pipeline.otherReason != kNo ? m_.str(pipeline.reasons[pipeline.otherReason])
+                                                         : "";
+      pending_ = PendingMove{deal_.pipeline, pipeline.lost, reason};
+      return;
+    }
+    case bc::ActionKind::Task: {
+      store::TaskRecord t;
+      t.deal = deal_.id;
+      t.type = a.taskType;
+      t.text = std::string(r[0].textView());
+      if (a.hasAt) {
+        const bc::Value& at = r[1];
+        if (at.tag == bc::Tag::DateTime) t.due = at.i;
+        if (at.tag == bc::Tag::Date) t.due = calendar().utcOf(at.i, 0);
+      } else if (a.dueSeconds || a.dueWorkdays) {
+        t.due = addDuration(now_, a.dueSeconds, a.dueWorkdays);
+      }
+      if (t.due && a.withinWorkhours) t.due = shiftIntoWork(t.due);
+      t.responsible = a.user != kNo ? a.user : deal_.responsible;
+      t.createdAt = now_;
+      t.epoch = deal_.epoch;
+      int64_t id = state_.tx.addTask(t);
+      nlohmann::json entry = {{"what", "task"}, {"task", id}, {"text", t.text}};
+      if (t.type != kNo) entry["type"] = m_.str(m_.taskTypes[t.type].name);
+      if (t.due) entry["due"] = isoUtc(t.due);
+      if (t.responsible != kNo) entry["responsible"] = m_.str(m_.users[t.responsible].name);
+      traceEntry(std::move(entry));
+      if (t.due) {
+        // `task_overdue` when the due time passes with the task still open.
+        store::TimerRecord timer;
+        timer.deal = deal_.id;
+        timer.due = t.due;
+        timer.kind = store::TimerKind::TaskOverdue;
+        timer.task = id;
+        timer.epoch = deal_.epoch;
+        timer.scheduledAt = now_;
+        timer.cause = state_.cause;
+        state_.tx.addTimer(timer);
+      }
+      return;
+    }
+    case bc::ActionKind::CompleteTasks: {
+      int64_t today = calendar().localDay(now_);
+      for (store::TaskRecord t : state_.tx.tasksOf(deal_.id)) {
+        if (t.done || (a.taskType != kNo && t.type != a.taskType)) continue;
+        bool match = true;
+        switch (a.filter) {
+          case bc::TaskFilter::Any:
+          case bc::TaskFilter::All: break;
+          case bc::TaskFilter::Overdue: match = t.due > 0 && t.due < now_; break;
+          case bc::TaskFilter::Today: match = t.due > 0 && calendar().localDay(t.due) == today; break;
+          case bc::TaskFilter::Tomorrow: match = t.due > 0 && calendar().localDay(t.due) == today + 1; break;
+        }
+        if (!match) continue;
+        t.done = true;
+        t.completedAt = now_;
+        if (a.text != kNo) t.comment = m_.str(a.text);
+        state_.tx.putTask(t);
+        traceEntry({{"what", "task done"}, {"task", t.id}, {"text", t.text}});
+      }
+      return;
+    }
+    case bc::ActionKind::Email:
+    case bc::ActionKind::Message:
+    case bc::ActionKind::Sms: {
+      int64_t sendAt = a.withinWorkhours ? shiftIntoWork(now_) : now_;
+      nlohmann::json p;
+      if (a.templ != kNo) {
+        const bc::TemplateDef& t = m_.templates[a.templ];
+        p["template"] = m_.str(t.name);
+        if (a.kind == bc::ActionKind::Email) p["subject"] = render(t.subject);
+        p[a.kind == bc::ActionKind::Email ? "body" : "text"] = t.body != kNo ? render(t.body) : render(t.subject);
+      } else {
+        p["text"] = std::string(r[0].textView());
+      }
+      if (a.kind == bc::ActionKind::Email) {
+        p["to"] = deal_.contactEmail;
+        int32_t from = a.user != kNo ? a.user : deal_.responsible;
+        if (from != kNo) p["from"] = m_.str(m_.users[from].name);
+      } else {
+        p["to"] = deal_.contactPhone;
+        if (a.channel != kNo) p["channel"] = m_.str(m_.channels[a.channel].name);
+      }
+      p["send_at"] = isoUtc(sendAt);
+      addEffect(a.kind == bc::ActionKind::Email ? "email" : a.kind == bc::ActionKind::Message ? "message" : "sms", std::move(p), sendAt);
+      return;
+    }
+    case bc::ActionKind::Webhook: {
+      nlohmann::json body = nlohmann::json::object();
+      for (size_t i = 0; i < a.keys.size(); ++i) body[m_.str(a.keys[i])] = toJson(r[i + 1]);
+      addEffect("webhook", {{"url", std::string(r[0].textView())}, {"body", body}}, now_);
+      return;
+    }
+    case bc::ActionKind::Request: {
+      const bc::IntegrationDef& integration = m_.integrations[a.integration];
+      nlohmann::json body = nlohmann::json::object();
+      for (size_t i = 0; i < a.keys.size(); ++i) body[m_.str(a.keys[i])] = toJson(r[i]);
+      nlohmann::json answers = nlohmann::json::array();
+      for (int32_t e : integration.answers) answers.push_back(m_.str(m_.events[e].name));
+      addEffect("request", {{"integration", m_.str(integration.name)}, {"url", render(integration.url)}, {"body", body}, {"answers", answers}},
+                now_);
+      return;
+    }
+    case bc::ActionKind::Analytics: {
+      nlohmann::json p = {{"event", m_.str(a.text)}};
+      if (a.hasLabel) p["label"] = std::string(r[0].textView());
+      addEffect("analytics", std::move(p), now_);
+      return;
+    }
+    case bc::ActionKind::Tag: {
+      const std::string& tag = m_.str(a.text);
+      auto it = std::find(deal_.tags.begin(), deal_.tags.end(), tag);
+      if (a.add && it == deal_.tags.end()) deal_.tags.push_back(tag);
+      else if (!a.add && it != deal_.tags.end()) deal_.tags.erase(it);
+      else return;
+      traceEntry({{"what", "tag"}, {"tag", tag}, {"added", a.add}});
+      return;
+    }
+    case bc::ActionKind::Set: {
+      std::vector<int32_t> changed;
+      setValue(a.setTarget, a.field, store::FieldValue::of(r[0]), &changed);
+      rescheduleAt(changed);  // `at FIELD ± D` follows its field
+      return;
+    }
+    case bc::ActionKind::Assign: assign(a.assign, a.user, a.team, deal_); return;
+    case bc::ActionKind::CreateDeal: {
+      const bc::PipelineDef& target = m_.pipelines[a.pipeline];
+      store::DealRecord child;
+      child.id = fmt::format("{}-{}", deal_.id, ++deal_.childDeals);
+      child.pipeline = a.pipeline;
+      child.stage = a.stage != kNo ? a.stage : target.initial;
+      child.contactName = deal_.contactName;
+      child.contactEmail = deal_.contactEmail;
+      child.contactPhone = deal_.contactPhone;
+      child.companyName = deal_.companyName;
+      child.name = deal_.name;
+      std::vector<FieldAssignment> copied;
+      for (int32_t f : a.copy) copied.push_back({bc::SetTarget::Field, f, deal_.fields[static_cast<size_t>(f)]});
+      Processing created(engine_, state_, std::move(child), now_);
+      created.initialize(copied, {}, deal_.responsible);
+      created.assign(a.assign, a.user, a.team, created.deal());
+      created.traceEntry({{"what", "created from"}, {"parent", deal_.id}});
+      created.start(-1, -1);
+      created.save();
+      return;
+    }
+    case bc::ActionKind::Questionnaire: {
+      std::string link = fmt::format("{}/{}/{}", engine_.options_.formsBaseUrl, m_.str(m_.forms[a.form].name), deal_.id);
+      store::FieldValue v;
+      v.tag = bc::Tag::Text;
+      v.text = link;
+      std::vector<int32_t> changed;
+      setValue(bc::SetTarget::Field, a.field, v, &changed);
+      rescheduleAt(changed);
+      return;
+    }
+    case bc::ActionKind::Note: {
+      std::string text(r[0].textView());
+      state_.tx.addNote({deal_.id, now_, text});
+      traceEntry({{"what", "note"}, {"text", text}});
+      return;
+    }
+    case bc::ActionKind::Notify: {
+      nlohmann::json to = nlohmann::json::array();
+      if (a.recipient == bc::Recipient::Responsible && deal_.responsible != kNo) to.push_back(m_.str(m_.users[deal_.responsible].name));
+      if (a.recipient == bc::Recipient::User) to.push_back(m_.str(m_.users[a.user].name));
+      if (a.recipient == bc::Recipient::Team) {
+        for (int32_t u : m_.teams[a.team].members) to.push_back(m_.str(m_.users[u].name));
+      }
+      // Who it was meant for stays visible even when nobody is responsible yet.
+      std::string recipient = a.recipient == bc::Recipient::Responsible ? "responsible"
+                              : a.recipient == bc::Recipient::User      ? m_.str(m_.users[a.user].name)
+                                                                        : m_.str(m_.teams[a.team].name);
+      addEffect("notify", {{"to", to}, {"recipient", recipient}, {"text", std::string(r[0].textView())}}, now_);
+      return;
+    }
+    case bc::ActionKind::Then: scheduleThen(site_.rule, self); return;
+    case bc::ActionKind::Split: return;  // handled by the Split instruction
+  }
+}
+
+}  // namespace voronka::engine

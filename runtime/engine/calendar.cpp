@@ -1,0 +1,136 @@
+#include "runtime/engine/calendar.h"
+
+#include <date/tz.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace voronka::engine {
+
+using namespace std::chrono;
+
+Calendar::Calendar(const std::string& timezone, std::array<std::vector<std::pair<int32_t, int32_t>>, 7> windows,
+                   std::vector<std::pair<int32_t, int32_t>> holidays)
+    : timezoneName_(timezone), zone_(date::locate_zone(timezone)), windows_(std::move(windows)), holidays_(std::move(holidays)) {
+  for (auto& day : windows_) {
+    std::sort(day.begin(), day.end());
+    anyWindow_ = anyWindow_ || !day.empty();
+  }
+  std::sort(holidays_.begin(), holidays_.end());
+}
+
+bool Calendar::hasWorkhours() const { return anyWindow_; }
+
+int64_t Calendar::localDay(int64_t utc) const {
+  auto local = zone_->to_local(sys_seconds{seconds{utc}});
+  return floor<date::days>(local).time_since_epoch().count();
+}
+
+int Calendar::localMinutes(int64_t utc) const {
+  auto local = zone_->to_local(sys_seconds{seconds{utc}});
+  auto sinceMidnight = local - floor<date::days>(local);
+  return static_cast<int>(duration_cast<minutes>(sinceMidnight).count());
+}
+
+int64_t Calendar::utcOf(int64_t day, int minutesOfDay) const {
+  date::local_seconds local{date::days{day} + minutes{minutesOfDay}};
+  auto info = zone_->get_info(local);
+  switch (info.result) {
+    case date::local_info::unique: return (local - info.first.offset).time_since_epoch().count();
+    // Repeated by a DST change (clocks go back): the first of the two.
+    case date::local_info::ambiguous: return (local - info.first.offset).time_since_epoch().count();
+    // Skipped (clocks go forward): the moment the clocks jump to.
+    case date::local_info::nonexistent: return info.second.begin.time_since_epoch().count();
+  }
+  return (local - info.first.offset).time_since_epoch().count();
+}
+
+int Calendar::weekday(int64_t day) {
+  // 1970-01-01 was a Thursday (3 when Monday is 0).
+  int64_t w = (day + 3) % 7;
+  return static_cast<int>(w < 0 ? w + 7 : w);
+}
+
+bool Calendar::isHoliday(int64_t day) const {
+  auto it = std::upper_bound(holidays_.begin(), holidays_.end(), std::make_pair(static_cast<int32_t>(day), INT32_MAX));
+  if (it == holidays_.begin()) return false;
+  --it;
+  return day >= it->first && day <= it->second;
+}
+
+bool Calendar::isWorkday(int64_t day) const {
+  if (isHoliday(day)) return false;
+  if (!anyWindow_) return true;
+  return !windows_[static_cast<size_t>(weekday(day))].empty();
+}
+
+int64_t Calendar::nextWorkingTime(int64_t utc) const {
+  if (!anyWindow_) return utc;
+  int64_t day = localDay(utc);
+  int now = localMinutes(utc);
+  // At most a year and a bit of holidays can stand in the way.
+  for (int step = 0; step < 400; ++step, ++day, now = 0) {
+    if (!isWorkday(day)) continue;
+    for (auto [from, to] : windows_[static_cast<size_t>(weekday(day))]) {
+      if (step == 0 && now >= to) continue;
+      if (step == 0 && now >= from) return utc;  // inside the window
+      return utcOf(day, from);
+    }
+  }
+  return utc;
+}
+
+int64_t Calendar::nextTimeOfDay(int64_t utc, int minutesOfDay) const {
+  int64_t day = localDay(utc);
+  int64_t candidate = utcOf(day, minutesOfDay);
+  if (candidate >= utc) return candidate;
+  return utcOf(day + 1, minutesOfDay);
+}
+
+int64_t Calendar::addWorkdays(int64_t utc, int64_t n) const {
+  int64_t day = localDay(utc);
+  int at = localMinutes(utc);
+  int64_t guard = 0;
+  while (n > 0 && guard++ < 100000) {
+    ++day;
+    if (isWorkday(day)) --n;
+  }
+  return utcOf(day, at);
+}
+
+int64_t Calendar::workdaysBetween(int64_t from, int64_t to) const {
+  int64_t a = localDay(from), b = localDay(to);
+  int sign = 1;
+  if (b < a) {
+    std::swap(a, b);
+    sign = -1;
+  }
+  int64_t count = 0;
+  for (int64_t d = a + 1; d <= b && d - a < 100000; ++d) count += isWorkday(d) ? 1 : 0;
+  return sign * count;
+}
+
+std::tuple<int, int, int> Calendar::civil(int64_t day) {
+  date::year_month_day ymd{date::sys_days{date::days{day}}};
+  return {static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
+          static_cast<int>(static_cast<unsigned>(ymd.day()))};
+}
+
+int64_t Calendar::daysFromCivil(int y, int m, int d) {
+  return date::sys_days{date::year{y} / date::month{static_cast<unsigned>(m)} / date::day{static_cast<unsigned>(d)}}
+      .time_since_epoch()
+      .count();
+}
+
+std::string Calendar::formatDate(int64_t day) {
+  auto [y, m, d] = civil(day);
+  return fmt::format("{:02}.{:02}.{:04}", d, m, y);
+}
+
+std::string Calendar::formatDateTime(int64_t utc) const {
+  int minutesOfDay = localMinutes(utc);
+  return fmt::format("{} {:02}:{:02}", formatDate(localDay(utc)), minutesOfDay / 60, minutesOfDay % 60);
+}
+
+}  // namespace voronka::engine

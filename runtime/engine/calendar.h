@@ -1,0 +1,61 @@
+// Working time: a time zone (with its DST rules, from the tz database),
+// working windows per weekday and holidays. All instants are UTC seconds
+// since 1970; "days" are local calendar days since 1970-01-01.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace date {
+class time_zone;
+}
+
+namespace voronka::engine {
+
+class Calendar {
+ public:
+  // `windows[0]` is Monday; minutes since local midnight. Throws
+  // std::runtime_error for an unknown time zone.
+  Calendar(const std::string& timezone, std::array<std::vector<std::pair<int32_t, int32_t>>, 7> windows,
+           std::vector<std::pair<int32_t, int32_t>> holidays);
+
+  const std::string& timezone() const { return timezoneName_; }
+  bool hasWorkhours() const;
+
+  int64_t localDay(int64_t utc) const;           // local calendar day of an instant
+  int localMinutes(int64_t utc) const;           // minutes since local midnight
+  int64_t utcOf(int64_t day, int minutes) const; // the instant of a local day and time (DST-safe)
+  static int weekday(int64_t day);               // 0 = Monday
+
+  bool isHoliday(int64_t day) const;
+  // A working day: a weekday with working windows that is not a holiday.
+  bool isWorkday(int64_t day) const;
+  // The instant itself when it falls in a working window, else the start of
+  // the next one. Without working hours, the instant itself.
+  int64_t nextWorkingTime(int64_t utc) const;
+  // The first instant at or after `utc` whose local time of day is `minutes`.
+  int64_t nextTimeOfDay(int64_t utc, int minutes) const;
+  // The same local time of day, `n` working days later (n ≥ 0). Without
+  // working hours every day but holidays counts.
+  int64_t addWorkdays(int64_t utc, int64_t n) const;
+  // Working days from the day of `from` (exclusive) to the day of `to` (inclusive); negative when `to` is earlier.
+  int64_t workdaysBetween(int64_t from, int64_t to) const;
+
+  // "DD.MM.YYYY HH:MM" and "DD.MM.YYYY" in local time.
+  std::string formatDateTime(int64_t utc) const;
+  static std::string formatDate(int64_t day);
+  static std::tuple<int, int, int> civil(int64_t day);
+  static int64_t daysFromCivil(int y, int m, int d);
+
+ private:
+  std::string timezoneName_;
+  const date::time_zone* zone_;
+  std::array<std::vector<std::pair<int32_t, int32_t>>, 7> windows_;
+  std::vector<std::pair<int32_t, int32_t>> holidays_;  // sorted, inclusive
+  bool anyWindow_ = false;
+};
+
+}  // namespace voronka::engine

@@ -1,0 +1,422 @@
+// The engine's entry points, each one transaction, and the parts of
+// Processing that run rules for an event.
+#include "runtime/engine/engine.h"
+
+#include <fmt/format.h>
+
+#include "runtime/bytecode/container.h"
+#include "runtime/engine/processing.h"
+#include "runtime/engine/values.h"
+
+namespace voronka::engine {
+
+using bc::kNo;
+
+const char* statusName(Outcome::Status s) {
+  switch (s) {
+    case Outcome::Status::Applied: return "applied";
+    case Outcome::Status::Duplicate: return "duplicate";
+    case Outcome::Status::Rejected: return "rejected";
+    case Outcome::Status::Failed: return "failed";
+    case Outcome::Status::Invalid: return "invalid";
+    case Outcome::Status::UnknownDeal: return "unknown deal";
+  }
+  return "?";
+}
+
+Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, EngineOptions options)
+    : module_(module), store_(store), clock_(clock), options_(std::move(options)) {
+  for (const bc::CalendarDef& c : module.calendars) {
+    try {
+      calendars_.emplace_back(module.str(c.timezone), c.windows, c.holidays);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("cannot use time zone \"{}\": {}", module.str(c.timezone), e.what()));
+    }
+  }
+  vm_ = std::make_unique<vm::Vm>(module);
+}
+
+Engine::~Engine() = default;
+
+namespace {
+
+// Runs `work` for one deal in one transaction. A cascade that runs too deep
+// undoes everything and marks the deal in a transaction of its own.
+template <typename Work>
+Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::string& eventId, const std::string& dealId,
+                 const std::string& type, int64_t now, Work work) {
+  std::string failure;
+  {
+    auto tx = store.begin();
+    if (!eventId.empty() && tx->eventSeen(eventId)) return {Outcome::Status::Duplicate, "already processed"};
+    TransactionState state{*tx, eventId};
+    Outcome outcome;
+    try {
+      outcome = work(*tx, state);
+    } catch (const CascadeError& e) {
+      failure = e.what();
+    }
+    if (failure.empty()) {
+      if (outcome.status != Outcome::Status::Applied) return outcome;  // nothing is kept
+      if (!eventId.empty()) {
+        tx->recordEvent({eventId, dealId, type, now, "applied"});
+      }
+      tx->commit();
+      if (trace) {
+        for (const auto& entry : state.trace) trace->record(entry);
+      }
+      return outcome;
+    }
+  }
+  // The failed event's changes are gone; remember the failure on the deal.
+  auto tx = store.begin();
+  if (auto deal = tx->deal(dealId)) {
+    deal->error = fmt::format("{}: {}", eventId, failure);
+    tx->putDeal(*deal);
+  }
+  if (!eventId.empty()) tx->recordEvent({eventId, dealId, type, now, "failed: " + failure});
+  tx->commit();
+  if (trace) trace->record({{"what", "failed"}, {"deal", dealId}, {"event", eventId}, {"error", failure}});
+  (void)engine;
+  return {Outcome::Status::Failed, failure};
+}
+
+}  // namespace
+
+Outcome Engine::createDeal(const std::string& eventId, const NewDeal& spec) {
+  int64_t now = clock_.now();
+  return transact(*this, store_, trace_, eventId, spec.id, "deal_created", now,
+                  [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+    if (spec.id.empty()) return {Outcome::Status::Invalid, "a deal needs an id"};
+    if (tx.deal(spec.id)) return {Outcome::Status::Rejected, fmt::format("a deal with id \"{}\" exists already", spec.id)};
+    if (spec.pipeline < 0 || static_cast<size_t>(spec.pipeline) >= module_.pipelines.size()) {
+      return {Outcome::Status::Invalid, "unknown pipeline"};
+    }
+    const bc::PipelineDef& p = module_.pipelines[spec.pipeline];
+    int32_t stage = spec.stage < 0 ? p.initial : spec.stage;
+    if (p.stages[stage].kind != bc::StageKind::Working) {
+      return {Outcome::Status::Invalid, "a deal cannot start in a final stage"};
+    }
+    store::DealRecord d;
+    d.id = spec.id;
+    d.pipeline = spec.pipeline;
+    d.stage = stage;
+    Processing proc(*this, state, std::move(d), now);
+    proc.initialize(spec.values, spec.tags, spec.responsible);
+    proc.start(-1, -1);
+    proc.save();
+    return {};
+  });
+}
+
+Outcome Engine::handleEvent(const std::string& eventId, const std::string& dealId, const EventIn& in) {
+  int64_t now = clock_.now();
+  std::string type = in.event >= 0 ? module_.str(module_.events[in.event].name) : "?";
+  return transact(*this, store_, trace_, eventId, dealId, type, now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+    std::optional<store::DealRecord> d = tx.deal(dealId);
+    if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
+    if (in.event < 0 || static_cast<size_t>(in.event) >= module_.events.size()) return {Outcome::Status::Invalid, "unknown event"};
+    Processing proc(*this, state, std::move(*d), now);
+    proc.traceEntry({{"what", "event"}, {"event", eventId}, {"type", type}});
+    proc.receive(in);
+    proc.save();
+    return {};
+  });
+}
+
+Outcome Engine::setFields(const std::string& eventId, const std::string& dealId, const std::vector<FieldAssignment>& values) {
+  int64_t now = clock_.now();
+  return transact(*this, store_, trace_, eventId, dealId, "field_set", now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+    std::optional<store::DealRecord> d = tx.deal(dealId);
+    if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
+    Processing proc(*this, state, std::move(*d), now);
+    std::vector<int32_t> changed;
+    for (const auto& v : values) proc.setValue(v.target, v.field, v.value, &changed);
+    proc.rescheduleAt(changed);
+    // A change by hand raises field_changed(FIELD) for every field that changed.
+    int32_t fieldChanged = proc.eventIndex(bc::EventKind::FieldChanged);
+    for (int32_t f : changed) {
+      proc.cancelUnless(fieldChanged, f, "");
+      proc.runEvent(fieldChanged, f, "");
+    }
+    proc.save();
+    return {};
+  });
+}
+
+Outcome Engine::manualMove(const std::string& eventId, const std::string& dealId, int32_t pipeline, int32_t stage,
+                           const std::string& lostReason) {
+  int64_t now = clock_.now();
+  return transact(*this, store_, trace_, eventId, dealId, "manual_move", now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+    std::optional<store::DealRecord> d = tx.deal(dealId);
+    if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
+    if (pipeline < 0 || static_cast<size_t>(pipeline) >= module_.pipelines.size() || stage < 0 ||
+        static_cast<size_t>(stage) >= module_.pipelines[pipeline].stages.size()) {
+      return {Outcome::Status::Invalid, "unknown stage"};
+    }
+    const bc::PipelineDef& p = module_.pipelines[pipeline];
+    std::string reason = lostReason;
+    if (stage == p.lost) {
+      if (reason.empty() && p.otherReason != kNo) reason = module_.str(p.reasons[p.otherReason]);
+      bool known = p.reasons.empty();
+      for (int32_t r : p.reasons) known = known || module_.str(r) == reason;
+      if (!known) return {Outcome::Status::Invalid, fmt::format("\"{}\" is not a loss reason of pipeline {}", reason, module_.str(p.name))};
+    }
+    Processing proc(*this, state, std::move(*d), now);
+    int32_t manualEvent = proc.eventIndex(bc::EventKind::ManualMove);
+    std::optional<std::string> refused = proc.move(pipeline, stage, MoveKind::Manual, reason, "manual");
+    if (refused) return {Outcome::Status::Rejected, *refused};
+    // Rules on `manual_move` of the stage the deal landed in.
+    proc.runEvent(manualEvent, kNo, "");
+    proc.save();
+    return {};
+  });
+}
+
+size_t Engine::runDue(int64_t until) {
+  size_t fired = 0;
+  // Timers fire one per transaction, earliest first; firing may schedule
+  // new ones that are due already, so look again each time.
+  for (size_t guard = 0; guard < 1'000'000; ++guard) {
+    std::optional<store::TimerRecord> next;
+    {
+      auto tx = store_.begin();
+      auto due = tx->dueTimers(until, 1);
+      if (due.empty()) break;
+      next = due.front();
+    }
+    const store::TimerRecord& timer = *next;
+    std::string cause = fmt::format("timer:{}", timer.id);
+    if (clock_.now() < timer.due) {
+      if (auto* virtualClock = dynamic_cast<VirtualClock*>(&clock_)) virtualClock->set(timer.due);
+    }
+    int64_t now = std::max(timer.due, clock_.now());
+    Outcome o = transact(*this, store_, trace_, "", timer.deal, "timer", now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+      state.cause = cause;
+      tx.removeTimer(timer.id);
+      std::optional<store::DealRecord> d = tx.deal(timer.deal);
+      if (!d) return {};
+      Processing proc(*this, state, std::move(*d), now);
+      proc.fire(timer);
+      proc.save();
+      return {};
+    });
+    if (o.status == Outcome::Status::Failed) {
+      // The failed timer's removal was undone with the rest: drop it now.
+      auto tx = store_.begin();
+      tx->removeTimer(timer.id);
+      tx->commit();
+    }
+    ++fired;
+  }
+  return fired;
+}
+
+// ───────────────────────────── Processing: core ───────────────────────────
+
+Processing::Processing(Engine& engine, TransactionState& state, store::DealRecord deal, int64_t now)
+    : engine_(engine), m_(engine.module_), state_(state), deal_(std::move(deal)), now_(now) {
+  deal_.fields.resize(m_.fields.size());
+}
+
+void Processing::save() {
+  ++deal_.version;
+  state_.tx.putDeal(deal_);
+}
+
+void Processing::traceEntry(nlohmann::json entry) {
+  entry["deal"] = deal_.id;
+  entry["at"] = isoUtc(now_);
+  state_.trace.push_back(std::move(entry));
+}
+
+int32_t Processing::eventIndex(bc::EventKind kind) const {
+  for (size_t i = 0; i < m_.events.size(); ++i) {
+    if (m_.events[i].kind == kind) return static_cast<int32_t>(i);
+  }
+  return kNo;
+}
+
+void Processing::initialize(const std::vector<FieldAssignment>& values, const std::vector<std::string>& tags, int32_t responsible) {
+  deal_.createdAt = now_;
+  deal_.enteredAt = now_;
+  deal_.epoch = 1;
+  for (size_t f = 0; f < m_.fields.size(); ++f) {
+    int32_t k = m_.fields[f].defaultValue;
+    if (k == kNo) continue;
+    const bc::Constant& c = m_.constants[k];
+    store::FieldValue v;
+    v.tag = c.tag;
+    v.aux = c.aux;
+    v.i = c.i;
+    v.num = c.num;
+    if (c.tag == bc::Tag::Text) v.text = m_.str(c.str);
+    deal_.fields[f] = v;
+  }
+  for (const auto& v : values) setValue(v.target, v.field, v.value, nullptr);
+  for (const auto& t : tags) {
+    if (std::find(deal_.tags.begin(), deal_.tags.end(), t) == deal_.tags.end()) deal_.tags.push_back(t);
+  }
+  deal_.responsible = responsible;
+}
+
+void Processing::start(int32_t fromPipeline, int32_t fromStage) {
+  deal_.visits[(static_cast<int64_t>(deal_.pipeline) << 32) | static_cast<uint32_t>(deal_.stage)] += 1;
+  state_.tx.addHistory({deal_.id, fromPipeline, fromStage, deal_.pipeline, deal_.stage, now_, state_.cause, "created"});
+  traceEntry({{"what", "deal"},
+              {"pipeline", m_.str(m_.pipelines[deal_.pipeline].name)},
+              {"stage", m_.str(m_.pipelines[deal_.pipeline].stages[deal_.stage].name)}});
+  enterStage(fromPipeline, fromStage, true);
+}
+
+void Processing::receive(const EventIn& in) {
+  setPayload(in.event, in.payload);
+  const bc::EventDef& e = m_.events[in.event];
+  // What the event itself changes, before the rules look.
+  switch (e.kind) {
+    case bc::EventKind::FormSubmitted: {
+      std::vector<int32_t> changed;
+      for (size_t f = 0; f < in.formValues.size() && f < m_.fields.size(); ++f) {
+        if (in.formValues[f].tag != bc::Tag::None) setValue(bc::SetTarget::Field, static_cast<int32_t>(f), in.formValues[f], &changed);
+      }
+      rescheduleAt(changed);
+      break;
+    }
+    case bc::EventKind::TaskCompleted: {
+      // The oldest open task of the type (any type without a filter) is done.
+      for (store::TaskRecord t : state_.tx.tasksOf(deal_.id)) {
+        if (t.done || (in.arg != kNo && t.type != in.arg)) continue;
+        t.done = true;
+        t.completedAt = now_;
+        state_.tx.putTask(t);
+        traceEntry({{"what", "task done"}, {"task", t.id}, {"text", t.text}});
+        break;
+      }
+      break;
+    }
+    case bc::EventKind::TagAdded:
+      if (!in.tag.empty() && std::find(deal_.tags.begin(), deal_.tags.end(), in.tag) == deal_.tags.end()) {
+        deal_.tags.push_back(in.tag);
+      }
+      break;
+    case bc::EventKind::TagRemoved:
+      deal_.tags.erase(std::remove(deal_.tags.begin(), deal_.tags.end(), in.tag), deal_.tags.end());
+      break;
+    default: break;
+  }
+  cancelUnless(in.event, in.arg, in.tag);
+  runEvent(in.event, in.arg, in.tag);
+}
+
+void Processing::setPayload(int32_t event, std::vector<store::FieldValue> values) {
+  event_ = event;
+  payload_ = std::move(values);
+  if (event >= 0) payload_.resize(m_.events[event].params.size());
+}
+
+bool Processing::ruleApplies(const bc::RuleDef& rule, int32_t arg, const std::string& tag) {
+  if (rule.arg != kNo) {
+    if (rule.event != kNo && m_.events[rule.event].arg == bc::ArgKind::Tag) {
+      if (m_.str(rule.arg) != tag) return false;
+    } else if (rule.arg != arg) {
+      return false;
+    }
+  }
+  if (rule.once) {
+    auto it = deal_.visits.find((static_cast<int64_t>(deal_.pipeline) << 32) | static_cast<uint32_t>(deal_.stage));
+    if (it != deal_.visits.end() && it->second > 1) return false;
+  }
+  return true;
+}
+
+void Processing::runEvent(int32_t event, int32_t arg, const std::string& tag) {
+  if (event == kNo) return;
+  const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
+  uint64_t epoch = deal_.epoch;
+  std::vector<store::FieldValue> payload = payload_;
+  for (int32_t r : stage.rules) {
+    if (deal_.epoch != epoch) break;  // an earlier rule moved the deal: the rest belong to the stage it left
+    const bc::RuleDef& rule = m_.rules[r];
+    if (rule.event != event || !ruleApplies(rule, arg, tag)) continue;
+    setPayload(event, payload);
+    if (rule.timing != bc::TimingKind::None) {
+      scheduleRule(r, now_);
+      continue;
+    }
+    site_ = {r, rule.line};
+    if (rule.when != kNo && !condition(rule.when)) continue;
+    runBody(rule, rule.body, rule.trigger);
+  }
+}
+
+bool Processing::condition(int32_t function) { return engine_.vm_->evaluate(function, *this).isTrue(); }
+
+void Processing::runBody(const bc::RuleDef& rule, int32_t function, bool trigger) {
+  site_ = {static_cast<int32_t>(&rule - m_.rules.data()), rule.line};
+  pending_.reset();
+  engine_.vm_->run(function, *this);
+  applyPendingMove(trigger);
+}
+
+// ───────────────────────────── Processing: the VM's host ──────────────────
+
+bc::Value Processing::field(int32_t index) {
+  if (index < 0 || static_cast<size_t>(index) >= deal_.fields.size()) return {};
+  return deal_.fields[static_cast<size_t>(index)].view();
+}
+
+bc::Value Processing::payload(int32_t index) {
+  if (index < 0 || static_cast<size_t>(index) >= payload_.size()) return {};
+  return payload_[static_cast<size_t>(index)].view();
+}
+
+const Calendar& Processing::calendar() {
+  return engine_.calendars_[static_cast<size_t>(m_.pipelines[deal_.pipeline].calendar)];
+}
+
+bc::Value Processing::builtin(bc::BuiltinValue which) { return dealBuiltin(which, deal_, state_.tx, now_, calendar()); }
+
+bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Transaction& tx, int64_t now,
+                      const Calendar& calendar) {
+  auto text = [](const std::string& s) { return s.empty() ? bc::Value() : bc::Value::text(s); };
+  switch (which) {
+    case bc::BuiltinValue::DealName: return text(deal.name);
+    case bc::BuiltinValue::DealId: return bc::Value::text(deal.id);
+    case bc::BuiltinValue::DealCreatedAt: return bc::Value::integer(bc::Tag::DateTime, deal.createdAt);
+    case bc::BuiltinValue::DealResponsible:
+      return deal.responsible < 0 ? bc::Value() : bc::Value::integer(bc::Tag::User, deal.responsible);
+    case bc::BuiltinValue::DealTags: {
+      bc::Value v;
+      v.tag = bc::Tag::Tags;
+      v.ptr = &deal.tags;
+      return v;
+    }
+    case bc::BuiltinValue::ContactName: return text(deal.contactName);
+    case bc::BuiltinValue::ContactEmail: return text(deal.contactEmail);
+    case bc::BuiltinValue::ContactPhone: return text(deal.contactPhone);
+    case bc::BuiltinValue::CompanyName: return text(deal.companyName);
+    case bc::BuiltinValue::Now: return bc::Value::integer(bc::Tag::DateTime, now);
+    case bc::BuiltinValue::Today: return bc::Value::integer(bc::Tag::Date, calendar.localDay(now));
+    case bc::BuiltinValue::TimeInStage: return bc::Value::integer(bc::Tag::Duration, now - deal.enteredAt);
+    case bc::BuiltinValue::OverdueTasks:
+    case bc::BuiltinValue::OpenTasks: {
+      int count = 0;
+      for (const auto& t : tx.tasksOf(deal.id)) {
+        if (t.done) continue;
+        if (which == bc::BuiltinValue::OverdueTasks && !(t.due > 0 && t.due < now)) continue;
+        ++count;
+      }
+      return bc::Value::number(count);
+    }
+    case bc::BuiltinValue::Count_: break;
+  }
+  return {};
+}
+
+bool Processing::splitFirst(const bc::ActionDesc& split) {
+  // The deal's place in 0…9999 for this split site: the same on every run.
+  uint64_t h = bc::fnv1a(fmt::format("{}:{}", deal_.id, split.site));
+  return static_cast<double>(h % 10000) < split.percent * 100.0;
+}
+
+}  // namespace voronka::engine

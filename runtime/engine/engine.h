@@ -1,0 +1,95 @@
+// The rule engine: deals, events, moves, timers and actions with the
+// semantics of LANGUAGE.md §5, §6 and §8, over a Store and a Clock.
+//
+// Every call is one transaction: all of an event's changes (deal, tasks,
+// timers, outbox entries, history) commit together or not at all.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/bytecode/module.h"
+#include "runtime/engine/calendar.h"
+#include "runtime/engine/clock.h"
+#include "runtime/engine/trace.h"
+#include "runtime/store/store.h"
+#include "runtime/vm/vm.h"
+
+namespace voronka::engine {
+
+struct EngineOptions {
+  int maxCascade = 32;  // moves one event may cause, through `on enter` rules
+  std::string formsBaseUrl = "https://forms.voronka.local";
+};
+
+struct Outcome {
+  enum class Status { Applied, Duplicate, Rejected, Failed, Invalid, UnknownDeal };
+  Status status = Status::Applied;
+  std::string message;
+  bool ok() const { return status == Status::Applied || status == Status::Duplicate; }
+};
+const char* statusName(Outcome::Status s);
+
+// A value for a field or one of the deal's own properties.
+struct FieldAssignment {
+  bc::SetTarget target = bc::SetTarget::Field;
+  int32_t field = -1;
+  store::FieldValue value;
+};
+
+struct NewDeal {
+  std::string id;
+  int32_t pipeline = -1;
+  int32_t stage = -1;  // -1: the pipeline's initial stage
+  std::vector<FieldAssignment> values;
+  std::vector<std::string> tags;
+  int32_t responsible = -1;
+};
+
+struct EventIn {
+  int32_t event = -1;
+  int32_t arg = -1;                            // as the module encodes it; tags use `tag`
+  std::string tag;                             // tag_added / tag_removed
+  std::vector<store::FieldValue> payload;      // by parameter index (none where absent)
+  std::vector<store::FieldValue> formValues;   // form_submitted: values of the form's fields, by field index
+};
+
+// A built-in value (deal.name, now, open_tasks…) of a deal at `now`.
+bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Transaction& tx, int64_t now,
+                      const Calendar& calendar);
+
+class Engine {
+ public:
+  // Throws std::runtime_error when a calendar's time zone is unknown.
+  Engine(const bc::Module& module, store::Store& store, Clock& clock, EngineOptions options = {});
+  ~Engine();
+
+  void setTrace(Trace* trace) { trace_ = trace; }
+  const bc::Module& module() const { return module_; }
+  const Calendar& calendar(int32_t index) const { return calendars_[static_cast<size_t>(index)]; }
+
+  // Each takes the id of the request for idempotency: a repeated id changes
+  // nothing and reports Duplicate.
+  Outcome createDeal(const std::string& eventId, const NewDeal& deal);
+  Outcome handleEvent(const std::string& eventId, const std::string& deal, const EventIn& event);
+  Outcome setFields(const std::string& eventId, const std::string& deal, const std::vector<FieldAssignment>& values);
+  Outcome manualMove(const std::string& eventId, const std::string& deal, int32_t pipeline, int32_t stage,
+                     const std::string& lostReason);
+  // Fires, in time order, every timer due at or before `until`, each in its own
+  // transaction and at its own due time. Returns how many fired.
+  size_t runDue(int64_t until);
+
+ private:
+  friend class Processing;
+  const bc::Module& module_;
+  store::Store& store_;
+  Clock& clock_;
+  EngineOptions options_;
+  std::vector<Calendar> calendars_;
+  std::unique_ptr<vm::Vm> vm_;
+  Trace* trace_ = nullptr;
+};
+
+}  // namespace voronka::engine

@@ -1,0 +1,127 @@
+// Moves between stages: policies and guards, leaving (leave rules, timers of
+// the visit cancelled), entering (timers scheduled, create/enter rules), and
+// the depth limit on cascades (§8).
+#include <fmt/format.h>
+
+#include "runtime/engine/processing.h"
+
+namespace voronka::engine {
+
+using bc::kNo;
+
+std::optional<std::string> Processing::guardsRefuse(int32_t pipeline, int32_t stage) {
+  const bc::StageDef& target = m_.pipelines[pipeline].stages[stage];
+  for (const bc::GuardDef& g : target.guards) {
+    if (condition(g.condition)) continue;
+    if (g.message != kNo) return m_.str(g.message);
+    return fmt::format("the deal does not meet the requirements of stage \"{}\"", m_.str(target.title));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, MoveKind kind, const std::string& lostReason,
+                                            const std::string& how) {
+  if (pipeline == deal_.pipeline && stage == deal_.stage) return std::nullopt;  // already there: nothing happens
+  const bc::PipelineDef& p = m_.pipelines[pipeline];
+  const bc::StageDef& target = p.stages[stage];
+  if (pipeline == deal_.pipeline) {
+    bool backward = stage < deal_.stage;
+    if (kind == MoveKind::Trigger && backward && !p.triggersBackward) {
+      return fmt::format("client events may not move deals back in pipeline \"{}\"", m_.str(p.title));
+    }
+    if (kind == MoveKind::Trigger && !backward && !p.triggersForward) {
+      return fmt::format("client events may not move deals forward in pipeline \"{}\"", m_.str(p.title));
+    }
+    // Closing as lost is always allowed by hand: a loss is recorded with its reason.
+    if (kind == MoveKind::Manual && target.kind != bc::StageKind::Lost) {
+      if (backward && !p.manualBackward) return fmt::format("deals may not be moved back by hand in pipeline \"{}\"", m_.str(p.title));
+      if (!backward && !p.manualForward) {
+        return fmt::format("deals may not be moved forward by hand in pipeline \"{}\"; the funnel moves them", m_.str(p.title));
+      }
+    }
+  }
+  if (std::optional<std::string> refused = guardsRefuse(pipeline, stage)) return refused;
+
+  if (++state_.depth > engine_.options_.maxCascade) {
+    throw CascadeError(fmt::format("moves cascade more than {} deep (stage \"{}\"): the rules move the deal in a circle",
+                                   engine_.options_.maxCascade, m_.str(target.name)));
+  }
+  int32_t fromPipeline = deal_.pipeline, fromStage = deal_.stage;
+  leaveStage();
+  deal_.pipeline = pipeline;
+  deal_.stage = stage;
+  deal_.epoch += 1;
+  deal_.enteredAt = now_;
+  deal_.visits[(static_cast<int64_t>(pipeline) << 32) | static_cast<uint32_t>(stage)] += 1;
+  if (target.kind == bc::StageKind::Lost) deal_.lostReason = lostReason;
+  state_.tx.addHistory({deal_.id, fromPipeline, fromStage, pipeline, stage, now_, state_.cause, how});
+  const bc::PipelineDef& from = m_.pipelines[fromPipeline];
+  nlohmann::json entry = {{"what", "stage"},
+                          {"from", m_.str(from.name) + "." + m_.str(from.stages[fromStage].name)},
+                          {"to", m_.str(p.name) + "." + m_.str(target.name)},
+                          {"how", how}};
+  if (target.kind == bc::StageKind::Lost) entry["reason"] = lostReason;
+  traceEntry(std::move(entry));
+  enterStage(fromPipeline, fromStage, false);
+  --state_.depth;
+  return std::nullopt;
+}
+
+void Processing::leaveStage() {
+  const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
+  int32_t leave = eventIndex(bc::EventKind::Leave);
+  for (int32_t r : stage.rules) {
+    const bc::RuleDef& rule = m_.rules[r];
+    if (rule.event != leave || rule.timing != bc::TimingKind::None || !ruleApplies(rule, kNo, "")) continue;
+    setPayload(kNo, {});
+    if (rule.when != kNo && !condition(rule.when)) continue;
+    site_ = {r, rule.line};
+    pending_.reset();
+    engine_.vm_->run(rule.body, *this);
+    pending_.reset();  // the deal is already leaving: a move here would contradict the move under way
+  }
+  cancelVisitTimers();
+}
+
+void Processing::enterStage(int32_t fromPipeline, int32_t fromStage, bool created) {
+  const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
+  uint64_t epoch = deal_.epoch;
+  int32_t enter = eventIndex(bc::EventKind::Enter);
+  int32_t create = eventIndex(bc::EventKind::Create);
+  auto fromMatches = [&](const bc::RuleDef& rule) {
+    return rule.fromStage == kNo || (fromPipeline == deal_.pipeline && fromStage == rule.fromStage);
+  };
+  auto run = [&](int32_t event) {
+    for (int32_t r : stage.rules) {
+      if (deal_.epoch != epoch) return;  // moved on already
+      const bc::RuleDef& rule = m_.rules[r];
+      if (rule.event != event || rule.timing != bc::TimingKind::None) continue;
+      if (!ruleApplies(rule, kNo, "") || !fromMatches(rule)) continue;
+      setPayload(kNo, {});
+      if (rule.when != kNo && !condition(rule.when)) continue;
+      runBody(rule, rule.body, false);
+    }
+  };
+  // Created directly here: `create` rules first, then `enter` (LANGUAGE.md §9).
+  if (created) run(create);
+  if (deal_.epoch != epoch) return;
+  scheduleOnEnter(fromPipeline, fromStage);
+  run(enter);
+}
+
+void Processing::applyPendingMove(bool trigger) {
+  if (!pending_) return;
+  PendingMove pm = *pending_;
+  pending_.reset();
+  std::optional<std::string> refused = move(pm.pipeline, pm.stage, trigger ? MoveKind::Trigger : MoveKind::Automatic, pm.reason,
+                                            trigger ? "trigger" : "automatic");
+  if (refused) {
+    const bc::PipelineDef& p = m_.pipelines[pm.pipeline];
+    traceEntry({{"what", "refused"},
+                {"to", m_.str(p.name) + "." + m_.str(p.stages[pm.stage].name)},
+                {"reason", *refused},
+                {"line", site_.line}});
+  }
+}
+
+}  // namespace voronka::engine

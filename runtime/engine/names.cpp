@@ -1,0 +1,65 @@
+#include "runtime/engine/names.h"
+
+namespace voronka::engine {
+
+Names::Names(const bc::Module& m) : m_(m) {
+  auto fill = [&](Table& t, const auto& items) {
+    for (size_t i = 0; i < items.size(); ++i) t.emplace(m.str(items[i].name), static_cast<int32_t>(i));
+  };
+  fill(events_, m.events);
+  fill(fields_, m.fields);
+  fill(pipelines_, m.pipelines);
+  fill(users_, m.users);
+  fill(templates_, m.templates);
+  fill(forms_, m.forms);
+  fill(channels_, m.channels);
+  fill(taskTypes_, m.taskTypes);
+}
+
+int32_t Names::find(const Table& t, std::string_view name) {
+  auto it = t.find(std::string(name));
+  return it == t.end() ? bc::kNo : it->second;
+}
+
+int32_t Names::stage(int32_t pipeline, std::string_view name) const {
+  if (pipeline < 0) return bc::kNo;
+  const auto& stages = m_.pipelines[static_cast<size_t>(pipeline)].stages;
+  for (size_t i = 0; i < stages.size(); ++i) {
+    if (m_.str(stages[i].name) == name) return static_cast<int32_t>(i);
+  }
+  return bc::kNo;
+}
+
+std::optional<int32_t> Names::argument(int32_t event, std::string_view text) const {
+  if (text.empty()) return bc::kNo;
+  switch (m_.events[static_cast<size_t>(event)].arg) {
+    case bc::ArgKind::None: return std::nullopt;
+    case bc::ArgKind::Template: return find(templates_, text) == bc::kNo ? std::nullopt : std::optional(find(templates_, text));
+    case bc::ArgKind::Form: return find(forms_, text) == bc::kNo ? std::nullopt : std::optional(find(forms_, text));
+    case bc::ArgKind::Channel: return find(channels_, text) == bc::kNo ? std::nullopt : std::optional(find(channels_, text));
+    case bc::ArgKind::TaskType: return find(taskTypes_, text) == bc::kNo ? std::nullopt : std::optional(find(taskTypes_, text));
+    case bc::ArgKind::Field: return find(fields_, text) == bc::kNo ? std::nullopt : std::optional(find(fields_, text));
+    case bc::ArgKind::Tag: return bc::kNo;  // tags travel as text
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<int32_t, int32_t>> Names::stagePath(std::string_view path, int32_t defaultPipeline) const {
+  size_t dot = path.find('.');
+  int32_t p = dot == std::string_view::npos ? defaultPipeline : pipeline(path.substr(0, dot));
+  std::string_view s = dot == std::string_view::npos ? path : path.substr(dot + 1);
+  int32_t st = stage(p, s);
+  if (p < 0 || st < 0) return std::nullopt;
+  return std::make_pair(p, st);
+}
+
+std::string Names::eventList() const {
+  std::string out;
+  for (const auto& e : m_.events) {
+    if (e.lifecycle) continue;
+    out += (out.empty() ? "" : ", ") + m_.str(e.name);
+  }
+  return out;
+}
+
+}  // namespace voronka::engine

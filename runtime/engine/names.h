@@ -1,0 +1,36 @@
+// Looking things up by name in a module: for the wire format, `voronka run`,
+// the test runner and the HTTP API.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "runtime/bytecode/module.h"
+
+namespace voronka::engine {
+
+class Names {
+ public:
+  explicit Names(const bc::Module& m);
+
+  int32_t event(std::string_view name) const { return find(events_, name); }
+  int32_t field(std::string_view name) const { return find(fields_, name); }
+  int32_t pipeline(std::string_view name) const { return find(pipelines_, name); }
+  int32_t stage(int32_t pipeline, std::string_view name) const;
+  int32_t user(std::string_view name) const { return find(users_, name); }
+  // The filter argument of an event as the engine encodes it (an index of the
+  // argument's kind, or a string for tags); nullopt when it names nothing.
+  std::optional<int32_t> argument(int32_t event, std::string_view text) const;
+  // "retail.contract" or "contract" (in `defaultPipeline`).
+  std::optional<std::pair<int32_t, int32_t>> stagePath(std::string_view path, int32_t defaultPipeline) const;
+  std::string eventList() const;
+
+ private:
+  using Table = std::unordered_map<std::string, int32_t>;
+  static int32_t find(const Table& t, std::string_view name);
+  const bc::Module& m_;
+  Table events_, fields_, pipelines_, users_, templates_, forms_, channels_, taskTypes_;
+};
+
+}  // namespace voronka::engine

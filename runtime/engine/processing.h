@@ -1,0 +1,117 @@
+// Internal to the engine: one deal's processing inside one transaction. It is
+// the VM's host (fields, built-ins, payload, actions) and carries out moves,
+// timers and actions. engine.cpp drives it; moves.cpp, actions.cpp and
+// timers.cpp hold its parts.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "runtime/engine/engine.h"
+
+namespace voronka::engine {
+
+// The event's cascade of immediate moves ran too deep (§8): the whole event
+// is undone and the deal marked.
+class CascadeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What a trace or an error should point at: the rule or action in the source.
+struct Site {
+  int32_t rule = -1;
+  int32_t line = 0;
+};
+
+enum class MoveKind { Trigger, Automatic, Manual };
+
+// Shared by every Processing of one transaction (a created deal gets its own).
+struct TransactionState {
+  store::Transaction& tx;
+  std::string cause;          // the event id or "timer:<id>": idempotency keys derive from it
+  int effects = 0;            // effects made so far: the key's counter
+  int depth = 0;              // moves in the current cascade
+  std::vector<nlohmann::json> trace;  // delivered after commit
+};
+
+class Processing : public vm::Host {
+ public:
+  Processing(Engine& engine, TransactionState& state, store::DealRecord deal, int64_t now);
+
+  store::DealRecord& deal() { return deal_; }
+  void save();
+
+  // ── vm::Host ──
+  bc::Value field(int32_t index) override;
+  bc::Value builtin(bc::BuiltinValue which) override;
+  bc::Value payload(int32_t index) override;
+  const Calendar& calendar() override;
+  void act(const bc::ActionDesc& action, const bc::Value* operands) override;
+  bool splitFirst(const bc::ActionDesc& split) override;
+
+  // ── engine.cpp ──
+  // A new deal: defaults, given values, tags, responsible; then its first stage.
+  void initialize(const std::vector<FieldAssignment>& values, const std::vector<std::string>& tags, int32_t responsible);
+  void start(int32_t fromPipeline, int32_t fromStage);
+  // An event from outside: its own effects (form values, tags, a task done), then the rules.
+  void receive(const EventIn& in);
+  int32_t eventIndex(bc::EventKind kind) const;
+  void setPayload(int32_t event, std::vector<store::FieldValue> values);
+  bool ruleApplies(const bc::RuleDef& rule, int32_t arg, const std::string& tag);
+  // Runs the rules of the current stage for an event; stops when the deal leaves.
+  void runEvent(int32_t event, int32_t arg, const std::string& tag);
+  bool condition(int32_t function);
+  void runBody(const bc::RuleDef& rule, int32_t function, bool trigger);
+  void traceEntry(nlohmann::json entry);
+
+  // ── moves.cpp ──
+  // Returns the reason when the move is refused (policies, guards), else nullopt.
+  std::optional<std::string> move(int32_t pipeline, int32_t stage, MoveKind kind, const std::string& lostReason,
+                                  const std::string& how);
+  std::optional<std::string> guardsRefuse(int32_t pipeline, int32_t stage);
+  void enterStage(int32_t fromPipeline, int32_t fromStage, bool created);
+  void leaveStage();
+  void applyPendingMove(bool trigger);
+
+  // ── timers.cpp ──
+  void scheduleOnEnter(int32_t fromPipeline, int32_t fromStage);
+  void scheduleRule(int32_t rule, int64_t anchor);
+  void rescheduleAt(const std::vector<int32_t>& changedFields);
+  void cancelUnless(int32_t event, int32_t arg, const std::string& tag);
+  void cancelVisitTimers();
+  void fire(const store::TimerRecord& timer);
+  void scheduleThen(int32_t rule, int32_t action);
+  int64_t shiftIntoWork(int64_t t);
+  int64_t addDuration(int64_t t, int64_t seconds, int32_t workdays);
+  std::string payloadJson() const;
+  void loadPayload(int32_t event, const std::string& json);
+
+  // ── actions.cpp ──
+  void setValue(bc::SetTarget target, int32_t field, const store::FieldValue& value, std::vector<int32_t>* changed);
+  void assign(bc::AssignMode mode, int32_t user, int32_t team, store::DealRecord& target);
+  void addEffect(const std::string& kind, nlohmann::json payload, int64_t notBefore);
+  std::string render(int32_t function);
+  nlohmann::json toJson(const bc::Value& v);
+
+  Engine& engine_;
+  const bc::Module& m_;
+  TransactionState& state_;
+  store::DealRecord deal_;
+  int64_t now_;
+  int32_t event_ = -1;  // the event whose payload the running code reads
+  std::vector<store::FieldValue> payload_;
+  // A move requested by the running block; it happens when the block ends.
+  struct PendingMove {
+    int32_t pipeline, stage;
+    std::string reason;
+  };
+  std::optional<PendingMove> pending_;
+  Site site_;
+};
+
+}  // namespace voronka::engine

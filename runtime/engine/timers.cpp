@@ -1,0 +1,207 @@
+// Timers: delayed rules (after / at / every, with `at HH:MM`, working days
+// and working hours), `then after` chains, task due times, `unless`, and
+// firing them with the visit's epoch checked (§5, §8).
+#include <fmt/format.h>
+
+#include "runtime/engine/processing.h"
+#include "runtime/engine/values.h"
+
+namespace voronka::engine {
+
+using bc::kNo;
+
+int64_t Processing::shiftIntoWork(int64_t t) { return calendar().nextWorkingTime(t); }
+
+int64_t Processing::addDuration(int64_t t, int64_t seconds, int32_t workdays) {
+  return workdays > 0 ? calendar().addWorkdays(t, workdays) : t + seconds;
+}
+
+std::string Processing::payloadJson() const {
+  if (event_ == kNo) return "";
+  nlohmann::json j = nlohmann::json::object();
+  const auto& params = m_.events[event_].params;
+  for (size_t i = 0; i < params.size() && i < payload_.size(); ++i) j[m_.str(params[i].name)] = valueToJson(m_, payload_[i]);
+  return j.dump();
+}
+
+void Processing::loadPayload(int32_t event, const std::string& json) {
+  std::vector<store::FieldValue> values;
+  if (event != kNo && !json.empty()) {
+    nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+    const auto& params = m_.events[event].params;
+    values.resize(params.size());
+    for (size_t i = 0; i < params.size(); ++i) {
+      auto it = j.is_object() ? j.find(m_.str(params[i].name)) : j.end();
+      if (!j.is_object() || it == j.end()) continue;
+      std::string error;
+      if (auto v = valueFromJson(m_, params[i].type, params[i].enumId, *it, calendar(), error)) values[i] = std::move(*v);
+    }
+  }
+  setPayload(event, std::move(values));
+}
+
+void Processing::scheduleOnEnter(int32_t fromPipeline, int32_t fromStage) {
+  const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
+  int32_t enter = eventIndex(bc::EventKind::Enter);
+  for (int32_t r : stage.rules) {
+    const bc::RuleDef& rule = m_.rules[r];
+    bool anchoredAtEntry = rule.event == kNo || (rule.event == enter && rule.timing != bc::TimingKind::None);
+    if (!anchoredAtEntry || !ruleApplies(rule, kNo, "")) continue;
+    if (rule.fromStage != kNo && !(fromPipeline == deal_.pipeline && fromStage == rule.fromStage)) continue;
+    setPayload(kNo, {});
+    scheduleRule(r, deal_.enteredAt);
+  }
+}
+
+void Processing::scheduleRule(int32_t r, int64_t anchor) {
+  const bc::RuleDef& rule = m_.rules[r];
+  int64_t due = anchor;
+  switch (rule.timing) {
+    case bc::TimingKind::None: return;
+    case bc::TimingKind::After:
+    case bc::TimingKind::Every:
+      due = addDuration(anchor, rule.delaySeconds, rule.delayWorkdays);
+      if (rule.atMinutes != kNo) due = calendar().nextTimeOfDay(due, rule.atMinutes);
+      break;
+    case bc::TimingKind::At: {
+      bc::Value at = engine_.vm_->evaluate(rule.at, *this);
+      if (at.tag == bc::Tag::Date) {
+        due = calendar().utcOf(at.i, 0);
+      } else if (at.tag == bc::Tag::DateTime) {
+        due = at.i;
+      } else {
+        return;  // the field is empty: nothing to schedule until it is set
+      }
+      break;
+    }
+  }
+  if (rule.withinWorkhours) due = shiftIntoWork(due);
+  if (due < now_) due = now_;  // already past: it runs at once
+  store::TimerRecord t;
+  t.deal = deal_.id;
+  t.due = due;
+  t.kind = store::TimerKind::Rule;
+  t.rule = r;
+  t.epoch = deal_.epoch;
+  t.event = event_;
+  t.payload = payloadJson();
+  t.unlessEvent = rule.unlessEvent;
+  t.unlessArg = rule.unlessArg;
+  t.scheduledAt = now_;
+  t.cause = state_.cause;
+  int64_t id = state_.tx.addTimer(t);
+  traceEntry({{"what", "timer"}, {"timer", id}, {"due", isoUtc(due)}, {"line", rule.line}});
+}
+
+void Processing::rescheduleAt(const std::vector<int32_t>& changedFields) {
+  if (changedFields.empty()) return;
+  const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
+  int32_t enter = eventIndex(bc::EventKind::Enter);
+  for (int32_t r : stage.rules) {
+    const bc::RuleDef& rule = m_.rules[r];
+    if (rule.timing != bc::TimingKind::At || (rule.event != kNo && rule.event != enter)) continue;
+    bool depends = false;
+    for (int32_t f : rule.atFields) {
+      depends = depends || std::find(changedFields.begin(), changedFields.end(), f) != changedFields.end();
+    }
+    if (!depends || !ruleApplies(rule, kNo, "")) continue;
+    // The timer follows its field: drop the pending one, schedule anew.
+    for (const auto& t : state_.tx.timersOf(deal_.id)) {
+      if (t.kind == store::TimerKind::Rule && t.rule == r && t.epoch == deal_.epoch) {
+        state_.tx.removeTimer(t.id);
+        traceEntry({{"what", "timer cancelled"}, {"timer", t.id}, {"why", "its field changed"}});
+      }
+    }
+    setPayload(kNo, {});
+    scheduleRule(r, now_);
+  }
+}
+
+void Processing::cancelUnless(int32_t event, int32_t arg, const std::string& tag) {
+  if (event == kNo) return;
+  for (const auto& t : state_.tx.timersOf(deal_.id)) {
+    if (t.epoch != deal_.epoch || t.unlessEvent != event) continue;
+    if (t.unlessArg != kNo) {
+      bool isTag = m_.events[event].arg == bc::ArgKind::Tag;
+      if (isTag ? m_.str(t.unlessArg) != tag : t.unlessArg != arg) continue;
+    }
+    state_.tx.removeTimer(t.id);
+    traceEntry({{"what", "timer cancelled"}, {"timer", t.id}, {"why", "unless " + m_.str(m_.events[event].name)}});
+  }
+}
+
+void Processing::cancelVisitTimers() {
+  for (const auto& t : state_.tx.timersOf(deal_.id)) {
+    if (t.kind == store::TimerKind::TaskOverdue || t.epoch != deal_.epoch) continue;
+    state_.tx.removeTimer(t.id);
+  }
+}
+
+void Processing::fire(const store::TimerRecord& timer) {
+  if (timer.kind == store::TimerKind::TaskOverdue) {
+    for (const auto& task : state_.tx.tasksOf(deal_.id)) {
+      if (task.id != timer.task || task.done) continue;
+      traceEntry({{"what", "task overdue"}, {"task", task.id}, {"text", task.text}});
+      int32_t overdue = eventIndex(bc::EventKind::TaskOverdue);
+      setPayload(overdue, {});
+      cancelUnless(overdue, task.type, "");
+      runEvent(overdue, task.type, "");
+    }
+    return;
+  }
+  if (timer.epoch != deal_.epoch) return;  // a stale timer of an earlier visit never fires
+  loadPayload(timer.event, timer.payload);
+  if (timer.kind == store::TimerKind::Then) {
+    const bc::ActionDesc& then = m_.actions[static_cast<size_t>(timer.action)];
+    const bc::RuleDef& rule = m_.rules[static_cast<size_t>(timer.rule)];
+    traceEntry({{"what", "timer fired"}, {"timer", timer.id}, {"line", then.line}});
+    site_ = {timer.rule, then.line};
+    pending_.reset();
+    engine_.vm_->run(then.function, *this);
+    applyPendingMove(false);
+    // Sibling `then` blocks chain: the next waits its delay after this one.
+    if (then.next != kNo && deal_.epoch == timer.epoch) scheduleThen(timer.rule, then.next);
+    (void)rule;
+    return;
+  }
+  const bc::RuleDef& rule = m_.rules[static_cast<size_t>(timer.rule)];
+  site_ = {timer.rule, rule.line};
+  traceEntry({{"what", "timer fired"}, {"timer", timer.id}, {"line", rule.line}});
+  if (rule.timing == bc::TimingKind::Every && rule.whileCondition != kNo && !condition(rule.whileCondition)) {
+    return;  // `every … while` stops repeating once its condition fails
+  }
+  if (rule.when == kNo || condition(rule.when)) runBody(rule, rule.body, false);
+  if (rule.timing == bc::TimingKind::Every && deal_.epoch == timer.epoch) {
+    int64_t next = addDuration(timer.due, rule.delaySeconds, rule.delayWorkdays);
+    if (rule.withinWorkhours) next = shiftIntoWork(next);
+    if (next <= now_) next = now_ + 60;  // never a burst of catch-up runs
+    store::TimerRecord t = timer;
+    t.id = 0;
+    t.due = next;
+    t.scheduledAt = now_;
+    t.cause = state_.cause;
+    int64_t id = state_.tx.addTimer(t);
+    traceEntry({{"what", "timer"}, {"timer", id}, {"due", isoUtc(next)}, {"line", rule.line}});
+  }
+}
+
+void Processing::scheduleThen(int32_t rule, int32_t action) {
+  const bc::ActionDesc& then = m_.actions[static_cast<size_t>(action)];
+  int64_t due = addDuration(now_, then.dueSeconds, then.dueWorkdays);
+  if (then.withinWorkhours) due = shiftIntoWork(due);
+  store::TimerRecord t;
+  t.deal = deal_.id;
+  t.due = due;
+  t.kind = store::TimerKind::Then;
+  t.rule = rule;
+  t.action = action;
+  t.epoch = deal_.epoch;
+  t.event = event_;
+  t.payload = payloadJson();
+  t.scheduledAt = now_;
+  t.cause = state_.cause;
+  int64_t id = state_.tx.addTimer(t);
+  traceEntry({{"what", "timer"}, {"timer", id}, {"due", isoUtc(due)}, {"line", then.line}});
+}
+
+}  // namespace voronka::engine

@@ -1,0 +1,17 @@
+// What the engine did, for `voronka run`'s JSON-lines trace, logs and tests.
+// Records are delivered only for work that committed.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+namespace voronka::engine {
+
+class Trace {
+ public:
+  virtual ~Trace() = default;
+  // A JSON object with at least "what" (stage, task, effect, timer, field,
+  // tag, responsible, note, deal, event, refused) and "deal".
+  virtual void record(const nlohmann::json& entry) = 0;
+};
+
+}  // namespace voronka::engine

@@ -1,0 +1,272 @@
+#include "runtime/engine/wire.h"
+
+#include <fmt/format.h>
+
+#include "runtime/engine/values.h"
+
+namespace voronka::engine {
+
+namespace {
+
+Outcome invalid(std::string message) { return {Outcome::Status::Invalid, std::move(message)}; }
+
+std::optional<std::string> stringKey(const nlohmann::json& e, const char* key, bool required, std::string& error) {
+  auto it = e.find(key);
+  if (it == e.end() || it->is_null()) {
+    if (required) error = fmt::format("\"{}\" is missing", key);
+    return std::nullopt;
+  }
+  if (!it->is_string()) {
+    error = fmt::format("\"{}\" must be a string", key);
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+// `fields` of deal_created / field_set: field names, or contact.*, company.name, name.
+bool readFields(const bc::Module& m, const Names& names, const Calendar& calendar, const nlohmann::json& fields,
+                std::vector<FieldAssignment>& out, std::string& error) {
+  if (!fields.is_object()) {
+    error = "\"fields\" must be an object";
+    return false;
+  }
+  for (const auto& [key, value] : fields.items()) {
+    FieldAssignment a;
+    static const std::pair<const char*, bc::SetTarget> props[] = {
+        {"name", bc::SetTarget::DealName},          {"deal.name", bc::SetTarget::DealName},
+        {"contact.name", bc::SetTarget::ContactName}, {"contact.email", bc::SetTarget::ContactEmail},
+        {"contact.phone", bc::SetTarget::ContactPhone}, {"company.name", bc::SetTarget::CompanyName}};
+    bool property = false;
+    for (auto [name, target] : props) {
+      if (key != name) continue;
+      if (!value.is_string()) {
+        error = fmt::format("\"fields\".\"{}\" must be a string", key);
+        return false;
+      }
+      a.target = target;
+      a.value.tag = bc::Tag::Text;
+      a.value.text = value.get<std::string>();
+      property = true;
+    }
+    if (!property) {
+      int32_t f = names.field(key);
+      if (f == bc::kNo) {
+        error = fmt::format("\"fields\": there is no field \"{}\"", key);
+        return false;
+      }
+      std::string why;
+      auto v = valueFromJson(m, m.fields[f].type, m.fields[f].enumId, value, calendar, why);
+      if (!v) {
+        error = fmt::format("\"fields\".\"{}\": {}", key, why);
+        return false;
+      }
+      a.field = f;
+      a.value = std::move(*v);
+    }
+    out.push_back(std::move(a));
+  }
+  return true;
+}
+
+int32_t pipelineOf(store::Store& store, const std::string& deal) {
+  auto tx = store.begin();
+  auto d = tx->deal(deal);
+  return d ? d->pipeline : bc::kNo;
+}
+
+}  // namespace
+
+std::optional<int64_t> wireTime(const nlohmann::json& event, const Calendar& calendar, std::string& error) {
+  auto it = event.find("at");
+  if (it == event.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) {
+    error = "\"at\" must be a date and time like \"2026-11-23T10:15:00+03:00\"";
+    return std::nullopt;
+  }
+  std::optional<int64_t> t = parseIsoDateTime(it->get<std::string>(), calendar);
+  if (!t) error = fmt::format("\"at\": \"{}\" is not a date and time like \"2026-11-23T10:15:00+03:00\"", it->get<std::string>());
+  return t;
+}
+
+Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, const nlohmann::json& e) {
+  const bc::Module& m = engine.module();
+  const Calendar& calendar = engine.calendar(0);
+  if (!e.is_object()) return invalid("an event is a JSON object");
+  std::string error;
+  auto id = stringKey(e, "id", true, error);
+  if (!id) return invalid(error);
+  auto deal = stringKey(e, "deal", true, error);
+  if (!deal) return invalid(error);
+  auto type = stringKey(e, "type", true, error);
+  if (!type) return invalid(error);
+
+  if (*type == "deal_created") {
+    NewDeal d;
+    d.id = *deal;
+    auto pipeline = stringKey(e, "pipeline", true, error);
+    if (!pipeline) return invalid(error);
+    d.pipeline = names.pipeline(*pipeline);
+    if (d.pipeline == bc::kNo) return invalid(fmt::format("\"pipeline\": there is no pipeline \"{}\"", *pipeline));
+    if (auto stage = stringKey(e, "stage", false, error)) {
+      d.stage = names.stage(d.pipeline, *stage);
+      if (d.stage == bc::kNo) return invalid(fmt::format("\"stage\": pipeline {} has no stage \"{}\"", *pipeline, *stage));
+    } else if (!error.empty()) {
+      return invalid(error);
+    }
+    if (e.contains("fields") && !readFields(m, names, calendar, e["fields"], d.values, error)) return invalid(error);
+    if (e.contains("contact")) {
+      if (!e["contact"].is_object()) return invalid("\"contact\" must be an object");
+      nlohmann::json contact = nlohmann::json::object();
+      for (const auto& [k, v] : e["contact"].items()) contact["contact." + k] = v;
+      if (!readFields(m, names, calendar, contact, d.values, error)) return invalid(error);
+    }
+    if (e.contains("company")) {
+      if (!e["company"].is_object()) return invalid("\"company\" must be an object");
+      nlohmann::json company = nlohmann::json::object();
+      for (const auto& [k, v] : e["company"].items()) company["company." + k] = v;
+      if (!readFields(m, names, calendar, company, d.values, error)) return invalid(error);
+    }
+    if (auto name = stringKey(e, "name", false, error)) {
+      d.values.push_back({bc::SetTarget::DealName, bc::kNo, store::FieldValue{bc::Tag::Text, 0, 0, 0, *name}});
+    }
+    if (auto responsible = stringKey(e, "responsible", false, error)) {
+      d.responsible = names.user(*responsible);
+      if (d.responsible == bc::kNo) return invalid(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
+    }
+    if (e.contains("tags")) {
+      if (!e["tags"].is_array()) return invalid("\"tags\" must be an array of strings");
+      for (const auto& t : e["tags"]) {
+        if (!t.is_string()) return invalid("\"tags\" must be an array of strings");
+        d.tags.push_back(t.get<std::string>());
+      }
+    }
+    return engine.createDeal(*id, d);
+  }
+
+  if (*type == "field_set") {
+    std::vector<FieldAssignment> values;
+    if (!e.contains("fields")) return invalid("\"fields\" is missing");
+    if (!readFields(m, names, calendar, e["fields"], values, error)) return invalid(error);
+    return engine.setFields(*id, *deal, values);
+  }
+
+  if (*type == "manual_move") {
+    auto stage = stringKey(e, "stage", true, error);
+    if (!stage) return invalid(error);
+    int32_t pipeline = pipelineOf(store, *deal);
+    if (pipeline == bc::kNo) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", *deal)};
+    auto target = names.stagePath(*stage, pipeline);
+    if (!target) return invalid(fmt::format("\"stage\": there is no stage \"{}\"", *stage));
+    std::string reason = stringKey(e, "reason", false, error).value_or("");
+    return engine.manualMove(*id, *deal, target->first, target->second, reason);
+  }
+
+  int32_t event = names.event(*type);
+  if (event == bc::kNo || m.events[event].lifecycle) {
+    return invalid(fmt::format("\"type\": unknown event \"{}\"; events are deal_created, field_set, manual_move, {}", *type,
+                               names.eventList()));
+  }
+  const bc::EventDef& def = m.events[event];
+  EventIn in;
+  in.event = event;
+  if (auto arg = stringKey(e, "arg", false, error)) {
+    if (def.arg == bc::ArgKind::None) return invalid(fmt::format("\"arg\": event {} takes no argument", *type));
+    if (def.arg == bc::ArgKind::Tag) {
+      in.tag = *arg;
+    } else {
+      std::optional<int32_t> a = names.argument(event, *arg);
+      if (!a) return invalid(fmt::format("\"arg\": \"{}\" is not something event {} can name", *arg, *type));
+      in.arg = *a;
+    }
+  } else if (!error.empty()) {
+    return invalid(error);
+  }
+  in.payload.resize(def.params.size());
+  if (e.contains("payload")) {
+    const auto& p = e["payload"];
+    if (!p.is_object()) return invalid("\"payload\" must be an object");
+    for (const auto& [key, value] : p.items()) {
+      bool known = false;
+      for (size_t i = 0; i < def.params.size(); ++i) {
+        if (m.str(def.params[i].name) != key) continue;
+        std::string why;
+        auto v = valueFromJson(m, def.params[i].type, def.params[i].enumId, value, calendar, why);
+        if (!v) return invalid(fmt::format("\"payload\".\"{}\": {}", key, why));
+        in.payload[i] = std::move(*v);
+        known = true;
+      }
+      // A form's answers fill the form's fields.
+      if (!known && def.kind == bc::EventKind::FormSubmitted) {
+        int32_t f = names.field(key);
+        if (f != bc::kNo) {
+          std::string why;
+          auto v = valueFromJson(m, m.fields[f].type, m.fields[f].enumId, value, calendar, why);
+          if (!v) return invalid(fmt::format("\"payload\".\"{}\": {}", key, why));
+          in.formValues.resize(m.fields.size());
+          in.formValues[f] = std::move(*v);
+          known = true;
+        }
+      }
+      if (!known) return invalid(fmt::format("\"payload\": event {} has no field \"{}\"", *type, key));
+    }
+  }
+  return engine.handleEvent(*id, *deal, in);
+}
+
+nlohmann::json dealToJson(const bc::Module& m, store::Transaction& tx, const store::DealRecord& d, bool details) {
+  const bc::PipelineDef& p = m.pipelines[d.pipeline];
+  nlohmann::json fields = nlohmann::json::object();
+  for (size_t f = 0; f < d.fields.size() && f < m.fields.size(); ++f) {
+    if (d.fields[f].tag != bc::Tag::None) fields[m.str(m.fields[f].name)] = valueToJson(m, d.fields[f]);
+  }
+  nlohmann::json j = {{"id", d.id},
+                      {"pipeline", m.str(p.name)},
+                      {"stage", m.str(p.stages[d.stage].name)},
+                      {"fields", fields},
+                      {"tags", d.tags},
+                      {"contact", {{"name", d.contactName}, {"email", d.contactEmail}, {"phone", d.contactPhone}}},
+                      {"created_at", isoUtc(d.createdAt)},
+                      {"entered_at", isoUtc(d.enteredAt)}};
+  if (!d.name.empty()) j["name"] = d.name;
+  if (!d.companyName.empty()) j["company"] = {{"name", d.companyName}};
+  if (d.responsible >= 0) j["responsible"] = m.str(m.users[d.responsible].name);
+  if (p.stages[d.stage].kind == bc::StageKind::Lost) j["lost_reason"] = d.lostReason;
+  if (!d.error.empty()) j["error"] = d.error;
+  if (!details) return j;
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const auto& t : tx.tasksOf(d.id)) {
+    nlohmann::json task = {{"id", t.id}, {"text", t.text}, {"done", t.done}};
+    if (t.type >= 0) task["type"] = m.str(m.taskTypes[t.type].name);
+    if (t.due) task["due"] = isoUtc(t.due);
+    if (t.responsible >= 0) task["responsible"] = m.str(m.users[t.responsible].name);
+    tasks.push_back(std::move(task));
+  }
+  nlohmann::json timers = nlohmann::json::array();
+  for (const auto& t : tx.timersOf(d.id)) {
+    static const char* kinds[] = {"rule", "then", "task overdue"};
+    nlohmann::json timer = {{"id", t.id}, {"due", isoUtc(t.due)}, {"kind", kinds[static_cast<int>(t.kind)]}};
+    if (t.rule >= 0) timer["line"] = m.rules[t.rule].line;
+    timers.push_back(std::move(timer));
+  }
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& h : tx.historyOf(d.id)) {
+    nlohmann::json entry = {{"at", isoUtc(h.at)}, {"how", h.how}, {"cause", h.cause}};
+    if (h.fromPipeline >= 0) entry["from"] = m.str(m.pipelines[h.fromPipeline].name) + "." + m.str(m.pipelines[h.fromPipeline].stages[h.fromStage].name);
+    entry["to"] = m.str(m.pipelines[h.toPipeline].name) + "." + m.str(m.pipelines[h.toPipeline].stages[h.toStage].name);
+    history.push_back(std::move(entry));
+  }
+  nlohmann::json effects = nlohmann::json::array();
+  for (const auto& e : tx.effectsOf(d.id)) {
+    effects.push_back({{"kind", e.kind}, {"key", e.key}, {"status", e.status}, {"payload", nlohmann::json::parse(e.payload, nullptr, false)}});
+  }
+  nlohmann::json notes = nlohmann::json::array();
+  for (const auto& n : tx.notesOf(d.id)) notes.push_back({{"at", isoUtc(n.at)}, {"text", n.text}});
+  j["tasks"] = tasks;
+  j["timers"] = timers;
+  j["history"] = history;
+  j["effects"] = effects;
+  j["notes"] = notes;
+  return j;
+}
+
+}  // namespace voronka::engine

@@ -1,0 +1,32 @@
+// The wire format of events (LANGUAGE.md §12): one JSON object per event,
+// as `voronka run` reads them from a .jsonl file and the HTTP API takes them.
+//
+//   {"id": "e-1001", "deal": "d-42", "type": "email_opened", "arg": "price_segments",
+//    "at": "2026-11-23T10:15:00+03:00", "payload": {"score": 0.9}}
+//
+// Special types: deal_created (pipeline, stage, fields, contact, company,
+// name, responsible, tags), field_set (fields), manual_move (stage, reason).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+
+#include "runtime/engine/engine.h"
+#include "runtime/engine/names.h"
+
+namespace voronka::engine {
+
+// The event's `at`, if it has one (UTC seconds); throws nothing.
+std::optional<int64_t> wireTime(const nlohmann::json& event, const Calendar& calendar, std::string& error);
+
+// Checks and applies one event. A malformed event changes nothing and comes
+// back Invalid with a message naming the offending key.
+Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, const nlohmann::json& event);
+
+// A deal as JSON (GET /v1/deals/{id} and traces): state, fields, tags,
+// contact, and, with `details`, its tasks, pending timers, history and effects.
+nlohmann::json dealToJson(const bc::Module& m, store::Transaction& tx, const store::DealRecord& deal, bool details);
+
+}  // namespace voronka::engine

@@ -1,0 +1,207 @@
+#include "runtime/store/memory_store.h"
+
+#include <stdexcept>
+
+namespace voronka::store {
+
+class MemoryTransaction : public Transaction {
+ public:
+  explicit MemoryTransaction(MemoryStore& s) : s_(s) {
+    if (s_.open_) throw std::logic_error("the memory store runs one transaction at a time");
+    s_.open_ = true;
+  }
+  ~MemoryTransaction() override {
+    if (!committed_) {
+      for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
+    }
+    s_.open_ = false;
+  }
+
+  std::optional<DealRecord> deal(const std::string& id) override {
+    auto it = s_.deals_.find(id);
+    if (it == s_.deals_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void putDeal(const DealRecord& deal) override {
+    auto it = s_.deals_.find(deal.id);
+    if (it == s_.deals_.end()) {
+      s_.deals_.emplace(deal.id, deal);
+      s_.dealOrder_.push_back(deal.id);
+      undo_.push_back([this, id = deal.id] {
+        s_.deals_.erase(id);
+        s_.dealOrder_.pop_back();
+      });
+      return;
+    }
+    DealRecord old = it->second;
+    it->second = deal;
+    undo_.push_back([this, old = std::move(old)] { s_.deals_[old.id] = old; });
+  }
+
+  std::vector<std::string> dealIds() override { return s_.dealOrder_; }
+
+  int64_t openDealsOf(int32_t user, const std::vector<std::pair<int32_t, int32_t>>& finalStages) override {
+    int64_t count = 0;
+    for (const auto& [id, d] : s_.deals_) {
+      if (d.responsible != user) continue;
+      bool closed = false;
+      for (auto [p, st] : finalStages) closed = closed || (d.pipeline == p && d.stage == st);
+      count += closed ? 0 : 1;
+    }
+    return count;
+  }
+
+  int64_t addTask(TaskRecord task) override {
+    task.id = s_.nextTaskId_++;
+    int64_t id = task.id;
+    s_.tasksByDeal_[task.deal].push_back(id);
+    s_.tasks_.emplace(id, std::move(task));
+    undo_.push_back([this, id] {
+      const std::string deal = s_.tasks_[id].deal;
+      s_.tasksByDeal_[deal].pop_back();
+      s_.tasks_.erase(id);
+      --s_.nextTaskId_;
+    });
+    return id;
+  }
+
+  void putTask(const TaskRecord& task) override {
+    auto it = s_.tasks_.find(task.id);
+    if (it == s_.tasks_.end()) throw std::logic_error("putTask: no such task");
+    TaskRecord old = it->second;
+    it->second = task;
+    undo_.push_back([this, old = std::move(old)] { s_.tasks_[old.id] = old; });
+  }
+
+  std::vector<TaskRecord> tasksOf(const std::string& deal) override {
+    std::vector<TaskRecord> out;
+    auto it = s_.tasksByDeal_.find(deal);
+    if (it == s_.tasksByDeal_.end()) return out;
+    for (int64_t id : it->second) out.push_back(s_.tasks_.at(id));
+    return out;
+  }
+
+  int64_t addTimer(TimerRecord timer) override {
+    timer.id = s_.nextTimerId_++;
+    int64_t id = timer.id;
+    s_.timersByDue_.emplace(timer.due, id);
+    s_.timersByDeal_[timer.deal].insert(id);
+    s_.timers_.emplace(id, std::move(timer));
+    undo_.push_back([this, id] {
+      eraseTimer(id);
+      --s_.nextTimerId_;
+    });
+    return id;
+  }
+
+  void removeTimer(int64_t id) override {
+    auto it = s_.timers_.find(id);
+    if (it == s_.timers_.end()) return;
+    TimerRecord old = it->second;
+    eraseTimer(id);
+    undo_.push_back([this, old = std::move(old)] {
+      s_.timersByDue_.emplace(old.due, old.id);
+      s_.timersByDeal_[old.deal].insert(old.id);
+      s_.timers_.emplace(old.id, old);
+    });
+  }
+
+  std::vector<TimerRecord> timersOf(const std::string& deal) override {
+    std::vector<TimerRecord> out;
+    auto it = s_.timersByDeal_.find(deal);
+    if (it == s_.timersByDeal_.end()) return out;
+    for (int64_t id : it->second) out.push_back(s_.timers_.at(id));
+    return out;
+  }
+
+  std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override {
+    std::vector<TimerRecord> out;
+    for (auto it = s_.timersByDue_.begin(); it != s_.timersByDue_.end() && it->first <= until && out.size() < limit; ++it) {
+      out.push_back(s_.timers_.at(it->second));
+    }
+    return out;
+  }
+
+  void addEffect(EffectRecord effect) override {
+    effect.id = s_.nextEffectId_++;
+    s_.effectsByDeal_[effect.deal].push_back(s_.effects_.size());
+    s_.effects_.push_back(std::move(effect));
+    undo_.push_back([this] {
+      const std::string deal = s_.effects_.back().deal;
+      s_.effectsByDeal_[deal].pop_back();
+      s_.effects_.pop_back();
+      --s_.nextEffectId_;
+    });
+  }
+
+  std::vector<EffectRecord> effectsOf(const std::string& deal) override {
+    std::vector<EffectRecord> out;
+    auto it = s_.effectsByDeal_.find(deal);
+    if (it == s_.effectsByDeal_.end()) return out;
+    for (size_t i : it->second) out.push_back(s_.effects_[i]);
+    return out;
+  }
+
+  bool eventSeen(const std::string& id) override { return s_.events_.count(id) > 0; }
+
+  void recordEvent(const EventRecord& event) override {
+    if (!s_.events_.emplace(event.id, event).second) return;
+    undo_.push_back([this, id = event.id] { s_.events_.erase(id); });
+  }
+
+  void addHistory(const HistoryRecord& entry) override {
+    s_.history_[entry.deal].push_back(entry);
+    undo_.push_back([this, deal = entry.deal] { s_.history_[deal].pop_back(); });
+  }
+
+  std::vector<HistoryRecord> historyOf(const std::string& deal) override {
+    auto it = s_.history_.find(deal);
+    return it == s_.history_.end() ? std::vector<HistoryRecord>{} : it->second;
+  }
+
+  void addNote(const NoteRecord& note) override {
+    s_.notes_[note.deal].push_back(note);
+    undo_.push_back([this, deal = note.deal] { s_.notes_[deal].pop_back(); });
+  }
+
+  std::vector<NoteRecord> notesOf(const std::string& deal) override {
+    auto it = s_.notes_.find(deal);
+    return it == s_.notes_.end() ? std::vector<NoteRecord>{} : it->second;
+  }
+
+  int64_t takeCounter(const std::string& name) override {
+    int64_t& c = s_.counters_[name];
+    int64_t value = c++;
+    undo_.push_back([this, name] { --s_.counters_[name]; });
+    return value;
+  }
+
+  void commit() override {
+    committed_ = true;
+    undo_.clear();
+  }
+
+ private:
+  void eraseTimer(int64_t id) {
+    auto it = s_.timers_.find(id);
+    if (it == s_.timers_.end()) return;
+    s_.timersByDue_.erase({it->second.due, id});
+    auto byDeal = s_.timersByDeal_.find(it->second.deal);
+    if (byDeal != s_.timersByDeal_.end()) byDeal->second.erase(id);
+    s_.timers_.erase(it);
+  }
+
+  MemoryStore& s_;
+  std::vector<std::function<void()>> undo_;
+  bool committed_ = false;
+};
+
+std::unique_ptr<Transaction> MemoryStore::begin() { return std::make_unique<MemoryTransaction>(*this); }
+
+std::optional<int64_t> MemoryStore::nextDue() {
+  if (timersByDue_.empty()) return std::nullopt;
+  return timersByDue_.begin()->first;
+}
+
+}  // namespace voronka::store

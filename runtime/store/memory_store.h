@@ -1,0 +1,43 @@
+// The in-memory Store: for tests, `voronka test` and `voronka run`. A
+// transaction applies changes as it goes and keeps an undo log; destroying
+// it without commit() undoes everything, so a failed event leaves no trace.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "runtime/store/store.h"
+
+namespace voronka::store {
+
+class MemoryStore : public Store {
+ public:
+  std::unique_ptr<Transaction> begin() override;
+  std::optional<int64_t> nextDue() override;
+
+  size_t timerCount() const { return timers_.size(); }
+
+ private:
+  friend class MemoryTransaction;
+  std::unordered_map<std::string, DealRecord> deals_;
+  std::vector<std::string> dealOrder_;
+  std::map<int64_t, TaskRecord> tasks_;
+  std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
+  std::unordered_map<int64_t, TimerRecord> timers_;
+  std::set<std::pair<int64_t, int64_t>> timersByDue_;  // (due, id)
+  std::unordered_map<std::string, std::set<int64_t>> timersByDeal_;
+  std::vector<EffectRecord> effects_;
+  std::unordered_map<std::string, std::vector<size_t>> effectsByDeal_;
+  std::unordered_map<std::string, EventRecord> events_;
+  std::unordered_map<std::string, std::vector<HistoryRecord>> history_;
+  std::unordered_map<std::string, std::vector<NoteRecord>> notes_;
+  std::map<std::string, int64_t> counters_;
+  int64_t nextTaskId_ = 1;
+  int64_t nextTimerId_ = 1;
+  int64_t nextEffectId_ = 1;
+  bool open_ = false;
+};
+
+}  // namespace voronka::store

@@ -1,0 +1,61 @@
+// The runtime's storage, as an interface: one event is processed in one
+// transaction, which commits every change (deal, tasks, timers, outbox,
+// history) together or none of them.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/store/records.h"
+
+namespace voronka::store {
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;  // without commit(): everything is undone
+
+  virtual std::optional<DealRecord> deal(const std::string& id) = 0;
+  virtual void putDeal(const DealRecord& deal) = 0;
+  virtual std::vector<std::string> dealIds() = 0;
+  // Open deals (not won or lost) whose responsible is `user`.
+  virtual int64_t openDealsOf(int32_t user, const std::vector<std::pair<int32_t, int32_t>>& finalStages) = 0;
+
+  virtual int64_t addTask(TaskRecord task) = 0;  // returns its id
+  virtual void putTask(const TaskRecord& task) = 0;
+  virtual std::vector<TaskRecord> tasksOf(const std::string& deal) = 0;
+
+  virtual int64_t addTimer(TimerRecord timer) = 0;  // returns its id
+  virtual void removeTimer(int64_t id) = 0;
+  virtual std::vector<TimerRecord> timersOf(const std::string& deal) = 0;
+  // Timers due at or before `until`, earliest first (ties by id).
+  virtual std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) = 0;
+
+  virtual void addEffect(EffectRecord effect) = 0;
+  virtual std::vector<EffectRecord> effectsOf(const std::string& deal) = 0;
+
+  virtual bool eventSeen(const std::string& id) = 0;
+  virtual void recordEvent(const EventRecord& event) = 0;
+
+  virtual void addHistory(const HistoryRecord& entry) = 0;
+  virtual std::vector<HistoryRecord> historyOf(const std::string& deal) = 0;
+
+  virtual void addNote(const NoteRecord& note) = 0;
+  virtual std::vector<NoteRecord> notesOf(const std::string& deal) = 0;
+
+  // A named counter (round robin turns): returns its value, then adds one.
+  virtual int64_t takeCounter(const std::string& name) = 0;
+
+  virtual void commit() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual std::unique_ptr<Transaction> begin() = 0;
+  // The earliest pending timer, to know how far to sleep.
+  virtual std::optional<int64_t> nextDue() = 0;
+};
+
+}  // namespace voronka::store

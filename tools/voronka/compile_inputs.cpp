@@ -1,0 +1,75 @@
+#include "tools/voronka/compile_inputs.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "compiler/diagnostics/render.h"
+
+namespace voronka::tool {
+
+std::string defaultStdlib() {
+  if (const char* env = std::getenv("VORONKA_STDLIB")) return env;
+  return VORONKA_STDLIB_DIR;
+}
+
+size_t printDiagnostics(driver::Compilation& compilation) {
+  DiagnosticSink& sink = compilation.diagnostics();
+  sink.sortAndDeduplicate();
+  bool color = isatty(STDERR_FILENO);
+  for (const auto& d : sink.all()) std::cerr << renderText(d, compilation.sources(), {color});
+  std::string summary = renderSummary(sink.errorCount(), sink.warningCount());
+  if (!summary.empty()) std::cerr << summary << "\n";
+  return sink.errorCount();
+}
+
+CompiledInputs compileInputs(const std::vector<std::string>& paths, const std::string& stdlib, bool union_) {
+  CompiledInputs out;
+  std::vector<std::string> inputErrors;
+  out.files = driver::expandInputs(paths, inputErrors);
+  for (const auto& e : inputErrors) std::cerr << "voronka: error: " << e << "\n";
+  if (!inputErrors.empty()) {
+    out.exitCode = 2;
+    return out;
+  }
+  driver::CompileOptions options;
+  options.stdlibDir = stdlib.empty() ? defaultStdlib() : stdlib;
+  out.compilation = std::make_unique<driver::Compilation>(options);
+  driver::Compilation& c = *out.compilation;
+  driver::runWithLargeStack([&] {
+    std::vector<FileId> roots;
+    for (const auto& file : out.files) {
+      std::string error;
+      std::optional<FileId> id = c.loadRoot(file, error);
+      if (!id) {
+        std::cerr << fmt::format("voronka: error: cannot read {}: {}\n", file.string(), error);
+        out.exitCode = 2;
+        continue;
+      }
+      roots.push_back(*id);
+    }
+    if (out.exitCode) return;
+    if (union_ && !roots.empty()) {
+      driver::ProgramFiles all;
+      all.root = roots.front();
+      for (FileId root : roots) {
+        driver::ProgramFiles p = c.collect(root);
+        all.hasErrors = all.hasErrors || p.hasErrors;
+        for (FileId f : p.files) {
+          if (std::find(all.files.begin(), all.files.end(), f) == all.files.end()) all.files.push_back(f);
+        }
+      }
+      out.programs.push_back(all);
+    } else {
+      for (FileId root : roots) out.programs.push_back(c.collect(root));
+    }
+    for (const auto& p : out.programs) out.checked.push_back(c.check(p));
+  });
+  if (out.exitCode) return out;
+  if (printDiagnostics(c) > 0) out.exitCode = 1;
+  return out;
+}
+
+}  // namespace voronka::tool

@@ -1,0 +1,131 @@
+// `voronka run MODULE --events FILE.jsonl`: replay an event log through the
+// engine on the in-memory store and print a JSON-lines trace.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "runtime/bytecode/container.h"
+#include "runtime/engine/engine.h"
+#include "runtime/engine/names.h"
+#include "runtime/engine/values.h"
+#include "runtime/engine/wire.h"
+#include "runtime/store/memory_store.h"
+#include "tools/voronka/commands.h"
+
+namespace voronka::tool {
+
+std::optional<std::string> readModuleFile(const std::string& path, std::string& error);
+
+namespace {
+
+class PrintTrace : public engine::Trace {
+ public:
+  void record(const nlohmann::json& entry) override { std::cout << entry.dump() << "\n"; }
+};
+
+}  // namespace
+
+Runner addRunCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("run", "Replay an event log (JSON lines) through a module and print what happened");
+  struct Options {
+    std::string module;
+    std::string events;
+    std::string until;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("module", o->module, "A .funnelc file made by `voronka build`")->required();
+  cmd->add_option("--events", o->events, "The events, one JSON object per line (LANGUAGE.md §12)")->required();
+  cmd->add_option("--until", o->until, "Afterwards, move the clock to this time (\"2026-12-01T10:00\") and fire what falls due");
+  cmd->footer("The clock follows the events' \"at\" (events without one happen when the previous did); timers\n"
+              "fire in order as it moves. Every line of output is one JSON object: what changed, which effect went\n"
+              "to the outbox, which timer was set or fired, and the outcome of each event.\n"
+              "Bad lines are reported on stderr with their line number and skipped.\n"
+              "Exit status: 0 every line applied, 1 some lines were bad or failed, 2 usage or I/O error.");
+  return [o]() {
+    std::string error;
+    std::optional<std::string> bytes = readModuleFile(o->module, error);
+    if (!bytes) {
+      std::cerr << "voronka: error: " << error << "\n";
+      return 2;
+    }
+    bc::Module module;
+    try {
+      module = bc::load(*bytes);
+    } catch (const bc::LoadError& e) {
+      std::cerr << fmt::format("voronka: error: {}: {}\n", o->module, e.what());
+      return 1;
+    }
+    std::ifstream in(o->events);
+    if (!in) {
+      std::cerr << fmt::format("voronka: error: cannot read {}\n", o->events);
+      return 2;
+    }
+    store::MemoryStore store;
+    engine::VirtualClock clock(engine::RealClock().now());
+    std::unique_ptr<engine::Engine> eng;
+    try {
+      eng = std::make_unique<engine::Engine>(module, store, clock);
+    } catch (const std::exception& e) {
+      std::cerr << "voronka: error: " << e.what() << "\n";
+      return 1;
+    }
+    PrintTrace trace;
+    eng->setTrace(&trace);
+    engine::Names names(module);
+    const engine::Calendar& calendar = eng->calendar(0);
+
+    int bad = 0;
+    bool clockSet = false;
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto where = [&] { return fmt::format("{}:{}", o->events, number); };
+      nlohmann::json event = nlohmann::json::parse(line, nullptr, false);
+      if (event.is_discarded()) {
+        std::cerr << fmt::format("{}: not valid JSON; the line is skipped\n", where());
+        ++bad;
+        continue;
+      }
+      std::string timeError;
+      std::optional<int64_t> at = event.is_object() ? engine::wireTime(event, calendar, timeError) : std::nullopt;
+      if (!timeError.empty()) {
+        std::cerr << fmt::format("{}: {}; the line is skipped\n", where(), timeError);
+        ++bad;
+        continue;
+      }
+      if (at) {
+        if (!clockSet || *at >= clock.now()) {
+          if (clockSet) eng->runDue(*at);
+          clock.set(*at);
+          clockSet = true;
+        } else {
+          std::cerr << fmt::format("{}: \"at\" is earlier than the event before; it is processed at {}\n", where(),
+                                   engine::isoUtc(clock.now()));
+        }
+      }
+      engine::Outcome outcome = engine::applyWireEvent(*eng, names, store, event);
+      nlohmann::json result = {{"what", "outcome"}, {"line", number}, {"status", engine::statusName(outcome.status)}};
+      if (event.is_object() && event.contains("id")) result["event"] = event["id"];
+      if (!outcome.message.empty()) result["message"] = outcome.message;
+      std::cout << result.dump() << "\n";
+      if (!outcome.ok()) {
+        std::cerr << fmt::format("{}: {}: {}\n", where(), engine::statusName(outcome.status), outcome.message);
+        ++bad;
+      }
+      eng->runDue(clock.now());
+    }
+    if (!o->until.empty()) {
+      std::optional<int64_t> until = engine::parseIsoDateTime(o->until, calendar);
+      if (!until) {
+        std::cerr << fmt::format("voronka: error: --until \"{}\" is not a date and time like 2026-12-01T10:00\n", o->until);
+        return 2;
+      }
+      eng->runDue(*until);
+      clock.set(std::max(clock.now(), *until));
+    }
+    return bad > 0 ? 1 : 0;
+  };
+}
+
+}  // namespace voronka::tool
