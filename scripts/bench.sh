@@ -4,3 +4,9 @@ set -euo pipefail
 build=${1:-build}
 echo "== front end: ANTLR parse only vs voronka check (100k generated lines)"
 "$build/bench/frontend_bench" --benchmark_counters_tabular=true
+echo "== editors: language server re-diagnosis after a one-character edit (2,000 lines; target p95 <= 50 ms)"
+"$build/bench/lsp_bench" --benchmark_counters_tabular=true
+echo "== editors: voronka fmt over 100k lines (target <= 1 s)"
+"$build/bench/fmt_bench" --benchmark_counters_tabular=true
+echo "== runtime: a deal guard in the VM vs Lua 5.4, engine events/s (furniture example), bytes per pending timer"
+"$build/bench/runtime_bench" --benchmark_counters_tabular=true

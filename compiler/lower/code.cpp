@@ -347,34 +347,44 @@ void Lowering::expr(FunctionBuilder& fb, const ast::Expr& e, uint8_t dst) {
   fb.land(skip);
 }
 
-void Lowering::branchFalse(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps) {
+void Lowering::branchFalse(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps) { branch(fb, e, false, jumps); }
+void Lowering::branchTrue(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps) { branch(fb, e, true, jumps); }
+
+// Jumps (added to `jumps`) when `e` is `whenTrue`, falls through otherwise.
+// `and`, `or` and `not` become jumps alone (De Morgan), so a guard never
+// builds intermediate booleans.
+void Lowering::branch(FunctionBuilder& fb, const ast::Expr& e, bool whenTrue, std::vector<size_t>& jumps) {
   int line = lineOf(e.range);
   if (e.kind == ast::ExprKind::Unary && e.as<ast::UnaryExpr>().op == ast::UnaryOp::Not) {
-    branchTrue(fb, *e.as<ast::UnaryExpr>().operand, jumps);
+    branch(fb, *e.as<ast::UnaryExpr>().operand, !whenTrue, jumps);
     return;
   }
   if (e.kind == ast::ExprKind::Binary) {
     const auto& b = e.as<ast::BinaryExpr>();
-    if (b.op == ast::BinaryOp::And) {
-      branchFalse(fb, *b.lhs, jumps);
-      branchFalse(fb, *b.rhs, jumps);
-      return;
-    }
-    if (b.op == ast::BinaryOp::Or) {
-      std::vector<size_t> yes;
-      branchTrue(fb, *b.lhs, yes);
-      branchFalse(fb, *b.rhs, jumps);
-      fb.land(yes);
+    if (b.op == ast::BinaryOp::And || b.op == ast::BinaryOp::Or) {
+      // `a and b` jumps when false if either is false; `a or b` jumps when
+      // true if either is true. The other two cases test `a` past `b`.
+      bool shortCircuit = (b.op == ast::BinaryOp::And) != whenTrue;
+      if (shortCircuit) {
+        branch(fb, *b.lhs, whenTrue, jumps);
+        branch(fb, *b.rhs, whenTrue, jumps);
+      } else {
+        std::vector<size_t> decided;
+        branch(fb, *b.lhs, !whenTrue, decided);
+        branch(fb, *b.rhs, whenTrue, jumps);
+        fb.land(decided);
+      }
       return;
     }
   }
+  const Op conditional = whenTrue ? Op::JmpIf : Op::JmpIfNot;
   uint8_t mark = fb.mark();
   uint8_t r = fb.temp(e.range);
   // A comparison or membership test straight into r, anything else as a value.
   if (e.kind == ast::ExprKind::Binary) {
     const auto& b = e.as<ast::BinaryExpr>();
     if (b.op == ast::BinaryOp::In || b.op == ast::BinaryOp::NotIn) {
-      // x in [a, b, c]: true on the first equal item.
+      // x in [a, b, c]: a jump on the first equal item.
       const auto& items = b.rhs->as<ast::ListExpr>().items;
       expr(fb, *b.lhs, r);
       uint8_t t = fb.temp(b.rhs->range);
@@ -391,15 +401,13 @@ void Lowering::branchFalse(FunctionBuilder& fb, const ast::Expr& e, std::vector<
         }
         found.push_back(fb.jump(Op::JmpIf, t, line));
       }
-      if (b.op == ast::BinaryOp::In) {
-        jumps.push_back(fb.jump(Op::Jmp, 0, line));
-        fb.land(found);
+      // A match decides `in` true and `not in` false.
+      bool matchJumps = (b.op == ast::BinaryOp::In) == whenTrue;
+      if (matchJumps) {
+        jumps.insert(jumps.end(), found.begin(), found.end());
       } else {
-        // `not in`: falls through when nothing matched; a match is false.
-        size_t over = fb.jump(Op::Jmp, 0, line);
-        fb.land(found);
         jumps.push_back(fb.jump(Op::Jmp, 0, line));
-        fb.land(over);
+        fb.land(found);
       }
       fb.release(mark);
       return;
@@ -437,22 +445,14 @@ void Lowering::branchFalse(FunctionBuilder& fb, const ast::Expr& e, std::vector<
         }
         fb.emit(bc::encodeABC(op, r, lhs, rhs), lineOf(b.opRange));
       }
-      jumps.push_back(fb.jump(Op::JmpIfNot, r, line));
+      jumps.push_back(fb.jump(conditional, r, line));
       fb.release(mark);
       return;
     }
   }
   expr(fb, e, r);
-  jumps.push_back(fb.jump(Op::JmpIfNot, r, line));
+  jumps.push_back(fb.jump(conditional, r, line));
   fb.release(mark);
-}
-
-void Lowering::branchTrue(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps) {
-  // Jump when true = fall through when false: invert with a local label.
-  std::vector<size_t> no;
-  branchFalse(fb, e, no);
-  jumps.push_back(fb.jump(Op::Jmp, 0, lineOf(e.range)));
-  fb.land(no);
 }
 
 void Lowering::text(FunctionBuilder& fb, const ast::InterpolatedText& t, uint8_t dst) {

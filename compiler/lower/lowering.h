@@ -78,6 +78,7 @@ class Lowering {
   // Jumps taken when `e` is false (falls through when true), and the mirror.
   void branchFalse(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps);
   void branchTrue(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps);
+  void branch(FunctionBuilder& fb, const ast::Expr& e, bool whenTrue, std::vector<size_t>& jumps);
   void text(FunctionBuilder& fb, const ast::InterpolatedText& t, uint8_t dst);
   void block(FunctionBuilder& fb, const ast::Block& b, CodeContext& ctx);
   void action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ctx);

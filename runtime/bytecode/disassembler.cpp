@@ -182,10 +182,28 @@ std::string describeConstant(const Module& m, const Constant& c) {
   return "?";
 }
 
+// An event with its filter argument, as written: `email_opened(welcome)`, `tag_added("VIP")`.
+std::string eventWithArg(const Module& m, int32_t event, int32_t arg) {
+  const EventDef& e = m.events[event];
+  std::string s = m.str(e.name);
+  if (arg < 0) return s;
+  switch (e.arg) {
+    case ArgKind::None: break;
+    case ArgKind::Template: s += "(" + m.str(m.templates[arg].name) + ")"; break;
+    case ArgKind::Form: s += "(" + m.str(m.forms[arg].name) + ")"; break;
+    case ArgKind::Channel: s += "(" + m.str(m.channels[arg].name) + ")"; break;
+    case ArgKind::TaskType: s += "(" + m.str(m.taskTypes[arg].name) + ")"; break;
+    case ArgKind::Field: s += "(" + m.str(m.fields[arg].name) + ")"; break;
+    case ArgKind::Tag: s += "(" + quote(m.str(arg)) + ")"; break;
+  }
+  return s;
+}
+
 std::string disassemble(const Module& m, const SourceLines& sourceLines) {
   std::string out;
   auto line = [&](const std::string& s) {
-    out += s;
+    size_t end = s.find_last_not_of(' ');
+    out.append(s, 0, end == std::string::npos ? 0 : end + 1);
     out += '\n';
   };
   line(fmt::format("; voronka module: {} pipelines, {} rules, {} functions, {} actions, {} constants, {} strings",
@@ -226,7 +244,7 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
   for (size_t ri = 0; ri < m.rules.size(); ++ri) {
     const RuleDef& r = m.rules[ri];
     std::string s = fmt::format("rule r{} {}", ri, r.stage >= 0 ? stageName(m, r.pipeline, r.stage) : m.str(m.pipelines[r.pipeline].name) + ".*");
-    if (r.event >= 0) s += " on " + m.str(m.events[r.event].name);
+    if (r.event >= 0) s += " on " + eventWithArg(m, r.event, r.arg);
     if (r.fromStage >= 0) s += " from " + m.str(m.pipelines[r.pipeline].stages[r.fromStage].name);
     if (r.once) s += " once";
     if (r.when >= 0) s += fmt::format(" when f{}", r.when);
@@ -242,7 +260,7 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
         if (r.whileCondition >= 0) s += fmt::format(" while f{}", r.whileCondition);
         break;
     }
-    if (r.unlessEvent >= 0) s += " unless " + m.str(m.events[r.unlessEvent].name);
+    if (r.unlessEvent >= 0) s += " unless " + eventWithArg(m, r.unlessEvent, r.unlessArg);
     if (r.withinWorkhours) s += " within workhours";
     if (r.trigger) s += " (trigger)";
     line(s + fmt::format(" -> f{}  ; {}:{}", r.body, m.str(r.file), r.line));
@@ -252,8 +270,8 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
   for (size_t fi = 0; fi < m.functions.size(); ++fi) {
     const Function& f = m.functions[fi];
     line("");
-    line(fmt::format("function f{} {} \"{}\" ({} registers)  ; {}", fi, f.kind == FunctionKind::Block ? "block" : "expression",
-                     m.str(f.name), f.registers, m.str(f.file)));
+    line(fmt::format("function f{} {} \"{}\" ({} register{})  ; {}", fi, f.kind == FunctionKind::Block ? "block" : "expression",
+                     m.str(f.name), f.registers, f.registers == 1 ? "" : "s", m.str(f.file)));
     int lastLine = -1;
     for (size_t pc = 0; pc < f.code.size(); ++pc) {
       uint32_t ins = f.code[pc];

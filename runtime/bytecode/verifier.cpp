@@ -27,11 +27,27 @@ class Verifier {
 
   [[noreturn]] void fail(const std::string& what) const { throw LoadError("invalid module: " + what); }
 
+  // The name of a module table, for messages: "refers to constant 7 of 5".
+  const char* tableName(const void* table) const {
+    if (table == &m_.strings) return "string";
+    if (table == &m_.constants) return "constant";
+    if (table == &m_.functions) return "function";
+    if (table == &m_.fields) return "field";
+    if (table == &m_.enums) return "enum";
+    if (table == &m_.users) return "user";
+    if (table == &m_.events) return "event";
+    if (table == &m_.actions) return "action";
+    if (table == &m_.calendars) return "calendar";
+    if (table == &m_.pipelines) return "pipeline";
+    if (table == &m_.rules) return "rule";
+    return "entry";
+  }
+
   template <typename T>
   void index(int32_t i, const std::vector<T>& table, const std::string& what, bool optional = false) const {
     if (i == kNo && optional) return;
     if (i < 0 || static_cast<size_t>(i) >= table.size()) {
-      fail(fmt::format("{} refers to entry {} of {}", what, i, table.size()));
+      fail(fmt::format("{} refers to {} {} of {}", what, tableName(&table), i, table.size()));
     }
   }
   void str(int32_t i, const std::string& what, bool optional = true) const { index(i, m_.strings, what, optional); }

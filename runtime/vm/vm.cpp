@@ -107,7 +107,10 @@ std::string Vm::text(const Value& v, bool money, Host& host) {
       double x = v.num;
       if (!std::isfinite(x)) return "";
       bool whole = std::fabs(x - std::round(x)) < 1e-9 && std::fabs(x) < 1e15;
-      std::string s = whole ? fmt::format("{}", static_cast<long long>(std::llround(x))) : fmt::format("{:.2f}", x);
+      // Money shows kopecks (two decimals), other numbers up to six; trailing zeros go.
+      std::string s = whole   ? fmt::format("{}", static_cast<long long>(std::llround(x)))
+                      : money ? fmt::format("{:.2f}", x)
+                              : fmt::format("{:.6f}", x);
       if (!whole) {
         while (s.back() == '0') s.pop_back();
         if (s.back() == '.') s.pop_back();

@@ -1,0 +1,258 @@
+// Runtime benchmarks (issue 3):
+//   - a deal guard evaluated by the VM, ns per evaluation, against the same
+//     guard as a Lua 5.4 function called from C++ (the usual embedded choice);
+//   - the engine on the furniture example: a deal's whole life, events/s;
+//   - bytes per pending timer in the in-memory store.
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "compiler/driver/compilation.h"
+#include "compiler/lower/lower.h"
+#include "runtime/bytecode/container.h"
+#include "runtime/engine/clock.h"
+#include "runtime/engine/engine.h"
+#include "runtime/engine/names.h"
+#include "runtime/engine/wire.h"
+#include "runtime/store/memory_store.h"
+#include "runtime/vm/vm.h"
+
+#ifdef VORONKA_BENCH_LUA
+#include <lua5.4/lua.hpp>
+#endif
+
+namespace voronka {
+namespace {
+
+const std::filesystem::path kSourceDir = VORONKA_SOURCE_DIR;
+
+bc::Module compileFile(const std::filesystem::path& path) {
+  driver::CompileOptions options;
+  options.stdlibDir = kSourceDir / "stdlib";
+  driver::Compilation c(options);
+  std::string error;
+  auto root = c.loadRoot(path, error);
+  if (!root) throw std::runtime_error(error);
+  auto program = c.check(c.collect(*root));
+  if (!program || c.diagnostics().errorCount() > 0) throw std::runtime_error("the benchmark's funnel has errors: " + path.string());
+  return lower::lowerProgram(*program, c.sources());
+}
+
+bc::Module compileText(const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / "voronka_bench_guard.funnel";
+  {
+    std::ofstream out(path);
+    out << text;
+  }
+  return compileFile(path);
+}
+
+// ───────────────────────────── the guard ──────────────────────────────────
+
+const char* kGuardFunnel = R"(
+account "A" { timezone "Europe/Moscow" }
+field origin: text
+field country: text
+field value: money
+field adults: number
+pipeline p "P" {
+  stage a "A" { on create when (origin == "MOW" or country == "RU") and (value >= 100 or adults == 1) { note "x" } }
+  won "W"
+  lost "L" reasons { "a" other "b" }
+}
+)";
+
+struct GuardDeal {
+  std::string origin, country;
+  double value;
+  double adults;
+};
+
+std::vector<GuardDeal> guardDeals() {
+  std::mt19937 rng(7);
+  const char* origins[] = {"MOW", "LED", "AER", "KZN"};
+  const char* countries[] = {"RU", "KZ", "AM", "GE"};
+  std::vector<GuardDeal> deals;
+  for (int i = 0; i < 1024; ++i) {
+    deals.push_back({origins[rng() % 4], countries[rng() % 4], static_cast<double>(rng() % 200), static_cast<double>(rng() % 3)});
+  }
+  return deals;
+}
+
+// Reads the fields straight from the deal, as the engine's host does from its record.
+class GuardHost : public vm::Host {
+ public:
+  explicit GuardHost(const engine::Calendar& calendar) : calendar_(calendar) {}
+  const GuardDeal* deal = nullptr;
+  bc::Value field(int32_t index) override {
+    switch (index) {
+      case 0: return bc::Value::text(deal->origin);
+      case 1: return bc::Value::text(deal->country);
+      case 2: return bc::Value::number(deal->value);
+      default: return bc::Value::number(deal->adults);
+    }
+  }
+  bc::Value builtin(bc::BuiltinValue) override { return {}; }
+  bc::Value payload(int32_t) override { return {}; }
+  const engine::Calendar& calendar() override { return calendar_; }
+  void act(const bc::ActionDesc&, const bc::Value*) override {}
+  bool splitFirst(const bc::ActionDesc&) override { return false; }
+
+ private:
+  const engine::Calendar& calendar_;
+};
+
+void BM_VmGuard(benchmark::State& state) {
+  bc::Module m = compileText(kGuardFunnel);
+  int32_t guard = m.rules.at(0).when;
+  vm::Vm machine(m);
+  engine::Calendar calendar("Europe/Moscow", {}, {});
+  GuardHost host(calendar);
+  std::vector<GuardDeal> deals = guardDeals();
+  int64_t matched = 0;
+  for (auto _ : state) {
+    for (const auto& d : deals) {
+      host.deal = &d;
+      matched += machine.evaluate(guard, host).i;
+    }
+  }
+  benchmark::DoNotOptimize(matched);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(deals.size()));
+  state.counters["ns_per_eval"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * deals.size()), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_VmGuard);
+
+#ifdef VORONKA_BENCH_LUA
+// The same guard in Lua: each deal a table, the guard a function called per deal.
+void BM_LuaGuard(benchmark::State& state) {
+  lua_State* L = luaL_newstate();
+  luaL_openlibs(L);
+  luaL_dostring(L, "return function(d) return (d.origin == 'MOW' or d.country == 'RU') and (d.value >= 100 or d.adults == 1) end");
+  int guard = luaL_ref(L, LUA_REGISTRYINDEX);
+  std::vector<GuardDeal> deals = guardDeals();
+  std::vector<int> tables;
+  for (const auto& d : deals) {
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, d.origin.c_str());
+    lua_setfield(L, -2, "origin");
+    lua_pushstring(L, d.country.c_str());
+    lua_setfield(L, -2, "country");
+    lua_pushnumber(L, d.value);
+    lua_setfield(L, -2, "value");
+    lua_pushnumber(L, d.adults);
+    lua_setfield(L, -2, "adults");
+    tables.push_back(luaL_ref(L, LUA_REGISTRYINDEX));
+  }
+  int64_t matched = 0;
+  for (auto _ : state) {
+    for (int t : tables) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, guard);
+      lua_rawgeti(L, LUA_REGISTRYINDEX, t);
+      lua_call(L, 1, 1);
+      matched += lua_toboolean(L, -1);
+      lua_pop(L, 1);
+    }
+  }
+  benchmark::DoNotOptimize(matched);
+  lua_close(L);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(deals.size()));
+  state.counters["ns_per_eval"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * deals.size()), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_LuaGuard);
+#endif
+
+// ───────────────────────────── the engine ─────────────────────────────────
+
+// One deal's life in the furniture shop, as the CRM would report it.
+std::vector<nlohmann::json> furnitureLife(const std::string& deal) {
+  auto ev = [&](const std::string& id, nlohmann::json e) {
+    e["id"] = deal + "-" + id;
+    e["deal"] = deal;
+    return e;
+  };
+  return {
+      ev("create", {{"type", "deal_created"}, {"pipeline", "retail"}, {"fields", {{"source", "ads"}}}, {"contact", {{"name", "Вера"}}}}),
+      ev("accept", {{"type", "manual_move"}, {"stage", "collect"}}),
+      ev("form", {{"type", "form_submitted"}, {"arg", "buyer_form"},
+                  {"payload", {{"goal", "диван"}, {"budget", 90000}, {"purchase_type", "stock"}}}}),
+      ev("open", {{"type", "email_opened"}, {"arg", "price_segments"}}),
+      ev("click", {{"type", "link_clicked"}, {"arg", "price_segments"}}),
+      ev("drive", {{"type", "field_set"}, {"fields", {{"test_drive_at", "2026-11-27T15:00"}}}}),
+      ev("contract", {{"type", "manual_move"}, {"stage", "contract"}}),
+      ev("signed", {{"type", "field_set"}, {"fields", {{"contract_signed", true}}}}),
+      ev("pay", {{"type", "payment_received"}, {"payload", {{"amount", 90000}}}}),
+      ev("delivered", {{"type", "field_set"}, {"fields", {{"delivered", true}}}}),
+      ev("feedback", {{"type", "form_submitted"}, {"arg", "feedback_form"}, {"payload", {{"rating", 5}}}}),
+  };
+}
+
+void BM_EngineFurniture(benchmark::State& state) {
+  bc::Module m = bc::load(bc::serialize(compileFile(kSourceDir / "examples/furniture/furniture.funnel")));
+  engine::Names names(m);
+  int64_t events = 0, failed = 0, won = 0;
+  int deals = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    store::MemoryStore store;
+    engine::VirtualClock clock(1795420800);  // Monday 23 November 2026, 08:00 UTC
+    engine::Engine eng(m, store, clock);
+    std::vector<std::vector<nlohmann::json>> lives;
+    for (int d = 0; d < 200; ++d) lives.push_back(furnitureLife("d" + std::to_string(d)));
+    state.ResumeTiming();
+    for (size_t step = 0; step < lives[0].size(); ++step) {
+      for (auto& life : lives) {
+        engine::Outcome o = engine::applyWireEvent(eng, names, store, life[step]);
+        failed += !o.ok();
+        ++events;
+      }
+      clock.set(clock.now() + 3600);  // an hour between steps: timers fall due
+      eng.runDue(clock.now());
+    }
+    deals += 200;
+    state.PauseTiming();
+    auto tx = store.begin();
+    for (auto& id : tx->dealIds()) {
+      auto d = tx->deal(id);
+      won += d && d->stage == m.pipelines[0].won;
+    }
+    state.ResumeTiming();
+  }
+  if (failed > 0) state.SkipWithError("some events were not applied: the benchmark's event stream is out of date");
+  if (won != deals) state.SkipWithError("not every deal was won: the benchmark's event stream is out of date");
+  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_EngineFurniture)->Unit(benchmark::kMillisecond);
+
+// ───────────────────────────── timers ─────────────────────────────────────
+
+void BM_PendingTimerMemory(benchmark::State& state) {
+  const int64_t count = state.range(0);
+  for (auto _ : state) {
+    size_t before = mallinfo2().uordblks;
+    store::MemoryStore store;
+    {
+      auto tx = store.begin();
+      for (int64_t i = 0; i < count; ++i) {
+        store::TimerRecord t;
+        t.deal = "deal-" + std::to_string(i % 100000);
+        t.due = 1795420800 + i % 86400;
+        t.rule = static_cast<int32_t>(i % 40);
+        t.epoch = 1;
+        t.cause = "evt-" + std::to_string(i);
+        tx->addTimer(std::move(t));
+      }
+      tx->commit();
+    }
+    size_t after = mallinfo2().uordblks;
+    state.counters["bytes_per_timer"] = static_cast<double>(after - before) / static_cast<double>(count);
+  }
+}
+BENCHMARK(BM_PendingTimerMemory)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace voronka

@@ -1,0 +1,94 @@
+// Working time across time zones, DST changes and holidays (LANGUAGE.md §6.3).
+#include <gtest/gtest.h>
+
+#include "runtime/engine/calendar.h"
+
+namespace voronka::engine {
+namespace {
+
+using Windows = std::array<std::vector<std::pair<int32_t, int32_t>>, 7>;
+
+Windows weekdays(int fromHour, int toHour) {
+  Windows w;
+  for (int d = 0; d < 5; ++d) w[d] = {{fromHour * 60, toHour * 60}};
+  return w;
+}
+
+int64_t day(int y, int m, int d) { return Calendar::daysFromCivil(y, m, d); }
+
+TEST(Calendar, UtcOfFollowsEuropeanSummerTime) {
+  Calendar berlin("Europe/Berlin", weekdays(9, 18), {});
+  // Saturday 28 March 2026: CET (UTC+1); Monday 30 March: CEST (UTC+2).
+  EXPECT_EQ(berlin.formatDateTime(berlin.utcOf(day(2026, 3, 28), 9 * 60)), "28.03.2026 09:00");
+  EXPECT_EQ(berlin.utcOf(day(2026, 3, 30), 9 * 60) - berlin.utcOf(day(2026, 3, 28), 9 * 60), 2 * 86400 - 3600);
+  // 02:30 on 29 March does not exist: it is taken as the first instant after the gap.
+  int64_t gap = berlin.utcOf(day(2026, 3, 29), 2 * 60 + 30);
+  EXPECT_EQ(berlin.localMinutes(gap), 3 * 60);
+}
+
+TEST(Calendar, AddWorkdaysKeepsTheLocalTimeAcrossTheAmericanFallBack) {
+  Calendar ny("America/New_York", weekdays(9, 17), {});
+  // Friday 30 October 2026, 10:00 EDT; clocks go back on Sunday 1 November.
+  int64_t friday = ny.utcOf(day(2026, 10, 30), 10 * 60);
+  int64_t monday = ny.addWorkdays(friday, 1);
+  EXPECT_EQ(ny.formatDateTime(monday), "02.11.2026 10:00");
+  EXPECT_EQ(monday - friday, 3 * 86400 + 3600);
+}
+
+TEST(Calendar, NextWorkingTimeSkipsNightsWeekendsAndHolidays) {
+  Calendar moscow("Europe/Moscow", weekdays(9, 18), {{day(2026, 3, 9), day(2026, 3, 9)}});
+  int64_t fridayEvening = moscow.utcOf(day(2026, 3, 6), 19 * 60);
+  EXPECT_EQ(moscow.formatDateTime(moscow.nextWorkingTime(fridayEvening)), "10.03.2026 09:00");
+  int64_t inside = moscow.utcOf(day(2026, 3, 10), 11 * 60);
+  EXPECT_EQ(moscow.nextWorkingTime(inside), inside);
+  int64_t early = moscow.utcOf(day(2026, 3, 10), 7 * 60);
+  EXPECT_EQ(moscow.formatDateTime(moscow.nextWorkingTime(early)), "10.03.2026 09:00");
+  EXPECT_FALSE(moscow.isWorkday(day(2026, 3, 9)));
+  EXPECT_TRUE(moscow.isHoliday(day(2026, 3, 9)));
+  EXPECT_FALSE(moscow.isWorkday(day(2026, 3, 8)));  // Sunday
+}
+
+TEST(Calendar, TheSameInstantIsADifferentWorkingTimeInVladivostok) {
+  Calendar moscow("Europe/Moscow", weekdays(9, 18), {});
+  Calendar vladivostok("Asia/Vladivostok", weekdays(9, 18), {});
+  // Monday 09:00 in Moscow is 16:00 in Vladivostok: both in working hours.
+  int64_t instant = moscow.utcOf(day(2026, 3, 2), 9 * 60);
+  EXPECT_EQ(vladivostok.formatDateTime(instant), "02.03.2026 16:00");
+  // Monday 17:00 in Moscow is past midnight in Vladivostok: its next window is Tuesday 09:00 there.
+  int64_t late = moscow.utcOf(day(2026, 3, 2), 17 * 60);
+  EXPECT_EQ(moscow.nextWorkingTime(late), late);
+  EXPECT_EQ(vladivostok.formatDateTime(vladivostok.nextWorkingTime(late)), "03.03.2026 09:00");
+}
+
+TEST(Calendar, WorkdaysBetweenCountsWorkingDaysOnly) {
+  Calendar moscow("Europe/Moscow", weekdays(9, 18), {{day(2026, 3, 9), day(2026, 3, 9)}});
+  int64_t friday = moscow.utcOf(day(2026, 3, 6), 12 * 60);
+  int64_t wednesday = moscow.utcOf(day(2026, 3, 11), 12 * 60);
+  EXPECT_EQ(moscow.workdaysBetween(friday, wednesday), 2);  // Tue 10, Wed 11
+  EXPECT_EQ(moscow.workdaysBetween(wednesday, friday), -2);
+  EXPECT_EQ(moscow.formatDateTime(moscow.addWorkdays(friday, 1)), "10.03.2026 12:00");
+}
+
+TEST(Calendar, WithoutWorkhoursEveryDayButHolidaysCounts) {
+  Calendar open("Europe/Moscow", Windows{}, {{day(2026, 3, 9), day(2026, 3, 9)}});
+  EXPECT_FALSE(open.hasWorkhours());
+  int64_t saturday = open.utcOf(day(2026, 3, 7), 23 * 60);
+  EXPECT_EQ(open.nextWorkingTime(saturday), saturday);
+  EXPECT_EQ(open.formatDateTime(open.addWorkdays(saturday, 2)), "10.03.2026 23:00");
+}
+
+TEST(Calendar, UnknownTimeZoneIsAnError) {
+  EXPECT_THROW(Calendar("Europe/Atlantis", Windows{}, {}), std::runtime_error);
+}
+
+TEST(Calendar, CivilDatesRoundTrip) {
+  for (int64_t d = day(1999, 12, 25); d < day(2031, 3, 1); d += 17) {
+    auto [y, m, dd] = Calendar::civil(d);
+    EXPECT_EQ(Calendar::daysFromCivil(y, m, dd), d);
+  }
+  EXPECT_EQ(Calendar::weekday(day(2026, 3, 2)), 0);  // Monday
+  EXPECT_EQ(Calendar::formatDate(day(2028, 2, 29)), "29.02.2028");
+}
+
+}  // namespace
+}  // namespace voronka::engine

@@ -1,0 +1,394 @@
+// The engine's semantics (LANGUAGE.md §5, §6, §8), one behaviour per test.
+#include <gtest/gtest.h>
+
+#include "tests/runtime/engine_support.h"
+
+namespace voronka {
+namespace {
+
+using testing::Harness;
+using testing::kMoscow;
+using testing::program;
+constexpr int64_t kHour = 3600, kDay = 86400;
+
+TEST(Engine, CreateRunsCreateThenEnterRules) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" { on create { note "create" } on enter { note "enter" } }
+    stage b "B")"));
+  ASSERT_TRUE(h.create("d", "p.a").ok());
+  auto notes = h.notes("d");
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].text, "create");
+  EXPECT_EQ(notes[1].text, "enter");
+}
+
+TEST(Engine, MovesRunLeaveBeforeEnterAndCascade) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" { on link_clicked -> b  on leave { note "leave a" } }
+    stage b "B" { on enter { note "enter b" -> c } on leave { note "leave b" } }
+    stage c "C" { on enter { note "enter c" } })"));
+  h.create("d", "p.a");
+  ASSERT_TRUE(h.event("e1", "d", "link_clicked").ok());
+  EXPECT_EQ(h.stage("d"), "c");
+  std::vector<std::string> order;
+  for (const auto& n : h.notes("d")) order.push_back(n.text);
+  EXPECT_EQ(order, (std::vector<std::string>{"leave a", "enter b", "leave b", "enter c"}));
+}
+
+TEST(Engine, CascadeBeyondTheLimitUndoesTheWholeEvent) {
+  // Conditional moves the checker cannot prove circular: at run time they are.
+  Harness h(program(kMoscow, "field budget: money", R"(
+    stage a "A" { on link_clicked { task "before the loop" -> b } }
+    stage b "B" { on enter when budget > 0 -> c }
+    stage c "C" { on enter when budget > 0 -> b })", "triggers backward: allow"));
+  h.create("d", "p.a", {{"budget", 10}});
+  engine::Outcome o = h.event("e1", "d", "link_clicked");
+  EXPECT_EQ(o.status, engine::Outcome::Status::Failed);
+  EXPECT_NE(o.message.find("more than 32"), std::string::npos);
+  store::DealRecord d = h.deal("d");
+  EXPECT_EQ(h.stage("d"), "a");  // nothing half-applied
+  EXPECT_TRUE(h.tasks("d").empty());
+  EXPECT_NE(d.error.find("e1"), std::string::npos);
+  // The event is remembered as failed: a redelivery does not run it again.
+  EXPECT_EQ(h.event("e1", "d", "link_clicked").status, engine::Outcome::Status::Duplicate);
+}
+
+TEST(Engine, EventsAreIdempotentById) {
+  Harness h(program(kMoscow, "template email hi \"Привет\" { body \"…\" }", R"(
+    stage a "A" { on email_received { email hi } })"));
+  h.create("d", "p.a");
+  EXPECT_EQ(h.event("e1", "d", "email_received").status, engine::Outcome::Status::Applied);
+  EXPECT_EQ(h.event("e1", "d", "email_received").status, engine::Outcome::Status::Duplicate);
+  EXPECT_EQ(h.effects("d").size(), 1u);
+}
+
+TEST(Engine, BackwardTriggersRunWhenThePipelineAllowsThem) {
+  // Without `triggers backward: allow` the checker rejects this funnel
+  // (lit: check/fail_trigger-direction_pipeline_rule); with it the runtime moves back.
+  Harness allowed(program(kMoscow, "", R"(
+    stage a "A" { on enter { note "a" } }
+    stage b "B" { on call_missed -> a })", "triggers backward: allow"));
+  allowed.create("d", "p.b");
+  ASSERT_TRUE(allowed.event("e1", "d", "call_missed").ok());
+  EXPECT_EQ(allowed.stage("d"), "a");
+  ASSERT_EQ(allowed.notes("d").size(), 1u);
+}
+
+TEST(Engine, ManualMovesObeyPoliciesAndGuards) {
+  Harness h(program(kMoscow, "field budget: money", R"(
+    stage a "A"
+    stage b "B" { require budget > 0 "Заполните бюджет" }
+    stage c "C")", "manual backward: deny"));
+  h.create("d", "p.a");
+  auto o = h.wire({{"id", "m1"}, {"deal", "d"}, {"type", "manual_move"}, {"stage", "b"}});
+  EXPECT_EQ(o.status, engine::Outcome::Status::Rejected);
+  EXPECT_EQ(o.message, "Заполните бюджет");
+  h.wire({{"id", "f1"}, {"deal", "d"}, {"type", "field_set"}, {"fields", {{"budget", 5}}}});
+  EXPECT_TRUE(h.wire({{"id", "m2"}, {"deal", "d"}, {"type", "manual_move"}, {"stage", "c"}}).ok());
+  o = h.wire({{"id", "m3"}, {"deal", "d"}, {"type", "manual_move"}, {"stage", "a"}});
+  EXPECT_EQ(o.status, engine::Outcome::Status::Rejected);
+  EXPECT_NE(o.message.find("back by hand"), std::string::npos);
+  // Closing as lost is always possible, with a reason (the `other` one by default).
+  EXPECT_TRUE(h.wire({{"id", "m4"}, {"deal", "d"}, {"type", "manual_move"}, {"stage", "lost"}}).ok());
+  EXPECT_EQ(h.deal("d").lostReason, "Другое");
+}
+
+TEST(Engine, TimersOfAnEarlierVisitNeverFire) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" { after 2d { note "timer of a" } on link_clicked -> b }
+    stage b "B" { on call_missed -> a })", "triggers backward: allow"));
+  h.create("d", "p.a");
+  h.advance(kDay);
+  h.event("e1", "d", "link_clicked");  // leave a: its timer is cancelled
+  h.event("e2", "d", "call_missed");   // back in a: a new visit, a new timer
+  h.advance(kDay + kHour);             // the first timer would have fired now
+  EXPECT_TRUE(h.notes("d").empty());
+  h.advance(kDay);
+  ASSERT_EQ(h.notes("d").size(), 1u);
+}
+
+TEST(Engine, AfterAtTimeOfDayAndWithinWorkhours) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" {
+      after 1d at 10:00 { note "at ten" }
+      after 4d within workhours { note "working" }
+    })"));
+  h.create("d", "p.a");  // Monday 09:00
+  h.advance(kDay + kHour - 60);
+  EXPECT_TRUE(h.notes("d").empty());
+  h.advance(60);  // Tuesday 10:00
+  ASSERT_EQ(h.notes("d").size(), 1u);
+  // Friday 09:00 is working time: fires then.
+  h.advance(3 * kDay - kHour);
+  EXPECT_EQ(h.notes("d").size(), 2u);
+}
+
+TEST(Engine, WithinWorkhoursWaitsPastWeekendsAndHolidays) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" { after 106h within workhours { note "next window" } })"));
+  h.create("d", "p.a");  // Monday 09:00 + 4d10h = Friday 19:00: after hours
+  h.advance(4 * kDay + 10 * kHour);
+  EXPECT_TRUE(h.notes("d").empty());
+  // Saturday, Sunday off; Monday 9 March is a holiday: Tuesday 09:00.
+  h.advance(3 * kDay + 14 * kHour - 60);
+  EXPECT_TRUE(h.notes("d").empty());
+  h.advance(60);
+  ASSERT_EQ(h.notes("d").size(), 1u);
+  EXPECT_EQ(h.notes("d")[0].at, testing::kMonday0900Moscow + 8 * kDay);
+}
+
+TEST(Engine, WorkdaysCountTheCalendar) {
+  Harness h(program(kMoscow, "", R"(stage a "A" { after 5 workdays { note "five" } })"));
+  h.create("d", "p.a");  // Monday 2 March; 9 March is a holiday
+  h.advance(8 * kDay - 60);
+  EXPECT_TRUE(h.notes("d").empty());
+  h.advance(60);  // Tue 3, Wed 4, Thu 5, Fri 6, Tue 10 → Tuesday 10 March 09:00
+  EXPECT_EQ(h.notes("d").size(), 1u);
+}
+
+TEST(Engine, AtFieldFollowsTheField) {
+  Harness h(program(kMoscow, "field meeting_at: datetime", R"(
+    stage a "A" { at meeting_at - 1d { note "reminder" } })"));
+  h.create("d", "p.a");
+  EXPECT_TRUE(h.timers("d").empty());  // nothing while the field is empty
+  h.wire({{"id", "f1"}, {"deal", "d"}, {"type", "field_set"}, {"fields", {{"meeting_at", "2026-03-06T15:00"}}}});
+  ASSERT_EQ(h.timers("d").size(), 1u);
+  h.wire({{"id", "f2"}, {"deal", "d"}, {"type", "field_set"}, {"fields", {{"meeting_at", "2026-03-10T15:00"}}}});
+  ASSERT_EQ(h.timers("d").size(), 1u);  // rescheduled, not doubled
+  h.advance(4 * kDay);                   // past the first date
+  EXPECT_TRUE(h.notes("d").empty());
+  h.advance(4 * kDay);                   // 9 March 15:00
+  EXPECT_EQ(h.notes("d").size(), 1u);
+}
+
+TEST(Engine, AtInThePastRunsAtOnce) {
+  Harness h(program(kMoscow, "field due: datetime", R"(stage a "A" { at due { note "late" } })"));
+  h.create("d", "p.a", {{"due", "2026-01-01T10:00"}});
+  EXPECT_EQ(h.notes("d").size(), 1u);
+}
+
+TEST(Engine, UnlessCancelsThePendingRule) {
+  Harness h(program(kMoscow, "", R"(stage a "A" { after 3d unless link_clicked { note "no click" } })"));
+  h.create("d", "p.a");
+  h.create("e", "p.a");
+  h.advance(kDay);
+  h.event("c1", "d", "link_clicked");
+  h.advance(3 * kDay);
+  EXPECT_TRUE(h.notes("d").empty());
+  EXPECT_EQ(h.notes("e").size(), 1u);
+}
+
+TEST(Engine, ThenBlocksChainAfterThePreviousOne) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" { on enter {
+      note "0"
+      then after 2d { note "2" }
+      then after 1d { note "3" }
+    } })"));
+  h.create("d", "p.a");
+  std::vector<int64_t> at;
+  h.advance(10 * kDay);
+  for (const auto& n : h.notes("d")) at.push_back((n.at - testing::kMonday0900Moscow) / kDay);
+  EXPECT_EQ(at, (std::vector<int64_t>{0, 2, 3}));
+}
+
+TEST(Engine, EveryRepeatsWhileItsConditionHolds) {
+  Harness h(program(kMoscow, "field open: bool = true", R"(
+    stage a "A" { every 1d while open { note "tick" } on link_clicked { set open = false } })"));
+  h.create("d", "p.a");
+  h.advance(3 * kDay);
+  EXPECT_EQ(h.notes("d").size(), 3u);
+  h.event("c", "d", "link_clicked");
+  h.advance(5 * kDay);
+  EXPECT_EQ(h.notes("d").size(), 3u);
+}
+
+TEST(Engine, OnceRunsOnlyOnTheFirstVisit) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" { on enter once { task "first visit" } on enter { note "every visit" } on link_clicked -> b }
+    stage b "B" { on call_missed -> a })", "triggers backward: allow"));
+  h.create("d", "p.a");
+  h.event("e1", "d", "link_clicked");
+  h.event("e2", "d", "call_missed");
+  EXPECT_EQ(h.tasks("d").size(), 1u);
+  EXPECT_EQ(h.notes("d").size(), 2u);
+}
+
+TEST(Engine, SplitIsDeterministicPerDeal) {
+  std::string src = program(kMoscow, "", R"(
+    stage a "A" { on enter { split 30% { tag + "A" } else { tag + "B" } } })");
+  Harness first(src), second(src);
+  int inA = 0;
+  for (int i = 0; i < 400; ++i) {
+    std::string id = "deal-" + std::to_string(i);
+    first.create(id, "p.a");
+    second.create(id, "p.a");
+    EXPECT_EQ(first.deal(id).tags, second.deal(id).tags);
+    inA += first.deal(id).tags.front() == "A";
+  }
+  EXPECT_GT(inA, 90);  // 30% of 400 = 120, give or take
+  EXPECT_LT(inA, 150);
+}
+
+TEST(Engine, TasksWithDueTimesTypesAndOverdue) {
+  Harness h(program(kMoscow, "team sales { ivanov petrova }", R"(
+    stage a "A" {
+      on enter { task call "Позвонить" due 2h to petrova }
+      on task_overdue(call) { note "overdue" }
+    })"));
+  h.create("d", "p.a");
+  auto tasks = h.tasks("d");
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].due, testing::kMonday0900Moscow + 2 * kHour);
+  EXPECT_EQ(h.module.str(h.module.taskTypes[tasks[0].type].name), "call");
+  EXPECT_EQ(h.module.str(h.module.users[tasks[0].responsible].name), "petrova");
+  h.advance(3 * kHour);
+  EXPECT_EQ(h.notes("d").size(), 1u);
+}
+
+TEST(Engine, CompleteTasksByFilter) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" { on enter { task call "old" due 1h  task meeting "later" due 3d } on link_clicked { complete tasks overdue comment "Готово" } })"));
+  h.create("d", "p.a");
+  h.advance(2 * kHour);
+  h.event("e1", "d", "link_clicked");
+  auto tasks = h.tasks("d");
+  EXPECT_TRUE(tasks[0].done);
+  EXPECT_EQ(tasks[0].comment, "Готово");
+  EXPECT_FALSE(tasks[1].done);
+}
+
+TEST(Engine, EmailsRenderTheirTemplatesIntoTheOutbox) {
+  Harness h(program(kMoscow, "field budget: money\ntemplate email offer \"Предложение для {contact.name}\" { body \"Бюджет {budget} ₽\" }",
+                    R"(stage a "A" { on enter { email offer } })"));
+  h.wire({{"id", "c1"}, {"deal", "d"}, {"type", "deal_created"}, {"pipeline", "p"}, {"fields", {{"budget", 1250000}}},
+          {"contact", {{"name", "Анна"}, {"email", "anna@example.ru"}}}});
+  auto effects = h.effects("d");
+  ASSERT_EQ(effects.size(), 1u);
+  auto p = nlohmann::json::parse(effects[0].payload);
+  EXPECT_EQ(p["subject"], "Предложение для Анна");
+  EXPECT_EQ(p["body"], "Бюджет 1 250 000 ₽");
+  EXPECT_EQ(p["to"], "anna@example.ru");
+  EXPECT_EQ(effects[0].key.size(), 16u);
+}
+
+TEST(Engine, IdempotencyKeysAreStableAcrossRuns) {
+  std::string src = program(kMoscow, "", R"(stage a "A" { on email_received { webhook "https://hooks.example.ru/x" with { id: deal.id } } })");
+  std::string keys[2];
+  for (auto& key : keys) {
+    Harness h(src);
+    h.create("d", "p.a");
+    h.event("e-7", "d", "email_received");
+    key = h.effects("d").at(0).key;
+  }
+  EXPECT_EQ(keys[0], keys[1]);
+}
+
+TEST(Engine, WebhookBodiesAndTagsAndSets) {
+  Harness h(program(kMoscow, "field source: enum { site, ads }\nfield budget: money", R"(
+    stage a "A" { on enter {
+      tag + "VIP"
+      set source = ads
+      set budget = budget * 2
+      webhook "https://hooks.example.ru/deal" with { source: source, budget: budget, vip: deal.tags has "VIP" }
+    } })"));
+  h.create("d", "p.a", {{"budget", 50}});
+  auto body = nlohmann::json::parse(h.effects("d").at(0).payload)["body"];
+  EXPECT_EQ(body["source"], "ads");
+  EXPECT_EQ(body["budget"], 100);
+  EXPECT_EQ(body["vip"], true);
+}
+
+TEST(Engine, RoundRobinAndLeastBusy) {
+  Harness h(program(kMoscow, "team sales { ivanov petrova sidorov }", R"(
+    stage a "A" { on enter { assign round_robin(sales) } }
+    stage b "B" { on enter { assign least_busy(sales) } })"));
+  std::vector<std::string> order;
+  for (int i = 0; i < 4; ++i) {
+    h.create("d" + std::to_string(i), "p.a");
+    order.push_back(h.module.str(h.module.users[h.deal("d" + std::to_string(i)).responsible].name));
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"ivanov", "petrova", "sidorov", "ivanov"}));
+  h.create("x", "p.b");  // ivanov has 2 open deals, the others 1: petrova is first of the least busy
+  EXPECT_EQ(h.module.str(h.module.users[h.deal("x").responsible].name), "petrova");
+}
+
+TEST(Engine, LostDealsGoToAnotherPipelineWithCopiedFields) {
+  Harness h(R"(account "A" { timezone "Europe/Moscow" }
+    field budget: money
+    team retention { sidorov }
+    pipeline sales { stage a "A" { on call_missed { lose "Дорого" } }
+      won "W" lost "L" reasons { "Дорого" other "Другое" } { on enter { create deal in reactivation.warmup copy budget assign round_robin(retention) } } }
+    pipeline reactivation { stage warmup "W" { on enter { note "warming {budget}" } } won "W" lost "L" })");
+  h.create("d", "sales.a", {{"budget", 70000}});
+  h.event("e1", "d", "call_missed");
+  EXPECT_EQ(h.stage("d"), "lost");
+  EXPECT_EQ(h.deal("d").lostReason, "Дорого");
+  store::DealRecord child = h.deal("d-1");
+  EXPECT_EQ(h.module.str(h.module.pipelines[child.pipeline].name), "reactivation");
+  EXPECT_EQ(h.field("d-1", "budget"), 70000);
+  EXPECT_EQ(h.module.str(h.module.users[child.responsible].name), "sidorov");
+  EXPECT_EQ(h.notes("d-1").at(0).text, "warming 70 000");
+}
+
+TEST(Engine, QuestionnaireLinkAndFormSubmission) {
+  Harness h(program(kMoscow, "field link: url\nfield goal: text\nform brief { fields goal }", R"(
+    stage a "A" { on enter { questionnaire brief -> link } on form_submitted(brief) -> b }
+    stage b "B" { on enter { note "goal: {goal}" } })"));
+  h.create("d", "p.a");
+  EXPECT_EQ(h.field("d", "link"), "https://forms.voronka.local/brief/d");
+  h.event("s1", "d", "form_submitted", {{"arg", "brief"}, {"payload", {{"goal", "диван"}}}});
+  EXPECT_EQ(h.stage("d"), "b");
+  EXPECT_EQ(h.notes("d").at(0).text, "goal: диван");
+}
+
+TEST(Engine, CustomEventsCarryTheirPayload) {
+  Harness h(program(kMoscow, "event kyc_checked(passed: bool, score: number)", R"(
+    stage a "A" { on kyc_checked when passed and score >= 0.7 -> b  on kyc_checked when not passed { lose "Дорого" } }
+    stage b "B")"));
+  h.create("d", "p.a");
+  h.create("e", "p.a");
+  h.event("k1", "d", "kyc_checked", {{"payload", {{"passed", true}, {"score", 0.9}}}});
+  h.event("k2", "e", "kyc_checked", {{"payload", {{"passed", false}, {"score", 0.1}}}});
+  EXPECT_EQ(h.stage("d"), "b");
+  EXPECT_EQ(h.stage("e"), "lost");
+}
+
+TEST(Engine, DelayedRulesOnEventsKeepThePayload) {
+  Harness h(program(kMoscow, "", R"(stage a "A" { on payment_received after 2d { note "paid {amount}" } })"));
+  h.create("d", "p.a");
+  h.event("pay", "d", "payment_received", {{"payload", {{"amount", 1500}}}});
+  h.advance(2 * kDay);
+  ASSERT_EQ(h.notes("d").size(), 1u);
+  EXPECT_EQ(h.notes("d")[0].text, "paid 1 500");
+}
+
+TEST(Engine, BadWireEventsChangeNothing) {
+  Harness h(program(kMoscow, "field budget: money", R"(stage a "A")"));
+  h.create("d", "p.a");
+  EXPECT_EQ(h.wire({{"id", "x"}, {"deal", "d"}, {"type", "nope"}}).status, engine::Outcome::Status::Invalid);
+  EXPECT_EQ(h.wire({{"id", "x"}, {"deal", "zz"}, {"type", "email_received"}}).status, engine::Outcome::Status::UnknownDeal);
+  auto o = h.wire({{"id", "x"}, {"deal", "d"}, {"type", "field_set"}, {"fields", {{"budget", "много"}}}});
+  EXPECT_EQ(o.status, engine::Outcome::Status::Invalid);
+  EXPECT_NE(o.message.find("budget"), std::string::npos);
+  EXPECT_EQ(h.field("d", "budget"), nullptr);
+  // None of the rejected requests was remembered: the id is still free.
+  EXPECT_EQ(h.wire({{"id", "x"}, {"deal", "d"}, {"type", "email_received"}}).status, engine::Outcome::Status::Applied);
+}
+
+TEST(Engine, NoneComparisonsAreFalse) {
+  Harness h(program(kMoscow, "field budget: money", R"(
+    stage a "A" { on enter {
+      if budget > 5 { note "gt" }
+      if budget != 5 { note "ne" }
+      if budget == none { note "unset" }
+      if not (budget != none) { note "not set" }
+    } })"));
+  h.create("d", "p.a");
+  std::vector<std::string> notes;
+  for (const auto& n : h.notes("d")) notes.push_back(n.text);
+  EXPECT_EQ(notes, (std::vector<std::string>{"unset", "not set"}));
+}
+
+}  // namespace
+}  // namespace voronka
