@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev sqlite3 libpq-dev
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libhowardhinnant-date-dev tzdata
   libcurl4-openssl-dev liblua5.4-dev graphviz
+  libtomlplusplus-dev python3-jsonschema
 )
 
 missing=()

@@ -1,9 +1,11 @@
-// Renderers: the diagnostics of a compilation as text for people and as JSON
-// for machines (SARIF arrives with the lints issue).
+// Renderers: the diagnostics of a compilation as text for people and, for
+// machines, as JSON, SARIF and GitLab Code Quality.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "compiler/diagnostics/diagnostic.h"
 
@@ -23,5 +25,26 @@ nlohmann::json rangeToJson(const SourceRange& range, const SourceManager& source
 nlohmann::json diagnosticToJson(const Diagnostic& d, const SourceManager& sources);
 // {"version": 1, "diagnostics": [...], "errors": N, "warnings": N}
 std::string renderJson(const DiagnosticSink& sink, const SourceManager& sources);
+
+// For CI: SARIF 2.1.0 (GitHub code scanning and other SARIF viewers) and
+// GitLab's Code Quality report (both in render_sarif.cpp).
+struct CiReportOptions {
+  std::string toolVersion = VORONKA_VERSION;
+  std::string docsUrl = VORONKA_DOCS_URL;  // absolute base of docs/: help URIs point into lints.md
+  std::filesystem::path sourceRoot;        // relative paths are relative to this directory (default: the current one)
+  std::filesystem::path stdlibDir;         // where the `<stdlib>/…` files are
+};
+// One run; every diagnostic kind as a rule (id, descriptions, help URI,
+// default level); each result with its rule, level, location in code-point
+// columns, notes as related locations, and a fingerprint.
+std::string renderSarif(const DiagnosticSink& sink, const SourceManager& sources, const CiReportOptions& options = {});
+// GitLab Code Quality (CodeClimate JSON): description, check_name, fingerprint, severity, location.
+std::string renderCodeQuality(const DiagnosticSink& sink, const SourceManager& sources,
+                              const CiReportOptions& options = {});
+// A fingerprint per diagnostic of the sink, in order: stable while the lines
+// around it move, changed when the flagged code, its line or the file does.
+// Built from the id, the file, the flagged text and its line, and the
+// diagnostic's rank among others with the same of these.
+std::vector<std::string> fingerprints(const DiagnosticSink& sink, const SourceManager& sources);
 
 }  // namespace voronka

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "compiler/check/checker.h"
+#include "compiler/lint/lint.h"
 
 namespace voronka::driver {
 
@@ -158,7 +159,10 @@ std::optional<check::CheckedProgram> Compilation::check(const ProgramFiles& prog
   if (program.hasErrors) return std::nullopt;
   std::vector<const ast::Module*> modules;
   for (FileId f : program.files) modules.push_back(modules_.at(f).module.get());
-  return check::checkProgram(modules, diagnostics_);
+  size_t errorsBefore = diagnostics_.errorCount();
+  check::CheckedProgram checked = check::checkProgram(modules, diagnostics_);
+  if (options_.lint && diagnostics_.errorCount() == errorsBefore) lint::runLints(checked, sources_, diagnostics_);
+  return checked;
 }
 
 std::vector<fs::path> expandInputs(const std::vector<std::string>& args, std::vector<std::string>& errors) {

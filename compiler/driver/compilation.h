@@ -21,6 +21,7 @@ namespace voronka::driver {
 struct CompileOptions {
   std::filesystem::path stdlibDir;  // where `use std.NAME` looks
   parse::ParseOptions parse;
+  bool lint = true;  // run the lints (compiler/lint) on programs that check without errors
 };
 
 // A root file and the files it uses, directly or not.
@@ -39,7 +40,8 @@ class Compilation {
   std::optional<FileId> loadRoot(const std::filesystem::path& path, std::string& error);
   // Follows the `use` declarations from `root`, loading what is missing.
   ProgramFiles collect(FileId root);
-  // Checks one program; nullopt when it had load or syntax errors.
+  // Checks one program, then lints it if the checker found no errors;
+  // nullopt when it had load or syntax errors.
   std::optional<check::CheckedProgram> check(const ProgramFiles& program);
 
   const ast::Module& module(FileId id) const { return *modules_.at(id).module; }

@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <map>
 
 #include "compiler/ast/ast.h"
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/compilation.h"
+#include "compiler/driver/project_config.h"
 #include "tools/voronka/commands.h"
 
 namespace voronka::tool {
@@ -21,6 +24,49 @@ struct CheckOptions {
   std::string stdlib;
   std::string color = "auto";
   int maxNesting = 256;
+  std::string config;     // --config FILE: one voronka.toml for every file
+  std::string failLevel;  // --fail-level warning|error
+  std::string output;     // -o FILE: where the json/sarif/codequality report goes
+};
+
+// The voronka.toml of each file: --config, or the nearest one above the
+// file (cached per directory). Errors in a project file are usage errors.
+class ProjectConfigs {
+ public:
+  explicit ProjectConfigs(const std::string& explicitPath) : explicitPath_(explicitPath) {}
+
+  bool load(std::string& error) {
+    if (explicitPath_.empty()) return true;
+    explicit_ = driver::loadProjectConfig(explicitPath_, error);
+    return explicit_.has_value();
+  }
+  // The configuration for a file given on the command line (null: none).
+  const driver::ProjectConfig* forInput(const std::filesystem::path& file, std::string& error) {
+    if (explicit_) return &*explicit_;
+    std::filesystem::path dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+    std::optional<std::filesystem::path> found = driver::findProjectConfig(dir);
+    if (!found) return nullptr;
+    auto it = byPath_.find(*found);
+    if (it == byPath_.end()) {
+      std::optional<driver::ProjectConfig> config = driver::loadProjectConfig(*found, error);
+      if (!config) return nullptr;
+      it = byPath_.emplace(*found, std::move(*config)).first;
+    }
+    return &it->second;
+  }
+  // The strictest `fail-level` of the configurations in use.
+  std::optional<Severity> failLevel() const {
+    std::optional<Severity> level = explicit_ ? explicit_->failLevel : std::nullopt;
+    for (const auto& [path, config] : byPath_) {
+      if (config.failLevel && (!level || *config.failLevel < *level)) level = config.failLevel;
+    }
+    return level;
+  }
+
+ private:
+  std::string explicitPath_;
+  std::optional<driver::ProjectConfig> explicit_;
+  std::map<std::filesystem::path, driver::ProjectConfig> byPath_;
 };
 
 std::string defaultStdlib() {
@@ -31,6 +77,16 @@ std::string defaultStdlib() {
 int runCheck(const CheckOptions& o) {
   if (o.warnings != "" && o.warnings != "error") {
     std::cerr << "voronka: error: -W takes `error` (-Werror: warnings fail the check)\n";
+    return 2;
+  }
+  if (!o.output.empty() && o.format == "text") {
+    std::cerr << "voronka: error: -o writes a report: give --format json, sarif or codequality\n";
+    return 2;
+  }
+  ProjectConfigs configs(o.config);
+  std::string configError;
+  if (!configs.load(configError)) {
+    std::cerr << "voronka: error: " << configError << "\n";
     return 2;
   }
   std::vector<std::string> inputErrors;
@@ -45,8 +101,10 @@ int runCheck(const CheckOptions& o) {
 
   int usageError = 0;
   std::string emitted;
+  std::map<FileId, const driver::ProjectConfig*> fileConfigs;
   driver::runWithLargeStack([&] {
     std::vector<FileId> roots;
+    std::vector<const driver::ProjectConfig*> rootConfigs;
     for (const auto& file : files) {
       std::string error;
       std::optional<FileId> id = compilation.loadRoot(file, error);
@@ -56,6 +114,11 @@ int runCheck(const CheckOptions& o) {
         continue;
       }
       roots.push_back(*id);
+      rootConfigs.push_back(configs.forInput(file, configError));
+      if (!configError.empty()) {
+        usageError = 2;
+        return;
+      }
     }
     if (o.emit == "tokens" || o.emit == "ast") {
       for (FileId id : roots) {
@@ -64,16 +127,42 @@ int runCheck(const CheckOptions& o) {
       }
       return;
     }
-    for (FileId id : roots) compilation.check(compilation.collect(id));
+    for (size_t i = 0; i < roots.size(); ++i) {
+      driver::ProgramFiles program = compilation.collect(roots[i]);
+      // A file takes the configuration of the first program that uses it.
+      for (FileId f : program.files) fileConfigs.emplace(f, rootConfigs[i]);
+      compilation.check(program);
+    }
   });
+  if (!configError.empty()) std::cerr << "voronka: error: " << configError << "\n";
   if (usageError) return usageError;
 
   DiagnosticSink& sink = compilation.diagnostics();
   sink.sortAndDeduplicate();
+  driver::applyLintLevels(sink, [&](FileId f) -> const driver::ProjectConfig* {
+    auto it = fileConfigs.find(f);
+    return it == fileConfigs.end() ? nullptr : it->second;
+  });
   std::cout << emitted;
-  if (o.format == "json") {
-    std::cout << renderJson(sink, compilation.sources());
+  std::string report;
+  if (o.format != "text") {
+    CiReportOptions ci;
+    ci.stdlibDir = options.stdlibDir;
+    if (o.format == "json") report = renderJson(sink, compilation.sources());
+    if (o.format == "sarif") report = renderSarif(sink, compilation.sources(), ci);
+    if (o.format == "codequality") report = renderCodeQuality(sink, compilation.sources(), ci);
+  }
+  if (!o.output.empty()) {
+    std::ofstream out(o.output, std::ios::binary);
+    out << report;
+    if (!out) {
+      std::cerr << fmt::format("voronka: error: cannot write {}\n", o.output);
+      return 2;
+    }
   } else {
+    std::cout << report;
+  }
+  if (o.format == "text" || !o.output.empty()) {
     bool color = o.color == "always" || (o.color == "auto" && isatty(STDERR_FILENO));
     for (const auto& d : sink.all()) std::cerr << renderText(d, compilation.sources(), {color});
     std::string summary = renderSummary(sink.errorCount(), sink.warningCount());
@@ -83,7 +172,11 @@ int runCheck(const CheckOptions& o) {
       std::cout << fmt::format("{} file{} checked, no problems found\n", files.size(), files.size() == 1 ? "" : "s");
     }
   }
-  bool failed = sink.errorCount() > 0 || (o.warnings == "error" && sink.warningCount() > 0);
+  // -Werror and --fail-level override the project files' `fail-level`.
+  Severity failLevel = configs.failLevel().value_or(Severity::Error);
+  if (!o.failLevel.empty()) failLevel = *driver::parseFailLevel(o.failLevel);
+  if (o.warnings == "error") failLevel = Severity::Warning;
+  bool failed = sink.errorCount() > 0 || (failLevel == Severity::Warning && sink.warningCount() > 0);
   return failed ? 1 : 0;
 }
 
@@ -93,9 +186,17 @@ Runner addCheckCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("check", "Check .funnel files (and the files they `use`) and report every mistake");
   auto o = std::make_shared<CheckOptions>();
   cmd->add_option("paths", o->paths, "Files or directories (searched for *.funnel)")->required();
-  cmd->add_option("--format", o->format, "Diagnostics as `text` (on stderr) or `json` (on stdout)")
-      ->check(CLI::IsMember({"text", "json"}));
-  cmd->add_option("-W", o->warnings, "-Werror: warnings count as errors for the exit code");
+  cmd->add_option("--format", o->format,
+                  "Diagnostics as `text` (on stderr), `json`, `sarif` (SARIF 2.1.0, for code scanning) or "
+                  "`codequality` (GitLab Code Quality), the last three on stdout or into -o FILE")
+      ->check(CLI::IsMember({"text", "json", "sarif", "codequality"}));
+  cmd->add_option("-o,--output", o->output, "Write the json/sarif/codequality report to FILE (and show text on stderr)");
+  cmd->add_option("-W", o->warnings, "-Werror: warnings count as errors for the exit code (--fail-level warning)");
+  cmd->add_option("--fail-level", o->failLevel,
+                  "Lowest severity that fails the check (exit status 1): `error` (the default) or `warning`")
+      ->check(CLI::IsMember({"error", "warning"}));
+  cmd->add_option("--config", o->config,
+                  "Project file with lint levels (default: the nearest voronka.toml above each file)");
   cmd->add_option("--emit", o->emit, "Print `tokens` or the `ast` of each file instead of checking it")
       ->check(CLI::IsMember({"tokens", "ast"}));
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules (default: $VORONKA_STDLIB or the built-in one)");
@@ -103,8 +204,10 @@ Runner addCheckCommand(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("--max-nesting", o->maxNesting, "Deepest nesting of brackets accepted (default 256)");
   cmd->footer(
-      "Exit status: 0 when clean, 1 when errors were found (or warnings with -Werror), 2 on a usage or I/O error.\n"
-      "Each message reads `file:line:col: error: what is wrong [id]`; `voronka explain ID` says more.");
+      "Exit status: 0 when clean, 1 when errors were found (or warnings with --fail-level warning), 2 on a usage or I/O "
+      "error.\n"
+      "Each message reads `file:line:col: error: what is wrong [id]`; `voronka explain ID` says more.\n"
+      "Silence a lint with `// voronka: allow ID` on its line or block; set levels in voronka.toml (docs/ci.md).");
   return [o]() { return runCheck(*o); };
 }
 

@@ -16,5 +16,6 @@ Runner addBuildCommand(CLI::App& app);
 Runner addDisasmCommand(CLI::App& app);
 Runner addTestCommand(CLI::App& app);
 Runner addRunCommand(CLI::App& app);
+Runner addGraphCommand(CLI::App& app);
 
 }  // namespace voronka::tool

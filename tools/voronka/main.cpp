@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add(voronka::tool::addDisasmCommand);
   add(voronka::tool::addTestCommand);
   add(voronka::tool::addRunCommand);
+  add(voronka::tool::addGraphCommand);
 
   try {
     app.parse(argc, argv);

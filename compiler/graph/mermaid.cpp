@@ -1,0 +1,101 @@
+// The diagram as a Mermaid flowchart, for Markdown on GitHub and GitLab:
+// a subgraph per pipeline; triggers `-->`, automatic moves `==>`, manual
+// directions `-.->`, new deals `-.->` labelled "create deal". Node ids are
+// ASCII (`n3`) since Mermaid ids cannot hold Cyrillic names.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "compiler/graph/graph.h"
+
+namespace voronka::graph {
+namespace {
+
+// Mermaid's entity codes keep quotes and brackets from ending a label.
+std::string escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "#quot;"; break;
+      case '<': out += "#lt;"; break;
+      case '>': out += "#gt;"; break;
+      case '\n': out += "<br/>"; break;
+      case '|': out += "#124;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+class Writer {
+ public:
+  std::string id(const std::string& node) {
+    auto [it, added] = ids_.emplace(node, "");
+    if (added) it->second = fmt::format("n{}", ids_.size() - 1);
+    return it->second;
+  }
+
+  std::string node(const Node& n) {
+    std::string label = escape(n.title.empty() ? n.name : n.title);
+    if (!n.title.empty() && n.kind != NodeKind::AnyStage) label += "<br/>(" + escape(n.name) + ")";
+    if (n.key) label += "<br/>key stage";
+    for (const auto& t : n.timers) label += "<br/>• " + escape(t);
+    std::string shape = n.kind == NodeKind::AnyStage ? "[/\"{}\"/]" : "([\"{}\"])";
+    if (n.kind == NodeKind::Working || n.kind == NodeKind::External) shape = "[\"{}\"]";
+    std::string line = fmt::format("    {}{}\n", id(n.id), fmt::format(fmt::runtime(shape), label));
+    const char* cls = nullptr;
+    switch (n.kind) {
+      case NodeKind::Won: cls = "won"; break;
+      case NodeKind::Lost: cls = "lost"; break;
+      case NodeKind::External: cls = "external"; break;
+      case NodeKind::AnyStage: cls = "any"; break;
+      case NodeKind::Working: cls = n.key ? "key" : nullptr; break;
+    }
+    if (cls) classes_ += fmt::format("  class {} {}\n", id(n.id), cls);
+    if (n.initial) classes_ += fmt::format("  class {} initial\n", id(n.id));
+    return line;
+  }
+
+  const std::string& classes() const { return classes_; }
+
+ private:
+  std::map<std::string, std::string> ids_;
+  std::string classes_;
+};
+
+}  // namespace
+
+std::string renderMermaid(const FunnelGraph& graph) {
+  Writer w;
+  std::string out = "flowchart LR\n";
+  for (const Cluster& c : graph.clusters) {
+    std::string title = c.title.empty() ? c.name : fmt::format("{} ({})", c.title, c.name);
+    out += fmt::format("  subgraph {}[\"{}<br/><small>{}</small>\"]\n", w.id("cluster " + c.name), escape(title),
+                       escape(c.policies));
+    out += "    direction LR\n";
+    for (const Node& n : c.nodes) out += w.node(n);
+    out += "  end\n";
+  }
+  for (const Node& n : graph.externals) out += w.node(n).substr(2);
+  for (const Edge& e : graph.edges) {
+    const char* arrow = "-->";
+    switch (e.kind) {
+      case EdgeKind::Trigger: arrow = "-->"; break;
+      case EdgeKind::Automatic: arrow = "==>"; break;
+      case EdgeKind::Manual: arrow = "-.->"; break;
+      case EdgeKind::CreateDeal: arrow = "-.->"; break;
+    }
+    out += fmt::format("  {} {}|\"{}\"| {}\n", w.id(e.from), arrow, escape(e.label), w.id(e.to));
+  }
+  out +=
+      "  classDef initial stroke-width:3px\n"
+      "  classDef key fill:#ffe082\n"
+      "  classDef won fill:#d4edda,stroke:#2e7d32\n"
+      "  classDef lost fill:#f8d7da,stroke:#c62828\n"
+      "  classDef external stroke-dasharray:4 3\n"
+      "  classDef any fill:#f5f5f5,stroke:#9e9e9e\n";
+  out += w.classes();
+  return out;
+}
+
+}  // namespace voronka::graph
