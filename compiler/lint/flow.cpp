@@ -96,7 +96,9 @@ bool Flow::manualAllowed(StageRef from, StageRef to) const {
   const check::PipelineInfo& p = program_.pipelines[from.pipeline];
   // Reopening a closed deal by hand is not a path through the funnel.
   if (from.stage >= p.workingCount()) return false;
-  bool forward = to.stage > from.stage;  // closing a deal counts as forward
+  // Closing a deal as lost by hand is always allowed (language.md §11); winning counts as forward.
+  if (to.stage == p.lost) return true;
+  bool forward = to.stage > from.stage;
   return forward ? p.manualForward : p.manualBackward;
 }
 
