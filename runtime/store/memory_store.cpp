@@ -143,7 +143,43 @@ class MemoryTransaction : public Transaction {
     return out;
   }
 
+  std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) override {
+    std::vector<EffectRecord> out;
+    for (const auto& e : s_.effects_) {
+      if (out.size() >= limit) break;
+      if (e.status == "pending" && e.notBefore <= now && e.nextAttemptAt <= now) out.push_back(e);
+    }
+    return out;
+  }
+
+  void putEffect(const EffectRecord& effect) override {
+    if (effect.id < 1 || static_cast<size_t>(effect.id) > s_.effects_.size()) throw std::logic_error("putEffect: no such effect");
+    EffectRecord& e = s_.effects_[static_cast<size_t>(effect.id - 1)];
+    EffectRecord old = e;
+    e.status = effect.status;
+    e.attempts = effect.attempts;
+    e.nextAttemptAt = effect.nextAttemptAt;
+    e.deliveredAt = effect.deliveredAt;
+    e.lastError = effect.lastError;
+    undo_.push_back([this, old = std::move(old)] { s_.effects_[static_cast<size_t>(old.id - 1)] = old; });
+  }
+
+  std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
+    std::vector<EffectRecord> out;
+    for (const auto& e : s_.effects_) {
+      if (out.size() >= limit) break;
+      if (e.status == status) out.push_back(e);
+    }
+    return out;
+  }
+
   bool eventSeen(const std::string& id) override { return s_.events_.count(id) > 0; }
+
+  std::optional<EventRecord> event(const std::string& id) override {
+    auto it = s_.events_.find(id);
+    if (it == s_.events_.end()) return std::nullopt;
+    return it->second;
+  }
 
   void recordEvent(const EventRecord& event) override {
     if (!s_.events_.emplace(event.id, event).second) return;
@@ -175,6 +211,42 @@ class MemoryTransaction : public Transaction {
     int64_t value = c++;
     undo_.push_back([this, name] { --s_.counters_[name]; });
     return value;
+  }
+
+  StoreCounts counts() override {
+    StoreCounts c;
+    c.deals = static_cast<int64_t>(s_.deals_.size());
+    c.timersPending = static_cast<int64_t>(s_.timers_.size());
+    for (const auto& e : s_.effects_) {
+      c.effectsPending += e.status == "pending";
+      c.effectsDead += e.status == "dead";
+    }
+    c.events = static_cast<int64_t>(s_.events_.size());
+    return c;
+  }
+
+  std::vector<StageCount> dealsPerStage() override {
+    std::map<std::pair<int32_t, int32_t>, int64_t> counts;
+    for (const auto& [id, d] : s_.deals_) ++counts[{d.pipeline, d.stage}];
+    std::vector<StageCount> out;
+    for (const auto& [at, n] : counts) out.push_back({at.first, at.second, n});
+    return out;
+  }
+
+  std::optional<std::string> meta(const std::string& key) override {
+    auto it = s_.meta_.find(key);
+    if (it == s_.meta_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void putMeta(const std::string& key, const std::string& value) override {
+    auto it = s_.meta_.find(key);
+    std::optional<std::string> old = it == s_.meta_.end() ? std::nullopt : std::optional<std::string>(it->second);
+    s_.meta_[key] = value;
+    undo_.push_back([this, key, old] {
+      if (old) s_.meta_[key] = *old;
+      else s_.meta_.erase(key);
+    });
   }
 
   void commit() override {

@@ -34,6 +34,7 @@ class MemoryStore : public Store {
   std::unordered_map<std::string, std::vector<HistoryRecord>> history_;
   std::unordered_map<std::string, std::vector<NoteRecord>> notes_;
   std::map<std::string, int64_t> counters_;
+  std::map<std::string, std::string> meta_;
   int64_t nextTaskId_ = 1;
   int64_t nextTimerId_ = 1;
   int64_t nextEffectId_ = 1;

@@ -86,8 +86,26 @@ struct EffectRecord {
   std::string payload;     // JSON object
   int64_t createdAt = 0;
   int64_t notBefore = 0;   // not to be sent before (working hours)
-  std::string status = "pending";
+  std::string status = "pending";  // pending, delivered, dead (dead letter: gave up after the last attempt)
   int32_t attempts = 0;
+  int64_t nextAttemptAt = 0;  // pending: not to be tried again before (backoff)
+  int64_t deliveredAt = 0;
+  std::string lastError;      // why the last attempt failed
+};
+
+// Sizes for /metrics and the API.
+struct StoreCounts {
+  int64_t deals = 0;
+  int64_t timersPending = 0;
+  int64_t effectsPending = 0;
+  int64_t effectsDead = 0;
+  int64_t events = 0;
+};
+
+struct StageCount {
+  int32_t pipeline = -1;
+  int32_t stage = -1;
+  int64_t deals = 0;
 };
 
 struct EventRecord {

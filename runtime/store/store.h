@@ -34,9 +34,18 @@ class Transaction {
 
   virtual void addEffect(EffectRecord effect) = 0;
   virtual std::vector<EffectRecord> effectsOf(const std::string& deal) = 0;
+  // The outbox relay: pending effects with notBefore and nextAttemptAt at or
+  // before `now`, oldest first (by id).
+  virtual std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) = 0;
+  // Updates an effect's delivery state (status, attempts, nextAttemptAt,
+  // deliveredAt, lastError) by id; the rest stays as it was added.
+  virtual void putEffect(const EffectRecord& effect) = 0;
+  // Effects with this status, oldest first (dead letters for the API).
+  virtual std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) = 0;
 
   virtual bool eventSeen(const std::string& id) = 0;
   virtual void recordEvent(const EventRecord& event) = 0;
+  virtual std::optional<EventRecord> event(const std::string& id) = 0;
 
   virtual void addHistory(const HistoryRecord& entry) = 0;
   virtual std::vector<HistoryRecord> historyOf(const std::string& deal) = 0;
@@ -47,6 +56,14 @@ class Transaction {
   // A named counter (round robin turns): returns its value, then adds one.
   virtual int64_t takeCounter(const std::string& name) = 0;
 
+  // Sizes, and deals per stage (only stages that have deals).
+  virtual StoreCounts counts() = 0;
+  virtual std::vector<StageCount> dealsPerStage() = 0;
+
+  // Small named values of the store itself (the module it runs, its format).
+  virtual std::optional<std::string> meta(const std::string& key) = 0;
+  virtual void putMeta(const std::string& key, const std::string& value) = 0;
+
   virtual void commit() = 0;
 };
 
@@ -56,6 +73,14 @@ class Store {
   virtual std::unique_ptr<Transaction> begin() = 0;
   // The earliest pending timer, to know how far to sleep.
   virtual std::optional<int64_t> nextDue() = 0;
+
+  // Group commit. Between beginBatch() and endBatch() each transaction's
+  // commit() is provisional (a savepoint of one store transaction); endBatch()
+  // makes the whole batch durable at once — one fsync for many events — and
+  // throws std::runtime_error if it could not, in which case nothing of the
+  // batch is kept. A store without durability does nothing here.
+  virtual void beginBatch() {}
+  virtual void endBatch() {}
 };
 
 }  // namespace voronka::store
