@@ -14,6 +14,12 @@ packages=(
   libtomlplusplus-dev python3-jsonschema
 )
 
+# Editors' tests: vim for editors/vim; node and npm for the TextMate grammar of
+# editors/vscode (a node from elsewhere that brings its own npm is kept).
+packages+=(vim)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -30,7 +30,30 @@ FunnelParser::FileContext* parseTwoStage(FunnelParser& parser, antlr4::CommonTok
 
 }  // namespace
 
-ParseResult parseFile(const SourceFile& file, DiagnosticSink& sink, const ParseOptions& options) {
+namespace {
+
+// What each ANTLR token type is, in words the rest of the compiler may see.
+TokenClass tokenClassOf(size_t type) {
+  using L = FunnelLexer;
+  if (type >= L::USE && type <= L::NEXT) return TokenClass::Reserved;
+  if (type >= L::INITIAL && type <= L::RESPONSIBLE) return TokenClass::Contextual;
+  if (type >= L::ARROW && type <= L::PERCENT) return TokenClass::Punctuation;
+  switch (type) {
+    case L::IDENT: return TokenClass::Identifier;
+    case L::STRING: return TokenClass::String;
+    case L::NUMBER: return TokenClass::Number;
+    case L::DURATION: return TokenClass::Duration;
+    case L::TIME: return TokenClass::Time;
+    case L::DATE: return TokenClass::Date;
+    case L::DATETIME: return TokenClass::DateTime;
+    case L::LINE_COMMENT: return TokenClass::LineComment;
+    case L::BLOCK_COMMENT: return TokenClass::BlockComment;
+    default: return TokenClass::Error;
+  }
+}
+
+ParseResult parseImpl(const SourceFile& file, DiagnosticSink& sink, const ParseOptions& options,
+                      std::vector<LexedToken>* tokensOut) {
   ParseResult result;
   result.module = std::make_unique<ast::Module>();
   result.module->file = file.id();
@@ -60,6 +83,16 @@ ParseResult parseFile(const SourceFile& file, DiagnosticSink& sink, const ParseO
       result.module->comments.push_back(ast::Comment{t->getText(), positions.of(t.get()), type != FunnelLexer::LINE_COMMENT});
     }
   }
+  if (tokensOut) {
+    // The tokens as lexed (after the repairs, which only a file with errors needs).
+    tokensOut->clear();
+    tokensOut->reserve(lexed.tokens.size());
+    for (const auto& t : lexed.tokens) {
+      if (t->getType() == antlr4::Token::EOF) continue;
+      SourceRange r = positions.of(t.get());
+      tokensOut->push_back(LexedToken{tokenClassOf(t->getType()), r.begin, r.end});
+    }
+  }
   antlr4::ListTokenSource tokenSource(std::move(lexed.tokens));
   antlr4::CommonTokenStream stream(&tokenSource);
   FunnelParser parser(&stream);
@@ -70,6 +103,17 @@ ParseResult parseFile(const SourceFile& file, DiagnosticSink& sink, const ParseO
   builder.build(tree, *result.module);
   result.errors = sink.errorCount() - errorsBefore;
   return result;
+}
+
+}  // namespace
+
+ParseResult parseFile(const SourceFile& file, DiagnosticSink& sink, const ParseOptions& options) {
+  return parseImpl(file, sink, options, nullptr);
+}
+
+ParseResult parseFileWithTokens(const SourceFile& file, DiagnosticSink& sink, std::vector<LexedToken>& tokens,
+                                const ParseOptions& options) {
+  return parseImpl(file, sink, options, &tokens);
 }
 
 std::string dumpTokens(const SourceFile& file) {
@@ -83,6 +127,45 @@ std::string dumpTokens(const SourceFile& file) {
     out += fmt::format("{}:{} {} '{}'\n", pos.line, pos.column, kind, token->getText());
   }
   return out;
+}
+
+std::vector<LexedToken> lexForFormatting(const SourceFile& file) {
+  std::vector<LexedToken> out;
+  std::string_view text = file.text();
+  if (utf8::firstInvalid(text)) return out;
+  OffsetMap map(text, 0);
+  FunnelCharStream input(text);
+  FunnelLexer lexer(&input);
+  lexer.removeErrorListeners();
+  out.reserve(text.size() / 6);
+  while (true) {
+    std::unique_ptr<antlr4::Token> t = lexer.nextToken();
+    if (t->getType() == antlr4::Token::EOF) break;
+    out.push_back(LexedToken{tokenClassOf(t->getType()), map.byteOf(t->getStartIndex()), map.byteOf(t->getStopIndex() + 1)});
+  }
+  return out;
+}
+
+const std::vector<Keyword>& keywords() {
+  static const std::vector<std::string> texts = [] {
+    std::vector<std::string> words;
+    FunnelCharStream input("");
+    FunnelLexer lexer(&input);
+    const antlr4::dfa::Vocabulary& vocabulary = lexer.getVocabulary();
+    for (size_t t = FunnelLexer::USE; t <= FunnelLexer::RESPONSIBLE; ++t) {
+      std::string literal = vocabulary.getLiteralName(t);  // 'use', with its quotes
+      words.push_back(literal.size() >= 2 ? literal.substr(1, literal.size() - 2) : literal);
+    }
+    return words;
+  }();
+  static const std::vector<Keyword> list = [] {
+    std::vector<Keyword> out;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      out.push_back(Keyword{texts[i], FunnelLexer::USE + i <= FunnelLexer::NEXT});
+    }
+    return out;
+  }();
+  return list;
 }
 
 bool parseOnlyWithAntlr(std::string_view text, bool fastStream) {

@@ -2,7 +2,10 @@
 // stays behind this header.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "compiler/ast/ast.h"
 #include "compiler/diagnostics/diagnostic.h"
@@ -26,6 +29,44 @@ ParseResult parseFile(const SourceFile& file, DiagnosticSink& sink, const ParseO
 
 // One line per token: `line:col KIND 'text'` (for `--emit=tokens`).
 std::string dumpTokens(const SourceFile& file);
+
+// What a token is, for tools that lay out or colour text (the formatter, the
+// language server) without seeing ANTLR.
+enum class TokenClass : uint8_t {
+  Reserved,     // a reserved keyword (`stage`, `on`, `if`)
+  Contextual,   // a contextual keyword (`initial`, `when`), also usable as a name
+  Identifier,
+  String,       // "…" or a """text block"""
+  Number, Duration, Time, Date, DateTime,
+  Punctuation,  // brackets, operators, `.` `,` `:` `->` `..`
+  LineComment, BlockComment,
+  Error,        // a bad character, a number running into letters, an unclosed string or comment
+};
+
+// A token as the lexer made it (no repairs): `[begin, end)` are byte offsets;
+// its text is `file.text().substr(begin, end - begin)`.
+struct LexedToken {
+  TokenClass cls;
+  uint32_t begin = 0;
+  uint32_t end = 0;
+};
+
+// Every token of the file in order, comments included, white space and the
+// end of file left out. Empty for a file that is not valid UTF-8.
+std::vector<LexedToken> lexForFormatting(const SourceFile& file);
+
+// parseFile, also giving the tokens it lexed (as lexForFormatting would, for
+// a file without errors), so that the formatter need not lex again.
+ParseResult parseFileWithTokens(const SourceFile& file, DiagnosticSink& sink, std::vector<LexedToken>& tokens,
+                                const ParseOptions& options = {});
+
+// Every keyword of the grammar in token order, with whether it is reserved
+// (the others are contextual: they may also be names).
+struct Keyword {
+  std::string_view text;
+  bool reserved;
+};
+const std::vector<Keyword>& keywords();
 
 // Only ANTLR: lex and parse (SLL, then LL on failure) without building the
 // AST. Returns whether the text parsed cleanly. For the front-end benchmark:

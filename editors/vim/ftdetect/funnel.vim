@@ -1,0 +1,2 @@
+" Voronka sales funnels: *.funnel files.
+autocmd BufRead,BufNewFile *.funnel setfiletype funnel
