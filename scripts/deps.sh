@@ -14,11 +14,9 @@ packages=(
   libtomlplusplus-dev python3-jsonschema
 )
 
-# Editors' tests: vim for editors/vim; node and npm for the TextMate grammar of
-# editors/vscode (a node from elsewhere that brings its own npm is kept).
+# Editors' tests: vim for editors/vim. (The TextMate grammar's test tool
+# comes from npm and is not installed here: see tests/editors/tmgrammar_test.sh.)
 packages+=(vim)
-command -v node >/dev/null 2>&1 || packages+=(nodejs)
-command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the TextMate grammar tests (tests/editors/tmgrammar/*.funnel) with
 # vscode-tmgrammar-test, installed from editors/vscode/package-lock.json.
-# Skips (exit 77) only when node is not installed.
+# Skips (exit 77) when node or the tool is not installed.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 ext=$(cd "$here/../../editors/vscode" && pwd)
@@ -10,12 +10,12 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   exit 77
 fi
 bin="$ext/node_modules/.bin/vscode-tmgrammar-test"
-if [ ! -x "$bin" ] || [ "$ext/package-lock.json" -nt "$ext/node_modules/.package-lock.json" ]; then
-  echo "installing the test tools: npm ci in editors/vscode"
-  if ! (cd "$ext" && npm ci --no-audit --no-fund --loglevel=error); then
-    echo "FAIL: npm ci failed in editors/vscode (is the npm registry reachable?)"
-    exit 1
-  fi
+# The test tool comes from the npm registry. `make test` downloads nothing
+# (the stack is Debian's packages), so it runs only where a developer has
+# installed it: `npm ci` in editors/vscode (pinned by package-lock.json).
+if [ ! -x "$bin" ]; then
+  echo "SKIP: vscode-tmgrammar-test is not installed; run 'npm ci' in editors/vscode to test the TextMate grammar"
+  exit 77
 fi
 cd "$ext"
 "$bin" -g syntaxes/funnel.tmLanguage.json "$here/tmgrammar/*.funnel"
