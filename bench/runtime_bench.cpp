@@ -10,8 +10,7 @@
 #include <fstream>
 #include <random>
 
-#include "compiler/driver/compilation.h"
-#include "compiler/lower/lower.h"
+#include "bench/furniture_events.h"
 #include "runtime/bytecode/container.h"
 #include "runtime/engine/clock.h"
 #include "runtime/engine/engine.h"
@@ -27,27 +26,13 @@
 namespace voronka {
 namespace {
 
-const std::filesystem::path kSourceDir = VORONKA_SOURCE_DIR;
-
-bc::Module compileFile(const std::filesystem::path& path) {
-  driver::CompileOptions options;
-  options.stdlibDir = kSourceDir / "stdlib";
-  driver::Compilation c(options);
-  std::string error;
-  auto root = c.loadRoot(path, error);
-  if (!root) throw std::runtime_error(error);
-  auto program = c.check(c.collect(*root));
-  if (!program || c.diagnostics().errorCount() > 0) throw std::runtime_error("the benchmark's funnel has errors: " + path.string());
-  return lower::lowerProgram(*program, c.sources());
-}
-
 bc::Module compileText(const std::string& text) {
   auto path = std::filesystem::temp_directory_path() / "voronka_bench_guard.funnel";
   {
     std::ofstream out(path);
     out << text;
   }
-  return compileFile(path);
+  return bench::compileFunnelFile(path);
 }
 
 // ───────────────────────────── the guard ──────────────────────────────────
@@ -168,31 +153,8 @@ BENCHMARK(BM_LuaGuard);
 
 // ───────────────────────────── the engine ─────────────────────────────────
 
-// One deal's life in the furniture shop, as the CRM would report it.
-std::vector<nlohmann::json> furnitureLife(const std::string& deal) {
-  auto ev = [&](const std::string& id, nlohmann::json e) {
-    e["id"] = deal + "-" + id;
-    e["deal"] = deal;
-    return e;
-  };
-  return {
-      ev("create", {{"type", "deal_created"}, {"pipeline", "retail"}, {"fields", {{"source", "ads"}}}, {"contact", {{"name", "Вера"}}}}),
-      ev("accept", {{"type", "manual_move"}, {"stage", "collect"}}),
-      ev("form", {{"type", "form_submitted"}, {"arg", "buyer_form"},
-                  {"payload", {{"goal", "диван"}, {"budget", 90000}, {"purchase_type", "stock"}}}}),
-      ev("open", {{"type", "email_opened"}, {"arg", "price_segments"}}),
-      ev("click", {{"type", "link_clicked"}, {"arg", "price_segments"}}),
-      ev("drive", {{"type", "field_set"}, {"fields", {{"test_drive_at", "2026-11-27T15:00"}}}}),
-      ev("contract", {{"type", "manual_move"}, {"stage", "contract"}}),
-      ev("signed", {{"type", "field_set"}, {"fields", {{"contract_signed", true}}}}),
-      ev("pay", {{"type", "payment_received"}, {"payload", {{"amount", 90000}}}}),
-      ev("delivered", {{"type", "field_set"}, {"fields", {{"delivered", true}}}}),
-      ev("feedback", {{"type", "form_submitted"}, {"arg", "feedback_form"}, {"payload", {{"rating", 5}}}}),
-  };
-}
-
 void BM_EngineFurniture(benchmark::State& state) {
-  bc::Module m = bc::load(bc::serialize(compileFile(kSourceDir / "examples/furniture/furniture.funnel")));
+  bc::Module m = bc::load(bc::serialize(bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel")));
   engine::Names names(m);
   int64_t events = 0, failed = 0, won = 0;
   int deals = 0;
@@ -202,7 +164,7 @@ void BM_EngineFurniture(benchmark::State& state) {
     engine::VirtualClock clock(1795420800);  // Monday 23 November 2026, 08:00 UTC
     engine::Engine eng(m, store, clock);
     std::vector<std::vector<nlohmann::json>> lives;
-    for (int d = 0; d < 200; ++d) lives.push_back(furnitureLife("d" + std::to_string(d)));
+    for (int d = 0; d < 200; ++d) lives.push_back(bench::furnitureLife("d" + std::to_string(d)));
     state.ResumeTiming();
     for (size_t step = 0; step < lives[0].size(); ++step) {
       for (auto& life : lives) {

@@ -10,3 +10,7 @@ echo "== editors: voronka fmt over 100k lines (target <= 1 s)"
 "$build/bench/fmt_bench" --benchmark_counters_tabular=true
 echo "== runtime: a deal guard in the VM vs Lua 5.4, engine events/s (furniture example), bytes per pending timer"
 "$build/bench/runtime_bench" --benchmark_counters_tabular=true
+echo "== store: durable events/s on SQLite (FULL/NORMAL, 1 or 64 per commit) vs raw sqlite3 (target >= 0.5), restart with 1M timers (target <= 1 s)"
+"$build/bench/store_bench" --benchmark_counters_tabular=true
+echo "== voronka serve over HTTP: durable events/s, and p50/p99 latency at half that load"
+"$build/bench/serve_bench" 5

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: check the example funnels and the
 # standard library, run their scenario tests, compile the tour funnel and
-# replay a day of CRM events through it, then show what a mistake looks like.
+# replay a day of CRM events through it, show what a mistake looks like, then
+# serve the furniture example on SQLite and drive a few deals over HTTP.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 voronka=${1:-build/bin/voronka}
@@ -46,4 +47,6 @@ if "$voronka" check --color never "$tmp/retail.funnel"; then
   exit 1
 fi
 echo
-echo "Not built yet: the durable runtime with its HTTP API (voronka serve); see README, Status."
+echo "== voronka serve: the furniture example on SQLite, driven over the HTTP API"
+"$voronka" build examples/furniture/furniture.funnel -o "$tmp/furniture.funnelc"
+python3 scripts/demo_serve.py "$voronka" "$tmp/furniture.funnelc" "$tmp"

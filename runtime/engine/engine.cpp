@@ -49,7 +49,7 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
   {
     auto tx = store.begin();
     if (!eventId.empty() && tx->eventSeen(eventId)) return {Outcome::Status::Duplicate, "already processed"};
-    TransactionState state{*tx, eventId};
+    TransactionState state{*tx, eventId, 0, 0, {}};
     Outcome outcome;
     try {
       outcome = work(*tx, state);
@@ -191,16 +191,27 @@ size_t Engine::runDue(int64_t until) {
       if (auto* virtualClock = dynamic_cast<VirtualClock*>(&clock_)) virtualClock->set(timer.due);
     }
     int64_t now = std::max(timer.due, clock_.now());
+    // A timer that fires late (the runtime was down when it fell due) runs
+    // now, once; the event log keeps how late it was.
+    int64_t lateness = now - timer.due;
     Outcome o = transact(*this, store_, trace_, "", timer.deal, "timer", now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
       state.cause = cause;
       tx.removeTimer(timer.id);
       std::optional<store::DealRecord> d = tx.deal(timer.deal);
       if (!d) return {};
       Processing proc(*this, state, std::move(*d), now);
+      if (lateness > kLateAfterSeconds) proc.traceEntry({{"what", "late"}, {"timer", timer.id}, {"seconds", lateness}});
       proc.fire(timer);
       proc.save();
+      tx.recordEvent({cause, timer.deal, "timer", now,
+                      lateness > kLateAfterSeconds ? fmt::format("fired {}s late", lateness) : "fired"});
       return {};
     });
+    ++stats_.timersFired;
+    if (lateness > kLateAfterSeconds) {
+      ++stats_.timersLate;
+      stats_.maxLatenessSeconds = std::max(stats_.maxLatenessSeconds, lateness);
+    }
     if (o.status == Outcome::Status::Failed) {
       // The failed timer's removal was undone with the rest: drop it now.
       auto tx = store_.begin();

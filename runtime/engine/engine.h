@@ -60,6 +60,14 @@ struct EventIn {
 bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Transaction& tx, int64_t now,
                       const Calendar& calendar);
 
+// What the engine has done since it started (for /metrics).
+struct EngineStats {
+  uint64_t timersFired = 0;
+  uint64_t timersLate = 0;          // fired more than kLateAfterSeconds after they fell due
+  int64_t maxLatenessSeconds = 0;
+};
+inline constexpr int64_t kLateAfterSeconds = 1;
+
 class Engine {
  public:
   // Throws std::runtime_error when a calendar's time zone is unknown.
@@ -81,6 +89,8 @@ class Engine {
   // transaction and at its own due time. Returns how many fired.
   size_t runDue(int64_t until);
 
+  const EngineStats& stats() const { return stats_; }
+
  private:
   friend class Processing;
   const bc::Module& module_;
@@ -90,6 +100,7 @@ class Engine {
   std::vector<Calendar> calendars_;
   std::unique_ptr<vm::Vm> vm_;
   Trace* trace_ = nullptr;
+  EngineStats stats_;
 };
 
 }  // namespace voronka::engine

@@ -56,7 +56,7 @@ std::optional<std::pair<int32_t, int32_t>> Names::stagePath(std::string_view pat
 std::string Names::eventList() const {
   std::string out;
   for (const auto& e : m_.events) {
-    if (e.lifecycle) continue;
+    if (e.lifecycle || e.kind == bc::EventKind::ManualMove) continue;  // manual_move is a wire type of its own
     out += (out.empty() ? "" : ", ") + m_.str(e.name);
   }
   return out;

@@ -390,5 +390,27 @@ TEST(Engine, NoneComparisonsAreFalse) {
   EXPECT_EQ(notes, (std::vector<std::string>{"unset", "not set"}));
 }
 
+TEST(Engine, ATimerThatFellDueWhileDownFiresOnceLateAndSaysHowLate) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" { after 1h { note "reminder at {now}" } })"));
+  h.create("d", "p.a");  // Monday 09:00; due 10:00
+  auto timers = h.timers("d");
+  ASSERT_EQ(timers.size(), 1u);
+  int64_t id = timers[0].id;
+  // The runtime was down: the clock jumps past the due time before runDue.
+  h.clock.set(h.clock.now() + 5 * 3600);
+  EXPECT_EQ(h.engine.runDue(h.clock.now()), 1u);
+  EXPECT_EQ(h.engine.runDue(h.clock.now()), 0u);  // once
+  auto notes = h.notes("d");
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].text, "reminder at 02.03.2026 14:00");  // it ran now, not in the past
+  auto tx = h.store.begin();
+  auto record = tx->event("timer:" + std::to_string(id));
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->outcome, "fired 14400s late");
+  EXPECT_EQ(h.engine.stats().timersLate, 1u);
+  EXPECT_EQ(h.engine.stats().maxLatenessSeconds, 14400);
+}
+
 }  // namespace
 }  // namespace voronka

@@ -19,5 +19,6 @@ Runner addRunCommand(CLI::App& app);
 Runner addFmtCommand(CLI::App& app);
 Runner addLspCommand(CLI::App& app);
 Runner addGraphCommand(CLI::App& app);
+Runner addServeCommand(CLI::App& app);
 
 }  // namespace voronka::tool

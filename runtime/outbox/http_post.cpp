@@ -1,0 +1,76 @@
+#include "runtime/outbox/http_post.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "runtime/outbox/curl_easy.h"
+#include "runtime/outbox/error_text.h"
+
+namespace voronka::outbox {
+
+namespace {
+
+constexpr size_t kKeptBody = 2048;  // enough of an error page to quote
+
+size_t keepBody(char* data, size_t size, size_t count, void* user) {
+  auto* body = static_cast<std::string*>(user);
+  size_t n = size * count;
+  if (body->size() < kKeptBody) body->append(data, std::min(n, kKeptBody - body->size()));
+  return n;  // the rest is read and dropped
+}
+
+}  // namespace
+
+HttpReply postJson(const HttpPost& request) {
+  HttpReply reply;
+  CurlEasy curl = newCurlEasy();
+  CurlList headers;
+  headers.append("Content-Type: application/json");
+  headers.append("Idempotency-Key: " + request.idempotencyKey);
+  headers.append("Expect:");  // no 100-continue round trip for large bodies
+  for (const auto& [name, value] : request.headers) headers.append(name + ": " + value);
+  char error[CURL_ERROR_SIZE] = {};
+  CURL* h = curl.get();
+  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");  // a funnel's URL never reaches file:// or others
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);                 // timeouts without SIGALRM: safe in threads
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::ceil(request.timeout * 1000)));
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(h, CURLOPT_POST, 1L);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "voronka-outbox/1");
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keepBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &reply.body);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
+  CURLcode code = curl_easy_perform(h);
+  if (code != CURLE_OK) {
+    reply.timedOut = code == CURLE_OPERATION_TIMEDOUT;
+    reply.transportError = error[0] ? error : curl_easy_strerror(code);
+    return reply;
+  }
+  reply.answered = true;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply.status);
+  curl_off_t retryAfter = 0;
+  if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retryAfter) == CURLE_OK && retryAfter > 0) reply.retryAfter = retryAfter;
+  return reply;
+}
+
+DeliveryResult deliveryResultOf(const HttpReply& reply, const HttpPost& request) {
+  std::string where = "POST " + urlForMessages(request.url);
+  if (!reply.answered) {
+    if (reply.timedOut) return DeliveryResult::retry(fmt::format("{}: no answer within {} s", where, request.timeout));
+    return DeliveryResult::retry(fmt::format("{}: {}", where, excerpt(reply.transportError)));
+  }
+  long s = reply.status;
+  if (s >= 200 && s < 300) return DeliveryResult::delivered();
+  std::string message = fmt::format("{}: HTTP {}", where, s);
+  if (std::string body = excerpt(reply.body); !body.empty()) message += ": " + body;
+  if (s == 408 || s == 429 || s >= 500) return DeliveryResult::retry(std::move(message), reply.retryAfter);
+  if (s >= 300 && s < 400) message += " (redirects are not followed: use the address it points to)";
+  return DeliveryResult::permanent(std::move(message));
+}
+
+}  // namespace voronka::outbox

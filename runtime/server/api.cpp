@@ -1,0 +1,254 @@
+#include "runtime/server/api.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "runtime/engine/values.h"
+#include "runtime/engine/wire.h"
+
+namespace voronka::server {
+
+namespace {
+
+constexpr size_t kMaxEventsPerRequest = 1000;
+
+bool isSpecialType(const std::string& type) {
+  return type == "deal_created" || type == "field_set" || type == "manual_move";
+}
+
+// An id for a request that brought none: unique within this process run.
+std::string generatedId(const std::string& prefix) {
+  static std::atomic<uint64_t> counter{0};
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return fmt::format("{}:{}:{}", prefix, std::chrono::duration_cast<std::chrono::microseconds>(now).count(), ++counter);
+}
+
+nlohmann::json resultJson(const nlohmann::json& event, const WriteResult& r) {
+  nlohmann::json j = {{"status", r.stored ? engine::statusName(r.outcome.status) : "not stored"}};
+  if (event.is_object() && event.contains("id")) j["id"] = event["id"];
+  if (!r.outcome.message.empty()) j["message"] = r.outcome.message;
+  return j;
+}
+
+}  // namespace
+
+Reply errorReply(int status, const std::string& code, const std::string& message) {
+  return {status, {{"error", {{"code", code}, {"message", message}}}}};
+}
+
+bool Api::parseBody(const std::string& body, nlohmann::json& out, Reply& error) {
+  try {
+    out = nlohmann::json::parse(body);
+    return true;
+  } catch (const nlohmann::json::parse_error& e) {
+    // nlohmann says "parse error at line 1, column 7: syntax error while parsing object - …"
+    std::string what = e.what();
+    size_t at = what.find("parse error");
+    error = errorReply(400, "malformed_json", "the body is not valid JSON: " + (at == std::string::npos ? what : what.substr(at)));
+    return false;
+  }
+}
+
+std::string Api::shapeError(const nlohmann::json& e) const {
+  if (!e.is_object()) return "an event is a JSON object";
+  for (const char* key : {"id", "deal", "type"}) {
+    auto it = e.find(key);
+    if (it == e.end() || it->is_null()) return fmt::format("\"{}\" is missing", key);
+    if (!it->is_string() || it->get<std::string>().empty()) return fmt::format("\"{}\" must be a non-empty string", key);
+  }
+  std::string type = e["type"].get<std::string>();
+  if (isSpecialType(type)) return "";
+  int32_t event = names_.event(type);
+  if (event == bc::kNo || m_.events[event].lifecycle) {
+    return fmt::format("\"type\": unknown event \"{}\"; events are deal_created, field_set, manual_move, {}", type,
+                       names_.eventList());
+  }
+  return "";
+}
+
+int Api::statusCodeOf(const WriteResult& r) {
+  if (!r.stored) return 503;
+  switch (r.outcome.status) {
+    case engine::Outcome::Status::Applied: return 202;
+    case engine::Outcome::Status::Duplicate: return 200;
+    case engine::Outcome::Status::Invalid: return 400;
+    case engine::Outcome::Status::UnknownDeal: return 404;
+    case engine::Outcome::Status::Rejected: return 409;
+    case engine::Outcome::Status::Failed: return 422;
+  }
+  return 500;
+}
+
+Reply Api::postEvents(const std::string& body) {
+  nlohmann::json parsed;
+  Reply error;
+  if (!parseBody(body, parsed, error)) return error;
+  bool single = parsed.is_object();
+  if (!single && !parsed.is_array()) return errorReply(400, "bad_request", "the body must be an event (a JSON object) or an array of events");
+  std::vector<nlohmann::json> events;
+  if (single) {
+    events.push_back(std::move(parsed));
+  } else {
+    if (parsed.empty()) return errorReply(400, "bad_request", "the array of events is empty");
+    if (parsed.size() > kMaxEventsPerRequest) {
+      return errorReply(400, "bad_request", fmt::format("at most {} events per request; this one has {}", kMaxEventsPerRequest, parsed.size()));
+    }
+    for (auto& e : parsed) events.push_back(std::move(e));
+  }
+  // A malformed event refuses the whole request before anything is applied.
+  for (size_t i = 0; i < events.size(); ++i) {
+    std::string why = shapeError(events[i]);
+    if (why.empty()) continue;
+    Reply r = errorReply(400, "invalid_event", single ? why : fmt::format("event {}: {}", i, why));
+    if (!single) r.body["error"]["index"] = i;
+    metrics_.countEvent("invalid");
+    return r;
+  }
+  std::vector<WriteResult> results = writer_.apply(events);
+  if (single) {
+    Reply r{statusCodeOf(results[0]), resultJson(events[0], results[0])};
+    if (r.status >= 400) r.body = {{"error", {{"code", r.body["status"]}, {"message", results[0].outcome.message}}}, {"id", events[0]["id"]}};
+    return r;
+  }
+  nlohmann::json list = nlohmann::json::array();
+  int status = 202;
+  for (size_t i = 0; i < events.size(); ++i) {
+    list.push_back(resultJson(events[i], results[i]));
+    int code = statusCodeOf(results[i]);
+    if (code >= 400 && status < 400) status = code;  // the first failure decides
+  }
+  return {status, {{"results", list}}};
+}
+
+nlohmann::json Api::dealJson(const std::string& id, bool details, bool& found) {
+  auto tx = store_.begin();
+  std::optional<store::DealRecord> d = tx->deal(id);
+  found = d.has_value();
+  if (!d) return nullptr;
+  return engine::dealToJson(m_, *tx, *d, details);
+}
+
+Reply Api::postDeal(const std::string& body, const std::string& idempotencyKey) {
+  nlohmann::json deal;
+  Reply error;
+  if (!parseBody(body, deal, error)) return error;
+  if (!deal.is_object()) return errorReply(400, "bad_request", "a deal is a JSON object");
+  auto id = deal.find("id");
+  if (id == deal.end() || !id->is_string() || id->get<std::string>().empty()) {
+    return errorReply(400, "invalid_deal", "\"id\": the deal's id is missing (a non-empty string)");
+  }
+  std::string dealId = id->get<std::string>();
+  nlohmann::json event = deal;
+  event["deal"] = dealId;
+  event["type"] = "deal_created";
+  event["id"] = !idempotencyKey.empty() ? idempotencyKey
+                : deal.contains("event_id") && deal["event_id"].is_string() ? deal["event_id"].get<std::string>()
+                                                                             : "create:" + dealId;
+  event.erase("event_id");
+  std::string why = shapeError(event);
+  if (!why.empty()) return errorReply(400, "invalid_deal", why);
+  WriteResult r = writer_.apply({event})[0];
+  int status = statusCodeOf(r);
+  if (status >= 400) return errorReply(status, r.stored ? engine::statusName(r.outcome.status) : "not_stored", r.outcome.message);
+  bool found = false;
+  nlohmann::json j = dealJson(dealId, true, found);
+  return {status == 202 ? 201 : 200, j};
+}
+
+Reply Api::getDeal(const std::string& id) {
+  bool found = false;
+  nlohmann::json j = dealJson(id, true, found);
+  if (!found) return errorReply(404, "unknown_deal", fmt::format("there is no deal \"{}\"", id));
+  return {200, j};
+}
+
+Reply Api::moveDeal(const std::string& id, const std::string& body, const std::string& idempotencyKey) {
+  nlohmann::json request;
+  Reply error;
+  if (!parseBody(body, request, error)) return error;
+  if (!request.is_object()) return errorReply(400, "bad_request", "the body is a JSON object: {\"stage\": \"contract\"}");
+  nlohmann::json event = {{"type", "manual_move"}, {"deal", id}};
+  for (const char* key : {"stage", "reason"}) {
+    if (request.contains(key)) event[key] = request[key];
+  }
+  for (const auto& [key, value] : request.items()) {
+    if (key != "stage" && key != "reason" && key != "id") return errorReply(400, "bad_request", fmt::format("unknown key \"{}\"; a move takes stage, reason and id", key));
+  }
+  event["id"] = !idempotencyKey.empty() ? idempotencyKey
+                : request.contains("id") && request["id"].is_string() ? request["id"].get<std::string>()
+                                                                       : generatedId("move:" + id);
+  WriteResult r = writer_.apply({event})[0];
+  int status = statusCodeOf(r);
+  if (status >= 400) return errorReply(status, r.stored ? engine::statusName(r.outcome.status) : "not_stored", r.outcome.message);
+  bool found = false;
+  return {200, dealJson(id, false, found)};
+}
+
+Reply Api::getPipelines() {
+  std::vector<store::StageCount> counts;
+  {
+    auto tx = store_.begin();
+    counts = tx->dealsPerStage();
+  }
+  nlohmann::json pipelines = nlohmann::json::array();
+  for (size_t pi = 0; pi < m_.pipelines.size(); ++pi) {
+    const bc::PipelineDef& p = m_.pipelines[pi];
+    nlohmann::json stages = nlohmann::json::array();
+    for (size_t si = 0; si < p.stages.size(); ++si) {
+      const bc::StageDef& s = p.stages[si];
+      int64_t deals = 0;
+      for (const auto& c : counts) {
+        if (c.pipeline == static_cast<int32_t>(pi) && c.stage == static_cast<int32_t>(si)) deals = c.deals;
+      }
+      static const char* kinds[] = {"working", "won", "lost"};
+      stages.push_back({{"name", m_.str(s.name)}, {"title", m_.str(s.title)}, {"kind", kinds[static_cast<int>(s.kind)]}, {"deals", deals}});
+    }
+    pipelines.push_back({{"name", m_.str(p.name)}, {"title", m_.str(p.title)}, {"stages", stages}});
+  }
+  return {200, {{"pipelines", pipelines}}};
+}
+
+Reply Api::getOutbox(const std::string& status, size_t limit) {
+  if (status != "pending" && status != "delivered" && status != "dead") {
+    return errorReply(400, "bad_request", "\"status\" is pending, delivered or dead");
+  }
+  std::vector<store::EffectRecord> effects;
+  {
+    auto tx = store_.begin();
+    effects = tx->effectsWithStatus(status, limit);
+  }
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& e : effects) {
+    nlohmann::json j = {{"id", e.id},           {"deal", e.deal},         {"kind", e.kind},
+                        {"key", e.key},         {"status", e.status},     {"attempts", e.attempts},
+                        {"created_at", engine::isoUtc(e.createdAt)},      {"payload", nlohmann::json::parse(e.payload, nullptr, false)}};
+    if (!e.lastError.empty()) j["last_error"] = e.lastError;
+    if (e.deliveredAt) j["delivered_at"] = engine::isoUtc(e.deliveredAt);
+    if (e.status == "pending" && e.nextAttemptAt) j["next_attempt_at"] = engine::isoUtc(e.nextAttemptAt);
+    list.push_back(std::move(j));
+  }
+  return {200, {{"effects", list}}};
+}
+
+Reply Api::health() {
+  try {
+    auto tx = store_.begin();
+    store::StoreCounts c = tx->counts();
+    return {200, {{"status", "ok"}, {"deals", c.deals}, {"timers_pending", c.timersPending}, {"outbox_backlog", c.effectsPending}}};
+  } catch (const std::exception& e) {
+    return errorReply(503, "store_unavailable", e.what());
+  }
+}
+
+std::string Api::metricsText() {
+  store::StoreCounts c;
+  {
+    auto tx = store_.begin();
+    c = tx->counts();
+  }
+  return metrics_.render(c);
+}
+
+}  // namespace voronka::server

@@ -1,0 +1,185 @@
+#include "runtime/server/server.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include <sys/socket.h>
+
+#include <thread>
+
+#include "runtime/engine/engine.h"
+#include "runtime/engine/names.h"
+#include "runtime/server/api.h"
+#include "runtime/server/metrics.h"
+#include "runtime/server/writer.h"
+
+namespace voronka::server {
+
+bool parseListen(const std::string& text, std::string& host, int& port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
+  std::string p = text.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+  port = std::stoi(p);
+  return port <= 65535;
+}
+
+bool isLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+struct Server::Parts {
+  Parts(const bc::Module& module, store::Store& store, engine::Clock& clock, ServerOptions o)
+      : options(std::move(o)),
+        engine(module, store, clock),
+        names(module),
+        writer(engine, names, store, clock, metrics, WriterOptions{options.maxBatch, options.onCommit}),
+        api(module, names, store, writer, metrics) {}
+
+  ServerOptions options;
+  Metrics metrics;
+  engine::Engine engine;
+  engine::Names names;
+  EventWriter writer;
+  Api api;
+  httplib::Server http;
+  std::thread listener;
+  bool stopped = false;
+};
+
+namespace {
+
+void send(httplib::Response& res, const Reply& r, Metrics& metrics) {
+  res.status = r.status;
+  res.set_content(r.body.dump(), "application/json; charset=utf-8");
+  metrics.countHttp(r.status);
+}
+
+std::string bearerToken(const httplib::Request& req) {
+  std::string h = req.get_header_value("Authorization");
+  const std::string prefix = "Bearer ";
+  return h.rfind(prefix, 0) == 0 ? h.substr(prefix.size()) : "";
+}
+
+}  // namespace
+
+Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clock, ServerOptions options)
+    : parts_(std::make_unique<Parts>(module, store, clock, std::move(options))) {
+  Parts& p = *parts_;
+  httplib::Server& http = p.http;
+  http.set_payload_max_length(p.options.maxBodyBytes);
+  http.set_tcp_nodelay(true);  // small JSON answers must not wait for delayed ACKs (40 ms each)
+  // Keep connections: reconnecting every few requests overflows the small
+  // listen backlog, and a dropped SYN costs the client a 1 s retransmit.
+  http.set_keep_alive_max_count(10000);
+
+  // Every /v1 route needs a token when tokens are configured.
+  http.set_pre_routing_handler([&p](const httplib::Request& req, httplib::Response& res) {
+    if (p.options.tokens.empty() || req.path.rfind("/v1/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
+    std::string token = bearerToken(req);
+    for (const auto& t : p.options.tokens) {
+      if (!token.empty() && token == t) return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.set_header("WWW-Authenticate", "Bearer");
+    send(res, errorReply(401, "unauthorized", token.empty() ? "send the API token: Authorization: Bearer TOKEN"
+                                                            : "the API token is not valid"),
+         p.metrics);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  http.set_exception_handler([&p](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    send(res, errorReply(500, "internal", what), p.metrics);
+  });
+  http.set_error_handler([&p](const httplib::Request& req, httplib::Response& res) {
+    // Only responses no route wrote: unknown paths, too large bodies.
+    if (!res.body.empty()) return;
+    if (res.status == 413) {
+      send(res, errorReply(413, "too_large", fmt::format("the body is larger than {} bytes ([server] max_body_bytes)", p.options.maxBodyBytes)),
+           p.metrics);
+    } else if (res.status == 404) {
+      send(res, errorReply(404, "not_found", fmt::format("no route {} {}; see docs/serve.md", req.method, req.path)), p.metrics);
+    } else {
+      send(res, errorReply(res.status, "error", fmt::format("HTTP {}", res.status)), p.metrics);
+    }
+  });
+
+  auto body = [](const httplib::Request& req) -> const std::string& { return req.body; };
+  http.Post("/v1/events", [&p, body](const httplib::Request& req, httplib::Response& res) {
+    send(res, p.api.postEvents(body(req)), p.metrics);
+  });
+  http.Post("/v1/deals", [&p, body](const httplib::Request& req, httplib::Response& res) {
+    send(res, p.api.postDeal(body(req), req.get_header_value("Idempotency-Key")), p.metrics);
+  });
+  http.Get(R"(/v1/deals/([^/]+))", [&p](const httplib::Request& req, httplib::Response& res) {
+    send(res, p.api.getDeal(req.matches[1]), p.metrics);
+  });
+  http.Post(R"(/v1/deals/([^/]+)/move)", [&p, body](const httplib::Request& req, httplib::Response& res) {
+    send(res, p.api.moveDeal(req.matches[1], body(req), req.get_header_value("Idempotency-Key")), p.metrics);
+  });
+  http.Get("/v1/pipelines", [&p](const httplib::Request&, httplib::Response& res) { send(res, p.api.getPipelines(), p.metrics); });
+  http.Get("/v1/outbox", [&p](const httplib::Request& req, httplib::Response& res) {
+    std::string status = req.has_param("status") ? req.get_param_value("status") : "dead";
+    size_t limit = 100;
+    if (req.has_param("limit")) {
+      std::string l = req.get_param_value("limit");
+      if (l.empty() || l.size() > 6 || l.find_first_not_of("0123456789") != std::string::npos) {
+        send(res, errorReply(400, "bad_request", "\"limit\" is a number from 1 to 100000"), p.metrics);
+        return;
+      }
+      limit = std::max<size_t>(1, std::stoul(l));
+    }
+    send(res, p.api.getOutbox(status, limit), p.metrics);
+  });
+  http.Get("/healthz", [&p](const httplib::Request&, httplib::Response& res) { send(res, p.api.health(), p.metrics); });
+  http.Get("/metrics", [&p](const httplib::Request&, httplib::Response& res) {
+    res.set_content(p.api.metricsText(), "text/plain; version=0.0.4");
+  });
+}
+
+Server::~Server() { stop(); }
+
+Metrics& Server::metrics() { return parts_->metrics; }
+
+int Server::start() {
+  Parts& p = *parts_;
+  // cpp-httplib listens with a backlog of 5: a burst of new connections
+  // overflows it and each dropped SYN costs its client a 1 s retransmit.
+  // Remember the listening socket and listen again with a deeper queue.
+  int listening = -1;
+  p.http.set_socket_options([&listening](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listening = sock;
+  });
+  int port = p.options.port;
+  if (port == 0) {
+    port = p.http.bind_to_any_port(p.options.host);
+  } else if (!p.http.bind_to_port(p.options.host, port)) {
+    port = -1;
+  }
+  if (port < 0) throw std::runtime_error(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", p.options.host, p.options.port));
+  if (listening >= 0) ::listen(listening, 512);  // on Linux a second listen() only changes the backlog
+  p.listener = std::thread([&p] { p.http.listen_after_bind(); });
+  return port;
+}
+
+void Server::stop() {
+  Parts& p = *parts_;
+  if (p.stopped) return;
+  p.stopped = true;
+  // No new connections; the requests in flight finish (their events are in
+  // the writer's queue and are answered once durable).
+  p.http.stop();
+  if (p.listener.joinable()) p.listener.join();
+  p.writer.stop();
+}
+
+}  // namespace voronka::server

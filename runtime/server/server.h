@@ -1,0 +1,53 @@
+// `voronka serve`: the HTTP server around one module and one store. It owns
+// the engine (behind the single EventWriter thread) and answers the API on a
+// pool of HTTP threads.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/bytecode/module.h"
+#include "runtime/engine/clock.h"
+#include "runtime/store/store.h"
+
+namespace voronka::server {
+
+class Metrics;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::vector<std::string> tokens;  // accepted bearer tokens; empty: no auth (loopback only)
+  size_t maxBodyBytes = 1 << 20;
+  size_t maxBatch = 256;            // events per group commit
+  std::function<void()> onCommit;   // after each durable commit (wakes the outbox relay)
+};
+
+// "127.0.0.1:8080", "[::1]:8080", ":8080"; false when it is not one.
+bool parseListen(const std::string& text, std::string& host, int& port);
+bool isLoopback(const std::string& host);
+
+class Server {
+ public:
+  Server(const bc::Module& module, store::Store& store, engine::Clock& clock, ServerOptions options);
+  ~Server();
+
+  // Binds the socket (throws std::runtime_error when it cannot) and serves
+  // on background threads; returns the bound port (useful with port 0).
+  int start();
+  // Stops accepting, answers the requests in flight, finishes the queued
+  // events, then returns. Nothing acknowledged is lost.
+  void stop();
+
+  // Counters for /metrics (the outbox relay adds its own).
+  Metrics& metrics();
+
+  struct Parts;
+
+ private:
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace voronka::server

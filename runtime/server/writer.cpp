@@ -1,0 +1,139 @@
+#include "runtime/server/writer.h"
+
+#include "runtime/engine/wire.h"
+
+namespace voronka::server {
+
+EventWriter::EventWriter(engine::Engine& engine, const engine::Names& names, store::Store& store, engine::Clock& clock,
+                         Metrics& metrics, WriterOptions options)
+    : engine_(engine), names_(names), store_(store), clock_(clock), metrics_(metrics), options_(options) {
+  thread_ = std::thread([this] { run(); });
+}
+
+EventWriter::~EventWriter() { stop(); }
+
+void EventWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventWriter::poke() {
+  {
+    std::lock_guard lock(mutex_);
+    poked_ = true;
+  }
+  wake_.notify_all();
+}
+
+std::vector<WriteResult> EventWriter::apply(std::vector<nlohmann::json> events) {
+  std::vector<std::future<WriteResult>> futures;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      std::vector<WriteResult> refused(events.size());
+      for (auto& r : refused) {
+        r.stored = false;
+        r.outcome = {engine::Outcome::Status::Failed, "the server is shutting down; send the event again"};
+      }
+      return refused;
+    }
+    auto now = std::chrono::steady_clock::now();
+    for (auto& e : events) {
+      queue_.push_back(Job{std::move(e), {}, now});
+      futures.push_back(queue_.back().done.get_future());
+    }
+  }
+  wake_.notify_all();
+  std::vector<WriteResult> results;
+  for (auto& f : futures) results.push_back(f.get());
+  return results;
+}
+
+void EventWriter::run() {
+  for (;;) {
+    // Sleep until work arrives or the next timer falls due (at most a
+    // second: the clock may jump, and timers may be added by other means).
+    std::optional<int64_t> due = store_.nextDue();
+    int64_t now = clock_.now();
+    std::vector<Job> batch;
+    {
+      std::unique_lock lock(mutex_);
+      if (queue_.empty() && !stopping_ && !poked_ && !(due && *due <= now)) {
+        auto wait = std::chrono::seconds(1);
+        if (due && *due - now < 1) wait = std::chrono::seconds(std::max<int64_t>(0, *due - now));
+        wake_.wait_for(lock, wait, [&] { return !queue_.empty() || stopping_ || poked_; });
+      }
+      poked_ = false;
+      while (!queue_.empty() && batch.size() < options_.maxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (batch.empty() && stopping_) break;
+    }
+    if (!batch.empty()) writeBatch(batch);
+    fireDueTimers();
+  }
+}
+
+void EventWriter::writeBatch(std::vector<Job>& batch) {
+  std::vector<WriteResult> results(batch.size());
+  bool stored = true;
+  try {
+    store_.beginBatch();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      try {
+        results[i].outcome = engine::applyWireEvent(engine_, names_, store_, batch[i].event);
+      } catch (const std::exception& e) {
+        // Nothing of this event was kept (its transaction was undone).
+        results[i].outcome = {engine::Outcome::Status::Failed, std::string("internal error: ") + e.what()};
+      }
+    }
+    store_.endBatch();
+  } catch (const std::exception& e) {
+    stored = false;
+    metrics_.countStoreFailure();
+    for (auto& r : results) {
+      r.stored = false;
+      r.outcome = {engine::Outcome::Status::Failed, std::string("the store could not save the event (") + e.what() +
+                                                        "); nothing was applied, send it again"};
+    }
+  }
+  if (stored) {
+    metrics_.countBatch(batch.size());
+    if (options_.onCommit) options_.onCommit();
+  }
+  auto now = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (results[i].stored) metrics_.countEvent(engine::statusName(results[i].outcome.status));
+    metrics_.observeLatency(std::chrono::duration<double>(now - batch[i].queued).count());
+    batch[i].done.set_value(std::move(results[i]));
+  }
+}
+
+void EventWriter::fireDueTimers() {
+  std::optional<int64_t> due = store_.nextDue();
+  int64_t now = clock_.now();
+  if (!due || *due > now) return;
+  try {
+    store_.beginBatch();
+    size_t fired = engine_.runDue(now);
+    store_.endBatch();
+    if (fired > 0 && options_.onCommit) options_.onCommit();
+  } catch (const std::exception&) {
+    // Nothing of the batch was kept: the timers are still pending and fire
+    // on a later round; do not spin on a store that keeps failing.
+    metrics_.countStoreFailure();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  const engine::EngineStats& s = engine_.stats();
+  metrics_.timersFired = s.timersFired;
+  metrics_.timersLate = s.timersLate;
+  metrics_.maxLatenessSeconds = s.maxLatenessSeconds;
+}
+
+}  // namespace voronka::server

@@ -1,0 +1,74 @@
+// The server's single writer: one thread owns the engine and applies every
+// event, in arrival order, in batches that commit together (group commit:
+// one fsync for many events); a request is answered only after its batch is
+// durable. Between batches it fires the timers that have fallen due, so the
+// engine is never used from two threads.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "runtime/engine/engine.h"
+#include "runtime/engine/names.h"
+#include "runtime/server/metrics.h"
+
+namespace voronka::server {
+
+struct WriterOptions {
+  size_t maxBatch = 256;  // events per commit
+  // Called on the writer thread after each durable commit (wakes the outbox relay).
+  std::function<void()> onCommit;
+};
+
+// What happened to one event: the engine's outcome, or that the store could
+// not make it durable (then the client must send it again).
+struct WriteResult {
+  engine::Outcome outcome;
+  bool stored = true;
+};
+
+class EventWriter {
+ public:
+  EventWriter(engine::Engine& engine, const engine::Names& names, store::Store& store, engine::Clock& clock, Metrics& metrics,
+              WriterOptions options = {});
+  ~EventWriter();  // stops after the queue is empty
+
+  // Queues events (wire JSON) and waits until they are applied and durable.
+  std::vector<WriteResult> apply(std::vector<nlohmann::json> events);
+  // Wakes the scheduler early (a new timer may be due sooner).
+  void poke();
+  // Finishes what is queued, then stops the thread. Idempotent.
+  void stop();
+
+ private:
+  struct Job {
+    nlohmann::json event;
+    std::promise<WriteResult> done;
+    std::chrono::steady_clock::time_point queued;
+  };
+  void run();
+  void writeBatch(std::vector<Job>& batch);
+  void fireDueTimers();
+
+  engine::Engine& engine_;
+  const engine::Names& names_;
+  store::Store& store_;
+  engine::Clock& clock_;
+  Metrics& metrics_;
+  WriterOptions options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  bool poked_ = false;
+  std::thread thread_;
+};
+
+}  // namespace voronka::server

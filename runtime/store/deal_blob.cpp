@@ -1,0 +1,166 @@
+#include "runtime/store/deal_blob.h"
+
+#include <bit>
+#include <cstring>
+
+namespace voronka::store::blob {
+
+namespace {
+
+constexpr uint8_t kFormat = 1;
+enum FieldFlags : uint8_t { kAux = 1, kNum = 2, kInt = 4, kText = 8 };
+
+class Writer {
+ public:
+  void byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
+  void varint(uint64_t v) {
+    while (v >= 0x80) {
+      byte(static_cast<uint8_t>(v | 0x80));
+      v >>= 7;
+    }
+    byte(static_cast<uint8_t>(v));
+  }
+  void signedVarint(int64_t v) { varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+  void real(double d) {
+    uint64_t bits = std::bit_cast<uint64_t>(d);
+    for (int i = 0; i < 8; ++i) byte(static_cast<uint8_t>(bits >> (8 * i)));
+  }
+  void text(std::string_view s) {
+    varint(s.size());
+    out_.append(s);
+  }
+  // Starts a non-empty list.
+  void header(size_t count) {
+    byte(kFormat);
+    varint(count);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  uint8_t byte() {
+    if (pos_ >= in_.size()) throw DamagedBlob("the data ends too early");
+    return static_cast<uint8_t>(in_[pos_++]);
+  }
+  uint64_t varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      uint8_t b = byte();
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    throw DamagedBlob("a number is too long");
+  }
+  int64_t signedVarint() {
+    uint64_t u = varint();
+    return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
+  }
+  double real() {
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits |= static_cast<uint64_t>(byte()) << (8 * i);
+    return std::bit_cast<double>(bits);
+  }
+  std::string text() {
+    uint64_t n = varint();
+    if (n > in_.size() - pos_) throw DamagedBlob("a text runs past the end");
+    std::string s(in_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  // The item count of a list (0 for an empty blob).
+  size_t header() {
+    if (in_.empty()) return 0;
+    if (byte() != kFormat) throw DamagedBlob("unknown list format");
+    uint64_t n = varint();
+    if (n > in_.size()) throw DamagedBlob("the item count is larger than the data");  // every item takes a byte at least
+    return n;
+  }
+  void finish() const {
+    if (pos_ != in_.size()) throw DamagedBlob("unexpected bytes after the last item");
+  }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::string encodeFields(const std::vector<FieldValue>& fields) {
+  if (fields.empty()) return {};
+  Writer w;
+  w.header(fields.size());
+  for (const FieldValue& f : fields) {
+    uint8_t flags = (f.aux != 0 ? kAux : 0) | (std::bit_cast<uint64_t>(f.num) != 0 ? kNum : 0) | (f.i != 0 ? kInt : 0) |
+                    (!f.text.empty() ? kText : 0);
+    w.byte(static_cast<uint8_t>(f.tag));
+    w.byte(flags);
+    if (flags & kAux) w.varint(f.aux);
+    if (flags & kNum) w.real(f.num);
+    if (flags & kInt) w.signedVarint(f.i);
+    if (flags & kText) w.text(f.text);
+  }
+  return w.take();
+}
+
+std::vector<FieldValue> decodeFields(std::string_view bytes) {
+  Reader r(bytes);
+  std::vector<FieldValue> out(r.header());
+  for (FieldValue& f : out) {
+    uint8_t tag = r.byte();
+    if (tag > bc::kLastTag) throw DamagedBlob("unknown value type");
+    f.tag = static_cast<bc::Tag>(tag);
+    uint8_t flags = r.byte();
+    if (flags & kAux) f.aux = static_cast<uint16_t>(r.varint());
+    if (flags & kNum) f.num = r.real();
+    if (flags & kInt) f.i = r.signedVarint();
+    if (flags & kText) f.text = r.text();
+  }
+  r.finish();
+  return out;
+}
+
+std::string encodeTags(const std::vector<std::string>& tags) {
+  if (tags.empty()) return {};
+  Writer w;
+  w.header(tags.size());
+  for (const std::string& t : tags) w.text(t);
+  return w.take();
+}
+
+std::vector<std::string> decodeTags(std::string_view bytes) {
+  Reader r(bytes);
+  std::vector<std::string> out(r.header());
+  for (std::string& t : out) t = r.text();
+  r.finish();
+  return out;
+}
+
+std::string encodeVisits(const std::map<int64_t, int32_t>& visits) {
+  if (visits.empty()) return {};
+  Writer w;
+  w.header(visits.size());
+  for (const auto& [key, count] : visits) {
+    w.signedVarint(key);
+    w.signedVarint(count);
+  }
+  return w.take();
+}
+
+std::map<int64_t, int32_t> decodeVisits(std::string_view bytes) {
+  Reader r(bytes);
+  std::map<int64_t, int32_t> out;
+  for (size_t n = r.header(); n > 0; --n) {
+    int64_t key = r.signedVarint();
+    out[key] = static_cast<int32_t>(r.signedVarint());
+  }
+  r.finish();
+  return out;
+}
+
+}  // namespace voronka::store::blob

@@ -1,0 +1,40 @@
+// A deal's lists — field values, tags, stage visits — as compact binary
+// blobs, so a deal is one row that reads and writes without parsing JSON
+// (and keeps every double, NaN and infinities included, bit for bit).
+//
+// Format: an empty list is an empty blob. Otherwise: a format byte (1), the
+// item count, then the items. Integers are LEB128 varints, signed ones
+// zigzag-encoded; texts are a length and UTF-8 bytes; doubles 8 bytes,
+// little-endian.
+//   field: tag (1 byte), flags (1 byte: 1 aux, 2 num, 4 i, 8 text), then
+//          aux, num, i, text — each only when its flag is set
+//   tag:   text
+//   visit: key (signed), count (signed)
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/store/records.h"
+
+namespace voronka::store::blob {
+
+// Thrown when a blob is damaged (the store adds which deal and file).
+class DamagedBlob : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string encodeFields(const std::vector<FieldValue>& fields);
+std::vector<FieldValue> decodeFields(std::string_view bytes);
+
+std::string encodeTags(const std::vector<std::string>& tags);
+std::vector<std::string> decodeTags(std::string_view bytes);
+
+std::string encodeVisits(const std::map<int64_t, int32_t>& visits);
+std::map<int64_t, int32_t> decodeVisits(std::string_view bytes);
+
+}  // namespace voronka::store::blob

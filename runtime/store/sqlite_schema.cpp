@@ -1,0 +1,179 @@
+#include "runtime/store/sqlite_schema.h"
+
+#include <iterator>
+#include <string>
+
+namespace voronka::store::sqlite {
+
+namespace {
+
+// Version 1. Times are UTC seconds; epoch and version (unsigned in the
+// records) are kept bit for bit in INTEGER columns. A deal's fields, tags and
+// visits are blobs (deal_blob.h). Tasks, timers and effects take their ids
+// from AUTOINCREMENT, so an id is never given twice, even after the row with
+// the highest id is gone (a fired timer); a rolled-back insert gives its id
+// back, as in the memory store. No foreign keys: the Store interface does not
+// require a deal to exist before its tasks or notes, and checks cost a lookup
+// on every insert.
+const char* const kMigration1 = R"sql(
+CREATE TABLE deals (
+  seq INTEGER PRIMARY KEY,              -- creation order (deals are never deleted)
+  id TEXT NOT NULL UNIQUE,
+  pipeline INTEGER NOT NULL,
+  stage INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  entered_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  fields BLOB NOT NULL,
+  tags BLOB NOT NULL,
+  responsible INTEGER NOT NULL,
+  contact_name TEXT NOT NULL,
+  contact_email TEXT NOT NULL,
+  contact_phone TEXT NOT NULL,
+  company_name TEXT NOT NULL,
+  visits BLOB NOT NULL,
+  lost_reason TEXT NOT NULL,
+  error TEXT NOT NULL,
+  child_deals INTEGER NOT NULL,
+  version INTEGER NOT NULL
+);
+CREATE INDEX deals_by_stage ON deals(pipeline, stage);
+CREATE INDEX deals_by_responsible ON deals(responsible, pipeline, stage);
+
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  deal TEXT NOT NULL,
+  type INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  due INTEGER NOT NULL,
+  responsible INTEGER NOT NULL,
+  done INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  completed_at INTEGER NOT NULL,
+  comment TEXT NOT NULL,
+  epoch INTEGER NOT NULL
+);
+CREATE INDEX tasks_by_deal ON tasks(deal);
+
+CREATE TABLE timers (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  deal TEXT NOT NULL,
+  due INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  rule INTEGER NOT NULL,
+  action INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  event INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  unless_event INTEGER NOT NULL,
+  unless_arg INTEGER NOT NULL,
+  task INTEGER NOT NULL,
+  scheduled_at INTEGER NOT NULL,
+  cause TEXT NOT NULL
+);
+CREATE INDEX timers_by_due ON timers(due);   -- (due, id): the rowid ends every index entry
+CREATE INDEX timers_by_deal ON timers(deal);
+
+CREATE TABLE effects (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  deal TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  not_before INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  delivered_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL
+);
+CREATE INDEX effects_by_deal ON effects(deal);
+CREATE INDEX effects_by_status ON effects(status);  -- the relay's pending ones and dead letters, by id
+
+CREATE TABLE events (
+  id TEXT PRIMARY KEY,                  -- the dedup key
+  deal TEXT NOT NULL,
+  type TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  outcome TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE history (
+  seq INTEGER PRIMARY KEY,
+  deal TEXT NOT NULL,
+  from_pipeline INTEGER NOT NULL,
+  from_stage INTEGER NOT NULL,
+  to_pipeline INTEGER NOT NULL,
+  to_stage INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  cause TEXT NOT NULL,
+  how TEXT NOT NULL
+);
+CREATE INDEX history_by_deal ON history(deal);
+
+CREATE TABLE notes (
+  seq INTEGER PRIMARY KEY,
+  deal TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX notes_by_deal ON notes(deal);
+
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+)sql";
+
+// Index i holds the migration to version i + 1.
+const char* const kMigrations[] = {kMigration1};
+static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
+
+int64_t tableCount(Db& db) {
+  return db.queryInt("SELECT count(*) FROM sqlite_schema", "reading the list of tables");
+}
+
+}  // namespace
+
+void checkStoreFile(Db& db) {
+  // The first read of the header: a file that is not a database fails here.
+  int64_t application = 0;
+  try {
+    application = db.queryInt("PRAGMA application_id", "reading the file header");
+  } catch (const StoreError&) {
+    if (db.lastError() == SQLITE_NOTADB) throw StoreError(db.path() + " is not a Voronka store: it is not an SQLite database");
+    throw;
+  }
+  int64_t version = db.queryInt("PRAGMA user_version", "reading the file header");
+  bool empty = application == 0 && version == 0 && tableCount(db) == 0;
+  if (application != kApplicationId && !empty) {
+    throw StoreError(db.path() + " is an SQLite database but not a Voronka store");
+  }
+  if (version > kSchemaVersion) {
+    throw StoreError(db.path() + " has store schema version " + std::to_string(version) + ", newer than version " +
+                     std::to_string(kSchemaVersion) + " that this Voronka knows: open it with a newer Voronka");
+  }
+}
+
+void migrate(Db& db) {
+  db.exec("BEGIN IMMEDIATE", "starting the schema migration");
+  try {
+    // Read again under the write lock: another process may have migrated meanwhile.
+    checkStoreFile(db);
+    int64_t version = db.queryInt("PRAGMA user_version", "reading the schema version");
+    for (int64_t v = version + 1; v <= kSchemaVersion; ++v) {
+      std::string what = "migrating the store to schema version " + std::to_string(v);
+      db.exec(kMigrations[v - 1], what.c_str());
+      db.exec(("PRAGMA user_version = " + std::to_string(v)).c_str(), what.c_str());
+    }
+    if (version < kSchemaVersion) {
+      db.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str(), "marking the file as a store");
+    }
+    db.exec("COMMIT", "committing the schema migration");
+  } catch (...) {
+    sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+}  // namespace voronka::store::sqlite

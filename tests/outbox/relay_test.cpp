@@ -1,0 +1,314 @@
+// The relay's bookkeeping, with connectors written in the test: claiming,
+// backoff, dead letters, counters, at-least-once after a crash, the thread.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "tests/outbox/outbox_support.h"
+
+namespace voronka {
+namespace {
+
+using outbox::DeliveryResult;
+using testing::exactOptions;
+using testing::kStart;
+using testing::Outbox;
+
+// Answers from a script and remembers what it was given.
+class ScriptedConnector : public outbox::Connector {
+ public:
+  explicit ScriptedConnector(std::vector<DeliveryResult> script = {}) : script_(std::move(script)) {}
+  DeliveryResult deliver(const store::EffectRecord& effect) override {
+    seen.push_back(effect);
+    if (during) during(effect);
+    if (next_ < script_.size()) return script_[next_++];
+    return DeliveryResult::delivered();
+  }
+  std::vector<store::EffectRecord> seen;
+  std::function<void(const store::EffectRecord&)> during;
+
+ private:
+  std::vector<DeliveryResult> script_;
+  size_t next_ = 0;
+};
+
+// "k0", "k1"…: std::to_string appended, since "k" + std::to_string trips GCC 12's bogus -Wrestrict.
+std::string keyOf(int i) {
+  std::string key = "k";
+  key += std::to_string(i);
+  return key;
+}
+
+struct Fixture {
+  Outbox box;
+  std::shared_ptr<ScriptedConnector> connector;
+  outbox::Connectors connectors;
+  explicit Fixture(std::vector<DeliveryResult> script = {}) : connector(std::make_shared<ScriptedConnector>(std::move(script))) {
+    connectors.set("webhook", connector);
+  }
+};
+
+TEST(Relay, DeliversAndRecordsTheTime) {
+  Fixture f;
+  int64_t id = f.box.add("webhook", {{"url", "http://x"}});
+  outbox::OutboxRelay relay(f.box.store, f.connectors, exactOptions(), f.box.clock);
+  EXPECT_EQ(relay.runOnce(), 1u);
+  store::EffectRecord e = f.box.effect(id);
+  EXPECT_EQ(e.status, "delivered");
+  EXPECT_EQ(e.deliveredAt, kStart);
+  EXPECT_EQ(e.attempts, 1);
+  EXPECT_EQ(relay.runOnce(), 0u);  // delivered effects are not sent again
+  EXPECT_EQ(relay.counters().delivered, 1u);
+}
+
+TEST(Relay, ClaimsBeforeDeliveringSoNoOtherRoundTakesTheEffect) {
+  Fixture f;
+  int64_t id = f.box.add("webhook", {});
+  f.connector->during = [&](const store::EffectRecord&) {
+    store::EffectRecord claimed = f.box.effect(id);
+    EXPECT_EQ(claimed.status, "pending");
+    EXPECT_EQ(claimed.attempts, 1);
+    EXPECT_EQ(claimed.nextAttemptAt, kStart + 600);  // the lease
+    EXPECT_TRUE(f.box.store.begin()->dueEffects(kStart, 10).empty());
+  };
+  outbox::OutboxRelay relay(f.box.store, f.connectors, exactOptions(), f.box.clock);
+  relay.runOnce();
+  EXPECT_EQ(f.connector->seen.size(), 1u);
+}
+
+TEST(Relay, BacksOffExponentiallyUpToTheMaximum) {
+  outbox::RelayOptions o = exactOptions();
+  o.backoffInitial = 5;
+  o.backoffMax = 60;
+  Fixture f;
+  outbox::OutboxRelay relay(f.box.store, f.connectors, o, f.box.clock);
+  EXPECT_EQ(relay.backoff(1), 5);
+  EXPECT_EQ(relay.backoff(2), 10);
+  EXPECT_EQ(relay.backoff(3), 20);
+  EXPECT_EQ(relay.backoff(4), 40);
+  EXPECT_EQ(relay.backoff(5), 60);
+  EXPECT_EQ(relay.backoff(500), 60);
+}
+
+TEST(Relay, RetriesAtTheBackoffTimesThenDelivers) {
+  Fixture f({DeliveryResult::retry("down"), DeliveryResult::retry("still down")});
+  int64_t id = f.box.add("webhook", {});
+  outbox::OutboxRelay relay(f.box.store, f.connectors, exactOptions(), f.box.clock);
+  EXPECT_EQ(relay.runOnce(), 1u);
+  EXPECT_EQ(f.box.effect(id).nextAttemptAt, kStart + 5);
+  EXPECT_EQ(f.box.effect(id).lastError, "down");
+  f.box.clock.advance(4);
+  EXPECT_EQ(relay.runOnce(), 0u);
+  f.box.clock.advance(1);
+  EXPECT_EQ(relay.runOnce(), 1u);
+  EXPECT_EQ(f.box.effect(id).nextAttemptAt, kStart + 5 + 10);
+  f.box.clock.advance(10);
+  EXPECT_EQ(relay.runOnce(), 1u);
+  store::EffectRecord e = f.box.effect(id);
+  EXPECT_EQ(e.status, "delivered");
+  EXPECT_EQ(e.attempts, 3);
+  EXPECT_EQ(e.lastError, "");
+  EXPECT_EQ(relay.counters().retried, 2u);
+  EXPECT_EQ(relay.counters().delivered, 1u);
+}
+
+TEST(Relay, JitterOnlyShortensTheWait) {
+  outbox::RelayOptions o = exactOptions();
+  o.backoffInitial = 100;
+  o.jitter = 0.5;
+  o.maxAttempts = 2;
+  Fixture f;
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(f.box.add("webhook", {}, keyOf(i)));
+  f.connector = std::make_shared<ScriptedConnector>(std::vector<DeliveryResult>(20, DeliveryResult::retry("no")));
+  f.connectors.set("webhook", f.connector);
+  outbox::OutboxRelay relay(f.box.store, f.connectors, o, f.box.clock);
+  relay.runOnce();
+  std::set<int64_t> waits;
+  for (int64_t id : ids) {
+    int64_t wait = f.box.effect(id).nextAttemptAt - kStart;
+    EXPECT_GE(wait, 50);
+    EXPECT_LE(wait, 100);
+    waits.insert(wait);
+  }
+  EXPECT_GT(waits.size(), 1u);  // spread out
+}
+
+TEST(Relay, RetryAfterLengthensTheWait) {
+  Fixture f({DeliveryResult::retry("busy", 120)});
+  int64_t id = f.box.add("webhook", {});
+  outbox::OutboxRelay relay(f.box.store, f.connectors, exactOptions(), f.box.clock);
+  relay.runOnce();
+  EXPECT_EQ(f.box.effect(id).nextAttemptAt, kStart + 120);
+}
+
+TEST(Relay, GivesUpAfterTheLastAttempt) {
+  outbox::RelayOptions o = exactOptions();
+  o.maxAttempts = 3;
+  Fixture f(std::vector<DeliveryResult>(10, DeliveryResult::retry("HTTP 500")));
+  int64_t id = f.box.add("webhook", {});
+  outbox::OutboxRelay relay(f.box.store, f.connectors, o, f.box.clock);
+  for (int i = 0; i < 5; ++i) {
+    relay.runOnce();
+    f.box.clock.advance(3600);
+  }
+  store::EffectRecord e = f.box.effect(id);
+  EXPECT_EQ(e.status, "dead");
+  EXPECT_EQ(e.attempts, 3);
+  EXPECT_EQ(e.lastError, "gave up after 3 attempts; the last: HTTP 500");
+  EXPECT_EQ(f.connector->seen.size(), 3u);
+  EXPECT_EQ(relay.counters().dead, 1u);
+  EXPECT_EQ(relay.counters().retried, 2u);
+  EXPECT_NE(relay.counters().lastError.find("gave up"), std::string::npos);
+}
+
+TEST(Relay, PermanentFailureIsADeadLetterAtOnce) {
+  Fixture f({DeliveryResult::permanent("HTTP 400: bad")});
+  int64_t id = f.box.add("webhook", {});
+  outbox::OutboxRelay relay(f.box.store, f.connectors, exactOptions(), f.box.clock);
+  relay.runOnce();
+  store::EffectRecord e = f.box.effect(id);
+  EXPECT_EQ(e.status, "dead");
+  EXPECT_EQ(e.lastError, "HTTP 400: bad");
+  auto dead = f.box.store.begin()->effectsWithStatus("dead", 10);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(relay.counters().lastError, "effect 1 (webhook, deal D-1): HTTP 400: bad");
+}
+
+TEST(Relay, AKindWithoutAConnectorIsADeadLetter) {
+  Fixture f;
+  int64_t id = f.box.add("carrier_pigeon", {});
+  outbox::OutboxRelay relay(f.box.store, f.connectors, exactOptions(), f.box.clock);
+  relay.runOnce();
+  EXPECT_EQ(f.box.effect(id).status, "dead");
+  EXPECT_NE(f.box.effect(id).lastError.find("carrier_pigeon"), std::string::npos);
+}
+
+TEST(Relay, AConnectorThatThrowsIsRetried) {
+  Fixture f;
+  f.connector->during = [](const store::EffectRecord&) { throw std::runtime_error("boom"); };
+  int64_t id = f.box.add("webhook", {});
+  outbox::OutboxRelay relay(f.box.store, f.connectors, exactOptions(), f.box.clock);
+  relay.runOnce();
+  EXPECT_EQ(f.box.effect(id).status, "pending");
+  EXPECT_EQ(f.box.effect(id).lastError, "the connector failed: boom");
+}
+
+TEST(Relay, NotBeforeInTheFutureWaits) {
+  Fixture f;
+  int64_t id = f.box.add("webhook", {}, "k", kStart + 3600);
+  outbox::OutboxRelay relay(f.box.store, f.connectors, exactOptions(), f.box.clock);
+  EXPECT_EQ(relay.runOnce(), 0u);
+  f.box.clock.advance(3599);
+  EXPECT_EQ(relay.runOnce(), 0u);
+  EXPECT_TRUE(f.connector->seen.empty());
+  f.box.clock.advance(1);
+  EXPECT_EQ(relay.runOnce(), 1u);
+  EXPECT_EQ(f.box.effect(id).status, "delivered");
+}
+
+TEST(Relay, ClaimsAtMostABatchOldestFirst) {
+  outbox::RelayOptions o = exactOptions();
+  o.batch = 2;
+  Fixture f;
+  for (int i = 0; i < 5; ++i) f.box.add("webhook", {}, keyOf(i));
+  outbox::OutboxRelay relay(f.box.store, f.connectors, o, f.box.clock);
+  EXPECT_EQ(relay.runOnce(), 2u);
+  EXPECT_EQ(relay.runOnce(), 2u);
+  EXPECT_EQ(relay.runOnce(), 1u);
+  ASSERT_EQ(f.connector->seen.size(), 5u);
+  EXPECT_EQ(f.connector->seen[0].key, "k0");
+  EXPECT_EQ(f.connector->seen[4].key, "k4");
+}
+
+// A store that fails every transaction after the first `allowed`: a process
+// that dies after delivering but before recording.
+class DyingStore : public store::Store {
+ public:
+  DyingStore(store::Store& inner, int allowed) : inner_(inner), allowed_(allowed) {}
+  std::unique_ptr<store::Transaction> begin() override {
+    if (allowed_-- <= 0) throw std::runtime_error("the process died");
+    return inner_.begin();
+  }
+  std::optional<int64_t> nextDue() override { return inner_.nextDue(); }
+
+ private:
+  store::Store& inner_;
+  int allowed_;
+};
+
+TEST(Relay, AnEffectDeliveredButNotRecordedIsSentAgainWithTheSameKey) {
+  Fixture f;
+  int64_t id = f.box.add("webhook", {}, "stable-key");
+  DyingStore dying(f.box.store, 1);  // the claim commits, the record does not
+  outbox::OutboxRelay first(dying, f.connectors, exactOptions(), f.box.clock);
+  EXPECT_THROW(first.runOnce(), std::runtime_error);
+  ASSERT_EQ(f.connector->seen.size(), 1u);
+  EXPECT_EQ(f.box.effect(id).status, "pending");
+
+  // The restarted relay waits for the claim to run out, then sends it again.
+  outbox::OutboxRelay restarted(f.box.store, f.connectors, exactOptions(), f.box.clock);
+  EXPECT_EQ(restarted.runOnce(), 0u);
+  f.box.clock.advance(600);
+  EXPECT_EQ(restarted.runOnce(), 1u);
+  ASSERT_EQ(f.connector->seen.size(), 2u);
+  EXPECT_EQ(f.connector->seen[1].key, "stable-key");
+  EXPECT_EQ(f.box.effect(id).status, "delivered");
+  EXPECT_EQ(f.box.effect(id).attempts, 2);
+}
+
+TEST(Relay, RunsInAThreadUntilStopped) {
+  Fixture f;
+  std::mutex storeMutex;
+  outbox::RelayOptions o = exactOptions();
+  o.pollInterval = std::chrono::milliseconds(20);
+  o.storeMutex = &storeMutex;
+  outbox::OutboxRelay relay(f.box.store, f.connectors, o, f.box.clock);
+  std::atomic<bool> stop{false};
+  std::thread thread([&] { relay.runUntilStopped(stop); });
+  auto waitFor = [&](uint64_t delivered) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (relay.counters().delivered < delivered && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return relay.counters().delivered;
+  };
+  {
+    std::lock_guard<std::mutex> lock(storeMutex);  // as the server would, around its transactions
+    f.box.add("webhook", {}, "a");
+  }
+  relay.wake();
+  EXPECT_EQ(waitFor(1), 1u);
+  {
+    std::lock_guard<std::mutex> lock(storeMutex);
+    f.box.add("webhook", {}, "b");
+  }
+  EXPECT_EQ(waitFor(2), 2u);  // found by polling, without wake()
+  auto stopping = std::chrono::steady_clock::now();
+  stop = true;
+  thread.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::seconds(1));
+  EXPECT_GE(relay.counters().rounds, 2u);
+}
+
+TEST(Relay, OptionsFollowTheConfiguration) {
+  outbox::ServeConfig config;
+  config.outbox.maxAttempts = 4;
+  config.outbox.backoffInitial = 2;
+  config.outbox.backoffMax = 30;
+  config.outbox.batch = 10;
+  config.outbox.timeout = 5;
+  config.outbox.pollIntervalMs = 250;
+  config.smtp.timeout = 20;
+  outbox::RelayOptions o = outbox::relayOptionsOf(config);
+  EXPECT_EQ(o.maxAttempts, 4);
+  EXPECT_EQ(o.backoffInitial, 2);
+  EXPECT_EQ(o.backoffMax, 30);
+  EXPECT_EQ(o.batch, 10u);
+  EXPECT_EQ(o.pollInterval, std::chrono::milliseconds(250));
+  EXPECT_EQ(o.lease, 10 * 20 + 60);  // a whole batch at the longest timeout
+}
+
+}  // namespace
+}  // namespace voronka

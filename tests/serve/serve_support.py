@@ -1,0 +1,113 @@
+"""Helpers for the tests of `voronka serve`: build a funnel, start and stop
+the server on a free loopback port, call the API, receive webhooks."""
+import http.client
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build(voronka, funnel_text, workdir, name="funnel"):
+    src = os.path.join(workdir, name + ".funnel")
+    with open(src, "w", encoding="utf-8") as f:
+        f.write(funnel_text)
+    out = os.path.join(workdir, name + ".funnelc")
+    r = subprocess.run([voronka, "build", src, "-o", out], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise AssertionError("build failed:\n" + r.stderr)
+    return out
+
+
+class Server:
+    """`voronka serve` as a child process; `url` once it listens."""
+
+    def __init__(self, voronka, module, store, extra=(), port=0):
+        self.args = [voronka, "serve", module, "--store", "sqlite:" + store, "--listen", f"127.0.0.1:{port}", *extra]
+        self.proc = None
+        self.port = None
+
+    def start(self, timeout=10):
+        self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if "listening on http://" not in line:
+            err = self.proc.stderr.read()
+            raise AssertionError(f"serve did not start: {line!r} {err}")
+        self.port = int(line.split("listening on http://127.0.0.1:")[1].split()[0])
+        return self
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def terminate(self, timeout=20):
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, err
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        data = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body, ensure_ascii=False)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        conn.request(method, path, body=data, headers=headers or {})
+        resp = conn.getresponse()
+        raw = resp.read()
+        conn.close()
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError:
+            payload = raw.decode("utf-8", "replace")
+        return resp.status, payload
+
+
+class WebhookReceiver:
+    """Counts POSTs by Idempotency-Key on a loopback port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.lock = threading.Lock()
+        self.deliveries = []  # (path, key, body)
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                with receiver.lock:
+                    receiver.deliveries.append((self.path, self.headers.get("Idempotency-Key"), body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def keys(self, path=None):
+        with self.lock:
+            return [k for p, k, _ in self.deliveries if path is None or p == path]
+
+    def stop(self):
+        self.httpd.shutdown()
+
+
+def wait_until(condition, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)

@@ -1,0 +1,369 @@
+// What only the SQLite store promises: its file survives the process,
+// refuses what it cannot read, group commit is durable at endBatch() and only
+// then, and several threads may use it at once.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "tests/store/store_test_support.h"
+
+namespace voronka {
+namespace {
+
+using store::SqliteStore;
+using testing::everyKindProbe;
+using testing::sampleDeal;
+using testing::sampleTimer;
+using testing::snapshot;
+using testing::TempDir;
+
+// Runs SQL on the file with a connection of its own, as another program would.
+void rawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+std::string rawQuery(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string out;
+  sqlite3_exec(
+      db, sql.c_str(),
+      [](void* to, int columns, char** values, char**) {
+        auto* text = static_cast<std::string*>(to);
+        for (int i = 0; i < columns; ++i) *text += std::string(values[i] ? values[i] : "NULL") + "|";
+        *text += "\n";
+        return 0;
+      },
+      &out, nullptr);
+  sqlite3_close(db);
+  return out;
+}
+
+// The message of the StoreError opening `path` throws ("" when it opens).
+std::string openError(const std::string& path) {
+  try {
+    SqliteStore store(path);
+  } catch (const store::StoreError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::vector<std::string> noteTexts(store::Store& s, const std::string& deal) {
+  auto tx = s.begin();
+  std::vector<std::string> out;
+  for (const auto& n : tx->notesOf(deal)) out.push_back(n.text);
+  return out;
+}
+
+// Runs `child` in a forked process that ends with _exit, as a crash would:
+// no destructor runs, nothing is closed. Returns its exit status.
+template <typename Child>
+int inChildProcess(Child child) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int status = 1;
+    try {
+      status = child();
+    } catch (...) {
+      status = 2;
+    }
+    _exit(status);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+TEST(SqliteStore, EverythingSurvivesClosingAndReopening) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  std::string before;
+  {
+    SqliteStore store(path);
+    auto tx = store.begin();
+    testing::writeEveryKind(*tx);
+    tx->commit();
+    tx.reset();
+    before = snapshot(store, everyKindProbe());
+  }
+  SqliteStore reopened(path);
+  EXPECT_EQ(snapshot(reopened, everyKindProbe()), before);
+  // Ids go on from where they were.
+  auto tx = reopened.begin();
+  int64_t highest = 0;
+  for (const auto& t : tx->dueTimers(INT64_MAX, 10)) highest = std::max(highest, t.id);
+  ASSERT_GT(highest, 0);
+  EXPECT_GT(tx->addTimer(sampleTimer("d1", 1)), highest + 1);  // nor the removed timer's id after it
+}
+
+TEST(SqliteStore, ANewFileGetsTheCurrentSchemaVersionAndWalMode) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  { SqliteStore store(path); }
+  EXPECT_EQ(rawQuery(path, "PRAGMA user_version"), std::to_string(SqliteStore::schemaVersion()) + "|\n");
+  EXPECT_EQ(rawQuery(path, "PRAGMA journal_mode"), "wal|\n");
+  EXPECT_EQ(rawQuery(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'timers_by_due'"), "1|\n");
+}
+
+TEST(SqliteStore, AFileFromANewerVoronkaIsRefusedNamingBothVersions) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  {
+    SqliteStore store(path);
+    auto tx = store.begin();
+    tx->putDeal(sampleDeal("d1"));
+    tx->commit();
+  }
+  rawExec(path, "PRAGMA user_version = 99");
+  std::string error = openError(path);
+  EXPECT_NE(error.find(path), std::string::npos) << error;
+  EXPECT_NE(error.find("version 99"), std::string::npos) << error;
+  EXPECT_NE(error.find("version " + std::to_string(SqliteStore::schemaVersion())), std::string::npos) << error;
+  EXPECT_NE(error.find("newer"), std::string::npos) << error;
+  // Nothing was changed by the refusal.
+  EXPECT_EQ(rawQuery(path, "PRAGMA user_version"), "99|\n");
+  EXPECT_EQ(rawQuery(path, "SELECT id FROM deals"), "d1|\n");
+}
+
+TEST(SqliteStore, AFileThatIsNotADatabaseIsRefused) {
+  TempDir dir;
+  for (size_t repeat : {1, 200}) {
+    const std::string path = dir.file("notes" + std::to_string(repeat) + ".txt");
+    {
+      std::ofstream out(path);
+      for (size_t i = 0; i < repeat; ++i) out << "These are my notes, not a database.\n";
+    }
+    std::string error = openError(path);
+    EXPECT_NE(error.find(path), std::string::npos) << error;
+    EXPECT_NE(error.find("not an SQLite database"), std::string::npos) << error;
+    std::ifstream in(path);
+    std::string first;
+    std::getline(in, first);
+    EXPECT_EQ(first, "These are my notes, not a database.");  // left as it was
+  }
+}
+
+TEST(SqliteStore, AnotherProgramsDatabaseIsRefused) {
+  TempDir dir;
+  const std::string path = dir.file("other.db");
+  rawExec(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)");
+  std::string error = openError(path);
+  EXPECT_NE(error.find(path), std::string::npos) << error;
+  EXPECT_NE(error.find("not a Voronka store"), std::string::npos) << error;
+  EXPECT_EQ(rawQuery(path, "SELECT count(*) FROM sqlite_schema"), "1|\n");
+}
+
+TEST(SqliteStore, AFileThatCannotBeCreatedIsAClearError) {
+  TempDir dir;
+  const std::string path = dir.file("no/such/directory/store.db");
+  std::string error = openError(path);
+  EXPECT_NE(error.find("cannot open the store " + path), std::string::npos) << error;
+}
+
+TEST(SqliteStore, TheDueQueriesUseIndexes) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  { SqliteStore store(path); }
+  std::string timers = rawQuery(path, "EXPLAIN QUERY PLAN SELECT id FROM timers WHERE due <= 5 ORDER BY due, id LIMIT 1");
+  EXPECT_NE(timers.find("timers_by_due"), std::string::npos) << timers;
+  EXPECT_EQ(timers.find("TEMP B-TREE"), std::string::npos) << timers;
+  std::string next = rawQuery(path, "EXPLAIN QUERY PLAN SELECT min(due) FROM timers");
+  EXPECT_NE(next.find("timers_by_due"), std::string::npos) << next;
+  std::string effects = rawQuery(path,
+                                 "EXPLAIN QUERY PLAN SELECT id FROM effects WHERE status = 'pending' AND not_before <= 5 "
+                                 "AND next_attempt_at <= 5 ORDER BY id LIMIT 10");
+  EXPECT_NE(effects.find("effects_by_status"), std::string::npos) << effects;
+  EXPECT_EQ(effects.find("TEMP B-TREE"), std::string::npos) << effects;
+}
+
+TEST(SqliteStore, ASecondTransactionOnTheSameThreadIsRefusedWithoutDeadlock) {
+  TempDir dir;
+  SqliteStore store(dir.file("store.db"));
+  {
+    auto tx = store.begin();
+    tx->addNote({"a", 1, "outer"});
+    EXPECT_THROW(store.begin(), std::logic_error);
+    EXPECT_THROW(store.beginBatch(), std::logic_error);
+    tx->commit();
+  }
+  EXPECT_THROW(store.endBatch(), std::logic_error);
+  EXPECT_EQ(noteTexts(store, "a"), std::vector<std::string>{"outer"});
+}
+
+TEST(SqliteStore, EndBatchMakesTheBatchDurableWithoutAClose) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  int status = inChildProcess([&] {
+    auto* store = new SqliteStore(path);  // never deleted: the process just ends
+    store->beginBatch();
+    for (int i = 0; i < 10; ++i) {
+      auto tx = store->begin();
+      tx->addNote({"a", i, "note " + std::to_string(i)});
+      if (i != 4) tx->commit();
+    }
+    store->endBatch();
+    return 0;
+  });
+  ASSERT_EQ(status, 0);
+  SqliteStore store(path);
+  EXPECT_EQ(noteTexts(store, "a").size(), 9u);
+}
+
+TEST(SqliteStore, ABatchNeverEndedLeavesNothingEvenAfterACrash) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  {
+    SqliteStore store(path);
+    auto tx = store.begin();
+    tx->addNote({"a", 0, "before the batch"});
+    tx->commit();
+  }
+  int status = inChildProcess([&] {
+    auto* store = new SqliteStore(path);
+    store->beginBatch();
+    // Enough to spill pages into the write-ahead log before the commit.
+    const std::string text(200, 'x');
+    for (int i = 0; i < 20000; ++i) {
+      auto tx = store->begin();
+      tx->addNote({"a", i, text});
+      tx->putDeal(sampleDeal(std::to_string(i) + "-d"));  // (not "d" + …: GCC 12 warns wrongly)
+      tx->commit();
+    }
+    return 0;  // the process ends mid-batch
+  });
+  ASSERT_EQ(status, 0);
+  SqliteStore store(path);
+  EXPECT_EQ(noteTexts(store, "a"), std::vector<std::string>{"before the batch"});
+  auto tx = store.begin();
+  EXPECT_EQ(tx->counts().deals, 0);
+}
+
+TEST(SqliteStore, AStoreDestroyedMidBatchKeepsNothingOfTheBatch) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  {
+    SqliteStore store(path);
+    {
+      auto tx = store.begin();
+      tx->addNote({"a", 0, "before"});
+      tx->commit();
+    }
+    store.beginBatch();
+    auto tx = store.begin();
+    tx->addNote({"a", 1, "in the batch"});
+    tx->putDeal(sampleDeal("d1"));
+    tx->commit();
+  }
+  SqliteStore store(path);
+  EXPECT_EQ(noteTexts(store, "a"), std::vector<std::string>{"before"});
+  auto tx = store.begin();
+  EXPECT_FALSE(tx->deal("d1").has_value());
+}
+
+TEST(SqliteStore, ReopenedAfterEndBatchSeesEveryCommittedTransaction) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  {
+    SqliteStore store(path, {store::Synchronous::Normal, 1000});
+    store.beginBatch();
+    auto tx = store.begin();
+    testing::writeEveryKind(*tx);
+    tx->commit();
+    tx.reset();
+    store.endBatch();
+  }
+  SqliteStore store(path);
+  auto tx = store.begin();
+  EXPECT_EQ(tx->counts().deals, 3);
+  EXPECT_EQ(tx->takeCounter("rr:sales"), 2);
+}
+
+TEST(SqliteStore, ThreadsShareTheStoreWithoutCorruptionOrDeadlock) {
+  TempDir dir;
+  SqliteStore store(dir.file("store.db"));
+  constexpr int kBatches = 40, kPerBatch = 6, kSingles = 200;
+  auto writer = std::async(std::launch::async, [&] {  // the event writer: batches, one event failing in each
+    for (int b = 0; b < kBatches; ++b) {
+      store.beginBatch();
+      for (int i = 0; i < kPerBatch; ++i) {
+        auto tx = store.begin();
+        tx->takeCounter("writer");
+        tx->addNote({"w", b, "w"});
+        tx->addTimer(sampleTimer("w", 1000 + b));
+        if (i != 0) tx->commit();
+      }
+      store.endBatch();
+    }
+  });
+  auto relay = std::async(std::launch::async, [&] {  // one transaction at a time
+    for (int i = 0; i < kSingles; ++i) {
+      auto tx = store.begin();
+      tx->takeCounter("relay");
+      tx->addNote({"r", i, "r"});
+      tx->commit();
+    }
+  });
+  auto reader = std::async(std::launch::async, [&] {  // reads only: never sees a half-done batch
+    int64_t seen = 0;
+    for (int i = 0; i < kSingles; ++i) {
+      if (store.nextDue()) ++seen;
+      auto tx = store.begin();
+      store::StoreCounts c = tx->counts();
+      EXPECT_EQ(c.timersPending % (kPerBatch - 1), 0) << "a batch was seen half done";
+    }
+    return seen;
+  });
+  for (auto* f : std::initializer_list<std::future<void>*>{&writer, &relay}) {
+    if (f->wait_for(std::chrono::seconds(120)) != std::future_status::ready) {
+      ADD_FAILURE() << "deadlock: a thread did not finish";
+      std::_Exit(1);
+    }
+    f->get();
+  }
+  if (reader.wait_for(std::chrono::seconds(120)) != std::future_status::ready) std::_Exit(1);
+  reader.get();
+
+  auto tx = store.begin();
+  EXPECT_EQ(tx->takeCounter("writer"), kBatches * (kPerBatch - 1));
+  EXPECT_EQ(tx->takeCounter("relay"), kSingles);
+  EXPECT_EQ(tx->notesOf("w").size(), static_cast<size_t>(kBatches * (kPerBatch - 1)));
+  EXPECT_EQ(tx->notesOf("r").size(), static_cast<size_t>(kSingles));
+  EXPECT_EQ(tx->counts().timersPending, kBatches * (kPerBatch - 1));
+}
+
+TEST(SqliteStore, ADamagedDealIsReportedWithItsIdAndFile) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  {
+    SqliteStore store(path);
+    auto tx = store.begin();
+    tx->putDeal(sampleDeal("d1"));
+    tx->commit();
+  }
+  rawExec(path, "UPDATE deals SET fields = x'0105' WHERE id = 'd1'");
+  SqliteStore store(path);
+  auto tx = store.begin();
+  try {
+    tx->deal("d1");
+    ADD_FAILURE() << "a damaged deal was read";
+  } catch (const store::StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("\"d1\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace voronka

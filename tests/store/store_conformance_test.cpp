@@ -1,0 +1,622 @@
+// The Store interface's contract, written once and run against every
+// implementation (store_test_support.h lists them): what each method returns,
+// in which order, and that a transaction destroyed without commit() undoes
+// everything — alone or inside a batch.
+#include <gtest/gtest.h>
+
+#include "tests/store/store_test_support.h"
+
+namespace voronka {
+namespace {
+
+using testing::everyKindProbe;
+using testing::sampleDeal;
+using testing::sampleEffect;
+using testing::sampleTask;
+using testing::sampleTimer;
+using testing::show;
+using testing::showAll;
+using testing::snapshot;
+using testing::StoreFactory;
+using testing::TempDir;
+
+constexpr int64_t kForever = std::numeric_limits<int64_t>::max();
+
+class StoreConformance : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override { store_ = GetParam().make(dir_); }
+
+  // Runs `work` in one transaction and commits it.
+  template <typename Work>
+  auto committed(Work work) {
+    auto tx = store_->begin();
+    if constexpr (std::is_void_v<decltype(work(*tx))>) {
+      work(*tx);
+      tx->commit();
+    } else {
+      auto result = work(*tx);
+      tx->commit();
+      return result;
+    }
+  }
+
+  std::vector<int64_t> ids(const std::vector<store::TimerRecord>& timers) {
+    std::vector<int64_t> out;
+    for (const auto& t : timers) out.push_back(t.id);
+    return out;
+  }
+  std::vector<std::string> keys(const std::vector<store::EffectRecord>& effects) {
+    std::vector<std::string> out;
+    for (const auto& e : effects) out.push_back(e.key);
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+// ───────────────────────────── deals ──────────────────────────────────────
+
+TEST_P(StoreConformance, DealComesBackAsItWasPut) {
+  store::DealRecord d = sampleDeal("d1");
+  committed([&](store::Transaction& tx) { tx.putDeal(d); });
+  auto tx = store_->begin();
+  auto back = tx->deal("d1");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(show(*back), show(d));
+  EXPECT_FALSE(tx->deal("d2").has_value());
+  EXPECT_FALSE(tx->deal("").has_value());
+}
+
+TEST_P(StoreConformance, DealKeepsNanAndEmptyLists) {
+  store::DealRecord d = sampleDeal("d1");
+  d.fields = {testing::numberField(std::numeric_limits<double>::quiet_NaN())};
+  d.tags.clear();
+  d.visits.clear();
+  committed([&](store::Transaction& tx) { tx.putDeal(d); });
+  auto tx = store_->begin();
+  auto back = tx->deal("d1");
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->fields.size(), 1u);
+  EXPECT_TRUE(std::isnan(back->fields[0].num));
+  EXPECT_TRUE(back->tags.empty());
+  EXPECT_TRUE(back->visits.empty());
+}
+
+TEST_P(StoreConformance, PutDealReplacesAndKeepsCreationOrder) {
+  committed([&](store::Transaction& tx) {
+    tx.putDeal(sampleDeal("b"));
+    tx.putDeal(sampleDeal("a"));
+    tx.putDeal(sampleDeal("c"));
+  });
+  store::DealRecord changed = sampleDeal("b", 1, 3);
+  changed.name = "другое имя";
+  changed.fields.pop_back();
+  changed.tags = {"new"};
+  changed.visits = {{7, 1}};
+  changed.version = 9;
+  committed([&](store::Transaction& tx) { tx.putDeal(changed); });
+  auto tx = store_->begin();
+  EXPECT_EQ(tx->dealIds(), (std::vector<std::string>{"b", "a", "c"}));
+  EXPECT_EQ(show(*tx->deal("b")), show(changed));
+  EXPECT_EQ(tx->counts().deals, 3);
+}
+
+TEST_P(StoreConformance, OpenDealsOfCountsAUsersDealsOutsideFinalStages) {
+  committed([&](store::Transaction& tx) {
+    auto deal = [&](const std::string& id, int32_t user, int32_t pipeline, int32_t stage) {
+      store::DealRecord d = sampleDeal(id, pipeline, stage);
+      d.responsible = user;
+      tx.putDeal(d);
+    };
+    deal("a", 1, 0, 0);
+    deal("b", 1, 0, 1);
+    deal("c", 1, 0, 5);  // won
+    deal("d", 1, 1, 6);  // lost, second pipeline
+    deal("e", 1, 1, 5);  // stage 5 of pipeline 1 is not final
+    deal("f", 2, 0, 0);
+    deal("g", -1, 0, 0);
+  });
+  std::vector<std::pair<int32_t, int32_t>> finals = {{0, 5}, {0, 6}, {1, 6}, {1, 7}};
+  auto tx = store_->begin();
+  EXPECT_EQ(tx->openDealsOf(1, finals), 3);
+  EXPECT_EQ(tx->openDealsOf(2, finals), 1);
+  EXPECT_EQ(tx->openDealsOf(3, finals), 0);
+  EXPECT_EQ(tx->openDealsOf(1, {}), 5);
+}
+
+TEST_P(StoreConformance, DealsPerStageAreSortedAndOnlyWhereDealsAre) {
+  committed([&](store::Transaction& tx) {
+    tx.putDeal(sampleDeal("a", 1, 0));
+    tx.putDeal(sampleDeal("b", 0, 2));
+    tx.putDeal(sampleDeal("c", 0, 2));
+    tx.putDeal(sampleDeal("d", 0, 1));
+    tx.putDeal(sampleDeal("e", 1, 0));
+  });
+  auto perStage = [&] {
+    auto tx = store_->begin();
+    std::vector<std::string> out;
+    for (const auto& s : tx->dealsPerStage()) {
+      out.push_back(std::to_string(s.pipeline) + "." + std::to_string(s.stage) + "=" + std::to_string(s.deals));
+    }
+    return out;
+  };
+  EXPECT_EQ(perStage(), (std::vector<std::string>{"0.1=1", "0.2=2", "1.0=2"}));
+  committed([&](store::Transaction& tx) { tx.putDeal(sampleDeal("d", 1, 3)); });  // stage 0.1 empties
+  EXPECT_EQ(perStage(), (std::vector<std::string>{"0.2=2", "1.0=2", "1.3=1"}));
+}
+
+// ───────────────────────────── tasks ──────────────────────────────────────
+
+TEST_P(StoreConformance, TasksGetIncreasingIdsAndComeBackInIdOrderPerDeal) {
+  std::vector<int64_t> ids = committed([&](store::Transaction& tx) {
+    return std::vector<int64_t>{tx.addTask(sampleTask("a", "1")), tx.addTask(sampleTask("b", "2")),
+                                tx.addTask(sampleTask("a", "3")), tx.addTask(sampleTask("a", "4"))};
+  });
+  EXPECT_GT(ids[0], 0);
+  for (size_t i = 1; i < ids.size(); ++i) EXPECT_GT(ids[i], ids[i - 1]);
+  int64_t later = committed([&](store::Transaction& tx) { return tx.addTask(sampleTask("b", "5")); });
+  EXPECT_GT(later, ids.back());
+
+  auto tx = store_->begin();
+  std::vector<store::TaskRecord> a = tx->tasksOf("a");
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0].id, ids[0]);
+  EXPECT_EQ(a[1].id, ids[2]);
+  EXPECT_EQ(a[2].id, ids[3]);
+  store::TaskRecord expected = sampleTask("a", "3");
+  expected.id = ids[2];
+  EXPECT_EQ(show(a[1]), show(expected));
+  EXPECT_EQ(tx->tasksOf("b").size(), 2u);
+  EXPECT_TRUE(tx->tasksOf("c").empty());
+}
+
+TEST_P(StoreConformance, PutTaskReplacesTheTask) {
+  store::TaskRecord t = sampleTask("a", "Позвонить");
+  t.id = committed([&](store::Transaction& tx) { return tx.addTask(t); });
+  t.done = true;
+  t.completedAt = 1772440000;
+  t.comment = "дозвонились";
+  t.text = "Позвонить ещё раз";
+  t.due = 0;
+  t.responsible = 5;
+  t.type = -1;
+  t.epoch = 4;
+  committed([&](store::Transaction& tx) { tx.putTask(t); });
+  auto tx = store_->begin();
+  EXPECT_EQ(showAll(tx->tasksOf("a")), std::vector<std::string>{show(t)});
+}
+
+TEST_P(StoreConformance, PutTaskOfAnUnknownTaskIsAnError) {
+  auto tx = store_->begin();
+  store::TaskRecord t = sampleTask("a", "x");
+  t.id = 42;
+  EXPECT_THROW(tx->putTask(t), std::logic_error);
+}
+
+// ───────────────────────────── timers ─────────────────────────────────────
+
+TEST_P(StoreConformance, DueTimersAreEarliestFirstTiesByIdWithinLimitAndUntil) {
+  std::vector<int64_t> id = committed([&](store::Transaction& tx) {
+    std::vector<int64_t> out;
+    for (int64_t due : {50, 10, 30, 10, 20}) out.push_back(tx.addTimer(sampleTimer(due == 30 ? "b" : "a", due)));
+    return out;
+  });
+  auto tx = store_->begin();
+  EXPECT_EQ(ids(tx->dueTimers(30, 10)), (std::vector<int64_t>{id[1], id[3], id[4], id[2]}));
+  EXPECT_EQ(ids(tx->dueTimers(kForever, 2)), (std::vector<int64_t>{id[1], id[3]}));
+  EXPECT_EQ(ids(tx->dueTimers(10, 10)), (std::vector<int64_t>{id[1], id[3]}));  // `until` is inclusive
+  EXPECT_TRUE(tx->dueTimers(9, 10).empty());
+  EXPECT_TRUE(tx->dueTimers(kForever, 0).empty());
+  EXPECT_EQ(ids(tx->dueTimers(kForever, 100)).size(), 5u);
+  store::TimerRecord expected = sampleTimer("b", 30);
+  expected.id = id[2];
+  EXPECT_EQ(show(tx->dueTimers(30, 10).back()), show(expected));
+}
+
+TEST_P(StoreConformance, TimersOfAreInIdOrderAndRemovedOnesAreGone) {
+  std::vector<int64_t> id = committed([&](store::Transaction& tx) {
+    return std::vector<int64_t>{tx.addTimer(sampleTimer("a", 300)), tx.addTimer(sampleTimer("a", 100)),
+                                tx.addTimer(sampleTimer("b", 200)), tx.addTimer(sampleTimer("a", 200))};
+  });
+  committed([&](store::Transaction& tx) {
+    tx.removeTimer(id[1]);
+    tx.removeTimer(id[1]);     // again: nothing happens
+    tx.removeTimer(id[3] + 100);  // unknown: nothing happens
+  });
+  auto tx = store_->begin();
+  EXPECT_EQ(ids(tx->timersOf("a")), (std::vector<int64_t>{id[0], id[3]}));
+  EXPECT_EQ(ids(tx->timersOf("b")), (std::vector<int64_t>{id[2]}));
+  EXPECT_TRUE(tx->timersOf("c").empty());
+  EXPECT_EQ(ids(tx->dueTimers(kForever, 10)), (std::vector<int64_t>{id[2], id[3], id[0]}));
+  EXPECT_EQ(tx->counts().timersPending, 3);
+}
+
+TEST_P(StoreConformance, TimerIdsAreNeverGivenTwice) {
+  int64_t last = committed([&](store::Transaction& tx) {
+    tx.addTimer(sampleTimer("a", 10));
+    return tx.addTimer(sampleTimer("a", 20));
+  });
+  committed([&](store::Transaction& tx) { tx.removeTimer(last); });  // the highest id is gone
+  int64_t next = committed([&](store::Transaction& tx) { return tx.addTimer(sampleTimer("a", 30)); });
+  EXPECT_GT(next, last);
+}
+
+TEST_P(StoreConformance, NextDueIsTheEarliestPendingTimer) {
+  EXPECT_FALSE(store_->nextDue().has_value());
+  int64_t first = committed([&](store::Transaction& tx) {
+    tx.addTimer(sampleTimer("a", 500));
+    int64_t id = tx.addTimer(sampleTimer("b", 100));
+    tx.addTimer(sampleTimer("a", 300));
+    return id;
+  });
+  EXPECT_EQ(store_->nextDue(), 100);
+  committed([&](store::Transaction& tx) { tx.removeTimer(first); });
+  EXPECT_EQ(store_->nextDue(), 300);
+}
+
+// ───────────────────────────── effects ────────────────────────────────────
+
+TEST_P(StoreConformance, EffectsGetIncreasingIdsInOrderPerDeal) {
+  committed([&](store::Transaction& tx) {
+    tx.addEffect(sampleEffect("a", "k1"));
+    tx.addEffect(sampleEffect("b", "k2"));
+    tx.addEffect(sampleEffect("a", "k3"));
+  });
+  auto tx = store_->begin();
+  std::vector<store::EffectRecord> a = tx->effectsOf("a");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(keys(a), (std::vector<std::string>{"k1", "k3"}));
+  EXPECT_GT(a[0].id, 0);
+  EXPECT_GT(a[1].id, a[0].id);
+  store::EffectRecord expected = sampleEffect("a", "k3");
+  expected.id = a[1].id;
+  EXPECT_EQ(show(a[1]), show(expected));
+  std::vector<store::EffectRecord> b = tx->effectsOf("b");
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_GT(b[0].id, a[0].id);
+  EXPECT_LT(b[0].id, a[1].id);
+  EXPECT_TRUE(tx->effectsOf("c").empty());
+}
+
+TEST_P(StoreConformance, DueEffectsArePendingOnesPastNotBeforeAndBackoffOldestFirst) {
+  committed([&](store::Transaction& tx) {
+    tx.addEffect(sampleEffect("a", "now"));
+    tx.addEffect(sampleEffect("b", "later", 200));
+    store::EffectRecord backoff = sampleEffect("a", "backoff");
+    backoff.nextAttemptAt = 150;
+    backoff.attempts = 1;
+    tx.addEffect(backoff);
+    tx.addEffect(sampleEffect("a", "sent", 0, "delivered"));
+    tx.addEffect(sampleEffect("b", "gave up", 0, "dead"));
+    tx.addEffect(sampleEffect("b", "also now", 100));
+  });
+  auto tx = store_->begin();
+  EXPECT_EQ(keys(tx->dueEffects(99, 10)), (std::vector<std::string>{"now"}));
+  EXPECT_EQ(keys(tx->dueEffects(100, 10)), (std::vector<std::string>{"now", "also now"}));
+  EXPECT_EQ(keys(tx->dueEffects(150, 10)), (std::vector<std::string>{"now", "backoff", "also now"}));
+  EXPECT_EQ(keys(tx->dueEffects(kForever, 10)), (std::vector<std::string>{"now", "later", "backoff", "also now"}));
+  EXPECT_EQ(keys(tx->dueEffects(kForever, 2)), (std::vector<std::string>{"now", "later"}));
+  EXPECT_TRUE(tx->dueEffects(kForever, 0).empty());
+  EXPECT_EQ(keys(tx->effectsWithStatus("dead", 10)), (std::vector<std::string>{"gave up"}));
+  EXPECT_EQ(keys(tx->effectsWithStatus("pending", 3)), (std::vector<std::string>{"now", "later", "backoff"}));
+  EXPECT_TRUE(tx->effectsWithStatus("unknown", 10).empty());
+  store::StoreCounts c = tx->counts();
+  EXPECT_EQ(c.effectsPending, 4);
+  EXPECT_EQ(c.effectsDead, 1);
+}
+
+TEST_P(StoreConformance, PutEffectChangesOnlyTheDeliveryState) {
+  committed([&](store::Transaction& tx) {
+    tx.addEffect(sampleEffect("a", "k1"));
+    tx.addEffect(sampleEffect("a", "k2"));
+  });
+  store::EffectRecord original = [&] {
+    auto tx = store_->begin();
+    return tx->effectsOf("a").at(0);
+  }();
+  store::EffectRecord update = original;
+  update.deal = "elsewhere";
+  update.kind = "sms";
+  update.key = "changed";
+  update.payload = "{}";
+  update.createdAt = 1;
+  update.notBefore = 2;
+  update.status = "delivered";
+  update.attempts = 2;
+  update.nextAttemptAt = 1772431500;
+  update.deliveredAt = 1772431600;
+  update.lastError = "timeout once";
+  committed([&](store::Transaction& tx) { tx.putEffect(update); });
+
+  store::EffectRecord expected = original;
+  expected.status = update.status;
+  expected.attempts = update.attempts;
+  expected.nextAttemptAt = update.nextAttemptAt;
+  expected.deliveredAt = update.deliveredAt;
+  expected.lastError = update.lastError;
+  auto tx = store_->begin();
+  std::vector<store::EffectRecord> a = tx->effectsOf("a");
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(show(a[0]), show(expected));
+  EXPECT_EQ(a[1].status, "pending");
+  EXPECT_TRUE(tx->effectsOf("elsewhere").empty());
+  EXPECT_EQ(keys(tx->dueEffects(kForever, 10)), (std::vector<std::string>{"k2"}));
+  EXPECT_EQ(keys(tx->effectsWithStatus("delivered", 10)), (std::vector<std::string>{"k1"}));
+  EXPECT_EQ(tx->counts().effectsPending, 1);
+}
+
+TEST_P(StoreConformance, PutEffectOfAnUnknownEffectIsAnError) {
+  committed([&](store::Transaction& tx) { tx.addEffect(sampleEffect("a", "k1")); });
+  auto tx = store_->begin();
+  store::EffectRecord e = sampleEffect("a", "x");
+  e.id = 1000;
+  EXPECT_THROW(tx->putEffect(e), std::logic_error);
+}
+
+// ───────────────────────────── events, history, notes ─────────────────────
+
+TEST_P(StoreConformance, EventsAreDeduplicatedByIdAndTheFirstOneStays) {
+  committed([&](store::Transaction& tx) {
+    EXPECT_FALSE(tx.eventSeen("e1"));
+    tx.recordEvent({"e1", "d1", "link_clicked", 1772431200, "applied"});
+    EXPECT_TRUE(tx.eventSeen("e1"));  // seen within the transaction already
+  });
+  committed([&](store::Transaction& tx) {
+    tx.recordEvent({"e1", "d2", "payment_received", 1772431999, "failed: again"});
+    tx.recordEvent({"e2", "d1", "timer", 1772432000, "fired"});
+  });
+  auto tx = store_->begin();
+  EXPECT_TRUE(tx->eventSeen("e1"));
+  EXPECT_TRUE(tx->eventSeen("e2"));
+  EXPECT_FALSE(tx->eventSeen("e3"));
+  auto e1 = tx->event("e1");
+  ASSERT_TRUE(e1.has_value());
+  EXPECT_EQ(show(*e1), show(store::EventRecord{"e1", "d1", "link_clicked", 1772431200, "applied"}));
+  EXPECT_FALSE(tx->event("e3").has_value());
+  EXPECT_EQ(tx->counts().events, 2);
+}
+
+TEST_P(StoreConformance, HistoryAndNotesComeBackInInsertionOrderPerDeal) {
+  committed([&](store::Transaction& tx) {
+    tx.addHistory({"a", -1, -1, 0, 0, 300, "e1", "created"});
+    tx.addHistory({"b", -1, -1, 0, 0, 100, "e2", "created"});
+    tx.addNote({"a", 300, "third by time, first written"});
+    tx.addNote({"b", 50, "b's"});
+  });
+  committed([&](store::Transaction& tx) {
+    tx.addHistory({"a", 0, 0, 0, 1, 200, "timer:4", "automatic"});
+    tx.addNote({"a", 100, "second"});
+    tx.addNote({"a", 100, "second"});  // the same note twice is two notes
+  });
+  auto tx = store_->begin();
+  EXPECT_EQ(showAll(tx->historyOf("a")),
+            (std::vector<std::string>{show(store::HistoryRecord{"a", -1, -1, 0, 0, 300, "e1", "created"}),
+                                      show(store::HistoryRecord{"a", 0, 0, 0, 1, 200, "timer:4", "automatic"})}));
+  EXPECT_EQ(tx->historyOf("b").size(), 1u);
+  EXPECT_TRUE(tx->historyOf("c").empty());
+  std::vector<std::string> notes;
+  for (const auto& n : tx->notesOf("a")) notes.push_back(n.text);
+  EXPECT_EQ(notes, (std::vector<std::string>{"third by time, first written", "second", "second"}));
+  EXPECT_EQ(showAll(tx->notesOf("b")), std::vector<std::string>{show(store::NoteRecord{"b", 50, "b's"})});
+  EXPECT_TRUE(tx->notesOf("c").empty());
+}
+
+// ───────────────────────────── counters, counts, meta ─────────────────────
+
+TEST_P(StoreConformance, CountersReturnTheirValueThenAddOne) {
+  committed([&](store::Transaction& tx) {
+    EXPECT_EQ(tx.takeCounter("rr:sales"), 0);
+    EXPECT_EQ(tx.takeCounter("rr:sales"), 1);
+    EXPECT_EQ(tx.takeCounter("rr:support"), 0);
+  });
+  auto tx = store_->begin();
+  EXPECT_EQ(tx->takeCounter("rr:sales"), 2);
+  EXPECT_EQ(tx->takeCounter("rr:support"), 1);
+}
+
+TEST_P(StoreConformance, CountsCountEveryKind) {
+  {
+    auto tx = store_->begin();
+    store::StoreCounts c = tx->counts();
+    EXPECT_EQ(c.deals + c.timersPending + c.effectsPending + c.effectsDead + c.events, 0);
+  }
+  committed([&](store::Transaction& tx) { testing::writeEveryKind(tx); });
+  auto tx = store_->begin();
+  store::StoreCounts c = tx->counts();
+  EXPECT_EQ(c.deals, 3);
+  EXPECT_EQ(c.timersPending, 2);
+  EXPECT_EQ(c.effectsPending, 2);
+  EXPECT_EQ(c.effectsDead, 1);
+  EXPECT_EQ(c.events, 2);
+}
+
+TEST_P(StoreConformance, MetaKeepsTheLastValuePerKey) {
+  committed([&](store::Transaction& tx) {
+    EXPECT_FALSE(tx.meta("module").has_value());
+    tx.putMeta("module", "sha256:1");
+    tx.putMeta("format", "");
+  });
+  committed([&](store::Transaction& tx) { tx.putMeta("module", "sha256:2"); });
+  auto tx = store_->begin();
+  EXPECT_EQ(tx->meta("module"), "sha256:2");
+  EXPECT_EQ(tx->meta("format"), "");
+  EXPECT_FALSE(tx->meta("other").has_value());
+}
+
+// ───────────────────────────── transactions ───────────────────────────────
+
+TEST_P(StoreConformance, ATransactionSeesItsOwnChanges) {
+  auto tx = store_->begin();
+  tx->putDeal(sampleDeal("d1"));
+  int64_t task = tx->addTask(sampleTask("d1", "x"));
+  tx->addTimer(sampleTimer("d1", 10));
+  tx->putMeta("k", "v");
+  EXPECT_TRUE(tx->deal("d1").has_value());
+  ASSERT_EQ(tx->tasksOf("d1").size(), 1u);
+  EXPECT_EQ(tx->tasksOf("d1")[0].id, task);
+  EXPECT_EQ(tx->dueTimers(kForever, 10).size(), 1u);
+  EXPECT_EQ(tx->counts().deals, 1);
+  EXPECT_EQ(tx->meta("k"), "v");
+}
+
+TEST_P(StoreConformance, ATransactionWithoutCommitUndoesEveryKindOfChange) {
+  committed([&](store::Transaction& tx) { testing::writeEveryKind(tx); });
+  const testing::Probe probe = everyKindProbe();
+  const std::string before = snapshot(*store_, probe);
+
+  int64_t taskId = 0, timerId = 0, effectId = 0;
+  {
+    auto tx = store_->begin();
+    tx->putDeal(sampleDeal("d4", 2, 2));
+    store::DealRecord d1 = *tx->deal("d1");
+    d1.stage = 4;
+    d1.fields.clear();
+    d1.tags.push_back("new");
+    d1.version = 100;
+    tx->putDeal(d1);
+    taskId = tx->addTask(sampleTask("d4", "new"));
+    store::TaskRecord done = tx->tasksOf("d1").at(0);
+    done.done = true;
+    tx->putTask(done);
+    timerId = tx->addTimer(sampleTimer("d1", 1));
+    tx->removeTimer(tx->timersOf("d2").at(0).id);
+    tx->addEffect(sampleEffect("d4", "new"));
+    effectId = tx->effectsOf("d4").at(0).id;
+    store::EffectRecord delivered = tx->effectsOf("d1").at(0);
+    delivered.status = "delivered";
+    tx->putEffect(delivered);
+    tx->recordEvent({"e3", "d4", "deal_created", 1, "applied"});
+    tx->recordEvent({"e1", "d1", "other", 2, "overwritten?"});
+    tx->addHistory({"d1", 0, 1, 0, 4, 5, "manual", "manual"});
+    tx->addNote({"d1", 6, "undone"});
+    tx->addNote({"d4", 6, "undone"});
+    EXPECT_EQ(tx->takeCounter("rr:sales"), 2);
+    EXPECT_EQ(tx->takeCounter("rr:new"), 0);
+    tx->putMeta("module", "sha256:other");
+    tx->putMeta("new", "value");
+    EXPECT_EQ(tx->counts().deals, 4);  // the changes were made
+    EXPECT_EQ(tx->meta("new"), "value");
+  }
+  EXPECT_EQ(snapshot(*store_, probe), before);
+
+  // The ids the undone inserts took are given again (or, where a store cannot
+  // take them back, later ones), never ones below.
+  auto tx = store_->begin();
+  int64_t task = tx->addTask(sampleTask("d4", "again"));
+  int64_t timer = tx->addTimer(sampleTimer("d4", 1));
+  tx->addEffect(sampleEffect("d4", "again"));
+  int64_t effect = tx->effectsOf("d4").at(0).id;
+  if (GetParam().reusesRolledBackIds) {
+    EXPECT_EQ(task, taskId);
+    EXPECT_EQ(timer, timerId);
+    EXPECT_EQ(effect, effectId);
+  } else {
+    EXPECT_GE(task, taskId);
+    EXPECT_GE(timer, timerId);
+    EXPECT_GE(effect, effectId);
+  }
+}
+
+TEST_P(StoreConformance, CommittedChangesAreSeenByTheNextTransaction) {
+  {
+    auto tx = store_->begin();
+    testing::writeEveryKind(*tx);
+    tx->commit();
+  }
+  const testing::Probe probe = everyKindProbe();
+  std::string first = snapshot(*store_, probe);
+  EXPECT_NE(first.find("deal d3"), std::string::npos);
+  EXPECT_NE(first.find("counter rr:sales=2"), std::string::npos);
+  EXPECT_NE(first.find("meta module=sha256:abc"), std::string::npos);
+  EXPECT_EQ(snapshot(*store_, probe), first);  // reading changes nothing
+}
+
+// ───────────────────────────── batches ────────────────────────────────────
+
+TEST_P(StoreConformance, ARolledBackTransactionInABatchLeavesTheOthers) {
+  store_->beginBatch();
+  {
+    auto tx = store_->begin();
+    tx->putDeal(sampleDeal("a"));
+    tx->addNote({"a", 1, "first"});
+    tx->recordEvent({"e1", "a", "deal_created", 1, "applied"});
+    tx->commit();
+  }
+  {
+    auto tx = store_->begin();
+    tx->putDeal(sampleDeal("b"));
+    tx->addNote({"a", 2, "failed"});
+    tx->addTimer(sampleTimer("a", 5));
+    tx->takeCounter("c");
+    tx->recordEvent({"e2", "a", "link_clicked", 2, "applied"});
+  }
+  {
+    auto tx = store_->begin();
+    EXPECT_TRUE(tx->deal("a").has_value());  // provisional commits are visible within the batch
+    EXPECT_FALSE(tx->deal("b").has_value());
+    tx->addNote({"a", 3, "third"});
+    tx->takeCounter("c");
+    tx->commit();
+  }
+  store_->endBatch();
+
+  auto tx = store_->begin();
+  EXPECT_EQ(tx->dealIds(), std::vector<std::string>{"a"});
+  std::vector<std::string> notes;
+  for (const auto& n : tx->notesOf("a")) notes.push_back(n.text);
+  EXPECT_EQ(notes, (std::vector<std::string>{"first", "third"}));
+  EXPECT_TRUE(tx->timersOf("a").empty());
+  EXPECT_EQ(tx->takeCounter("c"), 1);
+  EXPECT_TRUE(tx->eventSeen("e1"));
+  EXPECT_FALSE(tx->eventSeen("e2"));
+}
+
+TEST_P(StoreConformance, BatchesFollowOneAnotherAndMayBeEmpty) {
+  store_->beginBatch();
+  store_->endBatch();
+  for (int batch = 0; batch < 3; ++batch) {
+    store_->beginBatch();
+    for (int i = 0; i < 4; ++i) {
+      auto tx = store_->begin();
+      tx->addNote({"a", batch * 10 + i, "n"});
+      if (i != 2) tx->commit();
+    }
+    store_->endBatch();
+  }
+  auto tx = store_->begin();
+  EXPECT_EQ(tx->notesOf("a").size(), 9u);
+}
+
+TEST_P(StoreConformance, IdsInABatchKeepIncreasing) {
+  store_->beginBatch();
+  int64_t kept = 0, undone = 0, after = 0;
+  {
+    auto tx = store_->begin();
+    kept = tx->addTimer(sampleTimer("a", 1));
+    tx->commit();
+  }
+  {
+    auto tx = store_->begin();
+    undone = tx->addTimer(sampleTimer("a", 2));
+  }
+  {
+    auto tx = store_->begin();
+    after = tx->addTimer(sampleTimer("a", 3));
+    tx->commit();
+  }
+  store_->endBatch();
+  EXPECT_GT(undone, kept);
+  if (GetParam().reusesRolledBackIds) {
+    EXPECT_EQ(after, undone);
+  }
+  EXPECT_GT(after, kept);
+  auto tx = store_->begin();
+  EXPECT_EQ(ids(tx->timersOf("a")), (std::vector<int64_t>{kept, after}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreConformance, ::testing::ValuesIn(testing::storeFactories()),
+                         [](const ::testing::TestParamInfo<StoreFactory>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace voronka
