@@ -69,22 +69,7 @@ class Builder {
     return name;
   }
 
-  std::string text(SourceRange r) const {
-    if (!r.valid()) return "";
-    std::string_view raw = sources_.file(r.file).text().substr(r.begin, r.end - r.begin);
-    std::string out;
-    bool space = false;
-    for (char c : raw) {
-      if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-        space = !out.empty();
-        continue;
-      }
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-    return out;
-  }
+  std::string text(SourceRange r) const { return sources_.collapsedText(r); }
 
   static std::string shorten(std::string s, size_t limit = kMaxLabel) {
     if (utf8::codePointCount(s) <= limit) return s;

@@ -174,19 +174,7 @@ int ConditionAnalyzer::variable(const std::string& key, const std::string& displ
 
 std::string ConditionAnalyzer::sourceText(const ast::Expr& e) const {
   if (!e.range.valid()) return ast::print(e);
-  std::string_view text = sources_.file(e.range.file).text().substr(e.range.begin, e.range.end - e.range.begin);
-  std::string out;
-  bool space = false;
-  for (char c : text) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
+  return sources_.collapsedText(e.range);
 }
 
 std::string ConditionAnalyzer::termKey(const ast::Expr& e) const {

@@ -26,22 +26,7 @@ constexpr LintFn kLints[] = {
 
 }  // namespace
 
-std::string LintContext::text(SourceRange range) const {
-  if (!range.valid()) return "";
-  std::string_view raw = sources.file(range.file).text().substr(range.begin, range.end - range.begin);
-  std::string out;
-  bool space = false;
-  for (char c : raw) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
+std::string LintContext::text(SourceRange range) const { return sources.collapsedText(range); }
 
 std::string LintContext::eventText(const ast::EventRef& ref) {
   if (!ref.arg) return ref.name.text;

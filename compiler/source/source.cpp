@@ -65,6 +65,23 @@ std::optional<FileId> SourceManager::find(const std::string& path) const {
   return std::nullopt;
 }
 
+std::string SourceManager::collapsedText(SourceRange range) const {
+  if (!range.valid()) return "";
+  std::string_view raw = file(range.file).text().substr(range.begin, range.end - range.begin);
+  std::string out;
+  bool space = false;
+  for (char c : raw) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
 namespace utf8 {
 
 std::optional<size_t> firstInvalid(std::string_view text) {

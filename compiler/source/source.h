@@ -65,6 +65,10 @@ class SourceManager {
   size_t size() const { return files_.size(); }
   std::optional<FileId> find(const std::string& path) const;
 
+  // The text of a range on one line, for messages: each run of white space
+  // (newlines included) becomes one space. Empty for an invalid range.
+  std::string collapsedText(SourceRange range) const;
+
  private:
   std::vector<std::unique_ptr<SourceFile>> files_;
 };

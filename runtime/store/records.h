@@ -1,6 +1,6 @@
 // What the runtime keeps: deals, tasks, timers, effects (the outbox),
 // processed events, stage history and notes. Plain data, so every Store
-// (memory now; SQLite and PostgreSQL next) can keep it the same way.
+// (memory, SQLite; PostgreSQL next) can keep it the same way.
 // Instants are UTC seconds since 1970.
 #pragma once
 

@@ -9,38 +9,19 @@
 #include "runtime/bytecode/container.h"
 #include "runtime/bytecode/disassembler.h"
 #include "tools/voronka/commands.h"
+#include "tools/voronka/module_file.h"
 
 namespace voronka::tool {
-
-std::optional<std::string> readModuleFile(const std::string& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = fmt::format("cannot read {}", path);
-    return std::nullopt;
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Runner addDisasmCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("disasm", "Show what a compiled module holds: its tables and code, with source lines");
   auto path = std::make_shared<std::string>();
   cmd->add_option("module", *path, "A .funnelc file made by `voronka build`")->required();
   return [path]() {
-    std::string error;
-    std::optional<std::string> bytes = readModuleFile(*path, error);
-    if (!bytes) {
-      std::cerr << "voronka: error: " << error << "\n";
-      return 2;
-    }
-    bc::Module module;
-    try {
-      module = bc::load(*bytes);
-    } catch (const bc::LoadError& e) {
-      std::cerr << fmt::format("voronka: error: {}: {}\n", *path, e.what());
-      return 1;
-    }
+    int status = 0;
+    std::optional<ModuleFile> file = loadModuleFile(*path, status);
+    if (!file) return status;
+    const bc::Module& module = file->module;
     // Source lines, when the files are still where the module was built.
     std::map<std::string, std::vector<std::string>> files;
     auto lines = [&](const std::string& file, int line) -> std::optional<std::string> {

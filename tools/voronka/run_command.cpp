@@ -12,10 +12,9 @@
 #include "runtime/engine/wire.h"
 #include "runtime/store/memory_store.h"
 #include "tools/voronka/commands.h"
+#include "tools/voronka/module_file.h"
 
 namespace voronka::tool {
-
-std::optional<std::string> readModuleFile(const std::string& path, std::string& error);
 
 namespace {
 
@@ -43,19 +42,10 @@ Runner addRunCommand(CLI::App& app) {
               "Bad lines are reported on stderr with their line number and skipped.\n"
               "Exit status: 0 every line applied, 1 some lines were bad or failed, 2 usage or I/O error.");
   return [o]() {
-    std::string error;
-    std::optional<std::string> bytes = readModuleFile(o->module, error);
-    if (!bytes) {
-      std::cerr << "voronka: error: " << error << "\n";
-      return 2;
-    }
-    bc::Module module;
-    try {
-      module = bc::load(*bytes);
-    } catch (const bc::LoadError& e) {
-      std::cerr << fmt::format("voronka: error: {}: {}\n", o->module, e.what());
-      return 1;
-    }
+    int status = 0;
+    std::optional<ModuleFile> file = loadModuleFile(o->module, status);
+    if (!file) return status;
+    const bc::Module& module = file->module;
     std::ifstream in(o->events);
     if (!in) {
       std::cerr << fmt::format("voronka: error: cannot read {}\n", o->events);

@@ -18,10 +18,9 @@
 #include "runtime/server/server.h"
 #include "runtime/store/sqlite_store.h"
 #include "tools/voronka/commands.h"
+#include "tools/voronka/module_file.h"
 
 namespace voronka::tool {
-
-std::optional<std::string> readModuleFile(const std::string& path, std::string& error);
 
 namespace {
 
@@ -83,19 +82,11 @@ bool checkModuleIdentity(store::Store& store, const std::string& moduleBytes, co
 }
 
 int runServe(const ServeOptions& o) {
+  int status = 0;
+  std::optional<ModuleFile> file = loadModuleFile(o.module, status);
+  if (!file) return status;
+  const bc::Module& module = file->module;
   std::string error;
-  std::optional<std::string> bytes = readModuleFile(o.module, error);
-  if (!bytes) {
-    std::cerr << "voronka: error: " << error << "\n";
-    return 2;
-  }
-  bc::Module module;
-  try {
-    module = bc::load(*bytes);
-  } catch (const bc::LoadError& e) {
-    std::cerr << fmt::format("voronka: error: {}: {}\n", o.module, e.what());
-    return 1;
-  }
 
   outbox::ServeConfig config;
   if (!o.config.empty()) {
@@ -133,7 +124,7 @@ int runServe(const ServeOptions& o) {
     std::cerr << "voronka: error: " << error << "\n";
     return 2;
   }
-  if (!checkModuleIdentity(*store, *bytes, o.module, error)) {
+  if (!checkModuleIdentity(*store, file->bytes, o.module, error)) {
     std::cerr << "voronka: error: " << error << "\n";
     return 1;
   }
