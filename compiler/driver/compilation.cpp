@@ -89,19 +89,10 @@ std::optional<FileId> Compilation::resolveUse(const ast::UseDecl& use, FileId fr
     fs::path target = (base / use.path).lexically_normal();
     result = loadFile(target, target.string(), error);
     if (!result) diagnostics_.emit(diag::CannotRead, use.pathRange, target.string(), error);
-  } else if (use.path.rfind("std.", 0) != 0 || use.path.size() <= 4) {
+  } else if (std::optional<fs::path> standard = standardModuleFile(use.path); !standard) {
     diagnostics_.emit(diag::BadModulePath, use.pathRange, use.path);
   } else {
-    fs::path rel;
-    std::string rest = use.path.substr(4);
-    size_t start = 0;
-    while (start <= rest.size()) {
-      size_t dot = rest.find('.', start);
-      rel /= rest.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    rel += ".funnel";
+    const fs::path& rel = *standard;
     fs::path target = options_.stdlibDir / rel;
     std::error_code ec;
     if (fs::is_regular_file(target, ec)) {
@@ -163,6 +154,21 @@ std::optional<check::CheckedProgram> Compilation::check(const ProgramFiles& prog
   check::CheckedProgram checked = check::checkProgram(modules, diagnostics_);
   if (options_.lint && diagnostics_.errorCount() == errorsBefore) lint::runLints(checked, sources_, diagnostics_);
   return checked;
+}
+
+std::optional<std::filesystem::path> standardModuleFile(const std::string& usePath) {
+  if (usePath.rfind("std.", 0) != 0 || usePath.size() <= 4) return std::nullopt;
+  std::filesystem::path rel;
+  std::string rest = usePath.substr(4);
+  size_t start = 0;
+  while (start <= rest.size()) {
+    size_t dot = rest.find('.', start);
+    rel /= rest.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  rel += ".funnel";
+  return rel;
 }
 
 std::vector<fs::path> expandInputs(const std::vector<std::string>& args, std::vector<std::string>& errors) {

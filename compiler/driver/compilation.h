@@ -63,6 +63,10 @@ class Compilation {
   std::map<std::pair<FileId, const ast::UseDecl*>, std::optional<FileId>> resolved_;
 };
 
+// The file of a standard module under the stdlib directory: "std.a.b" is
+// "a/b.funnel"; nullopt when the path is not "std." and a name.
+std::optional<std::filesystem::path> standardModuleFile(const std::string& usePath);
+
 // Expands files and directories (recursively, `*.funnel`, sorted) given on the
 // command line. Unreadable arguments are returned in `errors`.
 std::vector<std::filesystem::path> expandInputs(const std::vector<std::string>& args, std::vector<std::string>& errors);

@@ -233,20 +233,12 @@ std::shared_ptr<const Analysis> Workspace::analyse(FileId root, std::vector<std:
       }
       return id;
     }
-    if (use.path.rfind("std.", 0) != 0 || use.path.size() <= 4) {
+    std::optional<fs::path> standard = driver::standardModuleFile(use.path);
+    if (!standard) {
       sink.emit(diag::BadModulePath, use.pathRange, use.path);
       return std::nullopt;
     }
-    fs::path rel;
-    std::string rest = use.path.substr(4);
-    size_t start = 0;
-    while (start <= rest.size()) {
-      size_t dot = rest.find('.', start);
-      rel /= rest.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-      if (dot == std::string::npos) break;
-      start = dot + 1;
-    }
-    rel += ".funnel";
+    fs::path rel = *standard;
     fs::path target = options_.stdlibDir / rel;
     std::error_code ec;
     if (!fs::is_regular_file(target, ec)) {
