@@ -7,6 +7,10 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string_view>
 
 #include "bench/funnel_generator.h"
 #include "compiler/format/format.h"
@@ -97,4 +101,21 @@ BENCHMARK(BM_FormatParsedFiles)->Unit(benchmark::kMillisecond)->MinTime(3);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// `fmt_bench --write-corpus DIR` writes the badly laid out files instead, so
+// that scripts/bench.sh can time `voronka fmt --check DIR` as a user runs it.
+int main(int argc, char** argv) {
+  if (argc == 3 && std::string_view(argv[1]) == "--write-corpus") {
+    std::filesystem::create_directories(argv[2]);
+    const Corpus& c = corpus();
+    for (size_t i = 0; i < c.files.size(); ++i) {
+      const voronka::SourceFile& file = c.sources.file(c.files[i]);
+      std::ofstream(std::filesystem::path(argv[2]) / file.path(), std::ios::binary) << file.text();
+    }
+    std::printf("%zu files, %zu lines in %s\n", c.files.size(), c.lines, argv[2]);
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

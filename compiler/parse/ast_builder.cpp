@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "compiler/parse/literals.h"
+#include "compiler/parse/recognizers.h"
 
 namespace voronka::parse {
 
@@ -200,8 +201,8 @@ ExprPtr AstBuilder::parseInterpolation(const std::string& source, uint32_t fileO
   LexedFile lexed = lexFile(source, inner, maxNesting_, sink_);
   if (lexed.tooDeep) return nullptr;
   antlr4::ListTokenSource tokenSource(std::move(lexed.tokens));
-  antlr4::CommonTokenStream stream(&tokenSource);
-  FunnelParser parser(&stream);
+  TokenStream stream(&tokenSource);
+  Parser parser(&stream);
   parser.removeErrorListeners();
   auto reporter = std::make_shared<SyntaxErrorReporter>(inner, sink_, std::nullopt, /*interpolation=*/true);
   parser.setErrorHandler(reporter);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "compiler/parse/internal.h"
+#include "compiler/parse/recognizers.h"
 
 namespace voronka::parse {
 
@@ -110,7 +111,7 @@ std::vector<std::unique_ptr<antlr4::Token>> lexAll(FunnelLexer& lexer) {
 LexedFile lexFile(std::string_view text, const Positions& positions, int maxNesting, DiagnosticSink& sink) {
   LexedFile out;
   out.input = std::make_unique<FunnelCharStream>(text);
-  out.lexer = std::make_unique<FunnelLexer>(out.input.get());
+  out.lexer = std::make_unique<Lexer>(out.input.get());
   out.lexer->removeErrorListeners();
   out.tokens = lexAll(*out.lexer);
 
@@ -211,7 +212,7 @@ LexedFile lexFile(std::string_view text, const Positions& positions, int maxNest
 
 std::vector<std::pair<std::string, antlr4::Token*>> rawTokens(LexedFile& holder, std::string_view text) {
   holder.input = std::make_unique<FunnelCharStream>(text);
-  holder.lexer = std::make_unique<FunnelLexer>(holder.input.get());
+  holder.lexer = std::make_unique<Lexer>(holder.input.get());
   holder.lexer->removeErrorListeners();
   holder.tokens = lexAll(*holder.lexer);
   std::vector<std::pair<std::string, antlr4::Token*>> out;

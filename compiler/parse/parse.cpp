@@ -4,6 +4,7 @@
 
 #include "compiler/parse/ast_builder.h"
 #include "compiler/parse/internal.h"
+#include "compiler/parse/recognizers.h"
 
 namespace voronka::parse {
 namespace {
@@ -94,8 +95,8 @@ ParseResult parseImpl(const SourceFile& file, DiagnosticSink& sink, const ParseO
     }
   }
   antlr4::ListTokenSource tokenSource(std::move(lexed.tokens));
-  antlr4::CommonTokenStream stream(&tokenSource);
-  FunnelParser parser(&stream);
+  TokenStream stream(&tokenSource);
+  Parser parser(&stream);
   auto reporter = std::make_shared<SyntaxErrorReporter>(positions, sink, lexed.unclosed, false, lexed.runsToEnd);
   FunnelParser::FileContext* tree = parseTwoStage(parser, stream, reporter, result.usedFullLL);
 
@@ -135,7 +136,7 @@ std::vector<LexedToken> lexForFormatting(const SourceFile& file) {
   if (utf8::firstInvalid(text)) return out;
   OffsetMap map(text, 0);
   FunnelCharStream input(text);
-  FunnelLexer lexer(&input);
+  Lexer lexer(&input);
   lexer.removeErrorListeners();
   out.reserve(text.size() / 6);
   while (true) {
@@ -169,21 +170,38 @@ const std::vector<Keyword>& keywords() {
 }
 
 bool parseOnlyWithAntlr(std::string_view text, bool fastStream) {
-  std::unique_ptr<antlr4::CharStream> stream;
+  auto quiet = std::make_shared<antlr4::DefaultErrorStrategy>();
+  bool usedLL = false;
   if (fastStream) {
-    stream = std::make_unique<FunnelCharStream>(text);
-  } else {
-    stream = std::make_unique<antlr4::ANTLRInputStream>(text.data(), text.size());
+    FunnelCharStream input(text);
+    Lexer lexer(&input);
+    lexer.removeErrorListeners();
+    TokenStream tokens(&lexer);
+    Parser parser(&tokens);
+    parseTwoStage(parser, tokens, quiet, usedLL);
+    return parser.getNumberOfSyntaxErrors() == 0 && !usedLL;
   }
-  antlr4::CharStream& input = *stream;
+  antlr4::ANTLRInputStream input(text.data(), text.size());
   FunnelLexer lexer(&input);
   lexer.removeErrorListeners();
   antlr4::CommonTokenStream tokens(&lexer);
   FunnelParser parser(&tokens);
-  bool usedLL = false;
-  auto quiet = std::make_shared<antlr4::DefaultErrorStrategy>();
   parseTwoStage(parser, tokens, quiet, usedLL);
   return parser.getNumberOfSyntaxErrors() == 0 && !usedLL;
+}
+
+std::string traceLexer(std::string_view text, bool plainAntlr) {
+  FunnelCharStream input(text);
+  std::unique_ptr<FunnelLexer> lexer =
+      plainAntlr ? std::make_unique<FunnelLexer>(&input) : std::make_unique<Lexer>(&input);
+  lexer->removeErrorListeners();
+  std::string out;
+  while (true) {
+    std::unique_ptr<antlr4::Token> t = lexer->nextToken();
+    out += fmt::format("{} {} {}..{} {}:{} {}\n", t->getType(), t->getChannel(), t->getStartIndex(), t->getStopIndex(),
+                       t->getLine(), t->getCharPositionInLine(), t->getText());
+    if (t->getType() == antlr4::Token::EOF) return out;
+  }
 }
 
 }  // namespace voronka::parse
