@@ -8,6 +8,13 @@ echo "== editors: language server re-diagnosis after a one-character edit (2,000
 "$build/bench/lsp_bench" --benchmark_counters_tabular=true
 echo "== editors: voronka fmt over 100k lines (target <= 1 s)"
 "$build/bench/fmt_bench" --benchmark_counters_tabular=true
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+"$build/bench/fmt_bench" --write-corpus "$corpus"
+echo "voronka fmt --check on those files, as a user runs it (every core):"
+TIMEFORMAT='  %R s wall, %U s user'
+# Exit 1 is expected: every file of the corpus needs formatting.
+time { "$build/bin/voronka" fmt --check "$corpus" > /dev/null 2>&1 || [ $? -eq 1 ]; }
 echo "== runtime: a deal guard in the VM vs Lua 5.4, engine events/s (furniture example), bytes per pending timer"
 "$build/bench/runtime_bench" --benchmark_counters_tabular=true
 echo "== store: durable events/s on SQLite (FULL/NORMAL, 1 or 64 per commit) vs raw sqlite3 (target >= 0.5), restart with 1M timers (target <= 1 s)"
