@@ -5,6 +5,7 @@ and the store does not change; good input is answered after it is stored.
 usage: api_test.py VORONKA"""
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -128,6 +129,15 @@ def main():
             check(stages.get("talk") == 1 and stages.get("new") == 0, f"deal counts per stage: {stages}")
             status, metrics = srv.request("GET", "/metrics")
             check(status == 200 and 'voronka_events_total{outcome="applied"}' in metrics, "metrics")
+
+            # A second server on the same store is refused, and the first one keeps serving.
+            second = subprocess.run([voronka, "serve", module, "--store", "sqlite:" + os.path.join(work, "store.db"),
+                                     "--listen", "127.0.0.1:0", "--token", TOKEN],
+                                    capture_output=True, text=True, timeout=30)
+            check(second.returncode == 1, f"a second server on the store exited with {second.returncode}")
+            check(f"already being served by another process (pid {srv.proc.pid})" in second.stderr,
+                  f"the second server's message: {second.stderr!r}")
+            expect(srv, "GET", "/v1/deals/D-1", None, 200)
         finally:
             code, err = srv.terminate()
             check(code == 0, f"serve exited with {code} after SIGTERM: {err}")

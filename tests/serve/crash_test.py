@@ -13,6 +13,7 @@ event that was not acknowledged. Then checks:
 
 usage: crash_test.py VORONKA [--deals N] [--kills K] [--seed S]"""
 import argparse
+import http.client
 import json
 import os
 import random
@@ -87,7 +88,9 @@ def send_until_acknowledged(cluster, event, acked, stats):
     while True:
         try:
             status, payload = cluster.request("POST", "/v1/events", event)
-        except (OSError, ConnectionError):
+        except (OSError, http.client.HTTPException):
+            # Killed before or while answering (a cut-off body is an
+            # IncompleteRead): not acknowledged, so send it again.
             stats["retries"] += 1
             time.sleep(0.05)
             continue

@@ -17,6 +17,7 @@
 #include "runtime/server/metrics.h"
 #include "runtime/server/server.h"
 #include "runtime/store/sqlite_store.h"
+#include "tools/voronka/store_lock.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/module_file.h"
 
@@ -33,8 +34,10 @@ struct ServeOptions {
   std::vector<std::string> tokens;
 };
 
-// The store a `--store` names: sqlite:PATH (the default kind), later postgres:….
-std::unique_ptr<store::Store> openStore(const std::string& spec, store::Synchronous sync, std::string& error) {
+// The store a `--store` names: sqlite:PATH (the default kind), later
+// postgres:…. The lock keeps other servers off it while this one runs.
+std::unique_ptr<store::Store> openStore(const std::string& spec, store::Synchronous sync, std::optional<StoreLock>& lock,
+                                        std::string& error, bool& inUse) {
   std::string kind = "sqlite", where = spec;
   size_t colon = spec.find(':');
   if (colon != std::string::npos) {
@@ -51,6 +54,11 @@ std::unique_ptr<store::Store> openStore(const std::string& spec, store::Synchron
   }
   if (where.empty()) {
     error = "--store sqlite: needs a file path, like sqlite:voronka.db";
+    return nullptr;
+  }
+  lock = StoreLock::acquire(where, error);
+  if (!lock) {
+    inUse = true;
     return nullptr;
   }
   try {
@@ -119,10 +127,14 @@ int runServe(const ServeOptions& o) {
   options.tokens = config.server.tokens;
   options.maxBodyBytes = static_cast<size_t>(config.server.maxBodyBytes);
 
-  std::unique_ptr<store::Store> store = openStore(config.server.store, o.synchronous == "normal" ? store::Synchronous::Normal : store::Synchronous::Full, error);
+  std::optional<StoreLock> storeLock;  // released after the store closes, at the end of this function
+  bool storeInUse = false;
+  std::unique_ptr<store::Store> store =
+      openStore(config.server.store, o.synchronous == "normal" ? store::Synchronous::Normal : store::Synchronous::Full,
+                storeLock, error, storeInUse);
   if (!store) {
     std::cerr << "voronka: error: " << error << "\n";
-    return 2;
+    return storeInUse ? 1 : 2;
   }
   if (!checkModuleIdentity(*store, file->bytes, o.module, error)) {
     std::cerr << "voronka: error: " << error << "\n";
