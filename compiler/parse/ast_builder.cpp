@@ -40,18 +40,22 @@ NodeClass classify(const std::type_info& type) {
 
 Kids::Kids(antlr4::tree::ParseTree* node, antlr4::TokenStream& tokens) {
   if (!node) return;
-  entries_.reserve(node->children.size());
+  Entry* out = inline_.data();
+  if (node->children.size() > kInline) {
+    overflow_.resize(node->children.size());
+    out = overflow_.data();
+  }
   for (antlr4::tree::ParseTree* child : node->children) {
     switch (classify(typeid(*child))) {
       case NodeClass::Terminal: {
         antlr4::Token* t = tokens.get(static_cast<size_t>(child->getSourceInterval().a));
-        entries_.push_back({static_cast<uint32_t>(t->getType()), child, t});
+        out[size_++] = {static_cast<uint32_t>(t->getType()), child, t};
         break;
       }
-      case NodeClass::Error: entries_.push_back({kError, child, nullptr}); break;
+      case NodeClass::Error: out[size_++] = {kError, child, nullptr}; break;
       case NodeClass::Rule: {
         auto* ctx = static_cast<antlr4::ParserRuleContext*>(child);
-        entries_.push_back({kRuleBit | static_cast<uint32_t>(ctx->getRuleIndex()), child, nullptr});
+        out[size_++] = {kRuleBit | static_cast<uint32_t>(ctx->getRuleIndex()), child, nullptr};
         break;
       }
     }
@@ -59,7 +63,7 @@ Kids::Kids(antlr4::tree::ParseTree* node, antlr4::TokenStream& tokens) {
 }
 
 antlr4::Token* Kids::token(size_t type, size_t i) const {
-  for (const auto& e : entries_) {
+  for (const auto& e : entries()) {
     if (e.code == type && i-- == 0) return e.token;
   }
   return nullptr;
@@ -67,14 +71,14 @@ antlr4::Token* Kids::token(size_t type, size_t i) const {
 
 std::vector<antlr4::Token*> Kids::tokens(size_t type) const {
   std::vector<antlr4::Token*> out;
-  for (const auto& e : entries_) {
+  for (const auto& e : entries()) {
     if (e.code == type) out.push_back(e.token);
   }
   return out;
 }
 
 antlr4::ParserRuleContext* Kids::rule(size_t ruleIndex, size_t i) const {
-  for (const auto& e : entries_) {
+  for (const auto& e : entries()) {
     if (e.code == (kRuleBit | ruleIndex) && i-- == 0) return static_cast<antlr4::ParserRuleContext*>(e.node);
   }
   return nullptr;
@@ -82,7 +86,7 @@ antlr4::ParserRuleContext* Kids::rule(size_t ruleIndex, size_t i) const {
 
 std::vector<antlr4::ParserRuleContext*> Kids::rules(size_t ruleIndex) const {
   std::vector<antlr4::ParserRuleContext*> out;
-  for (const auto& e : entries_) {
+  for (const auto& e : entries()) {
     if (e.code == (kRuleBit | ruleIndex)) out.push_back(static_cast<antlr4::ParserRuleContext*>(e.node));
   }
   return out;

@@ -7,6 +7,9 @@
 // told apart by their first child, which the grammar keeps distinct.
 #pragma once
 
+#include <array>
+#include <span>
+
 #include "compiler/ast/ast.h"
 #include "compiler/parse/internal.h"
 
@@ -17,7 +20,7 @@ class Kids {
  public:
   Kids(antlr4::tree::ParseTree* node, antlr4::TokenStream& tokens);
 
-  size_t size() const { return entries_.size(); }
+  size_t size() const { return size_; }
   // The i-th token of this type among the children, or null.
   antlr4::Token* token(size_t type, size_t i = 0) const;
   std::vector<antlr4::Token*> tokens(size_t type) const;
@@ -26,20 +29,25 @@ class Kids {
   antlr4::ParserRuleContext* rule(size_t ruleIndex, size_t i = 0) const;
   std::vector<antlr4::ParserRuleContext*> rules(size_t ruleIndex) const;
   // What the first child is: a token type, or a rule index (kRuleBit set).
-  uint32_t firstCode() const { return entries_.empty() ? 0 : entries_[0].code; }
+  uint32_t firstCode() const { return size_ == 0 ? 0 : entries()[0].code; }
   // Every child in order, as (code, node) — operators of `a + b - c`, say.
   struct Entry {
     uint32_t code;  // token type, or kRuleBit | rule index; kError for error nodes
     antlr4::tree::ParseTree* node;
     antlr4::Token* token;  // for tokens
   };
-  const std::vector<Entry>& entries() const { return entries_; }
+  std::span<const Entry> entries() const { return {size_ <= kInline ? inline_.data() : overflow_.data(), size_}; }
 
   static constexpr uint32_t kRuleBit = 1u << 30;
   static constexpr uint32_t kError = 1u << 31;
 
  private:
-  std::vector<Entry> entries_;
+  // Most nodes have a few children: those stay on the stack (one Kids is
+  // made per node the builder visits, millions per 100k lines).
+  static constexpr size_t kInline = 6;
+  std::array<Entry, kInline> inline_;
+  std::vector<Entry> overflow_;
+  size_t size_ = 0;
 };
 
 class AstBuilder {

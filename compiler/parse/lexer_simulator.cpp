@@ -1,20 +1,14 @@
 #include "compiler/parse/lexer_simulator.h"
 
 namespace voronka::parse {
-namespace {
-
-// Per thread, because the runtime may add DFA edges and executors from any
-// thread, and these tables are read without a lock.
-std::vector<std::array<antlr4::dfa::DFAState*, antlr4::atn::LexerATNSimulator::MAX_DFA_EDGE + 1>>& threadEdges() {
-  thread_local std::vector<std::array<antlr4::dfa::DFAState*, antlr4::atn::LexerATNSimulator::MAX_DFA_EDGE + 1>> edges;
-  return edges;
-}
-
-}  // namespace
 
 LexerSimulator::LexerSimulator(const antlr4::atn::LexerATNSimulator& original)
-    : antlr4::atn::LexerATNSimulator(original), edges_(&threadEdges()) {
+    : antlr4::atn::LexerATNSimulator(original) {
+  // Per thread: other threads' lexers add to the shared DFA, and these
+  // tables are read without a lock.
+  thread_local std::vector<EdgeRow> edges;
   thread_local std::vector<KnownExecutor> known;
+  edges_ = &edges;
   knownExecutors_ = &known;
 }
 

@@ -28,7 +28,7 @@ namespace voronka::parse {
 class LexerSimulator : public antlr4::atn::LexerATNSimulator {
  public:
   // Takes over the ATN, shared DFA and context cache of the lexer's own
-  // simulator, which the caller then deletes.
+  // simulator, which the caller then deletes. Used on the thread that made it.
   explicit LexerSimulator(const antlr4::atn::LexerATNSimulator& original);
 
   // Only for FunnelCharStream input: mark() and release() are no-ops there.

@@ -3,6 +3,7 @@
 #include "compiler/parse/lexer_simulator.h"
 
 namespace voronka::parse {
+
 Lexer::Lexer(FunnelCharStream* input) : FunnelLexer(input) {
   auto* original = static_cast<antlr4::atn::LexerATNSimulator*>(_interpreter);
   simulator_ = new LexerSimulator(*original);
@@ -68,8 +69,6 @@ void Parser::enterRule(antlr4::ParserRuleContext* context, size_t state, size_t 
   setState(state);
   _ctx = context;
   _ctx->start = _input->LT(1);
-  // Room for the usual few children at once instead of growing 1, 2, 4.
-  _ctx->children.reserve(4);
   if (_buildParseTrees && _ctx->parent) static_cast<antlr4::ParserRuleContext*>(_ctx->parent)->addChild(_ctx);
   if (!_parseListeners.empty()) triggerEnterRuleEvent();
 }

@@ -7,9 +7,8 @@
 // runtime lets us: Parser::exitRule is not virtual), which is what
 // later ANTLR runtimes do too: every parent of a rule context is a
 // ParserRuleContext, the lexer's interpreter is always its LexerATNSimulator
-// and our lexer makes CommonTokens only.
-// The lexer runs on LexerSimulator (lexer_simulator.h). Behaviour is
-// otherwise unchanged.
+// and our lexer makes CommonTokens only. The lexer runs on LexerSimulator
+// (lexer_simulator.h). Behaviour is otherwise unchanged.
 #pragma once
 
 #include "compiler/parse/internal.h"

@@ -17,9 +17,9 @@
 #include "runtime/server/metrics.h"
 #include "runtime/server/server.h"
 #include "runtime/store/sqlite_store.h"
-#include "tools/voronka/store_lock.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/module_file.h"
+#include "tools/voronka/store_lock.h"
 
 namespace voronka::tool {
 
