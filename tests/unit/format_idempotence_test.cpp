@@ -12,33 +12,14 @@
 #include "compiler/ast/ast.h"
 #include "compiler/format/format.h"
 #include "compiler/parse/parse.h"
+#include "tests/unit/repository_files.h"
 
 namespace voronka {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> funnelFilesOfTheRepository() {
-  std::vector<fs::path> files;
-  fs::path root = VORONKA_SOURCE_DIR;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    std::string name = it->path().filename().string();
-    if (it->is_directory() && (name.rfind("build", 0) == 0 || name == "node_modules" || name[0] == '.')) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file() && it->path().extension() == ".funnel") files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::readFile;
 
 // The AST dump without positions (`@line:col`) and without the file name.
 std::string meaning(const ast::Module& m, const SourceManager& sources) {
@@ -60,7 +41,7 @@ std::vector<std::string> commentWords(const ast::Module& m) {
 }
 
 TEST(FormatRepository, EveryFileIsIdempotentAndKeepsItsMeaning) {
-  std::vector<fs::path> files = funnelFilesOfTheRepository();
+  std::vector<fs::path> files = testing::repositoryFunnelFiles();
   ASSERT_GT(files.size(), 50u) << "the repository's .funnel files were not found under " << VORONKA_SOURCE_DIR;
   size_t formatted = 0, refused = 0;
   for (const auto& path : files) {

@@ -8,38 +8,17 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include "compiler/parse/parse.h"
+#include "tests/unit/repository_files.h"
 
 namespace voronka {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> funnelFiles() {
-  std::vector<fs::path> files;
-  fs::path root = VORONKA_SOURCE_DIR;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    std::string name = it->path().filename().string();
-    if (it->is_directory() && (name.rfind("build", 0) == 0 || name == "node_modules" || name[0] == '.')) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file() && it->path().extension() == ".funnel") files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::readFile;
 
 bool validUtf8(const std::string& s) {
   size_t i = 0;
@@ -62,7 +41,7 @@ void expectSameTokens(const std::string& text, const std::string& what) {
 }
 
 TEST(LexerEquivalence, EveryRepositoryFileLexesAsWithPlainAntlr) {
-  std::vector<fs::path> files = funnelFiles();
+  std::vector<fs::path> files = testing::repositoryFunnelFiles();
   ASSERT_GT(files.size(), 50u);
   for (const fs::path& file : files) {
     std::string text = readFile(file);
@@ -77,7 +56,7 @@ TEST(LexerEquivalence, DamagedFilesLexAsWithPlainAntlr) {
                                            "7", "3d", "12:30", "2026-01-31", "T", "_", ".", "..", "->", "{", "}",
                                            "я", "Ё", "😀", "«", "\t", "=", "!", "#", "\r\n"};
   std::mt19937 random(20261123);
-  std::vector<fs::path> files = funnelFiles();
+  std::vector<fs::path> files = testing::repositoryFunnelFiles();
   int damaged = 0;
   for (const fs::path& file : files) {
     std::string original = readFile(file);

@@ -12,6 +12,7 @@
 
 #include "compiler/check/checker.h"
 #include "compiler/index/index.h"
+#include "tests/unit/repository_files.h"
 #include "tools/voronka/lsp/chunked_parse.h"
 
 namespace voronka {
@@ -19,12 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string readFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::readFile;
 
 // Everything positions can be compared by: the AST dump with every node's
 // line:col, the comments, the index's occurrences and the checker's messages.
@@ -85,22 +81,9 @@ void compare(lsp::ChunkedParser& parser, const std::string& text, const std::str
   expectSame(picture(modules, sources), picture({whole.module.get()}, sources));
 }
 
-std::vector<fs::path> repositoryFiles() {
-  std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(VORONKA_SOURCE_DIR); it != fs::recursive_directory_iterator(); ++it) {
-    std::string name = it->path().filename().string();
-    if (it->is_directory() && (name.rfind("build", 0) == 0 || name == "node_modules" || name[0] == '.')) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file() && it->path().extension() == ".funnel") files.push_back(it->path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
 
 TEST(ChunkedParse, EveryFileOfTheRepositoryParsesAsWhole) {
-  std::vector<fs::path> files = repositoryFiles();
+  std::vector<fs::path> files = testing::repositoryFunnelFiles();
   ASSERT_GT(files.size(), 50u);
   for (const auto& path : files) {
     SCOPED_TRACE(path.string());
