@@ -23,33 +23,6 @@ const char* spelling(BinaryOp op) {
   return "?";
 }
 
-const char* keyword(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::Move: return "move";
-    case ActionKind::Win: return "win";
-    case ActionKind::Lose: return "lose";
-    case ActionKind::Task: return "task";
-    case ActionKind::CompleteTasks: return "complete tasks";
-    case ActionKind::Email: return "email";
-    case ActionKind::Message: return "message";
-    case ActionKind::Sms: return "sms";
-    case ActionKind::Webhook: return "webhook";
-    case ActionKind::Request: return "request";
-    case ActionKind::Analytics: return "analytics";
-    case ActionKind::Tag: return "tag";
-    case ActionKind::Set: return "set";
-    case ActionKind::Assign: return "assign";
-    case ActionKind::CreateDeal: return "create deal";
-    case ActionKind::Questionnaire: return "questionnaire";
-    case ActionKind::Note: return "note";
-    case ActionKind::Notify: return "notify";
-    case ActionKind::If: return "if";
-    case ActionKind::Split: return "split";
-    case ActionKind::Then: return "then";
-  }
-  return "?";
-}
-
 const char* keyword(ExpectKind kind) {
   switch (kind) {
     case ExpectKind::Stage: return "stage";

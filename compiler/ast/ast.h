@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/language/actions.h"
+#include "common/language/kinds.h"
 #include "compiler/source/source.h"
 
 namespace voronka::ast {
@@ -205,11 +207,9 @@ struct MoveTarget {
   SourceRange range;
 };
 
-enum class ActionKind : uint8_t {
-  Move, Win, Lose, Task, CompleteTasks, Email, Message, Sms, Webhook, Request,
-  Analytics, Tag, Set, Assign, CreateDeal, Questionnaire, Note, Notify, If, Split, Then,
-};
-const char* keyword(ActionKind kind);
+// Action kinds and their keywords: common/language/actions.def.
+using lang::ActionKind;
+inline const char* keyword(ActionKind kind) { return lang::actionInfo(kind).keyword.data(); }
 
 struct Action : Node {
   const ActionKind kind;
@@ -246,7 +246,7 @@ struct TaskAction : Action {
   std::optional<SourceRange> withinWorkhours;
 };
 
-enum class TaskFilter : uint8_t { Unspecified, All, Overdue, Today, Tomorrow };
+using lang::TaskFilter;  // common/language/kinds.def
 struct CompleteTasksAction : Action {
   CompleteTasksAction() : Action(ActionKind::CompleteTasks) {}
   std::optional<Ident> type;
@@ -440,7 +440,7 @@ struct TeamDecl : Decl {
   std::vector<Member> members;
 };
 
-enum class TemplateKind : uint8_t { Email, Message, Sms };
+using lang::TemplateKind;  // common/language/kinds.def
 struct TemplateDecl : Decl {
   TemplateDecl() : Decl(DeclKind::Template) {}
   TemplateKind templateKind = TemplateKind::Email;
@@ -501,7 +501,7 @@ struct Require {
   SourceRange range;
 };
 
-enum class StageKind : uint8_t { Working, Won, Lost };
+using lang::StageKind;  // common/language/kinds.def
 
 struct Stage : Node {
   StageKind kind = StageKind::Working;

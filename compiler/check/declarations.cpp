@@ -16,40 +16,18 @@
 namespace voronka::check {
 namespace {
 
-struct BuiltinEventSpec {
-  const char* name;
-  BuiltinEvent which;
-  EventArgKind arg;
-  bool argRequired;
-  bool lifecycle;
-  std::vector<EventParam> params;
-};
-
-const std::vector<BuiltinEventSpec>& builtinEvents() {
-  static const std::vector<BuiltinEventSpec> events = {
-      {"enter", BuiltinEvent::Enter, EventArgKind::None, false, true, {}},
-      {"create", BuiltinEvent::Create, EventArgKind::None, false, true, {}},
-      {"leave", BuiltinEvent::Leave, EventArgKind::None, false, true, {}},
-      {"email_opened", BuiltinEvent::EmailOpened, EventArgKind::EmailTemplate, false, false, {}},
-      {"link_clicked", BuiltinEvent::LinkClicked, EventArgKind::AnyTemplate, false, false, {}},
-      {"email_received", BuiltinEvent::EmailReceived, EventArgKind::None, false, false,
-       {{"subject", Type::of(TypeKind::Text)}}},
-      {"call_incoming", BuiltinEvent::CallIncoming, EventArgKind::None, false, false, {{"phone", Type::of(TypeKind::Phone)}}},
-      {"call_missed", BuiltinEvent::CallMissed, EventArgKind::None, false, false, {{"phone", Type::of(TypeKind::Phone)}}},
-      {"call_outgoing", BuiltinEvent::CallOutgoing, EventArgKind::None, false, false, {{"phone", Type::of(TypeKind::Phone)}}},
-      {"form_submitted", BuiltinEvent::FormSubmitted, EventArgKind::Form, false, false, {}},
-      {"chat_message", BuiltinEvent::ChatMessage, EventArgKind::Channel, false, false, {{"text", Type::of(TypeKind::Text)}}},
-      {"task_completed", BuiltinEvent::TaskCompleted, EventArgKind::TaskType, false, false, {}},
-      {"task_overdue", BuiltinEvent::TaskOverdue, EventArgKind::TaskType, false, false, {}},
-      {"payment_received", BuiltinEvent::PaymentReceived, EventArgKind::None, false, false,
-       {{"amount", Type::of(TypeKind::Money)}}},
-      {"field_changed", BuiltinEvent::FieldChanged, EventArgKind::Field, true, false, {}},
-      {"responsible_changed", BuiltinEvent::ResponsibleChanged, EventArgKind::None, false, false, {}},
-      {"tag_added", BuiltinEvent::TagAdded, EventArgKind::Tag, false, false, {}},
-      {"tag_removed", BuiltinEvent::TagRemoved, EventArgKind::Tag, false, false, {}},
-      {"manual_move", BuiltinEvent::ManualMove, EventArgKind::None, false, false, {}},
-  };
-  return events;
+// The payload fields of each built-in event, typed (events.def, PARAM).
+std::vector<EventParam> builtinPayload(lang::EventKind kind) {
+  switch (kind) {
+#define PARAM(name, T) EventParam{#name, Type::of(TypeKind::T)}
+#define EVENT(Name, Text, Arg, Presence, Origin, ...) \
+  case lang::EventKind::Name: return {__VA_ARGS__};
+#include "common/language/events.def"
+#undef EVENT
+#undef PARAM
+    case lang::EventKind::Custom: break;
+  }
+  return {};
 }
 
 constexpr std::array<const char*, 7> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -71,21 +49,20 @@ std::string hhmm(int minutes) { return fmt::format("{:02}:{:02}", minutes / 60, 
 }  // namespace
 
 void Checker::declareBuiltins() {
-  for (const auto& spec : builtinEvents()) {
+  for (const lang::EventInfo& spec : lang::kBuiltinEvents) {
     EventInfo e;
     e.name = spec.name;
-    e.builtin = spec.which;
+    e.builtin = spec.kind;
     e.arg = spec.arg;
-    e.argRequired = spec.argRequired;
-    e.lifecycle = spec.lifecycle;
-    e.params = spec.params;
+    e.argRequired = spec.argPresence == lang::ArgPresence::Required;
+    e.lifecycle = spec.lifecycle();
+    e.params = builtinPayload(spec.kind);
     prog_.eventIndex.emplace(e.name, static_cast<int>(prog_.events.size()));
     prog_.events.push_back(std::move(e));
   }
-  const std::pair<const char*, const char*> taskTypes[] = {{"call", "Звонок"}, {"meeting", "Встреча"}, {"email", "Письмо"}};
-  for (auto [name, title] : taskTypes) {
-    prog_.taskTypeIndex.emplace(name, static_cast<int>(prog_.taskTypes.size()));
-    prog_.taskTypes.push_back(SimpleInfo{name, title, true, nullptr});
+  for (const lang::BuiltinTaskType& t : lang::kBuiltinTaskTypes) {
+    prog_.taskTypeIndex.emplace(t.name, static_cast<int>(prog_.taskTypes.size()));
+    prog_.taskTypes.push_back(SimpleInfo{std::string(t.name), std::string(t.title), true, nullptr});
   }
   // The account's calendar always exists; an `account` declaration fills it in.
   prog_.calendars.push_back(CalendarInfo{});

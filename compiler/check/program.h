@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/language/events.h"
 #include "compiler/ast/ast.h"
 #include "compiler/check/types.h"
 
@@ -63,15 +64,10 @@ struct IntegrationInfo {
   const ast::IntegrationDecl* decl = nullptr;
 };
 
-// What the filter argument of an event names.
-enum class EventArgKind : uint8_t { None, EmailTemplate, AnyTemplate, Form, Channel, TaskType, Field, Tag };
-
-enum class BuiltinEvent : uint8_t {
-  Enter, Create, Leave, EmailOpened, LinkClicked, EmailReceived, CallIncoming, CallMissed, CallOutgoing,
-  FormSubmitted, ChatMessage, TaskCompleted, TaskOverdue, PaymentReceived, FieldChanged,
-  ResponsibleChanged, TagAdded, TagRemoved, ManualMove,
-  Custom,  // declared with `event`
-};
+// What the filter argument of an event names, and which built-in event an
+// event is (Custom: declared with `event`): common/language/events.def.
+using EventArgKind = lang::EventArg;
+using BuiltinEvent = lang::EventKind;
 
 struct EventParam {
   std::string name;

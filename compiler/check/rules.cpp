@@ -448,15 +448,17 @@ void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
       } else {
         checkText(s.text, scope);
       }
+      // Which clauses each kind takes is actions.def's operand list.
+      const lang::ActionInfo& info = lang::actionInfo(a.kind);
       if (s.from) {
-        if (a.kind == ast::ActionKind::Email) {
+        if (info.takes(lang::ActionOperand::FromUser)) {
           resolveUser(*s.from);
         } else {
           sink_.emit(diag::ClauseNotAllowed, s.from->range, fmt::format("`{}`", what), "`from`");
         }
       }
       if (s.via) {
-        if (a.kind == ast::ActionKind::Message) {
+        if (info.takes(lang::ActionOperand::ViaChannel)) {
           resolve(prog_.channelIndex, "channel", *s.via);
         } else {
           sink_.emit(diag::ClauseNotAllowed, s.via->range, fmt::format("`{}`", what), "`via`");
@@ -483,7 +485,6 @@ void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
       if (an.label) checkExpr(*an.label, scope);
       break;
     }
-    case ast::ActionKind::Tag: break;
     case ast::ActionKind::Set: {
       const auto& s = a.as<ast::SetAction>();
       checkSet(s.target, *s.value, scope);
@@ -533,7 +534,14 @@ void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
       checkText(n.text, scope);
       break;
     }
-    default: break;
+    case ast::ActionKind::Tag: break;  // a literal tag: nothing to resolve
+    // Moves and nested blocks are checked by checkBlock, with the block's context.
+    case ast::ActionKind::Move:
+    case ast::ActionKind::Win:
+    case ast::ActionKind::Lose:
+    case ast::ActionKind::If:
+    case ast::ActionKind::Split:
+    case ast::ActionKind::Then: break;
   }
 }
 

@@ -553,6 +553,7 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
   uint8_t mark = fb.mark();
   uint8_t base = fb.mark();
   bc::ActionDesc d;
+  d.kind = a.kind;  // one enum for the AST and the bytecode: common/language/actions.def
   d.line = line;
   auto operand = [&]() { return fb.temp(a.range); };
   auto act = [&]() { fb.emit(bc::encodeABx(Op::Act, base, static_cast<uint16_t>(actionDesc(std::move(d)))), line); };
@@ -562,12 +563,8 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
       d.line = line;
       act();
       break;
-    case ast::ActionKind::Win:
-      d.kind = bc::ActionKind::Win;
-      act();
-      break;
+    case ast::ActionKind::Win: act(); break;
     case ast::ActionKind::Lose: {
-      d.kind = bc::ActionKind::Lose;
       const auto& lose = a.as<ast::LoseAction>();
       if (lose.reason) d.text = str(lose.reason->value);
       act();
@@ -575,7 +572,6 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     }
     case ast::ActionKind::Task: {
       const auto& t = a.as<ast::TaskAction>();
-      d.kind = bc::ActionKind::Task;
       if (t.type) d.taskType = check::CheckedProgram::lookup(program_.taskTypeIndex, t.type->text);
       text(fb, t.text, operand());
       if (t.at) {
@@ -593,9 +589,8 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     }
     case ast::ActionKind::CompleteTasks: {
       const auto& c = a.as<ast::CompleteTasksAction>();
-      d.kind = bc::ActionKind::CompleteTasks;
       if (c.type) d.taskType = check::CheckedProgram::lookup(program_.taskTypeIndex, c.type->text);
-      d.filter = static_cast<bc::TaskFilter>(static_cast<uint8_t>(c.filter));
+      d.filter = c.filter;
       if (c.comment) d.text = str(c.comment->value);
       act();
       break;
@@ -604,9 +599,6 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     case ast::ActionKind::Message:
     case ast::ActionKind::Sms: {
       const auto& s = a.as<ast::SendAction>();
-      d.kind = a.kind == ast::ActionKind::Email ? bc::ActionKind::Email
-               : a.kind == ast::ActionKind::Message ? bc::ActionKind::Message
-                                                    : bc::ActionKind::Sms;
       if (!s.templateName.text.empty()) {
         d.templ = check::CheckedProgram::lookup(program_.templateIndex, s.templateName.text);
       } else {
@@ -620,7 +612,6 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     }
     case ast::ActionKind::Webhook: {
       const auto& w = a.as<ast::WebhookAction>();
-      d.kind = bc::ActionKind::Webhook;
       text(fb, w.url, operand());
       for (const auto& entry : w.body) {
         d.keys.push_back(str(entry.key.text));
@@ -631,7 +622,6 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     }
     case ast::ActionKind::Request: {
       const auto& r = a.as<ast::RequestAction>();
-      d.kind = bc::ActionKind::Request;
       d.integration = check::CheckedProgram::lookup(program_.integrationIndex, r.integration.text);
       for (const auto& entry : r.body) {
         d.keys.push_back(str(entry.key.text));
@@ -642,7 +632,6 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     }
     case ast::ActionKind::Analytics: {
       const auto& an = a.as<ast::AnalyticsAction>();
-      d.kind = bc::ActionKind::Analytics;
       d.text = str(an.event.value);
       if (an.label) {
         d.hasLabel = true;
@@ -655,7 +644,6 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     }
     case ast::ActionKind::Tag: {
       const auto& t = a.as<ast::TagAction>();
-      d.kind = bc::ActionKind::Tag;
       d.add = t.add;
       d.text = str(t.tag.value);
       act();
@@ -663,7 +651,6 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     }
     case ast::ActionKind::Set: {
       const auto& s = a.as<ast::SetAction>();
-      d.kind = bc::ActionKind::Set;
       const auto& parts = s.target.parts;
       std::string head = parts.empty() ? "" : parts[0].text;
       std::string member = parts.size() > 1 ? parts[1].text : "";
@@ -685,13 +672,11 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
       break;
     }
     case ast::ActionKind::Assign:
-      d.kind = bc::ActionKind::Assign;
       assignee(a.as<ast::AssignAction>().who, d);
       act();
       break;
     case ast::ActionKind::CreateDeal: {
       const auto& c = a.as<ast::CreateDealAction>();
-      d.kind = bc::ActionKind::CreateDeal;
       d.pipeline = check::CheckedProgram::lookup(program_.pipelineIndex, c.pipeline.text);
       if (c.stage) d.stage = program_.pipelines[d.pipeline].findStage(c.stage->text);
       for (const auto& f : c.copy) d.copy.push_back(check::CheckedProgram::lookup(program_.fieldIndex, f.text));
@@ -701,20 +686,17 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     }
     case ast::ActionKind::Questionnaire: {
       const auto& q = a.as<ast::QuestionnaireAction>();
-      d.kind = bc::ActionKind::Questionnaire;
       d.form = check::CheckedProgram::lookup(program_.formIndex, q.form.text);
       d.field = check::CheckedProgram::lookup(program_.fieldIndex, q.field.text);
       act();
       break;
     }
     case ast::ActionKind::Note:
-      d.kind = bc::ActionKind::Note;
       text(fb, a.as<ast::NoteAction>().text, operand());
       act();
       break;
     case ast::ActionKind::Notify: {
       const auto& n = a.as<ast::NotifyAction>();
-      d.kind = bc::ActionKind::Notify;
       const std::string& who = n.recipient.text;
       if (who == "responsible") {
         d.recipient = bc::Recipient::Responsible;
@@ -745,7 +727,6 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     }
     case ast::ActionKind::Split: {
       const auto& s = a.as<ast::SplitAction>();
-      d.kind = bc::ActionKind::Split;
       d.percent = s.percent;
       // A stable site: the rule's place and the split's number in it, so
       // deals keep their branch when unrelated lines of the file move.

@@ -10,8 +10,6 @@ using check::kNone;
 
 namespace {
 
-bc::EventKind eventKind(check::BuiltinEvent e) { return static_cast<bc::EventKind>(static_cast<uint8_t>(e)); }
-
 bc::ArgKind argKind(check::EventArgKind k) {
   switch (k) {
     case check::EventArgKind::None: return bc::ArgKind::None;
@@ -111,7 +109,7 @@ void Lowering::declarations() {
   for (const auto& e : program_.events) {
     bc::EventDef def;
     def.name = str(e.name);
-    def.kind = eventKind(e.builtin);
+    def.kind = e.builtin;
     def.arg = argKind(e.arg);
     def.lifecycle = e.lifecycle;
     for (const auto& p : e.params) {
@@ -124,7 +122,7 @@ void Lowering::declarations() {
   for (const auto& t : program_.templates) {
     bc::TemplateDef def;
     def.name = str(t.name);
-    def.kind = static_cast<bc::TemplateKind>(static_cast<uint8_t>(t.kind));
+    def.kind = t.kind;
     const ast::InterpolatedText* subject = t.decl->subject ? &*t.decl->subject : t.decl->title ? &*t.decl->title : nullptr;
     if (subject) def.subject = textFunction(*subject, fmt::format("template {} subject", t.name), kNone);
     if (t.decl->body) def.body = textFunction(*t.decl->body, fmt::format("template {} body", t.name), kNone);
@@ -176,7 +174,7 @@ void Lowering::pipelines() {
       bc::StageDef stage;
       stage.name = str(s.name);
       stage.title = str(s.title);
-      stage.kind = static_cast<bc::StageKind>(static_cast<uint8_t>(s.kind));
+      stage.kind = s.kind;
       stage.key = s.key;
       int n = 0;
       for (const auto& g : s.decl->guards) {

@@ -10,6 +10,12 @@
 namespace voronka::bc {
 namespace {
 
+// The last value of a kind declared in a common/language table.
+template <typename Table>
+constexpr uint8_t lastOf(const Table& table) {
+  return static_cast<uint8_t>(std::size(table) - 1);
+}
+
 constexpr char kMagic[8] = {'V', 'R', 'N', 'K', 'F', 'N', 'L', 'C'};
 constexpr size_t kHeaderSize = 24;
 constexpr size_t kSectionEntrySize = 24;
@@ -109,7 +115,7 @@ class Reader {
     return items;
   }
   template <typename E>
-  E enumeration(uint8_t last) {
+  E enumeration(uint8_t last) {  // values 0..last
     uint8_t v = u8();
     if (v > last) fail(fmt::format("value {} is out of range", v));
     return static_cast<E>(v);
@@ -231,7 +237,7 @@ void readSchema(Reader& r, Module& m) {
   m.templates = r.list<TemplateDef>(13, [&] {
     TemplateDef t;
     t.name = r.i32();
-    t.kind = r.enumeration<TemplateKind>(static_cast<uint8_t>(TemplateKind::Sms));
+    t.kind = r.enumeration<TemplateKind>(lastOf(lang::kTemplateKindKeywords));
     t.subject = r.i32();
     t.body = r.i32();
     return t;
@@ -359,7 +365,7 @@ void readPipelines(Reader& r, Module& m) {
       StageDef s;
       s.name = r.i32();
       s.title = r.i32();
-      s.kind = r.enumeration<StageKind>(static_cast<uint8_t>(StageKind::Lost));
+      s.kind = r.enumeration<StageKind>(lastOf(lang::kStageKindKeywords));
       s.key = r.boolean();
       s.guards = r.list<GuardDef>(8, [&] { return GuardDef{r.i32(), r.i32()}; });
       s.rules = r.ints();
@@ -465,7 +471,7 @@ std::string writeActions(const Module& m) {
 void readActions(Reader& r, Module& m) {
   m.actions = r.list<ActionDesc>(98, [&] {
     ActionDesc a;
-    a.kind = r.enumeration<ActionKind>(static_cast<uint8_t>(ActionKind::Split));
+    a.kind = r.enumeration<ActionKind>(lastOf(lang::kActions));
     a.pipeline = r.i32();
     a.stage = r.i32();
     a.isNext = r.boolean();
@@ -476,7 +482,7 @@ void readActions(Reader& r, Module& m) {
     a.hasAt = r.boolean();
     a.user = r.i32();
     a.withinWorkhours = r.boolean();
-    a.filter = r.enumeration<TaskFilter>(static_cast<uint8_t>(TaskFilter::Tomorrow));
+    a.filter = r.enumeration<TaskFilter>(lastOf(lang::kTaskFilterKeywords));
     a.templ = r.i32();
     a.channel = r.i32();
     a.integration = r.i32();

@@ -45,32 +45,6 @@ std::string duration(int64_t seconds, int32_t workdays) {
   return out;
 }
 
-const char* actionName(ActionKind k) {
-  switch (k) {
-    case ActionKind::Move: return "move";
-    case ActionKind::Win: return "win";
-    case ActionKind::Lose: return "lose";
-    case ActionKind::Task: return "task";
-    case ActionKind::CompleteTasks: return "complete tasks";
-    case ActionKind::Email: return "email";
-    case ActionKind::Message: return "message";
-    case ActionKind::Sms: return "sms";
-    case ActionKind::Webhook: return "webhook";
-    case ActionKind::Request: return "request";
-    case ActionKind::Analytics: return "analytics";
-    case ActionKind::Tag: return "tag";
-    case ActionKind::Set: return "set";
-    case ActionKind::Assign: return "assign";
-    case ActionKind::CreateDeal: return "create deal";
-    case ActionKind::Questionnaire: return "questionnaire";
-    case ActionKind::Note: return "note";
-    case ActionKind::Notify: return "notify";
-    case ActionKind::Then: return "then";
-    case ActionKind::Split: return "split";
-  }
-  return "?";
-}
-
 std::string assignText(const Module& m, const ActionDesc& a) {
   switch (a.assign) {
     case AssignMode::None: return "";
@@ -81,82 +55,75 @@ std::string assignText(const Module& m, const ActionDesc& a) {
   return "";
 }
 
-std::string describeAction(const Module& m, const ActionDesc& a) {
-  std::string s = actionName(a.kind);
-  switch (a.kind) {
-    case ActionKind::Move: s += a.isNext ? " next" : " " + stageName(m, a.pipeline, a.stage); break;
-    case ActionKind::Lose:
-    case ActionKind::Analytics:
-      if (a.text >= 0) s += " " + quote(m.str(a.text));
-      if (a.hasLabel) s += " label <r0>";
-      break;
-    case ActionKind::Task:
-      if (a.taskType >= 0) s += " " + m.str(m.taskTypes[a.taskType].name);
-      s += " <r0>";
-      if (a.dueSeconds || a.dueWorkdays) s += " due " + duration(a.dueSeconds, a.dueWorkdays);
-      if (a.hasAt) s += " at <r1>";
-      if (a.user >= 0) s += " to " + m.str(m.users[a.user].name);
-      break;
-    case ActionKind::CompleteTasks: {
-      if (a.taskType >= 0) s += " " + m.str(m.taskTypes[a.taskType].name);
-      static const char* filters[] = {"", " all", " overdue", " today", " tomorrow"};
-      s += filters[static_cast<int>(a.filter)];
-      if (a.text >= 0) s += " comment " + quote(m.str(a.text));
-      break;
+// One operand of common/language/action_operands.def as the source would
+// say it; `reg` is the next register of the `Act` the operand reads.
+std::string describeOperand(const Module& m, const ActionDesc& a, lang::ActionOperand o, int& reg) {
+  using O = lang::ActionOperand;
+  auto name = [&](const auto& table, int32_t i) { return m.str(table[static_cast<size_t>(i)].name); };
+  auto nextRegister = [&] { return fmt::format("<r{}>", reg++); };
+  switch (o) {
+    case O::Target: return a.isNext ? " next" : " " + stageName(m, a.pipeline, a.stage);
+    case O::Text: return a.text >= 0 ? " " + quote(m.str(a.text)) : "";
+    case O::Comment: return a.text >= 0 ? " comment " + quote(m.str(a.text)) : "";
+    case O::TaskType: return a.taskType >= 0 ? " " + name(m.taskTypes, a.taskType) : "";
+    case O::TextRegister: return " " + nextRegister();
+    case O::Due: return a.dueSeconds || a.dueWorkdays ? " due " + duration(a.dueSeconds, a.dueWorkdays) : "";
+    case O::AtRegister: return a.hasAt ? " at " + nextRegister() : "";
+    case O::ToUser: return a.user >= 0 ? " to " + name(m.users, a.user) : "";
+    case O::Filter: {
+      std::string_view filter = lang::keyword(a.filter);
+      return filter.empty() ? "" : " " + std::string(filter);
     }
-    case ActionKind::Email:
-    case ActionKind::Message:
-    case ActionKind::Sms:
-      s += a.templ >= 0 ? " " + m.str(m.templates[a.templ].name) : " <r0>";
-      if (a.user >= 0) s += " from " + m.str(m.users[a.user].name);
-      if (a.channel >= 0) s += " via " + m.str(m.channels[a.channel].name);
-      break;
-    case ActionKind::Webhook:
-    case ActionKind::Request: {
-      if (a.kind == ActionKind::Request) s += " " + m.str(m.integrations[a.integration].name);
-      else s += " <r0>";
-      int first = a.kind == ActionKind::Webhook ? 1 : 0;
-      if (!a.keys.empty()) {
-        s += " with {";
-        for (size_t i = 0; i < a.keys.size(); ++i) s += fmt::format("{}{}: <r{}>", i ? ", " : "", m.str(a.keys[i]), first + i);
-        s += "}";
-      }
-      break;
+    case O::Template: return " " + name(m.templates, a.templ);
+    case O::TemplateOrText: return a.templ >= 0 ? " " + name(m.templates, a.templ) : " " + nextRegister();
+    case O::FromUser: return a.user >= 0 ? " from " + name(m.users, a.user) : "";
+    case O::ViaChannel: return a.channel >= 0 ? " via " + name(m.channels, a.channel) : "";
+    case O::Body: {
+      if (a.keys.empty()) return "";
+      std::string s = " with {";
+      for (size_t i = 0; i < a.keys.size(); ++i) s += fmt::format("{}{}: {}", i ? ", " : "", m.str(a.keys[i]), nextRegister());
+      return s + "}";
     }
-    case ActionKind::Tag: s += std::string(a.add ? " + " : " - ") + quote(m.str(a.text)); break;
-    case ActionKind::Set: {
+    case O::Integration: return " " + name(m.integrations, a.integration);
+    case O::Label: return a.hasLabel ? " label " + nextRegister() : "";
+    case O::TagChange: return std::string(a.add ? " + " : " - ") + quote(m.str(a.text));
+    case O::SetTarget: {
       static const char* targets[] = {"", "deal.name", "contact.name", "contact.email", "contact.phone", "company.name"};
-      s += " " + (a.setTarget == SetTarget::Field ? m.str(m.fields[a.field].name) : targets[static_cast<int>(a.setTarget)]);
-      s += " = <r0>";
-      break;
+      return " " + (a.setTarget == SetTarget::Field ? name(m.fields, a.field) : targets[static_cast<int>(a.setTarget)]);
     }
-    case ActionKind::Assign: s += " " + assignText(m, a); break;
-    case ActionKind::CreateDeal:
-      s += " in " + (a.stage >= 0 ? stageName(m, a.pipeline, a.stage) : m.str(m.pipelines[a.pipeline].name));
-      if (!a.copy.empty()) {
-        s += " copy";
-        for (int32_t f : a.copy) s += " " + m.str(m.fields[f].name);
-      }
-      if (a.assign != AssignMode::None) s += " assign " + assignText(m, a);
-      break;
-    case ActionKind::Questionnaire:
-      s += " " + m.str(m.forms[a.form].name) + " -> " + m.str(m.fields[a.field].name);
-      break;
-    case ActionKind::Note: s += " <r0>"; break;
-    case ActionKind::Notify:
-      s += a.recipient == Recipient::Responsible ? " responsible"
-           : a.recipient == Recipient::User      ? " " + m.str(m.users[a.user].name)
-                                                 : " " + m.str(m.teams[a.team].name);
-      s += " <r0>";
-      break;
-    case ActionKind::Then:
-      s += " after " + duration(a.dueSeconds, a.dueWorkdays) + fmt::format(" -> f{}", a.function);
+    case O::ValueRegister: return " = " + nextRegister();
+    case O::Assignee: return " " + assignText(m, a);
+    case O::CreateIn: return " in " + (a.stage >= 0 ? stageName(m, a.pipeline, a.stage) : name(m.pipelines, a.pipeline));
+    case O::Copy: {
+      if (a.copy.empty()) return "";
+      std::string s = " copy";
+      for (int32_t f : a.copy) s += " " + name(m.fields, f);
+      return s;
+    }
+    case O::AssignClause: return a.assign != AssignMode::None ? " assign " + assignText(m, a) : "";
+    case O::Form: return " " + name(m.forms, a.form);
+    case O::IntoField: return " -> " + name(m.fields, a.field);
+    case O::Recipient:
+      return a.recipient == Recipient::Responsible ? " responsible"
+             : a.recipient == Recipient::User      ? " " + name(m.users, a.user)
+                                                   : " " + name(m.teams, a.team);
+    case O::ThenChain: {
+      std::string s = " after " + duration(a.dueSeconds, a.dueWorkdays) + fmt::format(" -> f{}", a.function);
       if (a.next >= 0) s += fmt::format(", then a{}", a.next);
-      break;
-    case ActionKind::Split: s += fmt::format(" {}%", a.percent); break;
-    case ActionKind::Win: break;
+      return s;
+    }
+    case O::Percent: return fmt::format(" {}%", a.percent);
+    case O::Workhours: return a.withinWorkhours ? " within workhours" : "";
   }
-  if (a.withinWorkhours) s += " within workhours";
+  return "";
+}
+
+// An action as the source would say it: `task <r0> due 2h to anna`.
+std::string describeAction(const Module& m, const ActionDesc& a) {
+  const lang::ActionInfo& info = lang::actionInfo(a.kind);
+  std::string s(info.keyword);
+  int reg = 0;
+  for (lang::ActionOperand o : info.operands) s += describeOperand(m, a, o, reg);
   return s;
 }
 

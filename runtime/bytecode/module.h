@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "common/language/actions.h"
+#include "common/language/events.h"
+#include "common/language/kinds.h"
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/bytecode/value.h"
 
@@ -55,7 +58,7 @@ struct TeamDef {
   std::vector<int32_t> members;  // users, in the order written (round robin order)
 };
 
-enum class TemplateKind : uint8_t { Email, Message, Sms };
+using lang::TemplateKind;  // common/language/kinds.def
 
 struct TemplateDef {
   int32_t name = kNo;
@@ -76,12 +79,8 @@ struct IntegrationDef {
   std::vector<int32_t> answers;  // events
 };
 
-// Built-in events, in the order of compiler/check (BuiltinEvent).
-enum class EventKind : uint8_t {
-  Enter, Create, Leave, EmailOpened, LinkClicked, EmailReceived, CallIncoming, CallMissed, CallOutgoing,
-  FormSubmitted, ChatMessage, TaskCompleted, TaskOverdue, PaymentReceived, FieldChanged,
-  ResponsibleChanged, TagAdded, TagRemoved, ManualMove, Custom,
-};
+// Built-in events (and Custom for declared ones): common/language/events.def.
+using lang::EventKind;
 
 // What an event's filter argument names.
 enum class ArgKind : uint8_t { None, Template, Form, Channel, TaskType, Field, Tag };
@@ -115,7 +114,7 @@ struct CalendarDef {
   int32_t currency = kNo;
 };
 
-enum class StageKind : uint8_t { Working, Won, Lost };
+using lang::StageKind;  // common/language/kinds.def
 
 struct GuardDef {
   int32_t condition = kNo;  // function returning bool
@@ -177,65 +176,51 @@ struct RuleDef {
   int32_t file = kNo;  // string: the source file
 };
 
-enum class ActionKind : uint8_t {
-  Move, Win, Lose, Task, CompleteTasks, Email, Message, Sms, Webhook, Request, Analytics,
-  Tag, Set, Assign, CreateDeal, Questionnaire, Note, Notify, Then, Split,
-};
-
-enum class TaskFilter : uint8_t { Any, All, Overdue, Today, Tomorrow };
+// Action kinds, and what each one's descriptor carries: common/language/actions.def.
+using lang::ActionKind;
+using lang::TaskFilter;  // common/language/kinds.def
 enum class AssignMode : uint8_t { None, User, RoundRobin, LeastBusy };
 enum class Recipient : uint8_t { Responsible, User, Team };
 // What `set` writes: a field, or one of the deal's own properties.
 enum class SetTarget : uint8_t { Field, DealName, ContactName, ContactEmail, ContactPhone, CompanyName };
 
-// One action with its static operands. Dynamic operands (texts with
+// One action with its static operands. Which members a kind uses is its
+// operand list in common/language/actions.def; action_operands.def says which
+// members each operand is (in brackets below), and action_operands.cpp is the
+// one place that verifies and shows them. Dynamic operands (texts with
 // interpolation, computed values) are in registers R[A]… of the `Act`
-// instruction, in the order given per kind below.
+// instruction, in the order of the operand list.
 struct ActionDesc {
   ActionKind kind = ActionKind::Move;
-  // Move: target stage (pipeline/stage), or isNext.
-  int32_t pipeline = kNo;
-  int32_t stage = kNo;
-  bool isNext = false;
-  // Lose: reason (string). CompleteTasks: comment. Tag: the tag. Analytics: the event name.
-  int32_t text = kNo;
-  // Task: type (task type, kNo = none); R[A] = text, R[A+1] = at (when hasAt).
-  int32_t taskType = kNo;
-  int64_t dueSeconds = 0;
-  int32_t dueWorkdays = 0;
-  bool hasAt = false;
-  int32_t user = kNo;  // task `to`, email `from`, assign/notify user
-  bool withinWorkhours = false;
-  TaskFilter filter = TaskFilter::Any;
-  // Email/Message/Sms: template (Sms with a text: kNo, R[A] = text). Message: channel.
-  int32_t templ = kNo;
-  int32_t channel = kNo;
-  // Webhook: R[A] = url, R[A+1…] = body values. Request: integration, R[A…] = body values.
-  int32_t integration = kNo;
-  std::vector<int32_t> keys;  // strings: body keys
-  // Analytics: R[A] = label when hasLabel.
-  bool hasLabel = false;
-  // Tag: add or remove.
-  bool add = true;
-  // Set: R[A] = value.
-  SetTarget setTarget = SetTarget::Field;
-  int32_t field = kNo;  // Set, Questionnaire
-  // Assign / CreateDeal's assign.
-  AssignMode assign = AssignMode::None;
-  int32_t team = kNo;
-  // CreateDeal: pipeline, stage (kNo = initial), copied fields.
-  std::vector<int32_t> copy;
-  // Questionnaire: form, field.
-  int32_t form = kNo;
-  // Notify: recipient; R[A] = text. Note: R[A] = text.
-  Recipient recipient = Recipient::Responsible;
-  // Then: delay, body function, the next `then` of the same block.
-  int32_t function = kNo;
-  int32_t next = kNo;
-  // Split: share in percent, and the split's stable site number.
-  double percent = 0;
-  int32_t site = 0;
-  int32_t line = 0;  // where the action is written
+  int32_t pipeline = kNo;  // [Target, CreateIn]
+  int32_t stage = kNo;     // [Target, CreateIn]: kNo in CreateIn = the initial stage
+  bool isNext = false;     // [Target]
+  int32_t text = kNo;      // [Text, Comment, TagChange]: a string
+  int32_t taskType = kNo;  // [TaskType]
+  int64_t dueSeconds = 0;  // [Due, ThenChain]
+  int32_t dueWorkdays = 0; // [Due, ThenChain]
+  bool hasAt = false;      // [AtRegister]
+  int32_t user = kNo;      // [ToUser, FromUser, Assignee, AssignClause, Recipient]
+  bool withinWorkhours = false;  // [Workhours]
+  TaskFilter filter = TaskFilter::Unspecified;  // [Filter]
+  int32_t templ = kNo;     // [Template, TemplateOrText]
+  int32_t channel = kNo;   // [ViaChannel]
+  int32_t integration = kNo;  // [Integration]
+  std::vector<int32_t> keys;  // [Body]: strings, one register per key
+  bool hasLabel = false;   // [Label]
+  bool add = true;         // [TagChange]
+  SetTarget setTarget = SetTarget::Field;  // [SetTarget]
+  int32_t field = kNo;     // [SetTarget, IntoField]
+  AssignMode assign = AssignMode::None;    // [Assignee, AssignClause]
+  int32_t team = kNo;      // [Assignee, AssignClause, Recipient]
+  std::vector<int32_t> copy;  // [Copy]: fields
+  int32_t form = kNo;      // [Form]
+  Recipient recipient = Recipient::Responsible;  // [Recipient]
+  int32_t function = kNo;  // [ThenChain]: the block
+  int32_t next = kNo;      // [ThenChain]: the next `then` of the same block
+  double percent = 0;      // [Percent]: the first share
+  int32_t site = 0;        // [Percent]: the split's stable site number
+  int32_t line = 0;        // where the action is written
 };
 
 enum class FunctionKind : uint8_t { Expression, Block };

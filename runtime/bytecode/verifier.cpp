@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
 #include "runtime/bytecode/container.h"
 
 namespace voronka::bc {
@@ -132,7 +134,8 @@ class Verifier {
           reg(aOf(ins));
           index(bxOf(ins), m_.actions, at);
           const ActionDesc& a = m_.actions[bxOf(ins)];
-          if ((op == Op::Split) != (a.kind == ActionKind::Split)) fail(at + ": the descriptor is of the wrong kind");
+          bool splitDescriptor = lang::actionInfo(a.kind).compiled == lang::Compiled::SplitAct;
+          if ((op == Op::Split) != splitDescriptor) fail(at + ": the descriptor is of the wrong kind");
           int operands = op == Op::Split ? 1 : dynamicOperands(a);
           if (operands > 0) reg(static_cast<uint8_t>(aOf(ins) + operands - 1));
           if (aOf(ins) + operands > 256) fail(at + ": operands run past the registers");
@@ -318,63 +321,60 @@ class Verifier {
   void action(size_t i) const {
     const ActionDesc& a = m_.actions[i];
     std::string what = fmt::format("action {}", i);
-    switch (a.kind) {
-      case ActionKind::Move:
+    const lang::ActionInfo& info = lang::actionInfo(a.kind);
+    if (info.compiled == lang::Compiled::Jumps) fail(fmt::format("{} is `{}`, which has no descriptor", what, info.keyword));
+    for (lang::ActionOperand o : info.operands) operand(o, i, a, what);
+  }
+
+  // One operand kind of common/language/action_operands.def at a time: what
+  // it reads of the descriptor must point into the module's tables.
+  void operand(lang::ActionOperand o, size_t i, const ActionDesc& a, const std::string& what) const {
+    using O = lang::ActionOperand;
+    switch (o) {
+      case O::Target:
         if (!a.isNext) {
           index(a.pipeline, m_.pipelines, what);
           index(a.stage, m_.pipelines[a.pipeline].stages, what);
         }
         break;
-      case ActionKind::Lose:
-      case ActionKind::Analytics:
-        str(a.text, what);
-        break;
-      case ActionKind::Tag: str(a.text, what, false); break;
-      case ActionKind::Task:
-        index(a.taskType, m_.taskTypes, what, true);
-        index(a.user, m_.users, what, true);
+      case O::Text:
+      case O::Comment: str(a.text, what); break;
+      case O::TagChange: str(a.text, what, false); break;
+      case O::TaskType: index(a.taskType, m_.taskTypes, what, true); break;
+      case O::Due:
         if (a.dueSeconds < 0 || a.dueWorkdays < 0) fail(what + " has a negative due time");
         break;
-      case ActionKind::CompleteTasks:
-        index(a.taskType, m_.taskTypes, what, true);
-        str(a.text, what);
-        break;
-      case ActionKind::Email:
-      case ActionKind::Message:
-        index(a.templ, m_.templates, what);
-        index(a.user, m_.users, what, true);
-        index(a.channel, m_.channels, what, true);
-        break;
-      case ActionKind::Sms: index(a.templ, m_.templates, what, true); break;
-      case ActionKind::Webhook:
+      case O::ToUser:
+      case O::FromUser: index(a.user, m_.users, what, true); break;
+      case O::Template: index(a.templ, m_.templates, what); break;
+      case O::TemplateOrText: index(a.templ, m_.templates, what, true); break;
+      case O::ViaChannel: index(a.channel, m_.channels, what, true); break;
+      case O::Body:
         for (int32_t k : a.keys) str(k, what, false);
         break;
-      case ActionKind::Request:
-        index(a.integration, m_.integrations, what);
-        for (int32_t k : a.keys) str(k, what, false);
-        break;
-      case ActionKind::Set:
+      case O::Integration: index(a.integration, m_.integrations, what); break;
+      case O::SetTarget:
         if (a.setTarget == SetTarget::Field) index(a.field, m_.fields, what);
         break;
-      case ActionKind::Assign:
-      case ActionKind::CreateDeal:
+      case O::Assignee:
+      case O::AssignClause:
         if (a.assign == AssignMode::User) index(a.user, m_.users, what);
         if (a.assign == AssignMode::RoundRobin || a.assign == AssignMode::LeastBusy) index(a.team, m_.teams, what);
-        if (a.kind == ActionKind::CreateDeal) {
-          index(a.pipeline, m_.pipelines, what);
-          index(a.stage, m_.pipelines[a.pipeline].stages, what, true);
-          for (int32_t f : a.copy) index(f, m_.fields, what);
-        }
         break;
-      case ActionKind::Questionnaire:
-        index(a.form, m_.forms, what);
-        index(a.field, m_.fields, what);
+      case O::CreateIn:
+        index(a.pipeline, m_.pipelines, what);
+        index(a.stage, m_.pipelines[a.pipeline].stages, what, true);
         break;
-      case ActionKind::Notify:
+      case O::Copy:
+        for (int32_t f : a.copy) index(f, m_.fields, what);
+        break;
+      case O::Form: index(a.form, m_.forms, what); break;
+      case O::IntoField: index(a.field, m_.fields, what); break;
+      case O::Recipient:
         if (a.recipient == Recipient::User) index(a.user, m_.users, what);
         if (a.recipient == Recipient::Team) index(a.team, m_.teams, what);
         break;
-      case ActionKind::Then:
+      case O::ThenChain:
         blockFn(a.function, what);
         index(a.next, m_.actions, what, true);
         if (a.next != kNo && (a.next <= static_cast<int32_t>(i) || m_.actions[a.next].kind != ActionKind::Then)) {
@@ -382,12 +382,15 @@ class Verifier {
         }
         if (a.dueSeconds < 0 || a.dueWorkdays < 0) fail(what + " has a negative delay");
         break;
-      case ActionKind::Split:
+      case O::Percent:
         if (!(a.percent >= 0 && a.percent <= 100)) fail(what + " has a share out of 0..100");
         break;
-      case ActionKind::Win:
-      case ActionKind::Note:
-        break;
+      case O::TextRegister:
+      case O::AtRegister:
+      case O::Filter:
+      case O::Label:
+      case O::ValueRegister:
+      case O::Workhours: break;  // registers (checked with the `Act`) and flags
     }
   }
 };
@@ -395,18 +398,29 @@ class Verifier {
 }  // namespace
 
 int dynamicOperands(const ActionDesc& a) {
-  switch (a.kind) {
-    case ActionKind::Task: return a.hasAt ? 2 : 1;
-    case ActionKind::Sms: return a.templ == kNo ? 1 : 0;
-    case ActionKind::Webhook: return 1 + static_cast<int>(a.keys.size());
-    case ActionKind::Request: return static_cast<int>(a.keys.size());
-    case ActionKind::Analytics: return a.hasLabel ? 1 : 0;
-    case ActionKind::Set:
-    case ActionKind::Note:
-    case ActionKind::Notify:
-      return 1;
-    default: return 0;
+  // The registers column of action_operands.def; Varies depends on the descriptor.
+  constexpr int Varies = -1;
+  constexpr int kFixed[] = {
+#define OPERAND(Name, registers, what) registers,
+#include "common/language/action_operands.def"
+#undef OPERAND
+  };
+  int count = 0;
+  for (lang::ActionOperand o : lang::actionInfo(a.kind).operands) {
+    switch (o) {
+      case lang::ActionOperand::AtRegister: count += a.hasAt ? 1 : 0; break;
+      case lang::ActionOperand::TemplateOrText: count += a.templ == kNo ? 1 : 0; break;
+      case lang::ActionOperand::Body: count += static_cast<int>(a.keys.size()); break;
+      case lang::ActionOperand::Label: count += a.hasLabel ? 1 : 0; break;
+      default: {
+        int fixed = kFixed[static_cast<size_t>(o)];
+        // An operand whose count varies needs its own case above.
+        if (fixed == Varies) throw std::logic_error("an action operand without a register rule");
+        count += fixed;
+      }
+    }
   }
+  return count;
 }
 
 int standardFunctionCount() {

@@ -23,7 +23,8 @@ nlohmann::json Processing::toJson(const bc::Value& v) {
   return valueToJson(m_, store::FieldValue::of(v));
 }
 
-void Processing::addEffect(const std::string& kind, nlohmann::json payload, int64_t notBefore) {
+void Processing::addEffect(bc::ActionKind action, nlohmann::json payload, int64_t notBefore) {
+  std::string kind(lang::effectName(lang::actionInfo(action).effect));  // actions.def, column Effect
   store::EffectRecord e;
   e.deal = deal_.id;
   e.kind = kind;
@@ -165,7 +166,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
         if (t.done || (a.taskType != kNo && t.type != a.taskType)) continue;
         bool match = true;
         switch (a.filter) {
-          case bc::TaskFilter::Any:
+          case bc::TaskFilter::Unspecified:
           case bc::TaskFilter::All: break;
           case bc::TaskFilter::Overdue: match = t.due > 0 && t.due < now_; break;
           case bc::TaskFilter::Today: match = t.due > 0 && calendar().localDay(t.due) == today; break;
@@ -202,13 +203,13 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
         if (a.channel != kNo) p["channel"] = m_.str(m_.channels[a.channel].name);
       }
       p["send_at"] = isoUtc(sendAt);
-      addEffect(a.kind == bc::ActionKind::Email ? "email" : a.kind == bc::ActionKind::Message ? "message" : "sms", std::move(p), sendAt);
+      addEffect(a.kind, std::move(p), sendAt);
       return;
     }
     case bc::ActionKind::Webhook: {
       nlohmann::json body = nlohmann::json::object();
       for (size_t i = 0; i < a.keys.size(); ++i) body[m_.str(a.keys[i])] = toJson(r[i + 1]);
-      addEffect("webhook", {{"url", std::string(r[0].textView())}, {"body", body}}, now_);
+      addEffect(a.kind, {{"url", std::string(r[0].textView())}, {"body", body}}, now_);
       return;
     }
     case bc::ActionKind::Request: {
@@ -217,14 +218,14 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       for (size_t i = 0; i < a.keys.size(); ++i) body[m_.str(a.keys[i])] = toJson(r[i]);
       nlohmann::json answers = nlohmann::json::array();
       for (int32_t e : integration.answers) answers.push_back(m_.str(m_.events[e].name));
-      addEffect("request", {{"integration", m_.str(integration.name)}, {"url", render(integration.url)}, {"body", body}, {"answers", answers}},
+      addEffect(a.kind, {{"integration", m_.str(integration.name)}, {"url", render(integration.url)}, {"body", body}, {"answers", answers}},
                 now_);
       return;
     }
     case bc::ActionKind::Analytics: {
       nlohmann::json p = {{"event", m_.str(a.text)}};
       if (a.hasLabel) p["label"] = std::string(r[0].textView());
-      addEffect("analytics", std::move(p), now_);
+      addEffect(a.kind, std::move(p), now_);
       return;
     }
     case bc::ActionKind::Tag: {
@@ -291,11 +292,12 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       std::string recipient = a.recipient == bc::Recipient::Responsible ? "responsible"
                               : a.recipient == bc::Recipient::User      ? m_.str(m_.users[a.user].name)
                                                                         : m_.str(m_.teams[a.team].name);
-      addEffect("notify", {{"to", to}, {"recipient", recipient}, {"text", std::string(r[0].textView())}}, now_);
+      addEffect(a.kind, {{"to", to}, {"recipient", recipient}, {"text", std::string(r[0].textView())}}, now_);
       return;
     }
     case bc::ActionKind::Then: scheduleThen(site_.rule, self); return;
     case bc::ActionKind::Split: return;  // handled by the Split instruction
+    case bc::ActionKind::If: return;     // compiled to jumps: the verifier admits no such descriptor
   }
 }
 

@@ -94,7 +94,8 @@ class Processing : public vm::Host {
   // ── actions.cpp ──
   void setValue(bc::SetTarget target, int32_t field, const store::FieldValue& value, std::vector<int32_t>* changed);
   void assign(bc::AssignMode mode, int32_t user, int32_t team, store::DealRecord& target);
-  void addEffect(const std::string& kind, nlohmann::json payload, int64_t notBefore);
+  // An outbox row of the effect kind of `action` (actions.def, column Effect).
+  void addEffect(bc::ActionKind action, nlohmann::json payload, int64_t notBefore);
   std::string render(int32_t function);
   nlohmann::json toJson(const bc::Value& v);
 

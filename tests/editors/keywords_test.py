@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""One source of keywords: grammar/Funnel.g4.
+"""One source of keywords: grammar/Funnel.g4; one of built-in events:
+common/language/events.def.
 
 Fails when a keyword of the grammar is missing from the TextMate grammar
 (editors/vscode) or the Vim syntax (editors/vim), when one of them lists a
 word that is no keyword, or when a reserved word is shown as contextual (or
-the other way round).
+the other way round); when an action keyword of common/language/actions.def
+is not a reserved keyword of the grammar; and when the editors' built-in
+events differ from events.def.
 
 Reserved keywords are the lexer's "Reserved keywords" block; contextual ones
 are the keyword tokens of the parser rule `ident` (and must be exactly the
@@ -43,6 +46,28 @@ def grammar_keywords(g4):
     return set(reserved.values()), contextual, problems
 
 
+def table_names(path, macro):
+    """The quoted second column of MACRO(Name, "text", …) lines of a .def table."""
+    return [m.group(1) for m in re.finditer(r"^" + macro + r'\(\w+,\s*"([^"]*)"', path.read_text(), re.M)]
+
+
+def textmate_events(path):
+    rule = json.loads(path.read_text())["repository"].get("events-builtin", {})
+    words = set()
+    for alternation in re.findall(r"\(\?:([a-z_|]+)\)", rule.get("match", "")):
+        words |= set(alternation.split("|"))
+    return words
+
+
+def vim_events(path):
+    words = set()
+    for line in path.read_text().splitlines():
+        m = re.match(r"\s*syn(?:tax)?\s+keyword\s+funnelEvent\s+(.*)", line)
+        if m:
+            words |= set(m.group(1).split())
+    return words
+
+
 def textmate_keywords(path):
     grammar = json.loads(path.read_text())
     reserved, contextual = set(), set()
@@ -60,7 +85,7 @@ def vim_keywords(path):
     reserved, contextual = set(), set()
     for line in path.read_text().splitlines():
         m = re.match(r"\s*syn(?:tax)?\s+keyword\s+(\w+)\s+(.*)", line)
-        if not m or m.group(1) == "funnelTodo":
+        if not m or m.group(1) in ("funnelTodo", "funnelEvent"):
             continue
         words = {w for w in m.group(2).split() if not w.startswith(("contained", "nextgroup", "skipwhite"))}
         (contextual if m.group(1) == "funnelContextual" else reserved).update(words)
@@ -92,12 +117,31 @@ def main():
                         *textmate_keywords(root / "editors" / "vscode" / "syntaxes" / "funnel.tmLanguage.json"))
     problems += compare("editors/vim/syntax/funnel.vim", reserved, contextual,
                         *vim_keywords(root / "editors" / "vim" / "syntax" / "funnel.vim"))
+    language = root / "common" / "language"
+    for action in table_names(language / "actions.def", "ACTION"):
+        first, *rest = action.split()
+        missing = ([first] if first not in reserved else []) + [w for w in rest if w not in reserved | contextual]
+        if missing:
+            problems.append(f"actions.def: the action `{action}` has words that are no keyword of the grammar "
+                            f"(its first word must be reserved): {' '.join(missing)}")
+    # Built-in events that are reserved keywords (`create`) are shown as keywords.
+    events = set(table_names(language / "events.def", "EVENT")) - reserved
+    if len(events) < 15:
+        problems.append(f"found only {len(events)} built-in events in common/language/events.def")
+    for name, got in (("editors/vscode/syntaxes/funnel.tmLanguage.json (events-builtin)",
+                       textmate_events(root / "editors" / "vscode" / "syntaxes" / "funnel.tmLanguage.json")),
+                      ("editors/vim/syntax/funnel.vim (funnelEvent)",
+                       vim_events(root / "editors" / "vim" / "syntax" / "funnel.vim"))):
+        if got != events:
+            problems.append(f"{name}: built-in events missing: {' '.join(sorted(events - got)) or '-'}; "
+                            f"not built-in events: {' '.join(sorted(got - events)) or '-'}")
     for p in problems:
         print("FAIL", p)
     if problems:
         print("Keep the editors in step with grammar/Funnel.g4 (see docs/editors.md).")
         return 1
-    print(f"ok   {len(reserved)} reserved and {len(contextual)} contextual keywords are in both editor grammars")
+    print(f"ok   {len(reserved)} reserved and {len(contextual)} contextual keywords and {len(events)} built-in events "
+          "are in both editor grammars")
     return 0
 
 

@@ -34,6 +34,12 @@ syn keyword funnelContextual  triggers forward backward allow deny from once whe
 syn keyword funnelContextual  all overdue today tomorrow comment via with label copy tasks type channel body
 syn keyword funnelContextual  subject url fields enum workdays no rejected answers responsible
 
+" ── built-in events (common/language/events.def) ──────────────────────────
+syn keyword funnelEvent       enter leave email_opened link_clicked email_received call_incoming call_missed
+syn keyword funnelEvent       call_outgoing form_submitted chat_message task_completed task_overdue
+syn keyword funnelEvent       payment_received field_changed responsible_changed tag_added tag_removed
+syn keyword funnelEvent       manual_move
+
 " ── literals ──────────────────────────────────────────────────────────────
 " Longest match as in the lexer. Of matches starting at one place Vim takes
 " the one defined last, so the longer forms come last.
@@ -85,6 +91,7 @@ hi def link funnelArrow                  Operator
 hi def link funnelBoolean                Boolean
 hi def link funnelConstant               Constant
 hi def link funnelContextual             Keyword
+hi def link funnelEvent                  Function
 hi def link funnelDateTime               Number
 hi def link funnelDate                   Number
 hi def link funnelTime                   Number

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <set>
 
+#include "common/language/events.h"
+#include "common/language/kinds.h"
 #include "compiler/parse/parse.h"
 #include "tools/voronka/lsp/server.h"
 
@@ -36,15 +38,11 @@ int completionKind(SymbolKind k) {
   }
 }
 
-// The names the checker knows without a declaration (compiler/check/declarations.cpp, expressions.cpp).
-constexpr const char* kBuiltinEvents[] = {
-    "enter", "create", "leave", "email_opened", "link_clicked", "email_received", "call_incoming", "call_missed",
-    "call_outgoing", "form_submitted", "chat_message", "task_completed", "task_overdue", "payment_received",
-    "field_changed", "responsible_changed", "tag_added", "tag_removed", "manual_move"};
+// The names the checker knows without a declaration (compiler/check/expressions.cpp);
+// built-in events and task types are common/language's tables.
 constexpr const char* kBuiltinValues[] = {"now", "today", "time_in_stage", "overdue_tasks", "open_tasks"};
 constexpr const char* kDealMembers[] = {"name", "id", "created_at", "responsible", "tags"};
 constexpr const char* kContactMembers[] = {"name", "email", "phone"};
-constexpr const char* kTaskTypes[] = {"call", "meeting", "email"};
 constexpr const char* kFunctions[] = {
 #define FUNCTION(Id, Name, ...) Name,
 #include "stdlib/functions.def"
@@ -92,6 +90,27 @@ class Items {
   std::set<std::string> seen_;
 };
 
+void builtinTaskTypes(Items& items) {
+  for (const lang::BuiltinTaskType& t : lang::kBuiltinTaskTypes) items.add(std::string(t.name), Value, "task type");
+}
+
+// What may stand in `on event(…)`: what the event's argument names (events.def).
+void eventArgument(Items& items, const index::Index& idx, lang::EventArg arg) {
+  switch (arg) {
+    case lang::EventArg::EmailTemplate:
+    case lang::EventArg::AnyTemplate: items.symbols(idx, SymbolKind::Template); break;
+    case lang::EventArg::Form: items.symbols(idx, SymbolKind::Form); break;
+    case lang::EventArg::Channel: items.symbols(idx, SymbolKind::Channel); break;
+    case lang::EventArg::TaskType:
+      builtinTaskTypes(items);
+      items.symbols(idx, SymbolKind::TaskType);
+      break;
+    case lang::EventArg::Field:
+    case lang::EventArg::Tag:  // a tag is a string: fields are what is left to offer
+    case lang::EventArg::None: items.symbols(idx, SymbolKind::Field); break;
+  }
+}
+
 }  // namespace
 
 Json Server::completion(const Json& params) {
@@ -123,7 +142,7 @@ Json Server::completion(const Json& params) {
     if (a.analysis->program) {
       for (const auto& e : a.analysis->program->events) items.add(e.name, Event);
     } else {
-      for (const char* e : kBuiltinEvents) items.add(e, Event);
+      for (const lang::EventInfo& e : lang::kBuiltinEvents) items.add(std::string(e.name), Event);
     }
     items.symbols(idx, SymbolKind::Event);
   };
@@ -159,17 +178,8 @@ Json Server::completion(const Json& params) {
     std::string_view callee = lastWord(before.substr(0, before.size() - 1));
     if (callee == "round_robin" || callee == "least_busy") {
       items.symbols(idx, SymbolKind::Team);
-    } else if (callee == "email_opened" || callee == "link_clicked") {
-      items.symbols(idx, SymbolKind::Template);
-    } else if (callee == "form_submitted") {
-      items.symbols(idx, SymbolKind::Form);
-    } else if (callee == "field_changed") {
-      items.symbols(idx, SymbolKind::Field);
-    } else if (callee == "chat_message") {
-      items.symbols(idx, SymbolKind::Channel);
-    } else if (callee == "task_completed" || callee == "task_overdue") {
-      for (const char* t : kTaskTypes) items.add(t, Value, "task type");
-      items.symbols(idx, SymbolKind::TaskType);
+    } else if (std::optional<lang::EventKind> event = lang::builtinEventNamed(callee)) {
+      eventArgument(items, idx, lang::eventInfo(*event).arg);
     } else {
       items.symbols(idx, SymbolKind::Field);
     }
@@ -216,7 +226,7 @@ Json Server::completion(const Json& params) {
     return items.result();
   }
   if (previous == "task" && before.find("complete") == std::string_view::npos) {
-    for (const char* t : kTaskTypes) items.add(t, Value, "task type");
+    builtinTaskTypes(items);
     items.symbols(idx, SymbolKind::TaskType);
     return items.result();
   }
