@@ -3,7 +3,9 @@
 // the formatter, the language server and the lowering to bytecode.
 //
 // Nodes own their children through unique_ptr. Kinds are enums so that code can
-// switch over them; `as<T>()` casts after checking the kind.
+// switch over them; `as<T>()` casts after checking the kind. Every struct lists
+// its fields once (VORONKA_AST_FIELDS, fields.h), which drives the generic
+// traversal of walk.h.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,7 @@
 
 #include "common/language/actions.h"
 #include "common/language/kinds.h"
+#include "compiler/ast/fields.h"
 #include "compiler/source/source.h"
 
 namespace voronka::ast {
@@ -22,13 +25,45 @@ namespace voronka::ast {
 struct Ident {
   std::string text;
   SourceRange range;
+  VORONKA_AST_FIELDS(Ident, text, range)
 };
 
 // A string whose text is used literally (titles, reasons, tags).
 struct Text {
   std::string value;
   SourceRange range;
+  VORONKA_AST_FIELDS(Text, value, range)
 };
+
+// What a name written in a funnel refers to, where the place it stands says
+// so: the index (definition, references, rename) resolves a Ref by its kind
+// alone. Names whose meaning depends on what surrounds them (a move's stage,
+// an event's argument, a test's `expect` name) stay plain Idents.
+enum class RefKind : uint8_t {
+  Field, User, Team, UserOrTeam, Template, Form, Channel, TaskType, Integration, Event, Pipeline, Stage, Reasons,
+  Calendar,
+};
+
+template <RefKind K>
+struct Ref : Ident {
+  static constexpr RefKind kRefKind = K;
+  Ref() = default;
+  Ref(Ident name) : Ident(std::move(name)) {}  // a name becomes a reference where it stands
+};
+using FieldRef = Ref<RefKind::Field>;
+using UserRef = Ref<RefKind::User>;
+using TeamRef = Ref<RefKind::Team>;
+using UserOrTeamRef = Ref<RefKind::UserOrTeam>;  // a user, a team, or `responsible`
+using TemplateRef = Ref<RefKind::Template>;
+using FormRef = Ref<RefKind::Form>;
+using ChannelRef = Ref<RefKind::Channel>;
+using TaskTypeRef = Ref<RefKind::TaskType>;
+using IntegrationRef = Ref<RefKind::Integration>;
+using EventNameRef = Ref<RefKind::Event>;
+using PipelineRef = Ref<RefKind::Pipeline>;
+using StageRef = Ref<RefKind::Stage>;  // a stage of the pipeline the surroundings name
+using ReasonsRef = Ref<RefKind::Reasons>;
+using CalendarRef = Ref<RefKind::Calendar>;
 
 struct Node {
   SourceRange range;
@@ -42,16 +77,19 @@ struct Duration {
   int64_t workdays = 0;
   bool hasUnit = true;  // false for a bare number where a duration was needed
   SourceRange range;
+  VORONKA_AST_FIELDS(Duration, seconds, workdays, hasUnit, range)
 };
 
 struct TimeOfDay {
   int minutes = 0;  // since midnight
   SourceRange range;
+  VORONKA_AST_FIELDS(TimeOfDay, minutes, range)
 };
 
 struct Date {
   int year = 0, month = 0, day = 0;
   SourceRange range;
+  VORONKA_AST_FIELDS(Date, year, month, day, range)
 };
 
 // ───────────────────────────── expressions ────────────────────────────────
@@ -73,49 +111,60 @@ using ExprPtr = std::unique_ptr<Expr>;
 struct NumberExpr : Expr {
   NumberExpr() : Expr(ExprKind::Number) {}
   double value = 0;
+  VORONKA_AST_FIELDS(NumberExpr, value)
 };
 struct StringExpr : Expr {
   StringExpr() : Expr(ExprKind::String) {}
   std::string value;  // escapes decoded; never interpolated
+  VORONKA_AST_FIELDS(StringExpr, value)
 };
 struct DurationExpr : Expr {
   DurationExpr() : Expr(ExprKind::Duration) {}
   Duration value;
+  VORONKA_AST_FIELDS(DurationExpr, value)
 };
 struct TimeExpr : Expr {
   TimeExpr() : Expr(ExprKind::Time) {}
   TimeOfDay value;
+  VORONKA_AST_FIELDS(TimeExpr, value)
 };
 struct DateExpr : Expr {
   DateExpr() : Expr(ExprKind::Date) {}
   Date value;
+  VORONKA_AST_FIELDS(DateExpr, value)
 };
 struct DateTimeExpr : Expr {
   DateTimeExpr() : Expr(ExprKind::DateTime) {}
   Date date;
   TimeOfDay time;
+  VORONKA_AST_FIELDS(DateTimeExpr, date, time)
 };
 struct BoolExpr : Expr {
   BoolExpr() : Expr(ExprKind::Bool) {}
   bool value = false;
+  VORONKA_AST_FIELDS(BoolExpr, value)
 };
 struct NoneExpr : Expr {
   NoneExpr() : Expr(ExprKind::None) {}
+  VORONKA_AST_FIELDS(NoneExpr)
 };
 // A bare name: a field, a payload field, a built-in (`now`), an enum member, `deal`.
 struct NameExpr : Expr {
   NameExpr() : Expr(ExprKind::Name) {}
   std::string name;
+  VORONKA_AST_FIELDS(NameExpr, name)
 };
 struct MemberExpr : Expr {
   MemberExpr() : Expr(ExprKind::Member) {}
   ExprPtr base;
   Ident member;
+  VORONKA_AST_FIELDS(MemberExpr, base, member)
 };
 struct CallExpr : Expr {
   CallExpr() : Expr(ExprKind::Call) {}
   ExprPtr callee;
   std::vector<ExprPtr> args;
+  VORONKA_AST_FIELDS(CallExpr, callee, args)
 };
 
 enum class UnaryOp : uint8_t { Negate, Not };
@@ -123,6 +172,7 @@ struct UnaryExpr : Expr {
   UnaryExpr() : Expr(ExprKind::Unary) {}
   UnaryOp op = UnaryOp::Negate;
   ExprPtr operand;
+  VORONKA_AST_FIELDS(UnaryExpr, op, operand)
 };
 
 enum class BinaryOp : uint8_t { Or, And, Eq, Ne, Lt, Le, Gt, Ge, In, NotIn, Has, Add, Sub, Mul, Div };
@@ -134,10 +184,12 @@ struct BinaryExpr : Expr {
   SourceRange opRange;
   ExprPtr lhs;
   ExprPtr rhs;
+  VORONKA_AST_FIELDS(BinaryExpr, op, opRange, lhs, rhs)
 };
 struct ListExpr : Expr {
   ListExpr() : Expr(ExprKind::List) {}
   std::vector<ExprPtr> items;
+  VORONKA_AST_FIELDS(ListExpr, items)
 };
 // `if c { a } else if d { b } else { e }` as an expression.
 struct IfExpr : Expr {
@@ -145,9 +197,11 @@ struct IfExpr : Expr {
   struct Branch {
     ExprPtr condition;
     ExprPtr value;
+    VORONKA_AST_FIELDS(IfExprBranch, condition, value)
   };
   std::vector<Branch> branches;
   ExprPtr elseValue;
+  VORONKA_AST_FIELDS(IfExpr, branches, elseValue)
 };
 
 // A text that reaches people or systems: literal pieces and `{expr}` pieces.
@@ -156,18 +210,21 @@ struct InterpolatedText {
     std::string literal;  // used when expr is null
     ExprPtr expr;
     SourceRange range;
+    VORONKA_AST_FIELDS(TextPart, literal, expr, range)
   };
   std::vector<Part> parts;
   SourceRange range;
   bool isPlain() const;
   // The text with each expression shown as {…} source (for dumps and messages).
   std::string display() const;
+  VORONKA_AST_FIELDS(InterpolatedText, parts, range)
 };
 
 // `key: expr` entries of webhook/request bodies and test event payloads.
 struct MapEntry {
   Ident key;
   ExprPtr value;
+  VORONKA_AST_FIELDS(MapEntry, key, value)
 };
 
 // A dotted name: `deal.budget`, `contact.name`, `d.budget` in tests.
@@ -175,6 +232,7 @@ struct Path {
   std::vector<Ident> parts;
   SourceRange range;
   std::string joined() const;
+  VORONKA_AST_FIELDS(Path, parts, range)
 };
 
 // ───────────────────────────── types in declarations ──────────────────────
@@ -182,6 +240,7 @@ struct Path {
 struct EnumMember {
   Ident name;
   std::optional<Text> title;
+  VORONKA_AST_FIELDS(EnumMember, name, title)
 };
 
 struct TypeSyntax {
@@ -189,22 +248,25 @@ struct TypeSyntax {
   Ident name;  // the type name when !isEnum
   std::vector<EnumMember> members;
   SourceRange range;
+  VORONKA_AST_FIELDS(TypeSyntax, isEnum, name, members, range)
 };
 
 // ───────────────────────────── rules and actions ──────────────────────────
 
 struct EventRef {
-  Ident name;
+  EventNameRef name;
   std::optional<Ident> arg;  // the filter argument; a tag argument is a string
   bool argIsString = false;
   SourceRange range;
+  VORONKA_AST_FIELDS(EventRef, name, arg, argIsString, range)
 };
 
 struct MoveTarget {
   bool isNext = false;
-  std::optional<Ident> pipeline;  // `pipeline.stage`
+  std::optional<PipelineRef> pipeline;  // `pipeline.stage`
   Ident stage;                    // "won"/"lost" for the final stages
   SourceRange range;
+  VORONKA_AST_FIELDS(MoveTarget, isNext, pipeline, stage, range)
 };
 
 // Action kinds and their keywords: common/language/actions.def.
@@ -222,111 +284,131 @@ using ActionPtr = std::unique_ptr<Action>;
 
 struct Block : Node {
   std::vector<ActionPtr> actions;
+  VORONKA_AST_FIELDS(Block, actions)
 };
 
 struct MoveAction : Action {
   MoveAction() : Action(ActionKind::Move) {}
   MoveTarget target;
   bool arrowForm = false;  // written `-> X` rather than `move X`
+  VORONKA_AST_FIELDS(MoveAction, target, arrowForm)
 };
 struct WinAction : Action {
   WinAction() : Action(ActionKind::Win) {}
+  VORONKA_AST_FIELDS(WinAction)
 };
 struct LoseAction : Action {
   LoseAction() : Action(ActionKind::Lose) {}
   std::optional<Text> reason;
+  VORONKA_AST_FIELDS(LoseAction, reason)
 };
 struct TaskAction : Action {
   TaskAction() : Action(ActionKind::Task) {}
-  std::optional<Ident> type;
+  std::optional<TaskTypeRef> type;
   InterpolatedText text;
   std::optional<Duration> due;
   ExprPtr at;
-  std::optional<Ident> to;
+  std::optional<UserRef> to;
   std::optional<SourceRange> withinWorkhours;
+  VORONKA_AST_FIELDS(TaskAction, type, text, due, at, to, withinWorkhours)
 };
 
 using lang::TaskFilter;  // common/language/kinds.def
 struct CompleteTasksAction : Action {
   CompleteTasksAction() : Action(ActionKind::CompleteTasks) {}
-  std::optional<Ident> type;
+  std::optional<TaskTypeRef> type;
   TaskFilter filter = TaskFilter::Unspecified;
   std::optional<Text> comment;
+  VORONKA_AST_FIELDS(CompleteTasksAction, type, filter, comment)
 };
 // email TEMPLATE, message TEMPLATE, sms "text" with their trailing clauses;
 // the checker says which clause each of them takes.
 struct SendAction : Action {
   explicit SendAction(ActionKind k) : Action(k) {}
-  Ident templateName;     // email, message, and sms with a template
+  TemplateRef templateName;     // email, message, and sms with a template
   InterpolatedText text;  // sms with a text
-  std::optional<Ident> from;
-  std::optional<Ident> via;
+  std::optional<UserRef> from;
+  std::optional<ChannelRef> via;
   std::optional<SourceRange> withinWorkhours;
+  VORONKA_AST_FIELDS(SendAction, templateName, text, from, via, withinWorkhours)
 };
 struct WebhookAction : Action {
   WebhookAction() : Action(ActionKind::Webhook) {}
   InterpolatedText url;
   std::vector<MapEntry> body;
+  VORONKA_AST_FIELDS(WebhookAction, url, body)
 };
 struct RequestAction : Action {
   RequestAction() : Action(ActionKind::Request) {}
-  Ident integration;
+  IntegrationRef integration;
   std::vector<MapEntry> body;
+  VORONKA_AST_FIELDS(RequestAction, integration, body)
 };
 struct AnalyticsAction : Action {
   AnalyticsAction() : Action(ActionKind::Analytics) {}
   Text event;
   ExprPtr label;
+  VORONKA_AST_FIELDS(AnalyticsAction, event, label)
 };
 struct TagAction : Action {
   TagAction() : Action(ActionKind::Tag) {}
   bool add = true;
   Text tag;
+  VORONKA_AST_FIELDS(TagAction, add, tag)
 };
 struct SetAction : Action {
   SetAction() : Action(ActionKind::Set) {}
   Path target;
   ExprPtr value;
+  VORONKA_AST_FIELDS(SetAction, target, value)
 };
 // `ivanov`, `round_robin(sales)`, `least_busy(sales)`.
 struct Assignee {
   Ident name;
-  std::optional<Ident> team;
+  std::optional<TeamRef> team;
   SourceRange range;
+  VORONKA_AST_FIELDS(Assignee, name, team, range)
 };
 struct AssignAction : Action {
   AssignAction() : Action(ActionKind::Assign) {}
   Assignee who;
+  VORONKA_AST_FIELDS(AssignAction, who)
 };
 struct CreateDealAction : Action {
   CreateDealAction() : Action(ActionKind::CreateDeal) {}
-  Ident pipeline;
-  std::optional<Ident> stage;
-  std::vector<Ident> copy;
+  PipelineRef pipeline;
+  std::optional<StageRef> stage;
+  std::vector<FieldRef> copy;
   std::optional<Assignee> assign;
+  VORONKA_AST_FIELDS(CreateDealAction, pipeline, stage, copy, assign)
 };
 struct QuestionnaireAction : Action {
   QuestionnaireAction() : Action(ActionKind::Questionnaire) {}
-  Ident form;
-  Ident field;
+  FormRef form;
+  FieldRef field;
+  VORONKA_AST_FIELDS(QuestionnaireAction, form, field)
 };
 struct NoteAction : Action {
   NoteAction() : Action(ActionKind::Note) {}
   InterpolatedText text;
+  VORONKA_AST_FIELDS(NoteAction, text)
 };
 struct NotifyAction : Action {
   NotifyAction() : Action(ActionKind::Notify) {}
-  Ident recipient;  // a user, a team, or `responsible`
+  UserOrTeamRef recipient;  // a user, a team, or `responsible`
   InterpolatedText text;
+  VORONKA_AST_FIELDS(NotifyAction, recipient, text)
 };
 struct IfAction : Action {
   IfAction() : Action(ActionKind::If) {}
   struct Branch {
     ExprPtr condition;
     Block block;
+    VORONKA_AST_FIELDS(IfBranch, condition, block)
   };
   std::vector<Branch> branches;
   std::unique_ptr<Block> elseBlock;
+  VORONKA_AST_FIELDS(IfAction, branches, elseBlock)
 };
 struct SplitAction : Action {
   SplitAction() : Action(ActionKind::Split) {}
@@ -334,6 +416,7 @@ struct SplitAction : Action {
   SourceRange percentRange;
   Block first;
   std::unique_ptr<Block> second;
+  VORONKA_AST_FIELDS(SplitAction, percent, percentRange, first, second)
 };
 // `then after D { … }`: runs D after the previous action of its block.
 struct ThenAction : Action {
@@ -341,6 +424,7 @@ struct ThenAction : Action {
   Duration delay;
   std::optional<SourceRange> withinWorkhours;
   Block block;
+  VORONKA_AST_FIELDS(ThenAction, delay, withinWorkhours, block)
 };
 
 enum class TimingKind : uint8_t { None, After, At, Every };
@@ -352,6 +436,7 @@ struct Timing {
   std::optional<TimeOfDay> atTime;   // after D at HH:MM
   ExprPtr at;                        // at EXPR
   ExprPtr whileCondition;            // every D while COND
+  VORONKA_AST_FIELDS(Timing, kind, range, delay, atTime, at, whileCondition)
 };
 
 enum class DeclKind : uint8_t {
@@ -373,7 +458,7 @@ using DeclPtr = std::unique_ptr<Decl>;
 struct Rule : Decl {
   Rule() : Decl(DeclKind::Rule) {}
   std::optional<EventRef> event;  // absent for timed rules
-  std::optional<Ident> from;
+  std::optional<StageRef> from;
   std::optional<SourceRange> once;
   ExprPtr when;
   Timing timing;
@@ -381,6 +466,7 @@ struct Rule : Decl {
   std::optional<SourceRange> withinWorkhours;
   bool arrowForm = false;  // written `-> TARGET`; the body then holds one move
   Block body;
+  VORONKA_AST_FIELDS(Rule, event, from, once, when, timing, unless, withinWorkhours, arrowForm, body)
 };
 using RulePtr = std::unique_ptr<Rule>;
 
@@ -391,6 +477,7 @@ struct UseDecl : Decl {
   bool isFile = false;  // `use "file.funnel"` rather than `use std.x`
   std::string path;     // "std.loss_reasons", or the file path as written
   SourceRange pathRange;
+  VORONKA_AST_FIELDS(UseDecl, isFile, path, pathRange)
 };
 
 struct WorkhoursSpec {
@@ -399,14 +486,17 @@ struct WorkhoursSpec {
   struct Window {
     TimeOfDay from, to;
     SourceRange range;
+    VORONKA_AST_FIELDS(Window, from, to, range)
   };
   std::vector<Window> windows;
   SourceRange range;
+  VORONKA_AST_FIELDS(WorkhoursSpec, fromDay, toDay, windows, range)
 };
 struct DateRange {
   Date from;
   std::optional<Date> to;
   SourceRange range;
+  VORONKA_AST_FIELDS(DateRange, from, to, range)
 };
 
 // `account "…" { … }` (the default calendar) or `calendar NAME "…" { … }`.
@@ -419,6 +509,7 @@ struct CalendarDecl : Decl {
   std::optional<SourceRange> workhoursRange;  // where `workhours` was first written
   std::vector<DateRange> holidays;
   std::optional<Ident> currency;
+  VORONKA_AST_FIELDS(CalendarDecl, name, title, timezone, workhours, workhoursRange, holidays, currency)
 };
 
 struct FieldDecl : Decl {
@@ -427,6 +518,7 @@ struct FieldDecl : Decl {
   TypeSyntax type;
   std::optional<Text> title;
   ExprPtr defaultValue;
+  VORONKA_AST_FIELDS(FieldDecl, name, type, title, defaultValue)
 };
 
 struct TeamDecl : Decl {
@@ -436,8 +528,10 @@ struct TeamDecl : Decl {
   struct Member {
     Ident name;
     std::optional<Text> title;
+    VORONKA_AST_FIELDS(TeamMember, name, title)
   };
   std::vector<Member> members;
+  VORONKA_AST_FIELDS(TeamDecl, name, title, members)
 };
 
 using lang::TemplateKind;  // common/language/kinds.def
@@ -448,13 +542,15 @@ struct TemplateDecl : Decl {
   std::optional<InterpolatedText> title;  // the subject of an email
   std::optional<InterpolatedText> subject;
   std::optional<InterpolatedText> body;
+  VORONKA_AST_FIELDS(TemplateDecl, templateKind, name, title, subject, body)
 };
 
 struct FormDecl : Decl {
   FormDecl() : Decl(DeclKind::Form) {}
   Ident name;
   std::optional<Text> title;
-  std::vector<Ident> fields;
+  std::vector<FieldRef> fields;
+  VORONKA_AST_FIELDS(FormDecl, name, title, fields)
 };
 
 struct IntegrationDecl : Decl {
@@ -462,7 +558,8 @@ struct IntegrationDecl : Decl {
   Ident name;
   std::optional<Text> title;
   std::optional<InterpolatedText> url;
-  std::vector<Ident> answers;  // custom events its answers arrive as
+  std::vector<EventNameRef> answers;  // custom events its answers arrive as
+  VORONKA_AST_FIELDS(IntegrationDecl, name, title, url, answers)
 };
 
 struct EventDecl : Decl {
@@ -471,9 +568,11 @@ struct EventDecl : Decl {
   struct Param {
     Ident name;
     TypeSyntax type;
+    VORONKA_AST_FIELDS(EventParam, name, type)
   };
   std::vector<Param> params;
   std::optional<Text> title;
+  VORONKA_AST_FIELDS(EventDecl, name, params, title)
 };
 
 // `task type visit "Выезд"` and `channel telegram "Telegram"`.
@@ -481,24 +580,28 @@ struct SimpleDecl : Decl {
   explicit SimpleDecl(DeclKind k) : Decl(k) {}
   Ident name;
   std::optional<Text> title;
+  VORONKA_AST_FIELDS(SimpleDecl, name, title)
 };
 
 struct LossReason {
   Text text;
   bool isOther = false;
   SourceRange range;
+  VORONKA_AST_FIELDS(LossReason, text, isOther, range)
 };
 
 struct ReasonsDecl : Decl {
   ReasonsDecl() : Decl(DeclKind::Reasons) {}
   Ident name;
   std::vector<LossReason> reasons;
+  VORONKA_AST_FIELDS(ReasonsDecl, name, reasons)
 };
 
 struct Require {
   ExprPtr condition;
   std::optional<Text> message;
   SourceRange range;
+  VORONKA_AST_FIELDS(Require, condition, message, range)
 };
 
 using lang::StageKind;  // common/language/kinds.def
@@ -513,16 +616,18 @@ struct Stage : Node {
   std::vector<RulePtr> rules;
   // lost only: `reasons { … }` or `reasons NAME`
   std::optional<std::vector<LossReason>> reasons;
-  std::optional<Ident> reasonsRef;
+  std::optional<ReasonsRef> reasonsRef;
   std::optional<SourceRange> reasonsKeyword;
+  VORONKA_AST_FIELDS(Stage, kind, name, title, initial, key, guards, reasonsKeyword, reasonsRef, reasons, rules)
 };
 
 enum class PolicyKind : uint8_t { ManualForward, ManualBackward, TriggersForward, TriggersBackward, Calendar };
 struct Policy {
   PolicyKind kind;
   bool allow = true;
-  Ident calendar;
+  CalendarRef calendar;
   SourceRange range;
+  VORONKA_AST_FIELDS(Policy, kind, allow, calendar, range)
 };
 
 struct PipelineDecl : Decl {
@@ -532,6 +637,7 @@ struct PipelineDecl : Decl {
   std::vector<Policy> policies;
   std::vector<std::unique_ptr<Stage>> stages;  // in the order written, finals included
   std::vector<RulePtr> rules;                  // rules of every stage
+  VORONKA_AST_FIELDS(PipelineDecl, name, title, policies, rules, stages)
 };
 
 // ───────────────────────────── tests ──────────────────────────────────────
@@ -550,34 +656,40 @@ using TestStmtPtr = std::unique_ptr<TestStmt>;
 struct FieldInit {
   Path path;
   ExprPtr value;
+  VORONKA_AST_FIELDS(FieldInit, path, value)
 };
 
 struct TestDealStmt : TestStmt {
   TestDealStmt() : TestStmt(TestStmtKind::Deal) {}
   Ident name;
-  Ident pipeline;
-  std::optional<Ident> stage;
+  PipelineRef pipeline;
+  std::optional<StageRef> stage;
   std::vector<FieldInit> fields;
+  VORONKA_AST_FIELDS(TestDealStmt, name, pipeline, stage, fields)
 };
 struct TestAdvanceStmt : TestStmt {
   TestAdvanceStmt() : TestStmt(TestStmtKind::Advance) {}
   Duration by;
+  VORONKA_AST_FIELDS(TestAdvanceStmt, by)
 };
 struct TestAdvanceToStmt : TestStmt {
   TestAdvanceToStmt() : TestStmt(TestStmtKind::AdvanceTo) {}
   Date date;
   TimeOfDay time;
+  VORONKA_AST_FIELDS(TestAdvanceToStmt, date, time)
 };
 struct TestEventStmt : TestStmt {
   TestEventStmt() : TestStmt(TestStmtKind::Event) {}
   EventRef event;
   std::optional<Ident> deal;
   std::vector<MapEntry> payload;
+  VORONKA_AST_FIELDS(TestEventStmt, event, deal, payload)
 };
 struct TestSetStmt : TestStmt {
   TestSetStmt() : TestStmt(TestStmtKind::Set) {}
   Path target;  // DEAL.FIELD or DEAL.contact.name
   ExprPtr value;
+  VORONKA_AST_FIELDS(TestSetStmt, target, value)
 };
 struct TestManualMoveStmt : TestStmt {
   TestManualMoveStmt() : TestStmt(TestStmtKind::ManualMove) {}
@@ -586,6 +698,7 @@ struct TestManualMoveStmt : TestStmt {
   std::optional<Text> reason;  // for `-> lost "reason"`
   bool expectRejected = false;
   std::optional<Text> rejectedMessage;
+  VORONKA_AST_FIELDS(TestManualMoveStmt, deal, target, reason, expectRejected, rejectedMessage)
 };
 
 enum class ExpectKind : uint8_t {
@@ -600,16 +713,18 @@ struct TestExpectStmt : TestStmt {
   bool negated = false;          // `expect no …`
   Ident name;                    // stage, template, integration, user, pipeline
   std::optional<Ident> stage;    // `expect deal in PIPELINE.STAGE`
-  std::optional<Ident> taskType;
+  std::optional<TaskTypeRef> taskType;
   std::optional<Text> text;      // task text, webhook URL, tag, reason...
   ExprPtr condition;             // `expect budget == 5`
   std::optional<Ident> deal;     // `on NAME`
+  VORONKA_AST_FIELDS(TestExpectStmt, what, negated, name, stage, taskType, text, condition, deal)
 };
 
 struct TestDecl : Decl {
   TestDecl() : Decl(DeclKind::Test) {}
   Text title;
   std::vector<TestStmtPtr> statements;
+  VORONKA_AST_FIELDS(TestDecl, title, statements)
 };
 
 // ───────────────────────────── a file ─────────────────────────────────────
@@ -620,6 +735,7 @@ struct Comment {
   std::string text;  // as written, with its // or /* */
   SourceRange range;
   bool block = false;
+  VORONKA_AST_FIELDS(Comment, text, range, block)
 };
 
 struct Module {
@@ -627,6 +743,7 @@ struct Module {
   std::string path;
   std::vector<DeclPtr> decls;     // in source order
   std::vector<Comment> comments;  // in source order
+  VORONKA_AST_FIELDS(Module, file, path, decls, comments)
 };
 using ModulePtr = std::unique_ptr<Module>;
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "compiler/ast/walk.h"
+
 namespace voronka::format {
 namespace {
 
@@ -14,10 +16,6 @@ class HintCollector {
  public:
   HintCollector(const std::vector<LexedToken>& tokens, std::string_view text, LayoutHints& hints)
       : tokens_(tokens), text_(text), hints_(hints.tokens), chains_(hints.chains) {}
-
-  void module(const ast::Module& m) {
-    for (const auto& d : m.decls) decl(*d);
-  }
 
  private:
   const std::vector<LexedToken>& tokens_;
@@ -98,237 +96,106 @@ class HintCollector {
     if (k >= 0 && textOf(k) == keyword) hints_[k].itemStart = true;
   }
 
-  void decl(const ast::Decl& d) {
-    using K = ast::DeclKind;
-    switch (d.kind) {
-      case K::Use:
-      case K::TaskType:
-      case K::Channel:
-        item(d.range);
-        break;
-      case K::Account:
-      case K::Calendar: {
-        const auto& c = d.as<ast::CalendarDecl>();
-        item(d.range, AlignClass::None, /*expand=*/true);
-        if (c.timezone) itemAtKeyword(c.timezone->range, "timezone");
-        for (const auto& w : c.workhours) {
-          itemAtKeyword(w.range, "workhours");
-          for (const auto& window : w.windows) {
-            int i = tokenAt(window.range.begin);
-            if (i >= 0 && i + 1 < static_cast<int>(tokens_.size()) && textOf(i + 1) == "-") hints_[i + 1].tightMinus = true;
-          }
-        }
-        for (const auto& h : c.holidays) itemAtKeyword(h.range, "holidays");
-        if (c.currency) itemAtKeyword(c.currency->range, "currency");
-        break;
-      }
-      case K::Field: {
-        const auto& f = d.as<ast::FieldDecl>();
-        item(d.range);
-        typeSyntax(f.type);
-        expr(f.defaultValue.get());
-        break;
-      }
-      case K::Team: {
-        item(d.range);
-        for (const auto& m : d.as<ast::TeamDecl>().members) element(m.name.range, AlignClass::Member);
-        break;
-      }
-      case K::Template: {
-        const auto& t = d.as<ast::TemplateDecl>();
-        item(d.range);
-        if (t.subject) itemAtKeyword(t.subject->range, "subject");
-        if (t.body) itemAtKeyword(t.body->range, "body");
-        break;
-      }
-      case K::Form: {
-        const auto& f = d.as<ast::FormDecl>();
-        item(d.range);
-        if (!f.fields.empty()) itemAtKeyword(f.fields.front().range, "fields");
-        break;
-      }
-      case K::Integration: {
-        const auto& in = d.as<ast::IntegrationDecl>();
-        item(d.range);
-        if (in.url) itemAtKeyword(in.url->range, "url");
-        for (const auto& a : in.answers) itemAtKeyword(a.range, "answers");
-        break;
-      }
-      case K::Event: {
-        item(d.range);
-        for (const auto& p : d.as<ast::EventDecl>().params) typeSyntax(p.type);
-        break;
-      }
-      case K::Reasons: {
-        item(d.range);
-        for (const auto& r : d.as<ast::ReasonsDecl>().reasons) element(r.range);
-        break;
-      }
-      case K::Pipeline: {
-        const auto& p = d.as<ast::PipelineDecl>();
-        item(d.range, AlignClass::None, /*expand=*/true);
-        for (const auto& policy : p.policies) item(policy.range);
-        for (const auto& s : p.stages) stage(*s);
-        for (const auto& r : p.rules) rule(*r);
-        break;
-      }
-      case K::Test: {
-        item(d.range, AlignClass::None, /*expand=*/true);
-        for (const auto& s : d.as<ast::TestDecl>().statements) testStmt(*s);
-        break;
-      }
-      case K::Rule:
-        rule(d.as<ast::Rule>());
-        break;
-    }
-  }
 
-  void typeSyntax(const ast::TypeSyntax& t) {
-    for (const auto& m : t.members) element(m.name.range, AlignClass::Member);
-  }
+ public:
+  // ── what each node means for the layout; ast::walk reaches them all ──────
 
-  void stage(const ast::Stage& s) {
-    item(s.range, s.kind == ast::StageKind::Working ? AlignClass::Stage : AlignClass::Final);
-    for (const auto& g : s.guards) {
-      item(g.range);
-      expr(g.condition.get());
-    }
-    for (const auto& r : s.rules) rule(*r);
-    if (s.reasons) {
-      for (const auto& r : *s.reasons) element(r.range);
-    }
+  bool enter(const ast::Decl& d) {  // use, field, team, template, form, …: one item each
+    item(d.range);
+    return true;
   }
+  bool enter(const ast::CalendarDecl& c) {
+    item(c.range, AlignClass::None, /*expand=*/true);
+    if (c.timezone) itemAtKeyword(c.timezone->range, "timezone");
+    for (const auto& w : c.workhours) {
+      itemAtKeyword(w.range, "workhours");
+      for (const auto& window : w.windows) {
+        int i = tokenAt(window.range.begin);
+        if (i >= 0 && i + 1 < static_cast<int>(tokens_.size()) && textOf(i + 1) == "-") hints_[i + 1].tightMinus = true;
+      }
+    }
+    for (const auto& h : c.holidays) itemAtKeyword(h.range, "holidays");
+    if (c.currency) itemAtKeyword(c.currency->range, "currency");
+    return true;
+  }
+  bool enter(const ast::TemplateDecl& t) {
+    item(t.range);
+    if (t.subject) itemAtKeyword(t.subject->range, "subject");
+    if (t.body) itemAtKeyword(t.body->range, "body");
+    return true;
+  }
+  bool enter(const ast::FormDecl& f) {
+    item(f.range);
+    if (!f.fields.empty()) itemAtKeyword(f.fields.front().range, "fields");
+    return true;
+  }
+  bool enter(const ast::IntegrationDecl& in) {
+    item(in.range);
+    if (in.url) itemAtKeyword(in.url->range, "url");
+    for (const auto& a : in.answers) itemAtKeyword(a.range, "answers");
+    return true;
+  }
+  bool enter(const ast::PipelineDecl& p) {
+    item(p.range, AlignClass::None, /*expand=*/true);
+    return true;
+  }
+  bool enter(const ast::TestDecl& t) {
+    item(t.range, AlignClass::None, /*expand=*/true);
+    return true;
+  }
+  void enter(const ast::TeamDecl::Member& m) { element(m.name.range, AlignClass::Member); }
+  void enter(const ast::EnumMember& m) { element(m.name.range, AlignClass::Member); }
+  void enter(const ast::LossReason& r) { element(r.range); }
+  void enter(const ast::Policy& p) { item(p.range); }
+  void enter(const ast::Require& g) { item(g.range); }
+  void enter(const ast::MapEntry& e) { element(e.key.range); }    // webhook, request and test event bodies
+  void enter(const ast::FieldInit& f) { element(f.path.range); }  // a test deal's fields
+  void enter(const ast::Stage& s) { item(s.range, s.kind == ast::StageKind::Working ? AlignClass::Stage : AlignClass::Final); }
 
-  void rule(const ast::Rule& r) {
+  bool enter(const ast::Rule& r) {
     item(r.range);
-    expr(r.when.get());
-    expr(r.timing.at.get());
-    expr(r.timing.whileCondition.get());
-    if (!r.arrowForm) block(r.body);  // `-> X` holds a move that is not an item of any block
+    if (!r.arrowForm) return true;
+    // `-> X` holds a move that is not an item of any block.
+    ast::walk(*this, r.when);
+    ast::walk(*this, r.timing);
+    return false;
   }
 
-  void block(const ast::Block& b) {
-    for (const auto& a : b.actions) action(*a);
+  void enter(const ast::Action& a) { item(a.range); }
+  // Chains are recorded after the blocks inside them, as they are found.
+  void enter(const ast::IfAction& i) { item(i.range); }
+  void leave(const ast::IfAction& i) {
+    std::vector<SourceRange> braces;
+    for (const auto& br : i.branches) braces.push_back(br.block.range);
+    if (i.elseBlock) braces.push_back(i.elseBlock->range);
+    chain(braces, false);
+  }
+  void enter(const ast::SplitAction& s) { item(s.range); }
+  void leave(const ast::SplitAction& s) {
+    if (s.second) chain({s.first.range, s.second->range}, false);
   }
 
-  void mapEntries(const std::vector<ast::MapEntry>& entries) {
-    for (const auto& e : entries) {
-      element(e.key.range);
-      expr(e.value.get());
-    }
-  }
-
-  void action(const ast::Action& a) {
-    using K = ast::ActionKind;
-    item(a.range);
-    switch (a.kind) {
-      case K::Task: expr(a.as<ast::TaskAction>().at.get()); break;
-      case K::Analytics: expr(a.as<ast::AnalyticsAction>().label.get()); break;
-      case K::Set: expr(a.as<ast::SetAction>().value.get()); break;
-      case K::Webhook: mapEntries(a.as<ast::WebhookAction>().body); break;
-      case K::Request: mapEntries(a.as<ast::RequestAction>().body); break;
-      case K::If: {
-        const auto& i = a.as<ast::IfAction>();
-        std::vector<SourceRange> braces;
-        for (const auto& br : i.branches) {
-          expr(br.condition.get());
-          block(br.block);
-          braces.push_back(br.block.range);
-        }
-        if (i.elseBlock) {
-          block(*i.elseBlock);
-          braces.push_back(i.elseBlock->range);
-        }
-        chain(braces, false);
-        break;
-      }
-      case K::Split: {
-        const auto& s = a.as<ast::SplitAction>();
-        block(s.first);
-        if (s.second) {
-          block(*s.second);
-          chain({s.first.range, s.second->range}, false);
-        }
-        break;
-      }
-      case K::Then: block(a.as<ast::ThenAction>().block); break;
-      default: break;
-    }
-  }
-
-  void testStmt(const ast::TestStmt& s) {
-    using K = ast::TestStmtKind;
-    item(s.range);
-    switch (s.kind) {
-      case K::Deal:
-        for (const auto& f : s.as<ast::TestDealStmt>().fields) {
-          element(f.path.range);
-          expr(f.value.get());
-        }
-        break;
-      case K::Event: mapEntries(s.as<ast::TestEventStmt>().payload); break;
-      case K::Set: expr(s.as<ast::TestSetStmt>().value.get()); break;
-      case K::Expect: expr(s.as<ast::TestExpectStmt>().condition.get()); break;
-      default: break;
-    }
-  }
+  void enter(const ast::TestStmt& s) { item(s.range); }
 
   // Expressions nest as deep as the parser allows (bounded by --max-nesting
-  // and the 1000-operand chain limit), so plain recursion is safe here.
-  void expr(const ast::Expr* e) {
-    if (!e) return;
-    using K = ast::ExprKind;
-    switch (e->kind) {
-      case K::Member: expr(e->as<ast::MemberExpr>().base.get()); break;
-      case K::Call: {
-        const auto& c = e->as<ast::CallExpr>();
-        expr(c.callee.get());
-        for (const auto& a : c.args) expr(a.get());
-        break;
-      }
-      case K::Unary: {
-        const auto& u = e->as<ast::UnaryExpr>();
-        if (u.op == ast::UnaryOp::Negate) {
-          if (TokenHint* h = at(u.range)) h->unaryMinus = true;
-        }
-        expr(u.operand.get());
-        break;
-      }
-      case K::Binary: {
-        // Left-deep chains (`a + b + c`) iterate instead of recursing.
-        const ast::Expr* cur = e;
-        while (cur && cur->kind == K::Binary) {
-          const auto& b = cur->as<ast::BinaryExpr>();
-          expr(b.rhs.get());
-          cur = b.lhs.get();
-        }
-        expr(cur);
-        break;
-      }
-      case K::List:
-        for (const auto& i : e->as<ast::ListExpr>().items) expr(i.get());
-        break;
-      case K::If: {
-        const auto& i = e->as<ast::IfExpr>();
-        std::vector<SourceRange> values;
-        for (const auto& br : i.branches) {
-          expr(br.condition.get());
-          if (br.value) {
-            expressionItem(br.value->range);
-            values.push_back(br.value->range);
-          }
-          expr(br.value.get());
-        }
-        if (i.elseValue) {
-          expressionItem(i.elseValue->range);
-          values.push_back(i.elseValue->range);
-        }
-        expr(i.elseValue.get());
-        chain(values, true);
-        break;
-      }
-      default: break;
+  // and the 1000-operand chain limit), so the walk's recursion is safe.
+  void enter(const ast::UnaryExpr& u) {
+    if (u.op != ast::UnaryOp::Negate) return;
+    if (TokenHint* h = at(u.range)) h->unaryMinus = true;
+  }
+  void enter(const ast::IfExpr& i) {
+    for (const auto& br : i.branches) {
+      if (br.value) expressionItem(br.value->range);
     }
+    if (i.elseValue) expressionItem(i.elseValue->range);
+  }
+  void leave(const ast::IfExpr& i) {
+    std::vector<SourceRange> values;
+    for (const auto& br : i.branches) {
+      if (br.value) values.push_back(br.value->range);
+    }
+    if (i.elseValue) values.push_back(i.elseValue->range);
+    chain(values, true);
   }
 };
 
@@ -337,7 +204,8 @@ class HintCollector {
 LayoutHints collectHints(const ast::Module& module, const std::vector<parse::LexedToken>& tokens, std::string_view text) {
   LayoutHints hints;
   hints.tokens.resize(tokens.size());
-  HintCollector(tokens, text, hints).module(module);
+  HintCollector collector(tokens, text, hints);
+  ast::walk(collector, module);
   return hints;
 }
 

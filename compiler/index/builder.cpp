@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <map>
 
+#include "common/language/events.h"
+#include "compiler/ast/walk.h"
 #include "compiler/index/index.h"
 
 namespace voronka::index {
@@ -24,30 +26,11 @@ std::string typeText(const ast::TypeSyntax& t) {
 
 std::string quoted(const std::optional<ast::Text>& t) { return t ? fmt::format(" \"{}\"", t->value) : ""; }
 
-const char* templateKind(ast::TemplateKind k) {
-  switch (k) {
-    case ast::TemplateKind::Email: return "email";
-    case ast::TemplateKind::Message: return "message";
-    case ast::TemplateKind::Sms: return "sms";
-  }
-  return "";
-}
-
-// Which declared things a built-in event's filter argument names (as the checker's built-in table says).
+// What a built-in event's filter argument names (common/language/events.def).
 check::EventArgKind builtinArgKind(std::string_view event) {
-  using K = check::EventArgKind;
-  if (event == "email_opened" || event == "link_clicked") return K::AnyTemplate;
-  if (event == "form_submitted") return K::Form;
-  if (event == "chat_message") return K::Channel;
-  if (event == "task_completed" || event == "task_overdue") return K::TaskType;
-  if (event == "field_changed") return K::Field;
-  return K::None;
+  std::optional<lang::EventKind> kind = lang::builtinEventNamed(event);
+  return kind ? lang::eventInfo(*kind).arg : check::EventArgKind::None;
 }
-
-struct RuleContext {
-  std::string pipeline;  // empty for a top-level rule
-  std::string event;     // the rule's event, for payload fields
-};
 
 class Builder {
  public:
@@ -58,9 +41,7 @@ class Builder {
     for (const auto* m : modules_) {
       for (const auto& d : m->decls) declare(*d);
     }
-    for (const auto* m : modules_) {
-      for (const auto& d : m->decls) references(*d);
-    }
+    for (const auto* m : modules_) references(*m);
     std::sort(out_.occurrences.begin(), out_.occurrences.end(), [](const Occurrence& a, const Occurrence& b) {
       if (a.range.file != b.range.file) return a.range.file < b.range.file;
       if (a.range.begin != b.range.begin) return a.range.begin < b.range.begin;
@@ -157,7 +138,7 @@ class Builder {
           extra += (extra.empty() ? "" : "\n\n") + body;
         }
         declare(SymbolKind::Template, t.name, d.range, t.title ? t.title->display() : "",
-                fmt::format("template {} {}{}", templateKind(t.templateKind), t.name.text,
+                fmt::format("template {} {}{}", lang::keyword(t.templateKind), t.name.text,
                             t.title ? " \"" + t.title->display() + "\"" : ""),
                 {}, extra);
         break;
@@ -305,46 +286,6 @@ class Builder {
     if (p.parts[0].text == "deal" || firstIsDeal) ref(SymbolKind::Field, p.parts[1]);
   }
 
-  void references(const ast::Decl& d) {
-    using K = ast::DeclKind;
-    switch (d.kind) {
-      case K::Field: expr(d.as<ast::FieldDecl>().defaultValue.get(), {}); break;
-      case K::Template: {
-        const auto& t = d.as<ast::TemplateDecl>();
-        if (t.title) text(*t.title, {});
-        if (t.subject) text(*t.subject, {});
-        if (t.body) text(*t.body, {});
-        break;
-      }
-      case K::Form:
-        for (const auto& f : d.as<ast::FormDecl>().fields) ref(SymbolKind::Field, f);
-        break;
-      case K::Integration: {
-        const auto& in = d.as<ast::IntegrationDecl>();
-        if (in.url) text(*in.url, {});
-        for (const auto& a : in.answers) ref(SymbolKind::Event, a);
-        break;
-      }
-      case K::Pipeline: {
-        const auto& p = d.as<ast::PipelineDecl>();
-        RuleContext ctx{p.name.text, {}};
-        for (const auto& policy : p.policies) {
-          if (policy.kind == ast::PolicyKind::Calendar) ref(SymbolKind::Calendar, policy.calendar);
-        }
-        for (const auto& s : p.stages) {
-          for (const auto& g : s->guards) expr(g.condition.get(), ctx);
-          if (s->reasonsRef) ref(SymbolKind::Reasons, *s->reasonsRef);
-          for (const auto& r : s->rules) rule(*r, p.name.text);
-        }
-        for (const auto& r : p.rules) rule(*r, p.name.text);
-        break;
-      }
-      case K::Rule: rule(d.as<ast::Rule>(), {}); break;
-      case K::Test: test(d.as<ast::TestDecl>()); break;
-      default: break;
-    }
-  }
-
   void eventRef(const ast::EventRef& e) {
     ref(SymbolKind::Event, e.name);
     if (!e.arg || e.argIsString) return;
@@ -361,179 +302,152 @@ class Builder {
       case A::Channel: ref(SymbolKind::Channel, *e.arg); break;
       case A::TaskType: ref(SymbolKind::TaskType, *e.arg); break;
       case A::Field: ref(SymbolKind::Field, *e.arg); break;
-      default: break;
+      case A::None:
+      case A::Tag: break;
     }
   }
 
-  void rule(const ast::Rule& r, const std::string& pipeline) {
-    RuleContext ctx{pipeline, r.event ? r.event->name.text : std::string()};
-    if (r.event) eventRef(*r.event);
-    if (r.unless) eventRef(*r.unless);
-    if (r.from) stageRef(*r.from, pipeline);
-    expr(r.when.get(), ctx);
-    expr(r.timing.at.get(), ctx);
-    expr(r.timing.whileCondition.get(), ctx);
-    block(r.body, ctx);
-  }
-
-  void block(const ast::Block& b, const RuleContext& ctx) {
-    for (const auto& a : b.actions) action(*a, ctx);
-  }
-
-  void action(const ast::Action& a, const RuleContext& ctx) {
-    using K = ast::ActionKind;
-    switch (a.kind) {
-      case K::Move: moveTarget(a.as<ast::MoveAction>().target, ctx.pipeline); break;
-      case K::Task: {
-        const auto& t = a.as<ast::TaskAction>();
-        if (t.type) ref(SymbolKind::TaskType, *t.type);
-        text(t.text, ctx);
-        expr(t.at.get(), ctx);
-        if (t.to) ref(SymbolKind::User, *t.to);
-        break;
-      }
-      case K::CompleteTasks: {
-        const auto& c = a.as<ast::CompleteTasksAction>();
-        if (c.type) ref(SymbolKind::TaskType, *c.type);
-        break;
-      }
-      case K::Email:
-      case K::Message:
-      case K::Sms: {
-        const auto& s = a.as<ast::SendAction>();
-        ref(SymbolKind::Template, s.templateName);
-        text(s.text, ctx);
-        if (s.from) ref(SymbolKind::User, *s.from);
-        if (s.via) ref(SymbolKind::Channel, *s.via);
-        break;
-      }
-      case K::Webhook: {
-        const auto& w = a.as<ast::WebhookAction>();
-        text(w.url, ctx);
-        for (const auto& e : w.body) expr(e.value.get(), ctx);
-        break;
-      }
-      case K::Request: {
-        const auto& r = a.as<ast::RequestAction>();
-        ref(SymbolKind::Integration, r.integration);
-        for (const auto& e : r.body) expr(e.value.get(), ctx);
-        break;
-      }
-      case K::Analytics: expr(a.as<ast::AnalyticsAction>().label.get(), ctx); break;
-      case K::Set: {
-        const auto& s = a.as<ast::SetAction>();
-        fieldPath(s.target, false);
-        expr(s.value.get(), ctx);
-        break;
-      }
-      case K::Assign: assignee(a.as<ast::AssignAction>().who); break;
-      case K::CreateDeal: {
-        const auto& c = a.as<ast::CreateDealAction>();
-        ref(SymbolKind::Pipeline, c.pipeline);
-        if (c.stage) stageRef(*c.stage, c.pipeline.text);
-        for (const auto& f : c.copy) ref(SymbolKind::Field, f);
-        if (c.assign) assignee(*c.assign);
-        break;
-      }
-      case K::Questionnaire: {
-        const auto& q = a.as<ast::QuestionnaireAction>();
-        ref(SymbolKind::Form, q.form);
-        ref(SymbolKind::Field, q.field);
-        break;
-      }
-      case K::Note: text(a.as<ast::NoteAction>().text, ctx); break;
-      case K::Notify: {
-        const auto& n = a.as<ast::NotifyAction>();
-        userOrTeam(n.recipient);
-        text(n.text, ctx);
-        break;
-      }
-      case K::If: {
-        const auto& i = a.as<ast::IfAction>();
-        for (const auto& b : i.branches) {
-          expr(b.condition.get(), ctx);
-          block(b.block, ctx);
-        }
-        if (i.elseBlock) block(*i.elseBlock, ctx);
-        break;
-      }
-      case K::Split: {
-        const auto& s = a.as<ast::SplitAction>();
-        block(s.first, ctx);
-        if (s.second) block(*s.second, ctx);
-        break;
-      }
-      case K::Then: block(a.as<ast::ThenAction>().block, ctx); break;
-      case K::Win:
-      case K::Lose:
-      case K::Tag: break;
+  // A name written as a Ref names a symbol of its kind; stages resolve in `stagePipeline`.
+  void reference(ast::RefKind kind, const ast::Ident& name, std::string_view stagePipeline) {
+    using R = ast::RefKind;
+    switch (kind) {
+      case R::Field: ref(SymbolKind::Field, name); break;
+      case R::User: ref(SymbolKind::User, name); break;
+      case R::Team: ref(SymbolKind::Team, name); break;
+      case R::UserOrTeam: userOrTeam(name); break;
+      case R::Template: ref(SymbolKind::Template, name); break;
+      case R::Form: ref(SymbolKind::Form, name); break;
+      case R::Channel: ref(SymbolKind::Channel, name); break;
+      case R::TaskType: ref(SymbolKind::TaskType, name); break;
+      case R::Integration: ref(SymbolKind::Integration, name); break;
+      case R::Event: ref(SymbolKind::Event, name); break;
+      case R::Pipeline: ref(SymbolKind::Pipeline, name); break;
+      case R::Stage: stageRef(name, stagePipeline); break;
+      case R::Reasons: ref(SymbolKind::Reasons, name); break;
+      case R::Calendar: ref(SymbolKind::Calendar, name); break;
     }
   }
 
-  void assignee(const ast::Assignee& who) {
-    if (who.team) {
-      ref(SymbolKind::Team, *who.team);
-    } else {
-      userOrTeam(who.name);
+  // Pass 2 walks every file (compiler/ast/walk.h). A Ref resolves by its
+  // kind wherever it stands; the visitor adds the context the other names
+  // need: the pipeline around (stages), the rule's event (payload fields),
+  // a test's deals.
+  struct References {
+    explicit References(Builder& builder) : b(builder) {}
+    Builder& b;
+    std::string pipeline;       // the pipeline around: stage names and expressions resolve in it
+    std::string stagePipeline;  // where a StageRef resolves: `pipeline`, or the one a node names
+    std::string event;          // the rule's event: its payload fields are in scope
+    std::map<std::string, std::string> dealPipelines;  // a test's deals and their pipelines
+    std::string current;                               // the test's current deal
+
+    std::string pipelineOf(const std::optional<ast::Ident>& deal) const {
+      auto it = dealPipelines.find(deal ? deal->text : current);
+      return it == dealPipelines.end() ? std::string() : it->second;
     }
+    void expression(const ast::ExprPtr& e, std::string inPipeline, std::string withEvent) {
+      std::swap(pipeline, inPipeline);
+      std::swap(event, withEvent);
+      ast::walk(*this, e);
+      std::swap(pipeline, inPipeline);
+      std::swap(event, withEvent);
+    }
+
+    template <ast::RefKind K>
+    void enter(const ast::Ref<K>& r) {
+      b.reference(K, r, stagePipeline);
+    }
+    bool enter(const ast::EventRef& e) {
+      b.eventRef(e);
+      return false;
+    }
+    bool enter(const ast::MoveTarget& t) {
+      b.moveTarget(t, pipeline);
+      return false;
+    }
+    void enter(const ast::Assignee& a) {
+      if (!a.team) b.userOrTeam(a.name);  // else `round_robin(TEAM)`: the team is a Ref
+    }
+    void enter(const ast::Path& p) { b.fieldPath(p, false); }
+
+    void enter(const ast::PipelineDecl& p) { pipeline = stagePipeline = p.name.text; }
+    void leave(const ast::PipelineDecl&) {
+      pipeline.clear();
+      stagePipeline.clear();
+    }
+    void enter(const ast::Rule& r) { event = r.event ? r.event->name.text : std::string(); }
+    void leave(const ast::Rule&) { event.clear(); }
+    void enter(const ast::CreateDealAction& c) { stagePipeline = c.pipeline.text; }
+    void leave(const ast::CreateDealAction&) { stagePipeline = pipeline; }
+
+    void enter(const ast::NameExpr& n) { b.name(n, pipeline, event); }
+    bool enter(const ast::MemberExpr& m) {
+      b.member(m);
+      bool ofDeal = m.base && m.base->kind == ast::ExprKind::Name && m.base->as<ast::NameExpr>().name == "deal";
+      if (!ofDeal) ast::walk(*this, m.base);
+      return false;
+    }
+    bool enter(const ast::CallExpr& c) {
+      if (c.callee && c.callee->kind != ast::ExprKind::Name) ast::walk(*this, c.callee);  // a function's name is no symbol
+      ast::walk(*this, c.args);
+      return false;
+    }
+
+    // A test's statements run in order; `current` is the deal they speak of.
+    void enter(const ast::TestDecl&) {
+      dealPipelines.clear();
+      current.clear();
+    }
+    void enter(const ast::TestDealStmt& d) { pipeline = stagePipeline = d.pipeline.text; }
+    void leave(const ast::TestDealStmt& d) {
+      dealPipelines[d.name.text] = d.pipeline.text;
+      current = d.name.text;
+      pipeline.clear();
+      stagePipeline.clear();
+    }
+    bool enter(const ast::TestEventStmt& e) {
+      b.eventRef(e.event);
+      if (e.deal) current = e.deal->text;
+      for (const auto& p : e.payload) {
+        b.ref(SymbolKind::Payload, p.key, e.event.name.text);
+        expression(p.value, pipelineOf({}), e.event.name.text);
+      }
+      return false;
+    }
+    bool enter(const ast::TestSetStmt& s) {
+      b.fieldPath(s.target, true);
+      expression(s.value, pipelineOf({}), {});
+      return false;
+    }
+    bool enter(const ast::TestManualMoveStmt& m) {
+      b.moveTarget(m.target, pipelineOf(m.deal));
+      return false;
+    }
+    bool enter(const ast::TestExpectStmt& e) {
+      std::string inPipeline = pipelineOf(e.deal);
+      b.expect(e, inPipeline);
+      if (e.taskType) b.ref(SymbolKind::TaskType, *e.taskType);
+      expression(e.condition, inPipeline, {});
+      return false;
+    }
+  };
+
+  void references(const ast::Module& m) {
+    References visitor(*this);
+    ast::walk(visitor, m.decls);
   }
 
-  void text(const ast::InterpolatedText& t, const RuleContext& ctx) {
-    for (const auto& p : t.parts) expr(p.expr.get(), ctx);
-  }
-
-  // Names in expressions: the checker's meaning when the program checked,
-  // otherwise the declarations in scope (a payload field of the rule's
-  // event, then a field, then an enum member or a user).
-  void expr(const ast::Expr* e, const RuleContext& ctx) {
-    if (!e) return;
-    using K = ast::ExprKind;
-    switch (e->kind) {
-      case K::Name: name(e->as<ast::NameExpr>(), ctx); break;
-      case K::Member: {
-        const auto& m = e->as<ast::MemberExpr>();
-        const check::ExprInfo* info = program_ ? program_->info(e) : nullptr;
-        if (info && info->name == NameKind::Field && info->index >= 0) {
-          refAt(lookup(SymbolKind::Field, program_->fields[info->index].name), m.member.range);
-        } else if (!program_ && m.base && m.base->kind == K::Name && m.base->as<ast::NameExpr>().name == "deal") {
-          ref(SymbolKind::Field, m.member);
-        } else if (info && info->name == NameKind::EnumMember) {
-          enumMember(*info, m.member.text, m.member.range);
-        }
-        if (m.base && !(m.base->kind == K::Name && m.base->as<ast::NameExpr>().name == "deal")) expr(m.base.get(), ctx);
-        break;
-      }
-      case K::Call: {
-        const auto& c = e->as<ast::CallExpr>();
-        if (c.callee && c.callee->kind != K::Name) expr(c.callee.get(), ctx);
-        for (const auto& a : c.args) expr(a.get(), ctx);
-        break;
-      }
-      case K::Unary: expr(e->as<ast::UnaryExpr>().operand.get(), ctx); break;
-      case K::Binary: {
-        // Left-deep chains iterate instead of recursing.
-        const ast::Expr* cur = e;
-        while (cur && cur->kind == K::Binary) {
-          const auto& b = cur->as<ast::BinaryExpr>();
-          expr(b.rhs.get(), ctx);
-          cur = b.lhs.get();
-        }
-        expr(cur, ctx);
-        break;
-      }
-      case K::List:
-        for (const auto& i : e->as<ast::ListExpr>().items) expr(i.get(), ctx);
-        break;
-      case K::If: {
-        const auto& i = e->as<ast::IfExpr>();
-        for (const auto& b : i.branches) {
-          expr(b.condition.get(), ctx);
-          expr(b.value.get(), ctx);
-        }
-        expr(i.elseValue.get(), ctx);
-        break;
-      }
-      default: break;
+  // `d.budget` and `deal.budget`: the member is a field when the checker says
+  // so (or, without a checked program, when it is read off `deal`); an enum
+  // member when it is one.
+  void member(const ast::MemberExpr& m) {
+    const check::ExprInfo* info = program_ ? program_->info(&m) : nullptr;
+    if (info && info->name == NameKind::Field && info->index >= 0) {
+      refAt(lookup(SymbolKind::Field, program_->fields[info->index].name), m.member.range);
+    } else if (!program_ && m.base && m.base->kind == ast::ExprKind::Name && m.base->as<ast::NameExpr>().name == "deal") {
+      ref(SymbolKind::Field, m.member);
+    } else if (info && info->name == NameKind::EnumMember) {
+      enumMember(*info, m.member.text, m.member.range);
     }
   }
 
@@ -542,7 +456,10 @@ class Builder {
     refAt(lookup(SymbolKind::EnumMember, member, program_->enums[info.type.enumId].owner), range);
   }
 
-  void name(const ast::NameExpr& n, const RuleContext& ctx) {
+  // Names in expressions: the checker's meaning when the program checked,
+  // otherwise the declarations in scope (a payload field of the rule's
+  // event, then a field, then an enum member or a user).
+  void name(const ast::NameExpr& n, std::string_view pipeline, const std::string& event) {
     if (program_) {
       const check::ExprInfo* info = program_->info(&n);
       if (!info || !info->name) return;
@@ -550,14 +467,14 @@ class Builder {
         case NameKind::Field:
           if (info->index >= 0) refAt(lookup(SymbolKind::Field, program_->fields[info->index].name), n.range);
           break;
-        case NameKind::Payload: refAt(lookup(SymbolKind::Payload, n.name, ctx.event), n.range); break;
+        case NameKind::Payload: refAt(lookup(SymbolKind::Payload, n.name, event), n.range); break;
         case NameKind::EnumMember: enumMember(*info, n.name, n.range); break;
         case NameKind::User: refAt(lookup(SymbolKind::User, n.name), n.range); break;
         default: break;
       }
       return;
     }
-    int id = ctx.event.empty() ? -1 : lookup(SymbolKind::Payload, n.name, ctx.event);
+    int id = event.empty() ? -1 : lookup(SymbolKind::Payload, n.name, event);
     if (id < 0) id = lookup(SymbolKind::Field, n.name);
     if (id < 0) {
       for (size_t i = 0; i < out_.symbols.size() && id < 0; ++i) {
@@ -568,62 +485,11 @@ class Builder {
     refAt(id, n.range);
   }
 
-  void test(const ast::TestDecl& t) {
-    std::map<std::string, std::string> dealPipelines;  // test deal → its pipeline
-    std::string current;                               // the current deal
-    auto pipelineOf = [&](const std::optional<ast::Ident>& on) -> std::string {
-      auto it = dealPipelines.find(on ? on->text : current);
-      return it == dealPipelines.end() ? std::string() : it->second;
-    };
-    for (const auto& st : t.statements) {
-      using K = ast::TestStmtKind;
-      switch (st->kind) {
-        case K::Deal: {
-          const auto& d = st->as<ast::TestDealStmt>();
-          ref(SymbolKind::Pipeline, d.pipeline);
-          if (d.stage) stageRef(*d.stage, d.pipeline.text);
-          for (const auto& f : d.fields) {
-            fieldPath(f.path, false);
-            expr(f.value.get(), {d.pipeline.text, {}});
-          }
-          dealPipelines[d.name.text] = d.pipeline.text;
-          current = d.name.text;
-          break;
-        }
-        case K::Event: {
-          const auto& e = st->as<ast::TestEventStmt>();
-          eventRef(e.event);
-          if (e.deal) current = e.deal->text;
-          for (const auto& p : e.payload) {
-            ref(SymbolKind::Payload, p.key, e.event.name.text);
-            expr(p.value.get(), {pipelineOf({}), e.event.name.text});
-          }
-          break;
-        }
-        case K::Set: {
-          const auto& s = st->as<ast::TestSetStmt>();
-          fieldPath(s.target, true);
-          expr(s.value.get(), {pipelineOf({}), {}});
-          break;
-        }
-        case K::ManualMove: {
-          const auto& m = st->as<ast::TestManualMoveStmt>();
-          moveTarget(m.target, pipelineOf(m.deal));
-          break;
-        }
-        case K::Expect: expect(st->as<ast::TestExpectStmt>(), pipelineOf(st->as<ast::TestExpectStmt>().deal)); break;
-        default: break;
-      }
-    }
-  }
-
+  // `expect` names a stage, a template, a user… by what it expects.
   void expect(const ast::TestExpectStmt& e, const std::string& pipeline) {
     using K = ast::ExpectKind;
     switch (e.what) {
       case K::Stage: stageRef(e.name, pipeline); break;
-      case K::Task:
-        if (e.taskType) ref(SymbolKind::TaskType, *e.taskType);
-        break;
       case K::Email:
       case K::Message: ref(SymbolKind::Template, e.name); break;
       case K::Request: ref(SymbolKind::Integration, e.name); break;
@@ -633,7 +499,6 @@ class Builder {
         ref(SymbolKind::Pipeline, e.name);
         if (e.stage) stageRef(*e.stage, e.name.text);
         break;
-      case K::Condition: expr(e.condition.get(), {pipeline, {}}); break;
       default: break;
     }
   }

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "tools/voronka/lsp/shift_ranges.h"
+#include "compiler/ast/shift.h"
 
 namespace voronka::lsp {
 namespace {
@@ -12,6 +12,12 @@ namespace {
 constexpr std::array<std::string_view, 15> kStarts = {"use", "account", "calendar", "field", "team",
                                                       "template", "form", "integration", "event", "task",
                                                       "channel", "reasons", "pipeline", "test", "on"};
+
+// A diagnostic of a piece moves with the piece.
+void shiftRanges(Diagnostic& d, int64_t delta) {
+  ast::shiftRange(d.range, delta);
+  for (auto& n : d.notes) ast::shiftRange(n.range, delta);
+}
 
 bool isNameByte(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
 
@@ -143,7 +149,7 @@ std::vector<std::shared_ptr<ParsedChunk>> ChunkedParser::parse(const SourceFile&
       chunk = it->second;
       previous_.erase(it);  // each kept piece stands in one place only
       int64_t delta = static_cast<int64_t>(begin) - static_cast<int64_t>(chunk->begin);
-      shiftRanges(*chunk->parse.module, delta);
+      ast::shiftRanges(*chunk->parse.module, delta);
       for (auto& d : chunk->diagnostics) shiftRanges(d, delta);
       chunk->begin = begin;
       ++reused_;
@@ -156,7 +162,7 @@ std::vector<std::shared_ptr<ParsedChunk>> ChunkedParser::parse(const SourceFile&
       chunk->parse = parse::parseFile(alone, sink, options);
       chunk->diagnostics = sink.all();
       if (chunk->parse.errors == 0) {
-        shiftRanges(*chunk->parse.module, begin);
+        ast::shiftRanges(*chunk->parse.module, begin);
         for (auto& d : chunk->diagnostics) shiftRanges(d, begin);
       }
       chunk->begin = begin;

@@ -4,7 +4,7 @@
 // it, so that a `// voronka: allow` there still finds what it silences) and
 // each piece is parsed on its own. After an edit only the pieces
 // whose text changed are parsed again; the others keep their AST, moved to
-// their new place (shift_ranges.h). A document with a syntax error anywhere
+// their new place (compiler/ast/shift.h). A document with a syntax error anywhere
 // is parsed whole instead, so its errors and recovery are `voronka check`'s.
 #pragma once
 
