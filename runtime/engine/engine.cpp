@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/bytecode/container.h"
+#include "common/hash.h"
 #include "runtime/engine/processing.h"
 #include "runtime/engine/values.h"
 
@@ -426,7 +426,7 @@ bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Tr
 
 bool Processing::splitFirst(const bc::ActionDesc& split) {
   // The deal's place in 0…9999 for this split site: the same on every run.
-  uint64_t h = bc::fnv1a(fmt::format("{}:{}", deal_.id, split.site));
+  uint64_t h = fnv1a(fmt::format("{}:{}", deal_.id, split.site));
   return static_cast<double>(h % 10000) < split.percent * 100.0;
 }
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "compiler/source/source.h"
+#include "common/utf8.h"
 
 namespace voronka::vm {
 

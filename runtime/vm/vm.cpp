@@ -7,7 +7,6 @@
 #include <new>
 #include <optional>
 
-#include "compiler/source/source.h"
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/vm/stdlib.h"
 

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <thread>
 
+#include "common/hash.h"
 #include "runtime/bytecode/container.h"
 #include "runtime/engine/clock.h"
 #include "runtime/outbox/config.h"
@@ -72,7 +73,7 @@ std::unique_ptr<store::Store> openStore(const std::string& spec, store::Synchron
 // A store remembers the module it runs: its deals refer to pipelines, stages
 // and rules by position, so another module must not pick them up.
 bool checkModuleIdentity(store::Store& store, const std::string& moduleBytes, const std::string& modulePath, std::string& error) {
-  std::string checksum = fmt::format("{:016x}", bc::fnv1a(moduleBytes));
+  std::string checksum = fmt::format("{:016x}", fnv1a(moduleBytes));
   auto tx = store.begin();
   std::optional<std::string> known = tx->meta("module_checksum");
   if (known && *known != checksum && tx->counts().deals > 0) {
