@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "runtime/bytecode/module.h"
-#include "runtime/engine/calendar.h"
+#include "runtime/calendar/calendar.h"
 #include "runtime/engine/clock.h"
 #include "runtime/engine/trace.h"
 #include "runtime/store/store.h"

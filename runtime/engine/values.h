@@ -8,7 +8,7 @@
 #include <string>
 
 #include "runtime/bytecode/module.h"
-#include "runtime/engine/calendar.h"
+#include "runtime/calendar/calendar.h"
 #include "runtime/store/records.h"
 
 namespace voronka::engine {

@@ -21,7 +21,7 @@ namespace {
 // Reads one deal for expressions evaluated by a test (field values, `expect`).
 class TestHost : public vm::Host {
  public:
-  TestHost(store::DealRecord deal, store::Transaction* tx, int64_t now, const engine::Calendar& calendar)
+  TestHost(store::DealRecord deal, store::Transaction* tx, int64_t now, const Calendar& calendar)
       : deal_(std::move(deal)), tx_(tx), now_(now), calendar_(calendar) {}
   bc::Value field(int32_t index) override {
     if (index < 0 || static_cast<size_t>(index) >= deal_.fields.size()) return {};
@@ -32,7 +32,7 @@ class TestHost : public vm::Host {
     return engine::dealBuiltin(which, deal_, *tx_, now_, calendar_);
   }
   bc::Value payload(int32_t) override { return {}; }
-  const engine::Calendar& calendar() override { return calendar_; }
+  const Calendar& calendar() override { return calendar_; }
   void act(const bc::ActionDesc&, const bc::Value*) override {}
   bool splitFirst(const bc::ActionDesc&) override { return false; }
 
@@ -40,7 +40,7 @@ class TestHost : public vm::Host {
   store::DealRecord deal_;
   store::Transaction* tx_;
   int64_t now_;
-  const engine::Calendar& calendar_;
+  const Calendar& calendar_;
 };
 
 class TestRun {
@@ -54,8 +54,8 @@ class TestRun {
         clock_(0),
         engine_(m_, store_, clock_),
         vm_(m_) {
-    const engine::Calendar& account = engine_.calendar(0);
-    clock_.set(account.utcOf(engine::Calendar::daysFromCivil(kStartYear, kStartMonth, kStartDay), kStartMinutes));
+    const Calendar& account = engine_.calendar(0);
+    clock_.set(account.utcOf(Calendar::daysFromCivil(kStartYear, kStartMonth, kStartDay), kStartMinutes));
   }
 
   TestResult run(const ast::TestDecl& test) {
@@ -94,7 +94,7 @@ class TestRun {
   }
 
   std::string nextId() { return fmt::format("test-{}", ++requests_); }
-  const engine::Calendar& account() { return engine_.calendar(0); }
+  const Calendar& account() { return engine_.calendar(0); }
 
   std::optional<store::DealRecord> loadDeal(const std::string& id) {
     auto tx = store_.begin();
@@ -108,7 +108,7 @@ class TestRun {
     auto tx = store_.begin();
     store::DealRecord d = deal ? *deal : store::DealRecord{};
     d.fields.resize(m_.fields.size());
-    const engine::Calendar& cal = deal ? engine_.calendar(m_.pipelines[d.pipeline].calendar) : account();
+    const Calendar& cal = deal ? engine_.calendar(m_.pipelines[d.pipeline].calendar) : account();
     TestHost host(std::move(d), tx.get(), clock_.now(), cal);
     return store::FieldValue::of(vm_.evaluate(it->second, host));
   }
@@ -172,7 +172,7 @@ class TestRun {
       }
       case ast::TestStmtKind::AdvanceTo: {
         const auto& a = st.as<ast::TestAdvanceToStmt>();
-        int64_t target = account().utcOf(engine::Calendar::daysFromCivil(a.date.year, a.date.month, a.date.day), a.time.minutes);
+        int64_t target = account().utcOf(Calendar::daysFromCivil(a.date.year, a.date.month, a.date.day), a.time.minutes);
         if (target < clock_.now()) {
           return fmt::format("`advance to` goes back in time: the test clock is at {} already", account().formatDateTime(clock_.now()));
         }

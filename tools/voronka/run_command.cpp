@@ -63,7 +63,7 @@ Runner addRunCommand(CLI::App& app) {
     PrintTrace trace;
     eng->setTrace(&trace);
     engine::Names names(module);
-    const engine::Calendar& calendar = eng->calendar(0);
+    const Calendar& calendar = eng->calendar(0);
 
     int bad = 0;
     bool clockSet = false;
