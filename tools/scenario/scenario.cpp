@@ -1,4 +1,4 @@
-#include "runtime/scenario/scenario.h"
+#include "tools/scenario/scenario.h"
 
 #include <fmt/format.h>
 
