@@ -2,9 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "common/edit_distance.h"
 #include "common/hash.h"
+#include "common/result.h"
 #include "common/utf8.h"
 
 namespace voronka {
@@ -32,6 +34,31 @@ TEST(Utf8, DecodeAllAndCount) {
   std::string out;
   utf8::append(out, U'я');
   EXPECT_EQ(out, "я");
+}
+
+Result<int> port(std::string_view text) {
+  if (text.empty()) return fail("the port is missing");
+  return static_cast<int>(text.size());
+}
+
+Result<void> positive(int n) {
+  if (n <= 0) return fail("not positive");
+  return {};
+}
+
+TEST(Result, HoldsAValueOrTheReason) {
+  Result<int> good = port("80");
+  ASSERT_TRUE(good);
+  EXPECT_EQ(*good, 2);
+  Result<int> bad = port("");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), "the port is missing");
+  EXPECT_TRUE(positive(1));
+  EXPECT_EQ(positive(0).error(), "not positive");
+  Result<std::string> text = std::string("a value, not an error");
+  EXPECT_TRUE(text.ok());
+  Result<int, std::vector<std::string>> many = failWith(std::vector<std::string>{"one", "two"});
+  EXPECT_EQ(many.error().size(), 2u);
 }
 
 }  // namespace
