@@ -168,7 +168,7 @@ void BM_EngineFurniture(benchmark::State& state) {
     state.ResumeTiming();
     for (size_t step = 0; step < lives[0].size(); ++step) {
       for (auto& life : lives) {
-        engine::Outcome o = engine::applyWireEvent(eng, names, store, life[step]);
+        engine::Outcome o = engine::applyWireEvent(eng, names, life[step]);
         failed += !o.ok();
         ++events;
       }

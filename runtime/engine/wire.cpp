@@ -68,12 +68,6 @@ bool readFields(const bc::Module& m, const Names& names, const Calendar& calenda
   return true;
 }
 
-int32_t pipelineOf(store::Store& store, const std::string& deal) {
-  auto tx = store.begin();
-  auto d = tx->deal(deal);
-  return d ? d->pipeline : bc::kNo;
-}
-
 }  // namespace
 
 std::optional<int64_t> wireTime(const nlohmann::json& event, const Calendar& calendar, std::string& error) {
@@ -88,7 +82,7 @@ std::optional<int64_t> wireTime(const nlohmann::json& event, const Calendar& cal
   return t;
 }
 
-Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, const nlohmann::json& e) {
+Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& e) {
   const bc::Module& m = engine.module();
   const Calendar& calendar = engine.calendar(0);
   if (!e.is_object()) return invalid("an event is a JSON object");
@@ -153,12 +147,13 @@ Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, 
   if (*type == "manual_move") {
     auto stage = stringKey(e, "stage", true, error);
     if (!stage) return invalid(error);
-    int32_t pipeline = pipelineOf(store, *deal);
-    if (pipeline == bc::kNo) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", *deal)};
-    auto target = names.stagePath(*stage, pipeline);
-    if (!target) return invalid(fmt::format("\"stage\": there is no stage \"{}\"", *stage));
     std::string reason = stringKey(e, "reason", false, error).value_or("");
-    return engine.manualMove(*id, *deal, target->first, target->second, reason);
+    // The engine resolves the stage against the deal inside its transaction.
+    MoveOutcome moved = engine.manualMove(*id, *deal, MoveTarget::parse(*stage), reason);
+    if (moved.outcome.status == Outcome::Status::Invalid && !moved.target) {
+      return invalid(fmt::format("\"stage\": there is no stage \"{}\"", *stage));
+    }
+    return moved.outcome;
   }
 
   int32_t event = names.event(*type);

@@ -23,7 +23,7 @@ std::optional<int64_t> wireTime(const nlohmann::json& event, const Calendar& cal
 
 // Checks and applies one event. A malformed event changes nothing and comes
 // back Invalid with a message naming the offending key.
-Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, const nlohmann::json& event);
+Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& event);
 
 // A deal as JSON (GET /v1/deals/{id} and traces): state, fields, tags,
 // contact, and, with `details`, its tasks, pending timers, history and effects.

@@ -219,19 +219,21 @@ class TestRun {
 
   std::optional<std::string> manualMove(const ast::TestManualMoveStmt& mv) {
     current_ = mv.deal.text;
-    auto deal = loadDeal(current_);
-    if (!deal) return fmt::format("there is no deal {}", current_);
-    int32_t pipeline = mv.target.pipeline ? names_.pipeline(mv.target.pipeline->text) : deal->pipeline;
-    int32_t stage = mv.target.isNext ? deal->stage + 1 : names_.stage(pipeline, mv.target.stage.text);
-    if (stage < 0 || stage >= static_cast<int32_t>(m_.pipelines[pipeline].stages.size())) {
-      return "the deal has no next stage";
-    }
-    engine::Outcome o = engine_.manualMove(nextId(), current_, pipeline, stage, mv.reason ? mv.reason->value : "");
+    engine::MoveTarget target;
+    if (mv.target.pipeline) target.pipeline = mv.target.pipeline->text;
+    target.stage = mv.target.stage.text;
+    target.next = mv.target.isNext;
+    // The engine resolves the target (`next` above all) against the deal in its transaction.
+    engine::MoveOutcome moved = engine_.manualMove(nextId(), current_, target, mv.reason ? mv.reason->value : "");
+    const engine::Outcome& o = moved.outcome;
+    if (o.status == engine::Outcome::Status::UnknownDeal) return fmt::format("there is no deal {}", current_);
+    if (!moved.target) return "the deal has no next stage";
     engine_.runDue(clock_.now());
-    std::string target = m_.str(m_.pipelines[pipeline].stages[stage].name);
+    auto [pipeline, stage] = *moved.target;
+    std::string targetName = m_.str(m_.pipelines[pipeline].stages[stage].name);
     if (mv.expectRejected) {
       if (o.status != engine::Outcome::Status::Rejected) {
-        return fmt::format("expected the move to {} to be rejected, but it {}", target,
+        return fmt::format("expected the move to {} to be rejected, but it {}", targetName,
                            o.status == engine::Outcome::Status::Applied ? "went through" : std::string("was ") + engine::statusName(o.status));
       }
       if (mv.rejectedMessage && o.message.find(mv.rejectedMessage->value) == std::string::npos) {
@@ -240,7 +242,7 @@ class TestRun {
       return std::nullopt;
     }
     if (o.status != engine::Outcome::Status::Applied) {
-      return fmt::format("the manual move to {} was {}: {}", target, engine::statusName(o.status), o.message);
+      return fmt::format("the manual move to {} was {}: {}", targetName, engine::statusName(o.status), o.message);
     }
     return std::nullopt;
   }

@@ -94,7 +94,7 @@ Runner addRunCommand(CLI::App& app) {
                                    engine::isoUtc(clock.now()));
         }
       }
-      engine::Outcome outcome = engine::applyWireEvent(*eng, names, store, event);
+      engine::Outcome outcome = engine::applyWireEvent(*eng, names, event);
       nlohmann::json result = {{"what", "outcome"}, {"line", number}, {"status", engine::statusName(outcome.status)}};
       if (event.is_object() && event.contains("id")) result["event"] = event["id"];
       if (!outcome.message.empty()) result["message"] = outcome.message;
