@@ -211,7 +211,7 @@ size_t Engine::runDue(int64_t until) {
   size_t fired = 0;
   // Timers fire one per transaction, earliest first; firing may schedule
   // new ones that are due already, so look again each time.
-  for (size_t guard = 0; guard < 1'000'000; ++guard) {
+  for (size_t guard = 0; guard < limits::kMaxTimersPerRunDue; ++guard) {
     std::optional<store::TimerRecord> next;
     {
       auto tx = store_.begin();
@@ -459,9 +459,10 @@ bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Tr
 }
 
 bool Processing::splitFirst(const bc::ActionDesc& split) {
-  // The deal's place in 0…9999 for this split site: the same on every run.
+  // The deal's bucket for this split site: the same on every run.
   uint64_t h = fnv1a(fmt::format("{}:{}", deal_.id, split.site));
-  return static_cast<double>(h % 10000) < split.percent * 100.0;
+  constexpr double kBucketsPerPercent = static_cast<double>(limits::kSplitBuckets) / 100.0;
+  return static_cast<double>(h % limits::kSplitBuckets) < split.percent * kBucketsPerPercent;
 }
 
 }  // namespace voronka::engine

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/bytecode/limits.h"
 #include "runtime/bytecode/module.h"
 #include "runtime/calendar/calendar.h"
 #include "runtime/engine/clock.h"
@@ -21,7 +22,7 @@
 namespace voronka::engine {
 
 struct EngineOptions {
-  int maxCascade = 32;  // moves one event may cause, through `on enter` rules
+  int maxCascade = limits::kMaxCascadeMoves;  // moves one event may cause, through `on enter` rules
   std::string formsBaseUrl = "https://forms.voronka.local";
 };
 

@@ -3,6 +3,7 @@
 // firing them with the visit's epoch checked (§5, §8).
 #include <fmt/format.h>
 
+#include "runtime/bytecode/limits.h"
 #include "runtime/engine/processing.h"
 #include "runtime/engine/values.h"
 
@@ -174,7 +175,7 @@ void Processing::fire(const store::TimerRecord& timer) {
   if (rule.timing == bc::TimingKind::Every && deal_.epoch == timer.epoch) {
     int64_t next = addDuration(timer.due, rule.delaySeconds, rule.delayWorkdays);
     if (rule.withinWorkhours) next = shiftIntoWork(next);
-    if (next <= now_) next = now_ + 60;  // never a burst of catch-up runs
+    if (next <= now_) next = now_ + limits::kMinEveryCatchUpSeconds;  // never a burst of catch-up runs
     store::TimerRecord t = timer;
     t.id = 0;
     t.due = next;

@@ -7,6 +7,7 @@
 #include <new>
 #include <optional>
 
+#include "runtime/bytecode/limits.h"
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/vm/stdlib.h"
 
@@ -166,7 +167,7 @@ std::string Vm::text(const Value& v, bool money, Host& host) {
 
 Value Vm::execute(const bc::Function& f, Host& host) {
   // Only the registers the function uses are cleared: most have a handful.
-  alignas(Value) unsigned char storage[256 * sizeof(Value)];
+  alignas(Value) unsigned char storage[limits::kRegisterFileSize * sizeof(Value)];
   Value* regs = reinterpret_cast<Value*>(storage);
   for (size_t r = 0; r < f.registers; ++r) new (&regs[r]) Value();
   const uint32_t* code = f.code.data();
