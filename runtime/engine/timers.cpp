@@ -34,8 +34,8 @@ void Processing::loadPayload(int32_t event, const std::string& json) {
     for (size_t i = 0; i < params.size(); ++i) {
       auto it = j.is_object() ? j.find(m_.str(params[i].name)) : j.end();
       if (!j.is_object() || it == j.end()) continue;
-      std::string error;
-      if (auto v = valueFromJson(m_, params[i].type, params[i].enumId, *it, calendar(), error)) values[i] = std::move(*v);
+      // The engine wrote this snapshot itself; a value that does not read back stays unset.
+      if (auto v = valueFromJson(m_, params[i].type, params[i].enumId, *it, calendar())) values[i] = std::move(*v);
     }
   }
   setPayload(event, std::move(values));

@@ -77,13 +77,14 @@ Runner addRunCommand(CLI::App& app) {
         ++bad;
         continue;
       }
-      std::string timeError;
-      std::optional<int64_t> at = event.is_object() ? engine::wireTime(event, calendar, timeError) : std::nullopt;
-      if (!timeError.empty()) {
-        std::cerr << fmt::format("{}: {}; the line is skipped\n", where(), timeError);
+      Result<std::optional<int64_t>> time =
+          event.is_object() ? engine::wireTime(event, calendar) : Result<std::optional<int64_t>>(std::nullopt);
+      if (!time) {
+        std::cerr << fmt::format("{}: {}; the line is skipped\n", where(), time.error());
         ++bad;
         continue;
       }
+      std::optional<int64_t> at = *time;
       if (at) {
         if (!clockSet || *at >= clock.now()) {
           if (clockSet) eng->runDue(*at);

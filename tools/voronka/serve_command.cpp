@@ -36,10 +36,9 @@ int runServe(const ServeOptions& o) {
 
   server::ServeSettings settings;
   if (!o.config.empty()) {
-    std::vector<std::string> errors;
-    std::optional<outbox::ServeConfig> loaded = outbox::loadServeConfig(o.config, errors);
+    Result<outbox::ServeConfig, outbox::ConfigErrors> loaded = outbox::loadServeConfig(o.config);
     if (!loaded) {
-      for (const auto& e : errors) std::cerr << e << "\n";
+      for (const auto& e : loaded.error()) std::cerr << e << "\n";
       std::cerr << "voronka: error: fix " << o.config << " (docs/serve.md lists every key)\n";
       return 2;
     }
@@ -52,10 +51,13 @@ int runServe(const ServeOptions& o) {
   if (!o.tokens.empty()) config.server.tokens = o.tokens;
 
   server::ServerOptions& options = settings.server;
-  if (!server::parseListen(config.server.listen, options.host, options.port)) {
-    std::cerr << fmt::format("voronka: error: cannot listen on \"{}\": give HOST:PORT, like 127.0.0.1:8080\n", config.server.listen);
+  Result<server::ListenAddress> listen = server::parseListen(config.server.listen);
+  if (!listen) {
+    std::cerr << fmt::format("voronka: error: cannot listen on \"{}\": {}\n", config.server.listen, listen.error());
     return 2;
   }
+  options.host = listen->host;
+  options.port = listen->port;
   if (config.server.tokens.empty() && !server::isLoopback(options.host)) {
     std::cerr << fmt::format(
         "voronka: error: listening on {} without an API token would let anyone on the network change deals; set "
