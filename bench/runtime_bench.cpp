@@ -70,7 +70,7 @@ std::vector<GuardDeal> guardDeals() {
 // Reads the fields straight from the deal, as the engine's host does from its record.
 class GuardHost : public vm::Host {
  public:
-  explicit GuardHost(const engine::Calendar& calendar) : calendar_(calendar) {}
+  explicit GuardHost(const Calendar& calendar) : calendar_(calendar) {}
   const GuardDeal* deal = nullptr;
   bc::Value field(int32_t index) override {
     switch (index) {
@@ -82,19 +82,19 @@ class GuardHost : public vm::Host {
   }
   bc::Value builtin(bc::BuiltinValue) override { return {}; }
   bc::Value payload(int32_t) override { return {}; }
-  const engine::Calendar& calendar() override { return calendar_; }
+  const Calendar& calendar() override { return calendar_; }
   void act(const bc::ActionDesc&, const bc::Value*) override {}
   bool splitFirst(const bc::ActionDesc&) override { return false; }
 
  private:
-  const engine::Calendar& calendar_;
+  const Calendar& calendar_;
 };
 
 void BM_VmGuard(benchmark::State& state) {
   bc::Module m = compileText(kGuardFunnel);
   int32_t guard = m.rules.at(0).when;
   vm::Vm machine(m);
-  engine::Calendar calendar("Europe/Moscow", {}, {});
+  Calendar calendar("Europe/Moscow", {}, {});
   GuardHost host(calendar);
   std::vector<GuardDeal> deals = guardDeals();
   int64_t matched = 0;
@@ -168,7 +168,7 @@ void BM_EngineFurniture(benchmark::State& state) {
     state.ResumeTiming();
     for (size_t step = 0; step < lives[0].size(); ++step) {
       for (auto& life : lives) {
-        engine::Outcome o = engine::applyWireEvent(eng, names, store, life[step]);
+        engine::Outcome o = engine::applyWireEvent(eng, names, life[step]);
         failed += !o.ok();
         ++events;
       }

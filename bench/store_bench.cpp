@@ -97,7 +97,7 @@ double runFurniture(benchmark::State& state, store::Store& store, BatchingStore*
   int64_t failed = 0;
   auto start = Clock::now();
   for (size_t step = 0; step < f.lives[0].size(); ++step) {
-    for (const auto& life : f.lives) failed += !engine::applyWireEvent(eng, f.names, store, life[step]).ok();
+    for (const auto& life : f.lives) failed += !engine::applyWireEvent(eng, f.names, life[step]).ok();
     clock.set(clock.now() + 3600);
     eng.runDue(clock.now());
   }
@@ -126,7 +126,7 @@ const std::vector<RecordedTransaction>& furnitureWrites() {
     engine::VirtualClock clock(1795420800);
     engine::Engine eng(f.module, recording, clock);
     for (size_t step = 0; step < f.lives[0].size(); ++step) {
-      for (const auto& life : f.lives) engine::applyWireEvent(eng, f.names, recording, life[step]);
+      for (const auto& life : f.lives) engine::applyWireEvent(eng, f.names, life[step]);
       clock.set(clock.now() + 3600);
       eng.runDue(clock.now());
     }

@@ -2,38 +2,16 @@
 
 #include <algorithm>
 
-#include "compiler/source/source.h"
+#include "common/edit_distance.h"
+#include "common/utf8.h"
 
 namespace voronka::check {
 namespace {
-
-std::u32string decodeAll(std::string_view s) {
-  std::u32string out;
-  size_t i = 0;
-  while (i < s.size()) out.push_back(utf8::decode(s, i));
-  return out;
-}
 
 bool isCyrillic(char32_t c) { return c >= 0x0400 && c <= 0x04FF; }
 bool isLatin(char32_t c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 }  // namespace
-
-size_t editDistance(std::string_view aText, std::string_view bText) {
-  std::u32string a = decodeAll(aText), b = decodeAll(bText);
-  size_t n = a.size(), m = b.size();
-  std::vector<std::vector<size_t>> d(n + 1, std::vector<size_t>(m + 1));
-  for (size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (size_t i = 1; i <= n; ++i) {
-    for (size_t j = 1; j <= m; ++j) {
-      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[n][m];
-}
 
 std::optional<std::string> closestName(std::string_view name, const std::vector<std::string>& candidates) {
   std::string lookalike = latinLookalike(name);
@@ -55,7 +33,7 @@ std::optional<std::string> closestName(std::string_view name, const std::vector<
 
 bool mixesScripts(std::string_view name) {
   bool latin = false, cyrillic = false;
-  for (char32_t c : decodeAll(name)) {
+  for (char32_t c : utf8::decodeAll(name)) {
     latin = latin || isLatin(c);
     cyrillic = cyrillic || isCyrillic(c);
   }
@@ -64,7 +42,7 @@ bool mixesScripts(std::string_view name) {
 
 std::string latinLookalike(std::string_view name) {
   std::string out;
-  for (char32_t c : decodeAll(name)) {
+  for (char32_t c : utf8::decodeAll(name)) {
     switch (c) {
       case U'а': c = 'a'; break;
       case U'е': c = 'e'; break;

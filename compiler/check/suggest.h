@@ -8,10 +8,8 @@
 
 namespace voronka::check {
 
-// Edit distance in code points (Damerau: a swap of neighbours costs one).
-size_t editDistance(std::string_view a, std::string_view b);
-
-// The candidate closest to `name`, if it is close enough to be a likely typo.
+// The candidate closest to `name`, if it is close enough to be a likely typo:
+// at most a third of its letters edited (common/edit_distance.h).
 std::optional<std::string> closestName(std::string_view name, const std::vector<std::string>& candidates);
 
 // True when `name` mixes Latin and Cyrillic letters: "сall" with a Cyrillic с

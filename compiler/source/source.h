@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/utf8.h"  // voronka::utf8, used by the columns below and by users of this header
+
 namespace voronka {
 
 using FileId = uint32_t;
@@ -72,23 +74,5 @@ class SourceManager {
  private:
   std::vector<std::unique_ptr<SourceFile>> files_;
 };
-
-// UTF-8 helpers.
-namespace utf8 {
-// Byte offset of the first invalid sequence, or nullopt when `text` is valid UTF-8.
-std::optional<size_t> firstInvalid(std::string_view text);
-// Length of the sequence starting with this lead byte (1 for invalid bytes).
-inline size_t sequenceLength(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead >> 5) == 0x6) return 2;
-  if ((lead >> 4) == 0xE) return 3;
-  if ((lead >> 3) == 0x1E) return 4;
-  return 1;
-}
-// Decodes the code point at `i` and advances `i`; invalid bytes decode as U+FFFD.
-char32_t decode(std::string_view text, size_t& i);
-void append(std::string& out, char32_t cp);
-size_t codePointCount(std::string_view text);
-}  // namespace utf8
 
 }  // namespace voronka

@@ -572,15 +572,6 @@ void readStrings(Reader& r, Module& m) {
 
 }  // namespace
 
-uint64_t fnv1a(std::string_view bytes) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
 std::string serialize(const Module& m) {
   std::vector<std::pair<Section, std::string>> sections = {
       {Section::Strings, writeStrings(m)},     {Section::Constants, writeConstants(m)},

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "runtime/bytecode/limits.h"
+
 namespace voronka::bc {
 
 enum class Op : uint8_t {
@@ -24,20 +26,21 @@ struct OpInfo {
 const OpInfo& opInfo(Op op);
 inline constexpr uint8_t kOpCount = static_cast<uint8_t>(Op::Count_);
 
-// op:8 | A:8 | B:8 | C:8, or op:8 | A:8 | Bx:16 (sBx = Bx as signed)
+// op:8 | A:8 | B:8 | C:8, or op:8 | A:8 | Bx:16 (sBx = Bx as signed); limits.h
 inline uint32_t encodeABC(Op op, uint8_t a, uint8_t b, uint8_t c) {
-  return static_cast<uint32_t>(op) | (uint32_t{a} << 8) | (uint32_t{b} << 16) | (uint32_t{c} << 24);
+  return static_cast<uint32_t>(op) | (uint32_t{a} << limits::kAShift) | (uint32_t{b} << limits::kBShift) |
+         (uint32_t{c} << limits::kCShift);
 }
 inline uint32_t encodeABx(Op op, uint8_t a, uint16_t bx) {
-  return static_cast<uint32_t>(op) | (uint32_t{a} << 8) | (uint32_t{bx} << 16);
+  return static_cast<uint32_t>(op) | (uint32_t{a} << limits::kAShift) | (uint32_t{bx} << limits::kBShift);
 }
 inline uint32_t encodeAsBx(Op op, uint8_t a, int16_t sbx) { return encodeABx(op, a, static_cast<uint16_t>(sbx)); }
-inline Op opOf(uint32_t ins) { return static_cast<Op>(ins & 0xFF); }
-inline uint8_t aOf(uint32_t ins) { return static_cast<uint8_t>(ins >> 8); }
-inline uint8_t bOf(uint32_t ins) { return static_cast<uint8_t>(ins >> 16); }
-inline uint8_t cOf(uint32_t ins) { return static_cast<uint8_t>(ins >> 24); }
-inline uint16_t bxOf(uint32_t ins) { return static_cast<uint16_t>(ins >> 16); }
-inline int16_t sbxOf(uint32_t ins) { return static_cast<int16_t>(ins >> 16); }
+inline Op opOf(uint32_t ins) { return static_cast<Op>(ins & limits::kOpMask); }
+inline uint8_t aOf(uint32_t ins) { return static_cast<uint8_t>(ins >> limits::kAShift); }
+inline uint8_t bOf(uint32_t ins) { return static_cast<uint8_t>(ins >> limits::kBShift); }
+inline uint8_t cOf(uint32_t ins) { return static_cast<uint8_t>(ins >> limits::kCShift); }
+inline uint16_t bxOf(uint32_t ins) { return static_cast<uint16_t>(ins >> limits::kBShift); }
+inline int16_t sbxOf(uint32_t ins) { return static_cast<int16_t>(ins >> limits::kBShift); }
 
 enum class BuiltinValue : uint8_t {
 #define BUILTIN(Name, Meaning) Name,

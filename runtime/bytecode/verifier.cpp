@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "runtime/bytecode/container.h"
+#include "runtime/bytecode/limits.h"
 
 namespace voronka::bc {
 namespace {
@@ -95,7 +96,7 @@ class Verifier {
     for (size_t pc = 0; pc < f.code.size(); ++pc) {
       uint32_t ins = f.code[pc];
       std::string at = fmt::format("{}, instruction {}", where, pc);
-      if ((ins & 0xFF) >= kOpCount) fail(at + ": unknown opcode");
+      if ((ins & limits::kOpMask) >= kOpCount) fail(at + ": unknown opcode");
       Op op = opOf(ins);
       const OpInfo& info = opInfo(op);
       auto reg = [&](uint8_t r) {
@@ -138,7 +139,7 @@ class Verifier {
           if ((op == Op::Split) != splitDescriptor) fail(at + ": the descriptor is of the wrong kind");
           int operands = op == Op::Split ? 1 : dynamicOperands(a);
           if (operands > 0) reg(static_cast<uint8_t>(aOf(ins) + operands - 1));
-          if (aOf(ins) + operands > 256) fail(at + ": operands run past the registers");
+          if (aOf(ins) + operands > static_cast<int>(limits::kRegisterFileSize)) fail(at + ": operands run past the registers");
           if (f.kind != FunctionKind::Block) fail(at + ": actions stand only in action blocks");
           break;
         }

@@ -3,7 +3,7 @@
 // idempotency key.
 #include <fmt/format.h>
 
-#include "runtime/bytecode/container.h"
+#include "common/hash.h"
 #include "runtime/bytecode/verifier.h"
 #include "runtime/engine/processing.h"
 #include "runtime/engine/values.h"
@@ -29,7 +29,7 @@ void Processing::addEffect(bc::ActionKind action, nlohmann::json payload, int64_
   e.deal = deal_.id;
   e.kind = kind;
   // Stable across redelivery: the same deal, cause and position in it.
-  e.key = fmt::format("{:016x}", bc::fnv1a(fmt::format("{}|{}|{}", deal_.id, state_.cause, ++state_.effects)));
+  e.key = fmt::format("{:016x}", fnv1a(fmt::format("{}|{}|{}", deal_.id, state_.cause, ++state_.effects)));
   payload["line"] = site_.line;
   e.payload = payload.dump();
   e.createdAt = now_;

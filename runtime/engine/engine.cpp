@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/bytecode/container.h"
+#include "common/hash.h"
 #include "runtime/engine/processing.h"
 #include "runtime/engine/values.h"
 
@@ -25,7 +25,7 @@ const char* statusName(Outcome::Status s) {
 }
 
 Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, EngineOptions options)
-    : module_(module), store_(store), clock_(clock), options_(std::move(options)) {
+    : module_(module), store_(store), clock_(clock), options_(std::move(options)), names_(module) {
   for (const bc::CalendarDef& c : module.calendars) {
     try {
       calendars_.emplace_back(module.str(c.timezone), c.windows, c.holidays);
@@ -144,16 +144,49 @@ Outcome Engine::setFields(const std::string& eventId, const std::string& dealId,
   });
 }
 
-Outcome Engine::manualMove(const std::string& eventId, const std::string& dealId, int32_t pipeline, int32_t stage,
-                           const std::string& lostReason) {
+MoveTarget MoveTarget::parse(std::string_view path) {
+  MoveTarget t;
+  size_t dot = path.find('.');
+  if (dot != std::string_view::npos) {
+    t.pipeline = std::string(path.substr(0, dot));
+    path = path.substr(dot + 1);
+  }
+  t.stage = std::string(path);
+  return t;
+}
+
+std::string MoveTarget::text() const {
+  if (next) return "next";
+  return pipeline.empty() ? stage : pipeline + "." + stage;
+}
+
+namespace {
+
+// The pipeline and stage `target` names for `deal`, or nullopt.
+std::optional<std::pair<int32_t, int32_t>> resolve(const bc::Module& m, const Names& names, const store::DealRecord& deal,
+                                                   const MoveTarget& target) {
+  int32_t pipeline = target.pipeline.empty() ? deal.pipeline : names.pipeline(target.pipeline);
+  if (pipeline < 0) return std::nullopt;
+  int32_t stage = target.next ? deal.stage + 1 : names.stage(pipeline, target.stage);
+  if (stage < 0 || static_cast<size_t>(stage) >= m.pipelines[pipeline].stages.size()) return std::nullopt;
+  return std::make_pair(pipeline, stage);
+}
+
+}  // namespace
+
+MoveOutcome Engine::manualMove(const std::string& eventId, const std::string& dealId, const MoveTarget& target,
+                               const std::string& lostReason) {
   int64_t now = clock_.now();
-  return transact(*this, store_, trace_, eventId, dealId, "manual_move", now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+  MoveOutcome result;
+  result.outcome = transact(*this, store_, trace_, eventId, dealId, "manual_move", now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
     std::optional<store::DealRecord> d = tx.deal(dealId);
     if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
-    if (pipeline < 0 || static_cast<size_t>(pipeline) >= module_.pipelines.size() || stage < 0 ||
-        static_cast<size_t>(stage) >= module_.pipelines[pipeline].stages.size()) {
-      return {Outcome::Status::Invalid, "unknown stage"};
+    result.target = resolve(module_, names_, *d, target);
+    if (!result.target) {
+      return {Outcome::Status::Invalid, target.next ? std::string("the deal has no next stage")
+                                                    : fmt::format("there is no stage \"{}\"", target.text())};
     }
+    auto [pipeline, stage] = *result.target;
     const bc::PipelineDef& p = module_.pipelines[pipeline];
     std::string reason = lostReason;
     if (stage == p.lost) {
@@ -171,13 +204,14 @@ Outcome Engine::manualMove(const std::string& eventId, const std::string& dealId
     proc.save();
     return {};
   });
+  return result;
 }
 
 size_t Engine::runDue(int64_t until) {
   size_t fired = 0;
   // Timers fire one per transaction, earliest first; firing may schedule
   // new ones that are due already, so look again each time.
-  for (size_t guard = 0; guard < 1'000'000; ++guard) {
+  for (size_t guard = 0; guard < limits::kMaxTimersPerRunDue; ++guard) {
     std::optional<store::TimerRecord> next;
     {
       auto tx = store_.begin();
@@ -425,9 +459,10 @@ bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Tr
 }
 
 bool Processing::splitFirst(const bc::ActionDesc& split) {
-  // The deal's place in 0…9999 for this split site: the same on every run.
-  uint64_t h = bc::fnv1a(fmt::format("{}:{}", deal_.id, split.site));
-  return static_cast<double>(h % 10000) < split.percent * 100.0;
+  // The deal's bucket for this split site: the same on every run.
+  uint64_t h = fnv1a(fmt::format("{}:{}", deal_.id, split.site));
+  constexpr double kBucketsPerPercent = static_cast<double>(limits::kSplitBuckets) / 100.0;
+  return static_cast<double>(h % limits::kSplitBuckets) < split.percent * kBucketsPerPercent;
 }
 
 }  // namespace voronka::engine

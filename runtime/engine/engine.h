@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "runtime/bytecode/limits.h"
 #include "runtime/bytecode/module.h"
-#include "runtime/engine/calendar.h"
+#include "runtime/calendar/calendar.h"
 #include "runtime/engine/clock.h"
+#include "runtime/engine/names.h"
 #include "runtime/engine/trace.h"
 #include "runtime/store/store.h"
 #include "runtime/vm/vm.h"
@@ -20,7 +22,7 @@
 namespace voronka::engine {
 
 struct EngineOptions {
-  int maxCascade = 32;  // moves one event may cause, through `on enter` rules
+  int maxCascade = limits::kMaxCascadeMoves;  // moves one event may cause, through `on enter` rules
   std::string formsBaseUrl = "https://forms.voronka.local";
 };
 
@@ -56,6 +58,27 @@ struct EventIn {
   std::vector<store::FieldValue> formValues;   // form_submitted: values of the form's fields, by field index
 };
 
+// Where a manual move goes, by name. The engine resolves it against the deal
+// as it reads it inside the move's own transaction, so the target is never
+// worked out from a deal that has changed in between.
+struct MoveTarget {
+  std::string pipeline;  // empty: the deal's own pipeline
+  std::string stage;     // a stage of that pipeline (unless `next`)
+  bool next = false;     // the stage after the deal's current one
+  // "stage" or "pipeline.stage", as the wire format and the API write it.
+  static MoveTarget parse(std::string_view path);
+  // As written, for messages: "contract", "retail.contract" or "next".
+  std::string text() const;
+};
+
+// A manual move's outcome, and the stage its target named (nullopt when the
+// target was not resolved: the event was a duplicate, the deal unknown, or
+// the target names no stage of the deal — then the outcome is Invalid).
+struct MoveOutcome {
+  Outcome outcome;
+  std::optional<std::pair<int32_t, int32_t>> target;  // pipeline, stage
+};
+
 // A built-in value (deal.name, now, open_tasks…) of a deal at `now`.
 bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Transaction& tx, int64_t now,
                       const Calendar& calendar);
@@ -83,8 +106,8 @@ class Engine {
   Outcome createDeal(const std::string& eventId, const NewDeal& deal);
   Outcome handleEvent(const std::string& eventId, const std::string& deal, const EventIn& event);
   Outcome setFields(const std::string& eventId, const std::string& deal, const std::vector<FieldAssignment>& values);
-  Outcome manualMove(const std::string& eventId, const std::string& deal, int32_t pipeline, int32_t stage,
-                     const std::string& lostReason);
+  MoveOutcome manualMove(const std::string& eventId, const std::string& deal, const MoveTarget& target,
+                         const std::string& lostReason);
   // Fires, in time order, every timer due at or before `until`, each in its own
   // transaction and at its own due time. Returns how many fired.
   size_t runDue(int64_t until);
@@ -98,6 +121,7 @@ class Engine {
   Clock& clock_;
   EngineOptions options_;
   std::vector<Calendar> calendars_;
+  Names names_;
   std::unique_ptr<vm::Vm> vm_;
   Trace* trace_ = nullptr;
   EngineStats stats_;

@@ -44,15 +44,6 @@ std::optional<int32_t> Names::argument(int32_t event, std::string_view text) con
   return std::nullopt;
 }
 
-std::optional<std::pair<int32_t, int32_t>> Names::stagePath(std::string_view path, int32_t defaultPipeline) const {
-  size_t dot = path.find('.');
-  int32_t p = dot == std::string_view::npos ? defaultPipeline : pipeline(path.substr(0, dot));
-  std::string_view s = dot == std::string_view::npos ? path : path.substr(dot + 1);
-  int32_t st = stage(p, s);
-  if (p < 0 || st < 0) return std::nullopt;
-  return std::make_pair(p, st);
-}
-
 std::string Names::eventList() const {
   std::string out;
   for (const auto& e : m_.events) {

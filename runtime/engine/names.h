@@ -22,8 +22,6 @@ class Names {
   // The filter argument of an event as the engine encodes it (an index of the
   // argument's kind, or a string for tags); nullopt when it names nothing.
   std::optional<int32_t> argument(int32_t event, std::string_view text) const;
-  // "retail.contract" or "contract" (in `defaultPipeline`).
-  std::optional<std::pair<int32_t, int32_t>> stagePath(std::string_view path, int32_t defaultPipeline) const;
   std::string eventList() const;
 
  private:

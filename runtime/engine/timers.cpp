@@ -3,6 +3,7 @@
 // firing them with the visit's epoch checked (§5, §8).
 #include <fmt/format.h>
 
+#include "runtime/bytecode/limits.h"
 #include "runtime/engine/processing.h"
 #include "runtime/engine/values.h"
 
@@ -33,8 +34,8 @@ void Processing::loadPayload(int32_t event, const std::string& json) {
     for (size_t i = 0; i < params.size(); ++i) {
       auto it = j.is_object() ? j.find(m_.str(params[i].name)) : j.end();
       if (!j.is_object() || it == j.end()) continue;
-      std::string error;
-      if (auto v = valueFromJson(m_, params[i].type, params[i].enumId, *it, calendar(), error)) values[i] = std::move(*v);
+      // The engine wrote this snapshot itself; a value that does not read back stays unset.
+      if (auto v = valueFromJson(m_, params[i].type, params[i].enumId, *it, calendar())) values[i] = std::move(*v);
     }
   }
   setPayload(event, std::move(values));
@@ -174,7 +175,7 @@ void Processing::fire(const store::TimerRecord& timer) {
   if (rule.timing == bc::TimingKind::Every && deal_.epoch == timer.epoch) {
     int64_t next = addDuration(timer.due, rule.delaySeconds, rule.delayWorkdays);
     if (rule.withinWorkhours) next = shiftIntoWork(next);
-    if (next <= now_) next = now_ + 60;  // never a burst of catch-up runs
+    if (next <= now_) next = now_ + limits::kMinEveryCatchUpSeconds;  // never a burst of catch-up runs
     store::TimerRecord t = timer;
     t.id = 0;
     t.due = next;

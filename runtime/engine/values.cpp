@@ -70,12 +70,11 @@ std::optional<int64_t> parseIsoDateTime(const std::string& s, const Calendar& ca
   return localSeconds - sign * offset;
 }
 
-std::optional<FieldValue> valueFromJson(const bc::Module& m, ValueType type, int32_t enumId, const nlohmann::json& j,
-                                        const Calendar& calendar, std::string& error) {
+Result<FieldValue> valueFromJson(const bc::Module& m, ValueType type, int32_t enumId, const nlohmann::json& j,
+                                 const Calendar& calendar) {
   if (j.is_null()) return FieldValue{};
-  auto wrong = [&](const char* expected) -> std::optional<FieldValue> {
-    error = fmt::format("expected {}, got {}", expected, j.dump());
-    return std::nullopt;
+  auto wrong = [&](const char* expected) -> Result<FieldValue> {
+    return fail(fmt::format("expected {}, got {}", expected, j.dump()));
   };
   switch (type) {
     case ValueType::Number:
@@ -152,8 +151,7 @@ std::optional<FieldValue> valueFromJson(const bc::Module& m, ValueType type, int
       }
       std::string members;
       for (int32_t s2 : e.members) members += (members.empty() ? "" : ", ") + m.str(s2);
-      error = fmt::format("\"{}\" is not one of {}", s, members);
-      return std::nullopt;
+      return fail(fmt::format("\"{}\" is not one of {}", s, members));
     }
     case ValueType::User: {
       if (!j.is_string()) return wrong("a user name");
@@ -161,8 +159,7 @@ std::optional<FieldValue> valueFromJson(const bc::Module& m, ValueType type, int
       for (size_t i = 0; i < m.users.size(); ++i) {
         if (m.str(m.users[i].name) == s) return integer(Tag::User, static_cast<int64_t>(i));
       }
-      error = fmt::format("\"{}\" is not a user of this program", s);
-      return std::nullopt;
+      return fail(fmt::format("\"{}\" is not a user of this program", s));
     }
     case ValueType::Tags: {
       if (!j.is_array()) return wrong("an array of tags");

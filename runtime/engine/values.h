@@ -7,8 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "common/result.h"
 #include "runtime/bytecode/module.h"
-#include "runtime/engine/calendar.h"
+#include "runtime/calendar/calendar.h"
 #include "runtime/store/records.h"
 
 namespace voronka::engine {
@@ -16,9 +17,9 @@ namespace voronka::engine {
 // A JSON value read as a value of `type`: numbers, strings, booleans, dates
 // "YYYY-MM-DD", datetimes in ISO 8601 (without an offset: in `calendar`'s
 // zone), durations as seconds or "1d12h", enum members and users by name.
-// On failure returns nullopt and says why in `error`.
-std::optional<store::FieldValue> valueFromJson(const bc::Module& m, bc::ValueType type, int32_t enumId,
-                                               const nlohmann::json& j, const Calendar& calendar, std::string& error);
+// Fails saying what was expected ("expected a number, got \"x\"").
+Result<store::FieldValue> valueFromJson(const bc::Module& m, bc::ValueType type, int32_t enumId, const nlohmann::json& j,
+                                        const Calendar& calendar);
 
 nlohmann::json valueToJson(const bc::Module& m, const store::FieldValue& v);
 

@@ -10,26 +10,32 @@ namespace {
 
 Outcome invalid(std::string message) { return {Outcome::Status::Invalid, std::move(message)}; }
 
-std::optional<std::string> stringKey(const nlohmann::json& e, const char* key, bool required, std::string& error) {
+// The string under `key`; nullopt when it is absent or null.
+Result<std::optional<std::string>> optionalString(const nlohmann::json& e, const char* key) {
   auto it = e.find(key);
-  if (it == e.end() || it->is_null()) {
-    if (required) error = fmt::format("\"{}\" is missing", key);
-    return std::nullopt;
-  }
-  if (!it->is_string()) {
-    error = fmt::format("\"{}\" must be a string", key);
-    return std::nullopt;
-  }
-  return it->get<std::string>();
+  if (it == e.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return fail(fmt::format("\"{}\" must be a string", key));
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<std::string> requiredString(const nlohmann::json& e, const char* key) {
+  Result<std::optional<std::string>> value = optionalString(e, key);
+  if (!value) return fail(value.error());
+  if (!*value) return fail(fmt::format("\"{}\" is missing", key));
+  return std::move(**value);
+}
+
+// An optional string key whose wrong type is ignored, as the wire format has
+// always done for `name`, `responsible` and `reason`.
+std::optional<std::string> lenientString(const nlohmann::json& e, const char* key) {
+  Result<std::optional<std::string>> value = optionalString(e, key);
+  return value ? *value : std::nullopt;
 }
 
 // `fields` of deal_created / field_set: field names, or contact.*, company.name, name.
-bool readFields(const bc::Module& m, const Names& names, const Calendar& calendar, const nlohmann::json& fields,
-                std::vector<FieldAssignment>& out, std::string& error) {
-  if (!fields.is_object()) {
-    error = "\"fields\" must be an object";
-    return false;
-  }
+Result<void> readFields(const bc::Module& m, const Names& names, const Calendar& calendar, const nlohmann::json& fields,
+                        std::vector<FieldAssignment>& out) {
+  if (!fields.is_object()) return fail("\"fields\" must be an object");
   for (const auto& [key, value] : fields.items()) {
     FieldAssignment a;
     static const std::pair<const char*, bc::SetTarget> props[] = {
@@ -39,10 +45,7 @@ bool readFields(const bc::Module& m, const Names& names, const Calendar& calenda
     bool property = false;
     for (auto [name, target] : props) {
       if (key != name) continue;
-      if (!value.is_string()) {
-        error = fmt::format("\"fields\".\"{}\" must be a string", key);
-        return false;
-      }
+      if (!value.is_string()) return fail(fmt::format("\"fields\".\"{}\" must be a string", key));
       a.target = target;
       a.value.tag = bc::Tag::Text;
       a.value.text = value.get<std::string>();
@@ -50,86 +53,71 @@ bool readFields(const bc::Module& m, const Names& names, const Calendar& calenda
     }
     if (!property) {
       int32_t f = names.field(key);
-      if (f == bc::kNo) {
-        error = fmt::format("\"fields\": there is no field \"{}\"", key);
-        return false;
-      }
-      std::string why;
-      auto v = valueFromJson(m, m.fields[f].type, m.fields[f].enumId, value, calendar, why);
-      if (!v) {
-        error = fmt::format("\"fields\".\"{}\": {}", key, why);
-        return false;
-      }
+      if (f == bc::kNo) return fail(fmt::format("\"fields\": there is no field \"{}\"", key));
+      Result<store::FieldValue> v = valueFromJson(m, m.fields[f].type, m.fields[f].enumId, value, calendar);
+      if (!v) return fail(fmt::format("\"fields\".\"{}\": {}", key, v.error()));
       a.field = f;
       a.value = std::move(*v);
     }
     out.push_back(std::move(a));
   }
-  return true;
-}
-
-int32_t pipelineOf(store::Store& store, const std::string& deal) {
-  auto tx = store.begin();
-  auto d = tx->deal(deal);
-  return d ? d->pipeline : bc::kNo;
+  return {};
 }
 
 }  // namespace
 
-std::optional<int64_t> wireTime(const nlohmann::json& event, const Calendar& calendar, std::string& error) {
+Result<std::optional<int64_t>> wireTime(const nlohmann::json& event, const Calendar& calendar) {
   auto it = event.find("at");
-  if (it == event.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) {
-    error = "\"at\" must be a date and time like \"2026-11-23T10:15:00+03:00\"";
-    return std::nullopt;
-  }
+  if (it == event.end() || it->is_null()) return std::optional<int64_t>();
+  if (!it->is_string()) return fail("\"at\" must be a date and time like \"2026-11-23T10:15:00+03:00\"");
   std::optional<int64_t> t = parseIsoDateTime(it->get<std::string>(), calendar);
-  if (!t) error = fmt::format("\"at\": \"{}\" is not a date and time like \"2026-11-23T10:15:00+03:00\"", it->get<std::string>());
+  if (!t) return fail(fmt::format("\"at\": \"{}\" is not a date and time like \"2026-11-23T10:15:00+03:00\"", it->get<std::string>()));
   return t;
 }
 
-Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, const nlohmann::json& e) {
+Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& e) {
   const bc::Module& m = engine.module();
   const Calendar& calendar = engine.calendar(0);
   if (!e.is_object()) return invalid("an event is a JSON object");
-  std::string error;
-  auto id = stringKey(e, "id", true, error);
-  if (!id) return invalid(error);
-  auto deal = stringKey(e, "deal", true, error);
-  if (!deal) return invalid(error);
-  auto type = stringKey(e, "type", true, error);
-  if (!type) return invalid(error);
+  Result<std::string> id = requiredString(e, "id");
+  if (!id) return invalid(id.error());
+  Result<std::string> deal = requiredString(e, "deal");
+  if (!deal) return invalid(deal.error());
+  Result<std::string> type = requiredString(e, "type");
+  if (!type) return invalid(type.error());
 
   if (*type == "deal_created") {
     NewDeal d;
     d.id = *deal;
-    auto pipeline = stringKey(e, "pipeline", true, error);
-    if (!pipeline) return invalid(error);
+    Result<std::string> pipeline = requiredString(e, "pipeline");
+    if (!pipeline) return invalid(pipeline.error());
     d.pipeline = names.pipeline(*pipeline);
     if (d.pipeline == bc::kNo) return invalid(fmt::format("\"pipeline\": there is no pipeline \"{}\"", *pipeline));
-    if (auto stage = stringKey(e, "stage", false, error)) {
-      d.stage = names.stage(d.pipeline, *stage);
-      if (d.stage == bc::kNo) return invalid(fmt::format("\"stage\": pipeline {} has no stage \"{}\"", *pipeline, *stage));
-    } else if (!error.empty()) {
-      return invalid(error);
+    Result<std::optional<std::string>> stage = optionalString(e, "stage");
+    if (!stage) return invalid(stage.error());
+    if (*stage) {
+      d.stage = names.stage(d.pipeline, **stage);
+      if (d.stage == bc::kNo) return invalid(fmt::format("\"stage\": pipeline {} has no stage \"{}\"", *pipeline, **stage));
     }
-    if (e.contains("fields") && !readFields(m, names, calendar, e["fields"], d.values, error)) return invalid(error);
+    if (e.contains("fields")) {
+      if (Result<void> read = readFields(m, names, calendar, e["fields"], d.values); !read) return invalid(read.error());
+    }
     if (e.contains("contact")) {
       if (!e["contact"].is_object()) return invalid("\"contact\" must be an object");
       nlohmann::json contact = nlohmann::json::object();
       for (const auto& [k, v] : e["contact"].items()) contact["contact." + k] = v;
-      if (!readFields(m, names, calendar, contact, d.values, error)) return invalid(error);
+      if (Result<void> read = readFields(m, names, calendar, contact, d.values); !read) return invalid(read.error());
     }
     if (e.contains("company")) {
       if (!e["company"].is_object()) return invalid("\"company\" must be an object");
       nlohmann::json company = nlohmann::json::object();
       for (const auto& [k, v] : e["company"].items()) company["company." + k] = v;
-      if (!readFields(m, names, calendar, company, d.values, error)) return invalid(error);
+      if (Result<void> read = readFields(m, names, calendar, company, d.values); !read) return invalid(read.error());
     }
-    if (auto name = stringKey(e, "name", false, error)) {
+    if (auto name = lenientString(e, "name")) {
       d.values.push_back({bc::SetTarget::DealName, bc::kNo, store::FieldValue{bc::Tag::Text, 0, 0, 0, *name}});
     }
-    if (auto responsible = stringKey(e, "responsible", false, error)) {
+    if (auto responsible = lenientString(e, "responsible")) {
       d.responsible = names.user(*responsible);
       if (d.responsible == bc::kNo) return invalid(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
     }
@@ -146,19 +134,20 @@ Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, 
   if (*type == "field_set") {
     std::vector<FieldAssignment> values;
     if (!e.contains("fields")) return invalid("\"fields\" is missing");
-    if (!readFields(m, names, calendar, e["fields"], values, error)) return invalid(error);
+    if (Result<void> read = readFields(m, names, calendar, e["fields"], values); !read) return invalid(read.error());
     return engine.setFields(*id, *deal, values);
   }
 
   if (*type == "manual_move") {
-    auto stage = stringKey(e, "stage", true, error);
-    if (!stage) return invalid(error);
-    int32_t pipeline = pipelineOf(store, *deal);
-    if (pipeline == bc::kNo) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", *deal)};
-    auto target = names.stagePath(*stage, pipeline);
-    if (!target) return invalid(fmt::format("\"stage\": there is no stage \"{}\"", *stage));
-    std::string reason = stringKey(e, "reason", false, error).value_or("");
-    return engine.manualMove(*id, *deal, target->first, target->second, reason);
+    Result<std::string> stage = requiredString(e, "stage");
+    if (!stage) return invalid(stage.error());
+    std::string reason = lenientString(e, "reason").value_or("");
+    // The engine resolves the stage against the deal inside its transaction.
+    MoveOutcome moved = engine.manualMove(*id, *deal, MoveTarget::parse(*stage), reason);
+    if (moved.outcome.status == Outcome::Status::Invalid && !moved.target) {
+      return invalid(fmt::format("\"stage\": there is no stage \"{}\"", *stage));
+    }
+    return moved.outcome;
   }
 
   int32_t event = names.event(*type);
@@ -169,17 +158,17 @@ Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, 
   const bc::EventDef& def = m.events[event];
   EventIn in;
   in.event = event;
-  if (auto arg = stringKey(e, "arg", false, error)) {
+  Result<std::optional<std::string>> arg = optionalString(e, "arg");
+  if (!arg) return invalid(arg.error());
+  if (*arg) {
     if (def.arg == bc::ArgKind::None) return invalid(fmt::format("\"arg\": event {} takes no argument", *type));
     if (def.arg == bc::ArgKind::Tag) {
-      in.tag = *arg;
+      in.tag = **arg;
     } else {
-      std::optional<int32_t> a = names.argument(event, *arg);
-      if (!a) return invalid(fmt::format("\"arg\": \"{}\" is not something event {} can name", *arg, *type));
+      std::optional<int32_t> a = names.argument(event, **arg);
+      if (!a) return invalid(fmt::format("\"arg\": \"{}\" is not something event {} can name", **arg, *type));
       in.arg = *a;
     }
-  } else if (!error.empty()) {
-    return invalid(error);
   }
   in.payload.resize(def.params.size());
   if (e.contains("payload")) {
@@ -189,9 +178,8 @@ Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, 
       bool known = false;
       for (size_t i = 0; i < def.params.size(); ++i) {
         if (m.str(def.params[i].name) != key) continue;
-        std::string why;
-        auto v = valueFromJson(m, def.params[i].type, def.params[i].enumId, value, calendar, why);
-        if (!v) return invalid(fmt::format("\"payload\".\"{}\": {}", key, why));
+        Result<store::FieldValue> v = valueFromJson(m, def.params[i].type, def.params[i].enumId, value, calendar);
+        if (!v) return invalid(fmt::format("\"payload\".\"{}\": {}", key, v.error()));
         in.payload[i] = std::move(*v);
         known = true;
       }
@@ -199,9 +187,8 @@ Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, 
       if (!known && def.kind == bc::EventKind::FormSubmitted) {
         int32_t f = names.field(key);
         if (f != bc::kNo) {
-          std::string why;
-          auto v = valueFromJson(m, m.fields[f].type, m.fields[f].enumId, value, calendar, why);
-          if (!v) return invalid(fmt::format("\"payload\".\"{}\": {}", key, why));
+          Result<store::FieldValue> v = valueFromJson(m, m.fields[f].type, m.fields[f].enumId, value, calendar);
+          if (!v) return invalid(fmt::format("\"payload\".\"{}\": {}", key, v.error()));
           in.formValues.resize(m.fields.size());
           in.formValues[f] = std::move(*v);
           known = true;

@@ -13,17 +13,19 @@
 #include <optional>
 #include <string>
 
+#include "common/result.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
 
 namespace voronka::engine {
 
-// The event's `at`, if it has one (UTC seconds); throws nothing.
-std::optional<int64_t> wireTime(const nlohmann::json& event, const Calendar& calendar, std::string& error);
+// The event's `at`, if it has one (UTC seconds); fails when it is there but
+// is not a date and time.
+Result<std::optional<int64_t>> wireTime(const nlohmann::json& event, const Calendar& calendar);
 
 // Checks and applies one event. A malformed event changes nothing and comes
 // back Invalid with a message naming the offending key.
-Outcome applyWireEvent(Engine& engine, const Names& names, store::Store& store, const nlohmann::json& event);
+Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& event);
 
 // A deal as JSON (GET /v1/deals/{id} and traces): state, fields, tags,
 // contact, and, with `details`, its tasks, pending timers, history and effects.

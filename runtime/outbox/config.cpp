@@ -485,8 +485,9 @@ std::optional<std::string> processEnvironment(const std::string& name) {
   return std::string(value);
 }
 
-std::optional<ServeConfig> parseServeConfig(std::string_view text, const std::string& sourceName,
-                                            std::vector<std::string>& errors, const EnvLookup& env) {
+Result<ServeConfig, ConfigErrors> parseServeConfig(std::string_view text, const std::string& sourceName,
+                                                   const EnvLookup& env) {
+  ConfigErrors errors;
   Reader reader(sourceName, errors, env);
   toml::table root;
   try {
@@ -494,7 +495,7 @@ std::optional<ServeConfig> parseServeConfig(std::string_view text, const std::st
   } catch (const toml::parse_error& e) {
     reader.error(e.source(), fmt::format("{} (serve.toml is TOML: key = value lines under [section] headers)", e.description()));
     reader.finish();
-    return std::nullopt;
+    return failWith(std::move(errors));
   }
   ServeConfig config;
   config.source = sourceName;
@@ -506,20 +507,18 @@ std::optional<ServeConfig> parseServeConfig(std::string_view text, const std::st
   reader.readSmtp(root, config.smtp);
   reader.readUsers(root, config.users);
   reader.readGateway(root, config.gateway);
-  if (!reader.finish()) return std::nullopt;
+  if (!reader.finish()) return failWith(std::move(errors));
   return config;
 }
 
-std::optional<ServeConfig> loadServeConfig(const std::filesystem::path& file, std::vector<std::string>& errors,
-                                           const EnvLookup& env) {
+Result<ServeConfig, ConfigErrors> loadServeConfig(const std::filesystem::path& file, const EnvLookup& env) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    errors.push_back(fmt::format("{}: cannot read the file; check the path given to --config", file.string()));
-    return std::nullopt;
+    return failWith(ConfigErrors{fmt::format("{}: cannot read the file; check the path given to --config", file.string())});
   }
   std::ostringstream text;
   text << in.rdbuf();
-  return parseServeConfig(text.str(), file.string(), errors, env);
+  return parseServeConfig(text.str(), file.string(), env);
 }
 
 }  // namespace voronka::outbox

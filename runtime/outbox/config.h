@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
+
 namespace voronka::outbox {
 
 // Extra HTTP headers, by name ("Authorization" → "Bearer …").
@@ -92,15 +94,16 @@ struct ServeConfig {
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 std::optional<std::string> processEnvironment(const std::string& name);
 
-// Reads and checks serve.toml. On failure returns nullopt and fills `errors`,
-// each "FILE:LINE:COL: what is wrong; what to do".
-std::optional<ServeConfig> loadServeConfig(const std::filesystem::path& file, std::vector<std::string>& errors,
-                                           const EnvLookup& env = processEnvironment);
+// Every problem of a serve.toml, each "FILE:LINE:COL: what is wrong; what to do".
+using ConfigErrors = std::vector<std::string>;
+
+// Reads and checks serve.toml; fails with all its problems at once.
+Result<ServeConfig, ConfigErrors> loadServeConfig(const std::filesystem::path& file,
+                                                  const EnvLookup& env = processEnvironment);
 
 // The same for text already in memory; `sourceName` stands for the file.
-std::optional<ServeConfig> parseServeConfig(std::string_view text, const std::string& sourceName,
-                                            std::vector<std::string>& errors,
-                                            const EnvLookup& env = processEnvironment);
+Result<ServeConfig, ConfigErrors> parseServeConfig(std::string_view text, const std::string& sourceName,
+                                                   const EnvLookup& env = processEnvironment);
 
 // "Name <local@domain>" or "local@domain"; nullopt if it is not an address.
 std::optional<MailAddress> parseMailAddress(std::string_view text);

@@ -67,7 +67,6 @@ size_t OutboxRelay::runOnce() {
       result = DeliveryResult::retry(fmt::format("the connector failed: {}", e.what()));
     }
     record(effect, result);
-    if (options_.onResult) options_.onResult(effect, result);
   }
   std::lock_guard<std::mutex> lock(countersMutex_);
   ++counters_.rounds;
@@ -108,6 +107,7 @@ void OutboxRelay::record(store::EffectRecord effect, const DeliveryResult& resul
     tx->putEffect(effect);
     tx->commit();
   }
+  if (options_.onRecorded) options_.onRecorded(effect);
   std::lock_guard<std::mutex> lock(countersMutex_);
   if (effect.status == "delivered") {
     ++counters_.delivered;

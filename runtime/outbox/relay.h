@@ -38,8 +38,10 @@ struct RelayOptions {
   // When other threads use the same store, the mutex they hold around each
   // transaction; the relay holds it only around its own short ones.
   std::mutex* storeMutex = nullptr;
-  // Called after each attempt (for the server's log).
-  std::function<void(const store::EffectRecord&, const DeliveryResult&)> onResult;
+  // Called on the relay's thread after each attempt's result is stored, with
+  // the effect as stored (status "delivered", "dead", or "pending" to retry):
+  // the server counts them for /metrics.
+  std::function<void(const store::EffectRecord&)> onRecorded;
 };
 
 // The options [outbox] asks for; the lease covers a whole batch at the

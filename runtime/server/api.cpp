@@ -38,34 +38,33 @@ Reply errorReply(int status, const std::string& code, const std::string& message
   return {status, {{"error", {{"code", code}, {"message", message}}}}};
 }
 
-bool Api::parseBody(const std::string& body, nlohmann::json& out, Reply& error) {
+Result<nlohmann::json, Reply> Api::parseBody(const std::string& body) {
   try {
-    out = nlohmann::json::parse(body);
-    return true;
+    return nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann says "parse error at line 1, column 7: syntax error while parsing object - …"
     std::string what = e.what();
     size_t at = what.find("parse error");
-    error = errorReply(400, "malformed_json", "the body is not valid JSON: " + (at == std::string::npos ? what : what.substr(at)));
-    return false;
+    return failWith(
+        errorReply(400, "malformed_json", "the body is not valid JSON: " + (at == std::string::npos ? what : what.substr(at))));
   }
 }
 
-std::string Api::shapeError(const nlohmann::json& e) const {
-  if (!e.is_object()) return "an event is a JSON object";
+Result<void> Api::checkShape(const nlohmann::json& e) const {
+  if (!e.is_object()) return fail("an event is a JSON object");
   for (const char* key : {"id", "deal", "type"}) {
     auto it = e.find(key);
-    if (it == e.end() || it->is_null()) return fmt::format("\"{}\" is missing", key);
-    if (!it->is_string() || it->get<std::string>().empty()) return fmt::format("\"{}\" must be a non-empty string", key);
+    if (it == e.end() || it->is_null()) return fail(fmt::format("\"{}\" is missing", key));
+    if (!it->is_string() || it->get<std::string>().empty()) return fail(fmt::format("\"{}\" must be a non-empty string", key));
   }
   std::string type = e["type"].get<std::string>();
-  if (isSpecialType(type)) return "";
+  if (isSpecialType(type)) return {};
   int32_t event = names_.event(type);
   if (event == bc::kNo || m_.events[event].lifecycle) {
-    return fmt::format("\"type\": unknown event \"{}\"; events are deal_created, field_set, manual_move, {}", type,
-                       names_.eventList());
+    return fail(fmt::format("\"type\": unknown event \"{}\"; events are deal_created, field_set, manual_move, {}", type,
+                            names_.eventList()));
   }
-  return "";
+  return {};
 }
 
 int Api::statusCodeOf(const WriteResult& r) {
@@ -82,9 +81,9 @@ int Api::statusCodeOf(const WriteResult& r) {
 }
 
 Reply Api::postEvents(const std::string& body) {
-  nlohmann::json parsed;
-  Reply error;
-  if (!parseBody(body, parsed, error)) return error;
+  Result<nlohmann::json, Reply> read = parseBody(body);
+  if (!read) return read.error();
+  nlohmann::json parsed = std::move(*read);
   bool single = parsed.is_object();
   if (!single && !parsed.is_array()) return errorReply(400, "bad_request", "the body must be an event (a JSON object) or an array of events");
   std::vector<nlohmann::json> events;
@@ -99,8 +98,9 @@ Reply Api::postEvents(const std::string& body) {
   }
   // A malformed event refuses the whole request before anything is applied.
   for (size_t i = 0; i < events.size(); ++i) {
-    std::string why = shapeError(events[i]);
-    if (why.empty()) continue;
+    Result<void> shape = checkShape(events[i]);
+    if (shape) continue;
+    const std::string& why = shape.error();
     Reply r = errorReply(400, "invalid_event", single ? why : fmt::format("event {}: {}", i, why));
     if (!single) r.body["error"]["index"] = i;
     metrics_.countEvent("invalid");
@@ -122,18 +122,17 @@ Reply Api::postEvents(const std::string& body) {
   return {status, {{"results", list}}};
 }
 
-nlohmann::json Api::dealJson(const std::string& id, bool details, bool& found) {
+std::optional<nlohmann::json> Api::dealJson(const std::string& id, bool details) {
   auto tx = store_.begin();
   std::optional<store::DealRecord> d = tx->deal(id);
-  found = d.has_value();
-  if (!d) return nullptr;
+  if (!d) return std::nullopt;
   return engine::dealToJson(m_, *tx, *d, details);
 }
 
 Reply Api::postDeal(const std::string& body, const std::string& idempotencyKey) {
-  nlohmann::json deal;
-  Reply error;
-  if (!parseBody(body, deal, error)) return error;
+  Result<nlohmann::json, Reply> parsed = parseBody(body);
+  if (!parsed) return parsed.error();
+  const nlohmann::json& deal = *parsed;
   if (!deal.is_object()) return errorReply(400, "bad_request", "a deal is a JSON object");
   auto id = deal.find("id");
   if (id == deal.end() || !id->is_string() || id->get<std::string>().empty()) {
@@ -147,27 +146,23 @@ Reply Api::postDeal(const std::string& body, const std::string& idempotencyKey) 
                 : deal.contains("event_id") && deal["event_id"].is_string() ? deal["event_id"].get<std::string>()
                                                                              : "create:" + dealId;
   event.erase("event_id");
-  std::string why = shapeError(event);
-  if (!why.empty()) return errorReply(400, "invalid_deal", why);
+  if (Result<void> shape = checkShape(event); !shape) return errorReply(400, "invalid_deal", shape.error());
   WriteResult r = writer_.apply({event})[0];
   int status = statusCodeOf(r);
   if (status >= 400) return errorReply(status, r.stored ? engine::statusName(r.outcome.status) : "not_stored", r.outcome.message);
-  bool found = false;
-  nlohmann::json j = dealJson(dealId, true, found);
-  return {status == 202 ? 201 : 200, j};
+  return {status == 202 ? 201 : 200, dealJson(dealId, true).value_or(nullptr)};
 }
 
 Reply Api::getDeal(const std::string& id) {
-  bool found = false;
-  nlohmann::json j = dealJson(id, true, found);
-  if (!found) return errorReply(404, "unknown_deal", fmt::format("there is no deal \"{}\"", id));
-  return {200, j};
+  std::optional<nlohmann::json> j = dealJson(id, true);
+  if (!j) return errorReply(404, "unknown_deal", fmt::format("there is no deal \"{}\"", id));
+  return {200, std::move(*j)};
 }
 
 Reply Api::moveDeal(const std::string& id, const std::string& body, const std::string& idempotencyKey) {
-  nlohmann::json request;
-  Reply error;
-  if (!parseBody(body, request, error)) return error;
+  Result<nlohmann::json, Reply> parsed = parseBody(body);
+  if (!parsed) return parsed.error();
+  const nlohmann::json& request = *parsed;
   if (!request.is_object()) return errorReply(400, "bad_request", "the body is a JSON object: {\"stage\": \"contract\"}");
   nlohmann::json event = {{"type", "manual_move"}, {"deal", id}};
   for (const char* key : {"stage", "reason"}) {
@@ -182,8 +177,7 @@ Reply Api::moveDeal(const std::string& id, const std::string& body, const std::s
   WriteResult r = writer_.apply({event})[0];
   int status = statusCodeOf(r);
   if (status >= 400) return errorReply(status, r.stored ? engine::statusName(r.outcome.status) : "not_stored", r.outcome.message);
-  bool found = false;
-  return {200, dealJson(id, false, found)};
+  return {200, dealJson(id, false).value_or(nullptr)};
 }
 
 Reply Api::getPipelines() {

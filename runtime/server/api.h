@@ -5,9 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "runtime/bytecode/module.h"
 #include "runtime/engine/names.h"
 #include "runtime/server/metrics.h"
@@ -39,13 +41,14 @@ class Api {
   std::string metricsText();
 
  private:
-  // Parses a JSON body; on failure fills `error` with a 400 naming the place.
-  bool parseBody(const std::string& body, nlohmann::json& out, Reply& error);
-  // A reason an event object cannot even be queued (not an object, missing
-  // id/deal/type, unknown type); empty when it can.
-  std::string shapeError(const nlohmann::json& event) const;
+  // Parses a JSON body; fails with a 400 reply naming the place.
+  static Result<nlohmann::json, Reply> parseBody(const std::string& body);
+  // Fails with the reason an event object cannot even be queued (not an
+  // object, missing id/deal/type, unknown type).
+  Result<void> checkShape(const nlohmann::json& event) const;
   static int statusCodeOf(const WriteResult& r);
-  nlohmann::json dealJson(const std::string& id, bool details, bool& found);
+  // The deal as the API shows it; nullopt when there is no such deal.
+  std::optional<nlohmann::json> dealJson(const std::string& id, bool details);
 
   const bc::Module& m_;
   const engine::Names& names_;

@@ -34,6 +34,12 @@ void Metrics::countHttp(int status) {
   else http2xx_++;
 }
 
+void Metrics::countOutboxResult(const std::string& status) {
+  if (status == "delivered") outboxDelivered_++;
+  else if (status == "dead") outboxDead_++;
+  else outboxRetried_++;
+}
+
 std::string Metrics::render(const store::StoreCounts& counts) const {
   std::string out;
   auto metric = [&](const char* name, const char* type, const char* help) {
@@ -79,9 +85,9 @@ std::string Metrics::render(const store::StoreCounts& counts) const {
   metric("voronka_outbox_dead_letters", "gauge", "Effects given up after the last attempt.");
   out += fmt::format("voronka_outbox_dead_letters {}\n", counts.effectsDead);
   metric("voronka_outbox_delivered_total", "counter", "Effects delivered since start.");
-  out += fmt::format("voronka_outbox_delivered_total {}\n", outboxDelivered.load());
+  out += fmt::format("voronka_outbox_delivered_total {}\n", outboxDelivered_.load());
   metric("voronka_outbox_retries_total", "counter", "Delivery attempts that will be retried.");
-  out += fmt::format("voronka_outbox_retries_total {}\n", outboxRetried.load());
+  out += fmt::format("voronka_outbox_retries_total {}\n", outboxRetried_.load());
 
   metric("voronka_http_responses_total", "counter", "HTTP responses by class.");
   out += fmt::format("voronka_http_responses_total{{class=\"2xx\"}} {}\n", http2xx_.load());

@@ -23,8 +23,10 @@ class Metrics {
   void countStoreFailure() { storeFailures_++; }
   void countHttp(int status);
 
-  // Outbox figures come from the relay (runtime/outbox) when it runs.
-  std::atomic<uint64_t> outboxDelivered{0}, outboxRetried{0}, outboxDead{0};
+  // The outbox relay (runtime/outbox) reports each effect whose delivery
+  // attempt it has recorded, with the status it stored: "delivered", "dead",
+  // or "pending" (to be retried).
+  void countOutboxResult(const std::string& status);
 
   // Copied from the engine by the writer thread after it fires timers.
   std::atomic<uint64_t> timersFired{0}, timersLate{0};
@@ -40,6 +42,7 @@ class Metrics {
   std::atomic<uint64_t> latencySumMicros_{0};
   std::atomic<uint64_t> batches_{0}, batchedEvents_{0}, storeFailures_{0};
   std::atomic<uint64_t> http2xx_{0}, http4xx_{0}, http5xx_{0};
+  std::atomic<uint64_t> outboxDelivered_{0}, outboxRetried_{0}, outboxDead_{0};
 };
 
 }  // namespace voronka::server

@@ -15,16 +15,20 @@
 
 namespace voronka::server {
 
-bool parseListen(const std::string& text, std::string& host, int& port) {
+Result<ListenAddress> parseListen(const std::string& text) {
+  const char* kExpected = "give HOST:PORT, like 127.0.0.1:8080";
   size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = text.substr(0, colon);
+  if (colon == std::string::npos) return fail(kExpected);
+  ListenAddress address;
+  address.host = text.substr(0, colon);
+  std::string& host = address.host;
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "0.0.0.0";
   std::string p = text.substr(colon + 1);
-  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
-  port = std::stoi(p);
-  return port <= 65535;
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return fail(kExpected);
+  address.port = std::stoi(p);
+  if (address.port > 65535) return fail(kExpected);
+  return address;
 }
 
 bool isLoopback(const std::string& host) {

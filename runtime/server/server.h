@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "runtime/bytecode/module.h"
 #include "runtime/engine/clock.h"
 #include "runtime/store/store.h"
@@ -25,8 +26,13 @@ struct ServerOptions {
   std::function<void()> onCommit;   // after each durable commit (wakes the outbox relay)
 };
 
-// "127.0.0.1:8080", "[::1]:8080", ":8080"; false when it is not one.
-bool parseListen(const std::string& text, std::string& host, int& port);
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+// "127.0.0.1:8080", "[::1]:8080", ":8080" (every interface); fails saying
+// what is expected.
+Result<ListenAddress> parseListen(const std::string& text);
 bool isLoopback(const std::string& host);
 
 class Server {

@@ -87,7 +87,7 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
     store_.beginBatch();
     for (size_t i = 0; i < batch.size(); ++i) {
       try {
-        results[i].outcome = engine::applyWireEvent(engine_, names_, store_, batch[i].event);
+        results[i].outcome = engine::applyWireEvent(engine_, names_, batch[i].event);
       } catch (const std::exception& e) {
         // Nothing of this event was kept (its transaction was undone).
         results[i].outcome = {engine::Outcome::Status::Failed, std::string("internal error: ") + e.what()};

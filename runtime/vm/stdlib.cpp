@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "compiler/source/source.h"
+#include "common/utf8.h"
 
 namespace voronka::vm {
 
@@ -23,7 +23,7 @@ Value keepText(Scratch& scratch, std::string s) {
 }
 
 // Datetime (or date) moved by a duration, fixed or in working days.
-Value shift(const Value& t, const Value& d, int sign, const engine::Calendar& calendar) {
+Value shift(const Value& t, const Value& d, int sign, const Calendar& calendar) {
   if (d.aux == bc::kWorkdays) {
     if (sign < 0) return Value();  // going back by working days is not defined
     if (t.tag == Tag::Date) {
@@ -43,13 +43,13 @@ Value shift(const Value& t, const Value& d, int sign, const engine::Calendar& ca
   return Value::integer(Tag::DateTime, t.i + sign * d.i);
 }
 
-int64_t instant(const Value& v, const engine::Calendar& calendar) {
+int64_t instant(const Value& v, const Calendar& calendar) {
   return v.tag == Tag::Date ? calendar.utcOf(v.i, 0) : v.i;
 }
 
 }  // namespace
 
-Value arithmetic(bc::Op op, const Value& x, const Value& y, const engine::Calendar& calendar, Scratch& scratch) {
+Value arithmetic(bc::Op op, const Value& x, const Value& y, const Calendar& calendar, Scratch& scratch) {
   if (x.isNone() || y.isNone()) return Value();
   bool temporalX = x.tag == Tag::Date || x.tag == Tag::DateTime;
   bool temporalY = y.tag == Tag::Date || y.tag == Tag::DateTime;
@@ -116,7 +116,7 @@ std::string changeCase(std::string_view text, bool upper) {
   return out;
 }
 
-Value callStandard(int function, const Value* args, int count, const engine::Calendar& calendar, Scratch& scratch) {
+Value callStandard(int function, const Value* args, int count, const Calendar& calendar, Scratch& scratch) {
   for (int i = 0; i < count; ++i) {
     if (args[i].isNone()) return Value();  // an unset argument gives none
   }

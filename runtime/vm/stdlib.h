@@ -6,7 +6,7 @@
 
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/bytecode/value.h"
-#include "runtime/engine/calendar.h"
+#include "runtime/calendar/calendar.h"
 
 namespace voronka::vm {
 
@@ -15,9 +15,9 @@ using Scratch = std::deque<std::string>;
 
 // Add, Sub, Mul, Div with LANGUAGE.md's types: an unset operand gives none,
 // division by zero gives none, datetime ± N workdays follows the calendar.
-bc::Value arithmetic(bc::Op op, const bc::Value& x, const bc::Value& y, const engine::Calendar& calendar, Scratch& scratch);
+bc::Value arithmetic(bc::Op op, const bc::Value& x, const bc::Value& y, const Calendar& calendar, Scratch& scratch);
 
-bc::Value callStandard(int function, const bc::Value* args, int count, const engine::Calendar& calendar, Scratch& scratch);
+bc::Value callStandard(int function, const bc::Value* args, int count, const Calendar& calendar, Scratch& scratch);
 
 // Lower/upper case for Latin and Cyrillic (ё included).
 std::string changeCase(std::string_view text, bool upper);

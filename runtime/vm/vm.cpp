@@ -7,7 +7,7 @@
 #include <new>
 #include <optional>
 
-#include "compiler/source/source.h"
+#include "runtime/bytecode/limits.h"
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/vm/stdlib.h"
 
@@ -19,7 +19,7 @@ using bc::Value;
 namespace {
 
 // A date compared with a datetime stands for its local midnight.
-int64_t asInstant(const Value& v, const engine::Calendar* calendar) {
+int64_t asInstant(const Value& v, const Calendar* calendar) {
   if (v.tag == Tag::Date) return calendar ? calendar->utcOf(v.i, 0) : v.i * 86400;
   return v.i;
 }
@@ -28,7 +28,7 @@ bool temporal(Tag t) { return t == Tag::Date || t == Tag::DateTime; }
 
 }  // namespace
 
-std::optional<int> compareValues(const Value& a, const Value& b, const engine::Calendar* calendar) {
+std::optional<int> compareValues(const Value& a, const Value& b, const Calendar* calendar) {
   if (a.isNone() || b.isNone()) return std::nullopt;
   auto order = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
   if (a.tag == Tag::Number && b.tag == Tag::Number) return order(a.num, b.num);
@@ -56,7 +56,7 @@ std::optional<int> compareValues(const Value& a, const Value& b, const engine::C
   }
 }
 
-bool valuesEqual(const Value& a, const Value& b, const engine::Calendar* calendar) {
+bool valuesEqual(const Value& a, const Value& b, const Calendar* calendar) {
   if (a.isNone() || b.isNone()) return a.isNone() && b.isNone();
   std::optional<int> c = compareValues(a, b, calendar);
   return c && *c == 0;
@@ -129,7 +129,7 @@ std::string Vm::text(const Value& v, bool money, Host& host) {
       return grouped + s.substr(end);
     }
     case Tag::Text: return std::string(v.textView());
-    case Tag::Date: return engine::Calendar::formatDate(v.i);
+    case Tag::Date: return Calendar::formatDate(v.i);
     case Tag::DateTime: return host.calendar().formatDateTime(v.i);
     case Tag::Duration: {
       if (v.aux == bc::kWorkdays) return fmt::format("{} workdays", v.i);
@@ -167,14 +167,14 @@ std::string Vm::text(const Value& v, bool money, Host& host) {
 
 Value Vm::execute(const bc::Function& f, Host& host) {
   // Only the registers the function uses are cleared: most have a handful.
-  alignas(Value) unsigned char storage[256 * sizeof(Value)];
+  alignas(Value) unsigned char storage[limits::kRegisterFileSize * sizeof(Value)];
   Value* regs = reinterpret_cast<Value*>(storage);
   for (size_t r = 0; r < f.registers; ++r) new (&regs[r]) Value();
   const uint32_t* code = f.code.data();
   size_t pc = 0;
   const Value* k = constants_.data();
-  const engine::Calendar* cal = nullptr;
-  auto calendar = [&]() -> const engine::Calendar& {
+  const Calendar* cal = nullptr;
+  auto calendar = [&]() -> const Calendar& {
     if (!cal) cal = &host.calendar();
     return *cal;
   };

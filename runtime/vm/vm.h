@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "runtime/bytecode/module.h"
-#include "runtime/engine/calendar.h"
+#include "runtime/calendar/calendar.h"
 
 namespace voronka::vm {
 
@@ -22,7 +22,7 @@ class Host {
   virtual bc::Value field(int32_t index) = 0;
   virtual bc::Value builtin(bc::BuiltinValue which) = 0;
   virtual bc::Value payload(int32_t index) = 0;
-  virtual const engine::Calendar& calendar() = 0;
+  virtual const Calendar& calendar() = 0;
   // `operands` are the action's dynamic operands (bc::dynamicOperands).
   virtual void act(const bc::ActionDesc& action, const bc::Value* operands) = 0;
   // Whether the deal falls in the first share of a split (deterministic).
@@ -58,8 +58,8 @@ class Vm {
 
 // Value semantics shared with the engine (tests, payloads): equality and order
 // with LANGUAGE.md's rules for `none`.
-bool valuesEqual(const bc::Value& a, const bc::Value& b, const engine::Calendar* calendar);
+bool valuesEqual(const bc::Value& a, const bc::Value& b, const Calendar* calendar);
 // -1, 0, 1; nullopt when the two cannot be ordered (a none, different kinds).
-std::optional<int> compareValues(const bc::Value& a, const bc::Value& b, const engine::Calendar* calendar);
+std::optional<int> compareValues(const bc::Value& a, const bc::Value& b, const Calendar* calendar);
 
 }  // namespace voronka::vm

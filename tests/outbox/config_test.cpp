@@ -28,7 +28,9 @@ struct Parsed {
 
 Parsed parse(const std::string& text) {
   Parsed p;
-  p.config = outbox::parseServeConfig(text, "serve.toml", p.errors, testEnvironment);
+  auto parsed = outbox::parseServeConfig(text, "serve.toml", testEnvironment);
+  if (parsed) p.config = *parsed;
+  else p.errors = parsed.error();
   return p;
 }
 
@@ -148,10 +150,9 @@ TEST(ServeConfig, AnEmptyFileGivesTheDefaults) {
 }
 
 TEST(ServeConfig, TheExampleFileIsValid) {
-  std::vector<std::string> errors;
   auto env = [](const std::string&) -> std::optional<std::string> { return "from-the-environment"; };
-  auto config = outbox::loadServeConfig(std::filesystem::path(VORONKA_SOURCE_DIR) / "examples/serve.toml", errors, env);
-  EXPECT_TRUE(config) << ::testing::PrintToString(errors);
+  auto config = outbox::loadServeConfig(std::filesystem::path(VORONKA_SOURCE_DIR) / "examples/serve.toml", env);
+  EXPECT_TRUE(config) << ::testing::PrintToString(config ? outbox::ConfigErrors{} : config.error());
 }
 
 TEST(ServeConfig, UnknownKeysAreErrorsWithASuggestion) {
@@ -286,14 +287,14 @@ TEST(ServeConfig, LoadsAFileAndSaysWhenItCannot) {
   std::filesystem::create_directories(dir);
   std::filesystem::path file = dir / "serve.toml";
   std::ofstream(file) << "[outbox]\nbatch = 0\n";
-  std::vector<std::string> errors;
-  EXPECT_FALSE(outbox::loadServeConfig(file, errors, testEnvironment));
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], file.string() + ":2:9: [outbox] batch must be at least 1, not 0");
-  errors.clear();
-  EXPECT_FALSE(outbox::loadServeConfig(dir / "missing.toml", errors, testEnvironment));
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("missing.toml: cannot read the file"), std::string::npos);
+  auto invalid = outbox::loadServeConfig(file, testEnvironment);
+  ASSERT_FALSE(invalid);
+  ASSERT_EQ(invalid.error().size(), 1u);
+  EXPECT_EQ(invalid.error()[0], file.string() + ":2:9: [outbox] batch must be at least 1, not 0");
+  auto missing = outbox::loadServeConfig(dir / "missing.toml", testEnvironment);
+  ASSERT_FALSE(missing);
+  ASSERT_EQ(missing.error().size(), 1u);
+  EXPECT_NE(missing.error()[0].find("missing.toml: cannot read the file"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -1,9 +1,9 @@
 // Working time across time zones, DST changes and holidays (LANGUAGE.md §6.3).
 #include <gtest/gtest.h>
 
-#include "runtime/engine/calendar.h"
+#include "runtime/calendar/calendar.h"
 
-namespace voronka::engine {
+namespace voronka {
 namespace {
 
 using Windows = std::array<std::vector<std::pair<int32_t, int32_t>>, 7>;
@@ -91,4 +91,4 @@ TEST(Calendar, CivilDatesRoundTrip) {
 }
 
 }  // namespace
-}  // namespace voronka::engine
+}  // namespace voronka

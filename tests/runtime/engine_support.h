@@ -37,7 +37,7 @@ class Harness {
   explicit Harness(const std::string& source, int64_t start = kMonday0900Moscow)
       : module(compileModule(source)), clock(start), engine(module, store, clock), names(module) {}
 
-  engine::Outcome wire(nlohmann::json event) { return engine::applyWireEvent(engine, names, store, event); }
+  engine::Outcome wire(nlohmann::json event) { return engine::applyWireEvent(engine, names, event); }
   engine::Outcome create(const std::string& id, const std::string& pipelineStage, nlohmann::json fields = nlohmann::json::object()) {
     size_t dot = pipelineStage.find('.');
     nlohmann::json e = {{"id", "create-" + id}, {"deal", id}, {"type", "deal_created"}, {"fields", fields},

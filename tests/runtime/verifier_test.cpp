@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "common/hash.h"
 #include "runtime/bytecode/container.h"
 #include "runtime/bytecode/opcodes.h"
 #include "runtime/bytecode/verifier.h"
@@ -33,7 +34,7 @@ std::string validBytes() { return bc::serialize(testing::compileModule(kSource))
 // Rewrites the checksum so a mutation reaches the section parsers and the verifier.
 void reseal(std::string& bytes) {
   if (bytes.size() < 24) return;
-  uint64_t sum = bc::fnv1a(std::string_view(bytes).substr(24));
+  uint64_t sum = fnv1a(std::string_view(bytes).substr(24));
   for (int i = 0; i < 8; ++i) bytes[16 + i] = static_cast<char>(sum >> (8 * i));
 }
 

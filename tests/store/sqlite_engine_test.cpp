@@ -26,7 +26,7 @@ const std::string kFunnel = testing::program(testing::kMoscow, "field budget: mo
 // One engine run over `store`, from a given time.
 struct EngineRun {
   EngineRun(const bc::Module& m, store::Store& s, int64_t now) : clock(now), engine(m, s, clock), names(m), store(s) {}
-  engine::Outcome wire(const nlohmann::json& e) { return engine::applyWireEvent(engine, names, store, e); }
+  engine::Outcome wire(const nlohmann::json& e) { return engine::applyWireEvent(engine, names, e); }
 
   engine::VirtualClock clock;
   engine::Engine engine;

@@ -63,7 +63,7 @@ Runner addRunCommand(CLI::App& app) {
     PrintTrace trace;
     eng->setTrace(&trace);
     engine::Names names(module);
-    const engine::Calendar& calendar = eng->calendar(0);
+    const Calendar& calendar = eng->calendar(0);
 
     int bad = 0;
     bool clockSet = false;
@@ -77,13 +77,14 @@ Runner addRunCommand(CLI::App& app) {
         ++bad;
         continue;
       }
-      std::string timeError;
-      std::optional<int64_t> at = event.is_object() ? engine::wireTime(event, calendar, timeError) : std::nullopt;
-      if (!timeError.empty()) {
-        std::cerr << fmt::format("{}: {}; the line is skipped\n", where(), timeError);
+      Result<std::optional<int64_t>> time =
+          event.is_object() ? engine::wireTime(event, calendar) : Result<std::optional<int64_t>>(std::nullopt);
+      if (!time) {
+        std::cerr << fmt::format("{}: {}; the line is skipped\n", where(), time.error());
         ++bad;
         continue;
       }
+      std::optional<int64_t> at = *time;
       if (at) {
         if (!clockSet || *at >= clock.now()) {
           if (clockSet) eng->runDue(*at);
@@ -94,7 +95,7 @@ Runner addRunCommand(CLI::App& app) {
                                    engine::isoUtc(clock.now()));
         }
       }
-      engine::Outcome outcome = engine::applyWireEvent(*eng, names, store, event);
+      engine::Outcome outcome = engine::applyWireEvent(*eng, names, event);
       nlohmann::json result = {{"what", "outcome"}, {"line", number}, {"status", engine::statusName(outcome.status)}};
       if (event.is_object() && event.contains("id")) result["event"] = event["id"];
       if (!outcome.message.empty()) result["message"] = outcome.message;

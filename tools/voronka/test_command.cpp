@@ -7,7 +7,7 @@
 #include <set>
 
 #include "compiler/lower/lower.h"
-#include "runtime/scenario/scenario.h"
+#include "tools/scenario/scenario.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/compile_inputs.h"
 

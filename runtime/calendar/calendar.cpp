@@ -1,4 +1,4 @@
-#include "runtime/engine/calendar.h"
+#include "runtime/calendar/calendar.h"
 
 #include <date/tz.h>
 #include <fmt/format.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
-namespace voronka::engine {
+namespace voronka {
 
 using namespace std::chrono;
 
@@ -133,4 +133,4 @@ std::string Calendar::formatDateTime(int64_t utc) const {
   return fmt::format("{} {:02}:{:02}", formatDate(localDay(utc)), minutesOfDay / 60, minutesOfDay % 60);
 }
 
-}  // namespace voronka::engine
+}  // namespace voronka

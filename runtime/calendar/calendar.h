@@ -13,7 +13,7 @@ namespace date {
 class time_zone;
 }
 
-namespace voronka::engine {
+namespace voronka {
 
 class Calendar {
  public:
@@ -58,4 +58,4 @@ class Calendar {
   bool anyWindow_ = false;
 };
 
-}  // namespace voronka::engine
+}  // namespace voronka

@@ -6,16 +6,17 @@
 // SQLite's POSIX locks would be lost when another descriptor of it closes.)
 #pragma once
 
-#include <optional>
 #include <string>
 
-namespace voronka {
+#include "common/result.h"
+
+namespace voronka::server {
 
 class StoreLock {
  public:
-  // nullopt with `error` set when another process holds it or the lock file
+  // Fails, saying why, when another process holds it or the lock file
   // cannot be made.
-  static std::optional<StoreLock> acquire(const std::string& storePath, std::string& error);
+  static Result<StoreLock> acquire(const std::string& storePath);
 
   StoreLock(StoreLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   StoreLock& operator=(StoreLock&& other) noexcept;
@@ -27,4 +28,4 @@ class StoreLock {
   int fd_;
 };
 
-}  // namespace voronka
+}  // namespace voronka::server

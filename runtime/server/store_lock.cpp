@@ -1,4 +1,4 @@
-#include "tools/voronka/store_lock.h"
+#include "runtime/server/store_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -8,14 +8,13 @@
 #include <cstring>
 #include <fmt/format.h>
 
-namespace voronka {
+namespace voronka::server {
 
-std::optional<StoreLock> StoreLock::acquire(const std::string& storePath, std::string& error) {
+Result<StoreLock> StoreLock::acquire(const std::string& storePath) {
   std::string path = storePath + ".lock";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    error = fmt::format("cannot create the lock file {}: {}", path, std::strerror(errno));
-    return std::nullopt;
+    return fail(fmt::format("cannot create the lock file {}: {}", path, std::strerror(errno)));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int why = errno;
@@ -24,14 +23,12 @@ std::optional<StoreLock> StoreLock::acquire(const std::string& storePath, std::s
     std::string holder = n > 0 ? fmt::format(" (pid {})", std::string(pid, static_cast<size_t>(n))) : "";
     ::close(fd);
     if (why == EWOULDBLOCK) {
-      error = fmt::format(
+      return fail(fmt::format(
           "the store {} is already being served by another process{}: two servers would fire the same timers and "
           "deliver the same effects twice. Stop that server first, or use another --store",
-          storePath, holder);
-    } else {
-      error = fmt::format("cannot lock {}: {}", path, std::strerror(why));
+          storePath, holder));
     }
-    return std::nullopt;
+    return fail(fmt::format("cannot lock {}: {}", path, std::strerror(why)));
   }
   // Who holds it, for the message above; the lock itself is the flock.
   std::string self = std::to_string(::getpid());
@@ -54,4 +51,4 @@ StoreLock::~StoreLock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-}  // namespace voronka
+}  // namespace voronka::server

@@ -1,4 +1,4 @@
-#include "runtime/scenario/scenario.h"
+#include "tools/scenario/scenario.h"
 
 #include <fmt/format.h>
 
@@ -21,7 +21,7 @@ namespace {
 // Reads one deal for expressions evaluated by a test (field values, `expect`).
 class TestHost : public vm::Host {
  public:
-  TestHost(store::DealRecord deal, store::Transaction* tx, int64_t now, const engine::Calendar& calendar)
+  TestHost(store::DealRecord deal, store::Transaction* tx, int64_t now, const Calendar& calendar)
       : deal_(std::move(deal)), tx_(tx), now_(now), calendar_(calendar) {}
   bc::Value field(int32_t index) override {
     if (index < 0 || static_cast<size_t>(index) >= deal_.fields.size()) return {};
@@ -32,7 +32,7 @@ class TestHost : public vm::Host {
     return engine::dealBuiltin(which, deal_, *tx_, now_, calendar_);
   }
   bc::Value payload(int32_t) override { return {}; }
-  const engine::Calendar& calendar() override { return calendar_; }
+  const Calendar& calendar() override { return calendar_; }
   void act(const bc::ActionDesc&, const bc::Value*) override {}
   bool splitFirst(const bc::ActionDesc&) override { return false; }
 
@@ -40,7 +40,7 @@ class TestHost : public vm::Host {
   store::DealRecord deal_;
   store::Transaction* tx_;
   int64_t now_;
-  const engine::Calendar& calendar_;
+  const Calendar& calendar_;
 };
 
 class TestRun {
@@ -54,8 +54,8 @@ class TestRun {
         clock_(0),
         engine_(m_, store_, clock_),
         vm_(m_) {
-    const engine::Calendar& account = engine_.calendar(0);
-    clock_.set(account.utcOf(engine::Calendar::daysFromCivil(kStartYear, kStartMonth, kStartDay), kStartMinutes));
+    const Calendar& account = engine_.calendar(0);
+    clock_.set(account.utcOf(Calendar::daysFromCivil(kStartYear, kStartMonth, kStartDay), kStartMinutes));
   }
 
   TestResult run(const ast::TestDecl& test) {
@@ -94,7 +94,7 @@ class TestRun {
   }
 
   std::string nextId() { return fmt::format("test-{}", ++requests_); }
-  const engine::Calendar& account() { return engine_.calendar(0); }
+  const Calendar& account() { return engine_.calendar(0); }
 
   std::optional<store::DealRecord> loadDeal(const std::string& id) {
     auto tx = store_.begin();
@@ -108,7 +108,7 @@ class TestRun {
     auto tx = store_.begin();
     store::DealRecord d = deal ? *deal : store::DealRecord{};
     d.fields.resize(m_.fields.size());
-    const engine::Calendar& cal = deal ? engine_.calendar(m_.pipelines[d.pipeline].calendar) : account();
+    const Calendar& cal = deal ? engine_.calendar(m_.pipelines[d.pipeline].calendar) : account();
     TestHost host(std::move(d), tx.get(), clock_.now(), cal);
     return store::FieldValue::of(vm_.evaluate(it->second, host));
   }
@@ -172,7 +172,7 @@ class TestRun {
       }
       case ast::TestStmtKind::AdvanceTo: {
         const auto& a = st.as<ast::TestAdvanceToStmt>();
-        int64_t target = account().utcOf(engine::Calendar::daysFromCivil(a.date.year, a.date.month, a.date.day), a.time.minutes);
+        int64_t target = account().utcOf(Calendar::daysFromCivil(a.date.year, a.date.month, a.date.day), a.time.minutes);
         if (target < clock_.now()) {
           return fmt::format("`advance to` goes back in time: the test clock is at {} already", account().formatDateTime(clock_.now()));
         }
@@ -219,19 +219,21 @@ class TestRun {
 
   std::optional<std::string> manualMove(const ast::TestManualMoveStmt& mv) {
     current_ = mv.deal.text;
-    auto deal = loadDeal(current_);
-    if (!deal) return fmt::format("there is no deal {}", current_);
-    int32_t pipeline = mv.target.pipeline ? names_.pipeline(mv.target.pipeline->text) : deal->pipeline;
-    int32_t stage = mv.target.isNext ? deal->stage + 1 : names_.stage(pipeline, mv.target.stage.text);
-    if (stage < 0 || stage >= static_cast<int32_t>(m_.pipelines[pipeline].stages.size())) {
-      return "the deal has no next stage";
-    }
-    engine::Outcome o = engine_.manualMove(nextId(), current_, pipeline, stage, mv.reason ? mv.reason->value : "");
+    engine::MoveTarget target;
+    if (mv.target.pipeline) target.pipeline = mv.target.pipeline->text;
+    target.stage = mv.target.stage.text;
+    target.next = mv.target.isNext;
+    // The engine resolves the target (`next` above all) against the deal in its transaction.
+    engine::MoveOutcome moved = engine_.manualMove(nextId(), current_, target, mv.reason ? mv.reason->value : "");
+    const engine::Outcome& o = moved.outcome;
+    if (o.status == engine::Outcome::Status::UnknownDeal) return fmt::format("there is no deal {}", current_);
+    if (!moved.target) return "the deal has no next stage";
     engine_.runDue(clock_.now());
-    std::string target = m_.str(m_.pipelines[pipeline].stages[stage].name);
+    auto [pipeline, stage] = *moved.target;
+    std::string targetName = m_.str(m_.pipelines[pipeline].stages[stage].name);
     if (mv.expectRejected) {
       if (o.status != engine::Outcome::Status::Rejected) {
-        return fmt::format("expected the move to {} to be rejected, but it {}", target,
+        return fmt::format("expected the move to {} to be rejected, but it {}", targetName,
                            o.status == engine::Outcome::Status::Applied ? "went through" : std::string("was ") + engine::statusName(o.status));
       }
       if (mv.rejectedMessage && o.message.find(mv.rejectedMessage->value) == std::string::npos) {
@@ -240,7 +242,7 @@ class TestRun {
       return std::nullopt;
     }
     if (o.status != engine::Outcome::Status::Applied) {
-      return fmt::format("the manual move to {} was {}: {}", target, engine::statusName(o.status), o.message);
+      return fmt::format("the manual move to {} was {}: {}", targetName, engine::statusName(o.status), o.message);
     }
     return std::nullopt;
   }

@@ -1,0 +1,109 @@
+#include "runtime/server/serve.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "runtime/engine/clock.h"
+#include "runtime/outbox/relay.h"
+#include "runtime/server/metrics.h"
+#include "runtime/server/module_identity.h"
+#include "runtime/server/open_store.h"
+
+namespace voronka::server {
+
+namespace {
+
+ServeError setup(std::string message) { return {ServeError::Kind::Setup, std::move(message)}; }
+
+// Effects claimed by a previous run that stopped before recording the
+// result wait for their claim to run out; only one server runs a store, so
+// none of them is in flight now: try every pending effect again at once.
+void makePendingEffectsDue(store::Store& store, int64_t now) {
+  constexpr size_t kAllPending = 1'000'000;
+  auto tx = store.begin();
+  for (store::EffectRecord e : tx->effectsWithStatus("pending", kAllPending)) {
+    if (e.nextAttemptAt <= now) continue;
+    e.nextAttemptAt = now;
+    tx->putEffect(e);
+  }
+  tx->commit();
+}
+
+// SIGTERM and SIGINT, blocked here so that every thread started later
+// inherits the mask and only waitForStopSignal receives them.
+sigset_t blockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+const char* waitForStopSignal(const sigset_t& signals) {
+  int received = 0;
+  sigwait(&signals, &received);
+  return received == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+}  // namespace
+
+Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport& report) {
+  Result<OpenStore, ServeError> opened = openStore(settings.config.server.store, settings.synchronous);
+  if (!opened) return failWith(opened.error());
+  // Declared first, destroyed last: the lock is released after the store closes.
+  StoreLock lock = std::move(opened->lock);
+  std::unique_ptr<store::Store> store = std::move(opened->store);
+
+  engine::RealClock clock;
+  try {
+    Result<void> claimed = claimStoreForModule(*store, settings.moduleBytes, settings.modulePath);
+    if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});
+    makePendingEffectsDue(*store, clock.now());
+  } catch (const std::exception& e) {  // StoreError
+    return failWith(setup(e.what()));
+  }
+
+  sigset_t signals = blockStopSignals();
+
+  // The relay counts its results straight into the server's /metrics. The
+  // server (and its metrics) is made after the relay, which its commits wake;
+  // `metrics` is set before the relay's thread starts, and only that thread
+  // reads it.
+  Metrics* metrics = nullptr;
+  outbox::Connectors connectors = outbox::makeConnectors(settings.config);
+  outbox::RelayOptions relayOptions = outbox::relayOptionsOf(settings.config);
+  relayOptions.onRecorded = [&metrics](const store::EffectRecord& effect) { metrics->countOutboxResult(effect.status); };
+  outbox::OutboxRelay relay(*store, connectors, relayOptions, clock);
+
+  ServerOptions options = settings.server;
+  options.onCommit = [&relay] { relay.wake(); };
+  std::unique_ptr<Server> server;
+  int port = 0;
+  try {
+    server = std::make_unique<Server>(*settings.module, *store, clock, options);
+    port = server->start();
+  } catch (const std::exception& e) {  // the socket cannot be bound, a time zone is unknown
+    return failWith(setup(e.what()));
+  }
+  metrics = &server->metrics();
+  std::atomic<bool> stopRelay{false};
+  std::thread relayThread([&] { relay.runUntilStopped(stopRelay); });
+
+  if (report.listening) report.listening(port);
+  const char* signal = waitForStopSignal(signals);
+  if (report.stopping) report.stopping(signal);
+
+  server->stop();
+  stopRelay = true;
+  relay.wake();
+  relayThread.join();
+  server.reset();
+  store.reset();
+  if (report.stopped) report.stopped();
+  return {};
+}
+
+}  // namespace voronka::server

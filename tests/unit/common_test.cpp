@@ -1,0 +1,65 @@
+// common/: the helpers the compiler and the runtime share.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "common/edit_distance.h"
+#include "common/hash.h"
+#include "common/result.h"
+#include "common/utf8.h"
+
+namespace voronka {
+namespace {
+
+TEST(EditDistance, CountsCodePointsAndSwaps) {
+  EXPECT_EQ(editDistance("choose", "chose"), 1u);
+  EXPECT_EQ(editDistance("recieve", "receive"), 1u);  // a swap
+  EXPECT_EQ(editDistance("сбор", "сбоp"), 1u);         // Cyrillic vs Latin р
+  EXPECT_EQ(editDistance("", "abc"), 3u);
+  EXPECT_EQ(editDistance("listen", "listen"), 0u);
+  EXPECT_EQ(editDistance("kitten", "sitting"), 3u);
+  EXPECT_EQ(editDistance("ca", "abc"), 3u);  // a letter swapped once is not edited again
+}
+
+TEST(Hash, Fnv1aKnownValuesAndSeed) {
+  EXPECT_EQ(fnv1a(""), kFnv1aOffsetBasis);
+  EXPECT_EQ(fnv1a("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(fnv1a("bar", fnv1a("foo")), fnv1a("foobar"));
+}
+
+TEST(Utf8, DecodeAllAndCount) {
+  EXPECT_EQ(utf8::decodeAll("дa"), std::u32string(U"дa"));
+  EXPECT_EQ(utf8::codePointCount("Привет"), 6u);
+  std::string out;
+  utf8::append(out, U'я');
+  EXPECT_EQ(out, "я");
+}
+
+Result<int> port(std::string_view text) {
+  if (text.empty()) return fail("the port is missing");
+  return static_cast<int>(text.size());
+}
+
+Result<void> positive(int n) {
+  if (n <= 0) return fail("not positive");
+  return {};
+}
+
+TEST(Result, HoldsAValueOrTheReason) {
+  Result<int> good = port("80");
+  ASSERT_TRUE(good);
+  EXPECT_EQ(*good, 2);
+  Result<int> bad = port("");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error(), "the port is missing");
+  EXPECT_TRUE(positive(1));
+  EXPECT_EQ(positive(0).error(), "not positive");
+  Result<std::string> text = std::string("a value, not an error");
+  EXPECT_TRUE(text.ok());
+  Result<int, std::vector<std::string>> many = failWith(std::vector<std::string>{"one", "two"});
+  EXPECT_EQ(many.error().size(), 2u);
+}
+
+}  // namespace
+}  // namespace voronka
