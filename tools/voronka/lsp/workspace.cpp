@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "compiler/check/checker.h"
-#include "compiler/driver/compilation.h"
+#include "compiler/driver/standard_library.h"
 #include "compiler/driver/project_config.h"
 #include "compiler/lint/lint.h"
 
@@ -242,10 +242,8 @@ std::shared_ptr<const Analysis> Workspace::analyse(FileId root, std::vector<std:
     fs::path target = options_.stdlibDir / rel;
     std::error_code ec;
     if (!fs::is_regular_file(target, ec)) {
-      driver::CompileOptions co;
-      co.stdlibDir = options_.stdlibDir;
       std::string list;
-      for (const auto& name : driver::Compilation(co).standardModules()) list += (list.empty() ? "" : ", ") + name;
+      for (const auto& name : driver::standardModules(options_.stdlibDir)) list += (list.empty() ? "" : ", ") + name;
       sink.emit(diag::UnknownStdModule, use.pathRange, use.path, list.empty() ? "(none found)" : list);
       return std::nullopt;
     }
