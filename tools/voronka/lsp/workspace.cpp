@@ -7,7 +7,6 @@
 
 #include "compiler/check/checker.h"
 #include "compiler/driver/standard_library.h"
-#include "compiler/driver/project_config.h"
 #include "compiler/lint/lint.h"
 
 namespace voronka::lsp {
@@ -62,7 +61,8 @@ std::vector<const ast::Module*> Analysis::modules() const {
   return out;
 }
 
-Workspace::Workspace(WorkspaceOptions options) : options_(std::move(options)) {}
+Workspace::Workspace(WorkspaceOptions options)
+    : options_(std::move(options)), session_(driver::SessionOptions{options_.stdlibDir}) {}
 
 FileId Workspace::idFor(const std::string& path) {
   std::string key = canonicalKey(path);
@@ -239,11 +239,11 @@ std::shared_ptr<const Analysis> Workspace::analyse(FileId root, std::vector<std:
       return std::nullopt;
     }
     fs::path rel = *standard;
-    fs::path target = options_.stdlibDir / rel;
+    fs::path target = session_.stdlibDir() / rel;
     std::error_code ec;
     if (!fs::is_regular_file(target, ec)) {
       std::string list;
-      for (const auto& name : driver::standardModules(options_.stdlibDir)) list += (list.empty() ? "" : ", ") + name;
+      for (const auto& name : driver::standardModules(session_.stdlibDir())) list += (list.empty() ? "" : ", ") + name;
       sink.emit(diag::UnknownStdModule, use.pathRange, use.path, list.empty() ? "(none found)" : list);
       return std::nullopt;
     }
@@ -305,12 +305,11 @@ std::shared_ptr<const Analysis> Workspace::analyse(FileId root, std::vector<std:
       }
       lint::runLints(*a->program, sources, sink);
     }
-    // Lint levels of the nearest voronka.toml, as `voronka check` applies them.
-    if (auto configPath = driver::findProjectConfig(fs::path(state(root).path).parent_path())) {
-      std::string error;
-      if (auto config = driver::loadProjectConfig(*configPath, error)) {
-        driver::applyLintLevels(sink, [&](FileId) { return &*config; });
-      }
+    // Lint levels of the nearest voronka.toml, as `voronka check` applies them
+    // (a broken one applies none: editing it must not stop the diagnostics).
+    std::string error;
+    if (const driver::ProjectConfig* config = session_.configFor(state(root).path, error)) {
+      driver::applyLintLevels(sink, [&](FileId) { return config; });
     }
   }
   for (const auto& f : a->files) {
