@@ -90,6 +90,8 @@ class Workspace {
   const WorkspaceOptions& options() const { return options_; }
 
  private:
+  class ProgramLoader;  // the workspace's files as one analysis follows `use` through them
+
   struct FileState {
     std::string path;
     bool open = false;
