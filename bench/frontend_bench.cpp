@@ -11,7 +11,7 @@
 
 #include "bench/funnel_generator.h"
 #include "compiler/driver/compilation.h"
-#include "compiler/parse/parse.h"
+#include "compiler/parse/parse_testing.h"
 
 namespace {
 

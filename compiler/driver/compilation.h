@@ -13,6 +13,7 @@
 #include "compiler/ast/ast.h"
 #include "compiler/check/program.h"
 #include "compiler/diagnostics/diagnostic.h"
+#include "compiler/driver/program_files.h"
 #include "compiler/parse/parse.h"
 #include "compiler/source/source.h"
 
@@ -24,22 +25,19 @@ struct CompileOptions {
   bool lint = true;  // run the lints (compiler/lint) on programs that check without errors
 };
 
-// A root file and the files it uses, directly or not.
-struct ProgramFiles {
-  FileId root = kNoFile;
-  std::vector<FileId> files;  // root first, then each used file once, in discovery order
-  bool hasErrors = false;     // a file failed to load or parse: the checker does not run
-};
-
-class Compilation {
+// Reads files from disk; `Session::newCompilation` makes one with the
+// session's standard library.
+class Compilation : private FileLoader {
  public:
   explicit Compilation(CompileOptions options);
+  Compilation(const Compilation&) = delete;  // its UseResolver points back at it
+  Compilation& operator=(const Compilation&) = delete;
 
   // Loads and parses a file given by the user. On failure returns nullopt and
   // puts the reason in `error` (a usage error, not a diagnostic).
   std::optional<FileId> loadRoot(const std::filesystem::path& path, std::string& error);
   // Follows the `use` declarations from `root`, loading what is missing.
-  ProgramFiles collect(FileId root);
+  ProgramFiles collect(FileId root) { return uses_.collect(root); }
   // Checks one program, then lints it if the checker found no errors;
   // nullopt when it had load or syntax errors.
   std::optional<check::CheckedProgram> check(const ProgramFiles& program);
@@ -48,24 +46,22 @@ class Compilation {
   const SourceManager& sources() const { return sources_; }
   DiagnosticSink& diagnostics() { return diagnostics_; }
   const CompileOptions& options() const { return options_; }
-  // Names of the standard modules (for messages and `voronka check --help`).
-  std::vector<std::string> standardModules() const;
 
  private:
+  // FileLoader, for the UseResolver.
+  std::optional<FileId> load(const UseTarget& target, std::string& error) override;
+  std::string pathOf(FileId file) override { return sources_.file(file).path(); }
+  ParsedModules parsed(FileId file) override;
+
   std::optional<FileId> loadFile(const std::filesystem::path& path, const std::string& displayPath, std::string& error);
-  std::optional<FileId> resolveUse(const ast::UseDecl& use, FileId from);
 
   CompileOptions options_;
   SourceManager sources_;
   DiagnosticSink diagnostics_;
   std::map<FileId, parse::ParseResult> modules_;
   std::map<std::string, FileId> byCanonicalPath_;
-  std::map<std::pair<FileId, const ast::UseDecl*>, std::optional<FileId>> resolved_;
+  UseResolver uses_{*this, options_.stdlibDir, diagnostics_};
 };
-
-// The file of a standard module under the stdlib directory: "std.a.b" is
-// "a/b.funnel"; nullopt when the path is not "std." and a name.
-std::optional<std::filesystem::path> standardModuleFile(const std::string& usePath);
 
 // Expands files and directories (recursively, `*.funnel`, sorted) given on the
 // command line. Unreadable arguments are returned in `errors`.

@@ -1,5 +1,5 @@
 // Builds the diagram of a checked program from the flow analysis of
-// compiler/lint: the same resolution of moves (per stage, `next` included)
+// compiler/analysis: the same resolution of moves (per stage, `next` included)
 // that the lints use.
 #include <fmt/format.h>
 
@@ -8,15 +8,15 @@
 #include <set>
 
 #include "compiler/graph/graph.h"
-#include "compiler/lint/blocks.h"
-#include "compiler/lint/flow.h"
-#include "compiler/lint/values.h"
+#include "compiler/analysis/blocks.h"
+#include "compiler/analysis/flow.h"
+#include "compiler/analysis/values.h"
 
 namespace voronka::graph {
 namespace {
 
 using check::kNone;
-using lint::StageRef;
+using analysis::StageRef;
 
 constexpr size_t kMaxLabel = 60;
 
@@ -97,7 +97,7 @@ class Builder {
   // The conditions of `if` branches on the way to an action.
   std::string branchConditions(const ast::Rule& rule, const ast::Action* action) const {
     bool truncated = false;
-    for (const auto& path : lint::immediatePaths(rule.body, truncated)) {
+    for (const auto& path : analysis::immediatePaths(rule.body, truncated)) {
       if (std::find(path.actions.begin(), path.actions.end(), action) == path.actions.end()) continue;
       std::string out;
       for (const auto& l : path.conditions) {
@@ -109,11 +109,11 @@ class Builder {
     return "";
   }
 
-  std::string edgeLabel(const ast::Rule& rule, const ast::Action& action, const lint::ActionContext& where) const {
+  std::string edgeLabel(const ast::Rule& rule, const ast::Action& action, const analysis::ActionContext& where) const {
     std::string label = head(rule);
     std::string branch = branchConditions(rule, &action);
     if (!branch.empty()) label += " " + branch;
-    if (where.inThen) label += fmt::format(" then +{}", lint::showDuration(where.thenDelay));
+    if (where.inThen) label += fmt::format(" then +{}", analysis::showDuration(where.thenDelay));
     if (action.kind == ast::ActionKind::Lose) {
       const auto& lose = action.as<ast::LoseAction>();
       if (lose.reason) label += fmt::format(": lose \"{}\"", lose.reason->value);
@@ -192,9 +192,9 @@ class Builder {
     for (StageRef at : flow_.stagesOfPipeline(pi)) {
       for (const check::RuleInfo* r : flow_.rulesAt(at)) {
         bool everyStage = r->stage == kNone;
-        lint::forEachAction(r->rule->body, [&](const ast::Action& a, const lint::ActionContext& where) {
+        analysis::forEachAction(r->rule->body, [&](const ast::Action& a, const analysis::ActionContext& where) {
           Edge e;
-          if (lint::isMove(a)) {
+          if (analysis::isMove(a)) {
             std::optional<StageRef> to = flow_.target(*r, a, at, where.inThen);
             if (!to) return;
             bool isNext = a.kind == ast::ActionKind::Move && a.as<ast::MoveAction>().target.isNext;
@@ -202,7 +202,8 @@ class Builder {
             // "any stage" node; `next` differs per stage and is drawn per stage.
             e.from = everyStage && !isNext ? anyId(pi) : id(at);
             e.to = target(*to);
-            e.kind = flow_.cause(*r) == lint::Cause::Trigger && !where.inThen ? EdgeKind::Trigger : EdgeKind::Automatic;
+            bool trigger = flow_.cause(*r) == analysis::Cause::Trigger && !where.inThen;
+            e.kind = trigger ? EdgeKind::Trigger : EdgeKind::Automatic;
           } else if (a.kind == ast::ActionKind::CreateDeal) {
             std::optional<StageRef> to = flow_.createTarget(a.as<ast::CreateDealAction>(), at);
             if (!to) return;
@@ -233,7 +234,7 @@ class Builder {
 
   const check::CheckedProgram& program_;
   const SourceManager& sources_;
-  lint::Flow flow_;
+  analysis::Flow flow_;
   std::set<int> drawn_;
   std::set<std::string> externalSeen_;
   FunnelGraph graph_;

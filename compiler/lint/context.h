@@ -4,13 +4,32 @@
 
 #include <string>
 
+#include "compiler/analysis/blocks.h"
+#include "compiler/analysis/conditions.h"
+#include "compiler/analysis/flow.h"
+#include "compiler/analysis/values.h"
 #include "compiler/check/program.h"
 #include "compiler/diagnostics/diagnostic.h"
-#include "compiler/lint/conditions.h"
-#include "compiler/lint/flow.h"
 #include "compiler/source/source.h"
 
 namespace voronka::lint {
+
+// The shared analyses (compiler/analysis) the lints are written with.
+using analysis::ActionContext;
+using analysis::BlockPath;
+using analysis::Cause;
+using analysis::ConditionAnalyzer;
+using analysis::everyPathActs;
+using analysis::everyPathCreatesTask;
+using analysis::everyPathMoves;
+using analysis::Flow;
+using analysis::forEachAction;
+using analysis::Formula;
+using analysis::immediatePaths;
+using analysis::isMove;
+using analysis::Literal;
+using analysis::showDuration;
+using analysis::StageRef;
 
 struct LintContext {
   const check::CheckedProgram& program;

@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "compiler/lint/blocks.h"
+#include "compiler/analysis/blocks.h"
 #include "compiler/lint/context.h"
 
 namespace voronka::lint {

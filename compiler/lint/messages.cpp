@@ -1,7 +1,7 @@
 // message-outside-workhours: a `message` or `sms` that may go out at night.
 #include <set>
 
-#include "compiler/lint/blocks.h"
+#include "compiler/analysis/blocks.h"
 #include "compiler/lint/context.h"
 
 namespace voronka::lint {

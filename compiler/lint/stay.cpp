@@ -15,9 +15,9 @@
 #include <cmath>
 #include <limits>
 
-#include "compiler/lint/blocks.h"
+#include "compiler/analysis/blocks.h"
+#include "compiler/analysis/values.h"
 #include "compiler/lint/context.h"
-#include "compiler/lint/values.h"
 
 namespace voronka::lint {
 namespace {

@@ -10,7 +10,7 @@
 //    rule anchored at the entry, without `when`, `once` or `while`, whose every
 //    path creates a task or moves, and whose `unless` event (if any) itself
 //    creates a task or moves the deal in this stage.
-#include "compiler/lint/blocks.h"
+#include "compiler/analysis/blocks.h"
 #include "compiler/lint/context.h"
 
 namespace voronka::lint {

@@ -5,7 +5,7 @@
 #include <set>
 #include <tuple>
 
-#include "compiler/lint/blocks.h"
+#include "compiler/analysis/blocks.h"
 #include "compiler/lint/context.h"
 
 namespace voronka::lint {

@@ -1,4 +1,6 @@
 // Internal to compiler/parse: turns one ANTLR parse tree into an ast::Module.
+// ast_builder.cpp holds the shared core; each construct is built in a file of
+// its own, named beside its group of methods below.
 //
 // The builder never uses the generated accessors or dynamic_cast: with this
 // toolchain every failed dynamic_cast compares type names with strcmp, and the
@@ -58,17 +60,16 @@ class AstBuilder {
  private:
   using P = FunnelParser;
   using Ctx = antlr4::ParserRuleContext;
+  // A child rule's code in `switch (k.firstCode())`: `case R | P::RuleBlock`.
+  static constexpr uint32_t R = Kids::kRuleBit;
 
   Kids kids(antlr4::tree::ParseTree* node) const { return Kids(node, *tokens_); }
 
-  // names, texts and literals
+  // names, texts, literals and references (ast_builder.cpp)
   ast::Ident ident(Ctx* ctx);  // a rule of one token: ident, name, stageName, taskTypeRef, typeName
   ast::Ident ident(antlr4::Token* token);
   ast::Text text(antlr4::Token* string);
   std::optional<ast::Text> optText(antlr4::Token* string);
-  ast::InterpolatedText interpolated(antlr4::Token* string);
-  ast::ExprPtr parseInterpolation(const std::string& source, uint32_t fileOffset);
-  ast::ExprPtr simpleInterpolation(const std::string& source, uint32_t fileOffset);
   ast::Duration duration(Ctx* ctx);
   ast::TimeOfDay time(antlr4::Token* token);
   ast::Date date(antlr4::Token* token);
@@ -83,7 +84,12 @@ class AstBuilder {
   void duplicateClause(const std::optional<SourceRange>& seen, SourceRange here, std::string_view clause,
                        std::string_view where);
 
-  // expressions
+  // texts with `{…}` (build_interpolations.cpp)
+  ast::InterpolatedText interpolated(antlr4::Token* string);
+  ast::ExprPtr parseInterpolation(const std::string& source, uint32_t fileOffset);
+  ast::ExprPtr simpleInterpolation(const std::string& source, uint32_t fileOffset);
+
+  // expressions (build_expressions.cpp)
   ast::ExprPtr expression(Ctx* ctx);
   ast::ExprPtr errorExpr(Ctx* ctx);
   ast::ExprPtr binary(ast::BinaryOp op, SourceRange opRange, ast::ExprPtr lhs, ast::ExprPtr rhs);
@@ -98,24 +104,28 @@ class AstBuilder {
   ast::ExprPtr postfix(Ctx* ctx);
   ast::ExprPtr primary(Ctx* ctx);
 
-  // actions and rules
+  // actions (build_actions.cpp)
   ast::Block block(Ctx* ctx);
   ast::ActionPtr action(Ctx* ctx);
   ast::ActionPtr buildAction(Ctx* ctx);
   void sendClauses(const Kids& k, ast::SendAction& a, std::string_view what);
+
+  // rules (build_rules.cpp)
   void timeSpec(Ctx* ctx, ast::Rule& rule, std::optional<SourceRange>& seen);
   ast::RulePtr rule(Ctx* ctx);
 
-  // declarations and tests
+  // declarations, pipelines and stages (build_declarations.cpp)
+  ast::DeclPtr topItem(Ctx* ctx);
+  ast::DeclPtr buildTopItem(Ctx* ctx);
   std::unique_ptr<ast::Stage> stage(Ctx* ctx);
   void stageBody(Ctx* ctx, ast::Stage& s);
   std::unique_ptr<ast::PipelineDecl> pipeline(Ctx* ctx);
   std::unique_ptr<ast::CalendarDecl> calendar(ast::DeclKind kind, const std::vector<Ctx*>& items);
+
+  // tests (build_tests.cpp)
   ast::DeclPtr testDecl(Ctx* ctx);
   ast::TestStmtPtr testStmt(Ctx* ctx);
   void expectation(Ctx* ctx, ast::TestExpectStmt& s);
-  ast::DeclPtr topItem(Ctx* ctx);
-  ast::DeclPtr buildTopItem(Ctx* ctx);
 
   // Switched while building an interpolated expression.
   const Positions* pos_;

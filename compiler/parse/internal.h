@@ -58,6 +58,11 @@ LexedFile lexFile(std::string_view text, const Positions& positions, int maxNest
 // The tokens exactly as the lexer made them (no repairs), for `--emit=tokens`.
 std::vector<std::pair<std::string, antlr4::Token*>> rawTokens(LexedFile& holder, std::string_view text);
 
+// Parses a file with SLL prediction and bail-out, then, only if that fails,
+// again from the start with full LL and `reporter` (parse.cpp).
+FunnelParser::FileContext* parseTwoStage(FunnelParser& parser, antlr4::CommonTokenStream& stream,
+                                         std::shared_ptr<antlr4::ANTLRErrorStrategy> reporter, bool& usedLL);
+
 // Reports syntax errors in the consultant's words instead of ANTLR's.
 class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
  public:

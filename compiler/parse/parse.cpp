@@ -7,7 +7,6 @@
 #include "compiler/parse/recognizers.h"
 
 namespace voronka::parse {
-namespace {
 
 // Two-stage parsing: SLL with bail-out is fast and right for almost every
 // input; only when it fails do we pay for full LL with error recovery.
@@ -28,8 +27,6 @@ FunnelParser::FileContext* parseTwoStage(FunnelParser& parser, antlr4::CommonTok
   parser.setErrorHandler(std::move(reporter));
   return parser.file();
 }
-
-}  // namespace
 
 namespace {
 
@@ -167,41 +164,6 @@ const std::vector<Keyword>& keywords() {
     return out;
   }();
   return list;
-}
-
-bool parseOnlyWithAntlr(std::string_view text, bool fastStream) {
-  auto quiet = std::make_shared<antlr4::DefaultErrorStrategy>();
-  bool usedLL = false;
-  if (fastStream) {
-    FunnelCharStream input(text);
-    Lexer lexer(&input);
-    lexer.removeErrorListeners();
-    TokenStream tokens(&lexer);
-    Parser parser(&tokens);
-    parseTwoStage(parser, tokens, quiet, usedLL);
-    return parser.getNumberOfSyntaxErrors() == 0 && !usedLL;
-  }
-  antlr4::ANTLRInputStream input(text.data(), text.size());
-  FunnelLexer lexer(&input);
-  lexer.removeErrorListeners();
-  antlr4::CommonTokenStream tokens(&lexer);
-  FunnelParser parser(&tokens);
-  parseTwoStage(parser, tokens, quiet, usedLL);
-  return parser.getNumberOfSyntaxErrors() == 0 && !usedLL;
-}
-
-std::string traceLexer(std::string_view text, bool plainAntlr) {
-  FunnelCharStream input(text);
-  std::unique_ptr<FunnelLexer> lexer =
-      plainAntlr ? std::make_unique<FunnelLexer>(&input) : std::make_unique<Lexer>(&input);
-  lexer->removeErrorListeners();
-  std::string out;
-  while (true) {
-    std::unique_ptr<antlr4::Token> t = lexer->nextToken();
-    out += fmt::format("{} {} {}..{} {}:{} {}\n", t->getType(), t->getChannel(), t->getStartIndex(), t->getStopIndex(),
-                       t->getLine(), t->getCharPositionInLine(), t->getText());
-    if (t->getType() == antlr4::Token::EOF) return out;
-  }
 }
 
 }  // namespace voronka::parse

@@ -1,5 +1,6 @@
 // The parser's public face: source text in, AST and diagnostics out. ANTLR
-// stays behind this header.
+// stays behind this header. Hooks for the parser's own tests and benchmarks
+// are in parse_testing.h.
 #pragma once
 
 #include <cstdint>
@@ -67,18 +68,5 @@ struct Keyword {
   bool reserved;
 };
 const std::vector<Keyword>& keywords();
-
-// Only ANTLR: lex and parse (SLL, then LL on failure) without building the
-// AST. Returns whether the text parsed cleanly. For the front-end benchmark:
-// `fastStream` runs the lexer, token stream and parser as the compiler does
-// (FunnelCharStream and the cast-free recognizers), otherwise ANTLR's own
-// ANTLRInputStream, Lexer, CommonTokenStream and Parser.
-bool parseOnlyWithAntlr(std::string_view text, bool fastStream = false);
-
-// Every token the lexer makes from valid UTF-8 `text`, one per line: type,
-// channel, code point range, line, column and text. With `plainAntlr` the
-// lexer runs on ANTLR's own Lexer and simulator instead of ours
-// (recognizers.h); a test keeps the two identical.
-std::string traceLexer(std::string_view text, bool plainAntlr);
 
 }  // namespace voronka::parse

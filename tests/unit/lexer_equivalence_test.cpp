@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <random>
 
-#include "compiler/parse/parse.h"
+#include "compiler/parse/parse_testing.h"
 #include "tests/unit/repository_files.h"
 
 namespace voronka {

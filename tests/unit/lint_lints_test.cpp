@@ -1,10 +1,9 @@
-// The lints over small programs: the flow of deals, the lints' decisions,
-// and `voronka: allow` comments.
+// The lints over small programs: their decisions and `voronka: allow`
+// comments.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "compiler/lint/flow.h"
 #include "compiler/lint/lint.h"
 #include "compiler/lint/suppressions.h"
 #include "tests/unit/test_support.h"
@@ -39,40 +38,6 @@ const char* kReasons = R"(lost "Отказ" reasons { "a" "b" "c" "d" "e" other 
 
 std::string funnel(const std::string& policies, const std::string& stages) {
   return "pipeline p {\n" + policies + "\n" + stages + "\nwon \"Успех\"\n" + kReasons + "\n}\n";
-}
-
-TEST(LintFlow, ReachabilityFollowsRulesAndManualPolicies) {
-  auto c = testing::compile(funnel("manual forward: deny", R"(
-    stage a { on enter { task "t" } on email_received -> c }
-    stage b { on enter { task "t" } }
-    stage c { on enter { task "t" } on payment_received { win } }
-    stage d { on enter { task "t" } })"));
-  ASSERT_TRUE(c->program);
-  lint::Flow flow(*c->program);
-  auto at = [](int s) { return lint::StageRef{0, s}; };
-  EXPECT_TRUE(flow.reachable(at(0)));
-  EXPECT_TRUE(flow.reachable(at(1)));   // back by hand from c
-  EXPECT_TRUE(flow.reachable(at(2)));   // the trigger
-  EXPECT_FALSE(flow.reachable(at(3)));  // after every reachable stage, forward denied
-  EXPECT_TRUE(flow.reachable(at(4)));   // won: `win`
-  EXPECT_TRUE(flow.reachable(at(5)));   // lost: closing by hand is always allowed
-  EXPECT_TRUE(flow.entersFrom(at(1), at(2)));
-  EXPECT_FALSE(flow.entersFrom(at(2), at(1)));
-}
-
-TEST(LintFlow, PipelineRulesResolveNextPerStageAndSkipBackwardTriggers) {
-  auto c = testing::compile(funnel("", R"(
-    on email_received -> next
-    on call_missed -> a
-    stage a { on enter { task "t" } }
-    stage b { on enter { task "t" } })"));
-  ASSERT_TRUE(c->program);
-  lint::Flow flow(*c->program);
-  std::vector<std::pair<int, int>> moves;
-  for (const auto& t : flow.transitions()) moves.emplace_back(t.from.stage, t.to.stage);
-  // `next` from a goes to b, from b nowhere; `-> a` from b is backward and
-  // the pipeline does not allow backward triggers; from a it is no move.
-  EXPECT_EQ(moves, (std::vector<std::pair<int, int>>{{0, 1}}));
 }
 
 TEST(Lints, EveryExampleOfAKindIsFoundOnce) {

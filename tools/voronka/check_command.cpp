@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -11,6 +10,7 @@
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/compilation.h"
 #include "compiler/driver/project_config.h"
+#include "compiler/driver/session.h"
 #include "tools/voronka/commands.h"
 
 namespace voronka::tool {
@@ -29,51 +29,6 @@ struct CheckOptions {
   std::string output;     // -o FILE: where the json/sarif/codequality report goes
 };
 
-// The voronka.toml of each file: --config, or the nearest one above the
-// file (cached per directory). Errors in a project file are usage errors.
-class ProjectConfigs {
- public:
-  explicit ProjectConfigs(const std::string& explicitPath) : explicitPath_(explicitPath) {}
-
-  bool load(std::string& error) {
-    if (explicitPath_.empty()) return true;
-    explicit_ = driver::loadProjectConfig(explicitPath_, error);
-    return explicit_.has_value();
-  }
-  // The configuration for a file given on the command line (null: none).
-  const driver::ProjectConfig* forInput(const std::filesystem::path& file, std::string& error) {
-    if (explicit_) return &*explicit_;
-    std::filesystem::path dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
-    std::optional<std::filesystem::path> found = driver::findProjectConfig(dir);
-    if (!found) return nullptr;
-    auto it = byPath_.find(*found);
-    if (it == byPath_.end()) {
-      std::optional<driver::ProjectConfig> config = driver::loadProjectConfig(*found, error);
-      if (!config) return nullptr;
-      it = byPath_.emplace(*found, std::move(*config)).first;
-    }
-    return &it->second;
-  }
-  // The strictest `fail-level` of the configurations in use.
-  std::optional<Severity> failLevel() const {
-    std::optional<Severity> level = explicit_ ? explicit_->failLevel : std::nullopt;
-    for (const auto& [path, config] : byPath_) {
-      if (config.failLevel && (!level || *config.failLevel < *level)) level = config.failLevel;
-    }
-    return level;
-  }
-
- private:
-  std::string explicitPath_;
-  std::optional<driver::ProjectConfig> explicit_;
-  std::map<std::filesystem::path, driver::ProjectConfig> byPath_;
-};
-
-std::string defaultStdlib() {
-  if (const char* env = std::getenv("VORONKA_STDLIB")) return env;
-  return VORONKA_STDLIB_DIR;
-}
-
 int runCheck(const CheckOptions& o) {
   if (o.warnings != "" && o.warnings != "error") {
     std::cerr << "voronka: error: -W takes `error` (-Werror: warnings fail the check)\n";
@@ -83,9 +38,9 @@ int runCheck(const CheckOptions& o) {
     std::cerr << "voronka: error: -o writes a report: give --format json, sarif or codequality\n";
     return 2;
   }
-  ProjectConfigs configs(o.config);
+  driver::Session session({.stdlibDir = o.stdlib});
   std::string configError;
-  if (!configs.load(configError)) {
+  if (!o.config.empty() && !session.useConfigFile(o.config, configError)) {
     std::cerr << "voronka: error: " << configError << "\n";
     return 2;
   }
@@ -94,10 +49,10 @@ int runCheck(const CheckOptions& o) {
   for (const auto& e : inputErrors) std::cerr << "voronka: error: " << e << "\n";
   if (!inputErrors.empty()) return 2;
 
-  driver::CompileOptions options;
-  options.stdlibDir = o.stdlib.empty() ? defaultStdlib() : o.stdlib;
-  options.parse.maxNesting = o.maxNesting;
-  driver::Compilation compilation(options);
+  parse::ParseOptions parseOptions;
+  parseOptions.maxNesting = o.maxNesting;
+  std::unique_ptr<driver::Compilation> owned = session.newCompilation(/*lint=*/true, parseOptions);
+  driver::Compilation& compilation = *owned;
 
   int usageError = 0;
   std::string emitted;
@@ -114,7 +69,7 @@ int runCheck(const CheckOptions& o) {
         continue;
       }
       roots.push_back(*id);
-      rootConfigs.push_back(configs.forInput(file, configError));
+      rootConfigs.push_back(session.configFor(file, configError));
       if (!configError.empty()) {
         usageError = 2;
         return;
@@ -147,7 +102,7 @@ int runCheck(const CheckOptions& o) {
   std::string report;
   if (o.format != "text") {
     CiReportOptions ci;
-    ci.stdlibDir = options.stdlibDir;
+    ci.stdlibDir = session.stdlibDir();
     if (o.format == "json") report = renderJson(sink, compilation.sources());
     if (o.format == "sarif") report = renderSarif(sink, compilation.sources(), ci);
     if (o.format == "codequality") report = renderCodeQuality(sink, compilation.sources(), ci);
@@ -173,7 +128,7 @@ int runCheck(const CheckOptions& o) {
     }
   }
   // -Werror and --fail-level override the project files' `fail-level`.
-  Severity failLevel = configs.failLevel().value_or(Severity::Error);
+  Severity failLevel = session.failLevel().value_or(Severity::Error);
   if (!o.failLevel.empty()) failLevel = *driver::parseFailLevel(o.failLevel);
   if (o.warnings == "error") failLevel = Severity::Warning;
   bool failed = sink.errorCount() > 0 || (failLevel == Severity::Warning && sink.warningCount() > 0);

@@ -3,17 +3,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <iostream>
 
 #include "compiler/diagnostics/render.h"
+#include "compiler/driver/session.h"
 
 namespace voronka::tool {
-
-std::string defaultStdlib() {
-  if (const char* env = std::getenv("VORONKA_STDLIB")) return env;
-  return VORONKA_STDLIB_DIR;
-}
 
 size_t printDiagnostics(driver::Compilation& compilation) {
   DiagnosticSink& sink = compilation.diagnostics();
@@ -34,12 +29,10 @@ CompiledInputs compileInputs(const std::vector<std::string>& paths, const std::s
     out.exitCode = 2;
     return out;
   }
-  driver::CompileOptions options;
-  options.stdlibDir = stdlib.empty() ? defaultStdlib() : stdlib;
+  driver::Session session({.stdlibDir = stdlib});
   // Design advice is `voronka check`'s job (with voronka.toml levels and
   // --fail-level); build and test report what stops them.
-  options.lint = false;
-  out.compilation = std::make_unique<driver::Compilation>(options);
+  out.compilation = session.newCompilation(/*lint=*/false);
   driver::Compilation& c = *out.compilation;
   driver::runWithLargeStack([&] {
     std::vector<FileId> roots;

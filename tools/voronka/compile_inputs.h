@@ -20,12 +20,11 @@ struct CompiledInputs {
   int exitCode = 0;  // 0 ok, 1 errors in the funnels, 2 usage or I/O error
 };
 
-// `union_` makes one program of all the roots (for `build`).
+// `stdlib` is the --stdlib option (empty: the session's default); `union_`
+// makes one program of all the roots (for `build`).
 CompiledInputs compileInputs(const std::vector<std::string>& paths, const std::string& stdlib, bool union_);
 
 // Prints the diagnostics (sorted) to stderr; returns how many errors.
 size_t printDiagnostics(driver::Compilation& compilation);
-
-std::string defaultStdlib();
 
 }  // namespace voronka::tool

@@ -16,7 +16,7 @@
 #include <iostream>
 
 #include "compiler/diagnostics/render.h"
-#include "compiler/driver/compilation.h"
+#include "compiler/driver/session.h"
 #include "compiler/graph/graph.h"
 #include "tools/voronka/commands.h"
 
@@ -32,12 +32,6 @@ struct GraphOptions {
   std::string output;
   std::string stdlib;
 };
-
-std::string stdlibDir(const std::string& given) {
-  if (!given.empty()) return given;
-  if (const char* env = std::getenv("VORONKA_STDLIB")) return env;
-  return VORONKA_STDLIB_DIR;
-}
 
 // Runs `dot -Tsvg` on the DOT text; the SVG in `svg`, or an error message.
 bool runDot(const std::string& dotText, std::string& svg, std::string& error) {
@@ -93,10 +87,10 @@ bool runDot(const std::string& dotText, std::string& svg, std::string& error) {
 }
 
 int runGraph(const GraphOptions& o) {
-  driver::CompileOptions options;
-  options.stdlibDir = stdlibDir(o.stdlib);
-  options.lint = false;  // a diagram needs a correct program, not design advice
-  driver::Compilation compilation(options);
+  driver::Session session({.stdlibDir = o.stdlib});
+  // A diagram needs a correct program, not design advice.
+  std::unique_ptr<driver::Compilation> owned = session.newCompilation(/*lint=*/false);
+  driver::Compilation& compilation = *owned;
   std::string text;
   std::string error;
   int status = 0;

@@ -1,5 +1,4 @@
 // `voronka lsp`: the language server on stdin/stdout (editors start it; see docs/editors.md).
-#include <cstdlib>
 #include <iostream>
 
 #include "compiler/driver/compilation.h"
@@ -15,13 +14,7 @@ Runner addLspCommand(CLI::App& app) {
   cmd->footer("Editors start this themselves: VS Code through editors/vscode, Vim and Neovim through an LSP client.");
   return [stdlib]() {
     lsp::ServerOptions options;
-    if (!stdlib->empty()) {
-      options.stdlibDir = *stdlib;
-    } else if (const char* env = std::getenv("VORONKA_STDLIB")) {
-      options.stdlibDir = env;
-    } else {
-      options.stdlibDir = VORONKA_STDLIB_DIR;
-    }
+    options.stdlibDir = *stdlib;
     std::ios::sync_with_stdio(false);
     // The reader thread reads stdin while the server writes stdout: cin must
     // not flush cout behind the transport's lock.

@@ -20,7 +20,7 @@
 namespace voronka::lsp {
 
 struct ServerOptions {
-  std::filesystem::path stdlibDir;
+  std::filesystem::path stdlibDir;  // empty: the default (driver::defaultStdlibDir)
 };
 
 // A request that fails: answered with this code and message.

@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <fstream>
-#include <functional>
 #include <sstream>
 
 #include "compiler/check/checker.h"
-#include "compiler/driver/compilation.h"
+#include "compiler/driver/program_files.h"
 #include "compiler/driver/project_config.h"
 #include "compiler/lint/lint.h"
 
@@ -62,7 +61,8 @@ std::vector<const ast::Module*> Analysis::modules() const {
   return out;
 }
 
-Workspace::Workspace(WorkspaceOptions options) : options_(std::move(options)) {}
+Workspace::Workspace(WorkspaceOptions options)
+    : options_(std::move(options)), session_(driver::SessionOptions{options_.stdlibDir}) {}
 
 FileId Workspace::idFor(const std::string& path) {
   std::string key = canonicalKey(path);
@@ -210,90 +210,53 @@ std::vector<FileId> Workspace::dependents(FileId file) const {
   return out;
 }
 
-// Follows `use` from the root as the driver does (compiler/driver/compilation.cpp:
-// relative files, `std.a.b` in the standard library, cycles reported with
-// their whole circle), then checks, lints and indexes the program.
+// The workspace's files for the driver's UseResolver: a `use` loads the file
+// as the editor has it when it is open, else from disk. Every file tried is
+// an input of the analysis, a missing one too (it may appear).
+class Workspace::ProgramLoader : public driver::FileLoader {
+ public:
+  ProgramLoader(Workspace& workspace, std::vector<std::pair<FileId, uint64_t>>& inputs)
+      : workspace_(workspace), inputs_(inputs) {}
+
+  std::optional<FileId> load(const driver::UseTarget& target, std::string& error) override {
+    FileId id = workspace_.idFor(target.path.string());
+    bool readable = workspace_.load(id);
+    inputs_.emplace_back(id, workspace_.state(id).generation);
+    if (!readable) {
+      error = workspace_.state(id).readError;
+      return std::nullopt;
+    }
+    return id;
+  }
+  std::string pathOf(FileId file) override { return workspace_.state(file).path; }
+  driver::ParsedModules parsed(FileId file) override {
+    std::shared_ptr<const ParsedFile> p = workspace_.parsed(file);
+    return driver::ParsedModules{p->modules(), p->errors > 0};
+  }
+
+ private:
+  Workspace& workspace_;
+  std::vector<std::pair<FileId, uint64_t>>& inputs_;
+};
+
+// Follows `use` from the root as the driver does, then checks, lints and
+// indexes the program.
 std::shared_ptr<const Analysis> Workspace::analyse(FileId root, std::vector<std::pair<FileId, uint64_t>>& inputs) {
   auto a = std::make_shared<Analysis>();
   a->root = root;
   DiagnosticSink sink;
-  bool hasErrors = false;
-  std::map<FileId, int> visitState;  // 1 on the current path, 2 done
-  std::vector<FileId> path;
-
-  auto resolve = [&](const ast::UseDecl& use, FileId from) -> std::optional<FileId> {
-    if (use.isFile) {
-      fs::path target = (fs::path(state(from).path).parent_path() / use.path).lexically_normal();
-      FileId id = idFor(target.string());
-      bool readable = load(id);
-      inputs.emplace_back(id, state(id).generation);  // a missing file is an input too: it may appear
-      if (!readable) {
-        sink.emit(diag::CannotRead, use.pathRange, target.string(), state(id).readError);
-        return std::nullopt;
-      }
-      return id;
-    }
-    std::optional<fs::path> standard = driver::standardModuleFile(use.path);
-    if (!standard) {
-      sink.emit(diag::BadModulePath, use.pathRange, use.path);
-      return std::nullopt;
-    }
-    fs::path rel = *standard;
-    fs::path target = options_.stdlibDir / rel;
-    std::error_code ec;
-    if (!fs::is_regular_file(target, ec)) {
-      driver::CompileOptions co;
-      co.stdlibDir = options_.stdlibDir;
-      std::string list;
-      for (const auto& name : driver::Compilation(co).standardModules()) list += (list.empty() ? "" : ", ") + name;
-      sink.emit(diag::UnknownStdModule, use.pathRange, use.path, list.empty() ? "(none found)" : list);
-      return std::nullopt;
-    }
-    FileId id = idFor(target.string());
-    bool readable = load(id);
-    inputs.emplace_back(id, state(id).generation);
-    if (!readable) {
-      sink.emit(diag::CannotRead, use.pathRange, target.string(), state(id).readError);
-      return std::nullopt;
-    }
-    return id;
-  };
-
-  std::function<void(FileId)> visit = [&](FileId file) {
-    visitState[file] = 1;
-    path.push_back(file);
-    std::shared_ptr<const ParsedFile> parsedFile = parsed(file);
-    inputs.emplace_back(file, state(file).generation);
-    a->files.push_back(parsedFile);
-    if (parsedFile->errors > 0) hasErrors = true;
-    for (const ast::Decl* decl : parsedFile->decls()) {
-      if (decl->kind != ast::DeclKind::Use) continue;
-      const auto& use = decl->as<ast::UseDecl>();
-      std::optional<FileId> target = resolve(use, file);
-      if (!target) {
-        hasErrors = true;
-        continue;
-      }
-      a->uses.emplace_back(use.pathRange, *target);
-      if (visitState[*target] == 1) {
-        auto from = std::find(path.begin(), path.end(), *target);
-        std::string cycle;
-        for (auto it = from; it != path.end(); ++it) cycle += state(*it).path + " → ";
-        cycle += state(*target).path;
-        sink.emit(diag::ImportCycle, use.range, cycle);
-        hasErrors = true;
-        continue;
-      }
-      if (visitState[*target] == 0) visit(*target);
-    }
-    path.pop_back();
-    visitState[file] = 2;
-  };
   if (!parsed(root)) return a;
-  visit(root);
+  ProgramLoader loader(*this, inputs);
+  driver::UseResolver resolver(loader, session_.stdlibDir(), sink);
+  driver::ProgramFiles program = resolver.collect(root);
+  for (FileId file : program.files) {
+    a->files.push_back(parsed(file));
+    inputs.emplace_back(file, state(file).generation);
+  }
+  a->uses = std::move(program.uses);
 
   std::vector<const ast::Module*> modules = a->modules();
-  if (!hasErrors) {
+  if (!program.hasErrors) {
     size_t errorsBefore = sink.errorCount();
     a->program = check::checkProgram(a->modulesForChecker(), sink);
     if (options_.lint && sink.errorCount() == errorsBefore) {
@@ -307,12 +270,11 @@ std::shared_ptr<const Analysis> Workspace::analyse(FileId root, std::vector<std:
       }
       lint::runLints(*a->program, sources, sink);
     }
-    // Lint levels of the nearest voronka.toml, as `voronka check` applies them.
-    if (auto configPath = driver::findProjectConfig(fs::path(state(root).path).parent_path())) {
-      std::string error;
-      if (auto config = driver::loadProjectConfig(*configPath, error)) {
-        driver::applyLintLevels(sink, [&](FileId) { return &*config; });
-      }
+    // Lint levels of the nearest voronka.toml, as `voronka check` applies them
+    // (a broken one applies none: editing it must not stop the diagnostics).
+    std::string error;
+    if (const driver::ProjectConfig* config = session_.configFor(state(root).path, error)) {
+      driver::applyLintLevels(sink, [&](FileId) { return config; });
     }
   }
   for (const auto& f : a->files) {

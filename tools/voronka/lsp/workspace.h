@@ -16,6 +16,7 @@
 
 #include "compiler/check/program.h"
 #include "compiler/diagnostics/diagnostic.h"
+#include "compiler/driver/session.h"
 #include "compiler/index/index.h"
 #include "compiler/parse/parse.h"
 #include "compiler/source/source.h"
@@ -24,7 +25,7 @@
 namespace voronka::lsp {
 
 struct WorkspaceOptions {
-  std::filesystem::path stdlibDir;
+  std::filesystem::path stdlibDir;  // empty: the default (driver::defaultStdlibDir)
   bool lint = true;
 };
 
@@ -89,6 +90,8 @@ class Workspace {
   const WorkspaceOptions& options() const { return options_; }
 
  private:
+  class ProgramLoader;  // the workspace's files as one analysis follows `use` through them
+
   struct FileState {
     std::string path;
     bool open = false;
@@ -111,6 +114,7 @@ class Workspace {
   std::shared_ptr<const Analysis> analyse(FileId root, std::vector<std::pair<FileId, uint64_t>>& inputs);
 
   WorkspaceOptions options_;
+  driver::Session session_;  // the standard library and the voronka.toml files
   std::vector<FileState> files_;  // indexed by FileId
   std::map<std::string, FileId> byPath_;
   std::map<FileId, CachedAnalysis> analyses_;

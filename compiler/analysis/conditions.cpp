@@ -1,4 +1,4 @@
-#include "compiler/lint/conditions.h"
+#include "compiler/analysis/conditions.h"
 
 #include <fmt/format.h>
 
@@ -7,9 +7,9 @@
 #include <limits>
 
 #include "compiler/ast/print.h"
-#include "compiler/lint/values.h"
+#include "compiler/analysis/values.h"
 
-namespace voronka::lint {
+namespace voronka::analysis {
 namespace {
 
 using check::TypeKind;
@@ -101,7 +101,7 @@ ValueSet ValueSet::intersect(const ValueSet& other) const {
   if (kind == Kind::Numeric) {
     std::vector<Interval> out;
     for (const auto& a : intervals) {
-      for (const auto& b : other.intervals) out.push_back(lint::intersect(a, b));
+      for (const auto& b : other.intervals) out.push_back(analysis::intersect(a, b));
     }
     r.intervals = normalize(std::move(out));
     return r;
@@ -550,4 +550,4 @@ std::string ConditionAnalyzer::witness(const Formula& f) const {
   return out;
 }
 
-}  // namespace voronka::lint
+}  // namespace voronka::analysis

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "compiler/ast/ast.h"
-#include "compiler/lint/conditions.h"
+#include "compiler/analysis/conditions.h"
 
-namespace voronka::lint {
+namespace voronka::analysis {
 
 // One way through the immediate part of a block (what runs when the rule
 // fires): the plain actions in order and the `if` conditions taken. A `then
@@ -45,4 +45,4 @@ struct ActionContext {
 void forEachAction(const ast::Block& block, const std::function<void(const ast::Action&, const ActionContext&)>& fn,
                    ActionContext context = {});
 
-}  // namespace voronka::lint
+}  // namespace voronka::analysis

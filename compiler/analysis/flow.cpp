@@ -1,10 +1,10 @@
-#include "compiler/lint/flow.h"
+#include "compiler/analysis/flow.h"
 
 #include <deque>
 
-#include "compiler/lint/blocks.h"
+#include "compiler/analysis/blocks.h"
 
-namespace voronka::lint {
+namespace voronka::analysis {
 
 using check::kNone;
 
@@ -167,4 +167,4 @@ std::string Flow::stageName(StageRef s) const {
   return program_.pipelines[s.pipeline].name + "." + program_.pipelines[s.pipeline].stages[s.stage].name;
 }
 
-}  // namespace voronka::lint
+}  // namespace voronka::analysis

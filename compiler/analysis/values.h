@@ -9,7 +9,7 @@
 #include "compiler/ast/ast.h"
 #include "compiler/check/program.h"
 
-namespace voronka::lint {
+namespace voronka::analysis {
 
 struct Interval;
 
@@ -36,4 +36,4 @@ std::string showDuration(int64_t seconds);
 
 int64_t daysFromCivil(int year, int month, int day);
 
-}  // namespace voronka::lint
+}  // namespace voronka::analysis

@@ -17,7 +17,7 @@
 #include "compiler/ast/ast.h"
 #include "compiler/check/program.h"
 
-namespace voronka::lint {
+namespace voronka::analysis {
 
 struct StageRef {
   int pipeline = check::kNone;
@@ -94,4 +94,4 @@ class Flow {
   std::map<int, std::set<int>> feeders_;
 };
 
-}  // namespace voronka::lint
+}  // namespace voronka::analysis

@@ -1,12 +1,12 @@
-#include "compiler/lint/values.h"
+#include "compiler/analysis/values.h"
 
 #include <fmt/format.h>
 
 #include <cmath>
 
-#include "compiler/lint/conditions.h"
+#include "compiler/analysis/conditions.h"
 
-namespace voronka::lint {
+namespace voronka::analysis {
 
 using check::TypeKind;
 
@@ -166,4 +166,4 @@ std::string showValue(double value, TypeKind type) {
   }
 }
 
-}  // namespace voronka::lint
+}  // namespace voronka::analysis

@@ -2,14 +2,14 @@
 // require-never-holds and rule-never-fires.
 #include <gtest/gtest.h>
 
-#include "compiler/lint/conditions.h"
+#include "compiler/analysis/conditions.h"
 #include "tests/unit/test_support.h"
 
 namespace voronka {
 namespace {
 
-using lint::ConditionAnalyzer;
-using lint::Formula;
+using analysis::ConditionAnalyzer;
+using analysis::Formula;
 
 // Compiles `require A` and `require B` guards and answers questions about them.
 class Conditions : public ::testing::Test {

@@ -33,7 +33,7 @@
 #include "compiler/ast/ast.h"
 #include "compiler/check/program.h"
 
-namespace voronka::lint {
+namespace voronka::analysis {
 
 // A half-open or closed interval of the extended real line.
 struct Interval {
@@ -118,4 +118,4 @@ class ConditionAnalyzer {
   std::vector<std::unique_ptr<std::vector<std::string>>> universes_;
 };
 
-}  // namespace voronka::lint
+}  // namespace voronka::analysis

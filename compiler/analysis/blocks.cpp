@@ -1,9 +1,9 @@
-#include "compiler/lint/blocks.h"
+#include "compiler/analysis/blocks.h"
 
 #include <set>
 #include <string>
 
-namespace voronka::lint {
+namespace voronka::analysis {
 namespace {
 
 void extend(const ast::Block& block, std::vector<BlockPath>& paths, bool& truncated, size_t limit);
@@ -179,4 +179,4 @@ void forEachAction(const ast::Block& block, const std::function<void(const ast::
   }
 }
 
-}  // namespace voronka::lint
+}  // namespace voronka::analysis
