@@ -1,7 +1,10 @@
 #include "compiler/analysis/blocks.h"
 
+#include <optional>
 #include <set>
 #include <string>
+
+#include "compiler/ast/walk.h"
 
 namespace voronka::analysis {
 namespace {
@@ -132,51 +135,62 @@ bool everyPathActs(const ast::Block& block) {
   return everyPath(block, [](const BlockPath& p) { return movesOn(p) || leavesOpenTask(p); });
 }
 
+namespace {
+
+// Every action of a block with where it runs. The generic walk finds the
+// blocks inside actions (`if`, `split`, `then`, and whatever action holds a
+// block next); only `then` changes where its actions run. Sibling `then`
+// blocks chain: each waits after the one before it, while the plain actions
+// between them still run at once.
+class ActionsWithContext {
+ public:
+  ActionsWithContext(const std::function<void(const ast::Action&, const ActionContext&)>& fn, ActionContext context)
+      : fn_(fn), next_(context) {}
+
+  void enter(const ast::Block&) {
+    ActionContext context = next_ ? *next_ : blocks_.back().context;
+    next_.reset();
+    blocks_.push_back(BlockState{context, context.thenDelay, context.thenHasWorkdays});
+  }
+  void leave(const ast::Block&) { blocks_.pop_back(); }
+
+  void enter(const ast::Action& a) { fn_(a, blocks_.back().context); }
+  void enter(const ast::ThenAction& t) {
+    BlockState& block = blocks_.back();
+    // The `then` step itself: when its chain reaches it, before its own delay.
+    ActionContext step = block.context;
+    step.thenDelay = block.chain;
+    step.thenHasWorkdays = block.chainWorkdays;
+    fn_(t, step);
+    // Its block: after its delay, within working hours if it says so.
+    ActionContext inner = block.context;
+    inner.inThen = true;
+    inner.thenDelay = block.chain + t.delay.seconds;
+    inner.thenHasWorkdays = block.chainWorkdays || t.delay.workdays != 0;
+    inner.withinWorkhours = block.context.withinWorkhours || t.withinWorkhours.has_value();
+    block.chain = inner.thenDelay;
+    block.chainWorkdays = inner.thenHasWorkdays;
+    next_ = inner;  // for the `then`'s own block, the next one the walk enters
+  }
+  bool enter(const ast::Expr&) { return false; }  // no actions in there
+
+ private:
+  struct BlockState {
+    ActionContext context;  // where the block's actions run
+    int64_t chain;          // when the next `then` of the block starts waiting
+    bool chainWorkdays;
+  };
+  const std::function<void(const ast::Action&, const ActionContext&)>& fn_;
+  std::optional<ActionContext> next_;  // the context of the next block entered, when not its parent's
+  std::vector<BlockState> blocks_;
+};
+
+}  // namespace
+
 void forEachAction(const ast::Block& block, const std::function<void(const ast::Action&, const ActionContext&)>& fn,
                    ActionContext context) {
-  // Sibling `then` blocks chain: each waits after the one before it; the
-  // plain actions between them still run at once.
-  int64_t chain = context.thenDelay;
-  bool chainWorkdays = context.thenHasWorkdays;
-  for (const auto& owned : block.actions) {
-    const ast::Action& a = *owned;
-    if (a.kind == ast::ActionKind::Then) {
-      // A `then` step itself: when its chain reaches it, before its own delay.
-      ActionContext step = context;
-      step.thenDelay = chain;
-      step.thenHasWorkdays = chainWorkdays;
-      fn(a, step);
-    } else {
-      fn(a, context);
-    }
-    switch (a.kind) {
-      case ast::ActionKind::If: {
-        const auto& i = a.as<ast::IfAction>();
-        for (const auto& b : i.branches) forEachAction(b.block, fn, context);
-        if (i.elseBlock) forEachAction(*i.elseBlock, fn, context);
-        break;
-      }
-      case ast::ActionKind::Split: {
-        const auto& s = a.as<ast::SplitAction>();
-        forEachAction(s.first, fn, context);
-        if (s.second) forEachAction(*s.second, fn, context);
-        break;
-      }
-      case ast::ActionKind::Then: {
-        const auto& t = a.as<ast::ThenAction>();
-        ActionContext inner = context;
-        inner.inThen = true;
-        inner.thenDelay = chain + t.delay.seconds;
-        inner.thenHasWorkdays = chainWorkdays || t.delay.workdays != 0;
-        inner.withinWorkhours = context.withinWorkhours || t.withinWorkhours.has_value();
-        forEachAction(t.block, fn, inner);
-        chain = inner.thenDelay;
-        chainWorkdays = inner.thenHasWorkdays;
-        break;
-      }
-      default: break;
-    }
-  }
+  ActionsWithContext visitor(fn, context);
+  ast::walk(visitor, block);
 }
 
 }  // namespace voronka::analysis
