@@ -47,7 +47,7 @@ Cause Flow::cause(const check::RuleInfo& rule) const {
   const check::EventInfo* e = event(rule);
   bool delayed = rule.rule->timing.kind != ast::TimingKind::None;
   if (!e) return Cause::Timer;
-  if (delayed) return e->builtin == check::BuiltinEvent::Enter ? Cause::Timer : Cause::Delayed;
+  if (delayed) return e->builtin == lang::EventKind::Enter ? Cause::Timer : Cause::Delayed;
   return e->lifecycle ? Cause::Lifecycle : Cause::Trigger;
 }
 

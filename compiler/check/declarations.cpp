@@ -327,7 +327,7 @@ void Checker::declareTeam(const ast::TeamDecl& decl) {
 
 void Checker::declareEvent(const ast::EventDecl& decl) {
   int existing = CheckedProgram::lookup(prog_.eventIndex, decl.name.text);
-  if (existing != kNone && prog_.events[existing].builtin != BuiltinEvent::Custom) {
+  if (existing != kNone && prog_.events[existing].builtin != lang::EventKind::Custom) {
     sink_.emit(diag::DuplicateName, decl.name.range, "event", decl.name.text)
         .note(fmt::format("`{}` is a built-in event; choose another name", decl.name.text));
     return;
@@ -406,7 +406,7 @@ void Checker::checkDeclarations() {
     for (const auto& answer : integration.decl->answers) {
       int event = resolve(prog_.eventIndex, "event", answer);
       if (event == kNone) continue;
-      if (prog_.events[event].builtin != BuiltinEvent::Custom) {
+      if (prog_.events[event].builtin != lang::EventKind::Custom) {
         sink_.emit(diag::WrongKind, answer.range, answer.text, "a built-in event",
                    "a custom event (declared with `event`)");
         continue;

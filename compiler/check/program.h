@@ -64,10 +64,6 @@ struct IntegrationInfo {
   const ast::IntegrationDecl* decl = nullptr;
 };
 
-// What the filter argument of an event names, and which built-in event an
-// event is (Custom: declared with `event`): common/language/events.def.
-using EventArgKind = lang::EventArg;
-using BuiltinEvent = lang::EventKind;
 
 struct EventParam {
   std::string name;
@@ -76,8 +72,10 @@ struct EventParam {
 
 struct EventInfo {
   std::string name;
-  BuiltinEvent builtin = BuiltinEvent::Custom;
-  EventArgKind arg = EventArgKind::None;
+  // Which built-in event (Custom: declared with `event`), and what its filter
+  // argument names: common/language/events.def.
+  lang::EventKind builtin = lang::EventKind::Custom;
+  lang::EventArg arg = lang::EventArg::None;
   bool argRequired = false;
   // Raised by the engine's own lifecycle (enter, create, leave) rather than by
   // a client or another system; moves on other events are trigger moves.

@@ -18,7 +18,7 @@ int Checker::checkRule(const ast::Rule& r, RuleContext ctx) {
     }
   }
   Scope scope{ctx.event};
-  bool isEnter = ctx.event && ctx.event->builtin == BuiltinEvent::Enter;
+  bool isEnter = ctx.event && ctx.event->builtin == lang::EventKind::Enter;
 
   if (r.from) {
     if (!isEnter) {
@@ -43,7 +43,7 @@ int Checker::checkRule(const ast::Rule& r, RuleContext ctx) {
       break;
     }
   }
-  if (ctx.event && ctx.event->builtin == BuiltinEvent::Leave && r.timing.kind != ast::TimingKind::None) {
+  if (ctx.event && ctx.event->builtin == lang::EventKind::Leave && r.timing.kind != ast::TimingKind::None) {
     sink_.emit(diag::TimingNotAllowed, r.timing.range,
                "`leave` rules run while the deal leaves the stage; a delayed action would be cancelled with the visit, "
                "so put it in the next stage's `on enter` instead");
@@ -236,17 +236,17 @@ void Checker::checkEventArgument(const ast::EventRef& ref, const EventInfo& even
     return;
   }
   const ast::Ident& arg = *ref.arg;
-  if (event.builtin == BuiltinEvent::Custom) {
+  if (event.builtin == lang::EventKind::Custom) {
     sink_.emit(diag::EventArgument, arg.range,
                fmt::format("`{}` is a custom event and takes no argument; its payload fields are in scope by name",
                            event.name));
     return;
   }
-  if (event.arg == EventArgKind::None) {
+  if (event.arg == lang::EventArg::None) {
     sink_.emit(diag::EventArgument, arg.range, fmt::format("the event `{}` takes no argument", event.name));
     return;
   }
-  if (event.arg == EventArgKind::Tag) {
+  if (event.arg == lang::EventArg::Tag) {
     if (!ref.argIsString) {
       sink_.emit(diag::EventArgument, arg.range,
                  fmt::format("tags are texts: write `{}(\"{}\")`", event.name, arg.text));
@@ -259,7 +259,7 @@ void Checker::checkEventArgument(const ast::EventRef& ref, const EventInfo& even
     return;
   }
   switch (event.arg) {
-    case EventArgKind::EmailTemplate: {
+    case lang::EventArg::EmailTemplate: {
       int t = resolve(prog_.templateIndex, "template", arg);
       if (t != kNone && prog_.templates[t].kind != ast::TemplateKind::Email) {
         sink_.emit(diag::WrongKind, arg.range, arg.text, templateKindName(prog_.templates[t].kind),
@@ -267,11 +267,11 @@ void Checker::checkEventArgument(const ast::EventRef& ref, const EventInfo& even
       }
       break;
     }
-    case EventArgKind::AnyTemplate: resolve(prog_.templateIndex, "template", arg); break;
-    case EventArgKind::Form: resolve(prog_.formIndex, "form", arg); break;
-    case EventArgKind::Channel: resolve(prog_.channelIndex, "channel", arg); break;
-    case EventArgKind::TaskType: resolve(prog_.taskTypeIndex, "task type", arg); break;
-    case EventArgKind::Field: resolve(prog_.fieldIndex, "field", arg); break;
+    case lang::EventArg::AnyTemplate: resolve(prog_.templateIndex, "template", arg); break;
+    case lang::EventArg::Form: resolve(prog_.formIndex, "form", arg); break;
+    case lang::EventArg::Channel: resolve(prog_.channelIndex, "channel", arg); break;
+    case lang::EventArg::TaskType: resolve(prog_.taskTypeIndex, "task type", arg); break;
+    case lang::EventArg::Field: resolve(prog_.fieldIndex, "field", arg); break;
     default: break;
   }
 }

@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/hash.h"
 #include "compiler/diagnostics/render.h"
 
 namespace voronka {
@@ -148,14 +149,6 @@ json rules(const std::string& docsUrl) {
                    {"properties", {{"tags", json::array({isLintKind(k) ? "lint" : "error", "funnel"})}}}});
   }
   return out;
-}
-
-uint64_t fnv1a(std::string_view text, uint64_t hash = 14695981039346656037ull) {
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
 }
 
 std::string trimmed(std::string_view s) {

@@ -27,9 +27,9 @@ std::string typeText(const ast::TypeSyntax& t) {
 std::string quoted(const std::optional<ast::Text>& t) { return t ? fmt::format(" \"{}\"", t->value) : ""; }
 
 // What a built-in event's filter argument names (common/language/events.def).
-check::EventArgKind builtinArgKind(std::string_view event) {
+lang::EventArg builtinArgKind(std::string_view event) {
   std::optional<lang::EventKind> kind = lang::builtinEventNamed(event);
-  return kind ? lang::eventInfo(*kind).arg : check::EventArgKind::None;
+  return kind ? lang::eventInfo(*kind).arg : lang::EventArg::None;
 }
 
 class Builder {
@@ -289,12 +289,12 @@ class Builder {
   void eventRef(const ast::EventRef& e) {
     ref(SymbolKind::Event, e.name);
     if (!e.arg || e.argIsString) return;
-    check::EventArgKind kind = builtinArgKind(e.name.text);
+    lang::EventArg kind = builtinArgKind(e.name.text);
     if (program_) {
       int ev = CheckedProgram::lookup(program_->eventIndex, e.name.text);
       if (ev >= 0) kind = program_->events[ev].arg;
     }
-    using A = check::EventArgKind;
+    using A = lang::EventArg;
     switch (kind) {
       case A::EmailTemplate:
       case A::AnyTemplate: ref(SymbolKind::Template, *e.arg); break;

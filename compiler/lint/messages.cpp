@@ -7,14 +7,14 @@
 namespace voronka::lint {
 namespace {
 
-using check::BuiltinEvent;
+using lang::EventKind;
 
 // Events the client raises: an immediate answer to them is expected at any hour.
-bool raisedByClient(BuiltinEvent e) {
+bool raisedByClient(lang::EventKind e) {
   switch (e) {
-    case BuiltinEvent::EmailReceived: case BuiltinEvent::CallIncoming: case BuiltinEvent::CallMissed:
-    case BuiltinEvent::ChatMessage: case BuiltinEvent::FormSubmitted: case BuiltinEvent::LinkClicked:
-    case BuiltinEvent::EmailOpened:
+    case lang::EventKind::EmailReceived: case lang::EventKind::CallIncoming: case lang::EventKind::CallMissed:
+    case lang::EventKind::ChatMessage: case lang::EventKind::FormSubmitted: case lang::EventKind::LinkClicked:
+    case lang::EventKind::EmailOpened:
       return true;
     default: return false;
   }

@@ -11,7 +11,7 @@
 namespace voronka::lint {
 namespace {
 
-using check::BuiltinEvent;
+using lang::EventKind;
 using check::kNone;
 
 // What the rules of each pipeline send: questionnaires, letters, templates.
@@ -77,7 +77,7 @@ class NeverRuns {
       return false;
     };
     switch (event.builtin) {
-      case BuiltinEvent::FormSubmitted:
+      case lang::EventKind::FormSubmitted:
         if (sentIn(sent_.forms, arg)) return std::nullopt;
         if (arg.empty()) {
           return fmt::format("no rule in pipeline `{}` sends a questionnaire, so no form is ever submitted; "
@@ -85,11 +85,11 @@ class NeverRuns {
         }
         return fmt::format("no rule in pipeline `{}` sends the questionnaire `{}`, so it is never submitted; "
                            "send it with `questionnaire {} -> FIELD` or remove the rule", pipeline, arg, arg);
-      case BuiltinEvent::EmailOpened:
+      case lang::EventKind::EmailOpened:
         if (arg.empty() || sentIn(sent_.emails, arg)) return std::nullopt;
         return fmt::format("no rule in pipeline `{}` sends the letter `{}`, so it is never opened; "
                            "send it with `email {}` or remove the rule", pipeline, arg, arg);
-      case BuiltinEvent::LinkClicked:
+      case lang::EventKind::LinkClicked:
         if (arg.empty() || sentIn(sent_.templates, arg)) return std::nullopt;
         return fmt::format("no rule in pipeline `{}` sends the template `{}`, so its links are never clicked; "
                            "send it or remove the rule", pipeline, arg);
@@ -151,13 +151,13 @@ class NeverRuns {
     if (!event) return;
     std::string shown = LintContext::eventText(*rule.unless);
     switch (event->builtin) {
-      case BuiltinEvent::Enter:
-      case BuiltinEvent::Create:
+      case lang::EventKind::Enter:
+      case lang::EventKind::Create:
         ctx_.sink.emit(diag::UnlessNeverHappens, rule.unless->range, shown,
                        "while the timer waits the deal is in the stage, so it cannot enter it or be created "
                        "there; name the event that should cancel the rule");
         return;
-      case BuiltinEvent::Leave:
+      case lang::EventKind::Leave:
         ctx_.sink.emit(diag::UnlessNeverHappens, rule.unless->range, shown,
                        "leaving the stage cancels its timers anyway; remove the `unless`");
         return;

@@ -22,7 +22,7 @@
 namespace voronka::lint {
 namespace {
 
-using check::BuiltinEvent;
+using lang::EventKind;
 constexpr int64_t kDay = 86400;
 constexpr int64_t kForever = std::numeric_limits<int64_t>::max() / 4;
 
@@ -136,7 +136,7 @@ class Stay {
       if (r == self) continue;
       const ast::Rule& rule = *r->rule;
       const check::EventInfo* e = ctx_.flow.event(*r);
-      bool atEntry = !e || e->builtin == BuiltinEvent::Enter;
+      bool atEntry = !e || e->builtin == lang::EventKind::Enter;
       if (!atEntry || rule.when || rule.once || rule.unless || rule.from) continue;
       int64_t upper;
       switch (rule.timing.kind) {

@@ -16,11 +16,11 @@
 namespace voronka::lint {
 namespace {
 
-using check::BuiltinEvent;
+using lang::EventKind;
 
 bool isEnterRule(const Flow& flow, const check::RuleInfo& r) {
   const check::EventInfo* e = flow.event(r);
-  return e && e->builtin == BuiltinEvent::Enter && r.rule->timing.kind == ast::TimingKind::None && !r.rule->once &&
+  return e && e->builtin == lang::EventKind::Enter && r.rule->timing.kind == ast::TimingKind::None && !r.rule->once &&
          !r.rule->from;
 }
 
@@ -47,7 +47,7 @@ bool followedUpByTimer(const Flow& flow, ConditionAnalyzer& conditions, StageRef
   for (const check::RuleInfo* r : flow.rulesAt(at)) {
     const ast::Rule& rule = *r->rule;
     const check::EventInfo* e = flow.event(*r);
-    bool anchoredAtEntry = !e || e->builtin == BuiltinEvent::Enter;
+    bool anchoredAtEntry = !e || e->builtin == lang::EventKind::Enter;
     bool timer = rule.timing.kind == ast::TimingKind::After ||
                  (rule.timing.kind == ast::TimingKind::Every && !rule.timing.whileCondition);
     if (!anchoredAtEntry || !timer || rule.when || rule.once || rule.from) continue;

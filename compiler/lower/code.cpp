@@ -32,7 +32,9 @@ FunctionBuilder::FunctionBuilder(bc::FunctionKind kind, int32_t name, int32_t fi
 }
 
 uint8_t FunctionBuilder::temp(SourceRange where) {
-  if (next_ == 255) throw LowerError(where, "this expression needs more than 255 registers; split it");
+  if (next_ == limits::kMaxRegistersPerFunction) {
+    throw LowerError(where, fmt::format("this expression needs more than {} registers; split it", limits::kMaxRegistersPerFunction));
+  }
   uint8_t r = next_++;
   maxUsed_ = std::max<int>(maxUsed_, next_);
   return r;
@@ -391,7 +393,7 @@ void Lowering::branch(FunctionBuilder& fb, const ast::Expr& e, bool whenTrue, st
       std::vector<size_t> found;
       for (const auto& item : items) {
         std::optional<int32_t> k = literalConstant(*item);
-        if (k && *k < 256) {
+        if (k && static_cast<size_t>(*k) < limits::kShortIndexCount) {
           fb.emit(bc::encodeABC(Op::EqK, t, r, static_cast<uint8_t>(*k)), lineOf(item->range));
         } else {
           uint8_t v = fb.temp(item->range);
@@ -417,7 +419,7 @@ void Lowering::branch(FunctionBuilder& fb, const ast::Expr& e, bool whenTrue, st
       // `!=` keeps the register form: `x != k` is false while x is none.
       bool constantForm = b.op != ast::BinaryOp::Has && b.op != ast::BinaryOp::Ne;
       std::optional<int32_t> k = constantForm ? literalConstant(*b.rhs) : std::nullopt;
-      if (k && *k < 256 && m_.constants[*k].tag != bc::Tag::None) {
+      if (k && static_cast<size_t>(*k) < limits::kShortIndexCount && m_.constants[*k].tag != bc::Tag::None) {
         Op op = Op::EqK;
         switch (b.op) {
           case ast::BinaryOp::Eq: op = Op::EqK; break;
@@ -485,7 +487,9 @@ void Lowering::text(FunctionBuilder& fb, const ast::InterpolatedText& t, uint8_t
 // ───────────────────────────── actions ────────────────────────────────────
 
 int32_t Lowering::actionDesc(bc::ActionDesc desc) {
-  if (m_.actions.size() >= 65535) throw LowerError({}, "more than 65535 actions in one program");
+  if (m_.actions.size() >= limits::kMaxWideIndex) {
+    throw LowerError({}, fmt::format("more than {} actions in one program", limits::kMaxWideIndex));
+  }
   m_.actions.push_back(std::move(desc));
   return static_cast<int32_t>(m_.actions.size() - 1);
 }

@@ -10,6 +10,7 @@
 #include "compiler/ast/ast.h"
 #include "compiler/check/program.h"
 #include "compiler/lower/lower.h"
+#include "runtime/bytecode/limits.h"
 #include "runtime/bytecode/module.h"
 
 namespace voronka::lower {

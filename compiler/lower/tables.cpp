@@ -10,16 +10,16 @@ using check::kNone;
 
 namespace {
 
-bc::ArgKind argKind(check::EventArgKind k) {
+bc::ArgKind argKind(lang::EventArg k) {
   switch (k) {
-    case check::EventArgKind::None: return bc::ArgKind::None;
-    case check::EventArgKind::EmailTemplate:
-    case check::EventArgKind::AnyTemplate: return bc::ArgKind::Template;
-    case check::EventArgKind::Form: return bc::ArgKind::Form;
-    case check::EventArgKind::Channel: return bc::ArgKind::Channel;
-    case check::EventArgKind::TaskType: return bc::ArgKind::TaskType;
-    case check::EventArgKind::Field: return bc::ArgKind::Field;
-    case check::EventArgKind::Tag: return bc::ArgKind::Tag;
+    case lang::EventArg::None: return bc::ArgKind::None;
+    case lang::EventArg::EmailTemplate:
+    case lang::EventArg::AnyTemplate: return bc::ArgKind::Template;
+    case lang::EventArg::Form: return bc::ArgKind::Form;
+    case lang::EventArg::Channel: return bc::ArgKind::Channel;
+    case lang::EventArg::TaskType: return bc::ArgKind::TaskType;
+    case lang::EventArg::Field: return bc::ArgKind::Field;
+    case lang::EventArg::Tag: return bc::ArgKind::Tag;
   }
   return bc::ArgKind::None;
 }
@@ -49,7 +49,9 @@ int32_t Lowering::constant(const bc::Constant& c, SourceRange where) {
   auto key = std::make_tuple(static_cast<uint8_t>(c.tag), c.aux, c.i, c.num, c.str);
   auto it = constants_.find(key);
   if (it != constants_.end()) return it->second;
-  if (m_.constants.size() >= 65535) throw LowerError(where, "more than 65535 distinct constants in one program");
+  if (m_.constants.size() >= limits::kMaxWideIndex) {
+    throw LowerError(where, fmt::format("more than {} distinct constants in one program", limits::kMaxWideIndex));
+  }
   int32_t index = static_cast<int32_t>(m_.constants.size());
   m_.constants.push_back(c);
   constants_.emplace(key, index);

@@ -28,6 +28,9 @@ inline constexpr size_t kRegisterFileSize = size_t{1} << kOperandBits;
 inline constexpr size_t kMaxRegistersPerFunction = kRegisterFileSize - 1;
 // Constants, fields and actions an instruction names through Bx: indices up to 65535.
 inline constexpr size_t kMaxWideIndex = (size_t{1} << kWideOperandBits) - 1;
+// Constants an 8-bit C operand can name (EqK, LtK…): the first 256; a
+// comparison with a later constant loads it into a register instead.
+inline constexpr size_t kShortIndexCount = size_t{1} << kOperandBits;
 
 // ── The engine: bounds on one event's work ──
 

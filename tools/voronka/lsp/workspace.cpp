@@ -36,14 +36,6 @@ std::vector<const ast::Module*> ParsedFile::modules() const {
   return out;
 }
 
-std::vector<const ast::Decl*> ParsedFile::decls() const {
-  std::vector<const ast::Decl*> out;
-  for (const auto& c : chunks) {
-    for (const auto& d : c->parse.module->decls) out.push_back(d.get());
-  }
-  return out;
-}
-
 std::vector<const ast::Module*> Analysis::modulesForChecker() const {
   std::vector<const ast::Module*> out;
   for (const auto& f : files) {

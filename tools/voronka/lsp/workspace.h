@@ -39,8 +39,6 @@ struct ParsedFile {
   uint64_t generation = 0;              // of the file's text
 
   std::vector<const ast::Module*> modules() const;
-  // Every declaration of the file, in order.
-  std::vector<const ast::Decl*> decls() const;
 };
 
 // A program rooted at an open document, checked (when it parsed) and indexed.
