@@ -8,10 +8,12 @@
 // traversal of walk.h.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "common/language/actions.h"
@@ -746,6 +748,118 @@ struct Module {
   VORONKA_AST_FIELDS(Module, file, path, decls, comments)
 };
 using ModulePtr = std::unique_ptr<Module>;
+
+// ───────────────────────────── kinds and their structs ───────────────────
+
+namespace detail {
+
+// `To` with the constness of `From`.
+template <typename From, typename To>
+using SameConst = std::conditional_t<std::is_const_v<From>, const To, To>;
+
+template <typename To, typename From>
+SameConst<From, To>& concrete(From& node) {
+  return static_cast<SameConst<From, To>&>(node);
+}
+
+}  // namespace detail
+
+// Calls f with a node of one of the polymorphic families as its concrete
+// type. These four switches are the only place that maps a kind to its
+// struct: a new kind without a case here does not build (-Werror=switch).
+template <typename E, typename F>
+  requires std::same_as<std::remove_const_t<E>, Expr>
+decltype(auto) withConcrete(E& e, F&& f) {
+  using detail::concrete;
+  switch (e.kind) {
+    case ExprKind::Number: return f(concrete<NumberExpr>(e));
+    case ExprKind::String: return f(concrete<StringExpr>(e));
+    case ExprKind::Duration: return f(concrete<DurationExpr>(e));
+    case ExprKind::Time: return f(concrete<TimeExpr>(e));
+    case ExprKind::Date: return f(concrete<DateExpr>(e));
+    case ExprKind::DateTime: return f(concrete<DateTimeExpr>(e));
+    case ExprKind::Bool: return f(concrete<BoolExpr>(e));
+    case ExprKind::None: return f(concrete<NoneExpr>(e));
+    case ExprKind::Name: return f(concrete<NameExpr>(e));
+    case ExprKind::Member: return f(concrete<MemberExpr>(e));
+    case ExprKind::Call: return f(concrete<CallExpr>(e));
+    case ExprKind::Unary: return f(concrete<UnaryExpr>(e));
+    case ExprKind::Binary: return f(concrete<BinaryExpr>(e));
+    case ExprKind::List: return f(concrete<ListExpr>(e));
+    case ExprKind::If: return f(concrete<IfExpr>(e));
+  }
+  return f(concrete<NoneExpr>(e));  // unreachable: every kind has its case
+}
+
+template <typename A, typename F>
+  requires std::same_as<std::remove_const_t<A>, Action>
+decltype(auto) withConcrete(A& a, F&& f) {
+  using detail::concrete;
+  switch (a.kind) {
+    case ActionKind::Move: return f(concrete<MoveAction>(a));
+    case ActionKind::Win: return f(concrete<WinAction>(a));
+    case ActionKind::Lose: return f(concrete<LoseAction>(a));
+    case ActionKind::Task: return f(concrete<TaskAction>(a));
+    case ActionKind::CompleteTasks: return f(concrete<CompleteTasksAction>(a));
+    case ActionKind::Email:
+    case ActionKind::Message:
+    case ActionKind::Sms: return f(concrete<SendAction>(a));
+    case ActionKind::Webhook: return f(concrete<WebhookAction>(a));
+    case ActionKind::Request: return f(concrete<RequestAction>(a));
+    case ActionKind::Analytics: return f(concrete<AnalyticsAction>(a));
+    case ActionKind::Tag: return f(concrete<TagAction>(a));
+    case ActionKind::Set: return f(concrete<SetAction>(a));
+    case ActionKind::Assign: return f(concrete<AssignAction>(a));
+    case ActionKind::CreateDeal: return f(concrete<CreateDealAction>(a));
+    case ActionKind::Questionnaire: return f(concrete<QuestionnaireAction>(a));
+    case ActionKind::Note: return f(concrete<NoteAction>(a));
+    case ActionKind::Notify: return f(concrete<NotifyAction>(a));
+    case ActionKind::If: return f(concrete<IfAction>(a));
+    case ActionKind::Split: return f(concrete<SplitAction>(a));
+    case ActionKind::Then: return f(concrete<ThenAction>(a));
+  }
+  return f(concrete<WinAction>(a));  // unreachable
+}
+
+template <typename D, typename F>
+  requires std::same_as<std::remove_const_t<D>, Decl>
+decltype(auto) withConcrete(D& d, F&& f) {
+  using detail::concrete;
+  switch (d.kind) {
+    case DeclKind::Use: return f(concrete<UseDecl>(d));
+    case DeclKind::Account:
+    case DeclKind::Calendar: return f(concrete<CalendarDecl>(d));
+    case DeclKind::Field: return f(concrete<FieldDecl>(d));
+    case DeclKind::Team: return f(concrete<TeamDecl>(d));
+    case DeclKind::Template: return f(concrete<TemplateDecl>(d));
+    case DeclKind::Form: return f(concrete<FormDecl>(d));
+    case DeclKind::Integration: return f(concrete<IntegrationDecl>(d));
+    case DeclKind::Event: return f(concrete<EventDecl>(d));
+    case DeclKind::TaskType:
+    case DeclKind::Channel: return f(concrete<SimpleDecl>(d));
+    case DeclKind::Reasons: return f(concrete<ReasonsDecl>(d));
+    case DeclKind::Pipeline: return f(concrete<PipelineDecl>(d));
+    case DeclKind::Test: return f(concrete<TestDecl>(d));
+    case DeclKind::Rule: return f(concrete<Rule>(d));
+  }
+  return f(concrete<UseDecl>(d));  // unreachable
+}
+
+template <typename S, typename F>
+  requires std::same_as<std::remove_const_t<S>, TestStmt>
+decltype(auto) withConcrete(S& s, F&& f) {
+  using detail::concrete;
+  switch (s.kind) {
+    case TestStmtKind::Deal: return f(concrete<TestDealStmt>(s));
+    case TestStmtKind::Advance: return f(concrete<TestAdvanceStmt>(s));
+    case TestStmtKind::AdvanceTo: return f(concrete<TestAdvanceToStmt>(s));
+    case TestStmtKind::Event: return f(concrete<TestEventStmt>(s));
+    case TestStmtKind::Set: return f(concrete<TestSetStmt>(s));
+    case TestStmtKind::ManualMove: return f(concrete<TestManualMoveStmt>(s));
+    case TestStmtKind::Expect: return f(concrete<TestExpectStmt>(s));
+  }
+  return f(concrete<TestAdvanceStmt>(s));  // unreachable
+}
 
 // A readable, stable dump of the tree (for `voronka check --emit=ast` and tests).
 std::string dump(const Module& module, const SourceManager& sources);
