@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "bench/funnel_generator.h"
 #include "compiler/driver/compilation.h"

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "compiler/check/checker_impl.h"
-#include "compiler/check/suggest.h"
 
 namespace voronka::check {
 

@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
-#include <sstream>
-#include <stdexcept>
 
 #include "compiler/check/checker.h"
 #include "compiler/lint/lint.h"

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "compiler/source/source.h"
 
 namespace voronka::format {
 namespace {

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "compiler/format/text_block.h"
-#include "compiler/source/source.h"
 
 namespace voronka::format {
 namespace {

@@ -7,13 +7,9 @@
 
 #include <date/tz.h>
 
-#include <chrono>
-#include <cmath>
 
-#include "compiler/ast/print.h"
 #include "compiler/lower/lowering.h"
 #include "runtime/bytecode/container.h"
-#include "runtime/bytecode/verifier.h"
 
 namespace voronka::lower {
 

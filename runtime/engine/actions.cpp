@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "common/hash.h"
-#include "runtime/bytecode/verifier.h"
 #include "runtime/engine/processing.h"
 #include "runtime/engine/values.h"
 

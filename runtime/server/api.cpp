@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <chrono>
 
 #include "runtime/engine/values.h"
 #include "runtime/engine/wire.h"

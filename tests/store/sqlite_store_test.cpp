@@ -6,10 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <future>
-#include <thread>
 
 #include "tests/store/store_test_support.h"
 

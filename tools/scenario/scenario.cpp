@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <map>
-#include <set>
 
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"

@@ -1,7 +1,6 @@
 // `voronka build FILES -o x.funnelc`: compile a program to a verified module.
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
 
 #include "compiler/lower/lower.h"

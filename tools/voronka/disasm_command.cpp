@@ -1,12 +1,9 @@
 // `voronka disasm x.funnelc`: a readable listing of a module.
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 
-#include "runtime/bytecode/container.h"
 #include "runtime/bytecode/disassembler.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/module_file.h"

@@ -7,11 +7,9 @@
 #include <atomic>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "compiler/diagnostics/render.h"

@@ -1,18 +1,15 @@
 // `voronka graph FILE [--pipeline P] [--format dot|svg|mermaid] [-o OUT]`:
 // the stages and transitions of the funnel as a diagram. SVG goes through
 // Graphviz's `dot` program.
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "compiler/diagnostics/render.h"

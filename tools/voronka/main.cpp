@@ -1,5 +1,4 @@
 // voronka: a compiler and runtime for CRM sales-funnel automation.
-#include <iostream>
 #include <map>
 
 #include "tools/voronka/commands.h"

@@ -2,10 +2,8 @@
 // engine on the in-memory store and print a JSON-lines trace.
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
 
-#include "runtime/bytecode/container.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
 #include "runtime/engine/values.h"

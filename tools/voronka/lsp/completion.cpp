@@ -4,7 +4,6 @@
 // keywords, fields and built-in names.
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <set>
 
 #include "common/language/events.h"

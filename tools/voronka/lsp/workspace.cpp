@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 
 #include "compiler/check/checker.h"
 #include "compiler/driver/program_files.h"
