@@ -64,7 +64,8 @@ void BM_FormatFiles(benchmark::State& state) {
     }
   }
   state.counters["lines"] = static_cast<double>(c.lines);
-  state.counters["lines_per_s"] = benchmark::Counter(static_cast<double>(c.lines) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["lines_per_s"] =
+      benchmark::Counter(static_cast<double>(c.lines) * state.iterations(), benchmark::Counter::kIsRate);
 }
 
 void BM_FormatParsedFiles(benchmark::State& state) {
@@ -78,7 +79,8 @@ void BM_FormatParsedFiles(benchmark::State& state) {
     }
   }
   state.counters["lines"] = static_cast<double>(c.lines);
-  state.counters["lines_per_s"] = benchmark::Counter(static_cast<double>(c.lines) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["lines_per_s"] =
+      benchmark::Counter(static_cast<double>(c.lines) * state.iterations(), benchmark::Counter::kIsRate);
 }
 
 // The floor: parsing alone, which formatting needs to refuse files with syntax errors.
@@ -92,7 +94,8 @@ void BM_ParseOnly(benchmark::State& state) {
     }
   }
   state.counters["lines"] = static_cast<double>(c.lines);
-  state.counters["lines_per_s"] = benchmark::Counter(static_cast<double>(c.lines) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["lines_per_s"] =
+      benchmark::Counter(static_cast<double>(c.lines) * state.iterations(), benchmark::Counter::kIsRate);
 }
 
 BENCHMARK(BM_ParseOnly)->Unit(benchmark::kMillisecond)->MinTime(3);

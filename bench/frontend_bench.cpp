@@ -56,7 +56,8 @@ void BM_AntlrParseOnly(benchmark::State& state) {
       if (!ok) state.SkipWithError("generated program does not parse in SLL");
     }
   }
-  state.counters["lines_per_s"] = benchmark::Counter(static_cast<double>(c.lines) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["lines_per_s"] =
+      benchmark::Counter(static_cast<double>(c.lines) * state.iterations(), benchmark::Counter::kIsRate);
   state.counters["lines"] = static_cast<double>(c.lines);
 }
 
@@ -77,7 +78,8 @@ void BM_VoronkaCheck(benchmark::State& state) {
     }
     if (compilation.diagnostics().errorCount() > 0) state.SkipWithError("generated program has errors");
   }
-  state.counters["lines_per_s"] = benchmark::Counter(static_cast<double>(c.lines) * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["lines_per_s"] =
+      benchmark::Counter(static_cast<double>(c.lines) * state.iterations(), benchmark::Counter::kIsRate);
   state.counters["lines"] = static_cast<double>(c.lines);
 }
 

@@ -31,7 +31,9 @@ std::string generateFunnel(int seed, int targetLines) {
   line("integration scoring \"Скоринг\" { url \"https://scoring.example.ru/check\" answers scored }");
   for (int t = 0; t < 10; ++t) {
     line(fmt::format("template email letter_{} \"Письмо {} для {{contact.name}}\" {{", t, t));
-    line(fmt::format("  body \"Здравствуйте, {{contact.name}}! Сумма {{amount_{}}} ₽, встреча {{meeting_at}}.\"", t % 12));
+    line(fmt::format(
+        "  body \"Здравствуйте, {{contact.name}}! Сумма {{amount_{}}} ₽, встреча {{meeting_at}}.\"",
+        t % 12));
     line("}");
   }
   line("template message ping \"Напоминание\" { body \"{contact.name}, напоминаем о встрече\" }");
@@ -54,7 +56,9 @@ std::string generateFunnel(int seed, int targetLines) {
       line("      if source == ads and amount_1 > 100_000 { tag + \"крупный\" assign round_robin(sales) }");
       line("    }");
       line("    on enter from stage_0 once when source in [site, partner] { note \"Пришёл с сайта\" }");
-      if (s + 1 < stages) line(fmt::format("    on email_opened(letter_{}) when amount_2 + amount_3 > 50_000 -> stage_{}", s % 10, s + 1));
+      if (s + 1 < stages)
+        line(
+            fmt::format("    on email_opened(letter_{}) when amount_2 + amount_3 > 50_000 -> stage_{}", s % 10, s + 1));
       line("    after 3d unless link_clicked {");
       line("      task \"Клиент молчит три дня — связаться\" due 4h");
       line("      then after 2d { message ping within workhours }");
@@ -66,8 +70,10 @@ std::string generateFunnel(int seed, int targetLines) {
       line("    on leave { complete tasks overdue comment \"Этап пройден\" }");
       line("  }");
     }
-    line("  won \"Успешно\" { on enter { webhook \"https://hooks.example.ru/won\" with { id: deal.id, sum: amount_0 } } }");
-    line("  lost \"Не реализовано\" reasons { \"Дорого\", \"Конкурент\", \"Сроки\", \"Нет модели\", \"Не целевой\", other \"Другое\" }");
+    line(
+        "  won \"Успешно\" { on enter { webhook \"https://hooks.example.ru/won\" with { id: deal.id, sum: amount_0 } } }");
+    line(
+        "  lost \"Не реализовано\" reasons { \"Дорого\", \"Конкурент\", \"Сроки\", \"Нет модели\", \"Не целевой\", other \"Другое\" }");
     line("}");
     ++pipeline;
   }

@@ -18,7 +18,8 @@ bc::Module compileFunnelFile(const std::filesystem::path& path) {
   auto root = c.loadRoot(path, error);
   if (!root) throw std::runtime_error(error);
   auto program = c.check(c.collect(*root));
-  if (!program || c.diagnostics().errorCount() > 0) throw std::runtime_error("the benchmark's funnel has errors: " + path.string());
+  if (!program || c.diagnostics().errorCount() > 0)
+    throw std::runtime_error("the benchmark's funnel has errors: " + path.string());
   return lower::lowerProgram(*program, c.sources());
 }
 
@@ -29,9 +30,13 @@ std::vector<nlohmann::json> furnitureLife(const std::string& deal) {
     return e;
   };
   return {
-      ev("create", {{"type", "deal_created"}, {"pipeline", "retail"}, {"fields", {{"source", "ads"}}}, {"contact", {{"name", "Вера"}}}}),
+      ev("create", {{"type", "deal_created"},
+                    {"pipeline", "retail"},
+                    {"fields", {{"source", "ads"}}},
+                    {"contact", {{"name", "Вера"}}}}),
       ev("accept", {{"type", "manual_move"}, {"stage", "collect"}}),
-      ev("form", {{"type", "form_submitted"}, {"arg", "buyer_form"},
+      ev("form", {{"type", "form_submitted"},
+                  {"arg", "buyer_form"},
                   {"payload", {{"goal", "диван"}, {"budget", 90000}, {"purchase_type", "stock"}}}}),
       ev("open", {{"type", "email_opened"}, {"arg", "price_segments"}}),
       ev("click", {{"type", "link_clicked"}, {"arg", "price_segments"}}),

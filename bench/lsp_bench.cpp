@@ -77,7 +77,11 @@ void BM_LspRediagnoseAfterOneCharacterEdit(benchmark::State& state) {
   state.counters["max_ms"] = ms.back();
 }
 
-BENCHMARK(BM_LspRediagnoseAfterOneCharacterEdit)->Arg(2000)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(200);
+BENCHMARK(BM_LspRediagnoseAfterOneCharacterEdit)
+    ->Arg(2000)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(200);
 
 }  // namespace
 

@@ -73,7 +73,8 @@ RawSqliteWriter::RawSqliteWriter(const std::string& path, bool fullSync) {
       "delivered_at, last_error) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
   putEffect_ = prepare(
       "UPDATE effects SET status = ?, attempts = ?, next_attempt_at = ?, delivered_at = ?, last_error = ? WHERE id = ?");
-  recordEvent_ = prepare("INSERT INTO events (id, deal, type, at, outcome) VALUES (?,?,?,?,?) ON CONFLICT (id) DO NOTHING");
+  recordEvent_ =
+      prepare("INSERT INTO events (id, deal, type, at, outcome) VALUES (?,?,?,?,?) ON CONFLICT (id) DO NOTHING");
   addHistory_ = prepare(
       "INSERT INTO history (deal, from_pipeline, from_stage, to_pipeline, to_stage, at, cause, how) "
       "VALUES (?,?,?,?,?,?,?,?)");
@@ -81,7 +82,8 @@ RawSqliteWriter::RawSqliteWriter(const std::string& path, bool fullSync) {
   takeCounter_ = prepare(
       "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 "
       "RETURNING value - 1");
-  putMeta_ = prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  putMeta_ =
+      prepare("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
 }
 
 RawSqliteWriter::~RawSqliteWriter() {
@@ -105,53 +107,52 @@ void RawSqliteWriter::step(sqlite3_stmt* s) {
 }
 
 void RawSqliteWriter::write(const Write& w) {
-  std::visit(Overloaded{
-                 [&](const write::PutDeal& p) {
-                   const store::DealRecord& d = p.deal;
-                   step(bind(putDeal_, d.id, d.pipeline, d.stage, d.epoch, d.enteredAt, d.createdAt, d.name,
-                             Blob{p.fields}, Blob{p.tags}, d.responsible, d.contactName, d.contactEmail,
-                             d.contactPhone, d.companyName, Blob{p.visits}, d.lostReason, d.error, d.childDeals,
-                             d.version));
-                 },
-                 [&](const write::AddTask& a) {
-                   const store::TaskRecord& t = a.task;
-                   step(bind(addTask_, t.deal, t.type, t.text, t.due, t.responsible, t.done, t.createdAt,
-                             t.completedAt, t.comment, t.epoch));
-                 },
-                 [&](const write::PutTask& p) {
-                   const store::TaskRecord& t = p.task;
-                   step(bind(putTask_, t.type, t.text, t.due, t.responsible, t.done, t.createdAt, t.completedAt,
-                             t.comment, t.epoch, t.id));
-                 },
-                 [&](const write::AddTimer& a) {
-                   const store::TimerRecord& t = a.timer;
-                   step(bind(addTimer_, t.deal, t.due, static_cast<int64_t>(t.kind), t.rule, t.action, t.epoch,
-                             t.event, t.payload, t.unlessEvent, t.unlessArg, t.task, t.scheduledAt, t.cause));
-                 },
-                 [&](const write::RemoveTimer& r) { step(bind(removeTimer_, r.id)); },
-                 [&](const write::AddEffect& a) {
-                   const store::EffectRecord& e = a.effect;
-                   step(bind(addEffect_, e.deal, e.kind, e.key, e.payload, e.createdAt, e.notBefore, e.status,
-                             e.attempts, e.nextAttemptAt, e.deliveredAt, e.lastError));
-                 },
-                 [&](const write::PutEffect& p) {
-                   const store::EffectRecord& e = p.effect;
-                   step(bind(putEffect_, e.status, e.attempts, e.nextAttemptAt, e.deliveredAt, e.lastError, e.id));
-                 },
-                 [&](const write::RecordEvent& r) {
-                   const store::EventRecord& e = r.event;
-                   step(bind(recordEvent_, e.id, e.deal, e.type, e.at, e.outcome));
-                 },
-                 [&](const write::AddHistory& a) {
-                   const store::HistoryRecord& h = a.entry;
-                   step(bind(addHistory_, h.deal, h.fromPipeline, h.fromStage, h.toPipeline, h.toStage, h.at,
-                             h.cause, h.how));
-                 },
-                 [&](const write::AddNote& a) { step(bind(addNote_, a.note.deal, a.note.at, a.note.text)); },
-                 [&](const write::TakeCounter& t) { step(bind(takeCounter_, t.name)); },
-                 [&](const write::PutMeta& p) { step(bind(putMeta_, p.key, p.value)); },
-             },
-             w);
+  std::visit(
+      Overloaded{
+          [&](const write::PutDeal& p) {
+            const store::DealRecord& d = p.deal;
+            step(bind(putDeal_, d.id, d.pipeline, d.stage, d.epoch, d.enteredAt, d.createdAt, d.name, Blob{p.fields},
+                      Blob{p.tags}, d.responsible, d.contactName, d.contactEmail, d.contactPhone, d.companyName,
+                      Blob{p.visits}, d.lostReason, d.error, d.childDeals, d.version));
+          },
+          [&](const write::AddTask& a) {
+            const store::TaskRecord& t = a.task;
+            step(bind(addTask_, t.deal, t.type, t.text, t.due, t.responsible, t.done, t.createdAt, t.completedAt,
+                      t.comment, t.epoch));
+          },
+          [&](const write::PutTask& p) {
+            const store::TaskRecord& t = p.task;
+            step(bind(putTask_, t.type, t.text, t.due, t.responsible, t.done, t.createdAt, t.completedAt, t.comment,
+                      t.epoch, t.id));
+          },
+          [&](const write::AddTimer& a) {
+            const store::TimerRecord& t = a.timer;
+            step(bind(addTimer_, t.deal, t.due, static_cast<int64_t>(t.kind), t.rule, t.action, t.epoch, t.event,
+                      t.payload, t.unlessEvent, t.unlessArg, t.task, t.scheduledAt, t.cause));
+          },
+          [&](const write::RemoveTimer& r) { step(bind(removeTimer_, r.id)); },
+          [&](const write::AddEffect& a) {
+            const store::EffectRecord& e = a.effect;
+            step(bind(addEffect_, e.deal, e.kind, e.key, e.payload, e.createdAt, e.notBefore, e.status, e.attempts,
+                      e.nextAttemptAt, e.deliveredAt, e.lastError));
+          },
+          [&](const write::PutEffect& p) {
+            const store::EffectRecord& e = p.effect;
+            step(bind(putEffect_, e.status, e.attempts, e.nextAttemptAt, e.deliveredAt, e.lastError, e.id));
+          },
+          [&](const write::RecordEvent& r) {
+            const store::EventRecord& e = r.event;
+            step(bind(recordEvent_, e.id, e.deal, e.type, e.at, e.outcome));
+          },
+          [&](const write::AddHistory& a) {
+            const store::HistoryRecord& h = a.entry;
+            step(bind(addHistory_, h.deal, h.fromPipeline, h.fromStage, h.toPipeline, h.toStage, h.at, h.cause, h.how));
+          },
+          [&](const write::AddNote& a) { step(bind(addNote_, a.note.deal, a.note.at, a.note.text)); },
+          [&](const write::TakeCounter& t) { step(bind(takeCounter_, t.name)); },
+          [&](const write::PutMeta& p) { step(bind(putMeta_, p.key, p.value)); },
+      },
+      w);
 }
 
 void RawSqliteWriter::replay(const std::vector<RecordedTransaction>& log, size_t perCommit) {

@@ -62,7 +62,8 @@ std::vector<GuardDeal> guardDeals() {
   const char* countries[] = {"RU", "KZ", "AM", "GE"};
   std::vector<GuardDeal> deals;
   for (int i = 0; i < 1024; ++i) {
-    deals.push_back({origins[rng() % 4], countries[rng() % 4], static_cast<double>(rng() % 200), static_cast<double>(rng() % 3)});
+    deals.push_back(
+        {origins[rng() % 4], countries[rng() % 4], static_cast<double>(rng() % 200), static_cast<double>(rng() % 3)});
   }
   return deals;
 }
@@ -106,8 +107,8 @@ void BM_VmGuard(benchmark::State& state) {
   }
   benchmark::DoNotOptimize(matched);
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(deals.size()));
-  state.counters["ns_per_eval"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * deals.size()), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_eval"] = benchmark::Counter(static_cast<double>(state.iterations() * deals.size()),
+                                                     benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_VmGuard);
 
@@ -116,7 +117,9 @@ BENCHMARK(BM_VmGuard);
 void BM_LuaGuard(benchmark::State& state) {
   lua_State* L = luaL_newstate();
   luaL_openlibs(L);
-  luaL_dostring(L, "return function(d) return (d.origin == 'MOW' or d.country == 'RU') and (d.value >= 100 or d.adults == 1) end");
+  luaL_dostring(
+      L,
+      "return function(d) return (d.origin == 'MOW' or d.country == 'RU') and (d.value >= 100 or d.adults == 1) end");
   int guard = luaL_ref(L, LUA_REGISTRYINDEX);
   std::vector<GuardDeal> deals = guardDeals();
   std::vector<int> tables;
@@ -145,8 +148,8 @@ void BM_LuaGuard(benchmark::State& state) {
   benchmark::DoNotOptimize(matched);
   lua_close(L);
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(deals.size()));
-  state.counters["ns_per_eval"] =
-      benchmark::Counter(static_cast<double>(state.iterations() * deals.size()), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_eval"] = benchmark::Counter(static_cast<double>(state.iterations() * deals.size()),
+                                                     benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_LuaGuard);
 #endif
@@ -154,7 +157,8 @@ BENCHMARK(BM_LuaGuard);
 // ───────────────────────────── the engine ─────────────────────────────────
 
 void BM_EngineFurniture(benchmark::State& state) {
-  bc::Module m = bc::load(bc::serialize(bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel")));
+  bc::Module m =
+      bc::load(bc::serialize(bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel")));
   engine::Names names(m);
   int64_t events = 0, failed = 0, won = 0;
   int deals = 0;

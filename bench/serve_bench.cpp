@@ -102,14 +102,15 @@ void measure(const bc::Module& module, store::Synchronous sync, const char* name
     srv.stop();
     if (std::getenv("VORONKA_BENCH_DETAIL")) {
       for (const Run* r : {&full, &paced}) {
-        std::cout << fmt::format("  p50 {:.2f} p90 {:.2f} p95 {:.2f} p99 {:.2f} p99.9 {:.2f} max {:.2f}\n", percentile(r->latenciesMs, 0.5),
-                                 percentile(r->latenciesMs, 0.9), percentile(r->latenciesMs, 0.95), percentile(r->latenciesMs, 0.99),
+        std::cout << fmt::format("  p50 {:.2f} p90 {:.2f} p95 {:.2f} p99 {:.2f} p99.9 {:.2f} max {:.2f}\n",
+                                 percentile(r->latenciesMs, 0.5), percentile(r->latenciesMs, 0.9),
+                                 percentile(r->latenciesMs, 0.95), percentile(r->latenciesMs, 0.99),
                                  percentile(r->latenciesMs, 0.999), r->latenciesMs.empty() ? 0 : r->latenciesMs.back());
       }
     }
     std::cout << fmt::format("{:<8} {:>10.0f} {:>12.0f} {:>10.2f} {:>10.2f} {:>8}\n", name, full.eventsPerSecond,
-                             paced.eventsPerSecond, percentile(paced.latenciesMs, 0.5), percentile(paced.latenciesMs, 0.99),
-                             full.errors + paced.errors);
+                             paced.eventsPerSecond, percentile(paced.latenciesMs, 0.5),
+                             percentile(paced.latenciesMs, 0.99), full.errors + paced.errors);
   }
   fs::remove_all(dir);
 }
@@ -118,9 +119,12 @@ void measure(const bc::Module& module, store::Synchronous sync, const char* name
 
 int main(int argc, char** argv) {
   double seconds = argc > 1 ? std::atof(argv[1]) : 5.0;
-  bc::Module module = bc::load(bc::serialize(bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel")));
-  std::cout << fmt::format("voronka serve over HTTP, {} clients, furniture example, {} s per phase\n", kClients, seconds);
-  std::cout << fmt::format("{:<8} {:>10} {:>12} {:>10} {:>10} {:>8}\n", "sync", "max ev/s", "half ev/s", "p50 ms", "p99 ms", "errors");
+  bc::Module module =
+      bc::load(bc::serialize(bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel")));
+  std::cout << fmt::format("voronka serve over HTTP, {} clients, furniture example, {} s per phase\n", kClients,
+                           seconds);
+  std::cout << fmt::format("{:<8} {:>10} {:>12} {:>10} {:>10} {:>8}\n", "sync", "max ev/s", "half ev/s", "p50 ms",
+                           "p99 ms", "errors");
   measure(module, store::Synchronous::Full, "FULL", seconds);
   measure(module, store::Synchronous::Normal, "NORMAL", seconds);
   return 0;

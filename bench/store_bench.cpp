@@ -16,9 +16,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "bench/furniture_events.h"
 #include "bench/raw_sqlite_writer.h"
 #include "bench/store_decorators.h"
-#include "bench/furniture_events.h"
 #include "runtime/bytecode/container.h"
 #include "runtime/engine/clock.h"
 #include "runtime/engine/engine.h"
@@ -71,7 +71,8 @@ class BenchDir {
 // ───────────────────────────── the furniture shop ─────────────────────────
 
 struct Furniture {
-  bc::Module module = bc::load(bc::serialize(bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel")));
+  bc::Module module =
+      bc::load(bc::serialize(bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel")));
   engine::Names names{module};
   std::vector<std::vector<nlohmann::json>> lives = [] {
     std::vector<std::vector<nlohmann::json>> out;
@@ -143,18 +144,30 @@ double replayThroughStore(store::Store& store, BatchingStore* batching, const st
       std::visit(
           [&](const auto& op) {
             using Op = std::decay_t<decltype(op)>;
-            if constexpr (std::is_same_v<Op, write::PutDeal>) tx->putDeal(op.deal);
-            else if constexpr (std::is_same_v<Op, write::AddTask>) tx->addTask(op.task);
-            else if constexpr (std::is_same_v<Op, write::PutTask>) tx->putTask(op.task);
-            else if constexpr (std::is_same_v<Op, write::AddTimer>) tx->addTimer(op.timer);
-            else if constexpr (std::is_same_v<Op, write::RemoveTimer>) tx->removeTimer(op.id);
-            else if constexpr (std::is_same_v<Op, write::AddEffect>) tx->addEffect(op.effect);
-            else if constexpr (std::is_same_v<Op, write::PutEffect>) tx->putEffect(op.effect);
-            else if constexpr (std::is_same_v<Op, write::RecordEvent>) tx->recordEvent(op.event);
-            else if constexpr (std::is_same_v<Op, write::AddHistory>) tx->addHistory(op.entry);
-            else if constexpr (std::is_same_v<Op, write::AddNote>) tx->addNote(op.note);
-            else if constexpr (std::is_same_v<Op, write::TakeCounter>) tx->takeCounter(op.name);
-            else tx->putMeta(op.key, op.value);
+            if constexpr (std::is_same_v<Op, write::PutDeal>)
+              tx->putDeal(op.deal);
+            else if constexpr (std::is_same_v<Op, write::AddTask>)
+              tx->addTask(op.task);
+            else if constexpr (std::is_same_v<Op, write::PutTask>)
+              tx->putTask(op.task);
+            else if constexpr (std::is_same_v<Op, write::AddTimer>)
+              tx->addTimer(op.timer);
+            else if constexpr (std::is_same_v<Op, write::RemoveTimer>)
+              tx->removeTimer(op.id);
+            else if constexpr (std::is_same_v<Op, write::AddEffect>)
+              tx->addEffect(op.effect);
+            else if constexpr (std::is_same_v<Op, write::PutEffect>)
+              tx->putEffect(op.effect);
+            else if constexpr (std::is_same_v<Op, write::RecordEvent>)
+              tx->recordEvent(op.event);
+            else if constexpr (std::is_same_v<Op, write::AddHistory>)
+              tx->addHistory(op.entry);
+            else if constexpr (std::is_same_v<Op, write::AddNote>)
+              tx->addNote(op.note);
+            else if constexpr (std::is_same_v<Op, write::TakeCounter>)
+              tx->takeCounter(op.name);
+            else
+              tx->putMeta(op.key, op.value);
           },
           w);
     }

@@ -33,10 +33,14 @@ class ForwardingTransaction : public store::Transaction {
   int64_t addTimer(store::TimerRecord t) override { return in_->addTimer(std::move(t)); }
   void removeTimer(int64_t id) override { in_->removeTimer(id); }
   std::vector<store::TimerRecord> timersOf(const std::string& deal) override { return in_->timersOf(deal); }
-  std::vector<store::TimerRecord> dueTimers(int64_t until, size_t limit) override { return in_->dueTimers(until, limit); }
+  std::vector<store::TimerRecord> dueTimers(int64_t until, size_t limit) override {
+    return in_->dueTimers(until, limit);
+  }
   void addEffect(store::EffectRecord e) override { in_->addEffect(std::move(e)); }
   std::vector<store::EffectRecord> effectsOf(const std::string& deal) override { return in_->effectsOf(deal); }
-  std::vector<store::EffectRecord> dueEffects(int64_t now, size_t limit) override { return in_->dueEffects(now, limit); }
+  std::vector<store::EffectRecord> dueEffects(int64_t now, size_t limit) override {
+    return in_->dueEffects(now, limit);
+  }
   void putEffect(const store::EffectRecord& e) override { in_->putEffect(e); }
   std::vector<store::EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
     return in_->effectsWithStatus(status, limit);
@@ -114,17 +118,39 @@ struct PutDeal {
   store::DealRecord deal;
   std::string fields, tags, visits;
 };
-struct AddTask { store::TaskRecord task; };
-struct PutTask { store::TaskRecord task; };
-struct AddTimer { store::TimerRecord timer; };
-struct RemoveTimer { int64_t id; };
-struct AddEffect { store::EffectRecord effect; };
-struct PutEffect { store::EffectRecord effect; };
-struct RecordEvent { store::EventRecord event; };
-struct AddHistory { store::HistoryRecord entry; };
-struct AddNote { store::NoteRecord note; };
-struct TakeCounter { std::string name; };
-struct PutMeta { std::string key, value; };
+struct AddTask {
+  store::TaskRecord task;
+};
+struct PutTask {
+  store::TaskRecord task;
+};
+struct AddTimer {
+  store::TimerRecord timer;
+};
+struct RemoveTimer {
+  int64_t id;
+};
+struct AddEffect {
+  store::EffectRecord effect;
+};
+struct PutEffect {
+  store::EffectRecord effect;
+};
+struct RecordEvent {
+  store::EventRecord event;
+};
+struct AddHistory {
+  store::HistoryRecord entry;
+};
+struct AddNote {
+  store::NoteRecord note;
+};
+struct TakeCounter {
+  std::string name;
+};
+struct PutMeta {
+  std::string key, value;
+};
 }  // namespace write
 
 using Write = std::variant<write::PutDeal, write::AddTask, write::PutTask, write::AddTimer, write::RemoveTimer,
@@ -150,8 +176,8 @@ class RecordingStore : public store::Store {
 
     void putDeal(const store::DealRecord& d) override {
       in_->putDeal(d);
-      writes_.push_back(
-          write::PutDeal{d, store::blob::encodeFields(d.fields), store::blob::encodeTags(d.tags), store::blob::encodeVisits(d.visits)});
+      writes_.push_back(write::PutDeal{d, store::blob::encodeFields(d.fields), store::blob::encodeTags(d.tags),
+                                       store::blob::encodeVisits(d.visits)});
     }
     int64_t addTask(store::TaskRecord t) override {
       t.id = in_->addTask(t);

@@ -42,15 +42,17 @@ struct ActionInfo {
 namespace detail {
 using enum ActionOperand;
 
-#define ACTION(Name, Keyword, Effect, How, ...) inline constexpr ActionOperand k##Name##Operands[] = {__VA_ARGS__ __VA_OPT__(, ) Target};
+#define ACTION(Name, Keyword, Effect, How, ...) \
+  inline constexpr ActionOperand k##Name##Operands[] = {__VA_ARGS__ __VA_OPT__(, ) Target};
 #include "common/language/actions.def"
 #undef ACTION
 
 // Each list above ends in one extra element (a zero-length array is not
 // allowed), which the span below leaves out.
 inline constexpr ActionInfo kActions[] = {
-#define ACTION(Name, Keyword, Effect, How, ...) \
-  {ActionKind::Name, Keyword, EffectKind::Effect, Compiled::How, std::span(k##Name##Operands, std::size(k##Name##Operands) - 1)},
+#define ACTION(Name, Keyword, Effect, How, ...)                  \
+  {ActionKind::Name, Keyword, EffectKind::Effect, Compiled::How, \
+   std::span(k##Name##Operands, std::size(k##Name##Operands) - 1)},
 #include "common/language/actions.def"
 #undef ACTION
 };

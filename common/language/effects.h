@@ -19,7 +19,8 @@ inline constexpr std::string_view effectName(EffectKind k) {
   switch (k) {
     case EffectKind::None: return "";
 #define EFFECT(Name, text) \
-  case EffectKind::Name: return text;
+  case EffectKind::Name:   \
+    return text;
 #include "common/language/effects.def"
 #undef EFFECT
   }

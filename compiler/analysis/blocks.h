@@ -6,8 +6,8 @@
 #include <functional>
 #include <vector>
 
-#include "compiler/ast/ast.h"
 #include "compiler/analysis/conditions.h"
+#include "compiler/ast/ast.h"
 
 namespace voronka::analysis {
 
@@ -37,9 +37,9 @@ bool everyPathActs(const ast::Block& block);
 // `then` action itself, `thenDelay` is when its chain reaches it (before its
 // own delay).
 struct ActionContext {
-  int64_t thenDelay = 0;          // sum of the `then after` delays around it, in seconds (workdays count 0)
-  bool thenHasWorkdays = false;   // a `then after N workdays` is on the way
-  bool withinWorkhours = false;   // an enclosing `then … within workhours`
+  int64_t thenDelay = 0;         // sum of the `then after` delays around it, in seconds (workdays count 0)
+  bool thenHasWorkdays = false;  // a `then after N workdays` is on the way
+  bool withinWorkhours = false;  // an enclosing `then … within workhours`
   bool inThen = false;
 };
 void forEachAction(const ast::Block& block, const std::function<void(const ast::Action&, const ActionContext&)>& fn,

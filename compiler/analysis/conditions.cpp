@@ -6,8 +6,8 @@
 #include <cmath>
 #include <limits>
 
-#include "compiler/ast/print.h"
 #include "compiler/analysis/values.h"
+#include "compiler/ast/print.h"
 
 namespace voronka::analysis {
 namespace {
@@ -24,18 +24,25 @@ const std::vector<std::string> kEqualityUniverse = {"=", "≠"};
 
 bool isOrdered(TypeKind k) {
   switch (k) {
-    case TypeKind::Number: case TypeKind::Money: case TypeKind::Duration: case TypeKind::Date:
-    case TypeKind::DateTime: case TypeKind::Time:
-      return true;
+    case TypeKind::Number:
+    case TypeKind::Money:
+    case TypeKind::Duration:
+    case TypeKind::Date:
+    case TypeKind::DateTime:
+    case TypeKind::Time: return true;
     default: return false;
   }
 }
 
 bool isDiscrete(TypeKind k) {
   switch (k) {
-    case TypeKind::Bool: case TypeKind::Enum: case TypeKind::User: case TypeKind::Text: case TypeKind::Url:
-    case TypeKind::Email: case TypeKind::Phone:
-      return true;
+    case TypeKind::Bool:
+    case TypeKind::Enum:
+    case TypeKind::User:
+    case TypeKind::Text:
+    case TypeKind::Url:
+    case TypeKind::Email:
+    case TypeKind::Phone: return true;
     default: return false;
   }
 }
@@ -211,8 +218,7 @@ Formula ConditionAnalyzer::constrain(int var, ValueSet set, bool positive) {
 
 Formula ConditionAnalyzer::formula(const ast::Expr& e, bool positive) {
   switch (e.kind) {
-    case ast::ExprKind::Bool:
-      return e.as<ast::BoolExpr>().value == positive ? Formula::always() : Formula::never();
+    case ast::ExprKind::Bool: return e.as<ast::BoolExpr>().value == positive ? Formula::always() : Formula::never();
     case ast::ExprKind::Unary: {
       const auto& u = e.as<ast::UnaryExpr>();
       if (u.op == ast::UnaryOp::Not && u.operand) return formula(*u.operand, !positive);
@@ -239,10 +245,15 @@ Formula ConditionAnalyzer::atom(const ast::Expr& e, bool positive) {
   if (e.kind == ast::ExprKind::Binary) {
     const auto& b = e.as<ast::BinaryExpr>();
     switch (b.op) {
-      case ast::BinaryOp::Eq: case ast::BinaryOp::Ne: case ast::BinaryOp::Lt: case ast::BinaryOp::Le:
-      case ast::BinaryOp::Gt: case ast::BinaryOp::Ge: case ast::BinaryOp::In: case ast::BinaryOp::NotIn:
-      case ast::BinaryOp::Has:
-        return comparison(b, positive);
+      case ast::BinaryOp::Eq:
+      case ast::BinaryOp::Ne:
+      case ast::BinaryOp::Lt:
+      case ast::BinaryOp::Le:
+      case ast::BinaryOp::Gt:
+      case ast::BinaryOp::Ge:
+      case ast::BinaryOp::In:
+      case ast::BinaryOp::NotIn:
+      case ast::BinaryOp::Has: return comparison(b, positive);
       default: break;
     }
   }
@@ -528,8 +539,7 @@ std::string ConditionAnalyzer::describe(int var, const ValueSet& set) const {
     if (v.type == TypeKind::Bool && v.key.rfind("opaque", 0) != 0) {
       return value == "true" ? v.display : "not " + v.display;
     }
-    if (v.type == TypeKind::Text || v.type == TypeKind::Url || v.type == TypeKind::Email ||
-        v.type == TypeKind::Phone) {
+    if (v.type == TypeKind::Text || v.type == TypeKind::Url || v.type == TypeKind::Email || v.type == TypeKind::Phone) {
       return v.display + " is \"" + value + "\"";
     }
     if (v.type == TypeKind::User) return v.display + " is " + value;

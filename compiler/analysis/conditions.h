@@ -45,10 +45,10 @@ struct Interval {
 struct ValueSet {
   enum class Kind : uint8_t { Numeric, Discrete };
   Kind kind = Kind::Discrete;
-  bool none = false;                 // may the variable be empty?
-  std::vector<Interval> intervals;   // Numeric: sorted, disjoint
-  bool complement = false;           // Discrete: everything but `items` (infinite universe only)
-  std::set<std::string> items;       // Discrete: the allowed values
+  bool none = false;                                   // may the variable be empty?
+  std::vector<Interval> intervals;                     // Numeric: sorted, disjoint
+  bool complement = false;                             // Discrete: everything but `items` (infinite universe only)
+  std::set<std::string> items;                         // Discrete: the allowed values
   const std::vector<std::string>* universe = nullptr;  // Discrete: finite universe, if any
 
   bool empty() const;

@@ -23,7 +23,9 @@ struct StageRef {
   int pipeline = check::kNone;
   int stage = check::kNone;
   bool valid() const { return pipeline != check::kNone && stage != check::kNone; }
-  bool operator<(const StageRef& o) const { return pipeline < o.pipeline || (pipeline == o.pipeline && stage < o.stage); }
+  bool operator<(const StageRef& o) const {
+    return pipeline < o.pipeline || (pipeline == o.pipeline && stage < o.stage);
+  }
   bool operator==(const StageRef& o) const { return pipeline == o.pipeline && stage == o.stage; }
   bool operator!=(const StageRef& o) const { return !(*this == o); }
 };

@@ -161,7 +161,8 @@ std::string showValue(double value, TypeKind type) {
       return fmt::format("{:02}:{:02}", s / 3600, s % 3600 / 60);
     }
     default:
-      if (value == std::floor(value) && std::fabs(value) < 1e15) return fmt::format("{}", static_cast<long long>(value));
+      if (value == std::floor(value) && std::fabs(value) < 1e15)
+        return fmt::format("{}", static_cast<long long>(value));
       return fmt::format("{}", value);
   }
 }

@@ -42,7 +42,19 @@ struct Text {
 // alone. Names whose meaning depends on what surrounds them (a move's stage,
 // an event's argument, a test's `expect` name) stay plain Idents.
 enum class RefKind : uint8_t {
-  Field, User, Team, UserOrTeam, Template, Form, Channel, TaskType, Integration, Event, Pipeline, Stage, Reasons,
+  Field,
+  User,
+  Team,
+  UserOrTeam,
+  Template,
+  Form,
+  Channel,
+  TaskType,
+  Integration,
+  Event,
+  Pipeline,
+  Stage,
+  Reasons,
   Calendar,
 };
 
@@ -97,16 +109,35 @@ struct Date {
 // ───────────────────────────── expressions ────────────────────────────────
 
 enum class ExprKind : uint8_t {
-  Number, String, Duration, Time, Date, DateTime, Bool, None,
-  Name, Member, Call, Unary, Binary, List, If,
+  Number,
+  String,
+  Duration,
+  Time,
+  Date,
+  DateTime,
+  Bool,
+  None,
+  Name,
+  Member,
+  Call,
+  Unary,
+  Binary,
+  List,
+  If,
 };
 
 struct Expr : Node {
   const ExprKind kind;
   explicit Expr(ExprKind k) : kind(k) {}
   virtual ~Expr() = default;
-  template <typename T> const T& as() const { return static_cast<const T&>(*this); }
-  template <typename T> T& as() { return static_cast<T&>(*this); }
+  template <typename T>
+  const T& as() const {
+    return static_cast<const T&>(*this);
+  }
+  template <typename T>
+  T& as() {
+    return static_cast<T&>(*this);
+  }
 };
 using ExprPtr = std::unique_ptr<Expr>;
 
@@ -266,7 +297,7 @@ struct EventRef {
 struct MoveTarget {
   bool isNext = false;
   std::optional<PipelineRef> pipeline;  // `pipeline.stage`
-  Ident stage;                    // "won"/"lost" for the final stages
+  Ident stage;                          // "won"/"lost" for the final stages
   SourceRange range;
   VORONKA_AST_FIELDS(MoveTarget, isNext, pipeline, stage, range)
 };
@@ -279,8 +310,14 @@ struct Action : Node {
   const ActionKind kind;
   explicit Action(ActionKind k) : kind(k) {}
   virtual ~Action() = default;
-  template <typename T> const T& as() const { return static_cast<const T&>(*this); }
-  template <typename T> T& as() { return static_cast<T&>(*this); }
+  template <typename T>
+  const T& as() const {
+    return static_cast<const T&>(*this);
+  }
+  template <typename T>
+  T& as() {
+    return static_cast<T&>(*this);
+  }
 };
 using ActionPtr = std::unique_ptr<Action>;
 
@@ -327,8 +364,8 @@ struct CompleteTasksAction : Action {
 // the checker says which clause each of them takes.
 struct SendAction : Action {
   explicit SendAction(ActionKind k) : Action(k) {}
-  TemplateRef templateName;     // email, message, and sms with a template
-  InterpolatedText text;  // sms with a text
+  TemplateRef templateName;  // email, message, and sms with a template
+  InterpolatedText text;     // sms with a text
   std::optional<UserRef> from;
   std::optional<ChannelRef> via;
   std::optional<SourceRange> withinWorkhours;
@@ -434,24 +471,43 @@ enum class TimingKind : uint8_t { None, After, At, Every };
 struct Timing {
   TimingKind kind = TimingKind::None;
   SourceRange range;
-  Duration delay;                    // after, every
-  std::optional<TimeOfDay> atTime;   // after D at HH:MM
-  ExprPtr at;                        // at EXPR
-  ExprPtr whileCondition;            // every D while COND
+  Duration delay;                   // after, every
+  std::optional<TimeOfDay> atTime;  // after D at HH:MM
+  ExprPtr at;                       // at EXPR
+  ExprPtr whileCondition;           // every D while COND
   VORONKA_AST_FIELDS(Timing, kind, range, delay, atTime, at, whileCondition)
 };
 
 enum class DeclKind : uint8_t {
-  Use, Account, Calendar, Field, Team, Template, Form, Integration, Event,
-  TaskType, Channel, Reasons, Pipeline, Test, Rule,
+  Use,
+  Account,
+  Calendar,
+  Field,
+  Team,
+  Template,
+  Form,
+  Integration,
+  Event,
+  TaskType,
+  Channel,
+  Reasons,
+  Pipeline,
+  Test,
+  Rule,
 };
 
 struct Decl : Node {
   const DeclKind kind;
   explicit Decl(DeclKind k) : kind(k) {}
   virtual ~Decl() = default;
-  template <typename T> const T& as() const { return static_cast<const T&>(*this); }
-  template <typename T> T& as() { return static_cast<T&>(*this); }
+  template <typename T>
+  const T& as() const {
+    return static_cast<const T&>(*this);
+  }
+  template <typename T>
+  T& as() {
+    return static_cast<T&>(*this);
+  }
 };
 using DeclPtr = std::unique_ptr<Decl>;
 
@@ -650,8 +706,14 @@ struct TestStmt : Node {
   const TestStmtKind kind;
   explicit TestStmt(TestStmtKind k) : kind(k) {}
   virtual ~TestStmt() = default;
-  template <typename T> const T& as() const { return static_cast<const T&>(*this); }
-  template <typename T> T& as() { return static_cast<T&>(*this); }
+  template <typename T>
+  const T& as() const {
+    return static_cast<const T&>(*this);
+  }
+  template <typename T>
+  T& as() {
+    return static_cast<T&>(*this);
+  }
 };
 using TestStmtPtr = std::unique_ptr<TestStmt>;
 
@@ -704,21 +766,35 @@ struct TestManualMoveStmt : TestStmt {
 };
 
 enum class ExpectKind : uint8_t {
-  Stage, Task, Email, Message, Sms, Webhook, Request, Tag, Note, Notify, Analytics,
-  Responsible, DealIn, Won, Lost, Condition,
+  Stage,
+  Task,
+  Email,
+  Message,
+  Sms,
+  Webhook,
+  Request,
+  Tag,
+  Note,
+  Notify,
+  Analytics,
+  Responsible,
+  DealIn,
+  Won,
+  Lost,
+  Condition,
 };
 const char* keyword(ExpectKind kind);
 
 struct TestExpectStmt : TestStmt {
   TestExpectStmt() : TestStmt(TestStmtKind::Expect) {}
   ExpectKind what = ExpectKind::Condition;
-  bool negated = false;          // `expect no …`
-  Ident name;                    // stage, template, integration, user, pipeline
-  std::optional<Ident> stage;    // `expect deal in PIPELINE.STAGE`
+  bool negated = false;        // `expect no …`
+  Ident name;                  // stage, template, integration, user, pipeline
+  std::optional<Ident> stage;  // `expect deal in PIPELINE.STAGE`
   std::optional<TaskTypeRef> taskType;
-  std::optional<Text> text;      // task text, webhook URL, tag, reason...
-  ExprPtr condition;             // `expect budget == 5`
-  std::optional<Ident> deal;     // `on NAME`
+  std::optional<Text> text;   // task text, webhook URL, tag, reason...
+  ExprPtr condition;          // `expect budget == 5`
+  std::optional<Ident> deal;  // `on NAME`
   VORONKA_AST_FIELDS(TestExpectStmt, what, negated, name, stage, taskType, text, condition, deal)
 };
 
@@ -768,7 +844,7 @@ SameConst<From, To>& concrete(From& node) {
 // type. These four switches are the only place that maps a kind to its
 // struct: a new kind without a case here does not build (-Werror=switch).
 template <typename E, typename F>
-  requires std::same_as<std::remove_const_t<E>, Expr>
+requires std::same_as<std::remove_const_t<E>, Expr>
 decltype(auto) withConcrete(E& e, F&& f) {
   using detail::concrete;
   switch (e.kind) {
@@ -792,7 +868,7 @@ decltype(auto) withConcrete(E& e, F&& f) {
 }
 
 template <typename A, typename F>
-  requires std::same_as<std::remove_const_t<A>, Action>
+requires std::same_as<std::remove_const_t<A>, Action>
 decltype(auto) withConcrete(A& a, F&& f) {
   using detail::concrete;
   switch (a.kind) {
@@ -822,7 +898,7 @@ decltype(auto) withConcrete(A& a, F&& f) {
 }
 
 template <typename D, typename F>
-  requires std::same_as<std::remove_const_t<D>, Decl>
+requires std::same_as<std::remove_const_t<D>, Decl>
 decltype(auto) withConcrete(D& d, F&& f) {
   using detail::concrete;
   switch (d.kind) {
@@ -846,7 +922,7 @@ decltype(auto) withConcrete(D& d, F&& f) {
 }
 
 template <typename S, typename F>
-  requires std::same_as<std::remove_const_t<S>, TestStmt>
+requires std::same_as<std::remove_const_t<S>, TestStmt>
 decltype(auto) withConcrete(S& s, F&& f) {
   using detail::concrete;
   switch (s.kind) {

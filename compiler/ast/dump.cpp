@@ -61,8 +61,7 @@ inline constexpr bool kIsLine =
     (std::is_base_of_v<Node, T> && !std::is_base_of_v<Expr, T> && !kIsBlock<T>) || std::is_same_v<T, Require> ||
     std::is_same_v<T, Policy> || std::is_same_v<T, WorkhoursSpec> || std::is_same_v<T, TeamDecl::Member> ||
     std::is_same_v<T, EventDecl::Param> || std::is_same_v<T, LossReason> || std::is_same_v<T, IfAction::Branch> ||
-    std::is_same_v<T, DateRange> || std::is_same_v<T, Decl> ||
-    std::is_same_v<T, Action> || std::is_same_v<T, TestStmt>;
+    std::is_same_v<T, DateRange> || std::is_same_v<T, Decl> || std::is_same_v<T, Action> || std::is_same_v<T, TestStmt>;
 
 template <typename T>
 struct Shape {  // a child (a line or a block), else a value on its parent's line
@@ -122,14 +121,16 @@ std::string value(const Timing& t) {
     case TimingKind::None: return "";
     case TimingKind::After: return "after " + durationText(t.delay) + (t.atTime ? " at " + timeText(*t.atTime) : "");
     case TimingKind::At: return "at " + value(t.at);
-    case TimingKind::Every: return "every " + durationText(t.delay) + (t.whileCondition ? " while " + print(*t.whileCondition) : "");
+    case TimingKind::Every:
+      return "every " + durationText(t.delay) + (t.whileCondition ? " while " + print(*t.whileCondition) : "");
   }
   return "";
 }
 std::string value(const std::vector<MapEntry>& entries) {
   if (entries.empty()) return "";
   std::string s = "{";
-  for (size_t i = 0; i < entries.size(); ++i) s += (i ? ", " : "") + entries[i].key.text + ": " + value(entries[i].value);
+  for (size_t i = 0; i < entries.size(); ++i)
+    s += (i ? ", " : "") + entries[i].key.text + ": " + value(entries[i].value);
   return s + "}";
 }
 template <typename T>
@@ -216,7 +217,10 @@ class Dumper {
   void children(int depth, const F& field, std::string_view name, bool labelBlocks) {
     if constexpr (requires { field.begin(); }) {
       for (const auto& item : field) children(depth, item, name, labelBlocks);
-    } else if constexpr (requires { *field; bool(field); }) {
+    } else if constexpr (requires {
+                           *field;
+                           bool(field);
+                         }) {
       if (field) children(depth, *field, name, labelBlocks);
     } else if constexpr (detail::Polymorphic<F>) {
       withConcrete(field, [&](const auto& concrete) { node(depth, concrete); });

@@ -15,16 +15,16 @@
 
 #include <string_view>
 
-#define VORONKA_AST_FIELDS(Struct, ...)                              \
-  static constexpr std::string_view kNodeName = #Struct;             \
-  static constexpr std::string_view kFieldNames = #__VA_ARGS__;      \
-  template <typename F>                                              \
-  void forEachField(F&& f) {                                         \
-    f(__VA_ARGS__);                                                  \
-  }                                                                  \
-  template <typename F>                                              \
-  void forEachField(F&& f) const {                                   \
-    f(__VA_ARGS__);                                                  \
+#define VORONKA_AST_FIELDS(Struct, ...)                         \
+  static constexpr std::string_view kNodeName = #Struct;        \
+  static constexpr std::string_view kFieldNames = #__VA_ARGS__; \
+  template <typename F>                                         \
+  void forEachField(F&& f) {                                    \
+    f(__VA_ARGS__);                                             \
+  }                                                             \
+  template <typename F>                                         \
+  void forEachField(F&& f) const {                              \
+    f(__VA_ARGS__);                                             \
   }
 
 namespace voronka::ast {

@@ -59,11 +59,13 @@ template <typename T>
 inline constexpr bool kIsPointer<std::unique_ptr<T>> = true;
 
 template <typename T>
-concept Polymorphic = std::same_as<T, Expr> || std::same_as<T, Action> || std::same_as<T, Decl> ||
-                      std::same_as<T, TestStmt>;
+concept Polymorphic =
+    std::same_as<T, Expr> || std::same_as<T, Action> || std::same_as<T, Decl> || std::same_as<T, TestStmt>;
 
 template <typename T>
-concept Described = requires(T& x) { x.forEachField([](auto&...) {}); };
+concept Described = requires(T& x) {
+  x.forEachField([](auto&...) {});
+};
 
 template <typename V, typename T>
 bool enter(V& v, T& x) {

@@ -19,9 +19,11 @@ namespace {
 // The payload fields of each built-in event, typed (events.def, PARAM).
 std::vector<EventParam> builtinPayload(lang::EventKind kind) {
   switch (kind) {
-#define PARAM(name, T) EventParam{#name, Type::of(TypeKind::T)}
+#define PARAM(name, T) \
+  EventParam { #name, Type::of(TypeKind::T) }
 #define EVENT(Name, Text, Arg, Presence, Origin, ...) \
-  case lang::EventKind::Name: return {__VA_ARGS__};
+  case lang::EventKind::Name:                         \
+    return {__VA_ARGS__};
 #include "common/language/events.def"
 #undef EVENT
 #undef PARAM
@@ -144,8 +146,11 @@ void Checker::collect(const ast::Module& module) {
 void Checker::declareCalendar(const ast::CalendarDecl& decl) {
   if (decl.kind == ast::DeclKind::Account) {
     if (account_) {
-      sink_.emit(diag::DuplicateAccount, decl.range.valid() ? SourceRange{decl.range.file, decl.range.begin, decl.range.begin + 7} : decl.range)
-          .note(SourceRange{account_->range.file, account_->range.begin, account_->range.begin + 7}, "the account is declared here");
+      sink_
+          .emit(diag::DuplicateAccount,
+                decl.range.valid() ? SourceRange{decl.range.file, decl.range.begin, decl.range.begin + 7} : decl.range)
+          .note(SourceRange{account_->range.file, account_->range.begin, account_->range.begin + 7},
+                "the account is declared here");
       return;
     }
     account_ = &decl;
@@ -173,8 +178,7 @@ void Checker::checkCalendar(CalendarInfo& calendar) {
       std::vector<std::string> zones;
       try {
         for (const auto& z : date::get_tzdb().zones) zones.emplace_back(z.name());
-      } catch (const std::exception&) {
-      }
+      } catch (const std::exception&) {}
       // Report only when the database is there to compare with.
       if (!zones.empty()) unknownTimezone(*decl->timezone, zones);
     }
@@ -210,8 +214,9 @@ void Checker::checkCalendar(CalendarInfo& calendar) {
     }
     for (const auto& w : spec.windows) {
       if (w.from.minutes >= w.to.minutes) {
-        sink_.emit(diag::BadCalendar, w.range,
-                   fmt::format("the working window {}-{} ends before it starts", hhmm(w.from.minutes), hhmm(w.to.minutes)));
+        sink_.emit(
+            diag::BadCalendar, w.range,
+            fmt::format("the working window {}-{} ends before it starts", hhmm(w.from.minutes), hhmm(w.to.minutes)));
         continue;
       }
       for (int day = from; day <= to; ++day) {
@@ -279,7 +284,8 @@ Type Checker::declaredType(const ast::TypeSyntax& syntax, const std::string& own
   if (auto kind = typeFromName(syntax.name.text)) return Type::of(*kind);
   unknown("type", syntax.name,
           {"number", "money", "text", "bool", "date", "datetime", "duration", "url", "email", "phone", "user", "tags"})
-      .note("the types are number, money, text, bool, date, datetime, duration, url, email, phone, user, tags and enum { … }");
+      .note(
+          "the types are number, money, text, bool, date, datetime, duration, url, email, phone, user, tags and enum { … }");
   return Type{};
 }
 
@@ -317,7 +323,8 @@ void Checker::declareTeam(const ast::TeamDecl& decl) {
     if (user == kNone) {
       user = static_cast<int>(prog_.users.size());
       prog_.userIndex.emplace(member.name.text, user);
-      prog_.users.push_back(UserInfo{member.name.text, member.title ? member.title->value : member.name.text, {}, member.name.range});
+      prog_.users.push_back(
+          UserInfo{member.name.text, member.title ? member.title->value : member.name.text, {}, member.name.range});
     }
     prog_.users[user].teams.push_back(teamIndex);
     team.members.push_back(user);
@@ -353,10 +360,14 @@ void Checker::declareEvent(const ast::EventDecl& decl) {
 
 bool Checker::isConstant(const ast::Expr& e) const {
   switch (e.kind) {
-    case ast::ExprKind::Number: case ast::ExprKind::String: case ast::ExprKind::Duration:
-    case ast::ExprKind::Time: case ast::ExprKind::Date: case ast::ExprKind::DateTime:
-    case ast::ExprKind::Bool: case ast::ExprKind::None:
-      return true;
+    case ast::ExprKind::Number:
+    case ast::ExprKind::String:
+    case ast::ExprKind::Duration:
+    case ast::ExprKind::Time:
+    case ast::ExprKind::Date:
+    case ast::ExprKind::DateTime:
+    case ast::ExprKind::Bool:
+    case ast::ExprKind::None: return true;
     case ast::ExprKind::Unary: return isConstant(*e.as<ast::UnaryExpr>().operand);
     case ast::ExprKind::Name:
     case ast::ExprKind::Member: {
@@ -378,8 +389,9 @@ void Checker::checkDeclarations() {
   }
   for (const auto& t : prog_.templates) {
     if (t.decl->subject && t.kind != ast::TemplateKind::Email) {
-      sink_.emit(diag::ClauseNotAllowed, t.decl->subject->range,
-                 t.kind == ast::TemplateKind::Sms ? "an sms template" : "a message template", "a `subject`")
+      sink_
+          .emit(diag::ClauseNotAllowed, t.decl->subject->range,
+                t.kind == ast::TemplateKind::Sms ? "an sms template" : "a message template", "a `subject`")
           .note("only emails have a subject");
     }
     if (t.decl->title) checkText(*t.decl->title, none);

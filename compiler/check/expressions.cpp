@@ -308,7 +308,8 @@ Type Checker::checkCall(const ast::CallExpr& e, const Scope& scope) {
   int maxArgs = static_cast<int>(spec->params.size());
   int given = static_cast<int>(e.args.size());
   if (given < spec->minArgs || given > maxArgs) {
-    std::string count = spec->minArgs == maxArgs ? fmt::format("{}", maxArgs) : fmt::format("{} or {}", spec->minArgs, maxArgs);
+    std::string count =
+        spec->minArgs == maxArgs ? fmt::format("{}", maxArgs) : fmt::format("{} or {}", spec->minArgs, maxArgs);
     sink_.emit(diag::BadCall, e.range,
                fmt::format("`{}` takes {} argument{}, but {} {} given", name, count, maxArgs == 1 ? "" : "s", given,
                            given == 1 ? "is" : "are"));
@@ -348,7 +349,8 @@ Type Checker::checkBinary(const ast::BinaryExpr& e, const Scope& scope) {
     const auto& list = e.rhs->as<ast::ListExpr>();
     for (const auto& item : list.items) {
       Type t = checkExpr(*item, scope, lhs);
-      if (!comparable(lhs, t)) sink_.emit(diag::TypeMismatch, item->range, "an item of the list", typeName(lhs), typeName(t));
+      if (!comparable(lhs, t))
+        sink_.emit(diag::TypeMismatch, item->range, "an item of the list", typeName(lhs), typeName(t));
     }
     rhs = Type{TypeKind::List, 0, lhs.kind, lhs.enumId};
     record(*e.rhs, rhs);

@@ -15,7 +15,9 @@ namespace {
 // `on enter from X`), kNone when it came from elsewhere.
 struct Node {
   int pipeline, stage, from;
-  bool operator<(const Node& o) const { return std::tie(pipeline, stage, from) < std::tie(o.pipeline, o.stage, o.from); }
+  bool operator<(const Node& o) const {
+    return std::tie(pipeline, stage, from) < std::tie(o.pipeline, o.stage, o.from);
+  }
   bool operator==(const Node& o) const { return pipeline == o.pipeline && stage == o.stage && from == o.from; }
 };
 

@@ -34,7 +34,8 @@ void Checker::declarePipeline(const ast::PipelineDecl& decl) {
     }
     const ast::Stage*& slot = s->kind == ast::StageKind::Won ? won : lost;
     if (slot) {
-      sink_.emit(diag::DuplicateFinalStage, s->name.range, p.name, s->name.text).note(slot->name.range, "the first one");
+      sink_.emit(diag::DuplicateFinalStage, s->name.range, p.name, s->name.text)
+          .note(slot->name.range, "the first one");
       continue;
     }
     slot = s.get();
@@ -128,7 +129,8 @@ void Checker::checkPipelineShape(int index) {
   for (const auto& policy : p.decl->policies) {
     auto [it, inserted] = seen.emplace(policy.kind, policy.range);
     if (!inserted) {
-      sink_.emit(diag::DuplicatePolicy, policy.range, policyName(policy.kind), p.name).note(it->second, "first set here");
+      sink_.emit(diag::DuplicatePolicy, policy.range, policyName(policy.kind), p.name)
+          .note(it->second, "first set here");
       continue;
     }
     switch (policy.kind) {

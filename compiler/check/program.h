@@ -64,7 +64,6 @@ struct IntegrationInfo {
   const ast::IntegrationDecl* decl = nullptr;
 };
 
-
 struct EventParam {
   std::string name;
   Type type;
@@ -150,14 +149,25 @@ struct RuleInfo {
 
 // What a name in an expression turned out to be.
 enum class NameKind : uint8_t {
-  Field,        // index: field
-  Payload,      // index: parameter of the rule's event
-  EnumMember,   // index: member; enumId in the type
-  User,         // index: user
-  Now, Today, TimeInStage, OverdueTasks, OpenTasks,
-  DealName, DealId, DealCreatedAt, DealResponsible, DealTags,
-  ContactName, ContactEmail, ContactPhone, CompanyName,
-  Function,     // index: stdlib function
+  Field,       // index: field
+  Payload,     // index: parameter of the rule's event
+  EnumMember,  // index: member; enumId in the type
+  User,        // index: user
+  Now,
+  Today,
+  TimeInStage,
+  OverdueTasks,
+  OpenTasks,
+  DealName,
+  DealId,
+  DealCreatedAt,
+  DealResponsible,
+  DealTags,
+  ContactName,
+  ContactEmail,
+  ContactPhone,
+  CompanyName,
+  Function,  // index: stdlib function
 };
 
 struct ExprInfo {
@@ -186,8 +196,8 @@ struct CheckedProgram {
   std::unordered_map<const ast::Expr*, ExprInfo> exprs;
 
   // name → index, one table per kind
-  std::map<std::string, int, std::less<>> fieldIndex, userIndex, teamIndex, templateIndex, formIndex,
-      integrationIndex, eventIndex, taskTypeIndex, channelIndex, reasonSetIndex, pipelineIndex, calendarIndex;
+  std::map<std::string, int, std::less<>> fieldIndex, userIndex, teamIndex, templateIndex, formIndex, integrationIndex,
+      eventIndex, taskTypeIndex, channelIndex, reasonSetIndex, pipelineIndex, calendarIndex;
 
   static int lookup(const std::map<std::string, int, std::less<>>& table, std::string_view name);
   const ExprInfo* info(const ast::Expr* e) const;

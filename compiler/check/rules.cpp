@@ -185,8 +185,9 @@ void Checker::checkMove(const ast::MoveTarget& target, const RuleContext& ctx, c
     if (!allowed) {
       Diagnostic& d = sink_.emit(diag::BackwardTrigger, target.range, backward ? "backward" : "forward",
                                  p.stages[ctx.stage].name, p.stages[stage].name, p.name);
-      d.note(p.decl->name.range, backward ? "add `triggers backward: allow` to this pipeline to let client events move deals back"
-                                          : "this pipeline has `triggers forward: deny`");
+      d.note(p.decl->name.range,
+             backward ? "add `triggers backward: allow` to this pipeline to let client events move deals back"
+                      : "this pipeline has `triggers forward: deny`");
     }
   }
   // A pipeline-level trigger to the first working stage is backward (or no
@@ -194,7 +195,8 @@ void Checker::checkMove(const ast::MoveTarget& target, const RuleContext& ctx, c
   if (ctx.trigger && ctx.stage == kNone && pipelineIndex == ctx.pipeline && stage == 0 && !p.triggersBackward &&
       p.workingCount() > 1) {
     sink_.emit(diag::BackwardTrigger, target.range, "backward", p.stages[1].name, p.stages[0].name, p.name)
-        .note(p.decl->name.range, "add `triggers backward: allow` to this pipeline to let client events move deals back");
+        .note(p.decl->name.range,
+              "add `triggers backward: allow` to this pipeline to let client events move deals back");
   }
   edge.targetPipeline = pipelineIndex;
   edge.targetStage = stage;
@@ -205,7 +207,9 @@ void Checker::checkLoseReason(const ast::LoseAction& lose, const RuleContext& ct
   if (ctx.pipeline == kNone) return;
   const PipelineInfo& p = prog_.pipelines[ctx.pipeline];
   if (!lose.reason) {
-    std::string suggestion = p.otherReason != kNone ? p.reasons[p.otherReason] : !p.reasons.empty() ? p.reasons[0] : "Другое";
+    std::string suggestion = p.otherReason != kNone ? p.reasons[p.otherReason]
+                             : !p.reasons.empty()   ? p.reasons[0]
+                                                    : "Другое";
     sink_.emit(diag::LoseNeedsReason, lose.range, suggestion);
     return;
   }
@@ -384,7 +388,8 @@ std::optional<Type> Checker::settableTarget(const ast::Path& target, size_t firs
       if (member.text == "email") return Type::of(TypeKind::Email);
       if (member.text == "phone") return Type::of(TypeKind::Phone);
       Diagnostic& d = sink_.emit(diag::NoMember, member.range, "the contact", member.text);
-      if (auto best = closestName(member.text, {"name", "email", "phone"})) d.note(fmt::format("did you mean `{}`?", *best));
+      if (auto best = closestName(member.text, {"name", "email", "phone"}))
+        d.note(fmt::format("did you mean `{}`?", *best));
       return std::nullopt;
     }
     if (head.text == "company") {
@@ -534,7 +539,8 @@ void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
       checkText(n.text, scope);
       break;
     }
-    case ast::ActionKind::Tag: break;  // a literal tag: nothing to resolve
+    case ast::ActionKind::Tag:
+      break;  // a literal tag: nothing to resolve
     // Moves and nested blocks are checked by checkBlock, with the block's context.
     case ast::ActionKind::Move:
     case ast::ActionKind::Win:

@@ -92,8 +92,9 @@ void Checker::checkTest(const ast::TestDecl& test) {
         if (index == kNone) break;
         const EventInfo& event = prog_.events[index];
         if (event.lifecycle) {
-          sink_.emit(diag::WrongKind, e.event.name.range, event.name, "raised by the engine itself",
-                     "an event from a client or another system")
+          sink_
+              .emit(diag::WrongKind, e.event.name.range, event.name, "raised by the engine itself",
+                    "an event from a client or another system")
               .note("a test reaches a stage with `deal … in PIPELINE.STAGE` or `manual move`");
           break;
         }
@@ -149,7 +150,8 @@ void Checker::checkTest(const ast::TestDecl& test) {
         bool toLost = prog_.pipelines[pipeline].stages[stage].kind == ast::StageKind::Lost;
         if (m.reason) {
           if (!toLost) {
-            sink_.emit(diag::ClauseNotAllowed, m.reason->range, "a manual move to a stage other than `lost`", "a loss reason");
+            sink_.emit(diag::ClauseNotAllowed, m.reason->range, "a manual move to a stage other than `lost`",
+                       "a loss reason");
           } else {
             checkLossReason(pipeline, *m.reason);
           }

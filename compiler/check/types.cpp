@@ -88,11 +88,16 @@ std::optional<Type> binaryResult(ast::BinaryOp op, const Type& l, const Type& r)
   const Type kBool = Type::of(TypeKind::Bool);
   if (l.isError() || r.isError()) {
     switch (op) {
-      case BinaryOp::Add: case BinaryOp::Sub: case BinaryOp::Mul: case BinaryOp::Div: return Type{};
+      case BinaryOp::Add:
+      case BinaryOp::Sub:
+      case BinaryOp::Mul:
+      case BinaryOp::Div: return Type{};
       default: return kBool;
     }
   }
-  auto numericResult = [&]() { return Type::of(l.is(TypeKind::Money) || r.is(TypeKind::Money) ? TypeKind::Money : TypeKind::Number); };
+  auto numericResult = [&]() {
+    return Type::of(l.is(TypeKind::Money) || r.is(TypeKind::Money) ? TypeKind::Money : TypeKind::Number);
+  };
   switch (op) {
     case BinaryOp::Or:
     case BinaryOp::And:
@@ -102,7 +107,10 @@ std::optional<Type> binaryResult(ast::BinaryOp op, const Type& l, const Type& r)
     case BinaryOp::Ne:
       if (comparable(l, r)) return kBool;
       return std::nullopt;
-    case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt: case BinaryOp::Ge:
+    case BinaryOp::Lt:
+    case BinaryOp::Le:
+    case BinaryOp::Gt:
+    case BinaryOp::Ge:
       if (l.is(TypeKind::None) || r.is(TypeKind::None)) return std::nullopt;
       if (isNumeric(l) && isNumeric(r)) return kBool;
       if (isTemporal(l) && isTemporal(r)) return kBool;

@@ -12,15 +12,27 @@ namespace voronka::check {
 enum class TypeKind : uint8_t {
   Error,  // an expression already reported: accepted everywhere to avoid cascades
   None,   // the literal `none`
-  Number, Money, Text, Bool, Date, DateTime, Duration, Time, Url, Email, Phone,
-  Enum, User, Tags,
-  List,   // `[a, b]`, only on the right of `in`
+  Number,
+  Money,
+  Text,
+  Bool,
+  Date,
+  DateTime,
+  Duration,
+  Time,
+  Url,
+  Email,
+  Phone,
+  Enum,
+  User,
+  Tags,
+  List,  // `[a, b]`, only on the right of `in`
 };
 
 struct Type {
   TypeKind kind = TypeKind::Error;
-  uint16_t enumId = 0;                  // for Enum
-  TypeKind element = TypeKind::Error;   // for List
+  uint16_t enumId = 0;                 // for Enum
+  TypeKind element = TypeKind::Error;  // for List
   uint16_t elementEnum = 0;
 
   static Type of(TypeKind k) { return Type{k}; }
@@ -37,9 +49,20 @@ struct Type {
 // Sets of types, for function parameters and operator rules.
 enum TypeSet : uint32_t {
   TS_None = 0,
-  TS_Number = 1u << 0, TS_Money = 1u << 1, TS_Text = 1u << 2, TS_Bool = 1u << 3, TS_Date = 1u << 4,
-  TS_DateTime = 1u << 5, TS_Duration = 1u << 6, TS_Time = 1u << 7, TS_Url = 1u << 8, TS_Email = 1u << 9,
-  TS_Phone = 1u << 10, TS_Enum = 1u << 11, TS_User = 1u << 12, TS_Tags = 1u << 13,
+  TS_Number = 1u << 0,
+  TS_Money = 1u << 1,
+  TS_Text = 1u << 2,
+  TS_Bool = 1u << 3,
+  TS_Date = 1u << 4,
+  TS_DateTime = 1u << 5,
+  TS_Duration = 1u << 6,
+  TS_Time = 1u << 7,
+  TS_Url = 1u << 8,
+  TS_Email = 1u << 9,
+  TS_Phone = 1u << 10,
+  TS_Enum = 1u << 11,
+  TS_User = 1u << 12,
+  TS_Tags = 1u << 13,
   TS_Numeric = TS_Number | TS_Money,
   TS_TextLike = TS_Text | TS_Url | TS_Email | TS_Phone,
   TS_TextOrTags = TS_TextLike | TS_Tags,

@@ -16,8 +16,7 @@ std::string_view severityName(Severity s) {
 
 const std::vector<DiagKindInfo>& allDiagKinds() {
   static const std::vector<DiagKindInfo> kinds = {
-#define DIAGNOSTIC(Name, Sev, Id, Format, Explanation, ...) \
-  {DiagKind::Name, Severity::Sev, Id, Format, Explanation},
+#define DIAGNOSTIC(Name, Sev, Id, Format, Explanation, ...) {DiagKind::Name, Severity::Sev, Id, Format, Explanation},
 #include "compiler/diagnostics/kinds.def"
 #undef DIAGNOSTIC
   };
@@ -46,9 +45,7 @@ void DiagnosticSink::sortAndDeduplicate() {
   };
   std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
                    [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
-  auto same = [&](const Diagnostic& a, const Diagnostic& b) {
-    return key(a) == key(b) && a.message == b.message;
-  };
+  auto same = [&](const Diagnostic& a, const Diagnostic& b) { return key(a) == key(b) && a.message == b.message; };
   diagnostics_.erase(std::unique(diagnostics_.begin(), diagnostics_.end(), same), diagnostics_.end());
   errors_ = warnings_ = 0;
   for (const auto& d : diagnostics_) {

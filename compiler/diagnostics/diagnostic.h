@@ -45,8 +45,7 @@ struct DiagSpec {
 };
 
 namespace diag {
-#define DIAGNOSTIC(Name, Sev, Id, Format, Explanation, ...) \
-  inline constexpr DiagSpec<__VA_ARGS__> Name{DiagKind::Name};
+#define DIAGNOSTIC(Name, Sev, Id, Format, Explanation, ...) inline constexpr DiagSpec<__VA_ARGS__> Name{DiagKind::Name};
 #include "compiler/diagnostics/kinds.def"
 #undef DIAGNOSTIC
 }  // namespace diag

@@ -2,8 +2,8 @@
 // machines, as JSON, SARIF and GitLab Code Quality.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
 #include <filesystem>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 

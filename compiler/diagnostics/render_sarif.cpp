@@ -56,8 +56,8 @@ class PathMapper {
   static std::string encode(std::string_view path) {
     std::string out;
     for (unsigned char c : path) {
-      bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                   c == '.' || c == '_' || c == '~' || c == '/';
+      bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                   c == '_' || c == '~' || c == '/';
       out += plain ? std::string(1, static_cast<char>(c)) : fmt::format("%{:02X}", c);
     }
     return out;
@@ -74,7 +74,8 @@ std::string docsBase(const std::string& docsUrl) {
   return base;
 }
 
-constexpr const char* kSchema = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+constexpr const char* kSchema =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 // "plain-http" → "PlainHttp": SARIF's readable rule name.
 std::string ruleName(std::string_view id) {
@@ -118,12 +119,8 @@ const char* level(Severity s) { return s == Severity::Error ? "error" : s == Sev
 json region(const SourceRange& range, const SourceManager& sources) {
   const SourceFile& file = sources.file(range.file);
   LineColumn begin = file.position(range.begin), end = file.position(range.end);
-  return {{"startLine", begin.line},
-          {"startColumn", begin.column},
-          {"endLine", end.line},
-          {"endColumn", end.column},
-          {"byteOffset", range.begin},
-          {"byteLength", range.end - range.begin}};
+  return {{"startLine", begin.line}, {"startColumn", begin.column}, {"endLine", end.line},
+          {"endColumn", end.column}, {"byteOffset", range.begin},   {"byteLength", range.end - range.begin}};
 }
 
 json physicalLocation(const SourceRange& range, const SourceManager& sources, const PathMapper& paths) {
@@ -208,7 +205,8 @@ std::string renderSarif(const DiagnosticSink& sink, const SourceManager& sources
                    {"level", level(d.severity)},
                    {"message", {{"text", text}}},
                    {"partialFingerprints", {{"voronkaFingerprint/v1", prints[i]}}}};
-    if (d.range.valid()) result["locations"] = json::array({{{"physicalLocation", physicalLocation(d.range, sources, paths)}}});
+    if (d.range.valid())
+      result["locations"] = json::array({{{"physicalLocation", physicalLocation(d.range, sources, paths)}}});
     if (!related.empty()) result["relatedLocations"] = std::move(related);
     results.push_back(std::move(result));
   }
@@ -246,9 +244,9 @@ std::string renderCodeQuality(const DiagnosticSink& sink, const SourceManager& s
       const SourceFile& file = sources.file(d.range.file);
       fs::path absolute;
       std::optional<std::string> rel = paths.relative(file.path(), absolute);
-      issue["location"] = {{"path", rel ? *rel : absolute.generic_string()},
-                           {"lines", {{"begin", file.position(d.range.begin).line},
-                                      {"end", file.position(d.range.end).line}}}};
+      issue["location"] = {
+          {"path", rel ? *rel : absolute.generic_string()},
+          {"lines", {{"begin", file.position(d.range.begin).line}, {"end", file.position(d.range.end).line}}}};
     }
     issues.push_back(std::move(issue));
   }

@@ -98,9 +98,7 @@ std::string renderText(const Diagnostic& d, const SourceManager& sources, const 
 
 std::string renderSummary(size_t errors, size_t warnings) {
   if (errors == 0 && warnings == 0) return {};
-  auto plural = [](size_t n, std::string_view word) {
-    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-  };
+  auto plural = [](size_t n, std::string_view word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); };
   if (warnings == 0) return plural(errors, "error");
   if (errors == 0) return plural(warnings, "warning");
   return plural(errors, "error") + ", " + plural(warnings, "warning");

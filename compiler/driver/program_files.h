@@ -20,8 +20,8 @@ namespace voronka::driver {
 // A root file and the files it uses, directly or not.
 struct ProgramFiles {
   FileId root = kNoFile;
-  std::vector<FileId> files;  // root first, then each used file once, in discovery order
-  bool hasErrors = false;     // a file failed to load or parse: the checker does not run
+  std::vector<FileId> files;                         // root first, then each used file once, in discovery order
+  bool hasErrors = false;                            // a file failed to load or parse: the checker does not run
   std::vector<std::pair<SourceRange, FileId>> uses;  // each resolved `use` path and the file it names
 };
 

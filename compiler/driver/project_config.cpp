@@ -83,8 +83,8 @@ std::optional<ProjectConfig> loadProjectConfig(const fs::path& file, std::string
       std::optional<std::string_view> text = value.value<std::string_view>();
       std::optional<LintLevel> level = text ? parseLevel(*text) : std::nullopt;
       if (!level) {
-        error = fmt::format("{}: the level of `{}` must be \"error\", \"warning\" or \"off\"", where(file, value.source()),
-                            id);
+        error = fmt::format("{}: the level of `{}` must be \"error\", \"warning\" or \"off\"",
+                            where(file, value.source()), id);
         return std::nullopt;
       }
       if (id == "all") {
@@ -102,8 +102,8 @@ std::optional<ProjectConfig> loadProjectConfig(const fs::path& file, std::string
     }
     for (const auto& [key, value] : *table) {
       if (key != "fail-level") {
-        error = fmt::format("{}: unknown setting `{}` in [check]; the setting is `fail-level`", where(file, key.source()),
-                            key.str());
+        error = fmt::format("{}: unknown setting `{}` in [check]; the setting is `fail-level`",
+                            where(file, key.source()), key.str());
         return std::nullopt;
       }
       std::optional<std::string_view> text = value.value<std::string_view>();

@@ -77,9 +77,10 @@ std::string verify(const SourceFile& input, const std::vector<LexedToken>& befor
     if (!mismatch) continue;
     uint32_t at = i < before.size() ? before[i].begin : static_cast<uint32_t>(input.text().size());
     LineColumn p = input.position(at);
-    return fmt::format("{}:{}:{}: internal error: the formatter would change the tokens here; the file was left as it "
-                       "is (please report this with the file)",
-                       input.path(), p.line, p.column);
+    return fmt::format(
+        "{}:{}:{}: internal error: the formatter would change the tokens here; the file was left as it "
+        "is (please report this with the file)",
+        input.path(), p.line, p.column);
   }
   return {};
 }
@@ -104,9 +105,10 @@ FormatResult formatTokens(const SourceFile& file, const ast::Module& module, con
   } else if (withoutWhiteSpace(file.text()) != withoutWhiteSpace(text)) {
     problem = verify(file, tokens, text);
     if (problem.empty()) {
-      problem = fmt::format("{}: internal error: the formatter would change more than white space; the file was left "
-                            "as it is (please report this with the file)",
-                            file.path());
+      problem = fmt::format(
+          "{}: internal error: the formatter would change more than white space; the file was left "
+          "as it is (please report this with the file)",
+          file.path());
     }
   }
   if (!problem.empty()) {

@@ -33,9 +33,9 @@ struct FormatOptions {
 
 struct FormatResult {
   enum class Status {
-    Formatted,     // `text` holds the formatted file
-    SyntaxErrors,  // the file does not parse: its errors are in the sink; nothing formatted
-    InternalError, // the formatter's self-check failed: `error` says where; nothing formatted
+    Formatted,      // `text` holds the formatted file
+    SyntaxErrors,   // the file does not parse: its errors are in the sink; nothing formatted
+    InternalError,  // the formatter's self-check failed: `error` says where; nothing formatted
   };
   Status status = Status::Formatted;
   std::string text;   // the formatted file (Formatted only)
@@ -50,7 +50,7 @@ FormatResult formatFile(const SourceFile& file, DiagnosticSink& sink, const Form
 // lexed again here). For callers that have the AST at hand.
 FormatResult formatParsed(const SourceFile& file, const ast::Module& module, const FormatOptions& options = {});
 // The same with the file's tokens at hand (from parse::parseFileWithTokens).
-FormatResult formatParsed(const SourceFile& file, const ast::Module& module, const std::vector<parse::LexedToken>& tokens,
-                          const FormatOptions& options = {});
+FormatResult formatParsed(const SourceFile& file, const ast::Module& module,
+                          const std::vector<parse::LexedToken>& tokens, const FormatOptions& options = {});
 
 }  // namespace voronka::format

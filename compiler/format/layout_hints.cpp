@@ -96,7 +96,6 @@ class HintCollector {
     if (k >= 0 && textOf(k) == keyword) hints_[k].itemStart = true;
   }
 
-
  public:
   // ── what each node means for the layout; ast::walk reaches them all ──────
 
@@ -150,7 +149,9 @@ class HintCollector {
   void enter(const ast::Require& g) { item(g.range); }
   void enter(const ast::MapEntry& e) { element(e.key.range); }    // webhook, request and test event bodies
   void enter(const ast::FieldInit& f) { element(f.path.range); }  // a test deal's fields
-  void enter(const ast::Stage& s) { item(s.range, s.kind == ast::StageKind::Working ? AlignClass::Stage : AlignClass::Final); }
+  void enter(const ast::Stage& s) {
+    item(s.range, s.kind == ast::StageKind::Working ? AlignClass::Stage : AlignClass::Final);
+  }
 
   bool enter(const ast::Rule& r) {
     item(r.range);
@@ -201,7 +202,8 @@ class HintCollector {
 
 }  // namespace
 
-LayoutHints collectHints(const ast::Module& module, const std::vector<parse::LexedToken>& tokens, std::string_view text) {
+LayoutHints collectHints(const ast::Module& module, const std::vector<parse::LexedToken>& tokens,
+                         std::string_view text) {
   LayoutHints hints;
   hints.tokens.resize(tokens.size());
   HintCollector collector(tokens, text, hints);

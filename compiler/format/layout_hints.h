@@ -28,7 +28,7 @@ struct TokenHint {
   bool tightMinus = false;    // the `-` of a time window `09:00-18:00`
   bool alwaysExpand = false;  // on an item start: the item's first `{ … }` always spans lines
   AlignClass align = AlignClass::None;
-  int chain = -1;             // on a `{`: its `if … else` chain in LayoutHints::chains
+  int chain = -1;  // on a `{`: its `if … else` chain in LayoutHints::chains
 };
 
 struct LayoutHints {
@@ -39,6 +39,7 @@ struct LayoutHints {
 };
 
 // Hints for `tokens`, the lexed file `text` that `module` was parsed from.
-LayoutHints collectHints(const ast::Module& module, const std::vector<parse::LexedToken>& tokens, std::string_view text);
+LayoutHints collectHints(const ast::Module& module, const std::vector<parse::LexedToken>& tokens,
+                         std::string_view text);
 
 }  // namespace voronka::format

@@ -20,11 +20,11 @@ struct Line {
   bool opensBlock = false;   // ends with the `{` of a block laid out over several lines
   AlignClass align = AlignClass::None;
   size_t titleAt = std::string::npos;  // where the title starts in `text`, for aligning titles
-  std::string comment;       // a trailing `// …` comment
-  int commentColumn = 0;     // its column (0-based, in characters) in the input, then in the output
-  std::string lineBreak;     // the break after this line when it lies inside a token; else the file's
+  std::string comment;                 // a trailing `// …` comment
+  int commentColumn = 0;               // its column (0-based, in characters) in the input, then in the output
+  std::string lineBreak;               // the break after this line when it lies inside a token; else the file's
 
-  int codeWidth() const;     // columns of the indent and the text
+  int codeWidth() const;  // columns of the indent and the text
 };
 
 // Pads titles of consecutive similar items (enum and team members, stages,

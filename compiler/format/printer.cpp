@@ -20,7 +20,11 @@ bool isClose(std::string_view t) { return t == "}" || t == ")" || t == "]"; }
 class Printer {
  public:
   Printer(std::string_view text, const std::vector<LexedToken>& tokens, const LayoutHints& hints, int lineWidth)
-      : text_(text), tokens_(tokens), hints_(hints.tokens), chains_(hints.chains), lineWidth_(lineWidth),
+      : text_(text),
+        tokens_(tokens),
+        hints_(hints.tokens),
+        chains_(hints.chains),
+        lineWidth_(lineWidth),
         n_(static_cast<int>(tokens.size())) {
     chainExpanded_.assign(chains_.size(), -1);
     analyse();
@@ -71,12 +75,12 @@ class Printer {
   // A `{ … }` being laid out, or the file itself (open = -1).
   struct Block {
     int open = -1;
-    bool expanded = true;     // one item per line, `}` on its own line
-    int itemIndent = 0;       // of the item the block belongs to: where `}` goes
-    int contentIndent = 0;    // of the block's items
-    int curItemIndent = 0;    // of the item being laid out
-    int hangIndent = -1;      // continuation lines of `holidays a, b,` line up under `a`
-    bool expandPending = false;  // the current item's first block always spans lines
+    bool expanded = true;         // one item per line, `}` on its own line
+    int itemIndent = 0;           // of the item the block belongs to: where `}` goes
+    int contentIndent = 0;        // of the block's items
+    int curItemIndent = 0;        // of the item being laid out
+    int hangIndent = -1;          // continuation lines of `holidays a, b,` line up under `a`
+    bool expandPending = false;   // the current item's first block always spans lines
     bool keepListBreaks = false;  // written over lines: list elements keep the author's line breaks
     std::vector<int> parenLines;  // the output line of each `(` and `[` still open
   };
@@ -98,15 +102,15 @@ class Printer {
 
   // Facts about single tokens, computed once.
   std::vector<std::string_view> tok_;
-  std::vector<int> width_;          // columns of a token on one line
-  std::vector<uint8_t> multiline_;  // the token's text spans lines
-  std::vector<int> newlinesBefore_; // line breaks in the white space before the token
+  std::vector<int> width_;                 // columns of a token on one line
+  std::vector<uint8_t> multiline_;         // the token's text spans lines
+  std::vector<int> newlinesBefore_;        // line breaks in the white space before the token
   std::vector<uint8_t> newlineSinceCode_;  // a break since the previous code token (through comments)
   std::vector<int> prevCode_, nextCode_, match_;
-  std::vector<int> space_;          // spaces before the token when it shares a line with the previous one
+  std::vector<int> space_;  // spaces before the token when it shares a line with the previous one
   std::vector<int64_t> widthPrefix_, spacePrefix_, breakPrefix_;
-  std::vector<int> itemsIn_;        // for a `{`: items it holds
-  std::vector<uint8_t> holdsBlock_; // for a `{`: holds another `{`
+  std::vector<int> itemsIn_;         // for a `{`: items it holds
+  std::vector<uint8_t> holdsBlock_;  // for a `{`: holds another `{`
 
   std::vector<Block> stack_;
   std::vector<Line> lines_;
@@ -410,9 +414,8 @@ class Printer {
       b.curItemIndent = d.indent;
       b.expandPending = hints_[i].alwaysExpand;
       std::string_view t = tok_[i];
-      b.hangIndent = (t == "holidays" || t == "workhours" || t == "fields" || t == "answers")
-                         ? d.indent + width_[i] + 1
-                         : -1;
+      b.hangIndent =
+          (t == "holidays" || t == "workhours" || t == "fields" || t == "answers") ? d.indent + width_[i] + 1 : -1;
       cur().align = hints_[i].align;
       titleToken_ = titleOf(i);
     }
@@ -506,8 +509,8 @@ class Printer {
 
 }  // namespace
 
-std::vector<Line> layOut(std::string_view text, const std::vector<parse::LexedToken>& tokens,
-                         const LayoutHints& hints, int lineWidth, bool& tightJointsSafe) {
+std::vector<Line> layOut(std::string_view text, const std::vector<parse::LexedToken>& tokens, const LayoutHints& hints,
+                         int lineWidth, bool& tightJointsSafe) {
   Printer printer(text, tokens, hints, lineWidth);
   tightJointsSafe = printer.tightJointsSafe();
   return printer.run();

@@ -14,7 +14,7 @@ namespace voronka::format {
 
 // `tightJointsSafe` says whether every two tokens written without a space
 // between them still lex as two (false: verify the result by lexing it).
-std::vector<Line> layOut(std::string_view text, const std::vector<parse::LexedToken>& tokens,
-                         const LayoutHints& hints, int lineWidth, bool& tightJointsSafe);
+std::vector<Line> layOut(std::string_view text, const std::vector<parse::LexedToken>& tokens, const LayoutHints& hints,
+                         int lineWidth, bool& tightJointsSafe);
 
 }  // namespace voronka::format

@@ -69,7 +69,8 @@ std::string renderDot(const FunnelGraph& graph) {
       case EdgeKind::Manual: style = "style=dashed, color=\"#9e9e9e\", fontcolor=\"#757575\""; break;
       case EdgeKind::CreateDeal: style = "style=dotted, color=\"#6a1b9a\", fontcolor=\"#6a1b9a\""; break;
     }
-    out += fmt::format("  \"{}\" -> \"{}\" [label=\"{}\", {}];\n", escape(e.from), escape(e.to), escape(e.label), style);
+    out +=
+        fmt::format("  \"{}\" -> \"{}\" [label=\"{}\", {}];\n", escape(e.from), escape(e.to), escape(e.label), style);
   }
   out += "}\n";
   return out;

@@ -6,16 +6,16 @@
 #include <algorithm>
 #include <set>
 
-#include "compiler/graph/graph.h"
 #include "compiler/analysis/blocks.h"
 #include "compiler/analysis/flow.h"
 #include "compiler/analysis/values.h"
+#include "compiler/graph/graph.h"
 
 namespace voronka::graph {
 namespace {
 
-using check::kNone;
 using analysis::StageRef;
+using check::kNone;
 
 constexpr size_t kMaxLabel = 60;
 
@@ -26,14 +26,15 @@ class Builder {
 
   std::optional<FunnelGraph> build(const GraphOptions& options, std::string& error) {
     for (size_t p = 0; p < program_.pipelines.size(); ++p) {
-      if (options.pipeline.empty() || program_.pipelines[p].name == options.pipeline) drawn_.insert(static_cast<int>(p));
+      if (options.pipeline.empty() || program_.pipelines[p].name == options.pipeline)
+        drawn_.insert(static_cast<int>(p));
     }
     if (drawn_.empty()) {
       std::string names;
       for (const auto& p : program_.pipelines) names += (names.empty() ? "`" : ", `") + p.name + "`";
       error = options.pipeline.empty() ? "there are no pipelines to draw"
-                                       : fmt::format("there is no pipeline `{}`; the pipelines are {}", options.pipeline,
-                                                     names.empty() ? "(none)" : names);
+                                       : fmt::format("there is no pipeline `{}`; the pipelines are {}",
+                                                     options.pipeline, names.empty() ? "(none)" : names);
       return std::nullopt;
     }
     for (int p : drawn_) addPipeline(p);
@@ -157,8 +158,9 @@ class Builder {
       const check::StageInfo& s = flow_.stage(at);
       Node n;
       n.id = id(at);
-      n.kind = s.kind == ast::StageKind::Won ? NodeKind::Won : s.kind == ast::StageKind::Lost ? NodeKind::Lost
-                                                                                              : NodeKind::Working;
+      n.kind = s.kind == ast::StageKind::Won    ? NodeKind::Won
+               : s.kind == ast::StageKind::Lost ? NodeKind::Lost
+                                                : NodeKind::Working;
       n.name = s.name;
       n.title = s.title == s.name ? "" : s.title;  // `won` without a title is titled `won`
       n.initial = s.initial || (p.initial == kNone && at.stage == 0 && s.kind == ast::StageKind::Working);

@@ -164,8 +164,8 @@ class Builder {
         declare(SymbolKind::Event, e.name, d.range, title(e.title),
                 fmt::format("event {}{}{}", e.name.text, params.empty() ? "" : "(" + params + ")", quoted(e.title)));
         for (const auto& p : e.params) {
-          declare(SymbolKind::Payload, p.name, p.name.range, "",
-                  fmt::format("{}: {}", p.name.text, typeText(p.type)), e.name.text, "payload of event " + e.name.text);
+          declare(SymbolKind::Payload, p.name, p.name.range, "", fmt::format("{}: {}", p.name.text, typeText(p.type)),
+                  e.name.text, "payload of event " + e.name.text);
           declareMembers(p.type, p.name.text, p.name.range);
         }
         break;
@@ -199,9 +199,10 @@ class Builder {
           if (s->initial) flags += " initial";
           if (s->key) flags += " key";
           std::string what = s->kind == ast::StageKind::Working ? "stage " + s->name.text : s->name.text;
-          std::string extra = s->kind == ast::StageKind::Working
-                                  ? fmt::format("stage {} of {} in pipeline {}", ++position, countWorking(p), p.name.text)
-                                  : fmt::format("final stage of pipeline {}", p.name.text);
+          std::string extra =
+              s->kind == ast::StageKind::Working
+                  ? fmt::format("stage {} of {} in pipeline {}", ++position, countWorking(p), p.name.text)
+                  : fmt::format("final stage of pipeline {}", p.name.text);
           declare(SymbolKind::Stage, s->name, s->range, title(s->title), what + quoted(s->title) + flags, p.name.text,
                   extra);
         }
@@ -220,8 +221,7 @@ class Builder {
       }
       case K::Use:
       case K::Account:
-      case K::Rule:
-        break;
+      case K::Rule: break;
     }
   }
   static int countWorking(const ast::PipelineDecl& p) {
@@ -335,9 +335,9 @@ class Builder {
   struct References {
     explicit References(Builder& builder) : b(builder) {}
     Builder& b;
-    std::string pipeline;       // the pipeline around: stage names and expressions resolve in it
-    std::string stagePipeline;  // where a StageRef resolves: `pipeline`, or the one a node names
-    std::string event;          // the rule's event: its payload fields are in scope
+    std::string pipeline;                              // the pipeline around: stage names and expressions resolve in it
+    std::string stagePipeline;                         // where a StageRef resolves: `pipeline`, or the one a node names
+    std::string event;                                 // the rule's event: its payload fields are in scope
     std::map<std::string, std::string> dealPipelines;  // a test's deals and their pipelines
     std::string current;                               // the test's current deal
 
@@ -388,7 +388,8 @@ class Builder {
       return false;
     }
     bool enter(const ast::CallExpr& c) {
-      if (c.callee && c.callee->kind != ast::ExprKind::Name) ast::walk(*this, c.callee);  // a function's name is no symbol
+      if (c.callee && c.callee->kind != ast::ExprKind::Name)
+        ast::walk(*this, c.callee);  // a function's name is no symbol
       ast::walk(*this, c.args);
       return false;
     }
@@ -444,7 +445,8 @@ class Builder {
     const check::ExprInfo* info = program_ ? program_->info(&m) : nullptr;
     if (info && info->name == NameKind::Field && info->index >= 0) {
       refAt(lookup(SymbolKind::Field, program_->fields[info->index].name), m.member.range);
-    } else if (!program_ && m.base && m.base->kind == ast::ExprKind::Name && m.base->as<ast::NameExpr>().name == "deal") {
+    } else if (!program_ && m.base && m.base->kind == ast::ExprKind::Name &&
+               m.base->as<ast::NameExpr>().name == "deal") {
       ref(SymbolKind::Field, m.member);
     } else if (info && info->name == NameKind::EnumMember) {
       enumMember(*info, m.member.text, m.member.range);

@@ -21,8 +21,22 @@
 namespace voronka::index {
 
 enum class SymbolKind : uint8_t {
-  Pipeline, Stage, Field, EnumMember, Template, Form, Team, User, Event, Payload,
-  Integration, Reasons, Calendar, TaskType, Channel, Test,
+  Pipeline,
+  Stage,
+  Field,
+  EnumMember,
+  Template,
+  Form,
+  Team,
+  User,
+  Event,
+  Payload,
+  Integration,
+  Reasons,
+  Calendar,
+  TaskType,
+  Channel,
+  Test,
 };
 std::string_view kindName(SymbolKind kind);  // "stage", "field", …
 
@@ -38,8 +52,8 @@ struct Symbol {
 };
 
 struct Occurrence {
-  int symbol = -1;        // into Index::symbols
-  SourceRange range;      // the name as written
+  int symbol = -1;    // into Index::symbols
+  SourceRange range;  // the name as written
   bool declaration = false;
 };
 
@@ -66,8 +80,8 @@ Index buildIndex(const std::vector<const ast::Module*>& modules, const check::Ch
 struct OutlineItem {
   SymbolKind kind;
   std::string name;
-  std::string detail;  // the title
-  SourceRange range;       // the whole declaration
+  std::string detail;     // the title
+  SourceRange range;      // the whole declaration
   SourceRange nameRange;  // the name
   std::vector<OutlineItem> children;
 };

@@ -53,7 +53,8 @@ std::vector<OutlineItem> outline(const ast::Module& module) {
       case K::Team: {
         const auto& t = d.as<ast::TeamDecl>();
         OutlineItem i = item(SymbolKind::Team, t.name, d.range, titleOf(t.title));
-        for (const auto& m : t.members) i.children.push_back(item(SymbolKind::User, m.name, m.name.range, titleOf(m.title)));
+        for (const auto& m : t.members)
+          i.children.push_back(item(SymbolKind::User, m.name, m.name.range, titleOf(m.title)));
         out.push_back(std::move(i));
         break;
       }
@@ -75,23 +76,25 @@ std::vector<OutlineItem> outline(const ast::Module& module) {
       case K::Event: {
         const auto& e = d.as<ast::EventDecl>();
         OutlineItem i = item(SymbolKind::Event, e.name, d.range, titleOf(e.title));
-        for (const auto& p : e.params) i.children.push_back(item(SymbolKind::Payload, p.name, p.name.range, p.type.name.text));
+        for (const auto& p : e.params)
+          i.children.push_back(item(SymbolKind::Payload, p.name, p.name.range, p.type.name.text));
         out.push_back(std::move(i));
         break;
       }
       case K::TaskType:
-        out.push_back(item(SymbolKind::TaskType, d.as<ast::SimpleDecl>().name, d.range, titleOf(d.as<ast::SimpleDecl>().title)));
+        out.push_back(
+            item(SymbolKind::TaskType, d.as<ast::SimpleDecl>().name, d.range, titleOf(d.as<ast::SimpleDecl>().title)));
         break;
       case K::Channel:
-        out.push_back(item(SymbolKind::Channel, d.as<ast::SimpleDecl>().name, d.range, titleOf(d.as<ast::SimpleDecl>().title)));
+        out.push_back(
+            item(SymbolKind::Channel, d.as<ast::SimpleDecl>().name, d.range, titleOf(d.as<ast::SimpleDecl>().title)));
         break;
-      case K::Reasons:
-        out.push_back(item(SymbolKind::Reasons, d.as<ast::ReasonsDecl>().name, d.range, ""));
-        break;
+      case K::Reasons: out.push_back(item(SymbolKind::Reasons, d.as<ast::ReasonsDecl>().name, d.range, "")); break;
       case K::Pipeline: {
         const auto& p = d.as<ast::PipelineDecl>();
         OutlineItem i = item(SymbolKind::Pipeline, p.name, d.range, titleOf(p.title));
-        for (const auto& s : p.stages) i.children.push_back(item(SymbolKind::Stage, s->name, s->range, titleOf(s->title)));
+        for (const auto& s : p.stages)
+          i.children.push_back(item(SymbolKind::Stage, s->name, s->range, titleOf(s->title)));
         out.push_back(std::move(i));
         break;
       }
@@ -106,8 +109,7 @@ std::vector<OutlineItem> outline(const ast::Module& module) {
         break;
       }
       case K::Use:
-      case K::Rule:
-        break;
+      case K::Rule: break;
     }
   }
   return out;

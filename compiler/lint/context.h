@@ -45,15 +45,15 @@ struct LintContext {
 };
 
 // One function per lint (or small group of lints), in lints.cpp's order.
-void lintUnreachableStages(LintContext& ctx);        // unreachable.cpp
-void lintRulesThatNeverRun(LintContext& ctx);        // never_runs.cpp: rule-never-fires, unless-never-happens
-void lintConflictingTriggers(LintContext& ctx);      // triggers.cpp
-void lintGuards(LintContext& ctx);                   // guards.cpp
-void lintStagesWithoutTasks(LintContext& ctx);       // tasks.cpp
-void lintStageNames(LintContext& ctx);               // naming.cpp
-void lintLossReasons(LintContext& ctx);              // reasons.cpp
-void lintMessagesOutsideWorkhours(LintContext& ctx); // messages.cpp
-void lintPlainHttp(LintContext& ctx);                // http.cpp
-void lintDelaysBeyondStay(LintContext& ctx);         // stay.cpp
+void lintUnreachableStages(LintContext& ctx);         // unreachable.cpp
+void lintRulesThatNeverRun(LintContext& ctx);         // never_runs.cpp: rule-never-fires, unless-never-happens
+void lintConflictingTriggers(LintContext& ctx);       // triggers.cpp
+void lintGuards(LintContext& ctx);                    // guards.cpp
+void lintStagesWithoutTasks(LintContext& ctx);        // tasks.cpp
+void lintStageNames(LintContext& ctx);                // naming.cpp
+void lintLossReasons(LintContext& ctx);               // reasons.cpp
+void lintMessagesOutsideWorkhours(LintContext& ctx);  // messages.cpp
+void lintPlainHttp(LintContext& ctx);                 // http.cpp
+void lintDelaysBeyondStay(LintContext& ctx);          // stay.cpp
 
 }  // namespace voronka::lint

@@ -12,16 +12,8 @@ namespace {
 using LintFn = void (*)(LintContext&);
 
 constexpr LintFn kLints[] = {
-    lintUnreachableStages,
-    lintRulesThatNeverRun,
-    lintConflictingTriggers,
-    lintGuards,
-    lintStagesWithoutTasks,
-    lintStageNames,
-    lintLossReasons,
-    lintMessagesOutsideWorkhours,
-    lintPlainHttp,
-    lintDelaysBeyondStay,
+    lintUnreachableStages, lintRulesThatNeverRun, lintConflictingTriggers,      lintGuards,    lintStagesWithoutTasks,
+    lintStageNames,        lintLossReasons,       lintMessagesOutsideWorkhours, lintPlainHttp, lintDelaysBeyondStay,
 };
 
 }  // namespace

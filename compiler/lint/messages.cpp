@@ -12,10 +12,13 @@ using lang::EventKind;
 // Events the client raises: an immediate answer to them is expected at any hour.
 bool raisedByClient(lang::EventKind e) {
   switch (e) {
-    case lang::EventKind::EmailReceived: case lang::EventKind::CallIncoming: case lang::EventKind::CallMissed:
-    case lang::EventKind::ChatMessage: case lang::EventKind::FormSubmitted: case lang::EventKind::LinkClicked:
-    case lang::EventKind::EmailOpened:
-      return true;
+    case lang::EventKind::EmailReceived:
+    case lang::EventKind::CallIncoming:
+    case lang::EventKind::CallMissed:
+    case lang::EventKind::ChatMessage:
+    case lang::EventKind::FormSubmitted:
+    case lang::EventKind::LinkClicked:
+    case lang::EventKind::EmailOpened: return true;
     default: return false;
   }
 }

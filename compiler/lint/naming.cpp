@@ -16,9 +16,12 @@ std::string lower(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     char32_t c = utf8::decode(text, i);
-    if (c >= U'A' && c <= U'Z') c += 32;
-    else if (c >= U'А' && c <= U'Я') c += 32;
-    else if (c == U'Ё') c = U'ё';
+    if (c >= U'A' && c <= U'Z')
+      c += 32;
+    else if (c >= U'А' && c <= U'Я')
+      c += 32;
+    else if (c == U'Ё')
+      c = U'ё';
     utf8::append(out, c);
   }
   return out;
@@ -26,8 +29,8 @@ std::string lower(std::string_view text) {
 
 // Word beginnings that mark a waiting room rather than a step of the sale.
 constexpr std::array<std::string_view, 14> kStems = {
-    "думает", "думают", "подума", "раздум", "отлож", "перспектив", "ждём решения", "ждем решения",
-    "think", "postpone", "deferred", "on hold", "on_hold", "someday",
+    "думает",       "думают", "подума",   "раздум",   "отлож",   "перспектив", "ждём решения",
+    "ждем решения", "think",  "postpone", "deferred", "on hold", "on_hold",    "someday",
 };
 
 bool isWordStart(const std::string& text, size_t at) {

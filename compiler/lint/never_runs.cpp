@@ -11,8 +11,8 @@
 namespace voronka::lint {
 namespace {
 
-using lang::EventKind;
 using check::kNone;
+using lang::EventKind;
 
 // What the rules of each pipeline send: questionnaires, letters, templates.
 // A top-level rule sends in every pipeline.
@@ -80,19 +80,27 @@ class NeverRuns {
       case lang::EventKind::FormSubmitted:
         if (sentIn(sent_.forms, arg)) return std::nullopt;
         if (arg.empty()) {
-          return fmt::format("no rule in pipeline `{}` sends a questionnaire, so no form is ever submitted; "
-                             "send one with `questionnaire FORM -> FIELD` or remove the rule", pipeline);
+          return fmt::format(
+              "no rule in pipeline `{}` sends a questionnaire, so no form is ever submitted; "
+              "send one with `questionnaire FORM -> FIELD` or remove the rule",
+              pipeline);
         }
-        return fmt::format("no rule in pipeline `{}` sends the questionnaire `{}`, so it is never submitted; "
-                           "send it with `questionnaire {} -> FIELD` or remove the rule", pipeline, arg, arg);
+        return fmt::format(
+            "no rule in pipeline `{}` sends the questionnaire `{}`, so it is never submitted; "
+            "send it with `questionnaire {} -> FIELD` or remove the rule",
+            pipeline, arg, arg);
       case lang::EventKind::EmailOpened:
         if (arg.empty() || sentIn(sent_.emails, arg)) return std::nullopt;
-        return fmt::format("no rule in pipeline `{}` sends the letter `{}`, so it is never opened; "
-                           "send it with `email {}` or remove the rule", pipeline, arg, arg);
+        return fmt::format(
+            "no rule in pipeline `{}` sends the letter `{}`, so it is never opened; "
+            "send it with `email {}` or remove the rule",
+            pipeline, arg, arg);
       case lang::EventKind::LinkClicked:
         if (arg.empty() || sentIn(sent_.templates, arg)) return std::nullopt;
-        return fmt::format("no rule in pipeline `{}` sends the template `{}`, so its links are never clicked; "
-                           "send it or remove the rule", pipeline, arg);
+        return fmt::format(
+            "no rule in pipeline `{}` sends the template `{}`, so its links are never clicked; "
+            "send it or remove the rule",
+            pipeline, arg);
       default: return std::nullopt;
     }
   }
@@ -129,9 +137,10 @@ class NeverRuns {
       if (!why && rule.from) {
         int from = ctx_.flow.pipeline(at.pipeline).findStage(rule.from->text);
         if (from != kNone && !ctx_.flow.entersFrom(at, StageRef{at.pipeline, from})) {
-          why = fmt::format("deals never enter `{}` straight from `{}` (no rule moves them so, and managers may "
-                            "not); remove `from {}` or the rule",
-                            ctx_.flow.stage(at).name, rule.from->text, rule.from->text);
+          why = fmt::format(
+              "deals never enter `{}` straight from `{}` (no rule moves them so, and managers may "
+              "not); remove `from {}` or the rule",
+              ctx_.flow.stage(at).name, rule.from->text, rule.from->text);
           range = rule.from->range;
         }
       }

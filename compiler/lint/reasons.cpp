@@ -22,8 +22,8 @@ void lintLossReasons(LintContext& ctx) {
     }
     size_t named = p.reasons.size() - (p.otherReason != check::kNone ? 1 : 0);
     if (named < kMinimumReasons) {
-      std::string count = p.reasons.empty() ? "no loss reasons"
-                                            : fmt::format("only {} loss reason{}", named, named == 1 ? "" : "s");
+      std::string count =
+          p.reasons.empty() ? "no loss reasons" : fmt::format("only {} loss reason{}", named, named == 1 ? "" : "s");
       ctx.sink.emit(diag::FewLossReasons, where, p.name, count);
     }
     if (!p.reasons.empty() && p.otherReason == check::kNone) ctx.sink.emit(diag::NoOtherReason, where, p.name);

@@ -61,9 +61,7 @@ struct CalendarBounds {
   }
 };
 
-int64_t lowerBound(const ast::Duration& d) {
-  return d.seconds + (d.workdays > 0 ? (d.workdays - 1) * kDay : 0);
-}
+int64_t lowerBound(const ast::Duration& d) { return d.seconds + (d.workdays > 0 ? (d.workdays - 1) * kDay : 0); }
 
 int64_t upperBound(const ast::Duration& d, const CalendarBounds& cal) {
   if (d.workdays <= 0) return d.seconds;
@@ -120,8 +118,8 @@ class Stay {
     const ast::Rule& mover = *first->mover->rule;
     std::string wait = step ? fmt::format("{} after the stage entry", showDuration(earliest))
                             : ctx_.text(rule.rule->timing.delay.range);
-    std::string within = first->seconds == 0 ? "moments (an `on enter` rule moves them on at once)"
-                                             : showDuration(first->seconds);
+    std::string within =
+        first->seconds == 0 ? "moments (an `on enter` rule moves them on at once)" : showDuration(first->seconds);
     ctx_.sink.emit(diag::DelayExceedsStay, where, wait, ctx_.flow.stage(firstStage).name, within)
         .note(mover.timing.kind == ast::TimingKind::None ? mover.range : mover.timing.range,
               "this rule moves every deal on by then");

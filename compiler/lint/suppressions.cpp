@@ -121,9 +121,9 @@ Suppressions::Suppressions(const std::vector<const ast::Module*>& modules, const
       for (const Allow& allow : allows) {
         const DiagKindInfo* kind = findDiagKind(allow.id);
         if (!kind || !isLint(kind->kind)) {
-          std::string why = kind ? fmt::format("`{}` is an error, and errors cannot be silenced; fix what it reports",
-                                               allow.id)
-                                 : "there is no lint with this id; `voronka explain --list` lists the lints (the warnings)";
+          std::string why =
+              kind ? fmt::format("`{}` is an error, and errors cannot be silenced; fix what it reports", allow.id)
+                   : "there is no lint with this id; `voronka explain --list` lists the lints (the warnings)";
           Diagnostic& d = sink.emit(diag::BadAllow, allow.range, allow.id, why);
           if (!kind) {
             if (auto close = check::closestName(allow.id, ids)) d.note(fmt::format("did you mean `{}`?", *close));

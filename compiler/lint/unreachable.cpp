@@ -28,7 +28,8 @@ void lintUnreachableStages(LintContext& ctx) {
       if (!p.manualBackward && reachableWorking([&](int s) { return s > at.stage; })) {
         policies.push_back("`manual backward: deny`");
       }
-      std::string policy = policies.empty() ? "" : " (" + policies.front() + (policies.size() > 1 ? ", " + policies[1] : "") + ")";
+      std::string policy =
+          policies.empty() ? "" : " (" + policies.front() + (policies.size() > 1 ? ", " + policies[1] : "") + ")";
       std::string what, reason;
       switch (stage.kind) {
         case ast::StageKind::Won:

@@ -7,7 +7,6 @@
 
 #include <date/tz.h>
 
-
 #include "compiler/lower/lowering.h"
 #include "runtime/bytecode/container.h"
 
@@ -29,7 +28,8 @@ FunctionBuilder::FunctionBuilder(bc::FunctionKind kind, int32_t name, int32_t fi
 
 uint8_t FunctionBuilder::temp(SourceRange where) {
   if (next_ == limits::kMaxRegistersPerFunction) {
-    throw LowerError(where, fmt::format("this expression needs more than {} registers; split it", limits::kMaxRegistersPerFunction));
+    throw LowerError(
+        where, fmt::format("this expression needs more than {} registers; split it", limits::kMaxRegistersPerFunction));
   }
   uint8_t r = next_++;
   maxUsed_ = std::max<int>(maxUsed_, next_);
@@ -214,7 +214,8 @@ int32_t Lowering::textFunction(const ast::InterpolatedText& t, const std::string
 int32_t Lowering::blockFunction(const ast::Block& b, const std::string& name, CodeContext& ctx, SourceRange where) {
   FunctionBuilder fb(bc::FunctionKind::Block, str(name), fileOf(where), ctx.event);
   block(fb, b, ctx);
-  fb.emit(bc::encodeABC(Op::End, 0, 0, 0), lineOf(b.range.valid() ? SourceRange{b.range.file, b.range.end, b.range.end} : where));
+  fb.emit(bc::encodeABC(Op::End, 0, 0, 0),
+          lineOf(b.range.valid() ? SourceRange{b.range.file, b.range.end, b.range.end} : where));
   // Reserve the function's slot after its nested `then` blocks were added.
   m_.functions.push_back(fb.finish());
   return static_cast<int32_t>(m_.functions.size() - 1);
@@ -226,9 +227,12 @@ namespace {
 
 bool isComparison(ast::BinaryOp op) {
   switch (op) {
-    case ast::BinaryOp::Eq: case ast::BinaryOp::Ne: case ast::BinaryOp::Lt:
-    case ast::BinaryOp::Le: case ast::BinaryOp::Gt: case ast::BinaryOp::Ge:
-      return true;
+    case ast::BinaryOp::Eq:
+    case ast::BinaryOp::Ne:
+    case ast::BinaryOp::Lt:
+    case ast::BinaryOp::Le:
+    case ast::BinaryOp::Gt:
+    case ast::BinaryOp::Ge: return true;
     default: return false;
   }
 }
@@ -345,8 +349,12 @@ void Lowering::expr(FunctionBuilder& fb, const ast::Expr& e, uint8_t dst) {
   fb.land(skip);
 }
 
-void Lowering::branchFalse(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps) { branch(fb, e, false, jumps); }
-void Lowering::branchTrue(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps) { branch(fb, e, true, jumps); }
+void Lowering::branchFalse(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps) {
+  branch(fb, e, false, jumps);
+}
+void Lowering::branchTrue(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps) {
+  branch(fb, e, true, jumps);
+}
 
 // Jumps (added to `jumps`) when `e` is `whenTrue`, falls through otherwise.
 // `and`, `or` and `not` become jumps alone (De Morgan), so a guard never
@@ -436,8 +444,14 @@ void Lowering::branch(FunctionBuilder& fb, const ast::Expr& e, bool whenTrue, st
           case ast::BinaryOp::Ne: op = Op::Ne; break;
           case ast::BinaryOp::Lt: op = Op::Lt; break;
           case ast::BinaryOp::Le: op = Op::Le; break;
-          case ast::BinaryOp::Gt: op = Op::Lt; std::swap(lhs, rhs); break;
-          case ast::BinaryOp::Ge: op = Op::Le; std::swap(lhs, rhs); break;
+          case ast::BinaryOp::Gt:
+            op = Op::Lt;
+            std::swap(lhs, rhs);
+            break;
+          case ast::BinaryOp::Ge:
+            op = Op::Le;
+            std::swap(lhs, rhs);
+            break;
           case ast::BinaryOp::Has: op = Op::HasTag; break;
           default: break;
         }
@@ -456,7 +470,8 @@ void Lowering::branch(FunctionBuilder& fb, const ast::Expr& e, bool whenTrue, st
 void Lowering::text(FunctionBuilder& fb, const ast::InterpolatedText& t, uint8_t dst) {
   int line = lineOf(t.range);
   if (t.parts.empty()) {
-    fb.emit(bc::encodeABx(Op::LoadK, dst, static_cast<uint16_t>(constant({bc::Tag::Text, 0, 0, 0, str("")}, t.range))), line);
+    fb.emit(bc::encodeABx(Op::LoadK, dst, static_cast<uint16_t>(constant({bc::Tag::Text, 0, 0, 0, str("")}, t.range))),
+            line);
     return;
   }
   uint8_t mark = fb.mark();
@@ -656,7 +671,7 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
       std::string member = parts.size() > 1 ? parts[1].text : "";
       int field = check::CheckedProgram::lookup(program_.fieldIndex, parts.size() == 1 ? head : member);
       if (head == "contact") {
-        d.setTarget = member == "name" ? bc::SetTarget::ContactName
+        d.setTarget = member == "name"    ? bc::SetTarget::ContactName
                       : member == "email" ? bc::SetTarget::ContactEmail
                                           : bc::SetTarget::ContactPhone;
       } else if (head == "company") {

@@ -26,7 +26,7 @@ class FunctionBuilder {
   size_t emit(uint32_t instruction, int line);
   // A forward jump to be patched when its target is known.
   size_t jump(bc::Op op, uint8_t a, int line);
-  void land(size_t jump);            // the jump lands on the next instruction
+  void land(size_t jump);  // the jump lands on the next instruction
   void land(const std::vector<size_t>& jumps);
   size_t size() const { return fn_.code.size(); }
   bc::Function finish();

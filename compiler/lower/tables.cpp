@@ -115,7 +115,8 @@ void Lowering::declarations() {
     def.arg = argKind(e.arg);
     def.lifecycle = e.lifecycle;
     for (const auto& p : e.params) {
-      def.params.push_back({str(p.name), valueType(p.type), p.type.is(check::TypeKind::Enum) ? p.type.enumId : bc::kNo});
+      def.params.push_back(
+          {str(p.name), valueType(p.type), p.type.is(check::TypeKind::Enum) ? p.type.enumId : bc::kNo});
     }
     m_.events.push_back(std::move(def));
   }
@@ -125,7 +126,9 @@ void Lowering::declarations() {
     bc::TemplateDef def;
     def.name = str(t.name);
     def.kind = t.kind;
-    const ast::InterpolatedText* subject = t.decl->subject ? &*t.decl->subject : t.decl->title ? &*t.decl->title : nullptr;
+    const ast::InterpolatedText* subject = t.decl->subject ? &*t.decl->subject
+                                           : t.decl->title ? &*t.decl->title
+                                                           : nullptr;
     if (subject) def.subject = textFunction(*subject, fmt::format("template {} subject", t.name), kNone);
     if (t.decl->body) def.body = textFunction(*t.decl->body, fmt::format("template {} body", t.name), kNone);
     m_.templates.push_back(def);
@@ -181,7 +184,8 @@ void Lowering::pipelines() {
       int n = 0;
       for (const auto& g : s.decl->guards) {
         bc::GuardDef guard;
-        guard.condition = expressionFunction(*g.condition, fmt::format("guard {}.{}#{}", p.name, s.name, ++n), kNone, true);
+        guard.condition =
+            expressionFunction(*g.condition, fmt::format("guard {}.{}#{}", p.name, s.name, ++n), kNone, true);
         guard.message = g.message ? str(g.message->value) : bc::kNo;
         stage.guards.push_back(guard);
       }
@@ -203,7 +207,8 @@ void Lowering::rules() {
   auto lowerRule = [&](const check::RuleInfo& info, int pipeline) {
     const ast::Rule& rule = *info.rule;
     const check::PipelineInfo& p = program_.pipelines[pipeline];
-    std::string place = info.stage == kNone ? fmt::format("{}.*", p.name) : fmt::format("{}.{}", p.name, p.stages[info.stage].name);
+    std::string place =
+        info.stage == kNone ? fmt::format("{}.*", p.name) : fmt::format("{}.{}", p.name, p.stages[info.stage].name);
     if (info.pipeline == kNone) place = fmt::format("{}.top", p.name);
     std::string name = fmt::format("{}#{}", place, ++counters[place]);
 

@@ -141,7 +141,8 @@ ast::Duration AstBuilder::duration(Ctx* ctx) {
     return d;
   }
   if (value != static_cast<double>(static_cast<int64_t>(value)) || value > 3650) {
-    sink_.emit(diag::BadDuration, d.range, fmt::format("`{} workdays` must be a whole number of days up to 3650", number));
+    sink_.emit(diag::BadDuration, d.range,
+               fmt::format("`{} workdays` must be a whole number of days up to 3650", number));
     return d;
   }
   d.workdays = static_cast<int64_t>(value);

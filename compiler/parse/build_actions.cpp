@@ -98,7 +98,7 @@ ActionPtr AstBuilder::buildAction(Ctx* ctx) {
     case P::EMAIL:
     case P::MESSAGE:
     case P::SMS: {
-      ActionKind kind = k.firstCode() == P::EMAIL ? ActionKind::Email
+      ActionKind kind = k.firstCode() == P::EMAIL     ? ActionKind::Email
                         : k.firstCode() == P::MESSAGE ? ActionKind::Message
                                                       : ActionKind::Sms;
       auto a = std::make_unique<SendAction>(kind);

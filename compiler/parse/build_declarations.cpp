@@ -221,7 +221,9 @@ DeclPtr AstBuilder::buildTopItem(Ctx* item) {
       auto t = std::make_unique<TemplateDecl>();
       if (Ctx* kind = k.rule(P::RuleTemplateKind)) {
         uint32_t code = kids(kind).firstCode();
-        t->templateKind = code == P::EMAIL ? TemplateKind::Email : code == P::MESSAGE ? TemplateKind::Message : TemplateKind::Sms;
+        t->templateKind = code == P::EMAIL     ? TemplateKind::Email
+                          : code == P::MESSAGE ? TemplateKind::Message
+                                               : TemplateKind::Sms;
       }
       t->name = ident(k.rule(P::RuleIdent));
       if (antlr4::Token* title = k.token(P::STRING)) t->title = interpolated(title);

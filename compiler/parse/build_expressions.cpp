@@ -40,31 +40,32 @@ ExprPtr AstBuilder::binary(BinaryOp op, SourceRange opRange, ExprPtr lhs, ExprPt
 
 bool AstBuilder::chainTooLong(size_t operands, Ctx* ctx) {
   if (operands <= kMaxChain) return false;
-  sink_.emit(diag::NestingTooDeep, pos_->of(ctx), fmt::format("this expression chains more than {} operands", kMaxChain));
+  sink_.emit(diag::NestingTooDeep, pos_->of(ctx),
+             fmt::format("this expression chains more than {} operands", kMaxChain));
   return true;
 }
 
 // `a op b op c` with the operands of one rule and the operators between them.
 // `operandRule` is the rule index of the operands; `op` maps an operator token.
-#define VORONKA_LEFT_CHAIN(ctx, operandRule, build, opOf)                         \
-  Kids k = kids(ctx);                                                              \
-  size_t operands = 0;                                                             \
-  for (const auto& e : k.entries()) operands += e.code == (R | operandRule);       \
-  if (operands == 0 || chainTooLong(operands, ctx)) return errorExpr(ctx);        \
-  ExprPtr result;                                                                  \
-  std::optional<std::pair<BinaryOp, SourceRange>> pending;                         \
-  for (const auto& e : k.entries()) {                                              \
-    if (e.code == (R | operandRule)) {                                             \
-      ExprPtr operand = build(static_cast<Ctx*>(e.node));                          \
-      if (!result) {                                                               \
-        result = std::move(operand);                                               \
-      } else if (pending) {                                                        \
+#define VORONKA_LEFT_CHAIN(ctx, operandRule, build, opOf)                                        \
+  Kids k = kids(ctx);                                                                            \
+  size_t operands = 0;                                                                           \
+  for (const auto& e : k.entries()) operands += e.code == (R | operandRule);                     \
+  if (operands == 0 || chainTooLong(operands, ctx)) return errorExpr(ctx);                       \
+  ExprPtr result;                                                                                \
+  std::optional<std::pair<BinaryOp, SourceRange>> pending;                                       \
+  for (const auto& e : k.entries()) {                                                            \
+    if (e.code == (R | operandRule)) {                                                           \
+      ExprPtr operand = build(static_cast<Ctx*>(e.node));                                        \
+      if (!result) {                                                                             \
+        result = std::move(operand);                                                             \
+      } else if (pending) {                                                                      \
         result = binary(pending->first, pending->second, std::move(result), std::move(operand)); \
-      }                                                                            \
-    } else if (e.token) {                                                          \
-      pending = std::make_pair(opOf(e.code), pos_->of(e.token));                 \
-    }                                                                              \
-  }                                                                                \
+      }                                                                                          \
+    } else if (e.token) {                                                                        \
+      pending = std::make_pair(opOf(e.code), pos_->of(e.token));                                 \
+    }                                                                                            \
+  }                                                                                              \
   return result;
 
 ExprPtr AstBuilder::orExpr(Ctx* ctx) {
@@ -181,7 +182,8 @@ ExprPtr AstBuilder::primary(Ctx* ctx) {
         auto d = std::make_unique<DurationExpr>();
         double value = parseNumber(first->getText(), r, sink_);
         if (value != static_cast<double>(static_cast<int64_t>(value)) || value > 3650) {
-          sink_.emit(diag::BadDuration, r, fmt::format("`{} workdays` must be a whole number of days up to 3650", first->getText()));
+          sink_.emit(diag::BadDuration, r,
+                     fmt::format("`{} workdays` must be a whole number of days up to 3650", first->getText()));
         } else {
           d->value.workdays = static_cast<int64_t>(value);
         }

@@ -12,10 +12,10 @@ namespace voronka::parse {
 namespace {
 
 // Stand-ins; each is a character the grammar treats exactly like the class.
-constexpr uint8_t kLetter = 'a';     // may start a name
-constexpr uint8_t kNameTail = '_';   // continues a name (marks, non-ASCII digits)
-constexpr uint8_t kSpace = ' ';      // a no-break space, a byte-order mark
-constexpr uint8_t kOther = 0x01;     // only strings and comments take it
+constexpr uint8_t kLetter = 'a';    // may start a name
+constexpr uint8_t kNameTail = '_';  // continues a name (marks, non-ASCII digits)
+constexpr uint8_t kSpace = ' ';     // a no-break space, a byte-order mark
+constexpr uint8_t kOther = 0x01;    // only strings and comments take it
 
 // Asks the generated lexer what a character is: a name on its own, a name
 // after `a`, whitespace, or none of these.

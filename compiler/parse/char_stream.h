@@ -32,9 +32,9 @@ class FunnelCharStream : public antlr4::CharStream {
   std::string toString() const override { return std::string(text_); }
 
  private:
-  std::string_view text_;            // the original UTF-8
-  std::vector<uint8_t> lexed_;       // what the lexer sees, one entry per code point
-  std::vector<uint32_t> byteOffset_; // code point index → byte offset (empty when all ASCII)
+  std::string_view text_;             // the original UTF-8
+  std::vector<uint8_t> lexed_;        // what the lexer sees, one entry per code point
+  std::vector<uint32_t> byteOffset_;  // code point index → byte offset (empty when all ASCII)
   size_t position_ = 0;
 };
 

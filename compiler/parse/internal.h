@@ -68,7 +68,11 @@ class SyntaxErrorReporter : public antlr4::DefaultErrorStrategy {
  public:
   SyntaxErrorReporter(const Positions& positions, DiagnosticSink& sink, std::optional<SourceRange> unclosed,
                       bool interpolation = false, bool quietAtEnd = false)
-      : positions_(positions), sink_(sink), unclosed_(unclosed), interpolation_(interpolation), quietAtEnd_(quietAtEnd) {}
+      : positions_(positions),
+        sink_(sink),
+        unclosed_(unclosed),
+        interpolation_(interpolation),
+        quietAtEnd_(quietAtEnd) {}
   size_t errorCount() const { return count_; }
 
   // Inside a `{ … }` list (actions, stage items, declarations) skips a stray

@@ -52,8 +52,9 @@ const LexerSimulator::KnownExecutor& LexerSimulator::classify(
   return knownExecutors_->back();
 }
 
-void LexerSimulator::accept(antlr4::CharStream* input, const std::shared_ptr<antlr4::atn::LexerActionExecutor>& executor,
-                            size_t startIndex, size_t index, size_t line, size_t charPos) {
+void LexerSimulator::accept(antlr4::CharStream* input,
+                            const std::shared_ptr<antlr4::atn::LexerActionExecutor>& executor, size_t startIndex,
+                            size_t index, size_t line, size_t charPos) {
   input->seek(index);
   _line = line;
   _charPositionInLine = charPos;

@@ -55,7 +55,7 @@ class LexerSimulator : public antlr4::atn::LexerATNSimulator {
 
   const KnownExecutor& classify(const std::shared_ptr<antlr4::atn::LexerActionExecutor>& executor);
 
-  std::vector<EdgeRow>* edges_;                // this thread's, by source state number
+  std::vector<EdgeRow>* edges_;                 // this thread's, by source state number
   std::vector<KnownExecutor>* knownExecutors_;  // this thread's
 };
 

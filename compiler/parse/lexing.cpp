@@ -67,12 +67,11 @@ std::string badNumberAdvice(std::string_view text) {
   return "durations are written `30m`, `2h`, `3d`, `1w` or `1d12h`; names may not start with a digit";
 }
 
-
 // Quotes pasted from word processors, and what closes each.
 std::string_view closingQuote(std::string_view open) {
-  if (open == "\u00AB") return "\u00BB";          // « »
-  if (open == "\u201C") return "\u201D";          // “ ”
-  if (open == "\u201E") return "\u201C";          // „ “
+  if (open == "\u00AB") return "\u00BB";  // « »
+  if (open == "\u201C") return "\u201D";  // “ ”
+  if (open == "\u201E") return "\u201C";  // „ “
   if (open == "'") return "'";
   return {};
 }

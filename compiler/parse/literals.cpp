@@ -23,8 +23,14 @@ Content contentOf(std::string_view raw, uint32_t offset) {
     c.textBlock = true;
     c.text = raw.substr(3, raw.size() - 6);
     c.offset = offset + 3;
-    if (!c.text.empty() && c.text.front() == '\r') { c.text.remove_prefix(1); c.offset += 1; }
-    if (!c.text.empty() && c.text.front() == '\n') { c.text.remove_prefix(1); c.offset += 1; }
+    if (!c.text.empty() && c.text.front() == '\r') {
+      c.text.remove_prefix(1);
+      c.offset += 1;
+    }
+    if (!c.text.empty() && c.text.front() == '\n') {
+      c.text.remove_prefix(1);
+      c.offset += 1;
+    }
     // Common indentation over lines that are not blank.
     size_t best = SIZE_MAX;
     size_t i = 0;
@@ -48,7 +54,8 @@ Content contentOf(std::string_view raw, uint32_t offset) {
 
 }  // namespace
 
-StringSegments decodeString(std::string_view raw, FileId file, uint32_t offset, bool interpolate, DiagnosticSink& sink) {
+StringSegments decodeString(std::string_view raw, FileId file, uint32_t offset, bool interpolate,
+                            DiagnosticSink& sink) {
   StringSegments out;
   Content c = contentOf(raw, offset);
   std::string_view s = c.text;
@@ -68,7 +75,10 @@ StringSegments decodeString(std::string_view raw, FileId file, uint32_t offset, 
   while (i < s.size()) {
     if (atLineStart) {
       size_t skipped = 0;
-      while (skipped < c.indent && i < s.size() && (s[i] == ' ' || s[i] == '\t')) { ++i; ++skipped; }
+      while (skipped < c.indent && i < s.size() && (s[i] == ' ' || s[i] == '\t')) {
+        ++i;
+        ++skipped;
+      }
       atLineStart = false;
       continue;
     }
@@ -119,7 +129,8 @@ StringSegments decodeString(std::string_view raw, FileId file, uint32_t offset, 
         sink.emit(diag::BadInterpolation, SourceRange{file, here, here + static_cast<uint32_t>(j - i + 1)},
                   "empty `{}` in a text; put an expression inside, like {contact.name}, or write `\\{` for a brace");
       } else if (hasString) {
-        sink.emit(diag::BadInterpolation, SourceRange{file, innerBegin, innerBegin + static_cast<uint32_t>(inner.size())},
+        sink.emit(diag::BadInterpolation,
+                  SourceRange{file, innerBegin, innerBegin + static_cast<uint32_t>(inner.size())},
                   "`{…}` in a text cannot contain a string literal");
       } else {
         flushLiteral(here);
@@ -141,8 +152,7 @@ StringSegments decodeString(std::string_view raw, FileId file, uint32_t offset, 
   // A text block's last line holds only the closing quotes' indentation.
   if (c.textBlock) {
     size_t lastBreak = literal.text.find_last_of('\n');
-    if (lastBreak != std::string::npos &&
-        literal.text.find_first_not_of(" \t\r", lastBreak + 1) == std::string::npos) {
+    if (lastBreak != std::string::npos && literal.text.find_first_not_of(" \t\r", lastBreak + 1) == std::string::npos) {
       literal.text.erase(lastBreak);
     }
   }

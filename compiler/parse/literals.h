@@ -18,8 +18,8 @@ namespace voronka::parse {
 struct StringSegments {
   struct Segment {
     bool isExpression = false;
-    std::string text;     // decoded literal text, or the raw expression source
-    uint32_t begin = 0;   // file byte offsets of the segment (inside the braces for expressions)
+    std::string text;    // decoded literal text, or the raw expression source
+    uint32_t begin = 0;  // file byte offsets of the segment (inside the braces for expressions)
     uint32_t end = 0;
   };
   std::vector<Segment> segments;

@@ -18,8 +18,7 @@ FunnelParser::FileContext* parseTwoStage(FunnelParser& parser, antlr4::CommonTok
   try {
     usedLL = false;
     return parser.file();
-  } catch (const antlr4::ParseCancellationException&) {
-  }
+  } catch (const antlr4::ParseCancellationException&) {}
   usedLL = true;
   stream.seek(0);
   parser.reset();
@@ -77,8 +76,10 @@ ParseResult parseImpl(const SourceFile& file, DiagnosticSink& sink, const ParseO
 
   for (const auto& t : lexed.tokens) {
     size_t type = t->getType();
-    if (type == FunnelLexer::LINE_COMMENT || type == FunnelLexer::BLOCK_COMMENT || type == FunnelLexer::UNTERMINATED_COMMENT) {
-      result.module->comments.push_back(ast::Comment{t->getText(), positions.of(t.get()), type != FunnelLexer::LINE_COMMENT});
+    if (type == FunnelLexer::LINE_COMMENT || type == FunnelLexer::BLOCK_COMMENT ||
+        type == FunnelLexer::UNTERMINATED_COMMENT) {
+      result.module->comments.push_back(
+          ast::Comment{t->getText(), positions.of(t.get()), type != FunnelLexer::LINE_COMMENT});
     }
   }
   if (tokensOut) {
@@ -139,7 +140,8 @@ std::vector<LexedToken> lexForFormatting(const SourceFile& file) {
   while (true) {
     std::unique_ptr<antlr4::Token> t = lexer.nextToken();
     if (t->getType() == antlr4::Token::EOF) break;
-    out.push_back(LexedToken{tokenClassOf(t->getType()), map.byteOf(t->getStartIndex()), map.byteOf(t->getStopIndex() + 1)});
+    out.push_back(
+        LexedToken{tokenClassOf(t->getType()), map.byteOf(t->getStartIndex()), map.byteOf(t->getStopIndex() + 1)});
   }
   return out;
 }

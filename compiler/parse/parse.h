@@ -21,8 +21,8 @@ struct ParseOptions {
 };
 
 struct ParseResult {
-  ast::ModulePtr module;  // never null; partial after syntax errors
-  size_t errors = 0;      // errors reported while parsing this file
+  ast::ModulePtr module;    // never null; partial after syntax errors
+  size_t errors = 0;        // errors reported while parsing this file
   bool usedFullLL = false;  // the fast SLL pass failed and full LL ran
 };
 
@@ -34,14 +34,19 @@ std::string dumpTokens(const SourceFile& file);
 // What a token is, for tools that lay out or colour text (the formatter, the
 // language server) without seeing ANTLR.
 enum class TokenClass : uint8_t {
-  Reserved,     // a reserved keyword (`stage`, `on`, `if`)
-  Contextual,   // a contextual keyword (`initial`, `when`), also usable as a name
+  Reserved,    // a reserved keyword (`stage`, `on`, `if`)
+  Contextual,  // a contextual keyword (`initial`, `when`), also usable as a name
   Identifier,
-  String,       // "…" or a """text block"""
-  Number, Duration, Time, Date, DateTime,
+  String,  // "…" or a """text block"""
+  Number,
+  Duration,
+  Time,
+  Date,
+  DateTime,
   Punctuation,  // brackets, operators, `.` `,` `:` `->` `..`
-  LineComment, BlockComment,
-  Error,        // a bad character, a number running into letters, an unclosed string or comment
+  LineComment,
+  BlockComment,
+  Error,  // a bad character, a number running into letters, an unclosed string or comment
 };
 
 // A token as the lexer made it (no repairs): `[begin, end)` are byte offsets;

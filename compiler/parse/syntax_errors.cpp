@@ -21,19 +21,18 @@ constexpr std::array<size_t, sizeof...(T)> tokenList(T... t) {
   return {static_cast<size_t>(t)...};
 }
 
-constexpr auto kActionStarts = tokenList(P::MOVE, P::ARROW, P::WIN, P::LOSE, P::TASK, P::COMPLETE, P::EMAIL,
-                                      P::MESSAGE, P::SMS, P::WEBHOOK, P::REQUEST, P::ANALYTICS, P::TAG,
-                                      P::SET, P::ASSIGN, P::CREATE, P::QUESTIONNAIRE, P::NOTE, P::NOTIFY,
-                                      P::IF, P::SPLIT, P::THEN);
+constexpr auto kActionStarts = tokenList(P::MOVE, P::ARROW, P::WIN, P::LOSE, P::TASK, P::COMPLETE, P::EMAIL, P::MESSAGE,
+                                         P::SMS, P::WEBHOOK, P::REQUEST, P::ANALYTICS, P::TAG, P::SET, P::ASSIGN,
+                                         P::CREATE, P::QUESTIONNAIRE, P::NOTE, P::NOTIFY, P::IF, P::SPLIT, P::THEN);
 constexpr auto kRuleStarts = tokenList(P::ON, P::AFTER, P::AT, P::EVERY);
-constexpr auto kDeclStarts = tokenList(P::USE, P::ACCOUNT, P::FIELD, P::TEAM, P::TEMPLATE, P::FORM,
-                                    P::INTEGRATION, P::EVENT, P::PIPELINE, P::TEST, P::TASK);
+constexpr auto kDeclStarts = tokenList(P::USE, P::ACCOUNT, P::FIELD, P::TEAM, P::TEMPLATE, P::FORM, P::INTEGRATION,
+                                       P::EVENT, P::PIPELINE, P::TEST, P::TASK);
 constexpr auto kTestStarts = tokenList(P::DEAL, P::ADVANCE, P::EVENT, P::SET, P::MANUAL, P::EXPECT);
-constexpr auto kExpressionStarts = tokenList(P::NUMBER, P::STRING, P::DURATION, P::TIME, P::DATE, P::DATETIME,
-                                          P::TRUE, P::FALSE, P::NONE, P::LPAREN, P::LBRACK, P::MINUS, P::NOT);
+constexpr auto kExpressionStarts = tokenList(P::NUMBER, P::STRING, P::DURATION, P::TIME, P::DATE, P::DATETIME, P::TRUE,
+                                             P::FALSE, P::NONE, P::LPAREN, P::LBRACK, P::MINUS, P::NOT);
 constexpr auto kClauseStarts = tokenList(P::FROM, P::ONCE, P::WHEN, P::AFTER, P::AT, P::EVERY, P::UNLESS, P::WITHIN);
-constexpr auto kOperators = tokenList(P::EQEQ, P::NEQ, P::LT, P::LE, P::GT, P::GE, P::PLUS, P::MINUS,
-                                   P::STAR, P::SLASH, P::AND, P::OR, P::IN, P::HAS, P::DOT);
+constexpr auto kOperators = tokenList(P::EQEQ, P::NEQ, P::LT, P::LE, P::GT, P::GE, P::PLUS, P::MINUS, P::STAR, P::SLASH,
+                                      P::AND, P::OR, P::IN, P::HAS, P::DOT);
 
 template <size_t N>
 void removeAll(std::vector<size_t>& tokens, const std::array<size_t, N>& list) {
@@ -119,7 +118,9 @@ std::string describeExpected(const antlr4::dfa::Vocabulary& vocabulary, const an
   std::vector<std::string> words;
   // Punctuation first, then keywords, then classes of tokens.
   std::stable_sort(tokens.begin(), tokens.end(), [](size_t a, size_t b) {
-    auto rank = [](size_t t) { return inRange(t, P::ARROW, P::PERCENT) ? 0 : inRange(t, P::USE, P::RESPONSIBLE) ? 1 : 2; };
+    auto rank = [](size_t t) {
+      return inRange(t, P::ARROW, P::PERCENT) ? 0 : inRange(t, P::USE, P::RESPONSIBLE) ? 1 : 2;
+    };
     return rank(a) < rank(b);
   });
   for (size_t t : tokens) words.push_back(tokenClassName(vocabulary, t));
@@ -148,7 +149,8 @@ std::string describeToken(const antlr4::Token* token) {
   return "`" + text + "`";
 }
 
-void SyntaxErrorReporter::report(antlr4::Parser* parser, antlr4::Token* offending, const antlr4::misc::IntervalSet& expected ) {
+void SyntaxErrorReporter::report(antlr4::Parser* parser, antlr4::Token* offending,
+                                 const antlr4::misc::IntervalSet& expected) {
   ++count_;
   if (quietAtEnd_ && offending && offending->getType() == antlr4::Token::EOF) return;
   constexpr size_t kMaxErrors = 100;
@@ -158,7 +160,8 @@ void SyntaxErrorReporter::report(antlr4::Parser* parser, antlr4::Token* offendin
   bool atEnd = type == antlr4::Token::EOF;
   // Inside `{…}` the end of the expression is the closing brace.
   std::string found = atEnd && interpolation_ ? "`}`" : describeToken(offending);
-  std::string expectedText = inExpression(parser) ? "an expression" : describeExpected(parser->getVocabulary(), expected);
+  std::string expectedText =
+      inExpression(parser) ? "an expression" : describeExpected(parser->getVocabulary(), expected);
   bool comparison = type == P::EQEQ || type == P::NEQ || type == P::LT || type == P::LE || type == P::GT ||
                     type == P::GE || type == P::IN || type == P::HAS;
   std::string message;
@@ -171,7 +174,8 @@ void SyntaxErrorReporter::report(antlr4::Parser* parser, antlr4::Token* offendin
   }
   Diagnostic& d = sink_.emit(diag::SyntaxError, where, message);
   // A keyword where a name (not any expression) was expected.
-  bool nameExpected = expected.contains(static_cast<size_t>(P::IDENT)) && !expected.contains(static_cast<size_t>(P::NUMBER));
+  bool nameExpected =
+      expected.contains(static_cast<size_t>(P::IDENT)) && !expected.contains(static_cast<size_t>(P::NUMBER));
   if (offending && isReservedKeyword(type) && nameExpected && !inExpression(parser)) {
     d.note(fmt::format("`{}` is a keyword and cannot be a name here; choose another name, e.g. `{}_`",
                        offending->getText(), offending->getText()));
@@ -237,7 +241,8 @@ antlr4::Token* SyntaxErrorReporter::recoverInline(antlr4::Parser* parser) {
   // or read it as a name; fail here and let recovery resume at it.
   if (startsLine(parser->getTokenStream(), 1)) throw antlr4::InputMismatchException(parser);
   antlr4::misc::IntervalSet expecting = getExpectedTokens(parser);
-  bool nameExpected = expecting.contains(static_cast<size_t>(P::IDENT)) && !expecting.contains(static_cast<size_t>(P::NUMBER));
+  bool nameExpected =
+      expecting.contains(static_cast<size_t>(P::IDENT)) && !expecting.contains(static_cast<size_t>(P::NUMBER));
   if (nameExpected && !inExpression(parser)) {
     if (!inErrorRecoveryMode(parser)) report(parser, t, expecting);
     endErrorCondition(parser);

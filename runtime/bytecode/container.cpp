@@ -21,7 +21,14 @@ constexpr size_t kHeaderSize = 24;
 constexpr size_t kSectionEntrySize = 24;
 
 enum class Section : uint32_t {
-  Strings = 1, Constants = 2, Functions = 3, Schema = 4, Calendars = 5, Pipelines = 6, Rules = 7, Actions = 8,
+  Strings = 1,
+  Constants = 2,
+  Functions = 3,
+  Schema = 4,
+  Calendars = 5,
+  Pipelines = 6,
+  Rules = 7,
+  Actions = 8,
 };
 constexpr const char* sectionName(Section s) {
   switch (s) {
@@ -610,11 +617,14 @@ Module load(std::string_view bytes) {
   uint32_t count = header.u32();
   uint64_t checksum = header.u64();
   if (major != kFormatMajor) {
-    throw LoadError(fmt::format("module format {}.{} is not supported by this voronka (it reads {}.x); rebuild the module",
-                                major, minor, kFormatMajor));
+    throw LoadError(
+        fmt::format("module format {}.{} is not supported by this voronka (it reads {}.x); rebuild the module", major,
+                    minor, kFormatMajor));
   }
-  if (fnv1a(bytes.substr(kHeaderSize)) != checksum) throw LoadError("the checksum does not match: the file is corrupted");
-  if (count > (bytes.size() - kHeaderSize) / kSectionEntrySize) throw LoadError("the section table does not fit in the file");
+  if (fnv1a(bytes.substr(kHeaderSize)) != checksum)
+    throw LoadError("the checksum does not match: the file is corrupted");
+  if (count > (bytes.size() - kHeaderSize) / kSectionEntrySize)
+    throw LoadError("the section table does not fit in the file");
 
   std::map<Section, std::string_view> found;
   Reader table(bytes.substr(kHeaderSize, kSectionEntrySize * count), "section table");

@@ -18,9 +18,12 @@ std::string quote(std::string_view s, size_t max = 40) {
       out += "…";
       break;
     }
-    if (c == '\n') out += "\\n";
-    else if (c == '"') out += "\\\"";
-    else out += s[i];
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '"')
+      out += "\\\"";
+    else
+      out += s[i];
   }
   return out + "\"";
 }
@@ -81,19 +84,22 @@ std::string describeOperand(const Module& m, const ActionDesc& a, lang::ActionOp
     case O::Body: {
       if (a.keys.empty()) return "";
       std::string s = " with {";
-      for (size_t i = 0; i < a.keys.size(); ++i) s += fmt::format("{}{}: {}", i ? ", " : "", m.str(a.keys[i]), nextRegister());
+      for (size_t i = 0; i < a.keys.size(); ++i)
+        s += fmt::format("{}{}: {}", i ? ", " : "", m.str(a.keys[i]), nextRegister());
       return s + "}";
     }
     case O::Integration: return " " + name(m.integrations, a.integration);
     case O::Label: return a.hasLabel ? " label " + nextRegister() : "";
     case O::TagChange: return std::string(a.add ? " + " : " - ") + quote(m.str(a.text));
     case O::SetTarget: {
-      static const char* targets[] = {"", "deal.name", "contact.name", "contact.email", "contact.phone", "company.name"};
+      static const char* targets[] = {
+          "", "deal.name", "contact.name", "contact.email", "contact.phone", "company.name"};
       return " " + (a.setTarget == SetTarget::Field ? name(m.fields, a.field) : targets[static_cast<int>(a.setTarget)]);
     }
     case O::ValueRegister: return " = " + nextRegister();
     case O::Assignee: return " " + assignText(m, a);
-    case O::CreateIn: return " in " + (a.stage >= 0 ? stageName(m, a.pipeline, a.stage) : name(m.pipelines, a.pipeline));
+    case O::CreateIn:
+      return " in " + (a.stage >= 0 ? stageName(m, a.pipeline, a.stage) : name(m.pipelines, a.pipeline));
     case O::Copy: {
       if (a.copy.empty()) return "";
       std::string s = " copy";
@@ -178,24 +184,28 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
                    m.strings.size()));
   for (size_t i = 0; i < m.calendars.size(); ++i) {
     const CalendarDef& c = m.calendars[i];
-    std::string s = fmt::format("calendar {} {} tz {}", i, c.name >= 0 ? m.str(c.name) : "(account)", m.str(c.timezone));
+    std::string s =
+        fmt::format("calendar {} {} tz {}", i, c.name >= 0 ? m.str(c.name) : "(account)", m.str(c.timezone));
     static const char* days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
     for (size_t d = 0; d < 7; ++d) {
-      for (auto [from, to] : c.windows[d]) s += fmt::format(" {} {:02}:{:02}-{:02}:{:02}", days[d], from / 60, from % 60, to / 60, to % 60);
+      for (auto [from, to] : c.windows[d])
+        s += fmt::format(" {} {:02}:{:02}-{:02}:{:02}", days[d], from / 60, from % 60, to / 60, to % 60);
     }
     if (!c.holidays.empty()) s += fmt::format(", {} holiday ranges", c.holidays.size());
     line(s);
   }
   for (size_t i = 0; i < m.fields.size(); ++i) {
     const FieldDef& f = m.fields[i];
-    line(fmt::format("field {} {}{}", i, m.str(f.name), f.defaultValue >= 0 ? " = " + describeConstant(m, m.constants[f.defaultValue]) : ""));
+    line(fmt::format("field {} {}{}", i, m.str(f.name),
+                     f.defaultValue >= 0 ? " = " + describeConstant(m, m.constants[f.defaultValue]) : ""));
   }
   for (size_t pi = 0; pi < m.pipelines.size(); ++pi) {
     const PipelineDef& p = m.pipelines[pi];
-    line(fmt::format("pipeline {} {} {} (manual forward {}, manual backward {}, triggers forward {}, triggers backward {}, calendar {})",
-                     pi, m.str(p.name), quote(m.str(p.title)), p.manualForward ? "allow" : "deny",
-                     p.manualBackward ? "allow" : "deny", p.triggersForward ? "allow" : "deny",
-                     p.triggersBackward ? "allow" : "deny", p.calendar));
+    line(fmt::format(
+        "pipeline {} {} {} (manual forward {}, manual backward {}, triggers forward {}, triggers backward {}, calendar {})",
+        pi, m.str(p.name), quote(m.str(p.title)), p.manualForward ? "allow" : "deny",
+        p.manualBackward ? "allow" : "deny", p.triggersForward ? "allow" : "deny",
+        p.triggersBackward ? "allow" : "deny", p.calendar));
     for (size_t si = 0; si < p.stages.size(); ++si) {
       const StageDef& s = p.stages[si];
       static const char* kinds[] = {"stage", "won", "lost"};
@@ -203,14 +213,17 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
       if (s.key) flags += " key";
       std::string rules;
       for (int32_t r : s.rules) rules += fmt::format(" r{}", r);
-      line(fmt::format("  {} {} {}{}  rules:{}", kinds[static_cast<int>(s.kind)], m.str(s.name), quote(m.str(s.title)), flags,
-                       rules.empty() ? " -" : rules));
-      for (const auto& g : s.guards) line(fmt::format("    require f{} {}", g.condition, g.message >= 0 ? quote(m.str(g.message)) : ""));
+      line(fmt::format("  {} {} {}{}  rules:{}", kinds[static_cast<int>(s.kind)], m.str(s.name), quote(m.str(s.title)),
+                       flags, rules.empty() ? " -" : rules));
+      for (const auto& g : s.guards)
+        line(fmt::format("    require f{} {}", g.condition, g.message >= 0 ? quote(m.str(g.message)) : ""));
     }
   }
   for (size_t ri = 0; ri < m.rules.size(); ++ri) {
     const RuleDef& r = m.rules[ri];
-    std::string s = fmt::format("rule r{} {}", ri, r.stage >= 0 ? stageName(m, r.pipeline, r.stage) : m.str(m.pipelines[r.pipeline].name) + ".*");
+    std::string s =
+        fmt::format("rule r{} {}", ri,
+                    r.stage >= 0 ? stageName(m, r.pipeline, r.stage) : m.str(m.pipelines[r.pipeline].name) + ".*");
     if (r.event >= 0) s += " on " + eventWithArg(m, r.event, r.arg);
     if (r.fromStage >= 0) s += " from " + m.str(m.pipelines[r.pipeline].stages[r.fromStage].name);
     if (r.once) s += " once";
@@ -232,13 +245,15 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
     if (r.trigger) s += " (trigger)";
     line(s + fmt::format(" -> f{}  ; {}:{}", r.body, m.str(r.file), r.line));
   }
-  for (size_t ai = 0; ai < m.actions.size(); ++ai) line(fmt::format("action a{} {}", ai, describeAction(m, m.actions[ai])));
+  for (size_t ai = 0; ai < m.actions.size(); ++ai)
+    line(fmt::format("action a{} {}", ai, describeAction(m, m.actions[ai])));
 
   for (size_t fi = 0; fi < m.functions.size(); ++fi) {
     const Function& f = m.functions[fi];
     line("");
-    line(fmt::format("function f{} {} \"{}\" ({} register{})  ; {}", fi, f.kind == FunctionKind::Block ? "block" : "expression",
-                     m.str(f.name), f.registers, f.registers == 1 ? "" : "s", m.str(f.file)));
+    line(fmt::format("function f{} {} \"{}\" ({} register{})  ; {}", fi,
+                     f.kind == FunctionKind::Block ? "block" : "expression", m.str(f.name), f.registers,
+                     f.registers == 1 ? "" : "s", m.str(f.file)));
     int lastLine = -1;
     for (size_t pc = 0; pc < f.code.size(); ++pc) {
       uint32_t ins = f.code[pc];
@@ -283,7 +298,9 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
           operands = fmt::format("r{}, r{}{}", aOf(ins), bOf(ins), cOf(ins) ? ", money" : "");
           break;
         case Format::J: operands = fmt::format("-> {}", static_cast<int64_t>(pc) + 1 + sbxOf(ins)); break;
-        case Format::A_R_J: operands = fmt::format("r{}, -> {}", aOf(ins), static_cast<int64_t>(pc) + 1 + sbxOf(ins)); break;
+        case Format::A_R_J:
+          operands = fmt::format("r{}, -> {}", aOf(ins), static_cast<int64_t>(pc) + 1 + sbxOf(ins));
+          break;
       }
       std::string text = fmt::format("  {:4}  {:<9} {}", pc, info.name, operands);
       if (!comment.empty()) text = fmt::format("{:<40} ; {}", text, comment);

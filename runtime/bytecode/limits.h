@@ -10,12 +10,12 @@ namespace voronka::limits {
 
 // ── Instruction layout: op:8 | A:8 | B:8 | C:8, or op:8 | A:8 | Bx:16 ──
 
-inline constexpr unsigned kOpBits = 8;              // the opcode, in the lowest byte
-inline constexpr unsigned kOperandBits = 8;         // each of A, B and C
-inline constexpr unsigned kWideOperandBits = 16;    // Bx (and signed sBx), where B and C would be
-inline constexpr unsigned kAShift = kOpBits;                    // A starts at bit 8
-inline constexpr unsigned kBShift = kAShift + kOperandBits;     // B (and Bx) at bit 16
-inline constexpr unsigned kCShift = kBShift + kOperandBits;     // C at bit 24
+inline constexpr unsigned kOpBits = 8;                             // the opcode, in the lowest byte
+inline constexpr unsigned kOperandBits = 8;                        // each of A, B and C
+inline constexpr unsigned kWideOperandBits = 16;                   // Bx (and signed sBx), where B and C would be
+inline constexpr unsigned kAShift = kOpBits;                       // A starts at bit 8
+inline constexpr unsigned kBShift = kAShift + kOperandBits;        // B (and Bx) at bit 16
+inline constexpr unsigned kCShift = kBShift + kOperandBits;        // C at bit 24
 inline constexpr uint32_t kOpMask = (uint32_t{1} << kOpBits) - 1;  // 0xFF
 static_assert(kCShift + kOperandBits == 32 && kBShift + kWideOperandBits == 32, "instructions are 32 bits");
 

@@ -25,13 +25,28 @@ inline constexpr int32_t kNo = -1;  // "none" for an index
 struct Constant {
   Tag tag = Tag::None;
   uint16_t aux = 0;
-  int64_t i = 0;     // integers, dates, times, enum members, users, bools
-  double num = 0;    // numbers
-  int32_t str = kNo; // texts
+  int64_t i = 0;      // integers, dates, times, enum members, users, bools
+  double num = 0;     // numbers
+  int32_t str = kNo;  // texts
 };
 
 // Static types of fields and payload fields, as the checker knew them.
-enum class ValueType : uint8_t { Number, Money, Text, Bool, Date, DateTime, Duration, Time, Url, Email, Phone, Enum, User, Tags };
+enum class ValueType : uint8_t {
+  Number,
+  Money,
+  Text,
+  Bool,
+  Date,
+  DateTime,
+  Duration,
+  Time,
+  Url,
+  Email,
+  Phone,
+  Enum,
+  User,
+  Tags
+};
 
 struct FieldDef {
   int32_t name = kNo;   // string
@@ -42,9 +57,9 @@ struct FieldDef {
 };
 
 struct EnumDef {
-  int32_t owner = kNo;                 // string: the field that declares it
-  std::vector<int32_t> members;        // strings
-  std::vector<int32_t> titles;         // strings
+  int32_t owner = kNo;           // string: the field that declares it
+  std::vector<int32_t> members;  // strings
+  std::vector<int32_t> titles;   // strings
 };
 
 struct UserDef {
@@ -75,7 +90,7 @@ struct FormDef {
 
 struct IntegrationDef {
   int32_t name = kNo;
-  int32_t url = kNo;  // function returning text, or kNo (then the runtime configuration gives it)
+  int32_t url = kNo;             // function returning text, or kNo (then the runtime configuration gives it)
   std::vector<int32_t> answers;  // events
 };
 
@@ -154,18 +169,18 @@ enum class TimingKind : uint8_t { None, After, At, Every };
 // per pipeline, so its stage names resolve to that pipeline's stages.
 struct RuleDef {
   int32_t pipeline = kNo;
-  int32_t stage = kNo;     // kNo: every stage of the pipeline
-  int32_t event = kNo;     // kNo: a timed rule, anchored at the stage entry
-  int32_t arg = kNo;       // the filter argument: an index of its kind, or a string for tags
-  int32_t fromStage = kNo; // `on enter from X`
+  int32_t stage = kNo;      // kNo: every stage of the pipeline
+  int32_t event = kNo;      // kNo: a timed rule, anchored at the stage entry
+  int32_t arg = kNo;        // the filter argument: an index of its kind, or a string for tags
+  int32_t fromStage = kNo;  // `on enter from X`
   bool once = false;
-  bool trigger = false;    // runs on a client/system event at once: its moves are trigger moves
-  int32_t when = kNo;      // function returning bool
+  bool trigger = false;  // runs on a client/system event at once: its moves are trigger moves
+  int32_t when = kNo;    // function returning bool
   TimingKind timing = TimingKind::None;
-  int64_t delaySeconds = 0;   // after, every
-  int32_t delayWorkdays = 0;  // after N workdays
-  int32_t atMinutes = kNo;    // after D at HH:MM
-  int32_t at = kNo;           // at EXPR: function returning a datetime or date
+  int64_t delaySeconds = 0;       // after, every
+  int32_t delayWorkdays = 0;      // after N workdays
+  int32_t atMinutes = kNo;        // after D at HH:MM
+  int32_t at = kNo;               // at EXPR: function returning a datetime or date
   std::vector<int32_t> atFields;  // fields the `at` expression reads: a change reschedules
   int32_t whileCondition = kNo;   // every D while COND
   int32_t unlessEvent = kNo;
@@ -192,35 +207,35 @@ enum class SetTarget : uint8_t { Field, DealName, ContactName, ContactEmail, Con
 // instruction, in the order of the operand list.
 struct ActionDesc {
   ActionKind kind = ActionKind::Move;
-  int32_t pipeline = kNo;  // [Target, CreateIn]
-  int32_t stage = kNo;     // [Target, CreateIn]: kNo in CreateIn = the initial stage
-  bool isNext = false;     // [Target]
-  int32_t text = kNo;      // [Text, Comment, TagChange]: a string
-  int32_t taskType = kNo;  // [TaskType]
-  int64_t dueSeconds = 0;  // [Due, ThenChain]
-  int32_t dueWorkdays = 0; // [Due, ThenChain]
-  bool hasAt = false;      // [AtRegister]
-  int32_t user = kNo;      // [ToUser, FromUser, Assignee, AssignClause, Recipient]
-  bool withinWorkhours = false;  // [Workhours]
-  TaskFilter filter = TaskFilter::Unspecified;  // [Filter]
-  int32_t templ = kNo;     // [Template, TemplateOrText]
-  int32_t channel = kNo;   // [ViaChannel]
-  int32_t integration = kNo;  // [Integration]
-  std::vector<int32_t> keys;  // [Body]: strings, one register per key
-  bool hasLabel = false;   // [Label]
-  bool add = true;         // [TagChange]
-  SetTarget setTarget = SetTarget::Field;  // [SetTarget]
-  int32_t field = kNo;     // [SetTarget, IntoField]
-  AssignMode assign = AssignMode::None;    // [Assignee, AssignClause]
-  int32_t team = kNo;      // [Assignee, AssignClause, Recipient]
-  std::vector<int32_t> copy;  // [Copy]: fields
-  int32_t form = kNo;      // [Form]
+  int32_t pipeline = kNo;                        // [Target, CreateIn]
+  int32_t stage = kNo;                           // [Target, CreateIn]: kNo in CreateIn = the initial stage
+  bool isNext = false;                           // [Target]
+  int32_t text = kNo;                            // [Text, Comment, TagChange]: a string
+  int32_t taskType = kNo;                        // [TaskType]
+  int64_t dueSeconds = 0;                        // [Due, ThenChain]
+  int32_t dueWorkdays = 0;                       // [Due, ThenChain]
+  bool hasAt = false;                            // [AtRegister]
+  int32_t user = kNo;                            // [ToUser, FromUser, Assignee, AssignClause, Recipient]
+  bool withinWorkhours = false;                  // [Workhours]
+  TaskFilter filter = TaskFilter::Unspecified;   // [Filter]
+  int32_t templ = kNo;                           // [Template, TemplateOrText]
+  int32_t channel = kNo;                         // [ViaChannel]
+  int32_t integration = kNo;                     // [Integration]
+  std::vector<int32_t> keys;                     // [Body]: strings, one register per key
+  bool hasLabel = false;                         // [Label]
+  bool add = true;                               // [TagChange]
+  SetTarget setTarget = SetTarget::Field;        // [SetTarget]
+  int32_t field = kNo;                           // [SetTarget, IntoField]
+  AssignMode assign = AssignMode::None;          // [Assignee, AssignClause]
+  int32_t team = kNo;                            // [Assignee, AssignClause, Recipient]
+  std::vector<int32_t> copy;                     // [Copy]: fields
+  int32_t form = kNo;                            // [Form]
   Recipient recipient = Recipient::Responsible;  // [Recipient]
-  int32_t function = kNo;  // [ThenChain]: the block
-  int32_t next = kNo;      // [ThenChain]: the next `then` of the same block
-  double percent = 0;      // [Percent]: the first share
-  int32_t site = 0;        // [Percent]: the split's stable site number
-  int32_t line = 0;        // where the action is written
+  int32_t function = kNo;                        // [ThenChain]: the block
+  int32_t next = kNo;                            // [ThenChain]: the next `then` of the same block
+  double percent = 0;                            // [Percent]: the first share
+  int32_t site = 0;                              // [Percent]: the split's stable site number
+  int32_t line = 0;                              // where the action is written
 };
 
 enum class FunctionKind : uint8_t { Expression, Block };
@@ -228,11 +243,11 @@ enum class FunctionKind : uint8_t { Expression, Block };
 struct Function {
   FunctionKind kind = FunctionKind::Expression;
   uint8_t registers = 0;
-  int32_t name = kNo;                // string, for the disassembler ("rule retail.collect#2")
+  int32_t name = kNo;  // string, for the disassembler ("rule retail.collect#2")
   std::vector<uint32_t> code;
-  std::vector<int32_t> lines;        // source line of each instruction
-  int32_t file = kNo;                // string
-  int32_t eventParams = kNo;         // event whose payload `Payload` reads (kNo: none)
+  std::vector<int32_t> lines;  // source line of each instruction
+  int32_t file = kNo;          // string
+  int32_t eventParams = kNo;   // event whose payload `Payload` reads (kNo: none)
 };
 
 struct Module {

@@ -16,7 +16,21 @@ enum class Op : uint8_t {
 };
 
 // Operand formats: what A, B, C (or Bx) are, for the verifier and the disassembler.
-enum class Format : uint8_t { N, A_R, A_R_B_S, A_R_B_R, A_R_Bx_K, A_R_Bx_F, A_R_Bx_D, A_R_B_R_C_R, A_R_B_R_C_K, A_R_B_S_C_S, A_R_B_R_C_S, J, A_R_J };
+enum class Format : uint8_t {
+  N,
+  A_R,
+  A_R_B_S,
+  A_R_B_R,
+  A_R_Bx_K,
+  A_R_Bx_F,
+  A_R_Bx_D,
+  A_R_B_R_C_R,
+  A_R_B_R_C_K,
+  A_R_B_S_C_S,
+  A_R_B_R_C_S,
+  J,
+  A_R_J
+};
 
 struct OpInfo {
   std::string_view name;

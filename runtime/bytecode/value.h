@@ -41,8 +41,18 @@ struct Value {
 
   Value() : i(0) {}
   static Value none() { return Value(); }
-  static Value boolean(bool b) { Value v; v.tag = Tag::Bool; v.i = b; return v; }
-  static Value number(double d) { Value v; v.tag = Tag::Number; v.num = d; return v; }
+  static Value boolean(bool b) {
+    Value v;
+    v.tag = Tag::Bool;
+    v.i = b;
+    return v;
+  }
+  static Value number(double d) {
+    Value v;
+    v.tag = Tag::Number;
+    v.num = d;
+    return v;
+  }
   static Value text(std::string_view s) {
     Value v;
     v.tag = Tag::Text;
@@ -50,7 +60,13 @@ struct Value {
     v.len = static_cast<uint32_t>(s.size());
     return v;
   }
-  static Value integer(Tag t, int64_t n, uint16_t aux = 0) { Value v; v.tag = t; v.i = n; v.aux = aux; return v; }
+  static Value integer(Tag t, int64_t n, uint16_t aux = 0) {
+    Value v;
+    v.tag = t;
+    v.i = n;
+    v.aux = aux;
+    return v;
+  }
 
   bool isNone() const { return tag == Tag::None; }
   bool isTrue() const { return tag == Tag::Bool && i != 0; }

@@ -115,7 +115,8 @@ class Verifier {
           reg(aOf(ins));
           uint8_t b = bOf(ins);
           if (op == Op::LoadBool && b > 1) fail(at + ": LoadBool takes 0 or 1");
-          if (op == Op::Builtin && b >= static_cast<uint8_t>(BuiltinValue::Count_)) fail(at + ": unknown built-in value");
+          if (op == Op::Builtin && b >= static_cast<uint8_t>(BuiltinValue::Count_))
+            fail(at + ": unknown built-in value");
           if (op == Op::Payload && b >= params) fail(at + ": payload field out of range");
           break;
         }
@@ -139,7 +140,8 @@ class Verifier {
           if ((op == Op::Split) != splitDescriptor) fail(at + ": the descriptor is of the wrong kind");
           int operands = op == Op::Split ? 1 : dynamicOperands(a);
           if (operands > 0) reg(static_cast<uint8_t>(aOf(ins) + operands - 1));
-          if (aOf(ins) + operands > static_cast<int>(limits::kRegisterFileSize)) fail(at + ": operands run past the registers");
+          if (aOf(ins) + operands > static_cast<int>(limits::kRegisterFileSize))
+            fail(at + ": operands run past the registers");
           if (f.kind != FunctionKind::Block) fail(at + ": actions stand only in action blocks");
           break;
         }
@@ -259,7 +261,8 @@ class Verifier {
     }
     for (size_t s = 0; s < p.stages.size(); ++s) {
       bool working = p.stages[s].kind == StageKind::Working;
-      if (working != (static_cast<int32_t>(s) < p.won) || (p.stages[s].kind == StageKind::Won) != (static_cast<int32_t>(s) == p.won)) {
+      if (working != (static_cast<int32_t>(s) < p.won) ||
+          (p.stages[s].kind == StageKind::Won) != (static_cast<int32_t>(s) == p.won)) {
         fail(what + ": stages are not in order (working, won, lost)");
       }
     }
@@ -301,8 +304,10 @@ class Verifier {
     for (int32_t f : r.atFields) index(f, m_.fields, what);
     str(r.file, what);
     if (r.delaySeconds < 0 || r.delayWorkdays < 0) fail(what + " has a negative delay");
-    if (r.atMinutes != kNo && (r.atMinutes < 0 || r.atMinutes >= 24 * 60)) fail(what + " has a time of day out of range");
-    if (r.timing == TimingKind::Every && r.delaySeconds <= 0 && r.delayWorkdays <= 0) fail(what + " repeats every zero seconds");
+    if (r.atMinutes != kNo && (r.atMinutes < 0 || r.atMinutes >= 24 * 60))
+      fail(what + " has a time of day out of range");
+    if (r.timing == TimingKind::Every && r.delaySeconds <= 0 && r.delayWorkdays <= 0)
+      fail(what + " repeats every zero seconds");
     if (r.timing == TimingKind::At && r.at == kNo) fail(what + " has `at` without a time");
   }
 
@@ -323,7 +328,8 @@ class Verifier {
     const ActionDesc& a = m_.actions[i];
     std::string what = fmt::format("action {}", i);
     const lang::ActionInfo& info = lang::actionInfo(a.kind);
-    if (info.compiled == lang::Compiled::Jumps) fail(fmt::format("{} is `{}`, which has no descriptor", what, info.keyword));
+    if (info.compiled == lang::Compiled::Jumps)
+      fail(fmt::format("{} is `{}`, which has no descriptor", what, info.keyword));
     for (lang::ActionOperand o : info.operands) operand(o, i, a, what);
   }
 

@@ -12,7 +12,10 @@ using namespace std::chrono;
 
 Calendar::Calendar(const std::string& timezone, std::array<std::vector<std::pair<int32_t, int32_t>>, 7> windows,
                    std::vector<std::pair<int32_t, int32_t>> holidays)
-    : timezoneName_(timezone), zone_(date::locate_zone(timezone)), windows_(std::move(windows)), holidays_(std::move(holidays)) {
+    : timezoneName_(timezone),
+      zone_(date::locate_zone(timezone)),
+      windows_(std::move(windows)),
+      holidays_(std::move(holidays)) {
   for (auto& day : windows_) {
     std::sort(day.begin(), day.end());
     anyWindow_ = anyWindow_ || !day.empty();

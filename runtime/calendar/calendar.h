@@ -25,10 +25,10 @@ class Calendar {
   const std::string& timezone() const { return timezoneName_; }
   bool hasWorkhours() const;
 
-  int64_t localDay(int64_t utc) const;           // local calendar day of an instant
-  int localMinutes(int64_t utc) const;           // minutes since local midnight
-  int64_t utcOf(int64_t day, int minutes) const; // the instant of a local day and time (DST-safe)
-  static int weekday(int64_t day);               // 0 = Monday
+  int64_t localDay(int64_t utc) const;            // local calendar day of an instant
+  int localMinutes(int64_t utc) const;            // minutes since local midnight
+  int64_t utcOf(int64_t day, int minutes) const;  // the instant of a local day and time (DST-safe)
+  static int weekday(int64_t day);                // 0 = Monday
 
   bool isHoliday(int64_t day) const;
   // A working day: a weekday with working windows that is not a holiday.

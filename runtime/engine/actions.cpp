@@ -37,7 +37,8 @@ void Processing::addEffect(bc::ActionKind action, nlohmann::json payload, int64_
   state_.tx.addEffect(std::move(e));
 }
 
-void Processing::setValue(bc::SetTarget target, int32_t field, const store::FieldValue& value, std::vector<int32_t>* changed) {
+void Processing::setValue(bc::SetTarget target, int32_t field, const store::FieldValue& value,
+                          std::vector<int32_t>* changed) {
   auto setText = [&](std::string& slot, const char* name) {
     std::string text = value.tag == bc::Tag::Text ? value.text : "";
     if (slot == text) return;
@@ -117,7 +118,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     }
     case bc::ActionKind::Win: pending_ = PendingMove{deal_.pipeline, pipeline.won, ""}; return;
     case bc::ActionKind::Lose: {
-      std::string reason = a.text != kNo ? m_.str(a.text)
+      std::string reason = a.text != kNo                 ? m_.str(a.text)
                            : pipeline.otherReason != kNo ? m_.str(pipeline.reasons[pipeline.otherReason])
                                                          : "";
       pending_ = PendingMove{deal_.pipeline, pipeline.lost, reason};
@@ -217,7 +218,11 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       for (size_t i = 0; i < a.keys.size(); ++i) body[m_.str(a.keys[i])] = toJson(r[i]);
       nlohmann::json answers = nlohmann::json::array();
       for (int32_t e : integration.answers) answers.push_back(m_.str(m_.events[e].name));
-      addEffect(a.kind, {{"integration", m_.str(integration.name)}, {"url", render(integration.url)}, {"body", body}, {"answers", answers}},
+      addEffect(a.kind,
+                {{"integration", m_.str(integration.name)},
+                 {"url", render(integration.url)},
+                 {"body", body},
+                 {"answers", answers}},
                 now_);
       return;
     }
@@ -230,9 +235,12 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     case bc::ActionKind::Tag: {
       const std::string& tag = m_.str(a.text);
       auto it = std::find(deal_.tags.begin(), deal_.tags.end(), tag);
-      if (a.add && it == deal_.tags.end()) deal_.tags.push_back(tag);
-      else if (!a.add && it != deal_.tags.end()) deal_.tags.erase(it);
-      else return;
+      if (a.add && it == deal_.tags.end())
+        deal_.tags.push_back(tag);
+      else if (!a.add && it != deal_.tags.end())
+        deal_.tags.erase(it);
+      else
+        return;
       traceEntry({{"what", "tag"}, {"tag", tag}, {"added", a.add}});
       return;
     }
@@ -265,7 +273,8 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       return;
     }
     case bc::ActionKind::Questionnaire: {
-      std::string link = fmt::format("{}/{}/{}", engine_.options_.formsBaseUrl, m_.str(m_.forms[a.form].name), deal_.id);
+      std::string link =
+          fmt::format("{}/{}/{}", engine_.options_.formsBaseUrl, m_.str(m_.forms[a.form].name), deal_.id);
       store::FieldValue v;
       v.tag = bc::Tag::Text;
       v.text = link;
@@ -282,7 +291,8 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     }
     case bc::ActionKind::Notify: {
       nlohmann::json to = nlohmann::json::array();
-      if (a.recipient == bc::Recipient::Responsible && deal_.responsible != kNo) to.push_back(m_.str(m_.users[deal_.responsible].name));
+      if (a.recipient == bc::Recipient::Responsible && deal_.responsible != kNo)
+        to.push_back(m_.str(m_.users[deal_.responsible].name));
       if (a.recipient == bc::Recipient::User) to.push_back(m_.str(m_.users[a.user].name));
       if (a.recipient == bc::Recipient::Team) {
         for (int32_t u : m_.teams[a.team].members) to.push_back(m_.str(m_.users[u].name));

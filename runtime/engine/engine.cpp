@@ -43,8 +43,8 @@ namespace {
 // Runs `work` for one deal in one transaction. A cascade that runs too deep
 // undoes everything and marks the deal in a transaction of its own.
 template <typename Work>
-Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::string& eventId, const std::string& dealId,
-                 const std::string& type, int64_t now, Work work) {
+Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::string& eventId,
+                 const std::string& dealId, const std::string& type, int64_t now, Work work) {
   std::string failure;
   {
     auto tx = store.begin();
@@ -87,61 +87,66 @@ Outcome Engine::createDeal(const std::string& eventId, const NewDeal& spec) {
   int64_t now = clock_.now();
   return transact(*this, store_, trace_, eventId, spec.id, "deal_created", now,
                   [&](store::Transaction& tx, TransactionState& state) -> Outcome {
-    if (spec.id.empty()) return {Outcome::Status::Invalid, "a deal needs an id"};
-    if (tx.deal(spec.id)) return {Outcome::Status::Rejected, fmt::format("a deal with id \"{}\" exists already", spec.id)};
-    if (spec.pipeline < 0 || static_cast<size_t>(spec.pipeline) >= module_.pipelines.size()) {
-      return {Outcome::Status::Invalid, "unknown pipeline"};
-    }
-    const bc::PipelineDef& p = module_.pipelines[spec.pipeline];
-    int32_t stage = spec.stage < 0 ? p.initial : spec.stage;
-    if (p.stages[stage].kind != bc::StageKind::Working) {
-      return {Outcome::Status::Invalid, "a deal cannot start in a final stage"};
-    }
-    store::DealRecord d;
-    d.id = spec.id;
-    d.pipeline = spec.pipeline;
-    d.stage = stage;
-    Processing proc(*this, state, std::move(d), now);
-    proc.initialize(spec.values, spec.tags, spec.responsible);
-    proc.start(-1, -1);
-    proc.save();
-    return {};
-  });
+                    if (spec.id.empty()) return {Outcome::Status::Invalid, "a deal needs an id"};
+                    if (tx.deal(spec.id))
+                      return {Outcome::Status::Rejected, fmt::format("a deal with id \"{}\" exists already", spec.id)};
+                    if (spec.pipeline < 0 || static_cast<size_t>(spec.pipeline) >= module_.pipelines.size()) {
+                      return {Outcome::Status::Invalid, "unknown pipeline"};
+                    }
+                    const bc::PipelineDef& p = module_.pipelines[spec.pipeline];
+                    int32_t stage = spec.stage < 0 ? p.initial : spec.stage;
+                    if (p.stages[stage].kind != bc::StageKind::Working) {
+                      return {Outcome::Status::Invalid, "a deal cannot start in a final stage"};
+                    }
+                    store::DealRecord d;
+                    d.id = spec.id;
+                    d.pipeline = spec.pipeline;
+                    d.stage = stage;
+                    Processing proc(*this, state, std::move(d), now);
+                    proc.initialize(spec.values, spec.tags, spec.responsible);
+                    proc.start(-1, -1);
+                    proc.save();
+                    return {};
+                  });
 }
 
 Outcome Engine::handleEvent(const std::string& eventId, const std::string& dealId, const EventIn& in) {
   int64_t now = clock_.now();
   std::string type = in.event >= 0 ? module_.str(module_.events[in.event].name) : "?";
-  return transact(*this, store_, trace_, eventId, dealId, type, now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
-    std::optional<store::DealRecord> d = tx.deal(dealId);
-    if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
-    if (in.event < 0 || static_cast<size_t>(in.event) >= module_.events.size()) return {Outcome::Status::Invalid, "unknown event"};
-    Processing proc(*this, state, std::move(*d), now);
-    proc.traceEntry({{"what", "event"}, {"event", eventId}, {"type", type}});
-    proc.receive(in);
-    proc.save();
-    return {};
-  });
+  return transact(*this, store_, trace_, eventId, dealId, type, now,
+                  [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+                    std::optional<store::DealRecord> d = tx.deal(dealId);
+                    if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
+                    if (in.event < 0 || static_cast<size_t>(in.event) >= module_.events.size())
+                      return {Outcome::Status::Invalid, "unknown event"};
+                    Processing proc(*this, state, std::move(*d), now);
+                    proc.traceEntry({{"what", "event"}, {"event", eventId}, {"type", type}});
+                    proc.receive(in);
+                    proc.save();
+                    return {};
+                  });
 }
 
-Outcome Engine::setFields(const std::string& eventId, const std::string& dealId, const std::vector<FieldAssignment>& values) {
+Outcome Engine::setFields(const std::string& eventId, const std::string& dealId,
+                          const std::vector<FieldAssignment>& values) {
   int64_t now = clock_.now();
-  return transact(*this, store_, trace_, eventId, dealId, "field_set", now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
-    std::optional<store::DealRecord> d = tx.deal(dealId);
-    if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
-    Processing proc(*this, state, std::move(*d), now);
-    std::vector<int32_t> changed;
-    for (const auto& v : values) proc.setValue(v.target, v.field, v.value, &changed);
-    proc.rescheduleAt(changed);
-    // A change by hand raises field_changed(FIELD) for every field that changed.
-    int32_t fieldChanged = proc.eventIndex(bc::EventKind::FieldChanged);
-    for (int32_t f : changed) {
-      proc.cancelUnless(fieldChanged, f, "");
-      proc.runEvent(fieldChanged, f, "");
-    }
-    proc.save();
-    return {};
-  });
+  return transact(*this, store_, trace_, eventId, dealId, "field_set", now,
+                  [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+                    std::optional<store::DealRecord> d = tx.deal(dealId);
+                    if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
+                    Processing proc(*this, state, std::move(*d), now);
+                    std::vector<int32_t> changed;
+                    for (const auto& v : values) proc.setValue(v.target, v.field, v.value, &changed);
+                    proc.rescheduleAt(changed);
+                    // A change by hand raises field_changed(FIELD) for every field that changed.
+                    int32_t fieldChanged = proc.eventIndex(bc::EventKind::FieldChanged);
+                    for (int32_t f : changed) {
+                      proc.cancelUnless(fieldChanged, f, "");
+                      proc.runEvent(fieldChanged, f, "");
+                    }
+                    proc.save();
+                    return {};
+                  });
 }
 
 MoveTarget MoveTarget::parse(std::string_view path) {
@@ -163,8 +168,8 @@ std::string MoveTarget::text() const {
 namespace {
 
 // The pipeline and stage `target` names for `deal`, or nullopt.
-std::optional<std::pair<int32_t, int32_t>> resolve(const bc::Module& m, const Names& names, const store::DealRecord& deal,
-                                                   const MoveTarget& target) {
+std::optional<std::pair<int32_t, int32_t>> resolve(const bc::Module& m, const Names& names,
+                                                   const store::DealRecord& deal, const MoveTarget& target) {
   int32_t pipeline = target.pipeline.empty() ? deal.pipeline : names.pipeline(target.pipeline);
   if (pipeline < 0) return std::nullopt;
   int32_t stage = target.next ? deal.stage + 1 : names.stage(pipeline, target.stage);
@@ -178,32 +183,36 @@ MoveOutcome Engine::manualMove(const std::string& eventId, const std::string& de
                                const std::string& lostReason) {
   int64_t now = clock_.now();
   MoveOutcome result;
-  result.outcome = transact(*this, store_, trace_, eventId, dealId, "manual_move", now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
-    std::optional<store::DealRecord> d = tx.deal(dealId);
-    if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
-    result.target = resolve(module_, names_, *d, target);
-    if (!result.target) {
-      return {Outcome::Status::Invalid, target.next ? std::string("the deal has no next stage")
-                                                    : fmt::format("there is no stage \"{}\"", target.text())};
-    }
-    auto [pipeline, stage] = *result.target;
-    const bc::PipelineDef& p = module_.pipelines[pipeline];
-    std::string reason = lostReason;
-    if (stage == p.lost) {
-      if (reason.empty() && p.otherReason != kNo) reason = module_.str(p.reasons[p.otherReason]);
-      bool known = p.reasons.empty();
-      for (int32_t r : p.reasons) known = known || module_.str(r) == reason;
-      if (!known) return {Outcome::Status::Invalid, fmt::format("\"{}\" is not a loss reason of pipeline {}", reason, module_.str(p.name))};
-    }
-    Processing proc(*this, state, std::move(*d), now);
-    int32_t manualEvent = proc.eventIndex(bc::EventKind::ManualMove);
-    std::optional<std::string> refused = proc.move(pipeline, stage, MoveKind::Manual, reason, "manual");
-    if (refused) return {Outcome::Status::Rejected, *refused};
-    // Rules on `manual_move` of the stage the deal landed in.
-    proc.runEvent(manualEvent, kNo, "");
-    proc.save();
-    return {};
-  });
+  result.outcome = transact(
+      *this, store_, trace_, eventId, dealId, "manual_move", now,
+      [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+        std::optional<store::DealRecord> d = tx.deal(dealId);
+        if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
+        result.target = resolve(module_, names_, *d, target);
+        if (!result.target) {
+          return {Outcome::Status::Invalid, target.next ? std::string("the deal has no next stage")
+                                                        : fmt::format("there is no stage \"{}\"", target.text())};
+        }
+        auto [pipeline, stage] = *result.target;
+        const bc::PipelineDef& p = module_.pipelines[pipeline];
+        std::string reason = lostReason;
+        if (stage == p.lost) {
+          if (reason.empty() && p.otherReason != kNo) reason = module_.str(p.reasons[p.otherReason]);
+          bool known = p.reasons.empty();
+          for (int32_t r : p.reasons) known = known || module_.str(r) == reason;
+          if (!known)
+            return {Outcome::Status::Invalid,
+                    fmt::format("\"{}\" is not a loss reason of pipeline {}", reason, module_.str(p.name))};
+        }
+        Processing proc(*this, state, std::move(*d), now);
+        int32_t manualEvent = proc.eventIndex(bc::EventKind::ManualMove);
+        std::optional<std::string> refused = proc.move(pipeline, stage, MoveKind::Manual, reason, "manual");
+        if (refused) return {Outcome::Status::Rejected, *refused};
+        // Rules on `manual_move` of the stage the deal landed in.
+        proc.runEvent(manualEvent, kNo, "");
+        proc.save();
+        return {};
+      });
   return result;
 }
 
@@ -228,19 +237,22 @@ size_t Engine::runDue(int64_t until) {
     // A timer that fires late (the runtime was down when it fell due) runs
     // now, once; the event log keeps how late it was.
     int64_t lateness = now - timer.due;
-    Outcome o = transact(*this, store_, trace_, "", timer.deal, "timer", now, [&](store::Transaction& tx, TransactionState& state) -> Outcome {
-      state.cause = cause;
-      tx.removeTimer(timer.id);
-      std::optional<store::DealRecord> d = tx.deal(timer.deal);
-      if (!d) return {};
-      Processing proc(*this, state, std::move(*d), now);
-      if (lateness > kLateAfterSeconds) proc.traceEntry({{"what", "late"}, {"timer", timer.id}, {"seconds", lateness}});
-      proc.fire(timer);
-      proc.save();
-      tx.recordEvent({cause, timer.deal, "timer", now,
-                      lateness > kLateAfterSeconds ? fmt::format("fired {}s late", lateness) : "fired"});
-      return {};
-    });
+    Outcome o =
+        transact(*this, store_, trace_, "", timer.deal, "timer", now,
+                 [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+                   state.cause = cause;
+                   tx.removeTimer(timer.id);
+                   std::optional<store::DealRecord> d = tx.deal(timer.deal);
+                   if (!d) return {};
+                   Processing proc(*this, state, std::move(*d), now);
+                   if (lateness > kLateAfterSeconds)
+                     proc.traceEntry({{"what", "late"}, {"timer", timer.id}, {"seconds", lateness}});
+                   proc.fire(timer);
+                   proc.save();
+                   tx.recordEvent({cause, timer.deal, "timer", now,
+                                   lateness > kLateAfterSeconds ? fmt::format("fired {}s late", lateness) : "fired"});
+                   return {};
+                 });
     ++stats_.timersFired;
     if (lateness > kLateAfterSeconds) {
       ++stats_.timersLate;
@@ -282,7 +294,8 @@ int32_t Processing::eventIndex(bc::EventKind kind) const {
   return kNo;
 }
 
-void Processing::initialize(const std::vector<FieldAssignment>& values, const std::vector<std::string>& tags, int32_t responsible) {
+void Processing::initialize(const std::vector<FieldAssignment>& values, const std::vector<std::string>& tags,
+                            int32_t responsible) {
   deal_.createdAt = now_;
   deal_.enteredAt = now_;
   deal_.epoch = 1;
@@ -322,7 +335,8 @@ void Processing::receive(const EventIn& in) {
     case bc::EventKind::FormSubmitted: {
       std::vector<int32_t> changed;
       for (size_t f = 0; f < in.formValues.size() && f < m_.fields.size(); ++f) {
-        if (in.formValues[f].tag != bc::Tag::None) setValue(bc::SetTarget::Field, static_cast<int32_t>(f), in.formValues[f], &changed);
+        if (in.formValues[f].tag != bc::Tag::None)
+          setValue(bc::SetTarget::Field, static_cast<int32_t>(f), in.formValues[f], &changed);
       }
       rescheduleAt(changed);
       break;

@@ -52,10 +52,10 @@ struct NewDeal {
 
 struct EventIn {
   int32_t event = -1;
-  int32_t arg = -1;                            // as the module encodes it; tags use `tag`
-  std::string tag;                             // tag_added / tag_removed
-  std::vector<store::FieldValue> payload;      // by parameter index (none where absent)
-  std::vector<store::FieldValue> formValues;   // form_submitted: values of the form's fields, by field index
+  int32_t arg = -1;                           // as the module encodes it; tags use `tag`
+  std::string tag;                            // tag_added / tag_removed
+  std::vector<store::FieldValue> payload;     // by parameter index (none where absent)
+  std::vector<store::FieldValue> formValues;  // form_submitted: values of the form's fields, by field index
 };
 
 // Where a manual move goes, by name. The engine resolves it against the deal
@@ -86,7 +86,7 @@ bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Tr
 // What the engine has done since it started (for /metrics).
 struct EngineStats {
   uint64_t timersFired = 0;
-  uint64_t timersLate = 0;          // fired more than kLateAfterSeconds after they fell due
+  uint64_t timersLate = 0;  // fired more than kLateAfterSeconds after they fell due
   int64_t maxLatenessSeconds = 0;
 };
 inline constexpr int64_t kLateAfterSeconds = 1;

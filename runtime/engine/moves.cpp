@@ -19,8 +19,8 @@ std::optional<std::string> Processing::guardsRefuse(int32_t pipeline, int32_t st
   return std::nullopt;
 }
 
-std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, MoveKind kind, const std::string& lostReason,
-                                            const std::string& how) {
+std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, MoveKind kind,
+                                            const std::string& lostReason, const std::string& how) {
   if (pipeline == deal_.pipeline && stage == deal_.stage) return std::nullopt;  // already there: nothing happens
   const bc::PipelineDef& p = m_.pipelines[pipeline];
   const bc::StageDef& target = p.stages[stage];
@@ -34,17 +34,20 @@ std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, Mov
     }
     // Closing as lost is always allowed by hand: a loss is recorded with its reason.
     if (kind == MoveKind::Manual && target.kind != bc::StageKind::Lost) {
-      if (backward && !p.manualBackward) return fmt::format("deals may not be moved back by hand in pipeline \"{}\"", m_.str(p.title));
+      if (backward && !p.manualBackward)
+        return fmt::format("deals may not be moved back by hand in pipeline \"{}\"", m_.str(p.title));
       if (!backward && !p.manualForward) {
-        return fmt::format("deals may not be moved forward by hand in pipeline \"{}\"; the funnel moves them", m_.str(p.title));
+        return fmt::format("deals may not be moved forward by hand in pipeline \"{}\"; the funnel moves them",
+                           m_.str(p.title));
       }
     }
   }
   if (std::optional<std::string> refused = guardsRefuse(pipeline, stage)) return refused;
 
   if (++state_.depth > engine_.options_.maxCascade) {
-    throw CascadeError(fmt::format("moves cascade more than {} deep (stage \"{}\"): the rules move the deal in a circle",
-                                   engine_.options_.maxCascade, m_.str(target.name)));
+    throw CascadeError(
+        fmt::format("moves cascade more than {} deep (stage \"{}\"): the rules move the deal in a circle",
+                    engine_.options_.maxCascade, m_.str(target.name)));
   }
   int32_t fromPipeline = deal_.pipeline, fromStage = deal_.stage;
   leaveStage();
@@ -113,8 +116,8 @@ void Processing::applyPendingMove(bool trigger) {
   if (!pending_) return;
   PendingMove pm = *pending_;
   pending_.reset();
-  std::optional<std::string> refused = move(pm.pipeline, pm.stage, trigger ? MoveKind::Trigger : MoveKind::Automatic, pm.reason,
-                                            trigger ? "trigger" : "automatic");
+  std::optional<std::string> refused = move(pm.pipeline, pm.stage, trigger ? MoveKind::Trigger : MoveKind::Automatic,
+                                            pm.reason, trigger ? "trigger" : "automatic");
   if (refused) {
     const bc::PipelineDef& p = m_.pipelines[pm.pipeline];
     traceEntry({{"what", "refused"},

@@ -34,10 +34,13 @@ std::optional<int32_t> Names::argument(int32_t event, std::string_view text) con
   if (text.empty()) return bc::kNo;
   switch (m_.events[static_cast<size_t>(event)].arg) {
     case bc::ArgKind::None: return std::nullopt;
-    case bc::ArgKind::Template: return find(templates_, text) == bc::kNo ? std::nullopt : std::optional(find(templates_, text));
+    case bc::ArgKind::Template:
+      return find(templates_, text) == bc::kNo ? std::nullopt : std::optional(find(templates_, text));
     case bc::ArgKind::Form: return find(forms_, text) == bc::kNo ? std::nullopt : std::optional(find(forms_, text));
-    case bc::ArgKind::Channel: return find(channels_, text) == bc::kNo ? std::nullopt : std::optional(find(channels_, text));
-    case bc::ArgKind::TaskType: return find(taskTypes_, text) == bc::kNo ? std::nullopt : std::optional(find(taskTypes_, text));
+    case bc::ArgKind::Channel:
+      return find(channels_, text) == bc::kNo ? std::nullopt : std::optional(find(channels_, text));
+    case bc::ArgKind::TaskType:
+      return find(taskTypes_, text) == bc::kNo ? std::nullopt : std::optional(find(taskTypes_, text));
     case bc::ArgKind::Field: return find(fields_, text) == bc::kNo ? std::nullopt : std::optional(find(fields_, text));
     case bc::ArgKind::Tag: return bc::kNo;  // tags travel as text
   }

@@ -33,9 +33,9 @@ enum class MoveKind { Trigger, Automatic, Manual };
 // Shared by every Processing of one transaction (a created deal gets its own).
 struct TransactionState {
   store::Transaction& tx;
-  std::string cause;          // the event id or "timer:<id>": idempotency keys derive from it
-  int effects = 0;            // effects made so far: the key's counter
-  int depth = 0;              // moves in the current cascade
+  std::string cause;                  // the event id or "timer:<id>": idempotency keys derive from it
+  int effects = 0;                    // effects made so far: the key's counter
+  int depth = 0;                      // moves in the current cascade
   std::vector<nlohmann::json> trace;  // delivered after commit
 };
 
@@ -56,7 +56,8 @@ class Processing : public vm::Host {
 
   // ── engine.cpp ──
   // A new deal: defaults, given values, tags, responsible; then its first stage.
-  void initialize(const std::vector<FieldAssignment>& values, const std::vector<std::string>& tags, int32_t responsible);
+  void initialize(const std::vector<FieldAssignment>& values, const std::vector<std::string>& tags,
+                  int32_t responsible);
   void start(int32_t fromPipeline, int32_t fromStage);
   // An event from outside: its own effects (form values, tags, a task done), then the rules.
   void receive(const EventIn& in);

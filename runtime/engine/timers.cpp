@@ -21,7 +21,8 @@ std::string Processing::payloadJson() const {
   if (event_ == kNo) return "";
   nlohmann::json j = nlohmann::json::object();
   const auto& params = m_.events[event_].params;
-  for (size_t i = 0; i < params.size() && i < payload_.size(); ++i) j[m_.str(params[i].name)] = valueToJson(m_, payload_[i]);
+  for (size_t i = 0; i < params.size() && i < payload_.size(); ++i)
+    j[m_.str(params[i].name)] = valueToJson(m_, payload_[i]);
   return j.dump();
 }
 

@@ -139,7 +139,8 @@ Result<FieldValue> valueFromJson(const bc::Module& m, ValueType type, int32_t en
       static const std::regex re(R"((\d{1,2}):(\d{2}))");
       std::smatch mt;
       std::string s = j.is_string() ? j.get<std::string>() : "";
-      if (!std::regex_match(s, mt, re) || std::stoi(mt[1]) > 23 || std::stoi(mt[2]) > 59) return wrong("a time \"HH:MM\"");
+      if (!std::regex_match(s, mt, re) || std::stoi(mt[1]) > 23 || std::stoi(mt[2]) > 59)
+        return wrong("a time \"HH:MM\"");
       return integer(Tag::Time, std::stoi(mt[1]) * 60 + std::stoi(mt[2]));
     }
     case ValueType::Enum: {
@@ -147,7 +148,8 @@ Result<FieldValue> valueFromJson(const bc::Module& m, ValueType type, int32_t en
       const bc::EnumDef& e = m.enums[static_cast<size_t>(enumId)];
       std::string s = j.get<std::string>();
       for (size_t i = 0; i < e.members.size(); ++i) {
-        if (m.str(e.members[i]) == s || m.str(e.titles[i]) == s) return integer(Tag::Enum, static_cast<int64_t>(i), static_cast<uint16_t>(enumId));
+        if (m.str(e.members[i]) == s || m.str(e.titles[i]) == s)
+          return integer(Tag::Enum, static_cast<int64_t>(i), static_cast<uint16_t>(enumId));
       }
       std::string members;
       for (int32_t s2 : e.members) members += (members.empty() ? "" : ", ") + m.str(s2);
@@ -196,13 +198,15 @@ nlohmann::json valueToJson(const bc::Module& m, const FieldValue& v) {
       return fmt::format("{:04}-{:02}-{:02}", y, mo, d);
     }
     case Tag::DateTime: return isoUtc(v.i);
-    case Tag::Duration: return v.aux == bc::kWorkdays ? nlohmann::json(fmt::format("{} workdays", v.i)) : nlohmann::json(v.i);
+    case Tag::Duration:
+      return v.aux == bc::kWorkdays ? nlohmann::json(fmt::format("{} workdays", v.i)) : nlohmann::json(v.i);
     case Tag::Time: return fmt::format("{:02}:{:02}", v.i / 60, v.i % 60);
     case Tag::Enum: {
       const bc::EnumDef& e = m.enums[v.aux];
       return v.i >= 0 && static_cast<size_t>(v.i) < e.members.size() ? m.str(e.members[static_cast<size_t>(v.i)]) : "";
     }
-    case Tag::User: return v.i >= 0 && static_cast<size_t>(v.i) < m.users.size() ? m.str(m.users[static_cast<size_t>(v.i)].name) : "";
+    case Tag::User:
+      return v.i >= 0 && static_cast<size_t>(v.i) < m.users.size() ? m.str(m.users[static_cast<size_t>(v.i)].name) : "";
     case Tag::Tags: return nlohmann::json::array();
   }
   return nullptr;

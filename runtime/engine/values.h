@@ -18,8 +18,8 @@ namespace voronka::engine {
 // "YYYY-MM-DD", datetimes in ISO 8601 (without an offset: in `calendar`'s
 // zone), durations as seconds or "1d12h", enum members and users by name.
 // Fails saying what was expected ("expected a number, got \"x\"").
-Result<store::FieldValue> valueFromJson(const bc::Module& m, bc::ValueType type, int32_t enumId, const nlohmann::json& j,
-                                        const Calendar& calendar);
+Result<store::FieldValue> valueFromJson(const bc::Module& m, bc::ValueType type, int32_t enumId,
+                                        const nlohmann::json& j, const Calendar& calendar);
 
 nlohmann::json valueToJson(const bc::Module& m, const store::FieldValue& v);
 

@@ -38,10 +38,12 @@ Result<void> readFields(const bc::Module& m, const Names& names, const Calendar&
   if (!fields.is_object()) return fail("\"fields\" must be an object");
   for (const auto& [key, value] : fields.items()) {
     FieldAssignment a;
-    static const std::pair<const char*, bc::SetTarget> props[] = {
-        {"name", bc::SetTarget::DealName},          {"deal.name", bc::SetTarget::DealName},
-        {"contact.name", bc::SetTarget::ContactName}, {"contact.email", bc::SetTarget::ContactEmail},
-        {"contact.phone", bc::SetTarget::ContactPhone}, {"company.name", bc::SetTarget::CompanyName}};
+    static const std::pair<const char*, bc::SetTarget> props[] = {{"name", bc::SetTarget::DealName},
+                                                                  {"deal.name", bc::SetTarget::DealName},
+                                                                  {"contact.name", bc::SetTarget::ContactName},
+                                                                  {"contact.email", bc::SetTarget::ContactEmail},
+                                                                  {"contact.phone", bc::SetTarget::ContactPhone},
+                                                                  {"company.name", bc::SetTarget::CompanyName}};
     bool property = false;
     for (auto [name, target] : props) {
       if (key != name) continue;
@@ -71,7 +73,9 @@ Result<std::optional<int64_t>> wireTime(const nlohmann::json& event, const Calen
   if (it == event.end() || it->is_null()) return std::optional<int64_t>();
   if (!it->is_string()) return fail("\"at\" must be a date and time like \"2026-11-23T10:15:00+03:00\"");
   std::optional<int64_t> t = parseIsoDateTime(it->get<std::string>(), calendar);
-  if (!t) return fail(fmt::format("\"at\": \"{}\" is not a date and time like \"2026-11-23T10:15:00+03:00\"", it->get<std::string>()));
+  if (!t)
+    return fail(fmt::format("\"at\": \"{}\" is not a date and time like \"2026-11-23T10:15:00+03:00\"",
+                            it->get<std::string>()));
   return t;
 }
 
@@ -97,10 +101,12 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
     if (!stage) return invalid(stage.error());
     if (*stage) {
       d.stage = names.stage(d.pipeline, **stage);
-      if (d.stage == bc::kNo) return invalid(fmt::format("\"stage\": pipeline {} has no stage \"{}\"", *pipeline, **stage));
+      if (d.stage == bc::kNo)
+        return invalid(fmt::format("\"stage\": pipeline {} has no stage \"{}\"", *pipeline, **stage));
     }
     if (e.contains("fields")) {
-      if (Result<void> read = readFields(m, names, calendar, e["fields"], d.values); !read) return invalid(read.error());
+      if (Result<void> read = readFields(m, names, calendar, e["fields"], d.values); !read)
+        return invalid(read.error());
     }
     if (e.contains("contact")) {
       if (!e["contact"].is_object()) return invalid("\"contact\" must be an object");
@@ -119,7 +125,8 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
     }
     if (auto responsible = lenientString(e, "responsible")) {
       d.responsible = names.user(*responsible);
-      if (d.responsible == bc::kNo) return invalid(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
+      if (d.responsible == bc::kNo)
+        return invalid(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
     }
     if (e.contains("tags")) {
       if (!e["tags"].is_array()) return invalid("\"tags\" must be an array of strings");
@@ -152,8 +159,8 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
 
   int32_t event = names.event(*type);
   if (event == bc::kNo || m.events[event].lifecycle) {
-    return invalid(fmt::format("\"type\": unknown event \"{}\"; events are deal_created, field_set, manual_move, {}", *type,
-                               names.eventList()));
+    return invalid(fmt::format("\"type\": unknown event \"{}\"; events are deal_created, field_set, manual_move, {}",
+                               *type, names.eventList()));
   }
   const bc::EventDef& def = m.events[event];
   EventIn in;
@@ -238,13 +245,18 @@ nlohmann::json dealToJson(const bc::Module& m, store::Transaction& tx, const sto
   nlohmann::json history = nlohmann::json::array();
   for (const auto& h : tx.historyOf(d.id)) {
     nlohmann::json entry = {{"at", isoUtc(h.at)}, {"how", h.how}, {"cause", h.cause}};
-    if (h.fromPipeline >= 0) entry["from"] = m.str(m.pipelines[h.fromPipeline].name) + "." + m.str(m.pipelines[h.fromPipeline].stages[h.fromStage].name);
+    if (h.fromPipeline >= 0)
+      entry["from"] =
+          m.str(m.pipelines[h.fromPipeline].name) + "." + m.str(m.pipelines[h.fromPipeline].stages[h.fromStage].name);
     entry["to"] = m.str(m.pipelines[h.toPipeline].name) + "." + m.str(m.pipelines[h.toPipeline].stages[h.toStage].name);
     history.push_back(std::move(entry));
   }
   nlohmann::json effects = nlohmann::json::array();
   for (const auto& e : tx.effectsOf(d.id)) {
-    effects.push_back({{"kind", e.kind}, {"key", e.key}, {"status", e.status}, {"payload", nlohmann::json::parse(e.payload, nullptr, false)}});
+    effects.push_back({{"kind", e.kind},
+                       {"key", e.key},
+                       {"status", e.status},
+                       {"payload", nlohmann::json::parse(e.payload, nullptr, false)}});
   }
   nlohmann::json notes = nlohmann::json::array();
   for (const auto& n : tx.notesOf(d.id)) notes.push_back({{"at", isoUtc(n.at)}, {"text", n.text}});

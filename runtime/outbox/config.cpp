@@ -157,7 +157,8 @@ class Reader {
     if (!n) return std::nullopt;
     const toml::array* array = n->as_array();
     if (!array) {
-      error(n->source(), fmt::format("{} {} must be an array of strings, like {}, not {}", s.name, key, example, typeName(*n)));
+      error(n->source(),
+            fmt::format("{} {} must be an array of strings, like {}, not {}", s.name, key, example, typeName(*n)));
       return std::nullopt;
     }
     std::vector<std::string> out;
@@ -193,11 +194,13 @@ class Reader {
   }
 
   // A secret given as `key = "…"` or `key_env = "VARIABLE"`, not both.
-  std::optional<std::string> secret(const Section& s, std::string_view key, std::string_view example, std::string_view what) {
+  std::optional<std::string> secret(const Section& s, std::string_view key, std::string_view example,
+                                    std::string_view what) {
     std::string envKey = std::string(key) + "_env";
     if (node(s, key) && node(s, envKey)) {
       error(node(s, envKey)->source(),
-            fmt::format("{} has both {} and {}; keep one ({} reads the value from the environment)", s.name, key, envKey, envKey));
+            fmt::format("{} has both {} and {}; keep one ({} reads the value from the environment)", s.name, key,
+                        envKey, envKey));
       return std::nullopt;
     }
     if (node(s, envKey)) return fromEnvironment(s, envKey, what);
@@ -212,8 +215,8 @@ class Reader {
       if (!n) continue;
       const toml::table* table = n->as_table();
       if (!table) {
-        error(n->source(), fmt::format("{} {} must be a table, like {} = {{ Authorization = \"{}\" }}, not {}", s.name, key,
-                                       key, key == "headers" ? "Bearer …" : "CRM_AUTHORIZATION", typeName(*n)));
+        error(n->source(), fmt::format("{} {} must be a table, like {} = {{ Authorization = \"{}\" }}, not {}", s.name,
+                                       key, key, key == "headers" ? "Bearer …" : "CRM_AUTHORIZATION", typeName(*n)));
         continue;
       }
       bool fromEnv = key == "headers_env";
@@ -233,19 +236,22 @@ class Reader {
         }
         auto v = value.value<std::string>();
         if (!v || !value.is_string()) {
-          error(value.source(), fmt::format("{} {}: the value of {} must be a string, not {}", s.name, key, header, typeName(value)));
+          error(value.source(),
+                fmt::format("{} {}: the value of {} must be a string, not {}", s.name, key, header, typeName(value)));
           continue;
         }
         if (fromEnv) {
           std::optional<std::string> resolved = env_(*v);
           if (!validEnvName(*v)) {
-            error(value.source(), fmt::format("{} headers_env: {} must name an environment variable, not \"{}\"", s.name, header, *v));
+            error(value.source(),
+                  fmt::format("{} headers_env: {} must name an environment variable, not \"{}\"", s.name, header, *v));
             continue;
           }
           if (!resolved || resolved->empty()) {
-            error(value.source(), fmt::format("{} headers_env: the environment variable {} (for the header {}) is not set or "
-                                              "empty; set it before starting the server",
-                                              s.name, *v, header));
+            error(value.source(),
+                  fmt::format("{} headers_env: the environment variable {} (for the header {}) is not set or "
+                              "empty; set it before starting the server",
+                              s.name, *v, header));
             continue;
           }
           v = resolved;
@@ -260,12 +266,13 @@ class Reader {
     return out;
   }
 
-  std::optional<std::string> url(const Section& s, std::string_view key, std::initializer_list<std::string_view> schemes,
-                                 std::string_view example) {
+  std::optional<std::string> url(const Section& s, std::string_view key,
+                                 std::initializer_list<std::string_view> schemes, std::string_view example) {
     std::optional<std::string> v = text(s, key, example);
     if (!v) return std::nullopt;
     if (auto problem = urlProblem(*v, schemes)) {
-      error(node(s, key)->source(), fmt::format("{} {} = \"{}\" is not a valid URL: {}; for example {}", s.name, key, *v, *problem, example));
+      error(node(s, key)->source(),
+            fmt::format("{} {} = \"{}\" is not a valid URL: {}; for example {}", s.name, key, *v, *problem, example));
       return std::nullopt;
     }
     return v;
@@ -288,7 +295,8 @@ class Reader {
     const toml::node* n = root.get(name);
     if (!n) return nullptr;
     if (const toml::table* t = n->as_table()) return t;
-    error(n->source(), fmt::format("`{}` must be a section: write [{}] on a line of its own and its keys under it", name, name));
+    error(n->source(),
+          fmt::format("`{}` must be a section: write [{}] on a line of its own and its keys under it", name, name));
     return nullptr;
   }
 
@@ -308,7 +316,8 @@ class Reader {
       for (size_t i = 0; i < tokens->size(); ++i) {
         const std::string& token = (*tokens)[i];
         if (token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) {
-          error((*node(s, "tokens")->as_array())[i].source(), "[server] tokens: a token must be non-empty, without spaces");
+          error((*node(s, "tokens")->as_array())[i].source(),
+                "[server] tokens: a token must be non-empty, without spaces");
         } else {
           out.tokens.push_back(token);
         }
@@ -348,7 +357,8 @@ class Reader {
     if (auto v = whole(s, "backoff_max", 1)) {
       if (*v < out.backoffInitial) {
         error(node(s, "backoff_max")->source(),
-              fmt::format("[outbox] backoff_max ({}) must not be less than backoff_initial ({})", *v, out.backoffInitial));
+              fmt::format("[outbox] backoff_max ({}) must not be less than backoff_initial ({})", *v,
+                          out.backoffInitial));
       } else {
         out.backoffMax = *v;
       }
@@ -358,7 +368,8 @@ class Reader {
     if (auto v = whole(s, "poll_interval_ms", 1)) out.pollIntervalMs = *v;
     if (auto v = number(s, "jitter")) {
       if (*v < 0 || *v > 1) {
-        error(node(s, "jitter")->source(), fmt::format("[outbox] jitter is a fraction from 0 to 1 (0.1 = up to 10%), not {}", *v));
+        error(node(s, "jitter")->source(),
+              fmt::format("[outbox] jitter is a fraction from 0 to 1 (0.1 = up to 10%), not {}", *v));
       } else {
         out.jitter = *v;
       }
@@ -381,8 +392,9 @@ class Reader {
       std::string section = fmt::format("[integrations.{}]", name.str());
       const toml::table* it = value.as_table();
       if (!it) {
-        error(value.source(), fmt::format("{} must be a table: write {} on a line of its own and url, headers, timeout under it",
-                                          section, section));
+        error(value.source(),
+              fmt::format("{} must be a table: write {} on a line of its own and url, headers, timeout under it",
+                          section, section));
         continue;
       }
       Section s{*it, section, "integrations"};
@@ -407,13 +419,16 @@ class Reader {
     if (auto v = flag(s, "starttls")) out.starttls = *v;
     out.timeout = seconds(s, "timeout");
     if (!node(s, "url") && !t->empty()) {
-      error(t->source(), "[smtp] needs url: \"smtps://host:465\" (TLS from the start) or \"smtp://host:587\" (STARTTLS)");
+      error(t->source(),
+            "[smtp] needs url: \"smtps://host:465\" (TLS from the start) or \"smtp://host:587\" (STARTTLS)");
     }
     if (node(s, "username") && !node(s, "password") && !node(s, "password_env")) {
-      error(node(s, "username")->source(), "[smtp] has a username but no password; add password_env = \"VARIABLE\" (or password)");
+      error(node(s, "username")->source(),
+            "[smtp] has a username but no password; add password_env = \"VARIABLE\" (or password)");
     }
     if ((node(s, "password") || node(s, "password_env")) && !node(s, "username")) {
-      error(node(s, node(s, "password") ? "password" : "password_env")->source(), "[smtp] has a password but no username; add username");
+      error(node(s, node(s, "password") ? "password" : "password_env")->source(),
+            "[smtp] has a password but no username; add username");
     }
   }
 
@@ -492,7 +507,8 @@ Result<ServeConfig, ConfigErrors> parseServeConfig(std::string_view text, const 
   try {
     root = toml::parse(text, sourceName);
   } catch (const toml::parse_error& e) {
-    reader.error(e.source(), fmt::format("{} (serve.toml is TOML: key = value lines under [section] headers)", e.description()));
+    reader.error(e.source(),
+                 fmt::format("{} (serve.toml is TOML: key = value lines under [section] headers)", e.description()));
     reader.finish();
     return failWith(std::move(errors));
   }
@@ -513,7 +529,8 @@ Result<ServeConfig, ConfigErrors> parseServeConfig(std::string_view text, const 
 Result<ServeConfig, ConfigErrors> loadServeConfig(const std::filesystem::path& file, const EnvLookup& env) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    return failWith(ConfigErrors{fmt::format("{}: cannot read the file; check the path given to --config", file.string())});
+    return failWith(
+        ConfigErrors{fmt::format("{}: cannot read the file; check the path given to --config", file.string())});
   }
   std::ostringstream text;
   text << in.rdbuf();

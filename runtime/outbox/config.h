@@ -40,13 +40,13 @@ struct ServerSettings {
 };
 
 struct OutboxSettings {
-  int32_t maxAttempts = 8;       // then the effect is a dead letter
-  int64_t backoffInitial = 5;    // seconds before the 2nd attempt; doubles each time
-  int64_t backoffMax = 3600;     // the longest wait between attempts
-  double timeout = 10;           // seconds per attempt (HTTP or SMTP)
-  int32_t batch = 32;            // effects claimed per round
-  int64_t pollIntervalMs = 1000; // how often an idle relay looks for due effects
-  double jitter = 0.1;           // each wait is shortened by up to this fraction, at random
+  int32_t maxAttempts = 8;        // then the effect is a dead letter
+  int64_t backoffInitial = 5;     // seconds before the 2nd attempt; doubles each time
+  int64_t backoffMax = 3600;      // the longest wait between attempts
+  double timeout = 10;            // seconds per attempt (HTTP or SMTP)
+  int32_t batch = 32;             // effects claimed per round
+  int64_t pollIntervalMs = 1000;  // how often an idle relay looks for due effects
+  double jitter = 0.1;            // each wait is shortened by up to this fraction, at random
 };
 
 // [webhook]: every `webhook` action.

@@ -80,7 +80,8 @@ std::optional<std::string> listenProblem(std::string_view listen) {
     if (host.find(':') != std::string_view::npos) return "an IPv6 address goes in brackets: [::1]:8080";
   }
   if (host.empty()) return "it needs a host: 127.0.0.1 for this machine only, 0.0.0.0 for every interface";
-  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) ||
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }) ||
       std::stoi(std::string(port)) > 65535) {
     return "the port must be a number from 0 to 65535";
   }
@@ -89,7 +90,8 @@ std::optional<std::string> listenProblem(std::string_view listen) {
 
 std::optional<std::string> storeProblem(std::string_view store) {
   if (store.substr(0, 7) == "sqlite:") {
-    return store.size() > 7 ? std::nullopt : std::optional<std::string>("it needs a file after sqlite:, like sqlite:voronka.db");
+    return store.size() > 7 ? std::nullopt
+                            : std::optional<std::string>("it needs a file after sqlite:, like sqlite:voronka.db");
   }
   if (store.substr(0, 11) == "postgres://" || store.substr(0, 13) == "postgresql://") return std::nullopt;
   return "it must be sqlite:FILE or postgresql://user@host/database";
@@ -100,7 +102,8 @@ bool isMailAddress(std::string_view email) {
   if (at == std::string_view::npos || at == 0 || at + 1 == email.size()) return false;
   if (email.find('@', at + 1) != std::string_view::npos) return false;
   return std::none_of(email.begin(), email.end(), [](unsigned char c) {
-    return c <= 0x20 || c == 0x7f || std::string_view("<>,;()\\\"[]").find(static_cast<char>(c)) != std::string_view::npos;
+    return c <= 0x20 || c == 0x7f ||
+           std::string_view("<>,;()\\\"[]").find(static_cast<char>(c)) != std::string_view::npos;
   });
 }
 

@@ -4,7 +4,9 @@
 
 namespace voronka::outbox {
 
-void Connectors::set(const std::string& kind, std::shared_ptr<Connector> connector) { byKind_[kind] = std::move(connector); }
+void Connectors::set(const std::string& kind, std::shared_ptr<Connector> connector) {
+  byKind_[kind] = std::move(connector);
+}
 
 Connector* Connectors::find(std::string_view kind) const {
   auto it = byKind_.find(kind);
@@ -13,7 +15,8 @@ Connector* Connectors::find(std::string_view kind) const {
 
 DeliveryResult Connectors::deliver(const store::EffectRecord& effect) const {
   Connector* connector = find(effect.kind);
-  if (!connector) return DeliveryResult::permanent(fmt::format("no connector delivers effects of kind `{}`", effect.kind));
+  if (!connector)
+    return DeliveryResult::permanent(fmt::format("no connector delivers effects of kind `{}`", effect.kind));
   return connector->deliver(effect);
 }
 

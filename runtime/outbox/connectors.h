@@ -19,9 +19,9 @@ namespace voronka::outbox {
 
 struct DeliveryResult {
   enum class Status : uint8_t {
-    Delivered,   // the receiver took it
-    Retry,       // a passing failure (timeout, 5xx, 408, 429, connection refused): try again later
-    Permanent,   // it will never work (4xx, no address, not configured): a dead letter at once
+    Delivered,  // the receiver took it
+    Retry,      // a passing failure (timeout, 5xx, 408, 429, connection refused): try again later
+    Permanent,  // it will never work (4xx, no address, not configured): a dead letter at once
   };
   Status status = Status::Delivered;
   std::string error;                  // why not, for lastError

@@ -28,14 +28,17 @@ constexpr Route kRoutes[] = {
 class GatewayConnector : public Connector {
  public:
   explicit GatewayConnector(const ServeConfig& config)
-      : gateway_(config.gateway), users_(config.users), timeout_(config.gateway.timeout.value_or(config.outbox.timeout)) {}
+      : gateway_(config.gateway),
+        users_(config.users),
+        timeout_(config.gateway.timeout.value_or(config.outbox.timeout)) {}
 
   DeliveryResult deliver(const store::EffectRecord& effect) override {
     const Route* route = nullptr;
     for (const Route& r : kRoutes) {
       if (effect.kind == r.kind) route = &r;
     }
-    if (!route) return DeliveryResult::permanent(fmt::format("the gateway does not take effects of kind `{}`", effect.kind));
+    if (!route)
+      return DeliveryResult::permanent(fmt::format("the gateway does not take effects of kind `{}`", effect.kind));
     const std::string& url = gateway_.*route->url;
     if (url.empty()) {
       // A dead letter, not a silent drop: the operator sees what is missing.
@@ -85,6 +88,8 @@ class GatewayConnector : public Connector {
 
 }  // namespace
 
-std::shared_ptr<Connector> makeGatewayConnector(const ServeConfig& config) { return std::make_shared<GatewayConnector>(config); }
+std::shared_ptr<Connector> makeGatewayConnector(const ServeConfig& config) {
+  return std::make_shared<GatewayConnector>(config);
+}
 
 }  // namespace voronka::outbox

@@ -11,8 +11,8 @@ namespace voronka::outbox {
 namespace {
 
 // The JSON body of a webhook or request and the headers every POST carries.
-HttpPost postOf(const store::EffectRecord& effect, const nlohmann::json& payload, std::string url, const Headers& headers,
-                double timeout) {
+HttpPost postOf(const store::EffectRecord& effect, const nlohmann::json& payload, std::string url,
+                const Headers& headers, double timeout) {
   HttpPost post;
   post.url = std::move(url);
   auto body = payload.find("body");
@@ -35,7 +35,8 @@ class WebhookConnector : public Connector {
     if (!payload) return DeliveryResult::permanent("the webhook's payload is not a JSON object");
     std::string url = textOf(*payload, "url");
     if (!isHttpUrl(url)) {
-      return DeliveryResult::permanent(fmt::format("the webhook URL \"{}\" does not start with http:// or https://", url));
+      return DeliveryResult::permanent(
+          fmt::format("the webhook URL \"{}\" does not start with http:// or https://", url));
     }
     HttpPost post = postOf(effect, *payload, url, headers_, timeout_);
     return deliveryResultOf(postJson(post), post);
@@ -48,7 +49,8 @@ class WebhookConnector : public Connector {
 
 class RequestConnector : public Connector {
  public:
-  explicit RequestConnector(const ServeConfig& config) : integrations_(config.integrations), timeout_(config.outbox.timeout) {}
+  explicit RequestConnector(const ServeConfig& config)
+      : integrations_(config.integrations), timeout_(config.outbox.timeout) {}
 
   DeliveryResult deliver(const store::EffectRecord& effect) override {
     std::optional<nlohmann::json> payload = payloadOf(effect);
@@ -64,8 +66,8 @@ class RequestConnector : public Connector {
     std::string url = settings.url.empty() ? textOf(*payload, "url") : settings.url;
     if (!isHttpUrl(url)) {
       return DeliveryResult::permanent(fmt::format(
-          "the URL \"{}\" of the integration `{}` does not start with http:// or https://; set url in [integrations.{}]", url,
-          name, name));
+          "the URL \"{}\" of the integration `{}` does not start with http:// or https://; set url in [integrations.{}]",
+          url, name, name));
     }
     HttpPost post = postOf(effect, *payload, url, settings.headers, settings.timeout.value_or(timeout_));
     return deliveryResultOf(postJson(post), post);
@@ -78,8 +80,12 @@ class RequestConnector : public Connector {
 
 }  // namespace
 
-std::shared_ptr<Connector> makeWebhookConnector(const ServeConfig& config) { return std::make_shared<WebhookConnector>(config); }
+std::shared_ptr<Connector> makeWebhookConnector(const ServeConfig& config) {
+  return std::make_shared<WebhookConnector>(config);
+}
 
-std::shared_ptr<Connector> makeRequestConnector(const ServeConfig& config) { return std::make_shared<RequestConnector>(config); }
+std::shared_ptr<Connector> makeRequestConnector(const ServeConfig& config) {
+  return std::make_shared<RequestConnector>(config);
+}
 
 }  // namespace voronka::outbox

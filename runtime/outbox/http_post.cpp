@@ -54,7 +54,8 @@ HttpReply postJson(const HttpPost& request) {
   reply.answered = true;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply.status);
   curl_off_t retryAfter = 0;
-  if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retryAfter) == CURLE_OK && retryAfter > 0) reply.retryAfter = retryAfter;
+  if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retryAfter) == CURLE_OK && retryAfter > 0)
+    reply.retryAfter = retryAfter;
   return reply;
 }
 

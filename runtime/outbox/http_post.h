@@ -20,11 +20,11 @@ struct HttpPost {
 };
 
 struct HttpReply {
-  bool answered = false;       // false: no HTTP answer (see transportError)
+  bool answered = false;  // false: no HTTP answer (see transportError)
   bool timedOut = false;
   std::string transportError;
   long status = 0;
-  std::string body;            // the start of the answer's body
+  std::string body;  // the start of the answer's body
   std::optional<int64_t> retryAfter;
 };
 

@@ -14,13 +14,13 @@
 namespace voronka::outbox {
 
 struct MailMessage {
-  MailAddress from;                 // From:
+  MailAddress from;                   // From:
   std::optional<MailAddress> sender;  // Sender: when the envelope sender differs from From
-  std::string to;                   // To: one address
+  std::string to;                     // To: one address
   std::string subject;
-  std::string body;                 // UTF-8 text; \n or \r\n line ends
-  std::string messageId;            // without the angle brackets
-  int64_t date = 0;                 // UTC seconds
+  std::string body;       // UTF-8 text; \n or \r\n line ends
+  std::string messageId;  // without the angle brackets
+  int64_t date = 0;       // UTC seconds
 };
 
 std::string renderMessage(const MailMessage& message);

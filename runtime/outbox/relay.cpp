@@ -17,14 +17,20 @@ RelayOptions relayOptionsOf(const ServeConfig& config) {
   options.batch = static_cast<size_t>(o.batch);
   options.pollInterval = std::chrono::milliseconds(o.pollIntervalMs);
   double longest = o.timeout;
-  for (const auto& t : {config.webhook.timeout, config.smtp.timeout, config.gateway.timeout}) longest = std::max(longest, t.value_or(0));
-  for (const auto& [name, integration] : config.integrations) longest = std::max(longest, integration.timeout.value_or(0));
+  for (const auto& t : {config.webhook.timeout, config.smtp.timeout, config.gateway.timeout})
+    longest = std::max(longest, t.value_or(0));
+  for (const auto& [name, integration] : config.integrations)
+    longest = std::max(longest, integration.timeout.value_or(0));
   options.lease = static_cast<int64_t>(std::ceil(longest * static_cast<double>(options.batch))) + 60;
   return options;
 }
 
 OutboxRelay::OutboxRelay(store::Store& store, Connectors& connectors, RelayOptions options, engine::Clock& clock)
-    : store_(store), connectors_(connectors), options_(std::move(options)), clock_(clock), random_(std::random_device{}()) {
+    : store_(store),
+      connectors_(connectors),
+      options_(std::move(options)),
+      clock_(clock),
+      random_(std::random_device{}()) {
   options_.batch = std::max<size_t>(options_.batch, 1);
   options_.maxAttempts = std::max(options_.maxAttempts, 1);
 }
@@ -118,7 +124,8 @@ void OutboxRelay::record(store::EffectRecord effect, const DeliveryResult& resul
   } else {
     ++counters_.retried;
   }
-  counters_.lastError = fmt::format("effect {} ({}, deal {}): {}", effect.id, effect.kind, effect.deal, effect.lastError);
+  counters_.lastError =
+      fmt::format("effect {} ({}, deal {}): {}", effect.id, effect.kind, effect.deal, effect.lastError);
   counters_.lastErrorAt = now;
 }
 
@@ -143,7 +150,8 @@ void OutboxRelay::runUntilStopped(const std::atomic<bool>& stop) {
     while (!woken_ && !stop) {
       auto now = std::chrono::steady_clock::now();
       if (now >= deadline) break;
-      wakeCondition_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(100)));
+      wakeCondition_.wait_for(
+          lock, std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(100)));
     }
     woken_ = false;
   }

@@ -31,9 +31,9 @@ struct RelayOptions {
   int32_t maxAttempts = 8;
   int64_t backoffInitial = 5;  // seconds after the 1st failed attempt; doubles after each next one
   int64_t backoffMax = 3600;
-  double jitter = 0.1;         // each wait shortened by up to this fraction, so retries spread out
-  size_t batch = 32;           // effects claimed per round
-  int64_t lease = 600;         // seconds a claimed effect is not claimed again (covers a round's deliveries)
+  double jitter = 0.1;  // each wait shortened by up to this fraction, so retries spread out
+  size_t batch = 32;    // effects claimed per round
+  int64_t lease = 600;  // seconds a claimed effect is not claimed again (covers a round's deliveries)
   std::chrono::milliseconds pollInterval{1000};
   // When other threads use the same store, the mutex they hold around each
   // transaction; the relay holds it only around its own short ones.
@@ -51,10 +51,10 @@ RelayOptions relayOptionsOf(const ServeConfig& config);
 // For /metrics: totals since the relay started.
 struct RelayCounters {
   uint64_t delivered = 0;
-  uint64_t retried = 0;      // attempts that failed and will be tried again
-  uint64_t dead = 0;         // effects given up on
+  uint64_t retried = 0;  // attempts that failed and will be tried again
+  uint64_t dead = 0;     // effects given up on
   uint64_t rounds = 0;
-  std::string lastError;     // "effect 12 (webhook, deal D-1): …"
+  std::string lastError;  // "effect 12 (webhook, deal D-1): …"
   int64_t lastErrorAt = 0;
 };
 

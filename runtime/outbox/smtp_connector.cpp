@@ -46,7 +46,8 @@ class SmtpConnector : public Connector {
     message.to = textOf(*payload, "to");
     if (message.to.empty()) return DeliveryResult::permanent("the contact has no email address");
     if (!isMailAddress(message.to)) {
-      return DeliveryResult::permanent(fmt::format("the contact's email address \"{}\" is not valid", excerpt(message.to)));
+      return DeliveryResult::permanent(
+          fmt::format("the contact's email address \"{}\" is not valid", excerpt(message.to)));
     }
     std::string user = textOf(*payload, "from");
     if (auto it = users_.find(user); it != users_.end()) {
@@ -56,8 +57,8 @@ class SmtpConnector : public Connector {
     } else if (user.empty()) {
       return DeliveryResult::permanent("no sender address: set from in [smtp] of serve.toml");
     } else {
-      return DeliveryResult::permanent(
-          fmt::format("no sender address for the user `{}`: add {} = \"…\" to [users] or set from in [smtp]", user, user));
+      return DeliveryResult::permanent(fmt::format(
+          "no sender address for the user `{}`: add {} = \"…\" to [users] or set from in [smtp]", user, user));
     }
     std::string envelope = smtp_.from ? smtp_.from->email : message.from.email;
     if (envelope != message.from.email) message.sender = smtp_.from;
@@ -82,7 +83,8 @@ class SmtpConnector : public Connector {
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(std::ceil(timeout_ * 1000)));
-    if (smtp_.starttls && smtp_.url.rfind("smtp://", 0) == 0) curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    if (smtp_.starttls && smtp_.url.rfind("smtp://", 0) == 0)
+      curl_easy_setopt(h, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
     if (!smtp_.username.empty()) {
       curl_easy_setopt(h, CURLOPT_USERNAME, smtp_.username.c_str());
       curl_easy_setopt(h, CURLOPT_PASSWORD, smtp_.password.c_str());
@@ -100,12 +102,15 @@ class SmtpConnector : public Connector {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply);
     std::string what = excerpt(error[0] ? error : curl_easy_strerror(code));
     std::string where = urlForMessages(smtp_.url);
-    if (code == CURLE_OPERATION_TIMEDOUT) return DeliveryResult::retry(fmt::format("{}: no answer within {} s", where, timeout_));
+    if (code == CURLE_OPERATION_TIMEDOUT)
+      return DeliveryResult::retry(fmt::format("{}: no answer within {} s", where, timeout_));
     // Wrong credentials or no STARTTLS are the operator's to fix, not the
     // letter's fault: keep trying while they do.
-    if (code == CURLE_LOGIN_DENIED) return DeliveryResult::retry(fmt::format("{}: the server refused the username or password: {}", where, what));
+    if (code == CURLE_LOGIN_DENIED)
+      return DeliveryResult::retry(fmt::format("{}: the server refused the username or password: {}", where, what));
     if (reply >= 500 && reply < 600) {
-      return DeliveryResult::permanent(fmt::format("{}: the mail server refused the letter ({}): {}", where, reply, what));
+      return DeliveryResult::permanent(
+          fmt::format("{}: the mail server refused the letter ({}): {}", where, reply, what));
     }
     return DeliveryResult::retry(fmt::format("{}: {}", where, what));
   }
@@ -117,6 +122,8 @@ class SmtpConnector : public Connector {
 
 }  // namespace
 
-std::shared_ptr<Connector> makeSmtpConnector(const ServeConfig& config) { return std::make_shared<SmtpConnector>(config); }
+std::shared_ptr<Connector> makeSmtpConnector(const ServeConfig& config) {
+  return std::make_shared<SmtpConnector>(config);
+}
 
 }  // namespace voronka::outbox

@@ -44,8 +44,8 @@ Result<nlohmann::json, Reply> Api::parseBody(const std::string& body) {
     // nlohmann says "parse error at line 1, column 7: syntax error while parsing object - …"
     std::string what = e.what();
     size_t at = what.find("parse error");
-    return failWith(
-        errorReply(400, "malformed_json", "the body is not valid JSON: " + (at == std::string::npos ? what : what.substr(at))));
+    return failWith(errorReply(400, "malformed_json",
+                               "the body is not valid JSON: " + (at == std::string::npos ? what : what.substr(at))));
   }
 }
 
@@ -54,7 +54,8 @@ Result<void> Api::checkShape(const nlohmann::json& e) const {
   for (const char* key : {"id", "deal", "type"}) {
     auto it = e.find(key);
     if (it == e.end() || it->is_null()) return fail(fmt::format("\"{}\" is missing", key));
-    if (!it->is_string() || it->get<std::string>().empty()) return fail(fmt::format("\"{}\" must be a non-empty string", key));
+    if (!it->is_string() || it->get<std::string>().empty())
+      return fail(fmt::format("\"{}\" must be a non-empty string", key));
   }
   std::string type = e["type"].get<std::string>();
   if (isSpecialType(type)) return {};
@@ -84,14 +85,17 @@ Reply Api::postEvents(const std::string& body) {
   if (!read) return read.error();
   nlohmann::json parsed = std::move(*read);
   bool single = parsed.is_object();
-  if (!single && !parsed.is_array()) return errorReply(400, "bad_request", "the body must be an event (a JSON object) or an array of events");
+  if (!single && !parsed.is_array())
+    return errorReply(400, "bad_request", "the body must be an event (a JSON object) or an array of events");
   std::vector<nlohmann::json> events;
   if (single) {
     events.push_back(std::move(parsed));
   } else {
     if (parsed.empty()) return errorReply(400, "bad_request", "the array of events is empty");
     if (parsed.size() > kMaxEventsPerRequest) {
-      return errorReply(400, "bad_request", fmt::format("at most {} events per request; this one has {}", kMaxEventsPerRequest, parsed.size()));
+      return errorReply(
+          400, "bad_request",
+          fmt::format("at most {} events per request; this one has {}", kMaxEventsPerRequest, parsed.size()));
     }
     for (auto& e : parsed) events.push_back(std::move(e));
   }
@@ -108,7 +112,9 @@ Reply Api::postEvents(const std::string& body) {
   std::vector<WriteResult> results = writer_.apply(events);
   if (single) {
     Reply r{statusCodeOf(results[0]), resultJson(events[0], results[0])};
-    if (r.status >= 400) r.body = {{"error", {{"code", r.body["status"]}, {"message", results[0].outcome.message}}}, {"id", events[0]["id"]}};
+    if (r.status >= 400)
+      r.body = {{"error", {{"code", r.body["status"]}, {"message", results[0].outcome.message}}},
+                {"id", events[0]["id"]}};
     return r;
   }
   nlohmann::json list = nlohmann::json::array();
@@ -141,14 +147,15 @@ Reply Api::postDeal(const std::string& body, const std::string& idempotencyKey) 
   nlohmann::json event = deal;
   event["deal"] = dealId;
   event["type"] = "deal_created";
-  event["id"] = !idempotencyKey.empty() ? idempotencyKey
+  event["id"] = !idempotencyKey.empty()                                     ? idempotencyKey
                 : deal.contains("event_id") && deal["event_id"].is_string() ? deal["event_id"].get<std::string>()
-                                                                             : "create:" + dealId;
+                                                                            : "create:" + dealId;
   event.erase("event_id");
   if (Result<void> shape = checkShape(event); !shape) return errorReply(400, "invalid_deal", shape.error());
   WriteResult r = writer_.apply({event})[0];
   int status = statusCodeOf(r);
-  if (status >= 400) return errorReply(status, r.stored ? engine::statusName(r.outcome.status) : "not_stored", r.outcome.message);
+  if (status >= 400)
+    return errorReply(status, r.stored ? engine::statusName(r.outcome.status) : "not_stored", r.outcome.message);
   return {status == 202 ? 201 : 200, dealJson(dealId, true).value_or(nullptr)};
 }
 
@@ -162,20 +169,23 @@ Reply Api::moveDeal(const std::string& id, const std::string& body, const std::s
   Result<nlohmann::json, Reply> parsed = parseBody(body);
   if (!parsed) return parsed.error();
   const nlohmann::json& request = *parsed;
-  if (!request.is_object()) return errorReply(400, "bad_request", "the body is a JSON object: {\"stage\": \"contract\"}");
+  if (!request.is_object())
+    return errorReply(400, "bad_request", "the body is a JSON object: {\"stage\": \"contract\"}");
   nlohmann::json event = {{"type", "manual_move"}, {"deal", id}};
   for (const char* key : {"stage", "reason"}) {
     if (request.contains(key)) event[key] = request[key];
   }
   for (const auto& [key, value] : request.items()) {
-    if (key != "stage" && key != "reason" && key != "id") return errorReply(400, "bad_request", fmt::format("unknown key \"{}\"; a move takes stage, reason and id", key));
+    if (key != "stage" && key != "reason" && key != "id")
+      return errorReply(400, "bad_request", fmt::format("unknown key \"{}\"; a move takes stage, reason and id", key));
   }
-  event["id"] = !idempotencyKey.empty() ? idempotencyKey
+  event["id"] = !idempotencyKey.empty()                               ? idempotencyKey
                 : request.contains("id") && request["id"].is_string() ? request["id"].get<std::string>()
-                                                                       : generatedId("move:" + id);
+                                                                      : generatedId("move:" + id);
   WriteResult r = writer_.apply({event})[0];
   int status = statusCodeOf(r);
-  if (status >= 400) return errorReply(status, r.stored ? engine::statusName(r.outcome.status) : "not_stored", r.outcome.message);
+  if (status >= 400)
+    return errorReply(status, r.stored ? engine::statusName(r.outcome.status) : "not_stored", r.outcome.message);
   return {200, dealJson(id, false).value_or(nullptr)};
 }
 
@@ -196,7 +206,10 @@ Reply Api::getPipelines() {
         if (c.pipeline == static_cast<int32_t>(pi) && c.stage == static_cast<int32_t>(si)) deals = c.deals;
       }
       static const char* kinds[] = {"working", "won", "lost"};
-      stages.push_back({{"name", m_.str(s.name)}, {"title", m_.str(s.title)}, {"kind", kinds[static_cast<int>(s.kind)]}, {"deals", deals}});
+      stages.push_back({{"name", m_.str(s.name)},
+                        {"title", m_.str(s.title)},
+                        {"kind", kinds[static_cast<int>(s.kind)]},
+                        {"deals", deals}});
     }
     pipelines.push_back({{"name", m_.str(p.name)}, {"title", m_.str(p.title)}, {"stages", stages}});
   }
@@ -214,9 +227,14 @@ Reply Api::getOutbox(const std::string& status, size_t limit) {
   }
   nlohmann::json list = nlohmann::json::array();
   for (const auto& e : effects) {
-    nlohmann::json j = {{"id", e.id},           {"deal", e.deal},         {"kind", e.kind},
-                        {"key", e.key},         {"status", e.status},     {"attempts", e.attempts},
-                        {"created_at", engine::isoUtc(e.createdAt)},      {"payload", nlohmann::json::parse(e.payload, nullptr, false)}};
+    nlohmann::json j = {{"id", e.id},
+                        {"deal", e.deal},
+                        {"kind", e.kind},
+                        {"key", e.key},
+                        {"status", e.status},
+                        {"attempts", e.attempts},
+                        {"created_at", engine::isoUtc(e.createdAt)},
+                        {"payload", nlohmann::json::parse(e.payload, nullptr, false)}};
     if (!e.lastError.empty()) j["last_error"] = e.lastError;
     if (e.deliveredAt) j["delivered_at"] = engine::isoUtc(e.deliveredAt);
     if (e.status == "pending" && e.nextAttemptAt) j["next_attempt_at"] = engine::isoUtc(e.nextAttemptAt);
@@ -229,7 +247,11 @@ Reply Api::health() {
   try {
     auto tx = store_.begin();
     store::StoreCounts c = tx->counts();
-    return {200, {{"status", "ok"}, {"deals", c.deals}, {"timers_pending", c.timersPending}, {"outbox_backlog", c.effectsPending}}};
+    return {200,
+            {{"status", "ok"},
+             {"deals", c.deals},
+             {"timers_pending", c.timersPending},
+             {"outbox_backlog", c.effectsPending}}};
   } catch (const std::exception& e) {
     return errorReply(503, "store_unavailable", e.what());
   }

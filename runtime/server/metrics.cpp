@@ -7,12 +7,18 @@
 namespace voronka::server {
 
 void Metrics::countEvent(const char* status) {
-  if (std::strcmp(status, "applied") == 0) applied_++;
-  else if (std::strcmp(status, "duplicate") == 0) duplicate_++;
-  else if (std::strcmp(status, "rejected") == 0) rejected_++;
-  else if (std::strcmp(status, "failed") == 0) failed_++;
-  else if (std::strcmp(status, "invalid") == 0) invalid_++;
-  else unknownDeal_++;
+  if (std::strcmp(status, "applied") == 0)
+    applied_++;
+  else if (std::strcmp(status, "duplicate") == 0)
+    duplicate_++;
+  else if (std::strcmp(status, "rejected") == 0)
+    rejected_++;
+  else if (std::strcmp(status, "failed") == 0)
+    failed_++;
+  else if (std::strcmp(status, "invalid") == 0)
+    invalid_++;
+  else
+    unknownDeal_++;
 }
 
 void Metrics::observeLatency(double seconds) {
@@ -29,15 +35,21 @@ void Metrics::countBatch(size_t events) {
 }
 
 void Metrics::countHttp(int status) {
-  if (status >= 500) http5xx_++;
-  else if (status >= 400) http4xx_++;
-  else http2xx_++;
+  if (status >= 500)
+    http5xx_++;
+  else if (status >= 400)
+    http4xx_++;
+  else
+    http2xx_++;
 }
 
 void Metrics::countOutboxResult(const std::string& status) {
-  if (status == "delivered") outboxDelivered_++;
-  else if (status == "dead") outboxDead_++;
-  else outboxRetried_++;
+  if (status == "delivered")
+    outboxDelivered_++;
+  else if (status == "dead")
+    outboxDead_++;
+  else
+    outboxRetried_++;
 }
 
 std::string Metrics::render(const store::StoreCounts& counts) const {
@@ -49,7 +61,8 @@ std::string Metrics::render(const store::StoreCounts& counts) const {
   const std::pair<const char*, const std::atomic<uint64_t>*> outcomes[] = {
       {"applied", &applied_}, {"duplicate", &duplicate_}, {"rejected", &rejected_},
       {"failed", &failed_},   {"invalid", &invalid_},     {"unknown_deal", &unknownDeal_}};
-  for (auto [name, value] : outcomes) out += fmt::format("voronka_events_total{{outcome=\"{}\"}} {}\n", name, value->load());
+  for (auto [name, value] : outcomes)
+    out += fmt::format("voronka_events_total{{outcome=\"{}\"}} {}\n", name, value->load());
 
   metric("voronka_event_latency_seconds", "histogram", "From receiving an event to its durable commit.");
   uint64_t cumulative = 0;
@@ -66,7 +79,8 @@ std::string Metrics::render(const store::StoreCounts& counts) const {
   out += fmt::format("voronka_commits_total {}\n", batches_.load());
   metric("voronka_committed_events_total", "counter", "Events made durable by group commits.");
   out += fmt::format("voronka_committed_events_total {}\n", batchedEvents_.load());
-  metric("voronka_store_failures_total", "counter", "Batches the store could not commit (their events were answered 503).");
+  metric("voronka_store_failures_total", "counter",
+         "Batches the store could not commit (their events were answered 503).");
   out += fmt::format("voronka_store_failures_total {}\n", storeFailures_.load());
 
   metric("voronka_deals", "gauge", "Deals in the store.");
@@ -75,7 +89,8 @@ std::string Metrics::render(const store::StoreCounts& counts) const {
   out += fmt::format("voronka_timers_pending {}\n", counts.timersPending);
   metric("voronka_timers_fired_total", "counter", "Timers fired.");
   out += fmt::format("voronka_timers_fired_total {}\n", timersFired.load());
-  metric("voronka_timers_late_total", "counter", "Timers that fired more than a second after they fell due (the server was down or busy).");
+  metric("voronka_timers_late_total", "counter",
+         "Timers that fired more than a second after they fell due (the server was down or busy).");
   out += fmt::format("voronka_timers_late_total {}\n", timersLate.load());
   metric("voronka_timer_max_lateness_seconds", "gauge", "The largest lateness of a fired timer since start.");
   out += fmt::format("voronka_timer_max_lateness_seconds {}\n", maxLatenessSeconds.load());

@@ -14,7 +14,7 @@
 namespace voronka::server {
 
 struct OpenStore {
-  StoreLock lock;                      // held as long as the store is open
+  StoreLock lock;  // held as long as the store is open
   std::unique_ptr<store::Store> store;
 };
 

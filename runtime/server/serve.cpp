@@ -75,7 +75,9 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   Metrics* metrics = nullptr;
   outbox::Connectors connectors = outbox::makeConnectors(settings.config);
   outbox::RelayOptions relayOptions = outbox::relayOptionsOf(settings.config);
-  relayOptions.onRecorded = [&metrics](const store::EffectRecord& effect) { metrics->countOutboxResult(effect.status); };
+  relayOptions.onRecorded = [&metrics](const store::EffectRecord& effect) {
+    metrics->countOutboxResult(effect.status);
+  };
   outbox::OutboxRelay relay(*store, connectors, relayOptions, clock);
 
   ServerOptions options = settings.server;

@@ -19,16 +19,16 @@ struct ServeSettings {
   const bc::Module* module = nullptr;  // loaded and verified
   std::string moduleBytes;             // as read: the store remembers their checksum
   std::string modulePath;
-  outbox::ServeConfig config;          // serve.toml with the command line's values applied
-  ServerOptions server;                // host, port, tokens and limits from `config`
+  outbox::ServeConfig config;  // serve.toml with the command line's values applied
+  ServerOptions server;        // host, port, tokens and limits from `config`
   store::Synchronous synchronous = store::Synchronous::Full;
 };
 
 // What the process has to tell its operator; the wording is the caller's.
 struct ServeReport {
-  std::function<void(int port)> listening;               // accepting requests on `port`
-  std::function<void(const char* signal)> stopping;      // "SIGTERM" or "SIGINT" received
-  std::function<void()> stopped;                         // everything acknowledged is durable
+  std::function<void(int port)> listening;           // accepting requests on `port`
+  std::function<void(const char* signal)> stopping;  // "SIGTERM" or "SIGINT" received
+  std::function<void()> stopped;                     // everything acknowledged is durable
 };
 
 // Opens and locks the store, claims it for the module, makes pending effects

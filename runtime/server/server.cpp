@@ -88,8 +88,9 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
       if (!token.empty() && token == t) return httplib::Server::HandlerResponse::Unhandled;
     }
     res.set_header("WWW-Authenticate", "Bearer");
-    send(res, errorReply(401, "unauthorized", token.empty() ? "send the API token: Authorization: Bearer TOKEN"
-                                                            : "the API token is not valid"),
+    send(res,
+         errorReply(401, "unauthorized",
+                    token.empty() ? "send the API token: Authorization: Bearer TOKEN" : "the API token is not valid"),
          p.metrics);
     return httplib::Server::HandlerResponse::Handled;
   });
@@ -99,18 +100,21 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
       std::rethrow_exception(ep);
     } catch (const std::exception& e) {
       what = e.what();
-    } catch (...) {
-    }
+    } catch (...) {}
     send(res, errorReply(500, "internal", what), p.metrics);
   });
   http.set_error_handler([&p](const httplib::Request& req, httplib::Response& res) {
     // Only responses no route wrote: unknown paths, too large bodies.
     if (!res.body.empty()) return;
     if (res.status == 413) {
-      send(res, errorReply(413, "too_large", fmt::format("the body is larger than {} bytes ([server] max_body_bytes)", p.options.maxBodyBytes)),
-           p.metrics);
+      send(
+          res,
+          errorReply(413, "too_large",
+                     fmt::format("the body is larger than {} bytes ([server] max_body_bytes)", p.options.maxBodyBytes)),
+          p.metrics);
     } else if (res.status == 404) {
-      send(res, errorReply(404, "not_found", fmt::format("no route {} {}; see docs/serve.md", req.method, req.path)), p.metrics);
+      send(res, errorReply(404, "not_found", fmt::format("no route {} {}; see docs/serve.md", req.method, req.path)),
+           p.metrics);
     } else {
       send(res, errorReply(res.status, "error", fmt::format("HTTP {}", res.status)), p.metrics);
     }
@@ -129,7 +133,8 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
   http.Post(R"(/v1/deals/([^/]+)/move)", [&p, body](const httplib::Request& req, httplib::Response& res) {
     send(res, p.api.moveDeal(req.matches[1], body(req), req.get_header_value("Idempotency-Key")), p.metrics);
   });
-  http.Get("/v1/pipelines", [&p](const httplib::Request&, httplib::Response& res) { send(res, p.api.getPipelines(), p.metrics); });
+  http.Get("/v1/pipelines",
+           [&p](const httplib::Request&, httplib::Response& res) { send(res, p.api.getPipelines(), p.metrics); });
   http.Get("/v1/outbox", [&p](const httplib::Request& req, httplib::Response& res) {
     std::string status = req.has_param("status") ? req.get_param_value("status") : "dead";
     size_t limit = 100;
@@ -169,7 +174,9 @@ int Server::start() {
   } else if (!p.http.bind_to_port(p.options.host, port)) {
     port = -1;
   }
-  if (port < 0) throw std::runtime_error(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", p.options.host, p.options.port));
+  if (port < 0)
+    throw std::runtime_error(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",
+                                         p.options.host, p.options.port));
   if (listening >= 0) ::listen(listening, 512);  // on Linux a second listen() only changes the backlog
   p.listener = std::thread([&p] { p.http.listen_after_bind(); });
   return port;

@@ -22,8 +22,8 @@ struct ServerOptions {
   int port = 8080;
   std::vector<std::string> tokens;  // accepted bearer tokens; empty: no auth (loopback only)
   size_t maxBodyBytes = 1 << 20;
-  size_t maxBatch = 256;            // events per group commit
-  std::function<void()> onCommit;   // after each durable commit (wakes the outbox relay)
+  size_t maxBatch = 256;           // events per group commit
+  std::function<void()> onCommit;  // after each durable commit (wakes the outbox relay)
 };
 
 struct ListenAddress {

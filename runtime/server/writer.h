@@ -36,8 +36,8 @@ struct WriteResult {
 
 class EventWriter {
  public:
-  EventWriter(engine::Engine& engine, const engine::Names& names, store::Store& store, engine::Clock& clock, Metrics& metrics,
-              WriterOptions options = {});
+  EventWriter(engine::Engine& engine, const engine::Names& names, store::Store& store, engine::Clock& clock,
+              Metrics& metrics, WriterOptions options = {});
   ~EventWriter();  // stops after the queue is empty
 
   // Queues events (wire JSON) and waits until they are applied and durable.

@@ -77,7 +77,8 @@ class Reader {
     if (in_.empty()) return 0;
     if (byte() != kFormat) throw DamagedBlob("unknown list format");
     uint64_t n = varint();
-    if (n > in_.size()) throw DamagedBlob("the item count is larger than the data");  // every item takes a byte at least
+    if (n > in_.size())
+      throw DamagedBlob("the item count is larger than the data");  // every item takes a byte at least
     return n;
   }
   void finish() const {

@@ -117,7 +117,8 @@ class MemoryTransaction : public Transaction {
 
   std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override {
     std::vector<TimerRecord> out;
-    for (auto it = s_.timersByDue_.begin(); it != s_.timersByDue_.end() && it->first <= until && out.size() < limit; ++it) {
+    for (auto it = s_.timersByDue_.begin(); it != s_.timersByDue_.end() && it->first <= until && out.size() < limit;
+         ++it) {
       out.push_back(s_.timers_.at(it->second));
     }
     return out;
@@ -153,7 +154,8 @@ class MemoryTransaction : public Transaction {
   }
 
   void putEffect(const EffectRecord& effect) override {
-    if (effect.id < 1 || static_cast<size_t>(effect.id) > s_.effects_.size()) throw std::logic_error("putEffect: no such effect");
+    if (effect.id < 1 || static_cast<size_t>(effect.id) > s_.effects_.size())
+      throw std::logic_error("putEffect: no such effect");
     EffectRecord& e = s_.effects_[static_cast<size_t>(effect.id - 1)];
     EffectRecord old = e;
     e.status = effect.status;
@@ -244,8 +246,10 @@ class MemoryTransaction : public Transaction {
     std::optional<std::string> old = it == s_.meta_.end() ? std::nullopt : std::optional<std::string>(it->second);
     s_.meta_[key] = value;
     undo_.push_back([this, key, old] {
-      if (old) s_.meta_[key] = *old;
-      else s_.meta_.erase(key);
+      if (old)
+        s_.meta_[key] = *old;
+      else
+        s_.meta_.erase(key);
     });
   }
 

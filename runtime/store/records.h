@@ -30,33 +30,33 @@ struct DealRecord {
   std::string id;
   int32_t pipeline = -1;
   int32_t stage = -1;
-  uint64_t epoch = 0;       // the stage visit: timers of older visits never fire
-  int64_t enteredAt = 0;    // when the current stage was entered
+  uint64_t epoch = 0;     // the stage visit: timers of older visits never fire
+  int64_t enteredAt = 0;  // when the current stage was entered
   int64_t createdAt = 0;
   std::string name;
   std::vector<FieldValue> fields;  // by field index of the module
   std::vector<std::string> tags;
-  int32_t responsible = -1;        // user index
+  int32_t responsible = -1;  // user index
   std::string contactName, contactEmail, contactPhone, companyName;
   std::map<int64_t, int32_t> visits;  // (pipeline << 32 | stage) → number of visits
   std::string lostReason;
-  std::string error;           // the last event that failed on this deal, and why
-  int32_t childDeals = 0;      // deals created from this one (for their ids)
-  uint64_t version = 0;        // bumped by every change that is saved
+  std::string error;       // the last event that failed on this deal, and why
+  int32_t childDeals = 0;  // deals created from this one (for their ids)
+  uint64_t version = 0;    // bumped by every change that is saved
 };
 
 struct TaskRecord {
   int64_t id = 0;
   std::string deal;
-  int32_t type = -1;       // task type index, -1 for none
+  int32_t type = -1;  // task type index, -1 for none
   std::string text;
-  int64_t due = 0;         // 0: no due time
+  int64_t due = 0;  // 0: no due time
   int32_t responsible = -1;
   bool done = false;
   int64_t createdAt = 0;
   int64_t completedAt = 0;
   std::string comment;
-  uint64_t epoch = 0;      // the stage visit that created it
+  uint64_t epoch = 0;  // the stage visit that created it
 };
 
 enum class TimerKind : uint8_t { Rule, Then, TaskOverdue };
@@ -66,31 +66,31 @@ struct TimerRecord {
   std::string deal;
   int64_t due = 0;
   TimerKind kind = TimerKind::Rule;
-  int32_t rule = -1;       // Rule: the rule; Then: the rule whose block scheduled it
-  int32_t action = -1;     // Then: the `then` descriptor
-  uint64_t epoch = 0;      // the stage visit it belongs to
-  int32_t event = -1;      // the event the rule ran on (its payload is in `payload`)
-  std::string payload;     // JSON object of payload values, by parameter name
+  int32_t rule = -1;    // Rule: the rule; Then: the rule whose block scheduled it
+  int32_t action = -1;  // Then: the `then` descriptor
+  uint64_t epoch = 0;   // the stage visit it belongs to
+  int32_t event = -1;   // the event the rule ran on (its payload is in `payload`)
+  std::string payload;  // JSON object of payload values, by parameter name
   int32_t unlessEvent = -1;
   int32_t unlessArg = -1;
-  int64_t task = 0;        // TaskOverdue: the task
+  int64_t task = 0;  // TaskOverdue: the task
   int64_t scheduledAt = 0;
-  std::string cause;       // the event or timer that scheduled it
+  std::string cause;  // the event or timer that scheduled it
 };
 
 struct EffectRecord {
   int64_t id = 0;
   std::string deal;
-  std::string kind;        // email, message, sms, webhook, request, analytics, notify
-  std::string key;         // stable idempotency key
-  std::string payload;     // JSON object
+  std::string kind;     // email, message, sms, webhook, request, analytics, notify
+  std::string key;      // stable idempotency key
+  std::string payload;  // JSON object
   int64_t createdAt = 0;
-  int64_t notBefore = 0;   // not to be sent before (working hours)
+  int64_t notBefore = 0;           // not to be sent before (working hours)
   std::string status = "pending";  // pending, delivered, dead (dead letter: gave up after the last attempt)
   int32_t attempts = 0;
   int64_t nextAttemptAt = 0;  // pending: not to be tried again before (backoff)
   int64_t deliveredAt = 0;
-  std::string lastError;      // why the last attempt failed
+  std::string lastError;  // why the last attempt failed
 };
 
 // Sizes for /metrics and the API.
@@ -113,7 +113,7 @@ struct EventRecord {
   std::string deal;
   std::string type;
   int64_t at = 0;
-  std::string outcome;     // applied, rejected: …, failed: …
+  std::string outcome;  // applied, rejected: …, failed: …
 };
 
 struct HistoryRecord {
@@ -121,8 +121,8 @@ struct HistoryRecord {
   int32_t fromPipeline = -1, fromStage = -1;
   int32_t toPipeline = -1, toStage = -1;
   int64_t at = 0;
-  std::string cause;       // the event, timer or manual move
-  std::string how;         // created, trigger, automatic, manual
+  std::string cause;  // the event, timer or manual move
+  std::string how;    // created, trigger, automatic, manual
 };
 
 struct NoteRecord {

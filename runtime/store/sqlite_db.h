@@ -97,8 +97,7 @@ class Query {
     s_.db_.fail(s_.what_, rc);
   }
   void run() {
-    while (step()) {
-    }
+    while (step()) {}
   }
   int changes() const { return sqlite3_changes(s_.db_.handle()); }
 

@@ -129,9 +129,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 const char* const kMigrations[] = {kMigration1};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
-int64_t tableCount(Db& db) {
-  return db.queryInt("SELECT count(*) FROM sqlite_schema", "reading the list of tables");
-}
+int64_t tableCount(Db& db) { return db.queryInt("SELECT count(*) FROM sqlite_schema", "reading the list of tables"); }
 
 }  // namespace
 
@@ -141,7 +139,8 @@ void checkStoreFile(Db& db) {
   try {
     application = db.queryInt("PRAGMA application_id", "reading the file header");
   } catch (const StoreError&) {
-    if (db.lastError() == SQLITE_NOTADB) throw StoreError(db.path() + " is not a Voronka store: it is not an SQLite database");
+    if (db.lastError() == SQLITE_NOTADB)
+      throw StoreError(db.path() + " is not a Voronka store: it is not an SQLite database");
     throw;
   }
   int64_t version = db.queryInt("PRAGMA user_version", "reading the file header");

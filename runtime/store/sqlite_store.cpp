@@ -13,8 +13,8 @@ using sqlite::Statement;
 
 namespace {
 
-#define DEAL_COLUMNS                                                                                              \
-  "id, pipeline, stage, epoch, entered_at, created_at, name, fields, tags, responsible, contact_name, "           \
+#define DEAL_COLUMNS                                                                                    \
+  "id, pipeline, stage, epoch, entered_at, created_at, name, fields, tags, responsible, contact_name, " \
   "contact_email, contact_phone, company_name, visits, lost_reason, error, child_deals, version"
 #define TASK_COLUMNS "deal, type, text, due, responsible, done, created_at, completed_at, comment, epoch"
 #define TIMER_COLUMNS \
@@ -37,7 +37,8 @@ struct Statements {
 
   Statement deal{db, "SELECT " DEAL_COLUMNS " FROM deals WHERE id = ?", "reading a deal"};
   Statement putDeal{db,
-                    "INSERT INTO deals (" DEAL_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                    "INSERT INTO deals (" DEAL_COLUMNS
+                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                     "ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, stage = excluded.stage, "
                     "epoch = excluded.epoch, entered_at = excluded.entered_at, created_at = excluded.created_at, "
                     "name = excluded.name, fields = excluded.fields, tags = excluded.tags, "
@@ -48,7 +49,8 @@ struct Statements {
                     "child_deals = excluded.child_deals, version = excluded.version",
                     "saving a deal"};
   Statement dealIds{db, "SELECT id FROM deals ORDER BY seq", "listing deals"};
-  Statement dealsOfUser{db, "SELECT pipeline, stage, count(*) FROM deals WHERE responsible = ? GROUP BY pipeline, stage",
+  Statement dealsOfUser{db,
+                        "SELECT pipeline, stage, count(*) FROM deals WHERE responsible = ? GROUP BY pipeline, stage",
                         "counting a user's deals"};
 
   Statement addTask{db, "INSERT INTO tasks (" TASK_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?)", "adding a task"};
@@ -70,7 +72,8 @@ struct Statements {
   Statement effectsOf{db, "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE deal = ? ORDER BY id",
                       "reading the outbox"};
   Statement dueEffects{db,
-                       "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE status = 'pending' AND not_before <= ?1 "
+                       "SELECT id, " EFFECT_COLUMNS
+                       " FROM effects WHERE status = 'pending' AND not_before <= ?1 "
                        "AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
                        "reading due effects"};
   Statement putEffect{db,
@@ -101,11 +104,13 @@ struct Statements {
                    "(SELECT count(*) FROM effects WHERE status = 'pending'), "
                    "(SELECT count(*) FROM effects WHERE status = 'dead'), (SELECT count(*) FROM events)",
                    "counting"};
-  Statement dealsPerStage{db, "SELECT pipeline, stage, count(*) FROM deals GROUP BY pipeline, stage ORDER BY pipeline, stage",
-                          "counting deals per stage"};
+  Statement dealsPerStage{
+      db, "SELECT pipeline, stage, count(*) FROM deals GROUP BY pipeline, stage ORDER BY pipeline, stage",
+      "counting deals per stage"};
   Statement meta{db, "SELECT value FROM meta WHERE key = ?", "reading meta"};
-  Statement putMeta{db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    "saving meta"};
+  Statement putMeta{
+      db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      "saving meta"};
 };
 
 #undef DEAL_COLUMNS
@@ -227,8 +232,7 @@ void SqliteStore::Impl::abandonTransaction() noexcept {
     } else if (!sqlite3_get_autocommit(db.handle())) {
       run(st->rollback);
     }
-  } catch (const StoreError&) {
-  }
+  } catch (const StoreError&) {}
 }
 
 namespace {
@@ -522,7 +526,8 @@ void SqliteStore::endBatch() {
   impl_->batchOpen = false;
   impl_->mutex.unlock();  // the batch's own hold; `lock` still has this thread's
   if (sqlite3_get_autocommit(impl_->db.handle())) {
-    throw StoreError("store " + impl_->db.path() + ": the batch was rolled back after an earlier error: nothing of it was kept");
+    throw StoreError("store " + impl_->db.path() +
+                     ": the batch was rolled back after an earlier error: nothing of it was kept");
   }
   try {
     impl_->run(impl_->st->commit);

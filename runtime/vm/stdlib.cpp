@@ -43,9 +43,7 @@ Value shift(const Value& t, const Value& d, int sign, const Calendar& calendar) 
   return Value::integer(Tag::DateTime, t.i + sign * d.i);
 }
 
-int64_t instant(const Value& v, const Calendar& calendar) {
-  return v.tag == Tag::Date ? calendar.utcOf(v.i, 0) : v.i;
-}
+int64_t instant(const Value& v, const Calendar& calendar) { return v.tag == Tag::Date ? calendar.utcOf(v.i, 0) : v.i; }
 
 }  // namespace
 
@@ -71,7 +69,8 @@ Value arithmetic(bc::Op op, const Value& x, const Value& y, const Calendar& cale
       return Value();
     case bc::Op::Sub:
       if (x.tag == Tag::Number && y.tag == Tag::Number) return Value::number(x.num - y.num);
-      if (x.tag == Tag::Duration && y.tag == Tag::Duration && x.aux == y.aux) return Value::integer(Tag::Duration, x.i - y.i, x.aux);
+      if (x.tag == Tag::Duration && y.tag == Tag::Duration && x.aux == y.aux)
+        return Value::integer(Tag::Duration, x.i - y.i, x.aux);
       if (temporalX && y.tag == Tag::Duration) return shift(x, y, -1, calendar);
       if (temporalX && temporalY) {
         if (x.tag == Tag::Date && y.tag == Tag::Date) return Value::integer(Tag::Duration, (x.i - y.i) * 86400);
@@ -80,13 +79,16 @@ Value arithmetic(bc::Op op, const Value& x, const Value& y, const Calendar& cale
       return Value();
     case bc::Op::Mul:
       if (x.tag == Tag::Number && y.tag == Tag::Number) return Value::number(x.num * y.num);
-      if (x.tag == Tag::Duration && y.tag == Tag::Number) return Value::integer(Tag::Duration, static_cast<int64_t>(std::llround(x.i * y.num)), x.aux);
-      if (x.tag == Tag::Number && y.tag == Tag::Duration) return Value::integer(Tag::Duration, static_cast<int64_t>(std::llround(y.i * x.num)), y.aux);
+      if (x.tag == Tag::Duration && y.tag == Tag::Number)
+        return Value::integer(Tag::Duration, static_cast<int64_t>(std::llround(x.i * y.num)), x.aux);
+      if (x.tag == Tag::Number && y.tag == Tag::Duration)
+        return Value::integer(Tag::Duration, static_cast<int64_t>(std::llround(y.i * x.num)), y.aux);
       return Value();
     case bc::Op::Div:
       if (x.tag == Tag::Number && y.tag == Tag::Number) return y.num == 0 ? Value() : Value::number(x.num / y.num);
       if (x.tag == Tag::Duration && y.tag == Tag::Number) {
-        return y.num == 0 ? Value() : Value::integer(Tag::Duration, static_cast<int64_t>(std::llround(x.i / y.num)), x.aux);
+        return y.num == 0 ? Value()
+                          : Value::integer(Tag::Duration, static_cast<int64_t>(std::llround(x.i / y.num)), x.aux);
       }
       if (x.tag == Tag::Duration && y.tag == Tag::Duration) {
         return y.i == 0 ? Value() : Value::number(static_cast<double>(x.i) / static_cast<double>(y.i));
@@ -103,13 +105,19 @@ std::string changeCase(std::string_view text, bool upper) {
   while (i < text.size()) {
     char32_t c = utf8::decode(text, i);
     if (upper) {
-      if (c >= U'a' && c <= U'z') c -= 32;
-      else if (c >= U'а' && c <= U'я') c -= 32;
-      else if (c == U'ё') c = U'Ё';
+      if (c >= U'a' && c <= U'z')
+        c -= 32;
+      else if (c >= U'а' && c <= U'я')
+        c -= 32;
+      else if (c == U'ё')
+        c = U'Ё';
     } else {
-      if (c >= U'A' && c <= U'Z') c += 32;
-      else if (c >= U'А' && c <= U'Я') c += 32;
-      else if (c == U'Ё') c = U'ё';
+      if (c >= U'A' && c <= U'Z')
+        c += 32;
+      else if (c >= U'А' && c <= U'Я')
+        c += 32;
+      else if (c == U'Ё')
+        c = U'ё';
     }
     utf8::append(out, c);
   }
@@ -125,7 +133,8 @@ Value callStandard(int function, const Value* args, int count, const Calendar& c
     case FnUpper: return keepText(scratch, changeCase(args[0].textView(), true));
     case FnContains: return Value::boolean(args[0].textView().find(args[1].textView()) != std::string_view::npos);
     case FnLen:
-      if (args[0].tag == Tag::Tags) return Value::number(static_cast<double>(static_cast<const std::vector<std::string>*>(args[0].ptr)->size()));
+      if (args[0].tag == Tag::Tags)
+        return Value::number(static_cast<double>(static_cast<const std::vector<std::string>*>(args[0].ptr)->size()));
       return Value::number(static_cast<double>(utf8::codePointCount(args[0].textView())));
     case FnRound: {
       double digits = count > 1 ? args[1].num : 0;
@@ -135,9 +144,12 @@ Value callStandard(int function, const Value* args, int count, const Calendar& c
     case FnMin:
     case FnMax: {
       bool less;
-      if (args[0].tag == Tag::Number) less = args[0].num < args[1].num;
-      else if (args[0].tag == Tag::Date || args[0].tag == Tag::DateTime) less = instant(args[0], calendar) < instant(args[1], calendar);
-      else less = args[0].i < args[1].i;
+      if (args[0].tag == Tag::Number)
+        less = args[0].num < args[1].num;
+      else if (args[0].tag == Tag::Date || args[0].tag == Tag::DateTime)
+        less = instant(args[0], calendar) < instant(args[1], calendar);
+      else
+        less = args[0].i < args[1].i;
       bool pickFirst = function == FnMin ? less : !less;
       return pickFirst ? args[0] : args[1];
     }
@@ -147,7 +159,8 @@ Value callStandard(int function, const Value* args, int count, const Calendar& c
       return Value::number(static_cast<double>(b - a));
     }
     case FnWorkdaysBetween:
-      return Value::number(static_cast<double>(calendar.workdaysBetween(instant(args[0], calendar), instant(args[1], calendar))));
+      return Value::number(
+          static_cast<double>(calendar.workdaysBetween(instant(args[0], calendar), instant(args[1], calendar))));
     case FnAddWorkdays: {
       int64_t n = static_cast<int64_t>(std::llround(args[1].num));
       if (n < 0) return Value();

@@ -47,8 +47,7 @@ std::optional<int> compareValues(const Value& a, const Value& b, const Calendar*
     case Tag::Text: return order(a.textView(), b.textView());
     case Tag::Time:
     case Tag::User:
-    case Tag::Bool:
-      return order(a.i, b.i);
+    case Tag::Bool: return order(a.i, b.i);
     case Tag::Enum:
       if (a.aux != b.aux) return std::nullopt;
       return order(a.i, b.i);
@@ -151,10 +150,13 @@ std::string Vm::text(const Value& v, bool money, Host& host) {
     case Tag::Time: return fmt::format("{:02}:{:02}", v.i / 60, v.i % 60);
     case Tag::Enum: {
       const bc::EnumDef& e = module_.enums[v.aux];
-      return v.i >= 0 && static_cast<size_t>(v.i) < e.titles.size() ? module_.str(e.titles[static_cast<size_t>(v.i)]) : "";
+      return v.i >= 0 && static_cast<size_t>(v.i) < e.titles.size() ? module_.str(e.titles[static_cast<size_t>(v.i)])
+                                                                    : "";
     }
     case Tag::User:
-      return v.i >= 0 && static_cast<size_t>(v.i) < module_.users.size() ? module_.str(module_.users[static_cast<size_t>(v.i)].title) : "";
+      return v.i >= 0 && static_cast<size_t>(v.i) < module_.users.size()
+                 ? module_.str(module_.users[static_cast<size_t>(v.i)].title)
+                 : "";
     case Tag::Tags: {
       const auto* tags = static_cast<const std::vector<std::string>*>(v.ptr);
       std::string out;
@@ -203,9 +205,12 @@ Value Vm::execute(const bc::Function& f, Host& host) {
       }
       case bc::Op::Neg: {
         Value x = regs[bc::bOf(ins)];
-        if (x.tag == Tag::Number) x.num = -x.num;
-        else if (x.tag == Tag::Duration) x.i = -x.i;
-        else x = Value();
+        if (x.tag == Tag::Number)
+          x.num = -x.num;
+        else if (x.tag == Tag::Duration)
+          x.i = -x.i;
+        else
+          x = Value();
         regs[a] = x;
         break;
       }
@@ -233,9 +238,12 @@ Value Vm::execute(const bc::Function& f, Host& host) {
         const Value& y = k[bc::cOf(ins)];
         // The common guard `field == constant`: numbers and texts inline.
         bool eq;
-        if (x.tag == Tag::Number && y.tag == Tag::Number) eq = x.num == y.num;
-        else if (x.tag == Tag::Text && y.tag == Tag::Text) eq = x.len == y.len && std::memcmp(x.str, y.str, x.len) == 0;
-        else eq = valuesEqual(x, y, cal);
+        if (x.tag == Tag::Number && y.tag == Tag::Number)
+          eq = x.num == y.num;
+        else if (x.tag == Tag::Text && y.tag == Tag::Text)
+          eq = x.len == y.len && std::memcmp(x.str, y.str, x.len) == 0;
+        else
+          eq = valuesEqual(x, y, cal);
         regs[a] = Value::boolean(eq);
         break;
       }
@@ -246,8 +254,10 @@ Value Vm::execute(const bc::Function& f, Host& host) {
         const Value& x = regs[bc::bOf(ins)];
         const Value& y = k[bc::cOf(ins)];
         std::optional<int> c;
-        if (x.tag == Tag::Number && y.tag == Tag::Number) c = x.num < y.num ? -1 : (y.num < x.num ? 1 : 0);
-        else c = compareValues(x, y, &calendar());
+        if (x.tag == Tag::Number && y.tag == Tag::Number)
+          c = x.num < y.num ? -1 : (y.num < x.num ? 1 : 0);
+        else
+          c = compareValues(x, y, &calendar());
         bool r = false;
         if (c) {
           switch (bc::opOf(ins)) {
@@ -265,14 +275,13 @@ Value Vm::execute(const bc::Function& f, Host& host) {
         const Value& tag = regs[bc::cOf(ins)];
         bool has = false;
         if (tags.tag == Tag::Tags && tag.tag == Tag::Text) {
-          for (const auto& t : *static_cast<const std::vector<std::string>*>(tags.ptr)) has = has || t == tag.textView();
+          for (const auto& t : *static_cast<const std::vector<std::string>*>(tags.ptr))
+            has = has || t == tag.textView();
         }
         regs[a] = Value::boolean(has);
         break;
       }
-      case bc::Op::Call:
-        regs[a] = callStandard(bc::bOf(ins), &regs[a + 1], bc::cOf(ins), calendar(), scratch_);
-        break;
+      case bc::Op::Call: regs[a] = callStandard(bc::bOf(ins), &regs[a + 1], bc::cOf(ins), calendar(), scratch_); break;
       case bc::Op::ToText: regs[a] = Value::text(keep(text(regs[bc::bOf(ins)], bc::cOf(ins) == 1, host))); break;
 
       case bc::Op::Jmp: pc += bc::sbxOf(ins); break;

@@ -29,8 +29,10 @@ struct Parsed {
 Parsed parse(const std::string& text) {
   Parsed p;
   auto parsed = outbox::parseServeConfig(text, "serve.toml", testEnvironment);
-  if (parsed) p.config = *parsed;
-  else p.errors = parsed.error();
+  if (parsed)
+    p.config = *parsed;
+  else
+    p.errors = parsed.error();
   return p;
 }
 
@@ -158,55 +160,66 @@ TEST(ServeConfig, TheExampleFileIsValid) {
 TEST(ServeConfig, UnknownKeysAreErrorsWithASuggestion) {
   EXPECT_EQ(errorOf("[outbox]\nmax_atempts = 3\n"),
             "serve.toml:2:1: unknown key `max_atempts` in [outbox]; did you mean `max_attempts`?");
-  EXPECT_EQ(errorOf("[smtp]\nurl = \"smtp://h:25\"\nstarttls = false\nsender = \"a@b.ru\"\n"),
-            "serve.toml:4:1: unknown key `sender` in [smtp]; the keys of [smtp] are url, username, password, password_env, "
-            "from, starttls, timeout");
+  EXPECT_EQ(
+      errorOf("[smtp]\nurl = \"smtp://h:25\"\nstarttls = false\nsender = \"a@b.ru\"\n"),
+      "serve.toml:4:1: unknown key `sender` in [smtp]; the keys of [smtp] are url, username, password, password_env, "
+      "from, starttls, timeout");
   EXPECT_EQ(errorOf("[integrations.crm]\nurl = \"https://crm\"\nheader = { A = \"b\" }\n"),
             "serve.toml:3:1: unknown key `header` in [integrations.crm]; did you mean `headers`?");
 }
 
 TEST(ServeConfig, UnknownSectionsAndKeysOutsideTheirSection) {
-  EXPECT_EQ(errorOf("[gatway]\nsms_url = \"https://x\"\n"), "serve.toml:1:2: unknown section `gatway`; did you mean [gateway]?");
+  EXPECT_EQ(errorOf("[gatway]\nsms_url = \"https://x\"\n"),
+            "serve.toml:1:2: unknown section `gatway`; did you mean [gateway]?");
   EXPECT_EQ(errorOf("listen = \"127.0.0.1:1\"\n"), "serve.toml:1:1: unknown key `listen`; it belongs under [server]");
-  EXPECT_EQ(errorOf("[lints]\n"),
-            "serve.toml:1:2: unknown section `lints`; the sections are [gateway, integrations, outbox, server, smtp, users, webhook]");
+  EXPECT_EQ(
+      errorOf("[lints]\n"),
+      "serve.toml:1:2: unknown section `lints`; the sections are [gateway, integrations, outbox, server, smtp, users, webhook]");
 }
 
 TEST(ServeConfig, WrongTypes) {
   EXPECT_EQ(errorOf("[server]\nlisten = 8080\n"),
             "serve.toml:2:10: [server] listen must be a string, like \"127.0.0.1:8080\", not a whole number");
-  EXPECT_EQ(errorOf("[outbox]\nbatch = \"32\"\n"), "serve.toml:2:9: [outbox] batch must be a whole number, not a string");
+  EXPECT_EQ(errorOf("[outbox]\nbatch = \"32\"\n"),
+            "serve.toml:2:9: [outbox] batch must be a whole number, not a string");
   EXPECT_EQ(errorOf("[outbox]\ntimeout = true\n"), "serve.toml:2:11: [outbox] timeout must be a number, not a boolean");
   EXPECT_EQ(errorOf("[smtp]\nurl = \"smtp://h\"\nstarttls = \"yes\"\n"),
             "serve.toml:3:12: [smtp] starttls must be true or false, not a string");
-  EXPECT_EQ(errorOf("[server]\ntokens = \"abc\"\n"),
-            "serve.toml:2:10: [server] tokens must be an array of strings, like [\"a-long-random-token\"], not a string");
+  EXPECT_EQ(
+      errorOf("[server]\ntokens = \"abc\"\n"),
+      "serve.toml:2:10: [server] tokens must be an array of strings, like [\"a-long-random-token\"], not a string");
   EXPECT_EQ(errorOf("smtp = \"smtp://h\"\n"),
             "serve.toml:1:8: `smtp` must be a section: write [smtp] on a line of its own and its keys under it");
-  EXPECT_EQ(errorOf("[webhook]\nheaders = { A = 1 }\n"), "serve.toml:2:17: [webhook] headers: the value of A must be a string, not a whole number");
+  EXPECT_EQ(errorOf("[webhook]\nheaders = { A = 1 }\n"),
+            "serve.toml:2:17: [webhook] headers: the value of A must be a string, not a whole number");
 }
 
 TEST(ServeConfig, NumbersOutOfRange) {
-  EXPECT_EQ(errorOf("[outbox]\nmax_attempts = -3\n"), "serve.toml:2:16: [outbox] max_attempts must be at least 1, not -3");
+  EXPECT_EQ(errorOf("[outbox]\nmax_attempts = -3\n"),
+            "serve.toml:2:16: [outbox] max_attempts must be at least 1, not -3");
   EXPECT_EQ(errorOf("[outbox]\nbatch = 0\n"), "serve.toml:2:9: [outbox] batch must be at least 1, not 0");
   EXPECT_EQ(errorOf("[outbox]\ntimeout = -1.5\n"),
             "serve.toml:2:11: [outbox] timeout is in seconds and must be more than 0 and at most 86400, not -1.5");
   EXPECT_EQ(errorOf("[outbox]\nbackoff_initial = 60\nbackoff_max = 10\n"),
             "serve.toml:3:15: [outbox] backoff_max (10) must not be less than backoff_initial (60)");
-  EXPECT_EQ(errorOf("[outbox]\njitter = 2\n"), "serve.toml:2:10: [outbox] jitter is a fraction from 0 to 1 (0.1 = up to 10%), not 2");
-  EXPECT_EQ(errorOf("[server]\nmax_body_bytes = -1\n"), "serve.toml:2:18: [server] max_body_bytes must be at least 1, not -1");
+  EXPECT_EQ(errorOf("[outbox]\njitter = 2\n"),
+            "serve.toml:2:10: [outbox] jitter is a fraction from 0 to 1 (0.1 = up to 10%), not 2");
+  EXPECT_EQ(errorOf("[server]\nmax_body_bytes = -1\n"),
+            "serve.toml:2:18: [server] max_body_bytes must be at least 1, not -1");
 }
 
 TEST(ServeConfig, UrlsOfTheWrongScheme) {
   EXPECT_EQ(errorOf("[smtp]\nurl = \"http://mail.example.ru\"\n"),
             "serve.toml:2:7: [smtp] url = \"http://mail.example.ru\" is not a valid URL: it must start with smtp:// or "
             "smtps://; for example \"smtps://smtp.example.ru:465\"");
-  EXPECT_EQ(errorOf("[gateway]\nsms_url = \"ftp://gw\"\n"),
-            "serve.toml:2:11: [gateway] sms_url = \"ftp://gw\" is not a valid URL: it must start with http:// or https://; for "
-            "example \"https://gateway.example.ru/messages\"");
-  EXPECT_EQ(errorOf("[integrations.crm]\nurl = \"https:///path\"\n"),
-            "serve.toml:2:7: [integrations.crm] url = \"https:///path\" is not a valid URL: it has no host after https://; for "
-            "example \"https://crm.example.ru/api/hook\"");
+  EXPECT_EQ(
+      errorOf("[gateway]\nsms_url = \"ftp://gw\"\n"),
+      "serve.toml:2:11: [gateway] sms_url = \"ftp://gw\" is not a valid URL: it must start with http:// or https://; for "
+      "example \"https://gateway.example.ru/messages\"");
+  EXPECT_EQ(
+      errorOf("[integrations.crm]\nurl = \"https:///path\"\n"),
+      "serve.toml:2:7: [integrations.crm] url = \"https:///path\" is not a valid URL: it has no host after https://; for "
+      "example \"https://crm.example.ru/api/hook\"");
 }
 
 TEST(ServeConfig, ListenAndStore) {
@@ -231,33 +244,38 @@ TEST(ServeConfig, SecretsFromTheEnvironment) {
             "password of the mail server before starting the server");
   EXPECT_EQ(errorOf("[smtp]\nurl = \"smtp://h\"\nusername = \"u\"\npassword_env = \"EMPTY\"\n").substr(0, 71),
             "serve.toml:4:16: [smtp] password_env: the environment variable EMPTY is");
-  EXPECT_EQ(errorOf("[smtp]\nurl = \"smtp://h\"\nusername = \"u\"\npassword = \"p\"\npassword_env = \"SMTP_PASSWORD\"\n"),
-            "serve.toml:5:16: [smtp] has both password and password_env; keep one (password_env reads the value from the "
-            "environment)");
+  EXPECT_EQ(
+      errorOf("[smtp]\nurl = \"smtp://h\"\nusername = \"u\"\npassword = \"p\"\npassword_env = \"SMTP_PASSWORD\"\n"),
+      "serve.toml:5:16: [smtp] has both password and password_env; keep one (password_env reads the value from the "
+      "environment)");
   EXPECT_EQ(errorOf("[smtp]\nurl = \"smtp://h\"\nusername = \"u\"\npassword_env = \"smtp-password\"\n"),
             "serve.toml:4:16: [smtp] password_env must name an environment variable (letters, digits and _), not "
             "\"smtp-password\"");
-  EXPECT_EQ(errorOf("[gateway]\nheaders_env = { Authorization = \"GW_TOKEN\" }\n"),
-            "serve.toml:2:33: [gateway] headers_env: the environment variable GW_TOKEN (for the header Authorization) is not "
-            "set or empty; set it before starting the server");
+  EXPECT_EQ(
+      errorOf("[gateway]\nheaders_env = { Authorization = \"GW_TOKEN\" }\n"),
+      "serve.toml:2:33: [gateway] headers_env: the environment variable GW_TOKEN (for the header Authorization) is not "
+      "set or empty; set it before starting the server");
   EXPECT_EQ(errorOf("[server]\ntokens_env = \"MISSING\"\n").substr(0, 64),
             "serve.toml:2:14: [server] tokens_env: the environment variable M");
 }
 
 TEST(ServeConfig, SmtpNeedsItsPieces) {
-  EXPECT_EQ(errorOf("[smtp]\nstarttls = false\n"),
-            "serve.toml:1:1: [smtp] needs url: \"smtps://host:465\" (TLS from the start) or \"smtp://host:587\" (STARTTLS)");
+  EXPECT_EQ(
+      errorOf("[smtp]\nstarttls = false\n"),
+      "serve.toml:1:1: [smtp] needs url: \"smtps://host:465\" (TLS from the start) or \"smtp://host:587\" (STARTTLS)");
   EXPECT_EQ(errorOf("[smtp]\nurl = \"smtp://h\"\nusername = \"u\"\n"),
             "serve.toml:3:12: [smtp] has a username but no password; add password_env = \"VARIABLE\" (or password)");
-  EXPECT_EQ(errorOf("[smtp]\nurl = \"smtp://h\"\nfrom = \"robot\"\n"),
-            "serve.toml:3:8: [smtp] from = \"robot\" is not a mail address; write \"name@example.ru\" or \"Отдел продаж "
-            "<sales@example.ru>\"");
+  EXPECT_EQ(
+      errorOf("[smtp]\nurl = \"smtp://h\"\nfrom = \"robot\"\n"),
+      "serve.toml:3:8: [smtp] from = \"robot\" is not a mail address; write \"name@example.ru\" or \"Отдел продаж "
+      "<sales@example.ru>\"");
 }
 
 TEST(ServeConfig, UsersAreAddresses) {
-  EXPECT_EQ(errorOf("[users]\nivanov = \"ivanov at example\"\n"),
-            "serve.toml:2:10: [users] ivanov = \"ivanov at example\" is not a mail address; write \"name@example.ru\" or "
-            "\"Отдел продаж <sales@example.ru>\"");
+  EXPECT_EQ(
+      errorOf("[users]\nivanov = \"ivanov at example\"\n"),
+      "serve.toml:2:10: [users] ivanov = \"ivanov at example\" is not a mail address; write \"name@example.ru\" or "
+      "\"Отдел продаж <sales@example.ru>\"");
   EXPECT_EQ(errorOf("[users]\nivanov = 1\n"),
             "serve.toml:2:10: [users] ivanov must be a string, like \"sales@example.ru\", not a whole number");
 }

@@ -2,8 +2,8 @@
 // a real HTTP receiver on 127.0.0.1.
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tests/outbox/http_receiver.h"
@@ -35,7 +35,8 @@ TEST(Webhook, PostsTheBodyWithTheIdempotencyKey) {
   Http h;
   h.config.webhook.headers["Authorization"] = "Bearer s3cret";
   json body = {{"deal", "D-1"}, {"name", "Вера"}, {"budget", 90000}};
-  int64_t id = h.box.add("webhook", {{"url", h.receiver.url("/hooks/new?x=1")}, {"body", body}, {"line", 12}}, "0123abcd");
+  int64_t id =
+      h.box.add("webhook", {{"url", h.receiver.url("/hooks/new?x=1")}, {"body", body}, {"line", 12}}, "0123abcd");
   EXPECT_EQ(h.round(), 1u);
   auto requests = h.receiver.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -199,7 +200,8 @@ TEST(Request, GoesToTheConfiguredIntegrationWithItsHeaders) {
 TEST(Request, UsesTheFunnelsUrlWhenTheConfigurationHasNone) {
   Http h;
   h.config.integrations["scoring"] = {};
-  int64_t id = h.box.add("request", {{"integration", "scoring"}, {"url", h.receiver.url("/from-funnel")}, {"body", json::object()}});
+  int64_t id = h.box.add(
+      "request", {{"integration", "scoring"}, {"url", h.receiver.url("/from-funnel")}, {"body", json::object()}});
   h.round();
   EXPECT_EQ(h.box.effect(id).status, "delivered");
   ASSERT_EQ(h.receiver.requests().size(), 1u);
@@ -211,7 +213,8 @@ TEST(Request, AnUnconfiguredIntegrationIsADeadLetter) {
   int64_t id = h.box.add("request", {{"integration", "scoring"}, {"url", h.receiver.url("/x")}});
   h.round();
   EXPECT_EQ(h.box.effect(id).status, "dead");
-  EXPECT_EQ(h.box.effect(id).lastError, "the integration `scoring` is not configured: add [integrations.scoring] to serve.toml");
+  EXPECT_EQ(h.box.effect(id).lastError,
+            "the integration `scoring` is not configured: add [integrations.scoring] to serve.toml");
   EXPECT_TRUE(h.receiver.requests().empty());
 }
 
@@ -226,7 +229,8 @@ TEST(Gateway, KindsWithoutAUrlAreDeadLettersNamingTheKey) {
   EXPECT_EQ(h.box.effect(message).lastError, "message is not configured: set message_url in [gateway] of serve.toml");
   EXPECT_EQ(h.box.effect(sms).lastError, "sms is not configured: set sms_url in [gateway] of serve.toml");
   EXPECT_EQ(h.box.effect(notify).lastError, "notify is not configured: set notify_url in [gateway] of serve.toml");
-  EXPECT_EQ(h.box.effect(analytics).lastError, "analytics is not configured: set analytics_url in [gateway] of serve.toml");
+  EXPECT_EQ(h.box.effect(analytics).lastError,
+            "analytics is not configured: set analytics_url in [gateway] of serve.toml");
   EXPECT_EQ(h.box.effect(analytics).status, "dead");
 }
 
@@ -236,10 +240,11 @@ TEST(Gateway, PostsThePayloadWithTheKey) {
   h.config.gateway.notifyUrl = h.receiver.url("/notify");
   h.config.gateway.headers["Authorization"] = "Bearer gw";
   h.config.users["ivanov"] = {"Иван Иванов", "ivanov@example.ru"};
-  json message = {{"template", "reminder"}, {"text", "Вера, мы на связи!"}, {"to", "+79990000000"}, {"channel", "whatsapp"},
-                  {"send_at", "2026-03-02T06:00:00Z"}, {"line", 9}};
+  json message = {{"template", "reminder"}, {"text", "Вера, мы на связи!"},      {"to", "+79990000000"},
+                  {"channel", "whatsapp"},  {"send_at", "2026-03-02T06:00:00Z"}, {"line", 9}};
   h.box.add("message", message, "m1");
-  h.box.add("notify", {{"to", {"ivanov", "petrova"}}, {"recipient", "sales"}, {"text", "Новая сделка"}, {"line", 4}}, "n1");
+  h.box.add("notify", {{"to", {"ivanov", "petrova"}}, {"recipient", "sales"}, {"text", "Новая сделка"}, {"line", 4}},
+            "n1");
   EXPECT_EQ(h.round(), 2u);
   auto requests = h.receiver.requests();
   ASSERT_EQ(requests.size(), 2u);

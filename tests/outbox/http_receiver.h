@@ -33,8 +33,9 @@ class HttpReceiver {
       Answer answer;
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        requests_.push_back({req.path, req.body, req.get_header_value("Content-Type"), req.get_header_value("Idempotency-Key"),
-                             req.get_header_value("Authorization"), req.get_header_value("X-Voronka-Deal")});
+        requests_.push_back({req.path, req.body, req.get_header_value("Content-Type"),
+                             req.get_header_value("Idempotency-Key"), req.get_header_value("Authorization"),
+                             req.get_header_value("X-Voronka-Deal")});
         if (!script_.empty()) {
           answer = script_.front();
           script_.pop_front();

@@ -15,7 +15,8 @@ TEST(MailMessage, PlainAsciiStaysAsItIs) {
 }
 
 TEST(MailMessage, RussianBecomesEncodedWordsOfWholeCharacters) {
-  std::string subject = "Диваны: от эконома до премиума — подборка для вас, ёлки-палки, и ещё немного текста 🙂";
+  std::string subject =
+      "Диваны: от эконома до премиума — подборка для вас, ёлки-палки, и ещё немного текста 🙂";
   std::string encoded = encodeHeaderText(subject);
   EXPECT_EQ(testing::decodeHeader(encoded), subject);
   size_t words = 0;
@@ -64,7 +65,8 @@ TEST(MailMessage, Base64) {
 
 TEST(MailMessage, BodyLinesAreCrlfAndAtMost76Characters) {
   // Built whole: assigning literals member by member trips GCC 12's bogus -Wrestrict.
-  outbox::MailMessage m{{"", "robot@x.ru"}, std::nullopt, "vera@example.ru", "s", std::string(300, 'a') + "\nb\r\nc", "k@x.ru", 0};
+  outbox::MailMessage m{
+      {"", "robot@x.ru"}, std::nullopt, "vera@example.ru", "s", std::string(300, 'a') + "\nb\r\nc", "k@x.ru", 0};
   std::string text = outbox::renderMessage(m);
   size_t body = text.find("\r\n\r\n") + 4;
   std::string encoded = text.substr(body);

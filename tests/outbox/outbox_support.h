@@ -31,7 +31,8 @@ struct Outbox {
   engine::VirtualClock clock{kStart};
 
   // Adds an effect as the engine would; returns its id.
-  int64_t add(const std::string& kind, const nlohmann::json& payload, const std::string& key = "k-1", int64_t notBefore = 0) {
+  int64_t add(const std::string& kind, const nlohmann::json& payload, const std::string& key = "k-1",
+              int64_t notBefore = 0) {
     store::EffectRecord e;
     e.deal = "D-1";
     e.kind = kind;

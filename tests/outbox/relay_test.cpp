@@ -44,7 +44,8 @@ struct Fixture {
   Outbox box;
   std::shared_ptr<ScriptedConnector> connector;
   outbox::Connectors connectors;
-  explicit Fixture(std::vector<DeliveryResult> script = {}) : connector(std::make_shared<ScriptedConnector>(std::move(script))) {
+  explicit Fixture(std::vector<DeliveryResult> script = {})
+      : connector(std::make_shared<ScriptedConnector>(std::move(script))) {
     connectors.set("webhook", connector);
   }
 };

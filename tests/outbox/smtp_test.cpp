@@ -38,13 +38,15 @@ struct Mail {
 };
 
 json letter(const std::string& to = "vera@example.ru", const std::string& from = "ivanov") {
-  return {{"template", "price_segments"},
-          {"subject", "Диваны: от эконома до премиума, подборка для вас и вашей семьи"},
-          {"body", "Здравствуйте, Вера!\nПодобрали диваны под бюджет 90 000 ₽.\n.\nС уважением, Иван"},
-          {"to", to},
-          {"from", from},
-          {"send_at", "2026-03-02T06:00:00Z"},
-          {"line", 14}};
+  return {
+      {"template", "price_segments"},
+      {"subject", "Диваны: от эконома до премиума, подборка для вас и вашей семьи"},
+      {"body",
+       "Здравствуйте, Вера!\nПодобрали диваны под бюджет 90 000 ₽.\n.\nС уважением, Иван"},
+      {"to", to},
+      {"from", from},
+      {"send_at", "2026-03-02T06:00:00Z"},
+      {"line", 14}};
 }
 
 TEST(Smtp, SendsTheLetterWithEnvelopeHeadersAndUtf8Body) {
@@ -70,7 +72,9 @@ TEST(Smtp, SendsTheLetterWithEnvelopeHeadersAndUtf8Body) {
   EXPECT_EQ(mail.headers["Content-Type"], "text/plain; charset=utf-8");
   EXPECT_EQ(mail.headers["MIME-Version"], "1.0");
   EXPECT_EQ(mail.headers["Date"].size(), std::string("Mon, 02 Mar 2026 06:00:00 +0000").size()) << mail.headers["Date"];
-  EXPECT_EQ(unbase64(mail.body), "Здравствуйте, Вера!\r\nПодобрали диваны под бюджет 90 000 ₽.\r\n.\r\nС уважением, Иван");
+  EXPECT_EQ(
+      unbase64(mail.body),
+      "Здравствуйте, Вера!\r\nПодобрали диваны под бюджет 90 000 ₽.\r\n.\r\nС уважением, Иван");
   for (const auto& [name, value] : mail.headers) {
     for (unsigned char c : value) EXPECT_LT(c, 0x80) << name << " is not 7-bit";
   }

@@ -38,16 +38,21 @@ class Harness {
       : module(compileModule(source)), clock(start), engine(module, store, clock), names(module) {}
 
   engine::Outcome wire(nlohmann::json event) { return engine::applyWireEvent(engine, names, event); }
-  engine::Outcome create(const std::string& id, const std::string& pipelineStage, nlohmann::json fields = nlohmann::json::object()) {
+  engine::Outcome create(const std::string& id, const std::string& pipelineStage,
+                         nlohmann::json fields = nlohmann::json::object()) {
     size_t dot = pipelineStage.find('.');
-    nlohmann::json e = {{"id", "create-" + id}, {"deal", id}, {"type", "deal_created"}, {"fields", fields},
+    nlohmann::json e = {{"id", "create-" + id},
+                        {"deal", id},
+                        {"type", "deal_created"},
+                        {"fields", fields},
                         {"pipeline", pipelineStage.substr(0, dot)}};
     if (dot != std::string::npos) e["stage"] = pipelineStage.substr(dot + 1);
     auto o = wire(e);
     engine.runDue(clock.now());
     return o;
   }
-  engine::Outcome event(const std::string& id, const std::string& deal, const std::string& type, nlohmann::json extra = {}) {
+  engine::Outcome event(const std::string& id, const std::string& deal, const std::string& type,
+                        nlohmann::json extra = {}) {
     nlohmann::json e = {{"id", id}, {"deal", deal}, {"type", type}};
     for (auto& [k, v] : extra.items()) e[k] = v;
     auto o = wire(e);

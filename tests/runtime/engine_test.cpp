@@ -40,7 +40,8 @@ TEST(Engine, CascadeBeyondTheLimitUndoesTheWholeEvent) {
   Harness h(program(kMoscow, "field budget: money", R"(
     stage a "A" { on link_clicked { task "before the loop" -> b } }
     stage b "B" { on enter when budget > 0 -> c }
-    stage c "C" { on enter when budget > 0 -> b })", "triggers backward: allow"));
+    stage c "C" { on enter when budget > 0 -> b })",
+                    "triggers backward: allow"));
   h.create("d", "p.a", {{"budget", 10}});
   engine::Outcome o = h.event("e1", "d", "link_clicked");
   EXPECT_EQ(o.status, engine::Outcome::Status::Failed);
@@ -67,7 +68,8 @@ TEST(Engine, BackwardTriggersRunWhenThePipelineAllowsThem) {
   // (lit: check/fail_trigger-direction_pipeline_rule); with it the runtime moves back.
   Harness allowed(program(kMoscow, "", R"(
     stage a "A" { on enter { note "a" } }
-    stage b "B" { on call_missed -> a })", "triggers backward: allow"));
+    stage b "B" { on call_missed -> a })",
+                          "triggers backward: allow"));
   allowed.create("d", "p.b");
   ASSERT_TRUE(allowed.event("e1", "d", "call_missed").ok());
   EXPECT_EQ(allowed.stage("d"), "a");
@@ -78,7 +80,8 @@ TEST(Engine, ManualMovesObeyPoliciesAndGuards) {
   Harness h(program(kMoscow, "field budget: money", R"(
     stage a "A"
     stage b "B" { require budget > 0 "Заполните бюджет" }
-    stage c "C")", "manual backward: deny"));
+    stage c "C")",
+                    "manual backward: deny"));
   h.create("d", "p.a");
   auto o = h.wire({{"id", "m1"}, {"deal", "d"}, {"type", "manual_move"}, {"stage", "b"}});
   EXPECT_EQ(o.status, engine::Outcome::Status::Rejected);
@@ -96,7 +99,8 @@ TEST(Engine, ManualMovesObeyPoliciesAndGuards) {
 TEST(Engine, TimersOfAnEarlierVisitNeverFire) {
   Harness h(program(kMoscow, "", R"(
     stage a "A" { after 2d { note "timer of a" } on link_clicked -> b }
-    stage b "B" { on call_missed -> a })", "triggers backward: allow"));
+    stage b "B" { on call_missed -> a })",
+                    "triggers backward: allow"));
   h.create("d", "p.a");
   h.advance(kDay);
   h.event("e1", "d", "link_clicked");  // leave a: its timer is cancelled
@@ -155,9 +159,9 @@ TEST(Engine, AtFieldFollowsTheField) {
   ASSERT_EQ(h.timers("d").size(), 1u);
   h.wire({{"id", "f2"}, {"deal", "d"}, {"type", "field_set"}, {"fields", {{"meeting_at", "2026-03-10T15:00"}}}});
   ASSERT_EQ(h.timers("d").size(), 1u);  // rescheduled, not doubled
-  h.advance(4 * kDay);                   // past the first date
+  h.advance(4 * kDay);                  // past the first date
   EXPECT_TRUE(h.notes("d").empty());
-  h.advance(4 * kDay);                   // 9 March 15:00
+  h.advance(4 * kDay);  // 9 March 15:00
   EXPECT_EQ(h.notes("d").size(), 1u);
 }
 
@@ -206,7 +210,8 @@ TEST(Engine, EveryRepeatsWhileItsConditionHolds) {
 TEST(Engine, OnceRunsOnlyOnTheFirstVisit) {
   Harness h(program(kMoscow, "", R"(
     stage a "A" { on enter once { task "first visit" } on enter { note "every visit" } on link_clicked -> b }
-    stage b "B" { on call_missed -> a })", "triggers backward: allow"));
+    stage b "B" { on call_missed -> a })",
+                    "triggers backward: allow"));
   h.create("d", "p.a");
   h.event("e1", "d", "link_clicked");
   h.event("e2", "d", "call_missed");
@@ -259,9 +264,15 @@ TEST(Engine, CompleteTasksByFilter) {
 }
 
 TEST(Engine, EmailsRenderTheirTemplatesIntoTheOutbox) {
-  Harness h(program(kMoscow, "field budget: money\ntemplate email offer \"Предложение для {contact.name}\" { body \"Бюджет {budget} ₽\" }",
-                    R"(stage a "A" { on enter { email offer } })"));
-  h.wire({{"id", "c1"}, {"deal", "d"}, {"type", "deal_created"}, {"pipeline", "p"}, {"fields", {{"budget", 1250000}}},
+  Harness h(program(
+      kMoscow,
+      "field budget: money\ntemplate email offer \"Предложение для {contact.name}\" { body \"Бюджет {budget} ₽\" }",
+      R"(stage a "A" { on enter { email offer } })"));
+  h.wire({{"id", "c1"},
+          {"deal", "d"},
+          {"type", "deal_created"},
+          {"pipeline", "p"},
+          {"fields", {{"budget", 1250000}}},
           {"contact", {{"name", "Анна"}, {"email", "anna@example.ru"}}}});
   auto effects = h.effects("d");
   ASSERT_EQ(effects.size(), 1u);
@@ -273,7 +284,9 @@ TEST(Engine, EmailsRenderTheirTemplatesIntoTheOutbox) {
 }
 
 TEST(Engine, IdempotencyKeysAreStableAcrossRuns) {
-  std::string src = program(kMoscow, "", R"(stage a "A" { on email_received { webhook "https://hooks.example.ru/x" with { id: deal.id } } })");
+  std::string src =
+      program(kMoscow, "",
+              R"(stage a "A" { on email_received { webhook "https://hooks.example.ru/x" with { id: deal.id } } })");
   std::string keys[2];
   for (auto& key : keys) {
     Harness h(src);
@@ -367,7 +380,8 @@ TEST(Engine, BadWireEventsChangeNothing) {
   Harness h(program(kMoscow, "field budget: money", R"(stage a "A")"));
   h.create("d", "p.a");
   EXPECT_EQ(h.wire({{"id", "x"}, {"deal", "d"}, {"type", "nope"}}).status, engine::Outcome::Status::Invalid);
-  EXPECT_EQ(h.wire({{"id", "x"}, {"deal", "zz"}, {"type", "email_received"}}).status, engine::Outcome::Status::UnknownDeal);
+  EXPECT_EQ(h.wire({{"id", "x"}, {"deal", "zz"}, {"type", "email_received"}}).status,
+            engine::Outcome::Status::UnknownDeal);
   auto o = h.wire({{"id", "x"}, {"deal", "d"}, {"type", "field_set"}, {"fields", {{"budget", "много"}}}});
   EXPECT_EQ(o.status, engine::Outcome::Status::Invalid);
   EXPECT_NE(o.message.find("budget"), std::string::npos);

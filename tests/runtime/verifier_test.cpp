@@ -96,7 +96,8 @@ bc::Module validModule() { return testing::compileModule(kSource); }
 
 int32_t firstExpression(const bc::Module& m) {
   for (size_t i = 0; i < m.functions.size(); ++i) {
-    if (m.functions[i].kind == bc::FunctionKind::Expression && m.functions[i].code.size() >= 2) return static_cast<int32_t>(i);
+    if (m.functions[i].kind == bc::FunctionKind::Expression && m.functions[i].code.size() >= 2)
+      return static_cast<int32_t>(i);
   }
   return -1;
 }

@@ -55,8 +55,7 @@ TEST(Vm, TextFunctionsHandleCyrillic) {
 
 TEST(Vm, BooleansDatesAndEnumsShowInRussian) {
   EXPECT_EQ(render("field b: bool\nfield d: date\nfield s: enum { site \"Сайт\", call \"Звонок\" }",
-                   "note \"{b}\"\nnote \"{d}\"\nnote \"{s}\"",
-                   {{"b", true}, {"d", "2026-03-14"}, {"s", "call"}}),
+                   "note \"{b}\"\nnote \"{d}\"\nnote \"{s}\"", {{"b", true}, {"d", "2026-03-14"}, {"s", "call"}}),
             "да\n14.03.2026\nЗвонок\n");
 }
 
@@ -102,7 +101,8 @@ TEST(Vm, NegatedAndNestedConditionsAgreeWithTheirTruthTable) {
       if (!(eq(a, 1) || eq(a, 2))) expected += "3\n";
       if (!(eq(a, 1) || !gt(b, 1))) expected += "4\n";
       if ((eq(a, 1) || eq(b, 2)) && !(eq(a, 2) && eq(b, 2))) expected += "5\n";
-      EXPECT_EQ(notesOf(h, id), expected) << "a=" << (a ? std::to_string(*a) : "none") << " b=" << (b ? std::to_string(*b) : "none");
+      EXPECT_EQ(notesOf(h, id), expected)
+          << "a=" << (a ? std::to_string(*a) : "none") << " b=" << (b ? std::to_string(*b) : "none");
     }
   }
 }

@@ -50,9 +50,8 @@ TEST(DealBlob, EmptyListsAreEmptyBlobs) {
 TEST(DealBlob, TagsAndVisitsComeBack) {
   std::vector<std::string> tags = {"vip", "", "повтор", std::string(300, 't')};
   EXPECT_EQ(decodeTags(encodeTags(tags)), tags);
-  std::map<int64_t, int32_t> visits = {{std::numeric_limits<int64_t>::min(), -1},
-                                       {-1, std::numeric_limits<int32_t>::max()},
-                                       {int64_t{3} << 32 | 7, 2}};
+  std::map<int64_t, int32_t> visits = {
+      {std::numeric_limits<int64_t>::min(), -1}, {-1, std::numeric_limits<int32_t>::max()}, {int64_t{3} << 32 | 7, 2}};
   EXPECT_EQ(decodeVisits(encodeVisits(visits)), visits);
 }
 
@@ -64,12 +63,12 @@ TEST(DealBlob, EmptyFieldsAreTwoBytesEach) {
 TEST(DealBlob, DamagedBytesAreRefused) {
   std::string good = encodeTags({"vip", "повтор"});
   EXPECT_THROW(decodeTags(good.substr(0, good.size() - 1)), DamagedBlob);  // cut short
-  EXPECT_THROW(decodeTags(good + "x"), DamagedBlob);                        // trailing bytes
+  EXPECT_THROW(decodeTags(good + "x"), DamagedBlob);                       // trailing bytes
   std::string format = good;
   format[0] = 9;
-  EXPECT_THROW(decodeTags(format), DamagedBlob);                               // unknown format
+  EXPECT_THROW(decodeTags(format), DamagedBlob);                                      // unknown format
   EXPECT_THROW(decodeTags(std::string("\x01\xff\xff\xff\xff\x0f", 6)), DamagedBlob);  // a huge count
-  EXPECT_THROW(decodeFields(std::string("\x01\x01\x63\x00", 4)), DamagedBlob);       // unknown value type
+  EXPECT_THROW(decodeFields(std::string("\x01\x01\x63\x00", 4)), DamagedBlob);        // unknown value type
   EXPECT_THROW(decodeVisits(std::string("\x01\x01\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", 13)),
                DamagedBlob);  // a varint longer than 64 bits
 }

@@ -34,7 +34,8 @@ struct EngineRun {
   store::Store& store;
 };
 
-const nlohmann::json kCreate = {{"id", "c1"}, {"deal", "d"}, {"type", "deal_created"}, {"pipeline", "p"}, {"fields", {{"budget", 5000}}}};
+const nlohmann::json kCreate = {
+    {"id", "c1"}, {"deal", "d"}, {"type", "deal_created"}, {"pipeline", "p"}, {"fields", {{"budget", 5000}}}};
 const nlohmann::json kClick = {{"id", "e1"}, {"deal", "d"}, {"type", "link_clicked"}};
 
 const testing::Probe kProbe = {{"d"}, {"c1", "e1", "bad", "timer:1", "timer:2"}, {}, {}};

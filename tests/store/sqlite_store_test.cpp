@@ -175,14 +175,16 @@ TEST(SqliteStore, TheDueQueriesUseIndexes) {
   TempDir dir;
   const std::string path = dir.file("store.db");
   { SqliteStore store(path); }
-  std::string timers = rawQuery(path, "EXPLAIN QUERY PLAN SELECT id FROM timers WHERE due <= 5 ORDER BY due, id LIMIT 1");
+  std::string timers =
+      rawQuery(path, "EXPLAIN QUERY PLAN SELECT id FROM timers WHERE due <= 5 ORDER BY due, id LIMIT 1");
   EXPECT_NE(timers.find("timers_by_due"), std::string::npos) << timers;
   EXPECT_EQ(timers.find("TEMP B-TREE"), std::string::npos) << timers;
   std::string next = rawQuery(path, "EXPLAIN QUERY PLAN SELECT min(due) FROM timers");
   EXPECT_NE(next.find("timers_by_due"), std::string::npos) << next;
-  std::string effects = rawQuery(path,
-                                 "EXPLAIN QUERY PLAN SELECT id FROM effects WHERE status = 'pending' AND not_before <= 5 "
-                                 "AND next_attempt_at <= 5 ORDER BY id LIMIT 10");
+  std::string effects =
+      rawQuery(path,
+               "EXPLAIN QUERY PLAN SELECT id FROM effects WHERE status = 'pending' AND not_before <= 5 "
+               "AND next_attempt_at <= 5 ORDER BY id LIMIT 10");
   EXPECT_NE(effects.find("effects_by_status"), std::string::npos) << effects;
   EXPECT_EQ(effects.find("TEMP B-TREE"), std::string::npos) << effects;
 }

@@ -221,7 +221,7 @@ TEST_P(StoreConformance, TimersOfAreInIdOrderAndRemovedOnesAreGone) {
   });
   committed([&](store::Transaction& tx) {
     tx.removeTimer(id[1]);
-    tx.removeTimer(id[1]);     // again: nothing happens
+    tx.removeTimer(id[1]);        // again: nothing happens
     tx.removeTimer(id[3] + 100);  // unknown: nothing happens
   });
   auto tx = store_->begin();

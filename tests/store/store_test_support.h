@@ -96,10 +96,18 @@ inline store::DealRecord sampleDeal(const std::string& id, int32_t pipeline = 0,
   d.enteredAt = 1772431200;
   d.createdAt = 1772431100;
   d.name = "Сделка " + id;
-  d.fields = {store::FieldValue{}, numberField(90000.5), textField("диван «Кёльн»"), intField(bc::Tag::Bool, 1),
-              intField(bc::Tag::Date, 20515), intField(bc::Tag::DateTime, -86400), intField(bc::Tag::Duration, 5, bc::kWorkdays),
-              intField(bc::Tag::Time, 600), intField(bc::Tag::Enum, 2, 7), intField(bc::Tag::User, 1),
-              numberField(-std::numeric_limits<double>::infinity()), numberField(-0.0)};
+  d.fields = {store::FieldValue{},
+              numberField(90000.5),
+              textField("диван «Кёльн»"),
+              intField(bc::Tag::Bool, 1),
+              intField(bc::Tag::Date, 20515),
+              intField(bc::Tag::DateTime, -86400),
+              intField(bc::Tag::Duration, 5, bc::kWorkdays),
+              intField(bc::Tag::Time, 600),
+              intField(bc::Tag::Enum, 2, 7),
+              intField(bc::Tag::User, 1),
+              numberField(-std::numeric_limits<double>::infinity()),
+              numberField(-0.0)};
   d.tags = {"vip", "повтор", ""};
   d.responsible = 2;
   d.contactName = "Вера";
@@ -193,8 +201,8 @@ inline std::string show(const store::TaskRecord& t) {
 inline std::string show(const store::TimerRecord& t) {
   std::ostringstream out;
   out << "timer " << t.id << " of " << t.deal << " due=" << t.due << " kind=" << static_cast<int>(t.kind)
-      << " rule=" << t.rule << " action=" << t.action << " epoch=" << t.epoch << " event=" << t.event << " payload="
-      << t.payload << " unless=" << t.unlessEvent << "/" << t.unlessArg << " task=" << t.task
+      << " rule=" << t.rule << " action=" << t.action << " epoch=" << t.epoch << " event=" << t.event
+      << " payload=" << t.payload << " unless=" << t.unlessEvent << "/" << t.unlessArg << " task=" << t.task
       << " scheduled=" << t.scheduledAt << " cause=" << t.cause;
   return out.str();
 }
@@ -324,7 +332,10 @@ inline void writeEveryKind(store::Transaction& tx) {
 }
 
 inline Probe everyKindProbe() {
-  return {{"d1", "d2", "d3", "d4", "ghost"}, {"e1", "e2", "e3", "nope"}, {"rr:sales", "rr:new"}, {"module", "format", "new"}};
+  return {{"d1", "d2", "d3", "d4", "ghost"},
+          {"e1", "e2", "e3", "nope"},
+          {"rr:sales", "rr:new"},
+          {"module", "format", "new"}};
 }
 
 }  // namespace voronka::testing

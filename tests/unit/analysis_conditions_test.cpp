@@ -32,7 +32,9 @@ team sales { ivanov petrova }
     ASSERT_TRUE(compiled_->sink.all().empty()) << compiled_->sink.all().front().message;
     analyzer_ = std::make_unique<ConditionAnalyzer>(*compiled_->program, compiled_->sources);
   }
-  Formula f(size_t i) { return analyzer_->formula(*compiled_->program->pipelines[0].stages[0].decl->guards[i].condition); }
+  Formula f(size_t i) {
+    return analyzer_->formula(*compiled_->program->pipelines[0].stages[0].decl->guards[i].condition);
+  }
   bool overlap(const std::string& a, const std::string& b) {
     load({a, b});
     return ConditionAnalyzer::satisfiable(analyzer_->both(f(0), f(1)));
@@ -116,7 +118,8 @@ TEST_F(Conditions, HugeFormulasAreUnknownNotWrong) {
   // Ten independent choices: 1024 alternatives, more than the analysis expands.
   for (int i = 0; i < 10; ++i) {
     std::string n = std::to_string(i);
-    big += std::string(big.empty() ? "" : " and ") + "(contains(goal, \"a" + n + "\") or contains(goal, \"b" + n + "\"))";
+    big +=
+        std::string(big.empty() ? "" : " and ") + "(contains(goal, \"a" + n + "\") or contains(goal, \"b" + n + "\"))";
   }
   load({big});
   Formula x = f(0);

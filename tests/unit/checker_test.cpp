@@ -58,7 +58,8 @@ TEST(Checker, EnumMembersResolveAgainstTheExpectedType) {
 }
 
 TEST(Checker, TypesOfConditionsAndAssignments) {
-  auto c = check(pipeline(R"(stage a "A" { on enter when budget { set budget = "много" } at meeting_at - 1d { win } })"));
+  auto c =
+      check(pipeline(R"(stage a "A" { on enter when budget { set budget = "много" } at meeting_at - 1d { win } })"));
   size_t mismatches = 0;
   for (const auto& id : c->ids()) mismatches += id == "type-mismatch";
   EXPECT_EQ(mismatches, 2u);
@@ -86,15 +87,18 @@ TEST(Checker, BackwardTriggersNeedThePolicy) {
 }
 
 TEST(Checker, ImmediateMoveCyclesAreFound) {
-  auto c = check(pipeline(R"(stage a "A" { on enter -> b } stage b "B" { on enter -> c } stage c "C" { on enter -> a })"));
+  auto c =
+      check(pipeline(R"(stage a "A" { on enter -> b } stage b "B" { on enter -> c } stage c "C" { on enter -> a })"));
   EXPECT_TRUE(c->has("move-cycle"));
   auto conditional = check(pipeline(R"(stage a "A" { on enter -> b } stage b "B" { on enter when budget > 0 -> a })"));
   EXPECT_FALSE(conditional->has("move-cycle"));
   auto delayed = check(pipeline(R"(stage a "A" { on enter -> b } stage b "B" { after 1d -> a })"));
   EXPECT_FALSE(delayed->has("move-cycle"));
-  auto from = check(pipeline(R"(stage a "A" { on enter from c -> b } stage b "B" { on enter -> c } stage c "C" { on enter -> a })"));
+  auto from = check(
+      pipeline(R"(stage a "A" { on enter from c -> b } stage b "B" { on enter -> c } stage c "C" { on enter -> a })"));
   EXPECT_TRUE(from->has("move-cycle"));
-  auto fromElse = check(pipeline(R"(stage a "A" { on enter from b -> b } stage b "B" { on enter -> c } stage c "C" { on enter -> a })"));
+  auto fromElse = check(
+      pipeline(R"(stage a "A" { on enter from b -> b } stage b "B" { on enter -> c } stage c "C" { on enter -> a })"));
   EXPECT_FALSE(fromElse->has("move-cycle"));
 }
 
@@ -125,7 +129,8 @@ TEST(Checker, TimezonesAreChecked) {
 }
 
 TEST(Checker, CalendarsAreNormalised) {
-  auto c = compile(R"(account "A" { workhours mon..fri 09:00-13:00 14:00-18:00, sat 10:00-14:00 holidays 2026-01-01..2026-01-08 })");
+  auto c = compile(
+      R"(account "A" { workhours mon..fri 09:00-13:00 14:00-18:00, sat 10:00-14:00 holidays 2026-01-01..2026-01-08 })");
   ASSERT_TRUE(c->sink.all().empty());
   const auto& cal = c->program->calendars[0];
   EXPECT_EQ(cal.windows[0].size(), 2u);

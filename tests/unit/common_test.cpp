@@ -15,7 +15,7 @@ namespace {
 TEST(EditDistance, CountsCodePointsAndSwaps) {
   EXPECT_EQ(editDistance("choose", "chose"), 1u);
   EXPECT_EQ(editDistance("recieve", "receive"), 1u);  // a swap
-  EXPECT_EQ(editDistance("сбор", "сбоp"), 1u);         // Cyrillic vs Latin р
+  EXPECT_EQ(editDistance("сбор", "сбоp"), 1u);        // Cyrillic vs Latin р
   EXPECT_EQ(editDistance("", "abc"), 3u);
   EXPECT_EQ(editDistance("listen", "listen"), 0u);
   EXPECT_EQ(editDistance("kitten", "sitting"), 3u);

@@ -42,9 +42,7 @@ TEST(FormatLayout, EmptyAndBlankFilesStayEmpty) {
   EXPECT_EQ(fmt("\n\n   \n"), "");
 }
 
-TEST(FormatLayout, OnlyCommentsAreKept) {
-  EXPECT_EQ(fmt("\n\n  // one\n\n\n/* two */   \n"), "// one\n\n/* two */\n");
-}
+TEST(FormatLayout, OnlyCommentsAreKept) { EXPECT_EQ(fmt("\n\n  // one\n\n\n/* two */   \n"), "// one\n\n/* two */\n"); }
 
 TEST(FormatLayout, AddsTheFinalLineBreak) { EXPECT_EQ(fmt("field x: text \"X\""), "field x: text \"X\"\n"); }
 
@@ -53,7 +51,9 @@ TEST(FormatLayout, KeepsWindowsLineEndings) {
 }
 
 TEST(FormatLayout, DropsTheByteOrderMarkAndNoBreakSpaces) {
-  EXPECT_EQ(fmt("\xEF\xBB\xBF" "field\xC2\xA0x: text \"X\"\n"), "field x: text \"X\"\n");
+  EXPECT_EQ(fmt("\xEF\xBB\xBF"
+                "field\xC2\xA0x: text \"X\"\n"),
+            "field x: text \"X\"\n");
 }
 
 TEST(FormatLayout, TabsBecomeSpaces) {
@@ -69,7 +69,8 @@ TEST(FormatLayout, NoEmptyLineAfterAnOpeningBraceOrBeforeAClosingOne) {
 }
 
 TEST(FormatLayout, ABlockOnOneLineStaysWhileItFits) {
-  std::string rule = "pipeline p \"P\" {\n  stage a \"A\" initial {\n    on enter { note \"x\" }\n  }\n  won  \"W\"\n  lost \"L\"\n}\n";
+  std::string rule =
+      "pipeline p \"P\" {\n  stage a \"A\" initial {\n    on enter { note \"x\" }\n  }\n  won  \"W\"\n  lost \"L\"\n}\n";
   EXPECT_EQ(fmt(rule), rule);
 }
 
@@ -126,7 +127,8 @@ TEST(FormatLayout, ElseAfterACommentStartsUnderTheClosingBrace) {
 }
 
 TEST(FormatLayout, TextBlocksMoveWithTheirLineAndKeepTheirValue) {
-  std::string in = "template email t \"T\" {\n        body \"\"\"\n            Hello,\n\n              indented\n        \"\"\"\n}\n";
+  std::string in =
+      "template email t \"T\" {\n        body \"\"\"\n            Hello,\n\n              indented\n        \"\"\"\n}\n";
   std::string out = fmt(in);
   EXPECT_EQ(out, "template email t \"T\" {\n  body \"\"\"\n      Hello,\n\n        indented\n  \"\"\"\n}\n");
   // Same value: both parse to the same text.

@@ -1,7 +1,6 @@
 // `voronka graph`: the diagram model and its DOT and Mermaid renderings.
 #include <gtest/gtest.h>
 
-
 #include "compiler/graph/graph.h"
 #include "tests/unit/test_support.h"
 

@@ -117,7 +117,9 @@ INSTANTIATE_TEST_SUITE_P(WithAndWithoutChecker, IndexResolution, ::testing::Bool
                          [](const auto& info) { return info.param ? "checked" : "declarationsOnly"; });
 
 TEST(IndexOutline, ABrokenFileStillHasItsPipelinesAndStages) {
-  Indexed x("field a: text \"A\"\npipeline p \"P\" {\n  stage one \"1\" initial {\n    on enter { move }\n  stage two \"2\"\n", false);
+  Indexed x(
+      "field a: text \"A\"\npipeline p \"P\" {\n  stage one \"1\" initial {\n    on enter { move }\n  stage two \"2\"\n",
+      false);
   EXPECT_TRUE(x.sink.hasErrors());
   std::vector<index::OutlineItem> items = index::outline(*x.parsed.module);
   ASSERT_EQ(items.size(), 2u);

@@ -52,9 +52,9 @@ TEST(LexerEquivalence, EveryRepositoryFileLexesAsWithPlainAntlr) {
 
 TEST(LexerEquivalence, DamagedFilesLexAsWithPlainAntlr) {
   // Pieces that open, close or break tokens, and characters outside ASCII.
-  const std::vector<std::string> pieces = {"\"", "\"\"\"", "/*", "*/", "//", "\\", "\n", " ", "\u00A0", "\uFEFF",
-                                           "7", "3d", "12:30", "2026-01-31", "T", "_", ".", "..", "->", "{", "}",
-                                           "я", "Ё", "😀", "«", "\t", "=", "!", "#", "\r\n"};
+  const std::vector<std::string> pieces = {
+      "\"", "\"\"\"", "/*", "*/", "//", "\\", "\n", " ", "\u00A0", "\uFEFF", "7",  "3d", "12:30", "2026-01-31", "T",
+      "_",  ".",      "..", "->", "{",  "}",  "я",  "Ё", "😀",      "«",      "\t", "=",  "!",     "#",          "\r\n"};
   std::mt19937 random(20261123);
   std::vector<fs::path> files = testing::repositoryFunnelFiles();
   int damaged = 0;
@@ -83,8 +83,8 @@ TEST(LexerEquivalence, DamagedFilesLexAsWithPlainAntlr) {
 }
 
 TEST(LexerEquivalence, EdgeCasesLexAsWithPlainAntlr) {
-  for (const std::string text : {"", " ", "\"", "\"\"\"", "\"\"\"abc\"\"", "/*", "/* a * / b", "3days", "1..5",
-                                 "12:3", "2026-1-01", "2026-01-01T9:00", "привет мир", "😀", "a\u00A0b", "\uFEFFstage"}) {
+  for (const std::string text : {"", " ", "\"", "\"\"\"", "\"\"\"abc\"\"", "/*", "/* a * / b", "3days", "1..5", "12:3",
+                                 "2026-1-01", "2026-01-01T9:00", "привет мир", "😀", "a\u00A0b", "\uFEFFstage"}) {
     expectSameTokens(text, "`" + text + "`");
   }
 }

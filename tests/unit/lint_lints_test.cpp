@@ -61,7 +61,8 @@ TEST(Lints, ConflictsOfPipelineRulesAreReportedOnce) {
 }
 
 TEST(Lints, DelaysBeyondTheStayRespectWorkhours) {
-  const char* account = R"(account "A" { timezone "Europe/Moscow" workhours mon..fri 09:00-18:00 holidays 2026-01-01..2026-01-08 })";
+  const char* account =
+      R"(account "A" { timezone "Europe/Moscow" workhours mon..fri 09:00-18:00 holidays 2026-01-01..2026-01-08 })";
   auto strict = lint(std::string(account) + funnel("", R"(
     stage a { on enter { task "t" } after 7d { lose "a" } after 8d { note "n" } })"));
   EXPECT_EQ(strict->count("delay-exceeds-stay"), 1u);

@@ -44,7 +44,8 @@ Picture picture(const std::vector<const ast::Module*>& modules, const SourceMana
   check::CheckedProgram program = check::checkProgram(forChecker, sink);
   index::Index idx = index::buildIndex(modules, &program);
   for (const auto& o : idx.occurrences) {
-    p.names.push_back(fmt::format("{}@{}-{}{}", idx.symbols[o.symbol].name, o.range.begin, o.range.end, o.declaration ? "*" : ""));
+    p.names.push_back(
+        fmt::format("{}@{}-{}{}", idx.symbols[o.symbol].name, o.range.begin, o.range.end, o.declaration ? "*" : ""));
   }
   sink.sortAndDeduplicate();
   for (const auto& d : sink.all()) {
@@ -78,7 +79,6 @@ void compare(lsp::ChunkedParser& parser, const std::string& text, const std::str
   for (const auto& c : chunks) modules.push_back(c->parse.module.get());
   expectSame(picture(modules, sources), picture({whole.module.get()}, sources));
 }
-
 
 TEST(ChunkedParse, EveryFileOfTheRepositoryParsesAsWhole) {
   std::vector<fs::path> files = testing::repositoryFunnelFiles();
@@ -148,9 +148,8 @@ TEST(ChunkedParse, PiecesStartAtTopLevelDeclarations) {
   std::vector<std::string> firstLines;
   for (uint32_t s : starts) firstLines.push_back(text.substr(s, text.find('\n', s) - s));
   // A piece starts with the blank lines and comments above its declaration.
-  EXPECT_EQ(firstLines, (std::vector<std::string>{"// header", "field a: text \"A\"", "",
-                                                  "template email t \"T\" {", "/* field in a comment",
-                                                  "/* a block comment", "on enter when x"}));
+  EXPECT_EQ(firstLines, (std::vector<std::string>{"// header", "field a: text \"A\"", "", "template email t \"T\" {",
+                                                  "/* field in a comment", "/* a block comment", "on enter when x"}));
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 namespace voronka::lsp {
 namespace {
 
-std::string frame(const std::string& body) { return "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body; }
+std::string frame(const std::string& body) {
+  return "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
 
 TEST(LspTransport, ReadsFramedMessages) {
   std::istringstream in(frame(R"({"a":1})") + "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n" +
@@ -104,9 +106,10 @@ TEST(LspServer, IncrementalChangesApplyInOrder) {
   Driven d;
   d.send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", {{"capabilities", Json::object()}}}});
   std::string uri = "file:///tmp/voronka-unit-lsp/t.funnel";
-  auto opened = d.send({{"jsonrpc", "2.0"},
-                        {"method", "textDocument/didOpen"},
-                        {"params", {{"textDocument", {{"uri", uri}, {"version", 1}, {"text", "field x: text \"Ё🎄\"\n"}}}}}});
+  auto opened =
+      d.send({{"jsonrpc", "2.0"},
+              {"method", "textDocument/didOpen"},
+              {"params", {{"textDocument", {{"uri", uri}, {"version", 1}, {"text", "field x: text \"Ё🎄\"\n"}}}}}});
   ASSERT_EQ(opened.size(), 1u);
   EXPECT_EQ(opened[0]["params"]["diagnostics"].size(), 0u);
   // Two changes in one message: rename x to yy, then break the type.
@@ -116,10 +119,11 @@ TEST(LspServer, IncrementalChangesApplyInOrder) {
        {"params",
         {{"textDocument", {{"uri", uri}, {"version", 2}}},
          {"contentChanges",
-          Json::array({{{"range", {{"start", {{"line", 0}, {"character", 6}}}, {"end", {{"line", 0}, {"character", 7}}}}},
-                        {"text", "yy"}},
-                       {{"range", {{"start", {{"line", 0}, {"character", 10}}}, {"end", {{"line", 0}, {"character", 14}}}}},
-                        {"text", "txt"}}})}}}});
+          Json::array(
+              {{{"range", {{"start", {{"line", 0}, {"character", 6}}}, {"end", {{"line", 0}, {"character", 7}}}}},
+                {"text", "yy"}},
+               {{"range", {{"start", {{"line", 0}, {"character", 10}}}, {"end", {{"line", 0}, {"character", 14}}}}},
+                {"text", "txt"}}})}}}});
   ASSERT_EQ(changed.size(), 1u);
   const Json& diags = changed[0]["params"]["diagnostics"];
   ASSERT_EQ(diags.size(), 1u) << changed[0].dump();
@@ -131,13 +135,17 @@ TEST(LspServer, IncrementalChangesApplyInOrder) {
 TEST(LspServer, UnsavedBuffersAreDocumentsToo) {
   Driven d;
   d.send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", Json::object()}});
-  auto opened = d.send({{"jsonrpc", "2.0"},
-                        {"method", "textDocument/didOpen"},
-                        {"params", {{"textDocument", {{"uri", "untitled:Untitled-1"}, {"version", 1}, {"text", "field x: nope \"X\"\n"}}}}}});
+  auto opened = d.send(
+      {{"jsonrpc", "2.0"},
+       {"method", "textDocument/didOpen"},
+       {"params",
+        {{"textDocument", {{"uri", "untitled:Untitled-1"}, {"version", 1}, {"text", "field x: nope \"X\"\n"}}}}}});
   ASSERT_EQ(opened.size(), 1u);
   EXPECT_EQ(opened[0]["params"]["uri"], "untitled:Untitled-1");
   EXPECT_EQ(opened[0]["params"]["diagnostics"].size(), 1u);
-  auto symbols = d.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "textDocument/documentSymbol"},
+  auto symbols = d.send({{"jsonrpc", "2.0"},
+                         {"id", 2},
+                         {"method", "textDocument/documentSymbol"},
                          {"params", {{"textDocument", {{"uri", "untitled:Untitled-1"}}}}}});
   EXPECT_EQ(symbols[0]["result"][0]["name"], "x");
 }
@@ -150,10 +158,12 @@ TEST(LspServer, LifecycleErrors) {
   d.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "initialize"}, {"params", Json::object()}});
   auto unknown = d.send({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "workspace/symbol"}, {"params", Json::object()}});
   EXPECT_EQ(unknown[0]["error"]["code"], error_code::MethodNotFound);
-  Json hoverParams{{"textDocument", {{"uri", "file:///nowhere.funnel"}}}, {"position", {{"line", 0}, {"character", 0}}}};
+  Json hoverParams{{"textDocument", {{"uri", "file:///nowhere.funnel"}}},
+                   {"position", {{"line", 0}, {"character", 0}}}};
   auto notOpen = d.send({{"jsonrpc", "2.0"}, {"id", 4}, {"method", "textDocument/hover"}, {"params", hoverParams}});
   EXPECT_EQ(notOpen[0]["error"]["code"], error_code::InvalidParams);
-  auto bad = d.send({{"jsonrpc", "2.0"}, {"id", 5}, {"method", "textDocument/hover"}, {"params", {{"textDocument", 3}}}});
+  auto bad =
+      d.send({{"jsonrpc", "2.0"}, {"id", 5}, {"method", "textDocument/hover"}, {"params", {{"textDocument", 3}}}});
   EXPECT_TRUE(bad[0].contains("error"));
   d.send({{"jsonrpc", "2.0"}, {"id", 6}, {"method", "shutdown"}});
   auto after = d.send({{"jsonrpc", "2.0"}, {"id", 7}, {"method", "textDocument/hover"}, {"params", Json::object()}});

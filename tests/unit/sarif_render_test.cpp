@@ -22,8 +22,9 @@ TEST(Sarif, RulesResultsAndCharacterColumns) {
   // `"Думает"` starts at character 16 of line 2 (bytes differ: Cyrillic).
   std::string_view text = f.sources.file(id).text();
   uint32_t begin = static_cast<uint32_t>(text.find("\"Думает\""));
-  f.sink.emit(diag::VagueStageName, SourceRange{id, begin, begin + static_cast<uint32_t>(std::string("\"Думает\"").size())},
-              "думает", "Думает")
+  f.sink
+      .emit(diag::VagueStageName,
+            SourceRange{id, begin, begin + static_cast<uint32_t>(std::string("\"Думает\"").size())}, "думает", "Думает")
       .note(SourceRange{id, 0, 8}, "the pipeline");
   f.sink.emit(diag::UnknownName, SourceRange{id, 0, 8}, "stage", "x", "").note("did you mean `y`?");
   CiReportOptions options;  // relative paths: relative to the current folder, the default root
@@ -41,7 +42,8 @@ TEST(Sarif, RulesResultsAndCharacterColumns) {
   const json& lint = run["results"][0];
   EXPECT_EQ(lint["ruleId"], "vague-stage-name");
   EXPECT_EQ(rules[lint["ruleIndex"].get<size_t>()]["id"], "vague-stage-name");
-  EXPECT_EQ(rules[lint["ruleIndex"].get<size_t>()]["helpUri"], "https://example.org/voronka/docs/lints.md#vague-stage-name");
+  EXPECT_EQ(rules[lint["ruleIndex"].get<size_t>()]["helpUri"],
+            "https://example.org/voronka/docs/lints.md#vague-stage-name");
   EXPECT_EQ(rules[lint["ruleIndex"].get<size_t>()]["defaultConfiguration"]["level"], "warning");
   EXPECT_EQ(lint["level"], "warning");
   const json& region = lint["locations"][0]["physicalLocation"]["region"];

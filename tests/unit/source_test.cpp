@@ -35,9 +35,9 @@ TEST(SourceFile, LineTextDropsLineBreaks) {
 TEST(Utf8, FindsInvalidSequences) {
   EXPECT_FALSE(utf8::firstInvalid("Привет, мир"));
   EXPECT_EQ(utf8::firstInvalid("ab\xff"), 2u);
-  EXPECT_EQ(utf8::firstInvalid("a\xd0"), 1u);           // truncated
-  EXPECT_EQ(utf8::firstInvalid("\xc0\xaf"), 0u);        // overlong '/'
-  EXPECT_EQ(utf8::firstInvalid("\xed\xa0\x80"), 0u);    // a surrogate
+  EXPECT_EQ(utf8::firstInvalid("a\xd0"), 1u);         // truncated
+  EXPECT_EQ(utf8::firstInvalid("\xc0\xaf"), 0u);      // overlong '/'
+  EXPECT_EQ(utf8::firstInvalid("\xed\xa0\x80"), 0u);  // a surrogate
 }
 
 }  // namespace

@@ -48,7 +48,8 @@ inline std::unique_ptr<Compiled> compile(const std::string& text) {
 
 // A minimal valid pipeline to embed rules in.
 inline std::string pipeline(const std::string& stagesAndRules) {
-  return "pipeline p \"P\" {\n" + stagesAndRules + "\n  won \"Won\"\n  lost \"Lost\" reasons { \"Дорого\" other \"Другое\" }\n}\n";
+  return "pipeline p \"P\" {\n" + stagesAndRules +
+         "\n  won \"Won\"\n  lost \"Lost\" reasons { \"Дорого\" other \"Другое\" }\n}\n";
 }
 
 }  // namespace voronka::testing

@@ -126,7 +126,9 @@ class TestRun {
     FieldAssignment a;
     a.value = value;
     if (head == "contact") {
-      a.target = member == "name" ? bc::SetTarget::ContactName : member == "email" ? bc::SetTarget::ContactEmail : bc::SetTarget::ContactPhone;
+      a.target = member == "name"    ? bc::SetTarget::ContactName
+                 : member == "email" ? bc::SetTarget::ContactEmail
+                                     : bc::SetTarget::ContactPhone;
     } else if (head == "company") {
       a.target = bc::SetTarget::CompanyName;
     } else {
@@ -170,9 +172,11 @@ class TestRun {
       }
       case ast::TestStmtKind::AdvanceTo: {
         const auto& a = st.as<ast::TestAdvanceToStmt>();
-        int64_t target = account().utcOf(Calendar::daysFromCivil(a.date.year, a.date.month, a.date.day), a.time.minutes);
+        int64_t target =
+            account().utcOf(Calendar::daysFromCivil(a.date.year, a.date.month, a.date.day), a.time.minutes);
         if (target < clock_.now()) {
-          return fmt::format("`advance to` goes back in time: the test clock is at {} already", account().formatDateTime(clock_.now()));
+          return fmt::format("`advance to` goes back in time: the test clock is at {} already",
+                             account().formatDateTime(clock_.now()));
         }
         engine_.runDue(target);
         clock_.set(target);
@@ -232,10 +236,13 @@ class TestRun {
     if (mv.expectRejected) {
       if (o.status != engine::Outcome::Status::Rejected) {
         return fmt::format("expected the move to {} to be rejected, but it {}", targetName,
-                           o.status == engine::Outcome::Status::Applied ? "went through" : std::string("was ") + engine::statusName(o.status));
+                           o.status == engine::Outcome::Status::Applied
+                               ? "went through"
+                               : std::string("was ") + engine::statusName(o.status));
       }
       if (mv.rejectedMessage && o.message.find(mv.rejectedMessage->value) == std::string::npos) {
-        return fmt::format("expected the move to be rejected with \"{}\", but the reason was \"{}\"", mv.rejectedMessage->value, o.message);
+        return fmt::format("expected the move to be rejected with \"{}\", but the reason was \"{}\"",
+                           mv.rejectedMessage->value, o.message);
       }
       return std::nullopt;
     }
@@ -265,7 +272,8 @@ class TestRun {
     auto effectsOfKind = [&](const std::string& kind) {
       std::vector<nlohmann::json> out;
       for (const auto& ef : effects) {
-        if (ef.kind == kind && ef.notBefore <= clock_.now()) out.push_back(nlohmann::json::parse(ef.payload, nullptr, false));
+        if (ef.kind == kind && ef.notBefore <= clock_.now())
+          out.push_back(nlohmann::json::parse(ef.payload, nullptr, false));
       }
       return out;
     };
@@ -282,7 +290,9 @@ class TestRun {
       if (e.negated) return fmt::format("expected no {}, but there is one", what);
       return fmt::format("expected {}; {}", what, soFar);
     };
-    auto contains = [](const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); };
+    auto contains = [](const std::vector<std::string>& v, const std::string& s) {
+      return std::find(v.begin(), v.end(), s) != v.end();
+    };
 
     switch (e.what) {
       case ast::ExpectKind::Stage: {
@@ -294,7 +304,8 @@ class TestRun {
         if (pipeline.stages[deal->stage].kind == bc::StageKind::Won) return std::nullopt;
         return fmt::format("expected the deal won, but it is in {}", where);
       case ast::ExpectKind::Lost: {
-        if (pipeline.stages[deal->stage].kind != bc::StageKind::Lost) return fmt::format("expected the deal lost, but it is in {}", where);
+        if (pipeline.stages[deal->stage].kind != bc::StageKind::Lost)
+          return fmt::format("expected the deal lost, but it is in {}", where);
         if (e.text && deal->lostReason != e.text->value) {
           return fmt::format("expected the loss reason \"{}\", but it is \"{}\"", e.text->value, deal->lostReason);
         }
@@ -309,24 +320,27 @@ class TestRun {
           texts.push_back(label);
           if (e.text && t.text == e.text->value && (type == kNo || t.type == type)) found = true;
         }
-        std::string what = fmt::format("task {}\"{}\"", e.taskType ? e.taskType->text + " " : "", e.text ? e.text->value : "");
+        std::string what =
+            fmt::format("task {}\"{}\"", e.taskType ? e.taskType->text + " " : "", e.text ? e.text->value : "");
         return presence(found, what, "tasks so far: " + listOf(texts));
       }
       case ast::ExpectKind::Email:
       case ast::ExpectKind::Message: {
         const char* kind = e.what == ast::ExpectKind::Email ? "email" : "message";
         std::vector<std::string> sent = strings(effectsOfKind(kind), "template");
-        return presence(contains(sent, e.name.text), fmt::format("{} {}", kind, e.name.text), "sent so far: " + listOf(sent));
+        return presence(contains(sent, e.name.text), fmt::format("{} {}", kind, e.name.text),
+                        "sent so far: " + listOf(sent));
       }
       case ast::ExpectKind::Sms: {
         std::vector<std::string> sent = strings(effectsOfKind("sms"), "text");
         bool found = e.text ? contains(sent, e.text->value) : !sent.empty();
-        return presence(found, e.text ? fmt::format("sms \"{}\"", e.text->value) : "an sms", "sent so far: " + listOf(sent));
+        return presence(found, e.text ? fmt::format("sms \"{}\"", e.text->value) : "an sms",
+                        "sent so far: " + listOf(sent));
       }
       case ast::ExpectKind::Webhook: {
         std::vector<std::string> urls = strings(effectsOfKind("webhook"), "url");
-        return presence(e.text && contains(urls, e.text->value), fmt::format("webhook \"{}\"", e.text ? e.text->value : ""),
-                        "called so far: " + listOf(urls));
+        return presence(e.text && contains(urls, e.text->value),
+                        fmt::format("webhook \"{}\"", e.text ? e.text->value : ""), "called so far: " + listOf(urls));
       }
       case ast::ExpectKind::Request: {
         std::vector<std::string> called = strings(effectsOfKind("request"), "integration");
@@ -334,8 +348,8 @@ class TestRun {
       }
       case ast::ExpectKind::Analytics: {
         std::vector<std::string> sent = strings(effectsOfKind("analytics"), "event");
-        return presence(e.text && contains(sent, e.text->value), fmt::format("analytics \"{}\"", e.text ? e.text->value : ""),
-                        "sent so far: " + listOf(sent));
+        return presence(e.text && contains(sent, e.text->value),
+                        fmt::format("analytics \"{}\"", e.text ? e.text->value : ""), "sent so far: " + listOf(sent));
       }
       case ast::ExpectKind::Tag: {
         bool found = e.text && contains(deal->tags, e.text->value);
@@ -345,7 +359,8 @@ class TestRun {
         std::vector<std::string> notes;
         for (const auto& n : tx->notesOf(dealId)) notes.push_back("\"" + n.text + "\"");
         bool found = e.text && contains(notes, "\"" + e.text->value + "\"");
-        return presence(found, fmt::format("note \"{}\"", e.text ? e.text->value : ""), "notes so far: " + listOf(notes));
+        return presence(found, fmt::format("note \"{}\"", e.text ? e.text->value : ""),
+                        "notes so far: " + listOf(notes));
       }
       case ast::ExpectKind::Notify: {
         std::vector<std::string> seen;
@@ -360,7 +375,8 @@ class TestRun {
           seen.push_back(fmt::format("{} \"{}\"", recipient, text));
           if (person && (!e.text || text == e.text->value)) found = true;
         }
-        return presence(found, fmt::format("a notification to {}{}", e.name.text, e.text ? " \"" + e.text->value + "\"" : ""),
+        return presence(found,
+                        fmt::format("a notification to {}{}", e.name.text, e.text ? " \"" + e.text->value + "\"" : ""),
                         "notifications so far: " + listOf(seen));
       }
       case ast::ExpectKind::Responsible: {
@@ -379,7 +395,8 @@ class TestRun {
           others.push_back(fmt::format("{} in {}.{}", id, m_.str(dp.name), m_.str(dp.stages[d->stage].name)));
           if (d->pipeline == p && (s == kNo || d->stage == s)) return std::nullopt;
         }
-        return fmt::format("expected a deal in {}{}; deals: {}", e.name.text, e.stage ? "." + e.stage->text : "", listOf(others));
+        return fmt::format("expected a deal in {}{}; deals: {}", e.name.text, e.stage ? "." + e.stage->text : "",
+                           listOf(others));
       }
       case ast::ExpectKind::Condition: {
         tx.reset();
@@ -401,7 +418,8 @@ class TestRun {
 
 }  // namespace
 
-std::vector<TestResult> runTests(const check::CheckedProgram& program, const lower::TestProgram& lowered, const SourceManager& sources) {
+std::vector<TestResult> runTests(const check::CheckedProgram& program, const lower::TestProgram& lowered,
+                                 const SourceManager& sources) {
   std::vector<TestResult> results;
   for (const ast::TestDecl* test : program.tests) {
     TestRun run(program, lowered, sources);  // every test starts from nothing

@@ -21,8 +21,9 @@ Runner addBuildCommand(CLI::App& app) {
   cmd->add_option("paths", o->paths, "Files or directories; together they form one program")->required();
   cmd->add_option("-o,--output", o->output, "The module to write (default funnel.funnelc)");
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
-  cmd->footer("The module runs with `voronka run`; `voronka disasm` shows what is inside.\n"
-              "Exit status: 0 written, 1 errors in the funnels, 2 usage or I/O error.");
+  cmd->footer(
+      "The module runs with `voronka run`; `voronka disasm` shows what is inside.\n"
+      "Exit status: 0 written, 1 errors in the funnels, 2 usage or I/O error.");
   return [o]() {
     CompiledInputs in = compileInputs(o->paths, o->stdlib, /*union_=*/true);
     if (in.exitCode) return in.exitCode;
@@ -54,8 +55,8 @@ Runner addBuildCommand(CLI::App& app) {
       std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", o->output, ec.message());
       return 2;
     }
-    std::cout << fmt::format("wrote {} ({} bytes: {} pipelines, {} rules)\n", o->output, bytes.size(), program.pipelines.size(),
-                             program.rules.size());
+    std::cout << fmt::format("wrote {} ({} bytes: {} pipelines, {} rules)\n", o->output, bytes.size(),
+                             program.pipelines.size(), program.rules.size());
     return 0;
   };
 }

@@ -144,7 +144,8 @@ Runner addCheckCommand(CLI::App& app) {
                   "Diagnostics as `text` (on stderr), `json`, `sarif` (SARIF 2.1.0, for code scanning) or "
                   "`codequality` (GitLab Code Quality), the last three on stdout or into -o FILE")
       ->check(CLI::IsMember({"text", "json", "sarif", "codequality"}));
-  cmd->add_option("-o,--output", o->output, "Write the json/sarif/codequality report to FILE (and show text on stderr)");
+  cmd->add_option("-o,--output", o->output,
+                  "Write the json/sarif/codequality report to FILE (and show text on stderr)");
   cmd->add_option("-W", o->warnings, "-Werror: warnings count as errors for the exit code (--fail-level warning)");
   cmd->add_option("--fail-level", o->failLevel,
                   "Lowest severity that fails the check (exit status 1): `error` (the default) or `warning`")
@@ -153,7 +154,8 @@ Runner addCheckCommand(CLI::App& app) {
                   "Project file with lint levels (default: the nearest voronka.toml above each file)");
   cmd->add_option("--emit", o->emit, "Print `tokens` or the `ast` of each file instead of checking it")
       ->check(CLI::IsMember({"tokens", "ast"}));
-  cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules (default: $VORONKA_STDLIB or the built-in one)");
+  cmd->add_option("--stdlib", o->stdlib,
+                  "Directory of the std.* modules (default: $VORONKA_STDLIB or the built-in one)");
   cmd->add_option("--color", o->color, "Color the text output: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("--max-nesting", o->maxNesting, "Deepest nesting of brackets accepted (default 256)");

@@ -15,9 +15,9 @@ namespace voronka::tool {
 struct CompiledInputs {
   std::unique_ptr<driver::Compilation> compilation;
   std::vector<std::filesystem::path> files;
-  std::vector<driver::ProgramFiles> programs;        // one per root file
+  std::vector<driver::ProgramFiles> programs;                 // one per root file
   std::vector<std::optional<check::CheckedProgram>> checked;  // nullopt where it had errors
-  int exitCode = 0;  // 0 ok, 1 errors in the funnels, 2 usage or I/O error
+  int exitCode = 0;                                           // 0 ok, 1 errors in the funnels, 2 usage or I/O error
 };
 
 // `stdlib` is the --stdlib option (empty: the session's default); `union_`

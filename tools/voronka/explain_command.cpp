@@ -26,7 +26,8 @@ std::string_view firstSentence(std::string_view text) {
 }  // namespace
 
 Runner addExplainCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("explain", "Explain a diagnostic by its id (the [id] after each message), or list them all");
+  auto* cmd =
+      app.add_subcommand("explain", "Explain a diagnostic by its id (the [id] after each message), or list them all");
   auto id = std::make_shared<std::string>();
   auto list = std::make_shared<bool>(false);
   cmd->add_option("id", *id, "A diagnostic id, such as unknown-name");
@@ -40,7 +41,8 @@ Runner addExplainCommand(CLI::App& app) {
     }
     const DiagKindInfo* k = findDiagKind(*id);
     if (!k) {
-      std::cerr << fmt::format("voronka: error: no diagnostic with id `{}`; `voronka explain --list` lists them\n", *id);
+      std::cerr << fmt::format("voronka: error: no diagnostic with id `{}`; `voronka explain --list` lists them\n",
+                               *id);
       return 2;
     }
     std::cout << fmt::format("{} ({})\n\n{}\n", k->id, severityName(k->severity), k->explanation);

@@ -160,7 +160,8 @@ void report(Job& job, const FmtOptions& o, bool color, Outcome& outcome) {
 
 int runFmt(const FmtOptions& o) {
   if (o.check && o.write) {
-    std::cerr << "voronka: error: --check reports files that need formatting and -w rewrites them; give one of the two\n";
+    std::cerr
+        << "voronka: error: --check reports files that need formatting and -w rewrites them; give one of the two\n";
     return 2;
   }
   bool color = o.color == "always" || (o.color == "auto" && isatty(STDERR_FILENO));

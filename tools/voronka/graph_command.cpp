@@ -154,7 +154,8 @@ Runner addGraphCommand(CLI::App& app) {
   cmd->add_option("--format", o->format, "`dot` (Graphviz), `svg` (runs Graphviz's dot) or `mermaid` (for Markdown)")
       ->check(CLI::IsMember({"dot", "svg", "mermaid"}));
   cmd->add_option("-o,--output", o->output, "Write to FILE instead of stdout");
-  cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules (default: $VORONKA_STDLIB or the built-in one)");
+  cmd->add_option("--stdlib", o->stdlib,
+                  "Directory of the std.* modules (default: $VORONKA_STDLIB or the built-in one)");
   cmd->footer(
       "Nodes are the stages in order (initial: double border; key: gold; won: green; lost: red) with their delayed "
       "rules; edges are triggers (blue), automatic moves (black), the directions managers may move deals by hand "

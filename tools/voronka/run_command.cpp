@@ -33,12 +33,14 @@ Runner addRunCommand(CLI::App& app) {
   auto o = std::make_shared<Options>();
   cmd->add_option("module", o->module, "A .funnelc file made by `voronka build`")->required();
   cmd->add_option("--events", o->events, "The events, one JSON object per line (LANGUAGE.md §12)")->required();
-  cmd->add_option("--until", o->until, "Afterwards, move the clock to this time (\"2026-12-01T10:00\") and fire what falls due");
-  cmd->footer("The clock follows the events' \"at\" (events without one happen when the previous did); timers\n"
-              "fire in order as it moves. Every line of output is one JSON object: what changed, which effect went\n"
-              "to the outbox, which timer was set or fired, and the outcome of each event.\n"
-              "Bad lines are reported on stderr with their line number and skipped.\n"
-              "Exit status: 0 every line applied, 1 some lines were bad or failed, 2 usage or I/O error.");
+  cmd->add_option("--until", o->until,
+                  "Afterwards, move the clock to this time (\"2026-12-01T10:00\") and fire what falls due");
+  cmd->footer(
+      "The clock follows the events' \"at\" (events without one happen when the previous did); timers\n"
+      "fire in order as it moves. Every line of output is one JSON object: what changed, which effect went\n"
+      "to the outbox, which timer was set or fired, and the outcome of each event.\n"
+      "Bad lines are reported on stderr with their line number and skipped.\n"
+      "Exit status: 0 every line applied, 1 some lines were bad or failed, 2 usage or I/O error.");
   return [o]() {
     int status = 0;
     std::optional<ModuleFile> file = loadModuleFile(o->module, status);
@@ -107,7 +109,8 @@ Runner addRunCommand(CLI::App& app) {
     if (!o->until.empty()) {
       std::optional<int64_t> until = engine::parseIsoDateTime(o->until, calendar);
       if (!until) {
-        std::cerr << fmt::format("voronka: error: --until \"{}\" is not a date and time like 2026-12-01T10:00\n", o->until);
+        std::cerr << fmt::format("voronka: error: --until \"{}\" is not a date and time like 2026-12-01T10:00\n",
+                                 o->until);
         return 2;
       }
       eng->runDue(*until);

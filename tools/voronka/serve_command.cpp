@@ -95,14 +95,17 @@ int runServe(const ServeOptions& o) {
 }  // namespace
 
 Runner addServeCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("serve", "Run a module for live deals: HTTP API, durable store, timers, outbox delivery");
+  auto* cmd =
+      app.add_subcommand("serve", "Run a module for live deals: HTTP API, durable store, timers, outbox delivery");
   auto o = std::make_shared<ServeOptions>();
   cmd->add_option("module", o->module, "A .funnelc file made by `voronka build`")->required();
   cmd->add_option("--store", o->store, "Where deals live: sqlite:PATH (default sqlite:voronka.db, or [server] store)");
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
   cmd->add_option("--config", o->config, "serve.toml: tokens, limits, outbox delivery (docs/serve.md)");
   cmd->add_option("--token", o->tokens, "An accepted API token (Authorization: Bearer TOKEN); repeatable");
-  cmd->add_option("--synchronous", o->synchronous, "SQLite durability: `full` (every commit on disk, the default) or `normal` (faster; a power cut may lose the last commits)")
+  cmd->add_option(
+         "--synchronous", o->synchronous,
+         "SQLite durability: `full` (every commit on disk, the default) or `normal` (faster; a power cut may lose the last commits)")
       ->check(CLI::IsMember({"full", "normal"}));
   cmd->footer(
       "API (docs/serve.md): POST /v1/events, POST /v1/deals, GET /v1/deals/ID, POST /v1/deals/ID/move,\n"

@@ -40,7 +40,8 @@ std::string junit(const std::vector<FileResults>& files, const SourceManager& so
       failures += r.passed() ? 0 : 1;
     }
   }
-  std::string out = fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{}\" failures=\"{}\">\n", tests, failures);
+  std::string out = fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{}\" failures=\"{}\">\n", tests, failures);
   for (const auto& f : files) {
     size_t fileFailures = 0;
     double seconds = 0;
@@ -51,8 +52,8 @@ std::string junit(const std::vector<FileResults>& files, const SourceManager& so
     out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", xmlEscape(f.file),
                        f.results.size(), fileFailures, seconds);
     for (const auto& r : f.results) {
-      out += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3f}\"", xmlEscape(r.title), xmlEscape(f.file),
-                         r.milliseconds / 1000);
+      out += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3f}\"", xmlEscape(r.title),
+                         xmlEscape(f.file), r.milliseconds / 1000);
       if (r.passed()) {
         out += "/>\n";
         continue;
@@ -86,9 +87,10 @@ Runner addTestCommand(CLI::App& app) {
   cmd->add_option("--junit", o->junit, "Also write the results as JUnit XML to this file (for CI)");
   cmd->add_option("--filter", o->filter, "Run only tests whose name contains this text");
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
-  cmd->footer(fmt::format("Each test starts with empty storage at {:04}-{:02}-{:02} {:02}:00 in the account's time zone.\n"
-                          "Exit status: 0 all passed, 1 a test failed or the funnels have errors, 2 usage or I/O error.",
-                          scenario::kStartYear, scenario::kStartMonth, scenario::kStartDay, scenario::kStartMinutes / 60));
+  cmd->footer(
+      fmt::format("Each test starts with empty storage at {:04}-{:02}-{:02} {:02}:00 in the account's time zone.\n"
+                  "Exit status: 0 all passed, 1 a test failed or the funnels have errors, 2 usage or I/O error.",
+                  scenario::kStartYear, scenario::kStartMonth, scenario::kStartDay, scenario::kStartMinutes / 60));
   return [o]() {
     CompiledInputs in = compileInputs(o->paths, o->stdlib, /*union_=*/false);
     if (in.exitCode) return in.exitCode;
@@ -121,7 +123,8 @@ Runner addTestCommand(CLI::App& app) {
       for (const auto& r : fr.results) {
         if (r.passed()) {
           ++passed;
-          std::cout << fmt::format("  {}ok{}   {} ({:.0f} ms)\n", color ? "\x1b[32m" : "", color ? "\x1b[0m" : "", r.title, r.milliseconds);
+          std::cout << fmt::format("  {}ok{}   {} ({:.0f} ms)\n", color ? "\x1b[32m" : "", color ? "\x1b[0m" : "",
+                                   r.title, r.milliseconds);
           continue;
         }
         ++failed;

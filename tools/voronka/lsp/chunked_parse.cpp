@@ -9,9 +9,9 @@ namespace {
 
 // Declarations that cannot continue the one before them (`after`, `at` and
 // `every` can: they are also clauses of a rule).
-constexpr std::array<std::string_view, 15> kStarts = {"use", "account", "calendar", "field", "team",
-                                                      "template", "form", "integration", "event", "task",
-                                                      "channel", "reasons", "pipeline", "test", "on"};
+constexpr std::array<std::string_view, 15> kStarts = {"use",      "account", "calendar",    "field", "team",
+                                                      "template", "form",    "integration", "event", "task",
+                                                      "channel",  "reasons", "pipeline",    "test",  "on"};
 
 // A diagnostic of a piece moves with the piece.
 void shiftRanges(Diagnostic& d, int64_t delta) {
@@ -23,7 +23,8 @@ bool isNameByte(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x
 
 bool startsDeclaration(std::string_view line) {
   for (std::string_view k : kStarts) {
-    if (line.size() > k.size() && line.substr(0, k.size()) == k && !isNameByte(static_cast<unsigned char>(line[k.size()]))) {
+    if (line.size() > k.size() && line.substr(0, k.size()) == k &&
+        !isNameByte(static_cast<unsigned char>(line[k.size()]))) {
       return true;
     }
   }
@@ -133,7 +134,8 @@ std::vector<uint32_t> chunkStarts(std::string_view text) {
   return starts;
 }
 
-std::vector<std::shared_ptr<ParsedChunk>> ChunkedParser::parse(const SourceFile& file, const parse::ParseOptions& options) {
+std::vector<std::shared_ptr<ParsedChunk>> ChunkedParser::parse(const SourceFile& file,
+                                                               const parse::ParseOptions& options) {
   std::string_view text = file.text();
   std::vector<uint32_t> starts = chunkStarts(text);
   std::unordered_multimap<std::string, std::shared_ptr<ParsedChunk>> current;

@@ -18,8 +18,21 @@ namespace {
 using index::SymbolKind;
 
 // LSP CompletionItemKind numbers.
-enum Kind { Function = 3, Field = 5, Variable = 6, Class = 7, Module = 9, Property = 10, Value = 12, Keyword = 14,
-            Reference = 18, EnumMember = 20, Constant = 21, Struct = 22, Event = 23 };
+enum Kind {
+  Function = 3,
+  Field = 5,
+  Variable = 6,
+  Class = 7,
+  Module = 9,
+  Property = 10,
+  Value = 12,
+  Keyword = 14,
+  Reference = 18,
+  EnumMember = 20,
+  Constant = 21,
+  Struct = 22,
+  Event = 23
+};
 
 int completionKind(SymbolKind k) {
   switch (k) {
@@ -184,7 +197,8 @@ Json Server::completion(const Json& params) {
     }
     return items.result();
   }
-  if (previous == "move" || (previous == "stage" && lastWord(rtrim(before.substr(0, before.size() - previous.size()))) == "expect") ||
+  if (previous == "move" ||
+      (previous == "stage" && lastWord(rtrim(before.substr(0, before.size() - previous.size()))) == "expect") ||
       previous == "from") {
     stages(pipeline);
     if (previous == "move") items.add("next", Keyword, "the next working stage");
@@ -241,7 +255,8 @@ Json Server::completion(const Json& params) {
   }
 
   // Anything else: keywords, fields, payload fields, enum members and built-in names.
-  for (const auto& k : parse::keywords()) items.add(std::string(k.text), Keyword, k.reserved ? "keyword" : "keyword (also a name)");
+  for (const auto& k : parse::keywords())
+    items.add(std::string(k.text), Keyword, k.reserved ? "keyword" : "keyword (also a name)");
   items.symbols(idx, SymbolKind::Field);
   items.symbols(idx, SymbolKind::EnumMember);
   items.symbols(idx, SymbolKind::Payload);

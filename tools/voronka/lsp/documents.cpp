@@ -94,8 +94,9 @@ Json Server::diagnosticJson(const Diagnostic& d, const SourceFile& file) {
     if (note.range.valid()) {
       std::shared_ptr<const SourceFile> where = workspace_->source(note.range.file);
       if (where) {
-        related.push_back({{"location", {{"uri", uriOf(note.range.file)}, {"range", rangeJson(*where, note.range, encoding_)}}},
-                           {"message", note.message}});
+        related.push_back(
+            {{"location", {{"uri", uriOf(note.range.file)}, {"range", rangeJson(*where, note.range, encoding_)}}},
+             {"message", note.message}});
         continue;
       }
     }
@@ -138,9 +139,9 @@ void Server::publish(const Analysis& analysis) {
           {{"range", rangeJson(*root->source, range, encoding_)},
            {"severity", 3},
            {"source", "voronka"},
-           {"message", fmt::format("{} has {} syntax error{}; this program is checked when {} fixed",
-                                   workspace_->path(target), used->errors, used->errors == 1 ? "" : "s",
-                                   used->errors == 1 ? "it is" : "they are")}});
+           {"message",
+            fmt::format("{} has {} syntax error{}; this program is checked when {} fixed", workspace_->path(target),
+                        used->errors, used->errors == 1 ? "" : "s", used->errors == 1 ? "it is" : "they are")}});
     }
   }
   for (auto& [id, list] : byFile) {

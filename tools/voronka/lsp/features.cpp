@@ -17,22 +17,22 @@ using index::SymbolKind;
 int symbolKindNumber(SymbolKind k) {
   // LSP SymbolKind numbers.
   switch (k) {
-    case SymbolKind::Pipeline: return 5;      // Class
-    case SymbolKind::Stage: return 12;        // Function
-    case SymbolKind::Field: return 8;         // Field
-    case SymbolKind::EnumMember: return 22;   // EnumMember
-    case SymbolKind::Template: return 15;     // String
-    case SymbolKind::Form: return 23;         // Struct
-    case SymbolKind::Team: return 3;          // Namespace
-    case SymbolKind::User: return 13;         // Variable
-    case SymbolKind::Event: return 24;        // Event
-    case SymbolKind::Payload: return 7;       // Property
-    case SymbolKind::Integration: return 2;   // Module
-    case SymbolKind::Reasons: return 10;      // Enum
-    case SymbolKind::Calendar: return 19;     // Object
-    case SymbolKind::TaskType: return 26;     // TypeParameter
-    case SymbolKind::Channel: return 11;      // Interface
-    case SymbolKind::Test: return 6;          // Method
+    case SymbolKind::Pipeline: return 5;     // Class
+    case SymbolKind::Stage: return 12;       // Function
+    case SymbolKind::Field: return 8;        // Field
+    case SymbolKind::EnumMember: return 22;  // EnumMember
+    case SymbolKind::Template: return 15;    // String
+    case SymbolKind::Form: return 23;        // Struct
+    case SymbolKind::Team: return 3;         // Namespace
+    case SymbolKind::User: return 13;        // Variable
+    case SymbolKind::Event: return 24;       // Event
+    case SymbolKind::Payload: return 7;      // Property
+    case SymbolKind::Integration: return 2;  // Module
+    case SymbolKind::Reasons: return 10;     // Enum
+    case SymbolKind::Calendar: return 19;    // Object
+    case SymbolKind::TaskType: return 26;    // TypeParameter
+    case SymbolKind::Channel: return 11;     // Interface
+    case SymbolKind::Test: return 6;         // Method
   }
   return 13;
 }
@@ -53,7 +53,7 @@ bool isName(std::string_view name) {
 }
 
 bool renamable(const index::Symbol& s) {
-  if (s.kind == SymbolKind::Test) return false;                        // a title, not a name
+  if (s.kind == SymbolKind::Test) return false;                                            // a title, not a name
   if (s.kind == SymbolKind::Stage && (s.name == "won" || s.name == "lost")) return false;  // keywords
   return true;
 }
@@ -100,7 +100,8 @@ Json Server::hover(const Json& params) {
   text += "\n\n" + about;
   if (!s.extra.empty()) text += "\n\n" + s.extra;
   if (s.nameRange.file != a.file) text += fmt::format("\n\n*declared in {}*", workspace_->path(s.nameRange.file));
-  return Json{{"contents", {{"kind", "markdown"}, {"value", text}}}, {"range", rangeJson(*a.source, occ->range, encoding_)}};
+  return Json{{"contents", {{"kind", "markdown"}, {"value", text}}},
+              {"range", rangeJson(*a.source, occ->range, encoding_)}};
 }
 
 Json Server::definition(const Json& params) {
@@ -120,7 +121,7 @@ Json Server::definition(const Json& params) {
 }
 
 std::vector<std::pair<FileId, SourceRange>> Server::allOccurrences(const Analysis& analysis, int symbol,
-                                                                    bool declarations) {
+                                                                   bool declarations) {
   const index::Symbol& target = analysis.index.symbols[symbol];
   std::vector<std::pair<FileId, SourceRange>> out;
   auto collect = [&](const Analysis& an) {
@@ -144,9 +145,10 @@ std::vector<std::pair<FileId, SourceRange>> Server::allOccurrences(const Analysi
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
     return x.first != y.first ? x.first < y.first : x.second.begin < y.second.begin;
   });
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const auto& x, const auto& y) { return x.first == y.first && x.second.begin == y.second.begin; }),
-            out.end());
+  out.erase(
+      std::unique(out.begin(), out.end(),
+                  [](const auto& x, const auto& y) { return x.first == y.first && x.second.begin == y.second.begin; }),
+      out.end());
   return out;
 }
 
@@ -217,7 +219,8 @@ Json Server::formatting(const Json& params) {
   size_t prefix = 0, prefixBytes = 0;
   while (prefix < a.size() && prefix < b.size() && a[prefix] == b[prefix]) prefixBytes += a[prefix++].size();
   size_t suffix = 0, suffixBytesA = 0, suffixBytesB = 0;
-  while (suffix < a.size() - prefix && suffix < b.size() - prefix && a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix]) {
+  while (suffix < a.size() - prefix && suffix < b.size() - prefix &&
+         a[a.size() - 1 - suffix] == b[b.size() - 1 - suffix]) {
     suffixBytesA += a[a.size() - 1 - suffix].size();
     suffixBytesB += b[b.size() - 1 - suffix].size();
     ++suffix;
@@ -247,8 +250,9 @@ Json Server::rename(const Json& params) {
     throw RequestError{error_code::RequestFailed, fmt::format("`{}` is a keyword and cannot be a name", newName)};
   }
   if (!isName(newName)) {
-    throw RequestError{error_code::RequestFailed,
-                       fmt::format("`{}` is not a name: use letters, digits and `_`, not starting with a digit", newName)};
+    throw RequestError{
+        error_code::RequestFailed,
+        fmt::format("`{}` is not a name: use letters, digits and `_`, not starting with a digit", newName)};
   }
   if (newName != s.name && a.analysis->index.find(s.kind, newName, s.container) >= 0) {
     std::string where = s.kind == SymbolKind::Stage ? " in pipeline `" + s.container + "`" : "";

@@ -171,7 +171,8 @@ Json Server::initialize(const Json& params) {
   WorkspaceOptions options;
   options.stdlibDir = options_.stdlibDir;
   const Json& init = params.value("initializationOptions", Json::object());
-  if (init.is_object() && init.contains("stdlib") && init["stdlib"].is_string() && !init["stdlib"].get<std::string>().empty()) {
+  if (init.is_object() && init.contains("stdlib") && init["stdlib"].is_string() &&
+      !init["stdlib"].get<std::string>().empty()) {
     options.stdlibDir = init["stdlib"].get<std::string>();
   }
   workspace_ = std::make_unique<Workspace>(options);
@@ -185,7 +186,8 @@ Json Server::initialize(const Json& params) {
            {"definitionProvider", true},
            {"referencesProvider", true},
            {"documentSymbolProvider", true},
-           {"completionProvider", {{"triggerCharacters", Json::array({".", ">", "(", " "})}, {"resolveProvider", false}}},
+           {"completionProvider",
+            {{"triggerCharacters", Json::array({".", ">", "(", " "})}, {"resolveProvider", false}}},
            {"documentFormattingProvider", true},
            {"renameProvider", {{"prepareProvider", true}}},
        }},

@@ -90,8 +90,8 @@ class Server {
   bool initialized_ = false;
   bool shutdown_ = false;
   bool exited_ = false;
-  std::map<FileId, std::string> uris_;  // the client's own URI of each open document
-  std::map<FileId, long long> versions_;  // the version of each open document
+  std::map<FileId, std::string> uris_;     // the client's own URI of each open document
+  std::map<FileId, long long> versions_;   // the version of each open document
   std::set<std::string> withDiagnostics_;  // URIs last published with a non-empty list
 
   std::mutex mutex_;

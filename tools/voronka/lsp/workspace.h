@@ -45,8 +45,8 @@ struct ParsedFile {
 struct Analysis {
   FileId root = kNoFile;
   std::vector<std::shared_ptr<const ParsedFile>> files;  // root first, then what it uses
-  std::vector<Diagnostic> diagnostics;  // of every file of the program, sorted
-  std::optional<check::CheckedProgram> program;  // when every file parsed and `use` resolved
+  std::vector<Diagnostic> diagnostics;                   // of every file of the program, sorted
+  std::optional<check::CheckedProgram> program;          // when every file parsed and `use` resolved
   index::Index index;
   std::vector<std::pair<SourceRange, FileId>> uses;  // each resolved `use` path and the file it names
 
@@ -112,7 +112,7 @@ class Workspace {
   std::shared_ptr<const Analysis> analyse(FileId root, std::vector<std::pair<FileId, uint64_t>>& inputs);
 
   WorkspaceOptions options_;
-  driver::Session session_;  // the standard library and the voronka.toml files
+  driver::Session session_;       // the standard library and the voronka.toml files
   std::vector<FileState> files_;  // indexed by FileId
   std::map<std::string, FileId> byPath_;
   std::map<FileId, CachedAnalysis> analyses_;
