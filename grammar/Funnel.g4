@@ -42,6 +42,7 @@ calendarItem
     | WORKHOURS workhoursSpec (COMMA? workhoursSpec)*   # workhoursItem
     | HOLIDAYS dateRange (COMMA? dateRange)*            # holidaysItem
     | CURRENCY ident                                    # currencyItem
+    | LANGUAGE ident                                    # languageItem
     ;
 workhoursSpec : dayRange timeWindow+ ;
 dayRange : ident (DOTDOT ident)? ;
@@ -304,6 +305,7 @@ ident
     | WHEN | UNLESS | WHILE | WITHIN | DUE | TO | ALL | OVERDUE | TODAY | TOMORROW
     | COMMENT | VIA | WITH | LABEL | COPY | TASKS | TYPE | CHANNEL | BODY | SUBJECT
     | URL | FIELDS | ENUM | WORKDAYS | NO | REJECTED | ANSWERS | RESPONSIBLE
+    | LANGUAGE
     ;
 
 // Any word at all: after `.` and before `:`.
@@ -348,7 +350,7 @@ COMMENT : 'comment' ;  VIA : 'via' ;  WITH : 'with' ;  LABEL : 'label' ;
 COPY : 'copy' ;  TASKS : 'tasks' ;  TYPE : 'type' ;  CHANNEL : 'channel' ;
 BODY : 'body' ;  SUBJECT : 'subject' ;  URL : 'url' ;  FIELDS : 'fields' ;
 ENUM : 'enum' ;  WORKDAYS : 'workdays' ;  NO : 'no' ;  REJECTED : 'rejected' ;
-ANSWERS : 'answers' ;  RESPONSIBLE : 'responsible' ;
+ANSWERS : 'answers' ;  RESPONSIBLE : 'responsible' ;  LANGUAGE : 'language' ;
 
 // Punctuation and operators.
 ARROW : '->' ;  DOTDOT : '..' ;  DOT : '.' ;  COMMA : ',' ;  COLON : ':' ;

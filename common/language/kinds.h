@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
+#include <optional>
 #include <string_view>
 
 namespace voronka::lang {
@@ -24,6 +26,25 @@ enum class TaskFilter : uint8_t {
 #include "common/language/kinds.def"
 #undef TASK_FILTER
 };
+
+// The account's language: Russian unless it says otherwise.
+enum class Language : uint8_t {
+#define LANGUAGE(Name, code) Name,
+#include "common/language/kinds.def"
+#undef LANGUAGE
+};
+inline constexpr std::string_view kLanguageCodes[] = {
+#define LANGUAGE(Name, code) code,
+#include "common/language/kinds.def"
+#undef LANGUAGE
+};
+inline constexpr std::string_view code(Language l) { return kLanguageCodes[static_cast<size_t>(l)]; }
+inline constexpr std::optional<Language> languageCoded(std::string_view code) {
+  for (size_t i = 0; i < std::size(kLanguageCodes); ++i) {
+    if (kLanguageCodes[i] == code) return static_cast<Language>(i);
+  }
+  return std::nullopt;
+}
 
 inline constexpr std::string_view kStageKindKeywords[] = {
 #define STAGE_KIND(Name, keyword) keyword,

@@ -567,7 +567,8 @@ struct CalendarDecl : Decl {
   std::optional<SourceRange> workhoursRange;  // where `workhours` was first written
   std::vector<DateRange> holidays;
   std::optional<Ident> currency;
-  VORONKA_AST_FIELDS(CalendarDecl, name, title, timezone, workhours, workhoursRange, holidays, currency)
+  std::optional<Ident> language;  // the account only: `language ru|en`
+  VORONKA_AST_FIELDS(CalendarDecl, name, title, timezone, workhours, workhoursRange, holidays, currency, language)
 };
 
 struct FieldDecl : Decl {

@@ -192,6 +192,16 @@ void Checker::checkCalendar(CalendarInfo& calendar) {
     if (!ok) sink_.emit(diag::BadCurrency, decl->currency->range, c);
     calendar.currency = c;
   }
+  if (decl->language && decl->kind == ast::DeclKind::Calendar) {
+    sink_.emit(diag::ClauseNotAllowed, decl->language->range, "a `calendar`", "`language`")
+        .note("the language is the account's: put it in `account`");
+  } else if (decl->language) {
+    if (std::optional<lang::Language> l = lang::languageCoded(decl->language->text)) {
+      prog_.language = *l;
+    } else {
+      unknown("language", *decl->language, {std::begin(lang::kLanguageCodes), std::end(lang::kLanguageCodes)});
+    }
+  }
   for (const auto& spec : decl->workhours) {
     int from = dayIndex(spec.fromDay.text);
     if (from == kNone) {

@@ -178,7 +178,9 @@ struct ExprInfo {
 
 struct CheckedProgram {
   std::vector<const ast::Module*> modules;  // root first
-  std::vector<CalendarInfo> calendars;      // [0] is the account's
+  // What the runtime writes for managers and `graph`'s labels are in it.
+  lang::Language language = lang::Language::Ru;
+  std::vector<CalendarInfo> calendars;  // [0] is the account's
   std::vector<FieldInfo> fields;
   std::vector<EnumInfo> enums;
   std::vector<UserInfo> users;

@@ -111,7 +111,7 @@ std::unique_ptr<PipelineDecl> AstBuilder::pipeline(Ctx* ctx) {
 
 std::unique_ptr<CalendarDecl> AstBuilder::calendar(DeclKind kind, const std::vector<Ctx*>& items) {
   auto c = std::make_unique<CalendarDecl>(kind);
-  std::optional<SourceRange> tzSeen, currencySeen;
+  std::optional<SourceRange> tzSeen, currencySeen, languageSeen;
   std::string_view where = kind == DeclKind::Account ? "account" : "calendar";
   for (Ctx* item : items) {
     SourceRange r = pos_->of(item);
@@ -156,6 +156,11 @@ std::unique_ptr<CalendarDecl> AstBuilder::calendar(DeclKind kind, const std::vec
         duplicateClause(currencySeen, r, "currency", where);
         currencySeen = r;
         c->currency = ident(k.rule(P::RuleIdent));
+        break;
+      case P::LANGUAGE:
+        duplicateClause(languageSeen, r, "language", where);
+        languageSeen = r;
+        c->language = ident(k.rule(P::RuleIdent));
         break;
       default: break;
     }

@@ -18,6 +18,17 @@ namespace voronka::parse {
 using voronka_grammar::FunnelLexer;
 using voronka_grammar::FunnelParser;
 
+// The keyword blocks of grammar/Funnel.g4's lexer, by token type: reserved
+// words run from USE to NEXT, contextual ones from INITIAL to the last of
+// the "Contextual keywords" block. A contextual keyword added to the grammar
+// goes at the end of that block and becomes kLastContextual here.
+inline constexpr size_t kFirstReserved = FunnelLexer::USE;
+inline constexpr size_t kLastReserved = FunnelLexer::NEXT;
+inline constexpr size_t kFirstContextual = FunnelLexer::INITIAL;
+inline constexpr size_t kLastContextual = FunnelLexer::LANGUAGE;
+static_assert(kLastReserved + 1 == kFirstContextual && kLastContextual + 1 == FunnelLexer::ARROW,
+              "the keyword blocks of Funnel.g4 are contiguous, contextual ones right before the punctuation");
+
 // Maps ANTLR's code point indices to byte offsets of the file.
 class OffsetMap {
  public:

@@ -32,8 +32,8 @@ namespace {
 // What each ANTLR token type is, in words the rest of the compiler may see.
 TokenClass tokenClassOf(size_t type) {
   using L = FunnelLexer;
-  if (type >= L::USE && type <= L::NEXT) return TokenClass::Reserved;
-  if (type >= L::INITIAL && type <= L::RESPONSIBLE) return TokenClass::Contextual;
+  if (type >= kFirstReserved && type <= kLastReserved) return TokenClass::Reserved;
+  if (type >= kFirstContextual && type <= kLastContextual) return TokenClass::Contextual;
   if (type >= L::ARROW && type <= L::PERCENT) return TokenClass::Punctuation;
   switch (type) {
     case L::IDENT: return TokenClass::Identifier;
@@ -152,7 +152,7 @@ const std::vector<Keyword>& keywords() {
     FunnelCharStream input("");
     FunnelLexer lexer(&input);
     const antlr4::dfa::Vocabulary& vocabulary = lexer.getVocabulary();
-    for (size_t t = FunnelLexer::USE; t <= FunnelLexer::RESPONSIBLE; ++t) {
+    for (size_t t = kFirstReserved; t <= kLastContextual; ++t) {
       std::string literal = vocabulary.getLiteralName(t);  // 'use', with its quotes
       words.push_back(literal.size() >= 2 ? literal.substr(1, literal.size() - 2) : literal);
     }

@@ -14,7 +14,7 @@ using P = FunnelParser;
 
 bool inRange(size_t t, size_t first, size_t last) { return t >= first && t <= last; }
 
-bool isContextualKeyword(size_t t) { return inRange(t, P::INITIAL, P::RESPONSIBLE); }
+bool isContextualKeyword(size_t t) { return inRange(t, kFirstContextual, kLastContextual); }
 
 template <typename... T>
 constexpr std::array<size_t, sizeof...(T)> tokenList(T... t) {
@@ -119,7 +119,7 @@ std::string describeExpected(const antlr4::dfa::Vocabulary& vocabulary, const an
   // Punctuation first, then keywords, then classes of tokens.
   std::stable_sort(tokens.begin(), tokens.end(), [](size_t a, size_t b) {
     auto rank = [](size_t t) {
-      return inRange(t, P::ARROW, P::PERCENT) ? 0 : inRange(t, P::USE, P::RESPONSIBLE) ? 1 : 2;
+      return inRange(t, P::ARROW, P::PERCENT) ? 0 : inRange(t, kFirstReserved, kLastContextual) ? 1 : 2;
     };
     return rank(a) < rank(b);
   });
