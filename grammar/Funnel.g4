@@ -131,8 +131,12 @@ ruleClause
     | WHEN expression           # whenClause
     | timeSpec                  # timingClause
     | UNLESS eventRef           # unlessClause
-    | WITHIN WORKHOURS          # workhoursClause
+    | workhoursShift            # workhoursClause
+    | LATE (SKIP_WORD | RUN)    # lateClause
     ;
+// Which way a time outside working hours moves: to the next working moment
+// (the default, `later`) or to the latest working minute before it.
+workhoursShift : WITHIN WORKHOURS (LATER | EARLIER)? ;
 timeSpec
     : AFTER durationLit (AT TIME)?          # afterSpec
     | AT expression                         # atSpec
@@ -177,7 +181,7 @@ action
     | NOTIFY ident STRING                               # notifyAction
     | ifStatement                                       # ifAction
     | SPLIT NUMBER PERCENT block (ELSE block)?          # splitAction
-    | THEN AFTER durationLit (WITHIN WORKHOURS)? block  # thenAction
+    | THEN AFTER durationLit workhoursShift? block       # thenAction
     ;
 
 // `else if` chains are a loop, not recursion: a long chain must not grow the stack.
@@ -195,7 +199,7 @@ taskClause
     : DUE durationLit       # dueClause
     | AT expression         # taskAtClause
     | TO ident              # toClause
-    | WITHIN WORKHOURS      # taskWorkhoursClause
+    | workhoursShift        # taskWorkhoursClause
     ;
 completeSelector
     : completeFilter                    # filterOnly
@@ -205,7 +209,7 @@ completeFilter : ALL | OVERDUE | TODAY | TOMORROW ;
 sendClause
     : FROM ident            # fromUserClause
     | VIA ident             # viaClause
-    | WITHIN WORKHOURS      # sendWorkhoursClause
+    | workhoursShift        # sendWorkhoursClause
     ;
 assignee : ident (LPAREN ident RPAREN)? ;
 createClause
@@ -256,6 +260,7 @@ primary
     | NONE                                      # noneLit
     | ident                                     # nameRef
     | DEAL                                      # dealRef
+    | STAGE                                     # stageRef
     | LPAREN expression RPAREN                  # parens
     | LBRACK (expression (COMMA expression)*)? RBRACK   # listLit
     | IF expression LBRACE expression RBRACE
@@ -305,7 +310,7 @@ ident
     | WHEN | UNLESS | WHILE | WITHIN | DUE | TO | ALL | OVERDUE | TODAY | TOMORROW
     | COMMENT | VIA | WITH | LABEL | COPY | TASKS | TYPE | CHANNEL | BODY | SUBJECT
     | URL | FIELDS | ENUM | WORKDAYS | NO | REJECTED | ANSWERS | RESPONSIBLE
-    | LANGUAGE
+    | LANGUAGE | LATER | EARLIER | LATE | SKIP_WORD | RUN
     ;
 
 // Any word at all: after `.` and before `:`.
@@ -351,6 +356,8 @@ COPY : 'copy' ;  TASKS : 'tasks' ;  TYPE : 'type' ;  CHANNEL : 'channel' ;
 BODY : 'body' ;  SUBJECT : 'subject' ;  URL : 'url' ;  FIELDS : 'fields' ;
 ENUM : 'enum' ;  WORKDAYS : 'workdays' ;  NO : 'no' ;  REJECTED : 'rejected' ;
 ANSWERS : 'answers' ;  RESPONSIBLE : 'responsible' ;  LANGUAGE : 'language' ;
+// (ANTLR reserves the token name SKIP: the word `skip` is SKIP_WORD.)
+LATER : 'later' ;  EARLIER : 'earlier' ;  LATE : 'late' ;  SKIP_WORD : 'skip' ;  RUN : 'run' ;
 
 // Punctuation and operators.
 ARROW : '->' ;  DOTDOT : '..' ;  DOT : '.' ;  COMMA : ',' ;  COLON : ':' ;

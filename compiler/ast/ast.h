@@ -294,6 +294,15 @@ struct EventRef {
   VORONKA_AST_FIELDS(EventRef, name, arg, argIsString, range)
 };
 
+// `within workhours [later|earlier]`: a time outside working hours moves to
+// the next working moment (later, the default) or to the latest working
+// minute at or before it (earlier).
+struct WithinWorkhours {
+  bool earlier = false;
+  SourceRange range;
+  VORONKA_AST_FIELDS(WithinWorkhours, earlier, range)
+};
+
 struct MoveTarget {
   bool isNext = false;
   std::optional<PipelineRef> pipeline;  // `pipeline.stage`
@@ -348,7 +357,7 @@ struct TaskAction : Action {
   std::optional<Duration> due;
   ExprPtr at;
   std::optional<UserRef> to;
-  std::optional<SourceRange> withinWorkhours;
+  std::optional<WithinWorkhours> withinWorkhours;
   VORONKA_AST_FIELDS(TaskAction, type, text, due, at, to, withinWorkhours)
 };
 
@@ -368,7 +377,7 @@ struct SendAction : Action {
   InterpolatedText text;     // sms with a text
   std::optional<UserRef> from;
   std::optional<ChannelRef> via;
-  std::optional<SourceRange> withinWorkhours;
+  std::optional<WithinWorkhours> withinWorkhours;
   VORONKA_AST_FIELDS(SendAction, templateName, text, from, via, withinWorkhours)
 };
 struct WebhookAction : Action {
@@ -461,12 +470,20 @@ struct SplitAction : Action {
 struct ThenAction : Action {
   ThenAction() : Action(ActionKind::Then) {}
   Duration delay;
-  std::optional<SourceRange> withinWorkhours;
+  std::optional<WithinWorkhours> withinWorkhours;
   Block block;
   VORONKA_AST_FIELDS(ThenAction, delay, withinWorkhours, block)
 };
 
 enum class TimingKind : uint8_t { None, After, At, Every };
+
+// `late skip` (do not run a timer whose moment has passed when it is
+// scheduled) or `late run` (run it at once, the default).
+struct LateClause {
+  bool skip = false;
+  SourceRange range;
+  VORONKA_AST_FIELDS(LateClause, skip, range)
+};
 
 struct Timing {
   TimingKind kind = TimingKind::None;
@@ -521,10 +538,11 @@ struct Rule : Decl {
   ExprPtr when;
   Timing timing;
   std::optional<EventRef> unless;
-  std::optional<SourceRange> withinWorkhours;
-  bool arrowForm = false;  // written `-> TARGET`; the body then holds one move
+  std::optional<WithinWorkhours> withinWorkhours;
+  std::optional<LateClause> late;  // `late skip|run`, for `at` rules
+  bool arrowForm = false;          // written `-> TARGET`; the body then holds one move
   Block body;
-  VORONKA_AST_FIELDS(Rule, event, from, once, when, timing, unless, withinWorkhours, arrowForm, body)
+  VORONKA_AST_FIELDS(Rule, event, from, once, when, timing, unless, withinWorkhours, late, arrowForm, body)
 };
 using RulePtr = std::unique_ptr<Rule>;
 

@@ -89,6 +89,8 @@ std::string value(const TimeOfDay& t) { return timeText(t); }
 std::string value(const Date& d) { return dateText(d); }
 std::string value(const ExprPtr& e) { return e ? print(*e) : ""; }
 std::string value(const Path& p) { return p.joined(); }
+std::string value(const WithinWorkhours& w) { return w.earlier ? "earlier" : "later"; }
+std::string value(const LateClause& l) { return l.skip ? "skip" : "run"; }
 std::string value(const WorkhoursSpec::Window& w) { return timeText(w.from) + "-" + timeText(w.to); }
 std::string value(TaskFilter f) { return std::string(lang::keyword(f)); }
 std::string value(TemplateKind k) { return std::string(lang::keyword(k)); }

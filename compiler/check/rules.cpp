@@ -53,7 +53,13 @@ int Checker::checkRule(const ast::Rule& r, RuleContext ctx) {
     int unlessEvent = resolveEvent(*r.unless);
     if (unlessEvent != kNone) checkEventArgument(*r.unless, prog_.events[unlessEvent]);
   }
-  if (r.withinWorkhours) checkWithinWorkhours(*r.withinWorkhours, ctx);
+  if (r.withinWorkhours) checkWithinWorkhours(r.withinWorkhours->range, ctx);
+  if (r.late && r.timing.kind != ast::TimingKind::At) {
+    sink_.emit(diag::ClauseNotAllowed, r.late->range, "a rule without `at`", "`late`")
+        .note(
+            "only the moment of an `at` rule can have passed when its timer is set; `after` and `every` count from "
+            "the stage entry or the event");
+  }
   if (r.when) expectBool(*r.when, scope, "the condition of `when`");
 
   // Timers are not triggers: only a rule that runs on a client's or system's
@@ -116,7 +122,7 @@ const ast::Action* Checker::checkBlock(const ast::Block& block, const RuleContex
       case ast::ActionKind::Then: {
         const auto& t = a.as<ast::ThenAction>();
         checkDuration(t.delay, "the delay of `then after`");
-        if (t.withinWorkhours) checkWithinWorkhours(*t.withinWorkhours, ctx);
+        if (t.withinWorkhours) checkWithinWorkhours(t.withinWorkhours->range, ctx);
         // A `then` block runs later, from a timer: its own moves, no trigger.
         RuleContext later = ctx;
         later.trigger = false;
@@ -428,7 +434,7 @@ void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
         }
       }
       if (t.to) resolveUser(*t.to);
-      if (t.withinWorkhours) checkWithinWorkhours(*t.withinWorkhours, ctx);
+      if (t.withinWorkhours) checkWithinWorkhours(t.withinWorkhours->range, ctx);
       break;
     }
     case ast::ActionKind::CompleteTasks: {
@@ -469,7 +475,18 @@ void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
           sink_.emit(diag::ClauseNotAllowed, s.via->range, fmt::format("`{}`", what), "`via`");
         }
       }
-      if (s.withinWorkhours) checkWithinWorkhours(*s.withinWorkhours, ctx);
+      if (s.withinWorkhours) {
+        checkWithinWorkhours(s.withinWorkhours->range, ctx);
+        if (s.withinWorkhours->earlier) {
+          // It goes out now, or later in working hours: earlier than now is the past.
+          sink_
+              .emit(diag::ClauseNotAllowed, s.withinWorkhours->range, fmt::format("`{}`", what),
+                    "`within workhours earlier`")
+              .note(fmt::format("a {} goes out at once or later; to send it before a date, shift the rule: "
+                                "`at lesson_at - 1 workdays within workhours earlier {{ {} … }}`",
+                                what, what));
+        }
+      }
       break;
     }
     case ast::ActionKind::Webhook: {

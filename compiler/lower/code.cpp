@@ -542,7 +542,7 @@ void Lowering::block(FunctionBuilder& fb, const ast::Block& b, CodeContext& ctx)
     d.kind = bc::ActionKind::Then;
     d.dueSeconds = t->delay.seconds;
     d.dueWorkdays = static_cast<int32_t>(t->delay.workdays);
-    d.withinWorkhours = t->withinWorkhours.has_value();
+    d.workhours = workhoursShift(t->withinWorkhours);
     d.line = lineOf(t->range);
     thenDescs.push_back(actionDesc(std::move(d)));
   }
@@ -598,7 +598,7 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
         d.dueWorkdays = static_cast<int32_t>(t.due->workdays);
       }
       if (t.to) d.user = check::CheckedProgram::lookup(program_.userIndex, t.to->text);
-      d.withinWorkhours = t.withinWorkhours.has_value();
+      d.workhours = workhoursShift(t.withinWorkhours);
       act();
       break;
     }
@@ -621,7 +621,7 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
       }
       if (s.from) d.user = check::CheckedProgram::lookup(program_.userIndex, s.from->text);
       if (s.via) d.channel = check::CheckedProgram::lookup(program_.channelIndex, s.via->text);
-      d.withinWorkhours = s.withinWorkhours.has_value();
+      d.workhours = workhoursShift(s.withinWorkhours);
       act();
       break;
     }

@@ -47,6 +47,12 @@ struct CodeContext {
   int splits = 0;
 };
 
+// `within workhours [later|earlier]` as the bytecode says it.
+inline bc::WorkhoursShift workhoursShift(const std::optional<ast::WithinWorkhours>& w) {
+  if (!w) return bc::WorkhoursShift::None;
+  return w->earlier ? bc::WorkhoursShift::Earlier : bc::WorkhoursShift::Later;
+}
+
 // Seconds since 1970 in UTC of a local time (seconds since 1970, local) in `zone`.
 int64_t utcSeconds(const std::string& zone, int64_t localSeconds);
 

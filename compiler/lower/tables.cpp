@@ -30,6 +30,7 @@ Lowering::Lowering(const check::CheckedProgram& program, const SourceManager& so
     : program_(program), sources_(sources) {}
 
 void Lowering::build() {
+  m_.language = program_.language;
   declarations();
   calendars();
   pipelines();
@@ -262,7 +263,8 @@ void Lowering::rules() {
       def.unlessEvent = check::CheckedProgram::lookup(program_.eventIndex, rule.unless->name.text);
       def.unlessArg = argument(def.unlessEvent, rule.unless->arg);
     }
-    def.withinWorkhours = rule.withinWorkhours.has_value();
+    def.workhours = workhoursShift(rule.withinWorkhours);
+    def.lateSkip = rule.late && rule.late->skip;
     def.trigger = info.event != kNone && !program_.events[info.event].lifecycle && def.timing == bc::TimingKind::None;
     CodeContext ctx;
     ctx.pipeline = pipeline;

@@ -234,6 +234,14 @@ Assignee AstBuilder::assignee(Ctx* ctx) {
   return a;
 }
 
+WithinWorkhours AstBuilder::withinWorkhours(Ctx* ctx) {
+  WithinWorkhours w;
+  if (!ctx) return w;
+  w.range = pos_->of(ctx);
+  w.earlier = kids(ctx).token(P::EARLIER) != nullptr;
+  return w;
+}
+
 TypeSyntax AstBuilder::fieldType(Ctx* ctx) {
   TypeSyntax t;
   if (!ctx) return t;

@@ -79,6 +79,7 @@ class AstBuilder {
   ast::MoveTarget moveTarget(Ctx* ctx);
   std::pair<ast::Ident, std::optional<ast::Ident>> stagePath(Ctx* ctx);
   ast::Assignee assignee(Ctx* ctx);
+  ast::WithinWorkhours withinWorkhours(Ctx* ctx);  // a workhoursShift
   ast::TypeSyntax fieldType(Ctx* ctx);
   std::vector<ast::LossReason> lossReasons(Ctx* ctx);
   void duplicateClause(const std::optional<SourceRange>& seen, SourceRange here, std::string_view clause,

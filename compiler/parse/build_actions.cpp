@@ -65,10 +65,10 @@ ActionPtr AstBuilder::buildAction(Ctx* ctx) {
             to = r;
             a->to = ident(ck.rule(P::RuleIdent));
             break;
-          case P::WITHIN:
+          case R | P::RuleWorkhoursShift:
             duplicateClause(within, r, "within workhours", "task");
             within = r;
-            a->withinWorkhours = r;
+            a->withinWorkhours = withinWorkhours(ck.rule(P::RuleWorkhoursShift));
             break;
           default: break;
         }
@@ -206,9 +206,7 @@ ActionPtr AstBuilder::buildAction(Ctx* ctx) {
     case P::THEN: {
       auto a = std::make_unique<ThenAction>();
       a->delay = duration(k.rule(P::RuleDurationLit));
-      if (antlr4::Token* within = k.token(P::WITHIN)) {
-        a->withinWorkhours = SourceRange::cover(pos_->of(within), pos_->of(k.token(P::WORKHOURS)));
-      }
+      if (Ctx* within = k.rule(P::RuleWorkhoursShift)) a->withinWorkhours = withinWorkhours(within);
       a->block = block(k.rule(P::RuleBlock));
       return a;
     }
@@ -232,10 +230,10 @@ void AstBuilder::sendClauses(const Kids& k, SendAction& a, std::string_view what
         via = r;
         a.via = ident(ck.rule(P::RuleIdent));
         break;
-      case P::WITHIN:
+      case R | P::RuleWorkhoursShift:
         duplicateClause(within, r, "within workhours", what);
         within = r;
-        a.withinWorkhours = r;
+        a.withinWorkhours = withinWorkhours(ck.rule(P::RuleWorkhoursShift));
         break;
       default: break;
     }

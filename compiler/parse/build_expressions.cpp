@@ -233,9 +233,10 @@ ExprPtr AstBuilder::primary(Ctx* ctx) {
       n->name = ident(k.rule(P::RuleIdent)).text;
       return finish(std::move(n));
     }
-    case P::DEAL: {
+    case P::DEAL:
+    case P::STAGE: {  // reserved words that are names in expressions: `deal.x`, move_rejected's `stage`
       auto n = std::make_unique<NameExpr>();
-      n->name = "deal";
+      n->name = k.firstCode() == P::DEAL ? "deal" : "stage";
       return finish(std::move(n));
     }
     case P::LPAREN: return expression(k.rule(P::RuleExpression));

@@ -42,7 +42,7 @@ RulePtr AstBuilder::rule(Ctx* ctx) {
   r->range = pos_->of(ctx);
   Kids k = kids(ctx);
   // Where each clause was first written, for the note of a repeated one.
-  std::optional<SourceRange> timingSeen, whenSeen, fromSeen, unlessSeen;
+  std::optional<SourceRange> timingSeen, whenSeen, fromSeen, unlessSeen, withinSeen, lateSeen;
   if (k.firstCode() == P::ON) {
     r->event = eventRef(k.rule(P::RuleEventRef));
   } else {
@@ -72,9 +72,15 @@ RulePtr AstBuilder::rule(Ctx* ctx) {
         if (!unlessSeen) unlessSeen = cr;
         r->unless = eventRef(ck.rule(P::RuleEventRef));
         break;
-      case P::WITHIN:
-        duplicateClause(r->withinWorkhours, cr, "within workhours", "rule");
-        r->withinWorkhours = cr;
+      case R | P::RuleWorkhoursShift:
+        duplicateClause(withinSeen, cr, "within workhours", "rule");
+        withinSeen = cr;
+        r->withinWorkhours = withinWorkhours(ck.rule(P::RuleWorkhoursShift));
+        break;
+      case P::LATE:
+        duplicateClause(lateSeen, cr, "late", "rule");
+        lateSeen = cr;
+        r->late = LateClause{ck.token(P::SKIP_WORD) != nullptr, cr};
         break;
       default: break;
     }

@@ -29,6 +29,7 @@ enum class Section : uint32_t {
   Pipelines = 6,
   Rules = 7,
   Actions = 8,
+  Settings = 9,  // format 2: the account's language
 };
 constexpr const char* sectionName(Section s) {
   switch (s) {
@@ -40,6 +41,7 @@ constexpr const char* sectionName(Section s) {
     case Section::Pipelines: return "pipelines";
     case Section::Rules: return "rules";
     case Section::Actions: return "actions";
+    case Section::Settings: return "settings";
   }
   return "?";
 }
@@ -80,7 +82,9 @@ class Writer {
 
 class Reader {
  public:
-  Reader(std::string_view data, const char* section) : data_(data), section_(section) {}
+  Reader(std::string_view data, const char* section, uint16_t major = kFormatMajor)
+      : data_(data), section_(section), major_(major) {}
+  uint16_t major() const { return major_; }  // the file's format: what its records hold
   uint8_t u8() { return take<uint8_t>(); }
   uint16_t u16() { return take<uint16_t>(); }
   uint32_t u32() { return take<uint32_t>(); }
@@ -148,6 +152,7 @@ class Reader {
   }
   std::string_view data_;
   const char* section_;
+  uint16_t major_;
   size_t pos_ = 0;
 };
 
@@ -402,7 +407,8 @@ std::string writeRules(const Module& m) {
     w.i32(rule.whileCondition);
     w.i32(rule.unlessEvent);
     w.i32(rule.unlessArg);
-    w.boolean(rule.withinWorkhours);
+    w.u8(static_cast<uint8_t>(rule.workhours));
+    w.boolean(rule.lateSkip);
     w.i32(rule.body);
     w.i32(rule.line);
     w.i32(rule.file);
@@ -430,7 +436,12 @@ void readRules(Reader& r, Module& m) {
     rule.whileCondition = r.i32();
     rule.unlessEvent = r.i32();
     rule.unlessArg = r.i32();
-    rule.withinWorkhours = r.boolean();
+    if (r.major() == 1) {
+      rule.workhours = r.boolean() ? WorkhoursShift::Later : WorkhoursShift::None;
+    } else {
+      rule.workhours = r.enumeration<WorkhoursShift>(static_cast<uint8_t>(WorkhoursShift::Earlier));
+      rule.lateSkip = r.boolean();
+    }
     rule.body = r.i32();
     rule.line = r.i32();
     rule.file = r.i32();
@@ -451,7 +462,7 @@ std::string writeActions(const Module& m) {
     w.i32(a.dueWorkdays);
     w.boolean(a.hasAt);
     w.i32(a.user);
-    w.boolean(a.withinWorkhours);
+    w.u8(static_cast<uint8_t>(a.workhours));
     w.u8(static_cast<uint8_t>(a.filter));
     w.i32(a.templ);
     w.i32(a.channel);
@@ -488,7 +499,8 @@ void readActions(Reader& r, Module& m) {
     a.dueWorkdays = r.i32();
     a.hasAt = r.boolean();
     a.user = r.i32();
-    a.withinWorkhours = r.boolean();
+    a.workhours = r.major() == 1 ? (r.boolean() ? WorkhoursShift::Later : WorkhoursShift::None)
+                                 : r.enumeration<WorkhoursShift>(static_cast<uint8_t>(WorkhoursShift::Earlier));
     a.filter = r.enumeration<TaskFilter>(lastOf(lang::kTaskFilterKeywords));
     a.templ = r.i32();
     a.channel = r.i32();
@@ -573,6 +585,14 @@ std::string writeStrings(const Module& m) {
   return std::move(w.out);
 }
 
+std::string writeSettings(const Module& m) {
+  Writer w;
+  w.u8(static_cast<uint8_t>(m.language));
+  return std::move(w.out);
+}
+
+void readSettings(Reader& r, Module& m) { m.language = r.enumeration<lang::Language>(lastOf(lang::kLanguageCodes)); }
+
 void readStrings(Reader& r, Module& m) {
   m.strings = r.list<std::string>(4, [&] { return r.bytes(); });
 }
@@ -585,6 +605,7 @@ std::string serialize(const Module& m) {
       {Section::Functions, writeFunctions(m)}, {Section::Schema, writeSchema(m)},
       {Section::Calendars, writeCalendars(m)}, {Section::Pipelines, writePipelines(m)},
       {Section::Rules, writeRules(m)},         {Section::Actions, writeActions(m)},
+      {Section::Settings, writeSettings(m)},
   };
   Writer body;
   uint64_t offset = kHeaderSize + kSectionEntrySize * sections.size();
@@ -616,10 +637,11 @@ Module load(std::string_view bytes) {
   uint16_t minor = header.u16();
   uint32_t count = header.u32();
   uint64_t checksum = header.u64();
-  if (major != kFormatMajor) {
+  if (major < kOldestReadableMajor || major > kFormatMajor) {
     throw LoadError(
-        fmt::format("module format {}.{} is not supported by this voronka (it reads {}.x); rebuild the module", major,
-                    minor, kFormatMajor));
+        fmt::format("module format {}.{} is not supported by this voronka (it reads {}.x to {}.x); rebuild the module "
+                    "with this voronka",
+                    major, minor, kOldestReadableMajor, kFormatMajor));
   }
   if (fnv1a(bytes.substr(kHeaderSize)) != checksum)
     throw LoadError("the checksum does not match: the file is corrupted");
@@ -636,7 +658,7 @@ Module load(std::string_view bytes) {
     if (offset > bytes.size() || size > bytes.size() - offset) {
       throw LoadError(fmt::format("section {} lies outside the file", id));
     }
-    if (id < 1 || id > 8) continue;  // a section from a newer minor version
+    if (id < 1 || id > 9) continue;  // a section from a newer minor version
     if (!found.emplace(static_cast<Section>(id), bytes.substr(offset, size)).second) {
       throw LoadError(fmt::format("section {} appears twice", id));
     }
@@ -646,7 +668,7 @@ Module load(std::string_view bytes) {
   auto section = [&](Section s, auto read) {
     auto it = found.find(s);
     if (it == found.end()) throw LoadError(fmt::format("the {} section is missing", sectionName(s)));
-    Reader r(it->second, sectionName(s));
+    Reader r(it->second, sectionName(s), major);
     read(r, m);
     r.finish();
   };
@@ -658,6 +680,7 @@ Module load(std::string_view bytes) {
   section(Section::Pipelines, readPipelines);
   section(Section::Rules, readRules);
   section(Section::Actions, readActions);
+  if (major >= 2) section(Section::Settings, readSettings);  // format 1 had none: Russian
   verify(m);
   return m;
 }

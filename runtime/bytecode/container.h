@@ -8,7 +8,9 @@
 //      then the sections, little-endian throughout.
 //
 // A reader accepts its own major version and any minor version (sections it
-// does not know are skipped). Loading verifies everything before returning:
+// does not know are skipped), and reads modules of format 1 (before language
+// v0.2) as they were meant: no `within workhours earlier`, no `late skip`,
+// the account's language Russian. Loading verifies everything before returning:
 // a truncated, corrupted or crafted file is a LoadError with a message, never
 // a crash (see verifier.h).
 #pragma once
@@ -22,7 +24,8 @@
 
 namespace voronka::bc {
 
-inline constexpr uint16_t kFormatMajor = 1;
+inline constexpr uint16_t kFormatMajor = 2;
+inline constexpr uint16_t kOldestReadableMajor = 1;
 inline constexpr uint16_t kFormatMinor = 0;
 
 class LoadError : public std::runtime_error {

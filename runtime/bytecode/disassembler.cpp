@@ -48,6 +48,15 @@ std::string duration(int64_t seconds, int32_t workdays) {
   return out;
 }
 
+std::string workhoursText(WorkhoursShift shift) {
+  switch (shift) {
+    case WorkhoursShift::None: return "";
+    case WorkhoursShift::Later: return " within workhours";
+    case WorkhoursShift::Earlier: return " within workhours earlier";
+  }
+  return "";
+}
+
 std::string assignText(const Module& m, const ActionDesc& a) {
   switch (a.assign) {
     case AssignMode::None: return "";
@@ -119,7 +128,7 @@ std::string describeOperand(const Module& m, const ActionDesc& a, lang::ActionOp
       return s;
     }
     case O::Percent: return fmt::format(" {}%", a.percent);
-    case O::Workhours: return a.withinWorkhours ? " within workhours" : "";
+    case O::Workhours: return workhoursText(a.workhours);
   }
   return "";
 }
@@ -179,9 +188,10 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
     out.append(s, 0, end == std::string::npos ? 0 : end + 1);
     out += '\n';
   };
-  line(fmt::format("; voronka module: {} pipelines, {} rules, {} functions, {} actions, {} constants, {} strings",
-                   m.pipelines.size(), m.rules.size(), m.functions.size(), m.actions.size(), m.constants.size(),
-                   m.strings.size()));
+  line(fmt::format(
+      "; voronka module: {} pipelines, {} rules, {} functions, {} actions, {} constants, {} strings, language {}",
+      m.pipelines.size(), m.rules.size(), m.functions.size(), m.actions.size(), m.constants.size(), m.strings.size(),
+      lang::code(m.language)));
   for (size_t i = 0; i < m.calendars.size(); ++i) {
     const CalendarDef& c = m.calendars[i];
     std::string s =
@@ -241,7 +251,8 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
         break;
     }
     if (r.unlessEvent >= 0) s += " unless " + eventWithArg(m, r.unlessEvent, r.unlessArg);
-    if (r.withinWorkhours) s += " within workhours";
+    s += workhoursText(r.workhours);
+    if (r.lateSkip) s += " late skip";
     if (r.trigger) s += " (trigger)";
     line(s + fmt::format(" -> f{}  ; {}:{}", r.body, m.str(r.file), r.line));
   }

@@ -165,6 +165,10 @@ struct PipelineDef {
 
 enum class TimingKind : uint8_t { None, After, At, Every };
 
+// `within workhours [later|earlier]`: a time outside working hours moves to
+// the next working moment, or to the latest working minute at or before it.
+enum class WorkhoursShift : uint8_t { None, Later, Earlier };
+
 // A rule of one pipeline: a top-level rule of the program is lowered once
 // per pipeline, so its stage names resolve to that pipeline's stages.
 struct RuleDef {
@@ -185,10 +189,11 @@ struct RuleDef {
   int32_t whileCondition = kNo;   // every D while COND
   int32_t unlessEvent = kNo;
   int32_t unlessArg = kNo;
-  bool withinWorkhours = false;
-  int32_t body = kNo;  // function (an action block)
-  int32_t line = 0;    // where the rule starts
-  int32_t file = kNo;  // string: the source file
+  WorkhoursShift workhours = WorkhoursShift::None;
+  bool lateSkip = false;  // at EXPR … late skip: a moment already past is not run
+  int32_t body = kNo;     // function (an action block)
+  int32_t line = 0;       // where the rule starts
+  int32_t file = kNo;     // string: the source file
 };
 
 // Action kinds, and what each one's descriptor carries: common/language/actions.def.
@@ -207,35 +212,35 @@ enum class SetTarget : uint8_t { Field, DealName, ContactName, ContactEmail, Con
 // instruction, in the order of the operand list.
 struct ActionDesc {
   ActionKind kind = ActionKind::Move;
-  int32_t pipeline = kNo;                        // [Target, CreateIn]
-  int32_t stage = kNo;                           // [Target, CreateIn]: kNo in CreateIn = the initial stage
-  bool isNext = false;                           // [Target]
-  int32_t text = kNo;                            // [Text, Comment, TagChange]: a string
-  int32_t taskType = kNo;                        // [TaskType]
-  int64_t dueSeconds = 0;                        // [Due, ThenChain]
-  int32_t dueWorkdays = 0;                       // [Due, ThenChain]
-  bool hasAt = false;                            // [AtRegister]
-  int32_t user = kNo;                            // [ToUser, FromUser, Assignee, AssignClause, Recipient]
-  bool withinWorkhours = false;                  // [Workhours]
-  TaskFilter filter = TaskFilter::Unspecified;   // [Filter]
-  int32_t templ = kNo;                           // [Template, TemplateOrText]
-  int32_t channel = kNo;                         // [ViaChannel]
-  int32_t integration = kNo;                     // [Integration]
-  std::vector<int32_t> keys;                     // [Body]: strings, one register per key
-  bool hasLabel = false;                         // [Label]
-  bool add = true;                               // [TagChange]
-  SetTarget setTarget = SetTarget::Field;        // [SetTarget]
-  int32_t field = kNo;                           // [SetTarget, IntoField]
-  AssignMode assign = AssignMode::None;          // [Assignee, AssignClause]
-  int32_t team = kNo;                            // [Assignee, AssignClause, Recipient]
-  std::vector<int32_t> copy;                     // [Copy]: fields
-  int32_t form = kNo;                            // [Form]
-  Recipient recipient = Recipient::Responsible;  // [Recipient]
-  int32_t function = kNo;                        // [ThenChain]: the block
-  int32_t next = kNo;                            // [ThenChain]: the next `then` of the same block
-  double percent = 0;                            // [Percent]: the first share
-  int32_t site = 0;                              // [Percent]: the split's stable site number
-  int32_t line = 0;                              // where the action is written
+  int32_t pipeline = kNo;                           // [Target, CreateIn]
+  int32_t stage = kNo;                              // [Target, CreateIn]: kNo in CreateIn = the initial stage
+  bool isNext = false;                              // [Target]
+  int32_t text = kNo;                               // [Text, Comment, TagChange]: a string
+  int32_t taskType = kNo;                           // [TaskType]
+  int64_t dueSeconds = 0;                           // [Due, ThenChain]
+  int32_t dueWorkdays = 0;                          // [Due, ThenChain]
+  bool hasAt = false;                               // [AtRegister]
+  int32_t user = kNo;                               // [ToUser, FromUser, Assignee, AssignClause, Recipient]
+  WorkhoursShift workhours = WorkhoursShift::None;  // [Workhours]
+  TaskFilter filter = TaskFilter::Unspecified;      // [Filter]
+  int32_t templ = kNo;                              // [Template, TemplateOrText]
+  int32_t channel = kNo;                            // [ViaChannel]
+  int32_t integration = kNo;                        // [Integration]
+  std::vector<int32_t> keys;                        // [Body]: strings, one register per key
+  bool hasLabel = false;                            // [Label]
+  bool add = true;                                  // [TagChange]
+  SetTarget setTarget = SetTarget::Field;           // [SetTarget]
+  int32_t field = kNo;                              // [SetTarget, IntoField]
+  AssignMode assign = AssignMode::None;             // [Assignee, AssignClause]
+  int32_t team = kNo;                               // [Assignee, AssignClause, Recipient]
+  std::vector<int32_t> copy;                        // [Copy]: fields
+  int32_t form = kNo;                               // [Form]
+  Recipient recipient = Recipient::Responsible;     // [Recipient]
+  int32_t function = kNo;                           // [ThenChain]: the block
+  int32_t next = kNo;                               // [ThenChain]: the next `then` of the same block
+  double percent = 0;                               // [Percent]: the first share
+  int32_t site = 0;                                 // [Percent]: the split's stable site number
+  int32_t line = 0;                                 // where the action is written
 };
 
 enum class FunctionKind : uint8_t { Expression, Block };
@@ -251,6 +256,7 @@ struct Function {
 };
 
 struct Module {
+  lang::Language language = lang::Language::Ru;  // of the texts the runtime writes for managers
   std::vector<std::string> strings;
   std::vector<Constant> constants;
   std::vector<Function> functions;

@@ -84,6 +84,23 @@ int64_t Calendar::nextWorkingTime(int64_t utc) const {
   return utc;
 }
 
+int64_t Calendar::previousWorkingTime(int64_t utc) const {
+  if (!anyWindow_) return utc;
+  int64_t day = localDay(utc);
+  int now = localMinutes(utc);
+  for (int step = 0; step < 400; ++step, --day, now = 24 * 60) {
+    if (!isWorkday(day)) continue;
+    const auto& windows = windows_[static_cast<size_t>(weekday(day))];
+    for (auto it = windows.rbegin(); it != windows.rend(); ++it) {
+      auto [from, to] = *it;
+      if (step == 0 && now < from) continue;  // this window is still ahead
+      if (step == 0 && now < to) return utc;  // inside the window
+      return utcOf(day, to - 1);              // its last working minute
+    }
+  }
+  return utc;
+}
+
 int64_t Calendar::nextTimeOfDay(int64_t utc, int minutesOfDay) const {
   int64_t day = localDay(utc);
   int64_t candidate = utcOf(day, minutesOfDay);
@@ -92,14 +109,19 @@ int64_t Calendar::nextTimeOfDay(int64_t utc, int minutesOfDay) const {
 }
 
 int64_t Calendar::addWorkdays(int64_t utc, int64_t n) const {
-  int64_t day = localDay(utc);
-  int at = localMinutes(utc);
-  int64_t guard = 0;
-  while (n > 0 && guard++ < 100000) {
-    ++day;
-    if (isWorkday(day)) --n;
+  return utcOf(addWorkdaysToDay(localDay(utc), n), localMinutes(utc));
+}
+
+int64_t Calendar::addWorkdaysToDay(int64_t day, int64_t n) const {
+  int64_t step = n < 0 ? -1 : 1;
+  int64_t left = n < 0 ? -n : n;
+  // A calendar with no working day at all cannot be counted in: stop after
+  // far more days than any count of working days could need.
+  for (int64_t guard = 0; left > 0 && guard < 100000; ++guard) {
+    day += step;
+    if (isWorkday(day)) --left;
   }
-  return utcOf(day, at);
+  return day;
 }
 
 int64_t Calendar::workdaysBetween(int64_t from, int64_t to) const {

@@ -36,11 +36,17 @@ class Calendar {
   // The instant itself when it falls in a working window, else the start of
   // the next one. Without working hours, the instant itself.
   int64_t nextWorkingTime(int64_t utc) const;
+  // The instant itself when it falls in a working window, else the last
+  // working minute before it (windows 09:00–19:00: 18:59 of the previous
+  // working day). Without working hours, the instant itself.
+  int64_t previousWorkingTime(int64_t utc) const;
   // The first instant at or after `utc` whose local time of day is `minutes`.
   int64_t nextTimeOfDay(int64_t utc, int minutes) const;
-  // The same local time of day, `n` working days later (n ≥ 0). Without
-  // working hours every day but holidays counts.
+  // The same local time of day, `n` working days later (or earlier, for a
+  // negative n). Without working hours every day but holidays counts.
   int64_t addWorkdays(int64_t utc, int64_t n) const;
+  // A local day moved by `n` working days, forward or back.
+  int64_t addWorkdaysToDay(int64_t day, int64_t n) const;
   // Working days from the day of `from` (exclusive) to the day of `to` (inclusive); negative when `to` is earlier.
   int64_t workdaysBetween(int64_t from, int64_t to) const;
 

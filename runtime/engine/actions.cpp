@@ -136,7 +136,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       } else if (a.dueSeconds || a.dueWorkdays) {
         t.due = addDuration(now_, a.dueSeconds, a.dueWorkdays);
       }
-      if (t.due && a.withinWorkhours) t.due = shiftIntoWork(t.due);
+      if (t.due) t.due = shiftIntoWork(t.due, a.workhours);
       t.responsible = a.user != kNo ? a.user : deal_.responsible;
       t.createdAt = now_;
       t.epoch = deal_.epoch;
@@ -184,7 +184,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     case bc::ActionKind::Email:
     case bc::ActionKind::Message:
     case bc::ActionKind::Sms: {
-      int64_t sendAt = a.withinWorkhours ? shiftIntoWork(now_) : now_;
+      int64_t sendAt = shiftIntoWork(now_, a.workhours);
       nlohmann::json p;
       if (a.templ != kNo) {
         const bc::TemplateDef& t = m_.templates[a.templ];

@@ -49,7 +49,7 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
   {
     auto tx = store.begin();
     if (!eventId.empty() && tx->eventSeen(eventId)) return {Outcome::Status::Duplicate, "already processed"};
-    TransactionState state{*tx, eventId, 0, 0, {}};
+    TransactionState state{*tx, eventId, 0, 0, false, false, {}};
     Outcome outcome;
     try {
       outcome = work(*tx, state);
@@ -57,9 +57,11 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
       failure = e.what();
     }
     if (failure.empty()) {
-      if (outcome.status != Outcome::Status::Applied) return outcome;  // nothing is kept
+      bool applied = outcome.status == Outcome::Status::Applied;
+      // Nothing is kept, except what `move_rejected` rules did for a refused move.
+      if (!applied && !(outcome.status == Outcome::Status::Rejected && state.keepRejected)) return outcome;
       if (!eventId.empty()) {
-        tx->recordEvent({eventId, dealId, type, now, "applied"});
+        tx->recordEvent({eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message});
       }
       tx->commit();
       if (trace) {
@@ -207,7 +209,13 @@ MoveOutcome Engine::manualMove(const std::string& eventId, const std::string& de
         Processing proc(*this, state, std::move(*d), now);
         int32_t manualEvent = proc.eventIndex(bc::EventKind::ManualMove);
         std::optional<std::string> refused = proc.move(pipeline, stage, MoveKind::Manual, reason, "manual");
-        if (refused) return {Outcome::Status::Rejected, *refused};
+        if (refused) {
+          // The deal stays where it is; its `move_rejected` rules run and are kept.
+          proc.moveRejected(pipeline, stage, *refused);
+          proc.save();
+          state.keepRejected = true;
+          return {Outcome::Status::Rejected, *refused};
+        }
         // Rules on `manual_move` of the stage the deal landed in.
         proc.runEvent(manualEvent, kNo, "");
         proc.save();

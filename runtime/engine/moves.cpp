@@ -3,6 +3,7 @@
 // the depth limit on cascades (§8).
 #include <fmt/format.h>
 
+#include "runtime/engine/manager_texts.h"
 #include "runtime/engine/processing.h"
 
 namespace voronka::engine {
@@ -14,7 +15,7 @@ std::optional<std::string> Processing::guardsRefuse(int32_t pipeline, int32_t st
   for (const bc::GuardDef& g : target.guards) {
     if (condition(g.condition)) continue;
     if (g.message != kNo) return m_.str(g.message);
-    return fmt::format("the deal does not meet the requirements of stage \"{}\"", m_.str(target.title));
+    return managerText(m_.language, ManagerText::StageRequirementsNotMet, m_.str(target.title));
   }
   return std::nullopt;
 }
@@ -27,18 +28,17 @@ std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, Mov
   if (pipeline == deal_.pipeline) {
     bool backward = stage < deal_.stage;
     if (kind == MoveKind::Trigger && backward && !p.triggersBackward) {
-      return fmt::format("client events may not move deals back in pipeline \"{}\"", m_.str(p.title));
+      return managerText(m_.language, ManagerText::TriggersMayNotMoveBack, m_.str(p.title));
     }
     if (kind == MoveKind::Trigger && !backward && !p.triggersForward) {
-      return fmt::format("client events may not move deals forward in pipeline \"{}\"", m_.str(p.title));
+      return managerText(m_.language, ManagerText::TriggersMayNotMoveForward, m_.str(p.title));
     }
     // Closing as lost is always allowed by hand: a loss is recorded with its reason.
     if (kind == MoveKind::Manual && target.kind != bc::StageKind::Lost) {
       if (backward && !p.manualBackward)
-        return fmt::format("deals may not be moved back by hand in pipeline \"{}\"", m_.str(p.title));
+        return managerText(m_.language, ManagerText::ManualBackwardDenied, m_.str(p.title));
       if (!backward && !p.manualForward) {
-        return fmt::format("deals may not be moved forward by hand in pipeline \"{}\"; the funnel moves them",
-                           m_.str(p.title));
+        return managerText(m_.language, ManagerText::ManualForwardDenied, m_.str(p.title));
       }
     }
   }
@@ -124,7 +124,34 @@ void Processing::applyPendingMove(bool trigger) {
                 {"to", m_.str(p.name) + "." + m_.str(p.stages[pm.stage].name)},
                 {"reason", *refused},
                 {"line", site_.line}});
+    moveRejected(pm.pipeline, pm.stage, *refused);
   }
+}
+
+void Processing::moveRejected(int32_t pipeline, int32_t stage, const std::string& reason) {
+  int32_t event = eventIndex(bc::EventKind::MoveRejected);
+  if (event == kNo) return;  // a module built before language v0.2
+  if (state_.inMoveRejected) {
+    traceEntry({{"what", "move_rejected not raised"}, {"why", "the refused move was made by a move_rejected rule"}});
+    return;
+  }
+  const bc::EventDef& def = m_.events[event];
+  std::vector<store::FieldValue> values(def.params.size());
+  for (size_t i = 0; i < def.params.size(); ++i) {
+    const std::string& name = m_.str(def.params[i].name);
+    values[i].tag = bc::Tag::Text;
+    values[i].text = name == "stage" ? m_.str(m_.pipelines[pipeline].stages[stage].name) : reason;
+  }
+  // The refusal happens at the end of another rule's block: keep what it was reading.
+  int32_t outerEvent = event_;
+  std::vector<store::FieldValue> outerPayload = payload_;
+  Site outerSite = site_;
+  state_.inMoveRejected = true;
+  setPayload(event, std::move(values));
+  runEvent(event, kNo, "");
+  state_.inMoveRejected = false;
+  setPayload(outerEvent, std::move(outerPayload));
+  site_ = outerSite;
 }
 
 }  // namespace voronka::engine

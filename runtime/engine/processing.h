@@ -36,6 +36,8 @@ struct TransactionState {
   std::string cause;                  // the event id or "timer:<id>": idempotency keys derive from it
   int effects = 0;                    // effects made so far: the key's counter
   int depth = 0;                      // moves in the current cascade
+  bool inMoveRejected = false;        // running `on move_rejected`: a refusal there raises no second one
+  bool keepRejected = false;          // a refused manual move ran `move_rejected` rules: commit them
   std::vector<nlohmann::json> trace;  // delivered after commit
 };
 
@@ -78,6 +80,9 @@ class Processing : public vm::Host {
   void enterStage(int32_t fromPipeline, int32_t fromStage, bool created);
   void leaveStage();
   void applyPendingMove(bool trigger);
+  // A guard or policy refused a move: the deal gets `move_rejected` (with the
+  // refused stage and the reason) in the same transaction.
+  void moveRejected(int32_t pipeline, int32_t stage, const std::string& reason);
 
   // ── timers.cpp ──
   void scheduleOnEnter(int32_t fromPipeline, int32_t fromStage);
@@ -87,7 +92,8 @@ class Processing : public vm::Host {
   void cancelVisitTimers();
   void fire(const store::TimerRecord& timer);
   void scheduleThen(int32_t rule, int32_t action);
-  int64_t shiftIntoWork(int64_t t);
+  // `within workhours`: into working time, later or earlier; None leaves t.
+  int64_t shiftIntoWork(int64_t t, bc::WorkhoursShift shift);
   int64_t addDuration(int64_t t, int64_t seconds, int32_t workdays);
   std::string payloadJson() const;
   void loadPayload(int32_t event, const std::string& json);

@@ -11,7 +11,14 @@ namespace voronka::engine {
 
 using bc::kNo;
 
-int64_t Processing::shiftIntoWork(int64_t t) { return calendar().nextWorkingTime(t); }
+int64_t Processing::shiftIntoWork(int64_t t, bc::WorkhoursShift shift) {
+  switch (shift) {
+    case bc::WorkhoursShift::None: return t;
+    case bc::WorkhoursShift::Later: return calendar().nextWorkingTime(t);
+    case bc::WorkhoursShift::Earlier: return calendar().previousWorkingTime(t);
+  }
+  return t;
+}
 
 int64_t Processing::addDuration(int64_t t, int64_t seconds, int32_t workdays) {
   return workdays > 0 ? calendar().addWorkdays(t, workdays) : t + seconds;
@@ -77,8 +84,17 @@ void Processing::scheduleRule(int32_t r, int64_t anchor) {
       break;
     }
   }
-  if (rule.withinWorkhours) due = shiftIntoWork(due);
-  if (due < now_) due = now_;  // already past: it runs at once
+  due = shiftIntoWork(due, rule.workhours);
+  if (due < now_) {
+    if (rule.lateSkip) {  // `late skip`: a moment already past is not run, now or later
+      traceEntry({{"what", "timer skipped"},
+                  {"due", isoUtc(due)},
+                  {"why", "its moment had passed when it was set (late skip)"},
+                  {"line", rule.line}});
+      return;
+    }
+    due = now_;  // already past: it runs at once (`late run`, the default)
+  }
   store::TimerRecord t;
   t.deal = deal_.id;
   t.due = due;
@@ -175,7 +191,7 @@ void Processing::fire(const store::TimerRecord& timer) {
   if (rule.when == kNo || condition(rule.when)) runBody(rule, rule.body, false);
   if (rule.timing == bc::TimingKind::Every && deal_.epoch == timer.epoch) {
     int64_t next = addDuration(timer.due, rule.delaySeconds, rule.delayWorkdays);
-    if (rule.withinWorkhours) next = shiftIntoWork(next);
+    next = shiftIntoWork(next, rule.workhours);
     if (next <= now_) next = now_ + limits::kMinEveryCatchUpSeconds;  // never a burst of catch-up runs
     store::TimerRecord t = timer;
     t.id = 0;
@@ -190,7 +206,7 @@ void Processing::fire(const store::TimerRecord& timer) {
 void Processing::scheduleThen(int32_t rule, int32_t action) {
   const bc::ActionDesc& then = m_.actions[static_cast<size_t>(action)];
   int64_t due = addDuration(now_, then.dueSeconds, then.dueWorkdays);
-  if (then.withinWorkhours) due = shiftIntoWork(due);
+  due = shiftIntoWork(due, then.workhours);
   store::TimerRecord t;
   t.deal = deal_.id;
   t.due = due;

@@ -24,17 +24,10 @@ Value keepText(Scratch& scratch, std::string s) {
 
 // Datetime (or date) moved by a duration, fixed or in working days.
 Value shift(const Value& t, const Value& d, int sign, const Calendar& calendar) {
-  if (d.aux == bc::kWorkdays) {
-    if (sign < 0) return Value();  // going back by working days is not defined
-    if (t.tag == Tag::Date) {
-      int64_t day = t.i, n = d.i;
-      while (n > 0) {
-        ++day;
-        if (calendar.isWorkday(day)) --n;
-      }
-      return Value::integer(Tag::Date, day);
-    }
-    return Value::integer(Tag::DateTime, calendar.addWorkdays(t.i, d.i));
+  if (d.aux == bc::kWorkdays) {  // working days, forward or back (LANGUAGE.md §14)
+    int64_t n = sign * d.i;
+    if (t.tag == Tag::Date) return Value::integer(Tag::Date, calendar.addWorkdaysToDay(t.i, n));
+    return Value::integer(Tag::DateTime, calendar.addWorkdays(t.i, n));
   }
   if (t.tag == Tag::Date) {
     int64_t days = d.i / 86400;  // a date moves by whole days
@@ -162,8 +155,7 @@ Value callStandard(int function, const Value* args, int count, const Calendar& c
       return Value::number(
           static_cast<double>(calendar.workdaysBetween(instant(args[0], calendar), instant(args[1], calendar))));
     case FnAddWorkdays: {
-      int64_t n = static_cast<int64_t>(std::llround(args[1].num));
-      if (n < 0) return Value();
+      int64_t n = static_cast<int64_t>(std::llround(args[1].num));  // negative: back
       return arithmetic(bc::Op::Add, args[0], Value::integer(Tag::Duration, n, bc::kWorkdays), calendar, scratch);
     }
     case FnIsWorkday: {

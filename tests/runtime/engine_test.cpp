@@ -90,7 +90,8 @@ TEST(Engine, ManualMovesObeyPoliciesAndGuards) {
   EXPECT_TRUE(h.wire({{"id", "m2"}, {"deal", "d"}, {"type", "manual_move"}, {"stage", "c"}}).ok());
   o = h.wire({{"id", "m3"}, {"deal", "d"}, {"type", "manual_move"}, {"stage", "a"}});
   EXPECT_EQ(o.status, engine::Outcome::Status::Rejected);
-  EXPECT_NE(o.message.find("back by hand"), std::string::npos);
+  // The account's language is Russian by default (LANGUAGE.md §14).
+  EXPECT_NE(o.message.find("нельзя переносить назад вручную"), std::string::npos);
   // Closing as lost is always possible, with a reason (the `other` one by default).
   EXPECT_TRUE(h.wire({{"id", "m4"}, {"deal", "d"}, {"type", "manual_move"}, {"stage", "lost"}}).ok());
   EXPECT_EQ(h.deal("d").lostReason, "Другое");

@@ -33,12 +33,13 @@ syn keyword funnelContextual  initial key require timezone workhours holidays cu
 syn keyword funnelContextual  triggers forward backward allow deny from once when unless while within due to
 syn keyword funnelContextual  all overdue today tomorrow comment via with label copy tasks type channel body
 syn keyword funnelContextual  subject url fields enum workdays no rejected answers responsible language
+syn keyword funnelContextual  later earlier late skip run
 
 " ── built-in events (common/language/events.def) ──────────────────────────
 syn keyword funnelEvent       enter leave email_opened link_clicked email_received call_incoming call_missed
 syn keyword funnelEvent       call_outgoing form_submitted chat_message task_completed task_overdue
 syn keyword funnelEvent       payment_received field_changed responsible_changed tag_added tag_removed
-syn keyword funnelEvent       manual_move
+syn keyword funnelEvent       manual_move move_rejected
 
 " ── literals ──────────────────────────────────────────────────────────────
 " Longest match as in the lexer. Of matches starting at one place Vim takes
