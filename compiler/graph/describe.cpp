@@ -184,7 +184,17 @@ std::string Describer::recipient(std::string_view name) const {
   return std::string(name);
 }
 
-std::string Describer::text(const ast::InterpolatedText& t) const { return quoted(shorten(t.display(), kMaxText)); }
+// A text as one line: a text block's lines run on.
+std::string Describer::text(const ast::InterpolatedText& t) const {
+  std::string one;
+  for (char c : t.display()) {
+    bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (space && (one.empty() || one.back() == ' ')) continue;
+    one += space ? ' ' : c;
+  }
+  while (!one.empty() && one.back() == ' ') one.pop_back();
+  return quoted(shorten(one, kMaxText));
+}
 
 // ───────────────────────────── events and rule heads ──────────────────────
 
