@@ -44,6 +44,12 @@ class HintCollector {
     if (it == tokens_.end() || it->begin != offset) return -1;
     return static_cast<int>(it - tokens_.begin());
   }
+  int nextCode(int i) const {
+    for (++i; i < static_cast<int>(tokens_.size()); ++i) {
+      if (!isComment(tokens_[i])) return i;
+    }
+    return -1;
+  }
   int previousCode(int i) const {
     for (--i; i >= 0; --i) {
       if (!isComment(tokens_[i])) return i;
@@ -87,13 +93,17 @@ class HintCollector {
     if (i >= 0) hints_[i].itemStart = true;
   }
   // An item that begins with `keyword` just before the element at `r`
-  // (`timezone "…"`, `body "…"`, `fields a, b`).
-  void itemAtKeyword(const SourceRange& r, std::string_view keyword) {
+  // (`timezone "…"`, `body "…"`, `fields a, b`). The token is the keyword
+  // because the AST puts it there: the same word elsewhere may be a name.
+  void itemAtKeyword(const SourceRange& r, std::string_view keyword, bool hangingList = false) {
     if (!r.valid()) return;
     int i = tokenAt(r.begin);
     if (i < 0) return;
     int k = previousCode(i);
-    if (k >= 0 && textOf(k) == keyword) hints_[k].itemStart = true;
+    if (k >= 0 && textOf(k) == keyword) {
+      hints_[k].itemStart = true;
+      hints_[k].hangingList = hangingList;
+    }
   }
 
  public:
@@ -107,13 +117,13 @@ class HintCollector {
     item(c.range, AlignClass::None, /*expand=*/true);
     if (c.timezone) itemAtKeyword(c.timezone->range, "timezone");
     for (const auto& w : c.workhours) {
-      itemAtKeyword(w.range, "workhours");
+      itemAtKeyword(w.range, "workhours", /*hangingList=*/true);
       for (const auto& window : w.windows) {
         int i = tokenAt(window.range.begin);
         if (i >= 0 && i + 1 < static_cast<int>(tokens_.size()) && textOf(i + 1) == "-") hints_[i + 1].tightMinus = true;
       }
     }
-    for (const auto& h : c.holidays) itemAtKeyword(h.range, "holidays");
+    for (const auto& h : c.holidays) itemAtKeyword(h.range, "holidays", /*hangingList=*/true);
     if (c.currency) itemAtKeyword(c.currency->range, "currency");
     return true;
   }
@@ -125,13 +135,24 @@ class HintCollector {
   }
   bool enter(const ast::FormDecl& f) {
     item(f.range);
-    if (!f.fields.empty()) itemAtKeyword(f.fields.front().range, "fields");
+    if (!f.fields.empty()) itemAtKeyword(f.fields.front().range, "fields", /*hangingList=*/true);
     return true;
   }
   bool enter(const ast::IntegrationDecl& in) {
     item(in.range);
     if (in.url) itemAtKeyword(in.url->range, "url");
-    for (const auto& a : in.answers) itemAtKeyword(a.range, "answers");
+    for (const auto& a : in.answers) itemAtKeyword(a.range, "answers", /*hangingList=*/true);
+    return true;
+  }
+  // `event x(a: text, b: number)`: the parameters are the elements of a list
+  // that spans lines like a block when its author wrote it over lines.
+  bool enter(const ast::EventDecl& e) {
+    item(e.range);
+    if (e.params.empty()) return true;
+    int name = tokenAt(e.name.range.begin);
+    int open = name < 0 ? -1 : nextCode(name);
+    if (open >= 0 && textOf(open) == "(") hints_[open].parameterList = true;
+    for (const auto& p : e.params) element(p.name.range);
     return true;
   }
   bool enter(const ast::PipelineDecl& p) {

@@ -21,12 +21,15 @@ enum class AlignClass : uint8_t {
 };
 
 struct TokenHint {
-  bool itemStart = false;     // begins an item of the block (or file) around it
-  bool listElement = false;   // the item is an element of a list (members, reasons, map entries):
-                              // several may share a line when the author wrote them so
-  bool unaryMinus = false;    // a `-` that negates: no space after it
-  bool tightMinus = false;    // the `-` of a time window `09:00-18:00`
-  bool alwaysExpand = false;  // on an item start: the item's first `{ … }` always spans lines
+  bool itemStart = false;      // begins an item of the block (or file) around it
+  bool listElement = false;    // the item is an element of a list (members, reasons, map entries):
+                               // several may share a line when the author wrote them so
+  bool unaryMinus = false;     // a `-` that negates: no space after it
+  bool tightMinus = false;     // the `-` of a time window `09:00-18:00`
+  bool alwaysExpand = false;   // on an item start: the item's first `{ … }` always spans lines
+  bool hangingList = false;    // the keyword `holidays`, `workhours`, `fields` or `answers` starting an item:
+                               // its list continues under its first element (not the same word used as a name)
+  bool parameterList = false;  // on a `(`: an event's parameters, laid out like a block when written over lines
   AlignClass align = AlignClass::None;
   int chain = -1;  // on a `{`: its `if … else` chain in LayoutHints::chains
 };

@@ -355,7 +355,7 @@ class Printer {
     Block& b = stack_.back();
     std::string_view t = tok_[i];
     int prev = prevCode_[i];
-    if (t == "}" && b.open >= 0 && match_[i] == b.open) {
+    if (isClose(t) && b.open >= 0 && match_[i] == b.open) {
       if (b.expanded) return {true, b.itemIndent, false, false};
       return {};
     }
@@ -414,17 +414,27 @@ class Printer {
       b.curItemIndent = d.indent;
       b.expandPending = hints_[i].alwaysExpand;
       std::string_view t = tok_[i];
-      b.hangIndent =
-          (t == "holidays" || t == "workhours" || t == "fields" || t == "answers") ? d.indent + width_[i] + 1 : -1;
+      b.hangIndent = hints_[i].hangingList ? d.indent + width_[i] + 1 : -1;
       cur().align = hints_[i].align;
       titleToken_ = titleOf(i);
     }
     if (i == titleToken_) cur().titleAt = cur().text.size();
     std::string_view t = tok_[i];
     bool expanded = t == "{" && expandBlock(i);
+    bool listBlock = t == "(" && hints_[i].parameterList && match_[i] >= 0 && breaksWithin(i, match_[i]);
     emit(i);
 
-    if (t == "{") {
+    if (listBlock) {
+      // Parameters written over lines: one indented line per line of them, `)` under the item.
+      Block inner;
+      inner.open = i;
+      inner.keepListBreaks = true;
+      inner.itemIndent = b.curItemIndent;
+      inner.contentIndent = inner.itemIndent + 2;
+      inner.curItemIndent = inner.contentIndent;
+      cur().opensBlock = true;
+      stack_.push_back(std::move(inner));
+    } else if (t == "{") {
       Block inner;
       inner.open = i;
       inner.expanded = expanded;
@@ -441,7 +451,7 @@ class Printer {
         cur().hasBrace = true;
       }
       stack_.push_back(std::move(inner));
-    } else if (t == "}") {
+    } else if (t == "}" || (t == ")" && stack_.size() > 1 && stack_.back().open == match_[i])) {
       if (stack_.size() > 1 && stack_.back().open == match_[i]) stack_.pop_back();
       cur().opensBlock = false;
     } else if (t == "(" || t == "[") {
@@ -488,7 +498,7 @@ class Printer {
     Block& b = stack_.back();
     if (j < 0) {
       indent = b.contentIndent;
-    } else if (tok_[j] == "}" && b.open >= 0 && match_[j] == b.open) {
+    } else if (isClose(tok_[j]) && b.open >= 0 && match_[j] == b.open) {
       indent = b.contentIndent;
     } else {
       Decision d = decide(j, true);

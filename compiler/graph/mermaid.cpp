@@ -1,7 +1,9 @@
-// The diagram as a Mermaid flowchart, for Markdown on GitHub and GitLab:
-// a subgraph per pipeline; triggers `-->`, automatic moves `==>`, manual
-// directions `-.->`, new deals `-.->` labelled "create deal". Node ids are
-// ASCII (`n3`) since Mermaid ids cannot hold Cyrillic names.
+// The diagram as a Mermaid flowchart, for Markdown on GitHub and GitLab: the
+// same texts as the DOT rendering, top to bottom, a subgraph per pipeline.
+// Triggers `-->`, automatic moves `==>`, manual directions `-.->` (`<-.->`
+// both ways), new deals `-.->` labelled as such, the stages' order `~~~`
+// (invisible). Node ids are ASCII (`n3`) since Mermaid ids cannot hold
+// Cyrillic names.
 #include <fmt/format.h>
 
 #include <map>
@@ -19,8 +21,8 @@ std::string escape(std::string_view s) {
       case '"': out += "#quot;"; break;
       case '<': out += "#lt;"; break;
       case '>': out += "#gt;"; break;
-      case '\n': out += "<br/>"; break;
       case '|': out += "#124;"; break;
+      case '\n': out += "<br/>"; break;
       default: out += c;
     }
   }
@@ -35,14 +37,16 @@ class Writer {
     return it->second;
   }
 
-  std::string node(const Node& n) {
-    std::string label = escape(n.title.empty() ? n.name : n.title);
-    if (!n.title.empty() && n.kind != NodeKind::AnyStage) label += "<br/>(" + escape(n.name) + ")";
-    if (n.key) label += "<br/>key stage";
-    for (const auto& t : n.timers) label += "<br/>• " + escape(t);
+  std::string node(const Node& n, std::string_view indent) {
+    std::string label = "<b>" + escape(n.title) + "</b>";
+    for (const auto& note : n.notes) label += "<br/><small>" + escape(note) + "</small>";
+    for (const auto& section : n.sections) {
+      label += "<br/><i>" + escape(section.heading) + "</i>";
+      for (const auto& line : section.lines) label += "<br/>• " + escape(line);
+    }
     std::string shape = n.kind == NodeKind::AnyStage ? "[/\"{}\"/]" : "([\"{}\"])";
     if (n.kind == NodeKind::Working || n.kind == NodeKind::External) shape = "[\"{}\"]";
-    std::string line = fmt::format("    {}{}\n", id(n.id), fmt::format(fmt::runtime(shape), label));
+    std::string line = fmt::format("{}{}{}\n", indent, id(n.id), fmt::format(fmt::runtime(shape), label));
     const char* cls = nullptr;
     switch (n.kind) {
       case NodeKind::Won: cls = "won"; break;
@@ -63,29 +67,33 @@ class Writer {
   std::string classes_;
 };
 
+std::string arrow(const Edge& e) {
+  switch (e.kind) {
+    case EdgeKind::Trigger: return "-->";
+    case EdgeKind::Automatic: return "==>";
+    case EdgeKind::Manual: return e.bothWays ? "<-.->" : "-.->";
+    case EdgeKind::CreateDeal: return "-.->";
+    case EdgeKind::Order: return "~~~";
+  }
+  return "-->";
+}
+
 }  // namespace
 
 std::string renderMermaid(const FunnelGraph& graph) {
   Writer w;
-  std::string out = "flowchart LR\n";
+  std::string out = "flowchart TB\n";
   for (const Cluster& c : graph.clusters) {
-    std::string title = c.title.empty() ? c.name : fmt::format("{} ({})", c.title, c.name);
-    out += fmt::format("  subgraph {}[\"{}<br/><small>{}</small>\"]\n", w.id("cluster " + c.name), escape(title),
-                       escape(c.policies));
-    out += "    direction LR\n";
-    for (const Node& n : c.nodes) out += w.node(n);
+    out += fmt::format("  subgraph {}[\"<b>{}</b><br/><small>{}</small>\"]\n", w.id("cluster " + c.name),
+                       escape(c.title), escape(c.policies));
+    out += "    direction TB\n";
+    for (const Node& n : c.nodes) out += w.node(n, "    ");
     out += "  end\n";
   }
-  for (const Node& n : graph.externals) out += w.node(n).substr(2);
+  for (const Node& n : graph.externals) out += w.node(n, "  ");
   for (const Edge& e : graph.edges) {
-    const char* arrow = "-->";
-    switch (e.kind) {
-      case EdgeKind::Trigger: arrow = "-->"; break;
-      case EdgeKind::Automatic: arrow = "==>"; break;
-      case EdgeKind::Manual: arrow = "-.->"; break;
-      case EdgeKind::CreateDeal: arrow = "-.->"; break;
-    }
-    out += fmt::format("  {} {}|\"{}\"| {}\n", w.id(e.from), arrow, escape(e.label), w.id(e.to));
+    std::string label = e.label.empty() ? "" : fmt::format("|\"{}\"|", escape(e.label));
+    out += fmt::format("  {} {}{} {}\n", w.id(e.from), arrow(e), label, w.id(e.to));
   }
   out +=
       "  classDef initial stroke-width:3px\n"

@@ -55,5 +55,6 @@ void lintLossReasons(LintContext& ctx);               // reasons.cpp
 void lintMessagesOutsideWorkhours(LintContext& ctx);  // messages.cpp
 void lintPlainHttp(LintContext& ctx);                 // http.cpp
 void lintDelaysBeyondStay(LintContext& ctx);          // stay.cpp
+void lintMovesFromFinalStages(LintContext& ctx);      // final_stages.cpp
 
 }  // namespace voronka::lint

@@ -12,8 +12,9 @@ namespace {
 using LintFn = void (*)(LintContext&);
 
 constexpr LintFn kLints[] = {
-    lintUnreachableStages, lintRulesThatNeverRun, lintConflictingTriggers,      lintGuards,    lintStagesWithoutTasks,
-    lintStageNames,        lintLossReasons,       lintMessagesOutsideWorkhours, lintPlainHttp, lintDelaysBeyondStay,
+    lintUnreachableStages,  lintRulesThatNeverRun, lintConflictingTriggers,  lintGuards,
+    lintStagesWithoutTasks, lintStageNames,        lintLossReasons,          lintMessagesOutsideWorkhours,
+    lintPlainHttp,          lintDelaysBeyondStay,  lintMovesFromFinalStages,
 };
 
 }  // namespace

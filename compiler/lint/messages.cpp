@@ -1,36 +1,23 @@
 // message-outside-workhours: a `message` or `sms` that may go out at night.
+//
+// An immediate reply to the client's own action is fine at any hour: the
+// client is awake (analysis/client_actions.h says which events those are, and
+// which `on enter` rules count as such a reply). Steps after a `then` delay
+// are not replies any more.
 #include <set>
 
 #include "compiler/analysis/blocks.h"
+#include "compiler/analysis/client_actions.h"
 #include "compiler/lint/context.h"
 
 namespace voronka::lint {
-namespace {
-
-using lang::EventKind;
-
-// Events the client raises: an immediate answer to them is expected at any hour.
-bool raisedByClient(lang::EventKind e) {
-  switch (e) {
-    case lang::EventKind::EmailReceived:
-    case lang::EventKind::CallIncoming:
-    case lang::EventKind::CallMissed:
-    case lang::EventKind::ChatMessage:
-    case lang::EventKind::FormSubmitted:
-    case lang::EventKind::LinkClicked:
-    case lang::EventKind::EmailOpened: return true;
-    default: return false;
-  }
-}
-
-}  // namespace
 
 void lintMessagesOutsideWorkhours(LintContext& ctx) {
+  analysis::ClientReplies replies(ctx.flow);
   std::set<const ast::Action*> seen;
   for (const auto& r : ctx.program.rules) {
     const ast::Rule& rule = *r.rule;
-    const check::EventInfo* event = ctx.flow.event(r);
-    bool reply = event && rule.timing.kind == ast::TimingKind::None && raisedByClient(event->builtin);
+    bool reply = replies.answersAtOnce(r);
     forEachAction(rule.body, [&](const ast::Action& a, const ActionContext& where) {
       if (a.kind != ast::ActionKind::Message && a.kind != ast::ActionKind::Sms) return;
       const auto& send = a.as<ast::SendAction>();

@@ -2,10 +2,10 @@
 // (domain article 004: every deal always has a planned task).
 //
 // A stage is fine when every deal entering it
-//  - gets a task at once: `on enter` rules (not `once`, not `from`) that create
-//    one on every path, unconditionally or under conditions that together
-//    always hold;
-//  - or leaves at once: an unconditional `on enter` rule moves it on every path;
+//  - gets a task or leaves at once: `on enter` rules (not `once`, not `from`)
+//    whose every path creates a task or moves the deal (one branch of an `if`
+//    may move while the other makes a task), unconditionally or under
+//    conditions that together always hold;
 //  - or has a timer that later creates a task or moves it: an `after`/`every`
 //    rule anchored at the entry, without `when`, `once` or `while`, whose every
 //    path creates a task or moves, and whose `unless` event (if any) itself
@@ -17,6 +17,17 @@ namespace voronka::lint {
 namespace {
 
 using lang::EventKind;
+
+// Does some path of the block create a task (for the message: "no rule creates one" or "not for every deal")?
+bool createsSomeTask(const ast::Block& block) {
+  bool truncated = false;
+  for (const auto& path : immediatePaths(block, truncated)) {
+    for (const ast::Action* a : path.actions) {
+      if (a->kind == ast::ActionKind::Task) return true;
+    }
+  }
+  return false;
+}
 
 bool isEnterRule(const Flow& flow, const check::RuleInfo& r) {
   const check::EventInfo* e = flow.event(r);
@@ -67,32 +78,25 @@ void lintStagesWithoutTasks(LintContext& ctx) {
     for (int s = 0; s < p.workingCount(); ++s) {
       StageRef at{static_cast<int>(pi), s};
       if (!flow.reachable(at) || !p.stages[s].decl) continue;
-      bool covered = false, transit = false, someTask = false;
-      Formula taskConditions = Formula::never();
+      bool covered = false, someTask = false;
+      Formula actingConditions = Formula::never();  // when the rules that act for sure run
       for (const check::RuleInfo* r : flow.rulesAt(at)) {
         if (!isEnterRule(flow, *r)) continue;
         const ast::Rule& rule = *r->rule;
-        if (!rule.when && everyPathMoves(rule.body)) transit = true;
-        if (!everyPathCreatesTask(rule.body)) {
-          bool truncated = false;
-          for (const auto& path : immediatePaths(rule.body, truncated)) {
-            for (const ast::Action* a : path.actions) someTask = someTask || a->kind == ast::ActionKind::Task;
-          }
-          continue;
-        }
-        someTask = true;
+        someTask = someTask || createsSomeTask(rule.body);
+        if (!everyPathActs(rule.body)) continue;
         if (!rule.when) {
           covered = true;
           break;
         }
-        taskConditions = ctx.conditions.either(taskConditions, ctx.conditions.formula(*rule.when));
+        actingConditions = ctx.conditions.either(actingConditions, ctx.conditions.formula(*rule.when));
       }
-      if (!covered && !taskConditions.alternatives.empty()) {
+      if (!covered && !actingConditions.alternatives.empty()) {
         // Conditional rules cover every deal when their conditions together always hold.
-        Formula uncovered = ctx.conditions.negate(taskConditions);
+        Formula uncovered = ctx.conditions.negate(actingConditions);
         covered = !uncovered.unknown && !ConditionAnalyzer::satisfiable(uncovered);
       }
-      if (covered || transit || followedUpByTimer(flow, ctx.conditions, at)) continue;
+      if (covered || followedUpByTimer(flow, ctx.conditions, at)) continue;
       const check::StageInfo& stage = p.stages[s];
       ctx.sink.emit(diag::StageWithoutTask, stage.decl->name.range, stage.name,
                     someTask ? "the `on enter` rules do not give one to every deal (they create it under a condition, "

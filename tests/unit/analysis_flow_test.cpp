@@ -1,7 +1,9 @@
 // The flow of deals (compiler/analysis/flow.h) over small programs: which
-// stages deals reach and where each move of each rule goes.
+// stages deals reach, where each move of each rule goes, and which rules
+// answer the client's own actions at once.
 #include <gtest/gtest.h>
 
+#include "compiler/analysis/client_actions.h"
 #include "compiler/analysis/flow.h"
 #include "tests/unit/test_support.h"
 
@@ -46,6 +48,36 @@ TEST(Flow, PipelineRulesResolveNextPerStageAndSkipBackwardTriggers) {
   // `next` from a goes to b, from b nowhere; `-> a` from b is backward and
   // the pipeline does not allow backward triggers; from a it is no move.
   EXPECT_EQ(moves, (std::vector<std::pair<int, int>>{{0, 1}}));
+}
+
+TEST(ClientReplies, EnterRulesAnswerTheClientWhenOnlyTheClientLeadsThere) {
+  // a: initial; b: a form moves deals here; c: b passes them on at once;
+  // d: a timer leads here; e: the form, or `enter` of d.
+  auto c = testing::compile("form f \"F\" { fields x }\nfield x: number \"X\"\n" +
+                            funnel("manual forward: deny\nmanual backward: deny", R"(
+    stage a { on enter { task "t" } on form_submitted(f) -> b  after 1d -> d }
+    stage b { on enter -> c }
+    stage c { on enter { task "t" } on enter from b { task "u" } on payment_received { win } }
+    stage d { on enter -> e }
+    stage e { on enter { task "t" } on enter from c { note "n" } })"));
+  ASSERT_TRUE(c->program);
+  analysis::Flow flow(*c->program);
+  analysis::ClientReplies replies(flow);
+  auto rule = [&](int stage, size_t index) {
+    std::vector<const check::RuleInfo*> own;
+    for (const auto& r : c->program->rules) {
+      if (r.stage == stage) own.push_back(&r);
+    }
+    return own.at(index);
+  };
+  EXPECT_FALSE(replies.answersAtOnce(*rule(0, 0)));  // a: deals start here
+  EXPECT_TRUE(replies.answersAtOnce(*rule(0, 1)));   // form_submitted
+  EXPECT_FALSE(replies.answersAtOnce(*rule(0, 2)));  // a timer
+  EXPECT_TRUE(replies.answersAtOnce(*rule(1, 0)));   // b: only the form leads here
+  EXPECT_TRUE(replies.answersAtOnce(*rule(2, 0)));   // c: through b
+  EXPECT_TRUE(replies.answersAtOnce(*rule(2, 1)));   // c, from b
+  EXPECT_FALSE(replies.answersAtOnce(*rule(4, 0)));  // e: also after the timer, through d
+  EXPECT_FALSE(replies.answersAtOnce(*rule(4, 1)));  // e, from c: deals never come that way
 }
 
 }  // namespace

@@ -72,6 +72,18 @@ TEST(Lints, DelaysBeyondTheStayRespectWorkhours) {
   EXPECT_EQ(shifted->count("delay-exceeds-stay"), 0u);
 }
 
+TEST(Lints, MovesFromFinalStagesAreReportedOncePerAction) {
+  // The pipeline rule runs in `won` and `lost`: `win` reopens `lost` (once),
+  // does nothing in `won`; `next` goes nowhere from either.
+  auto l = lint(funnel("triggers backward: allow", R"(
+    on payment_received { win }
+    on link_clicked -> next
+    stage a { on enter { task "t" } on email_received -> b }
+    stage b { on enter { task "t" } })"));
+  EXPECT_EQ(l->count("leaves-final-stage"), 1u);
+  EXPECT_EQ(l->lints.all().size(), 1u);
+}
+
 TEST(Lints, AllowCommentsSilenceTheirScope) {
   auto l = lint(funnel("", R"(
     // voronka: allow stage-without-task

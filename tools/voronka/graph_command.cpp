@@ -1,6 +1,7 @@
-// `voronka graph FILE [--pipeline P] [--format dot|svg|mermaid] [-o OUT]`:
-// the stages and transitions of the funnel as a diagram. SVG goes through
-// Graphviz's `dot` program.
+// `voronka graph FILE [--pipeline P] [--with-std] [--code-names]
+// [--format dot|svg|mermaid] [-o OUT]`: the stages, robots and transitions of
+// the funnel as a diagram for the client. SVG goes through Graphviz's `dot`
+// program.
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/session.h"
@@ -28,7 +30,19 @@ struct GraphOptions {
   std::string format = "dot";
   std::string output;
   std::string stdlib;
+  bool withStd = false;
+  bool codeNames = false;
 };
+
+// The files of std.* modules: the driver names them `<stdlib>/…`
+// (program_files.cpp), whatever directory they come from.
+std::set<FileId> standardFiles(const check::CheckedProgram& program, const SourceManager& sources) {
+  std::set<FileId> out;
+  for (const ast::Module* m : program.modules) {
+    if (sources.file(m->file).path().rfind("<stdlib>/", 0) == 0) out.insert(m->file);
+  }
+  return out;
+}
 
 // Runs `dot -Tsvg` on the DOT text; the SVG in `svg`, or an error message.
 bool runDot(const std::string& dotText, std::string& svg, std::string& error) {
@@ -103,8 +117,11 @@ int runGraph(const GraphOptions& o) {
       status = 1;
       return;
     }
-    std::optional<graph::FunnelGraph> g =
-        graph::buildGraph(*program, compilation.sources(), graph::GraphOptions{o.pipeline}, error);
+    graph::GraphOptions options{.pipeline = o.pipeline,
+                                .codeNames = o.codeNames,
+                                .standardLibrary = o.withStd,
+                                .standardFiles = standardFiles(*program, compilation.sources())};
+    std::optional<graph::FunnelGraph> g = graph::buildGraph(*program, compilation.sources(), options, error);
     if (!g) {
       status = 2;
       return;
@@ -150,17 +167,21 @@ Runner addGraphCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("graph", "Draw the stages and transitions of a funnel (DOT, SVG or Mermaid)");
   auto o = std::make_shared<GraphOptions>();
   cmd->add_option("file", o->file, "The .funnel file (with what it `use`s)")->required();
-  cmd->add_option("--pipeline", o->pipeline, "Draw only this pipeline (default: all)");
+  cmd->add_option("--pipeline", o->pipeline, "Draw only this pipeline (default: all of the funnel's own)");
+  cmd->add_flag("--with-std", o->withStd, "Draw the pipelines of the standard library (std.*) too");
+  cmd->add_flag("--code-names", o->codeNames, "Show the code names of stages and pipelines under their titles");
   cmd->add_option("--format", o->format, "`dot` (Graphviz), `svg` (runs Graphviz's dot) or `mermaid` (for Markdown)")
       ->check(CLI::IsMember({"dot", "svg", "mermaid"}));
   cmd->add_option("-o,--output", o->output, "Write to FILE instead of stdout");
   cmd->add_option("--stdlib", o->stdlib,
                   "Directory of the std.* modules (default: $VORONKA_STDLIB or the built-in one)");
   cmd->footer(
-      "Nodes are the stages in order (initial: double border; key: gold; won: green; lost: red) with their delayed "
-      "rules; edges are triggers (blue), automatic moves (black), the directions managers may move deals by hand "
-      "(dashed, between neighbours) and `create deal` (dotted). Rules written for every stage start from an \"any "
-      "stage\" node.\nExit status: 0 drawn, 1 the funnel has errors, 2 usage or I/O error.");
+      "Boxes are the stages top to bottom, titled as the client knows them (initial: double border; key: gold; won: "
+      "green; lost: red), with their robots: what runs on entry, on time and on events. Edges are triggers (blue), "
+      "automatic moves (black), the directions managers may move deals by hand (dashed, between neighbours) and "
+      "`create deal` (dotted). Rules written for every stage are in an \"any stage\" box. Labels are in the "
+      "account's language (`account { language en }`; Russian by default).\nExit status: 0 drawn, 1 the funnel has "
+      "errors, 2 usage or I/O error.");
   return [o]() { return runGraph(*o); };
 }
 
