@@ -24,6 +24,7 @@ bool isClientAction(lang::EventKind event) {
     case EventKind::TagAdded:
     case EventKind::TagRemoved:
     case EventKind::ManualMove:
+    case EventKind::MoveRejected:
     case EventKind::Custom: return false;
   }
   return false;

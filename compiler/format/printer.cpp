@@ -413,7 +413,6 @@ class Printer {
     if (d.startsItem) {
       b.curItemIndent = d.indent;
       b.expandPending = hints_[i].alwaysExpand;
-      std::string_view t = tok_[i];
       b.hangIndent = hints_[i].hangingList ? d.indent + width_[i] + 1 : -1;
       cur().align = hints_[i].align;
       titleToken_ = titleOf(i);

@@ -27,6 +27,7 @@ constexpr EventPhrase kEventsRu[] = {
     {"tag_added", "добавлен тег {}", "добавлен тег"},
     {"tag_removed", "снят тег {}", "снят тег"},
     {"manual_move", "сделку переместили вручную", "сделку переместили вручную"},
+    {"move_rejected", "перевод на этап отклонён", "перевод на этап отклонён"},
 };
 
 constexpr ActionNoun kActionsRu[] = {
@@ -149,6 +150,7 @@ constexpr EventPhrase kEventsEn[] = {
     {"tag_added", "tag {} added", "tag added"},
     {"tag_removed", "tag {} removed", "tag removed"},
     {"manual_move", "moved by hand", "moved by hand"},
+    {"move_rejected", "a move was refused", "a move was refused"},
 };
 
 constexpr ActionNoun kActionsEn[] = {

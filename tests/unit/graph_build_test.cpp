@@ -3,7 +3,9 @@
 
 #include <algorithm>
 
+#include "common/language/events.h"
 #include "compiler/graph/graph.h"
+#include "compiler/graph/words.h"
 #include "tests/unit/test_support.h"
 
 namespace voronka {
@@ -203,6 +205,17 @@ TEST(Graph, RenderingsEscapeAndStyle) {
       << mermaid;
   EXPECT_NE(mermaid.find("flowchart TB"), std::string::npos) << mermaid;
   EXPECT_NE(mermaid.find("class n1 initial"), std::string::npos) << mermaid;
+}
+
+// Every built-in event of common/language/events.def reads as words in every
+// language of the account: a new event without its phrase fails here.
+TEST(Graph, EveryBuiltinEventHasAPhraseInEveryLanguage) {
+  for (lang::Language language : {lang::Language::Ru, lang::Language::En}) {
+    const graph::Words& words = graph::wordsFor(language);
+    for (const lang::EventInfo& e : lang::kBuiltinEvents) {
+      EXPECT_NE(words.event(e.name), nullptr) << e.name << " has no phrase in " << lang::code(language);
+    }
+  }
 }
 
 }  // namespace
