@@ -62,8 +62,10 @@ std::string junit(const std::vector<FileResults>& files, const SourceManager& so
       for (const auto& failure : r.failures) {
         const SourceFile& file = sources.file(failure.where.file);
         LineColumn pos = file.position(failure.where.begin);
-        out += fmt::format("      <failure message=\"{}\">{}:{}:{}: {}</failure>\n", xmlEscape(failure.message),
-                           xmlEscape(file.path()), pos.line, pos.column, xmlEscape(failure.message));
+        std::string context;
+        for (const auto& line : failure.context) context += "\n" + xmlEscape(line);
+        out += fmt::format("      <failure message=\"{}\">{}:{}:{}: {}{}</failure>\n", xmlEscape(failure.message),
+                           xmlEscape(file.path()), pos.line, pos.column, xmlEscape(failure.message), context);
       }
       out += "    </testcase>\n";
     }
@@ -134,6 +136,7 @@ Runner addTestCommand(CLI::App& app) {
           LineColumn pos = file.position(f.where.begin);
           std::cout << fmt::format("       {}:{}:{}: {}\n", file.path(), pos.line, pos.column, f.message);
           std::cout << fmt::format("       {:>5} | {}\n", pos.line, file.lineText(pos.line));
+          for (const auto& line : f.context) std::cout << fmt::format("       {}\n", line);
         }
       }
       files.push_back(std::move(fr));
