@@ -91,6 +91,10 @@ Runner addTestCommand(CLI::App& app) {
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
   cmd->footer(
       fmt::format("Each test starts with empty storage at {:04}-{:02}-{:02} {:02}:00 in the account's time zone.\n"
+                  "A failing `expect` shows its deal: the stage, the pending timers and the last effects.\n"
+                  "An email, SMS, notification or webhook that production could never deliver (no address, no\n"
+                  "phone, nobody responsible) fails the test unless it says `expect undeliverable KIND`.\n"
+                  "The statements of a test: docs/language.md, section 9.\n"
                   "Exit status: 0 all passed, 1 a test failed or the funnels have errors, 2 usage or I/O error.",
                   scenario::kStartYear, scenario::kStartMonth, scenario::kStartDay, scenario::kStartMinutes / 60));
   return [o]() {
