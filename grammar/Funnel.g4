@@ -272,7 +272,7 @@ primary
 
 testDecl : TEST STRING LBRACE testStmt* RBRACE ;
 testStmt
-    : DEAL ident IN stagePath (LBRACE (fieldInit (COMMA? fieldInit)* COMMA?)? RBRACE)?  # testDeal
+    : DEAL ident IN stagePath (LBRACE (fieldInit (COMMA? fieldInit)* COMMA?)? RBRACE)? (SPLIT (FIRST | ELSE))?  # testDeal
     | ADVANCE durationLit                                      # testAdvance
     | ADVANCE TO DATETIME                                      # testAdvanceTo
     | EVENT eventRef (ON ident)? (WITH mapLiteral)?            # testEvent
@@ -284,19 +284,20 @@ fieldInit : path EQ expression ;
 expectation
     : STAGE stageName                   # expectStage
     | NO? TASK taskTypeRef? STRING      # expectTask
-    | NO? EMAIL ident                   # expectEmail
-    | NO? MESSAGE ident                 # expectMessage
-    | NO? SMS STRING?                   # expectSms
+    | NO? EMAIL ident (CONTAINS STRING)?        # expectEmail
+    | NO? MESSAGE ident (CONTAINS STRING)?      # expectMessage
+    | NO? SMS (STRING | CONTAINS STRING | ident (CONTAINS STRING)?)?  # expectSms
     | NO? WEBHOOK STRING                # expectWebhook
     | NO? REQUEST ident                 # expectRequest
     | NO? TAG STRING                    # expectTag
     | NO? NOTE STRING                   # expectNote
-    | NO? NOTIFY ident STRING?          # expectNotify
+    | NO? NOTIFY ident? STRING?         # expectNotify
     | NO? ANALYTICS STRING              # expectAnalytics
     | RESPONSIBLE ident                 # expectResponsible
-    | DEAL IN stagePath                 # expectDealIn
+    | NO? DEAL IN stagePath             # expectDealIn
     | WON                               # expectWon
     | LOST STRING?                      # expectLost
+    | UNDELIVERABLE name                # expectUndeliverable
     | expression                        # expectExpr
     ;
 
@@ -310,7 +311,7 @@ ident
     | WHEN | UNLESS | WHILE | WITHIN | DUE | TO | ALL | OVERDUE | TODAY | TOMORROW
     | COMMENT | VIA | WITH | LABEL | COPY | TASKS | TYPE | CHANNEL | BODY | SUBJECT
     | URL | FIELDS | ENUM | WORKDAYS | NO | REJECTED | ANSWERS | RESPONSIBLE
-    | LANGUAGE | LATER | EARLIER | LATE | SKIP_WORD | RUN
+    | LANGUAGE | LATER | EARLIER | LATE | SKIP_WORD | RUN | FIRST | CONTAINS | UNDELIVERABLE
     ;
 
 // Any word at all: after `.` and before `:`.
@@ -358,6 +359,7 @@ ENUM : 'enum' ;  WORKDAYS : 'workdays' ;  NO : 'no' ;  REJECTED : 'rejected' ;
 ANSWERS : 'answers' ;  RESPONSIBLE : 'responsible' ;  LANGUAGE : 'language' ;
 // (ANTLR reserves the token name SKIP: the word `skip` is SKIP_WORD.)
 LATER : 'later' ;  EARLIER : 'earlier' ;  LATE : 'late' ;  SKIP_WORD : 'skip' ;  RUN : 'run' ;
+FIRST : 'first' ;  CONTAINS : 'contains' ;  UNDELIVERABLE : 'undeliverable' ;
 
 // Punctuation and operators.
 ARROW : '->' ;  DOTDOT : '..' ;  DOT : '.' ;  COMMA : ',' ;  COLON : ':' ;

@@ -9,7 +9,7 @@ namespace voronka::lang {
 
 enum class EffectKind : uint8_t {
   None,  // the action changes only the deal and the store
-#define EFFECT(Name, text) Name,
+#define EFFECT(Name, text, needs) Name,
 #include "common/language/effects.def"
 #undef EFFECT
 };
@@ -18,8 +18,8 @@ enum class EffectKind : uint8_t {
 inline constexpr std::string_view effectName(EffectKind k) {
   switch (k) {
     case EffectKind::None: return "";
-#define EFFECT(Name, text) \
-  case EffectKind::Name:   \
+#define EFFECT(Name, text, needs) \
+  case EffectKind::Name:          \
     return text;
 #include "common/language/effects.def"
 #undef EFFECT
@@ -28,17 +28,31 @@ inline constexpr std::string_view effectName(EffectKind k) {
 }
 
 inline constexpr std::string_view kEffectNames[] = {
-#define EFFECT(Name, text) text,
+#define EFFECT(Name, text, needs) text,
 #include "common/language/effects.def"
 #undef EFFECT
 };
 
 inline std::optional<EffectKind> effectNamed(std::string_view name) {
-#define EFFECT(Name, text) \
+#define EFFECT(Name, text, needs) \
   if (name == text) return EffectKind::Name;
 #include "common/language/effects.def"
 #undef EFFECT
   return std::nullopt;
+}
+
+// What an effect must carry to reach anyone ("the contact's email
+// address"); empty when nothing it carries can stop it (effects.def).
+inline constexpr std::string_view effectNeeds(EffectKind k) {
+  switch (k) {
+    case EffectKind::None: return "";
+#define EFFECT(Name, text, needs) \
+  case EffectKind::Name:          \
+    return needs;
+#include "common/language/effects.def"
+#undef EFFECT
+  }
+  return "";
 }
 
 }  // namespace voronka::lang

@@ -41,6 +41,16 @@ const char* keyword(ExpectKind kind) {
     case ExpectKind::Won: return "won";
     case ExpectKind::Lost: return "lost";
     case ExpectKind::Condition: return "condition";
+    case ExpectKind::Undeliverable: return "undeliverable";
+  }
+  return "?";
+}
+
+const char* keyword(SplitChoice choice) {
+  switch (choice) {
+    case SplitChoice::ByDeal: return "";
+    case SplitChoice::First: return "first";
+    case SplitChoice::Else: return "else";
   }
   return "?";
 }

@@ -742,13 +742,27 @@ struct FieldInit {
   VORONKA_AST_FIELDS(FieldInit, path, value)
 };
 
+// Which share of every `split` a test deal takes: by its id, as in
+// production, or the one the test forces (`split first`, `split else`).
+enum class SplitChoice : uint8_t { ByDeal, First, Else };
+const char* keyword(SplitChoice choice);  // "" for ByDeal
+
+// `responsible = ivanov` among a test deal's values: a user, by reference.
+struct ResponsibleInit {
+  Path path;  // `responsible` or `deal.responsible`, as written
+  UserRef user;
+  VORONKA_AST_FIELDS(ResponsibleInit, path, user)
+};
+
 struct TestDealStmt : TestStmt {
   TestDealStmt() : TestStmt(TestStmtKind::Deal) {}
   Ident name;
   PipelineRef pipeline;
   std::optional<StageRef> stage;
   std::vector<FieldInit> fields;
-  VORONKA_AST_FIELDS(TestDealStmt, name, pipeline, stage, fields)
+  std::optional<ResponsibleInit> responsible;
+  SplitChoice split = SplitChoice::ByDeal;
+  VORONKA_AST_FIELDS(TestDealStmt, name, pipeline, stage, fields, responsible, split)
 };
 struct TestAdvanceStmt : TestStmt {
   TestAdvanceStmt() : TestStmt(TestStmtKind::Advance) {}
@@ -801,17 +815,22 @@ enum class ExpectKind : uint8_t {
   Won,
   Lost,
   Condition,
+  Undeliverable,
 };
 const char* keyword(ExpectKind kind);
 
 struct TestExpectStmt : TestStmt {
   TestExpectStmt() : TestStmt(TestStmtKind::Expect) {}
   ExpectKind what = ExpectKind::Condition;
-  bool negated = false;        // `expect no …`
-  Ident name;                  // stage, template, integration, user, pipeline
+  bool negated = false;  // `expect no …`
+  // Stage, template, integration, user or team, pipeline, effect kind
+  // (`undeliverable`); empty when left out (`expect notify "text"`, `expect sms`).
+  Ident name;
   std::optional<Ident> stage;  // `expect deal in PIPELINE.STAGE`
   std::optional<TaskTypeRef> taskType;
-  std::optional<Text> text;   // task text, webhook URL, tag, reason...
+  // Task text, webhook URL, tag, reason...; for email, message, sms, note and
+  // notify the text their rendered text must contain.
+  std::optional<Text> text;
   ExprPtr condition;          // `expect budget == 5`
   std::optional<Ident> deal;  // `on NAME`
   VORONKA_AST_FIELDS(TestExpectStmt, what, negated, name, stage, taskType, text, condition, deal)

@@ -97,6 +97,7 @@ std::string value(TemplateKind k) { return std::string(lang::keyword(k)); }
 std::string value(StageKind k) { return std::string(lang::keyword(k)); }
 std::string value(PolicyKind k) { return policyName(k); }
 std::string value(ExpectKind k) { return keyword(k); }
+std::string value(SplitChoice c) { return keyword(c); }
 std::string value(const EventRef& e) {
   std::string s = e.name.text;
   if (e.arg) s += "(" + (e.argIsString ? quote(e.arg->text) : e.arg->text) + ")";
@@ -118,6 +119,7 @@ std::string value(const TypeSyntax& t) {
   return s + "}";
 }
 std::string value(const FieldInit& f) { return f.path.joined() + "=" + (f.value ? print(*f.value) : ""); }
+std::string value(const ResponsibleInit& r) { return r.user.text; }
 std::string value(const Timing& t) {
   switch (t.kind) {
     case TimingKind::None: return "";

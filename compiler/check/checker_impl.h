@@ -114,6 +114,8 @@ class Checker {
   // ── tests.cpp ──
   void checkTests();
   void checkTest(const ast::TestDecl& test);
+  void notAUserName(const ast::Expr& value);
+  void checkUndeliverableKind(const ast::Ident& kind);
 
   // ── move_cycles.cpp ──
   void checkMoveCycles();

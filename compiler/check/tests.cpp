@@ -1,7 +1,10 @@
 // Test blocks: the deals they create, the events they send and what they
 // expect, resolved against the program under test.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "common/language/effects.h"
+#include "compiler/ast/print.h"
 #include "compiler/check/checker_impl.h"
 
 namespace voronka::check {
@@ -11,7 +14,40 @@ struct TestDeal {
   int pipeline = kNone;
 };
 
+// `responsible = ivanov` in a test deal's values (the builder takes a plain
+// user name out of the values; what is left here is something else).
+bool isResponsible(const ast::Path& path) {
+  std::string target = path.joined();
+  return target == "responsible" || target == "deal.responsible";
+}
+
 }  // namespace
+
+void Checker::notAUserName(const ast::Expr& value) {
+  sink_.emit(diag::WrongKind, value.range, ast::print(value), "an expression", "a user's name")
+      .note("name a user declared in a `team`, as it is written there: `responsible = ivanov`");
+}
+
+// `expect undeliverable KIND`: an effect kind that the outbox can refuse for
+// what it carries (effects.def, column `needs`).
+void Checker::checkUndeliverableKind(const ast::Ident& kind) {
+  std::vector<std::string> refusable;
+  for (std::string_view name : lang::kEffectNames) {
+    if (!lang::effectNeeds(*lang::effectNamed(name)).empty()) refusable.emplace_back(name);
+  }
+  std::optional<lang::EffectKind> effect = lang::effectNamed(kind.text);
+  if (!effect) {
+    unknown("effect", kind, refusable)
+        .note(fmt::format("effects that can be undeliverable: {}", fmt::join(refusable, ", ")));
+    return;
+  }
+  if (lang::effectNeeds(*effect).empty()) {
+    sink_
+        .emit(diag::WrongKind, kind.range, kind.text, "an effect the outbox never refuses for what it carries",
+              "one that may lack its address")
+        .note(fmt::format("effects that can be undeliverable: {}", fmt::join(refusable, ", ")));
+  }
+}
 
 void Checker::checkTests() {
   std::map<std::string, SourceRange> titles;
@@ -67,7 +103,12 @@ void Checker::checkTest(const ast::TestDecl& test) {
             sink_.emit(diag::CreateInFinal, d.stage->range, d.stage->text);
           }
         }
+        if (d.responsible) resolveUser(d.responsible->user);
         for (const auto& init : d.fields) {
+          if (isResponsible(init.path)) {
+            notAUserName(*init.value);
+            continue;
+          }
           std::optional<Type> type = settableTarget(init.path, 0);
           if (type) {
             expectType(*init.value, none, *type, fmt::format("the value of `{}`", init.path.joined()));
@@ -177,9 +218,13 @@ void Checker::checkTest(const ast::TestDecl& test) {
             if (e.taskType) checkTaskType(*e.taskType);
             break;
           case ast::ExpectKind::Email:
-          case ast::ExpectKind::Message: {
+          case ast::ExpectKind::Message:
+          case ast::ExpectKind::Sms: {
+            if (e.what == ast::ExpectKind::Sms && e.name.text.empty()) break;  // `expect sms ["text"]`: any SMS
             int t = resolve(prog_.templateIndex, "template", e.name);
-            auto want = e.what == ast::ExpectKind::Email ? ast::TemplateKind::Email : ast::TemplateKind::Message;
+            auto want = e.what == ast::ExpectKind::Email     ? ast::TemplateKind::Email
+                        : e.what == ast::ExpectKind::Message ? ast::TemplateKind::Message
+                                                             : ast::TemplateKind::Sms;
             if (t != kNone && prog_.templates[t].kind != want) {
               sink_.emit(diag::WrongKind, e.name.range, e.name.text, templateKindName(prog_.templates[t].kind),
                          templateKindName(want));
@@ -190,7 +235,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
           case ast::ExpectKind::Responsible: resolveUser(e.name); break;
           case ast::ExpectKind::Notify: {
             const std::string& who = e.name.text;
-            if (who != "responsible" && CheckedProgram::lookup(prog_.userIndex, who) == kNone &&
+            if (!who.empty() && who != "responsible" && CheckedProgram::lookup(prog_.userIndex, who) == kNone &&
                 CheckedProgram::lookup(prog_.teamIndex, who) == kNone) {
               unknown("user or team", e.name, keys(prog_.userIndex));
             }
@@ -205,6 +250,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
             if (pipeline != kNone && e.text) checkLossReason(pipeline, *e.text);
             break;
           case ast::ExpectKind::Condition: expectBool(*e.condition, none, "an `expect` condition"); break;
+          case ast::ExpectKind::Undeliverable: checkUndeliverableKind(e.name); break;
           default: break;
         }
         break;

@@ -170,6 +170,7 @@ class HintCollector {
   void enter(const ast::Require& g) { item(g.range); }
   void enter(const ast::MapEntry& e) { element(e.key.range); }    // webhook, request and test event bodies
   void enter(const ast::FieldInit& f) { element(f.path.range); }  // a test deal's fields
+  void enter(const ast::ResponsibleInit& r) { element(r.path.range); }
   void enter(const ast::Stage& s) {
     item(s.range, s.kind == ast::StageKind::Working ? AlignClass::Stage : AlignClass::Final);
   }

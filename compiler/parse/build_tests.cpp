@@ -31,7 +31,21 @@ TestStmtPtr AstBuilder::testStmt(Ctx* ctx) {
       s->stage = stage;
       for (Ctx* init : k.rules(P::RuleFieldInit)) {
         Kids ik = kids(init);
-        s->fields.push_back(FieldInit{path(ik.rule(P::RulePath)), expression(ik.rule(P::RuleExpression))});
+        FieldInit value{path(ik.rule(P::RulePath)), expression(ik.rule(P::RuleExpression))};
+        // `responsible = ivanov` names a user, not a field: a reference of its own.
+        std::string target = value.path.joined();
+        if ((target == "responsible" || target == "deal.responsible") && value.value &&
+            value.value->kind == ExprKind::Name) {
+          duplicateClause(s->responsible ? std::optional(s->responsible->path.range) : std::nullopt, value.path.range,
+                          "responsible", "test deal");
+          UserRef user(Ident{value.value->as<NameExpr>().name, value.value->range});
+          s->responsible = ResponsibleInit{std::move(value.path), std::move(user)};
+          continue;
+        }
+        s->fields.push_back(std::move(value));
+      }
+      if (k.has(P::SPLIT)) {
+        s->split = k.has(P::FIRST) ? SplitChoice::First : k.has(P::ELSE) ? SplitChoice::Else : SplitChoice::ByDeal;
       }
       return s;
     }
@@ -111,13 +125,16 @@ void AstBuilder::expectation(Ctx* ctx, TestExpectStmt& s) {
     case P::EMAIL:
       s.what = ExpectKind::Email;
       s.name = ident(k.rule(P::RuleIdent));
+      s.text = optText(k.token(P::STRING));  // `contains "…"`
       break;
     case P::MESSAGE:
       s.what = ExpectKind::Message;
       s.name = ident(k.rule(P::RuleIdent));
+      s.text = optText(k.token(P::STRING));
       break;
     case P::SMS:
       s.what = ExpectKind::Sms;
+      if (Ctx* templ = k.rule(P::RuleIdent)) s.name = ident(templ);
       s.text = optText(k.token(P::STRING));
       break;
     case P::WEBHOOK:
@@ -138,7 +155,7 @@ void AstBuilder::expectation(Ctx* ctx, TestExpectStmt& s) {
       break;
     case P::NOTIFY:
       s.what = ExpectKind::Notify;
-      s.name = ident(k.rule(P::RuleIdent));
+      if (Ctx* who = k.rule(P::RuleIdent)) s.name = ident(who);
       s.text = optText(k.token(P::STRING));
       break;
     case P::ANALYTICS:
@@ -157,6 +174,10 @@ void AstBuilder::expectation(Ctx* ctx, TestExpectStmt& s) {
       break;
     }
     case P::WON: s.what = ExpectKind::Won; break;
+    case P::UNDELIVERABLE:
+      s.what = ExpectKind::Undeliverable;
+      s.name = ident(k.rule(P::RuleName));
+      break;
     case P::LOST:
       s.what = ExpectKind::Lost;
       s.text = optText(k.token(P::STRING));

@@ -25,7 +25,7 @@ using voronka_grammar::FunnelParser;
 inline constexpr size_t kFirstReserved = FunnelLexer::USE;
 inline constexpr size_t kLastReserved = FunnelLexer::NEXT;
 inline constexpr size_t kFirstContextual = FunnelLexer::INITIAL;
-inline constexpr size_t kLastContextual = FunnelLexer::RUN;
+inline constexpr size_t kLastContextual = FunnelLexer::UNDELIVERABLE;
 static_assert(kLastReserved + 1 == kFirstContextual && kLastContextual + 1 == FunnelLexer::ARROW,
               "the keyword blocks of Funnel.g4 are contiguous, contextual ones right before the punctuation");
 

@@ -481,6 +481,7 @@ bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Tr
 }
 
 bool Processing::splitFirst(const bc::ActionDesc& split) {
+  if (auto forced = engine_.forcedSplits_.find(deal_.id); forced != engine_.forcedSplits_.end()) return forced->second;
   // The deal's bucket for this split site: the same on every run.
   uint64_t h = fnv1a(fmt::format("{}:{}", deal_.id, split.site));
   constexpr double kBucketsPerPercent = static_cast<double>(limits::kSplitBuckets) / 100.0;

@@ -5,6 +5,7 @@
 // timers, outbox entries, history) commit together or not at all.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -114,6 +115,11 @@ class Engine {
 
   const EngineStats& stats() const { return stats_; }
 
+  // For scenario tests (`deal … split first|else`): every `split` this deal
+  // runs takes its first share (true) or its `else` share (false) instead of
+  // the deal's hash bucket. Production never calls it.
+  void forceSplits(const std::string& deal, bool first) { forcedSplits_[deal] = first; }
+
  private:
   friend class Processing;
   const bc::Module& module_;
@@ -125,6 +131,7 @@ class Engine {
   std::unique_ptr<vm::Vm> vm_;
   Trace* trace_ = nullptr;
   EngineStats stats_;
+  std::map<std::string, bool> forcedSplits_;  // deal id → first share?
 };
 
 }  // namespace voronka::engine

@@ -186,9 +186,16 @@ void Processing::fire(const store::TimerRecord& timer) {
   site_ = {timer.rule, rule.line};
   traceEntry({{"what", "timer fired"}, {"timer", timer.id}, {"line", rule.line}});
   if (rule.timing == bc::TimingKind::Every && rule.whileCondition != kNo && !condition(rule.whileCondition)) {
-    return;  // `every … while` stops repeating once its condition fails
+    // `every … while` stops repeating once its condition fails.
+    traceEntry({{"what", "timer stopped"}, {"timer", timer.id}, {"why", "`while` is false"}, {"line", rule.line}});
+    return;
   }
-  if (rule.when == kNo || condition(rule.when)) runBody(rule, rule.body, false);
+  if (rule.when == kNo || condition(rule.when)) {
+    runBody(rule, rule.body, false);
+  } else {
+    // Said out loud: a timer that fired and did nothing is the usual "why was no letter sent?".
+    traceEntry({{"what", "timer did nothing"}, {"timer", timer.id}, {"why", "`when` is false"}, {"line", rule.line}});
+  }
   if (rule.timing == bc::TimingKind::Every && deal_.epoch == timer.epoch) {
     int64_t next = addDuration(timer.due, rule.delaySeconds, rule.delayWorkdays);
     next = shiftIntoWork(next, rule.workhours);

@@ -7,6 +7,7 @@
 #include "runtime/outbox/connectors.h"
 #include "runtime/outbox/http_post.h"
 #include "runtime/outbox/payload.h"
+#include "runtime/outbox/undeliverable.h"
 
 namespace voronka::outbox {
 
@@ -47,12 +48,8 @@ class GatewayConnector : public Connector {
     }
     std::optional<nlohmann::json> payload = payloadOf(effect);
     if (!payload) return DeliveryResult::permanent(fmt::format("the {}'s payload is not a JSON object", effect.kind));
-    if (effect.kind == "sms" && textOf(*payload, "to").empty()) {
-      return DeliveryResult::permanent("the contact has no phone number");
-    }
-    if (effect.kind == "notify" && !addAddresses(*payload)) {
-      return DeliveryResult::permanent("nobody to notify: the deal had no responsible user when the rule ran");
-    }
+    if (auto why = undeliverableReason(effect.kind, *payload)) return DeliveryResult::permanent(*why);
+    if (effect.kind == "notify") addAddresses(*payload);
     (*payload)["key"] = effect.key;
     (*payload)["kind"] = effect.kind;
     (*payload)["deal"] = effect.deal;
@@ -67,18 +64,15 @@ class GatewayConnector : public Connector {
 
  private:
   // Notifications name users; the gateway also gets the addresses [users]
-  // knows ("addresses": {"ivanov": "ivanov@example.ru"}). False: nobody.
-  bool addAddresses(nlohmann::json& payload) const {
-    auto to = payload.find("to");
-    if (to == payload.end() || !to->is_array() || to->empty()) return false;
+  // knows ("addresses": {"ivanov": "ivanov@example.ru"}).
+  void addAddresses(nlohmann::json& payload) const {
     nlohmann::json addresses = nlohmann::json::object();
-    for (const auto& user : *to) {
+    for (const auto& user : payload.value("to", nlohmann::json::array())) {
       if (!user.is_string()) continue;
       auto it = users_.find(user.get<std::string>());
       if (it != users_.end()) addresses[it->first] = it->second.email;
     }
     payload["addresses"] = std::move(addresses);
-    return true;
   }
 
   GatewaySettings gateway_;

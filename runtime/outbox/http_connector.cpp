@@ -5,6 +5,7 @@
 #include "runtime/outbox/connectors.h"
 #include "runtime/outbox/http_post.h"
 #include "runtime/outbox/payload.h"
+#include "runtime/outbox/undeliverable.h"
 
 namespace voronka::outbox {
 
@@ -33,11 +34,8 @@ class WebhookConnector : public Connector {
   DeliveryResult deliver(const store::EffectRecord& effect) override {
     std::optional<nlohmann::json> payload = payloadOf(effect);
     if (!payload) return DeliveryResult::permanent("the webhook's payload is not a JSON object");
+    if (auto why = undeliverableReason(effect.kind, *payload)) return DeliveryResult::permanent(*why);
     std::string url = textOf(*payload, "url");
-    if (!isHttpUrl(url)) {
-      return DeliveryResult::permanent(
-          fmt::format("the webhook URL \"{}\" does not start with http:// or https://", url));
-    }
     HttpPost post = postOf(effect, *payload, url, headers_, timeout_);
     return deliveryResultOf(postJson(post), post);
   }

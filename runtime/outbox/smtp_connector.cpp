@@ -15,6 +15,7 @@
 #include "runtime/outbox/error_text.h"
 #include "runtime/outbox/mail_message.h"
 #include "runtime/outbox/payload.h"
+#include "runtime/outbox/undeliverable.h"
 
 namespace voronka::outbox {
 
@@ -42,13 +43,9 @@ class SmtpConnector : public Connector {
     if (smtp_.url.empty()) return DeliveryResult::permanent("email is not configured: set url in [smtp] of serve.toml");
     std::optional<nlohmann::json> payload = payloadOf(effect);
     if (!payload) return DeliveryResult::permanent("the email's payload is not a JSON object");
+    if (auto why = undeliverableReason(effect.kind, *payload)) return DeliveryResult::permanent(*why);
     MailMessage message;
     message.to = textOf(*payload, "to");
-    if (message.to.empty()) return DeliveryResult::permanent("the contact has no email address");
-    if (!isMailAddress(message.to)) {
-      return DeliveryResult::permanent(
-          fmt::format("the contact's email address \"{}\" is not valid", excerpt(message.to)));
-    }
     std::string user = textOf(*payload, "from");
     if (auto it = users_.find(user); it != users_.end()) {
       message.from = it->second;

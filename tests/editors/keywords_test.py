@@ -89,6 +89,9 @@ def vim_keywords(path):
             continue
         words = {w for w in m.group(2).split() if not w.startswith(("contained", "nextgroup", "skipwhite"))}
         (contextual if m.group(1) == "funnelContextual" else reserved).update(words)
+    # A word that is also an argument of `:syn keyword` (`contains`) is a match of one whole word.
+    for m in re.finditer(r'^\s*syn(?:tax)?\s+match\s+funnelContextual\s+"\\<(\w+)\\>"', path.read_text(), re.M):
+        contextual.add(m.group(1))
     return reserved, contextual
 
 

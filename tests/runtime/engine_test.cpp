@@ -236,6 +236,55 @@ TEST(Engine, SplitIsDeterministicPerDeal) {
   EXPECT_LT(inA, 150);
 }
 
+TEST(Engine, ForcedSplitsOverrideTheBucketForOneDealOnly) {
+  std::string src = program(kMoscow, "", R"(
+    stage a "A" { on enter { split 50% { tag + "A" } else { tag + "B" } } })");
+  Harness forced(src), plain(src);
+  for (int i = 0; i < 20; ++i) {
+    std::string id = "d-" + std::to_string(i);
+    forced.engine.forceSplits("else-" + id, false);
+    forced.engine.forceSplits("first-" + id, true);
+    forced.create("else-" + id, "p.a");
+    forced.create("first-" + id, "p.a");
+    EXPECT_EQ(forced.deal("else-" + id).tags, std::vector<std::string>{"B"}) << id;
+    EXPECT_EQ(forced.deal("first-" + id).tags, std::vector<std::string>{"A"}) << id;
+    // Deals nobody forced keep their bucket, as in production.
+    forced.create(id, "p.a");
+    plain.create(id, "p.a");
+    EXPECT_EQ(forced.deal(id).tags, plain.deal(id).tags) << id;
+  }
+}
+
+// A timer that fires and does nothing says why in the trace.
+TEST(Engine, TheTraceSaysWhenATimerDidNothing) {
+  struct Collect : engine::Trace {
+    std::vector<nlohmann::json> entries;
+    void record(const nlohmann::json& e) override { entries.push_back(e); }
+  } trace;
+  Harness h(program(kMoscow, "field hot: bool = false\nfield going: bool = true", R"(
+    stage a "A" {
+      after 1h when hot { note "hot" }
+      every 1d while going { note "tick" }
+      on link_clicked { set going = false }
+    })"));
+  h.engine.setTrace(&trace);
+  h.create("d", "p.a");
+  h.advance(2 * kHour);
+  h.event("c", "d", "link_clicked");
+  h.advance(2 * kDay);
+  auto find = [&](const std::string& what) {
+    for (const auto& e : trace.entries) {
+      if (e.value("what", "") == what) return e;
+    }
+    return nlohmann::json();
+  };
+  nlohmann::json idle = find("timer did nothing");
+  EXPECT_EQ(idle.value("why", ""), "`when` is false");
+  EXPECT_EQ(idle.value("line", 0), 8);
+  EXPECT_EQ(find("timer stopped").value("why", ""), "`while` is false");
+  EXPECT_TRUE(h.notes("d").empty());
+}
+
 TEST(Engine, TasksWithDueTimesTypesAndOverdue) {
   Harness h(program(kMoscow, "team sales { ivanov petrova }", R"(
     stage a "A" {

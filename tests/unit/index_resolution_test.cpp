@@ -36,7 +36,7 @@ pipeline b "B" {
   lost "L"
 }
 test "t" {
-  deal d in a.one { budget = 5 }
+  deal d in a.one { budget = 5, responsible = ivanov }
   event scored with { score: 1 }
   expect stage two
 }
@@ -92,6 +92,7 @@ TEST_P(IndexResolution, NamesResolveToTheirDeclarations) {
   EXPECT_TRUE(is(x.at("answers scored", 0, 8), SymbolKind::Event, "scored"));
   EXPECT_TRUE(is(x.at("deal d in a.one", 0, 12), SymbolKind::Stage, "one", "a"));
   EXPECT_TRUE(is(x.at("{ budget = 5", 0, 2), SymbolKind::Field, "budget"));
+  EXPECT_TRUE(is(x.at("responsible = ivanov", 0, 14), SymbolKind::User, "ivanov"));
   EXPECT_TRUE(is(x.at("score: 1", 0, 0), SymbolKind::Payload, "score", "scored"));
   EXPECT_TRUE(is(x.at("expect stage two", 0, 13), SymbolKind::Stage, "two", "a"));
   if (GetParam()) {

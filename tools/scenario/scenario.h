@@ -14,12 +14,15 @@ namespace voronka::scenario {
 struct Failure {
   SourceRange where;    // the statement that failed
   std::string message;  // what was expected and what happened
+  // For a failing `expect`: the deal as it was — its stage, its pending
+  // timers, its last effects — one line each, to print under the message.
+  std::vector<std::string> context;
 };
 
 struct TestResult {
   std::string title;
   SourceRange where;
-  std::vector<Failure> failures;  // empty: passed
+  std::vector<Failure> failures;  // empty: passed; in source order
   double milliseconds = 0;
   bool passed() const { return failures.empty(); }
 };

@@ -1,5 +1,7 @@
 // `voronka run MODULE --events FILE.jsonl`: replay an event log through the
-// engine on the in-memory store and print a JSON-lines trace.
+// engine on the in-memory store and print what happened: a JSON-lines trace
+// (`--format json`, the default) or a timeline per deal for people
+// (`--format timeline`, tools/timeline).
 #include <fmt/format.h>
 
 #include <iostream>
@@ -9,6 +11,7 @@
 #include "runtime/engine/values.h"
 #include "runtime/engine/wire.h"
 #include "runtime/store/memory_store.h"
+#include "tools/timeline/timeline.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/module_file.h"
 
@@ -29,16 +32,24 @@ Runner addRunCommand(CLI::App& app) {
     std::string module;
     std::string events;
     std::string until;
+    std::string format = "json";
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("module", o->module, "A .funnelc file made by `voronka build`")->required();
-  cmd->add_option("--events", o->events, "The events, one JSON object per line (LANGUAGE.md §12)")->required();
+  cmd->add_option("--events", o->events,
+                  "The events, one JSON object per line (docs/runtime.md, section 3.1 \"Events\")")
+      ->required();
   cmd->add_option("--until", o->until,
                   "Afterwards, move the clock to this time (\"2026-12-01T10:00\") and fire what falls due");
+  cmd->add_option("--format", o->format,
+                  "json: one JSON object per change and per outcome (default); timeline: what happened to each "
+                  "deal, as text in the account's time zone")
+      ->check(CLI::IsMember({"json", "timeline"}));
   cmd->footer(
       "The clock follows the events' \"at\" (events without one happen when the previous did); timers\n"
-      "fire in order as it moves. Every line of output is one JSON object: what changed, which effect went\n"
-      "to the outbox, which timer was set or fired, and the outcome of each event.\n"
+      "fire in order as it moves. With --format json every line of output is one JSON object: what changed,\n"
+      "which effect went to the outbox, which timer was set or fired, and the outcome of each event.\n"
+      "With --format timeline it prints, after the last event, a section per deal with a line per change.\n"
       "Bad lines are reported on stderr with their line number and skipped.\n"
       "Exit status: 0 every line applied, 1 some lines were bad or failed, 2 usage or I/O error.");
   return [o]() {
@@ -60,10 +71,12 @@ Runner addRunCommand(CLI::App& app) {
       std::cerr << "voronka: error: " << e.what() << "\n";
       return 1;
     }
-    PrintTrace trace;
-    eng->setTrace(&trace);
-    engine::Names names(module);
     const Calendar& calendar = eng->calendar(0);
+    PrintTrace json;
+    timeline::Timeline timeline(calendar, timeline::accountLanguage(module));
+    bool asTimeline = o->format == "timeline";
+    eng->setTrace(asTimeline ? static_cast<engine::Trace*>(&timeline) : &json);
+    engine::Names names(module);
 
     int bad = 0;
     bool clockSet = false;
@@ -99,7 +112,14 @@ Runner addRunCommand(CLI::App& app) {
       nlohmann::json result = {{"what", "outcome"}, {"line", number}, {"status", engine::statusName(outcome.status)}};
       if (event.is_object() && event.contains("id")) result["event"] = event["id"];
       if (!outcome.message.empty()) result["message"] = outcome.message;
-      std::cout << result.dump() << "\n";
+      if (!asTimeline) {
+        std::cout << result.dump() << "\n";
+      } else if (!outcome.ok() && event.is_object() && event.contains("deal") && event["deal"].is_string()) {
+        const nlohmann::json& id = event.value("id", nlohmann::json("?"));
+        timeline.outcome(event["deal"].get<std::string>(), clock.now(),
+                         id.is_string() ? id.get<std::string>() : id.dump(), engine::statusName(outcome.status),
+                         outcome.message);
+      }
       if (!outcome.ok()) {
         std::cerr << fmt::format("{}: {}: {}\n", where(), engine::statusName(outcome.status), outcome.message);
         ++bad;
@@ -116,6 +136,7 @@ Runner addRunCommand(CLI::App& app) {
       eng->runDue(*until);
       clock.set(std::max(clock.now(), *until));
     }
+    if (asTimeline) timeline.print(std::cout);
     return bad > 0 ? 1 : 0;
   };
 }

@@ -62,8 +62,10 @@ std::string junit(const std::vector<FileResults>& files, const SourceManager& so
       for (const auto& failure : r.failures) {
         const SourceFile& file = sources.file(failure.where.file);
         LineColumn pos = file.position(failure.where.begin);
-        out += fmt::format("      <failure message=\"{}\">{}:{}:{}: {}</failure>\n", xmlEscape(failure.message),
-                           xmlEscape(file.path()), pos.line, pos.column, xmlEscape(failure.message));
+        std::string context;
+        for (const auto& line : failure.context) context += "\n" + xmlEscape(line);
+        out += fmt::format("      <failure message=\"{}\">{}:{}:{}: {}{}</failure>\n", xmlEscape(failure.message),
+                           xmlEscape(file.path()), pos.line, pos.column, xmlEscape(failure.message), context);
       }
       out += "    </testcase>\n";
     }
@@ -89,6 +91,10 @@ Runner addTestCommand(CLI::App& app) {
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
   cmd->footer(
       fmt::format("Each test starts with empty storage at {:04}-{:02}-{:02} {:02}:00 in the account's time zone.\n"
+                  "A failing `expect` shows its deal: the stage, the pending timers and the last effects.\n"
+                  "An email, SMS, notification or webhook that production could never deliver (no address, no\n"
+                  "phone, nobody responsible) fails the test unless it says `expect undeliverable KIND`.\n"
+                  "The statements of a test: docs/language.md, section 9.\n"
                   "Exit status: 0 all passed, 1 a test failed or the funnels have errors, 2 usage or I/O error.",
                   scenario::kStartYear, scenario::kStartMonth, scenario::kStartDay, scenario::kStartMinutes / 60));
   return [o]() {
@@ -134,6 +140,7 @@ Runner addTestCommand(CLI::App& app) {
           LineColumn pos = file.position(f.where.begin);
           std::cout << fmt::format("       {}:{}:{}: {}\n", file.path(), pos.line, pos.column, f.message);
           std::cout << fmt::format("       {:>5} | {}\n", pos.line, file.lineText(pos.line));
+          for (const auto& line : f.context) std::cout << fmt::format("       {}\n", line);
         }
       }
       files.push_back(std::move(fr));

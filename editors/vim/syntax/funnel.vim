@@ -34,6 +34,9 @@ syn keyword funnelContextual  triggers forward backward allow deny from once whe
 syn keyword funnelContextual  all overdue today tomorrow comment via with label copy tasks type channel body
 syn keyword funnelContextual  subject url fields enum workdays no rejected answers responsible language
 syn keyword funnelContextual  later earlier late skip run
+syn keyword funnelContextual  first undeliverable
+" `contains` is an argument of `:syn keyword`, so it cannot be listed there.
+syn match   funnelContextual  "\<contains\>"
 
 " ── built-in events (common/language/events.def) ──────────────────────────
 syn keyword funnelEvent       enter leave email_opened link_clicked email_received call_incoming call_missed
