@@ -51,12 +51,14 @@ std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, Mov
   }
   int32_t fromPipeline = deal_.pipeline, fromStage = deal_.stage;
   leaveStage();
+  deal_.previousPipeline = fromPipeline;
+  deal_.previousStage = fromStage;
   deal_.pipeline = pipeline;
   deal_.stage = stage;
   deal_.epoch += 1;
   deal_.enteredAt = now_;
   deal_.visits[(static_cast<int64_t>(pipeline) << 32) | static_cast<uint32_t>(stage)] += 1;
-  if (target.kind == bc::StageKind::Lost) deal_.lostReason = lostReason;
+  deal_.lostReason = target.kind == bc::StageKind::Lost ? lostReason : std::string();  // a reopened deal has none
   state_.tx.addHistory({deal_.id, fromPipeline, fromStage, pipeline, stage, now_, state_.cause, how});
   const bc::PipelineDef& from = m_.pipelines[fromPipeline];
   nlohmann::json entry = {{"what", "stage"},

@@ -184,6 +184,13 @@ std::string isoUtc(int64_t utc) {
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rest / 3600, rest % 3600 / 60, rest % 60);
 }
 
+std::string qualifiedStageName(const bc::Module& m, int32_t pipeline, int32_t stage) {
+  if (pipeline < 0 || static_cast<size_t>(pipeline) >= m.pipelines.size()) return "";
+  const bc::PipelineDef& p = m.pipelines[static_cast<size_t>(pipeline)];
+  if (stage < 0 || static_cast<size_t>(stage) >= p.stages.size()) return "";
+  return m.str(p.name) + "." + m.str(p.stages[static_cast<size_t>(stage)].name);
+}
+
 nlohmann::json valueToJson(const bc::Module& m, const FieldValue& v) {
   switch (v.tag) {
     case Tag::None: return nullptr;
@@ -208,6 +215,11 @@ nlohmann::json valueToJson(const bc::Module& m, const FieldValue& v) {
     case Tag::User:
       return v.i >= 0 && static_cast<size_t>(v.i) < m.users.size() ? m.str(m.users[static_cast<size_t>(v.i)].name) : "";
     case Tag::Tags: return nlohmann::json::array();
+    case Tag::Stage: return qualifiedStageName(m, v.aux, static_cast<int32_t>(v.i));
+    case Tag::Pipeline:
+      return v.i >= 0 && static_cast<size_t>(v.i) < m.pipelines.size()
+                 ? m.str(m.pipelines[static_cast<size_t>(v.i)].name)
+                 : "";
   }
   return nullptr;
 }
