@@ -80,6 +80,7 @@ class AstBuilder {
   std::pair<ast::Ident, std::optional<ast::Ident>> stagePath(Ctx* ctx);
   ast::Assignee assignee(Ctx* ctx);
   ast::TypeSyntax fieldType(Ctx* ctx);
+  std::vector<ast::EnumMember> enumMembers(const std::vector<Ctx*>& members);
   std::vector<ast::LossReason> lossReasons(Ctx* ctx);
   void duplicateClause(const std::optional<SourceRange>& seen, SourceRange here, std::string_view clause,
                        std::string_view where);
