@@ -259,6 +259,7 @@ primary
     | NONE                                      # noneLit
     | ident                                     # nameRef
     | DEAL                                      # dealRef
+    | (WON | LOST)                              # finalStageRef  // `deal.stage == won`
     | LPAREN expression RPAREN                  # parens
     | LBRACK (expression (COMMA expression)*)? RBRACK   # listLit
     | IF expression LBRACE expression RBRACE

@@ -225,6 +225,11 @@ Type Checker::checkName(const ast::NameExpr& e, const Scope& scope, const std::o
   if (expected && expected->is(TypeKind::Pipeline)) return checkPipelineName(e);
   // The other side of a comparison failed already: no second report.
   if (expected && expected->isError()) return record(e, Type{});
+  if (name == "won" || name == "lost") {
+    sink_.emit(diag::WrongKind, e.range, name, "a final stage", "a value")
+        .note(fmt::format("compare stages with it: `deal.stage == {}`", name));
+    return record(e, Type{});
+  }
   if (name == "deal" || name == "contact" || name == "company") {
     sink_.emit(diag::WrongKind, e.range, name, fmt::format("the {} itself", name), "a value")
         .note(fmt::format("use one of its members, like `{}.name`", name));
