@@ -39,11 +39,13 @@ bool Checker::declare(NameTable& table, std::string_view kind, const ast::Ident&
 Diagnostic& Checker::unknown(std::string_view kind, const ast::Ident& name, const std::vector<std::string>& candidates,
                              std::string_view context) {
   Diagnostic& d = sink_.emit(diag::UnknownName, name.range, kind, name.text, context);
-  if (auto best = closestName(name.text, candidates)) d.note(fmt::format("did you mean `{}`?", *best));
-  if (mixesScripts(name.text)) {
-    d.note(fmt::format("`{}` mixes Cyrillic and Latin letters that look alike", name.text));
-  }
+  suggest(d, name.text, candidates);
   return d;
+}
+
+void Checker::suggest(Diagnostic& d, std::string_view name, const std::vector<std::string>& candidates) {
+  if (auto best = closestName(name, candidates)) d.note(fmt::format("did you mean `{}`?", *best));
+  if (mixesScripts(name)) d.note(fmt::format("`{}` mixes Cyrillic and Latin letters that look alike", name));
 }
 
 int Checker::resolve(const NameTable& table, std::string_view kind, const ast::Ident& name) {
@@ -62,10 +64,7 @@ Diagnostic& Checker::unknownStage(int pipeline, const ast::Ident& name, bool wit
   std::vector<std::string> names;
   int count = withFinals ? static_cast<int>(p.stages.size()) : p.workingCount();
   for (int i = 0; i < count; ++i) names.push_back(p.stages[i].name);
-  if (auto best = closestName(name.text, names)) d.note(fmt::format("did you mean `{}`?", *best));
-  if (mixesScripts(name.text)) {
-    d.note(fmt::format("`{}` mixes Cyrillic and Latin letters that look alike", name.text));
-  }
+  suggest(d, name.text, names);
   return d;
 }
 
@@ -106,10 +105,7 @@ int Checker::resolvePipeline(const ast::Ident& name) {
   if (index != kNone) return index;
   Diagnostic& d = sink_.emit(diag::UnknownName, name.range, "pipeline", name.text, "");
   if (noteQualifiedStage(d, name.text, kNone)) return kNone;
-  if (auto best = closestName(name.text, keys(prog_.pipelineIndex))) d.note(fmt::format("did you mean `{}`?", *best));
-  if (mixesScripts(name.text)) {
-    d.note(fmt::format("`{}` mixes Cyrillic and Latin letters that look alike", name.text));
-  }
+  suggest(d, name.text, keys(prog_.pipelineIndex));
   return kNone;
 }
 

@@ -153,6 +153,8 @@ class Checker {
   // `context` follows the name in the message: " in pipeline `retail`".
   Diagnostic& unknown(std::string_view kind, const ast::Ident& name, const std::vector<std::string>& candidates,
                       std::string_view context = "");
+  // The notes of an unknown name: the closest candidate, Cyrillic look-alikes.
+  void suggest(Diagnostic& d, std::string_view name, const std::vector<std::string>& candidates);
   // An unknown stage of a pipeline, with its stages as candidates; `withFinals`
   // offers `won` and `lost` too. A stage of that name in another pipeline is
   // suggested by its qualified name (`reactivation.warmup`); where only this

@@ -146,9 +146,16 @@ std::optional<int32_t> Lowering::literalConstant(const ast::Expr& e) {
         c.tag = bc::Tag::User;
         c.i = info->index;
       } else if (*info->name == NameKind::Stage) {
+        int pipeline = info->pipeline;
+        int stage = info->index;
+        if (topLevelPipeline_ != check::kNone && e.kind == ast::ExprKind::Name) {
+          pipeline = topLevelPipeline_;
+          stage = program_.pipelines[pipeline].findStage(e.as<ast::NameExpr>().name);
+          if (stage == check::kNone) return std::nullopt;  // the checker reported it
+        }
         c.tag = bc::Tag::Stage;
-        c.aux = static_cast<uint16_t>(info->pipeline);
-        c.i = info->index;
+        c.aux = static_cast<uint16_t>(pipeline);
+        c.i = stage;
       } else if (*info->name == NameKind::Pipeline) {
         c.tag = bc::Tag::Pipeline;
         c.i = info->index;

@@ -278,9 +278,11 @@ void Lowering::rules() {
   for (const check::RuleInfo& info : program_.rules) {
     if (info.pipeline == kNone) {
       for (size_t p = 0; p < program_.pipelines.size(); ++p) {
+        topLevelPipeline_ = static_cast<int>(p);
         int32_t r = lowerRule(info, static_cast<int>(p));
         for (auto& s : byStage[p]) s.top.push_back(r);
       }
+      topLevelPipeline_ = kNone;
       continue;
     }
     int32_t r = lowerRule(info, info.pipeline);
