@@ -18,6 +18,7 @@ topItem
     | accountDecl
     | calendarDecl
     | fieldDecl
+    | enumDecl
     | teamDecl
     | templateDecl
     | formDecl
@@ -56,6 +57,8 @@ fieldType
     ;
 typeName : ident | EMAIL ;
 enumMember : ident STRING? ;
+// A named enum: fields and event parameters of type NAME share its values.
+enumDecl : ENUM ident STRING? LBRACE enumMember (COMMA? enumMember)* COMMA? RBRACE ;
 
 teamDecl : TEAM ident STRING? LBRACE (teamMember (COMMA? teamMember)* COMMA?)? RBRACE ;
 teamMember : ident STRING? ;
@@ -261,6 +264,7 @@ primary
     | ident                                     # nameRef
     | DEAL                                      # dealRef
     | STAGE                                     # stageRef
+    | (WON | LOST)                              # finalStageRef  // `deal.stage == won`
     | LPAREN expression RPAREN                  # parens
     | LBRACK (expression (COMMA expression)*)? RBRACK   # listLit
     | IF expression LBRACE expression RBRACE

@@ -42,7 +42,9 @@ bool isDiscrete(TypeKind k) {
     case TypeKind::Text:
     case TypeKind::Url:
     case TypeKind::Email:
-    case TypeKind::Phone: return true;
+    case TypeKind::Phone:
+    case TypeKind::Stage:
+    case TypeKind::Pipeline: return true;
     default: return false;
   }
 }

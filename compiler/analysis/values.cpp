@@ -82,6 +82,17 @@ std::optional<Constant> constantOf(const ast::Expr& e, const check::CheckedProgr
       if (*i->name == check::NameKind::User && static_cast<size_t>(i->index) < program.users.size()) {
         return Constant{Constant::Kind::Text, 0, program.users[i->index].name};
       }
+      // A stage by its qualified name, so `contract` and `retail.contract` are one value.
+      if (*i->name == check::NameKind::Stage && i->pipeline >= 0 &&
+          static_cast<size_t>(i->pipeline) < program.pipelines.size()) {
+        const check::PipelineInfo& p = program.pipelines[i->pipeline];
+        if (static_cast<size_t>(i->index) < p.stages.size()) {
+          return Constant{Constant::Kind::Text, 0, p.name + "." + p.stages[i->index].name};
+        }
+      }
+      if (*i->name == check::NameKind::Pipeline && static_cast<size_t>(i->index) < program.pipelines.size()) {
+        return Constant{Constant::Kind::Text, 0, program.pipelines[i->index].name};
+      }
       return std::nullopt;
     }
     default: return std::nullopt;

@@ -56,6 +56,7 @@ enum class RefKind : uint8_t {
   Stage,
   Reasons,
   Calendar,
+  Type,  // a type name: a built-in type (`money`) or a named enum (`level`)
 };
 
 template <RefKind K>
@@ -78,6 +79,7 @@ using PipelineRef = Ref<RefKind::Pipeline>;
 using StageRef = Ref<RefKind::Stage>;  // a stage of the pipeline the surroundings name
 using ReasonsRef = Ref<RefKind::Reasons>;
 using CalendarRef = Ref<RefKind::Calendar>;
+using TypeRef = Ref<RefKind::Type>;
 
 struct Node {
   SourceRange range;
@@ -278,7 +280,7 @@ struct EnumMember {
 
 struct TypeSyntax {
   bool isEnum = false;
-  Ident name;  // the type name when !isEnum
+  TypeRef name;  // the type name when !isEnum: `money`, or a named enum
   std::vector<EnumMember> members;
   SourceRange range;
   VORONKA_AST_FIELDS(TypeSyntax, isEnum, name, members, range)
@@ -511,6 +513,7 @@ enum class DeclKind : uint8_t {
   Pipeline,
   Test,
   Rule,
+  Enum,
 };
 
 struct Decl : Node {
@@ -658,6 +661,17 @@ struct SimpleDecl : Decl {
   Ident name;
   std::optional<Text> title;
   VORONKA_AST_FIELDS(SimpleDecl, name, title)
+};
+
+// `enum level "Уровень" { beginner "Начальный", advanced "Продвинутый" }`: a
+// named enum, the type of any field, event parameter or form answer that
+// names it; they all share its values.
+struct EnumDecl : Decl {
+  EnumDecl() : Decl(DeclKind::Enum) {}
+  Ident name;
+  std::optional<Text> title;
+  std::vector<EnumMember> members;
+  VORONKA_AST_FIELDS(EnumDecl, name, title, members)
 };
 
 struct LossReason {
@@ -955,6 +969,7 @@ decltype(auto) withConcrete(D& d, F&& f) {
     case DeclKind::Pipeline: return f(concrete<PipelineDecl>(d));
     case DeclKind::Test: return f(concrete<TestDecl>(d));
     case DeclKind::Rule: return f(concrete<Rule>(d));
+    case DeclKind::Enum: return f(concrete<EnumDecl>(d));
   }
   return f(concrete<UseDecl>(d));  // unreachable
 }

@@ -60,8 +60,9 @@ template <typename T>
 inline constexpr bool kIsLine =
     (std::is_base_of_v<Node, T> && !std::is_base_of_v<Expr, T> && !kIsBlock<T>) || std::is_same_v<T, Require> ||
     std::is_same_v<T, Policy> || std::is_same_v<T, WorkhoursSpec> || std::is_same_v<T, TeamDecl::Member> ||
-    std::is_same_v<T, EventDecl::Param> || std::is_same_v<T, LossReason> || std::is_same_v<T, IfAction::Branch> ||
-    std::is_same_v<T, DateRange> || std::is_same_v<T, Decl> || std::is_same_v<T, Action> || std::is_same_v<T, TestStmt>;
+    std::is_same_v<T, EnumMember> || std::is_same_v<T, EventDecl::Param> || std::is_same_v<T, LossReason> ||
+    std::is_same_v<T, IfAction::Branch> || std::is_same_v<T, DateRange> || std::is_same_v<T, Decl> ||
+    std::is_same_v<T, Action> || std::is_same_v<T, TestStmt>;
 
 template <typename T>
 struct Shape {  // a child (a line or a block), else a value on its parent's line

@@ -36,6 +36,7 @@ inline const char* templateKindName(ast::TemplateKind k) {
 
 struct Scope {
   const EventInfo* event = nullptr;  // payload fields in scope
+  int pipeline = kNone;              // the pipeline around: bare stage names and loss reasons are its
 };
 
 // An `on enter` rule that moves the deal at once and unconditionally.
@@ -65,6 +66,15 @@ class Checker {
   void declareTeam(const ast::TeamDecl& decl);
   void declareEvent(const ast::EventDecl& decl);
   Type declaredType(const ast::TypeSyntax& syntax, const std::string& owner);
+
+  // ── enums.cpp: named enums ──
+  // Before pass 1: fields and event parameters of every file may name them.
+  void declareEnums(const ast::Module& module);
+  void declareEnum(const ast::EnumDecl& decl);
+  // The members of an enum, each once; `owner` names it in messages.
+  EnumInfo enumMembers(const std::vector<ast::EnumMember>& members, const std::string& owner);
+  // A type name that is neither built in nor a named enum.
+  void unknownType(const ast::Ident& name);
   void checkDeclarations();
   // A literal, a negated literal or an enum member (checked already).
   bool isConstant(const ast::Expr& e) const;
@@ -111,6 +121,23 @@ class Checker {
   void expectBool(const ast::Expr& e, const Scope& scope, std::string_view what);
   std::string typeName(const Type& t) const;
 
+  // ── stage_values.cpp: deal.stage, deal.pipeline, deal.lost_reason ──
+  // A bare name where a stage is expected: a stage of the scope's pipeline.
+  Type checkStageName(const ast::NameExpr& e, const Scope& scope);
+  // A bare name where a pipeline is expected.
+  Type checkPipelineName(const ast::NameExpr& e);
+  // `retail.contract` and `level.beginner`: a member of a pipeline or a named
+  // enum; nullopt when the base is neither.
+  std::optional<Type> checkQualifiedName(const ast::MemberExpr& e, const Scope& scope);
+  // Texts compared with `deal.lost_reason` must be loss reasons of the pipeline(s) concerned.
+  void checkReasonComparison(const ast::BinaryExpr& e, const Scope& scope);
+  void checkReasonText(const ast::Expr& text, const Scope& scope);
+  // Why `deal.stage == "contract"` or a comparison of two different enums
+  // fails, and what to write instead.
+  // "`source` and `level` are different enums…": true when it applies.
+  bool noteDistinctEnums(Diagnostic& d, const Type& a, const Type& b);
+  void explainOperands(Diagnostic& d, const ast::BinaryExpr& e, const Type& lhs, const Type& rhs, const Scope& scope);
+
   // ── tests.cpp ──
   void checkTests();
   void checkTest(const ast::TestDecl& test);
@@ -128,9 +155,19 @@ class Checker {
   // `context` follows the name in the message: " in pipeline `retail`".
   Diagnostic& unknown(std::string_view kind, const ast::Ident& name, const std::vector<std::string>& candidates,
                       std::string_view context = "");
+  // The notes of an unknown name: the closest candidate, Cyrillic look-alikes.
+  void suggest(Diagnostic& d, std::string_view name, const std::vector<std::string>& candidates);
   // An unknown stage of a pipeline, with its stages as candidates; `withFinals`
-  // offers `won` and `lost` too.
-  Diagnostic& unknownStage(int pipeline, const ast::Ident& name, bool withFinals);
+  // offers `won` and `lost` too. A stage of that name in another pipeline is
+  // suggested by its qualified name (`reactivation.warmup`); where only this
+  // pipeline's stages may stand (`on enter from`), the note says so instead.
+  Diagnostic& unknownStage(int pipeline, const ast::Ident& name, bool withFinals, bool qualifiedAllowed = true);
+  // "`warmup` is a stage of pipeline `reactivation`; write `reactivation.warmup`",
+  // when `name` is a stage of pipelines other than `except`; false otherwise.
+  bool noteQualifiedStage(Diagnostic& d, std::string_view name, int except, bool qualifiedAllowed = true);
+  // An unknown pipeline where `PIPELINE[.STAGE]` is written (`create deal in
+  // warmup`): notes the qualified name when it is a stage.
+  int resolvePipeline(const ast::Ident& name);
   int resolve(const NameTable& table, std::string_view kind, const ast::Ident& name);
   static std::vector<std::string> keys(const NameTable& table);
   std::string stageDisplay(int pipeline, int stage) const;

@@ -139,6 +139,7 @@ void Checker::collect(const ast::Module& module) {
       case ast::DeclKind::Pipeline: declarePipeline(d->as<ast::PipelineDecl>()); break;
       case ast::DeclKind::Test: prog_.tests.push_back(&d->as<ast::TestDecl>()); break;
       case ast::DeclKind::Rule: topLevelRules_.push_back(&d->as<ast::Rule>()); break;
+      case ast::DeclKind::Enum: break;  // declared before pass 1 (enums.cpp)
     }
   }
 }
@@ -276,26 +277,14 @@ void Checker::unknownTimezone(const ast::Text& zone, const std::vector<std::stri
 
 Type Checker::declaredType(const ast::TypeSyntax& syntax, const std::string& owner) {
   if (syntax.isEnum) {
-    EnumInfo e;
-    e.owner = owner;
-    NameTable members;
-    for (const auto& m : syntax.members) {
-      int index = static_cast<int>(e.members.size());
-      if (declare(members, fmt::format("member of `{}`", owner), m.name, index,
-                  [&](int i) { return syntax.members[i].name.range; })) {
-        e.members.push_back(m.name.text);
-        e.titles.push_back(m.title ? m.title->value : m.name.text);
-      }
-    }
-    prog_.enums.push_back(std::move(e));
+    prog_.enums.push_back(enumMembers(syntax.members, owner));
     return Type::enumType(static_cast<uint16_t>(prog_.enums.size() - 1));
   }
   if (syntax.name.text.empty()) return Type{};
   if (auto kind = typeFromName(syntax.name.text)) return Type::of(*kind);
-  unknown("type", syntax.name,
-          {"number", "money", "text", "bool", "date", "datetime", "duration", "url", "email", "phone", "user", "tags"})
-      .note(
-          "the types are number, money, text, bool, date, datetime, duration, url, email, phone, user, tags and enum { … }");
+  int named = CheckedProgram::lookup(prog_.enumIndex, syntax.name.text);
+  if (named != kNone) return Type::enumType(static_cast<uint16_t>(named));
+  unknownType(syntax.name);
   return Type{};
 }
 

@@ -70,6 +70,10 @@ constexpr BuiltinName kDealMembers[] = {
     {"created_at", NameKind::DealCreatedAt, TypeKind::DateTime},
     {"responsible", NameKind::DealResponsible, TypeKind::User},
     {"tags", NameKind::DealTags, TypeKind::Tags},
+    {"stage", NameKind::DealStage, TypeKind::Stage},
+    {"previous_stage", NameKind::DealPreviousStage, TypeKind::Stage},
+    {"pipeline", NameKind::DealPipeline, TypeKind::Pipeline},
+    {"lost_reason", NameKind::DealLostReason, TypeKind::Text},
 };
 constexpr BuiltinName kContactMembers[] = {
     {"name", NameKind::ContactName, TypeKind::Text},
@@ -99,6 +103,8 @@ std::string Checker::typeName(const Type& t) const {
   switch (t.kind) {
     case TypeKind::Enum: return fmt::format("a value of `{}`", prog_.enums[t.enumId].owner);
     case TypeKind::List: return "a list";
+    case TypeKind::Stage: return "a stage";
+    case TypeKind::Pipeline: return "a pipeline";
     case TypeKind::None: return "`none`";
     case TypeKind::Error: return "an invalid value";
     default: return typeKindName(t.kind);
@@ -115,7 +121,9 @@ Type Checker::record(const ast::Expr& e, Type t, std::optional<NameKind> name, i
 
 void Checker::expectType(const ast::Expr& e, const Scope& scope, const Type& want, std::string_view what) {
   Type got = checkExpr(e, scope, want);
-  if (!assignable(want, got)) sink_.emit(diag::TypeMismatch, e.range, what, typeName(want), typeName(got));
+  if (assignable(want, got)) return;
+  Diagnostic& d = sink_.emit(diag::TypeMismatch, e.range, what, typeName(want), typeName(got));
+  noteDistinctEnums(d, want, got);
 }
 
 void Checker::expectBool(const ast::Expr& e, const Scope& scope, std::string_view what) {
@@ -213,8 +221,15 @@ Type Checker::checkName(const ast::NameExpr& e, const Scope& scope, const std::o
     int user = CheckedProgram::lookup(prog_.userIndex, name);
     if (user != kNone) return record(e, *expected, NameKind::User, user);
   }
+  if (expected && expected->is(TypeKind::Stage)) return checkStageName(e, scope);
+  if (expected && expected->is(TypeKind::Pipeline)) return checkPipelineName(e);
   // The other side of a comparison failed already: no second report.
   if (expected && expected->isError()) return record(e, Type{});
+  if (name == "won" || name == "lost") {
+    sink_.emit(diag::WrongKind, e.range, name, "a final stage", "a value")
+        .note(fmt::format("compare stages with it: `deal.stage == {}`", name));
+    return record(e, Type{});
+  }
   if (name == "deal" || name == "contact" || name == "company") {
     sink_.emit(diag::WrongKind, e.range, name, fmt::format("the {} itself", name), "a value")
         .note(fmt::format("use one of its members, like `{}.name`", name));
@@ -267,6 +282,8 @@ Type Checker::checkMember(const ast::MemberExpr& e, const Scope& scope) {
       return record(e, Type{});
     }
   }
+  // PIPELINE.STAGE, ENUM.MEMBER of a named enum.
+  if (std::optional<Type> qualified = checkQualifiedName(e, scope)) return *qualified;
   // FIELD.MEMBER of an enum field (or payload field).
   Type baseType = checkExpr(*e.base, scope);
   if (baseType.isError()) return record(e, Type{});
@@ -362,15 +379,19 @@ Type Checker::checkBinary(const ast::BinaryExpr& e, const Scope& scope) {
     lhs = checkExpr(*e.lhs, scope, rhs);
   } else {
     lhs = checkExpr(*e.lhs, scope);
-    rhs = checkExpr(*e.rhs, scope, equality ? std::optional<Type>(lhs) : std::nullopt);
+    // `deal.stage < contract` still names a stage: resolve it, then say why `<` does not apply.
+    bool named = equality || lhs.is(TypeKind::Stage) || lhs.is(TypeKind::Pipeline);
+    rhs = checkExpr(*e.rhs, scope, named ? std::optional<Type>(lhs) : std::nullopt);
   }
   std::optional<Type> result = binaryResult(e.op, lhs, rhs);
   if (!result) {
-    sink_.emit(diag::BadOperands, e.opRange, ast::spelling(e.op), typeName(lhs), typeName(rhs));
+    Diagnostic& d = sink_.emit(diag::BadOperands, e.opRange, ast::spelling(e.op), typeName(lhs), typeName(rhs));
+    explainOperands(d, e, lhs, rhs, scope);
     return record(e, e.op == BinaryOp::Add || e.op == BinaryOp::Sub || e.op == BinaryOp::Mul || e.op == BinaryOp::Div
                          ? Type{}
                          : Type::of(TypeKind::Bool));
   }
+  checkReasonComparison(e, scope);
   return record(e, *result);
 }
 

@@ -146,17 +146,9 @@ void Checker::checkPipelineShape(int index) {
     }
   }
 
-  Scope none;
+  // Reasons first: a guard may compare `deal.lost_reason` with them.
   for (const auto& stage : p.stages) {
     const ast::Stage& s = *stage.decl;
-    for (const auto& guard : s.guards) {
-      if (s.kind != ast::StageKind::Working) {
-        sink_.emit(diag::RequireOnFinal, SourceRange{guard.range.file, guard.range.begin, guard.range.begin + 7},
-                   s.name.text);
-        continue;
-      }
-      expectBool(*guard.condition, none, "the condition of `require`");
-    }
     if (s.kind != ast::StageKind::Lost) continue;
     if (s.reasons) {
       collectReasons(*s.reasons, p.reasons, p.otherReason);
@@ -166,6 +158,18 @@ void Checker::checkPipelineShape(int index) {
         p.reasons = prog_.reasonSets[set].reasons;
         p.otherReason = prog_.reasonSets[set].other;
       }
+    }
+  }
+  Scope inPipeline{nullptr, index};
+  for (const auto& stage : p.stages) {
+    const ast::Stage& s = *stage.decl;
+    for (const auto& guard : s.guards) {
+      if (s.kind != ast::StageKind::Working) {
+        sink_.emit(diag::RequireOnFinal, SourceRange{guard.range.file, guard.range.begin, guard.range.begin + 7},
+                   s.name.text);
+        continue;
+      }
+      expectBool(*guard.condition, inPipeline, "the condition of `require`");
     }
   }
 }

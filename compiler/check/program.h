@@ -19,9 +19,10 @@ namespace voronka::check {
 inline constexpr int kNone = -1;
 
 struct EnumInfo {
-  std::string owner;  // the field or event parameter that declares it
+  std::string owner;  // the named enum, or the field or event parameter that declares it inline
   std::vector<std::string> members;
   std::vector<std::string> titles;
+  const ast::EnumDecl* decl = nullptr;  // a named enum (`enum level { … }`); null for an inline one
   int find(std::string_view member) const;
 };
 
@@ -168,12 +169,20 @@ enum class NameKind : uint8_t {
   ContactPhone,
   CompanyName,
   Function,  // index: stdlib function
+  DealStage,
+  DealPreviousStage,
+  DealPipeline,
+  DealLostReason,
+  Stage,     // index: stage of ExprInfo::pipeline (`contract`, `retail.contract`)
+  Pipeline,  // index: pipeline (`retail`, also the `retail` of `retail.contract`)
+  Enum,      // index: enum; the `level` of `level.beginner` (a named enum)
 };
 
 struct ExprInfo {
   Type type;
   std::optional<NameKind> name;  // for names and member accesses that denote a value
   int index = kNone;
+  int pipeline = kNone;  // NameKind::Stage: the stage's pipeline
 };
 
 struct CheckedProgram {
@@ -182,7 +191,7 @@ struct CheckedProgram {
   lang::Language language = lang::Language::Ru;
   std::vector<CalendarInfo> calendars;  // [0] is the account's
   std::vector<FieldInfo> fields;
-  std::vector<EnumInfo> enums;
+  std::vector<EnumInfo> enums;  // named enums first, then inline ones
   std::vector<UserInfo> users;
   std::vector<TeamInfo> teams;
   std::vector<TemplateInfo> templates;
@@ -199,7 +208,7 @@ struct CheckedProgram {
 
   // name → index, one table per kind
   std::map<std::string, int, std::less<>> fieldIndex, userIndex, teamIndex, templateIndex, formIndex, integrationIndex,
-      eventIndex, taskTypeIndex, channelIndex, reasonSetIndex, pipelineIndex, calendarIndex;
+      eventIndex, taskTypeIndex, channelIndex, reasonSetIndex, pipelineIndex, calendarIndex, enumIndex;
 
   static int lookup(const std::map<std::string, int, std::less<>>& table, std::string_view name);
   const ExprInfo* info(const ast::Expr* e) const;

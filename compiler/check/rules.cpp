@@ -17,14 +17,16 @@ int Checker::checkRule(const ast::Rule& r, RuleContext ctx) {
       checkEventArgument(*r.event, *ctx.event);
     }
   }
-  Scope scope{ctx.event};
+  Scope scope{ctx.event, ctx.pipeline};
   bool isEnter = ctx.event && ctx.event->builtin == lang::EventKind::Enter;
 
   if (r.from) {
     if (!isEnter) {
       sink_.emit(diag::FromWithoutEnter, r.from->range);
     } else if (ctx.pipeline != kNone) {
-      if (prog_.pipelines[ctx.pipeline].findStage(r.from->text) == kNone) unknownStage(ctx.pipeline, *r.from, true);
+      if (prog_.pipelines[ctx.pipeline].findStage(r.from->text) == kNone) {
+        unknownStage(ctx.pipeline, *r.from, true, /*qualifiedAllowed=*/false);
+      }
     }
   }
 
@@ -73,7 +75,7 @@ int Checker::checkRule(const ast::Rule& r, RuleContext ctx) {
 
 const ast::Action* Checker::checkBlock(const ast::Block& block, const RuleContext& ctx, const ast::Action* priorMove,
                                        bool immediate) {
-  Scope scope{ctx.event};
+  Scope scope{ctx.event, ctx.pipeline};
   for (const auto& owned : block.actions) {
     const ast::Action& a = *owned;
     switch (a.kind) {
@@ -386,6 +388,14 @@ std::optional<Type> Checker::settableTarget(const ast::Path& target, size_t firs
         sink_.emit(diag::ReadOnly, target.range, "deal." + member.text, "; the engine keeps it");
         return std::nullopt;
       }
+      if (member.text == "stage" || member.text == "previous_stage" || member.text == "pipeline") {
+        sink_.emit(diag::ReadOnly, target.range, "deal." + member.text, "; move the deal with `move` or `->`");
+        return std::nullopt;
+      }
+      if (member.text == "lost_reason") {
+        sink_.emit(diag::ReadOnly, target.range, "deal.lost_reason", "; `lose \"reason\"` records it");
+        return std::nullopt;
+      }
       unknown("field", member, keys(prog_.fieldIndex));
       return std::nullopt;
     }
@@ -420,7 +430,7 @@ void Checker::checkSet(const ast::Path& target, const ast::Expr& value, const Sc
 }
 
 void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
-  Scope scope{ctx.event};
+  Scope scope{ctx.event, ctx.pipeline};
   switch (a.kind) {
     case ast::ActionKind::Task: {
       const auto& t = a.as<ast::TaskAction>();
@@ -515,7 +525,7 @@ void Checker::checkAction(const ast::Action& a, const RuleContext& ctx) {
     case ast::ActionKind::Assign: checkAssignee(a.as<ast::AssignAction>().who); break;
     case ast::ActionKind::CreateDeal: {
       const auto& c = a.as<ast::CreateDealAction>();
-      int p = resolve(prog_.pipelineIndex, "pipeline", c.pipeline);
+      int p = resolvePipeline(c.pipeline);
       if (p != kNone && c.stage) {
         const PipelineInfo& pipeline = prog_.pipelines[p];
         int stage = pipeline.findStage(c.stage->text);

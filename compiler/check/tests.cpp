@@ -96,7 +96,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
       case ast::TestStmtKind::Deal: {
         const auto& d = st.as<ast::TestDealStmt>();
         TestDeal deal;
-        deal.pipeline = resolve(prog_.pipelineIndex, "pipeline", d.pipeline);
+        deal.pipeline = resolvePipeline(d.pipeline);
         if (deal.pipeline != kNone && d.stage) {
           int stage = stageIn(deal.pipeline, *d.stage);
           if (stage != kNone && prog_.pipelines[deal.pipeline].stages[stage].kind != ast::StageKind::Working) {
@@ -182,7 +182,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
         if (!deal || deal->pipeline == kNone) break;
         int pipeline = deal->pipeline;
         if (m.target.pipeline) {
-          pipeline = resolve(prog_.pipelineIndex, "pipeline", *m.target.pipeline);
+          pipeline = resolvePipeline(*m.target.pipeline);
           if (pipeline == kNone) break;
         }
         if (m.target.isNext) break;
@@ -242,7 +242,7 @@ void Checker::checkTest(const ast::TestDecl& test) {
             break;
           }
           case ast::ExpectKind::DealIn: {
-            int p = resolve(prog_.pipelineIndex, "pipeline", e.name);
+            int p = resolvePipeline(e.name);
             if (p != kNone && e.stage) stageIn(p, *e.stage);
             break;
           }

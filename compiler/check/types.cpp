@@ -61,6 +61,8 @@ const char* typeKindName(TypeKind k) {
     case TypeKind::Enum: return "enum";
     case TypeKind::User: return "user";
     case TypeKind::Tags: return "tags";
+    case TypeKind::Stage: return "stage";
+    case TypeKind::Pipeline: return "pipeline";
     case TypeKind::List: return "list";
   }
   return "?";

@@ -26,7 +26,9 @@ enum class TypeKind : uint8_t {
   Enum,
   User,
   Tags,
-  List,  // `[a, b]`, only on the right of `in`
+  Stage,     // a stage of some pipeline: `deal.stage`, `retail.contract`
+  Pipeline,  // a pipeline: `deal.pipeline`, `retail`
+  List,      // `[a, b]`, only on the right of `in`
 };
 
 struct Type {

@@ -111,7 +111,18 @@ class Builder {
         const auto& f = d.as<ast::FieldDecl>();
         declare(SymbolKind::Field, f.name, d.range, title(f.title),
                 fmt::format("field {}: {}{}", f.name.text, typeText(f.type), quoted(f.title)));
-        declareMembers(f.type, f.name.text, d.range);
+        declareMembers(f.type.members, f.name.text, d.range);
+        break;
+      }
+      case K::Enum: {
+        const auto& e = d.as<ast::EnumDecl>();
+        std::string members;
+        for (const auto& m : e.members) {
+          members += (members.empty() ? "" : ", ") + m.name.text + (m.title ? " (" + m.title->value + ")" : "");
+        }
+        declare(SymbolKind::Enum, e.name, d.range, title(e.title), "enum " + e.name.text + quoted(e.title), {},
+                members.empty() ? "" : "values: " + members);
+        declareMembers(e.members, e.name.text, d.range);
         break;
       }
       case K::Team: {
@@ -166,7 +177,7 @@ class Builder {
         for (const auto& p : e.params) {
           declare(SymbolKind::Payload, p.name, p.name.range, "", fmt::format("{}: {}", p.name.text, typeText(p.type)),
                   e.name.text, "payload of event " + e.name.text);
-          declareMembers(p.type, p.name.text, p.name.range);
+          declareMembers(p.type.members, p.name.text, p.name.range);
         }
         break;
       }
@@ -230,8 +241,8 @@ class Builder {
     return n;
   }
 
-  void declareMembers(const ast::TypeSyntax& t, const std::string& owner, SourceRange decl) {
-    for (const auto& m : t.members) {
+  void declareMembers(const std::vector<ast::EnumMember>& members, const std::string& owner, SourceRange decl) {
+    for (const auto& m : members) {
       declare(SymbolKind::EnumMember, m.name, decl, m.title ? m.title->value : "",
               fmt::format("{}.{}{}", owner, m.name.text, quoted(m.title)), owner, "a value of " + owner);
     }
@@ -325,6 +336,7 @@ class Builder {
       case R::Stage: stageRef(name, stagePipeline); break;
       case R::Reasons: ref(SymbolKind::Reasons, name); break;
       case R::Calendar: ref(SymbolKind::Calendar, name); break;
+      case R::Type: ref(SymbolKind::Enum, name); break;  // built-in type names are no symbols
     }
   }
 
@@ -450,7 +462,15 @@ class Builder {
       ref(SymbolKind::Field, m.member);
     } else if (info && info->name == NameKind::EnumMember) {
       enumMember(*info, m.member.text, m.member.range);
+    } else if (info && info->name == NameKind::Stage) {
+      stageValue(*info, m.member.text, m.member.range);
     }
+  }
+
+  // `contract` or the `contract` of `retail.contract` compared with `deal.stage`.
+  void stageValue(const check::ExprInfo& info, std::string_view stage, SourceRange range) {
+    if (!program_ || info.pipeline < 0 || static_cast<size_t>(info.pipeline) >= program_->pipelines.size()) return;
+    refAt(lookup(SymbolKind::Stage, stage, program_->pipelines[info.pipeline].name), range);
   }
 
   void enumMember(const check::ExprInfo& info, std::string_view member, SourceRange range) {
@@ -472,6 +492,9 @@ class Builder {
         case NameKind::Payload: refAt(lookup(SymbolKind::Payload, n.name, event), n.range); break;
         case NameKind::EnumMember: enumMember(*info, n.name, n.range); break;
         case NameKind::User: refAt(lookup(SymbolKind::User, n.name), n.range); break;
+        case NameKind::Stage: stageValue(*info, n.name, n.range); break;
+        case NameKind::Pipeline: refAt(lookup(SymbolKind::Pipeline, n.name), n.range); break;
+        case NameKind::Enum: refAt(lookup(SymbolKind::Enum, n.name), n.range); break;
         default: break;
       }
       return;

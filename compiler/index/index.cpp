@@ -22,6 +22,7 @@ std::string_view kindName(SymbolKind kind) {
     case SymbolKind::TaskType: return "task type";
     case SymbolKind::Channel: return "channel";
     case SymbolKind::Test: return "test";
+    case SymbolKind::Enum: return "enum";
   }
   return "name";
 }

@@ -37,13 +37,14 @@ enum class SymbolKind : uint8_t {
   TaskType,
   Channel,
   Test,
+  Enum,  // a named enum (`enum level { … }`); its members are EnumMembers contained in it
 };
 std::string_view kindName(SymbolKind kind);  // "stage", "field", …
 
 struct Symbol {
   SymbolKind kind;
   std::string name;
-  std::string container;  // the pipeline of a stage, the field of an enum member, the event of a payload field
+  std::string container;  // the pipeline of a stage, the enum or field of an enum member, the event of a payload field
   std::string title;      // as declared ("Розница"); empty when none
   std::string detail;     // a one-line signature: `field budget: money`, `template email welcome`
   std::string extra;      // more to show on hover: a template's subject, an enum's members, a team's members

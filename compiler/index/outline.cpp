@@ -50,6 +50,15 @@ std::vector<OutlineItem> outline(const ast::Module& module) {
         out.push_back(std::move(i));
         break;
       }
+      case K::Enum: {
+        const auto& e = d.as<ast::EnumDecl>();
+        OutlineItem i = item(SymbolKind::Enum, e.name, d.range, titleOf(e.title));
+        for (const auto& m : e.members) {
+          i.children.push_back(item(SymbolKind::EnumMember, m.name, m.name.range, titleOf(m.title)));
+        }
+        out.push_back(std::move(i));
+        break;
+      }
       case K::Team: {
         const auto& t = d.as<ast::TeamDecl>();
         OutlineItem i = item(SymbolKind::Team, t.name, d.range, titleOf(t.title));

@@ -145,6 +145,20 @@ std::optional<int32_t> Lowering::literalConstant(const ast::Expr& e) {
       } else if (*info->name == NameKind::User) {
         c.tag = bc::Tag::User;
         c.i = info->index;
+      } else if (*info->name == NameKind::Stage) {
+        int pipeline = info->pipeline;
+        int stage = info->index;
+        if (topLevelPipeline_ != check::kNone && e.kind == ast::ExprKind::Name) {
+          pipeline = topLevelPipeline_;
+          stage = program_.pipelines[pipeline].findStage(e.as<ast::NameExpr>().name);
+          if (stage == check::kNone) return std::nullopt;  // the checker reported it
+        }
+        c.tag = bc::Tag::Stage;
+        c.aux = static_cast<uint16_t>(pipeline);
+        c.i = stage;
+      } else if (*info->name == NameKind::Pipeline) {
+        c.tag = bc::Tag::Pipeline;
+        c.i = info->index;
       } else {
         return std::nullopt;
       }
@@ -253,6 +267,10 @@ std::optional<bc::BuiltinValue> builtinOf(NameKind k) {
     case NameKind::ContactEmail: return bc::BuiltinValue::ContactEmail;
     case NameKind::ContactPhone: return bc::BuiltinValue::ContactPhone;
     case NameKind::CompanyName: return bc::BuiltinValue::CompanyName;
+    case NameKind::DealStage: return bc::BuiltinValue::DealStage;
+    case NameKind::DealPreviousStage: return bc::BuiltinValue::DealPreviousStage;
+    case NameKind::DealPipeline: return bc::BuiltinValue::DealPipeline;
+    case NameKind::DealLostReason: return bc::BuiltinValue::DealLostReason;
     default: return std::nullopt;
   }
 }

@@ -97,6 +97,10 @@ class Lowering {
 
   const check::CheckedProgram& program_;
   const SourceManager& sources_;
+  // The pipeline a top-level rule is being lowered for (kNone otherwise): a
+  // stage it names bare (`deal.stage == won`) is that pipeline's, as the
+  // checker checked it against each pipeline in turn.
+  int topLevelPipeline_ = check::kNone;
   bc::Module m_;
   std::map<std::string, int32_t, std::less<>> strings_;
   std::map<std::tuple<uint8_t, uint16_t, int64_t, double, int32_t>, int32_t> constants_;

@@ -81,6 +81,7 @@ bc::ValueType Lowering::valueType(const check::Type& t) const {
     case TypeKind::Enum: return bc::ValueType::Enum;
     case TypeKind::User: return bc::ValueType::User;
     case TypeKind::Tags: return bc::ValueType::Tags;
+    case TypeKind::Stage: return bc::ValueType::Stage;
     default: return bc::ValueType::Text;
   }
 }
@@ -280,9 +281,11 @@ void Lowering::rules() {
   for (const check::RuleInfo& info : program_.rules) {
     if (info.pipeline == kNone) {
       for (size_t p = 0; p < program_.pipelines.size(); ++p) {
+        topLevelPipeline_ = static_cast<int>(p);
         int32_t r = lowerRule(info, static_cast<int>(p));
         for (auto& s : byStage[p]) s.top.push_back(r);
       }
+      topLevelPipeline_ = kNone;
       continue;
     }
     int32_t r = lowerRule(info, info.pipeline);

@@ -249,14 +249,20 @@ TypeSyntax AstBuilder::fieldType(Ctx* ctx) {
   Kids k = kids(ctx);
   if (k.firstCode() == P::ENUM) {
     t.isEnum = true;
-    for (Ctx* m : k.rules(P::RuleEnumMember)) {
-      Kids mk = kids(m);
-      t.members.push_back(EnumMember{ident(mk.rule(P::RuleIdent)), optText(mk.token(P::STRING))});
-    }
+    t.members = enumMembers(k.rules(P::RuleEnumMember));
   } else {
     t.name = ident(k.rule(P::RuleTypeName));
   }
   return t;
+}
+
+std::vector<EnumMember> AstBuilder::enumMembers(const std::vector<Ctx*>& members) {
+  std::vector<EnumMember> out;
+  for (Ctx* m : members) {
+    Kids mk = kids(m);
+    out.push_back(EnumMember{ident(mk.rule(P::RuleIdent)), optText(mk.token(P::STRING))});
+  }
+  return out;
 }
 
 std::vector<LossReason> AstBuilder::lossReasons(Ctx* ctx) {

@@ -81,6 +81,7 @@ class AstBuilder {
   ast::Assignee assignee(Ctx* ctx);
   ast::WithinWorkhours withinWorkhours(Ctx* ctx);  // a workhoursShift
   ast::TypeSyntax fieldType(Ctx* ctx);
+  std::vector<ast::EnumMember> enumMembers(const std::vector<Ctx*>& members);
   std::vector<ast::LossReason> lossReasons(Ctx* ctx);
   void duplicateClause(const std::optional<SourceRange>& seen, SourceRange here, std::string_view clause,
                        std::string_view where);

@@ -212,6 +212,13 @@ DeclPtr AstBuilder::buildTopItem(Ctx* item) {
       if (Ctx* value = k.rule(P::RuleExpression)) f->defaultValue = expression(value);
       return f;
     }
+    case P::RuleEnumDecl: {
+      auto e = std::make_unique<EnumDecl>();
+      e->name = ident(k.rule(P::RuleIdent));
+      e->title = optText(k.token(P::STRING));
+      e->members = enumMembers(k.rules(P::RuleEnumMember));
+      return e;
+    }
     case P::RuleTeamDecl: {
       auto t = std::make_unique<TeamDecl>();
       t->name = ident(k.rule(P::RuleIdent));

@@ -239,6 +239,12 @@ ExprPtr AstBuilder::primary(Ctx* ctx) {
       n->name = k.firstCode() == P::DEAL ? "deal" : "stage";
       return finish(std::move(n));
     }
+    case P::WON:
+    case P::LOST: {  // a final stage, compared with `deal.stage`
+      auto n = std::make_unique<NameExpr>();
+      n->name = k.firstCode() == P::WON ? "won" : "lost";
+      return finish(std::move(n));
+    }
     case P::LPAREN: return expression(k.rule(P::RuleExpression));
     case P::LBRACK: {
       auto l = std::make_unique<ListExpr>();

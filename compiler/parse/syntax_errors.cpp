@@ -104,7 +104,10 @@ std::string describeExpected(const antlr4::dfa::Vocabulary& vocabulary, const an
     groups.push_back("an expression");
     removeAll(tokens, kExpressionStarts);
     tokens.erase(std::remove_if(tokens.begin(), tokens.end(),
-                                [](size_t t) { return t == P::IDENT || t == P::DEAL || t == P::STAGE || t == P::IF; }),
+                                [](size_t t) {
+                                  return t == P::IDENT || t == P::DEAL || t == P::STAGE || t == P::IF || t == P::WON ||
+                                         t == P::LOST;
+                                }),
                  tokens.end());
   }
   if (count(kClauseStarts) >= 5) {

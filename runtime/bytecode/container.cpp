@@ -226,7 +226,7 @@ void readSchema(Reader& r, Module& m) {
     FieldDef f;
     f.name = r.i32();
     f.title = r.i32();
-    f.type = r.enumeration<ValueType>(static_cast<uint8_t>(ValueType::Tags));
+    f.type = r.enumeration<ValueType>(static_cast<uint8_t>(ValueType::Stage));
     f.enumId = r.i32();
     f.defaultValue = r.i32();
     return f;
@@ -277,7 +277,7 @@ void readSchema(Reader& r, Module& m) {
     e.params = r.list<EventParam>(9, [&] {
       EventParam p;
       p.name = r.i32();
-      p.type = r.enumeration<ValueType>(static_cast<uint8_t>(ValueType::Tags));
+      p.type = r.enumeration<ValueType>(static_cast<uint8_t>(ValueType::Stage));
       p.enumId = r.i32();
       return p;
     });

@@ -160,6 +160,11 @@ std::string describeConstant(const Module& m, const Constant& c) {
     case Tag::Enum: return m.str(m.enums[c.aux].owner) + "." + m.str(m.enums[c.aux].members[static_cast<size_t>(c.i)]);
     case Tag::User: return "user " + m.str(m.users[static_cast<size_t>(c.i)].name);
     case Tag::Tags: return "tags";
+    case Tag::Stage: {
+      const PipelineDef& p = m.pipelines[c.aux];
+      return "stage " + m.str(p.name) + "." + m.str(p.stages[static_cast<size_t>(c.i)].name);
+    }
+    case Tag::Pipeline: return "pipeline " + m.str(m.pipelines[static_cast<size_t>(c.i)].name);
   }
   return "?";
 }

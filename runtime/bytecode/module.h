@@ -45,7 +45,8 @@ enum class ValueType : uint8_t {
   Phone,
   Enum,
   User,
-  Tags
+  Tags,
+  Stage  // a stage of some pipeline, "pipeline.stage" in JSON (move_rejected's `stage`)
 };
 
 struct FieldDef {

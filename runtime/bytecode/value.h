@@ -24,8 +24,11 @@ enum class Tag : uint8_t {
   Enum,      // i = member, aux = enum id
   User,      // i = user index
   Tags,      // ptr = the deal's tag list (host-owned)
+  // New tags go here, after the others: constants of older modules keep their meaning.
+  Stage,     // i = stage, aux = its pipeline
+  Pipeline,  // i = pipeline
 };
-inline constexpr uint8_t kLastTag = static_cast<uint8_t>(Tag::Tags);
+inline constexpr uint8_t kLastTag = static_cast<uint8_t>(Tag::Pipeline);
 
 struct Value {
   Tag tag = Tag::None;

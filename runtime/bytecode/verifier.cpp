@@ -73,6 +73,11 @@ class Verifier {
         index(static_cast<int32_t>(c.i), m_.enums[c.aux].members, what);
         break;
       case Tag::User: index(static_cast<int32_t>(c.i), m_.users, what); break;
+      case Tag::Stage:
+        index(c.aux, m_.pipelines, what);
+        index(static_cast<int32_t>(c.i), m_.pipelines[c.aux].stages, what);
+        break;
+      case Tag::Pipeline: index(static_cast<int32_t>(c.i), m_.pipelines, what); break;
       case Tag::Bool:
         if (c.i != 0 && c.i != 1) fail(what + " is a bool that is neither true nor false");
         break;

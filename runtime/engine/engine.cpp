@@ -441,11 +441,22 @@ const Calendar& Processing::calendar() {
   return engine_.calendars_[static_cast<size_t>(m_.pipelines[deal_.pipeline].calendar)];
 }
 
-bc::Value Processing::builtin(bc::BuiltinValue which) { return dealBuiltin(which, deal_, state_.tx, now_, calendar()); }
+bc::Value Processing::builtin(bc::BuiltinValue which) {
+  // A deal reopened by an older version may still carry its reason: "none unless lost".
+  if (which == bc::BuiltinValue::DealLostReason &&
+      m_.pipelines[deal_.pipeline].stages[deal_.stage].kind != bc::StageKind::Lost) {
+    return {};
+  }
+  return dealBuiltin(which, deal_, state_.tx, now_, calendar());
+}
 
 bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Transaction& tx, int64_t now,
                       const Calendar& calendar) {
   auto text = [](const std::string& s) { return s.empty() ? bc::Value() : bc::Value::text(s); };
+  auto stageValue = [](int32_t pipeline, int32_t stage) {
+    return pipeline < 0 || stage < 0 ? bc::Value()
+                                     : bc::Value::integer(bc::Tag::Stage, stage, static_cast<uint16_t>(pipeline));
+  };
   switch (which) {
     case bc::BuiltinValue::DealName: return text(deal.name);
     case bc::BuiltinValue::DealId: return bc::Value::text(deal.id);
@@ -475,6 +486,11 @@ bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Tr
       }
       return bc::Value::number(count);
     }
+    case bc::BuiltinValue::DealStage: return stageValue(deal.pipeline, deal.stage);
+    case bc::BuiltinValue::DealPreviousStage: return stageValue(deal.previousPipeline, deal.previousStage);
+    case bc::BuiltinValue::DealPipeline:
+      return deal.pipeline < 0 ? bc::Value() : bc::Value::integer(bc::Tag::Pipeline, deal.pipeline);
+    case bc::BuiltinValue::DealLostReason: return text(deal.lostReason);  // kept only while the deal is lost
     case bc::BuiltinValue::Count_: break;
   }
   return {};

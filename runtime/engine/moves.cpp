@@ -51,12 +51,14 @@ std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, Mov
   }
   int32_t fromPipeline = deal_.pipeline, fromStage = deal_.stage;
   leaveStage();
+  deal_.previousPipeline = fromPipeline;
+  deal_.previousStage = fromStage;
   deal_.pipeline = pipeline;
   deal_.stage = stage;
   deal_.epoch += 1;
   deal_.enteredAt = now_;
   deal_.visits[(static_cast<int64_t>(pipeline) << 32) | static_cast<uint32_t>(stage)] += 1;
-  if (target.kind == bc::StageKind::Lost) deal_.lostReason = lostReason;
+  deal_.lostReason = target.kind == bc::StageKind::Lost ? lostReason : std::string();  // a reopened deal has none
   state_.tx.addHistory({deal_.id, fromPipeline, fromStage, pipeline, stage, now_, state_.cause, how});
   const bc::PipelineDef& from = m_.pipelines[fromPipeline];
   nlohmann::json entry = {{"what", "stage"},
@@ -138,9 +140,14 @@ void Processing::moveRejected(int32_t pipeline, int32_t stage, const std::string
   const bc::EventDef& def = m_.events[event];
   std::vector<store::FieldValue> values(def.params.size());
   for (size_t i = 0; i < def.params.size(); ++i) {
-    const std::string& name = m_.str(def.params[i].name);
-    values[i].tag = bc::Tag::Text;
-    values[i].text = name == "stage" ? m_.str(m_.pipelines[pipeline].stages[stage].name) : reason;
+    if (def.params[i].type == bc::ValueType::Stage) {  // `stage`: the refused one
+      values[i].tag = bc::Tag::Stage;
+      values[i].i = stage;
+      values[i].aux = static_cast<uint16_t>(pipeline);
+    } else {  // `reason`
+      values[i].tag = bc::Tag::Text;
+      values[i].text = reason;
+    }
   }
   // The refusal happens at the end of another rule's block: keep what it was reading.
   int32_t outerEvent = event_;

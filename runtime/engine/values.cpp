@@ -163,6 +163,19 @@ Result<FieldValue> valueFromJson(const bc::Module& m, ValueType type, int32_t en
       }
       return fail(fmt::format("\"{}\" is not a user of this program", s));
     }
+    case ValueType::Stage: {
+      // "pipeline.stage", as valueToJson writes it.
+      std::string s = j.is_string() ? j.get<std::string>() : "";
+      size_t dot = s.find('.');
+      for (size_t p = 0; dot != std::string::npos && p < m.pipelines.size(); ++p) {
+        if (m.str(m.pipelines[p].name) != s.substr(0, dot)) continue;
+        for (size_t st = 0; st < m.pipelines[p].stages.size(); ++st) {
+          if (m.str(m.pipelines[p].stages[st].name) == s.substr(dot + 1))
+            return integer(Tag::Stage, static_cast<int64_t>(st), static_cast<uint16_t>(p));
+        }
+      }
+      return wrong("a stage \"pipeline.stage\"");
+    }
     case ValueType::Tags: {
       if (!j.is_array()) return wrong("an array of tags");
       FieldValue v;
@@ -182,6 +195,13 @@ std::string isoUtc(int64_t utc) {
   int64_t rest = utc - day * 86400;
   auto [y, m, d] = Calendar::civil(day);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rest / 3600, rest % 3600 / 60, rest % 60);
+}
+
+std::string qualifiedStageName(const bc::Module& m, int32_t pipeline, int32_t stage) {
+  if (pipeline < 0 || static_cast<size_t>(pipeline) >= m.pipelines.size()) return "";
+  const bc::PipelineDef& p = m.pipelines[static_cast<size_t>(pipeline)];
+  if (stage < 0 || static_cast<size_t>(stage) >= p.stages.size()) return "";
+  return m.str(p.name) + "." + m.str(p.stages[static_cast<size_t>(stage)].name);
 }
 
 nlohmann::json valueToJson(const bc::Module& m, const FieldValue& v) {
@@ -208,6 +228,11 @@ nlohmann::json valueToJson(const bc::Module& m, const FieldValue& v) {
     case Tag::User:
       return v.i >= 0 && static_cast<size_t>(v.i) < m.users.size() ? m.str(m.users[static_cast<size_t>(v.i)].name) : "";
     case Tag::Tags: return nlohmann::json::array();
+    case Tag::Stage: return qualifiedStageName(m, v.aux, static_cast<int32_t>(v.i));
+    case Tag::Pipeline:
+      return v.i >= 0 && static_cast<size_t>(v.i) < m.pipelines.size()
+                 ? m.str(m.pipelines[static_cast<size_t>(v.i)].name)
+                 : "";
   }
   return nullptr;
 }

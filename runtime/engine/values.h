@@ -23,6 +23,9 @@ Result<store::FieldValue> valueFromJson(const bc::Module& m, bc::ValueType type,
 
 nlohmann::json valueToJson(const bc::Module& m, const store::FieldValue& v);
 
+// "retail.contract"; empty when the module has no such stage.
+std::string qualifiedStageName(const bc::Module& m, int32_t pipeline, int32_t stage);
+
 // "2026-11-23T07:15:00Z"
 std::string isoUtc(int64_t utc);
 // ISO 8601 ("2026-11-23T10:15", "…:00+03:00", "…Z"); no offset means `calendar`'s zone.

@@ -225,6 +225,9 @@ nlohmann::json dealToJson(const bc::Module& m, store::Transaction& tx, const sto
   if (!d.companyName.empty()) j["company"] = {{"name", d.companyName}};
   if (d.responsible >= 0) j["responsible"] = m.str(m.users[d.responsible].name);
   if (p.stages[d.stage].kind == bc::StageKind::Lost) j["lost_reason"] = d.lostReason;
+  if (std::string previous = qualifiedStageName(m, d.previousPipeline, d.previousStage); !previous.empty()) {
+    j["previous_stage"] = previous;
+  }
   if (!d.error.empty()) j["error"] = d.error;
   if (!details) return j;
   nlohmann::json tasks = nlohmann::json::array();

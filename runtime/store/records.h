@@ -30,6 +30,10 @@ struct DealRecord {
   std::string id;
   int32_t pipeline = -1;
   int32_t stage = -1;
+  // The stage the deal was in before its current one (`deal.previous_stage`);
+  // -1 for a deal that has not moved since it was created.
+  int32_t previousPipeline = -1;
+  int32_t previousStage = -1;
   uint64_t epoch = 0;     // the stage visit: timers of older visits never fire
   int64_t enteredAt = 0;  // when the current stage was entered
   int64_t createdAt = 0;
@@ -39,10 +43,10 @@ struct DealRecord {
   int32_t responsible = -1;  // user index
   std::string contactName, contactEmail, contactPhone, companyName;
   std::map<int64_t, int32_t> visits;  // (pipeline << 32 | stage) → number of visits
-  std::string lostReason;
-  std::string error;       // the last event that failed on this deal, and why
-  int32_t childDeals = 0;  // deals created from this one (for their ids)
-  uint64_t version = 0;    // bumped by every change that is saved
+  std::string lostReason;             // while the deal is in a lost stage
+  std::string error;                  // the last event that failed on this deal, and why
+  int32_t childDeals = 0;             // deals created from this one (for their ids)
+  uint64_t version = 0;               // bumped by every change that is saved
 };
 
 struct TaskRecord {

@@ -125,13 +125,28 @@ CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT RO
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 
+// Version 2: `deal.previous_stage`, the stage a deal was in before its
+// current one (-1: it has not moved since it was created). A deal written
+// before knows it from its history: where its last move came from.
+const char* const kMigration2 = R"sql(
+ALTER TABLE deals ADD COLUMN previous_pipeline INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE deals ADD COLUMN previous_stage INTEGER NOT NULL DEFAULT -1;
+UPDATE deals SET (previous_pipeline, previous_stage) = (
+  SELECT h.from_pipeline, h.from_stage FROM history h WHERE h.deal = deals.id ORDER BY h.seq DESC LIMIT 1)
+WHERE EXISTS (SELECT 1 FROM history h WHERE h.deal = deals.id);
+)sql";
+
 // Index i holds the migration to version i + 1.
-const char* const kMigrations[] = {kMigration1};
+const char* const kMigrations[] = {kMigration1, kMigration2};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 int64_t tableCount(Db& db) { return db.queryInt("SELECT count(*) FROM sqlite_schema", "reading the list of tables"); }
 
 }  // namespace
+
+const char* migrationSql(int version) {
+  return version >= 1 && version <= kSchemaVersion ? kMigrations[version - 1] : nullptr;
+}
 
 void checkStoreFile(Db& db) {
   // The first read of the header: a file that is not a database fails here.

@@ -13,7 +13,7 @@
 
 namespace voronka::store::sqlite {
 
-inline constexpr int kSchemaVersion = 1;               // what this build writes
+inline constexpr int kSchemaVersion = 2;               // what this build writes
 inline constexpr int32_t kApplicationId = 0x566F726E;  // "Vorn"
 
 // Refuses a file that is not a Voronka store, or one from a newer Voronka,
@@ -22,5 +22,9 @@ void checkStoreFile(Db& db);
 
 // Brings the file to kSchemaVersion (creating the tables in a new file).
 void migrate(Db& db);
+
+// The SQL of migration `version` (1 to kSchemaVersion), which turns version
+// `version - 1` into `version`: the tests write older files with it.
+const char* migrationSql(int version);
 
 }  // namespace voronka::store::sqlite

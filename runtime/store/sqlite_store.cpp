@@ -15,7 +15,8 @@ namespace {
 
 #define DEAL_COLUMNS                                                                                    \
   "id, pipeline, stage, epoch, entered_at, created_at, name, fields, tags, responsible, contact_name, " \
-  "contact_email, contact_phone, company_name, visits, lost_reason, error, child_deals, version"
+  "contact_email, contact_phone, company_name, visits, lost_reason, error, child_deals, version, "      \
+  "previous_pipeline, previous_stage"
 #define TASK_COLUMNS "deal, type, text, due, responsible, done, created_at, completed_at, comment, epoch"
 #define TIMER_COLUMNS \
   "deal, due, kind, rule, action, epoch, event, payload, unless_event, unless_arg, task, scheduled_at, cause"
@@ -38,7 +39,7 @@ struct Statements {
   Statement deal{db, "SELECT " DEAL_COLUMNS " FROM deals WHERE id = ?", "reading a deal"};
   Statement putDeal{db,
                     "INSERT INTO deals (" DEAL_COLUMNS
-                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                     "ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, stage = excluded.stage, "
                     "epoch = excluded.epoch, entered_at = excluded.entered_at, created_at = excluded.created_at, "
                     "name = excluded.name, fields = excluded.fields, tags = excluded.tags, "
@@ -46,7 +47,8 @@ struct Statements {
                     "contact_email = excluded.contact_email, contact_phone = excluded.contact_phone, "
                     "company_name = excluded.company_name, visits = excluded.visits, "
                     "lost_reason = excluded.lost_reason, error = excluded.error, "
-                    "child_deals = excluded.child_deals, version = excluded.version",
+                    "child_deals = excluded.child_deals, version = excluded.version, "
+                    "previous_pipeline = excluded.previous_pipeline, previous_stage = excluded.previous_stage",
                     "saving a deal"};
   Statement dealIds{db, "SELECT id FROM deals ORDER BY seq", "listing deals"};
   Statement dealsOfUser{db,
@@ -272,6 +274,8 @@ class SqliteTransaction final : public Transaction {
     d.error = q.text(16);
     d.childDeals = q.i32(17);
     d.version = q.u64(18);
+    d.previousPipeline = q.i32(19);
+    d.previousStage = q.i32(20);
     return d;
   }
 
@@ -283,7 +287,7 @@ class SqliteTransaction final : public Transaction {
     q.bind(d.id).bind(d.pipeline).bind(d.stage).bind(d.epoch).bind(d.enteredAt).bind(d.createdAt).bind(d.name);
     q.bindBlob(fields).bindBlob(tags).bind(d.responsible).bind(d.contactName).bind(d.contactEmail);
     q.bind(d.contactPhone).bind(d.companyName).bindBlob(visits).bind(d.lostReason).bind(d.error);
-    q.bind(d.childDeals).bind(d.version).run();
+    q.bind(d.childDeals).bind(d.version).bind(d.previousPipeline).bind(d.previousStage).run();
   }
 
   std::vector<std::string> dealIds() override {

@@ -49,8 +49,10 @@ std::optional<int> compareValues(const Value& a, const Value& b, const Calendar*
     case Tag::User:
     case Tag::Bool: return order(a.i, b.i);
     case Tag::Enum:
+    case Tag::Stage:  // stages of different pipelines are different, not ordered
       if (a.aux != b.aux) return std::nullopt;
       return order(a.i, b.i);
+    case Tag::Pipeline: return order(a.i, b.i);
     default: return std::nullopt;
   }
 }
@@ -156,6 +158,18 @@ std::string Vm::text(const Value& v, bool money, Host& host) {
     case Tag::User:
       return v.i >= 0 && static_cast<size_t>(v.i) < module_.users.size()
                  ? module_.str(module_.users[static_cast<size_t>(v.i)].title)
+                 : "";
+    case Tag::Stage: {
+      // A stage shows as its title, as the CRM shows it.
+      if (v.aux >= module_.pipelines.size()) return "";
+      const bc::PipelineDef& p = module_.pipelines[v.aux];
+      return v.i >= 0 && static_cast<size_t>(v.i) < p.stages.size()
+                 ? module_.str(p.stages[static_cast<size_t>(v.i)].title)
+                 : "";
+    }
+    case Tag::Pipeline:
+      return v.i >= 0 && static_cast<size_t>(v.i) < module_.pipelines.size()
+                 ? module_.str(module_.pipelines[static_cast<size_t>(v.i)].title)
                  : "";
     case Tag::Tags: {
       const auto* tags = static_cast<const std::vector<std::string>*>(v.ptr);

@@ -141,6 +141,7 @@ def main():
         common_uri = (tmp / "common.funnel").as_uri()
         session(voronka, str(root / "stdlib"), uri, common_uri, "utf-16")
         session(voronka, str(root / "stdlib"), uri, common_uri, "utf-32")
+        named_enums(voronka, str(root / "stdlib"), tmp)
         lifecycle(voronka, str(root / "stdlib"), tmp)
     finally:
         shutil.rmtree(tmp)
@@ -312,6 +313,70 @@ def apply_edits(text, edits, encoding):
         text = text[:a] + e["newText"] + text[b:]
         lines = text.split("\n")
     return text
+
+
+ENUMS = """enum level "Уровень" { beginner "Начальный", advanced "Продвинутый" }
+field student: level "Ученик"
+event placed(result: level)
+pipeline school "Школа" {
+  stage incoming "Заявка" {
+    on placed when result == level.advanced { set student = result }
+    on enter when deal.stage == incoming { note "x" }
+  }
+  won "W"
+  lost "L"
+}
+"""
+
+
+def named_enums(voronka, stdlib, tmp):
+    print("-- named enums and stage values")
+    c = Client(voronka, stdlib)
+    c.request("initialize", {"capabilities": {}})
+    c.notify("initialized", {})
+    path = tmp / "enums.funnel"
+    path.write_text(ENUMS)
+    uri = path.as_uri()
+    c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "funnel", "version": 1, "text": ENUMS}})
+    diags = c.diagnostics(uri, 1)
+    check("enums: the document checks", not [d for d in diags if d["severity"] == 1], json.dumps(diags, ensure_ascii=False))
+    h = c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": pos(ENUMS, 1, "level")})
+    value = (h.get("result") or {}).get("contents", {}).get("value", "")
+    check("hover: a named enum shows its title and values", "enum level" in value and "Уровень" in value
+          and "advanced (Продвинутый)" in value, value)
+    d = c.request("textDocument/definition", {"textDocument": {"uri": uri}, "position": pos(ENUMS, 6, "incoming")})
+    r = d.get("result") or {}
+    check("definition: a stage compared with deal.stage", r.get("range", {}).get("start", {}).get("line") == 4, json.dumps(r))
+    ren = c.request("textDocument/rename", {"textDocument": {"uri": uri}, "position": pos(ENUMS, 2, "level"),
+                                            "newName": "grade"})
+    renamed = apply_edits(ENUMS, (ren.get("result") or {}).get("changes", {}).get(uri, []), "utf-16")
+    check("rename: a named enum in its declaration, field, parameter and qualified member",
+          renamed.count("grade") == 4 and "level" not in renamed, renamed)
+    ren = c.request("textDocument/rename", {"textDocument": {"uri": uri}, "position": pos(ENUMS, 5, "advanced"),
+                                            "newName": "expert"})
+    renamed = apply_edits(ENUMS, (ren.get("result") or {}).get("changes", {}).get(uri, []), "utf-16")
+    check("rename: a member of a named enum", renamed.count("expert") == 2 and "advanced" not in renamed, renamed)
+    # Completion: types after `field NAME:`, members after `level.`, deal.stage and friends after `deal.`.
+    edited = ENUMS + "field wanted: \n"
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]})
+    c.diagnostics(uri, 2)
+    comp = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": {"line": 11, "character": 14}})
+    labels = {i["label"] for i in comp["result"]["items"]}
+    check("completion: types after `field NAME:`", {"level", "money", "text", "enum"} <= labels, sorted(labels))
+    p = pos(ENUMS, 5, "level.")
+    p["character"] += 6
+    comp = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": p})
+    labels = {i["label"] for i in comp["result"]["items"]}
+    check("completion: members after `level.`", labels == {"beginner", "advanced"}, sorted(labels))
+    p = pos(ENUMS, 6, "deal.")
+    p["character"] += 5
+    comp = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": p})
+    labels = {i["label"] for i in comp["result"]["items"]}
+    check("completion: where the deal is after `deal.`",
+          {"stage", "previous_stage", "pipeline", "lost_reason", "student"} <= labels, sorted(labels))
+    c.request("shutdown", None)
+    c.notify("exit", None)
+    c.proc.wait(timeout=20)
 
 
 def lifecycle(voronka, stdlib, tmp):

@@ -23,7 +23,10 @@ pipeline p "P" {
     on create when budget > 100 and source == site { email hi  task "Позвонить" due 1d }
     after 2d within workhours { note "{budget}" }
   }
-  stage b "B" { require budget > 0 "Бюджет" }
+  stage b "B" {
+    require budget > 0 "Бюджет"
+    on enter when deal.previous_stage == a and deal.pipeline == p { note "{deal.stage}" }
+  }
   won "Won"
   lost "Lost" reasons { "Дорого" other "Другое" }
 }
@@ -156,6 +159,27 @@ TEST(Verifier, RejectsAnUnknownOpcodeAndABadConstant) {
   m.functions[f].code.insert(m.functions[f].code.begin(),
                              bc::encodeABx(bc::Op::LoadK, 0, static_cast<uint16_t>(m.constants.size())));
   m.functions[f].lines.insert(m.functions[f].lines.begin(), 1);
+  expectRejected(m, "constant");
+}
+
+TEST(Verifier, RejectsStageAndPipelineConstantsPointingNowhere) {
+  bc::Module m = validModule();
+  auto stageConstant = [&]() -> bc::Constant& {
+    for (auto& c : m.constants) {
+      if (c.tag == bc::Tag::Stage) return c;
+    }
+    throw std::runtime_error("the module has no stage constant");
+  };
+  ASSERT_NO_THROW(bc::verify(m));
+  stageConstant().i = 99;
+  expectRejected(m, "constant");
+  m = validModule();
+  stageConstant().aux = 7;
+  expectRejected(m, "constant");
+  m = validModule();
+  for (auto& c : m.constants) {
+    if (c.tag == bc::Tag::Pipeline) c.i = -2;
+  }
   expectRejected(m, "constant");
 }
 

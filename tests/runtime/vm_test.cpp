@@ -59,6 +59,19 @@ TEST(Vm, BooleansDatesAndEnumsShowInRussian) {
             "да\n14.03.2026\nЗвонок\n");
 }
 
+TEST(Vm, StagesAndPipelinesShowTheirTitlesAndCompareAsStages) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "Заявка" { on create { note "[{deal.stage}][{deal.pipeline}][{deal.previous_stage}]"  -> b } }
+    stage b "Пробный урок" { on enter {
+      note "[{deal.stage}] после [{deal.previous_stage}]"
+      if deal.stage == b and deal.previous_stage == p.a { note "b after a" }
+      if deal.stage != p.a and deal.stage in [a, b] and deal.pipeline == p { note "in p" }
+      if deal.previous_stage == b or deal.lost_reason != none { note "wrong" }
+    } })"));
+  ASSERT_TRUE(h.create("d", "p.a", nlohmann::json::object()).ok());
+  EXPECT_EQ(notesOf(h, "d"), "[Заявка][P][]\n[Пробный урок] после [Заявка]\nb after a\nin p\n");
+}
+
 TEST(Vm, LogicShortCircuitsAndListsCompareEachItem) {
   Harness h(program(kMoscow, "field origin: text\nfield country: text\nfield value: money\nfield adults: number", R"(
     stage a "A" { on create {

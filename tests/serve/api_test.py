@@ -124,6 +124,7 @@ def main():
             expect(srv, "POST", "/v1/events", {"id": "f-1", "deal": "D-1", "type": "field_set", "fields": {"budget": 50000}}, 202)
             moved = expect(srv, "POST", "/v1/deals/D-1/move", {"stage": "talk"}, 200)
             check(moved.get("stage") == "talk", f"the move did not happen: {moved}")
+            check(moved.get("previous_stage") == "shop.new", f"the deal does not say where it came from: {moved}")
             _, pipelines = srv.request("GET", "/v1/pipelines", headers=AUTH)
             stages = {s["name"]: s["deals"] for s in pipelines["pipelines"][0]["stages"]}
             check(stages.get("talk") == 1 and stages.get("new") == 0, f"deal counts per stage: {stages}")

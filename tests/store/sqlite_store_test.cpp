@@ -9,6 +9,7 @@
 #include <fstream>
 #include <future>
 
+#include "runtime/store/sqlite_schema.h"
 #include "tests/store/store_test_support.h"
 
 namespace voronka {
@@ -134,6 +135,61 @@ TEST(SqliteStore, AFileFromANewerVoronkaIsRefusedNamingBothVersions) {
   // Nothing was changed by the refusal.
   EXPECT_EQ(rawQuery(path, "PRAGMA user_version"), "99|\n");
   EXPECT_EQ(rawQuery(path, "SELECT id FROM deals"), "d1|\n");
+}
+
+// A store written by a Voronka of schema version 1, with one deal that was
+// created in 0.0 and moved to 0.2, then to 1.0, and one that never moved.
+void writeVersion1Store(const std::string& path) {
+  rawExec(path, store::sqlite::migrationSql(1));
+  rawExec(path,
+          "PRAGMA user_version = 1; PRAGMA application_id = " + std::to_string(store::sqlite::kApplicationId) + ";");
+  const std::string columns =
+      "(id, pipeline, stage, epoch, entered_at, created_at, name, fields, tags, responsible, contact_name, "
+      "contact_email, contact_phone, company_name, visits, lost_reason, error, child_deals, version)";
+  rawExec(path,
+          "INSERT INTO deals " + columns +
+              " VALUES ('moved', 1, 0, 3, 300, 100, 'Moved', x'', x'', -1, '', '', '', '', x'', '', '', 0, 3),"
+              " ('still', 0, 0, 1, 100, 100, 'Still', x'', x'', -1, '', '', '', '', x'', '', '', 0, 1);"
+              "INSERT INTO history (deal, from_pipeline, from_stage, to_pipeline, to_stage, at, cause, how) VALUES"
+              " ('moved', -1, -1, 0, 0, 100, 'e1', 'created'),"
+              " ('moved', 0, 0, 0, 2, 200, 'e2', 'trigger'),"
+              " ('moved', 0, 2, 1, 0, 300, 'e3', 'automatic'),"
+              " ('still', -1, -1, 0, 0, 100, 'e4', 'created');");
+}
+
+TEST(SqliteStore, AVersion1StoreOpensAndItsDealsKnowTheirPreviousStage) {
+  TempDir dir;
+  std::string path = dir.file("v1.db");
+  writeVersion1Store(path);
+  {
+    SqliteStore store(path);
+    auto tx = store.begin();
+    std::optional<store::DealRecord> moved = tx->deal("moved");
+    ASSERT_TRUE(moved.has_value());
+    EXPECT_EQ(moved->name, "Moved");
+    EXPECT_EQ(moved->pipeline, 1);
+    EXPECT_EQ(moved->stage, 0);
+    EXPECT_EQ(moved->previousPipeline, 0);  // where its last move came from
+    EXPECT_EQ(moved->previousStage, 2);
+    std::optional<store::DealRecord> still = tx->deal("still");
+    ASSERT_TRUE(still.has_value());
+    EXPECT_EQ(still->previousPipeline, -1);
+    EXPECT_EQ(still->previousStage, -1);
+    // The migrated store takes new deals and moves as any other.
+    store::DealRecord d = sampleDeal("new");
+    tx->putDeal(d);
+    moved->previousPipeline = 1;
+    moved->previousStage = 0;
+    moved->stage = 1;
+    tx->putDeal(*moved);
+    tx->commit();
+  }
+  EXPECT_EQ(rawQuery(path, "PRAGMA user_version"), std::to_string(SqliteStore::schemaVersion()) + "|\n");
+  SqliteStore reopened(path);
+  auto tx = reopened.begin();
+  EXPECT_EQ(testing::show(*tx->deal("new")), testing::show(sampleDeal("new")));
+  EXPECT_EQ(tx->deal("moved")->previousStage, 0);
+  EXPECT_EQ(tx->deal("moved")->stage, 1);
 }
 
 TEST(SqliteStore, AFileThatIsNotADatabaseIsRefused) {

@@ -92,6 +92,8 @@ inline store::DealRecord sampleDeal(const std::string& id, int32_t pipeline = 0,
   d.id = id;
   d.pipeline = pipeline;
   d.stage = stage;
+  d.previousPipeline = 1;  // came over from another pipeline
+  d.previousStage = 4;
   d.epoch = 3;
   d.enteredAt = 1772431200;
   d.createdAt = 1772431100;
@@ -177,11 +179,11 @@ inline std::string show(const store::FieldValue& f) {
 
 inline std::string show(const store::DealRecord& d) {
   std::ostringstream out;
-  out << "deal " << d.id << " at " << d.pipeline << "." << d.stage << " epoch=" << d.epoch << " entered=" << d.enteredAt
-      << " created=" << d.createdAt << " name=\"" << d.name << "\" responsible=" << d.responsible << " contact=\""
-      << d.contactName << "|" << d.contactEmail << "|" << d.contactPhone << "|" << d.companyName << "\" lost=\""
-      << d.lostReason << "\" error=\"" << d.error << "\" children=" << d.childDeals << " version=" << d.version
-      << "\n  fields:";
+  out << "deal " << d.id << " at " << d.pipeline << "." << d.stage << " from " << d.previousPipeline << "."
+      << d.previousStage << " epoch=" << d.epoch << " entered=" << d.enteredAt << " created=" << d.createdAt
+      << " name=\"" << d.name << "\" responsible=" << d.responsible << " contact=\"" << d.contactName << "|"
+      << d.contactEmail << "|" << d.contactPhone << "|" << d.companyName << "\" lost=\"" << d.lostReason
+      << "\" error=\"" << d.error << "\" children=" << d.childDeals << " version=" << d.version << "\n  fields:";
   for (const auto& f : d.fields) out << " " << show(f);
   out << "\n  tags:";
   for (const auto& t : d.tags) out << " \"" << t << "\"";

@@ -117,6 +117,56 @@ TEST_P(IndexResolution, ReferencesOfAFieldAndAStage) {
 INSTANTIATE_TEST_SUITE_P(WithAndWithoutChecker, IndexResolution, ::testing::Bool(),
                          [](const auto& info) { return info.param ? "checked" : "declarationsOnly"; });
 
+const char* kEnums = R"(enum level "Уровень" { beginner "Начальный", advanced "Продвинутый" }
+field student: level "Ученик"
+field wanted: level
+event placed(result: level)
+pipeline school "Школа" {
+  stage incoming "Заявка" {
+    on placed when result == advanced and student != level.beginner { set wanted = result }
+    on enter when deal.previous_stage in [trial, school.incoming] and deal.pipeline == school { note "x" }
+  }
+  stage trial "Пробный"
+  won "W"
+  lost "L"
+}
+)";
+
+// A named enum is one symbol for the fields and parameters that name it, its
+// members one symbol each however they are written; stages and pipelines
+// compared with deal.stage and deal.pipeline are references too.
+TEST(IndexResolution, NamedEnumsAndStageValuesResolveWithTheChecker) {
+  Indexed x(kEnums, true);
+  ASSERT_FALSE(x.sink.hasErrors()) << x.sink.all().front().message;
+  auto is = [](const index::Symbol* s, SymbolKind k, const std::string& name, const std::string& container = "") {
+    return s && s->kind == k && s->name == name && (container.empty() || s->container == container);
+  };
+  EXPECT_TRUE(is(x.at("level \"Ученик\""), SymbolKind::Enum, "level"));
+  EXPECT_TRUE(is(x.at("result: level", 0, 8), SymbolKind::Enum, "level"));
+  EXPECT_TRUE(is(x.at("== advanced", 0, 3), SymbolKind::EnumMember, "advanced", "level"));
+  EXPECT_TRUE(is(x.at("level.beginner", 0, 0), SymbolKind::Enum, "level"));
+  EXPECT_TRUE(is(x.at("level.beginner", 0, 6), SymbolKind::EnumMember, "beginner", "level"));
+  EXPECT_TRUE(is(x.at("[trial", 0, 1), SymbolKind::Stage, "trial", "school"));
+  EXPECT_TRUE(is(x.at("school.incoming", 0, 0), SymbolKind::Pipeline, "school"));
+  EXPECT_TRUE(is(x.at("school.incoming", 0, 7), SymbolKind::Stage, "incoming", "school"));
+  EXPECT_TRUE(is(x.at("== school", 0, 3), SymbolKind::Pipeline, "school"));
+
+  int level = x.idx.find(SymbolKind::Enum, "level");
+  ASSERT_GE(level, 0);
+  EXPECT_EQ(x.idx.symbols[level].title, "Уровень");
+  // Declared once; the type of two fields and a parameter; `level.beginner`: a rename changes all five.
+  EXPECT_EQ(x.idx.referencesTo(level).size(), 5u);
+  int advanced = x.idx.find(SymbolKind::EnumMember, "advanced", "level");
+  ASSERT_GE(advanced, 0);
+  EXPECT_EQ(x.idx.referencesTo(advanced).size(), 2u);
+
+  std::vector<index::OutlineItem> items = index::outline(*x.parsed.module);
+  ASSERT_FALSE(items.empty());
+  EXPECT_EQ(items[0].kind, SymbolKind::Enum);
+  ASSERT_EQ(items[0].children.size(), 2u);
+  EXPECT_EQ(items[0].children[1].name, "advanced");
+}
+
 TEST(IndexOutline, ABrokenFileStillHasItsPipelinesAndStages) {
   Indexed x(
       "field a: text \"A\"\npipeline p \"P\" {\n  stage one \"1\" initial {\n    on enter { move }\n  stage two \"2\"\n",

@@ -152,5 +152,15 @@ TEST(ChunkedParse, PiecesStartAtTopLevelDeclarations) {
                                                   "/* field in a comment", "/* a block comment", "on enter when x"}));
 }
 
+TEST(ChunkedParse, ANamedEnumIsAPieceOfItsOwn) {
+  std::string text = "field a: level \"A\"\nenum level {\n  x\n  y\n}\nfield b: enum {\nx }\n";
+  std::vector<uint32_t> starts = lsp::chunkStarts(text);
+  std::vector<std::string> firstLines;
+  for (uint32_t s : starts) firstLines.push_back(text.substr(s, text.find('\n', s) - s));
+  EXPECT_EQ(firstLines, (std::vector<std::string>{"field a: level \"A\"", "enum level {", "field b: enum {"}));
+  lsp::ChunkedParser parser;
+  compare(parser, text, "enums.funnel");
+}
+
 }  // namespace
 }  // namespace voronka

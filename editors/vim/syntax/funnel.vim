@@ -65,7 +65,7 @@ syn region funnelString start='"\%(""\)\@!' skip='\\.' end='"\|$' oneline contai
 
 " ── names ─────────────────────────────────────────────────────────────────
 " The name a declaration introduces.
-syn match funnelDeclName '\%(\<\%(field\|team\|form\|integration\|event\|pipeline\|stage\|reasons\|calendar\|channel\)\s\+\)\@<=\k\+'
+syn match funnelDeclName '\%(\<\%(field\|team\|form\|integration\|event\|pipeline\|stage\|reasons\|calendar\|channel\|enum\)\s\+\)\@<=\k\+'
 syn match funnelDeclName '\%(\<template\s\+\%(email\|message\|sms\)\s\+\)\@<=\k\+'
 syn match funnelDeclName '\%(\<task\s\+type\s\+\)\@<=\k\+'
 " Stage references: after `->`, `move`, `from`, `in`, and `pipeline.stage`.

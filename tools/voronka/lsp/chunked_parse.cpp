@@ -9,9 +9,12 @@ namespace {
 
 // Declarations that cannot continue the one before them (`after`, `at` and
 // `every` can: they are also clauses of a rule).
-constexpr std::array<std::string_view, 15> kStarts = {"use",      "account", "calendar",    "field", "team",
-                                                      "template", "form",    "integration", "event", "task",
-                                                      "channel",  "reasons", "pipeline",    "test",  "on"};
+// A line starting `enum` at the top level declares a named enum (a field's
+// `enum { … }` type on a line of its own leaves a piece with a syntax error,
+// and such a document is parsed whole).
+constexpr std::array<std::string_view, 16> kStarts = {
+    "use",   "account", "calendar", "field",   "team",     "template", "form", "integration",
+    "event", "task",    "channel",  "reasons", "pipeline", "test",     "on",   "enum"};
 
 // A diagnostic of a piece moves with the piece.
 void shiftRanges(Diagnostic& d, int64_t delta) {

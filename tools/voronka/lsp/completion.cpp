@@ -28,6 +28,7 @@ enum Kind {
   Value = 12,
   Keyword = 14,
   Reference = 18,
+  EnumKind = 13,
   EnumMember = 20,
   Constant = 21,
   Struct = 22,
@@ -46,6 +47,7 @@ int completionKind(SymbolKind k) {
     case SymbolKind::User: return Variable;
     case SymbolKind::Event: return Event;
     case SymbolKind::Payload: return Property;
+    case SymbolKind::Enum: return EnumKind;
     default: return Value;
   }
 }
@@ -53,7 +55,11 @@ int completionKind(SymbolKind k) {
 // The names the checker knows without a declaration (compiler/check/expressions.cpp);
 // built-in events and task types are common/language's tables.
 constexpr const char* kBuiltinValues[] = {"now", "today", "time_in_stage", "overdue_tasks", "open_tasks"};
-constexpr const char* kDealMembers[] = {"name", "id", "created_at", "responsible", "tags"};
+constexpr const char* kDealMembers[] = {"name",  "id",       "created_at",     "responsible", "tags",
+                                        "stage", "pipeline", "previous_stage", "lost_reason"};
+// The types a field or an event parameter may have, besides named enums and `enum { … }`.
+constexpr const char* kBuiltinTypes[] = {"number",   "money", "text",  "bool",  "date", "datetime",
+                                         "duration", "url",   "email", "phone", "user", "tags"};
 constexpr const char* kContactMembers[] = {"name", "email", "phone"};
 constexpr const char* kFunctions[] = {
 #define FUNCTION(Id, Name, ...) Name,
@@ -69,6 +75,15 @@ std::string_view lastWord(std::string_view s) {
   while (end > 0 && s[end - 1] == ' ') --end;
   size_t start = end;
   while (start > 0 && isNameChar(static_cast<unsigned char>(s[start - 1]))) --start;
+  return s.substr(start, end - start);
+}
+
+// The first word of `s` (after leading spaces), or empty.
+std::string_view firstWord(std::string_view s) {
+  size_t start = 0;
+  while (start < s.size() && (s[start] == ' ' || s[start] == '\t')) ++start;
+  size_t end = start;
+  while (end < s.size() && isNameChar(static_cast<unsigned char>(s[end]))) ++end;
   return s.substr(start, end - start);
 }
 
@@ -171,9 +186,20 @@ Json Server::completion(const Json& params) {
       items.add("name", Property, "built-in");
     } else if (idx.find(SymbolKind::Pipeline, head) >= 0) {
       stages(head);
+    } else if (idx.find(SymbolKind::Enum, head) >= 0) {
+      items.symbols(idx, SymbolKind::EnumMember, head);  // `level.beginner`
     } else {
       items.symbols(idx, SymbolKind::Field);  // a test deal: `set d.budget`
     }
+    return items.result();
+  }
+  // `field NAME: |` and `event NAME(PARAM: |`: a type.
+  std::string_view declaration = firstWord(line);
+  if (!before.empty() && before.back() == ':' && (declaration == "field" || declaration == "event") &&
+      before.find("with") == std::string_view::npos) {
+    for (const char* t : kBuiltinTypes) items.add(t, Keyword, "type");
+    items.add("enum", Keyword, "enum { a \"A\", b \"B\" }: a type of its own");
+    items.symbols(idx, SymbolKind::Enum);
     return items.result();
   }
   if (before.size() >= 2 && before.substr(before.size() - 2) == "->") {
@@ -259,6 +285,7 @@ Json Server::completion(const Json& params) {
     items.add(std::string(k.text), Keyword, k.reserved ? "keyword" : "keyword (also a name)");
   items.symbols(idx, SymbolKind::Field);
   items.symbols(idx, SymbolKind::EnumMember);
+  items.symbols(idx, SymbolKind::Enum);
   items.symbols(idx, SymbolKind::Payload);
   for (const char* v : kBuiltinValues) items.add(v, Constant, "built-in");
   for (const char* f : kFunctions) items.add(f, Function, "function");

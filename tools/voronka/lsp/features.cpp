@@ -33,6 +33,7 @@ int symbolKindNumber(SymbolKind k) {
     case SymbolKind::TaskType: return 26;    // TypeParameter
     case SymbolKind::Channel: return 11;     // Interface
     case SymbolKind::Test: return 6;         // Method
+    case SymbolKind::Enum: return 10;        // Enum
   }
   return 13;
 }
