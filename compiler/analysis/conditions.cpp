@@ -210,6 +210,17 @@ const std::vector<std::string>* ConditionAnalyzer::universeOf(const ast::Expr& t
   return nullptr;  // texts and users: an open set of values
 }
 
+Formula ConditionAnalyzer::dealStageIs(const std::string& qualifiedStage) {
+  // The key and value form of `deal.stage` and of a stage constant, as
+  // termKey() and values.cpp make them.
+  int var =
+      variable(fmt::format("builtin:{}", static_cast<int>(check::NameKind::DealStage)), "deal.stage", TypeKind::Stage);
+  ValueSet set;
+  set.kind = ValueSet::Kind::Discrete;
+  set.items = {qualifiedStage};
+  return constrain(var, std::move(set), true);
+}
+
 Formula ConditionAnalyzer::constrain(int var, ValueSet set, bool positive) {
   if (!positive) set = set.complemented();
   if (set.empty()) return Formula::never();

@@ -90,6 +90,9 @@ class ConditionAnalyzer {
   Formula both(const Formula& a, const Formula& b);
   Formula either(const Formula& a, const Formula& b);
   Formula negate(const Formula& f);
+  // `deal.stage` is the given stage ("pipeline.stage"): conjoined with a
+  // rule's condition, says whether the rule can run there.
+  Formula dealStageIs(const std::string& qualifiedStage);
 
   // May the formula hold for some deal? `unknown` formulas may.
   static bool satisfiable(const Formula& f) { return f.unknown || !f.alternatives.empty(); }

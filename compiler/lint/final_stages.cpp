@@ -46,6 +46,12 @@ void lintMovesFromFinalStages(LintContext& ctx) {
     for (StageRef at : flow.stagesOfPipeline(static_cast<int>(pi))) {
       if (!isFinal(p, at.stage)) continue;
       for (const check::RuleInfo* r : flow.rulesAt(at)) {
+        // `when deal.stage != won` keeps a rule for every stage out of the final ones.
+        if (r->rule->when) {
+          Formula here = ctx.conditions.both(ctx.conditions.formula(*r->rule->when),
+                                             ctx.conditions.dealStageIs(p.name + "." + p.stages[at.stage].name));
+          if (!ConditionAnalyzer::satisfiable(here)) continue;
+        }
         bool ownRule = r->stage == at.stage;
         forEachAction(r->rule->body, [&](const ast::Action& a, const ActionContext& where) {
           if (!isMove(a)) return;
