@@ -125,6 +125,7 @@ class HintCollector {
     }
     for (const auto& h : c.holidays) itemAtKeyword(h.range, "holidays", /*hangingList=*/true);
     if (c.currency) itemAtKeyword(c.currency->range, "currency");
+    if (c.language) itemAtKeyword(c.language->range, "language");
     return true;
   }
   bool enter(const ast::TemplateDecl& t) {
