@@ -137,7 +137,7 @@ InboundPlan planReport(const Mirror& mirror, store::Store& store, const CrmRepor
       }
     }
     if (!stage.empty()) {
-      if (stage != was.stage && was.sentLately(stage)) {
+      if (stage != was.stage && config.robotUser.empty() && was.sentLately(stage, mirror.now())) {
         // A late echo of a stage Voronka sent before the deal went on: not a manager's move back.
       } else {
         plan.reported.stage = stage;

@@ -7,19 +7,25 @@ namespace voronka::crm {
 namespace {
 
 constexpr size_t kSentStagesKept = 8;
+constexpr int64_t kEchoWindowSeconds = 30;  // how late an echo may come
 
 std::string metaKey(const std::string& deal) { return "crm.deal:" + deal; }
 
 }  // namespace
 
-void KnownState::rememberSentStage(const std::string& stage) {
-  sentStages.erase(std::remove(sentStages.begin(), sentStages.end(), stage), sentStages.end());
-  sentStages.push_back(stage);
+void KnownState::rememberSentStage(const std::string& stage, int64_t now) {
+  sentStages.erase(
+      std::remove_if(sentStages.begin(), sentStages.end(), [&](const auto& s) { return s.first == stage; }),
+      sentStages.end());
+  sentStages.emplace_back(stage, now);
   if (sentStages.size() > kSentStagesKept) sentStages.erase(sentStages.begin());
 }
 
-bool KnownState::sentLately(const std::string& stage) const {
-  return std::find(sentStages.begin(), sentStages.end(), stage) != sentStages.end();
+bool KnownState::sentLately(const std::string& stage, int64_t now) const {
+  for (const auto& [sent, at] : sentStages) {
+    if (sent == stage && now - at <= kEchoWindowSeconds) return true;
+  }
+  return false;
 }
 
 std::optional<KnownState> loadKnownState(store::Transaction& tx, const std::string& deal) {
@@ -34,7 +40,7 @@ std::optional<KnownState> loadKnownState(store::Transaction& tx, const std::stri
   if (j.contains("fields") && j["fields"].is_object()) s.fields = j["fields"];
   if (j.contains("tags") && j["tags"].is_array()) s.tags = j["tags"].get<std::vector<std::string>>();
   if (j.contains("sent_stages") && j["sent_stages"].is_array())
-    s.sentStages = j["sent_stages"].get<std::vector<std::string>>();
+    s.sentStages = j["sent_stages"].get<std::vector<std::pair<std::string, int64_t>>>();
   return s;
 }
 

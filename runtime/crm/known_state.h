@@ -22,12 +22,13 @@ struct KnownState {
   std::string responsible;                           // a user name of the funnel; empty: not known or not mapped
   nlohmann::json fields = nlohmann::json::object();  // field name → value as the wire format writes it
   std::optional<std::vector<std::string>> tags;      // amoCRM's tags; nullopt: not known
-  // Stages Voronka sent lately, newest last: a webhook that reports one of
-  // them after the deal went on is a late echo, not a manager's move back.
-  std::vector<std::string> sentStages;
+  // Stages Voronka sent lately (stage, when), newest last: without
+  // robot_user, a webhook that reports one of them shortly after the deal
+  // went on is taken for a late echo, not a manager's move back.
+  std::vector<std::pair<std::string, int64_t>> sentStages;
 
-  void rememberSentStage(const std::string& stage);
-  bool sentLately(const std::string& stage) const;
+  void rememberSentStage(const std::string& stage, int64_t now);
+  bool sentLately(const std::string& stage, int64_t now) const;
 };
 
 std::optional<KnownState> loadKnownState(store::Transaction& tx, const std::string& deal);

@@ -207,7 +207,7 @@ void Mirror::reconcile(store::Transaction& tx, const std::string& dealId, const 
       std::string pipelinePrefix = wanted.stage.substr(0, wanted.stage.find('.') + 1);
       if (!known.stage.empty() && known.stage.rfind(pipelinePrefix, 0) != 0) changes["pipeline_changed"] = true;
       known.stage = wanted.stage;
-      known.rememberSentStage(wanted.stage);
+      known.rememberSentStage(wanted.stage, clock_.now());
     }
   }
   if (wanted.responsible != known.responsible && deal->responsible >= 0) {

@@ -45,6 +45,7 @@ class Mirror {
   const Mapping& mapping() const { return mapping_; }
   const CrmConfig& config() const { return config_; }
   const Calendar& calendar() const { return calendar_; }
+  int64_t now() const { return clock_.now(); }
 
   // Deal ids: the prefix and the CRM's numeric id ("amo-42"). Deals with
   // other ids (made through the API, or by `create deal in`) are not mirrored.
