@@ -22,6 +22,8 @@ const std::vector<std::string> kAmoKeys = {
     "rate_limit", "timeout", "notify",    "oauth"};
 const std::vector<std::string> kBitrixKeys = {"url",
                                               "url_env",
+                                              "token",
+                                              "token_env",
                                               "application_token",
                                               "application_token_env",
                                               "webhook_secret",
@@ -162,6 +164,11 @@ void readAccount(Reader& r, const toml::table& t, CrmConfig& c) {
     c.dealPrefix = "amo-";
   } else {
     c.url = r.secret(t, section, "url");
+    // The incoming webhook's secret, kept apart from its address: URL/TOKEN/method.json.
+    if (std::string token = r.secret(t, section, "token"); !token.empty() && !c.url.empty()) {
+      while (c.url.back() == '/') c.url.pop_back();
+      c.url += "/" + token;
+    }
     c.applicationToken = r.secret(t, section, "application_token");
     c.rateLimit = 2;
     c.burst = 50;
@@ -276,7 +283,8 @@ void readMapping(Reader& r, const toml::table& root, CrmConfig& c) {
         fb.place = r.place(value);
         std::string what = fmt::format("[fields] {}", name.str());
         if (const toml::table* ft = value.as_table()) {
-          r.checkKeys(*ft, what, {"id", "enums"});
+          r.checkKeys(*ft, what, {"id", "enums", "type"});
+          fb.crmType = r.text(*ft, what, "type").value_or("");
           if (const toml::node* id = ft->get("id")) {
             if (auto crmId = r.crmId(*id, what + " id")) fb.crmId = *crmId;
           } else {

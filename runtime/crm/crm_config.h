@@ -50,6 +50,7 @@ struct Binding {
 };
 
 struct FieldBinding : Binding {
+  std::string crmType;               // the CRM's type of the field, as `crm pull` saw it ("numeric", "enumeration")
   std::vector<Binding> enumMembers;  // member name → enum value id
 };
 

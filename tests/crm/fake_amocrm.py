@@ -180,7 +180,8 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET" and path == "/api/v4/users":
             return self.reply(200, {"_embedded": {"users": a.users}})
         if method == "GET" and path == "/api/v4/account":
-            return self.reply(200, {"id": 31, "subdomain": "shop", "_embedded": {"task_types": a.task_types}})
+            return self.reply(200, {"id": 31, "subdomain": "shop", "current_user_id": ROBOT_USER,
+                                    "_embedded": {"task_types": a.task_types}})
         if method == "PATCH" and path == "/api/v4/leads":
             return self.patch_leads(body)
         if path == "/api/v4/tasks":

@@ -164,6 +164,26 @@ class Handler(BaseHTTPRequestHandler):
             f = params.get("filter", {})
             return True, [{"ID": i, "COMMENT": c["COMMENT"]} for i, c in p.comments.items()
                           if c["ENTITY_ID"] == f.get("ENTITY_ID")]
+        if method == "crm.category.list":
+            return True, {"categories": [{"id": 0, "name": "Розница"}, {"id": 3, "name": "Опт"}]}
+        if method == "crm.status.list":
+            entity = params.get("filter", {}).get("ENTITY_ID")
+            stages = {"DEAL_STAGE": [("NEW", "Новая заявка", ""), ("PREPARATION", "Квалификация", ""),
+                                     ("EXECUTING", "Договор", ""), ("WON", "Сделка успешна", "S"),
+                                     ("LOSE", "Сделка провалена", "F")],
+                      "DEAL_STAGE_3": [("C3:NEW", "Первичный контакт", ""), ("C3:WON", "Успешно", "S"),
+                                       ("C3:LOSE", "Провал", "F")]}.get(entity, [])
+            return True, [{"STATUS_ID": i, "NAME": n, "SEMANTICS": sem, "ENTITY_ID": entity} for i, n, sem in stages]
+        if method == "crm.deal.userfield.list":
+            return True, [{"FIELD_NAME": "UF_CRM_SOURCE", "USER_TYPE_ID": "enumeration",
+                           "EDIT_FORM_LABEL": {"ru": "Источник"},
+                           "LIST": [{"ID": "41", "VALUE": "Сайт"}, {"ID": "42", "VALUE": "Реклама"}]}]
+        if method == "user.get":
+            return True, [{"ID": "1", "NAME": "Воронка", "LAST_NAME": ""},
+                          {"ID": "11", "NAME": "Иван", "LAST_NAME": "Иванов"},
+                          {"ID": "12", "NAME": "Мария", "LAST_NAME": "Петрова"}]
+        if method == "profile":
+            return True, {"ID": ROBOT_USER}
         if method == "im.notify.system.add":
             p.notifications.append(params)
             return True, 1
