@@ -214,7 +214,9 @@ std::optional<nlohmann::json> Mapping::toCrm(int32_t field, const store::FieldVa
       }
       break;
     }
-    case bc::Tag::Tags: return std::nullopt;
+    case bc::Tag::Tags:
+    case bc::Tag::Stage:  // deal.stage and deal.pipeline are read, never stored in a field
+    case bc::Tag::Pipeline: return std::nullopt;
   }
   if (!amo || isBuiltinCrmField(kind_, *id)) return plain;
   if (plain.is_null()) return nlohmann::json();  // amoCRM clears a field with null values
@@ -276,7 +278,8 @@ std::optional<nlohmann::json> Mapping::fromCrm(int32_t field, const nlohmann::js
     }
     case bc::ValueType::Duration:
     case bc::ValueType::Time:
-    case bc::ValueType::Tags: return std::nullopt;
+    case bc::ValueType::Tags:
+    case bc::ValueType::Stage: return std::nullopt;  // no field holds a stage
   }
   return std::nullopt;
 }
