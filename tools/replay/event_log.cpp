@@ -10,7 +10,8 @@
 namespace voronka::replay {
 
 LogRun runEventLog(const bc::Module& module, store::Store& store, const std::string& path, std::istream& in,
-                   int64_t start, std::optional<std::string> until, std::vector<std::string>& warnings) {
+                   int64_t start, std::optional<std::string> until, std::vector<std::string>& warnings,
+                   const RecordedAt& recordedAt) {
   engine::VirtualClock clock(start);
   engine::Engine eng(module, store, clock);  // throws on an unknown time zone
   const Calendar& calendar = eng.calendar(0);
@@ -34,12 +35,14 @@ LogRun runEventLog(const bc::Module& module, store::Store& store, const std::str
       warn(time.error() + "; the line is skipped");
       continue;
     }
-    if (*time) {
-      if (!clockSet || **time >= clock.now()) {
-        if (clockSet) eng.runDue(**time);
-        clock.set(**time);
-        clockSet = true;
-      }
+    std::optional<int64_t> at = *time;
+    if (recordedAt && event.contains("id") && event["id"].is_string()) {
+      if (std::optional<int64_t> recorded = recordedAt(event["id"].get<std::string>())) at = recorded;
+    }
+    if (at && (!clockSet || *at >= clock.now())) {
+      if (clockSet) eng.runDue(*at);
+      clock.set(*at);
+      clockSet = true;
     }
     if (event.contains("deal") && event["deal"].is_string()) run.deals.insert(event["deal"].get<std::string>());
     engine::Outcome outcome = engine::applyWireEvent(eng, names, event);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -49,9 +50,14 @@ struct LogRun {
   std::set<std::string> deals;
   int badLines = 0;
 };
+// `recordedAt`, when given, says when a store applied an event (by its id):
+// that time is the event's, whatever its "at" says, as the store's records
+// of what happened carry it.
 // Throws std::runtime_error when the engine cannot start (an unknown time zone).
+using RecordedAt = std::function<std::optional<int64_t>(const std::string& eventId)>;
 LogRun runEventLog(const bc::Module& module, store::Store& store, const std::string& path, std::istream& events,
-                   int64_t start, std::optional<std::string> until, std::vector<std::string>& warnings);
+                   int64_t start, std::optional<std::string> until, std::vector<std::string>& warnings,
+                   const RecordedAt& recordedAt = {});
 
 struct DealDifference {
   std::string deal;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "runtime/engine/clock.h"
@@ -35,7 +36,7 @@ struct Options {
 // Runs the log through `module` on a fresh memory store; false after
 // saying why when the log cannot be read or the engine cannot start.
 bool runLog(const Options& o, const bc::Module& module, int64_t start, store::MemoryStore& store,
-            std::set<std::string>& deals, const std::string& label) {
+            std::set<std::string>& deals, const std::string& label, const replay::RecordedAt& recordedAt = {}) {
   std::ifstream in(o.events);
   if (!in) {
     std::cerr << fmt::format("voronka: error: cannot read {}\n", o.events);
@@ -43,8 +44,9 @@ bool runLog(const Options& o, const bc::Module& module, int64_t start, store::Me
   }
   std::vector<std::string> warnings;
   try {
-    replay::LogRun run = replay::runEventLog(module, store, o.events, in, start,
-                                             o.until.empty() ? std::nullopt : std::optional(o.until), warnings);
+    replay::LogRun run =
+        replay::runEventLog(module, store, o.events, in, start, o.until.empty() ? std::nullopt : std::optional(o.until),
+                            warnings, recordedAt);
     deals.insert(run.deals.begin(), run.deals.end());
   } catch (const std::exception& e) {
     std::cerr << fmt::format("voronka: error: {}: {}\n", label, e.what());
@@ -67,9 +69,13 @@ replay::StageNames renamedStages(const bc::Module& before, const bc::Module& aft
   return names;
 }
 
-// What the store S recorded, named by the module it runs.
-std::optional<replay::Happenings> fromStore(const Options& o, const std::set<std::string>& deals,
-                                            const bc::Module& after) {
+// The store S and the module it runs, or nullopt after saying why.
+struct Recorded {
+  std::unique_ptr<store::SqliteStore> store;
+  FunnelInput old;
+};
+
+std::optional<Recorded> openRecorded(const Options& o) {
   std::string file = o.store.rfind("sqlite:", 0) == 0 ? o.store.substr(7) : o.store;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) {
@@ -77,10 +83,10 @@ std::optional<replay::Happenings> fromStore(const Options& o, const std::set<std
     return std::nullopt;
   }
   try {
-    store::SqliteStore s(file);
+    auto s = std::make_unique<store::SqliteStore>(file);
     std::optional<std::string> checksum, modulePath;
     {
-      auto tx = s.begin();
+      auto tx = s->begin();
       checksum = tx->meta("module_checksum");
       modulePath = tx->meta("module_path");
     }
@@ -106,12 +112,7 @@ std::optional<replay::Happenings> fromStore(const Options& o, const std::set<std
           o.store, *checksum, oldPath, old->checksum());
       return std::nullopt;
     }
-    std::set<std::string> present = replay::dealIds(s);
-    std::set<std::string> compared;
-    for (const std::string& d : deals) {
-      if (present.count(d)) compared.insert(d);
-    }
-    return replay::collectHappenings(s, old->module, compared, renamedStages(old->module, after));
+    return Recorded{std::move(s), std::move(*old)};
   } catch (const std::exception& e) {
     std::cerr << fmt::format("voronka: error: --store {}: {}\n", o.store, e.what());
     return std::nullopt;
@@ -135,14 +136,31 @@ int runReplay(const Options& o) {
   int64_t start = engine::RealClock().now();  // one start for both runs: events without "at" happen then
   std::set<std::string> deals;
   store::MemoryStore newStore;
-  if (!runLog(o, after->module, start, newStore, deals, o.newPath)) return 2;
-
   replay::Happenings before;
   if (!o.store.empty()) {
-    std::optional<replay::Happenings> recorded = fromStore(o, deals, after->module);
+    std::optional<Recorded> recorded = openRecorded(o);
     if (!recorded) return 2;
-    before = std::move(*recorded);
+    store::SqliteStore& s = *recorded->store;
+    // The store's own time of each event it applied, so both sides happen at once.
+    auto recordedAt = [&s](const std::string& id) -> std::optional<int64_t> {
+      std::optional<store::EventRecord> e = s.begin()->event(id);
+      return e ? std::optional<int64_t>(e->at) : std::nullopt;
+    };
+    if (!runLog(o, after->module, start, newStore, deals, o.newPath, recordedAt)) return 2;
+    std::set<std::string> present = replay::dealIds(s);
+    std::set<std::string> compared;
+    for (const std::string& d : deals) {
+      if (present.count(d)) compared.insert(d);
+    }
+    try {
+      before = replay::collectHappenings(s, recorded->old.module, compared,
+                                         renamedStages(recorded->old.module, after->module));
+    } catch (const std::exception& e) {
+      std::cerr << fmt::format("voronka: error: --store {}: {}\n", o.store, e.what());
+      return 2;
+    }
   } else {
+    if (!runLog(o, after->module, start, newStore, deals, o.newPath)) return 2;
     std::optional<FunnelInput> old = loadFunnelInput(o.oldPath, o.stdlib);
     if (!old) return 2;
     store::MemoryStore oldStore;
