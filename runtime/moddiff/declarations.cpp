@@ -65,14 +65,14 @@ using Describe = std::function<Described(const Side&, const Def&)>;
 template <class Def>
 void diffTable(Context& c, const std::string& what, const std::vector<Def>& before, const std::vector<Def>& after,
                const std::function<std::string(const bc::Module&, const Def&)>& nameOf, const Describe<Def>& describe,
-               const std::function<bool(const Def&)>& include = {}) {
+               const std::function<bool(const bc::Module&, const Def&)>& include = {}) {
   std::map<std::string, const Def*> old;
   for (const Def& d : before) {
-    if (!include || include(d)) old.emplace(nameOf(c.oldSide.m, d), &d);
+    if (!include || include(c.oldSide.m, d)) old.emplace(nameOf(c.oldSide.m, d), &d);
   }
   std::map<std::string, bool> seen;
   for (const Def& d : after) {
-    if (include && !include(d)) continue;
+    if (include && !include(c.newSide.m, d)) continue;
     std::string name = nameOf(c.newSide.m, d);
     seen[name] = true;
     Described now = describe(c.newSide, d);
@@ -94,7 +94,7 @@ void diffTable(Context& c, const std::string& what, const std::vector<Def>& befo
     }
   }
   for (const Def& d : before) {
-    if (include && !include(d)) continue;
+    if (include && !include(c.oldSide.m, d)) continue;
     std::string name = nameOf(c.oldSide.m, d);
     if (!seen.count(name)) c.add(ChangeKind::Removed, what, "", "", name, describe(c.oldSide, d).text);
   }
@@ -152,6 +152,14 @@ void diffDeclarations(Context& c) {
       c, "enum", a.enums, b.enums, [](const bc::Module& m, const bc::EnumDef& d) { return m.str(d.owner); },
       [](const Side& s, const bc::EnumDef& d) {
         return Described{enumText(s.m, static_cast<int32_t>(&d - s.m.enums.data())), {}};
+      },
+      [](const bc::Module& m, const bc::EnumDef& d) {
+        for (const bc::FieldDef& f : m.fields) {
+          if (f.type == bc::ValueType::Enum && f.enumId >= 0 && &m.enums[f.enumId] == &d &&
+              m.str(f.name) == m.str(d.owner))
+            return false;  // `field x: enum { … }`: shown with its field
+        }
+        return true;
       });
   diffTable<bc::UserDef>(c, "user", a.users, b.users, byName<bc::UserDef>, [](const Side& s, const bc::UserDef& d) {
     return Described{quote(s.m.str(d.title)), {}};
@@ -184,7 +192,7 @@ void diffDeclarations(Context& c) {
           t += (i ? ", " : "") + s.m.str(d.params[i].name) + ": " + typeText(s.m, d.params[i].type, d.params[i].enumId);
         return Described{t + ")", {}};
       },
-      [](const bc::EventDef& d) { return d.kind == bc::EventKind::Custom; });
+      [](const bc::Module&, const bc::EventDef& d) { return d.kind == bc::EventKind::Custom; });
   auto titled = [](const Side& s, const bc::NamedDef& d) {
     return Described{d.title >= 0 ? quote(s.m.str(d.title)) : "", {}};
   };

@@ -323,7 +323,7 @@ void diffPipeline(Context& c, const PipelineMatch& pm) {
     return ch;
   };
   if (!pm.pipeline.reasons.empty()) {
-    Change& ch = pipelineChange(ChangeKind::Renamed, "pipeline", ma.str(a.name) + " → " + pipe);
+    Change& ch = pipelineChange(ChangeKind::Renamed, "pipeline", "");
     ch.oldName = ma.str(a.name);
     ch.details.push_back("paired by: " + pm.pipeline.reasons);
   }
@@ -356,7 +356,7 @@ void diffPipeline(Context& c, const PipelineMatch& pm) {
       return ch;
     };
     if (!sp.reasons.empty()) {
-      Change& ch = stageChange(ChangeKind::Renamed, "stage", ma.str(so.name) + " → " + st);
+      Change& ch = stageChange(ChangeKind::Renamed, "stage", "");
       ch.oldName = ma.str(so.name);
       ch.details.push_back("paired by: " + sp.reasons);
     }

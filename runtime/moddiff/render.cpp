@@ -45,7 +45,9 @@ std::string renderText(const ModuleDiff& diff) {
     }
     std::string indent = "  ";
     std::string head = fmt::format("{} {} {}", kindName(ch.kind), ch.what, ch.name);
-    if (!ch.stage.empty() && ch.what != "stage") {
+    if (ch.kind == ChangeKind::Renamed) {
+      head = fmt::format("{} {} {} → {}", kindName(ch.kind), ch.what, ch.oldName, ch.name);
+    } else if (!ch.stage.empty() && ch.what != "stage") {
       head = fmt::format("{} {} in stage {}: {}", kindName(ch.kind), ch.what, ch.stage, ch.name);
     } else if (!ch.pipeline.empty() && ch.stage.empty() && ch.what != "pipeline" && ch.name != ch.pipeline) {
       head = fmt::format("{} {} (every stage): {}", kindName(ch.kind), ch.what, ch.name);
