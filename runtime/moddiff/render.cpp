@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 namespace voronka::moddiff {
@@ -30,44 +31,62 @@ std::string liveText(const Change& ch) {
   return fmt::format("  [live: {}]", fmt::join(parts, ", "));
 }
 
+std::string changeText(const Change& ch, const std::string& indent) {
+  std::string head;
+  if (ch.kind == ChangeKind::Renamed)
+    head = fmt::format("{} {} {} → {}", kindName(ch.kind), ch.what, ch.oldName, ch.name);
+  else if (ch.what == "stage" || ch.what == "pipeline" || ch.pipeline.empty())
+    head = fmt::format("{} {} {}", kindName(ch.kind), ch.what, ch.name);
+  else if (!ch.stage.empty() || ch.name == ch.pipeline)
+    head = ch.name == ch.stage || ch.name == ch.pipeline
+               ? fmt::format("{} {}", kindName(ch.kind), ch.what)
+               : fmt::format("{} {}: {}", kindName(ch.kind), ch.what, ch.name);
+  else
+    head = fmt::format("{} {} (every stage): {}", kindName(ch.kind), ch.what, ch.name);
+  std::string out = indent + head;
+  if (!ch.summary.empty()) out += " — " + ch.summary;
+  out += liveText(ch) + "\n";
+  for (const std::string& d : ch.details) out += indent + "    " + d + "\n";
+  if (ch.oldPlace && ch.newPlace) {
+    out += indent + "    old " + placeText(*ch.oldPlace) + "\n";
+    out += indent + "    new " + placeText(*ch.newPlace) + "\n";
+  } else if (ch.oldPlace) {
+    out += indent + "    at " + placeText(*ch.oldPlace) + " (old)\n";
+  } else if (ch.newPlace) {
+    out += indent + "    at " + placeText(*ch.newPlace) + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
+// The account first, then each pipeline: its own changes, then a section
+// per stage, in the order the diff met them.
 std::string renderText(const ModuleDiff& diff) {
-  std::string out;
-  std::string group = "\x01";
-  std::map<ChangeKind, int> counts;
+  if (diff.changes.empty()) return "no differences\n";
+  std::vector<std::string> pipelines;
+  std::map<std::string, std::vector<std::string>> stagesOf;
   for (const Change& ch : diff.changes) {
-    ++counts[ch.kind];
-    std::string g = ch.pipeline.empty() ? "account" : "pipeline " + ch.pipeline;
-    if (g != group) {
-      out += g + "\n";
-      group = g;
+    if (std::find(pipelines.begin(), pipelines.end(), ch.pipeline) == pipelines.end()) pipelines.push_back(ch.pipeline);
+    auto& stages = stagesOf[ch.pipeline];
+    if (!ch.stage.empty() && std::find(stages.begin(), stages.end(), ch.stage) == stages.end())
+      stages.push_back(ch.stage);
+  }
+  std::string out;
+  for (const std::string& p : pipelines) {
+    out += p.empty() ? "account\n" : "pipeline " + p + "\n";
+    for (const Change& ch : diff.changes) {
+      if (ch.pipeline == p && ch.stage.empty()) out += changeText(ch, "  ");
     }
-    std::string indent = "  ";
-    std::string head = fmt::format("{} {} {}", kindName(ch.kind), ch.what, ch.name);
-    if (ch.kind == ChangeKind::Renamed) {
-      head = fmt::format("{} {} {} → {}", kindName(ch.kind), ch.what, ch.oldName, ch.name);
-    } else if (!ch.stage.empty() && ch.what != "stage") {
-      head = fmt::format("{} {} in stage {}: {}", kindName(ch.kind), ch.what, ch.stage, ch.name);
-    } else if (!ch.pipeline.empty() && ch.stage.empty() && ch.what != "pipeline" && ch.name != ch.pipeline) {
-      head = fmt::format("{} {} (every stage): {}", kindName(ch.kind), ch.what, ch.name);
-    } else if (ch.name == ch.pipeline && ch.what != "pipeline") {
-      head = fmt::format("{} {}", kindName(ch.kind), ch.what);
-    }
-    out += indent + head;
-    if (!ch.summary.empty()) out += " — " + ch.summary;
-    out += liveText(ch) + "\n";
-    for (const std::string& d : ch.details) out += indent + "    " + d + "\n";
-    if (ch.oldPlace && ch.newPlace) {
-      out += indent + "    old " + placeText(*ch.oldPlace) + "\n";
-      out += indent + "    new " + placeText(*ch.newPlace) + "\n";
-    } else if (ch.oldPlace) {
-      out += indent + "    at " + placeText(*ch.oldPlace) + " (old)\n";
-    } else if (ch.newPlace) {
-      out += indent + "    at " + placeText(*ch.newPlace) + "\n";
+    for (const std::string& st : stagesOf[p]) {
+      out += "  stage " + st + "\n";
+      for (const Change& ch : diff.changes) {
+        if (ch.pipeline == p && ch.stage == st) out += changeText(ch, "    ");
+      }
     }
   }
-  if (diff.changes.empty()) return "no differences\n";
+  std::map<ChangeKind, int> counts;
+  for (const Change& ch : diff.changes) ++counts[ch.kind];
   out += fmt::format("{} change{}:", diff.changes.size(), diff.changes.size() == 1 ? "" : "s");
   bool first = true;
   for (auto [kind, n] : counts) {
