@@ -194,6 +194,9 @@ Runner addReplayCommand(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
   cmd->footer(
+      "  voronka replay NEW --events LOG --old OLD    the log through OLD and NEW, compared\n"
+      "  voronka replay NEW --events LOG --store S    the log through NEW, compared with what S recorded;\n"
+      "                                               each event S applied happens at S's time for it\n"
       "Compared per deal: moves between stages, tasks set, outbox effects (letters, messages, webhooks…) and\n"
       "notes, each with its time on the virtual clock; field values and timers are not compared.\n"
       "Exit status: 0 no differences, 1 differences, 2 an input cannot be read, compiled or used.");
