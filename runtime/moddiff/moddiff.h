@@ -58,4 +58,10 @@ struct DiffOptions {
 
 ModuleDiff diffModules(const bc::Module& oldModule, const bc::Module& newModule, const DiffOptions& options = {});
 
+// Whether a store's records written by `a` read the same with `b`: the same
+// pipelines, stages, rules, fields, users and task types at the same
+// positions, each meaning the same. Two builds of one source from other
+// paths differ in bytes (the module names its files) but not in this.
+bool samePositions(const bc::Module& a, const bc::Module& b);
+
 }  // namespace voronka::moddiff

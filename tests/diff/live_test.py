@@ -102,6 +102,18 @@ def main():
         text = run(voronka, "diff", old, new_src, "--live", store)
         check("[live: 2 deals, 2 pending timers]" in text.stdout, f"the text shows the counts:\n{text.stdout}")
 
+        # The old version as a source elsewhere: other bytes (a module names its
+        # files), the same positions, so the store reads the same with it.
+        os.makedirs(os.path.join(work, "src"))
+        old_src = os.path.join(work, "src", "shop.funnel")
+        with open(old_src, "w", encoding="utf-8") as f:
+            f.write(OLD)
+        r = run(voronka, "diff", old_src, new_src, "--live", store, "--format", "json")
+        again = json.loads(r.stdout)["changes"] if r.returncode == 1 else []
+        same = find(again, kind="changed", what="timer", stage="new")
+        check(same is not None and same.get("live") == {"deals": 2, "timers": 2},
+              f"the source gives the same counts: {r.returncode} {r.stderr}")
+
         log = os.path.join(work, "events.jsonl")
         with open(log, "w", encoding="utf-8") as f:
             for e in EVENTS:

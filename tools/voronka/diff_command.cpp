@@ -45,12 +45,14 @@ bool addLiveCounts(moddiff::ModuleDiff& diff, const FunnelInput& old, const std:
             "voronka: error: --live {}: the store records no module; it was not written by `voronka serve`\n", path);
         return false;
       }
-      if (*known != old.checksum() && tx->counts().deals > 0) {
-        std::cerr << fmt::format(
-            "voronka: error: --live {}: the store runs another module ({}, checksum {}) than {} (checksum {}); its "
-            "deals name stages and rules by position, so give that module as OLD\n",
-            path, tx->meta("module_path").value_or("?"), *known, old.path, old.checksum());
-        return false;
+      if (tx->counts().deals > 0) {
+        if (std::optional<std::string> why = storeModuleMismatch(old, *known, tx->meta("module_path"))) {
+          std::cerr << fmt::format(
+              "voronka: error: --live {}: {}; its deals name stages and rules by position, so give the module it "
+              "runs as OLD\n",
+              path, *why);
+          return false;
+        }
       }
     }
     moddiff::countLive(diff, old.module, store);

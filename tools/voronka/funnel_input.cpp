@@ -12,6 +12,7 @@
 
 #include "compiler/lower/lower.h"
 #include "runtime/bytecode/container.h"
+#include "runtime/moddiff/moddiff.h"
 #include "tools/voronka/compile_inputs.h"
 
 namespace voronka::tool {
@@ -83,6 +84,26 @@ std::optional<FunnelInput> loadFunnelInput(const std::string& path, const std::s
     return std::nullopt;
   }
   return compileSource(path, stdlib);
+}
+
+std::optional<std::string> storeModuleMismatch(const FunnelInput& old, const std::string& checksum,
+                                               const std::optional<std::string>& modulePath) {
+  if (old.checksum() == checksum) return std::nullopt;
+  std::string why = fmt::format("the store runs another module ({}, checksum {}) than {} (checksum {})",
+                                modulePath.value_or("?"), checksum, old.path, old.checksum());
+  if (!modulePath) return why;
+  std::ifstream file(*modulePath, std::ios::binary);
+  std::ostringstream s;
+  s << file.rdbuf();
+  std::string bytes = s.str();
+  if (!file || fmt::format("{:016x}", fnv1a(bytes)) != checksum)
+    return why + fmt::format(" and {} is not that module any more to compare with", *modulePath);
+  try {
+    if (moddiff::samePositions(bc::load(bytes), old.module)) return std::nullopt;
+  } catch (const bc::LoadError&) {
+    return why;
+  }
+  return why + ", and they differ in what its records name by position (stages, rules, fields)";
 }
 
 bc::SourceLines sourceLinesFromDisk() {

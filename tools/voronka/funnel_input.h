@@ -24,6 +24,14 @@ struct FunnelInput {
 // returns nullopt when the input cannot be read, compiled or loaded.
 std::optional<FunnelInput> loadFunnelInput(const std::string& path, const std::string& stdlib);
 
+// Whether a store that records the module checksum `checksum` (built from
+// `modulePath`) can be read with `old`: the same bytes, or the module at
+// that path has those bytes and the same positions (moddiff::samePositions)
+// — as two builds of one source from other paths do. nullopt when it can,
+// else why not.
+std::optional<std::string> storeModuleMismatch(const FunnelInput& old, const std::string& checksum,
+                                               const std::optional<std::string>& modulePath);
+
 // The lines of the files a module names, read from disk when asked (cached).
 bc::SourceLines sourceLinesFromDisk();
 

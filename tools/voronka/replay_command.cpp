@@ -105,11 +105,11 @@ std::optional<Recorded> openRecorded(const Options& o) {
       std::cerr << fmt::format("voronka: error: --store {} runs {}: give that module with --old\n", o.store, oldPath);
       return std::nullopt;
     }
-    if (old->checksum() != *checksum) {
+    if (std::optional<std::string> why = storeModuleMismatch(*old, *checksum, modulePath)) {
       std::cerr << fmt::format(
-          "voronka: error: --store {} runs another module (checksum {}) than {} (checksum {}): its records name "
-          "stages by position; give the module it runs with --old\n",
-          o.store, *checksum, oldPath, old->checksum());
+          "voronka: error: --store {}: {}; its records name stages by position, so give the module it runs with "
+          "--old\n",
+          o.store, *why);
       return std::nullopt;
     }
     return Recorded{std::move(s), std::move(*old)};
