@@ -80,10 +80,23 @@ def main():
         with open(new_src, "w", encoding="utf-8") as f:
             f.write(NEW)
         store = os.path.join(work, "store.db")
-        srv = Server(voronka, old, store).start()
+        srv = Server(voronka, old, store, ["--token", "t0ken"]).start()
         try:
-            status, body = srv.request("POST", "/v1/events", EVENTS)
+            status, body = srv.request("POST", "/v1/events", EVENTS, {"Authorization": "Bearer t0ken"})
             check(status == 202, f"events: {status} {body}")
+            # The running server itself: deals per stage from its API, no timers.
+            url = f"http://127.0.0.1:{srv.port}"
+            r = run(voronka, "diff", old, new_src, "--live", url, "--token", "t0ken", "--format", "json")
+            changes = json.loads(r.stdout)["changes"] if r.returncode == 1 else []
+            offer = find(changes, kind="removed", what="stage", name="offer")
+            check(offer is not None and offer.get("live") == {"deals": 1}, f"the server's deals in `offer`: {r.stderr}")
+            timer = find(changes, kind="changed", what="timer", stage="new")
+            check(timer is not None and timer.get("live") == {"deals": 2}, f"the server's deals in `new`: {timer}")
+            r = run(voronka, "diff", old, new_src, "--live", url, "--token", "wrong")
+            check(r.returncode == 2 and "refused the token" in r.stderr, f"a wrong token: {r.returncode} {r.stderr}")
+            other = build(voronka, OLD.replace('offer', 'kp'), work, "kp")
+            r = run(voronka, "diff", other, new_src, "--live", url, "--token", "t0ken")
+            check(r.returncode == 2 and "runs another funnel" in r.stderr, f"another funnel: {r.stderr}")
         finally:
             srv.terminate()
 

@@ -5,6 +5,7 @@
 // Exit status as diff(1): 0 no differences, 1 differences, 2 trouble.
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -14,6 +15,7 @@
 #include "runtime/store/sqlite_store.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/funnel_input.h"
+#include "tools/voronka/live_server.h"
 
 namespace voronka::tool {
 
@@ -21,13 +23,13 @@ namespace {
 
 // Counts what the diff touches in the store; false (after saying why) when
 // the store cannot be read or runs another module than OLD.
-bool addLiveCounts(moddiff::ModuleDiff& diff, const FunnelInput& old, const std::string& path) {
+bool addLiveCounts(moddiff::ModuleDiff& diff, const FunnelInput& old, const std::string& path,
+                   const std::string& token) {
   if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0) {
-    std::cerr << fmt::format(
-        "voronka: error: --live {}: give the store file the server runs (its --store), not its address; the HTTP API "
-        "does not report pending timers per rule\n",
-        path);
-    return false;
+    std::optional<moddiff::LiveCounts> counts = liveCountsFromServer(path, token, old.module);
+    if (!counts) return false;
+    moddiff::applyLiveCounts(diff, old.module, *counts);
+    return true;
   }
   std::string file = path.rfind("sqlite:", 0) == 0 ? path.substr(7) : path;
   std::error_code ec;
@@ -72,6 +74,7 @@ Runner addDiffCommand(CLI::App& app) {
     std::string oldPath, newPath;
     std::string format = "text";
     std::string live;
+    std::string token;
     std::string stdlib;
     bool anyAccount = false;
   };
@@ -84,7 +87,9 @@ Runner addDiffCommand(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--live", o->live,
                   "A store of `voronka serve` (PATH or sqlite:PATH) running OLD: count the deals and pending timers "
-                  "each change touches");
+                  "each change touches; or the server itself (http://HOST:PORT): deals only");
+  cmd->add_option("--token", o->token,
+                  "With --live http://…: an API token the server accepts (default: $VORONKA_TOKEN)");
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
   cmd->add_flag("--any-account", o->anyAccount, "Compare funnels of two different accounts (refused by default)");
   cmd->footer(
@@ -106,7 +111,11 @@ Runner addDiffCommand(CLI::App& app) {
     }
     moddiff::DiffOptions options{sourceLinesFromDisk(), sourceLinesFromDisk()};
     moddiff::ModuleDiff diff = moddiff::diffModules(before->module, after->module, options);
-    if (!o->live.empty() && !addLiveCounts(diff, *before, o->live)) return 2;
+    std::string token = o->token;
+    if (token.empty()) {
+      if (const char* env = std::getenv("VORONKA_TOKEN")) token = env;
+    }
+    if (!o->live.empty() && !addLiveCounts(diff, *before, o->live, token)) return 2;
     if (o->format == "json") {
       nlohmann::json j = moddiff::renderJson(diff);
       j["old"] = o->oldPath;
