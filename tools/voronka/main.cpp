@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   add(voronka::tool::addGraphCommand);
   add(voronka::tool::addServeCommand);
   add(voronka::tool::addCrmCommand);
+  add(voronka::tool::addSimCommand);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,258 @@
+#include "tools/sim/simulation.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <queue>
+#include <unordered_map>
+
+#include "runtime/engine/clock.h"
+#include "runtime/engine/engine.h"
+#include "runtime/engine/names.h"
+#include "runtime/engine/wire.h"
+#include "runtime/store/memory_store.h"
+
+namespace voronka::sim {
+
+namespace {
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t kWeek = 7 * kDay;
+
+// Something the client does at a time: create the deal (action -1) or one
+// of its stage's entries, as long as the deal is still in that stage visit.
+struct Pending {
+  int64_t at;
+  uint64_t order;  // ties keep the order they were drawn in
+  uint32_t deal;
+  uint32_t visit;
+  int32_t pipeline, stage, action;
+  bool operator>(const Pending& o) const { return at != o.at ? at > o.at : order > o.order; }
+};
+
+struct SimDeal {
+  std::string id;
+  uint32_t visit = 0;
+  int32_t pipeline = -1, stage = -1;
+  int64_t enteredAt = 0;
+  std::string lostReason;
+  nlohmann::json values = nlohmann::json::object();  // what the simulation set: for `from`
+  std::vector<int64_t> visited, advanced;            // stage keys, each once
+};
+
+int64_t key(int32_t pipeline, int32_t stage) {
+  return (static_cast<int64_t>(pipeline) << 32) | static_cast<uint32_t>(stage);
+}
+
+class Simulation : public engine::Trace {
+ public:
+  Simulation(const bc::Module& m, const Rates& rates, const SimOptions& o)
+      : m_(m), rates_(rates), options_(o), random_(o.seed), clock_(rates.start), engine_(m, store_, clock_), names_(m) {
+    engine_.setTrace(this);
+    for (size_t p = 0; p < m.pipelines.size(); ++p) {
+      for (size_t s = 0; s < m.pipelines[p].stages.size(); ++s) {
+        stageByName_[m.str(m.pipelines[p].name) + "." + m.str(m.pipelines[p].stages[s].name)] = {
+            static_cast<int32_t>(p), static_cast<int32_t>(s)};
+      }
+    }
+    result_.stages.resize(m.pipelines.size());
+    for (size_t p = 0; p < m.pipelines.size(); ++p) result_.stages[p].resize(m.pipelines[p].stages.size());
+    size_t weeks = static_cast<size_t>((o.horizon + kWeek - 1) / kWeek);
+    result_.wonPerWeek.assign(weeks, 0);
+    result_.revenuePerWeek.assign(weeks, 0);
+  }
+
+  Result<RunResult> run();
+  void record(const nlohmann::json& entry) override;
+
+ private:
+  uint32_t dealIndex(const std::string& id) {
+    auto [it, added] = index_.try_emplace(id, static_cast<uint32_t>(deals_.size()));
+    if (added) deals_.push_back(SimDeal{id});
+    return it->second;
+  }
+  void entered(uint32_t d, int32_t pipeline, int32_t stage, const nlohmann::json& entry);
+  Result<void> apply(const Pending& p);
+  void finish();
+
+  const bc::Module& m_;
+  const Rates& rates_;
+  const SimOptions& options_;
+  Random random_;
+  store::MemoryStore store_;
+  engine::VirtualClock clock_;
+  engine::Engine engine_;
+  engine::Names names_;
+  std::unordered_map<std::string, std::pair<int32_t, int32_t>> stageByName_;
+  std::unordered_map<std::string, uint32_t> index_;
+  std::vector<SimDeal> deals_;
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
+  uint64_t order_ = 0;
+  uint64_t eventIds_ = 0;
+  RunResult result_;
+};
+
+void Simulation::record(const nlohmann::json& entry) {
+  const std::string& what = entry["what"].get_ref<const std::string&>();
+  if (what == "deal") {
+    std::string name = entry["pipeline"].get<std::string>() + "." + entry["stage"].get<std::string>();
+    auto [p, s] = stageByName_.at(name);
+    entered(dealIndex(entry["deal"].get<std::string>()), p, s, entry);
+  } else if (what == "stage") {
+    auto [p, s] = stageByName_.at(entry["to"].get<std::string>());
+    uint32_t d = dealIndex(entry["deal"].get<std::string>());
+    SimDeal& deal = deals_[d];
+    if (deal.pipeline == p && deal.stage + 1 == s &&
+        m_.pipelines[p].stages[deal.stage].kind == bc::StageKind::Working) {
+      int64_t from = key(deal.pipeline, deal.stage);
+      if (std::find(deal.advanced.begin(), deal.advanced.end(), from) == deal.advanced.end()) {
+        deal.advanced.push_back(from);
+        ++result_.stages[p][deal.stage].toNext;
+      }
+    }
+    entered(d, p, s, entry);
+  } else if (what == "task") {
+    auto it = entry.find("responsible");
+    std::vector<int64_t>& days = result_.tasksPerDay[it == entry.end() ? std::string() : it->get<std::string>()];
+    size_t day = static_cast<size_t>(std::max<int64_t>(0, clock_.now() - rates_.start) / kDay);
+    if (days.size() <= day) days.resize(day + 1, 0);
+    ++days[day];
+  }
+}
+
+void Simulation::entered(uint32_t d, int32_t pipeline, int32_t stage, const nlohmann::json& entry) {
+  SimDeal& deal = deals_[d];
+  deal.visit += 1;
+  deal.pipeline = pipeline;
+  deal.stage = stage;
+  deal.enteredAt = clock_.now();
+  if (auto reason = entry.find("reason"); reason != entry.end()) deal.lostReason = reason->get<std::string>();
+  int64_t k = key(pipeline, stage);
+  if (std::find(deal.visited.begin(), deal.visited.end(), k) == deal.visited.end()) {
+    deal.visited.push_back(k);
+    ++result_.stages[pipeline][stage].entered;
+  }
+  const auto& actions = rates_.actions[pipeline][stage];
+  for (size_t a = 0; a < actions.size(); ++a) {
+    if (!random_.chance(actions[a].probability)) continue;
+    int64_t at = clock_.now() + static_cast<int64_t>(std::llround(actions[a].delay.draw(random_)));
+    pending_.push({at, order_++, d, deal.visit, pipeline, stage, static_cast<int32_t>(a)});
+  }
+}
+
+Result<void> Simulation::apply(const Pending& p) {
+  nlohmann::json event;
+  const ClientAction* action = nullptr;
+  if (p.action < 0) {
+    SimDeal& deal = deals_[p.deal];
+    event = {{"type", "deal_created"}, {"pipeline", m_.str(m_.pipelines[rates_.pipeline].name)}};
+    nlohmann::json fields = nlohmann::json::object();
+    for (const auto& [name, spec] : rates_.fields) {
+      nlohmann::json v = spec.draw(random_, deal.values);
+      if (v.is_null()) continue;
+      fields[name] = v;
+      deal.values[name] = v;
+    }
+    event["fields"] = std::move(fields);
+  } else {
+    action = &rates_.actions[p.pipeline][p.stage][p.action];
+    event = action->event;
+    if (!action->valuesKey.empty()) {
+      SimDeal& deal = deals_[p.deal];
+      nlohmann::json values = nlohmann::json::object();
+      for (const auto& [name, spec] : action->values) {
+        nlohmann::json v = spec.draw(random_, deal.values);
+        if (v.is_null()) continue;
+        values[name] = v;
+      }
+      // Form answers and set fields are the deal's values from now on.
+      bool fills = action->valuesKey == "fields" || event["type"] == "form_submitted";
+      if (fills) {
+        for (auto& [name, v] : values.items()) deal.values[name] = v;
+      }
+      event[action->valuesKey] = std::move(values);
+    }
+  }
+  event["id"] = fmt::format("sim-{}", ++eventIds_);
+  event["deal"] = deals_[p.deal].id;
+  engine::Outcome outcome = engine::applyWireEvent(engine_, names_, event);
+  ++result_.events;
+  if (outcome.status == engine::Outcome::Status::Invalid) {
+    int line = action ? action->line : 0;
+    std::string where = action ? fmt::format("{}:{}", rates_.path, line) : fmt::format("{}: [fields]", rates_.path);
+    return fail(fmt::format("{}: the engine refused the event this describes: {}", where, outcome.message));
+  }
+  if (!outcome.ok()) ++result_.refused;
+  return {};
+}
+
+void Simulation::finish() {
+  for (const SimDeal& deal : deals_) {
+    if (deal.pipeline < 0) continue;
+    ++result_.deals;
+    bc::StageKind kind = m_.pipelines[deal.pipeline].stages[deal.stage].kind;
+    if (kind == bc::StageKind::Lost) {
+      ++result_.lost;
+      ++result_.lostReasons[deal.lostReason];
+    } else if (kind == bc::StageKind::Won) {
+      ++result_.won;
+      for (int64_t k : deal.visited) ++result_.stages[k >> 32][static_cast<uint32_t>(k)].toWon;
+      size_t week =
+          std::min(result_.wonPerWeek.size() - 1, static_cast<size_t>((deal.enteredAt - rates_.start) / kWeek));
+      ++result_.wonPerWeek[week];
+      if (rates_.revenueField >= 0) {
+        std::optional<store::DealRecord> record = store_.begin()->deal(deal.id);
+        const store::FieldValue& v = record->fields[static_cast<size_t>(rates_.revenueField)];
+        if (v.tag == bc::Tag::Number) result_.revenuePerWeek[week] += v.num;
+      }
+    } else {
+      ++result_.open;
+    }
+  }
+  result_.events += engine_.stats().timersFired;
+}
+
+Result<RunResult> Simulation::run() {
+  const int64_t end = rates_.start + options_.horizon;
+  for (int64_t i = 0; i < options_.deals; ++i) {
+    uint32_t d = dealIndex(fmt::format("d{}", i + 1));
+    int64_t at = rates_.start;
+    if (!rates_.arriveAtStart) at += static_cast<int64_t>(random_.uniform() * static_cast<double>(options_.horizon));
+    pending_.push({at, order_++, d, 0, -1, -1, -1});
+  }
+  // Client events and the engine's timers, in time order: a timer that falls
+  // due before the next client event fires first.
+  while (!pending_.empty() && pending_.top().at <= end) {
+    Pending next = pending_.top();
+    if (std::optional<int64_t> due = store_.nextDue(); due && *due <= next.at) {
+      clock_.set(std::max(clock_.now(), *due));
+      if (engine_.runDue(*due) > 0) continue;
+    }
+    pending_.pop();
+    if (next.action >= 0 && deals_[next.deal].visit != next.visit) continue;  // the deal has moved on
+    clock_.set(std::max(clock_.now(), next.at));
+    if (Result<void> applied = apply(next); !applied) return fail(applied.error());
+  }
+  while (std::optional<int64_t> due = store_.nextDue()) {
+    if (*due > end) break;
+    clock_.set(std::max(clock_.now(), *due));
+    if (engine_.runDue(*due) == 0) break;
+  }
+  clock_.set(std::max(clock_.now(), end));
+  finish();
+  return std::move(result_);
+}
+
+}  // namespace
+
+Result<RunResult> simulate(const bc::Module& module, const Rates& rates, const SimOptions& options) {
+  try {
+    Simulation simulation(module, rates, options);
+    return simulation.run();
+  } catch (const std::exception& e) {
+    return fail(fmt::format("the simulation stopped: {}", e.what()));
+  }
+}
+
+}  // namespace voronka::sim

@@ -1,0 +1,121 @@
+// `voronka sim FUNNEL --rates FILE --deals N --horizon 90d --seed S`: a
+// forecast. N synthetic deals run through the real compiled funnel (engine,
+// in-memory store, virtual clock), with what clients do drawn from a rates
+// file (tools/sim, docs/sim.md); the runs are summed up as text, JSON or an
+// SVG chart.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "runtime/engine/engine.h"
+#include "runtime/engine/names.h"
+#include "runtime/store/memory_store.h"
+#include "tools/sim/rates.h"
+#include "tools/sim/report.h"
+#include "tools/sim/simulation.h"
+#include "tools/voronka/commands.h"
+#include "tools/voronka/funnel_input.h"
+
+namespace voronka::tool {
+
+Runner addSimCommand(CLI::App& app) {
+  auto* cmd =
+      app.add_subcommand("sim", "Forecast a funnel: run synthetic deals through it with clients drawn from rates");
+  struct Options {
+    std::string funnel;
+    std::string rates;
+    int64_t deals = 1000;
+    std::string horizon = "90d";
+    uint64_t seed = 1;
+    int runs = 10;
+    std::string format = "text";
+    std::string svg;
+    std::string stdlib;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("funnel", o->funnel, "A .funnel file (or directory) or a .funnelc module")->required();
+  cmd->add_option("--rates", o->rates, "What clients do, per stage: a TOML file (docs/sim.md)")->required();
+  cmd->add_option("--deals", o->deals, "Deals per run (default 1000)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
+  cmd->add_option("--horizon", o->horizon, "How long to simulate from the rates' start: 90d, 12w… (default 90d)");
+  cmd->add_option("--seed", o->seed, "The same seed gives the same output (default 1)");
+  cmd->add_option("--runs", o->runs,
+                  "Repeated runs, each with its own seed drawn from --seed; percentiles are over "
+                  "them (default 10)")
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--format", o->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--svg", o->svg, "Also write a chart of won deals per week to this file");
+  cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
+  cmd->footer(
+      "Deals are created in the rates' pipeline at random times over the horizon (or all at the start);\n"
+      "each time a deal enters a stage, every entry of that stage in the rates file happens with its\n"
+      "probability after its delay, unless the deal has left the stage by then. The module's rules,\n"
+      "timers and working hours do the rest. Conversion per stage pools the runs; won deals, revenue\n"
+      "and workload have the mean and p10/p50/p90 over the runs.\n"
+      "Exit status: 0 done, 1 the rates file is wrong (FILE:LINE:COL) or the funnel does not compile,\n"
+      "2 usage or I/O error.");
+  return [o]() {
+    std::optional<double> horizon = sim::parseDuration(o->horizon);
+    if (!horizon || *horizon < 86400) {
+      std::cerr << fmt::format("voronka: error: --horizon \"{}\" is not a duration of a day or more like 90d or 12w\n",
+                               o->horizon);
+      return 2;
+    }
+    std::optional<FunnelInput> input = loadFunnelInput(o->funnel, o->stdlib);
+    if (!input) return 1;
+    const bc::Module& module = input->module;
+    engine::Names names(module);
+    std::unique_ptr<Calendar> calendar;
+    try {
+      // The account's calendar, as the engine builds it (for the rates' start and the report's dates).
+      store::MemoryStore store;
+      engine::VirtualClock clock(0);
+      engine::Engine probe(module, store, clock);
+      calendar = std::make_unique<Calendar>(probe.calendar(0));
+    } catch (const std::exception& e) {
+      std::cerr << "voronka: error: " << e.what() << "\n";
+      return 1;
+    }
+    if (!std::ifstream(o->rates)) {
+      std::cerr << fmt::format("voronka: error: cannot read {}\n", o->rates);
+      return 2;
+    }
+    Result<sim::Rates> rates = sim::loadRates(o->rates, module, names, *calendar);
+    if (!rates) {
+      std::cerr << rates.error() << "\n";
+      return 1;
+    }
+    sim::SimOptions options;
+    options.deals = o->deals;
+    options.horizon = static_cast<int64_t>(*horizon);
+    std::vector<sim::RunResult> runs;
+    for (int r = 0; r < o->runs; ++r) {
+      options.seed = sim::runSeed(o->seed, static_cast<uint64_t>(r));
+      Result<sim::RunResult> run = sim::simulate(module, *rates, options);
+      if (!run) {
+        std::cerr << run.error() << "\n";
+        return 1;
+      }
+      runs.push_back(std::move(*run));
+    }
+    options.seed = o->seed;
+    nlohmann::json report = sim::summarize(module, *rates, options, *calendar, runs);
+    if (o->format == "json") {
+      std::cout << report.dump(2) << "\n";
+    } else {
+      sim::printText(report, std::cout);
+    }
+    if (!o->svg.empty()) {
+      std::ofstream out(o->svg);
+      out << sim::svgChart(report);
+      if (!out) {
+        std::cerr << fmt::format("voronka: error: cannot write {}\n", o->svg);
+        return 2;
+      }
+    }
+    return 0;
+  };
+}
+
+}  // namespace voronka::tool
