@@ -28,8 +28,9 @@ class Reader {
   Rates read(const toml::table& root);
 
  private:
-  [[noreturn]] void error(const toml::node& at, const std::string& message) const {
-    const toml::source_region& r = at.source();
+  [[noreturn]] void error(const toml::node& at, const std::string& message) const { error(at.source(), message); }
+  [[noreturn]] void error(const toml::key& at, const std::string& message) const { error(at.source(), message); }
+  [[noreturn]] void error(const toml::source_region& r, const std::string& message) const {
     throw RatesError(fmt::format("{}:{}:{}: {}", path_, r.begin.line, r.begin.column, message));
   }
   std::string text(const toml::node& n, const std::string& what) const {
@@ -109,9 +110,10 @@ Distribution Reader::distribution(const toml::node& n, bool duration, const std:
       d.b = amount(*a->get(1), duration, what + ".uniform");
       if (d.b < d.a) error(v, what + ".uniform: the high end is below the low end");
     } else if (k != "p90") {
-      error(v, fmt::format("{}: unknown key \"{}\"; a distribution is one of fixed, exponential, lognormal (with p90), "
-                           "uniform",
-                           what, k));
+      error(key,
+            fmt::format("{}: unknown key \"{}\"; a distribution is one of fixed, exponential, lognormal (with p90), "
+                        "uniform",
+                        what, k));
     }
     if (k != "p90") ++kinds;
   }
@@ -184,9 +186,9 @@ ClientAction Reader::action(int32_t pipeline, const toml::node& n) const {
   static const char* kKeys[] = {"probability", "delay", "event", "arg", "payload", "move", "reason", "set"};
   for (const auto& [key, v] : *t) {
     if (std::find(std::begin(kKeys), std::end(kKeys), key.str()) == std::end(kKeys)) {
-      error(v, fmt::format("unknown key \"{}\"; an entry has probability, delay and one of event (with arg, "
-                           "payload), move (with reason), set",
-                           key.str()));
+      error(key, fmt::format("unknown key \"{}\"; an entry has probability, delay and one of event (with arg, "
+                             "payload), move (with reason), set",
+                             key.str()));
     }
   }
   if (const toml::node* p = t->get("probability")) {
@@ -283,9 +285,9 @@ Rates Reader::read(const toml::table& root) {
   static const char* kKeys[] = {"start", "pipeline", "arrive", "revenue", "fields", "stage"};
   for (const auto& [key, v] : root) {
     if (std::find(std::begin(kKeys), std::end(kKeys), key.str()) == std::end(kKeys)) {
-      error(v, fmt::format("unknown key \"{}\"; the file has start, pipeline, arrive, revenue, [fields] and "
-                           "[[stage.NAME]] entries",
-                           key.str()));
+      error(key, fmt::format("unknown key \"{}\"; the file has start, pipeline, arrive, revenue, [fields] and "
+                             "[[stage.NAME]] entries",
+                             key.str()));
     }
   }
   std::string start = "2027-01-04T09:00";  // a Monday: the same forecast whenever it is made

@@ -1,0 +1,132 @@
+// The simulation against a case with a closed form, and its determinism.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/sim/sim_support.h"
+#include "tools/sim/report.h"
+#include "tools/sim/simulation.h"
+
+namespace voronka::testing {
+namespace {
+
+// Two stages. In `a` the client calls back (a rule moves the deal on) with
+// probability P1. In `b` a timer loses the deal after T; the client pays
+// with probability P2 after an exponential delay of median M, so the deal
+// is won when the payment comes first: P2 · (1 − 2^(−T/M)).
+const char* kTwoStages = R"(
+account "A" { timezone "Europe/Moscow" }
+pipeline p "P" {
+  stage a "A" initial { on call_missed -> b }
+  stage b "B" {
+    on payment_received { win }
+    after 2d { lose "Дорого" }
+  }
+  won "Won"
+  lost "Lost" reasons { "Дорого" other "Другое" }
+}
+)";
+constexpr double kP1 = 0.6, kP2 = 0.5, kT = 2.0, kM = 1.0;
+
+const char* kRates = R"(
+arrive = "start"
+[[stage.a]]
+probability = 0.6
+delay = { lognormal = "1h", p90 = "1d" }
+event = "call_missed"
+
+[[stage.b]]
+probability = 0.5
+delay = { exponential = "1d" }
+event = "payment_received"
+payload = { amount = 100 }
+)";
+
+// True when `observed` successes of `n` lie within z standard errors of p
+// (the normal approximation of the binomial; z = 4: 1 in 15,000 by chance).
+void expectWithinInterval(int64_t observed, int64_t n, double p, const char* what) {
+  ASSERT_GT(n, 0) << what;
+  double mean = static_cast<double>(observed) / static_cast<double>(n);
+  double half = 4 * std::sqrt(p * (1 - p) / static_cast<double>(n));
+  EXPECT_NEAR(mean, p, half) << what << ": " << observed << " of " << n;
+}
+
+class TwoStages : public ::testing::Test {
+ protected:
+  bc::Module module = simModule(kTwoStages);
+  sim::RunResult run(uint64_t seed, int64_t deals = 4000) {
+    Result<sim::Rates> rates = loadText(module, "two_stages", kRates);
+    EXPECT_TRUE(rates) << rates.error();
+    sim::SimOptions o;
+    o.deals = deals;
+    o.horizon = 60 * 86400;
+    o.seed = seed;
+    Result<sim::RunResult> r = sim::simulate(module, *rates, o);
+    EXPECT_TRUE(r) << r.error();
+    return *r;
+  }
+};
+
+TEST_F(TwoStages, ConversionMatchesTheClosedForm) {
+  sim::RunResult r = run(42);
+  const auto& a = r.stages[0][0];
+  const auto& b = r.stages[0][1];
+  EXPECT_EQ(a.entered, 4000);
+  EXPECT_EQ(b.entered, a.toNext);
+  double inB = kP2 * (1 - std::pow(2.0, -kT / kM));
+  expectWithinInterval(a.toNext, a.entered, kP1, "a → b");
+  expectWithinInterval(b.toNext, b.entered, inB, "b → won");
+  expectWithinInterval(a.toWon, a.entered, kP1 * inB, "a → won");
+  // Every deal ends won or lost: the horizon is far beyond every delay but a few.
+  EXPECT_EQ(r.won, b.toNext);
+  EXPECT_EQ(r.won + r.lost + r.open, 4000);
+  EXPECT_EQ(r.lostReasons["Дорого"], b.entered - b.toNext);
+  EXPECT_EQ(r.refused, 0u);
+}
+
+TEST_F(TwoStages, TheSameSeedGivesTheSameReport) {
+  Result<sim::Rates> rates = loadText(module, "two_stages", kRates);
+  ASSERT_TRUE(rates);
+  sim::SimOptions o;
+  o.deals = 300;
+  auto report = [&](uint64_t seed) {
+    o.seed = seed;
+    std::vector<sim::RunResult> runs = {*sim::simulate(module, *rates, o), *sim::simulate(module, *rates, o)};
+    return sim::summarize(module, *rates, o, moscow(), runs).dump();
+  };
+  EXPECT_EQ(report(7), report(7));
+  EXPECT_NE(report(7), report(8));
+}
+
+TEST_F(TwoStages, DealsArriveOverTheHorizon) {
+  Result<sim::Rates> rates = loadText(module, "spread", std::string(kRates).substr(std::string(kRates).find('\n', 1)));
+  ASSERT_TRUE(rates) << rates.error();
+  EXPECT_FALSE(rates->arriveAtStart);
+  sim::SimOptions o;
+  o.deals = 500;
+  o.horizon = 28 * 86400;
+  sim::RunResult r = *sim::simulate(module, *rates, o);
+  ASSERT_EQ(r.wonPerWeek.size(), 4u);
+  for (int64_t w : r.wonPerWeek) EXPECT_GT(w, 0);  // about 1 in 4 of the wins in each week
+}
+
+TEST(Percentiles, LinearBetweenRanks) {
+  nlohmann::json p = sim::percentiles({5, 1, 4, 2, 3, 6, 7, 8, 9, 10, 11});
+  EXPECT_EQ(p["mean"], 6);
+  EXPECT_EQ(p["p10"], 2);
+  EXPECT_EQ(p["p50"], 6);
+  EXPECT_EQ(p["p90"], 10);
+}
+
+TEST(Random, TheSameSeedTheSameNumbers) {
+  sim::Random a(3), b(3);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(a.lognormal(10, 30), b.lognormal(10, 30));
+  // The median of the exponential is the median asked for.
+  sim::Random r(5);
+  int below = 0;
+  for (int i = 0; i < 10000; ++i) below += r.exponentialMedian(2.0) < 2.0;
+  EXPECT_NEAR(below, 5000, 4 * std::sqrt(2500.0));
+}
+
+}  // namespace
+}  // namespace voronka::testing
