@@ -24,5 +24,6 @@ Runner addGraphCommand(CLI::App& app);
 Runner addServeCommand(CLI::App& app);
 Runner addCrmCommand(CLI::App& app);
 Runner addSimCommand(CLI::App& app);
+Runner addStatsCommand(CLI::App& app);
 
 }  // namespace voronka::tool

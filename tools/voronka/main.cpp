@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add(voronka::tool::addServeCommand);
   add(voronka::tool::addCrmCommand);
   add(voronka::tool::addSimCommand);
+  add(voronka::tool::addStatsCommand);
 
   try {
     app.parse(argc, argv);
