@@ -21,3 +21,5 @@ echo "== store: durable events/s on SQLite (FULL/NORMAL, 1 or 64 per commit) vs 
 "$build/bench/store_bench" --benchmark_counters_tabular=true
 echo "== voronka serve over HTTP: durable events/s, and p50/p99 latency at half that load"
 "$build/bench/serve_bench" 5
+echo "== voronka sim: simulated events/s on one core (furniture example and rates; 1,000 and 10,000 deals over 90 days)"
+"$build/bench/sim_bench" --benchmark_counters_tabular=true

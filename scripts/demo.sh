@@ -2,7 +2,8 @@
 # The main job on the embedded default: check the example funnels and the
 # standard library, run their scenario tests, compile the tour funnel and
 # replay a day of CRM events through it, show what a mistake looks like, then
-# serve the furniture example on SQLite and drive a few deals over HTTP.
+# serve the furniture example on SQLite and drive a few deals over HTTP,
+# read that store's stage statistics and forecast the funnel with `voronka sim`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 voronka=${1:-build/bin/voronka}
@@ -50,3 +51,12 @@ echo
 echo "== voronka serve: the furniture example on SQLite, driven over the HTTP API"
 "$voronka" build examples/furniture/furniture.funnel -o "$tmp/furniture.funnelc"
 python3 scripts/demo_serve.py "$voronka" "$tmp/furniture.funnelc" "$tmp"
+
+echo
+echo "== voronka stats: what the store's history says per stage"
+"$voronka" stats --store "$tmp/furniture.db"
+
+echo
+echo "== voronka sim: 300 synthetic deals over 8 weeks, clients drawn from examples/furniture/rates.toml"
+"$voronka" sim examples/furniture/furniture.funnel --rates examples/furniture/rates.toml --deals 300 --horizon 8w \
+  --runs 5 --seed 1 --svg "$tmp/forecast.svg"

@@ -1,0 +1,51 @@
+// `voronka sim` on the furniture example (examples/furniture/rates.toml):
+// simulated events per second on one core — deals created, client events
+// and timers fired, all through the real engine on the in-memory store.
+// The deal counts are kept small enough to finish in seconds: the in-memory
+// store scans every task of the store for one deal's tasks (tasksOf), so the
+// cost per event grows with N; that is the engine work of issue 16, not the
+// simulation's.
+#include <benchmark/benchmark.h>
+
+#include "bench/furniture_events.h"
+#include "runtime/bytecode/container.h"
+#include "runtime/engine/engine.h"
+#include "runtime/store/memory_store.h"
+#include "tools/sim/rates.h"
+#include "tools/sim/simulation.h"
+
+namespace voronka {
+namespace {
+
+void BM_SimFurniture(benchmark::State& state) {
+  bc::Module m =
+      bc::load(bc::serialize(bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel")));
+  engine::Names names(m);
+  store::MemoryStore none;
+  engine::VirtualClock clock(0);
+  engine::Engine probe(m, none, clock);
+  Result<sim::Rates> rates =
+      sim::loadRates((bench::sourceDir() / "examples/furniture/rates.toml").string(), m, names, probe.calendar(0));
+  if (!rates) {
+    state.SkipWithError(rates.error().c_str());
+    return;
+  }
+  sim::SimOptions o;
+  o.deals = state.range(0);
+  uint64_t events = 0;
+  for (auto _ : state) {
+    Result<sim::RunResult> r = sim::simulate(m, *rates, o);
+    if (!r) {
+      state.SkipWithError(r.error().c_str());
+      return;
+    }
+    events += r->events;
+  }
+  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["deals_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * o.deals), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SimFurniture)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+}  // namespace
+}  // namespace voronka
