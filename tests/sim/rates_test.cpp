@@ -75,6 +75,11 @@ TEST(RatesFile, MistakesNameTheirLine) {
   EXPECT_NE(
       errorOf("[[stage.b]]\ndelay = \"1d\"\nmove = \"lost\"\nevent = \"call_missed\"\n", "1:").find("exactly one of"),
       std::string::npos);
+  EXPECT_NE(errorOf("[[stage.a]]\nchoice = \"x\"\nprobability = 0.7\ndelay = \"1h\"\nevent = \"call_missed\"\n"
+                    "[[stage.a]]\nchoice = \"x\"\nprobability = 0.4\ndelay = \"1h\"\nevent = \"call_missed\"\n",
+                    "6:")
+                .find("add up to more than 1"),
+            std::string::npos);
   EXPECT_NE(errorOf("[fields]\nbudjet = 5\n", "2:").find("no field \"budjet\""), std::string::npos);
   EXPECT_NE(errorOf("revenue = \"kind\"\n", "1:").find("number or money"), std::string::npos);
 }

@@ -110,6 +110,35 @@ TEST_F(TwoStages, DealsArriveOverTheHorizon) {
   for (int64_t w : r.wonPerWeek) EXPECT_GT(w, 0);  // about 1 in 4 of the wins in each week
 }
 
+// Entries of one choice exclude each other: each happens with its own
+// probability, and the rest of the deals stay.
+TEST_F(TwoStages, AChoiceHappensAtMostOnce) {
+  Result<sim::Rates> rates = loadText(module, "choice", R"(
+arrive = "start"
+[[stage.a]]
+choice = "answer"
+probability = 0.3
+delay = "1h"
+move = "b"
+[[stage.a]]
+choice = "answer"
+probability = 0.5
+delay = "1h"
+move = "lost"
+reason = "Дорого"
+)");
+  ASSERT_TRUE(rates) << rates.error();
+  sim::SimOptions o;
+  o.deals = 4000;
+  o.horizon = 86400;
+  sim::RunResult r = *sim::simulate(module, *rates, o);
+  const auto& a = r.stages[0][0];
+  expectWithinInterval(a.toNext, a.entered, 0.3, "a → b");
+  // The horizon (a day) ends before b's timer (2d): the deals in b are still open.
+  expectWithinInterval(r.lost, a.entered, 0.5, "a → lost");
+  expectWithinInterval(r.open - a.toNext, a.entered, 0.2, "still in a");
+}
+
 TEST(Percentiles, LinearBetweenRanks) {
   nlohmann::json p = sim::percentiles({5, 1, 4, 2, 3, 6, 7, 8, 9, 10, 11});
   EXPECT_EQ(p["mean"], 6);

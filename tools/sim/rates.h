@@ -44,6 +44,7 @@ struct ValueSpec {
 struct ClientAction {
   int line = 0;  // in the rates file, for messages
   double probability = 1;
+  std::string choice;  // entries of a stage with the same choice: at most one happens
   Distribution delay;  // seconds after the deal entered the stage
   // The event as the wire format writes it (runtime.md §3.1), without id,
   // deal and at: {"type": "email_opened", "arg": …} or manual_move, field_set.

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -59,6 +60,13 @@ class Reader {
     int32_t f = names_.field(name);
     if (f == bc::kNo) error(at, fmt::format("there is no field \"{}\" in the funnel", name));
     return f;
+  }
+
+  // A field, or one of the deal's own properties deal_created and field_set take.
+  void fieldOrProperty(const toml::node& at, const std::string& name) const {
+    static const char* kProperties[] = {"name",          "deal.name",     "contact.name",
+                                        "contact.email", "contact.phone", "company.name"};
+    if (std::find(std::begin(kProperties), std::end(kProperties), name) == std::end(kProperties)) field(at, name);
   }
 
   const std::string& path_;
@@ -183,7 +191,7 @@ ClientAction Reader::action(int32_t pipeline, const toml::node& n) const {
   if (!t) error(n, "a stage's entry must be a table ([[stage.NAME]])");
   ClientAction a;
   a.line = n.source().begin.line;
-  static const char* kKeys[] = {"probability", "delay", "event", "arg", "payload", "move", "reason", "set"};
+  static const char* kKeys[] = {"probability", "delay", "event", "arg", "payload", "move", "reason", "set", "choice"};
   for (const auto& [key, v] : *t) {
     if (std::find(std::begin(kKeys), std::end(kKeys), key.str()) == std::end(kKeys)) {
       error(key, fmt::format("unknown key \"{}\"; an entry has probability, delay and one of event (with arg, "
@@ -195,6 +203,7 @@ ClientAction Reader::action(int32_t pipeline, const toml::node& n) const {
     a.probability = number(*p, "probability");
     if (a.probability < 0 || a.probability > 1) error(*p, "probability must be between 0 and 1");
   }
+  if (const toml::node* c = t->get("choice")) a.choice = text(*c, "choice");
   const toml::node* delay = t->get("delay");
   if (!delay) error(n, "the entry has no delay (how long after the deal entered the stage, e.g. delay = \"1d\")");
   a.delay = distribution(*delay, true, "delay");
@@ -264,7 +273,7 @@ ClientAction Reader::action(int32_t pipeline, const toml::node& n) const {
     a.valuesKey = "fields";
     a.values = values(*set, "set");
     const toml::table& st = *set->as_table();
-    for (const auto& [key, v] : st) field(v, std::string(key.str()));
+    for (const auto& [key, v] : st) fieldOrProperty(v, std::string(key.str()));
   }
   return a;
 }
@@ -276,7 +285,15 @@ void Reader::readStage(int32_t pipeline, const std::string& stageName, const tom
   }
   const toml::array* entries = n.as_array();
   if (!entries) error(n, fmt::format("write the stage's entries as [[stage.{}]] tables", stageName));
-  for (const toml::node& entry : *entries) rates.actions[pipeline][stage].push_back(action(pipeline, entry));
+  std::map<std::string, double> choices;  // choice → probabilities so far
+  for (const toml::node& entry : *entries) {
+    ClientAction a = action(pipeline, entry);
+    if (!a.choice.empty() && (choices[a.choice] += a.probability) > 1 + 1e-9) {
+      error(entry,
+            fmt::format("the probabilities of choice \"{}\" in stage {} add up to more than 1", a.choice, stageName));
+    }
+    rates.actions[pipeline][stage].push_back(std::move(a));
+  }
 }
 
 Rates Reader::read(const toml::table& root) {
@@ -313,7 +330,7 @@ Rates Reader::read(const toml::table& root) {
   }
   if (const toml::node* f = root.get("fields")) {
     rates.fields = values(*f, "fields");
-    for (const auto& [key, v] : *f->as_table()) field(v, std::string(key.str()));
+    for (const auto& [key, v] : *f->as_table()) fieldOrProperty(v, std::string(key.str()));
   }
   rates.actions.resize(m_.pipelines.size());
   for (size_t p = 0; p < m_.pipelines.size(); ++p) rates.actions[p].resize(m_.pipelines[p].stages.size());

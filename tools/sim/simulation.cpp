@@ -134,8 +134,19 @@ void Simulation::entered(uint32_t d, int32_t pipeline, int32_t stage, const nloh
     ++result_.stages[pipeline][stage].entered;
   }
   const auto& actions = rates_.actions[pipeline][stage];
+  // A choice draws once: the entry whose share of [0, 1) the draw falls in happens.
+  std::vector<std::pair<const std::string*, double>> draws;  // choice → the draw, less the entries before
   for (size_t a = 0; a < actions.size(); ++a) {
-    if (!random_.chance(actions[a].probability)) continue;
+    const ClientAction& action = actions[a];
+    if (action.choice.empty()) {
+      if (!random_.chance(action.probability)) continue;
+    } else {
+      auto it = std::find_if(draws.begin(), draws.end(), [&](const auto& d) { return *d.first == action.choice; });
+      if (it == draws.end()) it = draws.insert(draws.end(), {&action.choice, random_.uniform()});
+      double u = it->second;
+      it->second -= action.probability;
+      if (!(u >= 0 && u < action.probability)) continue;
+    }
     int64_t at = clock_.now() + static_cast<int64_t>(std::llround(actions[a].delay.draw(random_)));
     pending_.push({at, order_++, d, deal.visit, pipeline, stage, static_cast<int32_t>(a)});
   }
