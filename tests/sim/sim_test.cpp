@@ -6,6 +6,7 @@
 #include "tests/sim/sim_support.h"
 #include "tools/sim/report.h"
 #include "tools/sim/simulation.h"
+#include "tools/sim/stats_rates.h"
 
 namespace voronka::testing {
 namespace {
@@ -137,6 +138,40 @@ reason = "Дорого"
   // The horizon (a day) ends before b's timer (2d): the deals in b are still open.
   expectWithinInterval(r.lost, a.entered, 0.5, "a → lost");
   expectWithinInterval(r.open - a.toNext, a.entered, 0.2, "still in a");
+}
+
+// Rates from statistics: the shares that went on and were lost come back
+// as the simulated conversion.
+TEST_F(TwoStages, RatesFromStatistics) {
+  nlohmann::json stats = nlohmann::json::parse(R"({"pipelines": [{"pipeline": "p", "loss_reasons":
+    [{"reason": "Дорого", "deals": 3}, {"reason": "Другое", "deals": 1}], "stages": [
+    {"stage": "a", "kind": "working", "deals_in": 1000, "still_in": 100, "to_next": 0.45, "lost_here": 360,
+     "time_in_stage": {"visits": 900, "median": 3600, "p90": 14400}},
+    {"stage": "b", "kind": "working", "deals_in": 450, "still_in": 50, "to_next": 0.4, "lost_here": 220,
+     "time_in_stage": {"visits": 400, "median": 3600, "p90": 7200}},
+    {"stage": "won", "kind": "won", "deals_in": 180, "still_in": 180}]}]})");
+  Result<sim::Rates> rates = sim::ratesFromStats(module, stats, "stats.json", 1798963200);
+  ASSERT_TRUE(rates) << rates.error();
+  ASSERT_EQ(rates->actions[0][0].size(), 3u);  // on to b; lost "Дорого"; lost "Другое"
+  EXPECT_DOUBLE_EQ(rates->actions[0][0][0].probability, 450.0 / 900);
+  EXPECT_DOUBLE_EQ(rates->actions[0][0][1].probability, 360.0 / 900 * 3 / 4);
+  sim::SimOptions o;
+  o.deals = 4000;
+  o.horizon = 60 * 86400;
+  sim::RunResult r = *sim::simulate(module, *rates, o);
+  const auto& a = r.stages[0][0];
+  const auto& b = r.stages[0][1];
+  expectWithinInterval(a.toNext, a.entered, 0.5, "a → b");
+  expectWithinInterval(b.toNext, b.entered, 180.0 / 400, "b → won");
+  EXPECT_EQ(r.refused, 0u);
+
+  nlohmann::json bad = {{"pipelines", {{{"pipeline", "nope"}}}}};
+  Result<sim::Rates> wrong = sim::ratesFromStats(module, bad, "stats.json", 0);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error(), "stats.json: the funnel has no pipeline \"nope\"");
+  Result<sim::Rates> notStats = sim::ratesFromStats(module, nlohmann::json::object(), "x.json", 0);
+  ASSERT_FALSE(notStats);
+  EXPECT_NE(notStats.error().find("not the JSON of `voronka stats --format json`"), std::string::npos);
 }
 
 TEST(Percentiles, LinearBetweenRanks) {

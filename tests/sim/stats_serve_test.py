@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`voronka stats` on a store `voronka serve` wrote: serve the tour example,
 send its events over the HTTP API, stop the server, then read the store's
-history as JSON, CSV and text.
+history as JSON, CSV and text, and forecast with `voronka sim --store` and
+`--stats`.
 
     stats_serve_test.py VORONKA ROOT"""
 import json
@@ -50,6 +51,17 @@ def main():
         assert csv[0].startswith("pipeline,stage,kind,deals_in,to_next,to_won"), csv[0]
         assert csv[1].startswith("retail,incoming,working,2,1,0.5,"), csv[1]
         assert "loss reasons count the deals lost now" in stats()
+
+        # A forecast with the rates drawn from that history, directly or through the JSON.
+        sim = subprocess.run([voronka, "sim", module, "--store", store, "--deals", "20", "--runs", "2"],
+                             capture_output=True, text=True)
+        assert sim.returncode == 0 and sim.stdout.startswith("20 deals over 90 days"), sim.stdout + sim.stderr
+        stats_file = os.path.join(work, "stats.json")
+        with open(stats_file, "w", encoding="utf-8") as out:
+            out.write(stats("--format", "json"))
+        from_file = subprocess.run([voronka, "sim", module, "--stats", stats_file, "--deals", "20", "--runs", "2"],
+                                   capture_output=True, text=True)
+        assert from_file.stdout == sim.stdout, from_file.stdout + from_file.stderr
 
         missing = subprocess.run([voronka, "stats", "--store", os.path.join(work, "none.db")], capture_output=True,
                                  text=True)

@@ -5,19 +5,66 @@
 // SVG chart.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
+#include "runtime/engine/values.h"
 #include "runtime/store/memory_store.h"
+#include "runtime/store/sqlite_store.h"
 #include "tools/sim/rates.h"
 #include "tools/sim/report.h"
 #include "tools/sim/simulation.h"
+#include "tools/sim/stats_rates.h"
+#include "tools/sim/store_stats.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/funnel_input.h"
 
 namespace voronka::tool {
+
+namespace {
+
+std::optional<nlohmann::json> readStats(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << fmt::format("voronka: error: cannot read {}\n", path);
+    return std::nullopt;
+  }
+  nlohmann::json stats = nlohmann::json::parse(in, nullptr, false);
+  if (stats.is_discarded() || !stats.is_object()) {
+    std::cerr << fmt::format("voronka: error: {}: not the JSON of `voronka stats --format json`\n", path);
+    return std::nullopt;
+  }
+  return stats;
+}
+
+// `voronka stats` of a store that runs this funnel.
+std::optional<nlohmann::json> storeStats(const std::string& spec, const FunnelInput& funnel) {
+  std::string file = spec.rfind("sqlite:", 0) == 0 ? spec.substr(7) : spec;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    std::cerr << fmt::format("voronka: error: --store {}: there is no such store file\n", spec);
+    return std::nullopt;
+  }
+  try {
+    store::SqliteStore store(file);
+    auto tx = store.begin();
+    if (std::optional<std::string> checksum = tx->meta("module_checksum")) {
+      if (std::optional<std::string> why = storeModuleMismatch(funnel, *checksum, tx->meta("module_path"))) {
+        std::cerr << fmt::format("voronka: error: --store {}: {}; give the funnel the store runs\n", spec, *why);
+        return std::nullopt;
+      }
+    }
+    return sim::storeStats(funnel.module, *tx, engine::RealClock().now());
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("voronka: error: --store {}: {}\n", spec, e.what());
+    return std::nullopt;
+  }
+}
+
+}  // namespace
 
 Runner addSimCommand(CLI::App& app) {
   auto* cmd =
@@ -25,6 +72,8 @@ Runner addSimCommand(CLI::App& app) {
   struct Options {
     std::string funnel;
     std::string rates;
+    std::string stats;
+    std::string store;
     int64_t deals = 1000;
     std::string horizon = "90d";
     uint64_t seed = 1;
@@ -35,7 +84,13 @@ Runner addSimCommand(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("funnel", o->funnel, "A .funnel file (or directory) or a .funnelc module")->required();
-  cmd->add_option("--rates", o->rates, "What clients do, per stage: a TOML file (docs/sim.md)")->required();
+  auto* ratesOption = cmd->add_option("--rates", o->rates, "What clients do, per stage: a TOML file (docs/sim.md)");
+  auto* statsOption = cmd->add_option(
+      "--stats", o->stats, "Draw the rates from statistics: a file written by `voronka stats --format json`");
+  auto* storeOption =
+      cmd->add_option("--store", o->store, "Draw the rates from this store's history (as `voronka stats` reads it)");
+  ratesOption->excludes(statsOption)->excludes(storeOption);
+  statsOption->excludes(storeOption);
   cmd->add_option("--deals", o->deals, "Deals per run (default 1000)")
       ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
   cmd->add_option("--horizon", o->horizon, "How long to simulate from the rates' start: 90d, 12w… (default 90d)");
@@ -48,6 +103,8 @@ Runner addSimCommand(CLI::App& app) {
   cmd->add_option("--svg", o->svg, "Also write a chart of won deals per week to this file");
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
   cmd->footer(
+      "With --stats or --store, each working stage's rates come from its statistics: the share that\n"
+      "went on, the share lost (per loss reason) and the time in stage (log-normal, median and p90).\n"
       "Deals are created in the rates' pipeline at random times over the horizon (or all at the start);\n"
       "each time a deal enters a stage, every entry of that stage in the rates file happens with its\n"
       "probability after its delay, unless the deal has left the stage by then. The module's rules,\n"
@@ -77,11 +134,22 @@ Runner addSimCommand(CLI::App& app) {
       std::cerr << "voronka: error: " << e.what() << "\n";
       return 1;
     }
-    if (!std::ifstream(o->rates)) {
-      std::cerr << fmt::format("voronka: error: cannot read {}\n", o->rates);
+    Result<sim::Rates> rates = fail("");
+    if (!o->rates.empty()) {
+      if (!std::ifstream(o->rates)) {
+        std::cerr << fmt::format("voronka: error: cannot read {}\n", o->rates);
+        return 2;
+      }
+      rates = sim::loadRates(o->rates, module, names, *calendar);
+    } else if (!o->stats.empty() || !o->store.empty()) {
+      std::optional<nlohmann::json> stats = !o->stats.empty() ? readStats(o->stats) : storeStats(o->store, *input);
+      if (!stats) return 1;
+      rates = sim::ratesFromStats(module, *stats, !o->stats.empty() ? o->stats : o->store,
+                                  *engine::parseIsoDateTime("2027-01-04T09:00", *calendar));
+    } else {
+      std::cerr << "voronka: error: say what clients do: --rates FILE, --stats FILE or --store S\n";
       return 2;
     }
-    Result<sim::Rates> rates = sim::loadRates(o->rates, module, names, *calendar);
     if (!rates) {
       std::cerr << rates.error() << "\n";
       return 1;
