@@ -6,6 +6,7 @@ retried to delivery; kill -9 during delivery making no second task; a wrong
 secret refused with nothing applied; OAuth tokens refreshed once and kept.
 
 usage: amocrm_test.py VORONKA"""
+import json
 import os
 import sys
 import tempfile
@@ -220,27 +221,48 @@ def test_kill_during_delivery(voronka, workdir):
 
 def test_oauth_refresh(voronka, workdir):
     """Access tokens expire; the single-use refresh token is used once per
-    refresh and each new pair is kept, so a restart goes on with it."""
+    refresh and each new pair is kept, so a restart goes on with it. Three
+    refreshes, each forced by the test, not by the clock: the first call
+    (crm.toml has no access token), a kept pair that has expired while the
+    server was down (renewed before use), and a token the CRM revoked (401)."""
     fake = FakeAmoCrm().start()
-    fake.account.token_lifetime = 61  # Voronka renews a minute before expiry: every call needs a fresh token
     fake.account.refresh_tokens.add("first-refresh")
     os.environ["AMO_CLIENT_SECRET"] = "client-secret"
     os.environ["AMO_REFRESH_TOKEN"] = "first-refresh"
     module = build_shop(voronka, workdir)
     crm = amo_crm_toml(workdir, fake.url, oauth=True, name="oauth.toml")
+    token_file = os.path.join(workdir, "amo-tokens.json")
     server = start_serve(voronka, module, workdir, crm, store="oauth.db")
     try:
         new_lead(fake, server, 7)
         wait_until(lambda: len(tasks_of(fake, 7)) == 1, 10, "the task with an OAuth token")
         server.terminate()
-        assert os.path.exists(os.path.join(workdir, "amo-tokens.json"))
-        assert oct(os.stat(os.path.join(workdir, "amo-tokens.json")).st_mode & 0o777) == "0o600"
+        assert len(fake.calls("POST", "/oauth2/")) == 1, fake.calls("POST", "/oauth2/")
+        assert oct(os.stat(token_file).st_mode & 0o777) == "0o600"
+        with open(token_file, encoding="utf-8") as f:
+            kept = json.load(f)
+        assert kept["refresh_token"] in fake.account.refresh_tokens, kept  # the new pair, not the spent one
+        assert "client-secret" not in open(token_file, encoding="utf-8").read()
+
+        # The kept access token expired while the server was down: renewed before use, no 401.
+        kept["expires_at"] = 1
+        with open(token_file, "w", encoding="utf-8") as f:
+            json.dump(kept, f)
         server = start_serve(voronka, module, workdir, crm, store="oauth.db")
         amo_webhook(server, fake.change_lead(7, price=500000))
         wait_until(lambda: lead_of(fake, 7).get("status_id") == 102, 10, "the move after a restart")
-        assert fake.account.refresh_reuse == 0, "a refresh token was used twice"
+        assert len(fake.calls("POST", "/oauth2/")) == 2, fake.calls("POST", "/oauth2/")
+        assert not [c for c in fake.calls() if c[3] == 401], fake.calls()
+
+        # The CRM revokes the access token: the first call gets 401, one refresh, the call again.
+        with fake.account.lock:
+            fake.account.access_tokens.clear()
+        new_lead(fake, server, 8)
+        wait_until(lambda: len(tasks_of(fake, 8)) == 1, 10, "the task after a revoked token")
         refreshes = fake.calls("POST", "/oauth2/")
-        assert len(refreshes) >= 2 and all(c[3] == 200 for c in refreshes), refreshes
+        assert len(refreshes) == 3 and all(c[3] == 200 for c in refreshes), refreshes
+        assert [c for c in fake.calls() if c[3] == 401], "the revoked token was never refused"
+        assert fake.account.refresh_reuse == 0, "a refresh token was used twice"
     finally:
         server.terminate()
         fake.stop()
