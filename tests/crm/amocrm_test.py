@@ -137,6 +137,8 @@ def test_forbidden_move_undone(voronka, workdir):
         status, body = amo_webhook(server, fake.change_lead(3, status_id=101))
         assert body["results"][0]["events"][0]["status"] == "applied", body
         assert deal(server, 3)["stage"] == "incoming", (body, deal(server, 3))
+        # That webhook carried the select field Voronka set as its enum id alone: still `ads`, not cleared.
+        assert deal(server, 3)["fields"].get("source") == "ads", deal(server, 3)["fields"]
     finally:
         server.terminate()
         fake.stop()
