@@ -196,6 +196,32 @@ def test_rate_limit(voronka, workdir):
         fake.stop()
 
 
+def test_batched_updates(voronka, workdir):
+    """Twenty leads qualified while amoCRM hangs on a call: once it answers,
+    their PATCHes go together (an array of up to 50 leads), not one each."""
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url))
+    leads = list(range(300, 320))
+    try:
+        for lead in leads:
+            new_lead(fake, server, lead)
+        wait_until(lambda: all(tasks_of(fake, lead) for lead in leads), 30, "the tasks")
+        fake.account.open.clear()
+        for lead in leads:
+            status, body = amo_webhook(server, fake.change_lead(lead, price=200000))
+            assert status == 200 and body["results"][0]["status"] == "applied", body
+        fake.account.open.set()
+        wait_until(lambda: all(lead_of(fake, lead).get("status_id") == 102 for lead in leads), 30, "all qualified")
+        patches = fake.calls("PATCH", "/api/v4/leads")
+        assert len(patches) <= 4, patches  # the first call held, then the rest in batches of the relay's claim
+        assert all(lead_of(fake, lead)["tags"] == ["крупный"] for lead in leads)
+    finally:
+        fake.account.open.set()
+        server.terminate()
+        fake.stop()
+
+
 def test_kill_during_delivery(voronka, workdir):
     """kill -9 after amoCRM created the task but before Voronka recorded it:
     after the restart the task is found, not made again."""
@@ -273,7 +299,7 @@ def test_oauth_refresh(voronka, workdir):
 def main():
     voronka = sys.argv[1]
     tests = [test_round_trip, test_echoes_by_state, test_forbidden_move_undone, test_wrong_secret_refused,
-             test_outage_retried, test_rate_limit, test_kill_during_delivery, test_oauth_refresh]
+             test_outage_retried, test_rate_limit, test_batched_updates, test_kill_during_delivery, test_oauth_refresh]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:

@@ -46,6 +46,9 @@ class Account:
         self.slow_task_create = 0.0  # seconds to wait after creating a task, before answering
         self.webhook_url = None
         self.over_limit = 0
+        self.open = threading.Event()  # cleared: API calls wait (an account that hangs), then go on
+        self.open.set()
+        self.task_arrivals = {}  # lead id → when its first task was asked for (monotonic), for the benchmark
 
     def new_id(self):
         self.next_id += 1
@@ -154,6 +157,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(method, path)
         if path == "/oauth2/access_token":
             return self.refresh(self.body())
+        a.open.wait()
         with a.lock:
             if a.window_count(self.arrived) >= LIMIT_PER_SECOND:
                 a.over_limit += 1
@@ -194,6 +198,7 @@ class Handler(BaseHTTPRequestHandler):
                 created = []
                 with a.lock:
                     for t in body:
+                        a.task_arrivals.setdefault(t["entity_id"], self.arrived)
                         task = dict(t, id=a.new_id(), is_completed=False)
                         a.tasks[task["id"]] = task
                         created.append({"id": task["id"]})
