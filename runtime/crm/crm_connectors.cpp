@@ -406,6 +406,22 @@ class BitrixNotify : public outbox::Connector {
   CrmApi& api_;
 };
 
+// The answer a Bitrix24 robot waits for: its return values (status,
+// message, stage). Sent again after a crash; Bitrix24 ignores a second one.
+class BitrixRobotReply : public outbox::Connector {
+ public:
+  explicit BitrixRobotReply(CrmApi& api) : api_(api) {}
+  DeliveryResult deliver(const store::EffectRecord& effect) override {
+    nlohmann::json p = payloadOf(effect);
+    return resultOf(api_.bitrix(
+        "bizproc.event.send",
+        {{"EVENT_TOKEN", p.value("event_token", "")}, {"RETURN_VALUES", p.value("values", nlohmann::json::object())}}));
+  }
+
+ private:
+  CrmApi& api_;
+};
+
 }  // namespace
 
 void addCrmConnectors(outbox::Connectors& connectors, const CrmConfig& config, CrmApi& api, store::Store& memory) {
@@ -420,6 +436,7 @@ void addCrmConnectors(outbox::Connectors& connectors, const CrmConfig& config, C
     connectors.set("crm_task", std::make_shared<BitrixTask>(api, m, config.robotUser.empty() ? "1" : config.robotUser));
     connectors.set("crm_note", std::make_shared<BitrixNote>(api, m));
     connectors.set("crm_notify", std::make_shared<BitrixNotify>(api));
+    connectors.set("crm_robot_reply", std::make_shared<BitrixRobotReply>(api));
   }
   connectors.set("crm_complete_task", std::make_shared<CompleteTask>(config.kind, api, m));
 }

@@ -129,8 +129,8 @@ class MirrorTransaction : public store::Transaction {
 
  private:
   static int kindRank(const std::string& kind) {
-    static const std::vector<std::string> order = {"crm_update", "crm_task", "crm_complete_task", "crm_note",
-                                                   "crm_notify"};
+    static const std::vector<std::string> order = {"crm_update", "crm_task",   "crm_complete_task",
+                                                   "crm_note",   "crm_notify", "crm_robot_reply"};
     return static_cast<int>(std::find(order.begin(), order.end(), kind) - order.begin());
   }
 
@@ -313,6 +313,16 @@ void Mirror::addNote(store::Transaction& tx, const std::string& deal, const std:
   store::EffectRecord e = effect(deal, "crm_note", {{"lead", *crmId}, {"text", text}}, "note|" + key);
   for (const auto& existing : tx.effectsOf(deal)) {
     if (existing.key == e.key) return;  // the same webhook came again
+  }
+  tx.addEffect(std::move(e));
+}
+
+void Mirror::addRobotReply(store::Transaction& tx, const std::string& deal, const std::string& eventToken,
+                           const nlohmann::json& returnValues) const {
+  store::EffectRecord e =
+      effect(deal, "crm_robot_reply", {{"event_token", eventToken}, {"values", returnValues}}, "robot|" + eventToken);
+  for (const auto& existing : tx.effectsOf(deal)) {
+    if (existing.key == e.key) return;  // the robot's call came again
   }
   tx.addEffect(std::move(e));
 }

@@ -12,7 +12,7 @@ import time
 import traceback
 
 from crm_support import SECRET, build_shop, start_serve, wait_until, write
-from fake_bitrix24 import APPLICATION_TOKEN, FakeBitrix24, event_form
+from fake_bitrix24 import APPLICATION_TOKEN, FakeBitrix24, event_form, offline_hint, robot_form
 
 MAPPING = """
 [pipelines.retail]
@@ -122,9 +122,82 @@ def test_bucket_kept(voronka, workdir):
         fake.stop()
 
 
+def test_robot(voronka, workdir):
+    """The "Воронка" robot in a Bitrix24 stage: its call becomes the funnel's
+    event, and bizproc.event.send answers it once, with what happened."""
+    fake = FakeBitrix24()
+    os.environ["B24_URL"] = fake.url
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, crm_toml(workdir, fake))
+    fake.portal.event_url = f"http://127.0.0.1:{server.port}/v1/crm/bitrix24/{SECRET}"
+    p = fake.portal
+    try:
+        event(server, fake.change_deal(70, OPPORTUNITY="50000.00"))
+        call = robot_form(70, "token-1", {"event": "documents_ready", "payload": '{"count": 2}'})
+        status, body = event(server, call)
+        assert status == 200, body
+        last = body["results"][0]["events"][-1]
+        assert last["type"] == "documents_ready" and last["status"] == "applied", body
+        wait_until(lambda: p.deals["70"]["STAGE_ID"] == "PREPARATION", 10, "the move in Bitrix24")
+        wait_until(lambda: p.robot_replies, 10, "bizproc.event.send")
+        reply = p.robot_replies[0]
+        assert reply["EVENT_TOKEN"] == "token-1", reply
+        assert reply["RETURN_VALUES"]["status"] == "applied", reply
+        assert reply["RETURN_VALUES"]["stage"] == "Квалификация", reply
+        # The same call again (a retry): the event is not applied twice, the robot not answered twice.
+        status, body = event(server, call)
+        assert body["results"][0]["events"][-1]["status"] == "duplicate", body
+        # Now the deal was last changed by Voronka's user: the robot's call is still the funnel's event.
+        wait_until(lambda: p.deals["70"]["MODIFY_BY_ID"] == "1", 10, "Voronka's change")
+        status, body = event(server, robot_form(70, "token-2", {"event": "documents_ready", "payload": '{"count": 1}'}))
+        assert body["results"][0]["events"][-1]["type"] == "documents_ready", body
+        wait_until(lambda: len(p.robot_replies) == 2, 10, "the second answer")
+        assert p.robot_replies[1]["EVENT_TOKEN"] == "token-2", p.robot_replies
+        # A forged call is refused and not answered.
+        status, body = event(server, robot_form(70, "token-3", {"event": "documents_ready"}, token="forged"))
+        assert status == 401, body
+        time.sleep(0.5)
+        assert len(p.robot_replies) == 2, p.robot_replies
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_offline_events(voronka, workdir):
+    """No-loss mode: changes wait in the portal's offline queue; Voronka takes
+    them on ONOFFLINEEVENT, and clears them only once they are applied, so a
+    portal failure in between loses nothing."""
+    fake = FakeBitrix24()
+    os.environ["B24_URL"] = fake.url
+    p = fake.portal
+    p.offline_mode = True
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, crm_toml(workdir, fake))
+    try:
+        fake.change_deal(80, OPPORTUNITY="50000.00")
+        fake.change_deal(81, OPPORTUNITY="20000.00")
+        fake.change_deal(80, OPPORTUNITY="60000.00")
+        queued = {e["ID"] for e in p.offline}
+        assert len(queued) == 3
+        p.outage_method, p.outage_calls = "crm.deal.get", 3  # the deal cannot be read: nothing is cleared
+        status, body = event(server, offline_hint())
+        assert status == 503 and "crm.deal.get" in body["offline"]["error"], body
+        assert queued <= {e["ID"] for e in p.offline}, p.offline
+        status, body = event(server, offline_hint())
+        assert status == 200 and body["offline"]["events"] == 3 and body["offline"]["deals"] == 2, body
+        assert not queued & {e["ID"] for e in p.offline}, p.offline
+        assert deal(server, 80)["fields"]["budget"] == 60000 and deal(server, 81)["stage"] == "incoming"
+        wait_until(lambda: len(p.tasks) == 2, 10, "the tasks of the two deals")
+        status, body = event(server, offline_hint())
+        assert body["offline"]["events"] == 0, body
+    finally:
+        server.terminate()
+        fake.stop()
+
+
 def main():
     voronka = sys.argv[1]
-    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept]
+    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_robot, test_offline_events]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:

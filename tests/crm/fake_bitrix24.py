@@ -41,6 +41,12 @@ class Portal:
         self.drained_at = time.monotonic()
         self.over_limit = 0
         self.event_url = None
+        self.robot_replies = []  # bizproc.event.send's parameters
+        self.offline_mode = False  # events go to the offline queue (event.offline.get) instead of event_url
+        self.offline = []  # {"ID", "EVENT_NAME", "EVENT_DATA", "MESSAGE_ID", "PROCESS_ID"}
+        self.next_process = 1
+        self.outage_calls = 0  # answer 503 to this many calls (of outage_method only, when set)
+        self.outage_method = None
 
     def new_id(self):
         self.next_id += 1
@@ -51,6 +57,10 @@ class Portal:
             "ID": str(deal_id), "TITLE": f"Сделка {deal_id}", "CATEGORY_ID": "0", "STAGE_ID": "NEW",
             "ASSIGNED_BY_ID": "11", "MODIFY_BY_ID": "11", "OPPORTUNITY": "0.00", "UF_CRM_SOURCE": "",
             "DATE_MODIFY": "2026-12-01T10:00:00+03:00", "version": 0})
+
+    def queue_offline(self, deal_id, event="ONCRMDEALUPDATE"):
+        self.offline.append({"ID": str(self.new_id()), "EVENT_NAME": event, "MESSAGE_ID": f"m{len(self.offline)}",
+                             "EVENT_DATA": {"FIELDS": {"ID": str(deal_id)}}, "PROCESS_ID": None})
 
     def take_turn(self):
         """The leaky bucket: False when the call is over the limit."""
@@ -69,6 +79,22 @@ def event_form(deal_id, event="ONCRMDEALUPDATE", token=APPLICATION_TOKEN):
                                    ("ts", str(int(time.time()))), ("auth[domain]", "shop.bitrix24.ru"),
                                    ("auth[client_endpoint]", "https://shop.bitrix24.ru/rest/"),
                                    ("auth[member_id]", "m-1"), ("auth[application_token]", token)]).encode()
+
+
+def robot_form(deal_id, event_token, properties, token=APPLICATION_TOKEN):
+    """The call of the "Воронка" robot when a deal enters its stage (bizproc robot handler)."""
+    pairs = [("workflow_id", "wf-1"), ("code", "voronka"), ("document_id[0]", "crm"),
+             ("document_id[1]", "CCrmDocumentDeal"), ("document_id[2]", f"DEAL_{deal_id}"),
+             ("document_type[0]", "crm"), ("document_type[1]", "CCrmDocumentDeal"), ("document_type[2]", "DEAL"),
+             ("event_token", event_token), ("ts", str(int(time.time()))), ("auth[domain]", "shop.bitrix24.ru"),
+             ("auth[member_id]", "m-1"), ("auth[application_token]", token)]
+    pairs += [(f"properties[{k}]", v) for k, v in properties.items()]
+    return urllib.parse.urlencode(pairs).encode()
+
+
+def offline_hint(token=APPLICATION_TOKEN):
+    return urllib.parse.urlencode([("event", "ONOFFLINEEVENT"), ("ts", str(int(time.time()))),
+                                   ("auth[domain]", "shop.bitrix24.ru"), ("auth[application_token]", token)]).encode()
 
 
 def post_event(url, body):
@@ -106,6 +132,11 @@ class Handler(BaseHTTPRequestHandler):
         method = self.path[len(HOOK):-len(".json")]
         with p.lock:
             allowed = p.take_turn()
+            outage = p.outage_calls > 0 and p.outage_method in (None, method)
+            if outage:
+                p.outage_calls -= 1
+        if outage:
+            return self.reply(503, {"error": "INTERNAL_SERVER_ERROR", "error_description": "Portal is down"}, method)
         if not allowed:
             return self.reply(503, {"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"}, method)
         echoes = []
@@ -123,7 +154,11 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(400, value, method)
                 answer = {"result": value}
         self.reply(200, answer, method)
-        if p.event_url:
+        if p.offline_mode:
+            with p.lock:
+                for deal_id in echoes:
+                    p.queue_offline(deal_id)
+        elif p.event_url:
             for deal_id in echoes:
                 threading.Thread(target=post_event, args=(p.event_url, event_form(deal_id)), daemon=True).start()
 
@@ -184,6 +219,24 @@ class Handler(BaseHTTPRequestHandler):
                           {"ID": "12", "NAME": "Мария", "LAST_NAME": "Петрова"}]
         if method == "profile":
             return True, {"ID": ROBOT_USER}
+        if method == "bizproc.event.send":
+            p.robot_replies.append(params)
+            return True, True
+        if method == "event.offline.get":
+            process = params.get("process_id") or f"proc-{p.next_process}"
+            if not params.get("process_id"):
+                p.next_process += 1
+            limit = int(params.get("limit", 50))
+            taken = [e for e in p.offline if e["PROCESS_ID"] in (None, process)][:limit]
+            for e in taken:
+                e["PROCESS_ID"] = process
+            if str(params.get("clear", "1")) == "1":
+                p.offline = [e for e in p.offline if e not in taken]
+            return True, {"process_id": process, "events": [dict(e) for e in taken]}
+        if method == "event.offline.clear":
+            ids = set(params.get("id", {}).values())
+            p.offline = [e for e in p.offline if not (e["PROCESS_ID"] == params.get("process_id") and e["ID"] in ids)]
+            return True, True
         if method == "im.notify.system.add":
             p.notifications.append(params)
             return True, 1
@@ -211,4 +264,6 @@ class FakeBitrix24:
             deal["MODIFY_BY_ID"] = str(fields.get("MODIFY_BY_ID", "11"))
             deal["version"] += 1
             deal["DATE_MODIFY"] = f"2026-12-01T11:{deal['version']:02d}:00+03:00"
+            if self.portal.offline_mode:
+                self.portal.queue_offline(deal_id)
         return event_form(str(deal_id))
