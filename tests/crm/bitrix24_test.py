@@ -195,9 +195,40 @@ def test_offline_events(voronka, workdir):
         fake.stop()
 
 
+def test_bind(voronka, workdir):
+    """`voronka crm bind`: the deal events in the offline queue with their hint, and the robot, once."""
+    import subprocess
+    fake = FakeBitrix24()
+    os.environ["B24_URL"] = fake.url
+    p = fake.portal
+    handler = f"https://voronka.example.ru/v1/crm/bitrix24/{SECRET}"
+    try:
+        crm = crm_toml(workdir, fake)
+        r = subprocess.run([voronka, "crm", "bind", "--crm", crm, "--handler", handler, "--offline"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        events = {(b["event"], b.get("event_type", "online")) for b in p.bindings}
+        assert events == {("ONCRMDEALADD", "offline"), ("ONCRMDEALUPDATE", "offline"),
+                          ("ONOFFLINEEVENT", "online")}, p.bindings
+        assert [b["handler"] for b in p.bindings if b["event"] == "ONOFFLINEEVENT"] == [handler], p.bindings
+        robot = p.robots["voronka"]
+        assert robot["HANDLER"] == handler and robot["USE_SUBSCRIPTION"] == "Y" and robot["AUTH_USER_ID"] == "1", robot
+        assert set(robot["PROPERTIES"]) == {"event", "arg", "payload"}, robot
+        assert set(robot["RETURN_PROPERTIES"]) == {"status", "message", "stage"}, robot
+        r = subprocess.run([voronka, "crm", "bind", "--crm", crm, "--handler", handler, "--offline"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0 and r.stdout.count("already there") == 4, r.stdout + r.stderr
+        assert len(p.bindings) == 3 and len(p.robots) == 1
+        r = subprocess.run([voronka, "crm", "bind", "--crm", crm, "--handler", "voronka.example.ru"],
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and "--handler" in r.stderr, r.stderr
+    finally:
+        fake.stop()
+
+
 def main():
     voronka = sys.argv[1]
-    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_robot, test_offline_events]
+    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_robot, test_offline_events, test_bind]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:

@@ -30,7 +30,7 @@ def nested(pairs):
 
 class Portal:
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # reply() takes it too, also inside a locked call
         self.deals = {}
         self.tasks = {}
         self.comments = {}
@@ -47,6 +47,8 @@ class Portal:
         self.next_process = 1
         self.outage_calls = 0  # answer 503 to this many calls (of outage_method only, when set)
         self.outage_method = None
+        self.bindings = []  # event.bind's parameters
+        self.robots = {}  # bizproc.robot.add's parameters by CODE
 
     def new_id(self):
         self.next_id += 1
@@ -219,6 +221,18 @@ class Handler(BaseHTTPRequestHandler):
                           {"ID": "12", "NAME": "Мария", "LAST_NAME": "Петрова"}]
         if method == "profile":
             return True, {"ID": ROBOT_USER}
+        if method == "event.bind":
+            key = (params.get("event"), params.get("event_type", "online"), params.get("handler"))
+            if any((b.get("event"), b.get("event_type", "online"), b.get("handler")) == key for b in p.bindings):
+                return False, {"error": "ERROR_EVENT_BIND", "error_description": "Handler already binded"}
+            p.bindings.append(params)
+            return True, True
+        if method == "bizproc.robot.add":
+            if params["CODE"] in p.robots:
+                return False, {"error": "ERROR_ACTIVITY_ALREADY_INSTALLED",
+                               "error_description": "Activity or Robot already installed!"}
+            p.robots[params["CODE"]] = params
+            return True, True
         if method == "bizproc.event.send":
             p.robot_replies.append(params)
             return True, True
