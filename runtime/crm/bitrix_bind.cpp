@@ -54,7 +54,7 @@ std::vector<BindStep> bindBitrix(CrmApi& api, const BindOptions& o) {
                               {"message", property("Пояснение", "string", false)},
                               {"stage", property("Этап в воронке", "string", false)}}}};
     if (!o.robotUser.empty()) robot["AUTH_USER_ID"] = o.robotUser;
-    steps.push_back(step("bizproc.robot.add voronka", api.bitrix("bizproc.robot.add", robot), "installed"));
+    steps.push_back(step("bizproc.robot.add (voronka)", api.bitrix("bizproc.robot.add", robot), "installed"));
   }
   return steps;
 }
