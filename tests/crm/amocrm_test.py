@@ -198,7 +198,8 @@ def test_rate_limit(voronka, workdir):
 
 def test_batched_updates(voronka, workdir):
     """Twenty leads qualified while amoCRM hangs on a call: once it answers,
-    their PATCHes go together (an array of up to 50 leads), not one each."""
+    their PATCHes, task completions and notes go together (arrays of up to
+    50), not one call each."""
     fake = FakeAmoCrm().start()
     module = build_shop(voronka, workdir)
     server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url))
@@ -213,9 +214,17 @@ def test_batched_updates(voronka, workdir):
             assert status == 200 and body["results"][0]["status"] == "applied", body
         fake.account.open.set()
         wait_until(lambda: all(lead_of(fake, lead).get("status_id") == 102 for lead in leads), 30, "all qualified")
+        wait_until(lambda: all(len(notes_of(fake, lead)) == 1 and tasks_of(fake, lead)[0]["is_completed"]
+                               for lead in leads), 30, "every note and completed task")
+        # The first call held, then the rest in the batches of the relay's claims (32 effects each).
         patches = fake.calls("PATCH", "/api/v4/leads")
-        assert len(patches) <= 4, patches  # the first call held, then the rest in batches of the relay's claim
+        assert len(patches) <= 4, patches
+        completions = fake.calls("PATCH", "/api/v4/tasks")
+        assert len(completions) <= 4, completions
+        notes = fake.calls("POST", "/api/v4/leads/")
+        assert len(notes) <= 4 and fake.calls("POST", "/api/v4/leads/notes"), notes
         assert all(lead_of(fake, lead)["tags"] == ["крупный"] for lead in leads)
+        assert all(tasks_of(fake, lead)[0]["result"] == {"text": "Клиент квалифицирован"} for lead in leads)
     finally:
         fake.account.open.set()
         server.terminate()

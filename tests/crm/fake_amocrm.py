@@ -212,6 +212,14 @@ class Handler(BaseHTTPRequestHandler):
                             return self.reply(400, {"title": "Bad Request", "detail": f"no task {t['id']}"})
                         a.tasks[t["id"]].update(t)
                 return self.reply(200, {"_embedded": {"tasks": [{"id": t["id"]} for t in body]}})
+        if path == "/api/v4/leads/notes" and method == "POST":  # notes of many leads at once
+            created = []
+            with a.lock:
+                for n in body:
+                    note = dict(n, id=a.new_id())
+                    a.notes[note["id"]] = note
+                    created.append({"id": note["id"], "entity_id": n["entity_id"]})
+            return self.reply(200, {"_embedded": {"notes": created}})
         if path.startswith("/api/v4/leads/") and path.endswith("/notes"):
             lead = int(path.split("/")[4])
             if method == "GET":
