@@ -53,6 +53,25 @@ std::string isoUtc(int64_t t) {
                      tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+// Bitrix24: one `batch` of the same method for several parameter sets
+// (halt=0: each command on its own); the result of each, or nothing for a
+// command the portal refused.
+ApiAnswer bitrixBatch(CrmApi& api, const char* method, const std::vector<nlohmann::json>& params,
+                      std::vector<std::optional<nlohmann::json>>& results) {
+  nlohmann::json commands = nlohmann::json::object();
+  for (size_t i = 0; i < params.size(); ++i)
+    commands[fmt::format("c{}", i)] = std::string(method) + "?" + encodeForm(params[i]);
+  ApiAnswer a = api.bitrix("batch", {{"halt", 0}, {"cmd", commands}});
+  if (!a.ok()) return a;
+  const nlohmann::json done = a.body.is_object() ? a.body.value("result", nlohmann::json::object()) : nlohmann::json();
+  for (size_t i = 0; i < params.size(); ++i) {
+    std::string name = fmt::format("c{}", i);
+    results.push_back(done.is_object() && done.contains(name) ? std::optional<nlohmann::json>(done[name])
+                                                              : std::nullopt);
+  }
+  return a;
+}
+
 // The ids amoCRM gave what one call created, in the order of the request.
 void idsOf(const ApiAnswer& a, const char* what, std::vector<std::optional<std::string>>& ids) {
   if (!a.ok() || !a.body.is_object() || !a.body.contains("_embedded")) return;
@@ -96,6 +115,7 @@ class CreatingConnector : public outbox::Connector {
         results[i] = deliver(effects[i]);
       }
     }
+    std::vector<size_t> notCreated;
     for (size_t start = 0; start < fresh.size(); start += kCrmBatch) {
       size_t end = std::min(fresh.size(), start + kCrmBatch);
       std::vector<nlohmann::json> payloads;
@@ -115,10 +135,16 @@ class CreatingConnector : public outbox::Connector {
         continue;
       }
       std::vector<std::pair<std::string, std::string>> remember;
-      for (size_t k = start; k < end; ++k)
-        rememberCreated(effects[fresh[k]], payloads[k - start], ids[k - start], remember);
+      for (size_t k = start; k < end; ++k) {
+        if (ids[k - start]) {
+          rememberCreated(effects[fresh[k]], payloads[k - start], ids[k - start], remember);
+        } else {
+          notCreated.push_back(fresh[k]);  // the CRM refused this one (Bitrix24's batch says which)
+        }
+      }
       memory_->put(remember);
     }
+    for (size_t i : notCreated) results[i] = deliver(effects[i]);
     return results;
   }
 
@@ -142,8 +168,9 @@ class CreatingConnector : public outbox::Connector {
   }
 
  protected:
-  // Creates them all in one call, setting one id per payload in order;
-  // nullopt: the CRM has no such call (then each is created alone).
+  // Creates them all in one call, setting one id per payload in order (an
+  // empty one: that item was refused and not created); nullopt: the CRM has
+  // no such call (then each is created alone).
   virtual std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& /*payloads*/,
                                               std::vector<std::optional<std::string>>& /*ids*/) {
     return std::nullopt;
@@ -321,9 +348,9 @@ class CompleteTask : public outbox::Connector {
   CompleteTask(CrmKind kind, CrmApi& api, std::shared_ptr<Memory> memory)
       : kind_(kind), api_(api), memory_(std::move(memory)) {}
 
-  // amoCRM: up to 50 tasks completed in one PATCH /api/v4/tasks.
+  // Up to 50 tasks completed in one PATCH /api/v4/tasks (amoCRM) or one `batch` (Bitrix24).
   std::vector<DeliveryResult> deliverMany(const std::vector<store::EffectRecord>& effects) override {
-    if (kind_ != CrmKind::AmoCrm || effects.size() == 1) return outbox::Connector::deliverMany(effects);
+    if (effects.size() == 1) return outbox::Connector::deliverMany(effects);
     std::vector<DeliveryResult> results(effects.size(), DeliveryResult::delivered());
     std::vector<size_t> known;
     std::vector<nlohmann::json> bodies;
@@ -339,6 +366,18 @@ class CompleteTask : public outbox::Connector {
     }
     for (size_t start = 0; start < known.size(); start += kCrmBatch) {
       size_t end = std::min(known.size(), start + kCrmBatch);
+      if (kind_ == CrmKind::Bitrix24) {
+        std::vector<nlohmann::json> params;
+        for (size_t k = start; k < end; ++k) params.push_back({{"taskId", bodies[k]["id"]}});
+        std::vector<std::optional<nlohmann::json>> done;
+        ApiAnswer a = bitrixBatch(api_, "tasks.task.complete", params, done);
+        for (size_t k = start; k < end; ++k) {
+          bool refused = a.ok() && !done[k - start];  // a task deleted in the portal, say
+          results[known[k]] =
+              refused ? DeliveryResult::permanent("batch: tasks.task.complete refused the task") : resultOf(a);
+        }
+        continue;
+      }
       nlohmann::json body = nlohmann::json::array();
       for (size_t k = start; k < end; ++k) body.push_back(bodies[k]);
       ApiAnswer a = api_.amo("PATCH", "/api/v4/tasks", body);
@@ -457,15 +496,31 @@ class BitrixTask : public CreatingConnector {
     }
     return a;
   }
-  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
+  nlohmann::json params(const nlohmann::json& p) const {
     nlohmann::json fields = {
         {"TITLE", p.value("text", "")},
         {"UF_CRM_TASK", {"D_" + textOf(p["lead"])}},
         {"RESPONSIBLE_ID", p.contains("responsible") ? textOf(p["responsible"]) : fallbackResponsible_}};
     if (p.contains("due")) fields["DEADLINE"] = isoUtc(asNumber(p["due"]));
-    ApiAnswer a = api_.bitrix("tasks.task.add", {{"fields", fields}});
-    if (a.ok() && a.body.is_object() && a.body.contains("task"))
-      id = textOf(a.body["task"].value("id", nlohmann::json()));
+    return {{"fields", fields}};
+  }
+  static std::optional<std::string> idOf(const nlohmann::json& result) {
+    if (!result.is_object() || !result.contains("task") || !result["task"].is_object()) return std::nullopt;
+    std::string id = textOf(result["task"].value("id", nlohmann::json()));
+    return id.empty() ? std::nullopt : std::optional<std::string>(id);
+  }
+  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
+    ApiAnswer a = api_.bitrix("tasks.task.add", params(p));
+    if (a.ok()) id = idOf(a.body);
+    return a;
+  }
+  std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
+                                      std::vector<std::optional<std::string>>& ids) override {
+    std::vector<nlohmann::json> all;
+    for (const auto& p : payloads) all.push_back(params(p));
+    std::vector<std::optional<nlohmann::json>> results;
+    ApiAnswer a = bitrixBatch(api_, "tasks.task.add", all, results);
+    for (const auto& r : results) ids.push_back(r ? idOf(*r) : std::nullopt);
     return a;
   }
   std::string fallbackResponsible_;
@@ -487,11 +542,25 @@ class BitrixNote : public CreatingConnector {
     }
     return a;
   }
+  static nlohmann::json params(const nlohmann::json& p) {
+    return {{"fields", {{"ENTITY_ID", textOf(p["lead"])}, {"ENTITY_TYPE", "deal"}, {"COMMENT", p.value("text", "")}}}};
+  }
+  static std::optional<std::string> idOf(const nlohmann::json& result) {
+    std::string id = textOf(result);
+    return id.empty() ? std::nullopt : std::optional<std::string>(id);
+  }
   ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
-    ApiAnswer a = api_.bitrix(
-        "crm.timeline.comment.add",
-        {{"fields", {{"ENTITY_ID", textOf(p["lead"])}, {"ENTITY_TYPE", "deal"}, {"COMMENT", p.value("text", "")}}}});
-    if (a.ok()) id = textOf(a.body);
+    ApiAnswer a = api_.bitrix("crm.timeline.comment.add", params(p));
+    if (a.ok()) id = idOf(a.body);
+    return a;
+  }
+  std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
+                                      std::vector<std::optional<std::string>>& ids) override {
+    std::vector<nlohmann::json> all;
+    for (const auto& p : payloads) all.push_back(params(p));
+    std::vector<std::optional<nlohmann::json>> results;
+    ApiAnswer a = bitrixBatch(api_, "crm.timeline.comment.add", all, results);
+    for (const auto& r : results) ids.push_back(r ? idOf(*r) : std::nullopt);
     return a;
   }
 };

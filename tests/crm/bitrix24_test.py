@@ -122,6 +122,33 @@ def test_bucket_kept(voronka, workdir):
         fake.stop()
 
 
+def test_batched_calls(voronka, workdir):
+    """Ten new deals while the portal hangs on a call: once it answers, their
+    tasks go in `batch` commands, not one tasks.task.add each."""
+    fake = FakeBitrix24()
+    os.environ["B24_URL"] = fake.url
+    p = fake.portal
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, crm_toml(workdir, fake))
+    try:
+        event(server, fake.change_deal(90))
+        wait_until(lambda: len(p.tasks) == 1, 10, "the first task")
+        p.open.clear()
+        for i in range(10):
+            status, body = event(server, fake.change_deal(91 + i))
+            assert status == 200, body
+        p.open.set()
+        wait_until(lambda: len(p.tasks) == 11, 20, "ten more tasks")
+        with p.lock:
+            adds = [c for c in p.calls if c[1] in ("tasks.task.add", "batch")]
+        assert len(adds) <= 4, adds  # the first (1), the one held, then the rest together
+        assert sorted(t["UF_CRM_TASK"]["0"] for t in p.tasks.values()) == sorted(f"D_{90 + i}" for i in range(11))
+    finally:
+        p.open.set()
+        server.terminate()
+        fake.stop()
+
+
 def test_robot(voronka, workdir):
     """The "Воронка" robot in a Bitrix24 stage: its call becomes the funnel's
     event, and bizproc.event.send answers it once, with what happened."""
@@ -228,7 +255,7 @@ def test_bind(voronka, workdir):
 
 def main():
     voronka = sys.argv[1]
-    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_robot, test_offline_events, test_bind]
+    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_batched_calls, test_robot, test_offline_events, test_bind]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:
