@@ -181,6 +181,31 @@ def test_outage_retried(voronka, workdir):
         fake.stop()
 
 
+def test_too_many_requests(voronka, workdir):
+    """Another app used up the account's limit: amoCRM answers 429 with
+    Retry-After; Voronka sends nothing before that time is up, then delivers."""
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url))
+    try:
+        fake.account.busy_calls = 2
+        new_lead(fake, server, 9)
+        wait_until(lambda: len(tasks_of(fake, 9)) == 1, 20, "the task after two 429s")
+        calls = fake.calls()
+        refused = [i for i, c in enumerate(calls) if c[3] == 429]
+        assert len(refused) == 2, calls
+        for i in refused:  # the next call waited for Retry-After (a lower bound: no slowness makes it fail)
+            assert calls[i + 1][0] - calls[i][0] >= 0.95, calls
+        assert len(tasks_of(fake, 9)) == 1
+        code, err = server.terminate()
+        # Nothing secret in the log: neither the token nor the webhook's secret.
+        assert "long-lived-token" not in err and SECRET not in err, err
+    finally:
+        if server.proc.poll() is None:
+            server.terminate()
+        fake.stop()
+
+
 def test_rate_limit(voronka, workdir):
     fake = FakeAmoCrm().start()
     module = build_shop(voronka, workdir)
@@ -308,7 +333,7 @@ def test_oauth_refresh(voronka, workdir):
 def main():
     voronka = sys.argv[1]
     tests = [test_round_trip, test_echoes_by_state, test_forbidden_move_undone, test_wrong_secret_refused,
-             test_outage_retried, test_rate_limit, test_batched_updates, test_kill_during_delivery, test_oauth_refresh]
+             test_outage_retried, test_too_many_requests, test_rate_limit, test_batched_updates, test_kill_during_delivery, test_oauth_refresh]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:

@@ -209,6 +209,8 @@ def test_offline_events(voronka, workdir):
         p.outage_method, p.outage_calls = "crm.deal.get", 3  # the deal cannot be read: nothing is cleared
         status, body = event(server, offline_hint())
         assert status == 503 and "crm.deal.get" in body["offline"]["error"], body
+        # The error names the call, not the incoming webhook's secret.
+        assert "/rest/1/***/crm.deal.get.json" in body["offline"]["error"] and "hook-secret" not in str(body), body
         assert queued <= {e["ID"] for e in p.offline}, p.offline
         status, body = event(server, offline_hint())
         assert status == 200 and body["offline"]["events"] == 3 and body["offline"]["deals"] == 2, body

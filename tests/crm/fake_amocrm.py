@@ -43,6 +43,7 @@ class Account:
         self.spent_refresh_tokens = set()
         self.refresh_reuse = 0
         self.outage_calls = 0  # answer 503 to this many calls
+        self.busy_calls = 0  # answer 429 (Retry-After: 1) to this many: another app used the account's limit
         self.slow_task_create = 0.0  # seconds to wait after creating a task, before answering
         self.webhook_url = None
         self.over_limit = 0
@@ -167,8 +168,12 @@ class Handler(BaseHTTPRequestHandler):
             outage = a.outage_calls > 0
             if outage:
                 a.outage_calls -= 1
-        if limited:
-            return self.reply(429, {"title": "Too Many Requests", "status": 429})
+        with a.lock:
+            busy = a.busy_calls > 0
+            if busy:
+                a.busy_calls -= 1
+        if limited or busy:
+            return self.reply(429, {"title": "Too Many Requests", "status": 429}, {"Retry-After": "1"} if busy else None)
         if outage:
             return self.reply(503, {"title": "Service Unavailable", "status": 503}, {"Retry-After": "1"})
         if not self.authorized():
