@@ -5,9 +5,11 @@ changes sent back in `batch`, tasks bound to the deal, a refused move undone
 with a timeline comment, echoes ignored, the leaky bucket never overflowed.
 
 usage: bitrix24_test.py VORONKA"""
+import json
 import os
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -224,6 +226,48 @@ def test_offline_events(voronka, workdir):
         fake.stop()
 
 
+def test_oauth_single_flight(voronka, workdir):
+    """A Bitrix24 app's token, revoked while eight events come at once: each
+    event's crm.deal.get is refused (401), and the single-use refresh token
+    is used once — one refresh for all of them, the new pair kept."""
+    fake = FakeBitrix24()
+    p = fake.portal
+    p.refresh_tokens.add("first-refresh")
+    base = fake.url.split("/rest/")[0]
+    os.environ["B24_CLIENT_SECRET"] = "app-secret"
+    token_file = os.path.join(workdir, "b24-tokens.json")
+    crm = write(os.path.join(workdir, "crm.toml"),
+                f'[bitrix24]\nurl = "{base}/rest"\napplication_token = "{APPLICATION_TOKEN}"\n'
+                f'webhook_secret = "{SECRET}"\nrobot_user = 1\n'
+                f'[bitrix24.oauth]\nclient_id = "app.1"\nclient_secret_env = "B24_CLIENT_SECRET"\n'
+                f'refresh_token = "first-refresh"\ntoken_url = "{base}/oauth/token/"\ntoken_file = "{token_file}"\n'
+                + MAPPING)
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, crm)
+    try:
+        status, body = event(server, fake.change_deal(200))
+        assert status == 200 and deal(server, 200), body
+        assert p.refreshes == 1
+        with p.lock:
+            p.access_tokens.clear()
+        forms = [fake.change_deal(201 + i) for i in range(8)]
+        answers = []
+        threads = [threading.Thread(target=lambda f=f: answers.append(event(server, f))) for f in forms]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(status == 200 for status, _ in answers), answers
+        assert all(deal(server, 201 + i) for i in range(8))
+        assert p.refreshes == 2 and p.refresh_reuse == 0, (p.refreshes, p.refresh_reuse)
+        with open(token_file, encoding="utf-8") as f:
+            assert json.load(f)["refresh_token"] in p.refresh_tokens
+        wait_until(lambda: len(p.tasks) == 9, 20, "the nine tasks")
+    finally:
+        server.terminate()
+        fake.stop()
+
+
 def test_bind(voronka, workdir):
     """`voronka crm bind`: the deal events in the offline queue with their hint, and the robot, once."""
     import subprocess
@@ -257,7 +301,7 @@ def test_bind(voronka, workdir):
 
 def main():
     voronka = sys.argv[1]
-    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_batched_calls, test_robot, test_offline_events, test_bind]
+    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_batched_calls, test_robot, test_offline_events, test_oauth_single_flight, test_bind]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:

@@ -49,6 +49,12 @@ class Portal:
         self.outage_method = None
         self.bindings = []  # event.bind's parameters
         self.robots = {}  # bizproc.robot.add's parameters by CODE
+        # An OAuth app (the portal's /rest/METHOD.json with auth=ACCESS_TOKEN): tokens and single-use refreshes.
+        self.access_tokens = set()
+        self.refresh_tokens = set()
+        self.spent_refresh_tokens = set()
+        self.refresh_reuse = 0
+        self.refreshes = 0
         self.open = threading.Event()  # cleared: every call but crm.deal.get waits (a portal that hangs)
         self.open.set()
 
@@ -130,10 +136,17 @@ class Handler(BaseHTTPRequestHandler):
         p = self.server.portal
         n = int(self.headers.get("Content-Length") or 0)
         params = nested(urllib.parse.parse_qsl(self.rfile.read(n).decode(), keep_blank_values=True))
-        if not self.path.startswith(HOOK) or not self.path.endswith(".json"):
+        if self.path.startswith(HOOK) and self.path.endswith(".json"):
+            method = self.path[len(HOOK):-len(".json")]
+        elif self.path.startswith("/rest/") and self.path.endswith(".json"):  # an app: auth=ACCESS_TOKEN
+            method = self.path[len("/rest/"):-len(".json")]
+            with p.lock:
+                known = params.get("auth") in p.access_tokens
+            if not known:
+                return self.reply(401, {"error": "expired_token", "error_description": "The access token provided has expired."}, method)
+        else:
             return self.reply(401, {"error": "INVALID_CREDENTIALS", "error_description": "Invalid request credentials"},
                               self.path)
-        method = self.path[len(HOOK):-len(".json")]
         if method != "crm.deal.get":
             p.open.wait()
         with p.lock:
@@ -167,6 +180,30 @@ class Handler(BaseHTTPRequestHandler):
         elif p.event_url:
             for deal_id in echoes:
                 threading.Thread(target=post_event, args=(p.event_url, event_form(deal_id)), daemon=True).start()
+
+    def do_GET(self):
+        """oauth.bitrix.info: /oauth/token/?grant_type=refresh_token&…; a refresh token works once."""
+        self.arrived = time.monotonic()
+        p = self.server.portal
+        url = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(url.query))
+        if url.path != "/oauth/token/" or q.get("grant_type") != "refresh_token":
+            return self.reply(404, {"error": "not_found"}, self.path)
+        with p.lock:
+            token = q.get("refresh_token")
+            if token in p.spent_refresh_tokens:
+                p.refresh_reuse += 1
+            if token not in p.refresh_tokens or q.get("client_secret") != "app-secret":
+                return self.reply(400, {"error": "invalid_grant"}, "oauth")
+            p.refresh_tokens.discard(token)
+            p.spent_refresh_tokens.add(token)
+            p.refreshes += 1
+            access, refresh = f"b24-access-{p.new_id()}", f"b24-refresh-{p.new_id()}"
+            p.access_tokens.add(access)
+            p.refresh_tokens.add(refresh)
+        time.sleep(0.2)  # a slow token server: concurrent callers pile up behind the refresh
+        return self.reply(200, {"access_token": access, "refresh_token": refresh, "expires_in": 3600,
+                                "application_token": APPLICATION_TOKEN}, "oauth")
 
     def call(self, method, params, echoes):
         p = self.server.portal
