@@ -281,6 +281,38 @@ def test_kill_during_delivery(voronka, workdir):
         fake.stop()
 
 
+def test_kill_during_batch(voronka, workdir):
+    """kill -9 while amoCRM creates five tasks in one call: after the restart
+    each is looked for, found, and none made twice."""
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    crm = amo_crm_toml(workdir, fake.url)
+    server = start_serve(voronka, module, workdir, crm, store="killbatch.db")
+    leads = list(range(400, 406))
+    try:
+        fake.account.open.clear()  # the first task's call waits; the other five pile up behind it
+        for lead in leads:
+            new_lead(fake, server, lead)
+        fake.account.slow_task_create, fake.account.slow_only_batches = 10, True
+        fake.account.open.set()
+        wait_until(lambda: all(len(tasks_of(fake, lead)) == 1 for lead in leads), 10, "the tasks created")
+        assert any(c for c in fake.calls("POST", "/api/v4/tasks")) and len(fake.calls("POST", "/api/v4/tasks")) <= 2
+        server.kill()
+        fake.account.slow_task_create = 0
+        server = start_serve(voronka, module, workdir, crm, store="killbatch.db")
+
+        def delivered(lead):
+            return [e for e in deal(server, lead)["effects"] if e["kind"] == "crm_task"][0]["status"] == "delivered"
+
+        wait_until(lambda: all(delivered(lead) for lead in leads), 30, "every task's effect delivered")
+        assert all(len(tasks_of(fake, lead)) == 1 for lead in leads), [tasks_of(fake, lead) for lead in leads]
+        assert fake.calls("GET", "/api/v4/tasks"), "the restarted server did not look for the tasks"
+    finally:
+        fake.account.open.set()
+        server.terminate()
+        fake.stop()
+
+
 def test_oauth_refresh(voronka, workdir):
     """Access tokens expire; the single-use refresh token is used once per
     refresh and each new pair is kept, so a restart goes on with it. Three
@@ -333,7 +365,8 @@ def test_oauth_refresh(voronka, workdir):
 def main():
     voronka = sys.argv[1]
     tests = [test_round_trip, test_echoes_by_state, test_forbidden_move_undone, test_wrong_secret_refused,
-             test_outage_retried, test_too_many_requests, test_rate_limit, test_batched_updates, test_kill_during_delivery, test_oauth_refresh]
+             test_outage_retried, test_too_many_requests, test_rate_limit, test_batched_updates,
+             test_kill_during_delivery, test_kill_during_batch, test_oauth_refresh]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:
