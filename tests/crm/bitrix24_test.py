@@ -182,11 +182,16 @@ def test_robot(voronka, workdir):
         assert body["results"][0]["events"][-1]["type"] == "documents_ready", body
         wait_until(lambda: len(p.robot_replies) == 2, 10, "the second answer")
         assert p.robot_replies[1]["EVENT_TOKEN"] == "token-2", p.robot_replies
+        # A robot set up with an event the funnel does not have: told so, in its answer.
+        event(server, robot_form(70, "token-4", {"event": "documents_redy"}))
+        wait_until(lambda: len(p.robot_replies) == 3, 10, "the answer to a wrong event")
+        wrong = p.robot_replies[2]["RETURN_VALUES"]
+        assert wrong["status"] == "invalid" and 'unknown event "documents_redy"' in wrong["message"], wrong
         # A forged call is refused and not answered.
         status, body = event(server, robot_form(70, "token-3", {"event": "documents_ready"}, token="forged"))
         assert status == 401, body
         time.sleep(0.5)
-        assert len(p.robot_replies) == 2, p.robot_replies
+        assert len(p.robot_replies) == 3, p.robot_replies
     finally:
         server.terminate()
         fake.stop()
