@@ -7,7 +7,8 @@
 2. calls per event with batching: a burst of budget changes from several
    senders at once; each qualifies its lead, which takes three calls without
    batching (the lead's PATCH, the task completed, the note). The calls the
-   account received per event, and the drain time and peak rate.
+   account received per event, and the drain time and peak rate; then the
+   same on a fake Bitrix24 portal (`batch`).
 
 usage: crm_bench.py VORONKA [LEADS]"""
 import os
@@ -109,6 +110,66 @@ def batching(voronka, workdir, leads, senders=8):
         fake.stop()
 
 
+def bitrix_batching(voronka, workdir, deals=40, senders=8):
+    """The same burst on a fake Bitrix24 portal: each event costs one
+    crm.deal.get (its event carries only the id); the rest goes in `batch`."""
+    from fake_bitrix24 import FakeBitrix24
+    fake = FakeBitrix24()
+    p = fake.portal
+    os.environ["B24_URL"] = fake.url
+    mapping = open(os.path.join(HERE, "..", "tests", "crm", "bitrix24_test.py"), encoding="utf-8").read()
+    mapping = mapping.split('MAPPING = """', 1)[1].split('"""', 1)[0]
+    crm = os.path.join(workdir, "b24.toml")
+    with open(crm, "w", encoding="utf-8") as f:
+        f.write(f'[bitrix24]\nurl_env = "B24_URL"\napplication_token = "b24-application-token"\n'
+                f'webhook_secret = "{SECRET}"\nrobot_user = 1\n' + mapping)
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, crm, store="b24.db")
+    ids = [3000 + i for i in range(deals)]
+
+    def post(form):
+        status, body = server.request("POST", f"/v1/crm/bitrix24/{SECRET}", body=form,
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 200, body
+
+    try:
+        for d in ids:
+            post(fake.change_deal(d, OPPORTUNITY="1000.00"))
+        wait_until(lambda: len(p.tasks) == deals, 120, "the deals' tasks")
+        with p.lock:
+            before = len(p.calls)
+        forms = [fake.change_deal(d, OPPORTUNITY="500000.00") for d in ids]
+        start = time.monotonic()
+        threads = [threading.Thread(target=lambda part=forms[k::senders]: [post(f) for f in part])
+                   for k in range(senders)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+        def done():
+            with p.lock:
+                commented = {c["ENTITY_ID"] for c in p.comments.values()}
+                return all(p.deals[str(d)]["STAGE_ID"] == "PREPARATION" and str(d) in commented for d in ids) and \
+                    all(t["status"] == "5" for t in p.tasks.values())
+
+        wait_until(done, 300, "every deal qualified in Bitrix24")
+        drained = time.monotonic() - start
+        with p.lock:
+            calls = p.calls[before:]
+        by_method = {}
+        for c in calls:
+            by_method[c[1]] = by_method.get(c[1], 0) + 1
+        print(f"  Bitrix24: {deals} budget changes from {senders} senders at once (4 calls each without batching: "
+              f"crm.deal.get, crm.deal.update, tasks.task.complete, crm.timeline.comment.add)")
+        print(f"  calls per event  {len(calls) / deals:.2f}   ({len(calls)} calls: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(by_method.items())) + ")")
+        print(f"  drained in {drained:.1f} s, refused (503 QUERY_LIMIT_EXCEEDED): {p.over_limit}")
+    finally:
+        server.terminate()
+        fake.stop()
+
+
 def main():
     voronka = sys.argv[1]
     leads = int(sys.argv[2]) if len(sys.argv) > 2 else 70
@@ -116,6 +177,7 @@ def main():
     with tempfile.TemporaryDirectory() as workdir:
         latency(voronka, workdir, leads)
         batching(voronka, workdir, leads)
+        bitrix_batching(voronka, workdir)
     return 0
 
 
