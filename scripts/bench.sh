@@ -23,3 +23,5 @@ echo "== voronka serve over HTTP: durable events/s, and p50/p99 latency at half 
 "$build/bench/serve_bench" 5
 echo "== voronka sim: simulated events/s on one core (furniture example and rates; 1,000 and 10,000 deals over 90 days)"
 "$build/bench/sim_bench" --benchmark_counters_tabular=true
+echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"
+python3 "$(dirname "$0")/../bench/crm_bench.py" "$build/bin/voronka"

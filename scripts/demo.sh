@@ -3,7 +3,8 @@
 # standard library, run their scenario tests, compile the tour funnel and
 # replay a day of CRM events through it, show what a mistake looks like, then
 # serve the furniture example on SQLite and drive a few deals over HTTP,
-# read that store's stage statistics and forecast the funnel with `voronka sim`.
+# read that store's stage statistics, forecast the funnel with `voronka sim`,
+# then run a funnel on a fake amoCRM account: webhooks in, API calls out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 voronka=${1:-build/bin/voronka}
@@ -60,3 +61,7 @@ echo
 echo "== voronka sim: 300 synthetic deals over 8 weeks, clients drawn from examples/furniture/rates.toml"
 "$voronka" sim examples/furniture/furniture.funnel --rates examples/furniture/rates.toml --deals 300 --horizon 8w \
   --runs 5 --seed 1 --svg "$tmp/forecast.svg"
+
+echo
+echo "== voronka serve --crm: a round trip through a fake amoCRM (docs/crm.md)"
+python3 scripts/demo_crm.py "$voronka" "$tmp"
