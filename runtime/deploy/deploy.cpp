@@ -105,7 +105,7 @@ Result<DeployOutcome> deployModule(store::Store& store, const std::string& modul
   bool noDeals = tx->counts().deals == 0;
   if (!running && (active.empty() || noDeals || active == out.toVersion)) {
     out.status = active == out.toVersion ? DeployOutcome::Status::AlreadyCurrent : DeployOutcome::Status::FirstVersion;
-    if (!options.dryRun) {
+    if (!options.dryRun && !options.checkOnly) {
       tx->putModule({out.toVersion, moduleBytes, source, now});
       claimVersion(*tx, out.toVersion, source);
       if (active != out.toVersion) {
@@ -135,13 +135,14 @@ Result<DeployOutcome> deployModule(store::Store& store, const std::string& modul
   out.problems = checkPlan(map, plan, {tx->dealsPerStage(), tx->timersPerRule()});
   if (!out.problems.empty()) {
     out.status = DeployOutcome::Status::Refused;
-    if (!options.dryRun) {  // a refusal is journaled too: who tried what
+    if (!options.dryRun && !options.checkOnly) {  // a refusal is journaled too: who tried what
       out.deployment = tx->addDeployment({0, now, now, options.by, out.fromVersion, out.toVersion,
                                           planJson(plan).dump(), "refused", out.json().dump()});
       tx->commit();
     }
     return out;
   }
+  if (options.checkOnly) return out;
   if (!options.dryRun) {
     if (running) {
       out.deployment = running->id;

@@ -27,6 +27,7 @@ namespace voronka::deploy {
 struct DeployOptions {
   std::string by = "cli";  // who asks, for the journal: "cli", "serve", "token:1a2b3c4d"
   bool dryRun = false;
+  bool checkOnly = false;   // validate the plan against the store, move nothing (nothing is journaled)
   size_t chunk = 256;       // deals per group commit
   size_t listChanges = 50;  // deals a dry run describes one by one
   // Called after each chunk: a server applies waiting events there.

@@ -75,8 +75,20 @@ VersionMap::VersionMap(const bc::Module& from, const bc::Module& to, const Plan&
   std::unordered_map<std::string, int32_t> toRule;
   for (size_t r = 0; r < toKeys.size(); ++r) toRule.emplace(toKeys[r], static_cast<int32_t>(r));
   thens_.assign(from.actions.size(), kNo);
+  // A rule of a renamed (mapped) stage is the rule of the stage it maps to:
+  // its key is matched with the new stage's name.
+  std::vector<std::string> matchKeys = fromKeys_;
+  for (size_t r = 0; r < from.rules.size(); ++r) {
+    const bc::RuleDef& rule = from.rules[r];
+    if (rule.stage == kNo) continue;
+    std::optional<StageRef> target = stage(rule.pipeline, rule.stage);
+    if (!target) continue;
+    std::string oldPrefix = stagePath(from, rule.pipeline, rule.stage) + ":";
+    std::string& key = matchKeys[r];
+    key = stagePath(to, target->first, target->second) + ":" + key.substr(oldPrefix.size());
+  }
   for (size_t r = 0; r < fromKeys_.size(); ++r) {
-    auto it = toRule.find(fromKeys_[r]);
+    auto it = toRule.find(matchKeys[r]);
     int32_t target = it == toRule.end() ? kNo : it->second;
     rules_.push_back(target);
     timingChanged_.push_back(target != kNo && timingOf(from, static_cast<int32_t>(r)) != timingOf(to, target));
