@@ -61,8 +61,8 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
       // Nothing is kept, except what `move_rejected` rules did for a refused move.
       if (!applied && !(outcome.status == Outcome::Status::Rejected && state.keepRejected)) return outcome;
       if (!eventId.empty()) {
-        tx->recordEvent(
-            {eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message, engine.moduleVersion()});
+        tx->recordEvent({eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message,
+                         engine.moduleVersion(), engine.incomingBody()});
       }
       tx->commit();
       if (trace) {
@@ -77,7 +77,8 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
     deal->error = fmt::format("{}: {}", eventId, failure);
     tx->putDeal(*deal);
   }
-  if (!eventId.empty()) tx->recordEvent({eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion()});
+  if (!eventId.empty())
+    tx->recordEvent({eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion(), engine.incomingBody()});
   tx->commit();
   if (trace) trace->record({{"what", "failed"}, {"deal", dealId}, {"event", eventId}, {"error", failure}});
   return {Outcome::Status::Failed, failure};

@@ -124,6 +124,10 @@ class Engine {
   void setTrace(Trace* trace) { trace_ = trace; }
   const bc::Module& module() const { return module_; }
   const std::string& moduleVersion() const { return options_.moduleVersion; }
+  // The event being applied as it came in (wire JSON; applyWireEvent sets it
+  // for the call): the store keeps it with the event, for replay.
+  void setIncomingBody(std::string body) { incomingBody_ = std::move(body); }
+  const std::string& incomingBody() const { return incomingBody_; }
   const Calendar& calendar(int32_t index) const { return calendars_[static_cast<size_t>(index)]; }
 
   // Each takes the id of the request for idempotency: a repeated id changes
@@ -162,6 +166,7 @@ class Engine {
   Trace* trace_ = nullptr;
   EngineStats stats_;
   std::map<std::string, bool> forcedSplits_;  // deal id → first share?
+  std::string incomingBody_;
 };
 
 }  // namespace voronka::engine

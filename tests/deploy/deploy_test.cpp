@@ -255,6 +255,8 @@ TEST(Deploy, ARenamedStageMapsByThePlanAndEventsAfterwardsAreOnTheNewVersion) {
   auto tx = live.store->begin();
   EXPECT_EQ(tx->event("z-click")->moduleVersion, deploy::moduleVersionOf(v2));
   EXPECT_EQ(tx->event("click")->moduleVersion, deploy::moduleVersionOf(v1));
+  // Events keep their body as they came in, for replay.
+  EXPECT_EQ(nlohmann::json::parse(tx->event("z-click")->body)["type"], "link_clicked");
 }
 
 TEST(Deploy, RetroactiveOnEnterRunsForDealsAlreadyInTheStageOnlyWhenThePlanAsks) {
