@@ -9,6 +9,8 @@
 #include "runtime/bytecode/container.h"
 #include "runtime/deploy/check_plan.h"
 #include "runtime/deploy/version_id.h"
+#include "runtime/moddiff/moddiff.h"
+#include "runtime/moddiff/render.h"
 
 namespace voronka::deploy {
 
@@ -54,6 +56,7 @@ nlohmann::json DeployOutcome::json() const {
           {"deployment", deployment},
           {"resumed", resumed},
           {"problems", problems},
+          {"diff", diff},
           {"deals", deals},
           {"timers_kept", timersKept},
           {"timers_recomputed", timersRecomputed},
@@ -135,6 +138,7 @@ Result<DeployOutcome> deployModule(store::Store& store, const std::string& modul
   out.problems = checkPlan(map, plan, {tx->dealsPerStage(), tx->timersPerRule()});
   if (!out.problems.empty()) {
     out.status = DeployOutcome::Status::Refused;
+    out.diff = moddiff::renderText(moddiff::diffModules(old, target));
     if (!options.dryRun && !options.checkOnly) {  // a refusal is journaled too: who tried what
       out.deployment = tx->addDeployment({0, now, now, options.by, out.fromVersion, out.toVersion,
                                           planJson(plan).dump(), "refused", out.json().dump()});

@@ -47,6 +47,7 @@ struct DeployOutcome {
   int64_t deployment = 0;  // the journal entry (0 for a dry run)
   bool resumed = false;    // finished an interrupted deployment
   std::vector<std::string> problems;
+  std::string diff;  // refused: what changed between the versions, as `voronka diff` shows it
   int64_t deals = 0;
   int64_t timersKept = 0, timersRecomputed = 0, timersCancelled = 0;
   int64_t enterRun = 0, effects = 0, fieldsDropped = 0;

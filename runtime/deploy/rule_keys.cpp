@@ -46,8 +46,13 @@ const char* shiftName(bc::WorkhoursShift s) {
   return "";
 }
 
+// As the funnel writes it: 5d, 4h, 30m, 45s.
 std::string delay(int64_t seconds, int32_t workdays) {
-  return workdays > 0 ? fmt::format("{} workdays", workdays) : fmt::format("{}s", seconds);
+  if (workdays > 0) return fmt::format("{} workdays", workdays);
+  for (auto [unit, size] : {std::pair{"d", 86400}, {"h", 3600}, {"m", 60}}) {
+    if (seconds != 0 && seconds % size == 0) return fmt::format("{}{}", seconds / size, unit);
+  }
+  return fmt::format("{}s", seconds);
 }
 
 }  // namespace

@@ -23,6 +23,7 @@ Result<std::string> claimStoreForModule(store::Store& store, const std::string& 
           "changed:",
           outcome->fromVersion, outcome->toVersion, modulePath);
       for (const auto& p : outcome->problems) message += "\n  " + p;
+      if (!outcome->diff.empty()) message += "\nwhat changed (voronka diff):\n" + outcome->diff;
       message +=
           "\nwrite those into a plan file and pass it with --plan plan.toml (see `voronka deploy --dry-run` and "
           "docs/versions.md), or serve the module the store runs";

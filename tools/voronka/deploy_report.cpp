@@ -15,6 +15,7 @@ void printDeployOutcome(std::ostream& out, const deploy::DeployOutcome& o) {
       out << fmt::format("refused: version {} cannot replace {} with this plan; nothing was changed\n", o.toVersion,
                          o.fromVersion);
       for (const auto& p : o.problems) out << "  " << p << "\n";
+      if (!o.diff.empty()) out << "what changed (voronka diff):\n" << o.diff;
       return;
     case Status::Deployed: break;
   }
