@@ -23,6 +23,7 @@ Runner addLspCommand(CLI::App& app);
 Runner addGraphCommand(CLI::App& app);
 Runner addServeCommand(CLI::App& app);
 Runner addCrmCommand(CLI::App& app);
+Runner addDeployCommand(CLI::App& app);
 Runner addSimCommand(CLI::App& app);
 Runner addStatsCommand(CLI::App& app);
 
