@@ -17,7 +17,9 @@
 #include <vector>
 
 #include "runtime/store/memory_store.h"
+#include "runtime/store/pg_store.h"
 #include "runtime/store/sqlite_store.h"
+#include "tests/store/pg_test_server.h"
 
 namespace voronka::testing {
 
@@ -52,6 +54,8 @@ struct StoreFactory {
   // A rolled-back insert gives its id back (the memory store and SQLite do;
   // PostgreSQL sequences will not: there ids only have to keep increasing).
   bool reusesRolledBackIds = true;
+  // Why this store cannot be tested here (empty: it can), for GTEST_SKIP.
+  std::function<std::string()> unavailable = [] { return std::string(); };
 };
 
 // gtest prints a parameter by its name.
@@ -61,6 +65,10 @@ inline std::vector<StoreFactory> storeFactories() {
   return {
       {"Memory", [](const TempDir&) { return std::make_unique<store::MemoryStore>(); }, true},
       {"Sqlite", [](const TempDir& dir) { return std::make_unique<store::SqliteStore>(dir.file("store.db")); }, true},
+      // Each test a schema of its own on one server per test process (pg_test_server.h).
+      {"Postgres",
+       [](const TempDir&) { return std::make_unique<store::PostgresStore>(TestPostgres::instance().freshSchema()); },
+       false, [] { return TestPostgres::instance().unavailable(); }},
   };
 }
 
