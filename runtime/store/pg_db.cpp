@@ -11,8 +11,13 @@ namespace {
 
 constexpr Oid kInt2 = 21, kInt4 = 23, kBool = 16;
 
+// libpq's message on one line: its hint lines follow a newline and a tab.
 std::string trimmed(const char* message) {
-  std::string s = message ? message : "";
+  std::string s;
+  for (const char* p = message ? message : ""; *p; ++p) {
+    if (*p == '\t') continue;
+    s += *p == '\n' && p[1] ? ' ' : *p;
+  }
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s.empty() ? "no message from libpq" : s;
 }
@@ -62,8 +67,7 @@ Conn::Conn(const std::string& conninfo) {
   conn_ = PQconnectdbParams(keywords, values, 1);
   if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
     std::string message = "cannot connect to PostgreSQL at " + describeConninfo(conninfo) + ": " +
-                          trimmed(conn_ ? PQerrorMessage(conn_) : "out of memory") +
-                          " (is the server running, and the connection string right?)";
+                          trimmed(conn_ ? PQerrorMessage(conn_) : "out of memory");
     PQfinish(conn_);
     conn_ = nullptr;
     throw StoreError(message);

@@ -237,6 +237,7 @@ struct PostgresStore::Impl {
 
   void takeLock();
   void reconnectIfBroken();
+  void beginOnLiveConnection(const char* what);
   void beginTransaction();
   void commitTransaction();
   void abandonTransaction() noexcept;
@@ -265,9 +266,9 @@ PostgresStore::Impl::Impl(const std::string& conninfo) : db(conninfo) {
 
 void PostgresStore::Impl::takeLock() {
   if (db.queryText(kTakeLock, "locking the store") != "t") {
-    throw StoreError("store " + db.label() +
-                     " is served by another voronka already (it holds the store's advisory lock); one server per "
-                     "PostgreSQL store for now: stop the other one, or give this one its own schema");
+    throw StoreBusy("store " + db.label() +
+                    " is served by another voronka already (it holds the store's advisory lock); one server per "
+                    "PostgreSQL store for now: stop the other one, or give this one its own schema");
   }
 }
 
@@ -275,6 +276,19 @@ void PostgresStore::Impl::reconnectIfBroken() {
   if (!db.broken()) return;
   db.reconnect();  // a session lock dies with its session: take it again
   takeLock();
+}
+
+void PostgresStore::Impl::beginOnLiveConnection(const char* what) {
+  reconnectIfBroken();
+  try {
+    db.exec("BEGIN", what);
+  } catch (const StoreError&) {
+    // The server closed an idle connection (it restarted, or an operator
+    // ended the session): only now does libpq know; connect again once.
+    if (!db.broken()) throw;
+    reconnectIfBroken();
+    db.exec("BEGIN", what);
+  }
 }
 
 void PostgresStore::Impl::beginTransaction() {
@@ -287,16 +301,7 @@ void PostgresStore::Impl::beginTransaction() {
     }
     db.exec("SAVEPOINT event", "starting a transaction in the batch");
   } else {
-    reconnectIfBroken();
-    try {
-      db.exec("BEGIN", "starting a transaction");
-    } catch (const StoreError&) {
-      // The server closed an idle connection (it restarted, or an operator
-      // ended the session): only now does libpq know; connect again once.
-      if (!db.broken()) throw;
-      reconnectIfBroken();
-      db.exec("BEGIN", "starting a transaction");
-    }
+    beginOnLiveConnection("starting a transaction");
   }
   transactionOpen = true;
 }
@@ -693,8 +698,7 @@ void PostgresStore::beginBatch() {
   std::unique_lock lock(impl_->mutex);
   if (impl_->batchOpen) throw std::logic_error("beginBatch: a batch is open already");
   if (impl_->transactionOpen) throw std::logic_error("beginBatch: a transaction is open");
-  impl_->reconnectIfBroken();
-  impl_->db.exec("BEGIN", "starting a batch");
+  impl_->beginOnLiveConnection("starting a batch");
   impl_->batchOpen = true;
   lock.release();  // the batch keeps the mutex until endBatch()
 }
