@@ -4,6 +4,7 @@
 // everything — alone or inside a batch.
 #include <gtest/gtest.h>
 
+#include "tests/store/store_factories.h"
 #include "tests/store/store_test_support.h"
 
 namespace voronka {
