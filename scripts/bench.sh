@@ -23,3 +23,5 @@ echo "== deploy: a new version over 100k deals with 300k pending timers on SQLit
 "$build/bench/deploy_bench" 100000
 echo "== voronka serve over HTTP: durable events/s, and p50/p99 latency at half that load"
 "$build/bench/serve_bench" 5
+echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"
+python3 "$(dirname "$0")/../bench/crm_bench.py" "$build/bin/voronka"

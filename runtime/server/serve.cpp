@@ -105,7 +105,8 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
     std::lock_guard lock(metricsMutex);
     if (metrics) metrics->countOutboxResult(effect.status);
   };
-  outbox::OutboxRelay relay(*store, connectors, relayOptions, clock);
+  // With --crm the relay claims through the mirror too: it groups the CRM's calls for batching.
+  outbox::OutboxRelay relay(*engineStore, connectors, relayOptions, clock);
 
   // POST /v1/modules hands a checked upload over and wakes this thread.
   std::mutex uploadMutex;

@@ -4,6 +4,10 @@
 // already in a stage — and refused, with nothing changed, when the plan
 // falls short.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#include <fstream>
 
 #include "runtime/deploy/deploy.h"
 #include "runtime/deploy/plan.h"
@@ -318,6 +322,37 @@ TEST(Deploy, RollbackIsADeployOfThePreviousVersion) {
   auto tx = live.store->begin();
   EXPECT_EQ(tx->moduleVersions().size(), 2u);
   EXPECT_EQ(tx->meta("active_version"), deploy::moduleVersionOf(v1));
+}
+
+// A store from before versions kept only the checksum and path of its module:
+// the old version is read from that path when its hash matches.
+TEST(Deploy, AStoreFromBeforeVersionsFindsItsOldModuleWhereItRemembersIt) {
+  testing::TempDir dir;
+  std::string path = dir.file("store.db"), modulePath = dir.file("v1.funnelc");
+  std::string v1 = moduleBytes(kV1), v2 = moduleBytes(kV2);
+  const std::string plan = "[stages]\n\"p.old\" = \"p.newer\"\n[timers]\nchanged = \"keep\"\n";
+  {
+    Live live(std::make_unique<store::SqliteStore>(path));
+    fillV1(live, v1);
+    auto tx = live.store->begin();
+    tx->putMeta("module_path", modulePath);
+    tx->commit();
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM modules", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  Live live(std::make_unique<store::SqliteStore>(path));
+  auto missing = live.deploy(v2, plan);
+  ASSERT_FALSE(static_cast<bool>(missing));
+  EXPECT_NE(missing.error().find("does not keep"), std::string::npos) << missing.error();
+  EXPECT_NE(missing.error().find(modulePath), std::string::npos) << missing.error();
+  std::ofstream(modulePath, std::ios::binary) << v1;
+  auto done = live.deploy(v2, plan);
+  ASSERT_TRUE(static_cast<bool>(done)) << done.error();
+  EXPECT_EQ(done->deals, 3);
+  auto tx = live.store->begin();
+  EXPECT_EQ(tx->module(deploy::moduleVersionOf(v1))->bytes, v1);  // kept from now on
 }
 
 TEST(Deploy, AnInterruptedDeploymentIsFinishedByTheSameVersionAndRefusesAnother) {
