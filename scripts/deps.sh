@@ -19,6 +19,10 @@ packages=(
 # comes from npm and is not installed here: see tests/editors/tmgrammar_test.sh.)
 packages+=(vim)
 
+# The PostgreSQL store's tests start a throwaway server of their own
+# (tests/store/pg_test_server.h): initdb and pg_ctl from Debian's server package.
+packages+=(postgresql-15)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -94,7 +94,15 @@ std::optional<std::string> storeProblem(std::string_view store) {
                             : std::optional<std::string>("it needs a file after sqlite:, like sqlite:voronka.db");
   }
   if (store.substr(0, 11) == "postgres://" || store.substr(0, 13) == "postgresql://") return std::nullopt;
-  return "it must be sqlite:FILE or postgresql://user@host/database";
+  for (std::string_view prefix : {"postgres:", "postgresql:"}) {
+    if (store.substr(0, prefix.size()) == prefix) {
+      return store.size() > prefix.size() ? std::nullopt
+                                          : std::optional<std::string>(
+                                                "it needs a connection string after postgres:, like "
+                                                "postgres:host=/run/postgresql dbname=voronka");
+    }
+  }
+  return "it must be sqlite:FILE, postgres:CONNINFO or postgresql://user@host/database";
 }
 
 bool isMailAddress(std::string_view email) {

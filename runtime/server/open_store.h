@@ -18,7 +18,12 @@ struct OpenStore {
   std::unique_ptr<store::Store> store;
 };
 
-// `spec` is sqlite:PATH (or a bare PATH); postgres:… is not built yet.
+// `spec` is sqlite:PATH (or a bare PATH), or postgres:CONNINFO (libpq's
+// key=value pairs or URI; postgresql:… and a bare postgresql:// URI too).
+// `synchronous` is SQLite's; PostgreSQL's durability is the server's.
 Result<OpenStore, ServeError> openStore(const std::string& spec, store::Synchronous synchronous);
+
+// `spec` for messages and logs: a PostgreSQL connection string without its password.
+std::string printableStore(const std::string& spec);
 
 }  // namespace voronka::server

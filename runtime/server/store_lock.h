@@ -17,6 +17,8 @@ class StoreLock {
   // Fails, saying why, when another process holds it or the lock file
   // cannot be made.
   static Result<StoreLock> acquire(const std::string& storePath);
+  // No lock: for a store that keeps a second server off by itself (PostgreSQL).
+  static StoreLock none() { return StoreLock(-1); }
 
   StoreLock(StoreLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   StoreLock& operator=(StoreLock&& other) noexcept;

@@ -58,7 +58,7 @@ void EventWriter::run() {
   for (;;) {
     // Sleep until work arrives or the next timer falls due (at most a
     // second: the clock may jump, and timers may be added by other means).
-    std::optional<int64_t> due = store_.nextDue();
+    std::optional<int64_t> due = nextDue();
     int64_t now = clock_.now();
     std::vector<Job> batch;
     {
@@ -115,8 +115,20 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
   }
 }
 
+std::optional<int64_t> EventWriter::nextDue() {
+  try {
+    return store_.nextDue();
+  } catch (const std::exception&) {
+    // The store cannot be read now (a PostgreSQL server restarting): look
+    // again on the next round, at most a second later; events meanwhile are
+    // answered that the store could not save them.
+    metrics_.countStoreFailure();
+    return std::nullopt;
+  }
+}
+
 void EventWriter::fireDueTimers() {
-  std::optional<int64_t> due = store_.nextDue();
+  std::optional<int64_t> due = nextDue();
   int64_t now = clock_.now();
   if (!due || *due > now) return;
   try {

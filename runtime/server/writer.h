@@ -13,6 +13,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "runtime/engine/engine.h"
@@ -56,6 +57,7 @@ class EventWriter {
   void run();
   void writeBatch(std::vector<Job>& batch);
   void fireDueTimers();
+  std::optional<int64_t> nextDue();  // the store's, or none when it cannot be read now
 
   engine::Engine& engine_;
   const engine::Names& names_;

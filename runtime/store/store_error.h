@@ -12,4 +12,10 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Another server holds the store (its lock): nothing is wrong with the store.
+class StoreBusy : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 }  // namespace voronka::store

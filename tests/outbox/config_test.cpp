@@ -231,8 +231,9 @@ TEST(ServeConfig, ListenAndStore) {
             "serve.toml:2:10: [server] listen = \"::1:8080\": an IPv6 address goes in brackets: [::1]:8080");
   EXPECT_EQ(errorOf("[server]\nlisten = \"127.0.0.1:70000\"\n"),
             "serve.toml:2:10: [server] listen = \"127.0.0.1:70000\": the port must be a number from 0 to 65535");
-  EXPECT_EQ(errorOf("[server]\nstore = \"mysql://db\"\n"),
-            "serve.toml:2:9: [server] store: it must be sqlite:FILE or postgresql://user@host/database");
+  EXPECT_EQ(
+      errorOf("[server]\nstore = \"mysql://db\"\n"),
+      "serve.toml:2:9: [server] store: it must be sqlite:FILE, postgres:CONNINFO or postgresql://user@host/database");
   Parsed pg = parse("[server]\nstore_env = \"PG_URL\"\n");
   ASSERT_TRUE(pg.config);
   EXPECT_EQ(pg.config->server.store, "postgresql://voronka@db/voronka");

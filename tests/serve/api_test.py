@@ -2,14 +2,17 @@
 """Bad input to `voronka serve` gets a clear 4xx, the server keeps serving
 and the store does not change; good input is answered after it is stored.
 
-usage: api_test.py VORONKA"""
+usage: api_test.py VORONKA [--postgres]
+
+With --postgres the store is PostgreSQL: a throwaway server the test starts
+(serve_support.Postgres); without its binaries the test is skipped (exit 77)."""
 import json
 import os
 import subprocess
 import sys
 import tempfile
 
-from serve_support import Server, build
+from serve_support import Postgres, Server, build
 
 FUNNEL = """
 account "Тест" { timezone "Europe/Moscow" workhours mon..fri 09:00-18:00 }
@@ -65,9 +68,20 @@ def snapshot(srv):
 
 def main():
     voronka = os.path.abspath(sys.argv[1])
+    if "--postgres" in sys.argv[2:]:
+        with Postgres() as pg:
+            if pg.missing:
+                print(f"SKIPPED: {pg.missing}")
+                return 77
+            return run(voronka, pg.spec(), pg)
+    return run(voronka, None)
+
+
+def run(voronka, store, pg=None):
     with tempfile.TemporaryDirectory() as work:
         module = build(voronka, FUNNEL, work)
-        srv = Server(voronka, module, os.path.join(work, "store.db"), ["--token", TOKEN]).start()
+        store = store or "sqlite:" + os.path.join(work, "store.db")
+        srv = Server(voronka, module, store, ["--token", TOKEN]).start()
         try:
             # Good input first: a deal, then an event.
             expect(srv, "POST", "/v1/deals", {"id": "D-1", "pipeline": "shop", "fields": {"source": "site"},
@@ -132,13 +146,36 @@ def main():
             check(status == 200 and 'voronka_events_total{outcome="applied"}' in metrics, "metrics")
 
             # A second server on the same store is refused, and the first one keeps serving.
-            second = subprocess.run([voronka, "serve", module, "--store", "sqlite:" + os.path.join(work, "store.db"),
+            second = subprocess.run([voronka, "serve", module, "--store", store,
                                      "--listen", "127.0.0.1:0", "--token", TOKEN],
                                     capture_output=True, text=True, timeout=30)
             check(second.returncode == 1, f"a second server on the store exited with {second.returncode}")
-            check(f"already being served by another process (pid {srv.proc.pid})" in second.stderr,
-                  f"the second server's message: {second.stderr!r}")
+            busy = ("is served by another voronka already" if store.startswith("postgres:")
+                    else f"already being served by another process (pid {srv.proc.pid})")
+            check(busy in second.stderr, f"the second server's message: {second.stderr!r}")
             expect(srv, "GET", "/v1/deals/D-1", None, 200)
+
+            if pg:
+                # The database goes away: events are refused as not stored, the
+                # server keeps running, and serves again once the database is back.
+                pg.stop()
+                status, body = srv.request("POST", "/v1/events", {"id": "g-1", "deal": "D-1", "type": "link_clicked"},
+                                           AUTH)
+                check(status >= 500 and "not stored" in json.dumps(body), f"with the database down: {status} {body}")
+                status, body = srv.request("GET", "/healthz")
+                check(status != 200 and "store_unavailable" in json.dumps(body), f"healthz down: {status} {body}")
+                pg.start()
+                expect(srv, "POST", "/v1/events", {"id": "g-2", "deal": "D-1", "type": "payment_received",
+                                                   "payload": {"amount": 10}}, 202)
+                check(srv.request("GET", "/healthz")[0] == 200, "healthz after the database came back")
+
+            # Unreachable: a clear error naming where, never the password, and no crash.
+            if store.startswith("postgres:"):
+                r = subprocess.run([voronka, "serve", module, "--store",
+                                    "postgres:host=/nonexistent/voronka dbname=crm password=sekret",
+                                    "--listen", "127.0.0.1:0"], capture_output=True, text=True, timeout=60)
+                check(r.returncode == 2 and "cannot connect to PostgreSQL at dbname=crm host=/nonexistent/voronka"
+                      in r.stderr and "sekret" not in r.stderr, f"unreachable database: {r.returncode} {r.stderr!r}")
         finally:
             code, err = srv.terminate()
             check(code == 0, f"serve exited with {code} after SIGTERM: {err}")

@@ -28,11 +28,68 @@ def build(voronka, funnel_text, workdir, name="funnel"):
     return out
 
 
+class Postgres:
+    """A throwaway PostgreSQL server for a test (as tests/store/pg_test_server.h):
+    initdb + pg_ctl on a unix socket in a temp directory, run as `nobody` when
+    the test runs as root. `with Postgres() as pg:` then pg.spec() for --store;
+    pg.missing says why there is none (no binaries) — the test then skips."""
+
+    def __init__(self):
+        import glob
+        import tempfile
+        env = os.environ.get("VORONKA_PG_BIN")
+        found = [env] if env else sorted(glob.glob("/usr/lib/postgresql/*/bin"),
+                                         key=lambda p: float(p.split("/")[-2]))
+        self.bin = next((b for b in reversed(found) if os.path.exists(os.path.join(b, "initdb"))), None)
+        self.missing = None if self.bin else "PostgreSQL's initdb and pg_ctl were not found"
+        self.dir = tempfile.mkdtemp(prefix="voronka_pg_")
+        self.user = os.environ.get("VORONKA_PG_USER", "nobody") if os.geteuid() == 0 else None
+        self.started = False
+
+    def _run(self, *args):
+        cmd = (["runuser", "-u", self.user, "--"] if self.user else []) + [os.path.join(self.bin, args[0]), *args[1:]]
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise AssertionError(f"{args[0]} failed: {r.stdout}{r.stderr}")
+
+    def __enter__(self):
+        if self.missing:
+            return self
+        if self.user:
+            import pwd
+            pw = pwd.getpwnam(self.user)
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        data = os.path.join(self.dir, "data")
+        self._run("initdb", "-D", data, "-U", "voronka", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync")
+        self.start()
+        return self
+
+    def start(self):
+        self._run("pg_ctl", "-D", os.path.join(self.dir, "data"), "-l", os.path.join(self.dir, "server.log"), "-w",
+                  "-t", "60", "-o", f"-k {self.dir} -c listen_addresses= -c fsync=off -c synchronous_commit=off",
+                  "start")
+        self.started = True
+
+    def stop(self):
+        self._run("pg_ctl", "-D", os.path.join(self.dir, "data"), "-m", "fast", "-w", "stop")
+        self.started = False
+
+    def spec(self, dbname="postgres"):
+        return f"postgres:host={self.dir} user=voronka dbname={dbname}"
+
+    def __exit__(self, *exc):
+        import shutil
+        if self.started:
+            self._run("pg_ctl", "-D", os.path.join(self.dir, "data"), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Server:
     """`voronka serve` as a child process; `url` once it listens."""
 
     def __init__(self, voronka, module, store, extra=(), port=0):
-        self.args = [voronka, "serve", module, "--store", "sqlite:" + store, "--listen", f"127.0.0.1:{port}", *extra]
+        spec = store if store.startswith(("sqlite:", "postgres:")) else "sqlite:" + store
+        self.args = [voronka, "serve", module, "--store", spec, "--listen", f"127.0.0.1:{port}", *extra]
         self.proc = None
         self.port = None
 

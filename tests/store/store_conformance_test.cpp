@@ -4,6 +4,7 @@
 // everything — alone or inside a batch.
 #include <gtest/gtest.h>
 
+#include "tests/store/store_factories.h"
 #include "tests/store/store_test_support.h"
 
 namespace voronka {
@@ -24,7 +25,10 @@ constexpr int64_t kForever = std::numeric_limits<int64_t>::max();
 
 class StoreConformance : public ::testing::TestWithParam<StoreFactory> {
  protected:
-  void SetUp() override { store_ = GetParam().make(dir_); }
+  void SetUp() override {
+    if (std::string why = GetParam().unavailable(); !why.empty()) GTEST_SKIP() << why;
+    store_ = GetParam().make(dir_);
+  }
 
   // Runs `work` in one transaction and commits it.
   template <typename Work>

@@ -1,5 +1,4 @@
-// Helpers for the store tests: a temporary directory, every Store
-// implementation behind one factory, records to write, and a store's whole
+// Helpers for the store tests: a temporary directory, records to write, and a store's whole
 // observable state as text (so two states compare with a readable diff).
 #pragma once
 
@@ -44,25 +43,6 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
-
-// One Store implementation for the conformance tests.
-struct StoreFactory {
-  std::string name;
-  std::function<std::unique_ptr<store::Store>(const TempDir& dir)> make;
-  // A rolled-back insert gives its id back (the memory store and SQLite do;
-  // PostgreSQL sequences will not: there ids only have to keep increasing).
-  bool reusesRolledBackIds = true;
-};
-
-// gtest prints a parameter by its name.
-inline void PrintTo(const StoreFactory& f, std::ostream* out) { *out << f.name; }
-
-inline std::vector<StoreFactory> storeFactories() {
-  return {
-      {"Memory", [](const TempDir&) { return std::make_unique<store::MemoryStore>(); }, true},
-      {"Sqlite", [](const TempDir& dir) { return std::make_unique<store::SqliteStore>(dir.file("store.db")); }, true},
-  };
-}
 
 // ───────────────────────────── records ────────────────────────────────────
 

@@ -97,7 +97,8 @@ Runner addDeployCommand(CLI::App& app) {
       "deploy", "Put a new version of the funnel on a store and move its deals onto it, as a migration plan says");
   auto o = std::make_shared<DeployCommandOptions>();
   cmd->add_option("module", o->module, "The new version: a .funnelc file, or a .funnel file to compile")->required();
-  cmd->add_option("--store", o->store, "The store: sqlite:PATH (default sqlite:voronka.db); not served meanwhile");
+  cmd->add_option("--store", o->store,
+                  "The store: sqlite:PATH (default sqlite:voronka.db) or postgres:CONNINFO; not served meanwhile");
   cmd->add_option("--plan", o->plan, "plan.toml: removed stages mapped, changed timers' policy, retroactive on enter");
   cmd->add_flag("--dry-run", o->dryRun,
                 "Move every deal in a transaction that is rolled back; report what would change");

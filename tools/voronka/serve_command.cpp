@@ -1,4 +1,4 @@
-// `voronka serve MODULE [--store sqlite:PATH] [--listen HOST:PORT] [--config serve.toml]`:
+// `voronka serve MODULE [--store sqlite:PATH|postgres:CONNINFO] [--listen HOST:PORT] [--config serve.toml]`:
 // the durable runtime. Events come in over HTTP, are applied by the engine
 // and made durable in group commits; timers fire as they fall due (late
 // ones after a restart, once); the outbox relay delivers effects. SIGTERM or
@@ -12,6 +12,7 @@
 
 #include "runtime/crm/crm_config.h"
 #include "runtime/outbox/config.h"
+#include "runtime/server/open_store.h"
 #include "runtime/server/serve.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/module_file.h"
@@ -97,7 +98,7 @@ int runServe(const ServeOptions& o) {
   report.listening = [&](int port) {
     std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
     std::cout << fmt::format("voronka serve: listening on http://{}:{} (store {}, module {}: {} pipelines)", host, port,
-                             config.server.store, o.module, module.pipelines.size())
+                             server::printableStore(config.server.store), o.module, module.pipelines.size())
               << std::endl;
   };
   report.stopping = [](const char* signal) {
@@ -121,7 +122,9 @@ Runner addServeCommand(CLI::App& app) {
       app.add_subcommand("serve", "Run a module for live deals: HTTP API, durable store, timers, outbox delivery");
   auto o = std::make_shared<ServeOptions>();
   cmd->add_option("module", o->module, "A .funnelc file made by `voronka build`")->required();
-  cmd->add_option("--store", o->store, "Where deals live: sqlite:PATH (default sqlite:voronka.db, or [server] store)");
+  cmd->add_option("--store", o->store,
+                  "Where deals live: sqlite:PATH (default sqlite:voronka.db, or [server] store) or postgres:CONNINFO "
+                  "(libpq's key=value pairs or a postgresql:// URI; docs/scaling.md)");
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
   cmd->add_option("--config", o->config, "serve.toml: tokens, limits, outbox delivery (docs/serve.md)");
   cmd->add_option("--crm", o->crm, "crm.toml: run the funnel on the client's amoCRM or Bitrix24 (docs/crm.md)");

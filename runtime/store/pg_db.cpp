@@ -1,0 +1,194 @@
+#include "runtime/store/pg_db.h"
+
+#include <endian.h>
+
+#include <atomic>
+#include <cstring>
+
+namespace voronka::store::pg {
+
+namespace {
+
+constexpr Oid kInt2 = 21, kInt4 = 23, kBool = 16;
+
+// libpq's message on one line: its hint lines follow a newline and a tab.
+std::string trimmed(const char* message) {
+  std::string s;
+  for (const char* p = message ? message : ""; *p; ++p) {
+    if (*p == '\t') continue;
+    s += *p == '\n' && p[1] ? ' ' : *p;
+  }
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s.empty() ? "no message from libpq" : s;
+}
+
+using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
+
+bool succeeded(const PGresult* r) {
+  ExecStatusType status = PQresultStatus(r);
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
+std::string describeConninfo(const std::string& conninfo) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (!options) {
+    std::string message = "an invalid connection string (" + trimmed(error) + ")";
+    PQfreemem(error);
+    return message;
+  }
+  std::string out;
+  for (PQconninfoOption* o = options; o->keyword; ++o) {
+    if (!o->val || std::strcmp(o->keyword, "password") == 0) continue;
+    if (!out.empty()) out += ' ';
+    out += std::string(o->keyword) + "=" + o->val;
+  }
+  PQconninfoFree(options);
+  return out.empty() ? "the libpq defaults (PGHOST, PGDATABASE, …)" : out;
+}
+
+Conn::Conn(const std::string& conninfo) {
+  char* error = nullptr;
+  if (PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error)) {
+    PQconninfoFree(options);
+  } else {
+    // Not repeated in the message: it may hold a password.
+    std::string message = "the PostgreSQL connection string is not valid: " + trimmed(error) +
+                          "; write key=value pairs (host=/run/postgresql dbname=voronka) or a postgresql:// URI";
+    PQfreemem(error);
+    throw StoreError(message);
+  }
+  // Later keywords win: the caller's string may change the timeout and the
+  // name, never the encoding (texts go in and out as UTF-8 bytes).
+  const char* keywords[] = {"connect_timeout", "application_name", "dbname", "client_encoding", nullptr};
+  const char* values[] = {"10", "voronka", conninfo.c_str(), "UTF8", nullptr};
+  conn_ = PQconnectdbParams(keywords, values, 1);
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+    std::string message = "cannot connect to PostgreSQL at " + describeConninfo(conninfo) + ": " +
+                          trimmed(conn_ ? PQerrorMessage(conn_) : "out of memory");
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw StoreError(message);
+  }
+  label_ = std::string("PostgreSQL database ") + PQdb(conn_) + " on " + PQhost(conn_) + ":" + PQport(conn_);
+}
+
+Conn::~Conn() { PQfinish(conn_); }
+
+void Conn::setSchema(const std::string& schema) { label_ += ", schema " + schema; }
+
+void Conn::fail(const char* what, const PGresult* result) const {
+  const char* message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
+  if (!message || !*message) message = PQerrorMessage(conn_);
+  throw StoreError("store " + label_ + ": " + what + ": " + trimmed(message));
+}
+
+void Conn::exec(const char* sql, const char* what) {
+  ResultPtr r(PQexec(conn_, sql), PQclear);
+  // Several statements: PQexec returns the last one's result, or the failing one's.
+  if (!r || !succeeded(r.get())) fail(what, r.get());
+}
+
+std::string Conn::queryText(const char* sql, const char* what) {
+  ResultPtr r(PQexec(conn_, sql), PQclear);
+  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(what, r.get());
+  if (PQntuples(r.get()) != 1 || PQnfields(r.get()) != 1) {
+    throw StoreError("store " + label_ + ": " + what + ": expected one value, got " +
+                     std::to_string(PQntuples(r.get())) + " rows");
+  }
+  return PQgetisnull(r.get(), 0, 0) ? std::string() : std::string(PQgetvalue(r.get(), 0, 0));
+}
+
+void Conn::reconnect() {
+  PQreset(conn_);
+  ++generation_;
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    throw StoreError("store " + label_ +
+                     ": lost the connection and cannot connect again: " + trimmed(PQerrorMessage(conn_)));
+  }
+}
+
+Statement::Statement(Conn& conn, const char* sql, const char* what) : conn_(conn), sql_(sql), what_(what) {
+  static std::atomic<uint64_t> counter{0};
+  name_ = "voronka_" + std::to_string(++counter);
+}
+
+Query& Query::bind(int64_t v) {
+  uint64_t network = htobe64(static_cast<uint64_t>(v));
+  return add(kInt8, std::string_view(reinterpret_cast<const char*>(&network), sizeof network));
+}
+
+Query& Query::add(Oid type, std::string_view bytes) {
+  types_.push_back(type);
+  values_.emplace_back(bytes);
+  return *this;
+}
+
+void Query::execute() {
+  Conn& conn = s_.conn_;
+  int n = static_cast<int>(values_.size());
+  if (s_.preparedOn_ != conn.generation()) {
+    ResultPtr prepared(PQprepare(conn.handle(), s_.name_.c_str(), s_.sql_, n, types_.data()), PQclear);
+    if (!prepared || !succeeded(prepared.get())) conn.fail(s_.what_, prepared.get());
+    s_.preparedOn_ = conn.generation();
+  }
+  std::vector<const char*> values(values_.size());
+  std::vector<int> lengths(values_.size()), formats(values_.size(), 1);
+  for (size_t i = 0; i < values_.size(); ++i) {
+    values[i] = values_[i].data();
+    lengths[i] = static_cast<int>(values_[i].size());
+  }
+  result_.reset(PQexecPrepared(conn.handle(), s_.name_.c_str(), n, values.data(), lengths.data(), formats.data(), 1));
+  if (!result_ || !succeeded(result_.get())) conn.fail(s_.what_, result_.get());
+}
+
+bool Query::step() {
+  if (!result_) execute();
+  ++row_;
+  return row_ < PQntuples(result_.get());
+}
+
+void Query::run() {
+  if (!result_) execute();
+}
+
+int64_t Query::changes() const {
+  const char* n = result_ ? PQcmdTuples(result_.get()) : "";
+  return *n ? std::stoll(n) : 0;
+}
+
+std::string_view Query::bytes(int col) const {
+  if (PQgetisnull(result_.get(), row_, col)) return {};
+  return std::string_view(PQgetvalue(result_.get(), row_, col),
+                          static_cast<size_t>(PQgetlength(result_.get(), row_, col)));
+}
+
+int64_t Query::i64(int col) const {
+  if (PQgetisnull(result_.get(), row_, col)) return 0;
+  const char* p = PQgetvalue(result_.get(), row_, col);
+  switch (PQftype(result_.get(), col)) {
+    case kInt8: {
+      uint64_t v;
+      std::memcpy(&v, p, sizeof v);
+      return static_cast<int64_t>(be64toh(v));
+    }
+    case kInt4: {
+      uint32_t v;
+      std::memcpy(&v, p, sizeof v);
+      return static_cast<int32_t>(be32toh(v));
+    }
+    case kInt2: {
+      uint16_t v;
+      std::memcpy(&v, p, sizeof v);
+      return static_cast<int16_t>(be16toh(v));
+    }
+    case kBool: return *p != 0;
+    default:
+      throw StoreError("store " + s_.conn_.label() + ": " + s_.what_ + ": column " + std::to_string(col) +
+                       " is not an integer (type oid " + std::to_string(PQftype(result_.get(), col)) + ")");
+  }
+}
+
+}  // namespace voronka::store::pg

@@ -1,0 +1,197 @@
+#include "runtime/store/pg_schema.h"
+
+#include <iterator>
+#include <string>
+
+namespace voronka::store::pg {
+
+namespace {
+
+// Version 1: the same records as the SQLite store's schema version 3. Every
+// integer is a bigint (epoch and version, unsigned in the records, are kept
+// bit for bit); a deal's fields, tags and visits are the same blobs as in
+// SQLite (deal_blob.h). Ids come from identity columns: never given twice,
+// and a rolled-back insert does not give its id back (ids only increase).
+// The timer and outbox tables change all the time: autovacuum looks at them
+// after 2% of their rows changed instead of 20%.
+const char* const kMigration1 = R"sql(
+CREATE TABLE voronka_store (version bigint NOT NULL);
+INSERT INTO voronka_store (version) VALUES (0);
+
+CREATE TABLE deals (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- creation order (deals are never deleted)
+  id text NOT NULL UNIQUE,
+  pipeline bigint NOT NULL,
+  stage bigint NOT NULL,
+  epoch bigint NOT NULL,
+  entered_at bigint NOT NULL,
+  created_at bigint NOT NULL,
+  name text NOT NULL,
+  fields bytea NOT NULL,
+  tags bytea NOT NULL,
+  responsible bigint NOT NULL,
+  contact_name text NOT NULL,
+  contact_email text NOT NULL,
+  contact_phone text NOT NULL,
+  company_name text NOT NULL,
+  visits bytea NOT NULL,
+  lost_reason text NOT NULL,
+  error text NOT NULL,
+  child_deals bigint NOT NULL,
+  version bigint NOT NULL,
+  previous_pipeline bigint NOT NULL,
+  previous_stage bigint NOT NULL,
+  module_version text NOT NULL
+);
+CREATE INDEX deals_by_stage ON deals (pipeline, stage);
+CREATE INDEX deals_by_responsible ON deals (responsible, pipeline, stage);
+
+CREATE TABLE tasks (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  deal text NOT NULL,
+  type bigint NOT NULL,
+  text text NOT NULL,
+  due bigint NOT NULL,
+  responsible bigint NOT NULL,
+  done bigint NOT NULL,
+  created_at bigint NOT NULL,
+  completed_at bigint NOT NULL,
+  comment text NOT NULL,
+  epoch bigint NOT NULL
+);
+CREATE INDEX tasks_by_deal ON tasks (deal, id);
+
+CREATE TABLE timers (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  deal text NOT NULL,
+  due bigint NOT NULL,
+  kind bigint NOT NULL,
+  rule bigint NOT NULL,
+  action bigint NOT NULL,
+  epoch bigint NOT NULL,
+  event bigint NOT NULL,
+  payload text NOT NULL,
+  unless_event bigint NOT NULL,
+  unless_arg bigint NOT NULL,
+  task bigint NOT NULL,
+  scheduled_at bigint NOT NULL,
+  cause text NOT NULL
+) WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
+CREATE INDEX timers_by_due ON timers (due, id);
+CREATE INDEX timers_by_deal ON timers (deal, id);
+
+CREATE TABLE effects (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  deal text NOT NULL,
+  kind text NOT NULL,
+  key text NOT NULL,
+  payload text NOT NULL,
+  created_at bigint NOT NULL,
+  not_before bigint NOT NULL,
+  status text NOT NULL,
+  attempts bigint NOT NULL,
+  next_attempt_at bigint NOT NULL,
+  delivered_at bigint NOT NULL,
+  last_error text NOT NULL
+) WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
+CREATE INDEX effects_by_deal ON effects (deal, id);
+CREATE INDEX effects_by_status ON effects (status, id);  -- the relay's pending ones and dead letters
+
+CREATE TABLE events (
+  id text PRIMARY KEY,                  -- the dedup key
+  deal text NOT NULL,
+  type text NOT NULL,
+  at bigint NOT NULL,
+  outcome text NOT NULL,
+  module_version text NOT NULL,
+  body text NOT NULL,
+  seq bigint GENERATED ALWAYS AS IDENTITY  -- the order events were recorded in
+);
+CREATE INDEX events_by_seq ON events (seq);
+
+CREATE TABLE history (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  deal text NOT NULL,
+  from_pipeline bigint NOT NULL,
+  from_stage bigint NOT NULL,
+  to_pipeline bigint NOT NULL,
+  to_stage bigint NOT NULL,
+  at bigint NOT NULL,
+  cause text NOT NULL,
+  how text NOT NULL
+);
+CREATE INDEX history_by_deal ON history (deal, seq);
+
+CREATE TABLE notes (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  deal text NOT NULL,
+  at bigint NOT NULL,
+  text text NOT NULL
+);
+CREATE INDEX notes_by_deal ON notes (deal, seq);
+
+CREATE TABLE counters (name text PRIMARY KEY, value bigint NOT NULL);
+CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+
+CREATE TABLE modules (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  version text NOT NULL UNIQUE,
+  bytes bytea NOT NULL,
+  source text NOT NULL,
+  added_at bigint NOT NULL
+);
+CREATE TABLE deployments (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  started_at bigint NOT NULL,
+  finished_at bigint NOT NULL,
+  "by" text NOT NULL,
+  from_version text NOT NULL,
+  to_version text NOT NULL,
+  plan text NOT NULL,
+  status text NOT NULL,
+  result text NOT NULL
+);
+)sql";
+
+// Index i holds the migration to version i + 1.
+const char* const kMigrations[] = {kMigration1};
+static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
+
+}  // namespace
+
+void migrate(Conn& conn, const std::string& schema) {
+  conn.exec("BEGIN", "starting the schema migration");
+  try {
+    // Two servers opening one new schema at once: the second waits here.
+    conn.exec("SELECT pg_advisory_xact_lock(1450144366, hashtext(current_schema()))", "locking the schema");
+    bool hasStore = conn.queryText(
+                        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+                        "AND tablename = 'voronka_store'",
+                        "looking for the store") != "0";
+    int64_t version = 0;
+    if (hasStore) {
+      version = std::stoll(conn.queryText("SELECT max(version) FROM voronka_store", "reading the schema version"));
+    } else if (conn.queryText("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
+                              "listing the schema's tables") != "0") {
+      throw StoreError("store " + conn.label() + ": schema \"" + schema +
+                       "\" has tables but is not a Voronka store: give Voronka a schema of its own "
+                       "(options=-csearch_path=NAME in the connection string, after CREATE SCHEMA NAME)");
+    }
+    if (version > kSchemaVersion) {
+      throw StoreError("store " + conn.label() + " has PostgreSQL store schema version " + std::to_string(version) +
+                       ", newer than version " + std::to_string(kSchemaVersion) +
+                       " that this Voronka knows: open it with a newer Voronka");
+    }
+    for (int64_t v = version + 1; v <= kSchemaVersion; ++v) {
+      std::string what = "migrating the store to schema version " + std::to_string(v);
+      conn.exec(kMigrations[v - 1], what.c_str());
+      conn.exec(("UPDATE voronka_store SET version = " + std::to_string(v)).c_str(), what.c_str());
+    }
+    conn.exec("COMMIT", "committing the schema migration");
+  } catch (...) {
+    PQclear(PQexec(conn.handle(), "ROLLBACK"));
+    throw;
+  }
+}
+
+}  // namespace voronka::store::pg

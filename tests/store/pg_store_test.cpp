@@ -1,0 +1,142 @@
+// The PostgreSQL store's own promises, beyond the conformance suite: clear
+// errors (no server, a bad connection string, a schema that is not a store,
+// a newer one, a second server), its data kept across reopening, and a lost
+// connection made again.
+#include <gtest/gtest.h>
+
+#include "runtime/store/pg_store.h"
+#include "tests/store/pg_test_server.h"
+#include "tests/store/store_test_support.h"
+
+namespace voronka {
+namespace {
+
+using testing::TestPostgres;
+
+std::string openError(const std::string& conninfo) {
+  try {
+    store::PostgresStore s(conninfo);
+  } catch (const store::StoreError& e) {
+    return e.what();
+  }
+  return "(opened)";
+}
+
+TEST(PostgresStoreErrors, NoServerIsAClearErrorNamingWhereButNotThePassword) {
+  std::string error = openError("host=/nonexistent/voronka dbname=crm user=me password=sekret connect_timeout=2");
+  EXPECT_NE(error.find("cannot connect to PostgreSQL at"), std::string::npos) << error;
+  EXPECT_NE(error.find("host=/nonexistent/voronka"), std::string::npos) << error;
+  EXPECT_NE(error.find("dbname=crm"), std::string::npos) << error;
+  EXPECT_EQ(error.find("sekret"), std::string::npos) << error;
+}
+
+TEST(PostgresStoreErrors, AnInvalidConnectionStringSaysHowToWriteOne) {
+  std::string error = openError("host=/tmp password=sekret nonsense");
+  EXPECT_NE(error.find("connection string is not valid"), std::string::npos) << error;
+  EXPECT_NE(error.find("postgresql:// URI"), std::string::npos) << error;
+  EXPECT_EQ(error.find("sekret"), std::string::npos) << error;
+}
+
+class PostgresStore : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const std::string& why = server().unavailable(); !why.empty()) GTEST_SKIP() << why;
+  }
+  static TestPostgres& server() { return TestPostgres::instance(); }
+};
+
+TEST_F(PostgresStore, DataIsKeptAcrossReopening) {
+  std::string where = server().freshSchema();
+  {
+    store::PostgresStore s(where);
+    auto tx = s.begin();
+    testing::writeEveryKind(*tx);
+    tx->commit();
+  }
+  std::string before;
+  {
+    store::PostgresStore s(where);
+    before = testing::snapshot(s, testing::everyKindProbe());
+  }
+  store::PostgresStore again(where);
+  EXPECT_EQ(testing::snapshot(again, testing::everyKindProbe()), before);
+  EXPECT_NE(before.find("deal d3"), std::string::npos);
+}
+
+TEST_F(PostgresStore, ASecondStoreOnTheSameSchemaIsRefusedAndAnotherSchemaIsFine) {
+  std::string where = server().freshSchema();
+  store::PostgresStore first(where);
+  std::string error = openError(where);
+  EXPECT_NE(error.find("is served by another voronka already"), std::string::npos) << error;
+  EXPECT_EQ(openError(server().freshSchema()), "(opened)");
+}
+
+TEST_F(PostgresStore, ASchemaWithOtherTablesIsRefusedAndLeftAlone) {
+  std::string where = server().freshSchema();
+  std::string schema = where.substr(where.find("search_path=") + 12);
+  schema.pop_back();  // the closing quote
+  ASSERT_EQ(server().run("CREATE TABLE " + schema + ".customers (id int)"), "");
+  std::string error = openError(where);
+  EXPECT_NE(error.find("has tables but is not a Voronka store"), std::string::npos) << error;
+  EXPECT_NE(error.find("schema " + schema), std::string::npos) << error;
+  EXPECT_NE(server().run("SELECT 1 FROM " + schema + ".deals"), "");  // nothing was created
+}
+
+TEST_F(PostgresStore, AStoreFromANewerVoronkaIsRefused) {
+  std::string where = server().freshSchema();
+  std::string schema = where.substr(where.find("search_path=") + 12);
+  schema.pop_back();
+  { store::PostgresStore s(where); }
+  ASSERT_EQ(server().run("UPDATE " + schema + ".voronka_store SET version = 99"), "");
+  std::string error = openError(where);
+  EXPECT_NE(error.find("schema version 99, newer than version"), std::string::npos) << error;
+  EXPECT_NE(error.find("open it with a newer Voronka"), std::string::npos) << error;
+}
+
+TEST_F(PostgresStore, ALostConnectionIsMadeAgainAtTheNextTransaction) {
+  std::string where = server().freshSchema() + " application_name=victim";
+  store::PostgresStore s(where);
+  {
+    auto tx = s.begin();
+    tx->putDeal(testing::sampleDeal("d1"));
+    tx->commit();
+  }
+  ASSERT_EQ(server().run("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'victim'"),
+            "");
+  auto tx = s.begin();
+  EXPECT_TRUE(tx->deal("d1").has_value());
+  tx->putDeal(testing::sampleDeal("d2"));
+  tx->commit();
+  EXPECT_EQ(openError(where), openError(where));  // the lock was taken again: both refused alike
+  EXPECT_NE(openError(where).find("is served by another voronka already"), std::string::npos);
+}
+
+TEST_F(PostgresStore, AFailedStatementLeavesTheBatchsOtherTransactions) {
+  store::PostgresStore s(server().freshSchema());
+  s.beginBatch();
+  {
+    auto tx = s.begin();
+    tx->addNote({"a", 1, "kept"});
+    tx->commit();
+  }
+  {
+    auto tx = s.begin();
+    tx->addNote({"a", 2, "undone"});
+    // Text PostgreSQL cannot hold (a NUL byte): the statement fails, the savepoint is rolled back.
+    EXPECT_THROW(tx->addNote({"a", 3, std::string("bad\0text", 8)}), store::StoreError);
+    EXPECT_THROW(tx->commit(), store::StoreError);
+  }
+  {
+    auto tx = s.begin();
+    tx->addNote({"a", 4, "also kept"});
+    tx->commit();
+  }
+  s.endBatch();
+  auto tx = s.begin();
+  std::vector<std::string> notes;
+  for (const auto& n : tx->notesOf("a")) notes.push_back(n.text);
+  EXPECT_EQ(notes, (std::vector<std::string>{"kept", "also kept"}));
+}
+
+}  // namespace
+}  // namespace voronka
