@@ -73,6 +73,15 @@ size_t codePointCount(std::string_view text) {
   return count;
 }
 
+std::string truncated(std::string_view text, size_t maxCodePoints) {
+  size_t count = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // inside a sequence
+    if (count++ == maxCodePoints) return std::string(text.substr(0, i)) + "…";
+  }
+  return std::string(text);
+}
+
 std::u32string decodeAll(std::string_view text) {
   std::u32string out;
   size_t i = 0;

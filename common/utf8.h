@@ -24,6 +24,9 @@ inline size_t sequenceLength(unsigned char lead) {
 char32_t decode(std::string_view text, size_t& i);
 void append(std::string& out, char32_t cp);
 size_t codePointCount(std::string_view text);
+// At most `maxCodePoints` code points of `text`, cut on a code-point boundary,
+// with "…" appended when something was cut: for quoting a value in a message.
+std::string truncated(std::string_view text, size_t maxCodePoints);
 // Every code point of `text`, for algorithms that index letters.
 std::u32string decodeAll(std::string_view text);
 

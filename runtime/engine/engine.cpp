@@ -369,6 +369,9 @@ void Processing::receive(const EventIn& in) {
     case bc::EventKind::TagRemoved:
       deal_.tags.erase(std::remove(deal_.tags.begin(), deal_.tags.end(), in.tag), deal_.tags.end());
       break;
+    case bc::EventKind::ResponsibleChanged:
+      if (in.responsible >= 0) deal_.responsible = in.responsible;  // a manager reassigned it in the CRM
+      break;
     default: break;
   }
   cancelUnless(in.event, in.arg, in.tag);

@@ -57,6 +57,7 @@ struct EventIn {
   std::string tag;                            // tag_added / tag_removed
   std::vector<store::FieldValue> payload;     // by parameter index (none where absent)
   std::vector<store::FieldValue> formValues;  // form_submitted: values of the form's fields, by field index
+  int32_t responsible = -1;                   // responsible_changed: the new responsible user (-1: as it is)
 };
 
 // Where a manual move goes, by name. The engine resolves it against the deal

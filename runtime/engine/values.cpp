@@ -1,9 +1,11 @@
 #include "runtime/engine/values.h"
 
+#include "common/utf8.h"
+#include "runtime/engine/text_scan.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
-#include <regex>
 
 namespace voronka::engine {
 
@@ -21,60 +23,33 @@ FieldValue integer(Tag t, int64_t i, uint16_t aux = 0) {
   return v;
 }
 
-std::optional<int64_t> parseDurationText(const std::string& s) {
-  static const std::regex re(R"((\d+[wdhm])+)");
-  if (!std::regex_match(s, re)) return std::nullopt;
-  int64_t total = 0, n = 0;
-  for (char c : s) {
-    if (c >= '0' && c <= '9') {
-      n = n * 10 + (c - '0');
-      continue;
-    }
-    total += n * (c == 'w' ? 604800 : c == 'd' ? 86400 : c == 'h' ? 3600 : 60);
-    n = 0;
-  }
-  return total;
-}
+std::optional<int64_t> parseDurationText(const std::string& s) { return scan::durationSeconds(s); }
 
 std::optional<int64_t> parseDate(const std::string& s) {
-  static const std::regex re(R"((\d{4})-(\d{2})-(\d{2}))");
-  std::smatch m;
-  if (!std::regex_match(s, m, re)) return std::nullopt;
-  int y = std::stoi(m[1]), mo = std::stoi(m[2]), d = std::stoi(m[3]);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
-  int64_t day = Calendar::daysFromCivil(y, mo, d);
-  auto [yy, mm, dd] = Calendar::civil(day);
-  if (yy != y || mm != mo || dd != d) return std::nullopt;  // February 30
-  return day;
+  std::optional<scan::Date> d = scan::date(s);
+  if (!d) return std::nullopt;
+  return Calendar::daysFromCivil(d->year, d->month, d->day);
 }
 
 }  // namespace
 
 std::optional<int64_t> parseIsoDateTime(const std::string& s, const Calendar& calendar) {
-  static const std::regex re(R"((\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)");
-  std::smatch m;
-  if (!std::regex_match(s, m, re)) return std::nullopt;
-  std::optional<int64_t> day = parseDate(m[1]);
-  int h = std::stoi(m[2]), mi = std::stoi(m[3]), sec = m[4].matched ? std::stoi(m[4]) : 0;
-  if (!day || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  int64_t localSeconds = *day * 86400 + h * 3600 + mi * 60 + sec;
-  if (!m[5].matched) return calendar.utcOf(*day, h * 60 + mi) + sec;
-  std::string zone = m[5];
-  if (zone == "Z") return localSeconds;
-  int sign = zone[0] == '-' ? -1 : 1;
-  std::string digits;
-  for (char c : zone.substr(1)) {
-    if (c != ':') digits += c;
-  }
-  int offset = std::stoi(digits.substr(0, 2)) * 3600 + std::stoi(digits.substr(2, 2)) * 60;
-  return localSeconds - sign * offset;
+  std::optional<scan::DateTime> t = scan::dateTime(s);
+  if (!t) return std::nullopt;
+  int64_t day = Calendar::daysFromCivil(t->date.year, t->date.month, t->date.day);
+  // Without an offset the time is the account's local time.
+  if (!t->offsetMinutes) return calendar.utcOf(day, t->hour * 60 + t->minute) + t->second;
+  int64_t localSeconds = day * 86400 + t->hour * 3600 + t->minute * 60 + t->second;
+  return localSeconds - int64_t{*t->offsetMinutes} * 60;
 }
 
 Result<FieldValue> valueFromJson(const bc::Module& m, ValueType type, int32_t enumId, const nlohmann::json& j,
                                  const Calendar& calendar) {
   if (j.is_null()) return FieldValue{};
   auto wrong = [&](const char* expected) -> Result<FieldValue> {
-    return fail(fmt::format("expected {}, got {}", expected, j.dump()));
+    // The value as sent, shortened: a 27 KB string is not echoed back whole.
+    std::string sent = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return fail(fmt::format("expected {}, got {}", expected, utf8::truncated(sent, 80)));
   };
   switch (type) {
     case ValueType::Number:
@@ -129,19 +104,22 @@ Result<FieldValue> valueFromJson(const bc::Module& m, ValueType type, int32_t en
       return integer(Tag::DateTime, *t);
     }
     case ValueType::Duration: {
-      if (j.is_number_integer()) return integer(Tag::Duration, j.get<int64_t>());
+      if (j.is_number_integer()) {
+        // Seconds; an unsigned number beyond int64 is out of range as well.
+        bool inRange = j.is_number_unsigned() ? j.get<uint64_t>() <= uint64_t(scan::kMaxDurationSeconds)
+                                              : j.get<int64_t>() >= 0 && j.get<int64_t>() <= scan::kMaxDurationSeconds;
+        if (!inRange) return wrong("a duration of 0 to 100 years");
+        return integer(Tag::Duration, j.get<int64_t>());
+      }
       if (j.is_string()) {
         if (std::optional<int64_t> s = parseDurationText(j.get<std::string>())) return integer(Tag::Duration, *s);
       }
       return wrong("a duration: seconds, or like \"1d12h\"");
     }
     case ValueType::Time: {
-      static const std::regex re(R"((\d{1,2}):(\d{2}))");
-      std::smatch mt;
-      std::string s = j.is_string() ? j.get<std::string>() : "";
-      if (!std::regex_match(s, mt, re) || std::stoi(mt[1]) > 23 || std::stoi(mt[2]) > 59)
-        return wrong("a time \"HH:MM\"");
-      return integer(Tag::Time, std::stoi(mt[1]) * 60 + std::stoi(mt[2]));
+      std::optional<int> minutes = j.is_string() ? scan::minutesOfDay(j.get<std::string>()) : std::nullopt;
+      if (!minutes) return wrong("a time \"HH:MM\"");
+      return integer(Tag::Time, *minutes);
     }
     case ValueType::Enum: {
       if (!j.is_string() || enumId < 0) return wrong("an enum value");

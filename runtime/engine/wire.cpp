@@ -177,6 +177,13 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
       in.arg = *a;
     }
   }
+  if (def.kind == bc::EventKind::ResponsibleChanged) {
+    if (auto responsible = lenientString(e, "responsible")) {
+      in.responsible = names.user(*responsible);
+      if (in.responsible == bc::kNo)
+        return invalid(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
+    }
+  }
   in.payload.resize(def.params.size());
   if (e.contains("payload")) {
     const auto& p = e["payload"];

@@ -20,6 +20,23 @@ DeliveryResult Connectors::deliver(const store::EffectRecord& effect) const {
   return connector->deliver(effect);
 }
 
+std::vector<DeliveryResult> Connector::deliverMany(const std::vector<store::EffectRecord>& effects) {
+  std::vector<DeliveryResult> results;
+  for (const auto& effect : effects) results.push_back(deliver(effect));
+  return results;
+}
+
+std::vector<DeliveryResult> Connectors::deliverMany(const std::vector<store::EffectRecord>& effects) const {
+  if (effects.empty()) return {};
+  Connector* connector = find(effects.front().kind);
+  if (!connector) {
+    return std::vector<DeliveryResult>(
+        effects.size(),
+        DeliveryResult::permanent(fmt::format("no connector delivers effects of kind `{}`", effects.front().kind)));
+  }
+  return connector->deliverMany(effects);
+}
+
 Connectors makeConnectors(const ServeConfig& config) {
   Connectors connectors;
   connectors.set("webhook", makeWebhookConnector(config));

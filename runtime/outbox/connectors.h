@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/outbox/config.h"
 #include "runtime/store/records.h"
@@ -40,6 +41,10 @@ class Connector {
   // Delivers outside any store transaction; may block up to its timeout.
   // Sends effect.key as the idempotency key: the same effect may come again.
   virtual DeliveryResult deliver(const store::EffectRecord& effect) = 0;
+  // Several effects of this connector's kind, in order, one result each. A
+  // connector whose receiver takes batches (a CRM's bulk update) overrides
+  // it to make fewer calls; by default each is delivered alone.
+  virtual std::vector<DeliveryResult> deliverMany(const std::vector<store::EffectRecord>& effects);
 };
 
 // The connector of each effect kind.
@@ -49,6 +54,8 @@ class Connectors {
   Connector* find(std::string_view kind) const;
   // Routes by kind; a kind without a connector is a permanent failure.
   DeliveryResult deliver(const store::EffectRecord& effect) const;
+  // Effects of one kind, one result each (Connector::deliverMany).
+  std::vector<DeliveryResult> deliverMany(const std::vector<store::EffectRecord>& effects) const;
 
  private:
   std::map<std::string, std::shared_ptr<Connector>, std::less<>> byKind_;

@@ -65,14 +65,22 @@ size_t OutboxRelay::runOnce() {
     }
     tx->commit();
   }
-  for (const store::EffectRecord& effect : claimed) {
-    DeliveryResult result;
+  // Consecutive effects of one kind go to their connector together (a CRM
+  // updates up to 50 deals in one call); the order of the outbox is kept.
+  for (size_t start = 0; start < claimed.size();) {
+    size_t end = start + 1;
+    while (end < claimed.size() && claimed[end].kind == claimed[start].kind) ++end;
+    std::vector<store::EffectRecord> run(claimed.begin() + static_cast<std::ptrdiff_t>(start),
+                                         claimed.begin() + static_cast<std::ptrdiff_t>(end));
+    std::vector<DeliveryResult> results;
     try {
-      result = connectors_.deliver(effect);
+      results = connectors_.deliverMany(run);
     } catch (const std::exception& e) {
-      result = DeliveryResult::retry(fmt::format("the connector failed: {}", e.what()));
+      results.assign(run.size(), DeliveryResult::retry(fmt::format("the connector failed: {}", e.what())));
     }
-    record(effect, result);
+    results.resize(run.size(), DeliveryResult::retry("the connector gave no result"));
+    for (size_t i = 0; i < run.size(); ++i) record(run[i], results[i]);
+    start = end;
   }
   std::lock_guard<std::mutex> lock(countersMutex_);
   ++counters_.rounds;

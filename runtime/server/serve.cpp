@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "runtime/crm/crm_service.h"
 #include "runtime/engine/clock.h"
 #include "runtime/outbox/relay.h"
 #include "runtime/server/metrics.h"
@@ -74,6 +75,20 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   // reads it.
   Metrics* metrics = nullptr;
   outbox::Connectors connectors = outbox::makeConnectors(settings.config);
+  // With a CRM the engine works through the CRM mirror, whose commits add the CRM's calls.
+  std::unique_ptr<crm::CrmService> crmService;
+  store::Store* engineStore = store.get();
+  if (settings.crm) {
+    auto opened = crm::CrmService::open(*settings.crm, *settings.module, *store, clock);
+    if (!opened) {
+      std::string message = "crm.toml does not fit the module:";
+      for (const auto& e : opened.error()) message += "\n  " + e;
+      return failWith(setup(message));
+    }
+    crmService = std::move(*opened);
+    crmService->addConnectors(connectors);
+    engineStore = &crmService->engineStore();
+  }
   outbox::RelayOptions relayOptions = outbox::relayOptionsOf(settings.config);
   relayOptions.onRecorded = [&metrics](const store::EffectRecord& effect) {
     metrics->countOutboxResult(effect.status);
@@ -82,10 +97,11 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
 
   ServerOptions options = settings.server;
   options.onCommit = [&relay] { relay.wake(); };
+  if (crmService) options.extraRoutes.push_back(crmService->route());
   std::unique_ptr<Server> server;
   int port = 0;
   try {
-    server = std::make_unique<Server>(*settings.module, *store, clock, options);
+    server = std::make_unique<Server>(*settings.module, *engineStore, clock, options);
     port = server->start();
   } catch (const std::exception& e) {  // the socket cannot be bound, a time zone is unknown
     return failWith(setup(e.what()));
@@ -103,6 +119,7 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   relay.wake();
   relayThread.join();
   server.reset();
+  crmService.reset();
   store.reset();
   if (report.stopped) report.stopped();
   return {};

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
 #include "runtime/bytecode/module.h"
+#include "runtime/crm/crm_config.h"
 #include "runtime/outbox/config.h"
 #include "runtime/server/serve_error.h"
 #include "runtime/server/server.h"
@@ -22,6 +24,7 @@ struct ServeSettings {
   outbox::ServeConfig config;  // serve.toml with the command line's values applied
   ServerOptions server;        // host, port, tokens and limits from `config`
   store::Synchronous synchronous = store::Synchronous::Full;
+  std::optional<crm::CrmConfig> crm;  // --crm crm.toml: the client's amoCRM or Bitrix24 (docs/crm.md)
 };
 
 // What the process has to tell its operator; the wording is the caller's.

@@ -83,6 +83,10 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
   // Every /v1 route needs a token when tokens are configured.
   http.set_pre_routing_handler([&p](const httplib::Request& req, httplib::Response& res) {
     if (p.options.tokens.empty() || req.path.rfind("/v1/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
+    for (const auto& route : p.options.extraRoutes) {
+      if (req.path.rfind(route.prefix, 0) == 0)
+        return httplib::Server::HandlerResponse::Unhandled;  // a secret in the path
+    }
     std::string token = bearerToken(req);
     for (const auto& t : p.options.tokens) {
       if (!token.empty() && token == t) return httplib::Server::HandlerResponse::Unhandled;
@@ -148,6 +152,14 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
     }
     send(res, p.api.getOutbox(status, limit), p.metrics);
   });
+  for (const auto& route : p.options.extraRoutes) {
+    http.Post(route.prefix + "([^/]+)", [&p, &route](const httplib::Request& req, httplib::Response& res) {
+      ExtraReply reply = route.handle({req.matches[1], req.body, req.get_header_value("Content-Type")}, p.writer);
+      res.status = reply.status;
+      res.set_content(reply.body, "application/json; charset=utf-8");
+      p.metrics.countHttp(reply.status);
+    });
+  }
   http.Get("/healthz", [&p](const httplib::Request&, httplib::Response& res) { send(res, p.api.health(), p.metrics); });
   http.Get("/metrics", [&p](const httplib::Request&, httplib::Response& res) {
     res.set_content(p.api.metricsText(), "text/plain; version=0.0.4");

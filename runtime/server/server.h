@@ -11,6 +11,7 @@
 #include "common/result.h"
 #include "runtime/bytecode/module.h"
 #include "runtime/engine/clock.h"
+#include "runtime/server/extra_routes.h"
 #include "runtime/store/store.h"
 
 namespace voronka::server {
@@ -22,8 +23,9 @@ struct ServerOptions {
   int port = 8080;
   std::vector<std::string> tokens;  // accepted bearer tokens; empty: no auth (loopback only)
   size_t maxBodyBytes = 1 << 20;
-  size_t maxBatch = 256;           // events per group commit
-  std::function<void()> onCommit;  // after each durable commit (wakes the outbox relay)
+  size_t maxBatch = 256;                // events per group commit
+  std::function<void()> onCommit;       // after each durable commit (wakes the outbox relay)
+  std::vector<ExtraRoute> extraRoutes;  // the CRM adapters' webhooks (extra_routes.h)
 };
 
 struct ListenAddress {

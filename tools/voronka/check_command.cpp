@@ -11,6 +11,7 @@
 #include "compiler/driver/project_config.h"
 #include "compiler/driver/session.h"
 #include "tools/voronka/commands.h"
+#include "tools/voronka/crm_check.h"
 
 namespace voronka::tool {
 namespace {
@@ -26,6 +27,7 @@ struct CheckOptions {
   std::string config;     // --config FILE: one voronka.toml for every file
   std::string failLevel;  // --fail-level warning|error
   std::string output;     // -o FILE: where the json/sarif/codequality report goes
+  std::string crm;        // --crm crm.toml: the CRM mapping against the program (crm_check.h)
 };
 
 int runCheck(const CheckOptions& o) {
@@ -56,6 +58,7 @@ int runCheck(const CheckOptions& o) {
   int usageError = 0;
   std::string emitted;
   std::map<FileId, const driver::ProjectConfig*> fileConfigs;
+  std::vector<CrmProblem> crmProblems;
   driver::runWithLargeStack([&] {
     std::vector<FileId> roots;
     std::vector<const driver::ProjectConfig*> rootConfigs;
@@ -85,7 +88,11 @@ int runCheck(const CheckOptions& o) {
       driver::ProgramFiles program = compilation.collect(roots[i]);
       // A file takes the configuration of the first program that uses it.
       for (FileId f : program.files) fileConfigs.emplace(f, rootConfigs[i]);
-      compilation.check(program);
+      std::optional<check::CheckedProgram> checked = compilation.check(program);
+      if (checked && !o.crm.empty()) {
+        auto found = checkCrmMapping(o.crm, *checked, compilation.sources());
+        crmProblems.insert(crmProblems.end(), found.begin(), found.end());
+      }
     }
   });
   if (!configError.empty()) std::cerr << "voronka: error: " << configError << "\n";
@@ -119,10 +126,11 @@ int runCheck(const CheckOptions& o) {
   if (o.format == "text" || !o.output.empty()) {
     bool color = o.color == "always" || (o.color == "auto" && isatty(STDERR_FILENO));
     for (const auto& d : sink.all()) std::cerr << renderText(d, compilation.sources(), {color});
+    for (const auto& p : crmProblems) std::cerr << p.text << "\n";
     std::string summary = renderSummary(sink.errorCount(), sink.warningCount());
     if (!summary.empty()) {
       std::cerr << summary << "\n";
-    } else if (o.emit.empty()) {
+    } else if (o.emit.empty() && crmProblems.empty()) {
       std::cout << fmt::format("{} file{} checked, no problems found\n", files.size(), files.size() == 1 ? "" : "s");
     }
   }
@@ -130,7 +138,8 @@ int runCheck(const CheckOptions& o) {
   Severity failLevel = session.failLevel().value_or(Severity::Error);
   if (!o.failLevel.empty()) failLevel = *driver::parseFailLevel(o.failLevel);
   if (o.warnings == "error") failLevel = Severity::Warning;
-  bool failed = sink.errorCount() > 0 || (failLevel == Severity::Warning && sink.warningCount() > 0);
+  bool crmErrors = std::any_of(crmProblems.begin(), crmProblems.end(), [](const CrmProblem& p) { return p.error; });
+  bool failed = sink.errorCount() > 0 || crmErrors || (failLevel == Severity::Warning && sink.warningCount() > 0);
   return failed ? 1 : 0;
 }
 
@@ -158,6 +167,8 @@ Runner addCheckCommand(CLI::App& app) {
                   "Directory of the std.* modules (default: $VORONKA_STDLIB or the built-in one)");
   cmd->add_option("--color", o->color, "Color the text output: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--crm", o->crm,
+                  "crm.toml: also report unmapped stages, fields, members and users, and CRM type mismatches");
   cmd->add_option("--max-nesting", o->maxNesting, "Deepest nesting of brackets accepted (default 256)");
   cmd->footer(
       "Exit status: 0 when clean, 1 when errors were found (or warnings with --fail-level warning), 2 on a usage or I/O "

@@ -20,5 +20,6 @@ Runner addFmtCommand(CLI::App& app);
 Runner addLspCommand(CLI::App& app);
 Runner addGraphCommand(CLI::App& app);
 Runner addServeCommand(CLI::App& app);
+Runner addCrmCommand(CLI::App& app);
 
 }  // namespace voronka::tool

@@ -10,6 +10,7 @@
 
 #include <iostream>
 
+#include "runtime/crm/crm_config.h"
 #include "runtime/outbox/config.h"
 #include "runtime/server/serve.h"
 #include "tools/voronka/commands.h"
@@ -25,6 +26,7 @@ struct ServeOptions {
   std::string listen;
   std::string config;
   std::string synchronous = "full";
+  std::string crm;
   std::vector<std::string> tokens;
 };
 
@@ -43,6 +45,15 @@ int runServe(const ServeOptions& o) {
       return 2;
     }
     settings.config = std::move(*loaded);
+  }
+  if (!o.crm.empty()) {
+    auto loaded = crm::loadCrmConfig(o.crm);
+    if (!loaded) {
+      for (const auto& e : loaded.error()) std::cerr << e << "\n";
+      std::cerr << "voronka: error: fix " << o.crm << " (docs/crm.md lists every key)\n";
+      return 2;
+    }
+    settings.crm = std::move(*loaded);
   }
   outbox::ServeConfig& config = settings.config;
   // The command line wins over the file.
@@ -102,6 +113,7 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_option("--store", o->store, "Where deals live: sqlite:PATH (default sqlite:voronka.db, or [server] store)");
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
   cmd->add_option("--config", o->config, "serve.toml: tokens, limits, outbox delivery (docs/serve.md)");
+  cmd->add_option("--crm", o->crm, "crm.toml: run the funnel on the client's amoCRM or Bitrix24 (docs/crm.md)");
   cmd->add_option("--token", o->tokens, "An accepted API token (Authorization: Bearer TOKEN); repeatable");
   cmd->add_option(
          "--synchronous", o->synchronous,
@@ -109,7 +121,8 @@ Runner addServeCommand(CLI::App& app) {
       ->check(CLI::IsMember({"full", "normal"}));
   cmd->footer(
       "API (docs/serve.md): POST /v1/events, POST /v1/deals, GET /v1/deals/ID, POST /v1/deals/ID/move,\n"
-      "GET /v1/pipelines, GET /v1/outbox?status=dead, GET /healthz, GET /metrics.\n"
+      "GET /v1/pipelines, GET /v1/outbox?status=dead, GET /healthz, GET /metrics;\n"
+      "with --crm: POST /v1/crm/amocrm/SECRET or /v1/crm/bitrix24/SECRET (the CRM's webhooks).\n"
       "An event is answered after it is durable (202); SIGTERM stops after finishing what is in flight.\n"
       "Exit status: 0 stopped by a signal, 1 the module or store cannot be used, 2 usage, config or I/O error.");
   return [o]() { return runServe(*o); };

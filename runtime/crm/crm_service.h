@@ -1,0 +1,46 @@
+// Everything `voronka serve --crm crm.toml` adds, wired together: the
+// mapping checked against the module, the mirror between the engine and the
+// store, the account's rate limiter, tokens and API, the outbox connectors
+// and the webhook route.
+#pragma once
+
+#include <memory>
+
+#include "common/result.h"
+#include "runtime/bytecode/module.h"
+#include "runtime/crm/crm_api.h"
+#include "runtime/crm/crm_config.h"
+#include "runtime/crm/inbound.h"
+#include "runtime/crm/mirror.h"
+#include "runtime/crm/rate_limiter.h"
+#include "runtime/crm/tokens.h"
+#include "runtime/outbox/connectors.h"
+
+namespace voronka::crm {
+
+class CrmService {
+ public:
+  // Fails listing the names of crm.toml the module does not have.
+  static Result<std::unique_ptr<CrmService>, std::vector<std::string>> open(const CrmConfig& config,
+                                                                            const bc::Module& module,
+                                                                            store::Store& store, engine::Clock& clock);
+
+  // The store the engine must use: its commits add the CRM's calls.
+  store::Store& engineStore() { return mirrorStore_; }
+  void addConnectors(outbox::Connectors& connectors);
+  server::ExtraRoute route() { return inbound_.route(); }
+
+  CrmService(const CrmConfig& config, Mapping mapping, store::Store& store, engine::Clock& clock);
+
+ private:
+  CrmConfig config_;
+  store::Store& store_;
+  Mirror mirror_;
+  MirrorStore mirrorStore_;
+  RateLimiter limiter_;
+  TokenKeeper tokens_;
+  CrmApi api_;
+  CrmInbound inbound_;
+};
+
+}  // namespace voronka::crm

@@ -1,0 +1,58 @@
+// The CRM's webhooks in, as the runtime's wire events:
+//   POST /v1/crm/amocrm/{secret}    amoCRM's account webhooks, Digital Pipeline JSON
+//   POST /v1/crm/bitrix24/{secret}  Bitrix24's ONCRMDEAL* events (the deal is fetched)
+// A deal the runtime has not seen is created from the CRM's data; a stage
+// the CRM shows that Voronka did not send is a manager's move (manual_move,
+// with the pipeline's policies); changed fields and responsible raise
+// field_set and responsible_changed. What Voronka itself sent comes back as
+// an echo — same state as known, a stage sent lately, or the robot user's
+// change — and is not an event. A refused manual move is undone in the CRM
+// with a note saying why, in the account's language.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "runtime/crm/crm_api.h"
+#include "runtime/crm/crm_report.h"
+#include "runtime/crm/mirror.h"
+#include "runtime/engine/names.h"
+#include "runtime/server/extra_routes.h"
+
+namespace voronka::crm {
+
+// The events one report becomes, and what the CRM is then known to show.
+struct InboundPlan {
+  std::string deal;
+  std::vector<nlohmann::json> events;
+  KnownState reported;
+  std::string ignored;  // why nothing is done ("echo", "pipeline not mapped"); empty when there are events
+};
+
+InboundPlan planReport(const Mirror& mirror, store::Store& store, const CrmReport& report);
+
+class CrmInbound {
+ public:
+  CrmInbound(Mirror& mirror, store::Store& mirrorStore, CrmApi& api)
+      : mirror_(mirror), store_(mirrorStore), api_(api) {}
+
+  // The route of this CRM, for ServerOptions::extraRoutes.
+  server::ExtraRoute route();
+
+  server::ExtraReply handle(const server::ExtraRequest& request, server::EventWriter& writer);
+
+ private:
+  Result<std::vector<CrmReport>, server::ExtraReply> reports(const server::ExtraRequest& request);
+  nlohmann::json apply(const CrmReport& report, server::EventWriter& writer);
+  // The CRM shows a stage the funnel refused: move it back, with a note saying why.
+  void undoRefusedMove(const InboundPlan& plan, bool applyReport, const std::string& eventId,
+                       const std::string& reason);
+
+  Mirror& mirror_;
+  store::Store& store_;  // the MirrorStore: follow-up transactions reconcile too
+  CrmApi& api_;
+};
+
+}  // namespace voronka::crm

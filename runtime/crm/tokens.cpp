@@ -1,0 +1,133 @@
+#include "runtime/crm/tokens.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "runtime/crm/form_body.h"
+#include "runtime/crm/http_call.h"
+
+namespace voronka::crm {
+
+namespace {
+
+constexpr int64_t kRefreshBeforeExpiry = 60;  // seconds
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+bool writeAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+TokenKeeper::TokenKeeper(const CrmConfig& config)
+    : kind_(config.kind), oauth_(config.oauth), timeout_(config.timeout), access_(config.token) {
+  if (!oauth_) return;
+  access_ = oauth_->accessToken;
+  refresh_ = oauth_->refreshToken;
+  loadFile();  // a pair saved by an earlier refresh is newer than the configuration's
+}
+
+void TokenKeeper::loadFile() {
+  std::ifstream in(oauth_->tokenFile);
+  if (!in) return;
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+  if (!j.is_object() || !j.contains("refresh_token")) return;
+  access_ = j.value("access_token", "");
+  refresh_ = j.value("refresh_token", "");
+  expiresAt_ = j.value("expires_at", int64_t{0});
+}
+
+Result<void> TokenKeeper::saveFile() const {
+  std::string path = oauth_->tokenFile.string();
+  std::string temporary = path + ".new";
+  nlohmann::json j = {{"access_token", access_}, {"refresh_token", refresh_}, {"expires_at", expiresAt_}};
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(fmt::format("cannot write {}", temporary));
+  bool ok = writeAll(fd, j.dump()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(temporary.c_str(), path.c_str()) != 0) return fail(fmt::format("cannot write {}", path));
+  std::string dir = oauth_->tokenFile.parent_path().string();
+  int dirFd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirFd >= 0) {
+    ::fsync(dirFd);
+    ::close(dirFd);
+  }
+  return {};
+}
+
+Result<std::string> TokenKeeper::current() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (oauth_ && (access_.empty() || (expiresAt_ && nowSeconds() >= expiresAt_ - kRefreshBeforeExpiry))) {
+    if (Result<void> r = refreshLocked(); !r) return fail(r.error());
+  }
+  return access_;
+}
+
+Result<std::string> TokenKeeper::renewAfter(const std::string& refused) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!oauth_) return fail("the CRM refused the token: check token (or token_env) in crm.toml");
+  if (access_ != refused) return access_;  // another caller refreshed meanwhile
+  if (Result<void> r = refreshLocked(); !r) return fail(r.error());
+  return access_;
+}
+
+Result<void> TokenKeeper::refreshLocked() {
+  HttpCall call;
+  call.timeout = timeout_;
+  if (kind_ == CrmKind::AmoCrm) {
+    call.method = "POST";
+    call.url = oauth_->tokenUrl;
+    call.contentType = "application/json";
+    call.body = nlohmann::json{{"client_id", oauth_->clientId},
+                               {"client_secret", oauth_->clientSecret},
+                               {"grant_type", "refresh_token"},
+                               {"refresh_token", refresh_},
+                               {"redirect_uri", oauth_->redirectUri}}
+                    .dump();
+  } else {
+    call.url = oauth_->tokenUrl + "?" +
+               encodeForm({{"grant_type", "refresh_token"},
+                           {"client_id", oauth_->clientId},
+                           {"client_secret", oauth_->clientSecret},
+                           {"refresh_token", refresh_}});
+  }
+  HttpAnswer answer = perform(call);
+  std::string where = urlForMessages(call.url);
+  if (!answer.answered) return fail(fmt::format("refreshing the token at {}: {}", where, answer.transportError));
+  nlohmann::json j = nlohmann::json::parse(answer.body, nullptr, false);
+  if (answer.status != 200 || !j.is_object() || !j.contains("access_token") || !j.contains("refresh_token")) {
+    return fail(fmt::format("refreshing the token at {}: HTTP {}{}", where, answer.status,
+                            answer.status == 400 || answer.status == 401
+                                ? " (the refresh token was refused: authorize the integration again and put the "
+                                  "new refresh token in crm.toml)"
+                                : ""));
+  }
+  access_ = j["access_token"].get<std::string>();
+  refresh_ = j["refresh_token"].get<std::string>();
+  expiresAt_ =
+      j.contains("expires_in") && j["expires_in"].is_number() ? nowSeconds() + j["expires_in"].get<int64_t>() : 0;
+  // Kept before it is used: the old refresh token is already spent.
+  if (Result<void> saved = saveFile(); !saved)
+    return fail(fmt::format("the new tokens are not saved: {}", saved.error()));
+  return {};
+}
+
+}  // namespace voronka::crm

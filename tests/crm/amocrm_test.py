@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+"""`voronka serve --crm` against a fake amoCRM (fake_amocrm.py), end to end:
+webhooks in → rules → API calls out; echoes ignored; a forbidden manual move
+undone with a note; the limit of 7 requests per second kept; an outage
+retried to delivery; kill -9 during delivery making no second task; a wrong
+secret refused with nothing applied; OAuth tokens refreshed once and kept.
+
+usage: amocrm_test.py VORONKA"""
+import os
+import sys
+import tempfile
+import time
+import traceback
+
+from crm_support import (SECRET, amo_crm_toml, amo_webhook, build_shop, start_serve, wait_until)
+from fake_amocrm import FakeAmoCrm
+
+os.environ["AMO_TOKEN"] = "long-lived-token"
+
+
+def lead_of(fake, lead_id):
+    with fake.account.lock:
+        return dict(fake.account.leads.get(lead_id, {}))
+
+
+def tasks_of(fake, lead_id):
+    with fake.account.lock:
+        return [dict(t) for t in fake.account.tasks.values() if t["entity_id"] == lead_id]
+
+
+def notes_of(fake, lead_id):
+    with fake.account.lock:
+        return [n["params"]["text"] for n in fake.account.notes.values() if n["entity_id"] == lead_id]
+
+
+def deal(server, lead_id):
+    status, body = server.request("GET", f"/v1/deals/amo-{lead_id}")
+    return body if status == 200 else None
+
+
+def new_lead(fake, server, lead_id, price=50000):
+    form = fake.change_lead(lead_id, status_id=101, pipeline_id=7, price=price)
+    status, body = amo_webhook(server, form)
+    assert status == 200, (status, body)
+    return body
+
+
+def manual_moves(d):
+    return [h for h in d["history"] if h["how"] == "manual"]
+
+
+def test_round_trip(voronka, workdir):
+    """A new lead becomes a deal; a manager's budget change moves it on;
+    everything the rules do reaches amoCRM; the echoes change nothing."""
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url))
+    fake.account.webhook_url = f"http://127.0.0.1:{server.port}/v1/crm/amocrm/{SECRET}"
+    try:
+        new_lead(fake, server, 1)
+        d = deal(server, 1)
+        assert d and d["stage"] == "incoming" and d["responsible"] == "ivanov", d
+        wait_until(lambda: len(tasks_of(fake, 1)) == 1, 10, "the call task in amoCRM")
+        task = tasks_of(fake, 1)[0]
+        assert task["text"] == "Позвонить клиенту" and task["task_type_id"] == 1, task
+        assert task["responsible_user_id"] == 6001 and task["entity_type"] == "leads", task
+
+        status, body = amo_webhook(server, fake.change_lead(1, price=150000))
+        assert status == 200, body
+        wait_until(lambda: lead_of(fake, 1).get("status_id") == 102, 10, "the move to qualified in amoCRM")
+        wait_until(lambda: tasks_of(fake, 1)[0].get("is_completed"), 10, "the call task completed")
+        wait_until(lambda: "Бюджет больше 100 000" in notes_of(fake, 1), 10, "the note")
+        lead = lead_of(fake, 1)
+        assert lead["responsible_user_id"] == 6002, lead
+        assert lead["tags"] == ["крупный"], lead
+        assert {"field_id": 5001, "values": [{"enum_id": 9002}]} in lead["custom_fields_values"], lead
+        assert tasks_of(fake, 1)[0]["result"] == {"text": "Клиент квалифицирован"}, tasks_of(fake, 1)
+        time.sleep(1.0)  # the echoes of those PATCHes arrive and must be ignored
+        d = deal(server, 1)
+        assert d["stage"] == "qualified" and d["responsible"] == "petrova", d
+        assert manual_moves(d) == [], d["history"]
+        assert len(tasks_of(fake, 1)) == 1
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_echoes_by_state(voronka, workdir):
+    """Without robot_user the echoes are recognised by the known state."""
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url, robot_user=False))
+    fake.account.webhook_url = f"http://127.0.0.1:{server.port}/v1/crm/amocrm/{SECRET}"
+    try:
+        new_lead(fake, server, 2)
+        amo_webhook(server, fake.change_lead(2, price=200000))
+        wait_until(lambda: lead_of(fake, 2).get("status_id") == 102, 10, "the move in amoCRM")
+        # Voronka's PATCH comes back as a webhook, as a manager's would; it must change nothing.
+        echo = fake.change_lead(2, modified_user_id=5000)
+        status, body = amo_webhook(server, echo)
+        assert status == 200 and body["results"][0]["status"] == "ignored", body
+        time.sleep(1.0)
+        d = deal(server, 2)
+        assert d["stage"] == "qualified" and manual_moves(d) == [], d
+        patches = fake.calls("PATCH", "/api/v4/leads")
+        assert len(patches) == 1, patches  # one PATCH: stage, field, tags and responsible together
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_forbidden_move_undone(voronka, workdir):
+    """`manual forward: deny`: a manager's forward move is moved back, with a note saying why."""
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url))
+    try:
+        new_lead(fake, server, 3)
+        forward = fake.change_lead(3, status_id=103)
+        status, body = amo_webhook(server, forward)
+        assert status == 200, body
+        event = body["results"][0]["events"][0]
+        assert event["type"] == "manual_move" and event["status"] == "rejected", body
+        wait_until(lambda: lead_of(fake, 3).get("status_id") == 101, 10, "the lead moved back in amoCRM")
+        wait_until(lambda: notes_of(fake, 3), 10, "the note")
+        note = notes_of(fake, 3)[0]
+        assert "вернула сделку на этап «Новая заявка»" in note and "вперёд вручную" in note, note
+        assert deal(server, 3)["stage"] == "incoming"
+        # The same webhook again (amoCRM resends it): moved back, but no second note.
+        amo_webhook(server, forward)
+        time.sleep(0.5)
+        assert len(notes_of(fake, 3)) == 1, notes_of(fake, 3)
+        # Backward is allowed: qualified by the budget, then back by hand.
+        amo_webhook(server, fake.change_lead(3, price=300000))
+        wait_until(lambda: lead_of(fake, 3).get("status_id") == 102, 10, "qualified")
+        status, body = amo_webhook(server, fake.change_lead(3, status_id=101))
+        assert body["results"][0]["events"][0]["status"] == "applied", body
+        assert deal(server, 3)["stage"] == "incoming", (body, deal(server, 3))
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_wrong_secret_refused(voronka, workdir):
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url), store="secret.db")
+    try:
+        form = fake.change_lead(4, status_id=101, pipeline_id=7)
+        for secret in ("wrong-secret-0123456789", SECRET[:-1], "x"):
+            status, body = amo_webhook(server, form, secret=secret)
+            assert status == 401 and body["error"]["code"] == "unauthorized", (status, body)
+        status, body = amo_webhook(server, b"leads[status][0][id=1")
+        assert status == 400, (status, body)
+        assert deal(server, 4) is None
+        status, health = server.request("GET", "/healthz")
+        assert health["deals"] == 0 and health["outbox_backlog"] == 0, health
+        assert fake.calls() == [], fake.calls()
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_outage_retried(voronka, workdir):
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url))
+    try:
+        fake.account.outage_calls = 3
+        new_lead(fake, server, 5)
+        wait_until(lambda: len(tasks_of(fake, 5)) == 1, 20, "the task after the outage")
+        errors = [c for c in fake.calls() if c[3] == 503]
+        assert len(errors) == 3, errors
+        time.sleep(0.5)
+        assert len(tasks_of(fake, 5)) == 1
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_rate_limit(voronka, workdir):
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url))
+    try:
+        for lead in range(100, 130):
+            new_lead(fake, server, lead)
+        wait_until(lambda: all(tasks_of(fake, lead) for lead in range(100, 130)), 60, "30 tasks")
+        assert fake.account.over_limit == 0, fake.account.over_limit
+        assert fake.account.max_per_second() <= 7, fake.account.max_per_second()
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_kill_during_delivery(voronka, workdir):
+    """kill -9 after amoCRM created the task but before Voronka recorded it:
+    after the restart the task is found, not made again."""
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    crm = amo_crm_toml(workdir, fake.url)
+    server = start_serve(voronka, module, workdir, crm, store="kill.db")
+    try:
+        fake.account.slow_task_create = 5
+        new_lead(fake, server, 6)
+        wait_until(lambda: len(tasks_of(fake, 6)) == 1, 10, "the task created in amoCRM")
+        server.kill()
+        fake.account.slow_task_create = 0
+        server = start_serve(voronka, module, workdir, crm, store="kill.db")
+        status, body = server.request("GET", "/v1/deals/amo-6")
+        wait_until(lambda: [e for e in deal(server, 6)["effects"] if e["kind"] == "crm_task"][0]["status"]
+                   == "delivered", 20, "the task's effect delivered")
+        assert len(tasks_of(fake, 6)) == 1, tasks_of(fake, 6)
+        looked = [c for c in fake.calls("GET", "/api/v4/tasks")]
+        assert looked, "the restarted server did not look for the task before creating it"
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_oauth_refresh(voronka, workdir):
+    """Access tokens expire; the single-use refresh token is used once per
+    refresh and each new pair is kept, so a restart goes on with it."""
+    fake = FakeAmoCrm().start()
+    fake.account.token_lifetime = 61  # Voronka renews a minute before expiry: every call needs a fresh token
+    fake.account.refresh_tokens.add("first-refresh")
+    os.environ["AMO_CLIENT_SECRET"] = "client-secret"
+    os.environ["AMO_REFRESH_TOKEN"] = "first-refresh"
+    module = build_shop(voronka, workdir)
+    crm = amo_crm_toml(workdir, fake.url, oauth=True, name="oauth.toml")
+    server = start_serve(voronka, module, workdir, crm, store="oauth.db")
+    try:
+        new_lead(fake, server, 7)
+        wait_until(lambda: len(tasks_of(fake, 7)) == 1, 10, "the task with an OAuth token")
+        server.terminate()
+        assert os.path.exists(os.path.join(workdir, "amo-tokens.json"))
+        assert oct(os.stat(os.path.join(workdir, "amo-tokens.json")).st_mode & 0o777) == "0o600"
+        server = start_serve(voronka, module, workdir, crm, store="oauth.db")
+        amo_webhook(server, fake.change_lead(7, price=500000))
+        wait_until(lambda: lead_of(fake, 7).get("status_id") == 102, 10, "the move after a restart")
+        assert fake.account.refresh_reuse == 0, "a refresh token was used twice"
+        refreshes = fake.calls("POST", "/oauth2/")
+        assert len(refreshes) >= 2 and all(c[3] == 200 for c in refreshes), refreshes
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def main():
+    voronka = sys.argv[1]
+    tests = [test_round_trip, test_echoes_by_state, test_forbidden_move_undone, test_wrong_secret_refused,
+             test_outage_retried, test_rate_limit, test_kill_during_delivery, test_oauth_refresh]
+    only = sys.argv[2:]
+    passed = failed = 0
+    for test in tests:
+        if only and test.__name__ not in only:
+            continue
+        with tempfile.TemporaryDirectory() as workdir:
+            try:
+                test(voronka, workdir)
+                passed += 1
+                print(f"PASS {test.__name__}")
+            except Exception:
+                failed += 1
+                print(f"FAIL {test.__name__}")
+                traceback.print_exc()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

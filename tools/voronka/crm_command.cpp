@@ -1,0 +1,120 @@
+// `voronka crm pull amocrm|bitrix24 --url BASE --token-env NAME -o crm.toml FUNNEL…`:
+// reads the account and binds the funnel's names to its ids by title;
+// `--skeleton client.funnel` writes a funnel skeleton from the account
+// instead. The work is runtime/crm/pull.h; this file reads options and files.
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "compiler/lower/lower.h"
+#include "runtime/crm/pull.h"
+#include "tools/voronka/commands.h"
+#include "tools/voronka/compile_inputs.h"
+
+namespace voronka::tool {
+
+namespace {
+
+struct PullOptions {
+  std::string kind;
+  std::string url;
+  std::string tokenEnv;
+  std::string output = "crm.toml";
+  std::string skeleton;
+  std::vector<std::string> funnels;
+  std::string stdlib;
+};
+
+bool writeFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+int runPull(const PullOptions& o) {
+  const char* token = std::getenv(o.tokenEnv.c_str());
+  if (!token || !*token) {
+    std::cerr << fmt::format("voronka: error: the environment variable {} is not set: put the account's token in it\n",
+                             o.tokenEnv);
+    return 2;
+  }
+  if (o.skeleton.empty() && o.funnels.empty()) {
+    std::cerr << "voronka: error: name the funnel files to bind, or --skeleton FILE to write one from the account\n";
+    return 2;
+  }
+  crm::CrmConfig config;
+  config.kind = o.kind == "amocrm" ? crm::CrmKind::AmoCrm : crm::CrmKind::Bitrix24;
+  config.url = o.url;
+  while (!config.url.empty() && config.url.back() == '/') config.url.pop_back();
+  if (config.kind == crm::CrmKind::AmoCrm) {
+    config.token = token;
+    config.rateLimit = 7;
+  } else {
+    config.url += "/" + std::string(token);  // an incoming webhook: BASE/SECRET/method.json
+    config.rateLimit = 2;
+    config.burst = 50;
+  }
+  crm::RateLimiter limiter(config.rateLimit, config.burst);
+  crm::TokenKeeper tokens(config);
+  crm::CrmApi api(config, tokens, limiter);
+  Result<crm::CrmAccount> account = crm::readAccount(api, config.kind);
+  if (!account) {
+    std::cerr << "voronka: error: cannot read the account: " << account.error() << "\n";
+    return 2;
+  }
+  if (!o.skeleton.empty()) {
+    if (!writeFile(o.skeleton, crm::funnelSkeleton(*account))) {
+      std::cerr << fmt::format("voronka: error: cannot write {}\n", o.skeleton);
+      return 2;
+    }
+    std::cout << fmt::format("wrote {}: {} pipelines, {} fields, {} users from the account\n", o.skeleton,
+                             account->pipelines.size(), account->fields.size(), account->users.size());
+    if (o.funnels.empty()) return 0;
+  }
+  CompiledInputs in = compileInputs(o.funnels, o.stdlib, /*union_=*/true);
+  if (in.exitCode) return in.exitCode;
+  bc::Module module;
+  try {
+    module = lower::lowerProgram(*in.checked.front(), in.compilation->sources());
+  } catch (const lower::LowerError& e) {
+    std::cerr << "voronka: error: " << e.what() << "\n";
+    return 1;
+  }
+  crm::PullResult pulled = crm::bindByTitles(*account, module, {config.kind, o.url, o.tokenEnv});
+  if (!writeFile(o.output, pulled.toml)) {
+    std::cerr << fmt::format("voronka: error: cannot write {}\n", o.output);
+    return 2;
+  }
+  for (const auto& u : pulled.unmatched) std::cerr << "not matched: " << u << "\n";
+  std::cout << fmt::format("wrote {}; {} names not matched{}\n", o.output, pulled.unmatched.size(),
+                           pulled.unmatched.empty() ? "" : ": give the CRM's ids by hand (see the comments)");
+  return 0;
+}
+
+}  // namespace
+
+Runner addCrmCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("crm", "Connect a funnel to the client's amoCRM or Bitrix24 (docs/crm.md)");
+  cmd->require_subcommand(1);
+  auto* pull = cmd->add_subcommand("pull", "Read the account and write crm.toml: the funnel's names bound to its ids");
+  auto o = std::make_shared<PullOptions>();
+  pull->add_option("crm", o->kind, "amocrm or bitrix24")->required()->check(CLI::IsMember({"amocrm", "bitrix24"}));
+  pull->add_option("funnels", o->funnels, "The funnel's files (together one program)");
+  pull->add_option("--url", o->url,
+                   "amoCRM: https://SUBDOMAIN.amocrm.ru; Bitrix24: the incoming webhook's address without its "
+                   "secret, https://PORTAL/rest/USER")
+      ->required();
+  pull->add_option("--token-env", o->tokenEnv,
+                   "The variable holding the token (amoCRM: a long-lived token; Bitrix24: the webhook's secret)")
+      ->required();
+  pull->add_option("-o,--output", o->output, "Where to write the mapping (default crm.toml)");
+  pull->add_option("--skeleton", o->skeleton, "Write a funnel skeleton from the account into this file");
+  pull->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
+  pull->footer(
+      "Exit status: 0 written (names not matched are listed), 1 errors in the funnels, 2 usage, I/O or API error.");
+  return [o]() { return runPull(*o); };
+}
+
+}  // namespace voronka::tool
