@@ -237,6 +237,28 @@ def session(voronka, stdlib, uri, common_uri, encoding):
     comp = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": p})["result"]
     labels = {i["label"] for i in comp["items"]}
     check("completion: fields after `deal.`", {"budget", "name", "responsible"} <= labels, sorted(labels))
+    # Each item replaces the word typed so far: accepting `budget` after `deal.bud` gives `deal.budget`.
+    half = edited.replace("require deal. > 0", "require deal.bud > 0")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 30}, "contentChanges": [{"text": half}]})
+    c.diagnostics(uri, 30)
+    p = pos(half, 11, "deal.bud", encoding=encoding)
+    p["character"] += 8
+    comp = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": p})["result"]
+    item = next((i for i in comp["items"] if i["label"] == "budget"), {})
+    accepted = apply_edits(half, [item["textEdit"]], encoding) if "textEdit" in item else ""
+    check("completion: items carry a textEdit over the typed prefix",
+          "require deal.budget > 0" in accepted, json.dumps(item, ensure_ascii=False))
+    # After Cyrillic on the line, in the negotiated encoding.
+    cyr = half.replace("require deal.bud > 0", "require deal.бюд > 0").replace('field budget', 'field бюджет')
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 31}, "contentChanges": [{"text": cyr}]})
+    c.diagnostics(uri, 31)
+    p = pos(cyr, 11, "deal.бюд", encoding=encoding)
+    p["character"] += 8
+    comp = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": p})["result"]
+    item = next((i for i in comp["items"] if i["label"] == "name"), {})
+    accepted = apply_edits(cyr, [item["textEdit"]], encoding) if "textEdit" in item else ""
+    check("completion: the textEdit range counts Cyrillic in the negotiated encoding",
+          "require deal.name > 0" in accepted, json.dumps(item, ensure_ascii=False))
 
     # Document symbols of the broken file: the pipeline and its stages (error recovery).
     syms = c.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})["result"]
