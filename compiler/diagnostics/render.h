@@ -13,10 +13,15 @@ namespace voronka {
 
 struct TextRenderOptions {
   bool color = false;
+  // Columns of the `file:line:col:` headers in bytes (Vim's quickfix `%c`)
+  // instead of characters. The caret line is laid out in characters either way.
+  bool byteColumns = false;
 };
 
 // `file:line:col: severity: message [id]`, the source line, a caret line under
-// the span (columns in characters), then the notes in the same form.
+// the span (columns in characters), then the notes in the same form; a note
+// without a place of its own takes its diagnostic's, so every line of the
+// message that a tool reads (quickfix, problem matchers) has a location.
 std::string renderText(const Diagnostic& d, const SourceManager& sources, const TextRenderOptions& options = {});
 // The closing line: "2 errors, 1 warning" (empty when there is nothing to say).
 std::string renderSummary(size_t errors, size_t warnings);

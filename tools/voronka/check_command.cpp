@@ -23,6 +23,7 @@ struct CheckOptions {
   std::string emit;
   std::string stdlib;
   std::string color = "auto";
+  std::string columns = "chars";  // --columns bytes: header columns in bytes (Vim's quickfix)
   int maxNesting = 256;
   std::string config;     // --config FILE: one voronka.toml for every file
   std::string failLevel;  // --fail-level warning|error
@@ -125,7 +126,8 @@ int runCheck(const CheckOptions& o) {
   }
   if (o.format == "text" || !o.output.empty()) {
     bool color = o.color == "always" || (o.color == "auto" && isatty(STDERR_FILENO));
-    for (const auto& d : sink.all()) std::cerr << renderText(d, compilation.sources(), {color});
+    TextRenderOptions text{.color = color, .byteColumns = o.columns == "bytes"};
+    for (const auto& d : sink.all()) std::cerr << renderText(d, compilation.sources(), text);
     for (const auto& p : crmProblems) std::cerr << p.text << "\n";
     std::string summary = renderSummary(sink.errorCount(), sink.warningCount());
     if (!summary.empty()) {
@@ -167,6 +169,9 @@ Runner addCheckCommand(CLI::App& app) {
                   "Directory of the std.* modules (default: $VORONKA_STDLIB or the built-in one)");
   cmd->add_option("--color", o->color, "Color the text output: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--columns", o->columns,
+                  "Count the columns of `file:line:col:` in `chars` (the default) or `bytes` (Vim's quickfix %c)")
+      ->check(CLI::IsMember({"chars", "bytes"}));
   cmd->add_option("--crm", o->crm,
                   "crm.toml: also report unmapped stages, fields, members and users, and CRM type mismatches");
   cmd->add_option("--max-nesting", o->maxNesting, "Deepest nesting of brackets accepted (default 256)");
