@@ -12,6 +12,7 @@
 #include "compiler/driver/compilation.h"
 #include "compiler/driver/project_config.h"
 #include "compiler/driver/session.h"
+#include "tools/voronka/color.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/crm_check.h"
 
@@ -142,7 +143,7 @@ int checkFiles(const CheckOptions& o, std::vector<std::string>& failures) {
     std::cout << report;
   }
   if (o.format == "text" || !o.output.empty()) {
-    bool color = o.color == "always" || (o.color == "auto" && isatty(STDERR_FILENO));
+    bool color = useColor(o.color, STDERR_FILENO);
     TextRenderOptions text{.color = color, .byteColumns = o.columns == "bytes"};
     for (const auto& d : sink.all()) std::cerr << renderText(d, compilation.sources(), text);
     for (const auto& p : crmProblems) std::cerr << p.text << "\n";

@@ -8,9 +8,13 @@
 #include <algorithm>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 #include "compiler/diagnostics/render.h"
 #include "compiler/lower/lower.h"
 #include "tools/scenario/scenario.h"
+#include "tools/voronka/color.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/compile_inputs.h"
 #include "tools/voronka/junit_report.h"
@@ -40,6 +44,21 @@ JUnitCase junitCase(const scenario::TestResult& r, const SourceManager& sources)
     for (const auto& line : failure.context) c.text += "\n" + line;
   }
   return c;
+}
+
+// A test as JSON (`voronka test --format json`).
+nlohmann::json testJson(const scenario::TestResult& r, const SourceManager& sources) {
+  nlohmann::json failures = nlohmann::json::array();
+  for (const auto& f : r.failures) {
+    const SourceFile& file = sources.file(f.where.file);
+    LineColumn pos = file.position(f.where.begin);
+    failures.push_back({{"file", file.path()},
+                        {"line", pos.line},
+                        {"column", pos.column},
+                        {"message", f.message},
+                        {"context", f.context}});
+  }
+  return {{"name", r.title}, {"passed", r.passed()}, {"milliseconds", r.milliseconds}, {"failures", failures}};
 }
 
 // Does the program have errors (its own files' diagnostics, or no checked program)?
@@ -99,6 +118,8 @@ Runner addTestCommand(CLI::App& app) {
     bool junitLocations = false;
     std::string stdlib;
     std::string filter;
+    std::string color = "auto";
+    std::string format = "text";
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("paths", o->paths, "Files or directories (by convention *_test.funnel)")->required();
@@ -106,6 +127,12 @@ Runner addTestCommand(CLI::App& app) {
   cmd->add_flag("--junit-locations", o->junitLocations,
                 "Give each JUnit test case `file` and `line` attributes (GitHub and GitLab annotations; the strict "
                 "Jenkins xunit and Ant schemas reject them)");
+  cmd->add_option("--color", o->color, "Color the output: auto (a terminal, no NO_COLOR), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--format", o->format,
+                  "`text` (the default) or `json`: one object on stdout with every file's tests, their failures "
+                  "(file, line, column, message, the deal's state) and the totals")
+      ->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--filter", o->filter, "Run only tests whose name contains this text");
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
   cmd->footer(
@@ -117,7 +144,7 @@ Runner addTestCommand(CLI::App& app) {
                   "Exit status: 0 all passed, 1 a test failed or the funnels have errors, 2 usage or I/O error.",
                   scenario::kStartYear, scenario::kStartMonth, scenario::kStartDay, scenario::kStartMinutes / 60));
   return [o]() {
-    CompiledInputs in = compileInputs(o->paths, o->stdlib, /*union_=*/false);
+    CompiledInputs in = compileInputs(o->paths, o->stdlib, /*union_=*/false, o->color);
     // Errors in some files: the others' tests still run, so that the report
     // has every file (those that do not check as errors); the status is 1.
     if (in.exitCode == 2 || !in.compilation) return in.exitCode == 0 ? 2 : in.exitCode;
@@ -125,11 +152,18 @@ Runner addTestCommand(CLI::App& app) {
     std::set<const ast::TestDecl*> seen;
     std::vector<JUnitSuite> suites;
     size_t passed = 0, failed = 0;
-    bool color = isatty(STDOUT_FILENO);
+    bool json = o->format == "json";
+    bool color = !json && useColor(o->color, STDOUT_FILENO);
+    // --format json: the text lines go nowhere, the JSON object to stdout at the end.
+    std::ostringstream discard;
+    std::ostream& text = json ? static_cast<std::ostream&>(discard) : std::cout;
+    nlohmann::json report = {{"version", 1}, {"files", nlohmann::json::array()}};
     for (size_t i = 0; i < in.checked.size(); ++i) {
       if (hasErrors(*in.compilation, in.programs[i], in.checked[i])) {
         suites.push_back(uncheckedSuite(*in.compilation, in.programs[i]));
-        std::cout << fmt::format("{}\n  does not check: its tests did not run\n", suites.back().name);
+        report["files"].push_back(
+            {{"file", suites.back().name}, {"checks", false}, {"tests", nlohmann::json::array()}});
+        text << fmt::format("{}\n  does not check: its tests did not run\n", suites.back().name);
         continue;
       }
       const check::CheckedProgram& program = *in.checked[i];
@@ -151,25 +185,28 @@ Runner addTestCommand(CLI::App& app) {
       JUnitSuite suite;
       suite.name = sources.file(in.programs[i].root).path();
       std::vector<scenario::TestResult> results = scenario::runTests(selected, lowered, sources);
-      std::cout << suite.name << "\n";
+      text << suite.name << "\n";
+      nlohmann::json fileJson = {{"file", suite.name}, {"checks", true}, {"tests", nlohmann::json::array()}};
       for (const auto& r : results) {
         suite.cases.push_back(junitCase(r, sources));
+        fileJson["tests"].push_back(testJson(r, sources));
         if (r.passed()) {
           ++passed;
-          std::cout << fmt::format("  {}ok{}   {} ({:.0f} ms)\n", color ? "\x1b[32m" : "", color ? "\x1b[0m" : "",
-                                   r.title, r.milliseconds);
+          text << fmt::format("  {}ok{}   {} ({:.0f} ms)\n", color ? "\x1b[32m" : "", color ? "\x1b[0m" : "", r.title,
+                              r.milliseconds);
           continue;
         }
         ++failed;
-        std::cout << fmt::format("  {}FAIL{} {}\n", color ? "\x1b[1;31m" : "", color ? "\x1b[0m" : "", r.title);
+        text << fmt::format("  {}FAIL{} {}\n", color ? "\x1b[1;31m" : "", color ? "\x1b[0m" : "", r.title);
         for (const auto& f : r.failures) {
           const SourceFile& file = sources.file(f.where.file);
           LineColumn pos = file.position(f.where.begin);
-          std::cout << fmt::format("       {}:{}:{}: {}\n", file.path(), pos.line, pos.column, f.message);
-          std::cout << fmt::format("       {:>5} | {}\n", pos.line, file.lineText(pos.line));
-          for (const auto& line : f.context) std::cout << fmt::format("       {}\n", line);
+          text << fmt::format("       {}:{}:{}: {}\n", file.path(), pos.line, pos.column, f.message);
+          text << fmt::format("       {:>5} | {}\n", pos.line, file.lineText(pos.line));
+          for (const auto& line : f.context) text << fmt::format("       {}\n", line);
         }
       }
+      report["files"].push_back(std::move(fileJson));
       suites.push_back(std::move(suite));
     }
     if (!o->junit.empty()) {
@@ -185,15 +222,21 @@ Runner addTestCommand(CLI::App& app) {
         return 2;
       }
     }
+    if (json) {
+      report["passed"] = passed;
+      report["failed"] = failed;
+      report["filesWithErrors"] = in.exitCode != 0;
+      std::cout << report.dump(2) << "\n";
+    }
     if (in.exitCode != 0) {
-      std::cout << fmt::format("{} passed, {} failed; some files do not check\n", passed, failed);
+      text << fmt::format("{} passed, {} failed; some files do not check\n", passed, failed);
       return 1;
     }
     if (passed + failed == 0) {
-      std::cout << "no test blocks in the given files\n";
+      text << "no test blocks in the given files\n";
       return 0;
     }
-    std::cout << fmt::format("{} passed, {} failed\n", passed, failed);
+    text << fmt::format("{} passed, {} failed\n", passed, failed);
     return failed > 0 ? 1 : 0;
   };
 }
