@@ -21,3 +21,5 @@ echo "== store: durable events/s on SQLite (FULL/NORMAL, 1 or 64 per commit) vs 
 "$build/bench/store_bench" --benchmark_counters_tabular=true
 echo "== voronka serve over HTTP: durable events/s, and p50/p99 latency at half that load"
 "$build/bench/serve_bench" 5
+echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"
+python3 "$(dirname "$0")/../bench/crm_bench.py" "$build/bin/voronka"
