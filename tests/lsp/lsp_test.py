@@ -162,7 +162,7 @@ def session(voronka, stdlib, uri, common_uri, encoding):
     check(f"initialize chooses {encoding}", caps.get("positionEncoding") == encoding, caps.get("positionEncoding"))
     check("initialize announces the features", all(caps.get(k) for k in (
         "hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider", "completionProvider",
-        "documentFormattingProvider", "renameProvider")), json.dumps(caps))
+        "documentFormattingProvider", "renameProvider", "documentHighlightProvider")), json.dumps(caps))
     c.notify("initialized", {})
 
     c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "funnel", "version": 1, "text": MAIN}})
@@ -221,6 +221,12 @@ def session(voronka, stdlib, uri, common_uri, encoding):
                                                   "context": {"includeDeclaration": True}})["result"]
     places = sorted((x["uri"] == common_uri, x["range"]["start"]["line"]) for x in refs)
     check("references: a field across files", places == [(False, 2), (False, 11), (True, 0)], json.dumps(refs))
+
+    # Document highlight: the stage `choose` where it is declared (write) and moved to (read).
+    hl = c.request("textDocument/documentHighlight", {"textDocument": {"uri": uri},
+                                                      "position": pos(text, 10, "choose", encoding=encoding)})
+    marks = sorted((h["range"]["start"]["line"], h.get("kind")) for h in (hl.get("result") or []))
+    check("documentHighlight: a stage's declaration and its use", marks == [(8, 2), (10, 3)], json.dumps(hl))
 
     # Completion: stages after `move `, fields after `deal.`.
     c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3},
