@@ -26,6 +26,7 @@ struct ServerOptions {
   size_t maxBatch = 256;                // events per group commit
   std::function<void()> onCommit;       // after each durable commit (wakes the outbox relay)
   std::vector<ExtraRoute> extraRoutes;  // the CRM adapters' webhooks (extra_routes.h)
+  std::string moduleVersion;            // the module's version (runtime/deploy): saved on deals and events
 };
 
 struct ListenAddress {

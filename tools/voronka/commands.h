@@ -26,6 +26,7 @@ Runner addLspCommand(CLI::App& app);
 Runner addGraphCommand(CLI::App& app);
 Runner addServeCommand(CLI::App& app);
 Runner addCrmCommand(CLI::App& app);
+Runner addDeployCommand(CLI::App& app);
 
 // Levenshtein distance, for "did you mean" on an unknown command.
 inline size_t editDistance(const std::string& a, const std::string& b) {

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   add(voronka::tool::addLspCommand);
   add(voronka::tool::addGraphCommand);
   add(voronka::tool::addServeCommand);
+  add(voronka::tool::addDeployCommand);
   add(voronka::tool::addCrmCommand);
 
   // `--version` and `-V` on every subcommand too.
