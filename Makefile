@@ -1,11 +1,12 @@
 # The two commands of the README: `make demo` and `make test`.
+# `make vsix` packages the VS Code extension (editors/vscode, npm registry only).
 # Both install missing Debian packages, configure and build first.
 BUILD ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
 VORONKA = $(BUILD)/bin/voronka
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test demo bench vsix clean
 
 all: build
 
@@ -28,6 +29,11 @@ demo: build
 
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# The VS Code extension as editors/vscode/voronka-funnel.vsix: dependencies
+# pinned by package-lock.json, one bundled extension.js, no prompt.
+vsix:
+	cd editors/vscode && npm ci --no-audit --no-fund && npm run package </dev/null
 
 clean:
 	rm -rf $(BUILD)

@@ -47,6 +47,11 @@ void DiagnosticSink::sortAndDeduplicate() {
                    [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
   auto same = [&](const Diagnostic& a, const Diagnostic& b) { return key(a) == key(b) && a.message == b.message; };
   diagnostics_.erase(std::unique(diagnostics_.begin(), diagnostics_.end(), same), diagnostics_.end());
+  std::stable_sort(suppressed_.begin(), suppressed_.end(),
+                   [&](const auto& a, const auto& b) { return key(a.diagnostic) < key(b.diagnostic); });
+  suppressed_.erase(std::unique(suppressed_.begin(), suppressed_.end(),
+                                [&](const auto& a, const auto& b) { return same(a.diagnostic, b.diagnostic); }),
+                    suppressed_.end());
   errors_ = warnings_ = 0;
   for (const auto& d : diagnostics_) {
     if (d.severity == Severity::Error) ++errors_;

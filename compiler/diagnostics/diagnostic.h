@@ -70,6 +70,15 @@ struct Diagnostic {
   std::string_view id() const { return info(kind).id; }
 };
 
+// A finding that was silenced: by a `// voronka: allow` comment (in source)
+// or a lint level `off` in voronka.toml (external). Only reports that can
+// say so (SARIF `suppressions`) show it.
+struct SuppressedDiagnostic {
+  Diagnostic diagnostic;
+  bool inSource = true;
+  std::string justification;
+};
+
 class DiagnosticSink {
  public:
   template <typename... Args, typename... Given>
@@ -90,8 +99,14 @@ class DiagnosticSink {
   // several programs is checked once per program).
   void sortAndDeduplicate();
 
+  void suppress(Diagnostic d, bool inSource, std::string justification) {
+    suppressed_.push_back({std::move(d), inSource, std::move(justification)});
+  }
+  const std::vector<SuppressedDiagnostic>& suppressed() const { return suppressed_; }
+
  private:
   std::vector<Diagnostic> diagnostics_;
+  std::vector<SuppressedDiagnostic> suppressed_;
   size_t errors_ = 0;
   size_t warnings_ = 0;
 };

@@ -13,10 +13,15 @@ namespace voronka {
 
 struct TextRenderOptions {
   bool color = false;
+  // Columns of the `file:line:col:` headers in bytes (Vim's quickfix `%c`)
+  // instead of characters. The caret line is laid out in characters either way.
+  bool byteColumns = false;
 };
 
 // `file:line:col: severity: message [id]`, the source line, a caret line under
-// the span (columns in characters), then the notes in the same form.
+// the span (columns in characters), then the notes in the same form; a note
+// without a place of its own takes its diagnostic's, so every line of the
+// message that a tool reads (quickfix, problem matchers) has a location.
 std::string renderText(const Diagnostic& d, const SourceManager& sources, const TextRenderOptions& options = {});
 // The closing line: "2 errors, 1 warning" (empty when there is nothing to say).
 std::string renderSummary(size_t errors, size_t warnings);
@@ -33,10 +38,14 @@ struct CiReportOptions {
   std::string docsUrl = VORONKA_DOCS_URL;  // absolute base of docs/: help URIs point into lints.md
   std::filesystem::path sourceRoot;        // relative paths are relative to this directory (default: the current one)
   std::filesystem::path stdlibDir;         // where the `<stdlib>/…` files are
+  // Why the run could not check (a file unreadable, a bad voronka.toml): the
+  // SARIF invocation is then unsuccessful, with one notification each.
+  std::vector<std::string> failures;
 };
 // One run; every diagnostic kind as a rule (id, descriptions, help URI,
 // default level); each result with its rule, level, location in code-point
-// columns, notes as related locations, and a fingerprint.
+// columns, notes as related locations, and a fingerprint; silenced findings
+// (the sink's suppressed ones) as results with `suppressions`.
 std::string renderSarif(const DiagnosticSink& sink, const SourceManager& sources, const CiReportOptions& options = {});
 // GitLab Code Quality (CodeClimate JSON): description, check_name, fingerprint, severity, location.
 std::string renderCodeQuality(const DiagnosticSink& sink, const SourceManager& sources,

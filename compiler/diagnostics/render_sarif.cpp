@@ -2,6 +2,8 @@
 // GitHub's, GitLab's Code Quality report, and the fingerprints both carry.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -134,16 +136,22 @@ json rules(const std::string& docsUrl) {
   json out = json::array();
   for (const auto& k : allDiagKinds()) {
     std::string uri = helpUri(k, docsUrl);
-    out.push_back({{"id", std::string(k.id)},
-                   {"name", ruleName(k.id)},
-                   {"shortDescription", {{"text", firstSentence(k.explanation)}}},
-                   {"fullDescription", {{"text", std::string(k.explanation)}}},
-                   {"helpUri", uri},
-                   {"help",
-                    {{"text", fmt::format("{} See {}", k.explanation, uri)},
-                     {"markdown", fmt::format("{}\n\n[`{}` in the documentation]({})", k.explanation, k.id, uri)}}},
-                   {"defaultConfiguration", {{"level", level(k.severity)}}},
-                   {"properties", {{"tags", json::array({isLintKind(k) ? "lint" : "error", "funnel"})}}}});
+    json rule = {{"id", std::string(k.id)},
+                 {"shortDescription", {{"text", firstSentence(k.explanation)}}},
+                 {"fullDescription", {{"text", std::string(k.explanation)}}},
+                 {"helpUri", uri},
+                 {"help",
+                  {{"text", fmt::format("{} See {}", k.explanation, uri)},
+                   {"markdown", fmt::format("{}\n\n[`{}` in the documentation]({})", k.explanation, k.id, uri)}}},
+                 {"defaultConfiguration", {{"level", level(k.severity)}}},
+                 {"properties", {{"tags", json::array({isLintKind(k) ? "lint" : "error", "funnel"})}}}};
+    // A name equal to the id but for case (`syntax`) is left out (SARIF Multitool's SARIF1001).
+    std::string name = ruleName(k.id);
+    if (!std::equal(name.begin(), name.end(), k.id.begin(), k.id.end(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+      rule["name"] = name;
+    }
+    out.push_back(std::move(rule));
   }
   return out;
 }
@@ -153,6 +161,26 @@ std::string trimmed(std::string_view s) {
   while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r')) ++b;
   while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r')) --e;
   return std::string(s.substr(b, e - b));
+}
+
+// Code Quality's category: deal data over plain http is a security matter.
+const char* category(const Diagnostic& d) {
+  if (d.id() == "plain-http") return "Security";
+  return d.severity == Severity::Error ? "Bug Risk" : "Style";
+}
+
+// The run's one invocation: unsuccessful, with a notification per failure,
+// when the command stopped before checking (exit status 2).
+json invocation(const std::vector<std::string>& failures) {
+  json out = {{"executionSuccessful", failures.empty()}};
+  if (failures.empty()) return out;
+  json notes = json::array();
+  for (const auto& f : failures) {
+    notes.push_back({{"level", "error"}, {"message", {{"text", f}}}, {"descriptor", {{"id", "usage"}}}});
+  }
+  out["toolExecutionNotifications"] = std::move(notes);
+  out["exitCode"] = 2;
+  return out;
 }
 
 }  // namespace
@@ -186,9 +214,17 @@ std::string renderSarif(const DiagnosticSink& sink, const SourceManager& sources
   for (size_t i = 0; i < allDiagKinds().size(); ++i) ruleIndex[allDiagKinds()[i].id] = i;
 
   std::vector<std::string> prints = fingerprints(sink, sources);
+  // The silenced findings get fingerprints of their own set.
+  DiagnosticSink silenced;
+  for (const auto& s : sink.suppressed()) silenced.add(s.diagnostic);
+  std::vector<std::string> silencedPrints = fingerprints(silenced, sources);
   json results = json::array();
-  for (size_t i = 0; i < sink.all().size(); ++i) {
-    const Diagnostic& d = sink.all()[i];
+  size_t total = sink.all().size() + sink.suppressed().size();
+  for (size_t i = 0; i < total; ++i) {
+    bool isSuppressed = i >= sink.all().size();
+    const SuppressedDiagnostic* s = isSuppressed ? &sink.suppressed()[i - sink.all().size()] : nullptr;
+    const Diagnostic& d = s ? s->diagnostic : sink.all()[i];
+    std::string print = s ? silencedPrints[i - sink.all().size()] : prints[i];
     std::string text = d.message;
     json related = json::array();
     for (const auto& n : d.notes) {
@@ -204,7 +240,12 @@ std::string renderSarif(const DiagnosticSink& sink, const SourceManager& sources
                    {"ruleIndex", ruleIndex[d.id()]},
                    {"level", level(d.severity)},
                    {"message", {{"text", text}}},
-                   {"partialFingerprints", {{"voronkaFingerprint/v1", prints[i]}}}};
+                   {"partialFingerprints", {{"voronkaFingerprint/v1", print}}}};
+    if (s) {
+      result["suppressions"] = json::array({{{"kind", s->inSource ? "inSource" : "external"},
+                                             {"status", "accepted"},
+                                             {"justification", s->justification}}});
+    }
     if (d.range.valid())
       result["locations"] = json::array({{{"physicalLocation", physicalLocation(d.range, sources, paths)}}});
     if (!related.empty()) result["relatedLocations"] = std::move(related);
@@ -219,7 +260,7 @@ std::string renderSarif(const DiagnosticSink& sink, const SourceManager& sources
   json run = {{"tool", {{"driver", std::move(driver)}}},
               {"originalUriBaseIds", {{"%SRCROOT%", {{"uri", paths.rootUri()}}}}},
               {"columnKind", "unicodeCodePoints"},
-              {"invocations", json::array({{{"executionSuccessful", true}}})},
+              {"invocations", json::array({invocation(options.failures)})},
               {"results", std::move(results)}};
   json root = {{"$schema", kSchema}, {"version", "2.1.0"}, {"runs", json::array({std::move(run)})}};
   return root.dump(2) + "\n";
@@ -239,7 +280,7 @@ std::string renderCodeQuality(const DiagnosticSink& sink, const SourceManager& s
                   {"check_name", std::string(d.id())},
                   {"fingerprint", prints[i]},
                   {"severity", d.severity == Severity::Error ? "major" : "minor"},
-                  {"categories", json::array({d.severity == Severity::Error ? "Bug Risk" : "Style"})}};
+                  {"categories", json::array({category(d)})}};
     if (d.range.valid()) {
       const SourceFile& file = sources.file(d.range.file);
       fs::path absolute;

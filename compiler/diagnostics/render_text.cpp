@@ -58,12 +58,17 @@ void appendSnippet(std::string& out, const SourceRange& range, const SourceManag
 }
 
 void appendHeader(std::string& out, const SourceRange& range, const SourceManager& sources, Severity severity,
-                  std::string_view message, std::string_view id, const Style& style) {
+                  std::string_view message, std::string_view id, const Style& style, bool byteColumns) {
   out += style.bold();
   if (range.valid()) {
     const SourceFile& file = sources.file(range.file);
     LineColumn pos = file.position(range.begin);
-    out += fmt::format("{}:{}:{}: ", file.path(), pos.line, pos.column);
+    uint32_t column = pos.column;
+    if (byteColumns) {
+      std::string_view line = file.lineText(pos.line);
+      column = range.begin - static_cast<uint32_t>(line.data() - file.text().data()) + 1;
+    }
+    out += fmt::format("{}:{}:{}: ", file.path(), pos.line, column);
   }
   out += style.reset();
   out += style.severity(severity);
@@ -87,10 +92,12 @@ void appendHeader(std::string& out, const SourceRange& range, const SourceManage
 std::string renderText(const Diagnostic& d, const SourceManager& sources, const TextRenderOptions& options) {
   Style style{options.color};
   std::string out;
-  appendHeader(out, d.range, sources, d.severity, d.message, d.id(), style);
+  appendHeader(out, d.range, sources, d.severity, d.message, d.id(), style, options.byteColumns);
   if (d.range.valid()) appendSnippet(out, d.range, sources, style);
   for (const auto& note : d.notes) {
-    appendHeader(out, note.range, sources, Severity::Note, note.message, {}, style);
+    // "did you mean …" has no place of its own: the diagnostic's, without a second snippet.
+    appendHeader(out, note.range.valid() ? note.range : d.range, sources, Severity::Note, note.message, {}, style,
+                 options.byteColumns);
     if (note.range.valid()) appendSnippet(out, note.range, sources, style);
   }
   return out;

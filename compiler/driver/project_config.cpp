@@ -140,7 +140,11 @@ void applyLintLevels(DiagnosticSink& sink, const std::function<const ProjectConf
         auto named = config->levels.find(d.id());
         std::optional<LintLevel> level = named != config->levels.end() ? std::optional(named->second) : config->all;
         if (level) {
-          if (*level == LintLevel::Off) continue;
+          if (*level == LintLevel::Off) {
+            std::string why = fmt::format("{} = \"off\" in voronka.toml", d.id());
+            sink.suppress(std::move(d), /*inSource=*/false, std::move(why));
+            continue;
+          }
           d.severity = *level == LintLevel::Error ? Severity::Error : Severity::Warning;
         }
       }

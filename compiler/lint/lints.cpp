@@ -40,7 +40,11 @@ void runLints(const check::CheckedProgram& program, const SourceManager& sources
   for (LintFn lint : kLints) lint(ctx);
   Suppressions suppressions(program.modules, sources, found);
   for (auto& d : found.all()) {
-    if (!suppressions.silences(d)) sink.add(std::move(d));
+    if (const std::string* comment = suppressions.silencing(d)) {
+      sink.suppress(std::move(d), /*inSource=*/true, *comment);
+    } else {
+      sink.add(std::move(d));
+    }
   }
 }
 

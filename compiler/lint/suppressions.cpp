@@ -130,20 +130,21 @@ Suppressions::Suppressions(const std::vector<const ast::Module*>& modules, const
           }
           continue;
         }
-        for (const auto& [b, e] : ranges) scopes_[module->file].push_back(Scope{b, e, allow.id});
+        std::string text(file.text().substr(comment.range.begin, comment.range.end - comment.range.begin));
+        for (const auto& [b, e] : ranges) scopes_[module->file].push_back(Scope{b, e, allow.id, text});
       }
     }
   }
 }
 
-bool Suppressions::silences(const Diagnostic& d) const {
-  if (!d.range.valid()) return false;
+const std::string* Suppressions::silencing(const Diagnostic& d) const {
+  if (!d.range.valid()) return nullptr;
   auto it = scopes_.find(d.range.file);
-  if (it == scopes_.end()) return false;
+  if (it == scopes_.end()) return nullptr;
   for (const Scope& s : it->second) {
-    if (s.id == d.id() && d.range.begin >= s.begin && d.range.begin < s.end) return true;
+    if (s.id == d.id() && d.range.begin >= s.begin && d.range.begin < s.end) return &s.comment;
   }
-  return false;
+  return nullptr;
 }
 
 }  // namespace voronka::lint

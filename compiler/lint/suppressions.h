@@ -35,12 +35,15 @@ class Suppressions {
   // reported into `sink` (`bad-allow`).
   Suppressions(const std::vector<const ast::Module*>& modules, const SourceManager& sources, DiagnosticSink& sink);
 
-  bool silences(const Diagnostic& d) const;
+  bool silences(const Diagnostic& d) const { return silencing(d) != nullptr; }
+  // The text of the allow comment that silences `d` (its justification), or null.
+  const std::string* silencing(const Diagnostic& d) const;
 
  private:
   struct Scope {
     uint32_t begin, end;  // byte range
     std::string id;
+    std::string comment;  // the comment's text: `voronka: allow plain-http -- no TLS yet`
   };
   std::map<FileId, std::vector<Scope>> scopes_;
 };

@@ -82,6 +82,64 @@ for i in range(len(s:before))
 endfor
 call s:Check('indent: gg=G keeps the formatted layout', s:diff ==# '', s:diff)
 
+" Every .funnel file of the repository, as `voronka fmt` lays it out
+" (vim_test.sh writes them to $VIM_TEST_DIR/all/): gg=G changes nothing.
+let s:all = empty($VIM_TEST_QUICK) ? glob(s:dir . 'all/*.funnel', 0, 1) : []
+let s:moved = []
+for s:file in s:all
+  execute 'edit! ' . fnameescape(s:file)
+  let s:before = getline(1, '$')
+  silent normal! gg=G
+  let s:after = getline(1, '$')
+  for i in range(len(s:before))
+    if s:before[i] !=# s:after[i]
+      call add(s:moved, readfile(s:file . '.name')[0] . ':' . (i + 1) . ': "' . s:after[i] . '" instead of "' . s:before[i] . '"')
+      break
+    endif
+  endfor
+endfor
+if empty($VIM_TEST_QUICK)
+  call s:Check('indent: gg=G keeps the layout of all ' . len(s:all) . ' formatted repository files',
+        \ len(s:all) > 100 && empty(s:moved), len(s:all) . ' files; ' . join(s:moved, '; '))
+endif
+execute 'edit! ' . fnameescape(s:dir . 'sample.funnel')
+
+" `:make` with the compiler plugin on a Cyrillic line: the quickfix column is
+" the byte column Vim's %c wants, and "did you mean" keeps a location.
+let s:cyr = s:dir . 'cyrillic.funnel'
+call writefile(['pipeline p "П" {', '  stage incoming "Вход" initial {',
+      \ '    on enter { note "Ёлки — далее" move chose }', '  }', '  stage choose "Выбор" key', '  won "W"',
+      \ '  lost "L"', '}'], s:cyr)
+execute 'edit! ' . fnameescape(s:cyr)
+compiler voronka
+silent make!
+let s:qf = filter(getqflist(), 'v:val.valid')
+call s:Check(':make: the error and its "did you mean" note in quickfix', len(s:qf) == 2, string(s:qf))
+if len(s:qf) >= 1
+  call s:Check(':make: the column of `chose` on a Cyrillic line', s:qf[0].lnum == 3
+        \ && strpart(getline(3), s:qf[0].col - 1, 5) ==# 'chose', string(s:qf[0]))
+endif
+if len(s:qf) == 2
+  call s:Check(':make: the note is located and says "did you mean"', s:qf[1].lnum == 3
+        \ && s:qf[1].text =~# 'did you mean', string(s:qf[1]))
+endif
+
+" `gq` formats with `voronka fmt`; on a syntax error the buffer stays as it was.
+let s:broken = ['pipeline p "P" {', '     stage a "A" initial {', '    on enter { move }', '  stage b "Б"']
+call writefile(s:broken, s:dir . 'broken.funnel')
+execute 'edit! ' . fnameescape(s:dir . 'broken.funnel')
+silent! normal! gggqG
+call s:Check('gq: a file with a syntax error is left alone', getline(1, '$') ==# s:broken, string(getline(1, '$')))
+let s:messy = ['field   budget: money "Бюджет"', 'pipeline p "P" {', '      stage a "А" initial', '  won   "W"',
+      \ '  lost "L"', '}']
+call writefile(s:messy, s:dir . 'messy.funnel')
+execute 'edit! ' . fnameescape(s:dir . 'messy.funnel')
+silent! normal! gggqG
+let s:want = systemlist('voronka fmt -', s:messy)
+call s:Check('gq: formats the file as voronka fmt does', getline(1, '$') ==# s:want && s:want !=# s:messy,
+      \ string(getline(1, '$')) . ' vs ' . string(s:want))
+execute 'edit! ' . fnameescape(s:dir . 'sample.funnel')
+
 " Typing a new line after `{` indents; `}` dedents.
 call setline(1, ['pipeline p "P" {', '', '}'])
 call cursor(2, 1)

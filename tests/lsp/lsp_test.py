@@ -162,7 +162,7 @@ def session(voronka, stdlib, uri, common_uri, encoding):
     check(f"initialize chooses {encoding}", caps.get("positionEncoding") == encoding, caps.get("positionEncoding"))
     check("initialize announces the features", all(caps.get(k) for k in (
         "hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider", "completionProvider",
-        "documentFormattingProvider", "renameProvider")), json.dumps(caps))
+        "documentFormattingProvider", "renameProvider", "documentHighlightProvider")), json.dumps(caps))
     c.notify("initialized", {})
 
     c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "funnel", "version": 1, "text": MAIN}})
@@ -222,6 +222,12 @@ def session(voronka, stdlib, uri, common_uri, encoding):
     places = sorted((x["uri"] == common_uri, x["range"]["start"]["line"]) for x in refs)
     check("references: a field across files", places == [(False, 2), (False, 11), (True, 0)], json.dumps(refs))
 
+    # Document highlight: the stage `choose` where it is declared (write) and moved to (read).
+    hl = c.request("textDocument/documentHighlight", {"textDocument": {"uri": uri},
+                                                      "position": pos(text, 10, "choose", encoding=encoding)})
+    marks = sorted((h["range"]["start"]["line"], h.get("kind")) for h in (hl.get("result") or []))
+    check("documentHighlight: a stage's declaration and its use", marks == [(8, 2), (10, 3)], json.dumps(hl))
+
     # Completion: stages after `move `, fields after `deal.`.
     c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3},
                                         "contentChanges": [{"text": text.replace("move choose }", "move  }").replace(
@@ -237,6 +243,28 @@ def session(voronka, stdlib, uri, common_uri, encoding):
     comp = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": p})["result"]
     labels = {i["label"] for i in comp["items"]}
     check("completion: fields after `deal.`", {"budget", "name", "responsible"} <= labels, sorted(labels))
+    # Each item replaces the word typed so far: accepting `budget` after `deal.bud` gives `deal.budget`.
+    half = edited.replace("require deal. > 0", "require deal.bud > 0")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 30}, "contentChanges": [{"text": half}]})
+    c.diagnostics(uri, 30)
+    p = pos(half, 11, "deal.bud", encoding=encoding)
+    p["character"] += 8
+    comp = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": p})["result"]
+    item = next((i for i in comp["items"] if i["label"] == "budget"), {})
+    accepted = apply_edits(half, [item["textEdit"]], encoding) if "textEdit" in item else ""
+    check("completion: items carry a textEdit over the typed prefix",
+          "require deal.budget > 0" in accepted, json.dumps(item, ensure_ascii=False))
+    # After Cyrillic on the line, in the negotiated encoding.
+    cyr = half.replace("require deal.bud > 0", "require deal.бюд > 0").replace('field budget', 'field бюджет')
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 31}, "contentChanges": [{"text": cyr}]})
+    c.diagnostics(uri, 31)
+    p = pos(cyr, 11, "deal.бюд", encoding=encoding)
+    p["character"] += 8
+    comp = c.request("textDocument/completion", {"textDocument": {"uri": uri}, "position": p})["result"]
+    item = next((i for i in comp["items"] if i["label"] == "name"), {})
+    accepted = apply_edits(cyr, [item["textEdit"]], encoding) if "textEdit" in item else ""
+    check("completion: the textEdit range counts Cyrillic in the negotiated encoding",
+          "require deal.name > 0" in accepted, json.dumps(item, ensure_ascii=False))
 
     # Document symbols of the broken file: the pipeline and its stages (error recovery).
     syms = c.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})["result"]

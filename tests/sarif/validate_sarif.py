@@ -41,8 +41,8 @@ def validator():
     return jsonschema.Draft4Validator(schema, format_checker=formats)
 
 
-def run(voronka, args, cwd):
-    done = subprocess.run([voronka, "check", *args], capture_output=True, text=True, cwd=cwd)
+def run(voronka, args, cwd, env=None):
+    done = subprocess.run([voronka, "check", *args], capture_output=True, text=True, cwd=cwd, env=env)
     if done.returncode not in (0, 1):
         fail(f"voronka check {' '.join(args)} exited {done.returncode}: {done.stderr}")
     return done.stdout
@@ -69,6 +69,9 @@ def check_sarif(report, name, lint_anchors):
                 fail(f"{name}: lint {rule['id']} has help URI {rule['helpUri']}")
             if anchor not in lint_anchors:
                 fail(f"{name}: docs/lints.md has no section for {rule['id']}")
+        # Multitool's SARIF1001: a name equal to the id (ignoring case) must be left out.
+        if "name" in rule and rule["name"].lower() == rule["id"].lower():
+            fail(f"{name}: rule {rule['id']} has the name {rule['name']!r} (SARIF1001: leave it out)")
         if not rule["shortDescription"]["text"] or not rule["fullDescription"]["text"]:
             fail(f"{name}: rule {rule['id']} lacks a description")
     prints = set()
@@ -151,11 +154,90 @@ def main():
             if issue["location"]["path"] != "funnel.funnel" or issue["severity"] not in ("minor", "major"):
                 fail(f"codequality issue {issue}")
 
+    more_checks(voronka, root, lint_anchors)
     if problems:
         print("\n".join(problems))
         return 1
     print(f"SARIF reports valid against the SARIF 2.1.0 schema ({results} results)")
     return 0
+
+
+ALLOWED = """use std.loss_reasons
+
+pipeline retail "Розница" {
+  stage incoming "Неразобранное" {
+    on enter {
+      task "Разобрать заявку" due 1h
+      webhook "http://hooks.example.ru/deal/{deal.id}" with { budget: deal.name }  // voronka: allow plain-http -- no TLS there yet
+    }
+  }
+  won "Успешно"
+  lost "Отказ" reasons standard
+}
+"""
+
+
+def more_checks(voronka, root, lint_anchors):
+    """Docs URL, a log on exit 2, suppressions."""
+    import os
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        # The docs address is configurable: --docs-url, else $VORONKA_DOCS_URL.
+        (tmp / "a.funnel").write_text(ALLOWED, encoding="utf-8")
+        for args, env in ((["--docs-url", "https://voronka.example/docs/"], None),
+                          ([], dict(os.environ, VORONKA_DOCS_URL="https://voronka.example/docs"))):
+            log = check_sarif(run(voronka, ["--format", "sarif", *args, "a.funnel"], tmp, env), "docs url", lint_anchors)
+            driver = log["runs"][0]["tool"]["driver"] if log else {}
+            uris = [driver.get("informationUri", "")] + [r["helpUri"] for r in driver.get("rules", [])]
+            if not all(u.startswith("https://voronka.example/docs/") for u in uris):
+                fail(f"docs url {args or 'from VORONKA_DOCS_URL'}: {uris[:3]}")
+
+        # A silenced finding is a result with a suppression, not dropped.
+        log = check_sarif(run(voronka, ["--format", "sarif", "a.funnel"], tmp), "suppressions", lint_anchors)
+        results = log["runs"][0]["results"] if log else []
+        suppressed = [r for r in results if r.get("suppressions")]
+        if len(suppressed) != 1 or suppressed[0]["suppressions"][0]["kind"] != "inSource" \
+                or "no TLS there yet" not in suppressed[0]["suppressions"][0].get("justification", ""):
+            fail(f"an allow comment must give an inSource suppression: {json.dumps(results, ensure_ascii=False)[:600]}")
+        # A lint turned off in voronka.toml is an external suppression.
+        (tmp / "voronka.toml").write_text('[lints]\nplain-http = "off"\n', encoding="utf-8")
+        (tmp / "b.funnel").write_text(ALLOWED.replace("  // voronka: allow plain-http -- no TLS there yet", ""),
+                                      encoding="utf-8")
+        log = check_sarif(run(voronka, ["--format", "sarif", "b.funnel"], tmp), "external suppressions", lint_anchors)
+        results = log["runs"][0]["results"] if log else []
+        kinds = [s["kind"] for r in results for s in r.get("suppressions", [])]
+        if kinds != ["external"]:
+            fail(f"a lint turned off in voronka.toml must give an external suppression: {kinds}")
+        (tmp / "voronka.toml").unlink()
+        # Code Quality: deal data over plain http is a Security issue.
+        quality = json.loads(run(voronka, ["--format", "codequality", "b.funnel"], tmp))
+        if [i["categories"] for i in quality if i["check_name"] == "plain-http"] != [["Security"]]:
+            fail(f"codequality: plain-http must be in the Security category: {quality}")
+        # Text output stays quiet about silenced findings.
+        done = subprocess.run([voronka, "check", "a.funnel"], capture_output=True, text=True, cwd=tmp)
+        if done.returncode != 0 or "plain-http" in done.stderr:
+            fail(f"a silenced finding shows in text output: {done.stderr}")
+
+        # Exit 2 (a file that cannot be read) still writes a valid log, to -o and to stdout.
+        for to_file in (True, False):
+            out = tmp / "report.sarif"
+            if out.exists():
+                out.unlink()
+            args = [voronka, "check", "--format", "sarif", "missing.funnel"] + (["-o", str(out)] if to_file else [])
+            done = subprocess.run(args, capture_output=True, text=True, cwd=tmp)
+            text = out.read_text(encoding="utf-8") if to_file and out.exists() else done.stdout
+            where = "-o FILE" if to_file else "stdout"
+            if done.returncode != 2:
+                fail(f"a missing file: exit {done.returncode}, not 2")
+            log = check_sarif(text, f"exit 2 ({where})", lint_anchors) if text.strip() else None
+            if not log:
+                fail(f"exit 2 wrote no SARIF log to {where}")
+                continue
+            invocation = log["runs"][0]["invocations"][0]
+            notes = invocation.get("toolExecutionNotifications", [])
+            if invocation.get("executionSuccessful") is not False or \
+                    not any("missing.funnel" in n["message"]["text"] for n in notes):
+                fail(f"exit 2 ({where}): the invocation must fail with a notification: {invocation}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,17 @@ TEST(Diagnostics, CaretCountsCharacters) {
             "x.funnel:1:9: error: unknown stage `сбор` [unknown-name]\n"
             "    1 |   stage сбор \"Сбор\"\n"
             "      |         ^~~~\n"
-            "note: did you mean `сбор2`?\n");
+            "x.funnel:1:9: note: did you mean `сбор2`?\n");
+  // --columns bytes: the headers count bytes (Vim's %c); the caret stays under the text.
+  // "Сбор" (in quotes): bytes 18..26, characters 15..18.
+  Diagnostic& q = sink.emit(diag::UnknownName, SourceRange{f, 18, 26}, "stage", "Сбор", "");
+  q.note("did you mean `сбор`?");
+  EXPECT_EQ(renderText(q, sources, {.byteColumns = true}),
+            "x.funnel:1:19: error: unknown stage `Сбор` [unknown-name]\n"
+            "    1 |   stage сбор \"Сбор\"\n"
+            "      |               ^~~~\n"
+            "x.funnel:1:19: note: did you mean `сбор`?\n");
+  EXPECT_EQ(renderText(q, sources).substr(0, 14), "x.funnel:1:15:");
 }
 
 TEST(Diagnostics, JsonCarriesRangesInSeveralUnits) {

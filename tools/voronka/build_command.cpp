@@ -16,16 +16,19 @@ Runner addBuildCommand(CLI::App& app) {
     std::vector<std::string> paths;
     std::string output = "funnel.funnelc";
     std::string stdlib;
+    std::string color = "auto";
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("paths", o->paths, "Files or directories; together they form one program")->required();
+  cmd->add_option("--color", o->color, "Color the error messages: auto (a terminal, no NO_COLOR), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("-o,--output", o->output, "The module to write (default funnel.funnelc)");
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
   cmd->footer(
       "The module runs with `voronka run`; `voronka disasm` shows what is inside.\n"
       "Exit status: 0 written, 1 errors in the funnels, 2 usage or I/O error.");
   return [o]() {
-    CompiledInputs in = compileInputs(o->paths, o->stdlib, /*union_=*/true);
+    CompiledInputs in = compileInputs(o->paths, o->stdlib, /*union_=*/true, o->color);
     if (in.exitCode) return in.exitCode;
     const check::CheckedProgram& program = *in.checked.front();
     std::string bytes;

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 
@@ -10,6 +12,7 @@
 #include "compiler/driver/compilation.h"
 #include "compiler/driver/project_config.h"
 #include "compiler/driver/session.h"
+#include "tools/voronka/color.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/crm_check.h"
 
@@ -23,31 +26,46 @@ struct CheckOptions {
   std::string emit;
   std::string stdlib;
   std::string color = "auto";
+  std::string columns = "chars";  // --columns bytes: header columns in bytes (Vim's quickfix)
   int maxNesting = 256;
   std::string config;     // --config FILE: one voronka.toml for every file
   std::string failLevel;  // --fail-level warning|error
   std::string output;     // -o FILE: where the json/sarif/codequality report goes
   std::string crm;        // --crm crm.toml: the CRM mapping against the program (crm_check.h)
+  std::string docsUrl;    // --docs-url: where SARIF help links point (else $VORONKA_DOCS_URL, else the build's)
 };
 
-int runCheck(const CheckOptions& o) {
+// Where SARIF help links point: --docs-url, $VORONKA_DOCS_URL, or the address fixed at build time.
+std::string docsUrl(const CheckOptions& o) {
+  if (!o.docsUrl.empty()) return o.docsUrl;
+  if (const char* env = std::getenv("VORONKA_DOCS_URL"); env && *env) return env;
+  return VORONKA_DOCS_URL;
+}
+
+// Prints a usage or I/O error and keeps it for the report (a SARIF log says why the run failed).
+void reportFailure(std::vector<std::string>& failures, std::string message) {
+  std::cerr << "voronka: error: " << message << "\n";
+  failures.push_back(std::move(message));
+}
+
+int checkFiles(const CheckOptions& o, std::vector<std::string>& failures) {
   if (o.warnings != "" && o.warnings != "error") {
-    std::cerr << "voronka: error: -W takes `error` (-Werror: warnings fail the check)\n";
+    reportFailure(failures, "-W takes `error` (-Werror: warnings fail the check)");
     return 2;
   }
   if (!o.output.empty() && o.format == "text") {
-    std::cerr << "voronka: error: -o writes a report: give --format json, sarif or codequality\n";
+    reportFailure(failures, "-o writes a report: give --format json, sarif or codequality");
     return 2;
   }
   driver::Session session({.stdlibDir = o.stdlib});
   std::string configError;
   if (!o.config.empty() && !session.useConfigFile(o.config, configError)) {
-    std::cerr << "voronka: error: " << configError << "\n";
+    reportFailure(failures, configError);
     return 2;
   }
   std::vector<std::string> inputErrors;
   std::vector<std::filesystem::path> files = driver::expandInputs(o.paths, inputErrors);
-  for (const auto& e : inputErrors) std::cerr << "voronka: error: " << e << "\n";
+  for (const auto& e : inputErrors) reportFailure(failures, e);
   if (!inputErrors.empty()) return 2;
 
   parse::ParseOptions parseOptions;
@@ -66,7 +84,7 @@ int runCheck(const CheckOptions& o) {
       std::string error;
       std::optional<FileId> id = compilation.loadRoot(file, error);
       if (!id) {
-        std::cerr << fmt::format("voronka: error: cannot read {}: {}\n", file.string(), error);
+        reportFailure(failures, fmt::format("cannot read {}: {}", file.string(), error));
         usageError = 2;
         continue;
       }
@@ -95,7 +113,7 @@ int runCheck(const CheckOptions& o) {
       }
     }
   });
-  if (!configError.empty()) std::cerr << "voronka: error: " << configError << "\n";
+  if (!configError.empty()) reportFailure(failures, configError);
   if (usageError) return usageError;
 
   DiagnosticSink& sink = compilation.diagnostics();
@@ -109,6 +127,7 @@ int runCheck(const CheckOptions& o) {
   if (o.format != "text") {
     CiReportOptions ci;
     ci.stdlibDir = session.stdlibDir();
+    ci.docsUrl = docsUrl(o);
     if (o.format == "json") report = renderJson(sink, compilation.sources());
     if (o.format == "sarif") report = renderSarif(sink, compilation.sources(), ci);
     if (o.format == "codequality") report = renderCodeQuality(sink, compilation.sources(), ci);
@@ -117,15 +136,16 @@ int runCheck(const CheckOptions& o) {
     std::ofstream out(o.output, std::ios::binary);
     out << report;
     if (!out) {
-      std::cerr << fmt::format("voronka: error: cannot write {}\n", o.output);
+      reportFailure(failures, fmt::format("cannot write {}", o.output));
       return 2;
     }
   } else {
     std::cout << report;
   }
   if (o.format == "text" || !o.output.empty()) {
-    bool color = o.color == "always" || (o.color == "auto" && isatty(STDERR_FILENO));
-    for (const auto& d : sink.all()) std::cerr << renderText(d, compilation.sources(), {color});
+    bool color = useColor(o.color, STDERR_FILENO);
+    TextRenderOptions text{.color = color, .byteColumns = o.columns == "bytes"};
+    for (const auto& d : sink.all()) std::cerr << renderText(d, compilation.sources(), text);
     for (const auto& p : crmProblems) std::cerr << p.text << "\n";
     std::string summary = renderSummary(sink.errorCount(), sink.warningCount());
     if (!summary.empty()) {
@@ -141,6 +161,26 @@ int runCheck(const CheckOptions& o) {
   bool crmErrors = std::any_of(crmProblems.begin(), crmProblems.end(), [](const CrmProblem& p) { return p.error; });
   bool failed = sink.errorCount() > 0 || crmErrors || (failLevel == Severity::Warning && sink.warningCount() > 0);
   return failed ? 1 : 0;
+}
+
+// A run that stops with exit status 2 still leaves a SARIF log when one was
+// asked for: no results, the invocation failed, and why (so a CI step that
+// uploads the log `if: always()` has one to upload).
+int runCheck(const CheckOptions& o) {
+  std::vector<std::string> failures;
+  int status = checkFiles(o, failures);
+  if (status != 2 || o.format != "sarif" || failures.empty()) return status;
+  CiReportOptions ci;
+  ci.docsUrl = docsUrl(o);
+  ci.failures = failures;
+  std::string log = renderSarif(DiagnosticSink{}, SourceManager{}, ci);
+  if (o.output.empty()) {
+    std::cout << log;
+  } else {
+    std::ofstream out(o.output, std::ios::binary);
+    out << log;
+  }
+  return status;
 }
 
 }  // namespace
@@ -167,6 +207,12 @@ Runner addCheckCommand(CLI::App& app) {
                   "Directory of the std.* modules (default: $VORONKA_STDLIB or the built-in one)");
   cmd->add_option("--color", o->color, "Color the text output: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--columns", o->columns,
+                  "Count the columns of `file:line:col:` in `chars` (the default) or `bytes` (Vim's quickfix %c)")
+      ->check(CLI::IsMember({"chars", "bytes"}));
+  cmd->add_option("--docs-url", o->docsUrl,
+                  "Base address of the docs/ folder for SARIF help links (default: $VORONKA_DOCS_URL, else the "
+                  "address set when voronka was built)");
   cmd->add_option("--crm", o->crm,
                   "crm.toml: also report unmapped stages, fields, members and users, and CRM type mismatches");
   cmd->add_option("--max-nesting", o->maxNesting, "Deepest nesting of brackets accepted (default 256)");

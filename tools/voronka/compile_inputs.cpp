@@ -7,20 +7,22 @@
 
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/session.h"
+#include "tools/voronka/color.h"
 
 namespace voronka::tool {
 
-size_t printDiagnostics(driver::Compilation& compilation) {
+size_t printDiagnostics(driver::Compilation& compilation, std::string_view colorOption) {
   DiagnosticSink& sink = compilation.diagnostics();
   sink.sortAndDeduplicate();
-  bool color = isatty(STDERR_FILENO);
+  bool color = useColor(colorOption, STDERR_FILENO);
   for (const auto& d : sink.all()) std::cerr << renderText(d, compilation.sources(), {color});
   std::string summary = renderSummary(sink.errorCount(), sink.warningCount());
   if (!summary.empty()) std::cerr << summary << "\n";
   return sink.errorCount();
 }
 
-CompiledInputs compileInputs(const std::vector<std::string>& paths, const std::string& stdlib, bool union_) {
+CompiledInputs compileInputs(const std::vector<std::string>& paths, const std::string& stdlib, bool union_,
+                             std::string_view color) {
   CompiledInputs out;
   std::vector<std::string> inputErrors;
   out.files = driver::expandInputs(paths, inputErrors);
@@ -64,7 +66,7 @@ CompiledInputs compileInputs(const std::vector<std::string>& paths, const std::s
     for (const auto& p : out.programs) out.checked.push_back(c.check(p));
   });
   if (out.exitCode) return out;
-  if (printDiagnostics(c) > 0) out.exitCode = 1;
+  if (printDiagnostics(c, color) > 0) out.exitCode = 1;
   return out;
 }
 

@@ -22,9 +22,11 @@ struct CompiledInputs {
 
 // `stdlib` is the --stdlib option (empty: the session's default); `union_`
 // makes one program of all the roots (for `build`).
-CompiledInputs compileInputs(const std::vector<std::string>& paths, const std::string& stdlib, bool union_);
+// `color`: the --color option (auto, always, never; tools/voronka/color.h).
+CompiledInputs compileInputs(const std::vector<std::string>& paths, const std::string& stdlib, bool union_,
+                             std::string_view color = "auto");
 
 // Prints the diagnostics (sorted) to stderr; returns how many errors.
-size_t printDiagnostics(driver::Compilation& compilation);
+size_t printDiagnostics(driver::Compilation& compilation, std::string_view colorOption = "auto");
 
 }  // namespace voronka::tool

@@ -16,6 +16,7 @@
 #include "compiler/driver/compilation.h"
 #include "compiler/format/format.h"
 #include "compiler/format/unified_diff.h"
+#include "tools/voronka/color.h"
 #include "tools/voronka/commands.h"
 
 namespace voronka::tool {
@@ -164,7 +165,7 @@ int runFmt(const FmtOptions& o) {
         << "voronka: error: --check reports files that need formatting and -w rewrites them; give one of the two\n";
     return 2;
   }
-  bool color = o.color == "always" || (o.color == "auto" && isatty(STDERR_FILENO));
+  bool color = useColor(o.color, STDERR_FILENO);
   Outcome outcome;
   std::vector<std::string> paths = o.paths;
   if (paths.empty()) paths.push_back("-");

@@ -1,5 +1,7 @@
 // voronka: a compiler and runtime for CRM sales-funnel automation.
+#include <iostream>
 #include <map>
+#include <string>
 
 #include "tools/voronka/commands.h"
 
@@ -7,7 +9,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "voronka — sales funnels for amoCRM/Bitrix24-style CRMs, written as text, checked and tested.\n"
       "Write .funnel files, then `voronka check` them; see docs/language.md for the language."};
-  app.set_version_flag("--version", std::string("voronka 0.1.0"));
+  const std::string version = std::string("voronka ") + VORONKA_VERSION;
+  app.set_version_flag("-V,--version", version);
   app.require_subcommand(1);
   app.fallthrough(false);
 
@@ -34,6 +37,28 @@ int main(int argc, char** argv) {
   add(voronka::tool::addCrmCommand);
   add(voronka::tool::addSimCommand);
   add(voronka::tool::addStatsCommand);
+
+  // `--version` and `-V` on every subcommand too.
+  for (CLI::App* sub : app.get_subcommands({})) sub->set_version_flag("-V,--version", version);
+
+  // An unknown command: say so and name the nearest.
+  if (argc >= 2 && argv[1][0] != '-') {
+    std::string given = argv[1];
+    std::string nearest;
+    size_t best = std::string::npos;
+    bool known = false;
+    for (CLI::App* sub : app.get_subcommands({})) {
+      if (sub->get_name() == given) known = true;
+      size_t d = voronka::tool::editDistance(given, sub->get_name());
+      if (d < best) best = d, nearest = sub->get_name();
+    }
+    if (!known) {
+      std::cerr << "voronka: error: unknown command `" << given << "`";
+      if (best <= 2 || best * 3 <= given.size()) std::cerr << "; did you mean `" << nearest << "`?";
+      std::cerr << " (`voronka --help` lists the commands)\n";
+      return 2;
+    }
+  }
 
   try {
     app.parse(argc, argv);

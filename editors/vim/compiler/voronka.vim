@@ -2,7 +2,9 @@
 "   file:line:col: error: message [id]
 "   file:line:col: warning: message [id]
 "   file:line:col: note: message
-" into the quickfix list (source lines and carets are skipped).
+" into the quickfix list (source lines and carets are skipped). Columns are
+" counted in bytes (`--columns bytes`), as `%c` wants on Cyrillic lines; a
+" "did you mean" note carries its message's location.
 if exists('current_compiler')
   finish
 endif
@@ -15,7 +17,7 @@ endif
 let s:cpo_save = &cpo
 set cpo&vim
 
-CompilerSet makeprg=voronka\ check\ --color\ never\ %:S
+CompilerSet makeprg=voronka\ check\ --color\ never\ --columns\ bytes\ %:S
 CompilerSet errorformat=%f:%l:%c:\ %trror:\ %m,
                        \%f:%l:%c:\ %tarning:\ %m,
                        \%f:%l:%c:\ %tote:\ %m,

@@ -18,13 +18,12 @@ setlocal matchpairs+=<:>
 " `:make` runs `voronka check` on this file and fills the quickfix list.
 compiler voronka
 
-" `gq` formats with `voronka fmt` (the whole file: `gggqG`).
-if executable('voronka')
-  setlocal formatprg=voronka\ fmt\ -
-endif
+" `gq` formats the file with `voronka fmt` and leaves it alone when it has
+" syntax errors (autoload/funnel.vim).
+setlocal formatexpr=funnel#Format()
 
 let b:undo_ftplugin = 'setlocal commentstring< comments< formatoptions< expandtab< shiftwidth< softtabstop< tabstop<'
-      \ . ' iskeyword< suffixesadd< matchpairs< formatprg< makeprg< errorformat<'
+      \ . ' iskeyword< suffixesadd< matchpairs< formatexpr< makeprg< errorformat<'
 
 let &cpo = s:cpo_save
 unlet s:cpo_save

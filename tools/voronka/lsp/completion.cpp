@@ -94,9 +94,13 @@ std::string_view rtrim(std::string_view s) {
 
 class Items {
  public:
+  // `replace`: the range of the word typed so far; every item's textEdit
+  // replaces it, so a client need not guess the word (VS Code's guess
+  // follows its wordPattern, and `deal.bud` + `budget` became `budbudget`).
+  explicit Items(Json replace) : replace_(std::move(replace)) {}
   void add(std::string label, int kind, std::string detail = {}, std::string doc = {}) {
     if (label.empty() || !seen_.insert(label + "\x1f" + std::to_string(kind)).second) return;
-    Json item{{"label", label}, {"kind", kind}};
+    Json item{{"label", label}, {"kind", kind}, {"textEdit", {{"range", replace_}, {"newText", label}}}};
     if (!detail.empty()) item["detail"] = detail;
     if (!doc.empty()) item["documentation"] = doc;
     // Declared names before keywords.
@@ -113,6 +117,7 @@ class Items {
   Json result() { return Json{{"isIncomplete", false}, {"items", std::move(items_)}}; }
 
  private:
+  Json replace_;
   Json items_ = Json::array();
   std::set<std::string> seen_;
 };
@@ -163,7 +168,8 @@ Json Server::completion(const Json& params) {
     }
   }
 
-  Items items;
+  Items items(
+      rangeJson(*a.source, SourceRange{a.file, static_cast<uint32_t>(lineStart + wordStart), a.offset}, encoding_));
   auto stages = [&](std::string_view inPipeline) { items.symbols(idx, SymbolKind::Stage, inPipeline); };
   auto events = [&] {
     if (a.analysis->program) {

@@ -105,6 +105,20 @@ Json Server::hover(const Json& params) {
               {"range", rangeJson(*a.source, occ->range, encoding_)}};
 }
 
+// The other places of the name under the cursor in this document: its
+// declaration as a Write highlight (3), its uses as Read (2).
+Json Server::documentHighlight(const Json& params) {
+  At a = at(params);
+  const index::Occurrence* occ = a.analysis->index.at(a.file, a.offset);
+  if (!occ) return nullptr;
+  Json out = Json::array();
+  for (const index::Occurrence* o : a.analysis->index.referencesTo(occ->symbol)) {
+    if (o->range.file != a.file) continue;
+    out.push_back({{"range", rangeJson(*a.source, o->range, encoding_)}, {"kind", o->declaration ? 3 : 2}});
+  }
+  return out;
+}
+
 Json Server::definition(const Json& params) {
   At a = at(params);
   const index::Occurrence* occ = a.analysis->index.at(a.file, a.offset);

@@ -139,6 +139,7 @@ Json Server::request(const std::string& method, const Json& params) {
   if (method == "textDocument/hover") return hover(params);
   if (method == "textDocument/definition") return definition(params);
   if (method == "textDocument/references") return references(params);
+  if (method == "textDocument/documentHighlight") return documentHighlight(params);
   if (method == "textDocument/documentSymbol") return documentSymbols(params);
   if (method == "textDocument/completion") return completion(params);
   if (method == "textDocument/formatting") return formatting(params);
@@ -185,6 +186,7 @@ Json Server::initialize(const Json& params) {
            {"hoverProvider", true},
            {"definitionProvider", true},
            {"referencesProvider", true},
+           {"documentHighlightProvider", true},
            {"documentSymbolProvider", true},
            {"completionProvider",
             {{"triggerCharacters", Json::array({".", ">", "(", " "})}, {"resolveProvider", false}}},

@@ -75,6 +75,7 @@ class Server {
   Json hover(const Json& params);
   Json definition(const Json& params);
   Json references(const Json& params);
+  Json documentHighlight(const Json& params);
   Json documentSymbols(const Json& params);
   Json completion(const Json& params);
   Json formatting(const Json& params);
