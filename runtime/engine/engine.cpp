@@ -2,6 +2,9 @@
 // Processing that run rules for an event.
 #include "runtime/engine/engine.h"
 
+#include <string_view>
+#include <unordered_set>
+
 #include <fmt/format.h>
 
 #include "common/hash.h"
@@ -302,6 +305,11 @@ int32_t Processing::eventIndex(bc::EventKind kind) const {
   return kNo;
 }
 
+std::string Processing::tooManyTags() {
+  return fmt::format("deal {} would have more than {} tags, the most a deal can have; remove some first", deal_.id,
+                     limits::kMaxTagsPerDeal);
+}
+
 void Processing::initialize(const std::vector<FieldAssignment>& values, const std::vector<std::string>& tags,
                             int32_t responsible) {
   deal_.createdAt = now_;
@@ -320,9 +328,12 @@ void Processing::initialize(const std::vector<FieldAssignment>& values, const st
     deal_.fields[f] = v;
   }
   for (const auto& v : values) setValue(v.target, v.field, v.value, nullptr);
+  // First occurrence wins, in order; a set keeps this linear in the tags.
+  std::unordered_set<std::string_view> seen(deal_.tags.begin(), deal_.tags.end());
   for (const auto& t : tags) {
-    if (std::find(deal_.tags.begin(), deal_.tags.end(), t) == deal_.tags.end()) deal_.tags.push_back(t);
+    if (seen.insert(t).second) deal_.tags.push_back(t);
   }
+  if (deal_.tags.size() > limits::kMaxTagsPerDeal) throw CascadeError(tooManyTags());
   deal_.responsible = responsible;
 }
 
@@ -363,6 +374,7 @@ void Processing::receive(const EventIn& in) {
     }
     case bc::EventKind::TagAdded:
       if (!in.tag.empty() && std::find(deal_.tags.begin(), deal_.tags.end(), in.tag) == deal_.tags.end()) {
+        if (deal_.tags.size() >= limits::kMaxTagsPerDeal) throw CascadeError(tooManyTags());
         deal_.tags.push_back(in.tag);
       }
       break;

@@ -30,7 +30,7 @@ void EventWriter::poke() {
   wake_.notify_all();
 }
 
-std::vector<WriteResult> EventWriter::apply(std::vector<nlohmann::json> events) {
+std::vector<WriteResult> EventWriter::apply(std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim) {
   std::vector<std::future<WriteResult>> futures;
   {
     std::lock_guard lock(mutex_);
@@ -44,7 +44,7 @@ std::vector<WriteResult> EventWriter::apply(std::vector<nlohmann::json> events) 
     }
     auto now = std::chrono::steady_clock::now();
     for (auto& e : events) {
-      queue_.push_back(Job{std::move(e), {}, now});
+      queue_.push_back(Job{std::move(e), events.size() == 1 ? claim : std::nullopt, {}, now});
       futures.push_back(queue_.back().done.get_future());
     }
   }
@@ -87,7 +87,7 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
     store_.beginBatch();
     for (size_t i = 0; i < batch.size(); ++i) {
       try {
-        results[i].outcome = engine::applyWireEvent(engine_, names_, batch[i].event);
+        results[i] = applyOne(batch[i]);
       } catch (const std::exception& e) {
         // Nothing of this event was kept (its transaction was undone).
         results[i].outcome = {engine::Outcome::Status::Failed, std::string("internal error: ") + e.what()};
@@ -113,6 +113,32 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
     metrics_.observeLatency(std::chrono::duration<double>(now - batch[i].queued).count());
     batch[i].done.set_value(std::move(results[i]));
   }
+}
+
+WriteResult EventWriter::applyOne(Job& job) {
+  WriteResult result;
+  if (!job.claim) {
+    result.outcome = engine::applyWireEvent(engine_, names_, job.event);
+    return result;
+  }
+  // The key's first body, remembered in the same batch as the event itself:
+  // both are durable together or not at all.
+  std::optional<std::string> firstBody = store_.begin()->meta(job.claim->metaKey);
+  if (firstBody && *firstBody != job.claim->bodyHash) {
+    result.keyConflict = true;
+    result.outcome = {engine::Outcome::Status::Invalid,
+                      "this Idempotency-Key came before with another body; use a new key for a new request"};
+    return result;
+  }
+  result.outcome = engine::applyWireEvent(engine_, names_, job.event);
+  if (!firstBody) {
+    auto tx = store_.begin();
+    if (tx->eventSeen(job.claim->eventId)) {  // a refused request (400) remembers nothing
+      tx->putMeta(job.claim->metaKey, job.claim->bodyHash);
+      tx->commit();
+    }
+  }
+  return result;
 }
 
 void EventWriter::fireDueTimers() {

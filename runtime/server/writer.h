@@ -17,6 +17,7 @@
 
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
+#include "runtime/server/idempotency.h"
 #include "runtime/server/metrics.h"
 
 namespace voronka::server {
@@ -32,6 +33,7 @@ struct WriterOptions {
 struct WriteResult {
   engine::Outcome outcome;
   bool stored = true;
+  bool keyConflict = false;  // its Idempotency-Key came before with another body: nothing was applied
 };
 
 class EventWriter {
@@ -41,7 +43,9 @@ class EventWriter {
   ~EventWriter();  // stops after the queue is empty
 
   // Queues events (wire JSON) and waits until they are applied and durable.
-  std::vector<WriteResult> apply(std::vector<nlohmann::json> events);
+  // With a claim (one event only), the event's Idempotency-Key is checked
+  // against the body it first came with, in the event's own batch.
+  std::vector<WriteResult> apply(std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim = {});
   // Wakes the scheduler early (a new timer may be due sooner).
   void poke();
   // Finishes what is queued, then stops the thread. Idempotent.
@@ -50,12 +54,14 @@ class EventWriter {
  private:
   struct Job {
     nlohmann::json event;
+    std::optional<IdempotencyClaim> claim;
     std::promise<WriteResult> done;
     std::chrono::steady_clock::time_point queued;
   };
   void run();
   void writeBatch(std::vector<Job>& batch);
   void fireDueTimers();
+  WriteResult applyOne(Job& job);
 
   engine::Engine& engine_;
   const engine::Names& names_;
