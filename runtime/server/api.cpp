@@ -265,6 +265,27 @@ Reply Api::health() {
   }
 }
 
+Reply Api::ready(int64_t maxBacklog) {
+  store::StoreCounts c;
+  try {
+    auto tx = store_.begin();
+    c = tx->counts();
+  } catch (const std::exception& e) {
+    return errorReply(503, "store_unavailable", e.what());
+  }
+  nlohmann::json reasons = nlohmann::json::array();
+  if (metrics_.writes.failing()) reasons.push_back("the store refused the last write: " + metrics_.writes.lastError());
+  if (c.effectsPending > maxBacklog) {
+    reasons.push_back(fmt::format("the outbox has {} effects waiting, more than {} (--ready-max-backlog)",
+                                  c.effectsPending, maxBacklog));
+  }
+  nlohmann::json body = {{"status", reasons.empty() ? "ready" : "not_ready"},
+                         {"store_writes", metrics_.writes.failing() ? "failing" : "ok"},
+                         {"outbox_backlog", c.effectsPending}};
+  if (!reasons.empty()) body["reasons"] = reasons;
+  return {reasons.empty() ? 200 : 503, std::move(body)};
+}
+
 std::string Api::metricsText() {
   store::StoreCounts c;
   {

@@ -38,7 +38,11 @@ class Api {
   Reply moveDeal(const std::string& id, const std::string& body, const std::optional<IdempotencyClaim>& claim);
   Reply getPipelines();
   Reply getOutbox(const std::string& status, size_t limit);
+  // Liveness: the process answers and the store can be read.
   Reply health();
+  // Readiness: the store took the last write, and the outbox backlog is at
+  // most `maxBacklog` effects.
+  Reply ready(int64_t maxBacklog);
   std::string metricsText();
 
  private:

@@ -10,6 +10,7 @@
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
 #include "runtime/server/api.h"
+#include "runtime/server/guarded_http.h"
 #include "runtime/server/idempotency.h"
 #include "runtime/server/limits.h"
 #include "runtime/server/metrics.h"
@@ -43,7 +44,8 @@ struct Server::Parts {
         engine(module, store, clock),
         names(module),
         writer(engine, names, store, clock, metrics, WriterOptions{options.maxBatch, options.onCommit}),
-        api(module, names, store, writer, metrics) {}
+        api(module, names, store, writer, metrics),
+        http(options.connections) {}
 
   ServerOptions options;
   Metrics metrics;
@@ -51,7 +53,7 @@ struct Server::Parts {
   engine::Names names;
   EventWriter writer;
   Api api;
-  httplib::Server http;
+  GuardedHttpServer http;
   std::thread listener;
   bool stopped = false;
 };
@@ -89,9 +91,6 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
   httplib::Server& http = p.http;
   http.set_payload_max_length(p.options.maxBodyBytes);
   http.set_tcp_nodelay(true);  // small JSON answers must not wait for delayed ACKs (40 ms each)
-  // Keep connections: reconnecting every few requests overflows the small
-  // listen backlog, and a dropped SYN costs the client a 1 s retransmit.
-  http.set_keep_alive_max_count(10000);
 
   // Every /v1 route needs a token when tokens are configured.
   http.set_pre_routing_handler([&p](const httplib::Request& req, httplib::Response& res) {
@@ -179,6 +178,9 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
     });
   }
   http.Get("/healthz", [&p](const httplib::Request&, httplib::Response& res) { send(res, p.api.health(), p.metrics); });
+  http.Get("/readyz", [&p](const httplib::Request&, httplib::Response& res) {
+    send(res, p.api.ready(p.options.readyMaxBacklog), p.metrics);
+  });
   http.Get("/metrics", [&p](const httplib::Request&, httplib::Response& res) {
     res.set_content(p.api.metricsText(), "text/plain; version=0.0.4");
   });
@@ -220,6 +222,7 @@ void Server::stop() {
   // the writer's queue and are answered once durable).
   p.http.stop();
   if (p.listener.joinable()) p.listener.join();
+  p.http.finish();
   p.writer.stop();
 }
 

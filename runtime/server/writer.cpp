@@ -97,6 +97,7 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
   } catch (const std::exception& e) {
     stored = false;
     metrics_.countStoreFailure();
+    metrics_.writes.failed(e.what());
     for (auto& r : results) {
       r.stored = false;
       r.outcome = {engine::Outcome::Status::Failed, std::string("the store could not save the event (") + e.what() +
@@ -104,6 +105,7 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
     }
   }
   if (stored) {
+    metrics_.writes.succeeded();
     metrics_.countBatch(batch.size());
     if (options_.onCommit) options_.onCommit();
   }
@@ -149,11 +151,13 @@ void EventWriter::fireDueTimers() {
     store_.beginBatch();
     size_t fired = engine_.runDue(now);
     store_.endBatch();
+    metrics_.writes.succeeded();
     if (fired > 0 && options_.onCommit) options_.onCommit();
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
     // Nothing of the batch was kept: the timers are still pending and fire
     // on a later round; do not spin on a store that keeps failing.
     metrics_.countStoreFailure();
+    metrics_.writes.failed(e.what());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   const engine::EngineStats& s = engine_.stats();

@@ -8,10 +8,12 @@ serving others, and the store does not change.
 usage: hostile_test.py VORONKA"""
 import json
 import os
+import resource
+import signal
 import socket
+import subprocess
 import sys
 import tempfile
-import time
 
 from serve_support import Server, build
 
@@ -122,11 +124,98 @@ def idempotency(srv):
     expect(srv, "POST", "/v1/deals", {"id": "K-3", "pipeline": "shop"}, 201, headers=k2)
 
 
+def slow_clients(srv):
+    """64 connections that dribble their headers hold no thread: others are
+    answered meanwhile; a client over its connection cap gets 503; a head
+    that never ends is cut at the deadline with 408."""
+    slow = []
+    for _ in range(64):
+        sock = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        sock.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\n")
+        slow.append(sock)
+    for i in range(20):
+        expect(srv, "GET", "/v1/deals/D-1", None, 200)
+    expect(srv, "GET", "/healthz", None, 200)
+    for sock in slow:
+        sock.sendall(b"X-a: b\r\n")  # still dribbling
+    # Over the cap (--max-connections-per-client 80): refused at once, the rest still served.
+    extra = [socket.create_connection(("127.0.0.1", srv.port), timeout=30) for _ in range(20)]
+    refused = 0
+    for sock in extra:
+        sock.settimeout(5)
+        try:
+            if sock.recv(200).startswith(b"HTTP/1.1 503"):
+                refused += 1
+        except (socket.timeout, ConnectionError):
+            pass
+    check(refused >= 1, f"connections over the cap were not refused ({refused} of 20)")
+    for sock in extra:
+        sock.close()
+    # The slow heads are cut at the --header-timeout deadline with 408.
+    cut = 0
+    for sock in slow:
+        sock.settimeout(30)
+        try:
+            data = sock.recv(200)
+            cut += data.startswith(b"HTTP/1.1 408") or data == b""
+        except (socket.timeout, ConnectionError):
+            pass
+        sock.close()
+    check(cut == len(slow), f"only {cut} of {len(slow)} slow connections were cut at the deadline")
+    expect(srv, "GET", "/v1/deals/D-1", None, 200)
+
+
+def file_size_limit(limit):
+    """A full disk, as the process sees it: writes past `limit` bytes fail (EFBIG)."""
+    def apply():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def store_failures(voronka, module, work):
+    """A full store at start: a clear message and exit 2, no abort. A store
+    that fills up while serving: writes answer 503, /readyz says not ready
+    and why, /healthz (liveness) stays 200."""
+    store = os.path.join(work, "full.db")
+    r = subprocess.run([voronka, "serve", module, "--store", "sqlite:" + store, "--listen", "127.0.0.1:0"],
+                       preexec_fn=file_size_limit(1), capture_output=True, text=True, timeout=30)
+    check(r.returncode == 2, f"serve on a full disk exited with {r.returncode}: {r.stderr}")
+    check("full.db" in r.stderr and "error" in r.stderr, f"serve on a full disk said: {r.stderr!r}")
+
+    store = os.path.join(work, "filling.db")
+    srv = Server(voronka, module, store).start()
+    expect(srv, "GET", "/readyz", None, 200, contains="ready")
+    srv.terminate()
+    srv = Server(voronka, module, store)
+    srv.proc = subprocess.Popen(srv.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=file_size_limit(os.path.getsize(store) + 8192))
+    line = srv.proc.stdout.readline()
+    srv.port = int(line.split("listening on http://127.0.0.1:")[1].split()[0])
+    try:
+        failed = False
+        for i in range(2000):
+            status, _ = srv.request("POST", "/v1/deals", {"id": f"F-{i}", "pipeline": "shop",
+                                                          "fields": {"comment": "x" * 4000}})
+            if status == 503:
+                failed = True
+                break
+        check(failed, "writes never failed on a full disk")
+        status, ready = srv.request("GET", "/readyz")
+        check(status == 503 and "refused the last write" in json.dumps(ready), f"/readyz on a full store: {ready}")
+        status, _ = srv.request("GET", "/healthz")
+        check(status == 200, f"/healthz (liveness) on a full store: {status}")
+    finally:
+        srv.terminate()
+
+
 def main():
     voronka = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as work:
         module = build(voronka, FUNNEL, work)
-        srv = Server(voronka, module, os.path.join(work, "store.db"), ["--token", TOKEN]).start()
+        options = ["--token", TOKEN, "--http-threads", "4", "--max-connections-per-client", "80",
+                   "--header-timeout", "3"]
+        srv = Server(voronka, module, os.path.join(work, "store.db"), options).start()
         try:
             expect(srv, "POST", "/v1/deals", {"id": "D-1", "pipeline": "shop", "fields": {"budget": 10}}, 201)
             before = snapshot(srv)
@@ -134,13 +223,16 @@ def main():
             check(srv.proc.poll() is None, "the server died")
             check(snapshot(srv) == before, "hostile requests changed the store")
             idempotency(srv)
+            slow_clients(srv)
             expect(srv, "POST", "/v1/events", event({"budget": 20}, "ok-1"), 202)
+            expect(srv, "GET", "/readyz", None, 200)
         finally:
             if srv.proc.poll() is None:
                 code, err = srv.terminate()
                 check(code == 0, f"serve exited with {code} after SIGTERM: {err[-2000:]}")
             else:
                 check(False, f"serve died with {srv.proc.returncode}: {srv.proc.stderr.read()[-2000:]}")
+        store_failures(voronka, module, work)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1
