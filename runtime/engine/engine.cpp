@@ -227,11 +227,12 @@ MoveOutcome Engine::manualMove(const std::string& eventId, const std::string& de
   return result;
 }
 
-size_t Engine::runDue(int64_t until) {
+size_t Engine::runDue(int64_t until, size_t maxTimers) {
   size_t fired = 0;
   // Timers fire one per transaction, earliest first; firing may schedule
   // new ones that are due already, so look again each time.
-  for (size_t guard = 0; guard < limits::kMaxTimersPerRunDue; ++guard) {
+  maxTimers = std::min(maxTimers, limits::kMaxTimersPerRunDue);
+  for (size_t guard = 0; guard < maxTimers; ++guard) {
     std::optional<store::TimerRecord> next;
     {
       auto tx = store_.begin();

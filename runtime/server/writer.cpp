@@ -149,7 +149,7 @@ void EventWriter::fireDueTimers() {
   if (!due || *due > now) return;
   try {
     store_.beginBatch();
-    size_t fired = engine_.runDue(now);
+    size_t fired = engine_.runDue(now, options_.maxTimersPerBatch);
     store_.endBatch();
     metrics_.writes.succeeded();
     if (fired > 0 && options_.onCommit) options_.onCommit();

@@ -26,6 +26,10 @@ struct WriterOptions {
   size_t maxBatch = 256;  // events per commit
   // Called on the writer thread after each durable commit (wakes the outbox relay).
   std::function<void()> onCommit;
+  // Due timers fired per commit: after downtime, catching up fires them in
+  // batches of this many, oldest first, and takes the queued events between
+  // batches, so the writer is never blocked for the whole backlog.
+  size_t maxTimersPerBatch = 1000;
 };
 
 // What happened to one event: the engine's outcome, or that the store could

@@ -49,5 +49,26 @@ TEST(EngineLimits, ATagAddedBeyondTheCapFailsTheEvent) {
   EXPECT_TRUE(h.event("e2", "d", "tag_added", {{"arg", "t1"}}).ok());
 }
 
+// After downtime the backlog of due timers is fired in bounded batches,
+// oldest first, so that the writer can commit and take events in between.
+TEST(EngineLimits, DueTimersFireInBoundedBatchesOldestFirst) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" { after 1h { note "fired" } })"));
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_TRUE(h.wire({{"id", "c" + std::to_string(i)},
+                        {"deal", "d" + std::to_string(i)},
+                        {"type", "deal_created"},
+                        {"pipeline", "p"}})
+                    .ok());
+    h.clock.set(h.clock.now() + 60);  // each deal's timer a minute after the previous one
+  }
+  h.clock.set(h.clock.now() + 24 * 3600);
+  EXPECT_EQ(h.engine.runDue(h.clock.now(), 10), 10u);
+  for (int i = 0; i < 25; ++i) EXPECT_EQ(h.notes("d" + std::to_string(i)).size(), i < 10 ? 1u : 0u) << i;
+  EXPECT_EQ(h.engine.runDue(h.clock.now(), 10), 10u);
+  EXPECT_EQ(h.engine.runDue(h.clock.now(), 10), 5u);
+  EXPECT_EQ(h.engine.runDue(h.clock.now(), 10), 0u);
+}
+
 }  // namespace
 }  // namespace voronka
