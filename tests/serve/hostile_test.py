@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from serve_support import Server, build
+from serve_support import Server, WebhookReceiver, build, wait_until
 
 FUNNEL = """
 account "Тест" { timezone "Europe/Moscow" }
@@ -209,6 +209,49 @@ def store_failures(voronka, module, work):
         srv.terminate()
 
 
+def webhooks_inward(voronka, work):
+    """A funnel's webhook aimed at the server's own network (loopback, cloud
+    metadata) is refused before connecting, as a dead letter naming why,
+    unless the operator allows the host."""
+    receiver = WebhookReceiver()
+    funnel = f"""
+account "T" {{ timezone "Europe/Moscow" }}
+pipeline p "P" {{
+  stage a "A" initial {{
+    on enter {{
+      webhook "http://127.0.0.1:{receiver.port}/hook" with {{ deal: deal.id }}
+      webhook "http://169.254.169.254/latest/meta-data/{{deal.id}}" with {{ deal: deal.id }}
+    }}
+  }}
+  won "W"
+  lost "L" reasons {{ "a" other "b" }}
+}}
+"""
+    module = build(voronka, funnel, work, "inward")
+    for allowed in (False, True):
+        extra = ["--allow-webhook-host", "127.0.0.1"] if allowed else []
+        srv = Server(voronka, module, os.path.join(work, f"inward-{allowed}.db"), extra).start()
+        try:
+            expect(srv, "POST", "/v1/deals", {"id": "W-1", "pipeline": "p"}, 201)
+            dead = []
+
+            def settled():
+                _, body = srv.request("GET", "/v1/outbox?status=dead")
+                dead[:] = body["effects"]
+                return len(dead) == (1 if allowed else 2)
+            wait_until(settled, 30, "the refused webhooks to be dead letters")
+            errors = " ".join(e.get("last_error", "") for e in dead)
+            check("169.254.169.254 is the cloud metadata address" in errors, f"metadata webhook: {errors}")
+            check(allowed or "127.0.0.1 is loopback" in errors, f"loopback webhook: {errors}")
+            if allowed:
+                wait_until(lambda: len(receiver.keys("/hook")) == 1, 30, "the allowed webhook")
+            else:
+                check(receiver.keys() == [], "a refused webhook reached the receiver")
+        finally:
+            srv.terminate()
+    receiver.stop()
+
+
 def main():
     voronka = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as work:
@@ -233,6 +276,7 @@ def main():
             else:
                 check(False, f"serve died with {srv.proc.returncode}: {srv.proc.stderr.read()[-2000:]}")
         store_failures(voronka, module, work)
+        webhooks_inward(voronka, work)
     if failures:
         print(f"{len(failures)} check(s) failed")
         return 1

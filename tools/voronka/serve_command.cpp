@@ -33,6 +33,7 @@ struct ServeOptions {
   size_t maxConnectionsPerClient = 64;
   double headerTimeout = 10;
   int64_t readyMaxBacklog = 10000;
+  std::vector<std::string> allowWebhookHosts;
 };
 
 int runServe(const ServeOptions& o) {
@@ -65,6 +66,7 @@ int runServe(const ServeOptions& o) {
   if (!o.listen.empty()) config.server.listen = o.listen;
   if (!o.store.empty()) config.server.store = o.store;
   if (!o.tokens.empty()) config.server.tokens = o.tokens;
+  for (const auto& host : o.allowWebhookHosts) config.webhook.allowHosts.push_back(host);
 
   server::ServerOptions& options = settings.server;
   Result<server::ListenAddress> listen = server::parseListen(config.server.listen);
@@ -136,6 +138,9 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_option("--header-timeout", o->headerTimeout,
                   "Seconds a request's headers may take to arrive from its first byte; then 408 (default 10)")
       ->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--allow-webhook-host", o->allowWebhookHosts,
+                  "A host webhooks may reach though it resolves to a loopback, private or link-local address "
+                  "(refused by default); repeatable, `*` for every host");
   cmd->add_option("--ready-max-backlog", o->readyMaxBacklog,
                   "GET /readyz answers 503 while more effects than this wait in the outbox (default 10000)")
       ->check(CLI::Range(int64_t{0}, INT64_MAX));
