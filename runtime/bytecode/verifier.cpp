@@ -177,7 +177,7 @@ class Verifier {
         case Format::A_R_B_R_C_S:
           reg(aOf(ins));
           reg(bOf(ins));
-          if (cOf(ins) > 1) fail(at + ": text style out of range");
+          if (cOf(ins) > 3) fail(at + ": text style out of range");  // bit 1 money, bit 2 URL part
           break;
         case Format::J: jump(); break;
         case Format::A_R_J:
