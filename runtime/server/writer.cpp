@@ -149,7 +149,16 @@ void EventWriter::fireDueTimers() {
   if (!due || *due > now) return;
   try {
     store_.beginBatch();
-    size_t fired = engine_.runDue(now, options_.maxTimersPerBatch);
+    // At most maxTimersPerBatch, and no longer than the time budget: the
+    // events queued meanwhile wait for this batch, and no more than that.
+    constexpr size_t kChunk = 32;
+    auto started = std::chrono::steady_clock::now();
+    size_t fired = 0;
+    while (fired < options_.maxTimersPerBatch) {
+      size_t n = engine_.runDue(now, std::min(kChunk, options_.maxTimersPerBatch - fired));
+      fired += n;
+      if (n < kChunk || std::chrono::steady_clock::now() - started >= options_.timerBatchBudget) break;
+    }
     store_.endBatch();
     metrics_.writes.succeeded();
     if (fired > 0 && options_.onCommit) options_.onCommit();

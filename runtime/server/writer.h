@@ -30,6 +30,8 @@ struct WriterOptions {
   // batches of this many, oldest first, and takes the queued events between
   // batches, so the writer is never blocked for the whole backlog.
   size_t maxTimersPerBatch = 1000;
+  // …and a batch of timers stops after this long (then commits).
+  std::chrono::milliseconds timerBatchBudget{40};
 };
 
 // What happened to one event: the engine's outcome, or that the store could
