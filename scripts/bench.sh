@@ -21,5 +21,7 @@ echo "== store: durable events/s on SQLite (FULL/NORMAL, 1 or 64 per commit) vs 
 "$build/bench/store_bench" --benchmark_counters_tabular=true
 echo "== voronka serve over HTTP: durable events/s, and p50/p99 latency at half that load"
 "$build/bench/serve_bench" 5
+echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"
+python3 "$(dirname "$0")/../bench/crm_bench.py" "$build/bin/voronka"
 echo "== voronka serve under a hostile client: slowloris, 200k late timers, 100k tags (docs/operations.md)"
 python3 "$(dirname "$0")/../bench/hostile_bench.py" "$build/bin/voronka" "${BENCH_TIMERS:-200000}"

@@ -2,7 +2,8 @@
 # The main job on the embedded default: check the example funnels and the
 # standard library, run their scenario tests, compile the tour funnel and
 # replay a day of CRM events through it, show what a mistake looks like, then
-# serve the furniture example on SQLite and drive a few deals over HTTP.
+# serve the furniture example on SQLite and drive a few deals over HTTP, then
+# run a funnel on a fake amoCRM account: webhooks in, API calls out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 voronka=${1:-build/bin/voronka}
@@ -50,3 +51,7 @@ echo
 echo "== voronka serve: the furniture example on SQLite, driven over the HTTP API"
 "$voronka" build examples/furniture/furniture.funnel -o "$tmp/furniture.funnelc"
 python3 scripts/demo_serve.py "$voronka" "$tmp/furniture.funnelc" "$tmp"
+
+echo
+echo "== voronka serve --crm: a round trip through a fake amoCRM (docs/crm.md)"
+python3 scripts/demo_crm.py "$voronka" "$tmp"

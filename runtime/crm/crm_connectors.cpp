@@ -53,6 +53,32 @@ std::string isoUtc(int64_t t) {
                      tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+// Bitrix24: one `batch` of the same method for several parameter sets
+// (halt=0: each command on its own); the result of each, or nothing for a
+// command the portal refused.
+ApiAnswer bitrixBatch(CrmApi& api, const char* method, const std::vector<nlohmann::json>& params,
+                      std::vector<std::optional<nlohmann::json>>& results) {
+  nlohmann::json commands = nlohmann::json::object();
+  for (size_t i = 0; i < params.size(); ++i)
+    commands[fmt::format("c{}", i)] = std::string(method) + "?" + encodeForm(params[i]);
+  ApiAnswer a = api.bitrix("batch", {{"halt", 0}, {"cmd", commands}});
+  if (!a.ok()) return a;
+  const nlohmann::json done = a.body.is_object() ? a.body.value("result", nlohmann::json::object()) : nlohmann::json();
+  for (size_t i = 0; i < params.size(); ++i) {
+    std::string name = fmt::format("c{}", i);
+    results.push_back(done.is_object() && done.contains(name) ? std::optional<nlohmann::json>(done[name])
+                                                              : std::nullopt);
+  }
+  return a;
+}
+
+// The ids amoCRM gave what one call created, in the order of the request.
+void idsOf(const ApiAnswer& a, const char* what, std::vector<std::optional<std::string>>& ids) {
+  if (!a.ok() || !a.body.is_object() || !a.body.contains("_embedded")) return;
+  for (const auto& item : a.body["_embedded"].value(what, nlohmann::json::array()))
+    ids.push_back(item.contains("id") ? std::optional<std::string>(textOf(item["id"])) : std::nullopt);
+}
+
 // What was created for an effect, remembered in the store.
 class Memory {
  public:
@@ -76,6 +102,52 @@ class CreatingConnector : public outbox::Connector {
  public:
   CreatingConnector(CrmApi& api, std::shared_ptr<Memory> memory) : api_(api), memory_(std::move(memory)) {}
 
+  // Effects tried for the first time are created together when the CRM
+  // takes an array (createMany); one the CRM refused in a batch, or one an
+  // earlier attempt may have created, goes alone (deliver).
+  std::vector<DeliveryResult> deliverMany(const std::vector<store::EffectRecord>& effects) override {
+    std::vector<DeliveryResult> results(effects.size(), DeliveryResult::delivered());
+    std::vector<size_t> fresh;
+    for (size_t i = 0; i < effects.size(); ++i) {
+      if (effects[i].attempts <= 1 && !memory_->get("crm.created:" + effects[i].key)) {
+        fresh.push_back(i);
+      } else {
+        results[i] = deliver(effects[i]);
+      }
+    }
+    std::vector<size_t> notCreated;
+    for (size_t start = 0; start < fresh.size(); start += kCrmBatch) {
+      size_t end = std::min(fresh.size(), start + kCrmBatch);
+      std::vector<nlohmann::json> payloads;
+      for (size_t k = start; k < end; ++k) payloads.push_back(payloadOf(effects[fresh[k]]));
+      std::vector<std::optional<std::string>> ids;
+      std::optional<ApiAnswer> a = payloads.size() > 1 ? createMany(payloads, ids) : std::nullopt;
+      if (!a || a->status == ApiAnswer::Status::Permanent) {  // nothing was created: each alone, to say which
+        for (size_t k = start; k < end; ++k) results[fresh[k]] = deliver(effects[fresh[k]]);
+        continue;
+      }
+      if (a->ok() && ids.size() != payloads.size()) {
+        // Created, but which is which is not said: the next attempt looks before creating.
+        *a = {ApiAnswer::Status::Retry, nullptr, "the CRM did not give an id for each item created", std::nullopt};
+      }
+      if (!a->ok()) {
+        for (size_t k = start; k < end; ++k) results[fresh[k]] = resultOf(*a);
+        continue;
+      }
+      std::vector<std::pair<std::string, std::string>> remember;
+      for (size_t k = start; k < end; ++k) {
+        if (ids[k - start]) {
+          rememberCreated(effects[fresh[k]], payloads[k - start], ids[k - start], remember);
+        } else {
+          notCreated.push_back(fresh[k]);  // the CRM refused this one (Bitrix24's batch says which)
+        }
+      }
+      memory_->put(remember);
+    }
+    for (size_t i : notCreated) results[i] = deliver(effects[i]);
+    return results;
+  }
+
   DeliveryResult deliver(const store::EffectRecord& effect) override {
     std::string createdKey = "crm.created:" + effect.key;
     nlohmann::json p = payloadOf(effect);
@@ -89,13 +161,27 @@ class CreatingConnector : public outbox::Connector {
       ApiAnswer created = create(p, id);
       if (!created.ok()) return resultOf(created);
     }
-    std::vector<std::pair<std::string, std::string>> remember = {{createdKey, id.value_or("?")}};
-    if (p.contains("task") && id) remember.emplace_back(fmt::format("crm.task:{}", asNumber(p["task"])), *id);
+    std::vector<std::pair<std::string, std::string>> remember;
+    rememberCreated(effect, p, id, remember);
     memory_->put(remember);
     return DeliveryResult::delivered();
   }
 
  protected:
+  // Creates them all in one call, setting one id per payload in order (an
+  // empty one: that item was refused and not created); nullopt: the CRM has
+  // no such call (then each is created alone).
+  virtual std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& /*payloads*/,
+                                              std::vector<std::optional<std::string>>& /*ids*/) {
+    return std::nullopt;
+  }
+  static void rememberCreated(const store::EffectRecord& effect, const nlohmann::json& p,
+                              const std::optional<std::string>& id,
+                              std::vector<std::pair<std::string, std::string>>& remember) {
+    remember.emplace_back("crm.created:" + effect.key, id.value_or("?"));
+    if (p.contains("task") && id) remember.emplace_back(fmt::format("crm.task:{}", asNumber(p["task"])), *id);
+  }
+
   // Finds what an earlier attempt created (sets `id`); Ok with no id when there is none.
   virtual ApiAnswer lookUp(const nlohmann::json& payload, std::optional<std::string>& id) = 0;
   virtual ApiAnswer create(const nlohmann::json& payload, std::optional<std::string>& id) = 0;
@@ -190,7 +276,7 @@ class AmoTask : public CreatingConnector {
     }
     return a;
   }
-  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
+  static nlohmann::json taskBody(const nlohmann::json& p) {
     nlohmann::json task = {{"text", p.value("text", "")},
                            {"entity_id", asNumber(p["lead"])},
                            {"entity_type", "leads"},
@@ -198,11 +284,20 @@ class AmoTask : public CreatingConnector {
                            {"complete_till", deadline(p) ? deadline(p) : static_cast<int64_t>(time(nullptr)) + 86400}};
     if (p.contains("type")) task["task_type_id"] = asNumber(p["type"]);
     if (p.contains("responsible")) task["responsible_user_id"] = asNumber(p["responsible"]);
-    ApiAnswer a = api_.amo("POST", "/api/v4/tasks", nlohmann::json::array({task}));
-    if (a.ok() && a.body.is_object() && a.body.contains("_embedded")) {
-      const auto& tasks = a.body["_embedded"].value("tasks", nlohmann::json::array());
-      if (!tasks.empty()) id = textOf(tasks.front()["id"]);
-    }
+    return task;
+  }
+  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
+    std::vector<std::optional<std::string>> ids;
+    ApiAnswer a = *createMany({p}, ids);
+    if (!ids.empty()) id = ids.front();
+    return a;
+  }
+  std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
+                                      std::vector<std::optional<std::string>>& ids) override {
+    nlohmann::json tasks = nlohmann::json::array();
+    for (const auto& p : payloads) tasks.push_back(taskBody(p));
+    ApiAnswer a = api_.amo("POST", "/api/v4/tasks", tasks);
+    idsOf(a, "tasks", ids);
     return a;
   }
 };
@@ -224,13 +319,20 @@ class AmoNote : public CreatingConnector {
     return a;
   }
   ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
-    nlohmann::json note = {{"note_type", "common"}, {"params", {{"text", textFor(p)}}}};
-    ApiAnswer a =
-        api_.amo("POST", fmt::format("/api/v4/leads/{}/notes", textOf(p["lead"])), nlohmann::json::array({note}));
-    if (a.ok() && a.body.is_object() && a.body.contains("_embedded")) {
-      const auto& notes = a.body["_embedded"].value("notes", nlohmann::json::array());
-      if (!notes.empty()) id = textOf(notes.front()["id"]);
-    }
+    std::vector<std::optional<std::string>> ids;
+    ApiAnswer a = *createMany({p}, ids);
+    if (!ids.empty()) id = ids.front();
+    return a;
+  }
+  // Notes of many leads in one call: POST /api/v4/leads/notes, each with its entity_id.
+  std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
+                                      std::vector<std::optional<std::string>>& ids) override {
+    nlohmann::json notes = nlohmann::json::array();
+    for (const auto& p : payloads)
+      notes.push_back(
+          {{"entity_id", asNumber(p["lead"])}, {"note_type", "common"}, {"params", {{"text", textFor(p)}}}});
+    ApiAnswer a = api_.amo("POST", "/api/v4/leads/notes", notes);
+    idsOf(a, "notes", ids);
     return a;
   }
 };
@@ -245,19 +347,65 @@ class CompleteTask : public outbox::Connector {
  public:
   CompleteTask(CrmKind kind, CrmApi& api, std::shared_ptr<Memory> memory)
       : kind_(kind), api_(api), memory_(std::move(memory)) {}
+
+  // Up to 50 tasks completed in one PATCH /api/v4/tasks (amoCRM) or one `batch` (Bitrix24).
+  std::vector<DeliveryResult> deliverMany(const std::vector<store::EffectRecord>& effects) override {
+    if (effects.size() == 1) return outbox::Connector::deliverMany(effects);
+    std::vector<DeliveryResult> results(effects.size(), DeliveryResult::delivered());
+    std::vector<size_t> known;
+    std::vector<nlohmann::json> bodies;
+    for (size_t i = 0; i < effects.size(); ++i) {
+      nlohmann::json p = payloadOf(effects[i]);
+      std::optional<std::string> id = memory_->get(fmt::format("crm.task:{}", asNumber(p["task"])));
+      if (!id) {
+        results[i] = DeliveryResult::retry("the task is not in the CRM yet (its crm_task effect is not delivered)");
+        continue;
+      }
+      known.push_back(i);
+      bodies.push_back(taskDone(*id, p));
+    }
+    for (size_t start = 0; start < known.size(); start += kCrmBatch) {
+      size_t end = std::min(known.size(), start + kCrmBatch);
+      if (kind_ == CrmKind::Bitrix24) {
+        std::vector<nlohmann::json> params;
+        for (size_t k = start; k < end; ++k) params.push_back({{"taskId", bodies[k]["id"]}});
+        std::vector<std::optional<nlohmann::json>> done;
+        ApiAnswer a = bitrixBatch(api_, "tasks.task.complete", params, done);
+        for (size_t k = start; k < end; ++k) {
+          bool refused = a.ok() && !done[k - start];  // a task deleted in the portal, say
+          results[known[k]] =
+              refused ? DeliveryResult::permanent("batch: tasks.task.complete refused the task") : resultOf(a);
+        }
+        continue;
+      }
+      nlohmann::json body = nlohmann::json::array();
+      for (size_t k = start; k < end; ++k) body.push_back(bodies[k]);
+      ApiAnswer a = api_.amo("PATCH", "/api/v4/tasks", body);
+      for (size_t k = start; k < end; ++k) {
+        // A batch amoCRM refused as a whole (a task deleted there): each alone, to say which.
+        results[known[k]] =
+            a.status == ApiAnswer::Status::Permanent && end - start > 1 ? deliver(effects[known[k]]) : resultOf(a);
+      }
+    }
+    return results;
+  }
+
   DeliveryResult deliver(const store::EffectRecord& effect) override {
     nlohmann::json p = payloadOf(effect);
     std::optional<std::string> id = memory_->get(fmt::format("crm.task:{}", asNumber(p["task"])));
     if (!id) return DeliveryResult::retry("the task is not in the CRM yet (its crm_task effect is not delivered)");
-    if (kind_ == CrmKind::AmoCrm) {
-      nlohmann::json task = {{"id", asNumber(*id)}, {"is_completed", true}};
-      if (p.contains("comment")) task["result"] = {{"text", p["comment"]}};
-      return resultOf(api_.amo("PATCH", "/api/v4/tasks", nlohmann::json::array({task})));
-    }
+    if (kind_ == CrmKind::AmoCrm)
+      return resultOf(api_.amo("PATCH", "/api/v4/tasks", nlohmann::json::array({taskDone(*id, p)})));
     return resultOf(api_.bitrix("tasks.task.complete", {{"taskId", *id}}));
   }
 
  private:
+  static nlohmann::json taskDone(const std::string& id, const nlohmann::json& p) {
+    nlohmann::json task = {{"id", asNumber(nlohmann::json(id))}, {"is_completed", true}};
+    if (p.contains("comment")) task["result"] = {{"text", p["comment"]}};
+    return task;
+  }
+
   CrmKind kind_;
   CrmApi& api_;
   std::shared_ptr<Memory> memory_;
@@ -348,15 +496,31 @@ class BitrixTask : public CreatingConnector {
     }
     return a;
   }
-  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
+  nlohmann::json params(const nlohmann::json& p) const {
     nlohmann::json fields = {
         {"TITLE", p.value("text", "")},
         {"UF_CRM_TASK", {"D_" + textOf(p["lead"])}},
         {"RESPONSIBLE_ID", p.contains("responsible") ? textOf(p["responsible"]) : fallbackResponsible_}};
     if (p.contains("due")) fields["DEADLINE"] = isoUtc(asNumber(p["due"]));
-    ApiAnswer a = api_.bitrix("tasks.task.add", {{"fields", fields}});
-    if (a.ok() && a.body.is_object() && a.body.contains("task"))
-      id = textOf(a.body["task"].value("id", nlohmann::json()));
+    return {{"fields", fields}};
+  }
+  static std::optional<std::string> idOf(const nlohmann::json& result) {
+    if (!result.is_object() || !result.contains("task") || !result["task"].is_object()) return std::nullopt;
+    std::string id = textOf(result["task"].value("id", nlohmann::json()));
+    return id.empty() ? std::nullopt : std::optional<std::string>(id);
+  }
+  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
+    ApiAnswer a = api_.bitrix("tasks.task.add", params(p));
+    if (a.ok()) id = idOf(a.body);
+    return a;
+  }
+  std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
+                                      std::vector<std::optional<std::string>>& ids) override {
+    std::vector<nlohmann::json> all;
+    for (const auto& p : payloads) all.push_back(params(p));
+    std::vector<std::optional<nlohmann::json>> results;
+    ApiAnswer a = bitrixBatch(api_, "tasks.task.add", all, results);
+    for (const auto& r : results) ids.push_back(r ? idOf(*r) : std::nullopt);
     return a;
   }
   std::string fallbackResponsible_;
@@ -378,11 +542,25 @@ class BitrixNote : public CreatingConnector {
     }
     return a;
   }
+  static nlohmann::json params(const nlohmann::json& p) {
+    return {{"fields", {{"ENTITY_ID", textOf(p["lead"])}, {"ENTITY_TYPE", "deal"}, {"COMMENT", p.value("text", "")}}}};
+  }
+  static std::optional<std::string> idOf(const nlohmann::json& result) {
+    std::string id = textOf(result);
+    return id.empty() ? std::nullopt : std::optional<std::string>(id);
+  }
   ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
-    ApiAnswer a = api_.bitrix(
-        "crm.timeline.comment.add",
-        {{"fields", {{"ENTITY_ID", textOf(p["lead"])}, {"ENTITY_TYPE", "deal"}, {"COMMENT", p.value("text", "")}}}});
-    if (a.ok()) id = textOf(a.body);
+    ApiAnswer a = api_.bitrix("crm.timeline.comment.add", params(p));
+    if (a.ok()) id = idOf(a.body);
+    return a;
+  }
+  std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
+                                      std::vector<std::optional<std::string>>& ids) override {
+    std::vector<nlohmann::json> all;
+    for (const auto& p : payloads) all.push_back(params(p));
+    std::vector<std::optional<nlohmann::json>> results;
+    ApiAnswer a = bitrixBatch(api_, "crm.timeline.comment.add", all, results);
+    for (const auto& r : results) ids.push_back(r ? idOf(*r) : std::nullopt);
     return a;
   }
 };
@@ -406,6 +584,22 @@ class BitrixNotify : public outbox::Connector {
   CrmApi& api_;
 };
 
+// The answer a Bitrix24 robot waits for: its return values (status,
+// message, stage). Sent again after a crash; Bitrix24 ignores a second one.
+class BitrixRobotReply : public outbox::Connector {
+ public:
+  explicit BitrixRobotReply(CrmApi& api) : api_(api) {}
+  DeliveryResult deliver(const store::EffectRecord& effect) override {
+    nlohmann::json p = payloadOf(effect);
+    return resultOf(api_.bitrix(
+        "bizproc.event.send",
+        {{"EVENT_TOKEN", p.value("event_token", "")}, {"RETURN_VALUES", p.value("values", nlohmann::json::object())}}));
+  }
+
+ private:
+  CrmApi& api_;
+};
+
 }  // namespace
 
 void addCrmConnectors(outbox::Connectors& connectors, const CrmConfig& config, CrmApi& api, store::Store& memory) {
@@ -420,6 +614,7 @@ void addCrmConnectors(outbox::Connectors& connectors, const CrmConfig& config, C
     connectors.set("crm_task", std::make_shared<BitrixTask>(api, m, config.robotUser.empty() ? "1" : config.robotUser));
     connectors.set("crm_note", std::make_shared<BitrixNote>(api, m));
     connectors.set("crm_notify", std::make_shared<BitrixNotify>(api));
+    connectors.set("crm_robot_reply", std::make_shared<BitrixRobotReply>(api));
   }
   connectors.set("crm_complete_task", std::make_shared<CompleteTask>(config.kind, api, m));
 }

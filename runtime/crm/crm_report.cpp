@@ -124,7 +124,21 @@ Result<BitrixEvent> readBitrixEvent(const std::string& body, const std::string& 
   if (applicationToken.empty() || !sameSecret(token, applicationToken))
     return fail("auth[application_token] does not match crm.toml [bitrix24] application_token");
   BitrixEvent e;
+  if (f.contains("event_token") && f.contains("document_id")) {
+    e.event = "robot";
+    e.eventToken = text(f, "event_token");
+    const nlohmann::json* document = nullptr;
+    for (const nlohmann::json* item : listItems(f["document_id"])) document = item;  // [crm, CCrmDocumentDeal, DEAL_42]
+    std::string id = document && document->is_string() ? document->get<std::string>() : "";
+    if (id.rfind("DEAL_", 0) != 0 || id.size() == 5)
+      return fail("the robot works on deals: document_id[2] must be DEAL_<id> (add the robot to a deal's stage)");
+    e.dealId = id.substr(5);
+    if (f.contains("properties") && f["properties"].is_object()) e.properties = f["properties"];
+    if (e.eventToken.empty()) return fail("a robot call needs event_token");
+    return e;
+  }
   e.event = text(f, "event");
+  if (e.event == "ONOFFLINEEVENT") return e;  // a hint: offline events wait to be fetched
   if (f.contains("data") && f["data"].contains("FIELDS")) e.dealId = text(f["data"]["FIELDS"], "ID");
   if (e.event.empty() || e.dealId.empty()) return fail("a Bitrix24 event needs event and data[FIELDS][ID]");
   return e;

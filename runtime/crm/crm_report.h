@@ -27,17 +27,23 @@ struct CrmReport {
   // Events the report itself is (a call logged as a note): wire events
   // without id and deal.
   std::vector<nlohmann::json> events;
+  // Bitrix24's robot: the token bizproc.event.send answers its call with.
+  std::string robotToken;
 };
 
 // amoCRM's account webhook (form-encoded: leads[add|update|status|
 // responsible|note][N][…]) or a Digital Pipeline widget's JSON.
 Result<std::vector<CrmReport>> readAmoWebhook(const std::string& body, const std::string& contentType);
 
-// A Bitrix24 event (form-encoded: event, data[FIELDS][ID], auth[…]): the
-// deal's id once auth[application_token] matches; fails otherwise.
+// A Bitrix24 event (form-encoded: event, data[FIELDS][ID], auth[…]) or a
+// call of the "Воронка" robot (document_id[2]=DEAL_42, event_token,
+// properties[…], auth[…]): the deal's id once auth[application_token]
+// matches; fails otherwise.
 struct BitrixEvent {
-  std::string event;  // ONCRMDEALADD, ONCRMDEALUPDATE, …
+  std::string event;  // ONCRMDEALADD, ONCRMDEALUPDATE, ONOFFLINEEVENT, …; "robot" for the robot
   std::string dealId;
+  std::string eventToken;                                // the robot: what bizproc.event.send answers
+  nlohmann::json properties = nlohmann::json::object();  // the robot's properties as the consultant set them
 };
 Result<BitrixEvent> readBitrixEvent(const std::string& body, const std::string& applicationToken);
 

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "common/hash.h"
 #include "runtime/engine/manager_texts.h"
 #include "runtime/engine/values.h"
@@ -12,6 +15,14 @@ namespace voronka::crm {
 namespace {
 
 constexpr int kFetchAttempts = 3;
+constexpr int kOfflineRounds = 20;  // records fetched per hint: at most 20 × 50
+constexpr int kOfflineBatch = 50;
+
+std::string textOf(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  return "";
+}
 
 server::ExtraReply errorReply(int status, const std::string& code, const std::string& message) {
   return {status, nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump()};
@@ -41,7 +52,8 @@ InboundPlan planReport(const Mirror& mirror, store::Store& store, const CrmRepor
   InboundPlan plan;
   plan.deal = mirror.dealId(report.crmId);
   plan.reported.crmId = report.crmId;
-  if (!config.robotUser.empty() && report.modifiedBy == config.robotUser) {
+  bool echo = !config.robotUser.empty() && report.modifiedBy == config.robotUser;
+  if (echo && report.events.empty()) {
     plan.ignored = "an echo: changed by Voronka's own user (robot_user)";
     return plan;
   }
@@ -102,7 +114,7 @@ InboundPlan planReport(const Mirror& mirror, store::Store& store, const CrmRepor
     if (!responsible.empty()) created["responsible"] = responsible;
     if (report.tags) created["tags"] = *report.tags;
     plan.events.push_back(std::move(created));
-  } else {
+  } else if (!echo) {
     KnownState current = mirror.stateOf(*deal);
     KnownState was = known.value_or(KnownState{});
     nlohmann::json changed = nlohmann::json::object();
@@ -149,7 +161,7 @@ InboundPlan planReport(const Mirror& mirror, store::Store& store, const CrmRepor
   }
   for (size_t i = 0; i < report.events.size(); ++i) {
     nlohmann::json e = report.events[i];
-    e["id"] = eventId(fmt::format("event{}", i).c_str());
+    if (!e.contains("id")) e["id"] = eventId(fmt::format("event{}", i).c_str());
     e["deal"] = plan.deal;
     plan.events.push_back(std::move(e));
   }
@@ -162,7 +174,8 @@ server::ExtraRoute CrmInbound::route() {
           [this](const server::ExtraRequest& request, server::EventWriter& writer) { return handle(request, writer); }};
 }
 
-Result<std::vector<CrmReport>, server::ExtraReply> CrmInbound::reports(const server::ExtraRequest& request) {
+Result<std::vector<CrmReport>, server::ExtraReply> CrmInbound::reports(const server::ExtraRequest& request,
+                                                                       bool& offlineHint) {
   const CrmConfig& config = mirror_.config();
   if (config.kind == CrmKind::AmoCrm) {
     Result<std::vector<CrmReport>> read = readAmoWebhook(request.body, request.contentType);
@@ -174,21 +187,58 @@ Result<std::vector<CrmReport>, server::ExtraReply> CrmInbound::reports(const ser
     bool auth = event.error().find("application_token") != std::string::npos;
     return failWith(errorReply(auth ? 401 : 400, auth ? "unauthorized" : "malformed_webhook", event.error()));
   }
-  if (event->event.rfind("ONCRMDEAL", 0) != 0 || event->event == "ONCRMDEALDELETE") return std::vector<CrmReport>{};
+  if (event->event == "ONOFFLINEEVENT") {
+    offlineHint = true;
+    return std::vector<CrmReport>{};
+  }
+  bool robot = event->event == "robot";
+  if (!robot && (event->event.rfind("ONCRMDEAL", 0) != 0 || event->event == "ONCRMDEALDELETE"))
+    return std::vector<CrmReport>{};
+  Result<CrmReport> report = fetchDeal(event->dealId);
+  if (!report) return failWith(errorReply(503, "crm_unavailable", "crm.deal.get: " + report.error()));
+  if (robot) addRobotEvent(*report, *event);
+  return std::vector<CrmReport>{std::move(*report)};
+}
+
+Result<CrmReport> CrmInbound::fetchDeal(const std::string& dealId) {
   ApiAnswer answer;
   for (int attempt = 0; attempt < kFetchAttempts; ++attempt) {
-    answer = api_.bitrix("crm.deal.get", {{"id", event->dealId}});
+    answer = api_.bitrix("crm.deal.get", {{"id", dealId}});
     if (answer.status != ApiAnswer::Status::Retry) break;
   }
-  if (!answer.ok()) return failWith(errorReply(503, "crm_unavailable", "crm.deal.get: " + answer.error));
-  return std::vector<CrmReport>{bitrixReport(answer.body)};
+  if (!answer.ok()) return fail(answer.error);
+  return bitrixReport(answer.body);
+}
+
+void CrmInbound::addRobotEvent(CrmReport& report, const BitrixEvent& call) {
+  // properties[event] names the funnel's event, properties[arg] its filter
+  // argument; properties[payload] may hold a JSON object, and every other
+  // property goes into the payload as text.
+  nlohmann::json e = {{"type", call.properties.value("event", "")},
+                      {"id", fmt::format("bitrix24:{}:robot:{}", report.crmId, call.eventToken)}};
+  nlohmann::json payload = nlohmann::json::object();
+  for (const auto& [key, value] : call.properties.items()) {
+    if (key == "event") continue;
+    if (key == "arg") {
+      e["arg"] = value;
+    } else if (key == "payload" && value.is_string()) {
+      nlohmann::json j = nlohmann::json::parse(value.get<std::string>(), nullptr, false);
+      if (j.is_object()) payload.update(j);
+    } else {
+      payload[key] = value;
+    }
+  }
+  if (!payload.empty()) e["payload"] = payload;
+  report.events.push_back(std::move(e));
+  report.robotToken = call.eventToken;
 }
 
 server::ExtraReply CrmInbound::handle(const server::ExtraRequest& request, server::EventWriter& writer) {
   if (!sameSecret(request.secret, mirror_.config().webhookSecret)) {
     return errorReply(401, "unauthorized", "the secret in the address is not the one of crm.toml (webhook_secret)");
   }
-  Result<std::vector<CrmReport>, server::ExtraReply> read = reports(request);
+  bool offlineHint = false;
+  Result<std::vector<CrmReport>, server::ExtraReply> read = reports(request, offlineHint);
   if (!read) return read.error();
   nlohmann::json results = nlohmann::json::array();
   int status = 200;
@@ -197,7 +247,66 @@ server::ExtraReply CrmInbound::handle(const server::ExtraRequest& request, serve
     if (r.value("status", "") == "not stored") status = 503;  // the CRM sends it again
     results.push_back(std::move(r));
   }
-  return {status, nlohmann::json{{"results", results}}.dump()};
+  nlohmann::json reply = {{"results", results}};
+  if (offlineHint) {
+    nlohmann::json offline = drainOffline(writer);
+    if (offline.contains("error")) status = 503;
+    reply["offline"] = std::move(offline);
+  }
+  return {status, reply.dump()};
+}
+
+nlohmann::json CrmInbound::drainOffline(server::EventWriter& writer) {
+  // One drain at a time: two would fetch the same records under one process id.
+  std::lock_guard<std::mutex> lock(offlineMutex_);
+  constexpr const char* kProcessKey = "crm.offline.process_id";
+  std::optional<std::string> processId;
+  {
+    auto tx = store_.begin();
+    processId = tx->meta(kProcessKey);
+  }
+  size_t taken = 0, deals = 0;
+  for (int round = 0; round < kOfflineRounds; ++round) {
+    // clear=0: the records stay, marked with our process id, until they are
+    // applied and cleared; after a crash the same process id fetches them again.
+    nlohmann::json params = {{"clear", 0}, {"limit", kOfflineBatch}};
+    if (processId) params["process_id"] = *processId;
+    ApiAnswer got = api_.bitrix("event.offline.get", params);
+    if (!got.ok()) return {{"events", taken}, {"deals", deals}, {"error", "event.offline.get: " + got.error}};
+    std::string process = got.body.is_object() ? textOf(got.body.value("process_id", nlohmann::json())) : "";
+    if (!process.empty() && process != processId.value_or("")) {
+      processId = process;
+      auto tx = store_.begin();
+      tx->putMeta(kProcessKey, process);
+      tx->commit();
+    }
+    const nlohmann::json events =
+        got.body.is_object() ? got.body.value("events", nlohmann::json::array()) : nlohmann::json::array();
+    if (events.empty()) break;
+    nlohmann::json ids = nlohmann::json::array();
+    std::vector<std::string> dealIds;
+    for (const auto& e : events) {
+      ids.push_back(e.value("ID", nlohmann::json()));
+      std::string name = e.value("EVENT_NAME", "");
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
+      if (name.rfind("ONCRMDEAL", 0) != 0 || name == "ONCRMDEALDELETE") continue;
+      const nlohmann::json data = e.value("EVENT_DATA", nlohmann::json::object());
+      std::string id = data.contains("FIELDS") ? textOf(data["FIELDS"].value("ID", nlohmann::json())) : "";
+      if (!id.empty() && std::find(dealIds.begin(), dealIds.end(), id) == dealIds.end()) dealIds.push_back(id);
+    }
+    taken += events.size();
+    for (const auto& id : dealIds) {  // the deal as it is now: one fetch for all its queued changes
+      Result<CrmReport> report = fetchDeal(id);
+      if (!report) return {{"events", taken}, {"deals", deals}, {"error", "crm.deal.get: " + report.error()}};
+      if (apply(*report, writer).value("status", "") == "not stored")
+        return {{"events", taken}, {"deals", deals}, {"error", "the store did not keep the events"}};
+      ++deals;
+    }
+    ApiAnswer cleared = api_.bitrix("event.offline.clear", {{"process_id", *processId}, {"id", ids}});
+    if (!cleared.ok()) return {{"events", taken}, {"deals", deals}, {"error", "event.offline.clear: " + cleared.error}};
+    if (events.size() < static_cast<size_t>(kOfflineBatch)) break;
+  }
+  return {{"events", taken}, {"deals", deals}};
 }
 
 nlohmann::json CrmInbound::apply(const CrmReport& report, server::EventWriter& writer) {
@@ -206,6 +315,7 @@ nlohmann::json CrmInbound::apply(const CrmReport& report, server::EventWriter& w
   if (plan.events.empty()) {
     out["status"] = "ignored";
     out["reason"] = plan.ignored;
+    if (!report.robotToken.empty()) answerRobot(plan.deal, report.robotToken, "ignored", plan.ignored);
     return out;
   }
   std::vector<std::string> ids;
@@ -231,7 +341,23 @@ nlohmann::json CrmInbound::apply(const CrmReport& report, server::EventWriter& w
     }
   }
   out["events"] = events;
+  // The robot's own event is the last one; the robot waits for its answer.
+  if (!report.robotToken.empty() && !events.empty() && out["status"] == "applied")
+    answerRobot(plan.deal, report.robotToken, events.back()["status"], events.back().value("message", ""));
   return out;
+}
+
+void CrmInbound::answerRobot(const std::string& deal, const std::string& eventToken, const std::string& status,
+                             const std::string& message) {
+  const bc::Module& m = mirror_.mapping().module();
+  nlohmann::json values = {{"status", status}, {"message", message}, {"stage", ""}};
+  auto tx = store_.begin();
+  if (std::optional<store::DealRecord> d = tx->deal(deal)) {
+    const bc::PipelineDef& p = m.pipelines[static_cast<size_t>(d->pipeline)];
+    values["stage"] = m.str(p.stages[static_cast<size_t>(d->stage)].title);
+  }
+  mirror_.addRobotReply(*tx, deal, eventToken, values);
+  tx->commit();
 }
 
 void CrmInbound::undoRefusedMove(const InboundPlan& plan, bool applyReport, const std::string& eventId,

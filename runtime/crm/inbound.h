@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,8 +46,17 @@ class CrmInbound {
   server::ExtraReply handle(const server::ExtraRequest& request, server::EventWriter& writer);
 
  private:
-  Result<std::vector<CrmReport>, server::ExtraReply> reports(const server::ExtraRequest& request);
+  // The reports a request carries; `offlineHint`: Bitrix24's ONOFFLINEEVENT.
+  Result<std::vector<CrmReport>, server::ExtraReply> reports(const server::ExtraRequest& request, bool& offlineHint);
+  Result<CrmReport> fetchDeal(const std::string& dealId);  // crm.deal.get, tried a few times
+  static void addRobotEvent(CrmReport& report, const BitrixEvent& call);
   nlohmann::json apply(const CrmReport& report, server::EventWriter& writer);
+  // Bitrix24's no-loss mode: the offline events queued in the portal
+  // (event.offline.get), each deal fetched once and applied, then cleared.
+  nlohmann::json drainOffline(server::EventWriter& writer);
+  // bizproc.event.send for a robot's call, through the outbox.
+  void answerRobot(const std::string& deal, const std::string& eventToken, const std::string& status,
+                   const std::string& message);
   // The CRM shows a stage the funnel refused: move it back, with a note saying why.
   void undoRefusedMove(const InboundPlan& plan, bool applyReport, const std::string& eventId,
                        const std::string& reason);
@@ -53,6 +64,7 @@ class CrmInbound {
   Mirror& mirror_;
   store::Store& store_;  // the MirrorStore: follow-up transactions reconcile too
   CrmApi& api_;
+  std::mutex offlineMutex_;
 };
 
 }  // namespace voronka::crm

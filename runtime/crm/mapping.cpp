@@ -235,6 +235,8 @@ std::optional<nlohmann::json> Mapping::fromCrm(int32_t field, const nlohmann::js
     if (crmValue.contains("enum_id")) enumId = textOf(crmValue["enum_id"]);
   }
   if (value.is_array()) value = value.empty() ? nlohmann::json() : value.front();
+  // A select's value may come as its enum id alone ({"enum": 9002}): not empty.
+  if (def.type == bc::ValueType::Enum && value.is_null() && !enumId.empty()) value = enumId;
   if (value.is_null() || (value.is_string() && value.get<std::string>().empty() && def.type != bc::ValueType::Text))
     return nlohmann::json();
   switch (def.type) {

@@ -61,6 +61,10 @@ class MirrorTransaction : public store::Transaction {
     return inner_->dueTimers(until, limit);
   }
   void addEffect(store::EffectRecord effect) override {
+    if (collecting_) {
+      collected_.push_back(std::move(effect));
+      return;
+    }
     if (std::optional<store::EffectRecord> routed = mirror_.routeNotify(*inner_, effect)) {
       inner_->addEffect(std::move(*routed));
       return;
@@ -68,8 +72,14 @@ class MirrorTransaction : public store::Transaction {
     inner_->addEffect(std::move(effect));
   }
   std::vector<store::EffectRecord> effectsOf(const std::string& deal) override { return inner_->effectsOf(deal); }
+  // The relay's claim: the CRM's calls grouped by kind (others after them),
+  // so that the updates of many deals due together go in one call.
   std::vector<store::EffectRecord> dueEffects(int64_t now, size_t limit) override {
-    return inner_->dueEffects(now, limit);
+    std::vector<store::EffectRecord> due = inner_->dueEffects(now, limit);
+    std::stable_sort(due.begin(), due.end(), [](const store::EffectRecord& a, const store::EffectRecord& b) {
+      return kindRank(a.kind) < kindRank(b.kind);
+    });
+    return due;
   }
   void putEffect(const store::EffectRecord& effect) override { inner_->putEffect(effect); }
   std::vector<store::EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
@@ -99,17 +109,36 @@ class MirrorTransaction : public store::Transaction {
   void putMeta(const std::string& key, const std::string& value) override { inner_->putMeta(key, value); }
 
   void commit() override {
+    // The CRM's calls of every deal of the transaction, grouped by kind: the
+    // outbox hands consecutive effects of one kind to their connector at
+    // once, so the updates of a group commit go in one PATCH or `batch`.
+    // The order of kinds keeps a task before its completion.
+    collecting_ = true;
     for (const auto& [deal, log] : touched_) {
-      if (mirror_.crmIdOf(deal)) mirror_.reconcile(*inner_, deal, log);
+      if (mirror_.crmIdOf(deal)) mirror_.reconcile(*this, deal, log);
     }
+    collecting_ = false;
     touched_.clear();
+    std::stable_sort(
+        collected_.begin(), collected_.end(),
+        [](const store::EffectRecord& a, const store::EffectRecord& b) { return kindRank(a.kind) < kindRank(b.kind); });
+    for (store::EffectRecord& e : collected_) inner_->addEffect(std::move(e));
+    collected_.clear();
     inner_->commit();
   }
 
  private:
+  static int kindRank(const std::string& kind) {
+    static const std::vector<std::string> order = {"crm_update", "crm_task",   "crm_complete_task",
+                                                   "crm_note",   "crm_notify", "crm_robot_reply"};
+    return static_cast<int>(std::find(order.begin(), order.end(), kind) - order.begin());
+  }
+
   std::unique_ptr<store::Transaction> inner_;
   Mirror& mirror_;
   std::map<std::string, ChangeLog> touched_;
+  bool collecting_ = false;                     // commit() is reconciling: effects wait in collected_
+  std::vector<store::EffectRecord> collected_;  // the CRM's calls of this commit
 };
 
 }  // namespace
@@ -284,6 +313,16 @@ void Mirror::addNote(store::Transaction& tx, const std::string& deal, const std:
   store::EffectRecord e = effect(deal, "crm_note", {{"lead", *crmId}, {"text", text}}, "note|" + key);
   for (const auto& existing : tx.effectsOf(deal)) {
     if (existing.key == e.key) return;  // the same webhook came again
+  }
+  tx.addEffect(std::move(e));
+}
+
+void Mirror::addRobotReply(store::Transaction& tx, const std::string& deal, const std::string& eventToken,
+                           const nlohmann::json& returnValues) const {
+  store::EffectRecord e =
+      effect(deal, "crm_robot_reply", {{"event_token", eventToken}, {"values", returnValues}}, "robot|" + eventToken);
+  for (const auto& existing : tx.effectsOf(deal)) {
+    if (existing.key == e.key) return;  // the robot's call came again
   }
   tx.addEffect(std::move(e));
 }

@@ -79,6 +79,10 @@ class Mirror {
   // A note on the CRM's deal, written once per `key`.
   void addNote(store::Transaction& tx, const std::string& deal, const std::string& text, const std::string& key) const;
 
+  // bizproc.event.send for a Bitrix24 robot's call, written once per token.
+  void addRobotReply(store::Transaction& tx, const std::string& deal, const std::string& eventToken,
+                     const nlohmann::json& returnValues) const;
+
   // `notify` of a CRM deal goes to the CRM instead of the gateway when
   // crm.toml says notify = "crm": the effect as it should be stored.
   std::optional<store::EffectRecord> routeNotify(store::Transaction& tx, const store::EffectRecord& effect) const;

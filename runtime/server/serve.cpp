@@ -93,7 +93,8 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   relayOptions.onRecorded = [&metrics](const store::EffectRecord& effect) {
     metrics->countOutboxResult(effect.status);
   };
-  outbox::OutboxRelay relay(*store, connectors, relayOptions, clock);
+  // With --crm the relay claims through the mirror too: it groups the CRM's calls for batching.
+  outbox::OutboxRelay relay(*engineStore, connectors, relayOptions, clock);
 
   ServerOptions options = settings.server;
   options.onCommit = [&relay] { relay.wake(); };

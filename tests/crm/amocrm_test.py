@@ -6,6 +6,7 @@ retried to delivery; kill -9 during delivery making no second task; a wrong
 secret refused with nothing applied; OAuth tokens refreshed once and kept.
 
 usage: amocrm_test.py VORONKA"""
+import json
 import os
 import sys
 import tempfile
@@ -136,6 +137,8 @@ def test_forbidden_move_undone(voronka, workdir):
         status, body = amo_webhook(server, fake.change_lead(3, status_id=101))
         assert body["results"][0]["events"][0]["status"] == "applied", body
         assert deal(server, 3)["stage"] == "incoming", (body, deal(server, 3))
+        # That webhook carried the select field Voronka set as its enum id alone: still `ads`, not cleared.
+        assert deal(server, 3)["fields"].get("source") == "ads", deal(server, 3)["fields"]
     finally:
         server.terminate()
         fake.stop()
@@ -178,6 +181,31 @@ def test_outage_retried(voronka, workdir):
         fake.stop()
 
 
+def test_too_many_requests(voronka, workdir):
+    """Another app used up the account's limit: amoCRM answers 429 with
+    Retry-After; Voronka sends nothing before that time is up, then delivers."""
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url))
+    try:
+        fake.account.busy_calls = 2
+        new_lead(fake, server, 9)
+        wait_until(lambda: len(tasks_of(fake, 9)) == 1, 20, "the task after two 429s")
+        calls = fake.calls()
+        refused = [i for i, c in enumerate(calls) if c[3] == 429]
+        assert len(refused) == 2, calls
+        for i in refused:  # the next call waited for Retry-After (a lower bound: no slowness makes it fail)
+            assert calls[i + 1][0] - calls[i][0] >= 0.95, calls
+        assert len(tasks_of(fake, 9)) == 1
+        code, err = server.terminate()
+        # Nothing secret in the log: neither the token nor the webhook's secret.
+        assert "long-lived-token" not in err and SECRET not in err, err
+    finally:
+        if server.proc.poll() is None:
+            server.terminate()
+        fake.stop()
+
+
 def test_rate_limit(voronka, workdir):
     fake = FakeAmoCrm().start()
     module = build_shop(voronka, workdir)
@@ -189,6 +217,41 @@ def test_rate_limit(voronka, workdir):
         assert fake.account.over_limit == 0, fake.account.over_limit
         assert fake.account.max_per_second() <= 7, fake.account.max_per_second()
     finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_batched_updates(voronka, workdir):
+    """Twenty leads qualified while amoCRM hangs on a call: once it answers,
+    their PATCHes, task completions and notes go together (arrays of up to
+    50), not one call each."""
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, amo_crm_toml(workdir, fake.url))
+    leads = list(range(300, 320))
+    try:
+        for lead in leads:
+            new_lead(fake, server, lead)
+        wait_until(lambda: all(tasks_of(fake, lead) for lead in leads), 30, "the tasks")
+        fake.account.open.clear()
+        for lead in leads:
+            status, body = amo_webhook(server, fake.change_lead(lead, price=200000))
+            assert status == 200 and body["results"][0]["status"] == "applied", body
+        fake.account.open.set()
+        wait_until(lambda: all(lead_of(fake, lead).get("status_id") == 102 for lead in leads), 30, "all qualified")
+        wait_until(lambda: all(len(notes_of(fake, lead)) == 1 and tasks_of(fake, lead)[0]["is_completed"]
+                               for lead in leads), 30, "every note and completed task")
+        # The first call held, then the rest in the batches of the relay's claims (32 effects each).
+        patches = fake.calls("PATCH", "/api/v4/leads")
+        assert len(patches) <= 4, patches
+        completions = fake.calls("PATCH", "/api/v4/tasks")
+        assert len(completions) <= 4, completions
+        notes = fake.calls("POST", "/api/v4/leads/")
+        assert len(notes) <= 4 and fake.calls("POST", "/api/v4/leads/notes"), notes
+        assert all(lead_of(fake, lead)["tags"] == ["крупный"] for lead in leads)
+        assert all(tasks_of(fake, lead)[0]["result"] == {"text": "Клиент квалифицирован"} for lead in leads)
+    finally:
+        fake.account.open.set()
         server.terminate()
         fake.stop()
 
@@ -218,30 +281,82 @@ def test_kill_during_delivery(voronka, workdir):
         fake.stop()
 
 
+def test_kill_during_batch(voronka, workdir):
+    """kill -9 while amoCRM creates five tasks in one call: after the restart
+    each is looked for, found, and none made twice."""
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    crm = amo_crm_toml(workdir, fake.url)
+    server = start_serve(voronka, module, workdir, crm, store="killbatch.db")
+    leads = list(range(400, 406))
+    try:
+        fake.account.open.clear()  # the first task's call waits; the other five pile up behind it
+        for lead in leads:
+            new_lead(fake, server, lead)
+        fake.account.slow_task_create, fake.account.slow_only_batches = 10, True
+        fake.account.open.set()
+        wait_until(lambda: all(len(tasks_of(fake, lead)) == 1 for lead in leads), 10, "the tasks created")
+        assert any(c for c in fake.calls("POST", "/api/v4/tasks")) and len(fake.calls("POST", "/api/v4/tasks")) <= 2
+        server.kill()
+        fake.account.slow_task_create = 0
+        server = start_serve(voronka, module, workdir, crm, store="killbatch.db")
+
+        def delivered(lead):
+            return [e for e in deal(server, lead)["effects"] if e["kind"] == "crm_task"][0]["status"] == "delivered"
+
+        wait_until(lambda: all(delivered(lead) for lead in leads), 30, "every task's effect delivered")
+        assert all(len(tasks_of(fake, lead)) == 1 for lead in leads), [tasks_of(fake, lead) for lead in leads]
+        assert fake.calls("GET", "/api/v4/tasks"), "the restarted server did not look for the tasks"
+    finally:
+        fake.account.open.set()
+        server.terminate()
+        fake.stop()
+
+
 def test_oauth_refresh(voronka, workdir):
     """Access tokens expire; the single-use refresh token is used once per
-    refresh and each new pair is kept, so a restart goes on with it."""
+    refresh and each new pair is kept, so a restart goes on with it. Three
+    refreshes, each forced by the test, not by the clock: the first call
+    (crm.toml has no access token), a kept pair that has expired while the
+    server was down (renewed before use), and a token the CRM revoked (401)."""
     fake = FakeAmoCrm().start()
-    fake.account.token_lifetime = 60  # Voronka renews a minute before expiry: every call needs a fresh token
-    # (61 left one second of use: a fast restart then reused the token and the test depended on timing)
     fake.account.refresh_tokens.add("first-refresh")
     os.environ["AMO_CLIENT_SECRET"] = "client-secret"
     os.environ["AMO_REFRESH_TOKEN"] = "first-refresh"
     module = build_shop(voronka, workdir)
     crm = amo_crm_toml(workdir, fake.url, oauth=True, name="oauth.toml")
+    token_file = os.path.join(workdir, "amo-tokens.json")
     server = start_serve(voronka, module, workdir, crm, store="oauth.db")
     try:
         new_lead(fake, server, 7)
         wait_until(lambda: len(tasks_of(fake, 7)) == 1, 10, "the task with an OAuth token")
         server.terminate()
-        assert os.path.exists(os.path.join(workdir, "amo-tokens.json"))
-        assert oct(os.stat(os.path.join(workdir, "amo-tokens.json")).st_mode & 0o777) == "0o600"
+        assert len(fake.calls("POST", "/oauth2/")) == 1, fake.calls("POST", "/oauth2/")
+        assert oct(os.stat(token_file).st_mode & 0o777) == "0o600"
+        with open(token_file, encoding="utf-8") as f:
+            kept = json.load(f)
+        assert kept["refresh_token"] in fake.account.refresh_tokens, kept  # the new pair, not the spent one
+        assert "client-secret" not in open(token_file, encoding="utf-8").read()
+
+        # The kept access token expired while the server was down: renewed before use, no 401.
+        kept["expires_at"] = 1
+        with open(token_file, "w", encoding="utf-8") as f:
+            json.dump(kept, f)
         server = start_serve(voronka, module, workdir, crm, store="oauth.db")
         amo_webhook(server, fake.change_lead(7, price=500000))
         wait_until(lambda: lead_of(fake, 7).get("status_id") == 102, 10, "the move after a restart")
-        assert fake.account.refresh_reuse == 0, "a refresh token was used twice"
+        assert len(fake.calls("POST", "/oauth2/")) == 2, fake.calls("POST", "/oauth2/")
+        assert not [c for c in fake.calls() if c[3] == 401], fake.calls()
+
+        # The CRM revokes the access token: the first call gets 401, one refresh, the call again.
+        with fake.account.lock:
+            fake.account.access_tokens.clear()
+        new_lead(fake, server, 8)
+        wait_until(lambda: len(tasks_of(fake, 8)) == 1, 10, "the task after a revoked token")
         refreshes = fake.calls("POST", "/oauth2/")
-        assert len(refreshes) >= 2 and all(c[3] == 200 for c in refreshes), refreshes
+        assert len(refreshes) == 3 and all(c[3] == 200 for c in refreshes), refreshes
+        assert [c for c in fake.calls() if c[3] == 401], "the revoked token was never refused"
+        assert fake.account.refresh_reuse == 0, "a refresh token was used twice"
     finally:
         server.terminate()
         fake.stop()
@@ -250,7 +365,8 @@ def test_oauth_refresh(voronka, workdir):
 def main():
     voronka = sys.argv[1]
     tests = [test_round_trip, test_echoes_by_state, test_forbidden_move_undone, test_wrong_secret_refused,
-             test_outage_retried, test_rate_limit, test_kill_during_delivery, test_oauth_refresh]
+             test_outage_retried, test_too_many_requests, test_rate_limit, test_batched_updates,
+             test_kill_during_delivery, test_kill_during_batch, test_oauth_refresh]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:

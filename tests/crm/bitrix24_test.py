@@ -5,14 +5,16 @@ changes sent back in `batch`, tasks bound to the deal, a refused move undone
 with a timeline comment, echoes ignored, the leaky bucket never overflowed.
 
 usage: bitrix24_test.py VORONKA"""
+import json
 import os
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
 from crm_support import SECRET, build_shop, start_serve, wait_until, write
-from fake_bitrix24 import APPLICATION_TOKEN, FakeBitrix24, event_form
+from fake_bitrix24 import APPLICATION_TOKEN, FakeBitrix24, event_form, offline_hint, robot_form
 
 MAPPING = """
 [pipelines.retail]
@@ -122,9 +124,189 @@ def test_bucket_kept(voronka, workdir):
         fake.stop()
 
 
+def test_batched_calls(voronka, workdir):
+    """Ten new deals while the portal hangs on a call: once it answers, their
+    tasks go in `batch` commands, not one tasks.task.add each."""
+    fake = FakeBitrix24()
+    os.environ["B24_URL"] = fake.url
+    p = fake.portal
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, crm_toml(workdir, fake))
+    try:
+        event(server, fake.change_deal(90))
+        wait_until(lambda: len(p.tasks) == 1, 10, "the first task")
+        p.open.clear()
+        for i in range(10):
+            status, body = event(server, fake.change_deal(91 + i))
+            assert status == 200, body
+        p.open.set()
+        wait_until(lambda: len(p.tasks) == 11, 20, "ten more tasks")
+        with p.lock:
+            adds = [c for c in p.calls if c[1] in ("tasks.task.add", "batch")]
+        assert len(adds) <= 4, adds  # the first (1), the one held, then the rest together
+        assert sorted(t["UF_CRM_TASK"]["0"] for t in p.tasks.values()) == sorted(f"D_{90 + i}" for i in range(11))
+    finally:
+        p.open.set()
+        server.terminate()
+        fake.stop()
+
+
+def test_robot(voronka, workdir):
+    """The "Воронка" robot in a Bitrix24 stage: its call becomes the funnel's
+    event, and bizproc.event.send answers it once, with what happened."""
+    fake = FakeBitrix24()
+    os.environ["B24_URL"] = fake.url
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, crm_toml(workdir, fake))
+    fake.portal.event_url = f"http://127.0.0.1:{server.port}/v1/crm/bitrix24/{SECRET}"
+    p = fake.portal
+    try:
+        event(server, fake.change_deal(70, OPPORTUNITY="50000.00"))
+        call = robot_form(70, "token-1", {"event": "documents_ready", "payload": '{"count": 2}'})
+        status, body = event(server, call)
+        assert status == 200, body
+        last = body["results"][0]["events"][-1]
+        assert last["type"] == "documents_ready" and last["status"] == "applied", body
+        wait_until(lambda: p.deals["70"]["STAGE_ID"] == "PREPARATION", 10, "the move in Bitrix24")
+        wait_until(lambda: p.robot_replies, 10, "bizproc.event.send")
+        reply = p.robot_replies[0]
+        assert reply["EVENT_TOKEN"] == "token-1", reply
+        assert reply["RETURN_VALUES"]["status"] == "applied", reply
+        assert reply["RETURN_VALUES"]["stage"] == "Квалификация", reply
+        # The same call again (a retry): the event is not applied twice, the robot not answered twice.
+        status, body = event(server, call)
+        assert body["results"][0]["events"][-1]["status"] == "duplicate", body
+        # Now the deal was last changed by Voronka's user: the robot's call is still the funnel's event.
+        wait_until(lambda: p.deals["70"]["MODIFY_BY_ID"] == "1", 10, "Voronka's change")
+        status, body = event(server, robot_form(70, "token-2", {"event": "documents_ready", "payload": '{"count": 1}'}))
+        assert body["results"][0]["events"][-1]["type"] == "documents_ready", body
+        wait_until(lambda: len(p.robot_replies) == 2, 10, "the second answer")
+        assert p.robot_replies[1]["EVENT_TOKEN"] == "token-2", p.robot_replies
+        # A robot set up with an event the funnel does not have: told so, in its answer.
+        event(server, robot_form(70, "token-4", {"event": "documents_redy"}))
+        wait_until(lambda: len(p.robot_replies) == 3, 10, "the answer to a wrong event")
+        wrong = p.robot_replies[2]["RETURN_VALUES"]
+        assert wrong["status"] == "invalid" and 'unknown event "documents_redy"' in wrong["message"], wrong
+        # A forged call is refused and not answered.
+        status, body = event(server, robot_form(70, "token-3", {"event": "documents_ready"}, token="forged"))
+        assert status == 401, body
+        time.sleep(0.5)
+        assert len(p.robot_replies) == 3, p.robot_replies
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_offline_events(voronka, workdir):
+    """No-loss mode: changes wait in the portal's offline queue; Voronka takes
+    them on ONOFFLINEEVENT, and clears them only once they are applied, so a
+    portal failure in between loses nothing."""
+    fake = FakeBitrix24()
+    os.environ["B24_URL"] = fake.url
+    p = fake.portal
+    p.offline_mode = True
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, crm_toml(workdir, fake))
+    try:
+        fake.change_deal(80, OPPORTUNITY="50000.00")
+        fake.change_deal(81, OPPORTUNITY="20000.00")
+        fake.change_deal(80, OPPORTUNITY="60000.00")
+        queued = {e["ID"] for e in p.offline}
+        assert len(queued) == 3
+        p.outage_method, p.outage_calls = "crm.deal.get", 3  # the deal cannot be read: nothing is cleared
+        status, body = event(server, offline_hint())
+        assert status == 503 and "crm.deal.get" in body["offline"]["error"], body
+        # The error names the call, not the incoming webhook's secret.
+        assert "/rest/1/***/crm.deal.get.json" in body["offline"]["error"] and "hook-secret" not in str(body), body
+        assert queued <= {e["ID"] for e in p.offline}, p.offline
+        status, body = event(server, offline_hint())
+        assert status == 200 and body["offline"]["events"] == 3 and body["offline"]["deals"] == 2, body
+        assert not queued & {e["ID"] for e in p.offline}, p.offline
+        assert deal(server, 80)["fields"]["budget"] == 60000 and deal(server, 81)["stage"] == "incoming"
+        wait_until(lambda: len(p.tasks) == 2, 10, "the tasks of the two deals")
+        status, body = event(server, offline_hint())
+        assert body["offline"]["events"] == 0, body
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_oauth_single_flight(voronka, workdir):
+    """A Bitrix24 app's token, revoked while eight events come at once: each
+    event's crm.deal.get is refused (401), and the single-use refresh token
+    is used once — one refresh for all of them, the new pair kept."""
+    fake = FakeBitrix24()
+    p = fake.portal
+    p.refresh_tokens.add("first-refresh")
+    base = fake.url.split("/rest/")[0]
+    os.environ["B24_CLIENT_SECRET"] = "app-secret"
+    token_file = os.path.join(workdir, "b24-tokens.json")
+    crm = write(os.path.join(workdir, "crm.toml"),
+                f'[bitrix24]\nurl = "{base}/rest"\napplication_token = "{APPLICATION_TOKEN}"\n'
+                f'webhook_secret = "{SECRET}"\nrobot_user = 1\n'
+                f'[bitrix24.oauth]\nclient_id = "app.1"\nclient_secret_env = "B24_CLIENT_SECRET"\n'
+                f'refresh_token = "first-refresh"\ntoken_url = "{base}/oauth/token/"\ntoken_file = "{token_file}"\n'
+                + MAPPING)
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, crm)
+    try:
+        status, body = event(server, fake.change_deal(200))
+        assert status == 200 and deal(server, 200), body
+        assert p.refreshes == 1
+        with p.lock:
+            p.access_tokens.clear()
+        forms = [fake.change_deal(201 + i) for i in range(8)]
+        answers = []
+        threads = [threading.Thread(target=lambda f=f: answers.append(event(server, f))) for f in forms]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(status == 200 for status, _ in answers), answers
+        assert all(deal(server, 201 + i) for i in range(8))
+        assert p.refreshes == 2 and p.refresh_reuse == 0, (p.refreshes, p.refresh_reuse)
+        with open(token_file, encoding="utf-8") as f:
+            assert json.load(f)["refresh_token"] in p.refresh_tokens
+        wait_until(lambda: len(p.tasks) == 9, 20, "the nine tasks")
+    finally:
+        server.terminate()
+        fake.stop()
+
+
+def test_bind(voronka, workdir):
+    """`voronka crm bind`: the deal events in the offline queue with their hint, and the robot, once."""
+    import subprocess
+    fake = FakeBitrix24()
+    os.environ["B24_URL"] = fake.url
+    p = fake.portal
+    handler = f"https://voronka.example.ru/v1/crm/bitrix24/{SECRET}"
+    try:
+        crm = crm_toml(workdir, fake)
+        r = subprocess.run([voronka, "crm", "bind", "--crm", crm, "--handler", handler, "--offline"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        events = {(b["event"], b.get("event_type", "online")) for b in p.bindings}
+        assert events == {("ONCRMDEALADD", "offline"), ("ONCRMDEALUPDATE", "offline"),
+                          ("ONOFFLINEEVENT", "online")}, p.bindings
+        assert [b["handler"] for b in p.bindings if b["event"] == "ONOFFLINEEVENT"] == [handler], p.bindings
+        robot = p.robots["voronka"]
+        assert robot["HANDLER"] == handler and robot["USE_SUBSCRIPTION"] == "Y" and robot["AUTH_USER_ID"] == "1", robot
+        assert set(robot["PROPERTIES"]) == {"event", "arg", "payload"}, robot
+        assert set(robot["RETURN_PROPERTIES"]) == {"status", "message", "stage"}, robot
+        r = subprocess.run([voronka, "crm", "bind", "--crm", crm, "--handler", handler, "--offline"],
+                           capture_output=True, text=True)
+        assert r.returncode == 0 and r.stdout.count("already there") == 4, r.stdout + r.stderr
+        assert len(p.bindings) == 3 and len(p.robots) == 1
+        r = subprocess.run([voronka, "crm", "bind", "--crm", crm, "--handler", "voronka.example.ru"],
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and "--handler" in r.stderr, r.stderr
+    finally:
+        fake.stop()
+
+
 def main():
     voronka = sys.argv[1]
-    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept]
+    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_batched_calls, test_robot, test_offline_events, test_oauth_single_flight, test_bind]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:

@@ -43,9 +43,14 @@ class Account:
         self.spent_refresh_tokens = set()
         self.refresh_reuse = 0
         self.outage_calls = 0  # answer 503 to this many calls
+        self.busy_calls = 0  # answer 429 (Retry-After: 1) to this many: another app used the account's limit
         self.slow_task_create = 0.0  # seconds to wait after creating a task, before answering
+        self.slow_only_batches = False  # … only when several tasks are created at once
         self.webhook_url = None
         self.over_limit = 0
+        self.open = threading.Event()  # cleared: API calls wait (an account that hangs), then go on
+        self.open.set()
+        self.task_arrivals = {}  # lead id → when its first task was asked for (monotonic), for the benchmark
 
     def new_id(self):
         self.next_id += 1
@@ -154,6 +159,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(method, path)
         if path == "/oauth2/access_token":
             return self.refresh(self.body())
+        a.open.wait()
         with a.lock:
             if a.window_count(self.arrived) >= LIMIT_PER_SECOND:
                 a.over_limit += 1
@@ -163,8 +169,12 @@ class Handler(BaseHTTPRequestHandler):
             outage = a.outage_calls > 0
             if outage:
                 a.outage_calls -= 1
-        if limited:
-            return self.reply(429, {"title": "Too Many Requests", "status": 429})
+        with a.lock:
+            busy = a.busy_calls > 0
+            if busy:
+                a.busy_calls -= 1
+        if limited or busy:
+            return self.reply(429, {"title": "Too Many Requests", "status": 429}, {"Retry-After": "1"} if busy else None)
         if outage:
             return self.reply(503, {"title": "Service Unavailable", "status": 503}, {"Retry-After": "1"})
         if not self.authorized():
@@ -194,10 +204,11 @@ class Handler(BaseHTTPRequestHandler):
                 created = []
                 with a.lock:
                     for t in body:
+                        a.task_arrivals.setdefault(t["entity_id"], self.arrived)
                         task = dict(t, id=a.new_id(), is_completed=False)
                         a.tasks[task["id"]] = task
                         created.append({"id": task["id"]})
-                if a.slow_task_create:
+                if a.slow_task_create and (len(body) > 1 or not a.slow_only_batches):
                     time.sleep(a.slow_task_create)
                 return self.reply(200, {"_embedded": {"tasks": created}})
             if method == "PATCH":
@@ -207,6 +218,14 @@ class Handler(BaseHTTPRequestHandler):
                             return self.reply(400, {"title": "Bad Request", "detail": f"no task {t['id']}"})
                         a.tasks[t["id"]].update(t)
                 return self.reply(200, {"_embedded": {"tasks": [{"id": t["id"]} for t in body]}})
+        if path == "/api/v4/leads/notes" and method == "POST":  # notes of many leads at once
+            created = []
+            with a.lock:
+                for n in body:
+                    note = dict(n, id=a.new_id())
+                    a.notes[note["id"]] = note
+                    created.append({"id": note["id"], "entity_id": n["entity_id"]})
+            return self.reply(200, {"_embedded": {"notes": created}})
         if path.startswith("/api/v4/leads/") and path.endswith("/notes"):
             lead = int(path.split("/")[4])
             if method == "GET":

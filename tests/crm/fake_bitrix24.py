@@ -30,7 +30,7 @@ def nested(pairs):
 
 class Portal:
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # reply() takes it too, also inside a locked call
         self.deals = {}
         self.tasks = {}
         self.comments = {}
@@ -41,6 +41,22 @@ class Portal:
         self.drained_at = time.monotonic()
         self.over_limit = 0
         self.event_url = None
+        self.robot_replies = []  # bizproc.event.send's parameters
+        self.offline_mode = False  # events go to the offline queue (event.offline.get) instead of event_url
+        self.offline = []  # {"ID", "EVENT_NAME", "EVENT_DATA", "MESSAGE_ID", "PROCESS_ID"}
+        self.next_process = 1
+        self.outage_calls = 0  # answer 503 to this many calls (of outage_method only, when set)
+        self.outage_method = None
+        self.bindings = []  # event.bind's parameters
+        self.robots = {}  # bizproc.robot.add's parameters by CODE
+        # An OAuth app (the portal's /rest/METHOD.json with auth=ACCESS_TOKEN): tokens and single-use refreshes.
+        self.access_tokens = set()
+        self.refresh_tokens = set()
+        self.spent_refresh_tokens = set()
+        self.refresh_reuse = 0
+        self.refreshes = 0
+        self.open = threading.Event()  # cleared: every call but crm.deal.get waits (a portal that hangs)
+        self.open.set()
 
     def new_id(self):
         self.next_id += 1
@@ -51,6 +67,10 @@ class Portal:
             "ID": str(deal_id), "TITLE": f"Сделка {deal_id}", "CATEGORY_ID": "0", "STAGE_ID": "NEW",
             "ASSIGNED_BY_ID": "11", "MODIFY_BY_ID": "11", "OPPORTUNITY": "0.00", "UF_CRM_SOURCE": "",
             "DATE_MODIFY": "2026-12-01T10:00:00+03:00", "version": 0})
+
+    def queue_offline(self, deal_id, event="ONCRMDEALUPDATE"):
+        self.offline.append({"ID": str(self.new_id()), "EVENT_NAME": event, "MESSAGE_ID": f"m{len(self.offline)}",
+                             "EVENT_DATA": {"FIELDS": {"ID": str(deal_id)}}, "PROCESS_ID": None})
 
     def take_turn(self):
         """The leaky bucket: False when the call is over the limit."""
@@ -69,6 +89,22 @@ def event_form(deal_id, event="ONCRMDEALUPDATE", token=APPLICATION_TOKEN):
                                    ("ts", str(int(time.time()))), ("auth[domain]", "shop.bitrix24.ru"),
                                    ("auth[client_endpoint]", "https://shop.bitrix24.ru/rest/"),
                                    ("auth[member_id]", "m-1"), ("auth[application_token]", token)]).encode()
+
+
+def robot_form(deal_id, event_token, properties, token=APPLICATION_TOKEN):
+    """The call of the "Воронка" robot when a deal enters its stage (bizproc robot handler)."""
+    pairs = [("workflow_id", "wf-1"), ("code", "voronka"), ("document_id[0]", "crm"),
+             ("document_id[1]", "CCrmDocumentDeal"), ("document_id[2]", f"DEAL_{deal_id}"),
+             ("document_type[0]", "crm"), ("document_type[1]", "CCrmDocumentDeal"), ("document_type[2]", "DEAL"),
+             ("event_token", event_token), ("ts", str(int(time.time()))), ("auth[domain]", "shop.bitrix24.ru"),
+             ("auth[member_id]", "m-1"), ("auth[application_token]", token)]
+    pairs += [(f"properties[{k}]", v) for k, v in properties.items()]
+    return urllib.parse.urlencode(pairs).encode()
+
+
+def offline_hint(token=APPLICATION_TOKEN):
+    return urllib.parse.urlencode([("event", "ONOFFLINEEVENT"), ("ts", str(int(time.time()))),
+                                   ("auth[domain]", "shop.bitrix24.ru"), ("auth[application_token]", token)]).encode()
 
 
 def post_event(url, body):
@@ -100,12 +136,26 @@ class Handler(BaseHTTPRequestHandler):
         p = self.server.portal
         n = int(self.headers.get("Content-Length") or 0)
         params = nested(urllib.parse.parse_qsl(self.rfile.read(n).decode(), keep_blank_values=True))
-        if not self.path.startswith(HOOK) or not self.path.endswith(".json"):
+        if self.path.startswith(HOOK) and self.path.endswith(".json"):
+            method = self.path[len(HOOK):-len(".json")]
+        elif self.path.startswith("/rest/") and self.path.endswith(".json"):  # an app: auth=ACCESS_TOKEN
+            method = self.path[len("/rest/"):-len(".json")]
+            with p.lock:
+                known = params.get("auth") in p.access_tokens
+            if not known:
+                return self.reply(401, {"error": "expired_token", "error_description": "The access token provided has expired."}, method)
+        else:
             return self.reply(401, {"error": "INVALID_CREDENTIALS", "error_description": "Invalid request credentials"},
                               self.path)
-        method = self.path[len(HOOK):-len(".json")]
+        if method != "crm.deal.get":
+            p.open.wait()
         with p.lock:
             allowed = p.take_turn()
+            outage = p.outage_calls > 0 and p.outage_method in (None, method)
+            if outage:
+                p.outage_calls -= 1
+        if outage:
+            return self.reply(503, {"error": "INTERNAL_SERVER_ERROR", "error_description": "Portal is down"}, method)
         if not allowed:
             return self.reply(503, {"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"}, method)
         echoes = []
@@ -123,9 +173,37 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(400, value, method)
                 answer = {"result": value}
         self.reply(200, answer, method)
-        if p.event_url:
+        if p.offline_mode:
+            with p.lock:
+                for deal_id in echoes:
+                    p.queue_offline(deal_id)
+        elif p.event_url:
             for deal_id in echoes:
                 threading.Thread(target=post_event, args=(p.event_url, event_form(deal_id)), daemon=True).start()
+
+    def do_GET(self):
+        """oauth.bitrix.info: /oauth/token/?grant_type=refresh_token&…; a refresh token works once."""
+        self.arrived = time.monotonic()
+        p = self.server.portal
+        url = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(url.query))
+        if url.path != "/oauth/token/" or q.get("grant_type") != "refresh_token":
+            return self.reply(404, {"error": "not_found"}, self.path)
+        with p.lock:
+            token = q.get("refresh_token")
+            if token in p.spent_refresh_tokens:
+                p.refresh_reuse += 1
+            if token not in p.refresh_tokens or q.get("client_secret") != "app-secret":
+                return self.reply(400, {"error": "invalid_grant"}, "oauth")
+            p.refresh_tokens.discard(token)
+            p.spent_refresh_tokens.add(token)
+            p.refreshes += 1
+            access, refresh = f"b24-access-{p.new_id()}", f"b24-refresh-{p.new_id()}"
+            p.access_tokens.add(access)
+            p.refresh_tokens.add(refresh)
+        time.sleep(0.2)  # a slow token server: concurrent callers pile up behind the refresh
+        return self.reply(200, {"access_token": access, "refresh_token": refresh, "expires_in": 3600,
+                                "application_token": APPLICATION_TOKEN}, "oauth")
 
     def call(self, method, params, echoes):
         p = self.server.portal
@@ -184,6 +262,36 @@ class Handler(BaseHTTPRequestHandler):
                           {"ID": "12", "NAME": "Мария", "LAST_NAME": "Петрова"}]
         if method == "profile":
             return True, {"ID": ROBOT_USER}
+        if method == "event.bind":
+            key = (params.get("event"), params.get("event_type", "online"), params.get("handler"))
+            if any((b.get("event"), b.get("event_type", "online"), b.get("handler")) == key for b in p.bindings):
+                return False, {"error": "ERROR_EVENT_BIND", "error_description": "Handler already binded"}
+            p.bindings.append(params)
+            return True, True
+        if method == "bizproc.robot.add":
+            if params["CODE"] in p.robots:
+                return False, {"error": "ERROR_ACTIVITY_ALREADY_INSTALLED",
+                               "error_description": "Activity or Robot already installed!"}
+            p.robots[params["CODE"]] = params
+            return True, True
+        if method == "bizproc.event.send":
+            p.robot_replies.append(params)
+            return True, True
+        if method == "event.offline.get":
+            process = params.get("process_id") or f"proc-{p.next_process}"
+            if not params.get("process_id"):
+                p.next_process += 1
+            limit = int(params.get("limit", 50))
+            taken = [e for e in p.offline if e["PROCESS_ID"] in (None, process)][:limit]
+            for e in taken:
+                e["PROCESS_ID"] = process
+            if str(params.get("clear", "1")) == "1":
+                p.offline = [e for e in p.offline if e not in taken]
+            return True, {"process_id": process, "events": [dict(e) for e in taken]}
+        if method == "event.offline.clear":
+            ids = set(params.get("id", {}).values())
+            p.offline = [e for e in p.offline if not (e["PROCESS_ID"] == params.get("process_id") and e["ID"] in ids)]
+            return True, True
         if method == "im.notify.system.add":
             p.notifications.append(params)
             return True, 1
@@ -211,4 +319,6 @@ class FakeBitrix24:
             deal["MODIFY_BY_ID"] = str(fields.get("MODIFY_BY_ID", "11"))
             deal["version"] += 1
             deal["DATE_MODIFY"] = f"2026-12-01T11:{deal['version']:02d}:00+03:00"
+            if self.portal.offline_mode:
+                self.portal.queue_offline(deal_id)
         return event_form(str(deal_id))

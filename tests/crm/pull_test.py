@@ -49,7 +49,7 @@ def test_amocrm_pull_and_check(voronka, workdir):
         assert 'not matched: field source: member call "Звонок"' in r.stderr, r.stderr
         r = run(voronka, "check", "--crm", out, funnel)
         assert r.returncode == 1, r.stderr
-        assert f"{funnel}:34:9: error: stage `retail.delivery` has no status" in r.stderr, r.stderr
+        assert f"{funnel}:38:9: error: stage `retail.delivery` has no status" in r.stderr, r.stderr
         assert "member `call` of field `source` has no value id" in r.stderr, r.stderr
 
         # A typo in crm.toml and a field of the wrong type, at their places.

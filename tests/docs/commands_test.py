@@ -55,7 +55,7 @@ class Binary:
 
     def help(self, sub):
         if sub not in self.helps:
-            run = subprocess.run([self.path, sub, "--help"], capture_output=True, text=True, timeout=30)
+            run = subprocess.run([self.path, *sub.split(), "--help"], capture_output=True, text=True, timeout=30)
             own = re.search(r"Usage: \S*voronka " + re.escape(sub) + r"\b", run.stdout)
             self.helps[sub] = run.stdout if run.returncode == 0 and own else None
         return self.helps[sub]
@@ -76,6 +76,15 @@ def main():
                 if help_text is None:
                     problems.append(f"{where}:{number}: `voronka {sub}` is not a command (`voronka {sub} --help` fails)")
                     continue
+                # `voronka crm pull --url …`: the options are the nested subcommand's.
+                nested = re.match(r"\s+([a-z][a-z0-9-]*)\b", rest)
+                if nested and re.search(r"^Subcommands:(?:\n .*)*\n\s+" + re.escape(nested.group(1)) + r"\b",
+                                        help_text, re.M):
+                    sub = f"{sub} {nested.group(1)}"
+                    help_text = binary.help(sub)
+                    if help_text is None:
+                        problems.append(f"{where}:{number}: `voronka {sub}` is not a command")
+                        continue
                 for option in OPTION.findall(rest.split("|")[0]):
                     if not re.search(re.escape(option) + r"\b", help_text):
                         problems.append(f"{where}:{number}: `voronka {sub}` has no option {option}")

@@ -16,6 +16,8 @@ Runner addBuildCommand(CLI::App& app);
 Runner addDisasmCommand(CLI::App& app);
 Runner addTestCommand(CLI::App& app);
 Runner addRunCommand(CLI::App& app);
+Runner addDiffCommand(CLI::App& app);
+Runner addReplayCommand(CLI::App& app);
 Runner addFmtCommand(CLI::App& app);
 Runner addLspCommand(CLI::App& app);
 Runner addGraphCommand(CLI::App& app);

@@ -1,7 +1,9 @@
 // `voronka crm pull amocrm|bitrix24 --url BASE --token-env NAME -o crm.toml FUNNEL…`:
 // reads the account and binds the funnel's names to its ids by title;
 // `--skeleton client.funnel` writes a funnel skeleton from the account
-// instead. The work is runtime/crm/pull.h; this file reads options and files.
+// instead. `voronka crm bind --crm crm.toml --handler URL` subscribes a
+// Bitrix24 app to the deal events and installs the robot. The work is
+// runtime/crm/pull.h and bitrix_bind.h; this file reads options and files.
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -9,6 +11,8 @@
 #include <iostream>
 
 #include "compiler/lower/lower.h"
+#include "runtime/crm/bitrix_bind.h"
+#include "runtime/crm/crm_config.h"
 #include "runtime/crm/pull.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/compile_inputs.h"
@@ -93,6 +97,42 @@ int runPull(const PullOptions& o) {
   return 0;
 }
 
+struct BindCommandOptions {
+  std::string crm;
+  std::string handler;
+  bool offline = false;
+  bool noRobot = false;
+};
+
+int runBind(const BindCommandOptions& o) {
+  auto loaded = crm::loadCrmConfig(o.crm);
+  if (!loaded) {
+    for (const auto& e : loaded.error()) std::cerr << e << "\n";
+    return 2;
+  }
+  const crm::CrmConfig& config = *loaded;
+  if (config.kind != crm::CrmKind::Bitrix24) {
+    std::cerr << fmt::format(
+        "voronka: error: {}: `crm bind` is for Bitrix24; amoCRM's webhooks are set up by hand (docs/crm.md)\n", o.crm);
+    return 2;
+  }
+  if (o.handler.rfind("https://", 0) != 0 && o.handler.rfind("http://", 0) != 0) {
+    std::cerr << "voronka: error: --handler must be the address Bitrix24 posts to, "
+                 "https://HOST/v1/crm/bitrix24/SECRET\n";
+    return 2;
+  }
+  crm::RateLimiter limiter(config.rateLimit, config.burst);
+  crm::TokenKeeper tokens(config);
+  crm::CrmApi api(config, tokens, limiter);
+  bool ok = true;
+  for (const auto& s : crm::bindBitrix(api, {o.handler, o.offline, !o.noRobot, config.robotUser})) {
+    std::cout << fmt::format("{:<40} {}\n", s.what, s.note);
+    ok = ok && s.ok;
+  }
+  if (!ok) std::cerr << "voronka: error: Bitrix24 allows these methods to an app only: use [bitrix24.oauth]\n";
+  return ok ? 0 : 2;
+}
+
 }  // namespace
 
 Runner addCrmCommand(CLI::App& app) {
@@ -114,7 +154,17 @@ Runner addCrmCommand(CLI::App& app) {
   pull->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
   pull->footer(
       "Exit status: 0 written (names not matched are listed), 1 errors in the funnels, 2 usage, I/O or API error.");
-  return [o]() { return runPull(*o); };
+  auto* bind = cmd->add_subcommand(
+      "bind", "Bitrix24: subscribe to the deal events and install the \"Воронка\" robot (an app's OAuth)");
+  auto b = std::make_shared<BindCommandOptions>();
+  bind->add_option("--crm", b->crm, "crm.toml with [bitrix24] (and [bitrix24.oauth])")->required();
+  bind->add_option("--handler", b->handler, "Where Bitrix24 posts: https://HOST/v1/crm/bitrix24/SECRET")->required();
+  bind->add_flag("--offline", b->offline,
+                 "Deal events wait in the portal's offline queue (no loss while Voronka is down); "
+                 "ONOFFLINEEVENT tells Voronka to fetch them");
+  bind->add_flag("--no-robot", b->noRobot, "Do not install the robot");
+  bind->footer("Exit status: 0 done (or already there), 2 usage, crm.toml or API error.");
+  return [o, b, bind]() { return bind->parsed() ? runBind(*b) : runPull(*o); };
 }
 
 }  // namespace voronka::tool

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   add(voronka::tool::addDisasmCommand);
   add(voronka::tool::addTestCommand);
   add(voronka::tool::addRunCommand);
+  add(voronka::tool::addDiffCommand);
+  add(voronka::tool::addReplayCommand);
   add(voronka::tool::addFmtCommand);
   add(voronka::tool::addLspCommand);
   add(voronka::tool::addGraphCommand);
