@@ -57,6 +57,22 @@ class ForwardingTransaction : public store::Transaction {
   std::vector<store::StageCount> dealsPerStage() override { return in_->dealsPerStage(); }
   std::optional<std::string> meta(const std::string& key) override { return in_->meta(key); }
   void putMeta(const std::string& key, const std::string& value) override { in_->putMeta(key, value); }
+  void putTimer(const store::TimerRecord& t) override { in_->putTimer(t); }
+  void replaceHistory(const std::string& deal, const std::vector<store::HistoryRecord>& h) override {
+    in_->replaceHistory(deal, h);
+  }
+  void putModule(const store::ModuleRecord& m) override { in_->putModule(m); }
+  std::optional<store::ModuleRecord> module(const std::string& v) override { return in_->module(v); }
+  std::vector<store::ModuleRecord> moduleVersions() override { return in_->moduleVersions(); }
+  int64_t addDeployment(store::DeploymentRecord d) override { return in_->addDeployment(std::move(d)); }
+  void putDeployment(const store::DeploymentRecord& d) override { in_->putDeployment(d); }
+  std::optional<store::DeploymentRecord> deployment(int64_t id) override { return in_->deployment(id); }
+  std::vector<store::DeploymentRecord> deployments(size_t limit) override { return in_->deployments(limit); }
+  std::vector<store::DealPosition> dealsNotOn(const std::string& v, int64_t after, size_t limit) override {
+    return in_->dealsNotOn(v, after, limit);
+  }
+  std::vector<store::RuleTimerCount> timersPerRule() override { return in_->timersPerRule(); }
+  std::vector<store::EventRecord> eventLog(int64_t after, size_t limit) override { return in_->eventLog(after, limit); }
   void commit() override { in_->commit(); }
 
  protected:

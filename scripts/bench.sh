@@ -19,6 +19,8 @@ echo "== runtime: a deal guard in the VM vs Lua 5.4, engine events/s (furniture 
 "$build/bench/runtime_bench" --benchmark_counters_tabular=true
 echo "== store: durable events/s on SQLite (FULL/NORMAL, 1 or 64 per commit) vs raw sqlite3 (target >= 0.5), restart with 1M timers (target <= 1 s)"
 "$build/bench/store_bench" --benchmark_counters_tabular=true
+echo "== deploy: a new version over 100k deals with 300k pending timers on SQLite (deals/s, longest pause to events)"
+"$build/bench/deploy_bench" 100000
 echo "== voronka serve over HTTP: durable events/s, and p50/p99 latency at half that load"
 "$build/bench/serve_bench" 5
 echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"

@@ -107,6 +107,28 @@ class MirrorTransaction : public store::Transaction {
   std::vector<store::StageCount> dealsPerStage() override { return inner_->dealsPerStage(); }
   std::optional<std::string> meta(const std::string& key) override { return inner_->meta(key); }
   void putMeta(const std::string& key, const std::string& value) override { inner_->putMeta(key, value); }
+  // A deployment's rewrites (runtime/deploy) are positions, not changes the CRM sees.
+  void putTimer(const store::TimerRecord& timer) override { inner_->putTimer(timer); }
+  void replaceHistory(const std::string& deal, const std::vector<store::HistoryRecord>& entries) override {
+    inner_->replaceHistory(deal, entries);
+  }
+  void putModule(const store::ModuleRecord& module) override { inner_->putModule(module); }
+  std::optional<store::ModuleRecord> module(const std::string& version) override { return inner_->module(version); }
+  std::vector<store::ModuleRecord> moduleVersions() override { return inner_->moduleVersions(); }
+  int64_t addDeployment(store::DeploymentRecord deployment) override {
+    return inner_->addDeployment(std::move(deployment));
+  }
+  void putDeployment(const store::DeploymentRecord& deployment) override { inner_->putDeployment(deployment); }
+  std::optional<store::DeploymentRecord> deployment(int64_t id) override { return inner_->deployment(id); }
+  std::vector<store::DeploymentRecord> deployments(size_t limit) override { return inner_->deployments(limit); }
+  std::vector<store::DealPosition> dealsNotOn(const std::string& version, int64_t afterPosition,
+                                              size_t limit) override {
+    return inner_->dealsNotOn(version, afterPosition, limit);
+  }
+  std::vector<store::RuleTimerCount> timersPerRule() override { return inner_->timersPerRule(); }
+  std::vector<store::EventRecord> eventLog(int64_t afterSeq, size_t limit) override {
+    return inner_->eventLog(afterSeq, limit);
+  }
 
   void commit() override {
     // The CRM's calls of every deal of the transaction, grouped by kind: the

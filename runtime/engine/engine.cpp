@@ -64,7 +64,8 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
       // Nothing is kept, except what `move_rejected` rules did for a refused move.
       if (!applied && !(outcome.status == Outcome::Status::Rejected && state.keepRejected)) return outcome;
       if (!eventId.empty()) {
-        tx->recordEvent({eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message});
+        tx->recordEvent({eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message,
+                         engine.moduleVersion(), engine.incomingBody()});
       }
       tx->commit();
       if (trace) {
@@ -79,10 +80,10 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
     deal->error = fmt::format("{}: {}", eventId, failure);
     tx->putDeal(*deal);
   }
-  if (!eventId.empty()) tx->recordEvent({eventId, dealId, type, now, "failed: " + failure});
+  if (!eventId.empty())
+    tx->recordEvent({eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion(), engine.incomingBody()});
   tx->commit();
   if (trace) trace->record({{"what", "failed"}, {"deal", dealId}, {"event", eventId}, {"error", failure}});
-  (void)engine;
   return {Outcome::Status::Failed, failure};
 }
 
@@ -262,7 +263,8 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
                    proc.fire(timer);
                    proc.save();
                    tx.recordEvent({cause, timer.deal, "timer", now,
-                                   lateness > kLateAfterSeconds ? fmt::format("fired {}s late", lateness) : "fired"});
+                                   lateness > kLateAfterSeconds ? fmt::format("fired {}s late", lateness) : "fired",
+                                   options_.moduleVersion});
                    return {};
                  });
     ++stats_.timersFired;
@@ -290,6 +292,7 @@ Processing::Processing(Engine& engine, TransactionState& state, store::DealRecor
 
 void Processing::save() {
   ++deal_.version;
+  if (!engine_.options_.moduleVersion.empty()) deal_.moduleVersion = engine_.options_.moduleVersion;
   state_.tx.putDeal(deal_);
 }
 

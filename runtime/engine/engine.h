@@ -25,6 +25,28 @@ namespace voronka::engine {
 struct EngineOptions {
   int maxCascade = limits::kMaxCascadeMoves;  // moves one event may cause, through `on enter` rules
   std::string formsBaseUrl = "https://forms.voronka.local";
+  // The version (content hash) of the module this engine runs: saved on every
+  // deal it writes and every event it applies. Empty: versions are not kept.
+  std::string moduleVersion;
+};
+
+// What a deployment (runtime/deploy) asks of the new version's engine for a
+// deal it has just translated onto that version.
+struct Adoption {
+  // A timer to set again as the new version times it, from its anchor (when
+  // the old one was scheduled), with the payload it carried.
+  struct Reschedule {
+    store::TimerKind kind = store::TimerKind::Rule;
+    int32_t rule = -1;
+    int32_t action = -1;  // Then: the `then` descriptor
+    int64_t anchor = 0;
+    int32_t event = -1;
+    std::string payload;
+  };
+  std::vector<Reschedule> reschedule;
+  bool runEnter = false;  // run the stage's `on enter` rules now (retroactive enrolment)
+  std::string cause;      // the deployment, for idempotency keys of the effects rules make
+  int64_t now = 0;
 };
 
 struct Outcome {
@@ -101,6 +123,11 @@ class Engine {
 
   void setTrace(Trace* trace) { trace_ = trace; }
   const bc::Module& module() const { return module_; }
+  const std::string& moduleVersion() const { return options_.moduleVersion; }
+  // The event being applied as it came in (wire JSON; applyWireEvent sets it
+  // for the call): the store keeps it with the event, for replay.
+  void setIncomingBody(std::string body) { incomingBody_ = std::move(body); }
+  const std::string& incomingBody() const { return incomingBody_; }
   const Calendar& calendar(int32_t index) const { return calendars_[static_cast<size_t>(index)]; }
 
   // Each takes the id of the request for idempotency: a repeated id changes
@@ -117,6 +144,12 @@ class Engine {
   size_t runDue(int64_t until, size_t maxTimers = limits::kMaxTimersPerRunDue);
 
   const EngineStats& stats() const { return stats_; }
+
+  // Inside the caller's transaction (a deployment's, committed or rolled back
+  // by it): sets the timers of `what.reschedule` and runs the `on enter` rules for
+  // `deal`, already translated to this engine's module, then saves it.
+  // Throws std::runtime_error when the enter rules cascade too deep.
+  void adopt(store::Transaction& tx, store::DealRecord deal, const Adoption& what);
 
   // For scenario tests (`deal … split first|else`): every `split` this deal
   // runs takes its first share (true) or its `else` share (false) instead of
@@ -135,6 +168,7 @@ class Engine {
   Trace* trace_ = nullptr;
   EngineStats stats_;
   std::map<std::string, bool> forcedSplits_;  // deal id → first share?
+  std::string incomingBody_;
 };
 
 }  // namespace voronka::engine

@@ -88,30 +88,28 @@ void Processing::leaveStage() {
   cancelVisitTimers();
 }
 
-void Processing::enterStage(int32_t fromPipeline, int32_t fromStage, bool created) {
+void Processing::runEntryRules(int32_t event, int32_t fromPipeline, int32_t fromStage) {
   const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
   uint64_t epoch = deal_.epoch;
-  int32_t enter = eventIndex(bc::EventKind::Enter);
-  int32_t create = eventIndex(bc::EventKind::Create);
-  auto fromMatches = [&](const bc::RuleDef& rule) {
-    return rule.fromStage == kNo || (fromPipeline == deal_.pipeline && fromStage == rule.fromStage);
-  };
-  auto run = [&](int32_t event) {
-    for (int32_t r : stage.rules) {
-      if (deal_.epoch != epoch) return;  // moved on already
-      const bc::RuleDef& rule = m_.rules[r];
-      if (rule.event != event || rule.timing != bc::TimingKind::None) continue;
-      if (!ruleApplies(rule, kNo, "") || !fromMatches(rule)) continue;
-      setPayload(kNo, {});
-      if (rule.when != kNo && !condition(rule.when)) continue;
-      runBody(rule, rule.body, false);
-    }
-  };
+  for (int32_t r : stage.rules) {
+    if (deal_.epoch != epoch) return;  // moved on already
+    const bc::RuleDef& rule = m_.rules[r];
+    if (rule.event != event || rule.timing != bc::TimingKind::None) continue;
+    if (!ruleApplies(rule, kNo, "")) continue;
+    if (rule.fromStage != kNo && !(fromPipeline == deal_.pipeline && fromStage == rule.fromStage)) continue;
+    setPayload(kNo, {});
+    if (rule.when != kNo && !condition(rule.when)) continue;
+    runBody(rule, rule.body, false);
+  }
+}
+
+void Processing::enterStage(int32_t fromPipeline, int32_t fromStage, bool created) {
+  uint64_t epoch = deal_.epoch;
   // Created directly here: `create` rules first, then `enter` (LANGUAGE.md §9).
-  if (created) run(create);
+  if (created) runEntryRules(eventIndex(bc::EventKind::Create), fromPipeline, fromStage);
   if (deal_.epoch != epoch) return;
   scheduleOnEnter(fromPipeline, fromStage);
-  run(enter);
+  runEntryRules(eventIndex(bc::EventKind::Enter), fromPipeline, fromStage);
 }
 
 void Processing::applyPendingMove(bool trigger) {

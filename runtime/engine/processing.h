@@ -79,6 +79,8 @@ class Processing : public vm::Host {
                                   const std::string& how);
   std::optional<std::string> guardsRefuse(int32_t pipeline, int32_t stage);
   void enterStage(int32_t fromPipeline, int32_t fromStage, bool created);
+  // The stage's immediate rules on `event` (enter, create), for a deal that came from `from…`.
+  void runEntryRules(int32_t event, int32_t fromPipeline, int32_t fromStage);
   void leaveStage();
   void applyPendingMove(bool trigger);
   // A guard or policy refused a move: the deal gets `move_rejected` (with the

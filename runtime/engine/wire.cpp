@@ -79,7 +79,19 @@ Result<std::optional<int64_t>> wireTime(const nlohmann::json& event, const Calen
   return t;
 }
 
+namespace {
+
+// The body is the engine's for one call only.
+struct IncomingBody {
+  IncomingBody(Engine& engine, const nlohmann::json& e) : engine_(engine) { engine.setIncomingBody(e.dump()); }
+  ~IncomingBody() { engine_.setIncomingBody(""); }
+  Engine& engine_;
+};
+
+}  // namespace
+
 Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& e) {
+  IncomingBody body(engine, e);
   const bc::Module& m = engine.module();
   const Calendar& calendar = engine.calendar(0);
   if (!e.is_object()) return invalid("an event is a JSON object");

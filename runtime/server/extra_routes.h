@@ -16,6 +16,7 @@ struct ExtraRequest {
   std::string secret;  // the last segment of the path
   std::string body;
   std::string contentType;
+  std::string token;  // the bearer token sent, if any
 };
 
 struct ExtraReply {
@@ -24,8 +25,10 @@ struct ExtraReply {
 };
 
 struct ExtraRoute {
-  std::string prefix;  // "/v1/crm/amocrm/"
+  std::string prefix;  // "/v1/crm/amocrm/"; with `exact`, the whole path ("/v1/modules")
   std::function<ExtraReply(const ExtraRequest&, EventWriter&)> handle;
+  bool exact = false;
+  bool needsToken = false;  // the API token is asked for as on every /v1 route (then no secret)
 };
 
 }  // namespace voronka::server

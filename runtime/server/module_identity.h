@@ -1,17 +1,24 @@
-// A store remembers the module it runs: its deals refer to pipelines, stages
-// and rules by position, so another module must not pick them up.
+// A store remembers the versions it runs (runtime/deploy): its deals refer to
+// pipelines, stages and rules by position in their version's module. A
+// server started with another module deploys it first, as the plan says, or
+// refuses with what the plan lacks.
 #pragma once
 
 #include <string>
 
 #include "common/result.h"
+#include "runtime/deploy/plan.h"
+#include "runtime/engine/clock.h"
 #include "runtime/store/store.h"
 
 namespace voronka::server {
 
-// Records the module's checksum and path in the store's meta, or refuses
-// (saying why) when the store holds deals written by another module.
+// Puts the module on the store (its first version, the same one again, or a
+// deployment that moves every deal onto it). Returns what was done, for the
+// operator; fails saying why (the plan falls short: each problem on a line).
 // Store failures throw StoreError.
-Result<void> claimStoreForModule(store::Store& store, const std::string& moduleBytes, const std::string& modulePath);
+Result<std::string> claimStoreForModule(store::Store& store, const std::string& moduleBytes,
+                                        const std::string& modulePath, const deploy::Plan& plan, engine::Clock& clock,
+                                        const std::string& by = "serve");
 
 }  // namespace voronka::server

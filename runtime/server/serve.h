@@ -10,6 +10,7 @@
 #include "common/result.h"
 #include "runtime/bytecode/module.h"
 #include "runtime/crm/crm_config.h"
+#include "runtime/deploy/plan.h"
 #include "runtime/outbox/config.h"
 #include "runtime/server/serve_error.h"
 #include "runtime/server/server.h"
@@ -25,6 +26,7 @@ struct ServeSettings {
   ServerOptions server;        // host, port, tokens and limits from `config`
   store::Synchronous synchronous = store::Synchronous::Full;
   std::optional<crm::CrmConfig> crm;  // --crm crm.toml: the client's amoCRM or Bitrix24 (docs/crm.md)
+  deploy::Plan plan;                  // --plan: how deals move when the store runs another version
 };
 
 // What the process has to tell its operator; the wording is the caller's.
@@ -32,6 +34,7 @@ struct ServeReport {
   std::function<void(int port)> listening;           // accepting requests on `port`
   std::function<void(const char* signal)> stopping;  // "SIGTERM" or "SIGINT" received
   std::function<void()> stopped;                     // everything acknowledged is durable
+  std::function<void(const std::string&)> deployed;  // what putting the module on the store did
 };
 
 // Opens and locks the store, claims it for the module, makes pending effects

@@ -41,7 +41,7 @@ bool isLoopback(const std::string& host) {
 struct Server::Parts {
   Parts(const bc::Module& module, store::Store& store, engine::Clock& clock, ServerOptions o)
       : options(std::move(o)),
-        engine(module, store, clock),
+        engine(module, store, clock, engine::EngineOptions{.moduleVersion = options.moduleVersion}),
         names(module),
         writer(engine, names, store, clock, metrics, WriterOptions{options.maxBatch, options.onCommit}),
         api(module, names, store, writer, metrics),
@@ -96,7 +96,7 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
   http.set_pre_routing_handler([&p](const httplib::Request& req, httplib::Response& res) {
     if (p.options.tokens.empty() || req.path.rfind("/v1/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
     for (const auto& route : p.options.extraRoutes) {
-      if (req.path.rfind(route.prefix, 0) == 0)
+      if (!route.needsToken && req.path.rfind(route.prefix, 0) == 0)
         return httplib::Server::HandlerResponse::Unhandled;  // a secret in the path
     }
     std::string token = bearerToken(req);
@@ -170,8 +170,11 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
     send(res, p.api.getOutbox(status, limit), p.metrics);
   });
   for (const auto& route : p.options.extraRoutes) {
-    http.Post(route.prefix + "([^/]+)", [&p, &route](const httplib::Request& req, httplib::Response& res) {
-      ExtraReply reply = route.handle({req.matches[1], req.body, req.get_header_value("Content-Type")}, p.writer);
+    std::string pattern = route.exact ? route.prefix : route.prefix + "([^/]+)";
+    http.Post(pattern, [&p, &route](const httplib::Request& req, httplib::Response& res) {
+      std::string secret = route.exact ? "" : std::string(req.matches[1]);
+      ExtraReply reply =
+          route.handle({secret, req.body, req.get_header_value("Content-Type"), bearerToken(req)}, p.writer);
       res.status = reply.status;
       res.set_content(reply.body, "application/json; charset=utf-8");
       p.metrics.countHttp(reply.status);

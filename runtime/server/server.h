@@ -29,6 +29,7 @@ struct ServerOptions {
   std::function<void()> onCommit;       // after each durable commit (wakes the outbox relay)
   std::vector<ExtraRoute> extraRoutes;  // the CRM adapters' webhooks (extra_routes.h)
   ConnectionLimits connections;         // threads, deadlines, connections per client
+  std::string moduleVersion;            // the module's version (runtime/deploy): saved on deals and events
 };
 
 struct ListenAddress {

@@ -95,6 +95,22 @@ class MemoryTransaction : public Transaction {
     return id;
   }
 
+  void putTimer(const TimerRecord& timer) override {
+    auto it = s_.timers_.find(timer.id);
+    if (it == s_.timers_.end()) throw std::logic_error("putTimer: no such timer");
+    TimerRecord old = it->second;
+    s_.timersByDue_.erase({old.due, old.id});
+    it->second = timer;
+    it->second.deal = old.deal;
+    s_.timersByDue_.emplace(timer.due, timer.id);
+    undo_.push_back([this, old = std::move(old)] {
+      auto& current = s_.timers_.at(old.id);
+      s_.timersByDue_.erase({current.due, old.id});
+      s_.timersByDue_.emplace(old.due, old.id);
+      current = old;
+    });
+  }
+
   void removeTimer(int64_t id) override {
     auto it = s_.timers_.find(id);
     if (it == s_.timers_.end()) return;
@@ -184,8 +200,14 @@ class MemoryTransaction : public Transaction {
   }
 
   void recordEvent(const EventRecord& event) override {
-    if (!s_.events_.emplace(event.id, event).second) return;
-    undo_.push_back([this, id = event.id] { s_.events_.erase(id); });
+    auto [it, added] = s_.events_.emplace(event.id, event);
+    if (!added) return;
+    s_.eventOrder_.push_back(event.id);
+    it->second.seq = static_cast<int64_t>(s_.eventOrder_.size());
+    undo_.push_back([this, id = event.id] {
+      s_.events_.erase(id);
+      s_.eventOrder_.pop_back();
+    });
   }
 
   void addHistory(const HistoryRecord& entry) override {
@@ -196,6 +218,12 @@ class MemoryTransaction : public Transaction {
   std::vector<HistoryRecord> historyOf(const std::string& deal) override {
     auto it = s_.history_.find(deal);
     return it == s_.history_.end() ? std::vector<HistoryRecord>{} : it->second;
+  }
+
+  void replaceHistory(const std::string& deal, const std::vector<HistoryRecord>& entries) override {
+    std::vector<HistoryRecord> old = historyOf(deal);
+    s_.history_[deal] = entries;
+    undo_.push_back([this, deal, old = std::move(old)] { s_.history_[deal] = old; });
   }
 
   void addNote(const NoteRecord& note) override {
@@ -251,6 +279,83 @@ class MemoryTransaction : public Transaction {
       else
         s_.meta_.erase(key);
     });
+  }
+
+  void putModule(const ModuleRecord& module) override {
+    if (this->module(module.version)) return;
+    s_.modules_.push_back(module);
+    undo_.push_back([this] { s_.modules_.pop_back(); });
+  }
+
+  std::optional<ModuleRecord> module(const std::string& version) override {
+    for (const auto& m : s_.modules_) {
+      if (m.version == version) return m;
+    }
+    return std::nullopt;
+  }
+
+  std::vector<ModuleRecord> moduleVersions() override {
+    std::vector<ModuleRecord> out = s_.modules_;
+    for (auto& m : out) m.bytes.clear();
+    return out;
+  }
+
+  int64_t addDeployment(DeploymentRecord deployment) override {
+    deployment.id = static_cast<int64_t>(s_.deployments_.size()) + 1;
+    s_.deployments_.push_back(deployment);
+    undo_.push_back([this] { s_.deployments_.pop_back(); });
+    return deployment.id;
+  }
+
+  void putDeployment(const DeploymentRecord& deployment) override {
+    if (deployment.id < 1 || static_cast<size_t>(deployment.id) > s_.deployments_.size())
+      throw std::logic_error("putDeployment: no such deployment");
+    DeploymentRecord& d = s_.deployments_[static_cast<size_t>(deployment.id - 1)];
+    DeploymentRecord old = d;
+    d = deployment;
+    undo_.push_back([this, old = std::move(old)] { s_.deployments_[static_cast<size_t>(old.id - 1)] = old; });
+  }
+
+  std::optional<DeploymentRecord> deployment(int64_t id) override {
+    if (id < 1 || static_cast<size_t>(id) > s_.deployments_.size()) return std::nullopt;
+    return s_.deployments_[static_cast<size_t>(id - 1)];
+  }
+
+  std::vector<DeploymentRecord> deployments(size_t limit) override {
+    std::vector<DeploymentRecord> out;
+    for (auto it = s_.deployments_.rbegin(); it != s_.deployments_.rend() && out.size() < limit; ++it)
+      out.push_back(*it);
+    return out;
+  }
+
+  std::vector<DealPosition> dealsNotOn(const std::string& version, int64_t afterPosition, size_t limit) override {
+    std::vector<DealPosition> out;
+    for (size_t i = static_cast<size_t>(std::max<int64_t>(afterPosition, 0));
+         i < s_.dealOrder_.size() && out.size() < limit; ++i) {
+      const std::string& id = s_.dealOrder_[i];
+      if (s_.deals_.at(id).moduleVersion != version) out.push_back({static_cast<int64_t>(i) + 1, id});
+    }
+    return out;
+  }
+
+  std::vector<RuleTimerCount> timersPerRule() override {
+    std::map<std::pair<TimerKind, int32_t>, int64_t> counts;
+    for (const auto& [id, t] : s_.timers_) {
+      if (t.kind != TimerKind::TaskOverdue) ++counts[{t.kind, t.rule}];
+    }
+    std::vector<RuleTimerCount> out;
+    for (const auto& [key, n] : counts) out.push_back({key.first, key.second, n});
+    return out;
+  }
+
+  std::vector<EventRecord> eventLog(int64_t afterSeq, size_t limit) override {
+    std::vector<EventRecord> out;
+    for (size_t i = static_cast<size_t>(std::max<int64_t>(afterSeq, 0));
+         i < s_.eventOrder_.size() && out.size() < limit; ++i) {
+      const EventRecord& e = s_.events_.at(s_.eventOrder_[i]);
+      if (!e.body.empty()) out.push_back(e);
+    }
+    return out;
   }
 
   void commit() override {

@@ -35,6 +35,9 @@ class MemoryStore : public Store {
   std::unordered_map<std::string, std::vector<NoteRecord>> notes_;
   std::map<std::string, int64_t> counters_;
   std::map<std::string, std::string> meta_;
+  std::vector<std::string> eventOrder_;        // ids by seq - 1
+  std::vector<ModuleRecord> modules_;          // oldest first
+  std::vector<DeploymentRecord> deployments_;  // by id - 1
   int64_t nextTaskId_ = 1;
   int64_t nextTimerId_ = 1;
   int64_t nextEffectId_ = 1;

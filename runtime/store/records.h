@@ -47,6 +47,10 @@ struct DealRecord {
   std::string error;                  // the last event that failed on this deal, and why
   int32_t childDeals = 0;             // deals created from this one (for their ids)
   uint64_t version = 0;               // bumped by every change that is saved
+  // The module version the deal runs on (ModuleRecord::version); its stages,
+  // fields, users and rules are positions in that module. Empty in stores
+  // that keep no versions (tests, `voronka run`).
+  std::string moduleVersion;
 };
 
 struct TaskRecord {
@@ -117,7 +121,45 @@ struct EventRecord {
   std::string deal;
   std::string type;
   int64_t at = 0;
-  std::string outcome;  // applied, rejected: …, failed: …
+  std::string outcome;          // applied, rejected: …, failed: …
+  std::string moduleVersion{};  // the version that applied it
+  std::string body{};           // the event as it came in (wire JSON), for replay; empty for timers
+  int64_t seq = 0;              // the order events were recorded in (set by the store)
+};
+
+// A deployed module, kept whole: deals on it can be read and migrated, and a
+// rollback is a deploy of it again. Versions are immutable.
+struct ModuleRecord {
+  std::string version;  // content hash of the bytes (runtime/versions/version_id.h)
+  std::string bytes;    // the .funnelc file; empty in listings
+  std::string source;   // where it came from, for people (a path)
+  int64_t addedAt = 0;
+};
+
+// One entry of the deployment journal.
+struct DeploymentRecord {
+  int64_t id = 0;
+  int64_t startedAt = 0;
+  int64_t finishedAt = 0;   // 0 while it runs
+  std::string by;           // who asked: "cli", "serve", "token:1a2b3c4d" (a fingerprint, never the token)
+  std::string fromVersion;  // empty for a store's first version
+  std::string toVersion;
+  std::string plan;    // JSON: the migration plan as validated
+  std::string status;  // running, done
+  std::string result;  // JSON: what it did (deals, timers, rules run, failures)
+};
+
+// Pending timers of one rule (Rule and Then timers), for `voronka diff --live`.
+struct RuleTimerCount {
+  TimerKind kind = TimerKind::Rule;
+  int32_t rule = -1;
+  int64_t timers = 0;
+};
+
+// A deal's place in creation order, to walk deals in chunks.
+struct DealPosition {
+  int64_t position = 0;
+  std::string id;
 };
 
 struct HistoryRecord {

@@ -13,9 +13,10 @@ std::string describe(sqlite3* db, int code) {
 
 }  // namespace
 
-Db::Db(const std::string& path) : path_(path) {
+Db::Db(const std::string& path, bool readOnly) : path_(path) {
   // NOMUTEX: the store serializes every use of the connection itself.
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  int flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX |
+              SQLITE_OPEN_EXRESCODE;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = "cannot open the store " + path + ": " + describe(db_, rc);

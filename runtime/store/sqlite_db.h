@@ -15,8 +15,9 @@ namespace voronka::store::sqlite {
 
 class Db {
  public:
-  // Opens (creating if needed) the file read-write; throws StoreError.
-  explicit Db(const std::string& path);
+  // Opens (creating if needed) the file read-write, or only reads an existing
+  // file; throws StoreError.
+  explicit Db(const std::string& path, bool readOnly = false);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

@@ -136,8 +136,43 @@ UPDATE deals SET (previous_pipeline, previous_stage) = (
 WHERE EXISTS (SELECT 1 FROM history h WHERE h.deal = deals.id);
 )sql";
 
+// Version 3: versions (runtime/versions). Every deployed module, kept whole
+// by its content hash, and the journal of deployments; the version each deal
+// runs on, and for each event the version that applied it, its body as it
+// came in (for replay) and the order it was recorded in. Deals written before
+// ran on the module whose checksum the store kept in its meta (its content
+// hash: the same FNV-1a of the bytes); that module's bytes are added the next
+// time it is served.
+const char* const kMigration3 = R"sql(
+CREATE TABLE modules (
+  seq INTEGER PRIMARY KEY,
+  version TEXT NOT NULL UNIQUE,
+  bytes BLOB NOT NULL,
+  source TEXT NOT NULL,
+  added_at INTEGER NOT NULL
+);
+CREATE TABLE deployments (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  by TEXT NOT NULL,
+  from_version TEXT NOT NULL,
+  to_version TEXT NOT NULL,
+  plan TEXT NOT NULL,
+  status TEXT NOT NULL,
+  result TEXT NOT NULL
+);
+ALTER TABLE deals ADD COLUMN module_version TEXT NOT NULL DEFAULT '';
+UPDATE deals SET module_version = coalesce((SELECT value FROM meta WHERE key = 'module_checksum'), '');
+ALTER TABLE events ADD COLUMN module_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN body TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX events_by_seq ON events(seq);
+INSERT INTO meta (key, value) SELECT 'active_version', value FROM meta WHERE key = 'module_checksum';
+)sql";
+
 // Index i holds the migration to version i + 1.
-const char* const kMigrations[] = {kMigration1, kMigration2};
+const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 int64_t tableCount(Db& db) { return db.queryInt("SELECT count(*) FROM sqlite_schema", "reading the list of tables"); }
@@ -166,6 +201,18 @@ void checkStoreFile(Db& db) {
   if (version > kSchemaVersion) {
     throw StoreError(db.path() + " has store schema version " + std::to_string(version) + ", newer than version " +
                      std::to_string(kSchemaVersion) + " that this Voronka knows: open it with a newer Voronka");
+  }
+}
+
+void checkCurrent(Db& db) {
+  checkStoreFile(db);
+  int64_t version = db.queryInt("PRAGMA user_version", "reading the file header");
+  if (version == 0) throw StoreError(db.path() + " is not a Voronka store yet: it is empty");
+  if (version < kSchemaVersion) {
+    throw StoreError(db.path() + " has store schema version " + std::to_string(version) + ", older than version " +
+                     std::to_string(kSchemaVersion) +
+                     ": it is brought up to date when `voronka serve` or `voronka deploy` opens it, not when it is "
+                     "only read");
   }
 }
 

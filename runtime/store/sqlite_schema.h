@@ -13,7 +13,7 @@
 
 namespace voronka::store::sqlite {
 
-inline constexpr int kSchemaVersion = 2;               // what this build writes
+inline constexpr int kSchemaVersion = 3;               // what this build writes
 inline constexpr int32_t kApplicationId = 0x566F726E;  // "Vorn"
 
 // Refuses a file that is not a Voronka store, or one from a newer Voronka,
@@ -22,6 +22,10 @@ void checkStoreFile(Db& db);
 
 // Brings the file to kSchemaVersion (creating the tables in a new file).
 void migrate(Db& db);
+
+// For a store opened only to read: refuses a file older than kSchemaVersion
+// (it would have to be migrated, which a reader must not do).
+void checkCurrent(Db& db);
 
 // The SQL of migration `version` (1 to kSchemaVersion), which turns version
 // `version - 1` into `version`: the tests write older files with it.

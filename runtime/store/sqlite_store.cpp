@@ -16,20 +16,24 @@ namespace {
 #define DEAL_COLUMNS                                                                                    \
   "id, pipeline, stage, epoch, entered_at, created_at, name, fields, tags, responsible, contact_name, " \
   "contact_email, contact_phone, company_name, visits, lost_reason, error, child_deals, version, "      \
-  "previous_pipeline, previous_stage"
+  "previous_pipeline, previous_stage, module_version"
 #define TASK_COLUMNS "deal, type, text, due, responsible, done, created_at, completed_at, comment, epoch"
 #define TIMER_COLUMNS \
   "deal, due, kind, rule, action, epoch, event, payload, unless_event, unless_arg, task, scheduled_at, cause"
 #define EFFECT_COLUMNS \
   "deal, kind, key, payload, created_at, not_before, status, attempts, next_attempt_at, delivered_at, last_error"
 #define HISTORY_COLUMNS "deal, from_pipeline, from_stage, to_pipeline, to_stage, at, cause, how"
+#define EVENT_COLUMNS "id, deal, type, at, outcome, module_version, body, seq"
+#define DEPLOYMENT_COLUMNS "started_at, finished_at, by, from_version, to_version, plan, status, result"
 
 // Every statement the store runs, prepared once when the store opens.
 struct Statements {
-  explicit Statements(sqlite::Db& d) : db(d) {}
+  Statements(sqlite::Db& d, bool readOnly) : db(d), readOnly(readOnly) {}
   sqlite::Db& db;
+  bool readOnly;
 
-  Statement begin{db, "BEGIN IMMEDIATE", "starting a transaction"};
+  // A reader takes no write lock: it must not wait for the server writing the file.
+  Statement begin{db, readOnly ? "BEGIN" : "BEGIN IMMEDIATE", "starting a transaction"};
   Statement commit{db, "COMMIT", "committing"};
   Statement rollback{db, "ROLLBACK", "rolling back"};
   Statement savepoint{db, "SAVEPOINT event", "starting a transaction in the batch"};
@@ -39,7 +43,7 @@ struct Statements {
   Statement deal{db, "SELECT " DEAL_COLUMNS " FROM deals WHERE id = ?", "reading a deal"};
   Statement putDeal{db,
                     "INSERT INTO deals (" DEAL_COLUMNS
-                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
                     "ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, stage = excluded.stage, "
                     "epoch = excluded.epoch, entered_at = excluded.entered_at, created_at = excluded.created_at, "
                     "name = excluded.name, fields = excluded.fields, tags = excluded.tags, "
@@ -48,7 +52,8 @@ struct Statements {
                     "company_name = excluded.company_name, visits = excluded.visits, "
                     "lost_reason = excluded.lost_reason, error = excluded.error, "
                     "child_deals = excluded.child_deals, version = excluded.version, "
-                    "previous_pipeline = excluded.previous_pipeline, previous_stage = excluded.previous_stage",
+                    "previous_pipeline = excluded.previous_pipeline, previous_stage = excluded.previous_stage, "
+                    "module_version = excluded.module_version",
                     "saving a deal"};
   Statement dealIds{db, "SELECT id FROM deals ORDER BY seq", "listing deals"};
   Statement dealsOfUser{db,
@@ -63,6 +68,10 @@ struct Statements {
   Statement tasksOf{db, "SELECT id, " TASK_COLUMNS " FROM tasks WHERE deal = ? ORDER BY id", "reading tasks"};
 
   Statement addTimer{db, "INSERT INTO timers (" TIMER_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", "adding a timer"};
+  Statement putTimer{db,
+                     "UPDATE timers SET due = ?, kind = ?, rule = ?, action = ?, epoch = ?, event = ?, payload = ?, "
+                     "unless_event = ?, unless_arg = ?, task = ?, scheduled_at = ?, cause = ? WHERE id = ?",
+                     "saving a timer"};
   Statement removeTimer{db, "DELETE FROM timers WHERE id = ?", "removing a timer"};
   Statement timersOf{db, "SELECT id, " TIMER_COLUMNS " FROM timers WHERE deal = ? ORDER BY id", "reading timers"};
   Statement dueTimers{db, "SELECT id, " TIMER_COLUMNS " FROM timers WHERE due <= ? ORDER BY due, id LIMIT ?",
@@ -86,14 +95,18 @@ struct Statements {
                               "reading the outbox"};
 
   Statement eventSeen{db, "SELECT 1 FROM events WHERE id = ?", "looking up an event"};
-  Statement event{db, "SELECT id, deal, type, at, outcome FROM events WHERE id = ?", "reading an event"};
+  Statement event{db, "SELECT " EVENT_COLUMNS " FROM events WHERE id = ?", "reading an event"};
   Statement recordEvent{db,
-                        "INSERT INTO events (id, deal, type, at, outcome) VALUES (?,?,?,?,?) "
+                        "INSERT INTO events (" EVENT_COLUMNS
+                        ") VALUES (?,?,?,?,?,?,?, (SELECT coalesce(max(seq), 0) + 1 FROM events)) "
                         "ON CONFLICT (id) DO NOTHING",
                         "recording an event"};
+  Statement eventLog{db, "SELECT " EVENT_COLUMNS " FROM events WHERE seq > ? AND body != '' ORDER BY seq LIMIT ?",
+                     "reading the event log"};
 
   Statement addHistory{db, "INSERT INTO history (" HISTORY_COLUMNS ") VALUES (?,?,?,?,?,?,?,?)", "adding history"};
   Statement historyOf{db, "SELECT " HISTORY_COLUMNS " FROM history WHERE deal = ? ORDER BY seq", "reading history"};
+  Statement removeHistory{db, "DELETE FROM history WHERE deal = ?", "rewriting history"};
   Statement addNote{db, "INSERT INTO notes (deal, at, text) VALUES (?,?,?)", "adding a note"};
   Statement notesOf{db, "SELECT deal, at, text FROM notes WHERE deal = ? ORDER BY seq", "reading notes"};
 
@@ -109,6 +122,27 @@ struct Statements {
   Statement dealsPerStage{
       db, "SELECT pipeline, stage, count(*) FROM deals GROUP BY pipeline, stage ORDER BY pipeline, stage",
       "counting deals per stage"};
+  Statement putModule{db,
+                      "INSERT INTO modules (version, bytes, source, added_at) VALUES (?,?,?,?) "
+                      "ON CONFLICT (version) DO NOTHING",
+                      "keeping a module version"};
+  Statement module{db, "SELECT version, bytes, source, added_at FROM modules WHERE version = ?",
+                   "reading a module version"};
+  Statement moduleVersions{db, "SELECT version, source, added_at FROM modules ORDER BY seq", "listing module versions"};
+  Statement addDeployment{db, "INSERT INTO deployments (" DEPLOYMENT_COLUMNS ") VALUES (?,?,?,?,?,?,?,?)",
+                          "adding to the deployment journal"};
+  Statement putDeployment{db,
+                          "UPDATE deployments SET started_at = ?, finished_at = ?, by = ?, from_version = ?, "
+                          "to_version = ?, plan = ?, status = ?, result = ? WHERE id = ?",
+                          "saving a deployment"};
+  Statement deployment{db, "SELECT id, " DEPLOYMENT_COLUMNS " FROM deployments WHERE id = ?", "reading a deployment"};
+  Statement deployments{db, "SELECT id, " DEPLOYMENT_COLUMNS " FROM deployments ORDER BY id DESC LIMIT ?",
+                        "reading the deployment journal"};
+  Statement dealsNotOn{db, "SELECT seq, id FROM deals WHERE seq > ? AND module_version != ? ORDER BY seq LIMIT ?",
+                       "listing deals on other versions"};
+  Statement timersPerRule{
+      db, "SELECT kind, rule, count(*) FROM timers WHERE kind != 2 GROUP BY kind, rule ORDER BY kind, rule",
+      "counting timers per rule"};
   Statement meta{db, "SELECT value FROM meta WHERE key = ?", "reading meta"};
   Statement putMeta{
       db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -120,6 +154,8 @@ struct Statements {
 #undef TIMER_COLUMNS
 #undef EFFECT_COLUMNS
 #undef HISTORY_COLUMNS
+#undef EVENT_COLUMNS
+#undef DEPLOYMENT_COLUMNS
 
 TaskRecord readTask(const Query& q) {
   TaskRecord t;
@@ -156,6 +192,28 @@ TimerRecord readTimer(const Query& q) {
   return t;
 }
 
+EventRecord readEvent(const Query& q) {
+  EventRecord e{q.text(0), q.text(1), q.text(2), q.i64(3), q.text(4)};
+  e.moduleVersion = q.text(5);
+  e.body = q.text(6);
+  e.seq = q.i64(7);
+  return e;
+}
+
+DeploymentRecord readDeployment(const Query& q) {
+  DeploymentRecord d;
+  d.id = q.i64(0);
+  d.startedAt = q.i64(1);
+  d.finishedAt = q.i64(2);
+  d.by = q.text(3);
+  d.fromVersion = q.text(4);
+  d.toVersion = q.text(5);
+  d.plan = q.text(6);
+  d.status = q.text(7);
+  d.result = q.text(8);
+  return d;
+}
+
 EffectRecord readEffect(const Query& q) {
   EffectRecord e;
   e.id = q.i64(0);
@@ -190,8 +248,13 @@ struct SqliteStore::Impl {
   bool transactionOpen = false;
 };
 
-SqliteStore::Impl::Impl(const std::string& path, SqliteOptions options) : db(path) {
+SqliteStore::Impl::Impl(const std::string& path, SqliteOptions options) : db(path, options.readOnly) {
   sqlite3_busy_timeout(db.handle(), options.busyTimeoutMs);
+  if (options.readOnly) {
+    sqlite::checkCurrent(db);
+    st = std::make_unique<Statements>(db, true);
+    return;
+  }
   sqlite::checkStoreFile(db);
   std::string mode = db.queryText("PRAGMA journal_mode = WAL", "switching to write-ahead logging");
   if (mode != "wal" && path != ":memory:") {
@@ -200,7 +263,7 @@ SqliteStore::Impl::Impl(const std::string& path, SqliteOptions options) : db(pat
   db.exec(options.synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
           "setting synchronous");
   sqlite::migrate(db);
-  st = std::make_unique<Statements>(db);
+  st = std::make_unique<Statements>(db, false);
 }
 
 void SqliteStore::Impl::beginTransaction() {
@@ -276,6 +339,7 @@ class SqliteTransaction final : public Transaction {
     d.version = q.u64(18);
     d.previousPipeline = q.i32(19);
     d.previousStage = q.i32(20);
+    d.moduleVersion = q.text(21);
     return d;
   }
 
@@ -287,7 +351,7 @@ class SqliteTransaction final : public Transaction {
     q.bind(d.id).bind(d.pipeline).bind(d.stage).bind(d.epoch).bind(d.enteredAt).bind(d.createdAt).bind(d.name);
     q.bindBlob(fields).bindBlob(tags).bind(d.responsible).bind(d.contactName).bind(d.contactEmail);
     q.bind(d.contactPhone).bind(d.companyName).bindBlob(visits).bind(d.lostReason).bind(d.error);
-    q.bind(d.childDeals).bind(d.version).bind(d.previousPipeline).bind(d.previousStage).run();
+    q.bind(d.childDeals).bind(d.version).bind(d.previousPipeline).bind(d.previousStage).bind(d.moduleVersion).run();
   }
 
   std::vector<std::string> dealIds() override {
@@ -339,6 +403,14 @@ class SqliteTransaction final : public Transaction {
     q.bind(t.event).bind(t.payload).bind(t.unlessEvent).bind(t.unlessArg).bind(t.task).bind(t.scheduledAt);
     q.bind(t.cause).run();
     return sqlite3_last_insert_rowid(s_.db.handle());
+  }
+
+  void putTimer(const TimerRecord& t) override {
+    Query q(st_.putTimer);
+    q.bind(t.due).bind(static_cast<int64_t>(t.kind)).bind(t.rule).bind(t.action).bind(t.epoch).bind(t.event);
+    q.bind(t.payload).bind(t.unlessEvent).bind(t.unlessArg).bind(t.task).bind(t.scheduledAt).bind(t.cause).bind(t.id);
+    q.run();
+    if (q.changes() == 0) throw std::logic_error("putTimer: no such timer");
   }
 
   void removeTimer(int64_t id) override {
@@ -406,14 +478,14 @@ class SqliteTransaction final : public Transaction {
 
   void recordEvent(const EventRecord& e) override {
     Query q(st_.recordEvent);
-    q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).run();
+    q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body).run();
   }
 
   std::optional<EventRecord> event(const std::string& id) override {
     Query q(st_.event);
     q.bind(id);
     if (!q.step()) return std::nullopt;
-    return EventRecord{q.text(0), q.text(1), q.text(2), q.i64(3), q.text(4)};
+    return readEvent(q);
   }
 
   void addHistory(const HistoryRecord& h) override {
@@ -430,6 +502,12 @@ class SqliteTransaction final : public Transaction {
       out.push_back({q.text(0), q.i32(1), q.i32(2), q.i32(3), q.i32(4), q.i64(5), q.text(6), q.text(7)});
     }
     return out;
+  }
+
+  void replaceHistory(const std::string& deal, const std::vector<HistoryRecord>& entries) override {
+    Query remove(st_.removeHistory);
+    remove.bind(deal).run();
+    for (const auto& h : entries) addHistory(h);
   }
 
   void addNote(const NoteRecord& n) override {
@@ -476,6 +554,77 @@ class SqliteTransaction final : public Transaction {
   void putMeta(const std::string& key, const std::string& value) override {
     Query q(st_.putMeta);
     q.bind(key).bind(value).run();
+  }
+
+  void putModule(const ModuleRecord& m) override {
+    Query q(st_.putModule);
+    q.bind(m.version).bindBlob(m.bytes).bind(m.source).bind(m.addedAt).run();
+  }
+
+  std::optional<ModuleRecord> module(const std::string& version) override {
+    Query q(st_.module);
+    q.bind(version);
+    if (!q.step()) return std::nullopt;
+    return ModuleRecord{q.text(0), std::string(q.blob(1)), q.text(2), q.i64(3)};
+  }
+
+  std::vector<ModuleRecord> moduleVersions() override {
+    std::vector<ModuleRecord> out;
+    Query q(st_.moduleVersions);
+    while (q.step()) out.push_back({q.text(0), "", q.text(1), q.i64(2)});
+    return out;
+  }
+
+  int64_t addDeployment(DeploymentRecord d) override {
+    Query q(st_.addDeployment);
+    q.bind(d.startedAt).bind(d.finishedAt).bind(d.by).bind(d.fromVersion).bind(d.toVersion).bind(d.plan);
+    q.bind(d.status).bind(d.result).run();
+    return sqlite3_last_insert_rowid(s_.db.handle());
+  }
+
+  void putDeployment(const DeploymentRecord& d) override {
+    Query q(st_.putDeployment);
+    q.bind(d.startedAt).bind(d.finishedAt).bind(d.by).bind(d.fromVersion).bind(d.toVersion).bind(d.plan);
+    q.bind(d.status).bind(d.result).bind(d.id).run();
+    if (q.changes() == 0) throw std::logic_error("putDeployment: no such deployment");
+  }
+
+  std::optional<DeploymentRecord> deployment(int64_t id) override {
+    Query q(st_.deployment);
+    q.bind(id);
+    if (!q.step()) return std::nullopt;
+    return readDeployment(q);
+  }
+
+  std::vector<DeploymentRecord> deployments(size_t limit) override {
+    std::vector<DeploymentRecord> out;
+    Query q(st_.deployments);
+    q.bindLimit(limit);
+    while (q.step()) out.push_back(readDeployment(q));
+    return out;
+  }
+
+  std::vector<DealPosition> dealsNotOn(const std::string& version, int64_t afterPosition, size_t limit) override {
+    std::vector<DealPosition> out;
+    Query q(st_.dealsNotOn);
+    q.bind(afterPosition).bind(version).bindLimit(limit);
+    while (q.step()) out.push_back({q.i64(0), q.text(1)});
+    return out;
+  }
+
+  std::vector<RuleTimerCount> timersPerRule() override {
+    std::vector<RuleTimerCount> out;
+    Query q(st_.timersPerRule);
+    while (q.step()) out.push_back({static_cast<TimerKind>(q.i64(0)), q.i32(1), q.i64(2)});
+    return out;
+  }
+
+  std::vector<EventRecord> eventLog(int64_t afterSeq, size_t limit) override {
+    std::vector<EventRecord> out;
+    Query q(st_.eventLog);
+    q.bind(afterSeq).bindLimit(limit);
+    while (q.step()) out.push_back(readEvent(q));
+    return out;
   }
 
   void commit() override {

@@ -35,6 +35,10 @@ enum class Synchronous { Full, Normal };
 struct SqliteOptions {
   Synchronous synchronous = Synchronous::Full;
   int busyTimeoutMs = 5000;  // how long to wait for another process holding the file's lock
+  // Only reads (`voronka diff --live`, `voronka replay --store`): the file must
+  // exist and be of this build's schema; nothing is migrated or written, and
+  // a server may be writing it at the same time.
+  bool readOnly = false;
 };
 
 class SqliteStore : public Store {

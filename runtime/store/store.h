@@ -27,6 +27,9 @@ class Transaction {
   virtual std::vector<TaskRecord> tasksOf(const std::string& deal) = 0;
 
   virtual int64_t addTimer(TimerRecord timer) = 0;  // returns its id
+  // Rewrites a pending timer by id (a deployment moves it to a new version):
+  // everything but its id and deal.
+  virtual void putTimer(const TimerRecord& timer) = 0;
   virtual void removeTimer(int64_t id) = 0;
   virtual std::vector<TimerRecord> timersOf(const std::string& deal) = 0;
   // Timers due at or before `until`, earliest first (ties by id).
@@ -49,6 +52,8 @@ class Transaction {
 
   virtual void addHistory(const HistoryRecord& entry) = 0;
   virtual std::vector<HistoryRecord> historyOf(const std::string& deal) = 0;
+  // A deployment translates a deal's history to the new version's stages.
+  virtual void replaceHistory(const std::string& deal, const std::vector<HistoryRecord>& entries) = 0;
 
   virtual void addNote(const NoteRecord& note) = 0;
   virtual std::vector<NoteRecord> notesOf(const std::string& deal) = 0;
@@ -63,6 +68,27 @@ class Transaction {
   // Small named values of the store itself (the module it runs, its format).
   virtual std::optional<std::string> meta(const std::string& key) = 0;
   virtual void putMeta(const std::string& key, const std::string& value) = 0;
+
+  // ── Versions (runtime/versions) ──
+  // Every deployed module by its content hash; putting a version that is
+  // kept already changes nothing (versions are immutable).
+  virtual void putModule(const ModuleRecord& module) = 0;
+  virtual std::optional<ModuleRecord> module(const std::string& version) = 0;
+  // Every version kept, oldest first, without their bytes.
+  virtual std::vector<ModuleRecord> moduleVersions() = 0;
+  // The deployment journal: returns the new entry's id.
+  virtual int64_t addDeployment(DeploymentRecord deployment) = 0;
+  virtual void putDeployment(const DeploymentRecord& deployment) = 0;
+  virtual std::optional<DeploymentRecord> deployment(int64_t id) = 0;
+  // Newest first.
+  virtual std::vector<DeploymentRecord> deployments(size_t limit) = 0;
+  // Deals whose moduleVersion is not `version`, after `afterPosition` in
+  // creation order (0: from the first), at most `limit`.
+  virtual std::vector<DealPosition> dealsNotOn(const std::string& version, int64_t afterPosition, size_t limit) = 0;
+  // Pending Rule and Then timers per rule.
+  virtual std::vector<RuleTimerCount> timersPerRule() = 0;
+  // Recorded events that carry a body, in the order they were recorded, after `afterSeq`.
+  virtual std::vector<EventRecord> eventLog(int64_t afterSeq, size_t limit) = 0;
 
   virtual void commit() = 0;
 };

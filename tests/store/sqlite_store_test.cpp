@@ -192,6 +192,53 @@ TEST(SqliteStore, AVersion1StoreOpensAndItsDealsKnowTheirPreviousStage) {
   EXPECT_EQ(tx->deal("moved")->stage, 1);
 }
 
+// A store of schema version 2 (before versions), as the Voronka before
+// `deploy` left it: the module it ran on known only by its checksum in meta.
+void writeVersion2Store(const std::string& path) {
+  writeVersion1Store(path);
+  rawExec(path, std::string(store::sqlite::migrationSql(2)) + "PRAGMA user_version = 2;");
+  rawExec(path,
+          "INSERT INTO meta (key, value) VALUES ('module_checksum', '00112233aabbccdd'), ('module_path', 'f.funnelc');"
+          "INSERT INTO events (id, deal, type, at, outcome) VALUES ('e1', 'moved', 'deal_created', 100, 'applied');");
+}
+
+TEST(SqliteStore, AVersion2StoreIsMigratedInPlaceAndItsDealsRunOnTheModuleItServed) {
+  TempDir dir;
+  std::string path = dir.file("v2.db");
+  writeVersion2Store(path);
+  // A reader does not migrate: it says what to run.
+  try {
+    SqliteStore reader(path, store::SqliteOptions{.readOnly = true});
+    ADD_FAILURE() << "a version 2 file opened read-only";
+  } catch (const store::StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 2"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(rawQuery(path, "PRAGMA user_version"), "2|\n");
+  {
+    SqliteStore store(path);
+    auto tx = store.begin();
+    EXPECT_EQ(tx->deal("moved")->moduleVersion, "00112233aabbccdd");
+    EXPECT_EQ(tx->deal("still")->moduleVersion, "00112233aabbccdd");
+    EXPECT_EQ(tx->deal("moved")->previousStage, 2);  // what version 2 added is kept
+    EXPECT_EQ(tx->meta("active_version"), "00112233aabbccdd");
+    EXPECT_EQ(tx->event("e1")->outcome, "applied");
+    EXPECT_EQ(tx->event("e1")->moduleVersion, "");
+    EXPECT_TRUE(tx->eventLog(0, 10).empty());  // old events kept no body
+    EXPECT_TRUE(tx->moduleVersions().empty());
+    EXPECT_TRUE(tx->deployments(10).empty());
+    store::EventRecord next{"e2", "still", "link_clicked", 200, "applied"};
+    next.body = "{}";
+    next.moduleVersion = "00112233aabbccdd";
+    tx->recordEvent(next);
+    tx->commit();
+  }
+  EXPECT_EQ(rawQuery(path, "PRAGMA user_version"), std::to_string(SqliteStore::schemaVersion()) + "|\n");
+  EXPECT_EQ(rawQuery(path, "SELECT id, seq FROM events ORDER BY id"), "e1|0|\ne2|1|\n");
+  SqliteStore reader(path, store::SqliteOptions{.readOnly = true});
+  auto tx = reader.begin();
+  EXPECT_EQ(tx->eventLog(0, 10).at(0).id, "e2");
+}
+
 TEST(SqliteStore, AFileThatIsNotADatabaseIsRefused) {
   TempDir dir;
   for (size_t repeat : {1, 200}) {

@@ -402,6 +402,188 @@ TEST_P(StoreConformance, HistoryAndNotesComeBackInInsertionOrderPerDeal) {
   EXPECT_TRUE(tx->notesOf("c").empty());
 }
 
+TEST_P(StoreConformance, EventsKeepTheirVersionAndBodyAndTheLogIsInRecordingOrder) {
+  committed([&](store::Transaction& tx) {
+    store::EventRecord e{"z", "d1", "deal_created", 300, "applied"};
+    e.moduleVersion = "v1";
+    e.body = R"({"id":"z"})";
+    tx.recordEvent(e);
+    tx.recordEvent({"timer:1", "d1", "timer", 200, "fired"});  // no body: not in the log
+  });
+  committed([&](store::Transaction& tx) {
+    store::EventRecord e{"a", "d2", "link_clicked", 100, "applied"};
+    e.moduleVersion = "v2";
+    e.body = R"({"id":"a"})";
+    tx.recordEvent(e);
+    store::EventRecord again = e;
+    again.body = "changed";
+    tx.recordEvent(again);  // a duplicate changes nothing
+  });
+  {
+    auto tx = store_->begin();
+    store::EventRecord lost{"b", "d2", "link_clicked", 100, "applied"};
+    lost.body = "{}";
+    tx->recordEvent(lost);  // rolled back: its place in the order is not taken
+  }
+  committed([&](store::Transaction& tx) {
+    store::EventRecord e{"c", "d3", "link_clicked", 50, "applied"};
+    e.body = R"({"id":"c"})";
+    tx.recordEvent(e);
+  });
+  auto tx = store_->begin();
+  std::vector<std::string> log;
+  for (const auto& e : tx->eventLog(0, 10)) log.push_back(e.id + "@" + e.moduleVersion + ":" + e.body);
+  EXPECT_EQ(log, (std::vector<std::string>{R"(z@v1:{"id":"z"})", R"(a@v2:{"id":"a"})", R"(c@:{"id":"c"})"}));
+  std::vector<store::EventRecord> first = tx->eventLog(0, 1);
+  ASSERT_EQ(first.size(), 1u);
+  std::vector<std::string> rest;
+  for (const auto& e : tx->eventLog(first[0].seq, 10)) rest.push_back(e.id);
+  EXPECT_EQ(rest, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(tx->event("a")->moduleVersion, "v2");
+  EXPECT_EQ(tx->event("a")->body, R"({"id":"a"})");
+}
+
+TEST_P(StoreConformance, ReplaceHistoryRewritesOneDealsHistoryOnly) {
+  committed([&](store::Transaction& tx) {
+    tx.addHistory({"a", -1, -1, 0, 0, 100, "e1", "created"});
+    tx.addHistory({"a", 0, 0, 0, 3, 200, "e2", "trigger"});
+    tx.addHistory({"b", -1, -1, 0, 3, 100, "e3", "created"});
+  });
+  committed([&](store::Transaction& tx) {
+    tx.replaceHistory("a", {{"a", -1, -1, 0, 0, 100, "e1", "created"}, {"a", 0, 0, 0, 2, 200, "e2", "trigger"}});
+  });
+  {
+    auto tx = store_->begin();
+    tx->replaceHistory("a", {});  // rolled back
+  }
+  auto tx = store_->begin();
+  EXPECT_EQ(showAll(tx->historyOf("a")),
+            (std::vector<std::string>{show(store::HistoryRecord{"a", -1, -1, 0, 0, 100, "e1", "created"}),
+                                      show(store::HistoryRecord{"a", 0, 0, 0, 2, 200, "e2", "trigger"})}));
+  EXPECT_EQ(tx->historyOf("b").size(), 1u);
+}
+
+TEST_P(StoreConformance, PutTimerRewritesAPendingTimerAndItsDueOrder) {
+  auto [early, late] = committed([&](store::Transaction& tx) {
+    return std::pair{tx.addTimer(sampleTimer("d1", 1000)), tx.addTimer(sampleTimer("d2", 2000))};
+  });
+  committed([&](store::Transaction& tx) {
+    store::TimerRecord t = tx.timersOf("d1").at(0);
+    t.due = 3000;
+    t.rule = 9;
+    t.kind = store::TimerKind::Rule;
+    t.deal = "someone else";  // a timer never changes deal
+    tx.putTimer(t);
+  });
+  {
+    auto tx = store_->begin();
+    store::TimerRecord t = tx->timersOf("d2").at(0);
+    t.due = 1;
+    tx->putTimer(t);  // rolled back
+  }
+  auto tx = store_->begin();
+  EXPECT_EQ(ids(tx->dueTimers(kForever, 10)), (std::vector<int64_t>{late, early}));
+  store::TimerRecord t = tx->timersOf("d1").at(0);
+  EXPECT_EQ(t.due, 3000);
+  EXPECT_EQ(t.rule, 9);
+  EXPECT_EQ(t.deal, "d1");
+  EXPECT_EQ(tx->timersOf("d2").at(0).due, 2000);
+  store::TimerRecord ghost = t;
+  ghost.id = 999999;
+  EXPECT_THROW(tx->putTimer(ghost), std::logic_error);
+}
+
+TEST_P(StoreConformance, ModulesAreKeptOnceByVersionOldestFirst) {
+  committed([&](store::Transaction& tx) {
+    tx.putModule({"v1", std::string("FNLC\0\x01", 6), "old.funnelc", 100});
+    tx.putModule({"v2", "bytes 2", "new.funnelc", 200});
+    tx.putModule({"v1", "other bytes", "again.funnelc", 300});  // immutable: changes nothing
+  });
+  {
+    auto tx = store_->begin();
+    tx->putModule({"v3", "rolled back", "x", 400});
+  }
+  auto tx = store_->begin();
+  std::optional<store::ModuleRecord> v1 = tx->module("v1");
+  ASSERT_TRUE(v1.has_value());
+  EXPECT_EQ(v1->bytes, std::string("FNLC\0\x01", 6));
+  EXPECT_EQ(v1->source, "old.funnelc");
+  EXPECT_EQ(v1->addedAt, 100);
+  EXPECT_FALSE(tx->module("v3").has_value());
+  std::vector<std::string> listed;
+  for (const auto& m : tx->moduleVersions()) listed.push_back(m.version + ":" + m.source + ":" + m.bytes);
+  EXPECT_EQ(listed, (std::vector<std::string>{"v1:old.funnelc:", "v2:new.funnelc:"}));
+}
+
+TEST_P(StoreConformance, TheDeploymentJournalKeepsEveryEntryNewestFirst) {
+  int64_t first = committed([&](store::Transaction& tx) {
+    return tx.addDeployment({0, 100, 0, "cli", "", "v1", "{}", "running", ""});
+  });
+  committed([&](store::Transaction& tx) {
+    store::DeploymentRecord d = *tx.deployment(first);
+    d.status = "done";
+    d.finishedAt = 110;
+    d.result = R"({"deals":3})";
+    tx.putDeployment(d);
+    tx.addDeployment({0, 200, 0, "token:1a2b", "v1", "v2", R"({"stages":{}})", "running", ""});
+  });
+  auto tx = store_->begin();
+  std::vector<store::DeploymentRecord> journal = tx->deployments(10);
+  ASSERT_EQ(journal.size(), 2u);
+  EXPECT_EQ(journal[0].by, "token:1a2b");
+  EXPECT_EQ(journal[0].fromVersion, "v1");
+  EXPECT_EQ(journal[0].plan, R"({"stages":{}})");
+  EXPECT_EQ(journal[1].id, first);
+  EXPECT_EQ(journal[1].status, "done");
+  EXPECT_EQ(journal[1].finishedAt, 110);
+  EXPECT_EQ(journal[1].result, R"({"deals":3})");
+  EXPECT_EQ(tx->deployments(1).size(), 1u);
+  EXPECT_FALSE(tx->deployment(journal[0].id + 1).has_value());
+  store::DeploymentRecord ghost = journal[0];
+  ghost.id = 99;
+  EXPECT_THROW(tx->putDeployment(ghost), std::logic_error);
+}
+
+TEST_P(StoreConformance, DealsNotOnAVersionComeInCreationOrderInChunks) {
+  committed([&](store::Transaction& tx) {
+    for (std::string id : {"a", "b", "c", "d", "e"}) {
+      store::DealRecord d = sampleDeal(id);
+      d.moduleVersion = (id == "b" || id == "d") ? "new" : "old";
+      tx.putDeal(d);
+    }
+  });
+  auto tx = store_->begin();
+  std::vector<store::DealPosition> chunk = tx->dealsNotOn("new", 0, 2);
+  ASSERT_EQ(chunk.size(), 2u);
+  EXPECT_EQ(chunk[0].id, "a");
+  EXPECT_EQ(chunk[1].id, "c");
+  std::vector<store::DealPosition> rest = tx->dealsNotOn("new", chunk[1].position, 10);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].id, "e");
+  EXPECT_TRUE(tx->dealsNotOn("new", rest[0].position, 10).empty());
+  EXPECT_EQ(tx->dealsNotOn("old", 0, 10).size(), 2u);
+}
+
+TEST_P(StoreConformance, TimersPerRuleCountRuleAndThenTimersOnly) {
+  committed([&](store::Transaction& tx) {
+    store::TimerRecord t = sampleTimer("d1", 100);
+    t.kind = store::TimerKind::Rule;
+    t.rule = 2;
+    tx.addTimer(t);
+    tx.addTimer(t);
+    t.kind = store::TimerKind::Then;
+    tx.addTimer(t);
+    t.kind = store::TimerKind::TaskOverdue;
+    tx.addTimer(t);
+  });
+  auto tx = store_->begin();
+  std::vector<std::string> counts;
+  for (const auto& c : tx->timersPerRule())
+    counts.push_back(std::to_string(static_cast<int>(c.kind)) + "/" + std::to_string(c.rule) + "=" +
+                     std::to_string(c.timers));
+  EXPECT_EQ(counts, (std::vector<std::string>{"0/2=2", "1/2=1"}));
+}
+
 // ───────────────────────────── counters, counts, meta ─────────────────────
 
 TEST_P(StoreConformance, CountersReturnTheirValueThenAddOne) {

@@ -121,6 +121,7 @@ inline store::DealRecord sampleDeal(const std::string& id, int32_t pipeline = 0,
   d.error = "e1: deeper than 32";
   d.childDeals = 4;
   d.version = std::numeric_limits<uint64_t>::max();  // kept bit for bit
+  d.moduleVersion = "0123456789abcdef";
   return d;
 }
 
@@ -183,7 +184,8 @@ inline std::string show(const store::DealRecord& d) {
       << d.previousStage << " epoch=" << d.epoch << " entered=" << d.enteredAt << " created=" << d.createdAt
       << " name=\"" << d.name << "\" responsible=" << d.responsible << " contact=\"" << d.contactName << "|"
       << d.contactEmail << "|" << d.contactPhone << "|" << d.companyName << "\" lost=\"" << d.lostReason
-      << "\" error=\"" << d.error << "\" children=" << d.childDeals << " version=" << d.version << "\n  fields:";
+      << "\" error=\"" << d.error << "\" children=" << d.childDeals << " version=" << d.version << " on=\""
+      << d.moduleVersion << "\"\n  fields:";
   for (const auto& f : d.fields) out << " " << show(f);
   out << "\n  tags:";
   for (const auto& t : d.tags) out << " \"" << t << "\"";
@@ -219,7 +221,8 @@ inline std::string show(const store::EffectRecord& e) {
 }
 
 inline std::string show(const store::EventRecord& e) {
-  return "event " + e.id + " of " + e.deal + " " + e.type + " at=" + std::to_string(e.at) + " " + e.outcome;
+  return "event " + e.id + " of " + e.deal + " " + e.type + " at=" + std::to_string(e.at) + " " + e.outcome +
+         " by=" + e.moduleVersion + " body=" + e.body;
 }
 inline std::string show(const store::HistoryRecord& h) {
   std::ostringstream out;

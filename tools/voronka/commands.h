@@ -23,5 +23,6 @@ Runner addLspCommand(CLI::App& app);
 Runner addGraphCommand(CLI::App& app);
 Runner addServeCommand(CLI::App& app);
 Runner addCrmCommand(CLI::App& app);
+Runner addDeployCommand(CLI::App& app);
 
 }  // namespace voronka::tool

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   add(voronka::tool::addLspCommand);
   add(voronka::tool::addGraphCommand);
   add(voronka::tool::addServeCommand);
+  add(voronka::tool::addDeployCommand);
   add(voronka::tool::addCrmCommand);
 
   try {

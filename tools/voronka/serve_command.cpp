@@ -27,6 +27,7 @@ struct ServeOptions {
   std::string config;
   std::string synchronous = "full";
   std::string crm;
+  std::string plan;
   std::vector<std::string> tokens;
   // Hardening (docs/operations.md): connections, deadlines, readiness.
   size_t httpThreads = 16;
@@ -60,6 +61,15 @@ int runServe(const ServeOptions& o) {
       return 2;
     }
     settings.crm = std::move(*loaded);
+  }
+  if (!o.plan.empty()) {
+    auto plan = deploy::readPlan(o.plan);
+    if (!plan) {
+      for (const auto& e : plan.error()) std::cerr << e << "\n";
+      std::cerr << "voronka: error: fix " << o.plan << " (docs/versions.md describes the plan)\n";
+      return 2;
+    }
+    settings.plan = std::move(*plan);
   }
   outbox::ServeConfig& config = settings.config;
   // The command line wins over the file.
@@ -105,6 +115,7 @@ int runServe(const ServeOptions& o) {
     std::cerr << fmt::format("voronka serve: {} received, stopping: finishing the requests in flight\n", signal);
   };
   report.stopped = [] { std::cerr << "voronka serve: stopped\n"; };
+  report.deployed = [](const std::string& what) { std::cerr << "voronka serve: " << what << "\n"; };
 
   Result<void, server::ServeError> served = server::serve(settings, report);
   if (!served) {
@@ -125,6 +136,8 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free one)");
   cmd->add_option("--config", o->config, "serve.toml: tokens, limits, outbox delivery (docs/serve.md)");
   cmd->add_option("--crm", o->crm, "crm.toml: run the funnel on the client's amoCRM or Bitrix24 (docs/crm.md)");
+  cmd->add_option("--plan", o->plan,
+                  "plan.toml: how deals move when the store runs another version of the funnel (docs/versions.md)");
   cmd->add_option("--token", o->tokens, "An accepted API token (Authorization: Bearer TOKEN); repeatable");
   cmd->add_option(
          "--synchronous", o->synchronous,
@@ -149,8 +162,11 @@ Runner addServeCommand(CLI::App& app) {
       "GET /v1/pipelines, GET /v1/outbox?status=dead, GET /healthz, GET /readyz, GET /metrics;\n"
       "with --crm: POST /v1/crm/amocrm/SECRET or /v1/crm/bitrix24/SECRET (the CRM's webhooks).\n"
       "An event is answered after it is durable (202); SIGTERM stops after finishing what is in flight.\n"
+      "A store that runs another version of the funnel is deployed to first, as --plan says (or refused, saying\n"
+      "what the plan lacks); POST /v1/modules deploys a new version to a running server (token required).\n"
       "Exit status: 0 stopped by a signal, 1 the module or store cannot be used, 2 usage, config or I/O error\n"
       "(the store unreadable, read-only or full at start); docs/operations.md.");
+
   return [o]() { return runServe(*o); };
 }
 

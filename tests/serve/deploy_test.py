@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Deployments of a new funnel version onto a live store (docs/versions.md).
+
+  - `voronka serve NEW` on a store of the old version refuses, saying what
+    the plan lacks, and changes nothing; with --plan it deploys first;
+  - POST /v1/modules refuses without a valid token (and when the server has
+    none), refuses a plan that falls short (422, nothing changed), answers a
+    dry run, and deploys: the server comes back on the new version;
+  - kill -9 in the middle of `voronka deploy`: every deal is on exactly one
+    version with its own timers, none lost or doubled; deploying again
+    finishes the interrupted deployment.
+
+usage: deploy_test.py VORONKA"""
+import base64
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+from serve_support import Server, build, wait_until
+
+ACCOUNT = 'account "Deploy" { timezone "Europe/Moscow" }\n'
+
+V1 = ACCOUNT + """
+pipeline p "P" {
+  stage a "A" initial {
+    after 3d { note "a timer" }
+    after 10d { note "later" }
+    on link_clicked { note "clicked" }
+  }
+  stage old "Old" { after 1d { note "old timer" } }
+  won "W"
+  lost "L" reasons { "x" other "y" }
+}
+"""
+
+# `a`'s first timer waits 5 days now; stage `old` is renamed `legacy`.
+V2 = ACCOUNT + """
+pipeline p "P" {
+  stage a "A" initial {
+    after 5d { note "a timer" }
+    after 10d { note "later" }
+    on link_clicked { note "clicked again" }
+  }
+  stage legacy "Legacy" { after 1d { note "old timer" } }
+  won "W"
+  lost "L" reasons { "x" other "y" }
+}
+"""
+
+PLAN = '[stages]\n"p.old" = "p.legacy"\n[timers]\n"p.a:timer#1" = "keep"\n'
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, **kw)
+
+
+def version_of(path):
+    # The content hash the store keeps (runtime/deploy/version_id.h): FNV-1a 64.
+    h = 0xcbf29ce484222325
+    with open(path, "rb") as f:
+        for b in f.read():
+            h ^= b
+            h = (h * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def create_deals(server, count, headers=None, stage_of=lambda i: "a"):
+    for start in range(0, count, 500):
+        events = [{"id": f"c{i}", "deal": f"d{i}", "type": "deal_created", "pipeline": "p", "stage": stage_of(i)}
+                  for i in range(start, min(count, start + 500))]
+        status, payload = server.request("POST", "/v1/events", events, headers=headers)
+        assert status in (200, 202, 207), (status, payload)
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+    print("ok:", what)
+
+
+def serve_refuses_then_deploys(voronka, work, v1, v2):
+    store = os.path.join(work, "serve.db")
+    s = Server(voronka, v1, store).start()
+    create_deals(s, 4, stage_of=lambda i: "old" if i % 2 else "a")
+    s.terminate()
+    r = run([voronka, "serve", v2, "--store", "sqlite:" + store, "--listen", "127.0.0.1:0"], timeout=30)
+    check(r.returncode == 1, "serve with a new module and no plan exits 1")
+    check('stage "p.old" is gone' in r.stderr and "--plan" in r.stderr, "…saying what the plan lacks: " + r.stderr)
+    db = sqlite3.connect(store)
+    check(db.execute("SELECT count(*) FROM deals WHERE module_version = ?", (version_of(v1),)).fetchone()[0] == 4,
+          "…and nothing changed")
+    db.close()
+    plan = os.path.join(work, "plan.toml")
+    with open(plan, "w") as f:
+        f.write(PLAN)
+    s = Server(voronka, v2, store, extra=["--plan", plan]).start()
+    status, deal = s.request("GET", "/v1/deals/d1")
+    check(status == 200 and deal["stage"].endswith("legacy"), f"served with --plan: the deal moved: {deal}")
+    s.terminate()
+
+
+def api(voronka, work, v1, v2):
+    store = os.path.join(work, "api.db")
+    # Without any token configured, nobody may deploy.
+    s = Server(voronka, v1, store).start()
+    body = {"module": base64.b64encode(open(v2, "rb").read()).decode(), "plan": PLAN}
+    status, payload = s.request("POST", "/v1/modules", body)
+    check(status == 401 and "token" in payload["message"], f"no token configured: 401 ({status} {payload})")
+    s.terminate()
+
+    s = Server(voronka, v1, store, extra=["--token", "secret-1"]).start()
+    auth = {"Authorization": "Bearer secret-1"}
+    create_deals(s, 6, headers=auth, stage_of=lambda i: "old" if i % 3 == 0 else "a")
+    status, payload = s.request("POST", "/v1/modules", body)
+    check(status == 401, f"no token sent: 401 ({status})")
+    status, payload = s.request("POST", "/v1/modules", body, headers={"Authorization": "Bearer wrong"})
+    check(status == 401, f"a wrong token: 401 ({status})")
+    status, payload = s.request("POST", "/v1/modules", {"module": body["module"]}, headers=auth)
+    check(status == 422 and any("p.old" in p for p in payload["problems"]),
+          f"a plan that falls short: 422 with what it lacks ({status} {payload})")
+    status, payload = s.request("POST", "/v1/modules", {**body, "plan": "[stages\n"}, headers=auth)
+    check(status == 422 and payload["error"] == "bad_plan", f"a plan that does not read: 422 ({status})")
+    status, payload = s.request("POST", "/v1/modules", {**body, "dry_run": True}, headers=auth)
+    check(status == 200 and payload["dry_run"] and payload["deals"] == 6, f"a dry run reports ({status} {payload})")
+    status, deal = s.request("GET", "/v1/deals/d0", headers=auth)
+    check(deal["stage"].endswith("old"), "…and changes nothing")
+    status, payload = s.request("POST", "/v1/modules", body, headers=auth)
+    check(status == 202, f"a valid token and plan: 202 ({status} {payload})")
+
+    def moved():
+        try:
+            st, d = s.request("GET", "/v1/deals/d0", headers=auth, timeout=2)
+            return st == 200 and d["stage"].endswith("legacy")
+        except OSError:
+            return False
+
+    wait_until(moved, 30, "the server to come back on the new version")
+    status, _ = s.request("POST", "/v1/events", {"id": "k1", "deal": "d1", "type": "link_clicked"}, headers=auth)
+    check(status == 202, "events go on after the deployment")
+    s.terminate()
+    db = sqlite3.connect(store)
+    row = db.execute("SELECT by, status, from_version, to_version FROM deployments ORDER BY id DESC LIMIT 1").fetchone()
+    check(row[0].startswith("token:") and "secret" not in row[0] and row[1] == "done"
+          and row[2] == version_of(v1) and row[3] == version_of(v2), f"the journal says who and what: {row}")
+    check(db.execute("SELECT module_version FROM events WHERE id = 'k1'").fetchone()[0] == version_of(v2),
+          "the event after it was applied by the new version")
+    db.close()
+
+
+def kill_in_the_middle(voronka, work, v1, v2, deals):
+    store = os.path.join(work, "kill.db")
+    s = Server(voronka, v1, store).start()
+    create_deals(s, deals, stage_of=lambda i: "old" if i % 4 == 0 else "a")
+    s.terminate()
+    plan = os.path.join(work, "plan.toml")
+    with open(plan, "w") as f:
+        f.write(PLAN)
+    db = sqlite3.connect(store)
+    timers_before = db.execute("SELECT deal, count(*) FROM timers GROUP BY deal").fetchall()
+    db.close()
+    # How long a whole run takes (a dry run moves every deal too), to kill inside it.
+    started = time.time()
+    r = run([voronka, "deploy", v2, "--store", "sqlite:" + store, "--plan", plan, "--dry-run"])
+    assert r.returncode == 0, r.stderr
+    span = time.time() - started
+    rng = random.Random(7)
+    kills = mixed = 0
+    for attempt in range(8):
+        p = subprocess.Popen([voronka, "deploy", v2, "--store", "sqlite:" + store, "--plan", plan],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.3, 0.8) * span)
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.wait()
+        db = sqlite3.connect(store)
+        versions = dict(db.execute("SELECT module_version, count(*) FROM deals GROUP BY module_version").fetchall())
+        per_deal = dict(db.execute("SELECT deal, count(*) FROM timers GROUP BY deal").fetchall())
+        db.close()
+        assert set(versions) <= {version_of(v1), version_of(v2)}, versions
+        assert sum(versions.values()) == deals, versions
+        mixed += len(versions) == 2
+        # Each deal keeps exactly its two timers (stage a) or one (stage old/legacy), on whichever version.
+        assert all(per_deal.get(f"d{i}") == (1 if i % 4 == 0 else 2) for i in range(deals)), "a timer lost or doubled"
+        if versions.get(version_of(v1), 0) == 0:
+            break
+    check(mixed > 0, f"a kill came in the middle of a deployment ({kills} kills, {mixed} left deals on both versions)")
+    print(f"ok: {kills} kills mid-deployment left every deal on one version with its own timers")
+    r = run([voronka, "deploy", v2, "--store", "sqlite:" + store, "--plan", plan])
+    check(r.returncode == 0, "deploying again finishes: " + r.stdout + r.stderr)
+    db = sqlite3.connect(store)
+    check(db.execute("SELECT count(*) FROM deals WHERE module_version != ?", (version_of(v2),)).fetchone()[0] == 0,
+          "every deal is on the new version")
+    check(sorted(db.execute("SELECT deal, count(*) FROM timers GROUP BY deal").fetchall()) == sorted(timers_before),
+          "no timer lost or doubled")
+    check(db.execute("SELECT count(*) FROM deployments WHERE status = 'running'").fetchone()[0] == 0,
+          "no deployment left running")
+    db.close()
+
+
+def main():
+    voronka = os.path.abspath(sys.argv[1])
+    deals = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
+    with tempfile.TemporaryDirectory() as work:
+        v1 = build(voronka, V1, work, "v1")
+        v2 = build(voronka, V2, work, "v2")
+        serve_refuses_then_deploys(voronka, work, v1, v2)
+        api(voronka, work, v1, v2)
+        kill_in_the_middle(voronka, work, v1, v2, deals)
+    print("deploy tests passed")
+
+
+if __name__ == "__main__":
+    main()
