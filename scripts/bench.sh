@@ -27,3 +27,5 @@ echo "== voronka sim: simulated events/s on one core (furniture example and rate
 "$build/bench/sim_bench" --benchmark_counters_tabular=true
 echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"
 python3 "$(dirname "$0")/../bench/crm_bench.py" "$build/bin/voronka"
+echo "== voronka serve under a hostile client: slowloris, 200k late timers, 100k tags (docs/operations.md)"
+python3 "$(dirname "$0")/../bench/hostile_bench.py" "$build/bin/voronka" "${BENCH_TIMERS:-200000}"

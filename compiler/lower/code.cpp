@@ -485,7 +485,7 @@ void Lowering::branch(FunctionBuilder& fb, const ast::Expr& e, bool whenTrue, st
   fb.release(mark);
 }
 
-void Lowering::text(FunctionBuilder& fb, const ast::InterpolatedText& t, uint8_t dst) {
+void Lowering::text(FunctionBuilder& fb, const ast::InterpolatedText& t, uint8_t dst, bool urlParts) {
   int line = lineOf(t.range);
   if (t.parts.empty()) {
     fb.emit(bc::encodeABx(Op::LoadK, dst, static_cast<uint16_t>(constant({bc::Tag::Text, 0, 0, 0, str("")}, t.range))),
@@ -500,7 +500,7 @@ void Lowering::text(FunctionBuilder& fb, const ast::InterpolatedText& t, uint8_t
       expr(fb, *part.expr, into);
       const check::ExprInfo* info = program_.info(part.expr.get());
       bool money = info && info->type.is(TypeKind::Money);
-      fb.emit(bc::encodeABC(Op::ToText, into, into, money ? 1 : 0), lineOf(part.range));
+      fb.emit(bc::encodeABC(Op::ToText, into, into, (money ? 1 : 0) | (urlParts ? 2 : 0)), lineOf(part.range));
     } else {
       bc::Constant c{bc::Tag::Text, 0, 0, 0, str(part.literal)};
       fb.emit(bc::encodeABx(Op::LoadK, into, static_cast<uint16_t>(constant(c, part.range))), lineOf(part.range));
@@ -645,7 +645,7 @@ void Lowering::action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ct
     }
     case ast::ActionKind::Webhook: {
       const auto& w = a.as<ast::WebhookAction>();
-      text(fb, w.url, operand());
+      text(fb, w.url, operand(), true);
       for (const auto& entry : w.body) {
         d.keys.push_back(str(entry.key.text));
         expr(fb, *entry.value, operand());

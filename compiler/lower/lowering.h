@@ -86,7 +86,8 @@ class Lowering {
   void branchFalse(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps);
   void branchTrue(FunctionBuilder& fb, const ast::Expr& e, std::vector<size_t>& jumps);
   void branch(FunctionBuilder& fb, const ast::Expr& e, bool whenTrue, std::vector<size_t>& jumps);
-  void text(FunctionBuilder& fb, const ast::InterpolatedText& t, uint8_t dst);
+  // `urlParts`: each interpolated value is percent-encoded (a webhook's URL).
+  void text(FunctionBuilder& fb, const ast::InterpolatedText& t, uint8_t dst, bool urlParts = false);
   void block(FunctionBuilder& fb, const ast::Block& b, CodeContext& ctx);
   void action(FunctionBuilder& fb, const ast::Action& a, CodeContext& ctx);
   int32_t actionDesc(bc::ActionDesc desc);

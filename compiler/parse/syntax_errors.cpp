@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "common/utf8.h"
 #include "compiler/parse/internal.h"
 
 namespace voronka::parse {
@@ -145,10 +146,11 @@ std::string describeToken(const antlr4::Token* token) {
   if (!token || token->getType() == antlr4::Token::EOF) return "end of file";
   std::string text = token->getText();
   if (token->getType() == P::STRING) {
-    if (text.size() > 30) text = text.substr(0, 27) + "…\"";
+    // Cut on code points: a cut inside a UTF-8 sequence breaks every renderer.
+    if (utf8::codePointCount(text) > 30) text = utf8::truncated(text, 27) + "\"";
     return "string " + text;
   }
-  if (text.size() > 30) text = text.substr(0, 30) + "…";
+  text = utf8::truncated(text, 30);
   return "`" + text + "`";
 }
 

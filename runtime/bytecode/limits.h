@@ -40,6 +40,9 @@ inline constexpr int kMaxCascadeMoves = 32;
 // Timers one Engine::runDue call fires at most; a guard against a rule that
 // keeps scheduling timers already due, not a limit ever reached in practice.
 inline constexpr size_t kMaxTimersPerRunDue = 1'000'000;
+// Tags a deal may have: adding one more fails the event (the API refuses a
+// request with more before it is queued).
+inline constexpr size_t kMaxTagsPerDeal = 1000;
 // A `split` places each deal in one of this many equal buckets (hundredths
 // of a percent), by a hash of the deal and the split's site.
 inline constexpr uint64_t kSplitBuckets = 10'000;

@@ -43,6 +43,7 @@ class Verifier {
     if (table == &m_.calendars) return "calendar";
     if (table == &m_.pipelines) return "pipeline";
     if (table == &m_.rules) return "rule";
+    if (table == &m_.channels) return "channel";
     return "entry";
   }
 
@@ -50,6 +51,14 @@ class Verifier {
   void index(int32_t i, const std::vector<T>& table, const std::string& what, bool optional = false) const {
     if (i == kNo && optional) return;
     if (i < 0 || static_cast<size_t>(i) >= table.size()) {
+      fail(fmt::format("{} refers to {} {} of {}", what, tableName(&table), i, table.size()));
+    }
+  }
+  // A constant's 64-bit index: checked whole, not cut to 32 bits first (2^32
+  // would pass as 0, and its users index with all 64 bits).
+  template <typename T>
+  void index64(int64_t i, const std::vector<T>& table, const std::string& what) const {
+    if (i < 0 || static_cast<uint64_t>(i) >= table.size()) {
       fail(fmt::format("{} refers to {} {} of {}", what, tableName(&table), i, table.size()));
     }
   }
@@ -70,14 +79,14 @@ class Verifier {
       case Tag::Text: str(c.str, what, false); break;
       case Tag::Enum:
         index(c.aux, m_.enums, what);
-        index(static_cast<int32_t>(c.i), m_.enums[c.aux].members, what);
+        index64(c.i, m_.enums[c.aux].members, what + " (an enum member)");
         break;
-      case Tag::User: index(static_cast<int32_t>(c.i), m_.users, what); break;
+      case Tag::User: index64(c.i, m_.users, what); break;
       case Tag::Stage:
         index(c.aux, m_.pipelines, what);
-        index(static_cast<int32_t>(c.i), m_.pipelines[c.aux].stages, what);
+        index64(c.i, m_.pipelines[c.aux].stages, what);
         break;
-      case Tag::Pipeline: index(static_cast<int32_t>(c.i), m_.pipelines, what); break;
+      case Tag::Pipeline: index64(c.i, m_.pipelines, what); break;
       case Tag::Bool:
         if (c.i != 0 && c.i != 1) fail(what + " is a bool that is neither true nor false");
         break;
@@ -168,7 +177,7 @@ class Verifier {
         case Format::A_R_B_R_C_S:
           reg(aOf(ins));
           reg(bOf(ins));
-          if (cOf(ins) > 1) fail(at + ": text style out of range");
+          if (cOf(ins) > 3) fail(at + ": text style out of range");  // bit 1 money, bit 2 URL part
           break;
         case Format::J: jump(); break;
         case Format::A_R_J:
@@ -336,6 +345,9 @@ class Verifier {
     if (info.compiled == lang::Compiled::Jumps)
       fail(fmt::format("{} is `{}`, which has no descriptor", what, info.keyword));
     for (lang::ActionOperand o : info.operands) operand(o, i, a, what);
+    // The engine reads the channel of `message` and `sms` alike, though only
+    // `message` has a `via` operand: whatever is there must exist.
+    if (a.channel != kNo) index(a.channel, m_.channels, what + " (its channel)");
   }
 
   // One operand kind of common/language/action_operands.def at a time: what

@@ -235,6 +235,8 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     case bc::ActionKind::Tag: {
       const std::string& tag = m_.str(a.text);
       auto it = std::find(deal_.tags.begin(), deal_.tags.end(), tag);
+      if (a.add && it == deal_.tags.end() && deal_.tags.size() >= limits::kMaxTagsPerDeal)
+        throw CascadeError(tooManyTags());
       if (a.add && it == deal_.tags.end())
         deal_.tags.push_back(tag);
       else if (!a.add && it != deal_.tags.end())

@@ -2,6 +2,9 @@
 // Processing that run rules for an event.
 #include "runtime/engine/engine.h"
 
+#include <string_view>
+#include <unordered_set>
+
 #include <fmt/format.h>
 
 #include "common/hash.h"
@@ -225,11 +228,12 @@ MoveOutcome Engine::manualMove(const std::string& eventId, const std::string& de
   return result;
 }
 
-size_t Engine::runDue(int64_t until) {
+size_t Engine::runDue(int64_t until, size_t maxTimers) {
   size_t fired = 0;
   // Timers fire one per transaction, earliest first; firing may schedule
   // new ones that are due already, so look again each time.
-  for (size_t guard = 0; guard < limits::kMaxTimersPerRunDue; ++guard) {
+  maxTimers = std::min(maxTimers, limits::kMaxTimersPerRunDue);
+  for (size_t guard = 0; guard < maxTimers; ++guard) {
     std::optional<store::TimerRecord> next;
     {
       auto tx = store_.begin();
@@ -305,6 +309,11 @@ int32_t Processing::eventIndex(bc::EventKind kind) const {
   return kNo;
 }
 
+std::string Processing::tooManyTags() {
+  return fmt::format("deal {} would have more than {} tags, the most a deal can have; remove some first", deal_.id,
+                     limits::kMaxTagsPerDeal);
+}
+
 void Processing::initialize(const std::vector<FieldAssignment>& values, const std::vector<std::string>& tags,
                             int32_t responsible) {
   deal_.createdAt = now_;
@@ -323,9 +332,12 @@ void Processing::initialize(const std::vector<FieldAssignment>& values, const st
     deal_.fields[f] = v;
   }
   for (const auto& v : values) setValue(v.target, v.field, v.value, nullptr);
+  // First occurrence wins, in order; a set keeps this linear in the tags.
+  std::unordered_set<std::string_view> seen(deal_.tags.begin(), deal_.tags.end());
   for (const auto& t : tags) {
-    if (std::find(deal_.tags.begin(), deal_.tags.end(), t) == deal_.tags.end()) deal_.tags.push_back(t);
+    if (seen.insert(t).second) deal_.tags.push_back(t);
   }
+  if (deal_.tags.size() > limits::kMaxTagsPerDeal) throw CascadeError(tooManyTags());
   deal_.responsible = responsible;
 }
 
@@ -366,6 +378,7 @@ void Processing::receive(const EventIn& in) {
     }
     case bc::EventKind::TagAdded:
       if (!in.tag.empty() && std::find(deal_.tags.begin(), deal_.tags.end(), in.tag) == deal_.tags.end()) {
+        if (deal_.tags.size() >= limits::kMaxTagsPerDeal) throw CascadeError(tooManyTags());
         deal_.tags.push_back(in.tag);
       }
       break;

@@ -137,9 +137,11 @@ class Engine {
   Outcome setFields(const std::string& eventId, const std::string& deal, const std::vector<FieldAssignment>& values);
   MoveOutcome manualMove(const std::string& eventId, const std::string& deal, const MoveTarget& target,
                          const std::string& lostReason);
-  // Fires, in time order, every timer due at or before `until`, each in its own
-  // transaction and at its own due time. Returns how many fired.
-  size_t runDue(int64_t until);
+  // Fires, in time order (oldest first), the timers due at or before
+  // `until`, each in its own transaction and at its own due time; at most
+  // `maxTimers` of them, so that a caller can commit and serve other work
+  // between batches. Returns how many fired.
+  size_t runDue(int64_t until, size_t maxTimers = limits::kMaxTimersPerRunDue);
 
   const EngineStats& stats() const { return stats_; }
 

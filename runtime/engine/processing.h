@@ -63,6 +63,7 @@ class Processing : public vm::Host {
   void start(int32_t fromPipeline, int32_t fromStage);
   // An event from outside: its own effects (form values, tags, a task done), then the rules.
   void receive(const EventIn& in);
+  std::string tooManyTags();
   int32_t eventIndex(bc::EventKind kind) const;
   void setPayload(int32_t event, std::vector<store::FieldValue> values);
   bool ruleApplies(const bc::RuleDef& rule, int32_t arg, const std::string& tag);

@@ -22,7 +22,7 @@ const std::map<std::string, std::vector<std::string>>& knownKeys() {
   static const std::map<std::string, std::vector<std::string>> keys = {
       {"server", {"listen", "tokens", "tokens_env", "max_body_bytes", "store", "store_env"}},
       {"outbox", {"max_attempts", "backoff_initial", "backoff_max", "timeout", "batch", "poll_interval_ms", "jitter"}},
-      {"webhook", {"headers", "headers_env", "timeout"}},
+      {"webhook", {"headers", "headers_env", "timeout", "allow_hosts"}},
       {"integrations", {"url", "headers", "headers_env", "timeout"}},
       {"smtp", {"url", "username", "password", "password_env", "from", "starttls", "timeout"}},
       {"users", {}},
@@ -383,6 +383,7 @@ class Reader {
     checkKeys(s);
     out.headers = headers(s);
     out.timeout = seconds(s, "timeout");
+    if (auto hosts = textList(s, "allow_hosts", "[\"hooks.internal.example\"]")) out.allowHosts = *hosts;
   }
 
   void readIntegrations(const toml::table& root, std::map<std::string, IntegrationSettings>& out) {

@@ -52,6 +52,9 @@ struct OutboxSettings {
 // [webhook]: every `webhook` action.
 struct WebhookSettings {
   Headers headers;
+  // Hosts a funnel's webhooks (and requests to funnel URLs) may reach though
+  // they resolve to internal addresses (address_policy.h); "*": every host.
+  std::vector<std::string> allowHosts;
   std::optional<double> timeout;  // overrides [outbox] timeout
 };
 

@@ -29,7 +29,9 @@ HttpPost postOf(const store::EffectRecord& effect, const nlohmann::json& payload
 class WebhookConnector : public Connector {
  public:
   explicit WebhookConnector(const ServeConfig& config)
-      : headers_(config.webhook.headers), timeout_(config.webhook.timeout.value_or(config.outbox.timeout)) {}
+      : headers_(config.webhook.headers),
+        timeout_(config.webhook.timeout.value_or(config.outbox.timeout)),
+        allowHosts_(config.webhook.allowHosts) {}
 
   DeliveryResult deliver(const store::EffectRecord& effect) override {
     std::optional<nlohmann::json> payload = payloadOf(effect);
@@ -37,18 +39,21 @@ class WebhookConnector : public Connector {
     if (auto why = undeliverableReason(effect.kind, *payload)) return DeliveryResult::permanent(*why);
     std::string url = textOf(*payload, "url");
     HttpPost post = postOf(effect, *payload, url, headers_, timeout_);
+    post.refuseInternal = true;
+    post.allowedHosts = allowHosts_;
     return deliveryResultOf(postJson(post), post);
   }
 
  private:
   Headers headers_;
   double timeout_;
+  std::vector<std::string> allowHosts_;
 };
 
 class RequestConnector : public Connector {
  public:
   explicit RequestConnector(const ServeConfig& config)
-      : integrations_(config.integrations), timeout_(config.outbox.timeout) {}
+      : integrations_(config.integrations), timeout_(config.outbox.timeout), allowHosts_(config.webhook.allowHosts) {}
 
   DeliveryResult deliver(const store::EffectRecord& effect) override {
     std::optional<nlohmann::json> payload = payloadOf(effect);
@@ -68,12 +73,16 @@ class RequestConnector : public Connector {
           url, name, name));
     }
     HttpPost post = postOf(effect, *payload, url, settings.headers, settings.timeout.value_or(timeout_));
+    // A URL from the funnel is checked like a webhook's; the operator's own is trusted.
+    post.refuseInternal = settings.url.empty();
+    post.allowedHosts = allowHosts_;
     return deliveryResultOf(postJson(post), post);
   }
 
  private:
   std::map<std::string, IntegrationSettings> integrations_;
   double timeout_;
+  std::vector<std::string> allowHosts_;
 };
 
 }  // namespace

@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "runtime/outbox/address_policy.h"
 #include "runtime/outbox/curl_easy.h"
 #include "runtime/outbox/error_text.h"
 
@@ -19,6 +23,28 @@ size_t keepBody(char* data, size_t size, size_t count, void* user) {
   size_t n = size * count;
   if (body->size() < kKeptBody) body->append(data, std::min(n, kKeptBody - body->size()));
   return n;  // the rest is read and dropped
+}
+
+// Checks each address libcurl is about to connect to (after DNS resolution).
+struct AddressCheck {
+  std::string refused;
+};
+
+curl_socket_t openCheckedSocket(void* user, curlsocktype purpose, curl_sockaddr* address) {
+  auto* check = static_cast<AddressCheck*>(user);
+  if (purpose == CURLSOCKTYPE_IPCXN) {
+    if (std::optional<std::string> kind = internalAddressKind(&address->addr)) {
+      char text[INET6_ADDRSTRLEN] = {};
+      const void* raw =
+          address->family == AF_INET6
+              ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr)
+              : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_addr);
+      inet_ntop(address->family, raw, text, sizeof text);
+      check->refused = fmt::format("{} is {}", text, *kind);
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return socket(address->family, address->socktype, address->protocol);
 }
 
 }  // namespace
@@ -45,7 +71,16 @@ HttpReply postJson(const HttpPost& request) {
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keepBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &reply.body);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
+  AddressCheck check;
+  if (request.refuseInternal && !hostAllowed(urlHost(request.url), request.allowedHosts)) {
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, openCheckedSocket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &check);
+  }
   CURLcode code = curl_easy_perform(h);
+  if (!check.refused.empty()) {
+    reply.refused = check.refused;
+    return reply;
+  }
   if (code != CURLE_OK) {
     reply.timedOut = code == CURLE_OPERATION_TIMEDOUT;
     reply.transportError = error[0] ? error : curl_easy_strerror(code);
@@ -61,6 +96,12 @@ HttpReply postJson(const HttpPost& request) {
 
 DeliveryResult deliveryResultOf(const HttpReply& reply, const HttpPost& request) {
   std::string where = "POST " + urlForMessages(request.url);
+  if (!reply.refused.empty()) {
+    return DeliveryResult::permanent(fmt::format(
+        "{}: refused: {}, inside the server's network; if this host is yours, allow it with --allow-webhook-host {} "
+        "or [webhook] allow_hosts in serve.toml",
+        where, reply.refused, urlHost(request.url)));
+  }
   if (!reply.answered) {
     if (reply.timedOut) return DeliveryResult::retry(fmt::format("{}: no answer within {} s", where, request.timeout));
     return DeliveryResult::retry(fmt::format("{}: {}", where, excerpt(reply.transportError)));

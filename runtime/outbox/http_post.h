@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/outbox/config.h"
 #include "runtime/outbox/connectors.h"
@@ -17,12 +18,17 @@ struct HttpPost {
   std::string idempotencyKey;  // sent as Idempotency-Key
   Headers headers;             // extra headers from the configuration
   double timeout = 10;         // seconds for the whole exchange
+  // A URL the funnel wrote: refuse internal addresses (address_policy.h)
+  // unless its host is one of `allowedHosts`.
+  bool refuseInternal = false;
+  std::vector<std::string> allowedHosts;
 };
 
 struct HttpReply {
   bool answered = false;  // false: no HTTP answer (see transportError)
   bool timedOut = false;
   std::string transportError;
+  std::string refused;  // why the address was not connected to (an internal one)
   long status = 0;
   std::string body;  // the start of the answer's body
   std::optional<int64_t> retryAfter;

@@ -4,8 +4,11 @@
 
 #include <atomic>
 
+#include "common/utf8.h"
 #include "runtime/engine/values.h"
 #include "runtime/engine/wire.h"
+#include "runtime/server/json_guard.h"
+#include "runtime/server/limits.h"
 
 namespace voronka::server {
 
@@ -38,19 +41,16 @@ Reply errorReply(int status, const std::string& code, const std::string& message
 }
 
 Result<nlohmann::json, Reply> Api::parseBody(const std::string& body) {
-  try {
-    return nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann says "parse error at line 1, column 7: syntax error while parsing object - …"
-    std::string what = e.what();
-    size_t at = what.find("parse error");
-    return failWith(errorReply(400, "malformed_json",
-                               "the body is not valid JSON: " + (at == std::string::npos ? what : what.substr(at))));
-  }
+  if (Result<void> depth = checkJsonDepth(body, limits::kMaxJsonDepth); !depth)
+    return failWith(errorReply(400, "too_deep", depth.error()));
+  Result<nlohmann::json> parsed = parseJsonBody(body);
+  if (!parsed) return failWith(errorReply(400, "malformed_json", parsed.error()));
+  return std::move(*parsed);
 }
 
 Result<void> Api::checkShape(const nlohmann::json& e) const {
   if (!e.is_object()) return fail("an event is a JSON object");
+  if (Result<void> sizes = checkEventSizes(e); !sizes) return sizes;
   for (const char* key : {"id", "deal", "type"}) {
     auto it = e.find(key);
     if (it == e.end() || it->is_null()) return fail(fmt::format("\"{}\" is missing", key));
@@ -69,6 +69,7 @@ Result<void> Api::checkShape(const nlohmann::json& e) const {
 
 int Api::statusCodeOf(const WriteResult& r) {
   if (!r.stored) return 503;
+  if (r.keyConflict) return 422;
   switch (r.outcome.status) {
     case engine::Outcome::Status::Applied: return 202;
     case engine::Outcome::Status::Duplicate: return 200;
@@ -134,7 +135,14 @@ std::optional<nlohmann::json> Api::dealJson(const std::string& id, bool details)
   return engine::dealToJson(m_, *tx, *d, details);
 }
 
-Reply Api::postDeal(const std::string& body, const std::string& idempotencyKey) {
+Reply Api::failureReply(int status, const WriteResult& r) {
+  std::string code = !r.stored       ? "not_stored"
+                     : r.keyConflict ? "idempotency_key_reused"
+                                     : engine::statusName(r.outcome.status);
+  return errorReply(status, code, r.outcome.message);
+}
+
+Reply Api::postDeal(const std::string& body, const std::optional<IdempotencyClaim>& claim) {
   Result<nlohmann::json, Reply> parsed = parseBody(body);
   if (!parsed) return parsed.error();
   const nlohmann::json& deal = *parsed;
@@ -147,25 +155,25 @@ Reply Api::postDeal(const std::string& body, const std::string& idempotencyKey) 
   nlohmann::json event = deal;
   event["deal"] = dealId;
   event["type"] = "deal_created";
-  event["id"] = !idempotencyKey.empty()                                     ? idempotencyKey
+  event["id"] = claim                                                       ? claim->eventId
                 : deal.contains("event_id") && deal["event_id"].is_string() ? deal["event_id"].get<std::string>()
                                                                             : "create:" + dealId;
   event.erase("event_id");
   if (Result<void> shape = checkShape(event); !shape) return errorReply(400, "invalid_deal", shape.error());
-  WriteResult r = writer_.apply({event})[0];
+  WriteResult r = writer_.apply({event}, claim)[0];
   int status = statusCodeOf(r);
-  if (status >= 400)
-    return errorReply(status, r.stored ? engine::statusName(r.outcome.status) : "not_stored", r.outcome.message);
+  if (status >= 400) return failureReply(status, r);
   return {status == 202 ? 201 : 200, dealJson(dealId, true).value_or(nullptr)};
 }
 
 Reply Api::getDeal(const std::string& id) {
+  if (utf8::firstInvalid(id)) return errorReply(400, "bad_request", "the deal's id in the path is not valid UTF-8");
   std::optional<nlohmann::json> j = dealJson(id, true);
   if (!j) return errorReply(404, "unknown_deal", fmt::format("there is no deal \"{}\"", id));
   return {200, std::move(*j)};
 }
 
-Reply Api::moveDeal(const std::string& id, const std::string& body, const std::string& idempotencyKey) {
+Reply Api::moveDeal(const std::string& id, const std::string& body, const std::optional<IdempotencyClaim>& claim) {
   Result<nlohmann::json, Reply> parsed = parseBody(body);
   if (!parsed) return parsed.error();
   const nlohmann::json& request = *parsed;
@@ -179,13 +187,13 @@ Reply Api::moveDeal(const std::string& id, const std::string& body, const std::s
     if (key != "stage" && key != "reason" && key != "id")
       return errorReply(400, "bad_request", fmt::format("unknown key \"{}\"; a move takes stage, reason and id", key));
   }
-  event["id"] = !idempotencyKey.empty()                               ? idempotencyKey
+  event["id"] = claim                                                 ? claim->eventId
                 : request.contains("id") && request["id"].is_string() ? request["id"].get<std::string>()
                                                                       : generatedId("move:" + id);
-  WriteResult r = writer_.apply({event})[0];
+  if (Result<void> sizes = checkEventSizes(event); !sizes) return errorReply(400, "bad_request", sizes.error());
+  WriteResult r = writer_.apply({event}, claim)[0];
   int status = statusCodeOf(r);
-  if (status >= 400)
-    return errorReply(status, r.stored ? engine::statusName(r.outcome.status) : "not_stored", r.outcome.message);
+  if (status >= 400) return failureReply(status, r);
   return {200, dealJson(id, false).value_or(nullptr)};
 }
 
@@ -255,6 +263,27 @@ Reply Api::health() {
   } catch (const std::exception& e) {
     return errorReply(503, "store_unavailable", e.what());
   }
+}
+
+Reply Api::ready(int64_t maxBacklog) {
+  store::StoreCounts c;
+  try {
+    auto tx = store_.begin();
+    c = tx->counts();
+  } catch (const std::exception& e) {
+    return errorReply(503, "store_unavailable", e.what());
+  }
+  nlohmann::json reasons = nlohmann::json::array();
+  if (metrics_.writes.failing()) reasons.push_back("the store refused the last write: " + metrics_.writes.lastError());
+  if (c.effectsPending > maxBacklog) {
+    reasons.push_back(fmt::format("the outbox has {} effects waiting, more than {} (--ready-max-backlog)",
+                                  c.effectsPending, maxBacklog));
+  }
+  nlohmann::json body = {{"status", reasons.empty() ? "ready" : "not_ready"},
+                         {"store_writes", metrics_.writes.failing() ? "failing" : "ok"},
+                         {"outbox_backlog", c.effectsPending}};
+  if (!reasons.empty()) body["reasons"] = reasons;
+  return {reasons.empty() ? 200 : 503, std::move(body)};
 }
 
 std::string Api::metricsText() {

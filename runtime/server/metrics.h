@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "runtime/server/write_health.h"
 #include "runtime/store/records.h"
 
 namespace voronka::server {
@@ -27,6 +28,9 @@ class Metrics {
   // attempt it has recorded, with the status it stored: "delivered", "dead",
   // or "pending" (to be retried).
   void countOutboxResult(const std::string& status);
+
+  // The writer's last commit: did the store take it (GET /readyz).
+  WriteHealth writes;
 
   // Copied from the engine by the writer thread after it fires timers.
   std::atomic<uint64_t> timersFired{0}, timersLate{0};

@@ -10,6 +10,9 @@
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
 #include "runtime/server/api.h"
+#include "runtime/server/guarded_http.h"
+#include "runtime/server/idempotency.h"
+#include "runtime/server/limits.h"
 #include "runtime/server/metrics.h"
 #include "runtime/server/writer.h"
 
@@ -41,7 +44,8 @@ struct Server::Parts {
         engine(module, store, clock, engine::EngineOptions{.moduleVersion = options.moduleVersion}),
         names(module),
         writer(engine, names, store, clock, metrics, WriterOptions{options.maxBatch, options.onCommit}),
-        api(module, names, store, writer, metrics) {}
+        api(module, names, store, writer, metrics),
+        http(options.connections) {}
 
   ServerOptions options;
   Metrics metrics;
@@ -49,7 +53,7 @@ struct Server::Parts {
   engine::Names names;
   EventWriter writer;
   Api api;
-  httplib::Server http;
+  GuardedHttpServer http;
   std::thread listener;
   bool stopped = false;
 };
@@ -58,7 +62,9 @@ namespace {
 
 void send(httplib::Response& res, const Reply& r, Metrics& metrics) {
   res.status = r.status;
-  res.set_content(r.body.dump(), "application/json; charset=utf-8");
+  // `replace`: a message quoting a client's bytes never makes the answer throw.
+  res.set_content(r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json; charset=utf-8");
   metrics.countHttp(r.status);
 }
 
@@ -66,6 +72,15 @@ std::string bearerToken(const httplib::Request& req) {
   std::string h = req.get_header_value("Authorization");
   const std::string prefix = "Bearer ";
   return h.rfind(prefix, 0) == 0 ? h.substr(prefix.size()) : "";
+}
+
+// The request's Idempotency-Key, scoped to its token, method and path; a
+// 400 reply when the key itself is unusable.
+Result<std::optional<IdempotencyClaim>, Reply> claimOf(const httplib::Request& req) {
+  Result<std::optional<IdempotencyClaim>> claim =
+      idempotencyClaim(req.get_header_value("Idempotency-Key"), bearerToken(req), req.method, req.path, req.body);
+  if (!claim) return failWith(errorReply(400, "bad_request", claim.error()));
+  return std::move(*claim);
 }
 
 }  // namespace
@@ -76,9 +91,6 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
   httplib::Server& http = p.http;
   http.set_payload_max_length(p.options.maxBodyBytes);
   http.set_tcp_nodelay(true);  // small JSON answers must not wait for delayed ACKs (40 ms each)
-  // Keep connections: reconnecting every few requests overflows the small
-  // listen backlog, and a dropped SYN costs the client a 1 s retransmit.
-  http.set_keep_alive_max_count(10000);
 
   // Every /v1 route needs a token when tokens are configured.
   http.set_pre_routing_handler([&p](const httplib::Request& req, httplib::Response& res) {
@@ -111,11 +123,14 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
     // Only responses no route wrote: unknown paths, too large bodies.
     if (!res.body.empty()) return;
     if (res.status == 413) {
-      send(
-          res,
-          errorReply(413, "too_large",
-                     fmt::format("the body is larger than {} bytes ([server] max_body_bytes)", p.options.maxBodyBytes)),
-          p.metrics);
+      // cpp-httplib refuses form-encoded bodies over its own, smaller limit.
+      bool form = req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0 &&
+                  std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) <= p.options.maxBodyBytes;
+      std::string why =
+          form ? fmt::format("a form-encoded body is larger than {} bytes (the limit of form bodies; send JSON)",
+                             limits::kMaxFormBodyBytes)
+               : fmt::format("the body is larger than {} bytes ([server] max_body_bytes)", p.options.maxBodyBytes);
+      send(res, errorReply(413, "too_large", why), p.metrics);
     } else if (res.status == 404) {
       send(res, errorReply(404, "not_found", fmt::format("no route {} {}; see docs/serve.md", req.method, req.path)),
            p.metrics);
@@ -129,13 +144,15 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
     send(res, p.api.postEvents(body(req)), p.metrics);
   });
   http.Post("/v1/deals", [&p, body](const httplib::Request& req, httplib::Response& res) {
-    send(res, p.api.postDeal(body(req), req.get_header_value("Idempotency-Key")), p.metrics);
+    auto claim = claimOf(req);
+    send(res, claim ? p.api.postDeal(body(req), *claim) : claim.error(), p.metrics);
   });
   http.Get(R"(/v1/deals/([^/]+))", [&p](const httplib::Request& req, httplib::Response& res) {
     send(res, p.api.getDeal(req.matches[1]), p.metrics);
   });
   http.Post(R"(/v1/deals/([^/]+)/move)", [&p, body](const httplib::Request& req, httplib::Response& res) {
-    send(res, p.api.moveDeal(req.matches[1], body(req), req.get_header_value("Idempotency-Key")), p.metrics);
+    auto claim = claimOf(req);
+    send(res, claim ? p.api.moveDeal(req.matches[1], body(req), *claim) : claim.error(), p.metrics);
   });
   http.Get("/v1/pipelines",
            [&p](const httplib::Request&, httplib::Response& res) { send(res, p.api.getPipelines(), p.metrics); });
@@ -164,6 +181,9 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
     });
   }
   http.Get("/healthz", [&p](const httplib::Request&, httplib::Response& res) { send(res, p.api.health(), p.metrics); });
+  http.Get("/readyz", [&p](const httplib::Request&, httplib::Response& res) {
+    send(res, p.api.ready(p.options.readyMaxBacklog), p.metrics);
+  });
   http.Get("/metrics", [&p](const httplib::Request&, httplib::Response& res) {
     res.set_content(p.api.metricsText(), "text/plain; version=0.0.4");
   });
@@ -205,6 +225,7 @@ void Server::stop() {
   // the writer's queue and are answered once durable).
   p.http.stop();
   if (p.listener.joinable()) p.listener.join();
+  p.http.finish();
   p.writer.stop();
 }
 

@@ -11,6 +11,7 @@
 #include "common/result.h"
 #include "runtime/bytecode/module.h"
 #include "runtime/engine/clock.h"
+#include "runtime/server/connection_limits.h"
 #include "runtime/server/extra_routes.h"
 #include "runtime/store/store.h"
 
@@ -24,8 +25,10 @@ struct ServerOptions {
   std::vector<std::string> tokens;  // accepted bearer tokens; empty: no auth (loopback only)
   size_t maxBodyBytes = 1 << 20;
   size_t maxBatch = 256;                // events per group commit
+  int64_t readyMaxBacklog = 10000;      // GET /readyz: not ready with more effects waiting in the outbox
   std::function<void()> onCommit;       // after each durable commit (wakes the outbox relay)
   std::vector<ExtraRoute> extraRoutes;  // the CRM adapters' webhooks (extra_routes.h)
+  ConnectionLimits connections;         // threads, deadlines, connections per client
   std::string moduleVersion;            // the module's version (runtime/deploy): saved on deals and events
 };
 

@@ -30,7 +30,7 @@ void EventWriter::poke() {
   wake_.notify_all();
 }
 
-std::vector<WriteResult> EventWriter::apply(std::vector<nlohmann::json> events) {
+std::vector<WriteResult> EventWriter::apply(std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim) {
   std::vector<std::future<WriteResult>> futures;
   {
     std::lock_guard lock(mutex_);
@@ -44,7 +44,7 @@ std::vector<WriteResult> EventWriter::apply(std::vector<nlohmann::json> events) 
     }
     auto now = std::chrono::steady_clock::now();
     for (auto& e : events) {
-      queue_.push_back(Job{std::move(e), {}, now});
+      queue_.push_back(Job{std::move(e), events.size() == 1 ? claim : std::nullopt, {}, now});
       futures.push_back(queue_.back().done.get_future());
     }
   }
@@ -87,7 +87,7 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
     store_.beginBatch();
     for (size_t i = 0; i < batch.size(); ++i) {
       try {
-        results[i].outcome = engine::applyWireEvent(engine_, names_, batch[i].event);
+        results[i] = applyOne(batch[i]);
       } catch (const std::exception& e) {
         // Nothing of this event was kept (its transaction was undone).
         results[i].outcome = {engine::Outcome::Status::Failed, std::string("internal error: ") + e.what()};
@@ -97,6 +97,7 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
   } catch (const std::exception& e) {
     stored = false;
     metrics_.countStoreFailure();
+    metrics_.writes.failed(e.what());
     for (auto& r : results) {
       r.stored = false;
       r.outcome = {engine::Outcome::Status::Failed, std::string("the store could not save the event (") + e.what() +
@@ -104,6 +105,7 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
     }
   }
   if (stored) {
+    metrics_.writes.succeeded();
     metrics_.countBatch(batch.size());
     if (options_.onCommit) options_.onCommit();
   }
@@ -127,19 +129,56 @@ std::optional<int64_t> EventWriter::nextDue() {
   }
 }
 
+WriteResult EventWriter::applyOne(Job& job) {
+  WriteResult result;
+  if (!job.claim) {
+    result.outcome = engine::applyWireEvent(engine_, names_, job.event);
+    return result;
+  }
+  // The key's first body, remembered in the same batch as the event itself:
+  // both are durable together or not at all.
+  std::optional<std::string> firstBody = store_.begin()->meta(job.claim->metaKey);
+  if (firstBody && *firstBody != job.claim->bodyHash) {
+    result.keyConflict = true;
+    result.outcome = {engine::Outcome::Status::Invalid,
+                      "this Idempotency-Key came before with another body; use a new key for a new request"};
+    return result;
+  }
+  result.outcome = engine::applyWireEvent(engine_, names_, job.event);
+  if (!firstBody) {
+    auto tx = store_.begin();
+    if (tx->eventSeen(job.claim->eventId)) {  // a refused request (400) remembers nothing
+      tx->putMeta(job.claim->metaKey, job.claim->bodyHash);
+      tx->commit();
+    }
+  }
+  return result;
+}
+
 void EventWriter::fireDueTimers() {
   std::optional<int64_t> due = nextDue();
   int64_t now = clock_.now();
   if (!due || *due > now) return;
   try {
     store_.beginBatch();
-    size_t fired = engine_.runDue(now);
+    // At most maxTimersPerBatch, and no longer than the time budget: the
+    // events queued meanwhile wait for this batch, and no more than that.
+    constexpr size_t kChunk = 32;
+    auto started = std::chrono::steady_clock::now();
+    size_t fired = 0;
+    while (fired < options_.maxTimersPerBatch) {
+      size_t n = engine_.runDue(now, std::min(kChunk, options_.maxTimersPerBatch - fired));
+      fired += n;
+      if (n < kChunk || std::chrono::steady_clock::now() - started >= options_.timerBatchBudget) break;
+    }
     store_.endBatch();
+    metrics_.writes.succeeded();
     if (fired > 0 && options_.onCommit) options_.onCommit();
-  } catch (const std::exception&) {
+  } catch (const std::exception& e) {
     // Nothing of the batch was kept: the timers are still pending and fire
     // on a later round; do not spin on a store that keeps failing.
     metrics_.countStoreFailure();
+    metrics_.writes.failed(e.what());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   const engine::EngineStats& s = engine_.stats();

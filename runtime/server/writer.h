@@ -18,6 +18,7 @@
 
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
+#include "runtime/server/idempotency.h"
 #include "runtime/server/metrics.h"
 
 namespace voronka::server {
@@ -26,6 +27,12 @@ struct WriterOptions {
   size_t maxBatch = 256;  // events per commit
   // Called on the writer thread after each durable commit (wakes the outbox relay).
   std::function<void()> onCommit;
+  // Due timers fired per commit: after downtime, catching up fires them in
+  // batches of this many, oldest first, and takes the queued events between
+  // batches, so the writer is never blocked for the whole backlog.
+  size_t maxTimersPerBatch = 1000;
+  // …and a batch of timers stops after this long (then commits).
+  std::chrono::milliseconds timerBatchBudget{40};
 };
 
 // What happened to one event: the engine's outcome, or that the store could
@@ -33,6 +40,7 @@ struct WriterOptions {
 struct WriteResult {
   engine::Outcome outcome;
   bool stored = true;
+  bool keyConflict = false;  // its Idempotency-Key came before with another body: nothing was applied
 };
 
 class EventWriter {
@@ -42,7 +50,9 @@ class EventWriter {
   ~EventWriter();  // stops after the queue is empty
 
   // Queues events (wire JSON) and waits until they are applied and durable.
-  std::vector<WriteResult> apply(std::vector<nlohmann::json> events);
+  // With a claim (one event only), the event's Idempotency-Key is checked
+  // against the body it first came with, in the event's own batch.
+  std::vector<WriteResult> apply(std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim = {});
   // Wakes the scheduler early (a new timer may be due sooner).
   void poke();
   // Finishes what is queued, then stops the thread. Idempotent.
@@ -51,6 +61,7 @@ class EventWriter {
  private:
   struct Job {
     nlohmann::json event;
+    std::optional<IdempotencyClaim> claim;
     std::promise<WriteResult> done;
     std::chrono::steady_clock::time_point queued;
   };
@@ -58,6 +69,7 @@ class EventWriter {
   void writeBatch(std::vector<Job>& batch);
   void fireDueTimers();
   std::optional<int64_t> nextDue();  // the store's, or none when it cannot be read now
+  WriteResult applyOne(Job& job);
 
   engine::Engine& engine_;
   const engine::Names& names_;

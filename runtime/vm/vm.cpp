@@ -1,5 +1,7 @@
 #include "runtime/vm/vm.h"
 
+#include "runtime/vm/url_text.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -296,7 +298,12 @@ Value Vm::execute(const bc::Function& f, Host& host) {
         break;
       }
       case bc::Op::Call: regs[a] = callStandard(bc::bOf(ins), &regs[a + 1], bc::cOf(ins), calendar(), scratch_); break;
-      case bc::Op::ToText: regs[a] = Value::text(keep(text(regs[bc::bOf(ins)], bc::cOf(ins) == 1, host))); break;
+      case bc::Op::ToText: {
+        uint8_t style = bc::cOf(ins);
+        std::string written = text(regs[bc::bOf(ins)], (style & 1) != 0, host);
+        regs[a] = Value::text(keep((style & 2) != 0 ? percentEncoded(written) : std::move(written)));
+        break;
+      }
 
       case bc::Op::Jmp: pc += bc::sbxOf(ins); break;
       case bc::Op::JmpIf:

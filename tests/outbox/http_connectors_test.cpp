@@ -21,8 +21,15 @@ using testing::Outbox;
 struct Http {
   HttpReceiver receiver;
   Outbox box;
-  outbox::ServeConfig config;
+  outbox::ServeConfig config = allowingLoopback();
   outbox::RelayOptions options = exactOptions();
+
+  // The receiver is on 127.0.0.1, which webhooks may reach only when allowed.
+  static outbox::ServeConfig allowingLoopback() {
+    outbox::ServeConfig c;
+    c.webhook.allowHosts = {"127.0.0.1"};
+    return c;
+  }
 
   size_t round() {
     outbox::Connectors connectors = outbox::makeConnectors(config);
@@ -49,6 +56,38 @@ TEST(Webhook, PostsTheBodyWithTheIdempotencyKey) {
   store::EffectRecord e = h.box.effect(id);
   EXPECT_EQ(e.status, "delivered");
   EXPECT_EQ(e.deliveredAt, kStart);
+}
+
+// SSRF: a funnel's webhook may not reach the server's own network unless the
+// operator allows the host; the refusal is a dead letter at once, naming the
+// address and the option, and nothing is sent.
+TEST(Webhook, InternalAddressesAreRefusedUnlessTheHostIsAllowed) {
+  Http h;
+  h.config.webhook.allowHosts.clear();
+  int64_t loopback = h.box.add("webhook", {{"url", h.receiver.url("/h")}, {"body", json::object()}});
+  auto byHostName = [&](const std::string& path) {
+    std::string url = h.receiver.url(path);
+    return url.replace(url.find("127.0.0.1"), 9, "localhost");
+  };
+  int64_t byName = h.box.add("webhook", {{"url", byHostName("/h")}, {"body", json::object()}});
+  int64_t metadata =
+      h.box.add("webhook", {{"url", "http://169.254.169.254/latest/meta-data/"}, {"body", json::object()}});
+  int64_t privateNet = h.box.add("webhook", {{"url", "http://[::ffff:10.1.2.3]/h"}, {"body", json::object()}});
+  h.round();
+  EXPECT_TRUE(h.receiver.requests().empty());
+  for (int64_t id : {loopback, byName, metadata, privateNet}) {
+    store::EffectRecord e = h.box.effect(id);
+    EXPECT_EQ(e.status, "dead") << id;
+    EXPECT_NE(e.lastError.find("--allow-webhook-host"), std::string::npos) << e.lastError;
+  }
+  EXPECT_NE(h.box.effect(loopback).lastError.find("127.0.0.1 is loopback"), std::string::npos)
+      << h.box.effect(loopback).lastError;
+  EXPECT_NE(h.box.effect(metadata).lastError.find("metadata"), std::string::npos) << h.box.effect(metadata).lastError;
+  // Allowed by name, the same receiver gets it.
+  h.config.webhook.allowHosts = {"LOCALHOST"};
+  int64_t allowed = h.box.add("webhook", {{"url", byHostName("/ok")}, {"body", json::object()}});
+  h.round();
+  EXPECT_EQ(h.box.effect(allowed).status, "delivered") << h.box.effect(allowed).lastError;
 }
 
 TEST(Webhook, ServerErrorsAreRetriedAtTheConfiguredTimes) {

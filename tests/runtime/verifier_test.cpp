@@ -193,5 +193,33 @@ TEST(Verifier, RejectsTablesPointingNowhere) {
   expectRejected(m, "string");
 }
 
+// An `sms` descriptor carries a channel the engine reads though `sms` has no
+// `via` operand: the verifier checks it all the same.
+TEST(Verifier, RejectsAnSmsChannelOutOfRange) {
+  bc::Module m = validModule();
+  bc::ActionDesc sms;
+  sms.kind = bc::ActionKind::Sms;
+  sms.channel = static_cast<int32_t>(m.channels.size()) + 5;
+  m.actions.push_back(sms);
+  expectRejected(m, "channel");
+  m.actions.back().channel = bc::kNo;
+  EXPECT_NO_THROW(bc::verify(m));
+}
+
+// An enum constant's member index is 64 bits wide: one past 2^32 must not
+// pass as member 0 (the disassembler and the VM index with all 64 bits).
+TEST(Verifier, RejectsAnEnumMemberPastItsEnum) {
+  bc::Module m = validModule();
+  bc::Constant* enumConstant = nullptr;
+  for (auto& c : m.constants) {
+    if (c.tag == bc::Tag::Enum) enumConstant = &c;
+  }
+  ASSERT_NE(enumConstant, nullptr);
+  enumConstant->i = int64_t{1} << 32;
+  expectRejected(m, "enum");
+  enumConstant->i = static_cast<int64_t>(m.enums[enumConstant->aux].members.size());
+  expectRejected(m, "enum");
+}
+
 }  // namespace
 }  // namespace voronka

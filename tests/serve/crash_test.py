@@ -66,7 +66,9 @@ class Cluster:
         with self.lock:
             for attempt in range(50):
                 try:
-                    self.server = Server(self.voronka, self.module, self.store, port=self.port).start()
+                    # The webhook receiver is on loopback, which serve refuses unless allowed.
+                    self.server = Server(self.voronka, self.module, self.store, port=self.port,
+                                         extra=["--allow-webhook-host", "127.0.0.1"]).start()
                     self.generation += 1
                     return
                 except AssertionError as e:

@@ -30,6 +30,12 @@ struct ServeOptions {
   std::string crm;
   std::string plan;
   std::vector<std::string> tokens;
+  // Hardening (docs/operations.md): connections, deadlines, readiness.
+  size_t httpThreads = 16;
+  size_t maxConnectionsPerClient = 64;
+  double headerTimeout = 10;
+  int64_t readyMaxBacklog = 10000;
+  std::vector<std::string> allowWebhookHosts;
 };
 
 int runServe(const ServeOptions& o) {
@@ -71,6 +77,7 @@ int runServe(const ServeOptions& o) {
   if (!o.listen.empty()) config.server.listen = o.listen;
   if (!o.store.empty()) config.server.store = o.store;
   if (!o.tokens.empty()) config.server.tokens = o.tokens;
+  for (const auto& host : o.allowWebhookHosts) config.webhook.allowHosts.push_back(host);
 
   server::ServerOptions& options = settings.server;
   Result<server::ListenAddress> listen = server::parseListen(config.server.listen);
@@ -89,6 +96,10 @@ int runServe(const ServeOptions& o) {
   }
   options.tokens = config.server.tokens;
   options.maxBodyBytes = static_cast<size_t>(config.server.maxBodyBytes);
+  options.connections.threads = o.httpThreads;
+  options.connections.maxPerClient = o.maxConnectionsPerClient;
+  options.connections.headDeadline = std::chrono::milliseconds(static_cast<int64_t>(o.headerTimeout * 1000));
+  options.readyMaxBacklog = o.readyMaxBacklog;
   settings.module = &module;
   settings.moduleBytes = file->bytes;
   settings.modulePath = o.module;
@@ -135,14 +146,30 @@ Runner addServeCommand(CLI::App& app) {
          "--synchronous", o->synchronous,
          "SQLite durability: `full` (every commit on disk, the default) or `normal` (faster; a power cut may lose the last commits)")
       ->check(CLI::IsMember({"full", "normal"}));
+  cmd->add_option("--http-threads", o->httpThreads, "Threads answering requests (default 16)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--max-connections-per-client", o->maxConnectionsPerClient,
+                  "Open connections one IP address may have; more are refused with 503 (default 64)")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--header-timeout", o->headerTimeout,
+                  "Seconds a request's headers may take to arrive from its first byte; then 408 (default 10)")
+      ->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--allow-webhook-host", o->allowWebhookHosts,
+                  "A host webhooks may reach though it resolves to a loopback, private or link-local address "
+                  "(refused by default); repeatable, `*` for every host");
+  cmd->add_option("--ready-max-backlog", o->readyMaxBacklog,
+                  "GET /readyz answers 503 while more effects than this wait in the outbox (default 10000)")
+      ->check(CLI::Range(int64_t{0}, INT64_MAX));
   cmd->footer(
       "API (docs/serve.md): POST /v1/events, POST /v1/deals, GET /v1/deals/ID, POST /v1/deals/ID/move,\n"
-      "GET /v1/pipelines, GET /v1/outbox?status=dead, GET /healthz, GET /metrics;\n"
+      "GET /v1/pipelines, GET /v1/outbox?status=dead, GET /healthz, GET /readyz, GET /metrics;\n"
       "with --crm: POST /v1/crm/amocrm/SECRET or /v1/crm/bitrix24/SECRET (the CRM's webhooks).\n"
       "An event is answered after it is durable (202); SIGTERM stops after finishing what is in flight.\n"
       "A store that runs another version of the funnel is deployed to first, as --plan says (or refused, saying\n"
       "what the plan lacks); POST /v1/modules deploys a new version to a running server (token required).\n"
-      "Exit status: 0 stopped by a signal, 1 the module or store cannot be used, 2 usage, config or I/O error.");
+      "Exit status: 0 stopped by a signal, 1 the module or store cannot be used, 2 usage, config or I/O error\n"
+      "(the store unreadable, read-only or full at start); docs/operations.md.");
+
   return [o]() { return runServe(*o); };
 }
 
