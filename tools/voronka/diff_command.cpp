@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include "runtime/moddiff/live.h"
@@ -16,6 +15,7 @@
 #include "tools/voronka/commands.h"
 #include "tools/voronka/funnel_input.h"
 #include "tools/voronka/live_server.h"
+#include "tools/voronka/store_reader.h"
 
 namespace voronka::tool {
 
@@ -31,16 +31,11 @@ bool addLiveCounts(moddiff::ModuleDiff& diff, const FunnelInput& old, const std:
     moddiff::applyLiveCounts(diff, old.module, *counts);
     return true;
   }
-  std::string file = path.rfind("sqlite:", 0) == 0 ? path.substr(7) : path;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) {
-    std::cerr << fmt::format("voronka: error: --live {}: there is no such store file\n", path);
-    return false;
-  }
+  std::unique_ptr<store::SqliteStore> store = openStoreForReading("--live", path);
+  if (!store) return false;
   try {
-    store::SqliteStore store(file);
     {
-      auto tx = store.begin();
+      auto tx = store->begin();
       std::optional<std::string> known = tx->meta("module_checksum");
       if (!known) {
         std::cerr << fmt::format(
@@ -57,7 +52,7 @@ bool addLiveCounts(moddiff::ModuleDiff& diff, const FunnelInput& old, const std:
         }
       }
     }
-    moddiff::countLive(diff, old.module, store);
+    moddiff::countLive(diff, old.module, *store);
   } catch (const std::exception& e) {
     std::cerr << fmt::format("voronka: error: --live {}: {}\n", path, e.what());
     return false;

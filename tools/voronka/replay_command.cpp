@@ -5,7 +5,6 @@
 // Exit status as diff(1): 0 no differences, 1 differences, 2 trouble.
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -18,6 +17,7 @@
 #include "tools/replay/replay.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/funnel_input.h"
+#include "tools/voronka/store_reader.h"
 
 namespace voronka::tool {
 
@@ -76,14 +76,9 @@ struct Recorded {
 };
 
 std::optional<Recorded> openRecorded(const Options& o) {
-  std::string file = o.store.rfind("sqlite:", 0) == 0 ? o.store.substr(7) : o.store;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) {
-    std::cerr << fmt::format("voronka: error: --store {}: there is no such store file\n", o.store);
-    return std::nullopt;
-  }
+  std::unique_ptr<store::SqliteStore> s = openStoreForReading("--store", o.store);
+  if (!s) return std::nullopt;
   try {
-    auto s = std::make_unique<store::SqliteStore>(file);
     std::optional<std::string> checksum, modulePath;
     {
       auto tx = s->begin();

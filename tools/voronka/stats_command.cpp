@@ -3,7 +3,6 @@
 // reasons, overdue tasks; as text, JSON or CSV.
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <iostream>
 
 #include "runtime/engine/clock.h"
@@ -14,6 +13,7 @@
 #include "tools/sim/store_stats.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/funnel_input.h"
+#include "tools/voronka/store_reader.h"
 
 namespace voronka::tool {
 
@@ -39,15 +39,10 @@ Runner addStatsCommand(CLI::App& app) {
       "lost now, and overdue tasks are counted at the stage their deal is in now.\n"
       "Exit status: 0 done, 1 the store or its module cannot be read, 2 usage error.");
   return [o]() {
-    std::string file = o->store.rfind("sqlite:", 0) == 0 ? o->store.substr(7) : o->store;
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) {
-      std::cerr << fmt::format("voronka: error: --store {}: there is no such store file\n", o->store);
-      return 1;
-    }
+    std::unique_ptr<store::SqliteStore> store = openStoreForReading("--store", o->store);
+    if (!store) return 1;
     try {
-      store::SqliteStore store(file);
-      auto tx = store.begin();
+      auto tx = store->begin();
       std::optional<std::string> checksum = tx->meta("module_checksum");
       std::optional<std::string> recordedPath = tx->meta("module_path");
       std::string path = !o->module.empty() ? o->module : recordedPath.value_or("");
