@@ -9,43 +9,9 @@
 namespace voronka::bc {
 namespace {
 
-std::string quote(std::string_view s, size_t max = 40) {
-  std::string out = "\"";
-  size_t shown = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if ((c & 0xC0) != 0x80 && ++shown > max) {
-      out += "…";
-      break;
-    }
-    if (c == '\n')
-      out += "\\n";
-    else if (c == '"')
-      out += "\\\"";
-    else
-      out += s[i];
-  }
-  return out + "\"";
-}
-
 std::string stageName(const Module& m, int32_t pipeline, int32_t stage) {
   if (pipeline < 0 || stage < 0) return "?";
   return m.str(m.pipelines[pipeline].name) + "." + m.str(m.pipelines[pipeline].stages[stage].name);
-}
-
-std::string duration(int64_t seconds, int32_t workdays) {
-  if (workdays) return fmt::format("{} workdays", workdays);
-  std::string out;
-  int64_t s = seconds;
-  const std::pair<int64_t, const char*> units[] = {{604800, "w"}, {86400, "d"}, {3600, "h"}, {60, "m"}};
-  for (auto [size, unit] : units) {
-    if (s >= size) {
-      out += fmt::format("{}{}", s / size, unit);
-      s %= size;
-    }
-  }
-  if (s || out.empty()) out += fmt::format("{}s", s);
-  return out;
 }
 
 std::string workhoursText(WorkhoursShift shift) {
@@ -75,11 +41,11 @@ std::string describeOperand(const Module& m, const ActionDesc& a, lang::ActionOp
   auto nextRegister = [&] { return fmt::format("<r{}>", reg++); };
   switch (o) {
     case O::Target: return a.isNext ? " next" : " " + stageName(m, a.pipeline, a.stage);
-    case O::Text: return a.text >= 0 ? " " + quote(m.str(a.text)) : "";
-    case O::Comment: return a.text >= 0 ? " comment " + quote(m.str(a.text)) : "";
+    case O::Text: return a.text >= 0 ? " " + quoted(m.str(a.text)) : "";
+    case O::Comment: return a.text >= 0 ? " comment " + quoted(m.str(a.text)) : "";
     case O::TaskType: return a.taskType >= 0 ? " " + name(m.taskTypes, a.taskType) : "";
     case O::TextRegister: return " " + nextRegister();
-    case O::Due: return a.dueSeconds || a.dueWorkdays ? " due " + duration(a.dueSeconds, a.dueWorkdays) : "";
+    case O::Due: return a.dueSeconds || a.dueWorkdays ? " due " + durationText(a.dueSeconds, a.dueWorkdays) : "";
     case O::AtRegister: return a.hasAt ? " at " + nextRegister() : "";
     case O::ToUser: return a.user >= 0 ? " to " + name(m.users, a.user) : "";
     case O::Filter: {
@@ -99,7 +65,7 @@ std::string describeOperand(const Module& m, const ActionDesc& a, lang::ActionOp
     }
     case O::Integration: return " " + name(m.integrations, a.integration);
     case O::Label: return a.hasLabel ? " label " + nextRegister() : "";
-    case O::TagChange: return std::string(a.add ? " + " : " - ") + quote(m.str(a.text));
+    case O::TagChange: return std::string(a.add ? " + " : " - ") + quoted(m.str(a.text));
     case O::SetTarget: {
       static const char* targets[] = {
           "", "deal.name", "contact.name", "contact.email", "contact.phone", "company.name"};
@@ -123,7 +89,7 @@ std::string describeOperand(const Module& m, const ActionDesc& a, lang::ActionOp
              : a.recipient == Recipient::User      ? " " + name(m.users, a.user)
                                                    : " " + name(m.teams, a.team);
     case O::ThenChain: {
-      std::string s = " after " + duration(a.dueSeconds, a.dueWorkdays) + fmt::format(" -> f{}", a.function);
+      std::string s = " after " + durationText(a.dueSeconds, a.dueWorkdays) + fmt::format(" -> f{}", a.function);
       if (a.next >= 0) s += fmt::format(", then a{}", a.next);
       return s;
     }
@@ -144,6 +110,40 @@ std::string describeAction(const Module& m, const ActionDesc& a) {
 
 }  // namespace
 
+std::string quoted(std::string_view s, size_t max) {
+  std::string out = "\"";
+  size_t shown = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xC0) != 0x80 && ++shown > max) {
+      out += "…";
+      break;
+    }
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '"')
+      out += "\\\"";
+    else
+      out += s[i];
+  }
+  return out + "\"";
+}
+
+std::string durationText(int64_t seconds, int32_t workdays) {
+  if (workdays) return fmt::format("{} workdays", workdays);
+  std::string out;
+  int64_t s = seconds;
+  const std::pair<int64_t, const char*> units[] = {{604800, "w"}, {86400, "d"}, {3600, "h"}, {60, "m"}};
+  for (auto [size, unit] : units) {
+    if (s >= size) {
+      out += fmt::format("{}{}", s / size, unit);
+      s %= size;
+    }
+  }
+  if (s || out.empty()) out += fmt::format("{}s", s);
+  return out;
+}
+
 std::string describeConstant(const Module& m, const Constant& c) {
   switch (c.tag) {
     case Tag::None: return "none";
@@ -152,10 +152,10 @@ std::string describeConstant(const Module& m, const Constant& c) {
       if (std::floor(c.num) == c.num && std::fabs(c.num) < 1e15) return fmt::format("{}", static_cast<int64_t>(c.num));
       return fmt::format("{}", c.num);
     }
-    case Tag::Text: return quote(m.str(c.str));
+    case Tag::Text: return quoted(m.str(c.str));
     case Tag::Date: return fmt::format("date {}", c.i);
     case Tag::DateTime: return fmt::format("datetime {}", c.i);
-    case Tag::Duration: return c.aux == kWorkdays ? fmt::format("{} workdays", c.i) : duration(c.i, 0);
+    case Tag::Duration: return c.aux == kWorkdays ? fmt::format("{} workdays", c.i) : durationText(c.i, 0);
     case Tag::Time: return fmt::format("{:02}:{:02}", c.i / 60, c.i % 60);
     case Tag::Enum: return m.str(m.enums[c.aux].owner) + "." + m.str(m.enums[c.aux].members[static_cast<size_t>(c.i)]);
     case Tag::User: return "user " + m.str(m.users[static_cast<size_t>(c.i)].name);
@@ -181,7 +181,7 @@ std::string eventWithArg(const Module& m, int32_t event, int32_t arg) {
     case ArgKind::Channel: s += "(" + m.str(m.channels[arg].name) + ")"; break;
     case ArgKind::TaskType: s += "(" + m.str(m.taskTypes[arg].name) + ")"; break;
     case ArgKind::Field: s += "(" + m.str(m.fields[arg].name) + ")"; break;
-    case ArgKind::Tag: s += "(" + quote(m.str(arg)) + ")"; break;
+    case ArgKind::Tag: s += "(" + quoted(m.str(arg)) + ")"; break;
   }
   return s;
 }
@@ -218,7 +218,7 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
     const PipelineDef& p = m.pipelines[pi];
     line(fmt::format(
         "pipeline {} {} {} (manual forward {}, manual backward {}, triggers forward {}, triggers backward {}, calendar {})",
-        pi, m.str(p.name), quote(m.str(p.title)), p.manualForward ? "allow" : "deny",
+        pi, m.str(p.name), quoted(m.str(p.title)), p.manualForward ? "allow" : "deny",
         p.manualBackward ? "allow" : "deny", p.triggersForward ? "allow" : "deny",
         p.triggersBackward ? "allow" : "deny", p.calendar));
     for (size_t si = 0; si < p.stages.size(); ++si) {
@@ -228,10 +228,10 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
       if (s.key) flags += " key";
       std::string rules;
       for (int32_t r : s.rules) rules += fmt::format(" r{}", r);
-      line(fmt::format("  {} {} {}{}  rules:{}", kinds[static_cast<int>(s.kind)], m.str(s.name), quote(m.str(s.title)),
+      line(fmt::format("  {} {} {}{}  rules:{}", kinds[static_cast<int>(s.kind)], m.str(s.name), quoted(m.str(s.title)),
                        flags, rules.empty() ? " -" : rules));
       for (const auto& g : s.guards)
-        line(fmt::format("    require f{} {}", g.condition, g.message >= 0 ? quote(m.str(g.message)) : ""));
+        line(fmt::format("    require f{} {}", g.condition, g.message >= 0 ? quoted(m.str(g.message)) : ""));
     }
   }
   for (size_t ri = 0; ri < m.rules.size(); ++ri) {
@@ -246,12 +246,12 @@ std::string disassemble(const Module& m, const SourceLines& sourceLines) {
     switch (r.timing) {
       case TimingKind::None: break;
       case TimingKind::After:
-        s += " after " + duration(r.delaySeconds, r.delayWorkdays);
+        s += " after " + durationText(r.delaySeconds, r.delayWorkdays);
         if (r.atMinutes >= 0) s += fmt::format(" at {:02}:{:02}", r.atMinutes / 60, r.atMinutes % 60);
         break;
       case TimingKind::At: s += fmt::format(" at f{}", r.at); break;
       case TimingKind::Every:
-        s += " every " + duration(r.delaySeconds, r.delayWorkdays);
+        s += " every " + durationText(r.delaySeconds, r.delayWorkdays);
         if (r.whileCondition >= 0) s += fmt::format(" while f{}", r.whileCondition);
         break;
     }

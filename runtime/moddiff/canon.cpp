@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "runtime/bytecode/disassembler.h"
 #include "runtime/bytecode/opcodes.h"
 
 namespace voronka::moddiff {
@@ -21,37 +22,10 @@ std::string number(double v) {
 
 std::string duration(int64_t seconds, int32_t workdays) {
   if (workdays) return fmt::format("{} workday{}", workdays, workdays == 1 ? "" : "s");
-  std::string out;
-  int64_t s = seconds;
-  const std::pair<int64_t, const char*> units[] = {{604800, "w"}, {86400, "d"}, {3600, "h"}, {60, "m"}};
-  for (auto [size, unit] : units) {
-    if (s >= size) {
-      out += fmt::format("{}{}", s / size, unit);
-      s %= size;
-    }
-  }
-  if (s || out.empty()) out += fmt::format("{}s", s);
-  return out;
+  return bc::durationText(seconds, 0);
 }
 
-std::string quote(std::string_view s, size_t max) {
-  std::string out = "\"";
-  size_t shown = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if ((c & 0xC0) != 0x80 && ++shown > max) {
-      out += "…";
-      break;
-    }
-    if (c == '\n')
-      out += "\\n";
-    else if (c == '"')
-      out += "\\\"";
-    else
-      out += s[i];
-  }
-  return out + "\"";
-}
+std::string quote(std::string_view s, size_t max) { return bc::quoted(s, max); }
 
 void Canon::aliasStage(int32_t pipeline, int32_t stage, std::string name) {
   stageAlias_[{pipeline, stage}] = std::move(name);

@@ -41,6 +41,7 @@ class Canon {
 };
 
 // How people read a module's parts (the language's own words where it can).
+// Built on the disassembler's (bc::durationText, bc::quoted); workdays read "1 workday".
 std::string duration(int64_t seconds, int32_t workdays);
 std::string quote(std::string_view text, size_t max = 60);
 // `on email_opened(welcome) from clarify once when …`, `after 2d unless link_clicked`
