@@ -479,10 +479,41 @@ class BitrixUpdate : public outbox::Connector {
   CrmApi& api_;
 };
 
-class BitrixTask : public CreatingConnector {
+// A Bitrix24 method that creates one thing per effect (a task, a timeline
+// comment): alone, or up to 50 in one `batch`.
+class BitrixCreatingConnector : public CreatingConnector {
+ public:
+  BitrixCreatingConnector(CrmApi& api, std::shared_ptr<Memory> memory, std::string method)
+      : CreatingConnector(api, std::move(memory)), method_(std::move(method)) {}
+
+ protected:
+  virtual nlohmann::json params(const nlohmann::json& p) const = 0;
+  virtual std::optional<std::string> idOf(const nlohmann::json& result) const = 0;
+
+  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
+    ApiAnswer a = api_.bitrix(method_, params(p));
+    if (a.ok()) id = idOf(a.body);
+    return a;
+  }
+  std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
+                                      std::vector<std::optional<std::string>>& ids) override {
+    std::vector<nlohmann::json> all;
+    for (const auto& p : payloads) all.push_back(params(p));
+    std::vector<std::optional<nlohmann::json>> results;
+    ApiAnswer a = bitrixBatch(api_, method_.c_str(), all, results);
+    for (const auto& r : results) ids.push_back(r ? idOf(*r) : std::nullopt);
+    return a;
+  }
+
+ private:
+  std::string method_;
+};
+
+class BitrixTask : public BitrixCreatingConnector {
  public:
   BitrixTask(CrmApi& api, std::shared_ptr<Memory> memory, std::string fallbackResponsible)
-      : CreatingConnector(api, std::move(memory)), fallbackResponsible_(std::move(fallbackResponsible)) {}
+      : BitrixCreatingConnector(api, std::move(memory), "tasks.task.add"),
+        fallbackResponsible_(std::move(fallbackResponsible)) {}
 
  protected:
   ApiAnswer lookUp(const nlohmann::json& p, std::optional<std::string>& id) override {
@@ -496,7 +527,7 @@ class BitrixTask : public CreatingConnector {
     }
     return a;
   }
-  nlohmann::json params(const nlohmann::json& p) const {
+  nlohmann::json params(const nlohmann::json& p) const override {
     nlohmann::json fields = {
         {"TITLE", p.value("text", "")},
         {"UF_CRM_TASK", {"D_" + textOf(p["lead"])}},
@@ -504,31 +535,18 @@ class BitrixTask : public CreatingConnector {
     if (p.contains("due")) fields["DEADLINE"] = isoUtc(asNumber(p["due"]));
     return {{"fields", fields}};
   }
-  static std::optional<std::string> idOf(const nlohmann::json& result) {
+  std::optional<std::string> idOf(const nlohmann::json& result) const override {
     if (!result.is_object() || !result.contains("task") || !result["task"].is_object()) return std::nullopt;
     std::string id = textOf(result["task"].value("id", nlohmann::json()));
     return id.empty() ? std::nullopt : std::optional<std::string>(id);
   }
-  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
-    ApiAnswer a = api_.bitrix("tasks.task.add", params(p));
-    if (a.ok()) id = idOf(a.body);
-    return a;
-  }
-  std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
-                                      std::vector<std::optional<std::string>>& ids) override {
-    std::vector<nlohmann::json> all;
-    for (const auto& p : payloads) all.push_back(params(p));
-    std::vector<std::optional<nlohmann::json>> results;
-    ApiAnswer a = bitrixBatch(api_, "tasks.task.add", all, results);
-    for (const auto& r : results) ids.push_back(r ? idOf(*r) : std::nullopt);
-    return a;
-  }
   std::string fallbackResponsible_;
 };
 
-class BitrixNote : public CreatingConnector {
+class BitrixNote : public BitrixCreatingConnector {
  public:
-  using CreatingConnector::CreatingConnector;
+  BitrixNote(CrmApi& api, std::shared_ptr<Memory> memory)
+      : BitrixCreatingConnector(api, std::move(memory), "crm.timeline.comment.add") {}
 
  protected:
   ApiAnswer lookUp(const nlohmann::json& p, std::optional<std::string>& id) override {
@@ -542,26 +560,12 @@ class BitrixNote : public CreatingConnector {
     }
     return a;
   }
-  static nlohmann::json params(const nlohmann::json& p) {
+  nlohmann::json params(const nlohmann::json& p) const override {
     return {{"fields", {{"ENTITY_ID", textOf(p["lead"])}, {"ENTITY_TYPE", "deal"}, {"COMMENT", p.value("text", "")}}}};
   }
-  static std::optional<std::string> idOf(const nlohmann::json& result) {
+  std::optional<std::string> idOf(const nlohmann::json& result) const override {
     std::string id = textOf(result);
     return id.empty() ? std::nullopt : std::optional<std::string>(id);
-  }
-  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
-    ApiAnswer a = api_.bitrix("crm.timeline.comment.add", params(p));
-    if (a.ok()) id = idOf(a.body);
-    return a;
-  }
-  std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
-                                      std::vector<std::optional<std::string>>& ids) override {
-    std::vector<nlohmann::json> all;
-    for (const auto& p : payloads) all.push_back(params(p));
-    std::vector<std::optional<nlohmann::json>> results;
-    ApiAnswer a = bitrixBatch(api_, "crm.timeline.comment.add", all, results);
-    for (const auto& r : results) ids.push_back(r ? idOf(*r) : std::nullopt);
-    return a;
   }
 };
 
