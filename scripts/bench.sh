@@ -23,6 +23,8 @@ echo "== deploy: a new version over 100k deals with 300k pending timers on SQLit
 "$build/bench/deploy_bench" 100000
 echo "== voronka serve over HTTP: durable events/s, and p50/p99 latency at half that load"
 "$build/bench/serve_bench" 5
+echo "== web console: server time of the board and stage statistics, 100k deals and 1M history rows (p50/p99)"
+"$build/bench/console_bench" 100000 20
 echo "== voronka sim: simulated events/s on one core (furniture example and rates; 1,000 and 10,000 deals over 90 days)"
 "$build/bench/sim_bench" --benchmark_counters_tabular=true
 echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"

@@ -23,6 +23,10 @@ packages+=(vim)
 # (tests/store/pg_test_server.h): initdb and pg_ctl from Debian's server package.
 packages+=(postgresql-15)
 
+# The web console's browser test (tests/console/browser_test.py) drives
+# headless Chromium through its driver with Selenium.
+packages+=(chromium chromium-driver python3-selenium)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

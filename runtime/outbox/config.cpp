@@ -20,7 +20,7 @@ namespace {
 // The keys each section knows, for unknown-key errors and "did you mean".
 const std::map<std::string, std::vector<std::string>>& knownKeys() {
   static const std::map<std::string, std::vector<std::string>> keys = {
-      {"server", {"listen", "tokens", "tokens_env", "max_body_bytes", "store", "store_env"}},
+      {"server", {"listen", "tokens", "tokens_env", "read_tokens", "max_body_bytes", "store", "store_env"}},
       {"outbox", {"max_attempts", "backoff_initial", "backoff_max", "timeout", "batch", "poll_interval_ms", "jitter"}},
       {"webhook", {"headers", "headers_env", "timeout", "allow_hosts"}},
       {"integrations", {"url", "headers", "headers_env", "timeout"}},
@@ -320,6 +320,17 @@ class Reader {
                 "[server] tokens: a token must be non-empty, without spaces");
         } else {
           out.tokens.push_back(token);
+        }
+      }
+    }
+    if (auto tokens = textList(s, "read_tokens", "[\"a-long-random-token\"]")) {
+      for (size_t i = 0; i < tokens->size(); ++i) {
+        const std::string& token = (*tokens)[i];
+        if (token.empty() || token.find_first_of(" \t\r\n") != std::string::npos) {
+          error((*node(s, "read_tokens")->as_array())[i].source(),
+                "[server] read_tokens: a token must be non-empty, without spaces");
+        } else {
+          out.readTokens.push_back(token);
         }
       }
     }

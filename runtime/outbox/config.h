@@ -35,6 +35,7 @@ struct MailAddress {
 struct ServerSettings {
   std::string listen = "127.0.0.1:8080";  // host:port ([::1]:8080 for IPv6)
   std::vector<std::string> tokens;        // bearer tokens; empty: no authentication
+  std::vector<std::string> readTokens;    // the web console's read-only logins (docs/console.md)
   int64_t maxBodyBytes = 1 << 20;
   std::string store = "sqlite:voronka.db";
 };

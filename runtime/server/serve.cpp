@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "runtime/bytecode/container.h"
+#include "runtime/console/console_app.h"
 #include "runtime/crm/crm_service.h"
 #include "runtime/deploy/version_id.h"
 #include "runtime/engine/clock.h"
@@ -135,6 +136,8 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   int port = 0;
   auto startServer = [&]() -> std::optional<ServeError> {
     try {
+      options.webApps = {console::consoleApp(*module, *engineStore, settings.config.server, options.moduleVersion,
+                                             clock, [&relay] { relay.wake(); })};
       server = std::make_unique<Server>(*module, *engineStore, clock, options);
       port = server->start();
     } catch (const std::exception& e) {  // the socket cannot be bound, a time zone is unknown

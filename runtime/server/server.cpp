@@ -83,6 +83,26 @@ Result<std::optional<IdempotencyClaim>, Reply> claimOf(const httplib::Request& r
   return std::move(*claim);
 }
 
+// Every GET and POST under the app's prefix goes to the app as is.
+void mountWebApp(httplib::Server& http, const WebApp& app, Metrics& metrics) {
+  auto handler = [&app, &metrics](const httplib::Request& req, httplib::Response& res) {
+    WebRequest request{req.method, req.path, {req.params.begin(), req.params.end()}, {}, req.body};
+    for (const auto& [name, value] : req.headers) {
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers[lower] = value;
+    }
+    WebReply reply = app.handle(request);
+    res.status = reply.status;
+    for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+    res.set_content(reply.body, reply.contentType);
+    metrics.countHttp(reply.status);
+  };
+  std::string pattern = app.prefix + "(/.*)?";
+  http.Get(pattern, handler);
+  http.Post(pattern, handler);
+}
+
 }  // namespace
 
 Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clock, ServerOptions options)
@@ -180,6 +200,7 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
       p.metrics.countHttp(reply.status);
     });
   }
+  for (const WebApp& app : p.options.webApps) mountWebApp(http, app, p.metrics);
   http.Get("/healthz", [&p](const httplib::Request&, httplib::Response& res) { send(res, p.api.health(), p.metrics); });
   http.Get("/readyz", [&p](const httplib::Request&, httplib::Response& res) {
     send(res, p.api.ready(p.options.readyMaxBacklog), p.metrics);

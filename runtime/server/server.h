@@ -13,6 +13,7 @@
 #include "runtime/engine/clock.h"
 #include "runtime/server/connection_limits.h"
 #include "runtime/server/extra_routes.h"
+#include "runtime/server/web_app.h"
 #include "runtime/store/store.h"
 
 namespace voronka::server {
@@ -30,6 +31,7 @@ struct ServerOptions {
   std::vector<ExtraRoute> extraRoutes;  // the CRM adapters' webhooks (extra_routes.h)
   ConnectionLimits connections;         // threads, deadlines, connections per client
   std::string moduleVersion;            // the module's version (runtime/deploy): saved on deals and events
+  std::vector<WebApp> webApps;          // the web console (web_app.h)
 };
 
 struct ListenAddress {

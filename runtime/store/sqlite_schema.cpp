@@ -171,8 +171,13 @@ CREATE INDEX events_by_seq ON events(seq);
 INSERT INTO meta (key, value) SELECT 'active_version', value FROM meta WHERE key = 'module_checksum';
 )sql";
 
+// Version 4: a deal's events found by deal (the web console's deal page).
+const char* const kMigration4 = R"sql(
+CREATE INDEX events_by_deal ON events(deal, seq);
+)sql";
+
 // Index i holds the migration to version i + 1.
-const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3};
+const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 int64_t tableCount(Db& db) { return db.queryInt("SELECT count(*) FROM sqlite_schema", "reading the list of tables"); }

@@ -56,6 +56,7 @@ struct Statements {
                     "module_version = excluded.module_version",
                     "saving a deal"};
   Statement dealIds{db, "SELECT id FROM deals ORDER BY seq", "listing deals"};
+  Statement allDeals{db, "SELECT " DEAL_COLUMNS " FROM deals ORDER BY seq", "reading every deal"};
   Statement dealsOfUser{db,
                         "SELECT pipeline, stage, count(*) FROM deals WHERE responsible = ? GROUP BY pipeline, stage",
                         "counting a user's deals"};
@@ -65,6 +66,9 @@ struct Statements {
                     "UPDATE tasks SET type = ?, text = ?, due = ?, responsible = ?, done = ?, created_at = ?, "
                     "completed_at = ?, comment = ?, epoch = ? WHERE id = ?",
                     "saving a task"};
+  Statement openTasksDueBefore{
+      db, "SELECT id, " TASK_COLUMNS " FROM tasks WHERE done = 0 AND due != 0 AND due < ? ORDER BY id",
+      "reading overdue tasks"};
   Statement tasksOf{db, "SELECT id, " TASK_COLUMNS " FROM tasks WHERE deal = ? ORDER BY id", "reading tasks"};
 
   Statement addTimer{db, "INSERT INTO timers (" TIMER_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", "adding a timer"};
@@ -101,11 +105,14 @@ struct Statements {
                         ") VALUES (?,?,?,?,?,?,?, (SELECT coalesce(max(seq), 0) + 1 FROM events)) "
                         "ON CONFLICT (id) DO NOTHING",
                         "recording an event"};
+  Statement eventsOf{db, "SELECT " EVENT_COLUMNS " FROM events WHERE deal = ? ORDER BY seq", "reading a deal's events"};
   Statement eventLog{db, "SELECT " EVENT_COLUMNS " FROM events WHERE seq > ? AND body != '' ORDER BY seq LIMIT ?",
                      "reading the event log"};
 
   Statement addHistory{db, "INSERT INTO history (" HISTORY_COLUMNS ") VALUES (?,?,?,?,?,?,?,?)", "adding history"};
   Statement historyOf{db, "SELECT " HISTORY_COLUMNS " FROM history WHERE deal = ? ORDER BY seq", "reading history"};
+  Statement allHistory{db, "SELECT " HISTORY_COLUMNS " FROM history ORDER BY deal, seq",
+                       "reading every history record"};
   Statement removeHistory{db, "DELETE FROM history WHERE deal = ?", "rewriting history"};
   Statement addNote{db, "INSERT INTO notes (deal, at, text) VALUES (?,?,?)", "adding a note"};
   Statement notesOf{db, "SELECT deal, at, text FROM notes WHERE deal = ? ORDER BY seq", "reading notes"};
@@ -313,34 +320,25 @@ class SqliteTransaction final : public Transaction {
     Query q(st_.deal);
     q.bind(id);
     if (!q.step()) return std::nullopt;
-    DealRecord d;
-    d.id = q.text(0);
-    d.pipeline = q.i32(1);
-    d.stage = q.i32(2);
-    d.epoch = q.u64(3);
-    d.enteredAt = q.i64(4);
-    d.createdAt = q.i64(5);
-    d.name = q.text(6);
-    try {
-      d.fields = blob::decodeFields(q.blob(7));
-      d.tags = blob::decodeTags(q.blob(8));
-      d.visits = blob::decodeVisits(q.blob(14));
-    } catch (const blob::DamagedBlob& e) {
-      throw StoreError("store " + s_.db.path() + ": deal \"" + id + "\" is damaged: " + e.what());
-    }
-    d.responsible = q.i32(9);
-    d.contactName = q.text(10);
-    d.contactEmail = q.text(11);
-    d.contactPhone = q.text(12);
-    d.companyName = q.text(13);
-    d.lostReason = q.text(15);
-    d.error = q.text(16);
-    d.childDeals = q.i32(17);
-    d.version = q.u64(18);
-    d.previousPipeline = q.i32(19);
-    d.previousStage = q.i32(20);
-    d.moduleVersion = q.text(21);
-    return d;
+    return readDeal(q);
+  }
+
+  void forEachDeal(const std::function<void(const DealRecord&)>& visit) override {
+    Query q(st_.allDeals);
+    while (q.step()) visit(readDeal(q));
+  }
+
+  void forEachHistory(const std::function<void(const HistoryRecord&)>& visit) override {
+    Query q(st_.allHistory);
+    while (q.step()) visit({q.text(0), q.i32(1), q.i32(2), q.i32(3), q.i32(4), q.i64(5), q.text(6), q.text(7)});
+  }
+
+  std::vector<EventRecord> eventsOf(const std::string& deal) override {
+    std::vector<EventRecord> out;
+    Query q(st_.eventsOf);
+    q.bind(deal);
+    while (q.step()) out.push_back(readEvent(q));
+    return out;
   }
 
   void putDeal(const DealRecord& d) override {
@@ -393,6 +391,14 @@ class SqliteTransaction final : public Transaction {
     std::vector<TaskRecord> out;
     Query q(st_.tasksOf);
     q.bind(deal);
+    while (q.step()) out.push_back(readTask(q));
+    return out;
+  }
+
+  std::vector<TaskRecord> openTasksDueBefore(int64_t t) override {
+    std::vector<TaskRecord> out;
+    Query q(st_.openTasksDueBefore);
+    q.bind(t);
     while (q.step()) out.push_back(readTask(q));
     return out;
   }
@@ -634,6 +640,37 @@ class SqliteTransaction final : public Transaction {
   }
 
  private:
+  DealRecord readDeal(const Query& q) {
+    DealRecord d;
+    d.id = q.text(0);
+    d.pipeline = q.i32(1);
+    d.stage = q.i32(2);
+    d.epoch = q.u64(3);
+    d.enteredAt = q.i64(4);
+    d.createdAt = q.i64(5);
+    d.name = q.text(6);
+    try {
+      d.fields = blob::decodeFields(q.blob(7));
+      d.tags = blob::decodeTags(q.blob(8));
+      d.visits = blob::decodeVisits(q.blob(14));
+    } catch (const blob::DamagedBlob& e) {
+      throw StoreError("store " + s_.db.path() + ": deal \"" + d.id + "\" is damaged: " + e.what());
+    }
+    d.responsible = q.i32(9);
+    d.contactName = q.text(10);
+    d.contactEmail = q.text(11);
+    d.contactPhone = q.text(12);
+    d.companyName = q.text(13);
+    d.lostReason = q.text(15);
+    d.error = q.text(16);
+    d.childDeals = q.i32(17);
+    d.version = q.u64(18);
+    d.previousPipeline = q.i32(19);
+    d.previousStage = q.i32(20);
+    d.moduleVersion = q.text(21);
+    return d;
+  }
+
   SqliteStore::Impl& s_;
   Statements& st_;
   std::unique_lock<std::recursive_mutex> lock_;  // held for the transaction's life

@@ -3,6 +3,7 @@
 // history) together or none of them.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,6 +90,38 @@ class Transaction {
   virtual std::vector<RuleTimerCount> timersPerRule() = 0;
   // Recorded events that carry a body, in the order they were recorded, after `afterSeq`.
   virtual std::vector<EventRecord> eventLog(int64_t afterSeq, size_t limit) = 0;
+
+  // ── Whole-store reads (the web console, `voronka stats`) ──
+  // Every deal, in creation order. Stores override it with one query; the
+  // default reads deal by deal.
+  virtual void forEachDeal(const std::function<void(const DealRecord&)>& visit) {
+    for (const std::string& id : dealIds()) {
+      if (std::optional<DealRecord> d = deal(id)) visit(*d);
+    }
+  }
+  // Every history record, grouped by deal, each deal's in the order recorded.
+  virtual void forEachHistory(const std::function<void(const HistoryRecord&)>& visit) {
+    for (const std::string& id : dealIds()) {
+      for (const HistoryRecord& h : historyOf(id)) visit(h);
+    }
+  }
+  // Open tasks due before `t` (due set), of every deal.
+  virtual std::vector<TaskRecord> openTasksDueBefore(int64_t t) {
+    std::vector<TaskRecord> out;
+    for (const std::string& id : dealIds()) {
+      for (const TaskRecord& task : tasksOf(id)) {
+        if (!task.done && task.due != 0 && task.due < t) out.push_back(task);
+      }
+    }
+    return out;
+  }
+  // The events recorded for one deal (client events and fired timers), in
+  // the order they were recorded; a store that cannot find them by deal
+  // returns none.
+  virtual std::vector<EventRecord> eventsOf(const std::string& deal) {
+    (void)deal;
+    return {};
+  }
 
   virtual void commit() = 0;
 };

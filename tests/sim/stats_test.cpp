@@ -2,9 +2,9 @@
 // tasks written through the store's interface, figures checked by hand.
 #include <gtest/gtest.h>
 
+#include "runtime/stats/store_stats.h"
 #include "runtime/store/memory_store.h"
 #include "tests/sim/sim_support.h"
-#include "tools/sim/store_stats.h"
 
 namespace voronka::testing {
 namespace {
@@ -68,7 +68,7 @@ TEST_F(Stats, FiguresOfAHandBuiltHistory) {
   tx.reset();
 
   auto read = store.begin();
-  nlohmann::json s = sim::storeStats(module, *read, 100 * kHour);
+  nlohmann::json s = stats::storeStats(module, *read, 100 * kHour);
   EXPECT_EQ(s["deals"], 6);
   const nlohmann::json& a = s["pipelines"][0]["stages"][0];
   EXPECT_EQ(a["deals_in"], 6);
@@ -98,16 +98,16 @@ TEST_F(Stats, FiguresOfAHandBuiltHistory) {
   EXPECT_EQ(reasons[1]["reason"], "Другое");
 
   std::ostringstream csv;
-  sim::printStatsCsv(s, csv);
+  stats::printStatsCsv(s, csv);
   EXPECT_NE(csv.str().find("\np,a,working,6,0.6667,0.3333,1,5,14400,28800,1,0\n"), std::string::npos) << csv.str();
   std::ostringstream text;
-  sim::printStatsText(s, text);
+  stats::printStatsText(s, text);
   EXPECT_NE(text.str().find("Дорого"), std::string::npos);
 }
 
 TEST_F(Stats, AnEmptyStore) {
   auto tx = store.begin();
-  nlohmann::json s = sim::storeStats(module, *tx, 0);
+  nlohmann::json s = stats::storeStats(module, *tx, 0);
   EXPECT_EQ(s["deals"], 0);
   EXPECT_EQ(s["pipelines"][0]["stages"][0]["to_next"], 0.0);
   EXPECT_EQ(s["pipelines"][0]["stages"][0]["time_in_stage"]["visits"], 0);

@@ -30,6 +30,7 @@ struct ServeOptions {
   std::string crm;
   std::string plan;
   std::vector<std::string> tokens;
+  std::vector<std::string> readTokens;
   // Hardening (docs/operations.md): connections, deadlines, readiness.
   size_t httpThreads = 16;
   size_t maxConnectionsPerClient = 64;
@@ -77,6 +78,7 @@ int runServe(const ServeOptions& o) {
   if (!o.listen.empty()) config.server.listen = o.listen;
   if (!o.store.empty()) config.server.store = o.store;
   if (!o.tokens.empty()) config.server.tokens = o.tokens;
+  if (!o.readTokens.empty()) config.server.readTokens = o.readTokens;
   for (const auto& host : o.allowWebhookHosts) config.webhook.allowHosts.push_back(host);
 
   server::ServerOptions& options = settings.server;
@@ -142,6 +144,8 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_option("--plan", o->plan,
                   "plan.toml: how deals move when the store runs another version of the funnel (docs/versions.md)");
   cmd->add_option("--token", o->tokens, "An accepted API token (Authorization: Bearer TOKEN); repeatable");
+  cmd->add_option("--read-token", o->readTokens,
+                  "A read-only login of the web console at /console (docs/console.md); repeatable");
   cmd->add_option(
          "--synchronous", o->synchronous,
          "SQLite durability: `full` (every commit on disk, the default) or `normal` (faster; a power cut may lose the last commits)")

@@ -12,13 +12,13 @@
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
 #include "runtime/engine/values.h"
+#include "runtime/stats/store_stats.h"
 #include "runtime/store/memory_store.h"
 #include "runtime/store/sqlite_store.h"
 #include "tools/sim/rates.h"
 #include "tools/sim/report.h"
 #include "tools/sim/simulation.h"
 #include "tools/sim/stats_rates.h"
-#include "tools/sim/store_stats.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/funnel_input.h"
 
@@ -57,7 +57,7 @@ std::optional<nlohmann::json> storeStats(const std::string& spec, const FunnelIn
         return std::nullopt;
       }
     }
-    return sim::storeStats(funnel.module, *tx, engine::RealClock().now());
+    return stats::storeStats(funnel.module, *tx, engine::RealClock().now());
   } catch (const std::exception& e) {
     std::cerr << fmt::format("voronka: error: --store {}: {}\n", spec, e.what());
     return std::nullopt;

@@ -1,5 +1,5 @@
 // `voronka stats --store S`: per pipeline and stage, what the store's history
-// says (tools/sim/store_stats.h): deals in, conversion, time in stage, loss
+// says (runtime/stats/store_stats.h): deals in, conversion, time in stage, loss
 // reasons, overdue tasks; as text, JSON or CSV.
 #include <fmt/format.h>
 
@@ -8,9 +8,9 @@
 #include "runtime/engine/clock.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/values.h"
+#include "runtime/stats/store_stats.h"
 #include "runtime/store/memory_store.h"
 #include "runtime/store/sqlite_store.h"
-#include "tools/sim/store_stats.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/funnel_input.h"
 #include "tools/voronka/store_reader.h"
@@ -75,13 +75,13 @@ Runner addStatsCommand(CLI::App& app) {
         }
         now = *at;
       }
-      nlohmann::json stats = sim::storeStats(input->module, *tx, now);
+      nlohmann::json stats = stats::storeStats(input->module, *tx, now);
       if (o->format == "json") {
         std::cout << stats.dump(2) << "\n";
       } else if (o->format == "csv") {
-        sim::printStatsCsv(stats, std::cout);
+        stats::printStatsCsv(stats, std::cout);
       } else {
-        sim::printStatsText(stats, std::cout);
+        stats::printStatsText(stats, std::cout);
       }
     } catch (const std::exception& e) {
       std::cerr << fmt::format("voronka: error: --store {}: {}\n", o->store, e.what());

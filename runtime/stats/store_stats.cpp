@@ -1,20 +1,26 @@
-#include "tools/sim/store_stats.h"
+#include "runtime/stats/store_stats.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
-#include <set>
+#include <unordered_map>
 
-namespace voronka::sim {
+namespace voronka::stats {
 
 namespace {
 
 struct StageFigures {
-  std::set<std::string> in, toNext, toWon, lostHere;
+  int64_t in = 0, toNext = 0, toWon = 0, lostHere = 0;
   std::vector<int64_t> durations;  // of visits that ended
   int64_t stillIn = 0;
   int64_t overdueTasks = 0;
+};
+
+// What the history needs to know of a deal now.
+struct DealNow {
+  int32_t pipeline = -1, stage = -1;
+  bool won = false;
 };
 
 // The value below which a fraction q of the sorted values lie (nearest rank).
@@ -23,8 +29,11 @@ int64_t quantile(const std::vector<int64_t>& sorted, double q) {
   return sorted[std::min(sorted.size(), std::max<size_t>(rank, 1)) - 1];
 }
 
-double fraction(size_t part, size_t whole) {
-  return whole == 0 ? 0.0 : static_cast<double>(static_cast<int64_t>(10000.0 * part / whole + 0.5)) / 10000;
+double fraction(int64_t part, int64_t whole) {
+  return whole == 0 ? 0.0
+                    : static_cast<double>(static_cast<int64_t>(
+                          10000.0 * static_cast<double>(part) / static_cast<double>(whole) + 0.5)) /
+                          10000;
 }
 
 std::string hours(int64_t seconds) {
@@ -33,9 +42,16 @@ std::string hours(int64_t seconds) {
   return fmt::format("{:.1f}d", seconds / 86400.0);
 }
 
+// Adds a key to a short list once (a deal's stages: a handful).
+bool addOnce(std::vector<int64_t>& seen, int64_t key) {
+  if (std::find(seen.begin(), seen.end(), key) != seen.end()) return false;
+  seen.push_back(key);
+  return true;
+}
+
 }  // namespace
 
-nlohmann::json storeStats(const bc::Module& m, store::Transaction& tx, int64_t now) {
+nlohmann::json storeStats(const bc::Module& m, store::Transaction& tx, int64_t now, Period period) {
   std::vector<std::vector<StageFigures>> figures(m.pipelines.size());
   for (size_t p = 0; p < m.pipelines.size(); ++p) figures[p].resize(m.pipelines[p].stages.size());
   std::vector<std::map<std::string, int64_t>> reasons(m.pipelines.size());
@@ -43,15 +59,31 @@ nlohmann::json storeStats(const bc::Module& m, store::Transaction& tx, int64_t n
     return p >= 0 && static_cast<size_t>(p) < m.pipelines.size() && s >= 0 &&
            static_cast<size_t>(s) < m.pipelines[p].stages.size();
   };
-  int64_t deals = 0, unknown = 0;
-  for (const std::string& id : tx.dealIds()) {
-    std::optional<store::DealRecord> deal = tx.deal(id);
-    if (!deal) continue;
-    ++deals;
-    std::vector<store::HistoryRecord> history = tx.historyOf(id);
+  auto kindOf = [&](int32_t p, int32_t s) { return m.pipelines[p].stages[s].kind; };
+
+  std::unordered_map<std::string, DealNow> deals;
+  std::unordered_map<std::string, std::string> lostReasons;  // of deals lost now
+  tx.forEachDeal([&](const store::DealRecord& d) {
+    DealNow& now = deals[d.id];
+    now.pipeline = d.pipeline;
+    now.stage = d.stage;
+    now.won = valid(d.pipeline, d.stage) && kindOf(d.pipeline, d.stage) == bc::StageKind::Won;
+    if (valid(d.pipeline, d.stage) && kindOf(d.pipeline, d.stage) == bc::StageKind::Lost)
+      lostReasons[d.id] = d.lostReason;
+  });
+
+  int64_t unknown = 0;
+  std::vector<int64_t> in, toNext, lostHere;  // one deal's stages, counted once each
+  auto key = [](int32_t p, int32_t s) { return (static_cast<int64_t>(p) << 32) | static_cast<uint32_t>(s); };
+  // One deal's history, in the order recorded.
+  auto visitDeal = [&](const std::string& id, std::vector<store::HistoryRecord>& history) {
+    auto found = deals.find(id);
+    if (found == deals.end()) return;  // history of a deal the store no longer has
+    const DealNow& deal = found->second;
     std::stable_sort(history.begin(), history.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
-    bool won = valid(deal->pipeline, deal->stage) &&
-               m.pipelines[deal->pipeline].stages[deal->stage].kind == bc::StageKind::Won;
+    in.clear();
+    toNext.clear();
+    lostHere.clear();
     for (size_t i = 0; i < history.size(); ++i) {
       const store::HistoryRecord& h = history[i];
       if (!valid(h.toPipeline, h.toStage)) {
@@ -59,31 +91,50 @@ nlohmann::json storeStats(const bc::Module& m, store::Transaction& tx, int64_t n
         continue;
       }
       StageFigures& f = figures[h.toPipeline][h.toStage];
-      f.in.insert(id);
-      if (won) f.toWon.insert(id);
-      if (i + 1 < history.size()) {
-        f.durations.push_back(history[i + 1].at - h.at);
-      } else {
-        ++f.stillIn;
+      if (period.contains(h.at)) {
+        if (addOnce(in, key(h.toPipeline, h.toStage))) {
+          ++f.in;
+          if (deal.won) ++f.toWon;
+        }
+        if (i + 1 < history.size()) {
+          f.durations.push_back(history[i + 1].at - h.at);
+        } else {
+          ++f.stillIn;
+        }
       }
-      if (h.how != "created" && valid(h.fromPipeline, h.fromStage)) {
-        StageFigures& from = figures[h.fromPipeline][h.fromStage];
+      // A move out of a stage counts for the visit it ended, if that began in the period.
+      int64_t visitBegan = i > 0 ? history[i - 1].at : h.at;
+      if (h.how != "created" && valid(h.fromPipeline, h.fromStage) && period.contains(visitBegan)) {
         const bc::StageDef& target = m.pipelines[h.toPipeline].stages[h.toStage];
         if (h.fromPipeline == h.toPipeline && h.toStage == h.fromStage + 1 &&
-            m.pipelines[h.fromPipeline].stages[h.fromStage].kind == bc::StageKind::Working) {
-          from.toNext.insert(id);
+            kindOf(h.fromPipeline, h.fromStage) == bc::StageKind::Working) {
+          if (addOnce(toNext, key(h.fromPipeline, h.fromStage))) ++figures[h.fromPipeline][h.fromStage].toNext;
         }
-        if (target.kind == bc::StageKind::Lost) from.lostHere.insert(id);
+        if (target.kind == bc::StageKind::Lost && addOnce(lostHere, key(h.fromPipeline, h.fromStage)))
+          ++figures[h.fromPipeline][h.fromStage].lostHere;
       }
     }
-    if (valid(deal->pipeline, deal->stage)) {
-      if (m.pipelines[deal->pipeline].stages[deal->stage].kind == bc::StageKind::Lost) {
-        ++reasons[deal->pipeline][deal->lostReason];
-      }
-      for (const store::TaskRecord& t : tx.tasksOf(id)) {
-        if (!t.done && t.due != 0 && t.due < now) ++figures[deal->pipeline][deal->stage].overdueTasks;
-      }
+    auto lost = lostReasons.find(id);
+    if (lost != lostReasons.end() && !history.empty() && period.contains(history.back().at))
+      ++reasons[deal.pipeline][lost->second];
+  };
+
+  std::string current;
+  std::vector<store::HistoryRecord> history;
+  tx.forEachHistory([&](const store::HistoryRecord& h) {
+    if (h.deal != current) {
+      if (!history.empty()) visitDeal(current, history);
+      history.clear();
+      current = h.deal;
     }
+    history.push_back(h);
+  });
+  if (!history.empty()) visitDeal(current, history);
+
+  for (const store::TaskRecord& t : tx.openTasksDueBefore(now)) {
+    auto found = deals.find(t.deal);
+    if (found == deals.end() || !valid(found->second.pipeline, found->second.stage)) continue;
+    ++figures[found->second.pipeline][found->second.stage].overdueTasks;
   }
 
   nlohmann::json pipelines = nlohmann::json::array();
@@ -95,11 +146,11 @@ nlohmann::json storeStats(const bc::Module& m, store::Transaction& tx, int64_t n
       const bc::StageDef& stage = m.pipelines[p].stages[s];
       nlohmann::json row = {
           {"stage", m.str(stage.name)}, {"title", m.str(stage.title)}, {"kind", kKinds[static_cast<int>(stage.kind)]},
-          {"deals_in", f.in.size()},    {"still_in", f.stillIn},       {"overdue_tasks", f.overdueTasks}};
+          {"deals_in", f.in},           {"still_in", f.stillIn},       {"overdue_tasks", f.overdueTasks}};
       if (stage.kind == bc::StageKind::Working) {
-        row["to_next"] = fraction(f.toNext.size(), f.in.size());
-        row["to_won"] = fraction(f.toWon.size(), f.in.size());
-        row["lost_here"] = f.lostHere.size();
+        row["to_next"] = fraction(f.toNext, f.in);
+        row["to_won"] = fraction(f.toWon, f.in);
+        row["lost_here"] = f.lostHere;
         std::sort(f.durations.begin(), f.durations.end());
         nlohmann::json time = {{"visits", f.durations.size()}};
         if (!f.durations.empty()) {
@@ -117,7 +168,7 @@ nlohmann::json storeStats(const bc::Module& m, store::Transaction& tx, int64_t n
                          {"stages", std::move(stages)},
                          {"loss_reasons", std::move(lost)}});
   }
-  nlohmann::json out = {{"deals", deals}, {"pipelines", std::move(pipelines)}};
+  nlohmann::json out = {{"deals", static_cast<int64_t>(deals.size())}, {"pipelines", std::move(pipelines)}};
   if (unknown > 0) out["unknown_history"] = unknown;  // records naming stages the module does not have
   out["not_recorded"] =
       "the store keeps a loss reason only while a deal is lost: loss reasons count the deals lost now; overdue "
@@ -185,4 +236,4 @@ void printStatsCsv(const nlohmann::json& stats, std::ostream& out) {
   }
 }
 
-}  // namespace voronka::sim
+}  // namespace voronka::stats

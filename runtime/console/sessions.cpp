@@ -1,0 +1,77 @@
+#include "runtime/console/sessions.h"
+
+#include <fmt/format.h>
+
+#include <random>
+
+namespace voronka::console {
+
+std::optional<Role> roleOf(const LoginTokens& tokens, const std::string& token) {
+  if (tokens.admin.empty() && tokens.readOnly.empty()) return Role::Admin;
+  if (token.empty()) return std::nullopt;
+  // Every token is compared, so the time taken does not say which matched.
+  std::optional<Role> role;
+  for (const auto& t : tokens.readOnly) {
+    if (sameSecret(t, token)) role = Role::ReadOnly;
+  }
+  for (const auto& t : tokens.admin) {
+    if (sameSecret(t, token)) role = Role::Admin;
+  }
+  return role;
+}
+
+bool sameSecret(const std::string& a, const std::string& b) {
+  unsigned char differ = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) differ |= static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
+  return b.empty() ? a.empty() : differ == 0;
+}
+
+std::string randomHex(size_t bytes) {
+  static std::mutex mutex;
+  static std::random_device device;  // /dev/urandom
+  std::lock_guard lock(mutex);
+  std::string out;
+  for (size_t i = 0; i < bytes; i += 4) out += fmt::format("{:08x}", device());
+  return out.substr(0, bytes * 2);
+}
+
+std::string Sessions::open(Role role, int64_t now) {
+  std::string id = randomHex(32);
+  std::lock_guard lock(mutex_);
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    it = it->second.expires <= now ? sessions_.erase(it) : std::next(it);
+  }
+  if (sessions_.size() >= kMaxSessions) {
+    auto oldest = sessions_.begin();
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
+      if (it->second.expires < oldest->second.expires) oldest = it;
+    }
+    sessions_.erase(oldest);
+  }
+  sessions_[id] = Session{role, randomHex(32), now + kLifetimeSeconds};
+  return id;
+}
+
+std::optional<Session> Sessions::find(const std::string& id, int64_t now) {
+  if (id.empty()) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto found = sessions_.find(id);
+  if (found == sessions_.end()) return std::nullopt;
+  if (found->second.expires <= now) {
+    sessions_.erase(found);
+    return std::nullopt;
+  }
+  return found->second;
+}
+
+void Sessions::close(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(id);
+}
+
+Sessions& processSessions() {
+  static Sessions sessions;
+  return sessions;
+}
+
+}  // namespace voronka::console

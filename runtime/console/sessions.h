@@ -1,0 +1,59 @@
+// Console logins: a session per successful login with one of the server's
+// tokens, kept in memory (a restart logs everyone out). The session id goes
+// in an HttpOnly cookie; its CSRF token is handed to the page and must come
+// back in X-CSRF-Token with every write.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace voronka::console {
+
+enum class Role { ReadOnly, Admin };
+
+struct Session {
+  Role role = Role::ReadOnly;
+  std::string csrf;
+  int64_t expires = 0;  // UTC seconds
+};
+
+struct LoginTokens {
+  std::vector<std::string> admin;     // [server] tokens: the API's, and the console's admin logins
+  std::vector<std::string> readOnly;  // [server] read_tokens
+};
+
+// Which role a token logs in as; nullopt when it is none of them. With no
+// tokens configured at all (a server on loopback without authentication)
+// any token, the empty one too, is an admin login, as the API asks for none.
+std::optional<Role> roleOf(const LoginTokens& tokens, const std::string& token);
+
+// Compares without leaking where two strings differ through timing.
+bool sameSecret(const std::string& a, const std::string& b);
+
+// Hex of `bytes` random bytes from the system's generator.
+std::string randomHex(size_t bytes);
+
+class Sessions {
+ public:
+  static constexpr int64_t kLifetimeSeconds = 12 * 3600;
+  static constexpr size_t kMaxSessions = 10000;  // the oldest go first beyond this
+
+  // Returns the new session's id.
+  std::string open(Role role, int64_t now);
+  std::optional<Session> find(const std::string& id, int64_t now);
+  void close(const std::string& id);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, Session> sessions_;
+};
+
+// Every console of the process shares one: a server restarted by a
+// deployment keeps its users logged in.
+Sessions& processSessions();
+
+}  // namespace voronka::console

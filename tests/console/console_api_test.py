@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""The console's endpoints without a browser: no session gets 401, a write
+without the session's CSRF token 403, a read-only login cannot retry a dead
+letter (403) and an admin can; the session cookie is HttpOnly and
+SameSite=Strict (and Secure behind an HTTPS proxy); the pages' JSON says what
+the store holds.
+
+usage: console_api_test.py VORONKA"""
+import json
+import os
+import sys
+import tempfile
+
+from console_seed import ADMIN, READER, seeded_server
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def login(srv, token, headers=None):
+    status, body, got = raw(srv, "POST", "/console/api/login", {"token": token},
+                            {"Content-Type": "application/json", **(headers or {})})
+    return status, body, got.get("Set-Cookie", "")
+
+
+def raw(srv, method, path, body=None, headers=None):
+    """Like Server.request, with the response headers."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    data = None if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
+    conn.request(method, path, body=data, headers=headers or {})
+    resp = conn.getresponse()
+    text = resp.read().decode("utf-8", "replace")
+    conn.close()
+    try:
+        payload = json.loads(text) if text else None
+    except ValueError:
+        payload = text
+    return resp.status, payload, dict(resp.getheaders())
+
+
+class Session:
+    def __init__(self, srv, token):
+        status, body, cookie = login(srv, token)
+        check(status == 200, f"login with {token[:5]}…: {status} {body}")
+        self.srv, self.cookie, self.csrf, self.role = srv, cookie.split(";")[0], body["csrf"], body["role"]
+
+    def get(self, path):
+        status, body, _ = raw(self.srv, "GET", path, None, {"Cookie": self.cookie})
+        return status, body
+
+    def post(self, path, body=None, csrf=True, content_type="application/json"):
+        headers = {"Cookie": self.cookie, "Content-Type": content_type}
+        if csrf:
+            headers["X-CSRF-Token"] = self.csrf
+        status, answer, _ = raw(self.srv, "POST", path, body if body is not None else {}, headers)
+        return status, answer
+
+
+def main():
+    voronka = os.path.abspath(sys.argv[1])
+    with tempfile.TemporaryDirectory() as work:
+        srv = seeded_server(voronka, work)
+        try:
+            run(srv)
+        finally:
+            srv.terminate()
+            srv.receiver.stop()
+    if failures:
+        print(f"{len(failures)} failures")
+        return 1
+    print("console API: ok")
+    return 0
+
+
+def run(srv):
+    # The page itself holds no data; everything under /console/api needs a session.
+    status, page, headers = raw(srv, "GET", "/console/")
+    check(status == 200 and "console.js" in page, f"GET /console/: {status}")
+    check("default-src 'none'" in headers.get("Content-Security-Policy", ""), f"no CSP: {headers}")
+    status, _, headers = raw(srv, "GET", "/console")
+    check(status == 302 and headers.get("Location") == "/console/", f"GET /console: {status} {headers}")
+    status, js, headers = raw(srv, "GET", "/console/assets/console.js")
+    check(status == 200 and "text/javascript" in headers.get("Content-Type", ""), f"console.js: {status} {headers}")
+    for path in ["/console/api/session", "/console/api/board", "/console/api/deal/D-1", "/console/api/outbox",
+                 "/console/api/stats", "/console/api/versions"]:
+        status, body, _ = raw(srv, "GET", path)
+        check(status == 401 and body["error"]["code"] == "unauthorized", f"GET {path} without a session: {status}")
+        status, body, _ = raw(srv, "GET", path, None, {"Cookie": "voronka_console=forged"})
+        check(status == 401, f"GET {path} with a forged session: {status}")
+    status, body, _ = raw(srv, "POST", "/console/api/outbox/1/retry", {}, {"Content-Type": "application/json"})
+    check(status == 401, f"retry without a session: {status}")
+    # The API token does not open the console's data without logging in.
+    status, body, _ = raw(srv, "GET", "/console/api/board", None, {"Authorization": "Bearer " + ADMIN})
+    check(status == 401, f"board with a bearer token instead of a session: {status}")
+
+    # Logging in.
+    status, body, cookie = login(srv, "wrong")
+    check(status == 401 and not cookie, f"a wrong token logs in: {status} {cookie}")
+    status, body, _ = raw(srv, "POST", "/console/api/login", "token=" + ADMIN,
+                          {"Content-Type": "application/x-www-form-urlencoded"})
+    check(status == 415, f"a form-encoded login: {status}")
+    status, body, cookie = login(srv, ADMIN)
+    check("HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie and "Path=/console" in cookie,
+          f"the cookie: {cookie}")
+    status, body, cookie = login(srv, ADMIN, {"X-Forwarded-Proto": "https"})
+    check("; Secure" in cookie, f"behind HTTPS the cookie is not Secure: {cookie}")
+
+    admin = Session(srv, ADMIN)
+    reader = Session(srv, READER)
+    check(admin.role == "admin" and reader.role == "read_only", f"roles: {admin.role} {reader.role}")
+    status, session = reader.get("/console/api/session")
+    check(status == 200 and session["language"] == "ru" and session["timezone"] == "Europe/Moscow",
+          f"session: {status} {session}")
+    check(session["tenants"] == [], "tenants: the hook is empty until multi-tenant serving lands")
+
+    # Board: counts and money per stage, the responsible and tag filters.
+    status, board = reader.get("/console/api/board")
+    check(status == 200, f"board: {status} {board}")
+    stages = {s["name"]: s for s in board["stages"]}
+    check(stages["new"]["deals"] == 2 and stages["talk"]["deals"] == 1 and stages["contract"]["deals"] == 1,
+          f"deals per stage: {[(k, v['deals']) for k, v in stages.items()]}")
+    check(stages["new"]["money"] == 45000 + 30000, f"money in new: {stages['new']['money']}")
+    check(any(d["id"] == "D-3" and d["overdue"] is False for d in stages["new"]["shown"]), "D-3 on the board")
+    status, board = reader.get("/console/api/board?responsible=anna")
+    check(sum(s["deals"] for s in board["stages"]) == 3, f"anna's deals: {[s['deals'] for s in board['stages']]}")
+    status, board = reader.get("/console/api/board?tag=%D1%81%D0%B0%D0%B9%D1%82")
+    check(sum(s["deals"] for s in board["stages"]) == 2, "deals tagged сайт")
+    status, body = reader.get("/console/api/board?responsible=nobody")
+    check(status == 400 and "nobody" in body["error"]["message"], f"unknown user: {status} {body}")
+
+    # Deal page: moves, the letter with its failed attempts, the pending timer and its rule.
+    status, deal = reader.get("/console/api/deal/D-2")
+    check(status == 200, f"deal: {status}")
+    whats = [e["what"] for e in deal["timeline"]]
+    check("move" in whats and "task" in whats and "effect" in whats, f"timeline: {whats}")
+    letters = [e for e in deal["timeline"] if e["what"] == "effect" and e["kind"] == "email"]
+    check(letters and letters[0]["attempts"] == 2 and letters[0]["status"] == "dead" and letters[0]["last_error"],
+          f"the letter's attempts: {letters}")
+    check(any(e["what"] == "event" for e in deal["timeline"]), "the deal's events are on its timeline")
+    rule_timers = [x for x in deal["timers"] if x["kind"] == "rule"]
+    check(len(rule_timers) == 1 and rule_timers[0]["rule"]["line"] > 0, f"timers: {deal['timers']}")
+    status, body = reader.get("/console/api/deal/D-404")
+    check(status == 404, f"unknown deal: {status}")
+
+    # Stage statistics over a period.
+    status, stats = reader.get("/console/api/stats?from=2000-01-01&to=2100-01-01")
+    check(status == 200 and stats["pipelines"][0]["stages"][0]["deals_in"] == 6, f"stats: {status}")
+    status, stats = reader.get("/console/api/stats?from=2000-01-01&to=2000-01-02")
+    check(status == 200 and stats["pipelines"][0]["stages"][0]["deals_in"] == 0, "stats of a period without deals")
+    status, body = reader.get("/console/api/stats?from=yesterday")
+    check(status == 400 and "from" in body["error"]["message"], f"a bad date: {status} {body}")
+
+    # Versions.
+    status, versions = reader.get("/console/api/versions")
+    check(status == 200 and versions["running"] and versions["running"] == versions["active"], f"versions: {versions}")
+    check(len(versions["deployments"]) >= 1, "the deployment journal")
+
+    # Outbox: dead letters; retrying one.
+    status, outbox = reader.get("/console/api/outbox?status=dead")
+    check(status == 200 and len(outbox["effects"]) >= 9, f"dead letters: {status} {outbox}")
+    dead = outbox["effects"][0]
+    check(dead["last_error"] != "" and dead["attempts"] == 2, f"a dead letter: {dead}")
+    path = f"/console/api/outbox/{dead['id']}/retry"
+    status, body = admin.post(path, csrf=False)
+    check(status == 403 and body["error"]["code"] == "csrf", f"retry without CSRF: {status} {body}")
+    status, body = admin.post(path, content_type="text/plain")
+    check(status == 415, f"retry as text/plain: {status}")
+    status, body = reader.post(path)
+    check(status == 403 and "admin" in body["error"]["message"], f"retry as read-only: {status} {body}")
+    status, still = reader.get("/console/api/outbox?status=dead")
+    check(any(e["id"] == dead["id"] for e in still["effects"]), "a refused retry left the letter dead")
+    status, body = admin.post(path)
+    check(status == 200 and body["status"] == "pending", f"retry as admin: {status} {body}")
+    status, body = admin.post(path)
+    check(status in (200, 404), f"retrying again: {status}")
+    status, body = admin.post("/console/api/outbox/abc/retry")
+    check(status == 400, f"a bad effect id: {status}")
+
+    # Logging out ends the session.
+    status, _ = reader.post("/console/api/logout")
+    check(status == 200, f"logout: {status}")
+    status, _ = reader.get("/console/api/board")
+    check(status == 401, f"after logout: {status}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
