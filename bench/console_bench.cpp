@@ -5,12 +5,14 @@
 // /console/api/…, JSON included, without HTTP): p50 and p99 over repeated
 // requests.
 //
-//   console_bench [DEALS] [REQUESTS]
+//   console_bench [DEALS] [REQUESTS] [STORE]
+// With STORE, the store is kept there (and reused when it exists).
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -46,7 +48,10 @@ void fill(store::Store& store, const bc::Module& m, int64_t deals) {
       d.pipeline = 0;
       d.createdAt = kStart + (i % 180) * kDay;
       d.fields.resize(m.fields.size());
-      if (budget >= 0) d.fields[budget] = store::FieldValue{bc::Tag::Number, 0, static_cast<double>(10000 + i % 90000)};
+      if (budget >= 0) {
+        d.fields[budget].tag = bc::Tag::Number;
+        d.fields[budget].num = static_cast<double>(10000 + i % 90000);
+      }
       d.responsible = static_cast<int32_t>(i % std::max<size_t>(1, m.users.size()));
       if (i % 7 == 0) d.tags = {"VIP"};
       // Ten stage changes: created, then back and forth through the working stages.
@@ -75,30 +80,39 @@ void fill(store::Store& store, const bc::Module& m, int64_t deals) {
 }
 
 struct Figures {
-  double p50, p99;
+  double p50, p99, cpu50;  // cpu50: the median CPU time of the thread (the machine may be shared)
 };
 
+double threadCpuMs() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
 Figures measure(const server::WebApp& app, const server::WebRequest& request, int requests) {
-  std::vector<double> ms;
+  std::vector<double> ms, cpu;
   for (int i = 0; i < requests; ++i) {
     auto start = Clock::now();
+    double cpuStart = threadCpuMs();
     server::WebReply reply = app.handle(request);
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    cpu.push_back(threadCpuMs() - cpuStart);
     if (reply.status != 200) throw std::runtime_error(fmt::format("{}: {} {}", request.path, reply.status, reply.body));
   }
   std::sort(ms.begin(), ms.end());
-  auto rank = [&](double q) {
-    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))];
+  std::sort(cpu.begin(), cpu.end());
+  auto rank = [](const std::vector<double>& v, double q) {
+    return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
   };
-  return {rank(0.5), rank(0.99)};
+  return {rank(ms, 0.5), rank(ms, 0.99), rank(cpu, 0.5)};
 }
 
-int run(int64_t deals, int requests) {
+int run(int64_t deals, int requests, const std::string& keep) {
   fs::path dir = fs::temp_directory_path() / fmt::format("voronka-console-bench-{}", getpid());
   fs::create_directories(dir);
-  fs::path path = dir / "store.db";
+  fs::path path = keep.empty() ? dir / "store.db" : fs::path(keep);
   bc::Module m = bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel");
-  {
+  if (!fs::exists(path)) {
     store::SqliteStore store(path.string(), {.synchronous = store::Synchronous::Normal});
     auto start = Clock::now();
     fill(store, m, deals);
@@ -128,10 +142,10 @@ int run(int64_t deals, int requests) {
     return server::WebRequest{"GET", path, std::move(params), {{"cookie", cookie}}, ""};
   };
   std::string coldCookie = session(cold), warmCookie = session(warm);
-  fmt::print("{:<58} {:>9} {:>9}\n", "page (server time, ms)", "p50", "p99");
+  fmt::print("{:<52} {:>9} {:>9} {:>9}\n", "page (server time, ms)", "p50", "p99", "cpu p50");
   auto row = [&](const char* what, const server::WebApp& app, const server::WebRequest& request) {
     Figures f = measure(app, request, requests);
-    fmt::print("{:<58} {:>9.1f} {:>9.1f}\n", what, f.p50, f.p99);
+    fmt::print("{:<52} {:>9.1f} {:>9.1f} {:>9.1f}\n", what, f.p50, f.p99, f.cpu50);
   };
   row("board (p90 per stage reused, as served)", warm, get(warmCookie, "/console/api/board", {}));
   row("board filtered by responsible and tag", warm,
@@ -152,7 +166,7 @@ int main(int argc, char** argv) {
   int64_t deals = argc > 1 ? std::stoll(argv[1]) : 100000;
   int requests = argc > 2 ? std::stoi(argv[2]) : 20;
   try {
-    return voronka::run(deals, requests);
+    return voronka::run(deals, requests, argc > 3 ? argv[3] : "");
   } catch (const std::exception& e) {
     std::cerr << "console_bench: " << e.what() << "\n";
     return 1;

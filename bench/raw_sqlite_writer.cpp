@@ -22,7 +22,7 @@ void bindOne(sqlite3_stmt* s, int i, Blob v) {
 }
 
 template <typename... Args>
-sqlite3_stmt* bind(sqlite3_stmt* s, const Args&... args) {
+sqlite3_stmt* bindRow(sqlite3_stmt* s, const Args&... args) {
   int i = 0;
   (bindOne(s, ++i, args), ...);
   return s;
@@ -111,46 +111,47 @@ void RawSqliteWriter::write(const Write& w) {
       Overloaded{
           [&](const write::PutDeal& p) {
             const store::DealRecord& d = p.deal;
-            step(bind(putDeal_, d.id, d.pipeline, d.stage, d.epoch, d.enteredAt, d.createdAt, d.name, Blob{p.fields},
-                      Blob{p.tags}, d.responsible, d.contactName, d.contactEmail, d.contactPhone, d.companyName,
-                      Blob{p.visits}, d.lostReason, d.error, d.childDeals, d.version));
+            step(bindRow(putDeal_, d.id, d.pipeline, d.stage, d.epoch, d.enteredAt, d.createdAt, d.name, Blob{p.fields},
+                         Blob{p.tags}, d.responsible, d.contactName, d.contactEmail, d.contactPhone, d.companyName,
+                         Blob{p.visits}, d.lostReason, d.error, d.childDeals, d.version));
           },
           [&](const write::AddTask& a) {
             const store::TaskRecord& t = a.task;
-            step(bind(addTask_, t.deal, t.type, t.text, t.due, t.responsible, t.done, t.createdAt, t.completedAt,
-                      t.comment, t.epoch));
+            step(bindRow(addTask_, t.deal, t.type, t.text, t.due, t.responsible, t.done, t.createdAt, t.completedAt,
+                         t.comment, t.epoch));
           },
           [&](const write::PutTask& p) {
             const store::TaskRecord& t = p.task;
-            step(bind(putTask_, t.type, t.text, t.due, t.responsible, t.done, t.createdAt, t.completedAt, t.comment,
-                      t.epoch, t.id));
+            step(bindRow(putTask_, t.type, t.text, t.due, t.responsible, t.done, t.createdAt, t.completedAt, t.comment,
+                         t.epoch, t.id));
           },
           [&](const write::AddTimer& a) {
             const store::TimerRecord& t = a.timer;
-            step(bind(addTimer_, t.deal, t.due, static_cast<int64_t>(t.kind), t.rule, t.action, t.epoch, t.event,
-                      t.payload, t.unlessEvent, t.unlessArg, t.task, t.scheduledAt, t.cause));
+            step(bindRow(addTimer_, t.deal, t.due, static_cast<int64_t>(t.kind), t.rule, t.action, t.epoch, t.event,
+                         t.payload, t.unlessEvent, t.unlessArg, t.task, t.scheduledAt, t.cause));
           },
-          [&](const write::RemoveTimer& r) { step(bind(removeTimer_, r.id)); },
+          [&](const write::RemoveTimer& r) { step(bindRow(removeTimer_, r.id)); },
           [&](const write::AddEffect& a) {
             const store::EffectRecord& e = a.effect;
-            step(bind(addEffect_, e.deal, e.kind, e.key, e.payload, e.createdAt, e.notBefore, e.status, e.attempts,
-                      e.nextAttemptAt, e.deliveredAt, e.lastError));
+            step(bindRow(addEffect_, e.deal, e.kind, e.key, e.payload, e.createdAt, e.notBefore, e.status, e.attempts,
+                         e.nextAttemptAt, e.deliveredAt, e.lastError));
           },
           [&](const write::PutEffect& p) {
             const store::EffectRecord& e = p.effect;
-            step(bind(putEffect_, e.status, e.attempts, e.nextAttemptAt, e.deliveredAt, e.lastError, e.id));
+            step(bindRow(putEffect_, e.status, e.attempts, e.nextAttemptAt, e.deliveredAt, e.lastError, e.id));
           },
           [&](const write::RecordEvent& r) {
             const store::EventRecord& e = r.event;
-            step(bind(recordEvent_, e.id, e.deal, e.type, e.at, e.outcome));
+            step(bindRow(recordEvent_, e.id, e.deal, e.type, e.at, e.outcome));
           },
           [&](const write::AddHistory& a) {
             const store::HistoryRecord& h = a.entry;
-            step(bind(addHistory_, h.deal, h.fromPipeline, h.fromStage, h.toPipeline, h.toStage, h.at, h.cause, h.how));
+            step(bindRow(addHistory_, h.deal, h.fromPipeline, h.fromStage, h.toPipeline, h.toStage, h.at, h.cause,
+                         h.how));
           },
-          [&](const write::AddNote& a) { step(bind(addNote_, a.note.deal, a.note.at, a.note.text)); },
-          [&](const write::TakeCounter& t) { step(bind(takeCounter_, t.name)); },
-          [&](const write::PutMeta& p) { step(bind(putMeta_, p.key, p.value)); },
+          [&](const write::AddNote& a) { step(bindRow(addNote_, a.note.deal, a.note.at, a.note.text)); },
+          [&](const write::TakeCounter& t) { step(bindRow(takeCounter_, t.name)); },
+          [&](const write::PutMeta& p) { step(bindRow(putMeta_, p.key, p.value)); },
       },
       w);
 }

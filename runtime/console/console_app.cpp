@@ -81,7 +81,7 @@ struct Console {
 
   std::mutex statsMutex;
   StageP90 p90;
-  int64_t p90At = INT64_MIN;
+  std::optional<int64_t> p90At;  // when it was computed
 
   explicit Console(ConsoleSettings s) : settings(std::move(s)), m(*settings.module) {
     std::string spec = settings.storeSpec;
@@ -169,7 +169,7 @@ WebReply Console::login(const WebRequest& req) {
 const StageP90& Console::stageP90() {
   // Called with statsMutex held. The p90 comes from the whole history: reused a while.
   int64_t t = now();
-  if (t - p90At >= settings.statsCacheSeconds) {
+  if (!p90At || t - *p90At >= settings.statsCacheSeconds) {
     auto tx = readStore().begin();
     p90 = p90OfStages(stats::storeStats(m, *tx, t), m);
     p90At = t;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_set>
 
 #include "common/language/kinds.h"
 #include "runtime/engine/values.h"
@@ -138,6 +139,7 @@ nlohmann::json board(const bc::Module& m, store::Transaction& tx, const BoardFil
     int32_t responsible = -1;
     int64_t enteredAt = 0;
     bool stuck = false;
+    bool flagged = false;  // stuck or overdue
     std::vector<std::string> tags;
   };
   struct Column {
@@ -150,8 +152,19 @@ nlohmann::json board(const bc::Module& m, store::Transaction& tx, const BoardFil
   std::set<std::string> tags;
   int32_t money = moneyField(m);
 
-  std::set<std::string> overdue;
+  std::unordered_set<std::string> overdue;
   for (const store::TaskRecord& t : tx.openTasksDueBefore(now)) overdue.insert(t.deal);
+  // Flagged deals first, then the longest in the stage: only the first few go to the page.
+  auto before = [](const Card& a, const Card& b) {
+    return std::make_pair(a.flagged ? 0 : 1, a.enteredAt) < std::make_pair(b.flagged ? 0 : 1, b.enteredAt);
+  };
+  // Keeps a column's cards to the first `dealsPerStage` (amortized: trimmed when twice as many).
+  auto trim = [&](std::vector<Card>& cards) {
+    if (cards.size() <= filter.dealsPerStage) return;
+    std::nth_element(cards.begin(), cards.begin() + static_cast<std::ptrdiff_t>(filter.dealsPerStage), cards.end(),
+                     before);
+    cards.resize(filter.dealsPerStage);
+  };
 
   tx.forEachDeal([&](const store::DealRecord& d) {
     for (const std::string& tag : d.tags) tags.insert(tag);
@@ -165,21 +178,19 @@ nlohmann::json board(const bc::Module& m, store::Transaction& tx, const BoardFil
     auto limit = p90.find(stageKey(d.pipeline, d.stage));
     bool stuck = pipeline.stages[d.stage].kind == bc::StageKind::Working && limit != p90.end() &&
                  now - d.enteredAt > limit->second;
-    if (stuck || overdue.count(d.id)) ++c.flagged;
-    c.cards.push_back({d.id, d.name, worth, d.responsible, d.enteredAt, stuck, d.tags});
+    bool flagged = stuck || overdue.count(d.id) > 0;
+    if (flagged) ++c.flagged;
+    c.cards.push_back({d.id, d.name, worth, d.responsible, d.enteredAt, stuck, flagged, d.tags});
+    if (c.cards.size() >= 2 * filter.dealsPerStage + 16) trim(c.cards);
   });
 
   nlohmann::json stages = nlohmann::json::array();
   for (size_t s = 0; s < pipeline.stages.size(); ++s) {
     Column& c = columns[s];
     const bc::StageDef& stage = pipeline.stages[s];
-    // Flagged deals first, then the longest in the stage; only the first few go to the page.
-    auto rank = [&](const Card& a) { return a.stuck || overdue.count(a.id) ? 0 : 1; };
-    size_t shown = std::min(c.cards.size(), filter.dealsPerStage);
-    std::partial_sort(c.cards.begin(), c.cards.begin() + static_cast<std::ptrdiff_t>(shown), c.cards.end(),
-                      [&](const Card& a, const Card& b) {
-                        return std::make_pair(rank(a), a.enteredAt) < std::make_pair(rank(b), b.enteredAt);
-                      });
+    trim(c.cards);
+    std::sort(c.cards.begin(), c.cards.end(), before);
+    size_t shown = c.cards.size();
     nlohmann::json deals = nlohmann::json::array();
     for (size_t i = 0; i < shown; ++i) {
       const Card& card = c.cards[i];

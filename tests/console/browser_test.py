@@ -142,6 +142,9 @@ def run(b, base, shots):
     new = b.find('.column[data-stage="new"] .sum').text
     assert new.startswith("2 "), new
     assert b.find("#funnel svg"), "the funnel diagram"
+    # Deals in their stage longer than its p90 are marked (the others left "new" and "talk" at once).
+    b.wait(lambda: b.driver.refresh() or b.find("#board") and
+           {"D-3", "D-6"} <= {c.get_attribute("data-deal") for c in b.all(".card.stuck")}, "stuck deals marked")
     assert b.find("#role").text == "только чтение", b.find("#role").text
     shot("board")
 

@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 
-from console_seed import ADMIN, READER, seeded_server
+from console_seed import ADMIN, READER, seeded_server, wait_until
 
 failures = []
 
@@ -127,6 +127,12 @@ def run(srv):
           f"deals per stage: {[(k, v['deals']) for k, v in stages.items()]}")
     check(stages["new"]["money"] == 45000 + 30000, f"money in new: {stages['new']['money']}")
     check(any(d["id"] == "D-3" and d["overdue"] is False for d in stages["new"]["shown"]), "D-3 on the board")
+    # The other deals left "new" at once (p90 0 or 1 s): D-3 and D-6, there for longer, are stuck.
+    def stuck():
+        _, b = reader.get("/console/api/board")
+        shown = {d["id"]: d for s in b["stages"] for d in s["shown"]}
+        return shown["D-3"]["stuck"] and shown["D-6"]["stuck"] and not shown["D-4"]["stuck"]  # D-4 is won
+    wait_until(stuck, 10, "D-3 and D-6 to be stuck in new")
     status, board = reader.get("/console/api/board?responsible=anna")
     check(sum(s["deals"] for s in board["stages"]) == 3, f"anna's deals: {[s['deals'] for s in board['stages']]}")
     status, board = reader.get("/console/api/board?tag=%D1%81%D0%B0%D0%B9%D1%82")

@@ -110,6 +110,19 @@ function money(value) {
   return new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 }).format(value);
 }
 
+// "1 сделка", "2 сделки", "5 сделок"; "1 deal", "2 deals".
+function dealsCount(n) {
+  if (state.lang === "en") return `${n} ${n === 1 ? "deal" : "deals"}`;
+  const tens = n % 100, ones = n % 10;
+  const word = tens >= 11 && tens <= 14 ? "сделок" : ones === 1 ? "сделка" : ones >= 2 && ones <= 4 ? "сделки" : "сделок";
+  return `${n} ${word}`;
+}
+
+function userTitle(name) {
+  const user = state.session && state.session.users.find((u) => u.name === name);
+  return (user && user.title) || name;
+}
+
 function duration(seconds) {
   if (seconds === undefined || seconds === null) return "";
   if (seconds < 3600) return Math.round(seconds / 60) + (state.lang === "en" ? " min" : " мин");
@@ -265,7 +278,7 @@ async function showBoard(page, params) {
       el("span", { class: "flag stuck" }, t("stuck")), t("legendStuck")));
   const columns = data.stages.map((stage) => el("div", { class: "column " + stage.kind, "data-stage": stage.name },
     el("h3", {}, stage.title || stage.name),
-    el("div", { class: "sum" }, `${stage.deals} ${t("deals")} · ${money(stage.money)}`,
+    el("div", { class: "sum" }, `${dealsCount(stage.deals)} · ${money(stage.money)}`,
       stage.p90 !== undefined ? ` · p90 ${duration(stage.p90)}` : ""),
     stage.shown.map((deal) => el("a", {
       class: "card" + (deal.overdue ? " overdue" : "") + (deal.stuck ? " stuck" : ""),
@@ -273,7 +286,7 @@ async function showBoard(page, params) {
     },
     el("div", {}, deal.overdue ? el("span", { class: "flag overdue" }, t("overdue")) : null,
       deal.stuck ? el("span", { class: "flag stuck" }, t("stuck")) : null, deal.name || deal.id),
-    el("div", { class: "meta" }, [money(deal.money), deal.responsible, deal.tags.join(", ")].filter(Boolean).join(" · ")))),
+    el("div", { class: "meta" }, [money(deal.money), userTitle(deal.responsible), deal.tags.join(", ")].filter(Boolean).join(" · ")))),
     stage.deals > stage.shown.length ? el("div", { class: "more" }, `+${stage.deals - stage.shown.length} ${t("more")}`) : null));
   page.replaceChildren(el("h1", {}, data.title || data.pipeline), filters, el("div", { class: "board", id: "board" }, columns),
     el("div", { class: "funnel", id: "funnel" }, el("h2", {}, t("funnel")), funnelSvg(data.stages)));
@@ -377,7 +390,7 @@ function describe(entry) {
     case "move": return [el("b", {}, t("move") + " "), `${stageText(entry.from)} → ${stageText(entry.to)}`,
       el("span", { class: "more" }, ` · ${t(entry.how)} · ${t("cause")} ${entry.cause_type || entry.cause}`), rules(entry)];
     case "task": return [el("b", {}, t("task") + " "), entry.text, entry.due ? ` · ${t("due")} ${when(entry.due)}` : "",
-      entry.responsible ? ` · ${entry.responsible}` : ""];
+      entry.responsible ? ` · ${userTitle(entry.responsible)}` : ""];
     case "task_done": return [el("b", {}, t("taskDone") + " "), entry.text];
     case "note": return [el("b", {}, t("note") + " "), entry.text];
     case "effect": {
@@ -406,7 +419,7 @@ async function showDeal(page, id) {
   const d = data.deal;
   const fact = (k, v) => (v ? [el("dt", {}, t(k)), el("dd", {}, v)] : []);
   const fields = Object.entries(d.fields).map(([name, f]) => fact(name, `${f.title || name}: ${typeof f.value === "object" ? JSON.stringify(f.value) : f.value}`));
-  const facts = el("dl", { class: "facts" }, fact("stage_now", stageText(d.stage)), fact("responsible", d.responsible),
+  const facts = el("dl", { class: "facts" }, fact("stage_now", stageText(d.stage)), fact("responsible", userTitle(d.responsible)),
     fact("contact", [d.contact.name, d.contact.email, d.contact.phone].filter(Boolean).join(" · ")), fact("company", d.company),
     fact("createdAt", when(d.created_at)), fact("enteredAt", when(d.entered_at)), fact("lost", d.lost_reason), fact("error", d.error),
     fact("moduleVersion", d.module_version ? d.module_version.slice(0, 16) : ""), fact("tag", d.tags.join(", ")));
