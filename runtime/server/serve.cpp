@@ -136,9 +136,11 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   int port = 0;
   auto startServer = [&]() -> std::optional<ServeError> {
     try {
-      options.webApps = {console::consoleApp(*module, *engineStore, settings.config.server, options.moduleVersion,
-                                             clock, [&relay] { relay.wake(); })};
-      server = std::make_unique<Server>(*module, *engineStore, clock, options);
+      // The console lives in the server only: its read-only store connection closes before the store does.
+      ServerOptions withConsole = options;
+      withConsole.webApps = {console::consoleApp(*module, *engineStore, settings.config.server, options.moduleVersion,
+                                                 clock, [&relay] { relay.wake(); })};
+      server = std::make_unique<Server>(*module, *engineStore, clock, std::move(withConsole));
       port = server->start();
     } catch (const std::exception& e) {  // the socket cannot be bound, a time zone is unknown
       return setup(e.what());

@@ -17,6 +17,13 @@ struct StageFigures {
   int64_t overdueTasks = 0;
 };
 
+// A history record without its texts: a million of them are read at a time.
+struct Move {
+  int32_t fromPipeline, fromStage, toPipeline, toStage;
+  int64_t at;
+  bool created;
+};
+
 // What the history needs to know of a deal now.
 struct DealNow {
   int32_t pipeline = -1, stage = -1;
@@ -76,7 +83,7 @@ nlohmann::json storeStats(const bc::Module& m, store::Transaction& tx, int64_t n
   std::vector<int64_t> in, toNext, lostHere;  // one deal's stages, counted once each
   auto key = [](int32_t p, int32_t s) { return (static_cast<int64_t>(p) << 32) | static_cast<uint32_t>(s); };
   // One deal's history, in the order recorded.
-  auto visitDeal = [&](const std::string& id, std::vector<store::HistoryRecord>& history) {
+  auto visitDeal = [&](const std::string& id, std::vector<Move>& history) {
     auto found = deals.find(id);
     if (found == deals.end()) return;  // history of a deal the store no longer has
     const DealNow& deal = found->second;
@@ -85,7 +92,7 @@ nlohmann::json storeStats(const bc::Module& m, store::Transaction& tx, int64_t n
     toNext.clear();
     lostHere.clear();
     for (size_t i = 0; i < history.size(); ++i) {
-      const store::HistoryRecord& h = history[i];
+      const Move& h = history[i];
       if (!valid(h.toPipeline, h.toStage)) {
         ++unknown;
         continue;
@@ -104,7 +111,7 @@ nlohmann::json storeStats(const bc::Module& m, store::Transaction& tx, int64_t n
       }
       // A move out of a stage counts for the visit it ended, if that began in the period.
       int64_t visitBegan = i > 0 ? history[i - 1].at : h.at;
-      if (h.how != "created" && valid(h.fromPipeline, h.fromStage) && period.contains(visitBegan)) {
+      if (!h.created && valid(h.fromPipeline, h.fromStage) && period.contains(visitBegan)) {
         const bc::StageDef& target = m.pipelines[h.toPipeline].stages[h.toStage];
         if (h.fromPipeline == h.toPipeline && h.toStage == h.fromStage + 1 &&
             kindOf(h.fromPipeline, h.fromStage) == bc::StageKind::Working) {
@@ -120,14 +127,14 @@ nlohmann::json storeStats(const bc::Module& m, store::Transaction& tx, int64_t n
   };
 
   std::string current;
-  std::vector<store::HistoryRecord> history;
+  std::vector<Move> history;
   tx.forEachHistory([&](const store::HistoryRecord& h) {
     if (h.deal != current) {
       if (!history.empty()) visitDeal(current, history);
       history.clear();
       current = h.deal;
     }
-    history.push_back(h);
+    history.push_back({h.fromPipeline, h.fromStage, h.toPipeline, h.toStage, h.at, h.how == "created"});
   });
   if (!history.empty()) visitDeal(current, history);
 
