@@ -20,7 +20,8 @@ namespace {
 // The keys each section knows, for unknown-key errors and "did you mean".
 const std::map<std::string, std::vector<std::string>>& knownKeys() {
   static const std::map<std::string, std::vector<std::string>> keys = {
-      {"server", {"listen", "tokens", "tokens_env", "read_tokens", "max_body_bytes", "store", "store_env"}},
+      {"server",
+       {"listen", "tokens", "tokens_env", "read_tokens", "read_tokens_env", "max_body_bytes", "store", "store_env"}},
       {"outbox", {"max_attempts", "backoff_initial", "backoff_max", "timeout", "batch", "poll_interval_ms", "jitter"}},
       {"webhook", {"headers", "headers_env", "timeout", "allow_hosts"}},
       {"integrations", {"url", "headers", "headers_env", "timeout"}},
@@ -342,6 +343,18 @@ class Reader {
           std::istringstream words(token);
           std::string word;
           while (words >> word) out.tokens.push_back(word);
+        }
+      }
+    }
+    if (node(s, "read_tokens_env")) {
+      if (auto value =
+              fromEnvironment(s, "read_tokens_env", "read-only console tokens (separated by commas or spaces)")) {
+        std::string token;
+        std::istringstream in(*value);
+        while (std::getline(in, token, ',')) {
+          std::istringstream words(token);
+          std::string word;
+          while (words >> word) out.readTokens.push_back(word);
         }
       }
     }

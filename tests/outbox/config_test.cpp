@@ -151,6 +151,15 @@ TEST(ServeConfig, AnEmptyFileGivesTheDefaults) {
   EXPECT_TRUE(c.gateway.messageUrl.empty());
 }
 
+TEST(ServeConfig, ReadOnlyTokensOfTheConsole) {
+  Parsed p = parse("[server]\nread_tokens = [\"viewer\"]\nread_tokens_env = \"VORONKA_TOKENS\"\n");
+  ASSERT_TRUE(p.config) << ::testing::PrintToString(p.errors);
+  EXPECT_EQ(p.config->server.readTokens, (std::vector<std::string>{"viewer", "tok-1", "tok-2", "tok-3"}));
+  EXPECT_TRUE(p.config->server.tokens.empty());
+  EXPECT_EQ(errorOf("[server]\nread_tokens = [\"two words\"]\n"),
+            "serve.toml:2:16: [server] read_tokens: a token must be non-empty, without spaces");
+}
+
 TEST(ServeConfig, TheExampleFileIsValid) {
   auto env = [](const std::string&) -> std::optional<std::string> { return "from-the-environment"; };
   auto config = outbox::loadServeConfig(std::filesystem::path(VORONKA_SOURCE_DIR) / "examples/serve.toml", env);
