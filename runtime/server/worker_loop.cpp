@@ -92,15 +92,23 @@ size_t SharedWorker::runBatch() {
   Parts& p = *parts_;
   p.store.beginBatch();
   std::vector<std::string> deals;
-  size_t events = 0, timers = 0;
+  size_t events = 0, timers = 0, worked = 0;
   try {
     int64_t now = clock_.now();
     deals = p.queue.claim(now, options_.batch);
+    auto started = std::chrono::steady_clock::now();
     for (const std::string& deal : deals) {
+      if (std::chrono::steady_clock::now() - started > options_.batchBudget) break;  // the rest stay due
+      ++worked;
       p.store.scopeTimersToDeal(deal);
+      // Only when one of its timers is due: a look at the timers costs the
+      // engine three statements, this one.
+      auto fireDue = [&](int64_t until) {
+        std::optional<int64_t> earliest = p.queue.earliestTimer(deal);
+        if (earliest && *earliest <= until) timers += p.engine.runDue(until);
+      };
       for (const store::pg::WorkQueue::Waiting& w : p.queue.waiting(deal, options_.eventsPerDeal)) {
-        // The deal's timers that fell due before this event arrived fire first.
-        timers += p.engine.runDue(w.receivedAt);
+        fireDue(w.receivedAt);  // the deal's timers that fell due before this event arrived fire first
         engine::Outcome o;
         try {
           o = engine::applyWireEvent(p.engine, p.names, nlohmann::json::parse(w.body));
@@ -110,7 +118,7 @@ size_t SharedWorker::runBatch() {
         p.queue.markApplied(w.seq, now, engine::statusName(o.status), o.message);
         ++events;
       }
-      timers += p.engine.runDue(clock_.now());
+      fireDue(clock_.now());
       p.store.scopeTimersToDeal(std::nullopt);
       p.queue.reschedule(deal, now);
     }
@@ -125,6 +133,11 @@ size_t SharedWorker::runBatch() {
     throw;
   }
   p.store.endBatch();
+  size_t claimed = deals.size();  // a full claim, or one cut short by the budget: more is due
+  if (worked < claimed) {
+    deals.resize(worked);
+    claimed = options_.batch;
+  }
   if (!deals.empty()) {
     counters_.claims += deals.size();
     counters_.batches++;
@@ -132,7 +145,7 @@ size_t SharedWorker::runBatch() {
     counters_.timers += timers;
     if (options_.onCommit) options_.onCommit();
   }
-  return deals.size();
+  return claimed;
 }
 
 }  // namespace voronka::server

@@ -24,7 +24,11 @@ struct WorkerOptions {
   std::string moduleVersion;
   size_t batch = 64;          // deals per claim (one transaction)
   size_t eventsPerDeal = 64;  // a busy deal gives way after this many; the rest wait for the next claim
-  bool pollOnly = false;      // no LISTEN (behind PgBouncer in transaction mode)
+  // A batch stops taking up its claimed deals after this long and commits;
+  // the deals it did not get to stay due. An intake for a claimed deal waits
+  // for the commit, so this bounds that wait too.
+  std::chrono::milliseconds batchBudget{50};
+  bool pollOnly = false;  // no LISTEN (behind PgBouncer in transaction mode)
   std::chrono::milliseconds pollInterval{1000};
   std::function<void()> onCommit;  // after a batch that did something (wakes the outbox relay)
 };
@@ -53,7 +57,8 @@ class SharedWorker {
 
  private:
   void run();
-  size_t runBatch();  // deals claimed
+  // Returns the deals claimed (options_.batch when more are due at once).
+  size_t runBatch();
 
   WorkerOptions options_;
   engine::Clock& clock_;

@@ -20,6 +20,7 @@ struct WorkQueue::Statements {
                     "SELECT seq, event_id, body, received_at FROM inbox WHERE deal = $1 AND applied_at IS NULL "
                     "ORDER BY seq LIMIT $2",
                     "reading the deal's inbox"};
+  Statement earliest{db, "SELECT min(due) FROM timers WHERE deal = $1", "reading the deal's next timer"};
   Statement markApplied{db, "UPDATE inbox SET applied_at = $2, status = $3, message = $4 WHERE seq = $1",
                         "recording an event's outcome in the inbox"};
   Statement reschedule{db,
@@ -50,6 +51,13 @@ std::vector<WorkQueue::Waiting> WorkQueue::waiting(const std::string& deal, size
   q.bind(deal).bindLimit(limit);
   while (q.step()) out.push_back({q.i64(0), q.text(1), q.text(2), q.i64(3)});
   return out;
+}
+
+std::optional<int64_t> WorkQueue::earliestTimer(const std::string& deal) {
+  Query q(st_->earliest);
+  q.bind(deal);
+  if (!q.step() || q.isNull(0)) return std::nullopt;
+  return q.i64(0);
 }
 
 void WorkQueue::markApplied(int64_t seq, int64_t now, const std::string& status, const std::string& message) {

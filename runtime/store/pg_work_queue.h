@@ -46,6 +46,8 @@ class WorkQueue {
   };
   // The deal's events not applied yet, in the order they were acknowledged.
   std::vector<Waiting> waiting(const std::string& deal, size_t limit);
+  // The deal's earliest timer (nullopt: none).
+  std::optional<int64_t> earliestTimer(const std::string& deal);
   void markApplied(int64_t seq, int64_t now, const std::string& status, const std::string& message);
   // Sets the deal's next_run_at from what is left: now when events wait,
   // else its earliest timer, else nothing.
