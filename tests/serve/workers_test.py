@@ -70,11 +70,13 @@ class Workers:
 
     def start(self, i):
         voronka, module, store = self.args
+        # The last worker runs as it would behind PgBouncer: no LISTEN/NOTIFY.
+        poll_only = ["--pg-poll-only"] if i == len(self.ports) - 1 else []
         for _ in range(100):
             try:
                 self.servers[i] = Server(voronka, module, store, port=self.ports[i],
                                          extra=["--workers", "shared", "--config", self.config,
-                                                "--allow-webhook-host", "127.0.0.1"]).start()
+                                                "--allow-webhook-host", "127.0.0.1", *poll_only]).start()
                 self.starts += 1
                 return
             except AssertionError as e:
@@ -120,6 +122,20 @@ def send_until_acknowledged(workers, rng, events, stats):
         raise AssertionError(f"HTTP {status} {payload}")
 
 
+def check_refusals(voronka, module, pg, work):
+    """A single server beside shared workers, and shared workers where they cannot be, are refused."""
+    def serve(*extra):
+        r = subprocess.run([voronka, "serve", module, "--listen", "127.0.0.1:0", *extra],
+                           capture_output=True, text=True, timeout=30)
+        return r.returncode, r.stderr
+    code, err = serve("--store", pg.spec())
+    assert code == 1 and "--workers shared" in err, (code, err)
+    code, err = serve("--store", "sqlite:" + os.path.join(work, "x.db"), "--workers", "shared")
+    assert code == 2 and "needs a PostgreSQL store" in err, (code, err)
+    code, err = serve("--store", pg.spec(), "--pg-poll-only")
+    assert code == 2 and "--pg-poll-only is an option of --workers shared" in err, (code, err)
+
+
 def psql(pg, sql):
     cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", "postgres", "-F", "\t", "-Atc", sql]
     return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
@@ -154,6 +170,7 @@ def run(voronka, pg, args, rng):
         workers = Workers(voronka, module, pg.spec(), config, args.workers)
         for i in range(args.workers):
             workers.start(i)
+        check_refusals(voronka, module, pg, work)
 
         now = datetime.now(timezone.utc)
         per_deal = []
