@@ -100,9 +100,26 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   }
 
   engine::RealClock clock;
+  std::string moduleVersion = deploy::moduleVersionOf(settings.moduleBytes);
   try {
     store::pg::Conn startLock(*conninfo);  // the lock ends with this connection
     startLock.exec(kStartLock, "waiting for the other workers to start");
+    // Other workers may be running on the store's version: moving their
+    // deals under them is not a start's business.
+    std::string active, deploying;
+    {
+      auto tx = store->begin();
+      active = tx->meta("active_version").value_or("");
+      deploying = tx->meta("deploying").value_or("");
+    }
+    if ((!active.empty() && active != moduleVersion) || !deploying.empty()) {
+      return failWith(ServeError{
+          ServeError::Kind::Refused,
+          fmt::format("the store runs version {}{}, not {} ({}); shared workers do not deploy: stop every worker, "
+                      "run `voronka deploy {} --store postgres:…`, then start them on it",
+                      active, deploying.empty() ? "" : " and has a deployment to finish", moduleVersion,
+                      settings.modulePath, settings.modulePath)});
+    }
     Result<std::string> claimed =
         claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
     if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});
@@ -129,7 +146,6 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   };
   outbox::OutboxRelay relay(*store, connectors, relayOptions, clock);
 
-  std::string moduleVersion = deploy::moduleVersionOf(settings.moduleBytes);
   std::unique_ptr<WorkerIntake> intake;
   std::unique_ptr<SharedWorker> worker;
   try {
