@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -31,11 +32,13 @@ ServeError setup(std::string message) { return {ServeError::Kind::Setup, std::mo
 // Workers starting together put the module on the store one at a time.
 constexpr const char* kStartLock = "SELECT pg_advisory_lock(1450144368, hashtext(current_schema()))";
 
-// An outbox claim of a shared worker runs out this long after the longest
-// connector timeout: a killed worker's deliveries are taken over soon. A
-// claim holds few effects, so that its deliveries fit in the lease.
-constexpr size_t kSharedOutboxBatch = 4;
-constexpr int64_t kSharedLeaseMargin = 5;
+// An outbox claim of a shared worker runs out after kSharedLease seconds
+// unless its worker, alive, extends it (every kLeaseRenewal): a killed
+// worker's deliveries are taken over within seconds, a slow delivery of a
+// live one is not.
+constexpr size_t kSharedOutboxBatch = 8;
+constexpr int64_t kSharedLease = 6;
+constexpr auto kLeaseRenewal = std::chrono::seconds(2);
 
 sigset_t blockStopSignals() {
   sigset_t signals;
@@ -134,12 +137,8 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   Metrics* metrics = nullptr;
   outbox::Connectors connectors = outbox::makeConnectors(settings.config);
   outbox::RelayOptions relayOptions = outbox::relayOptionsOf(settings.config);
-  // relayOptionsOf leases a whole batch at the longest timeout, plus a minute.
-  double longest = static_cast<double>(relayOptions.lease - 60) /
-                   static_cast<double>(std::max<size_t>(static_cast<size_t>(settings.config.outbox.batch), 1));
   relayOptions.batch = std::min(relayOptions.batch, kSharedOutboxBatch);
-  relayOptions.lease =
-      static_cast<int64_t>(std::ceil(longest * static_cast<double>(relayOptions.batch))) + kSharedLeaseMargin;
+  relayOptions.lease = kSharedLease;
   relayOptions.onRecorded = [&metrics, &metricsMutex](const store::EffectRecord& effect) {
     std::lock_guard lock(metricsMutex);
     if (metrics) metrics->countOutboxResult(effect.status);
@@ -190,6 +189,16 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   }
   std::atomic<bool> stopRelay{false};
   std::thread relayThread([&] { relay.runUntilStopped(stopRelay); });
+  std::mutex renewMutex;
+  std::condition_variable renewWake;
+  std::thread leaseThread([&] {
+    std::unique_lock lock(renewMutex);
+    while (!renewWake.wait_for(lock, kLeaseRenewal, [&] { return stopRelay.load(); })) {
+      try {
+        store->extendLeases(clock.now() + kSharedLease);
+      } catch (const std::exception&) {}  // the database is away: the leases run out, others take over
+    }
+  });
   if (report.listening) report.listening(port);
 
   int received = 0;
@@ -205,9 +214,14 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   server->stop();  // answers the requests in flight (their events are in the inbox)
   intake->stop();
   worker->stop();  // finishes its batch
-  stopRelay = true;
+  {
+    std::lock_guard lock(renewMutex);
+    stopRelay = true;
+  }
+  renewWake.notify_all();
   relay.wake();
   relayThread.join();
+  leaseThread.join();
   server.reset();
   if (report.stopped) report.stopped();
   return {};

@@ -1,5 +1,6 @@
 #include "runtime/store/pg_store.h"
 
+#include <map>
 #include <mutex>
 
 #include "runtime/store/deal_blob.h"
@@ -110,8 +111,14 @@ struct Statements {
   Statement putEffectFenced{db,
                             "UPDATE effects SET status = $1, attempts = $2, next_attempt_at = $3, delivered_at = $4, "
                             "last_error = $5, leased = ($2 = attempts + 1 AND $1 = 'pending') "
-                            "WHERE id = $6 AND (attempts = $2 OR attempts = $2 - 1)",
+                            "WHERE id = $6 AND (attempts = $2 OR attempts = $2 - 1) RETURNING leased",
                             "saving an effect's delivery"};
+  // A lease still held (its delivery in progress) runs out later: a killed
+  // worker's leases run out soon, a live one's never while it delivers.
+  Statement extendLease{db,
+                        "UPDATE effects SET next_attempt_at = $1 WHERE id = $2 AND attempts = $3 AND leased "
+                        "AND status = 'pending'",
+                        "extending an outbox lease"};
   Statement dueTimersOfDeal{
       db, "SELECT id, " TIMER_COLUMNS " FROM timers WHERE deal = $3 AND due <= $1 ORDER BY due, id LIMIT $2",
       "reading the deal's due timers"};
@@ -272,6 +279,7 @@ struct PostgresStore::Impl {
   pg::Conn db;
   PostgresOptions options;
   std::optional<std::string> timerScope;
+  std::map<int64_t, int32_t> leases;  // shared workers: effect id → attempt this process has claimed
   SharedOutboxCounters outbox;
   std::string schema;
   std::unique_ptr<Statements> st;
@@ -529,10 +537,23 @@ class PostgresTransaction final : public Transaction {
   void putEffect(const EffectRecord& e) override {
     bool shared = s_.options.sharedWorkers;
     Query q(shared ? st_.putEffectFenced : st_.putEffect);
-    q.bind(e.status).bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError).bind(e.id).run();
-    if (q.changes() != 0) return;
-    if (!shared) throw std::logic_error("putEffect: no such effect");
-    s_.outbox.staleResults++;  // fenced out: another worker owns a newer attempt
+    q.bind(e.status).bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError).bind(e.id);
+    if (!shared) {
+      q.run();
+      if (q.changes() == 0) throw std::logic_error("putEffect: no such effect");
+      return;
+    }
+    if (!q.step()) {
+      s_.outbox.staleResults++;  // fenced out: another worker owns a newer attempt
+      s_.leases.erase(e.id);
+      return;
+    }
+    // A claim (rolled back later or not: extending a lease that is not there changes nothing).
+    if (q.i64(0) != 0) {
+      s_.leases[e.id] = e.attempts;
+    } else {
+      s_.leases.erase(e.id);
+    }
   }
 
   std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
@@ -783,5 +804,17 @@ void PostgresStore::scopeTimersToDeal(std::optional<std::string> deal) {
 const SharedOutboxCounters& PostgresStore::outboxCounters() const { return impl_->outbox; }
 
 pg::Conn& PostgresStore::connection() { return impl_->db; }
+
+void PostgresStore::extendLeases(int64_t until) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->leases.empty()) return;
+  auto tx = begin();
+  for (auto it = impl_->leases.begin(); it != impl_->leases.end();) {
+    Query q(impl_->st->extendLease);
+    q.bind(until).bind(it->first).bind(it->second).run();
+    it = q.changes() == 0 ? impl_->leases.erase(it) : std::next(it);  // delivered, or never claimed
+  }
+  tx->commit();
+}
 
 }  // namespace voronka::store

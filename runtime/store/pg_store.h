@@ -70,6 +70,10 @@ class PostgresStore : public Store {
   // the deal it has claimed, never another's).
   void scopeTimersToDeal(std::optional<std::string> deal);
   const SharedOutboxCounters& outboxCounters() const;
+  // Moves the lease of every effect this store has claimed and not recorded
+  // a result for to `until` (a worker calls it every few seconds, so that a
+  // short lease runs out only when the worker is gone).
+  void extendLeases(int64_t until);
   // The store's connection, for the work queue's statements (pg_work_queue.h);
   // used only by the thread that holds an open batch.
   pg::Conn& connection();

@@ -124,6 +124,47 @@ TEST_F(PostgresWorkers, ATimerMakesItsDealDueAndAWorkerSeesOnlyItsDealsTimers) {
   worker.endBatch();
 }
 
+std::vector<store::EffectRecord> claimDue(store::PostgresStore& s, int64_t now) {
+  auto tx = s.begin();
+  std::vector<store::EffectRecord> due = tx->dueEffects(now, 10);
+  for (auto& e : due) {
+    ++e.attempts;
+    e.nextAttemptAt = now + 10;  // the lease
+    tx->putEffect(e);
+  }
+  tx->commit();
+  return due;
+}
+
+TEST_F(PostgresWorkers, ALiveWorkerExtendsItsLeasesUntilItRecordsTheResult) {
+  store::PostgresStore a(where_, kShared);
+  store::PostgresStore b(where_, kShared);
+  {
+    auto tx = a.begin();
+    tx->addEffect(testing::sampleEffect("d1", "k1"));
+    tx->commit();
+  }
+  std::vector<store::EffectRecord> mine = claimDue(a, 100);
+  ASSERT_EQ(mine.size(), 1u);
+  a.extendLeases(200);
+  EXPECT_TRUE(claimDue(b, 150).empty());  // still a's
+  store::EffectRecord done = mine[0];
+  done.status = "delivered";
+  done.deliveredAt = 160;
+  done.nextAttemptAt = 0;
+  {
+    auto tx = a.begin();
+    tx->putEffect(done);
+    tx->commit();
+  }
+  a.extendLeases(500);  // nothing leased any more: changes nothing
+  auto tx = b.begin();
+  std::vector<store::EffectRecord> delivered = tx->effectsWithStatus("delivered", 10);
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].nextAttemptAt, 0);
+  EXPECT_EQ(delivered[0].attempts, 1);
+}
+
 TEST_F(PostgresWorkers, ALateResultOfAnAttemptTakenOverIsIgnoredAndCounted) {
   store::PostgresStore a(where_, kShared);
   store::PostgresStore b(where_, kShared);
@@ -132,17 +173,7 @@ TEST_F(PostgresWorkers, ALateResultOfAnAttemptTakenOverIsIgnoredAndCounted) {
     tx->addEffect(testing::sampleEffect("d1", "k1"));
     tx->commit();
   }
-  auto claim = [](store::PostgresStore& s, int64_t now) {
-    auto tx = s.begin();
-    std::vector<store::EffectRecord> due = tx->dueEffects(now, 10);
-    for (auto& e : due) {
-      ++e.attempts;
-      e.nextAttemptAt = now + 10;  // the lease
-      tx->putEffect(e);
-    }
-    tx->commit();
-    return due;
-  };
+  auto claim = claimDue;
   std::vector<store::EffectRecord> mine = claim(a, 100);
   ASSERT_EQ(mine.size(), 1u);
   EXPECT_TRUE(claim(b, 105).empty());                       // leased to a
