@@ -163,8 +163,21 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
 
   ServerOptions options = settings.server;
   options.moduleVersion = moduleVersion;
-  options.intake = [&intake](std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim) {
-    return intake->apply(std::move(events), std::move(claim));
+  // The intake's commits are this server's writes: GET /readyz and the
+  // event counters of /metrics follow them.
+  options.intake = [&](std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim) {
+    std::vector<WriteResult> results = intake->apply(std::move(events), std::move(claim));
+    std::lock_guard lock(metricsMutex);
+    if (!metrics) return results;
+    bool stored = results.empty() || results[0].stored;
+    if (stored) {
+      metrics->writes.succeeded();
+      for (const WriteResult& r : results) metrics->countEvent(engine::statusName(r.outcome.status));
+    } else {
+      metrics->countStoreFailure();
+      metrics->writes.failed(results[0].outcome.message);
+    }
+    return results;
   };
   std::string label = workerLabel();
   options.extraMetrics = [&] { return workerMetrics(label, worker->counters(), store->outboxCounters()); };

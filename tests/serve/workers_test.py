@@ -286,6 +286,9 @@ def run(voronka, pg, args, rng):
                     claims += int(line.split()[-1])
             if "voronka_worker_batches_total{" not in str(text):
                 failures.append(f"worker {i}: /metrics has no voronka_worker_batches_total")
+            status, ready = workers.request(i, "GET", "/readyz")
+            if status != 200:
+                failures.append(f"worker {i}: /readyz answered {status} {ready}")
         for i in range(args.workers):
             code, err = workers.servers[i].terminate()
             if code != 0:
