@@ -71,6 +71,8 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
 
   engine::RealClock clock;
   try {
+    if (std::optional<std::string> left = sharedWorkLeft(*store))
+      return failWith(ServeError{ServeError::Kind::Refused, *left});
     Result<std::string> claimed =
         claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
     if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});

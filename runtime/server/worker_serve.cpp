@@ -22,6 +22,7 @@
 #include "runtime/server/worker_loop.h"
 #include "runtime/store/pg_db.h"
 #include "runtime/store/pg_store.h"
+#include "runtime/store/pg_work_queue.h"
 
 namespace voronka::server {
 
@@ -81,6 +82,17 @@ std::string workerMetrics(const std::string& label, const WorkerCounters& w, con
 }
 
 }  // namespace
+
+std::optional<std::string> sharedWorkLeft(store::Store& store) {
+  auto* pg = dynamic_cast<store::PostgresStore*>(&store);
+  if (!pg) return std::nullopt;
+  int64_t waiting = store::pg::inboxWaiting(pg->connection());
+  if (waiting == 0) return std::nullopt;
+  return fmt::format(
+      "store {}: {} events acknowledged by shared workers wait in its inbox; serve it with --workers shared until "
+      "they are applied (a single server does not read the inbox)",
+      pg->label(), waiting);
+}
 
 Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const ServeReport& report) {
   std::optional<std::string> conninfo = postgresConninfo(settings.config.server.store);

@@ -7,11 +7,19 @@
 // transaction back.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "common/result.h"
 #include "runtime/server/serve.h"
 
 namespace voronka::server {
 
 Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const ServeReport& report);
+
+// A single server (`--workers one`) on a PostgreSQL store would never apply
+// events shared workers acknowledged and left in the inbox: why it must not
+// start, or nothing.
+std::optional<std::string> sharedWorkLeft(store::Store& store);
 
 }  // namespace voronka::server

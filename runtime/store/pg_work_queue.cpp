@@ -159,6 +159,10 @@ std::optional<Inbox::Outcome> Inbox::outcome(const std::string& eventId) {
   return std::nullopt;
 }
 
+int64_t inboxWaiting(Conn& conn) {
+  return std::stoll(conn.queryText("SELECT count(*) FROM inbox WHERE applied_at IS NULL", "counting the inbox"));
+}
+
 // ───────────────────────────── wake-ups ─────────────────────────────
 
 WakeListener::WakeListener(const std::string& conninfo) : conninfo_(conninfo) {}

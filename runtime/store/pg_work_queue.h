@@ -111,4 +111,7 @@ class WakeListener {
 
 inline constexpr const char* kWakeChannel = "voronka_work";
 
+// Events shared workers acknowledged that no worker has applied yet.
+int64_t inboxWaiting(Conn& conn);
+
 }  // namespace voronka::store::pg

@@ -293,6 +293,13 @@ def run(voronka, pg, args, rng):
             code, err = workers.servers[i].terminate()
             if code != 0:
                 failures.append(f"worker {i} exited with {code} after SIGTERM: {err[-500:]}")
+        # Every worker stopped, one event left in the inbox: a single server
+        # (which does not read the inbox) refuses the store.
+        psql(pg, "INSERT INTO inbox (event_id, deal, body, received_at) VALUES ('left', 'D-0', '{}', 0)")
+        r = subprocess.run([voronka, "serve", module, "--listen", "127.0.0.1:0", "--store", pg.spec()],
+                           capture_output=True, text=True, timeout=30)
+        if r.returncode != 1 or "wait in its inbox" not in r.stderr:
+            failures.append(f"a single server beside a waiting inbox: exit {r.returncode}: {r.stderr[-300:]}")
         receiver.stop()
 
         print(f"  {kills} workers killed with SIGKILL and restarted ({workers.starts} starts)")
