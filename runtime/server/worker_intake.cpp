@@ -65,7 +65,10 @@ std::vector<WriteResult> WorkerIntake::apply(std::vector<nlohmann::json> events,
   std::vector<WriteResult> results;
   for (auto& f : futures) results.push_back(f.get());
   if (!waitFor.empty() && results[0].stored && !results[0].keyConflict) {
+    bool duplicate = results[0].outcome.status == engine::Outcome::Status::Duplicate;
     results[0] = waitForOutcome(waitFor, results[0]);
+    // A resend waits for the first one to be applied, and is answered as a resend.
+    if (duplicate) results[0].outcome = {engine::Outcome::Status::Duplicate, "the event was received before"};
   }
   return results;
 }

@@ -51,6 +51,7 @@ pipeline p "P" {{
       webhook "{hook}/timer" with {{ deal: deal.id }}
     }}
   }}
+  stage b "B" {{ }}
   won "W"
   lost "L" reasons {{ "a" other "b" }}
 }}
@@ -139,6 +140,31 @@ def check_refusals(voronka, module, pg, work):
     r = subprocess.run([voronka, "serve", other, "--listen", "127.0.0.1:0", "--store", pg.spec(),
                         "--workers", "shared"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "shared workers do not deploy" in r.stderr, (r.returncode, r.stderr)
+
+
+def check_waiting_routes(workers):
+    """POST /v1/deals and /move wait for their worker and answer with the outcome."""
+    failures = []
+
+    def expect(method, path, body, status, headers=None):
+        s = workers.servers[0]
+        got, payload = s.request(method, path, body, headers=headers, timeout=30)
+        if got != status:
+            failures.append(f"{method} {path} {body}: HTTP {got} {payload}, expected {status}")
+        return payload if isinstance(payload, dict) else {}
+
+    created = expect("POST", "/v1/deals", {"id": "API-1", "pipeline": "p"}, 201)
+    if created.get("id") != "API-1" or created.get("stage") != "a":
+        failures.append(f"POST /v1/deals did not answer with the applied deal: {created}")
+    expect("POST", "/v1/deals", {"id": "API-1", "pipeline": "p"}, 200)
+    key = {"Idempotency-Key": "k-1"}
+    expect("POST", "/v1/deals", {"id": "API-2", "pipeline": "p"}, 201, key)
+    expect("POST", "/v1/deals", {"id": "API-3", "pipeline": "p"}, 422, key)
+    moved = expect("POST", "/v1/deals/API-1/move", {"stage": "b"}, 200)
+    if moved.get("stage") != "b":
+        failures.append(f"the move was not applied before the answer: {moved}")
+    expect("POST", "/v1/deals/API-1/move", {"stage": "moon"}, 400)
+    return failures
 
 
 def psql(pg, sql):
@@ -289,6 +315,7 @@ def run(voronka, pg, args, rng):
             status, ready = workers.request(i, "GET", "/readyz")
             if status != 200:
                 failures.append(f"worker {i}: /readyz answered {status} {ready}")
+        failures += check_waiting_routes(workers)
         for i in range(args.workers):
             code, err = workers.servers[i].terminate()
             if code != 0:
