@@ -183,7 +183,9 @@ CREATE TABLE deal_work (
 CREATE INDEX deal_work_due ON deal_work (next_run_at) WHERE next_run_at IS NOT NULL;
 INSERT INTO deal_work (deal, next_run_at) SELECT deal, min(due) FROM timers GROUP BY deal;
 
-CREATE FUNCTION voronka_timer_work() RETURNS trigger LANGUAGE plpgsql AS $$
+-- SET search_path FROM CURRENT: the store's own deal_work, whatever the
+-- search_path of the session that adds a timer.
+CREATE FUNCTION voronka_timer_work() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   INSERT INTO deal_work (deal, next_run_at) VALUES (NEW.deal, NEW.due)
   ON CONFLICT (deal) DO UPDATE SET next_run_at = excluded.next_run_at
