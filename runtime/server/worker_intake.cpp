@@ -92,7 +92,9 @@ void WorkerIntake::run() {
 void WorkerIntake::write(std::vector<Job>& batch) {
   std::vector<store::pg::Inbox::Item> items;
   for (const Job& job : batch) {
-    store::pg::Inbox::Item item{textOf(job.event, "id"), textOf(job.event, "deal"), job.event.dump(), "", ""};
+    // `replace`: dumping never throws on this thread (a parsed body is valid UTF-8 anyway).
+    store::pg::Inbox::Item item{textOf(job.event, "id"), textOf(job.event, "deal"),
+                                job.event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "", ""};
     if (job.claim) {
       item.keyName = job.claim->metaKey;
       item.keyHash = job.claim->bodyHash;
