@@ -2,7 +2,8 @@
 """Events/s applied by 1, 2 and 4 `voronka serve --workers shared` on one
 throwaway PostgreSQL (docs/scaling.md).
 
-For each worker count: a fresh schema, the workers started, then EVENTS
+First one single server (`--workers one`, answering once applied) for
+reference, then for each worker count: a fresh schema, the workers started, then EVENTS
 events (a deal_created and steps per deal, each step a rule with a note and
 a timer) posted in arrays of 100 by 4 client threads, round robin over the
 workers. The figure is events acknowledged and applied per second, from the
@@ -41,11 +42,11 @@ def psql(pg, sql):
     return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def run_once(voronka, module, pg, workers, events_total):
-    schema = f"bench{workers}"
+def run_once(voronka, module, pg, workers, events_total, mode="shared"):
+    schema = f"bench{workers}{mode}"
     psql(pg, f"CREATE SCHEMA {schema}")
     store = pg.spec() + f" options='-csearch_path={schema}'"
-    servers = [Server(voronka, module, store, port=free_port(), extra=["--workers", "shared"]).start()
+    servers = [Server(voronka, module, store, port=free_port(), extra=["--workers", mode]).start()
                for _ in range(workers)]
     deals = events_total // (1 + STEPS)
     per_round = [[] for _ in range(1 + STEPS)]
@@ -76,7 +77,7 @@ def run_once(voronka, module, pg, workers, events_total):
     for t in threads:
         t.join()
     acked = time.time()
-    while psql(pg, f"SELECT count(*) FROM {schema}.inbox WHERE applied_at IS NULL") != "0":
+    while mode == "shared" and psql(pg, f"SELECT count(*) FROM {schema}.inbox WHERE applied_at IS NULL") != "0":
         time.sleep(0.02)
     done = time.time()
     for s in servers:
@@ -96,6 +97,9 @@ def main():
             module = build(voronka, FUNNEL, work)
             print(f"{'workers':>8} {'acknowledged/s':>15} {'applied/s':>10}  ({events_total} events, 4 clients, "
                   f"{os.cpu_count()} cores)")
+            # For reference: one server without --workers shared answers once applied.
+            _, applied = run_once(voronka, module, pg, 1, events_total, "one")
+            print(f"{'single':>8} {'':>15} {applied:>10.0f}  (one server, --workers one)")
             for workers in (1, 2, 4):
                 intake, applied = run_once(voronka, module, pg, workers, events_total)
                 print(f"{workers:>8} {intake:>15.0f} {applied:>10.0f}")
