@@ -37,7 +37,7 @@ pipeline retail "Розница" {
     after 1d when deal.previous_stage == incoming { note "ёлка" }  // напоминание
   }
   stage choose "Выбор" key {
-    on enter { task "Позвонить" due 1d }
+    on enter { task "Позвонить" due 1d  assign round_robin(sales) }
   }
   won  "Успешно"
   lost "Закрыто"
@@ -123,6 +123,8 @@ def hovers(c, uri, encoding):
           h.get("range", {}).get("start") == at(DOC, 8, "email_opened", encoding=encoding), json.dumps(h))
     value = hover(c, uri, at(DOC, 9, "payment_received", encoding=encoding)).get("contents", {}).get("value", "")
     check("hover: a built-in event's payload", "amount: money" in value and "payment arrived" in value, value)
+    value = hover(c, uri, at(DOC, 9, "amount", encoding=encoding)).get("contents", {}).get("value", "")
+    check("hover: a built-in event's payload field", "amount: money" in value and "payment_received" in value, value)
     h = hover(c, uri, at(DOC, 8, "phone", encoding=encoding))
     value = h.get("contents", {}).get("value", "")
     check("hover: `contact.phone` inside a text's interpolation", "contact.phone" in value and "`phone`" in value, value)
@@ -204,20 +206,22 @@ def signature_help(c, uri, encoding):
 
 def code_actions(c, uri, encoding):
     print(f"-- code actions ({encoding})")
-    broken = DOC.replace("move choose", "move chose").replace("{contact.phone}", "{contact.phon}")
+    broken = DOC.replace("move choose", "move chose").replace("{contact.phone}", "{contact.phon}") + \
+        'account { timezone "Europe/Mosow" }\n'
     diags = change(c, uri, broken, 10)
-    check("the typos are reported", len([d for d in diags if d["severity"] == 1]) == 2,
+    check("the typos are reported", len([d for d in diags if d["severity"] == 1]) == 3,
           json.dumps(diags, ensure_ascii=False))
     whole = {"start": {"line": 0, "character": 0}, "end": {"line": 30, "character": 0}}
     actions = c.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": whole,
                                                     "context": {"diagnostics": diags}}).get("result") or []
     fixes = [a for a in actions if a["title"].startswith("Change to")]
     check("code actions: a quick fix per \"did you mean\"", sorted(a["title"] for a in fixes)
-          == ["Change to `choose`", "Change to `phone`"], json.dumps(actions, ensure_ascii=False))
+          == ['Change to "Europe/Moscow"', "Change to `choose`", "Change to `phone`"], json.dumps(actions, ensure_ascii=False))
     check("code actions: quick fixes name their diagnostic",
           all(a.get("kind") == "quickfix" and a.get("diagnostics") for a in fixes), json.dumps(fixes, ensure_ascii=False))
     fixed = L.apply_edits(broken, [e for a in fixes for e in a["edit"]["changes"][uri]], encoding)
-    check(f"code actions: applying them ({encoding} ranges on a Cyrillic line) gives the right text", fixed == DOC,
+    check(f"code actions: applying them ({encoding} ranges on a Cyrillic line) gives the right text",
+          fixed == DOC + 'account { timezone "Europe/Moscow" }\n',
           fixed)
     diags = change(c, uri, fixed, 11)
     check("code actions: the fixed text has no errors", not [d for d in diags if d["severity"] == 1],
@@ -324,6 +328,8 @@ def semantic_tokens(c, uri, encoding):
         ("a type", 2, "text", 0, ("type", ["defaultLibrary"])),
         ("a duration", 10, "1d", 0, ("number", ["duration"])),
         ("a number", 9, "0", 0, ("number", [])),
+        ("`won`, a keyword as in the grammar", 15, "won", 0, ("keyword", [])),
+        ("a call of round_robin", 13, "round_robin", 0, ("function", ["defaultLibrary"])),
     ]
     for what, line_no, needle, nth, want in expect:
         got = token(line_no, needle, nth)
@@ -390,7 +396,8 @@ def semantic_tokens_match_grammar(c, uri):
 def range_formatting(c, uri, tmp, encoding):
     print(f"-- range formatting ({encoding})")
     messy = DOC.replace('field город: text "Город"', 'field    город:text   "Город"').replace(
-        '    on enter { task "Позвонить" due 1d }', 'on enter   {  task "Позвонить"   due 1d }').replace(
+        '    on enter { task "Позвонить" due 1d  assign round_robin(sales) }',
+        'on enter   {  task "Позвонить"   due 1d assign   round_robin( sales ) }').replace(
         '  won  "Успешно"', '     won    "Успешно"')
     change(c, uri, messy, 20)
     formatted = subprocess.run([sys.argv[1], "fmt", "-"], input=messy.encode(), capture_output=True).stdout.decode()

@@ -18,6 +18,26 @@ bool isEventPosition(const Tokens& tokens, int i) {
   return tokens[i].cls == parse::TokenClass::Identifier && before != "." && tokens.text(tokens.next(i)) != ".";
 }
 
+// A payload field of a built-in event (`amount` in `on payment_received when
+// amount > 0`): the event is the nearest `on EVENT` before it that has one of
+// that name. (A custom event's payload fields are in the index.)
+std::optional<std::string> payloadField(const Tokens& tokens, int i) {
+  std::string_view name = tokens.text(i);
+  if (!isBuiltinPayloadName(name)) return std::nullopt;
+  for (int j = tokens.previous(i); j >= 0; j = tokens.previous(j)) {
+    if (tokens.text(j) != "on") continue;
+    std::optional<EventDoc> e = builtinEvent(tokens.text(tokens.next(j)));
+    if (!e) continue;  // `event E on DEAL` in a test, or a custom event
+    for (const ParameterDoc& p : e->payload) {
+      if (p.label.substr(0, p.label.find(':')) != name) continue;
+      return fmt::format("```funnel\n{}\n```\n\n**payload of `{}`**{}", p.label, e->name,
+                         p.doc.empty() ? "" : " — " + p.doc);
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> describe(const Tokens& tokens, int i) {
   std::string_view name = tokens.text(i);
   int prev = tokens.previous(i);
@@ -36,6 +56,9 @@ std::optional<std::string> describe(const Tokens& tokens, int i) {
     }
   }
   if (std::optional<EventDoc> e = builtinEvent(name); e && isEventPosition(tokens, i)) return e->markdown();
+  if (tokens[i].cls == parse::TokenClass::Identifier) {
+    if (std::optional<std::string> p = payloadField(tokens, i)) return p;
+  }
   if (std::optional<std::string> v = builtinValue(name)) return v;
   return std::nullopt;
 }

@@ -4,7 +4,7 @@
 // it is written, not only after `->` and `move`.
 //
 //   grammar scope                          token type (modifiers)
-//   keyword.*                              keyword
+//   keyword.* (`won` and `lost` too)        keyword
 //   entity.name.type.pipeline, .template…  type (declaration where declared)
 //   entity.name.function.stage             function
 //   variable.other.field, .member.field    property
@@ -66,20 +66,25 @@ struct Classified {
 // `shift`: where the tokens' text starts in the document (an interpolation is lexed on its own).
 Classified classifyName(const Tokens& tokens, int i, const index::Index& idx, FileId file, uint32_t shift) {
   const parse::LexedToken& t = tokens[i];
-  if (const index::Occurrence* occ = idx.at(file, t.begin + shift);
-      occ && occ->range.begin == t.begin + shift && occ->range.end == t.end + shift) {
-    return {typeOf(idx.symbols[occ->symbol].kind), occ->declaration ? Declaration : 0};
-  }
   std::string_view name = tokens.text(i);
   std::string_view prev = tokens.text(tokens.previous(i));
   std::string_view next = tokens.text(tokens.next(i));
   if (next == "." && (name == "deal" || name == "contact" || name == "company")) return {Variable, DefaultLibrary};
+  // Reserved words are keywords, `won` and `lost` too, as the grammar colours them.
+  if (t.cls == TokenClass::Reserved) return {Keyword, 0};
+  if (const index::Occurrence* occ = idx.at(file, t.begin + shift);
+      occ && occ->range.begin == t.begin + shift && occ->range.end == t.end + shift) {
+    return {typeOf(idx.symbols[occ->symbol].kind), occ->declaration ? Declaration : 0};
+  }
   if (prev == "." && builtinMember(tokens.text(tokens.previous(tokens.previous(i))), name)) {
     return {Property, DefaultLibrary};
   }
-  if (t.cls == TokenClass::Reserved) return {Keyword, 0};
-  if (next == "(" && standardFunction(name)) return {Function, DefaultLibrary};
   if (builtinEvent(name) && prev != "." && next != "." && prev != ":") return {Function, DefaultLibrary};
+  // A call, as the grammar's entity.name.function.call.
+  if (next == "(") {
+    bool builtin = standardFunction(name) || name == "round_robin" || name == "least_busy";
+    return {Function, builtin ? DefaultLibrary : 0};
+  }
   if (prev == ":") {
     for (const char* b : kBuiltinTypes) {
       if (name == b) return {TypeName, DefaultLibrary};
