@@ -232,6 +232,9 @@ def code_actions(c, uri, encoding):
     actions = c.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": line8,
                                                     "context": {"diagnostics": []}}).get("result") or []
     check("code actions: only for the range asked about", actions == [], json.dumps(actions, ensure_ascii=False))
+    actions = c.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": whole,
+                                                    "context": {"diagnostics": [], "only": ["refactor"]}}).get("result")
+    check("code actions: none when only other kinds are asked for", actions == [], json.dumps(actions, ensure_ascii=False))
 
     print(f"-- code actions: silencing a lint ({encoding})")
     linted = DOC.replace('note "ёлка"', 'webhook "http://партнёр.example.ru/hook"').replace(
@@ -261,7 +264,22 @@ def code_actions(c, uri, encoding):
         diags = change(c, uri, edited, 31 + 2 * n)
         check(f"code actions: `{ident}` is silenced", not [x for x in diags if x.get("code") == ident],
               json.dumps(diags, ensure_ascii=False))
-    change(c, uri, DOC, 16)
+    # A diagnostic on a line that starts inside a block comment: the allow comment goes above the comment's line.
+    commented = DOC.replace('note "ёлка" }', 'note "ёлка" /* старый\n      адрес */ webhook "http://партнёр.example.ru/hook" }')
+    diags = change(c, uri, commented, 40)
+    d = next((x for x in diags if x.get("code") == "plain-http"), None)
+    check("the lint after a block comment is reported", d and d["range"]["start"]["line"] == 11, json.dumps(diags, ensure_ascii=False))
+    if d:
+        actions = c.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": d["range"],
+                                                        "context": {"diagnostics": [d]}}).get("result") or []
+        allow = [a for a in actions if "voronka: allow plain-http" in a["title"]]
+        edited = L.apply_edits(commented, allow[0]["edit"]["changes"][uri], encoding) if allow else commented
+        check("code actions: an allow comment is never put inside a block comment",
+              "\n    // voronka: allow plain-http\n    after 1d" in edited, edited)
+        diags = change(c, uri, edited, 41)
+        check("code actions: ... and silences the lint there", not [x for x in diags if x.get("code") == "plain-http"],
+              json.dumps(diags, ensure_ascii=False))
+    change(c, uri, DOC, 42)
 
 
 def workspace_symbols(c, uri):

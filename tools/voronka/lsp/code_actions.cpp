@@ -55,6 +55,13 @@ Json Server::codeActions(const Json& params) {
   if (!start || !end) throw RequestError{error_code::InvalidParams, "a bad `range`"};
   uint32_t from = offsetOf(*source, *start, encoding_);
   uint32_t to = offsetOf(*source, *end, encoding_);
+  // A client asking only for other kinds (`source.organizeImports`…) gets none.
+  const Json& context = params.value("context", Json::object());
+  if (context.is_object() && context.contains("only") && context["only"].is_array()) {
+    bool wanted = false;
+    for (const Json& k : context["only"]) wanted = wanted || k == "quickfix" || k == "";
+    if (!wanted) return Json::array();
+  }
   std::string uri = uriOf(id);
   std::vector<const ast::Comment*> comments;
   if (std::shared_ptr<const ParsedFile> parsed = workspace_->parsed(id)) {
