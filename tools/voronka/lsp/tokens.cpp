@@ -40,6 +40,7 @@ int Tokens::before(uint32_t offset) const {
 }
 
 int Tokens::previous(int i) const {
+  if (i < 0) return -1;
   for (--i; i >= 0; --i) {
     if (!isComment(i)) return i;
   }
@@ -47,6 +48,7 @@ int Tokens::previous(int i) const {
 }
 
 int Tokens::next(int i) const {
+  if (i < 0) return -1;
   for (++i; i < size(); ++i) {
     if (!isComment(i)) return i;
   }
