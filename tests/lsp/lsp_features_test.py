@@ -302,6 +302,11 @@ def workspace_symbols(c, uri):
     s = found[0] if found else {"location": {"range": {}}}
     check("workspace symbols: the location of the name",
           s["location"]["uri"] == uri and s["location"]["range"].get("start") == pos(DOC, 12, "choose"), json.dumps(s))
+    found = find("NUMB")
+    check("workspace symbols: a payload field is not found by its type", found == [], json.dumps(found, ensure_ascii=False))
+    found = find("Score")
+    check("workspace symbols: a payload field by its name, in its event",
+          [(s["name"], s.get("containerName")) for s in found] == [("score", "kyc_checked")], json.dumps(found, ensure_ascii=False))
     names = {s["name"] for s in find("")}
     check("workspace symbols: an empty query lists everything",
           {"город", "kyc_checked", "hello", "retail", "incoming", "budget", "sales", "оптовая", "новая"} <= names,

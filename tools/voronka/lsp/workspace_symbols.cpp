@@ -59,8 +59,10 @@ Json Server::workspaceSymbols(const Json& params) {
   Json out = Json::array();
   std::function<void(FileId, const SourceFile&, const index::OutlineItem&, const std::string&)> add =
       [&](FileId id, const SourceFile& source, const index::OutlineItem& item, const std::string& container) {
+        // An outline item's detail is its title, but a payload field's is its type.
+        bool titled = item.kind != index::SymbolKind::Payload;
         bool matches = query.empty() || folded(item.name).find(query) != std::string::npos ||
-                       folded(item.detail).find(query) != std::string::npos;
+                       (titled && folded(item.detail).find(query) != std::string::npos);
         if (matches && item.nameRange.valid()) {
           Json s{
               {"name", item.name}, {"kind", symbolKindNumber(item.kind)}, {"location", location(id, item.nameRange)}};
