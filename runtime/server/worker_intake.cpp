@@ -106,7 +106,10 @@ void WorkerIntake::write(std::vector<Job>& batch) {
     std::vector<store::pg::Inbox::Added> added = inbox_->add(items, clock_.now(), options_.notify);
     for (size_t i = 0; i < batch.size(); ++i) {
       switch (added[i]) {
-        case store::pg::Inbox::Added::Queued: results[i].outcome = {engine::Outcome::Status::Applied, "queued"}; break;
+        case store::pg::Inbox::Added::Queued:
+          results[i].outcome = {engine::Outcome::Status::Applied, "a worker applies it"};
+          results[i].queued = true;
+          break;
         case store::pg::Inbox::Added::Duplicate:
           results[i].outcome = {engine::Outcome::Status::Duplicate, "the event was received before"};
           break;
@@ -144,7 +147,7 @@ WriteResult WorkerIntake::waitForOutcome(const std::string& eventId, WriteResult
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
-  queued.outcome.message = "queued; no worker applied it yet";
+  queued.outcome.message = "no worker applied it yet";
   return queued;
 }
 

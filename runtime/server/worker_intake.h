@@ -3,8 +3,8 @@
 // worker applies it later. Requests arriving together are written in one
 // transaction (group commit), on a connection of the intake's own.
 //
-// What a request is answered: a queued event 202 "applied" with the message
-// "queued", an event id the inbox has already 200 "duplicate", an
+// What a request is answered: a queued event 202 "queued", an event id the
+// inbox has already 200 "duplicate", an
 // Idempotency-Key reused with another body 422. A single deal_created or
 // manual_move (POST /v1/deals, POST /v1/deals/ID/move) waits for its worker,
 // up to `waitForOutcome`, and is answered with the outcome it had.

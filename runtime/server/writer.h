@@ -29,6 +29,7 @@ struct WriteResult {
   engine::Outcome outcome;
   bool stored = true;
   bool keyConflict = false;  // its Idempotency-Key came before with another body: nothing was applied
+  bool queued = false;       // shared workers: durable in the inbox, a worker applies it later (answered "queued")
 };
 
 struct WriterOptions {

@@ -96,7 +96,7 @@ struct Inbox::Statements {
   Statement rememberKey{db, "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
                         "remembering an Idempotency-Key"};
   Statement keyBody{db, "SELECT value FROM meta WHERE key = $1", "reading an Idempotency-Key"};
-  Statement outcome{reader, "SELECT status, message FROM inbox WHERE event_id = $1 AND applied_at IS NOT NULL",
+  Statement outcome{reader, "SELECT applied_at IS NOT NULL, status, message FROM inbox WHERE event_id = $1",
                     "reading an event's outcome"};
   Statement applied{reader, "SELECT outcome FROM events WHERE id = $1", "reading an event's outcome"};
 };
@@ -151,7 +151,10 @@ std::optional<Inbox::Outcome> Inbox::outcome(const std::string& eventId) {
   reconnectIfBroken(reader_);
   Query q(st_->outcome);
   q.bind(eventId);
-  if (q.step()) return Outcome{q.text(0), q.text(1)};
+  if (q.step()) {
+    if (q.i64(0) == 0) return std::nullopt;  // waiting for a worker
+    return Outcome{q.text(1), q.text(2)};
+  }
   // Forgotten from the inbox after an hour: the event log still has it.
   Query e(st_->applied);
   e.bind(eventId);

@@ -164,6 +164,10 @@ def check_waiting_routes(workers):
     if moved.get("stage") != "b":
         failures.append(f"the move was not applied before the answer: {moved}")
     expect("POST", "/v1/deals/API-1/move", {"stage": "moon"}, 400)
+    queued = expect("POST", "/v1/events", {"id": "API-1-step", "deal": "API-1", "type": "step", "payload": {"n": 9}},
+                    202)
+    if queued.get("status") != "queued":
+        failures.append(f"POST /v1/events is answered {queued}, expected the status queued")
     return failures
 
 
