@@ -95,7 +95,9 @@ class Inbox {
   std::unique_ptr<Statements> st_;
 };
 
-// LISTEN for the intake's NOTIFY on a connection of its own.
+// LISTEN for the intake's NOTIFY (channel voronka_work, database-wide: a
+// hint, so stores in other schemas waking each other costs a claim at most)
+// on a connection of its own.
 class WakeListener {
  public:
   explicit WakeListener(const std::string& conninfo);
@@ -108,8 +110,6 @@ class WakeListener {
   std::string conninfo_;
   std::unique_ptr<Conn> conn_;
 };
-
-inline constexpr const char* kWakeChannel = "voronka_work";
 
 // Events shared workers acknowledged that no worker has applied yet.
 int64_t inboxWaiting(Conn& conn);
