@@ -8,7 +8,9 @@ events (a deal_created and steps per deal, each step a rule with a note and
 a timer) posted in arrays of 100 by 4 client threads, round robin over the
 workers. The figure is events acknowledged and applied per second, from the
 first request until the inbox is empty; the intake alone (acknowledged per
-second) is printed beside it. PostgreSQL runs with fsync off, as in the
+second) is printed beside it. Then due timers fired per second: EVENTS/4
+deals with a timer an hour away, every timer made due at once, timed until
+none is left. PostgreSQL runs with fsync off, as in the
 tests: the figures measure Voronka and the queue, not the disk.
 
 usage: workers_bench.py VORONKA [EVENTS]"""
@@ -26,10 +28,12 @@ STEPS = 4
 FUNNEL = """
 account "Bench" { timezone "Europe/Moscow" }
 event step(n: number)
+field fire_at: datetime "F"
 pipeline p "P" {
   stage a "A" initial {
     on step { note "step {n}" }
     on step after 1h { note "later" }
+    at fire_at { note "fired" }
   }
   won "W"
   lost "L" reasons { "a" other "b" }
@@ -86,6 +90,32 @@ def run_once(voronka, module, pg, workers, events_total, mode="shared"):
     return sent / (acked - started), sent / (done - started)
 
 
+def run_timers(voronka, module, pg, workers, deals):
+    """Due timers fired per second, each with its rule applied (a note)."""
+    schema = f"timers{workers}"
+    psql(pg, f"CREATE SCHEMA {schema}")
+    store = pg.spec() + f" options='-csearch_path={schema}'"
+    servers = [Server(voronka, module, store, port=free_port(), extra=["--workers", "shared"]).start()
+               for _ in range(workers)]
+    later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+    for i, start in enumerate(range(0, deals, 100)):
+        events = [{"id": f"c{d}", "deal": f"D{d}", "type": "deal_created", "pipeline": "p",
+                   "fields": {"fire_at": later}} for d in range(start, min(start + 100, deals))]
+        status, _ = servers[i % workers].request("POST", "/v1/events", events)
+        assert status in (200, 202), status
+    while psql(pg, f"SELECT count(*) FROM {schema}.inbox WHERE applied_at IS NULL") != "0":
+        time.sleep(0.05)
+    # Every timer falls due at once (the trigger makes their deals due too).
+    started = time.time()
+    psql(pg, f"UPDATE {schema}.timers SET due = extract(epoch from now())::bigint")
+    while psql(pg, f"SELECT count(*) FROM {schema}.timers") != "0":
+        time.sleep(0.02)
+    done = time.time()
+    for s in servers:
+        s.terminate()
+    return deals / (done - started)
+
+
 def main():
     voronka = os.path.abspath(sys.argv[1])
     events_total = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
@@ -103,6 +133,10 @@ def main():
             for workers in (1, 2, 4):
                 intake, applied = run_once(voronka, module, pg, workers, events_total)
                 print(f"{workers:>8} {intake:>15.0f} {applied:>10.0f}")
+            deals = events_total // 4
+            print(f"{'workers':>8} {'timers fired/s':>15}  ({deals} timers due at once, each rule adding a note)")
+            for workers in (1, 2, 4):
+                print(f"{workers:>8} {run_timers(voronka, module, pg, workers, deals):>15.0f}")
     return 0
 
 
