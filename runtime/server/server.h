@@ -36,7 +36,7 @@ struct ServerOptions {
   // and more lines for GET /metrics.
   decltype(WriterOptions::intake) intake;
   std::function<std::string()> extraMetrics;
-  std::vector<WebApp> webApps;          // the web console (web_app.h)
+  std::vector<WebApp> webApps;  // the web console (web_app.h)
 };
 
 struct ListenAddress {
