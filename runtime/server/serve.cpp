@@ -40,13 +40,11 @@ void makePendingEffectsDue(store::Store& store, int64_t now) {
 
 // SIGTERM and SIGINT, blocked here so that every thread started later
 // inherits the mask and only waitForStopSignal receives them.
-// SIGUSR1 is how POST /v1/modules wakes the main thread to deploy.
 sigset_t blockStopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
@@ -54,7 +52,6 @@ sigset_t blockStopSignals() {
 const char* waitForSignal(const sigset_t& signals) {
   int received = 0;
   sigwait(&signals, &received);
-  if (received == SIGUSR1) return "SIGUSR1";
   return received == SIGTERM ? "SIGTERM" : "SIGINT";
 }
 
@@ -81,8 +78,8 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   sigset_t signals = blockStopSignals();
 
   // The relay counts its results straight into the server's /metrics. The
-  // server (and its metrics) is made after the relay, which its commits wake;
-  // a deployment replaces the server, so the relay reads it under a lock.
+  // server (and its metrics) is made after the relay, which its commits wake,
+  // so the relay reads it under a lock.
   std::mutex metricsMutex;
   Metrics* metrics = nullptr;
   outbox::Connectors connectors = outbox::makeConnectors(settings.config);
@@ -108,9 +105,7 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   // With --crm the relay claims through the mirror too: it groups the CRM's calls for batching.
   outbox::OutboxRelay relay(*engineStore, connectors, relayOptions, clock);
 
-  // POST /v1/modules hands a checked upload over and wakes this thread.
-  std::mutex uploadMutex;
-  std::optional<ModuleUpload> upload;
+  // POST /v1/modules: the server's writer moves the deals while events go on.
   ModuleRouteSettings routeSettings;
   routeSettings.tokensConfigured = !settings.server.tokens.empty();
   if (settings.crm) {
@@ -122,15 +117,13 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   options.moduleVersion = deploy::moduleVersionOf(settings.moduleBytes);
   options.onCommit = [&relay] { relay.wake(); };
   if (crmService) options.extraRoutes.push_back(crmService->route());
-  options.extraRoutes.push_back(moduleRoute(*store, clock, routeSettings, [&](ModuleUpload u) {
-    {
-      std::lock_guard lock(uploadMutex);
-      upload = std::move(u);
-    }
-    kill(getpid(), SIGUSR1);
+  std::mutex reportMutex;
+  options.extraRoutes.push_back(moduleRoute(*engineStore, clock, routeSettings, [&](const std::string& line) {
+    std::lock_guard lock(reportMutex);
+    if (report.deployed) report.deployed(line);
   }));
+  for (ExtraRoute& route : deploymentRoutes(*store)) options.extraRoutes.push_back(std::move(route));
   const bc::Module* module = settings.module;
-  std::unique_ptr<bc::Module> deployedModule;  // the module a deployment put in place, if any
   std::unique_ptr<Server> server;
   int port = 0;
   auto startServer = [&]() -> std::optional<ServeError> {
@@ -149,44 +142,7 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   std::thread relayThread([&] { relay.runUntilStopped(stopRelay); });
 
   if (report.listening) report.listening(port);
-  const char* signal = nullptr;
-  for (;;) {
-    signal = waitForSignal(signals);
-    if (std::string_view(signal) != "SIGUSR1") break;
-    std::optional<ModuleUpload> next;
-    {
-      std::lock_guard lock(uploadMutex);
-      next.swap(upload);
-    }
-    if (!next) continue;
-    // Events stop while the deals move: every one in flight is applied
-    // first, and none is applied by the old version after its deal moved.
-    {
-      std::lock_guard lock(metricsMutex);
-      metrics = nullptr;
-    }
-    server->stop();
-    server.reset();
-    try {
-      Result<std::string> done =
-          claimStoreForModule(*store, next->bytes, "POST /v1/modules", next->plan, clock, next->by);
-      if (done) {
-        deployedModule = std::make_unique<bc::Module>(bc::load(next->bytes));
-        module = deployedModule.get();
-        options.moduleVersion = deploy::moduleVersionOf(next->bytes);
-      }
-      if (report.deployed) report.deployed(done ? *done : "POST /v1/modules refused: " + done.error());
-    } catch (const std::exception& e) {  // StoreError: the old version goes on serving
-      if (report.deployed) report.deployed(std::string("POST /v1/modules failed: ") + e.what());
-    }
-    options.port = port;  // the same port again
-    if (auto failed = startServer()) {
-      stopRelay = true;
-      relay.wake();
-      relayThread.join();
-      return failWith(*failed);
-    }
-  }
+  const char* signal = waitForSignal(signals);
   if (report.stopping) report.stopping(signal);
 
   {
