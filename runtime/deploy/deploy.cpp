@@ -59,6 +59,7 @@ nlohmann::json DeployOutcome::json() const {
           {"problems", problems},
           {"diff", diff},
           {"deals", deals},
+          {"deals_in_store", dealsInStore},
           {"timers_kept", timersKept},
           {"timers_recomputed", timersRecomputed},
           {"timers_cancelled", timersCancelled},
@@ -119,7 +120,8 @@ Result<Started> startDeployment(store::Store& store, const std::string& moduleBy
   }
   out.fromVersion = running ? running->fromVersion : active;
   out.addedTimersPolicy = addedTimersName(plan.addedTimers.value);
-  bool noDeals = tx->counts().deals == 0;
+  out.dealsInStore = tx->counts().deals;
+  bool noDeals = out.dealsInStore == 0;
   if (!running && (active.empty() || noDeals || active == out.toVersion)) {
     out.status = active == out.toVersion ? DeployOutcome::Status::AlreadyCurrent : DeployOutcome::Status::FirstVersion;
     if (!options.dryRun && !options.checkOnly) {

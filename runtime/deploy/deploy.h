@@ -51,6 +51,7 @@ struct DeployOutcome {
   std::vector<std::string> problems;
   std::string diff;  // refused: what changed between the versions, as `voronka diff` shows it
   int64_t deals = 0;
+  int64_t dealsInStore = 0;  // when it started
   int64_t timersKept = 0, timersRecomputed = 0, timersCancelled = 0;
   int64_t enterRun = 0, effects = 0, fieldsDropped = 0;
   std::vector<DealChange> changes;    // a dry run's first deals

@@ -21,10 +21,7 @@ LiveDeployment::LiveDeployment(std::shared_ptr<const bc::Module> module, std::st
   metrics_.deployment.id = migration_->progress().deployment;
   metrics_.deployment.dealsMoved = 0;
   metrics_.deployment.longestWaitMicros = 0;
-  {
-    auto tx = store_.begin();
-    metrics_.deployment.dealsAtStart = tx->counts().deals;
-  }
+  metrics_.deployment.dealsAtStart = migration_->progress().dealsInStore;
   metrics_.deployment.running = 1;
 }
 
