@@ -10,6 +10,7 @@
 
 #include "runtime/bytecode/container.h"
 #include "runtime/crm/crm_service.h"
+#include "runtime/crm/mapping.h"
 #include "runtime/deploy/version_id.h"
 #include "runtime/engine/clock.h"
 #include "runtime/outbox/relay.h"
@@ -65,6 +66,17 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   std::unique_ptr<store::Store> store = std::move(opened->store);
 
   engine::RealClock clock;
+  // With a CRM, crm.toml must fit the module before the store is put on it
+  // (a new version may have lost a stage the CRM binding names).
+  if (settings.crm) {
+    auto mapping = crm::Mapping::resolve(*settings.crm, *settings.module);
+    if (!mapping) {
+      std::string message = "crm.toml does not fit the module; nothing was deployed or changed:";
+      for (const auto& e : mapping.error()) message += "\n  " + e;
+      message += "\nbind the module's stages, fields and users in crm.toml, then start again";
+      return failWith(setup(message));
+    }
+  }
   try {
     Result<std::string> claimed =
         claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
@@ -109,8 +121,15 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   ModuleRouteSettings routeSettings;
   routeSettings.tokensConfigured = !settings.server.tokens.empty();
   if (settings.crm) {
+    // Not plumbing alone: the CRM's webhooks are read on the HTTP threads
+    // against the deal as stored, with one crm.toml binding, so while deals
+    // run on two versions a webhook would be read with the wrong stages.
     routeSettings.refusal =
-        "a server with --crm takes a new version at a restart: `voronka serve NEW.funnelc --plan plan.toml --crm …`";
+        "a server with --crm takes a new version at a restart, not through the API: the CRM's webhooks are matched "
+        "against each deal's stage with one crm.toml binding, which cannot read deals on two versions while they "
+        "move. Stop the server and run `voronka serve NEW.funnelc --plan plan.toml --crm crm.toml …`: crm.toml is "
+        "checked against the new version first (nothing changes when a stage it binds is gone), then the deals "
+        "move, then the server listens";
   }
 
   ServerOptions options = settings.server;
