@@ -77,7 +77,8 @@ void liveDeploy(const std::string& path, const std::string& v1, const std::strin
   server::EventWriter writer(e, versions, s, clock, metrics);
 
   std::atomic<bool> done{false};
-  std::atomic<double> longest{0};
+  std::atomic<double> longest{0}, longestWhileMoving{0};
+  std::atomic<bool> moving{false};  // started: the deals move
   std::atomic<int64_t> sent{0};
   std::thread client([&] {
     std::mt19937 rng(7);
@@ -85,9 +86,12 @@ void liveDeploy(const std::string& path, const std::string& v1, const std::strin
       nlohmann::json event = {{"id", fmt::format("e{}", sent.load())},
                               {"deal", fmt::format("deal-{}", rng() % static_cast<uint64_t>(deals))},
                               {"type", "link_clicked"}};
+      bool whileMoving = moving;  // sent after the start: the deals are moving
       auto sentAt = Clock::now();
       auto result = writer.apply({event});
-      longest = std::max(longest.load(), since(sentAt));
+      double waited = since(sentAt);
+      longest = std::max(longest.load(), waited);
+      if (whileMoving) longestWhileMoving = std::max(longestWhileMoving.load(), waited);
       if (!result[0].outcome.ok()) throw std::runtime_error("event refused: " + result[0].outcome.message);
       ++sent;
     }
@@ -103,6 +107,7 @@ void liveDeploy(const std::string& path, const std::string& v1, const std::strin
                                                     metrics, server::LiveDeployOptions{});
   });
   double start = since(started);  // the plan checked against every deal and timer, the journal entry
+  moving = true;
   while (writer.migrating()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   double total = since(started);
   done = true;
@@ -110,10 +115,10 @@ void liveDeploy(const std::string& path, const std::string& v1, const std::strin
   writer.stop();
   std::cout << fmt::format(
       "deploy through POST /v1/modules (events go on): {} deals in {:.2f}s = {:.0f} deals/s while {} events were "
-      "applied; the longest an event waited: {:.1f} ms (before the deployment: {:.1f} ms; its start, the plan checked "
-      "against every deal and timer, took {:.1f} ms)\n",
+      "applied; the longest an event waited: {:.1f} ms while the deals moved, {:.1f} ms in all (its start, the plan "
+      "checked against every deal and timer, took {:.1f} ms; before the deployment: {:.1f} ms)\n",
       metrics.deployment.dealsMoved.load(), total, static_cast<double>(metrics.deployment.dealsMoved.load()) / total,
-      sent.load(), longest.load() * 1000, before * 1000, start * 1000);
+      sent.load(), longestWhileMoving.load() * 1000, longest.load() * 1000, start * 1000, before * 1000);
 }
 
 int run(int64_t deals) {
