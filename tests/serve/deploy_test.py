@@ -156,6 +156,14 @@ def api(voronka, work, v1, v2):
     check(db.execute("SELECT module_version FROM events WHERE id = 'k1'").fetchone()[0] == version_of(v2),
           "the event after it was applied by the new version")
     db.close()
+    # The old command line started again would roll the deals back: refused.
+    r = run([voronka, "serve", v1, "--store", "sqlite:" + store, "--listen", "127.0.0.1:0"], timeout=30)
+    check(r.returncode == 1 and "which it ran before" in r.stderr and "roll back on purpose" in r.stderr,
+          "serving the version the store ran before, without a plan, is refused: " + r.stderr.strip())
+    db = sqlite3.connect(store)
+    check(db.execute("SELECT count(*) FROM deals WHERE module_version != ?", (version_of(v2),)).fetchone()[0] == 0,
+          "…and the deals stay on the new version")
+    db.close()
 
 
 def kill_in_the_middle(voronka, work, v1, v2, deals):
