@@ -233,7 +233,7 @@ EffectRecord readEffect(const Query& q) {
 }  // namespace
 
 struct PostgresStore::Impl {
-  explicit Impl(const std::string& conninfo);
+  Impl(const std::string& conninfo, PostgresOptions options);
 
   void takeLock();
   void reconnectIfBroken();
@@ -251,7 +251,7 @@ struct PostgresStore::Impl {
   bool transactionOpen = false;
 };
 
-PostgresStore::Impl::Impl(const std::string& conninfo) : db(conninfo) {
+PostgresStore::Impl::Impl(const std::string& conninfo, PostgresOptions options) : db(conninfo) {
   schema = db.queryText("SELECT current_schema()", "reading the schema");
   if (schema.empty()) {
     throw StoreError("store " + db.label() +
@@ -259,6 +259,22 @@ PostgresStore::Impl::Impl(const std::string& conninfo) : db(conninfo) {
                      "options=-csearch_path=NAME in the connection string");
   }
   db.setSchema(schema);
+  if (options.readOnly) {
+    db.exec("SET default_transaction_read_only = on", "making the session read-only");
+    bool hasStore = db.queryText(
+                        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+                        "AND tablename = 'voronka_store'",
+                        "looking for the store") != "0";
+    if (!hasStore) throw StoreError("store " + db.label() + ": schema \"" + schema + "\" holds no Voronka store");
+    std::string version = db.queryText("SELECT max(version) FROM voronka_store", "reading the schema version");
+    if (version != std::to_string(pg::kSchemaVersion))
+      throw StoreError("store " + db.label() + " has PostgreSQL store schema version " + version +
+                       "; this Voronka "
+                       "reads version " +
+                       std::to_string(pg::kSchemaVersion) + " (serve it once with this build)");
+    st = std::make_unique<Statements>(db);
+    return;
+  }
   takeLock();
   pg::migrate(db, schema);
   st = std::make_unique<Statements>(db);
@@ -673,7 +689,8 @@ class PostgresTransaction final : public Transaction {
 
 }  // namespace
 
-PostgresStore::PostgresStore(const std::string& conninfo) : impl_(std::make_unique<Impl>(conninfo)) {}
+PostgresStore::PostgresStore(const std::string& conninfo, PostgresOptions options)
+    : impl_(std::make_unique<Impl>(conninfo, options)) {}
 
 PostgresStore::~PostgresStore() {
   if (impl_->batchOpen) {

@@ -26,11 +26,18 @@
 
 namespace voronka::store {
 
+struct PostgresOptions {
+  // For tools that only read a store a server may be running (`diff --live`,
+  // `replay --store`, `stats`): no lock, no migration (the schema must be
+  // this build's), and every transaction is read-only.
+  bool readOnly = false;
+};
+
 class PostgresStore : public Store {
  public:
   // `conninfo`: libpq's key=value pairs or a postgresql:// URI. Connects,
   // takes the store's lock and migrates the schema to this build's.
-  explicit PostgresStore(const std::string& conninfo);
+  explicit PostgresStore(const std::string& conninfo, PostgresOptions options = {});
   ~PostgresStore() override;  // a batch still open is rolled back
 
   std::unique_ptr<Transaction> begin() override;
