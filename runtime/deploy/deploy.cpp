@@ -120,7 +120,10 @@ Result<Started> startDeployment(store::Store& store, const std::string& moduleBy
   }
   out.fromVersion = running ? running->fromVersion : active;
   out.addedTimersPolicy = addedTimersName(plan.addedTimers.value);
-  out.dealsInStore = tx->counts().deals;
+  // Deals per stage rather than counts(): a server waits for this read, and
+  // counts() also counts every event the store ever applied.
+  std::vector<store::StageCount> dealsPerStage = tx->dealsPerStage();
+  for (const store::StageCount& c : dealsPerStage) out.dealsInStore += c.deals;
   bool noDeals = out.dealsInStore == 0;
   if (!running && (active.empty() || noDeals || active == out.toVersion)) {
     out.status = active == out.toVersion ? DeployOutcome::Status::AlreadyCurrent : DeployOutcome::Status::FirstVersion;
@@ -152,7 +155,7 @@ Result<Started> startDeployment(store::Store& store, const std::string& moduleBy
   }
   {
     VersionMap map(*old, *target, plan);
-    out.problems = checkPlan(map, plan, {tx->dealsPerStage(), tx->timersPerRule()});
+    out.problems = checkPlan(map, plan, {std::move(dealsPerStage), tx->timersPerRule()});
     if (!out.problems.empty()) {
       out.status = DeployOutcome::Status::Refused;
       out.diff = moddiff::renderText(moddiff::diffModules(*old, *target));

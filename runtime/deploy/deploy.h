@@ -77,6 +77,7 @@ class Migration {
   Migration& operator=(const Migration&) = delete;
 
   const std::shared_ptr<const bc::Module>& target() const { return to_; }
+  const std::shared_ptr<const bc::Module>& source() const { return from_; }
   const std::string& toVersion() const { return out_.toVersion; }
   const DeployOutcome& progress() const { return out_; }
 

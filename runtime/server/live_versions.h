@@ -38,6 +38,12 @@ class LiveVersions {
     }
     return all_.back().module;
   }
+  // A version deals may still run on (an interrupted deployment resumed):
+  // read with, never current.
+  void addEarlier(Version earlier) {
+    std::lock_guard lock(mutex_);
+    all_.insert(all_.begin(), std::move(earlier));
+  }
   // Becomes the current version.
   void add(Version next) {
     std::lock_guard lock(mutex_);

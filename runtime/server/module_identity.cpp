@@ -60,4 +60,20 @@ Result<std::string> claimStoreForModule(store::Store& store, const std::string& 
                      outcome->timersKept, outcome->timersRecomputed, outcome->timersCancelled);
 }
 
+std::unique_ptr<deploy::Migration> resumeDeployment(store::Store& store, const std::string& moduleBytes,
+                                                    const std::string& modulePath, engine::Clock& clock) {
+  {
+    auto tx = store.begin();
+    std::string id = tx->meta("deploying").value_or("");
+    if (id.empty()) return nullptr;
+    std::optional<store::DeploymentRecord> running = tx->deployment(std::stoll(id));
+    if (!running || running->toVersion != deploy::moduleVersionOf(moduleBytes)) return nullptr;
+  }
+  deploy::DeployOptions options;
+  options.by = "serve";
+  Result<deploy::Started> started = deploy::startDeployment(store, moduleBytes, modulePath, {}, clock, options);
+  if (!started || !started->migration) return nullptr;
+  return std::move(started->migration);
+}
+
 }  // namespace voronka::server

@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -14,6 +16,7 @@
 #include "runtime/deploy/version_id.h"
 #include "runtime/engine/clock.h"
 #include "runtime/outbox/relay.h"
+#include "runtime/server/live_deploy.h"
 #include "runtime/server/metrics.h"
 #include "runtime/server/module_identity.h"
 #include "runtime/server/module_route.h"
@@ -77,11 +80,23 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
       return failWith(setup(message));
     }
   }
+  // A deployment to this module interrupted in the middle (kill -9) goes on
+  // while the server serves, as through the API; with a CRM it finishes
+  // before the server listens (its webhooks read one version).
+  std::unique_ptr<deploy::Migration> resumed;
   try {
-    Result<std::string> claimed =
-        claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
-    if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});
-    if (report.deployed) report.deployed(*claimed);
+    if (!settings.crm) resumed = resumeDeployment(*store, settings.moduleBytes, settings.modulePath, clock);
+    if (resumed) {
+      if (report.deployed)
+        report.deployed(fmt::format("resuming deployment {} (version {} over {}) while serving",
+                                    resumed->progress().deployment, resumed->toVersion(),
+                                    resumed->progress().fromVersion));
+    } else {
+      Result<std::string> claimed =
+          claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
+      if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});
+      if (report.deployed) report.deployed(*claimed);
+    }
     makePendingEffectsDue(*store, clock.now());
   } catch (const std::exception& e) {  // StoreError
     return failWith(setup(e.what()));
@@ -148,6 +163,20 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   auto startServer = [&]() -> std::optional<ServeError> {
     try {
       server = std::make_unique<Server>(*module, *engineStore, clock, options);
+      if (resumed) {  // installed before the first event can arrive
+        const deploy::DeployOutcome& r = resumed->progress();
+        std::shared_ptr<const bc::Module> from = resumed->source();
+        server->writer().versions().addEarlier({from, std::make_shared<engine::Names>(*from), r.fromVersion});
+        server->writer().migrate([&]() -> std::unique_ptr<LiveMigration> {
+          std::string version = resumed->toVersion();
+          return std::make_unique<LiveDeployment>(resumed->target(), version, std::move(resumed), *engineStore, clock,
+                                                  server->metrics(),
+                                                  LiveDeployOptions{.onDone = [&](const std::string& line) {
+                                                    std::lock_guard lock(reportMutex);
+                                                    if (report.deployed) report.deployed(line);
+                                                  }});
+        });
+      }
       port = server->start();
     } catch (const std::exception& e) {  // the socket cannot be bound, a time zone is unknown
       return setup(e.what());

@@ -202,6 +202,8 @@ Server::~Server() { stop(); }
 
 Metrics& Server::metrics() { return parts_->metrics; }
 
+EventWriter& Server::writer() { return parts_->writer; }
+
 int Server::start() {
   Parts& p = *parts_;
   // cpp-httplib listens with a backlog of 5: a burst of new connections

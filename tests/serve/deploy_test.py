@@ -13,7 +13,8 @@
     events keep coming: events are answered meanwhile, every acknowledged
     one is kept, no event was applied by the new version to a deal still on
     the old one, every deal is on one version with its own timers; serving
-    the new version finishes the deployment with its journaled plan.
+    the new version finishes the deployment with its journaled plan while
+    it takes events.
 
 usage: deploy_test.py VORONKA"""
 import base64
@@ -288,10 +289,19 @@ def kill_during_api_deploy(voronka, work, v1, v2, deals):
     check(wrong == 0, "no event was applied by the new version to a deal still on the old one")
     db.close()
 
-    # Serving the new version finishes it, with the plan it was started with.
+    # Serving the new version finishes it while it serves, with the plan it was started with.
     s = Server(voronka, v2, store, extra=["--token", "secret-2"]).start()
+    status, _ = s.request("POST", "/v1/events", {"id": "after-restart", "deal": "d1", "type": "link_clicked"},
+                          headers=auth)
+    check(status == 202, "the restarted server takes events at once")
+
+    def done():
+        st, d = s.request("GET", location, headers=auth)
+        return st == 200 and d["status"] == "done"
+
+    wait_until(done, 60, "the resumed deployment to finish")
     status, d = s.request("GET", location, headers=auth)
-    check(status == 200 and d["status"] == "done", f"serving the new version finishes it ({d['status']})")
+    check(d["plan"]["stages"] == {"p.old": "p.legacy"}, f"serving the new version finishes it, by its plan: {d['plan']}")
     status, listing = s.request("GET", "/v1/deployments", headers=auth)
     check(status == 200 and listing["deployments"][0]["id"] == d["id"], "GET /v1/deployments lists it first")
     s.terminate()
