@@ -114,6 +114,10 @@ ExtraReply handle(const ExtraRequest& req, EventWriter& writer, store::Store& st
   std::optional<Result<deploy::DeployOutcome>> started;
   try {
     writer.migrate([&]() -> std::unique_ptr<LiveMigration> {
+      if (writer.migrating()) {  // another request started one meanwhile
+        started = fail(movingMessage(writer.metrics().deployment.id));
+        return nullptr;
+      }
       Result<deploy::Started> r = deploy::startDeployment(store, *bytes, "POST /v1/modules", plan, clock, options);
       if (!r) {
         started = fail(r.error());
