@@ -313,6 +313,25 @@ def kill_during_api_deploy(voronka, work, v1, v2, deals):
     db.close()
 
 
+def dry_run_names_added_timers(voronka, work, v1):
+    """`voronka deploy --dry-run` says which timed rules the new version adds and what the plan does with them."""
+    store = os.path.join(work, "added.db")
+    s = Server(voronka, v1, store).start()
+    create_deals(s, 3)
+    s.terminate()
+    v3 = build(voronka, V1.replace('after 10d { note "later" }', 'after 10d { note "later" }\n    after 1d { note "new" }'),
+               work, "v3")
+    r = run([voronka, "deploy", v3, "--store", "sqlite:" + store, "--dry-run"])
+    check(r.returncode == 0 and 'timed rules added: p.a:timer#3 ([timers] added = "skip"' in r.stdout
+          and "0 timers started" in r.stdout, "the dry run names the added timed rule and the default: " + r.stdout)
+    plan = os.path.join(work, "added.toml")
+    with open(plan, "w") as f:
+        f.write('[timers]\nadded = "from_now"\n')
+    r = run([voronka, "deploy", v3, "--store", "sqlite:" + store, "--plan", plan, "--dry-run"])
+    check(r.returncode == 0 and 'added = "from_now"' in r.stdout and "3 timers started" in r.stdout,
+          "…and with from_now, how many timers it would start: " + r.stdout)
+
+
 def main():
     voronka = os.path.abspath(sys.argv[1])
     deals = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
@@ -323,6 +342,7 @@ def main():
         api(voronka, work, v1, v2)
         kill_in_the_middle(voronka, work, v1, v2, deals)
         kill_during_api_deploy(voronka, work, v1, v2, deals)
+        dry_run_names_added_timers(voronka, work, v1)
     print("deploy tests passed")
 
 
