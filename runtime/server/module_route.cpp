@@ -118,6 +118,15 @@ ExtraReply handle(const ExtraRequest& req, EventWriter& writer, store::Store& st
         started = fail(movingMessage(writer.metrics().deployment.id));
         return nullptr;
       }
+      // What could keep the new version's engine from starting (a time zone
+      // this machine does not know) refuses before anything is journaled.
+      try {
+        bc::Module probe = bc::load(*bytes);
+        engine::Engine check(probe, store, clock);
+      } catch (const std::exception& e) {
+        started = fail(fmt::format("the module cannot run here: {}", e.what()));
+        return nullptr;
+      }
       Result<deploy::Started> r = deploy::startDeployment(store, *bytes, "POST /v1/modules", plan, clock, options);
       if (!r) {
         started = fail(r.error());
