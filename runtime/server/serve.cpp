@@ -21,6 +21,7 @@
 #include "runtime/server/module_identity.h"
 #include "runtime/server/module_route.h"
 #include "runtime/server/open_store.h"
+#include "runtime/server/worker_serve.h"
 
 namespace voronka::server {
 
@@ -62,6 +63,7 @@ const char* waitForSignal(const sigset_t& signals) {
 }  // namespace
 
 Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport& report) {
+  if (settings.sharedWorkers) return serveSharedWorkers(settings, report);
   Result<OpenStore, ServeError> opened = openStore(settings.config.server.store, settings.synchronous);
   if (!opened) return failWith(opened.error());
   // Declared first, destroyed last: the lock is released after the store closes.
@@ -85,6 +87,8 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   // before the server listens (its webhooks read one version).
   std::unique_ptr<deploy::Migration> resumed;
   try {
+    if (std::optional<std::string> left = sharedWorkLeft(*store))
+      return failWith(ServeError{ServeError::Kind::Refused, *left});
     if (!settings.crm) resumed = resumeDeployment(*store, settings.moduleBytes, settings.modulePath, clock);
     if (resumed) {
       if (report.deployed)

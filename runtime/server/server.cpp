@@ -45,7 +45,8 @@ struct Server::Parts {
         // The module outlives the server (its caller owns it).
         versions({std::shared_ptr<const bc::Module>(&module, [](const bc::Module*) {}),
                   std::make_shared<engine::Names>(module), options.moduleVersion}),
-        writer(engine, versions, store, clock, metrics, WriterOptions{options.maxBatch, options.onCommit}),
+        writer(engine, versions, store, clock, metrics,
+               WriterOptions{.maxBatch = options.maxBatch, .onCommit = options.onCommit, .intake = options.intake}),
         api(store, writer, metrics),
         http(options.connections) {}
 
@@ -194,7 +195,8 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
     send(res, p.api.ready(p.options.readyMaxBacklog), p.metrics);
   });
   http.Get("/metrics", [&p](const httplib::Request&, httplib::Response& res) {
-    res.set_content(p.api.metricsText(), "text/plain; version=0.0.4");
+    res.set_content(p.api.metricsText() + (p.options.extraMetrics ? p.options.extraMetrics() : ""),
+                    "text/plain; version=0.0.4");
   });
 }
 

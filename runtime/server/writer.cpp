@@ -13,7 +13,7 @@ EventWriter::EventWriter(engine::Engine& engine, LiveVersions& versions, store::
       clock_(clock),
       metrics_(metrics),
       options_(options) {
-  thread_ = std::thread([this] { run(); });
+  if (!options_.intake) thread_ = std::thread([this] { run(); });
 }
 
 EventWriter::~EventWriter() { stop(); }
@@ -37,6 +37,8 @@ void EventWriter::poke() {
 }
 
 void EventWriter::migrate(std::function<std::unique_ptr<LiveMigration>()> start) {
+  // Shared workers have no writer thread: they take a new version at a restart.
+  if (options_.intake) throw std::runtime_error("shared workers take a new version while all of them are stopped");
   std::packaged_task<void()> task([this, start = std::move(start)] {
     std::unique_ptr<LiveMigration> next = start();
     if (!next) return;
@@ -89,6 +91,7 @@ void EventWriter::stepMigration() {
 }
 
 std::vector<WriteResult> EventWriter::apply(std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim) {
+  if (options_.intake) return options_.intake(std::move(events), std::move(claim));
   std::vector<std::future<WriteResult>> futures;
   {
     std::lock_guard lock(mutex_);
