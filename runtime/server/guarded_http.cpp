@@ -161,6 +161,7 @@ struct GuardedHttpServer::Parts {
 
   GuardedHttpServer& server;
   ConnectionLimits limits;
+  RequestRouter router;
   std::mutex mutex;
   std::condition_variable work;
   std::map<std::string, size_t> perClient;  // open connections by IP
@@ -296,7 +297,11 @@ struct GuardedHttpServer::Parts {
       ++c.requests;
       bool last = c.requests >= limits.maxRequestsPerConnection;
       bool closed = false;
-      bool ok = server.process_request(stream, last, closed, nullptr);
+      RequestTarget target;
+      if (router && headComplete(c.buffered)) target = router(c.buffered);
+      GuardedHttpServer& answering = target.server ? *target.server : server;
+      bool ok = answering.process_request(stream, last, closed, nullptr);
+      target = {};
       if (!ok || closed || last) {
         closeConnection(c);
       } else {
@@ -311,9 +316,12 @@ GuardedHttpServer::GuardedHttpServer(ConnectionLimits limits) : parts_(std::make
   Parts& p = *parts_;
   p.wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   new_task_queue = [] { return new RunAtOnce; };
+  if (limits.threads == 0) return;  // requests are handed over (RequestRouter)
   p.gate = std::thread([&p] { p.runGate(); });
-  for (size_t i = 0; i < std::max<size_t>(1, limits.threads); ++i) p.workers.emplace_back([&p] { p.runWorker(); });
+  for (size_t i = 0; i < limits.threads; ++i) p.workers.emplace_back([&p] { p.runWorker(); });
 }
+
+void GuardedHttpServer::setRequestRouter(RequestRouter router) { parts_->router = std::move(router); }
 
 GuardedHttpServer::~GuardedHttpServer() {
   finish();
