@@ -388,7 +388,8 @@ Result<TenantsFile, std::vector<std::string>> loadTenantsFile(const fs::path& fi
     }
   }
 
-  std::map<std::string, std::string> ids, stores, tokens;  // → where first given
+  std::map<std::string, std::string> ids, stores;                          // → where first given
+  std::map<std::string, std::pair<std::string, std::string>> tokenOwners;  // → tenant, where
   for (const Found& f : found) {
     std::vector<std::string> problems;
     std::optional<TenantEntry> entry = readEntry(f.id, f.file, *f.table, f.name, f.baseDir, env, problems);
@@ -409,10 +410,10 @@ Result<TenantsFile, std::vector<std::string>> loadTenantsFile(const fs::path& fi
       std::vector<std::string> all = entry->tokens;
       all.insert(all.end(), entry->readTokens.begin(), entry->readTokens.end());
       for (const auto& t : all) {
-        if (auto [it, fresh] = tokens.emplace(t, where); !fresh && it->second != where) {
-          problems.push_back(
-              fmt::format("{}: {}: a token is another tenant's too (at {}); a token identifies one tenant", where,
-                          f.name, it->second));
+        auto [it, fresh] = tokenOwners.emplace(t, std::make_pair(f.id, where));
+        if (!fresh && it->second.second != where) {
+          problems.push_back(fmt::format("{}: {}: a token is tenant {}'s too (at {}); a token identifies one tenant",
+                                         where, f.name, it->second.first, it->second.second));
           entry.reset();
           break;
         }
