@@ -242,6 +242,7 @@ void ClientRuntime::stop() {
   p.relay.reset();
   p.crmService.reset();
   p.store.reset();
+  p.lock = StoreLock::none();  // another runtime may open the store now
 }
 
 }  // namespace voronka::server

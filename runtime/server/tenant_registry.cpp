@@ -204,10 +204,9 @@ ReloadReport TenantRegistry::reload() {
       continue;
     }
     if (running != next.end()) {
-      // The same store: the old one closes (and unlocks it) before the new one opens.
+      // The same store: the old one closes (and unlocks it) before the new
+      // one opens. It stays listed meanwhile: its requests answer 503, not 404.
       std::shared_ptr<Tenant> old = running->second;
-      next.erase(running);
-      publish(next);
       stopTenant(old);
       auto started = start(entry);
       if (started) {
@@ -221,6 +220,7 @@ ReloadReport TenantRegistry::reload() {
         if (back) {
           next[entry.id] = *back;
         } else {
+          next.erase(entry.id);
           failedNow[entry.id] = back.error();
           report.failed.push_back(entry.id);
         }

@@ -306,6 +306,16 @@ def test_runtime_changes(server, voronka, work, tenants_file, module, v2_b64):
     status, report = server.reload()
     check(status == 200 and report["unchanged"] == 2, f"back to normal: {status} {report}")
 
+    # A changed entry restarts its tenant on it: a new read token, the old one refused.
+    with open(gamma_file, "w") as f:
+        f.write(good.replace(TOKENS["gamma"][1], "gamma-new-read-token-000"))
+    status, report = server.reload()
+    check(status == 200 and report["changed"] == ["gamma"] and report["unchanged"] == 1, f"gamma changed: {report}")
+    status, _ = server.request("GET", "/v1/deals/g1", headers=auth("gamma-new-read-token-000"))
+    check(status == 200, f"gamma's new read token: {status}")
+    status, _ = server.request("GET", "/t/gamma/v1/deals/g1", headers=auth(TOKENS["gamma"][1]))
+    check(status == 401, f"gamma's old read token is refused: {status}")
+
     # A module upload deploys onto its tenant only.
     status, listing = server.request("GET", "/admin/tenants", headers=auth(ADMIN))
     versions = {t["id"]: t["version"] for t in listing["tenants"]}
