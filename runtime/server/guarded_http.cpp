@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -322,6 +323,16 @@ GuardedHttpServer::GuardedHttpServer(ConnectionLimits limits) : parts_(std::make
 }
 
 void GuardedHttpServer::setRequestRouter(RequestRouter router) { parts_->router = std::move(router); }
+
+std::thread GuardedHttpServer::listenInBackground() {
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  std::thread listener([this, ended] {
+    listen_after_bind();
+    *ended = true;
+  });
+  while (!is_running() && !*ended) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return listener;
+}
 
 GuardedHttpServer::~GuardedHttpServer() {
   finish();

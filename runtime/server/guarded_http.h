@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "runtime/server/connection_limits.h"
 
@@ -41,6 +42,9 @@ class GuardedHttpServer : public httplib::Server {
   ~GuardedHttpServer() override;
   // Before listening.
   void setRequestRouter(RequestRouter router);
+  // listen_after_bind() on a new thread, returned once it accepts: a stop()
+  // before that would be lost (cpp-httplib's stop() does nothing until then).
+  std::thread listenInBackground();
   // After stop(): closes the connections waiting for a request, lets the
   // workers finish the requests they are answering, and joins every thread.
   void finish();

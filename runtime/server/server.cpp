@@ -223,7 +223,7 @@ int Server::start() {
     throw std::runtime_error(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",
                                          p.options.host, p.options.port));
   if (listening >= 0) ::listen(listening, 512);  // on Linux a second listen() only changes the backlog
-  p.listener = std::thread([&p] { p.http.listen_after_bind(); });
+  p.listener = p.http.listenInBackground();
   return port;
 }
 

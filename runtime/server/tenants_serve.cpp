@@ -274,7 +274,7 @@ Result<void, ServeError> serveTenants(const TenantsServeSettings& settings, cons
     return failWith(setup(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",
                                       address->host, address->port)));
   }
-  std::thread listener([&http] { http.listen_after_bind(); });
+  std::thread listener = http.listenInBackground();
   if (report.listening) report.listening(address->host, port, registry.running().size());
 
   const char* stopSignal = nullptr;
