@@ -146,6 +146,13 @@ ReloadReport TenantRegistry::reload() {
     logErrors();
     return report;
   }
+  if (!requireAdminTokens_.empty() && loaded->server.adminTokens.empty()) {
+    report.refused = true;
+    report.errors = {settings_.file.string() + ": [server] admin_tokens: " + requireAdminTokens_ +
+                     "; not applied, every tenant runs as before"};
+    logErrors();
+    return report;
+  }
   TenantsFile& file = *loaded;
   report.errors = file.errors;
   std::map<std::string, std::shared_ptr<Tenant>> next;

@@ -72,6 +72,9 @@ class TenantRegistry {
   std::map<std::string, std::string> failed() const;
   bool isAdminToken(const std::string& token) const;
   int64_t readyMaxBacklog() const { return settings_.readyMaxBacklog; }
+  // Listening beyond loopback: a reload that leaves no admin token is
+  // refused (it would open /metrics, every tenant's, to the network).
+  void requireAdminTokens(std::string why) { requireAdminTokens_ = std::move(why); }
 
  private:
   Result<std::shared_ptr<Tenant>, std::string> start(const TenantEntry& entry);
@@ -79,6 +82,7 @@ class TenantRegistry {
   void publish(std::map<std::string, std::shared_ptr<Tenant>> tenants);
 
   TenantRegistrySettings settings_;
+  std::string requireAdminTokens_;
   std::mutex reloading_;      // reloads and deployments, one at a time
   mutable std::mutex mutex_;  // guards the maps below
   TenantsServerSettings server_;

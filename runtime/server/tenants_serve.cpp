@@ -266,6 +266,11 @@ Result<void, ServeError> serveTenants(const TenantsServeSettings& settings, cons
         address->host, settings.file.string())));
   }
 
+  if (!isLoopback(address->host)) {
+    registry.requireAdminTokens(
+        fmt::format("the server listens on {}, and without admin tokens every tenant's metrics would be open to anyone",
+                    address->host));
+  }
   GuardedHttpServer http(settings.connections);
   Front front(http, registry);
   http.setRequestRouter([&registry](std::string& head) { return registry.route(head); });

@@ -53,7 +53,8 @@ int runTenants(const ServeOptions& o) {
   server::TenantsServeReport report;
   report.listening = [](const std::string& host, int port, size_t tenants) {
     std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    std::cout << fmt::format("voronka serve: listening on http://{}:{} ({} tenants)", shown, port, tenants)
+    std::cout << fmt::format("voronka serve: listening on http://{}:{} ({} tenant{})", shown, port, tenants,
+                             tenants == 1 ? "" : "s")
               << std::endl;
   };
   report.stopping = [](const char* signal) {
