@@ -53,7 +53,8 @@ std::vector<const ast::Module*> Analysis::modules() const {
 }
 
 Workspace::Workspace(WorkspaceOptions options)
-    : options_(std::move(options)), session_(driver::SessionOptions{options_.stdlibDir}) {}
+    : options_(std::move(options)),
+      session_(driver::SessionOptions{.stdlibDir = options_.stdlibDir, .standardInput = {}}) {}
 
 FileId Workspace::idFor(const std::string& path) {
   std::string key = canonicalKey(path);
