@@ -20,6 +20,8 @@ namespace voronka::server {
 
 namespace {
 
+constexpr size_t kMaxFrontBody = 64 * 1024;
+
 ServeError setup(std::string message) { return {ServeError::Kind::Setup, std::move(message)}; }
 
 void send(httplib::Response& res, int status, const nlohmann::json& body) {
@@ -48,6 +50,8 @@ class Front {
  public:
   Front(GuardedHttpServer& http, TenantRegistry& registry) : http_(http), registry_(registry) {
     http.set_tcp_nodelay(true);
+    // It answers bodies only with refusals: none of them needs a large one.
+    http.set_payload_max_length(kMaxFrontBody);
     http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
       send(res, 200,
            {{"status", "ok"}, {"tenants", registry_.running().size()}, {"tenants_failed", registry_.failed().size()}});
@@ -85,6 +89,11 @@ class Front {
         refuse(res, 404, "not_found",
                fmt::format("no route {} {}; a tenant's API is /t/TENANT/v1/… (docs/serve.md#tenants)", req.method,
                            req.path));
+      } else if (res.status == 413) {
+        refuse(res, 413, "too_large",
+               fmt::format("a body larger than {} bytes is read only for a tenant: send its API token (or use "
+                           "/t/TENANT/v1/…); a tenant's own limit is [server] max_body_bytes of its config",
+                           kMaxFrontBody));
       } else {
         refuse(res, res.status, "error", fmt::format("HTTP {}", res.status));
       }

@@ -180,6 +180,12 @@ def test_isolation(server, work, v2_b64):
             check(status == 401, f"{method} {path} with a made-up token: {status}")
     status, payload = server.request("GET", "/v1/deals/a1", headers=auth(TOKENS["alpha"][0]))
     check(status == 200 and payload["id"] == "a1", f"alpha's token on /v1/ reaches alpha: {status}")
+    # A large body goes whole to its tenant; without one, the front refuses it.
+    big = [{"id": f"big-{i}", "deal": "a1", "type": "link_clicked", "pad": "x" * 200} for i in range(900)]
+    status, _ = server.request("POST", "/v1/events", big, auth(TOKENS["beta"][0]))
+    check(status == 202, f"a 200 KB batch reaches beta: {status}")
+    status, _ = server.request("POST", "/v1/events", big)
+    check(status in (401, 413), f"a 200 KB batch without a token: {status}")
 
     # The server's routes: the admin token only.
     for method, path in (("GET", "/metrics"), ("POST", "/admin/reload"), ("GET", "/admin/tenants")):
