@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "runtime/server/api.h"
@@ -82,6 +83,10 @@ class Front {
         what = e.what();
       } catch (...) {}
       refuse(res, 500, "internal", what);
+    });
+    // Only what this server answers itself: a tenant's requests count in its metrics.
+    http.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+      (res.status >= 500 ? http5xx_ : res.status >= 400 ? http4xx_ : http2xx_)++;
     });
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
@@ -164,6 +169,13 @@ class Front {
     auto failed = registry_.failed();
     for (const auto& [id, why] : failed) up += fmt::format("voronka_tenant_up{{tenant=\"{}\"}} 0\n", id);
     std::string out = mergeTenantMetrics(texts);
+    out +=
+        "# HELP voronka_front_responses_total Responses of the server itself, by class: its own routes and the "
+        "refusals of requests no tenant took (an unknown tenant or token).\n"
+        "# TYPE voronka_front_responses_total counter\n";
+    out += fmt::format("voronka_front_responses_total{{class=\"2xx\"}} {}\n", http2xx_.load());
+    out += fmt::format("voronka_front_responses_total{{class=\"4xx\"}} {}\n", http4xx_.load());
+    out += fmt::format("voronka_front_responses_total{{class=\"5xx\"}} {}\n", http5xx_.load());
     out += "# HELP voronka_tenant_up Whether a tenant serves (1) or not (0: deploying, failed to start).\n";
     out += "# TYPE voronka_tenant_up gauge\n" + up;
     res.set_content(out, "text/plain; version=0.0.4");
@@ -215,6 +227,7 @@ class Front {
 
   GuardedHttpServer& http_;
   TenantRegistry& registry_;
+  std::atomic<uint64_t> http2xx_{0}, http4xx_{0}, http5xx_{0};
 };
 
 sigset_t blockServeSignals() {

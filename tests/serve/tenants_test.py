@@ -201,6 +201,8 @@ def test_isolation(server, work, v2_b64):
     check(status == 200 and 'voronka_deals{tenant="alpha"} 1' in text and 'voronka_deals{tenant="beta"} 1' in text,
           f"/metrics has every tenant: {text[:300]!r}")
     check(text.count("# HELP voronka_deals ") == 1, "one HELP line per family")
+    check('voronka_front_responses_total{class="4xx"}' in text and
+          'voronka_front_responses_total{class="4xx"} 0' not in text, "the front counts its refusals")
     status, body = server.request("GET", "/readyz")
     check(status == 200 and body["ready"] == 2 and "not_ready_tenants" not in body, f"/readyz: {status} {body}")
 
