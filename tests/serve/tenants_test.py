@@ -278,6 +278,10 @@ def test_runtime_changes(server, voronka, work, tenants_file, module, v2_b64):
         check(status == 200, f"{tenant} still serves: {status}")
     status, _ = server.request("GET", "/t/delta/v1/pipelines", headers=auth("delta-write-token-000000"))
     check(status == 503, f"delta does not run: {status}")
+    status, body = server.request("GET", "/readyz")
+    check(status == 503 and body["not_ready"] == 1 and "not_ready_tenants" not in body, f"/readyz: {status} {body}")
+    status, body = server.request("GET", "/readyz", headers=auth(ADMIN))
+    check(status == 503 and list(body["not_ready_tenants"]) == ["delta"], f"/readyz for the admin: {body}")
     os.remove(bad)
 
     # A broken edit of a running tenant leaves it as it was.
@@ -323,6 +327,20 @@ def test_runtime_changes(server, voronka, work, tenants_file, module, v2_b64):
     check(status == 200, f"gamma's new read token: {status}")
     status, _ = server.request("GET", "/t/gamma/v1/deals/g1", headers=auth(TOKENS["gamma"][1]))
     check(status == 401, f"gamma's old read token is refused: {status}")
+
+    # A new build of a tenant's module file is deployed at the reload.
+    with open(module, "rb") as f:
+        v1 = f.read()
+    with open(module, "wb") as f:
+        f.write(base64.b64decode(v2_b64))
+    status, report = server.reload()
+    check(status == 200 and sorted(report["changed"]) == ["alpha", "gamma"], f"the new module file: {report}")
+    status, listing = server.request("GET", "/admin/tenants", headers=auth(ADMIN))
+    check(len({t["version"] for t in listing["tenants"]}) == 1, f"both on the new version: {listing}")
+    with open(module, "wb") as f:
+        f.write(v1)
+    status, report = server.reload()
+    check(status == 200 and sorted(report["changed"]) == ["alpha", "gamma"], f"back to the old module: {report}")
 
     # A module upload deploys onto its tenant only.
     status, listing = server.request("GET", "/admin/tenants", headers=auth(ADMIN))
