@@ -278,11 +278,16 @@ def test_runtime_changes(server, voronka, work, tenants_file, module, v2_b64):
         check(status == 200, f"{tenant} still serves: {status}")
     status, _ = server.request("GET", "/t/delta/v1/pipelines", headers=auth("delta-write-token-000000"))
     check(status == 503, f"delta does not run: {status}")
+    checked = subprocess.run([voronka, "serve", "--tenants", tenants_file, "--check"], capture_output=True, text=True)
+    check(checked.returncode == 2 and checked.stderr.startswith(f"{bad}:2:") and "2 tenants ready" in checked.stdout,
+          f"--check reports the broken entry: {checked.returncode} {checked.stdout} {checked.stderr}")
     status, body = server.request("GET", "/readyz")
     check(status == 503 and body["not_ready"] == 1 and "not_ready_tenants" not in body, f"/readyz: {status} {body}")
     status, body = server.request("GET", "/readyz", headers=auth(ADMIN))
     check(status == 503 and list(body["not_ready_tenants"]) == ["delta"], f"/readyz for the admin: {body}")
     os.remove(bad)
+    checked = subprocess.run([voronka, "serve", "--tenants", tenants_file, "--check"], capture_output=True, text=True)
+    check(checked.returncode == 0 and checked.stderr == "", f"--check is clean again: {checked.stderr}")
 
     # A broken edit of a running tenant leaves it as it was.
     gamma_file = os.path.join(tenants_dir, "gamma.toml")

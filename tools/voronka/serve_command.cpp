@@ -14,6 +14,7 @@
 #include "runtime/outbox/config.h"
 #include "runtime/server/open_store.h"
 #include "runtime/server/serve.h"
+#include "runtime/server/tenants_config.h"
 #include "runtime/server/tenants_serve.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/module_file.h"
@@ -31,6 +32,7 @@ struct ServeOptions {
   std::string crm;
   std::string plan;
   std::string tenants;
+  bool check = false;  // with --tenants: read the file, print its problems, exit
   std::vector<std::string> tokens;
   // Hardening (docs/operations.md): connections, deadlines, readiness.
   size_t httpThreads = 16;
@@ -39,6 +41,20 @@ struct ServeOptions {
   int64_t readyMaxBacklog = 10000;
   std::vector<std::string> allowWebhookHosts;
 };
+
+// `voronka serve --tenants tenants.toml --check`: what a reload would refuse,
+// before sending SIGHUP. Only the files are read; no store is opened.
+int checkTenants(const ServeOptions& o) {
+  auto file = server::loadTenantsFile(o.tenants);
+  if (!file) {
+    for (const auto& e : file.error()) std::cerr << e << "\n";
+    return 2;
+  }
+  for (const auto& e : file->errors) std::cerr << e << "\n";
+  std::cout << fmt::format("{}: {} tenant{} ready to run, {} with problems\n", o.tenants, file->tenants.size(),
+                           file->tenants.size() == 1 ? "" : "s", file->broken.size());
+  return file->errors.empty() ? 0 : 2;
+}
 
 // `voronka serve --tenants tenants.toml`: many clients in one process.
 int runTenants(const ServeOptions& o) {
@@ -79,7 +95,11 @@ int runServe(const ServeOptions& o) {
                    "options (--listen, --http-threads, …)\n";
       return 2;
     }
-    return runTenants(o);
+    return o.check ? checkTenants(o) : runTenants(o);
+  }
+  if (o.check) {
+    std::cerr << "voronka: error: --check reads a tenants file: voronka serve --tenants tenants.toml --check\n";
+    return 2;
   }
   if (o.module.empty()) {
     std::cerr << "voronka: error: give the module to serve (a .funnelc file), or --tenants tenants.toml\n";
@@ -190,6 +210,8 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_option("--tenants", o->tenants,
                   "tenants.toml: host many clients, each with its store, module, tokens, CRM and outbox settings; "
                   "SIGHUP or POST /admin/reload applies changes (docs/serve.md#tenants)");
+  cmd->add_flag("--check", o->check,
+                "With --tenants: check tenants.toml and the files it names, print every problem, and exit (0: none)");
   cmd->add_option("--token", o->tokens, "An accepted API token (Authorization: Bearer TOKEN); repeatable");
   cmd->add_option(
          "--synchronous", o->synchronous,
