@@ -121,6 +121,12 @@ std::vector<FileId> Workspace::openDocuments() const {
   return out;
 }
 
+std::vector<FileId> Workspace::knownFiles() const {
+  std::vector<FileId> out;
+  for (FileId id = 0; id < files_.size(); ++id) out.push_back(id);
+  return out;
+}
+
 void Workspace::forgetDiskFiles() {
   for (FileState& s : files_) {
     if (s.open) continue;
