@@ -33,3 +33,5 @@ echo "== voronka serve under a hostile client: slowloris, 200k late timers, 100k
 python3 "$(dirname "$0")/../bench/hostile_bench.py" "$build/bin/voronka" "${BENCH_TIMERS:-200000}"
 echo "== voronka serve --workers shared on one PostgreSQL: events/s acknowledged and applied with 1, 2 and 4 workers"
 python3 "$(dirname "$0")/../bench/workers_bench.py" "$build/bin/voronka" "${BENCH_WORKER_EVENTS:-20000}"
+echo "== voronka serve --tenants: 100 tenants (start, memory, threads, reload) and events/s through the front"
+python3 "$(dirname "$0")/../bench/tenants_bench.py" "$build/bin/voronka" 100 5

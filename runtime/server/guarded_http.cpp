@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -161,6 +162,7 @@ struct GuardedHttpServer::Parts {
 
   GuardedHttpServer& server;
   ConnectionLimits limits;
+  RequestRouter router;
   std::mutex mutex;
   std::condition_variable work;
   std::map<std::string, size_t> perClient;  // open connections by IP
@@ -296,7 +298,11 @@ struct GuardedHttpServer::Parts {
       ++c.requests;
       bool last = c.requests >= limits.maxRequestsPerConnection;
       bool closed = false;
-      bool ok = server.process_request(stream, last, closed, nullptr);
+      RequestTarget target;
+      if (router && headComplete(c.buffered)) target = router(c.buffered);
+      GuardedHttpServer& answering = target.server ? *target.server : server;
+      bool ok = answering.process_request(stream, last, closed, nullptr);
+      target = {};
       if (!ok || closed || last) {
         closeConnection(c);
       } else {
@@ -311,8 +317,21 @@ GuardedHttpServer::GuardedHttpServer(ConnectionLimits limits) : parts_(std::make
   Parts& p = *parts_;
   p.wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   new_task_queue = [] { return new RunAtOnce; };
+  if (limits.threads == 0) return;  // requests are handed over (RequestRouter)
   p.gate = std::thread([&p] { p.runGate(); });
-  for (size_t i = 0; i < std::max<size_t>(1, limits.threads); ++i) p.workers.emplace_back([&p] { p.runWorker(); });
+  for (size_t i = 0; i < limits.threads; ++i) p.workers.emplace_back([&p] { p.runWorker(); });
+}
+
+void GuardedHttpServer::setRequestRouter(RequestRouter router) { parts_->router = std::move(router); }
+
+std::thread GuardedHttpServer::listenInBackground() {
+  auto ended = std::make_shared<std::atomic<bool>>(false);
+  std::thread listener([this, ended] {
+    listen_after_bind();
+    *ended = true;
+  });
+  while (!is_running() && !*ended) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return listener;
 }
 
 GuardedHttpServer::~GuardedHttpServer() {

@@ -14,16 +14,37 @@
 
 #include <httplib.h>
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <thread>
 
 #include "runtime/server/connection_limits.h"
 
 namespace voronka::server {
 
+class GuardedHttpServer;
+
+// Which server's routes answer one request (tenants: the tenant's server).
+struct RequestTarget {
+  GuardedHttpServer* server = nullptr;  // null: this server's own routes
+  std::shared_ptr<void> hold;           // kept until the request is answered
+};
+// Sees each request's whole head (request line and headers) before it is
+// answered; may rewrite the request line (a tenant's prefix taken off).
+using RequestRouter = std::function<RequestTarget(std::string& head)>;
+
 class GuardedHttpServer : public httplib::Server {
  public:
+  // With limits.threads == 0 it has no threads and never listens: another
+  // server's router hands it requests.
   explicit GuardedHttpServer(ConnectionLimits limits);
   ~GuardedHttpServer() override;
+  // Before listening.
+  void setRequestRouter(RequestRouter router);
+  // listen_after_bind() on a new thread, returned once it accepts: a stop()
+  // before that would be lost (cpp-httplib's stop() does nothing until then).
+  std::thread listenInBackground();
   // After stop(): closes the connections waiting for a request, lets the
   // workers finish the requests they are answering, and joins every thread.
   void finish();

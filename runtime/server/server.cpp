@@ -117,7 +117,8 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
 
   // Every /v1 route needs a token when tokens are configured.
   http.set_pre_routing_handler([&p](const httplib::Request& req, httplib::Response& res) {
-    if (p.options.tokens.empty() || req.path.rfind("/v1/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
+    bool open = p.options.tokens.empty() && p.options.readTokens.empty();
+    if (open || req.path.rfind("/v1/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
     for (const auto& route : p.options.extraRoutes) {
       if (!route.needsToken && req.path.rfind(route.prefix, 0) == 0)
         return httplib::Server::HandlerResponse::Unhandled;  // a secret in the path
@@ -125,6 +126,13 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
     std::string token = bearerToken(req);
     for (const auto& t : p.options.tokens) {
       if (!token.empty() && token == t) return httplib::Server::HandlerResponse::Unhandled;
+    }
+    for (const auto& t : p.options.readTokens) {
+      if (token.empty() || token != t) continue;
+      if (req.method == "GET" || req.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
+      send(res, errorReply(403, "read_only_token", "this API token may only read (GET); send a token of `tokens`"),
+           p.metrics);
+      return httplib::Server::HandlerResponse::Handled;
     }
     res.set_header("WWW-Authenticate", "Bearer");
     send(res,
@@ -224,6 +232,8 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
 Server::~Server() { stop(); }
 
 Metrics& Server::metrics() { return parts_->metrics; }
+Api& Server::api() { return parts_->api; }
+GuardedHttpServer& Server::http() { return parts_->http; }
 
 EventWriter& Server::writer() { return parts_->writer; }
 
@@ -247,7 +257,7 @@ int Server::start() {
     throw std::runtime_error(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",
                                          p.options.host, p.options.port));
   if (listening >= 0) ::listen(listening, 512);  // on Linux a second listen() only changes the backlog
-  p.listener = std::thread([&p] { p.http.listen_after_bind(); });
+  p.listener = p.http.listenInBackground();
   return port;
 }
 

@@ -19,13 +19,16 @@
 
 namespace voronka::server {
 
+class Api;
+class GuardedHttpServer;
 class Metrics;
 class EventWriter;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;
-  std::vector<std::string> tokens;  // accepted bearer tokens; empty: no auth (loopback only)
+  std::vector<std::string> tokens;      // accepted bearer tokens; empty: no auth (loopback only)
+  std::vector<std::string> readTokens;  // bearer tokens accepted on GET only (tenants' read_tokens)
   size_t maxBodyBytes = 1 << 20;
   size_t maxBatch = 256;                // events per group commit
   int64_t readyMaxBacklog = 10000;      // GET /readyz: not ready with more effects waiting in the outbox
@@ -65,6 +68,11 @@ class Server {
   Metrics& metrics();
   // The writer's (writer.h): an interrupted deployment resumed before start().
   EventWriter& writer();
+  // The routes' answers, for a server above this one (tenants: /metrics, /readyz).
+  Api& api();
+  // The routes themselves: a server with connections.threads == 0 answers
+  // only what another one hands it (guarded_http.h's RequestRouter).
+  GuardedHttpServer& http();
 
   struct Parts;
 

@@ -14,6 +14,8 @@
 #include "runtime/outbox/config.h"
 #include "runtime/server/open_store.h"
 #include "runtime/server/serve.h"
+#include "runtime/server/tenants_config.h"
+#include "runtime/server/tenants_serve.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/module_file.h"
 
@@ -29,6 +31,8 @@ struct ServeOptions {
   std::string synchronous = "full";
   std::string crm;
   std::string plan;
+  std::string tenants;
+  bool check = false;  // with --tenants: read the file, print its problems, exit
   std::vector<std::string> tokens;
   std::vector<std::string> readTokens;
   // Hardening (docs/operations.md): connections, deadlines, readiness.
@@ -41,7 +45,74 @@ struct ServeOptions {
   bool pgPollOnly = false;
 };
 
+// `voronka serve --tenants tenants.toml --check`: what a reload would refuse,
+// before sending SIGHUP. Only the files are read; no store is opened.
+int checkTenants(const ServeOptions& o) {
+  auto file = server::loadTenantsFile(o.tenants);
+  if (!file) {
+    for (const auto& e : file.error()) std::cerr << e << "\n";
+    return 2;
+  }
+  for (const auto& e : file->errors) std::cerr << e << "\n";
+  std::cout << fmt::format("{}: {} tenant{} ready to run, {} with problems\n", o.tenants, file->tenants.size(),
+                           file->tenants.size() == 1 ? "" : "s", file->broken.size());
+  return file->errors.empty() ? 0 : 2;
+}
+
+// `voronka serve --tenants tenants.toml`: many clients in one process.
+int runTenants(const ServeOptions& o) {
+  server::TenantsServeSettings settings;
+  settings.file = o.tenants;
+  settings.listen = o.listen;
+  settings.connections.threads = o.httpThreads;
+  settings.connections.maxPerClient = o.maxConnectionsPerClient;
+  settings.connections.headDeadline = std::chrono::milliseconds(static_cast<int64_t>(o.headerTimeout * 1000));
+  settings.readyMaxBacklog = o.readyMaxBacklog;
+  settings.allowWebhookHosts = o.allowWebhookHosts;
+  server::TenantsServeReport report;
+  report.listening = [](const std::string& host, int port, size_t tenants) {
+    std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    std::cout << fmt::format("voronka serve: listening on http://{}:{} ({} tenant{})", shown, port, tenants,
+                             tenants == 1 ? "" : "s")
+              << std::endl;
+  };
+  report.stopping = [](const char* signal) {
+    std::cerr << fmt::format("voronka serve: {} received, stopping: finishing the requests in flight\n", signal);
+  };
+  report.stopped = [] { std::cerr << "voronka serve: stopped\n"; };
+  report.log = [](const std::string& what) { std::cerr << "voronka serve: " << what << std::endl; };
+  Result<void, server::ServeError> served = server::serveTenants(settings, report);
+  if (!served) {
+    std::cerr << "voronka: error: " << served.error().message << "\n";
+    return served.error().kind == server::ServeError::Kind::Refused ? 1 : 2;
+  }
+  return 0;
+}
+
 int runServe(const ServeOptions& o) {
+  if (!o.tenants.empty()) {
+    if (!o.module.empty() || !o.store.empty() || !o.config.empty() || !o.crm.empty() || !o.plan.empty() ||
+        !o.tokens.empty() || o.synchronous != "full") {
+      std::cerr << "voronka: error: with --tenants, each tenant's module, store, tokens, config, CRM, plan and "
+                   "synchronous are in tenants.toml (docs/serve.md#tenants); give only --tenants and the server's "
+                   "options (--listen, --http-threads, …)\n";
+      return 2;
+    }
+    if (o.workers != "one") {
+      std::cerr << "voronka: error: --tenants runs one server per tenant's store; --workers shared serves one client "
+                   "with many servers (docs/scaling.md): give one or the other\n";
+      return 2;
+    }
+    return o.check ? checkTenants(o) : runTenants(o);
+  }
+  if (o.check) {
+    std::cerr << "voronka: error: --check reads a tenants file: voronka serve --tenants tenants.toml --check\n";
+    return 2;
+  }
+  if (o.module.empty()) {
+    std::cerr << "voronka: error: give the module to serve (a .funnelc file), or --tenants tenants.toml\n";
+    return 2;
+  }
   int status = 0;
   std::optional<ModuleFile> file = loadModuleFile(o.module, status);
   if (!file) return status;
@@ -142,7 +213,7 @@ Runner addServeCommand(CLI::App& app) {
   auto* cmd =
       app.add_subcommand("serve", "Run a module for live deals: HTTP API, durable store, timers, outbox delivery");
   auto o = std::make_shared<ServeOptions>();
-  cmd->add_option("module", o->module, "A .funnelc file made by `voronka build`")->required();
+  cmd->add_option("module", o->module, "A .funnelc file made by `voronka build` (not with --tenants)");
   cmd->add_option("--store", o->store,
                   "Where deals live: sqlite:PATH (default sqlite:voronka.db, or [server] store) or postgres:CONNINFO "
                   "(libpq's key=value pairs or a postgresql:// URI; docs/scaling.md)");
@@ -151,6 +222,11 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_option("--crm", o->crm, "crm.toml: run the funnel on the client's amoCRM or Bitrix24 (docs/crm.md)");
   cmd->add_option("--plan", o->plan,
                   "plan.toml: how deals move when the store runs another version of the funnel (docs/versions.md)");
+  cmd->add_option("--tenants", o->tenants,
+                  "tenants.toml: host many clients, each with its store, module, tokens, CRM and outbox settings; "
+                  "SIGHUP or POST /admin/reload applies changes (docs/serve.md#tenants)");
+  cmd->add_flag("--check", o->check,
+                "With --tenants: check tenants.toml and the files it names, print every problem, and exit (0: none)");
   cmd->add_option("--token", o->tokens, "An accepted API token (Authorization: Bearer TOKEN); repeatable");
   cmd->add_option("--read-token", o->readTokens,
                   "A read-only login of the web console at /console (docs/console.md); repeatable");
@@ -186,6 +262,7 @@ Runner addServeCommand(CLI::App& app) {
       "An event is answered after it is durable (202); SIGTERM stops after finishing what is in flight.\n"
       "A store that runs another version of the funnel is deployed to first, as --plan says (or refused, saying\n"
       "what the plan lacks); POST /v1/modules deploys a new version to a running server (token required).\n"
+      "With --tenants tenants.toml: one server for many clients, each at /t/TENANT/v1/… (or /v1/… with its token).\n"
       "Exit status: 0 stopped by a signal, 1 the module or store cannot be used, 2 usage, config or I/O error\n"
       "(the store unreadable, read-only or full at start); docs/operations.md.");
 

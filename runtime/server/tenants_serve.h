@@ -1,0 +1,40 @@
+// `voronka serve --tenants tenants.toml`: one process hosting many clients
+// (docs/serve.md#tenants). One listening socket and one pool of HTTP
+// threads in front; behind it, each tenant's own ClientRuntime (store,
+// writer, timers, outbox relay), started, changed and stopped by reloads —
+// SIGHUP or POST /admin/reload — without a restart.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "runtime/server/connection_limits.h"
+#include "runtime/server/serve_error.h"
+
+namespace voronka::server {
+
+struct TenantsServeSettings {
+  std::filesystem::path file;  // tenants.toml
+  std::string listen;          // --listen: wins over [server] listen
+  ConnectionLimits connections;
+  int64_t readyMaxBacklog = 10000;
+  std::vector<std::string> allowWebhookHosts;
+};
+
+struct TenantsServeReport {
+  std::function<void(const std::string& host, int port, size_t tenants)> listening;
+  std::function<void(const char* signal)> stopping;
+  std::function<void()> stopped;
+  std::function<void(const std::string&)> log;  // a tenant started, deployed, a reload's problems
+};
+
+// Serves until SIGTERM or SIGINT; SIGHUP reloads tenants.toml. Fails before
+// serving when tenants.toml cannot be used at all or the socket cannot be
+// bound; a broken tenant entry is only reported.
+Result<void, ServeError> serveTenants(const TenantsServeSettings& settings, const TenantsServeReport& report);
+
+}  // namespace voronka::server
