@@ -85,60 +85,28 @@ class MemoryTransaction : public Transaction {
   int64_t addTimer(TimerRecord timer) override {
     timer.id = s_.nextTimerId_++;
     int64_t id = timer.id;
-    s_.timersByDue_.emplace(timer.due, id);
-    s_.timersByDeal_[timer.deal].insert(id);
-    s_.timers_.emplace(id, std::move(timer));
+    s_.timers_.add(timer);
     undo_.push_back([this, id] {
-      eraseTimer(id);
+      s_.timers_.dropLast(id);
       --s_.nextTimerId_;
     });
     return id;
   }
 
   void putTimer(const TimerRecord& timer) override {
-    auto it = s_.timers_.find(timer.id);
-    if (it == s_.timers_.end()) throw std::logic_error("putTimer: no such timer");
-    TimerRecord old = it->second;
-    s_.timersByDue_.erase({old.due, old.id});
-    it->second = timer;
-    it->second.deal = old.deal;
-    s_.timersByDue_.emplace(timer.due, timer.id);
-    undo_.push_back([this, old = std::move(old)] {
-      auto& current = s_.timers_.at(old.id);
-      s_.timersByDue_.erase({current.due, old.id});
-      s_.timersByDue_.emplace(old.due, old.id);
-      current = old;
-    });
+    TimerRecord old;
+    if (!s_.timers_.replace(timer, &old)) throw std::logic_error("putTimer: no such timer");
+    undo_.push_back([this, old = std::move(old)] { s_.timers_.replace(old, nullptr); });
   }
 
   void removeTimer(int64_t id) override {
-    auto it = s_.timers_.find(id);
-    if (it == s_.timers_.end()) return;
-    TimerRecord old = it->second;
-    eraseTimer(id);
-    undo_.push_back([this, old = std::move(old)] {
-      s_.timersByDue_.emplace(old.due, old.id);
-      s_.timersByDeal_[old.deal].insert(old.id);
-      s_.timers_.emplace(old.id, old);
-    });
+    if (!s_.timers_.remove(id, nullptr)) return;
+    undo_.push_back([this, id] { s_.timers_.restore(id); });
   }
 
-  std::vector<TimerRecord> timersOf(const std::string& deal) override {
-    std::vector<TimerRecord> out;
-    auto it = s_.timersByDeal_.find(deal);
-    if (it == s_.timersByDeal_.end()) return out;
-    for (int64_t id : it->second) out.push_back(s_.timers_.at(id));
-    return out;
-  }
+  std::vector<TimerRecord> timersOf(const std::string& deal) override { return s_.timers_.ofDeal(deal); }
 
-  std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override {
-    std::vector<TimerRecord> out;
-    for (auto it = s_.timersByDue_.begin(); it != s_.timersByDue_.end() && it->first <= until && out.size() < limit;
-         ++it) {
-      out.push_back(s_.timers_.at(it->second));
-    }
-    return out;
-  }
+  std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override { return s_.timers_.due(until, limit); }
 
   void addEffect(EffectRecord effect) override {
     effect.id = s_.nextEffectId_++;
@@ -340,9 +308,9 @@ class MemoryTransaction : public Transaction {
 
   std::vector<RuleTimerCount> timersPerRule() override {
     std::map<std::pair<TimerKind, int32_t>, int64_t> counts;
-    for (const auto& [id, t] : s_.timers_) {
-      if (t.kind != TimerKind::TaskOverdue) ++counts[{t.kind, t.rule}];
-    }
+    s_.timers_.forEachRule([&](TimerKind kind, int32_t rule) {
+      if (kind != TimerKind::TaskOverdue) ++counts[{kind, rule}];
+    });
     std::vector<RuleTimerCount> out;
     for (const auto& [key, n] : counts) out.push_back({key.first, key.second, n});
     return out;
@@ -361,18 +329,10 @@ class MemoryTransaction : public Transaction {
   void commit() override {
     committed_ = true;
     undo_.clear();
+    s_.timers_.compact();
   }
 
  private:
-  void eraseTimer(int64_t id) {
-    auto it = s_.timers_.find(id);
-    if (it == s_.timers_.end()) return;
-    s_.timersByDue_.erase({it->second.due, id});
-    auto byDeal = s_.timersByDeal_.find(it->second.deal);
-    if (byDeal != s_.timersByDeal_.end()) byDeal->second.erase(id);
-    s_.timers_.erase(it);
-  }
-
   MemoryStore& s_;
   std::vector<std::function<void()>> undo_;
   bool committed_ = false;
@@ -380,9 +340,6 @@ class MemoryTransaction : public Transaction {
 
 std::unique_ptr<Transaction> MemoryStore::begin() { return std::make_unique<MemoryTransaction>(*this); }
 
-std::optional<int64_t> MemoryStore::nextDue() {
-  if (timersByDue_.empty()) return std::nullopt;
-  return timersByDue_.begin()->first;
-}
+std::optional<int64_t> MemoryStore::nextDue() { return timers_.nextDue(); }
 
 }  // namespace voronka::store

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "runtime/store/store.h"
+#include "runtime/store/timer_table.h"
 
 namespace voronka::store {
 
@@ -25,9 +26,7 @@ class MemoryStore : public Store {
   std::vector<std::string> dealOrder_;
   std::map<int64_t, TaskRecord> tasks_;
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
-  std::unordered_map<int64_t, TimerRecord> timers_;
-  std::set<std::pair<int64_t, int64_t>> timersByDue_;  // (due, id)
-  std::unordered_map<std::string, std::set<int64_t>> timersByDeal_;
+  TimerTable timers_;
   std::vector<EffectRecord> effects_;
   std::unordered_map<std::string, std::vector<size_t>> effectsByDeal_;
   std::unordered_map<std::string, EventRecord> events_;
