@@ -293,7 +293,7 @@ Processing::Processing(Engine& engine, TransactionState& state, store::DealRecor
 void Processing::save() {
   ++deal_.version;
   if (!engine_.options_.moduleVersion.empty()) deal_.moduleVersion = engine_.options_.moduleVersion;
-  state_.tx.putDeal(deal_);
+  state_.tx.saveDeal(std::move(deal_));  // the last use of deal_
 }
 
 bool Processing::tracing(std::string_view what) const {
@@ -372,7 +372,7 @@ void Processing::receive(const EventIn& in) {
     }
     case bc::EventKind::TaskCompleted: {
       // The oldest open task of the type (any type without a filter) is done.
-      for (store::TaskRecord t : state_.tx.tasksOf(deal_.id)) {
+      for (store::TaskRecord t : state_.tx.openTasksOf(deal_.id)) {
         if (t.done || (in.arg != kNo && t.type != in.arg)) continue;
         t.done = true;
         t.completedAt = now_;
@@ -504,7 +504,7 @@ bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Tr
     case bc::BuiltinValue::OverdueTasks:
     case bc::BuiltinValue::OpenTasks: {
       int count = 0;
-      for (const auto& t : tx.tasksOf(deal.id)) {
+      for (const auto& t : tx.openTasksOf(deal.id)) {
         if (t.done) continue;
         if (which == bc::BuiltinValue::OverdueTasks && !(t.due > 0 && t.due < now)) continue;
         ++count;

@@ -46,6 +46,7 @@ class Processing : public vm::Host {
   Processing(Engine& engine, TransactionState& state, store::DealRecord deal, int64_t now);
 
   store::DealRecord& deal() { return deal_; }
+  // Saves the deal; the processing is over (deal_ is moved out).
   void save();
 
   // ── vm::Host ──

@@ -159,7 +159,7 @@ void Processing::cancelVisitTimers() {
 
 void Processing::fire(const store::TimerRecord& timer) {
   if (timer.kind == store::TimerKind::TaskOverdue) {
-    for (const auto& task : state_.tx.tasksOf(deal_.id)) {
+    for (const auto& task : state_.tx.openTasksOf(deal_.id)) {
       if (task.id != timer.task || task.done) continue;
       trace("task overdue", [&] { return nlohmann::json{{"task", task.id}, {"text", task.text}}; });
       int32_t overdue = eventIndex(bc::EventKind::TaskOverdue);

@@ -23,20 +23,26 @@ class MemoryTransaction : public Transaction {
     return it->second;
   }
 
-  void putDeal(const DealRecord& deal) override {
+  void putDeal(const DealRecord& deal) override { saveDeal(DealRecord(deal)); }
+
+  void saveDeal(DealRecord&& deal) override {
     auto it = s_.deals_.find(deal.id);
     if (it == s_.deals_.end()) {
-      s_.deals_.emplace(deal.id, deal);
-      s_.dealOrder_.push_back(deal.id);
-      undo_.push_back([this, id = deal.id] {
+      std::string id = deal.id;
+      s_.dealOrder_.push_back(id);
+      s_.deals_.emplace(id, std::move(deal));
+      undo_.push_back([this, id = std::move(id)] {
         s_.deals_.erase(id);
         s_.dealOrder_.pop_back();
       });
       return;
     }
-    DealRecord old = it->second;
-    it->second = deal;
-    undo_.push_back([this, old = std::move(old)] { s_.deals_[old.id] = old; });
+    DealRecord old = std::move(it->second);
+    it->second = std::move(deal);
+    undo_.push_back([this, old = std::move(old)]() mutable {
+      std::string id = old.id;
+      s_.deals_[id] = std::move(old);
+    });
   }
 
   std::vector<std::string> dealIds() override { return s_.dealOrder_; }
@@ -56,29 +62,43 @@ class MemoryTransaction : public Transaction {
     task.id = s_.nextTaskId_++;
     int64_t id = task.id;
     s_.tasksByDeal_[task.deal].push_back(id);
-    s_.tasks_.emplace(id, std::move(task));
-    undo_.push_back([this, id] {
-      const std::string deal = s_.tasks_[id].deal;
-      s_.tasksByDeal_[deal].pop_back();
-      s_.tasks_.erase(id);
+    s_.tasks_.push_back(std::move(task));
+    undo_.push_back([this] {
+      s_.tasksByDeal_[s_.tasks_.back().deal].pop_back();
+      s_.tasks_.pop_back();
       --s_.nextTaskId_;
     });
     return id;
   }
 
   void putTask(const TaskRecord& task) override {
-    auto it = s_.tasks_.find(task.id);
-    if (it == s_.tasks_.end()) throw std::logic_error("putTask: no such task");
-    TaskRecord old = it->second;
-    it->second = task;
-    undo_.push_back([this, old = std::move(old)] { s_.tasks_[old.id] = old; });
+    if (task.id < 1 || static_cast<size_t>(task.id) > s_.tasks_.size()) throw std::logic_error("putTask: no such task");
+    TaskRecord& slot = s_.tasks_[static_cast<size_t>(task.id - 1)];
+    TaskRecord old = std::move(slot);
+    slot = task;
+    undo_.push_back([this, old = std::move(old)]() mutable {
+      size_t at = static_cast<size_t>(old.id - 1);
+      s_.tasks_[at] = std::move(old);
+    });
   }
 
   std::vector<TaskRecord> tasksOf(const std::string& deal) override {
     std::vector<TaskRecord> out;
     auto it = s_.tasksByDeal_.find(deal);
     if (it == s_.tasksByDeal_.end()) return out;
-    for (int64_t id : it->second) out.push_back(s_.tasks_.at(id));
+    out.reserve(it->second.size());
+    for (int64_t id : it->second) out.push_back(s_.tasks_[static_cast<size_t>(id - 1)]);
+    return out;
+  }
+
+  std::vector<TaskRecord> openTasksOf(const std::string& deal) override {
+    std::vector<TaskRecord> out;
+    auto it = s_.tasksByDeal_.find(deal);
+    if (it == s_.tasksByDeal_.end()) return out;
+    for (int64_t id : it->second) {
+      const TaskRecord& t = s_.tasks_[static_cast<size_t>(id - 1)];
+      if (!t.done) out.push_back(t);
+    }
     return out;
   }
 

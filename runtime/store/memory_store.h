@@ -24,7 +24,7 @@ class MemoryStore : public Store {
   friend class MemoryTransaction;
   std::unordered_map<std::string, DealRecord> deals_;
   std::vector<std::string> dealOrder_;
-  std::map<int64_t, TaskRecord> tasks_;
+  std::vector<TaskRecord> tasks_;  // by id - 1: ids are given in order and tasks stay
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
   TimerTable timers_;
   std::vector<EffectRecord> effects_;
