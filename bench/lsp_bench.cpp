@@ -3,6 +3,9 @@
 // title (the file stays valid) and the server re-parses, re-checks, re-lints,
 // re-indexes and publishes the diagnostics, exactly as for a didChange from
 // an editor. Reports p50, p95 and the worst time (target: p95 ≤ 50 ms).
+// Also the answer time of the requests that read the whole document:
+// semantic tokens, range formatting of one declaration (the formatter runs
+// over the whole file) and workspace symbols.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
@@ -76,6 +79,54 @@ void BM_LspRediagnoseAfterOneCharacterEdit(benchmark::State& state) {
   state.counters["p95_ms"] = percentile(0.95);
   state.counters["max_ms"] = ms.back();
 }
+
+// 0: semanticTokens/full, 1: rangeFormatting of one stage's pipeline, 2: workspace/symbol.
+void BM_LspWholeDocumentRequest(benchmark::State& state) {
+  std::string text = voronka::bench::generateFunnel(7, 2000);
+  size_t middle = text.find("stage stage_", text.size() / 2);
+  uint32_t line = static_cast<uint32_t>(std::count(text.begin(), text.begin() + static_cast<long>(middle), '\n'));
+  NullBuffer nullBuffer;
+  std::ostream out(&nullBuffer);
+  std::istringstream in;
+  voronka::lsp::Transport transport(in, out);
+  voronka::lsp::ServerOptions options;
+  options.stdlibDir = VORONKA_STDLIB_DIR;
+  voronka::lsp::Server server(transport, options);
+  std::string uri = "file:///tmp/voronka-bench-lsp/big.funnel";
+  server.handle(message("initialize", {{"capabilities", Json::object()}}, 1));
+  server.handle(message("textDocument/didOpen",
+                        {{"textDocument", {{"uri", uri}, {"languageId", "funnel"}, {"version", 1}, {"text", text}}}}));
+  Json doc{{"uri", uri}};
+  Json request;
+  switch (state.range(0)) {
+    case 0: request = message("textDocument/semanticTokens/full", {{"textDocument", doc}}, 2); break;
+    case 1:
+      request = message(
+          "textDocument/rangeFormatting",
+          {{"textDocument", doc},
+           {"range", {{"start", {{"line", line}, {"character", 0}}}, {"end", {{"line", line}, {"character", 0}}}}},
+           {"options", Json::object()}},
+          2);
+      break;
+    default: request = message("workspace/symbol", {{"query", "stage_1"}}, 2); break;
+  }
+  std::vector<double> ms;
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    server.handle(request);
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    state.SetIterationTime(elapsed);
+    ms.push_back(elapsed * 1000);
+  }
+  std::sort(ms.begin(), ms.end());
+  state.SetLabel(state.range(0) == 0   ? "semanticTokens/full"
+                 : state.range(0) == 1 ? "rangeFormatting"
+                                       : "workspace/symbol");
+  state.counters["p50_ms"] = ms[ms.size() / 2];
+  state.counters["max_ms"] = ms.back();
+}
+
+BENCHMARK(BM_LspWholeDocumentRequest)->DenseRange(0, 2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(50);
 
 BENCHMARK(BM_LspRediagnoseAfterOneCharacterEdit)
     ->Arg(2000)

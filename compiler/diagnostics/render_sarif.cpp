@@ -163,9 +163,10 @@ std::string trimmed(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-// Code Quality's category: deal data over plain http is a security matter.
+// Code Quality's category: where deal data goes (plain http, a host from a
+// field) is a security matter.
 const char* category(const Diagnostic& d) {
-  if (d.id() == "plain-http") return "Security";
+  if (d.id() == "plain-http" || d.id() == "host-from-field") return "Security";
   return d.severity == Severity::Error ? "Bug Risk" : "Style";
 }
 

@@ -45,7 +45,10 @@ Compilation::Compilation(CompileOptions options) : options_(std::move(options)) 
 std::optional<FileId> Compilation::loadFile(const fs::path& path, const std::string& displayPath, std::string& error) {
   std::string key = canonicalKey(path);
   if (auto it = byCanonicalPath_.find(key); it != byCanonicalPath_.end()) return it->second;
-  std::optional<std::string> text = readFile(path, error);
+  const std::optional<StandardInput>& standardInput = options_.standardInput;
+  std::optional<std::string> text = standardInput && canonicalKey(standardInput->path) == key
+                                        ? std::optional<std::string>(standardInput->text)
+                                        : readFile(path, error);
   if (!text) return std::nullopt;
   FileId id = sources_.add(displayPath, std::move(*text));
   byCanonicalPath_.emplace(key, id);
@@ -76,9 +79,22 @@ std::optional<check::CheckedProgram> Compilation::check(const ProgramFiles& prog
   return checked;
 }
 
-std::vector<fs::path> expandInputs(const std::vector<std::string>& args, std::vector<std::string>& errors) {
+std::vector<fs::path> expandInputs(const std::vector<std::string>& args, std::vector<std::string>& errors,
+                                   const std::optional<StandardInput>& standardInput) {
   std::vector<fs::path> files;
+  bool standardInputTaken = false;
   for (const auto& arg : args) {
+    if (arg == "-") {
+      if (standardInputTaken) {
+        errors.push_back("-: standard input is given twice; give it once");
+      } else if (standardInput) {
+        standardInputTaken = true;
+        files.push_back(standardInput->path);
+      } else {
+        errors.push_back("-: this command does not read standard input; give a file or directory");
+      }
+      continue;
+    }
     fs::path path(arg);
     std::error_code ec;
     if (fs::is_directory(path, ec)) {

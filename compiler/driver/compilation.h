@@ -19,8 +19,18 @@
 
 namespace voronka::driver {
 
+// A funnel read from standard input (`voronka check -`): it stands for the
+// file at `path` (--stdin-filename, default `<stdin>` in the working
+// directory), so messages name that path and its `use` lines and
+// voronka.toml are found from that directory. The file need not exist.
+struct StandardInput {
+  std::filesystem::path path;
+  std::string text;
+};
+
 struct CompileOptions {
   std::filesystem::path stdlibDir;  // where `use std.NAME` looks
+  std::optional<StandardInput> standardInput;
   parse::ParseOptions parse;
   bool lint = true;  // run the lints (compiler/lint) on programs that check without errors
 };
@@ -64,8 +74,10 @@ class Compilation : private FileLoader {
 };
 
 // Expands files and directories (recursively, `*.funnel`, sorted) given on the
-// command line. Unreadable arguments are returned in `errors`.
-std::vector<std::filesystem::path> expandInputs(const std::vector<std::string>& args, std::vector<std::string>& errors);
+// command line. Unreadable arguments are returned in `errors`. `-` stands for
+// `standardInput`'s path; without one, `-` is an error.
+std::vector<std::filesystem::path> expandInputs(const std::vector<std::string>& args, std::vector<std::string>& errors,
+                                                const std::optional<StandardInput>& standardInput = std::nullopt);
 
 // Runs `fn` on a thread with a large stack: deep but legal input must not
 // overflow the parser's or checker's recursion.

@@ -7,11 +7,13 @@ namespace voronka::driver {
 namespace fs = std::filesystem;
 
 Session::Session(SessionOptions options)
-    : stdlibDir_(options.stdlibDir.empty() ? defaultStdlibDir() : std::move(options.stdlibDir)) {}
+    : stdlibDir_(options.stdlibDir.empty() ? defaultStdlibDir() : std::move(options.stdlibDir)),
+      standardInput_(std::move(options.standardInput)) {}
 
 std::unique_ptr<Compilation> Session::newCompilation(bool lint, const parse::ParseOptions& parse) const {
   CompileOptions options;
   options.stdlibDir = stdlibDir_;
+  options.standardInput = standardInput_;
   options.parse = parse;
   options.lint = lint;
   return std::make_unique<Compilation>(std::move(options));

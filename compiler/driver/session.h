@@ -21,7 +21,8 @@
 namespace voronka::driver {
 
 struct SessionOptions {
-  std::filesystem::path stdlibDir;  // --stdlib; empty: defaultStdlibDir()
+  std::filesystem::path stdlibDir;             // --stdlib; empty: defaultStdlibDir()
+  std::optional<StandardInput> standardInput;  // `-` on the command line (compilation.h)
 };
 
 class Session {
@@ -29,6 +30,7 @@ class Session {
   explicit Session(SessionOptions options = {});
 
   const std::filesystem::path& stdlibDir() const { return stdlibDir_; }
+  const std::optional<StandardInput>& standardInput() const { return standardInput_; }
 
   // A compilation that reads `use std.*` from this session's standard library.
   // `lint`: run the lints on programs the checker accepts.
@@ -51,6 +53,7 @@ class Session {
   };
 
   std::filesystem::path stdlibDir_;
+  std::optional<StandardInput> standardInput_;
   std::optional<ProjectConfig> configFile_;
   std::map<std::filesystem::path, FoundConfig> found_;  // by the path of the voronka.toml
 };

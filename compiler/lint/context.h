@@ -54,6 +54,7 @@ void lintStageNames(LintContext& ctx);                // naming.cpp
 void lintLossReasons(LintContext& ctx);               // reasons.cpp
 void lintMessagesOutsideWorkhours(LintContext& ctx);  // messages.cpp
 void lintPlainHttp(LintContext& ctx);                 // http.cpp
+void lintHostFromField(LintContext& ctx);             // http.cpp
 void lintDelaysBeyondStay(LintContext& ctx);          // stay.cpp
 void lintMovesFromFinalStages(LintContext& ctx);      // final_stages.cpp
 

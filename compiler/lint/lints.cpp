@@ -14,7 +14,7 @@ using LintFn = void (*)(LintContext&);
 constexpr LintFn kLints[] = {
     lintUnreachableStages,  lintRulesThatNeverRun, lintConflictingTriggers,  lintGuards,
     lintStagesWithoutTasks, lintStageNames,        lintLossReasons,          lintMessagesOutsideWorkhours,
-    lintPlainHttp,          lintDelaysBeyondStay,  lintMovesFromFinalStages,
+    lintPlainHttp,          lintDelaysBeyondStay,  lintMovesFromFinalStages, lintHostFromField,
 };
 
 }  // namespace

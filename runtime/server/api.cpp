@@ -28,7 +28,9 @@ std::string generatedId(const std::string& prefix) {
 }
 
 nlohmann::json resultJson(const nlohmann::json& event, const WriteResult& r) {
-  nlohmann::json j = {{"status", r.stored ? engine::statusName(r.outcome.status) : "not stored"}};
+  nlohmann::json j = {{"status", !r.stored  ? "not stored"
+                                 : r.queued ? "queued"
+                                            : engine::statusName(r.outcome.status)}};
   if (event.is_object() && event.contains("id")) j["id"] = event["id"];
   if (!r.outcome.message.empty()) j["message"] = r.outcome.message;
   return j;

@@ -27,6 +27,12 @@ StoreSpec parse(const std::string& spec) {
 
 }  // namespace
 
+std::optional<std::string> postgresConninfo(const std::string& spec) {
+  StoreSpec s = parse(spec);
+  if (s.kind != "postgres") return std::nullopt;
+  return s.where;
+}
+
 std::string printableStore(const std::string& spec) {
   StoreSpec s = parse(spec);
   return s.kind == "postgres" ? "postgres:" + store::pg::describeConninfo(s.where) : spec;

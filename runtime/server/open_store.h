@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -22,6 +23,9 @@ struct OpenStore {
 // key=value pairs or URI; postgresql:… and a bare postgresql:// URI too).
 // `synchronous` is SQLite's; PostgreSQL's durability is the server's.
 Result<OpenStore, ServeError> openStore(const std::string& spec, store::Synchronous synchronous);
+
+// libpq's connection string when `spec` names a PostgreSQL store.
+std::optional<std::string> postgresConninfo(const std::string& spec);
 
 // `spec` for messages and logs: a PostgreSQL connection string without its password.
 std::string printableStore(const std::string& spec);

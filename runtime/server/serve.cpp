@@ -17,6 +17,7 @@
 #include "runtime/server/module_identity.h"
 #include "runtime/server/module_route.h"
 #include "runtime/server/open_store.h"
+#include "runtime/server/worker_serve.h"
 
 namespace voronka::server {
 
@@ -61,6 +62,7 @@ const char* waitForSignal(const sigset_t& signals) {
 }  // namespace
 
 Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport& report) {
+  if (settings.sharedWorkers) return serveSharedWorkers(settings, report);
   Result<OpenStore, ServeError> opened = openStore(settings.config.server.store, settings.synchronous);
   if (!opened) return failWith(opened.error());
   // Declared first, destroyed last: the lock is released after the store closes.
@@ -69,6 +71,8 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
 
   engine::RealClock clock;
   try {
+    if (std::optional<std::string> left = sharedWorkLeft(*store))
+      return failWith(ServeError{ServeError::Kind::Refused, *left});
     Result<std::string> claimed =
         claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
     if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});

@@ -43,7 +43,8 @@ struct Server::Parts {
       : options(std::move(o)),
         engine(module, store, clock, engine::EngineOptions{.moduleVersion = options.moduleVersion}),
         names(module),
-        writer(engine, names, store, clock, metrics, WriterOptions{options.maxBatch, options.onCommit}),
+        writer(engine, names, store, clock, metrics,
+               WriterOptions{.maxBatch = options.maxBatch, .onCommit = options.onCommit, .intake = options.intake}),
         api(module, names, store, writer, metrics),
         http(options.connections) {}
 
@@ -185,7 +186,8 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
     send(res, p.api.ready(p.options.readyMaxBacklog), p.metrics);
   });
   http.Get("/metrics", [&p](const httplib::Request&, httplib::Response& res) {
-    res.set_content(p.api.metricsText(), "text/plain; version=0.0.4");
+    res.set_content(p.api.metricsText() + (p.options.extraMetrics ? p.options.extraMetrics() : ""),
+                    "text/plain; version=0.0.4");
   });
 }
 

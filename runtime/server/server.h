@@ -13,6 +13,7 @@
 #include "runtime/engine/clock.h"
 #include "runtime/server/connection_limits.h"
 #include "runtime/server/extra_routes.h"
+#include "runtime/server/writer.h"
 #include "runtime/store/store.h"
 
 namespace voronka::server {
@@ -30,6 +31,10 @@ struct ServerOptions {
   std::vector<ExtraRoute> extraRoutes;  // the CRM adapters' webhooks (extra_routes.h)
   ConnectionLimits connections;         // threads, deadlines, connections per client
   std::string moduleVersion;            // the module's version (runtime/deploy): saved on deals and events
+  // Shared workers (worker_serve.h): where events go instead of the writer,
+  // and more lines for GET /metrics.
+  decltype(WriterOptions::intake) intake;
+  std::function<std::string()> extraMetrics;
 };
 
 struct ListenAddress {

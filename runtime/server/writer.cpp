@@ -7,7 +7,7 @@ namespace voronka::server {
 EventWriter::EventWriter(engine::Engine& engine, const engine::Names& names, store::Store& store, engine::Clock& clock,
                          Metrics& metrics, WriterOptions options)
     : engine_(engine), names_(names), store_(store), clock_(clock), metrics_(metrics), options_(options) {
-  thread_ = std::thread([this] { run(); });
+  if (!options_.intake) thread_ = std::thread([this] { run(); });
 }
 
 EventWriter::~EventWriter() { stop(); }
@@ -31,6 +31,7 @@ void EventWriter::poke() {
 }
 
 std::vector<WriteResult> EventWriter::apply(std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim) {
+  if (options_.intake) return options_.intake(std::move(events), std::move(claim));
   std::vector<std::future<WriteResult>> futures;
   {
     std::lock_guard lock(mutex_);

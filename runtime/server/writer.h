@@ -23,6 +23,15 @@
 
 namespace voronka::server {
 
+// What happened to one event: the engine's outcome, or that the store could
+// not make it durable (then the client must send it again).
+struct WriteResult {
+  engine::Outcome outcome;
+  bool stored = true;
+  bool keyConflict = false;  // its Idempotency-Key came before with another body: nothing was applied
+  bool queued = false;       // shared workers: durable in the inbox, a worker applies it later (answered "queued")
+};
+
 struct WriterOptions {
   size_t maxBatch = 256;  // events per commit
   // Called on the writer thread after each durable commit (wakes the outbox relay).
@@ -33,14 +42,9 @@ struct WriterOptions {
   size_t maxTimersPerBatch = 1000;
   // …and a batch of timers stops after this long (then commits).
   std::chrono::milliseconds timerBatchBudget{40};
-};
-
-// What happened to one event: the engine's outcome, or that the store could
-// not make it durable (then the client must send it again).
-struct WriteResult {
-  engine::Outcome outcome;
-  bool stored = true;
-  bool keyConflict = false;  // its Idempotency-Key came before with another body: nothing was applied
+  // Shared workers (worker_intake.h): events go to the inbox through this
+  // instead, and this writer neither applies events nor fires timers.
+  std::function<std::vector<WriteResult>(std::vector<nlohmann::json>, std::optional<IdempotencyClaim>)> intake;
 };
 
 class EventWriter {

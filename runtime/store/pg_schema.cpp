@@ -153,8 +153,53 @@ CREATE TABLE deployments (
 );
 )sql";
 
+// Version 2: the shared workers' queue (`voronka serve --workers shared`,
+// docs/scaling.md). `inbox` holds events the HTTP intake acknowledged, until a
+// worker applied them (then their outcome, kept an hour for callers that wait
+// for it and for resends). `deal_work` has one row per deal that has or had
+// something to do: workers claim deals through it with FOR UPDATE SKIP
+// LOCKED, so one deal is worked on by one transaction at a time. A trigger on
+// timers keeps it up to date whoever adds or moves a timer (a rule, a
+// deployment, a single server). `effects.leased` is true between an outbox
+// claim and its recorded result: a claim of a leased effect is a takeover.
+const char* const kMigration2 = R"sql(
+CREATE TABLE inbox (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- the order events of one deal are applied in
+  event_id text NOT NULL UNIQUE,
+  deal text NOT NULL,
+  body text NOT NULL,
+  received_at bigint NOT NULL,
+  applied_at bigint,  -- NULL until a worker applied it
+  status text NOT NULL DEFAULT '',
+  message text NOT NULL DEFAULT ''
+) WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
+CREATE INDEX inbox_waiting ON inbox (deal, seq) WHERE applied_at IS NULL;
+CREATE INDEX inbox_applied ON inbox (applied_at) WHERE applied_at IS NOT NULL;
+
+CREATE TABLE deal_work (
+  deal text PRIMARY KEY,
+  next_run_at bigint  -- NULL: nothing to do
+) WITH (autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
+CREATE INDEX deal_work_due ON deal_work (next_run_at) WHERE next_run_at IS NOT NULL;
+INSERT INTO deal_work (deal, next_run_at) SELECT deal, min(due) FROM timers GROUP BY deal;
+
+-- SET search_path FROM CURRENT: the store's own deal_work, whatever the
+-- search_path of the session that adds a timer.
+CREATE FUNCTION voronka_timer_work() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  INSERT INTO deal_work (deal, next_run_at) VALUES (NEW.deal, NEW.due)
+  ON CONFLICT (deal) DO UPDATE SET next_run_at = excluded.next_run_at
+  WHERE deal_work.next_run_at IS NULL OR deal_work.next_run_at > excluded.next_run_at;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER timers_work AFTER INSERT OR UPDATE OF due ON timers
+  FOR EACH ROW EXECUTE FUNCTION voronka_timer_work();
+
+ALTER TABLE effects ADD COLUMN leased boolean NOT NULL DEFAULT false;
+)sql";
+
 // Index i holds the migration to version i + 1.
-const char* const kMigrations[] = {kMigration1};
+const char* const kMigrations[] = {kMigration1, kMigration2};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "runtime/store/pg_store.h"
 
+#include <map>
 #include <mutex>
 
 #include "runtime/store/deal_blob.h"
@@ -15,6 +16,15 @@ namespace {
 
 // The store's lock: (key, hash of the schema) — one server per schema.
 constexpr const char* kTakeLock = "SELECT pg_try_advisory_lock(1450144367, hashtext(current_schema()))";
+// Shared workers hold the same lock in shared mode: they open together, and
+// never beside a single server.
+constexpr const char* kTakeSharedLock = "SELECT pg_try_advisory_lock_shared(1450144367, hashtext(current_schema()))";
+// A shared worker's session: a stuck transaction (a process stopped, not
+// killed) gives its deals back after 30 s; over TCP a dead peer is noticed
+// within about 10 s (ignored on unix sockets).
+constexpr const char* kSharedSession =
+    "SET idle_in_transaction_session_timeout = '30s'; SET tcp_keepalives_idle = 5; "
+    "SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3";
 
 #define DEAL_COLUMNS                                                                                    \
   "id, pipeline, stage, epoch, entered_at, created_at, name, fields, tags, responsible, contact_name, " \
@@ -89,6 +99,29 @@ struct Statements {
                       "UPDATE effects SET status = $1, attempts = $2, next_attempt_at = $3, delivered_at = $4, "
                       "last_error = $5 WHERE id = $6",
                       "saving an effect's delivery"};
+  // Shared workers: the relay claims with row locks that others skip, and
+  // the attempt number fences the write: a claim raises it by one (from $2 - 1,
+  // and marks the effect leased), a result keeps it ($2); any other value
+  // means another worker took the effect over since, and nothing is written.
+  Statement dueEffectsLocked{db,
+                             "SELECT id, " EFFECT_COLUMNS
+                             ", leased FROM effects WHERE status = 'pending' AND not_before <= $1 "
+                             "AND next_attempt_at <= $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+                             "claiming due effects"};
+  Statement putEffectFenced{db,
+                            "UPDATE effects SET status = $1, attempts = $2, next_attempt_at = $3, delivered_at = $4, "
+                            "last_error = $5, leased = ($2 = attempts + 1 AND $1 = 'pending') "
+                            "WHERE id = $6 AND (attempts = $2 OR attempts = $2 - 1) RETURNING leased",
+                            "saving an effect's delivery"};
+  // A lease still held (its delivery in progress) runs out later: a killed
+  // worker's leases run out soon, a live one's never while it delivers.
+  Statement extendLease{db,
+                        "UPDATE effects SET next_attempt_at = $1 WHERE id = $2 AND attempts = $3 AND leased "
+                        "AND status = 'pending'",
+                        "extending an outbox lease"};
+  Statement dueTimersOfDeal{
+      db, "SELECT id, " TIMER_COLUMNS " FROM timers WHERE deal = $3 AND due <= $1 ORDER BY due, id LIMIT $2",
+      "reading the deal's due timers"};
   Statement effectsWithStatus{db, "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE status = $1 ORDER BY id LIMIT $2",
                               "reading the outbox"};
 
@@ -233,7 +266,7 @@ EffectRecord readEffect(const Query& q) {
 }  // namespace
 
 struct PostgresStore::Impl {
-  explicit Impl(const std::string& conninfo);
+  Impl(const std::string& conninfo, PostgresOptions options);
 
   void takeLock();
   void reconnectIfBroken();
@@ -244,6 +277,10 @@ struct PostgresStore::Impl {
   void rollbackQuietly() noexcept { PQclear(PQexec(db.handle(), "ROLLBACK")); }
 
   pg::Conn db;
+  PostgresOptions options;
+  std::optional<std::string> timerScope;
+  std::map<int64_t, int32_t> leases;  // shared workers: effect id → attempt this process has claimed
+  SharedOutboxCounters outbox;
   std::string schema;
   std::unique_ptr<Statements> st;
   std::recursive_mutex mutex;
@@ -251,7 +288,7 @@ struct PostgresStore::Impl {
   bool transactionOpen = false;
 };
 
-PostgresStore::Impl::Impl(const std::string& conninfo) : db(conninfo) {
+PostgresStore::Impl::Impl(const std::string& conninfo, PostgresOptions o) : db(conninfo), options(o) {
   schema = db.queryText("SELECT current_schema()", "reading the schema");
   if (schema.empty()) {
     throw StoreError("store " + db.label() +
@@ -265,10 +302,20 @@ PostgresStore::Impl::Impl(const std::string& conninfo) : db(conninfo) {
 }
 
 void PostgresStore::Impl::takeLock() {
+  if (options.sharedWorkers) {
+    if (db.queryText(kTakeSharedLock, "locking the store") != "t") {
+      throw StoreBusy("store " + db.label() +
+                      " is served by a single voronka serve (without --workers shared); stop it first, or start "
+                      "every server on this store with --workers shared");
+    }
+    db.exec(kSharedSession, "setting up the worker's session");
+    return;
+  }
   if (db.queryText(kTakeLock, "locking the store") != "t") {
     throw StoreBusy("store " + db.label() +
                     " is served by another voronka already (it holds the store's advisory lock); one server per "
-                    "PostgreSQL store for now: stop the other one, or give this one its own schema");
+                    "PostgreSQL store unless every one runs with --workers shared: stop the other one, or give this "
+                    "one its own schema");
   }
 }
 
@@ -454,8 +501,9 @@ class PostgresTransaction final : public Transaction {
 
   std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override {
     std::vector<TimerRecord> out;
-    Query q(st_.dueTimers);
+    Query q(s_.timerScope ? st_.dueTimersOfDeal : st_.dueTimers);
     q.bind(until).bindLimit(limit);
+    if (s_.timerScope) q.bind(*s_.timerScope);
     while (q.step()) out.push_back(readTimer(q));
     return out;
   }
@@ -476,16 +524,36 @@ class PostgresTransaction final : public Transaction {
 
   std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) override {
     std::vector<EffectRecord> out;
-    Query q(st_.dueEffects);
+    bool shared = s_.options.sharedWorkers;
+    Query q(shared ? st_.dueEffectsLocked : st_.dueEffects);
     q.bind(now).bindLimit(limit);
-    while (q.step()) out.push_back(readEffect(q));
+    while (q.step()) {
+      out.push_back(readEffect(q));
+      if (shared && q.i64(12) != 0) s_.outbox.takeovers++;  // its worker never recorded a result
+    }
     return out;
   }
 
   void putEffect(const EffectRecord& e) override {
-    Query q(st_.putEffect);
-    q.bind(e.status).bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError).bind(e.id).run();
-    if (q.changes() == 0) throw std::logic_error("putEffect: no such effect");
+    bool shared = s_.options.sharedWorkers;
+    Query q(shared ? st_.putEffectFenced : st_.putEffect);
+    q.bind(e.status).bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError).bind(e.id);
+    if (!shared) {
+      q.run();
+      if (q.changes() == 0) throw std::logic_error("putEffect: no such effect");
+      return;
+    }
+    if (!q.step()) {
+      s_.outbox.staleResults++;  // fenced out: another worker owns a newer attempt
+      s_.leases.erase(e.id);
+      return;
+    }
+    // A claim (rolled back later or not: extending a lease that is not there changes nothing).
+    if (q.i64(0) != 0) {
+      s_.leases[e.id] = e.attempts;
+    } else {
+      s_.leases.erase(e.id);
+    }
   }
 
   std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
@@ -673,7 +741,8 @@ class PostgresTransaction final : public Transaction {
 
 }  // namespace
 
-PostgresStore::PostgresStore(const std::string& conninfo) : impl_(std::make_unique<Impl>(conninfo)) {}
+PostgresStore::PostgresStore(const std::string& conninfo, PostgresOptions options)
+    : impl_(std::make_unique<Impl>(conninfo, options)) {}
 
 PostgresStore::~PostgresStore() {
   if (impl_->batchOpen) {
@@ -726,5 +795,26 @@ void PostgresStore::endBatch() {
 const std::string& PostgresStore::label() const { return impl_->db.label(); }
 
 int PostgresStore::schemaVersion() { return pg::kSchemaVersion; }
+
+void PostgresStore::scopeTimersToDeal(std::optional<std::string> deal) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->timerScope = std::move(deal);
+}
+
+const SharedOutboxCounters& PostgresStore::outboxCounters() const { return impl_->outbox; }
+
+pg::Conn& PostgresStore::connection() { return impl_->db; }
+
+void PostgresStore::extendLeases(int64_t until) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->leases.empty()) return;
+  auto tx = begin();
+  for (auto it = impl_->leases.begin(); it != impl_->leases.end();) {
+    Query q(impl_->st->extendLease);
+    q.bind(until).bind(it->first).bind(it->second).run();
+    it = q.changes() == 0 ? impl_->leases.erase(it) : std::next(it);  // delivered, or never claimed
+  }
+  tx->commit();
+}
 
 }  // namespace voronka::store

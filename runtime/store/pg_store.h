@@ -7,9 +7,15 @@
 // Transaction from begin() until it is destroyed and by a batch until
 // endBatch(), as in the SQLite store.
 //
-// One server per store, for now: the store holds a session advisory lock on
+// One server per store, by default: the store holds a session advisory lock on
 // its schema for as long as it is open, and a second store opened on the same
-// schema is refused (many workers on one database are future work). Ids only
+// schema is refused. With `sharedWorkers` (`voronka serve --workers shared`)
+// the lock is taken in shared mode instead: any number of shared-worker
+// stores open one schema together, and none of them opens beside a single
+// server. Then the outbox is claimed with FOR UPDATE SKIP LOCKED and an
+// effect's delivery result is fenced by its attempt number (a late result of
+// an attempt taken over by another worker is ignored and counted), and due
+// timers can be scoped to one deal (the deal a worker has claimed). Ids only
 // increase; unlike SQLite, a rolled-back insert does not give its id back.
 //
 // A lost connection (the server restarted) is made again at the next
@@ -18,7 +24,10 @@
 // statement — are thrown as StoreError naming the database, never the password.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "runtime/store/store.h"
@@ -26,11 +35,25 @@
 
 namespace voronka::store {
 
+namespace pg {
+class Conn;
+}
+
+struct PostgresOptions {
+  bool sharedWorkers = false;  // many `voronka serve --workers shared` on one schema
+};
+
+// What a shared-worker store has seen of other workers (for /metrics).
+struct SharedOutboxCounters {
+  std::atomic<uint64_t> takeovers{0};     // effects claimed whose previous lease ran out without a result
+  std::atomic<uint64_t> staleResults{0};  // results of an attempt another worker had taken over: ignored
+};
+
 class PostgresStore : public Store {
  public:
   // `conninfo`: libpq's key=value pairs or a postgresql:// URI. Connects,
   // takes the store's lock and migrates the schema to this build's.
-  explicit PostgresStore(const std::string& conninfo);
+  explicit PostgresStore(const std::string& conninfo, PostgresOptions options = {});
   ~PostgresStore() override;  // a batch still open is rolled back
 
   std::unique_ptr<Transaction> begin() override;
@@ -41,6 +64,19 @@ class PostgresStore : public Store {
   // "PostgreSQL database voronka on /run/postgresql:5432, schema public".
   const std::string& label() const;
   static int schemaVersion();
+
+  // Shared workers only. dueTimers() of this store's transactions returns
+  // only the timers of `deal` while it is set (a worker fires the timers of
+  // the deal it has claimed, never another's).
+  void scopeTimersToDeal(std::optional<std::string> deal);
+  const SharedOutboxCounters& outboxCounters() const;
+  // Moves the lease of every effect this store has claimed and not recorded
+  // a result for to `until` (a worker calls it every few seconds, so that a
+  // short lease runs out only when the worker is gone).
+  void extendLeases(int64_t until);
+  // The store's connection, for the work queue's statements (pg_work_queue.h);
+  // used only by the thread that holds an open batch.
+  pg::Conn& connection();
 
   struct Impl;  // public only so that the transaction class in the .cpp can name it
 

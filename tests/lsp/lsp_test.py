@@ -162,7 +162,9 @@ def session(voronka, stdlib, uri, common_uri, encoding):
     check(f"initialize chooses {encoding}", caps.get("positionEncoding") == encoding, caps.get("positionEncoding"))
     check("initialize announces the features", all(caps.get(k) for k in (
         "hoverProvider", "definitionProvider", "referencesProvider", "documentSymbolProvider", "completionProvider",
-        "documentFormattingProvider", "renameProvider", "documentHighlightProvider")), json.dumps(caps))
+        "documentFormattingProvider", "renameProvider", "documentHighlightProvider", "codeActionProvider",
+        "signatureHelpProvider", "workspaceSymbolProvider", "semanticTokensProvider", "documentRangeFormattingProvider")),
+        json.dumps(caps))
     c.notify("initialized", {})
 
     c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "funnel", "version": 1, "text": MAIN}})
@@ -312,7 +314,7 @@ def session(voronka, stdlib, uri, common_uri, encoding):
     h = c.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 99, "character": 99}})
     check("hover past the end of the file answers null", h.get("result") is None and "error" not in h, json.dumps(h))
 
-    u = c.request("textDocument/semanticTokens/full", {"textDocument": {"uri": uri}})
+    u = c.request("textDocument/inlineValue", {"textDocument": {"uri": uri}})
     check("an unknown method is MethodNotFound", u.get("error", {}).get("code") == -32601, json.dumps(u))
 
     s = c.request("shutdown", None)

@@ -156,7 +156,8 @@ TEST(LspServer, LifecycleErrors) {
   ASSERT_EQ(early.size(), 1u);
   EXPECT_EQ(early[0]["error"]["code"], error_code::ServerNotInitialized);
   d.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "initialize"}, {"params", Json::object()}});
-  auto unknown = d.send({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "workspace/symbol"}, {"params", Json::object()}});
+  auto unknown =
+      d.send({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "textDocument/inlineValue"}, {"params", Json::object()}});
   EXPECT_EQ(unknown[0]["error"]["code"], error_code::MethodNotFound);
   Json hoverParams{{"textDocument", {{"uri", "file:///nowhere.funnel"}}},
                    {"position", {{"line", 0}, {"character", 0}}}};

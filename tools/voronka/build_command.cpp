@@ -7,6 +7,7 @@
 #include "runtime/bytecode/container.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/compile_inputs.h"
+#include "tools/voronka/standard_input.h"
 
 namespace voronka::tool {
 
@@ -17,9 +18,12 @@ Runner addBuildCommand(CLI::App& app) {
     std::string output = "funnel.funnelc";
     std::string stdlib;
     std::string color = "auto";
+    std::string stdinFilename;
   };
   auto o = std::make_shared<Options>();
-  cmd->add_option("paths", o->paths, "Files or directories; together they form one program")->required();
+  cmd->add_option("paths", o->paths, "Files or directories; together they form one program; `-`: standard input")
+      ->required();
+  addStdinFilenameOption(cmd, o->stdinFilename);
   cmd->add_option("--color", o->color, "Color the error messages: auto (a terminal, no NO_COLOR), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("-o,--output", o->output, "The module to write (default funnel.funnelc)");
@@ -28,7 +32,7 @@ Runner addBuildCommand(CLI::App& app) {
       "The module runs with `voronka run`; `voronka disasm` shows what is inside.\n"
       "Exit status: 0 written, 1 errors in the funnels, 2 usage or I/O error.");
   return [o]() {
-    CompiledInputs in = compileInputs(o->paths, o->stdlib, /*union_=*/true, o->color);
+    CompiledInputs in = compileInputs(o->paths, o->stdlib, /*union_=*/true, o->color, o->stdinFilename);
     if (in.exitCode) return in.exitCode;
     const check::CheckedProgram& program = *in.checked.front();
     std::string bytes;

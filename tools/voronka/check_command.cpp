@@ -15,6 +15,7 @@
 #include "tools/voronka/color.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/crm_check.h"
+#include "tools/voronka/standard_input.h"
 
 namespace voronka::tool {
 namespace {
@@ -28,11 +29,12 @@ struct CheckOptions {
   std::string color = "auto";
   std::string columns = "chars";  // --columns bytes: header columns in bytes (Vim's quickfix)
   int maxNesting = 256;
-  std::string config;     // --config FILE: one voronka.toml for every file
-  std::string failLevel;  // --fail-level warning|error
-  std::string output;     // -o FILE: where the json/sarif/codequality report goes
-  std::string crm;        // --crm crm.toml: the CRM mapping against the program (crm_check.h)
-  std::string docsUrl;    // --docs-url: where SARIF help links point (else $VORONKA_DOCS_URL, else the build's)
+  std::string config;         // --config FILE: one voronka.toml for every file
+  std::string failLevel;      // --fail-level warning|error
+  std::string output;         // -o FILE: where the json/sarif/codequality report goes
+  std::string crm;            // --crm crm.toml: the CRM mapping against the program (crm_check.h)
+  std::string docsUrl;        // --docs-url: where SARIF help links point (else $VORONKA_DOCS_URL, else the build's)
+  std::string stdinFilename;  // --stdin-filename: what `-` stands for (standard_input.h)
 };
 
 // Where SARIF help links point: --docs-url, $VORONKA_DOCS_URL, or the address fixed at build time.
@@ -57,14 +59,19 @@ int checkFiles(const CheckOptions& o, std::vector<std::string>& failures) {
     reportFailure(failures, "-o writes a report: give --format json, sarif or codequality");
     return 2;
   }
-  driver::Session session({.stdlibDir = o.stdlib});
+  std::optional<driver::StandardInput> standardInput;
+  if (!readStandardInput(o.paths, o.stdinFilename, standardInput)) {
+    failures.push_back("standard input cannot be used");
+    return 2;
+  }
+  driver::Session session({.stdlibDir = o.stdlib, .standardInput = standardInput});
   std::string configError;
   if (!o.config.empty() && !session.useConfigFile(o.config, configError)) {
     reportFailure(failures, configError);
     return 2;
   }
   std::vector<std::string> inputErrors;
-  std::vector<std::filesystem::path> files = driver::expandInputs(o.paths, inputErrors);
+  std::vector<std::filesystem::path> files = driver::expandInputs(o.paths, inputErrors, standardInput);
   for (const auto& e : inputErrors) reportFailure(failures, e);
   if (!inputErrors.empty()) return 2;
 
@@ -188,7 +195,8 @@ int runCheck(const CheckOptions& o) {
 Runner addCheckCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("check", "Check .funnel files (and the files they `use`) and report every mistake");
   auto o = std::make_shared<CheckOptions>();
-  cmd->add_option("paths", o->paths, "Files or directories (searched for *.funnel)")->required();
+  cmd->add_option("paths", o->paths, "Files or directories (searched for *.funnel); `-`: standard input")->required();
+  addStdinFilenameOption(cmd, o->stdinFilename);
   cmd->add_option("--format", o->format,
                   "Diagnostics as `text` (on stderr), `json`, `sarif` (SARIF 2.1.0, for code scanning) or "
                   "`codequality` (GitLab Code Quality), the last three on stdout or into -o FILE")

@@ -8,6 +8,7 @@
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/session.h"
 #include "tools/voronka/color.h"
+#include "tools/voronka/standard_input.h"
 
 namespace voronka::tool {
 
@@ -22,16 +23,21 @@ size_t printDiagnostics(driver::Compilation& compilation, std::string_view color
 }
 
 CompiledInputs compileInputs(const std::vector<std::string>& paths, const std::string& stdlib, bool union_,
-                             std::string_view color) {
+                             std::string_view color, const std::string& stdinFilename) {
   CompiledInputs out;
+  std::optional<driver::StandardInput> standardInput;
+  if (!readStandardInput(paths, stdinFilename, standardInput)) {
+    out.exitCode = 2;
+    return out;
+  }
   std::vector<std::string> inputErrors;
-  out.files = driver::expandInputs(paths, inputErrors);
+  out.files = driver::expandInputs(paths, inputErrors, standardInput);
   for (const auto& e : inputErrors) std::cerr << "voronka: error: " << e << "\n";
   if (!inputErrors.empty()) {
     out.exitCode = 2;
     return out;
   }
-  driver::Session session({.stdlibDir = stdlib});
+  driver::Session session({.stdlibDir = stdlib, .standardInput = std::move(standardInput)});
   // Design advice is `voronka check`'s job (with voronka.toml levels and
   // --fail-level); build and test report what stops them.
   out.compilation = session.newCompilation(/*lint=*/false);

@@ -23,8 +23,10 @@ struct CompiledInputs {
 // `stdlib` is the --stdlib option (empty: the session's default); `union_`
 // makes one program of all the roots (for `build`).
 // `color`: the --color option (auto, always, never; tools/voronka/color.h).
+// A path `-` reads standard input, standing for `stdinFilename`
+// (standard_input.h).
 CompiledInputs compileInputs(const std::vector<std::string>& paths, const std::string& stdlib, bool union_,
-                             std::string_view color = "auto");
+                             std::string_view color = "auto", const std::string& stdinFilename = "");
 
 // Prints the diagnostics (sorted) to stderr; returns how many errors.
 size_t printDiagnostics(driver::Compilation& compilation, std::string_view colorOption = "auto");

@@ -18,6 +18,7 @@
 #include "compiler/driver/session.h"
 #include "compiler/graph/graph.h"
 #include "tools/voronka/commands.h"
+#include "tools/voronka/standard_input.h"
 
 extern char** environ;
 
@@ -32,6 +33,7 @@ struct GraphOptions {
   std::string stdlib;
   bool withStd = false;
   bool codeNames = false;
+  std::string stdinFilename;
 };
 
 // The files of std.* modules: the driver names them `<stdlib>/…`
@@ -98,7 +100,10 @@ bool runDot(const std::string& dotText, std::string& svg, std::string& error) {
 }
 
 int runGraph(const GraphOptions& o) {
-  driver::Session session({.stdlibDir = o.stdlib});
+  std::optional<driver::StandardInput> standardInput;
+  if (!readStandardInput({o.file}, o.stdinFilename, standardInput)) return 2;
+  std::string file = standardInput ? standardInput->path.string() : o.file;
+  driver::Session session({.stdlibDir = o.stdlib, .standardInput = std::move(standardInput)});
   // A diagram needs a correct program, not design advice.
   std::unique_ptr<driver::Compilation> owned = session.newCompilation(/*lint=*/false);
   driver::Compilation& compilation = *owned;
@@ -106,9 +111,9 @@ int runGraph(const GraphOptions& o) {
   std::string error;
   int status = 0;
   driver::runWithLargeStack([&] {
-    std::optional<FileId> root = compilation.loadRoot(o.file, error);
+    std::optional<FileId> root = compilation.loadRoot(file, error);
     if (!root) {
-      error = fmt::format("cannot read {}: {}", o.file, error);
+      error = fmt::format("cannot read {}: {}", file, error);
       status = 2;
       return;
     }
@@ -166,7 +171,8 @@ int runGraph(const GraphOptions& o) {
 Runner addGraphCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("graph", "Draw the stages and transitions of a funnel (DOT, SVG or Mermaid)");
   auto o = std::make_shared<GraphOptions>();
-  cmd->add_option("file", o->file, "The .funnel file (with what it `use`s)")->required();
+  cmd->add_option("file", o->file, "The .funnel file (with what it `use`s); `-`: standard input")->required();
+  addStdinFilenameOption(cmd, o->stdinFilename);
   cmd->add_option("--pipeline", o->pipeline, "Draw only this pipeline (default: all of the funnel's own)");
   cmd->add_flag("--with-std", o->withStd, "Draw the pipelines of the standard library (std.*) too");
   cmd->add_flag("--code-names", o->codeNames, "Show the code names of stages and pipelines under their titles");

@@ -36,6 +36,8 @@ struct ServeOptions {
   double headerTimeout = 10;
   int64_t readyMaxBacklog = 10000;
   std::vector<std::string> allowWebhookHosts;
+  std::string workers = "one";  // one, shared (docs/scaling.md)
+  bool pgPollOnly = false;
 };
 
 int runServe(const ServeOptions& o) {
@@ -104,6 +106,12 @@ int runServe(const ServeOptions& o) {
   settings.moduleBytes = file->bytes;
   settings.modulePath = o.module;
   settings.synchronous = o.synchronous == "normal" ? store::Synchronous::Normal : store::Synchronous::Full;
+  settings.sharedWorkers = o.workers == "shared";
+  settings.pgPollOnly = o.pgPollOnly;
+  if (o.pgPollOnly && !settings.sharedWorkers) {
+    std::cerr << "voronka: error: --pg-poll-only is an option of --workers shared\n";
+    return 2;
+  }
 
   server::ServeReport report;
   report.listening = [&](int port) {
@@ -160,6 +168,13 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_option("--ready-max-backlog", o->readyMaxBacklog,
                   "GET /readyz answers 503 while more effects than this wait in the outbox (default 10000)")
       ->check(CLI::Range(int64_t{0}, INT64_MAX));
+  cmd->add_option("--workers", o->workers,
+                  "`one` (the default: this server alone serves the store) or `shared`: one of any number of "
+                  "servers on one PostgreSQL store, any of which may stop or die (docs/scaling.md)")
+      ->check(CLI::IsMember({"one", "shared"}));
+  cmd->add_flag("--pg-poll-only", o->pgPollOnly,
+                "With --workers shared: no LISTEN/NOTIFY wake-ups, only a poll each second (behind PgBouncer in "
+                "transaction pooling mode)");
   cmd->footer(
       "API (docs/serve.md): POST /v1/events, POST /v1/deals, GET /v1/deals/ID, POST /v1/deals/ID/move,\n"
       "GET /v1/pipelines, GET /v1/outbox?status=dead, GET /healthz, GET /readyz, GET /metrics;\n"

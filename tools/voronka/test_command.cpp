@@ -18,6 +18,7 @@
 #include "tools/voronka/commands.h"
 #include "tools/voronka/compile_inputs.h"
 #include "tools/voronka/junit_report.h"
+#include "tools/voronka/standard_input.h"
 
 namespace voronka::tool {
 namespace {
@@ -120,9 +121,12 @@ Runner addTestCommand(CLI::App& app) {
     std::string filter;
     std::string color = "auto";
     std::string format = "text";
+    std::string stdinFilename;
   };
   auto o = std::make_shared<Options>();
-  cmd->add_option("paths", o->paths, "Files or directories (by convention *_test.funnel)")->required();
+  cmd->add_option("paths", o->paths, "Files or directories (by convention *_test.funnel); `-`: standard input")
+      ->required();
+  addStdinFilenameOption(cmd, o->stdinFilename);
   cmd->add_option("--junit", o->junit, "Also write the results as JUnit XML to this file (for CI)");
   cmd->add_flag("--junit-locations", o->junitLocations,
                 "Give each JUnit test case `file` and `line` attributes (GitHub and GitLab annotations; the strict "
@@ -144,7 +148,7 @@ Runner addTestCommand(CLI::App& app) {
                   "Exit status: 0 all passed, 1 a test failed or the funnels have errors, 2 usage or I/O error.",
                   scenario::kStartYear, scenario::kStartMonth, scenario::kStartDay, scenario::kStartMinutes / 60));
   return [o]() {
-    CompiledInputs in = compileInputs(o->paths, o->stdlib, /*union_=*/false, o->color);
+    CompiledInputs in = compileInputs(o->paths, o->stdlib, /*union_=*/false, o->color, o->stdinFilename);
     // Errors in some files: the others' tests still run, so that the report
     // has every file (those that do not check as errors); the status is 1.
     if (in.exitCode == 2 || !in.compilation) return in.exitCode == 0 ? 2 : in.exitCode;

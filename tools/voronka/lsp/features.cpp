@@ -14,6 +14,8 @@ namespace {
 
 using index::SymbolKind;
 
+}  // namespace
+
 int symbolKindNumber(SymbolKind k) {
   // LSP SymbolKind numbers.
   switch (k) {
@@ -37,6 +39,8 @@ int symbolKindNumber(SymbolKind k) {
   }
   return 13;
 }
+
+namespace {
 
 bool isReservedKeyword(std::string_view word) {
   for (const auto& k : parse::keywords()) {
@@ -90,7 +94,10 @@ Json Server::location(FileId file, SourceRange range) {
 Json Server::hover(const Json& params) {
   At a = at(params);
   const index::Occurrence* occ = a.analysis->index.at(a.file, a.offset);
-  if (!occ) return nullptr;
+  if (!occ) {
+    Json use = useHover(a);
+    return use.is_null() ? builtinHover(a) : use;
+  }
   const index::Symbol& s = a.analysis->index.symbols[occ->symbol];
   std::string text = fmt::format("```funnel\n{}\n```", s.detail);
   std::string about;

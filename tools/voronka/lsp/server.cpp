@@ -142,6 +142,11 @@ Json Server::request(const std::string& method, const Json& params) {
   if (method == "textDocument/documentHighlight") return documentHighlight(params);
   if (method == "textDocument/documentSymbol") return documentSymbols(params);
   if (method == "textDocument/completion") return completion(params);
+  if (method == "textDocument/signatureHelp") return signatureHelp(params);
+  if (method == "textDocument/codeAction") return codeActions(params);
+  if (method == "textDocument/rangeFormatting") return rangeFormatting(params);
+  if (method == "workspace/symbol") return workspaceSymbols(params);
+  if (method == "textDocument/semanticTokens/full") return semanticTokens(params);
   if (method == "textDocument/formatting") return formatting(params);
   if (method == "textDocument/prepareRename") return prepareRename(params);
   if (method == "textDocument/rename") return rename(params);
@@ -177,6 +182,19 @@ Json Server::initialize(const Json& params) {
     options.stdlibDir = init["stdlib"].get<std::string>();
   }
   workspace_ = std::make_unique<Workspace>(options);
+  // The workspace's folders: `workspaceFolders`, else `rootUri`, else `rootPath`.
+  if (params.contains("workspaceFolders") && params["workspaceFolders"].is_array()) {
+    for (const Json& f : params["workspaceFolders"]) {
+      if (!f.is_object() || !f.contains("uri") || !f["uri"].is_string()) continue;
+      if (auto path = pathFromUri(f["uri"].get<std::string>())) roots_.push_back(*path);
+    }
+  }
+  if (roots_.empty() && params.contains("rootUri") && params["rootUri"].is_string()) {
+    if (auto path = pathFromUri(params["rootUri"].get<std::string>())) roots_.push_back(*path);
+  }
+  if (roots_.empty() && params.contains("rootPath") && params["rootPath"].is_string()) {
+    roots_.push_back(params["rootPath"].get<std::string>());
+  }
   initialized_ = true;
   return Json{
       {"capabilities",
@@ -190,7 +208,13 @@ Json Server::initialize(const Json& params) {
            {"documentSymbolProvider", true},
            {"completionProvider",
             {{"triggerCharacters", Json::array({".", ">", "(", " "})}, {"resolveProvider", false}}},
+           {"signatureHelpProvider",
+            {{"triggerCharacters", Json::array({"(", ",", "{"})}, {"retriggerCharacters", Json::array({" "})}}},
+           {"codeActionProvider", {{"codeActionKinds", Json::array({"quickfix"})}}},
            {"documentFormattingProvider", true},
+           {"documentRangeFormattingProvider", true},
+           {"workspaceSymbolProvider", true},
+           {"semanticTokensProvider", {{"legend", semanticTokensLegend()}, {"full", true}, {"range", false}}},
            {"renameProvider", {{"prepareProvider", true}}},
        }},
       {"serverInfo", {{"name", "voronka"}, {"version", "0.1.0"}}},

@@ -23,6 +23,12 @@ struct ServerOptions {
   std::filesystem::path stdlibDir;  // empty: the default (driver::defaultStdlibDir)
 };
 
+// The LSP SymbolKind number of a kind of declaration (features.cpp).
+int symbolKindNumber(index::SymbolKind kind);
+
+// The token types and modifiers of semantic tokens (semantic_tokens.cpp).
+Json semanticTokensLegend();
+
 // A request that fails: answered with this code and message.
 struct RequestError {
   int code;
@@ -73,11 +79,18 @@ class Server {
   std::string uriOf(FileId id);
   Json location(FileId file, SourceRange range);
   Json hover(const Json& params);
+  Json builtinHover(const At& a);  // builtin_hover.cpp
+  Json useHover(const At& a);
   Json definition(const Json& params);
   Json references(const Json& params);
   Json documentHighlight(const Json& params);
   Json documentSymbols(const Json& params);
   Json completion(const Json& params);
+  Json signatureHelp(const Json& params);     // signature_help.cpp
+  Json codeActions(const Json& params);       // code_actions.cpp
+  Json rangeFormatting(const Json& params);   // range_formatting.cpp
+  Json workspaceSymbols(const Json& params);  // workspace_symbols.cpp
+  Json semanticTokens(const Json& params);    // semantic_tokens.cpp
   Json formatting(const Json& params);
   Json prepareRename(const Json& params);
   Json rename(const Json& params);
@@ -91,6 +104,7 @@ class Server {
   bool initialized_ = false;
   bool shutdown_ = false;
   bool exited_ = false;
+  std::vector<std::string> roots_;         // the workspace's folders (for workspace symbols)
   std::map<FileId, std::string> uris_;     // the client's own URI of each open document
   std::map<FileId, long long> versions_;   // the version of each open document
   std::set<std::string> withDiagnostics_;  // URIs last published with a non-empty list

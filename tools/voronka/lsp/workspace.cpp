@@ -53,7 +53,8 @@ std::vector<const ast::Module*> Analysis::modules() const {
 }
 
 Workspace::Workspace(WorkspaceOptions options)
-    : options_(std::move(options)), session_(driver::SessionOptions{options_.stdlibDir}) {}
+    : options_(std::move(options)),
+      session_(driver::SessionOptions{.stdlibDir = options_.stdlibDir, .standardInput = {}}) {}
 
 FileId Workspace::idFor(const std::string& path) {
   std::string key = canonicalKey(path);
@@ -117,6 +118,12 @@ std::vector<FileId> Workspace::openDocuments() const {
   for (FileId id = 0; id < files_.size(); ++id) {
     if (files_[id].open) out.push_back(id);
   }
+  return out;
+}
+
+std::vector<FileId> Workspace::knownFiles() const {
+  std::vector<FileId> out;
+  for (FileId id = 0; id < files_.size(); ++id) out.push_back(id);
   return out;
 }
 

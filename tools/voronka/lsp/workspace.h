@@ -75,6 +75,10 @@ class Workspace {
   void forgetDiskFiles();
 
   std::optional<FileId> find(const std::string& path) const;
+  // The id of a file on disk (or open), known from now on.
+  FileId file(const std::string& path) { return idFor(path); }
+  // Every file known: open documents, files they use, files named by file().
+  std::vector<FileId> knownFiles() const;
   const std::string& path(FileId id) const;
   // The current text of a file (null for an unknown id).
   std::shared_ptr<const SourceFile> source(FileId id);

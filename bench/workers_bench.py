@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Events/s applied by 1, 2 and 4 `voronka serve --workers shared` on one
+throwaway PostgreSQL (docs/scaling.md).
+
+First one single server (`--workers one`, answering once applied) for
+reference, then for each worker count: a fresh schema, the workers started, then EVENTS
+events (a deal_created and steps per deal, each step a rule with a note and
+a timer) posted in arrays of 100 by 4 client threads, round robin over the
+workers. The figure is events acknowledged and applied per second, from the
+first request until the inbox is empty; the intake alone (acknowledged per
+second) is printed beside it. Then due timers fired per second: EVENTS/4
+deals with a timer an hour away, every timer made due at once, timed until
+none is left. PostgreSQL runs with fsync off, as in the
+tests: the figures measure Voronka and the queue, not the disk.
+
+usage: workers_bench.py VORONKA [EVENTS]"""
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "serve"))
+from serve_support import Postgres, Server, build, free_port  # noqa: E402
+
+STEPS = 4
+FUNNEL = """
+account "Bench" { timezone "Europe/Moscow" }
+event step(n: number)
+field fire_at: datetime "F"
+pipeline p "P" {
+  stage a "A" initial {
+    on step { note "step {n}" }
+    on step after 1h { note "later" }
+    at fire_at { note "fired" }
+  }
+  won "W"
+  lost "L" reasons { "a" other "b" }
+}
+"""
+
+
+def psql(pg, sql):
+    cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", "postgres", "-Atc", sql]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def run_once(voronka, module, pg, workers, events_total, mode="shared"):
+    schema = f"bench{workers}{mode}"
+    psql(pg, f"CREATE SCHEMA {schema}")
+    store = pg.spec() + f" options='-csearch_path={schema}'"
+    servers = [Server(voronka, module, store, port=free_port(), extra=["--workers", mode]).start()
+               for _ in range(workers)]
+    deals = events_total // (1 + STEPS)
+    per_round = [[] for _ in range(1 + STEPS)]
+    for d in range(deals):
+        per_round[0].append({"id": f"c{d}", "deal": f"D{d}", "type": "deal_created", "pipeline": "p"})
+        for n in range(STEPS):
+            per_round[1 + n].append({"id": f"s{d}-{n}", "deal": f"D{d}", "type": "step", "payload": {"n": n}})
+    requests = [r[i:i + 100] for r in per_round for i in range(0, len(r), 100)]
+
+    started = time.time()
+    counter = [0]
+    lock = threading.Lock()
+
+    def client(k):
+        while True:
+            with lock:
+                # Rounds in order: a deal's events are sent after its earlier ones.
+                if counter[0] >= len(requests):
+                    return
+                i = counter[0]
+                counter[0] += 1
+            status, _ = servers[i % workers].request("POST", "/v1/events", requests[i])
+            assert status in (200, 202), status
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    acked = time.time()
+    while mode == "shared" and psql(pg, f"SELECT count(*) FROM {schema}.inbox WHERE applied_at IS NULL") != "0":
+        time.sleep(0.02)
+    done = time.time()
+    for s in servers:
+        s.terminate()
+    sent = deals * (1 + STEPS)
+    return sent / (acked - started), sent / (done - started)
+
+
+def run_timers(voronka, module, pg, workers, deals):
+    """Due timers fired per second, each with its rule applied (a note)."""
+    schema = f"timers{workers}"
+    psql(pg, f"CREATE SCHEMA {schema}")
+    store = pg.spec() + f" options='-csearch_path={schema}'"
+    servers = [Server(voronka, module, store, port=free_port(), extra=["--workers", "shared"]).start()
+               for _ in range(workers)]
+    later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+    for i, start in enumerate(range(0, deals, 100)):
+        events = [{"id": f"c{d}", "deal": f"D{d}", "type": "deal_created", "pipeline": "p",
+                   "fields": {"fire_at": later}} for d in range(start, min(start + 100, deals))]
+        status, _ = servers[i % workers].request("POST", "/v1/events", events)
+        assert status in (200, 202), status
+    while psql(pg, f"SELECT count(*) FROM {schema}.inbox WHERE applied_at IS NULL") != "0":
+        time.sleep(0.05)
+    # Every timer falls due at once (the trigger makes their deals due too).
+    started = time.time()
+    psql(pg, f"UPDATE {schema}.timers SET due = extract(epoch from now())::bigint")
+    while psql(pg, f"SELECT count(*) FROM {schema}.timers") != "0":
+        time.sleep(0.02)
+    done = time.time()
+    for s in servers:
+        s.terminate()
+    return deals / (done - started)
+
+
+def main():
+    voronka = os.path.abspath(sys.argv[1])
+    events_total = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
+    with Postgres() as pg:
+        if pg.missing:
+            print(f"skipped: {pg.missing}")
+            return 0
+        with tempfile.TemporaryDirectory() as work:
+            module = build(voronka, FUNNEL, work)
+            print(f"{'workers':>8} {'acknowledged/s':>15} {'applied/s':>10}  ({events_total} events, 4 clients, "
+                  f"{os.cpu_count()} cores)")
+            # For reference: one server without --workers shared answers once applied.
+            _, applied = run_once(voronka, module, pg, 1, events_total, "one")
+            print(f"{'single':>8} {'':>15} {applied:>10.0f}  (one server, --workers one)")
+            for workers in (1, 2, 4):
+                intake, applied = run_once(voronka, module, pg, workers, events_total)
+                print(f"{workers:>8} {intake:>15.0f} {applied:>10.0f}")
+            deals = events_total // 4
+            print(f"{'workers':>8} {'timers fired/s':>15}  ({deals} timers due at once, each rule adding a note)")
+            for workers in (1, 2, 4):
+                print(f"{workers:>8} {run_timers(voronka, module, pg, workers, deals):>15.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

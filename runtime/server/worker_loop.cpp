@@ -1,0 +1,151 @@
+#include "runtime/server/worker_loop.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+#include "runtime/engine/engine.h"
+#include "runtime/engine/names.h"
+#include "runtime/engine/wire.h"
+#include "runtime/store/pg_db.h"
+#include "runtime/store/pg_store.h"
+#include "runtime/store/pg_work_queue.h"
+
+namespace voronka::server {
+
+namespace {
+
+// Applied events' outcomes are kept this long for callers that wait for them.
+constexpr int64_t kKeepOutcomesSeconds = 3600;
+constexpr size_t kForgetPerRound = 5000;
+
+}  // namespace
+
+struct SharedWorker::Parts {
+  Parts(const bc::Module& module, engine::Clock& clock, const WorkerOptions& o)
+      : store(o.conninfo, store::PostgresOptions{.sharedWorkers = true}),
+        engine(module, store, clock, engine::EngineOptions{.moduleVersion = o.moduleVersion}),
+        names(module),
+        queue(store.connection()),
+        listener(o.conninfo) {}
+
+  store::PostgresStore store;
+  engine::Engine engine;
+  engine::Names names;
+  store::pg::WorkQueue queue;
+  store::pg::WakeListener listener;
+};
+
+SharedWorker::SharedWorker(const bc::Module& module, engine::Clock& clock, WorkerOptions options)
+    : options_(std::move(options)), clock_(clock), parts_(std::make_unique<Parts>(module, clock, options_)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+SharedWorker::~SharedWorker() { stop(); }
+
+void SharedWorker::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void SharedWorker::run() {
+  auto lastForget = std::chrono::steady_clock::time_point{};
+  while (!stopping_) {
+    size_t claimed = 0;
+    try {
+      claimed = runBatch();
+    } catch (const std::exception& e) {
+      // Nothing of the batch was kept (a lost connection, a deadlock another
+      // transaction won): its deals are claimed again, by this worker or another.
+      counters_.failedBatches++;
+      std::cerr << "voronka serve: worker: " << e.what() << "\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    if (std::chrono::steady_clock::now() - lastForget > std::chrono::minutes(1)) {
+      lastForget = std::chrono::steady_clock::now();
+      try {
+        parts_->store.beginBatch();
+        try {
+          parts_->queue.forgetApplied(clock_.now() - kKeepOutcomesSeconds, kForgetPerRound);
+        } catch (...) {
+          PQclear(PQexec(parts_->store.connection().handle(), "ROLLBACK"));
+          try {
+            parts_->store.endBatch();
+          } catch (...) {}
+          throw;
+        }
+        parts_->store.endBatch();
+      } catch (const std::exception&) {}  // tried again in a minute
+    }
+    if (claimed >= options_.batch) continue;  // more is waiting: claim again at once
+    // Nothing more due now: wait for a NOTIFY (a hint) or the poll.
+    if (options_.pollOnly) {
+      std::this_thread::sleep_for(options_.pollInterval);
+    } else if (parts_->listener.wait(static_cast<int>(options_.pollInterval.count()))) {
+      counters_.wakeups++;
+    }
+  }
+}
+
+size_t SharedWorker::runBatch() {
+  Parts& p = *parts_;
+  p.store.beginBatch();
+  std::vector<std::string> deals;
+  size_t events = 0, timers = 0, worked = 0;
+  try {
+    int64_t now = clock_.now();
+    deals = p.queue.claim(now, options_.batch);
+    auto started = std::chrono::steady_clock::now();
+    for (const std::string& deal : deals) {
+      if (std::chrono::steady_clock::now() - started > options_.batchBudget) break;  // the rest stay due
+      ++worked;
+      p.store.scopeTimersToDeal(deal);
+      // Only when one of its timers is due: a look at the timers costs the
+      // engine three statements, this one.
+      auto fireDue = [&](int64_t until) {
+        std::optional<int64_t> earliest = p.queue.earliestTimer(deal);
+        if (earliest && *earliest <= until) timers += p.engine.runDue(until);
+      };
+      for (const store::pg::WorkQueue::Waiting& w : p.queue.waiting(deal, options_.eventsPerDeal)) {
+        fireDue(w.receivedAt);  // the deal's timers that fell due before this event arrived fire first
+        engine::Outcome o;
+        try {
+          o = engine::applyWireEvent(p.engine, p.names, nlohmann::json::parse(w.body));
+        } catch (const nlohmann::json::exception& e) {
+          o = {engine::Outcome::Status::Invalid, std::string("the event is not JSON: ") + e.what()};
+        }
+        p.queue.markApplied(w.seq, now, engine::statusName(o.status), o.message);
+        ++events;
+      }
+      fireDue(clock_.now());
+      p.store.scopeTimersToDeal(std::nullopt);
+      p.queue.reschedule(deal, now);
+    }
+  } catch (...) {
+    p.store.scopeTimersToDeal(std::nullopt);
+    // Nothing of the batch may be kept: roll it back, then close the batch
+    // (which, finding no transaction, keeps nothing and says so).
+    PQclear(PQexec(p.store.connection().handle(), "ROLLBACK"));
+    try {
+      p.store.endBatch();
+    } catch (...) {}
+    throw;
+  }
+  p.store.endBatch();
+  size_t claimed = deals.size();  // a full claim, or one cut short by the budget: more is due
+  if (worked < claimed) {
+    deals.resize(worked);
+    claimed = options_.batch;
+  }
+  if (!deals.empty()) {
+    counters_.claims += deals.size();
+    counters_.batches++;
+    counters_.events += events;
+    counters_.timers += timers;
+    if (options_.onCommit) options_.onCommit();
+  }
+  return claimed;
+}
+
+}  // namespace voronka::server

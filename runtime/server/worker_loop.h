@@ -1,0 +1,71 @@
+// A shared worker (`voronka serve --workers shared`, docs/scaling.md): one
+// thread with an engine on a PostgreSQL connection of its own, which claims
+// deals with due work in batches (pg_work_queue.h), applies each claimed
+// deal's inbox events in the order they were acknowledged and fires its due
+// timers in time order between them, and commits the batch. The open
+// transaction is the lease; nothing is fetched ahead of the next claim.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "runtime/bytecode/module.h"
+#include "runtime/engine/clock.h"
+
+namespace voronka::server {
+
+struct WorkerOptions {
+  std::string conninfo;
+  std::string moduleVersion;
+  size_t batch = 64;          // deals per claim (one transaction)
+  size_t eventsPerDeal = 64;  // a busy deal gives way after this many; the rest wait for the next claim
+  // A batch stops taking up its claimed deals after this long and commits;
+  // the deals it did not get to stay due. An intake for a claimed deal waits
+  // for the commit, so this bounds that wait too.
+  std::chrono::milliseconds batchBudget{50};
+  bool pollOnly = false;  // no LISTEN (behind PgBouncer in transaction mode)
+  std::chrono::milliseconds pollInterval{1000};
+  std::function<void()> onCommit;  // after a batch that did something (wakes the outbox relay)
+};
+
+// For /metrics.
+struct WorkerCounters {
+  std::atomic<uint64_t> claims{0};   // deals claimed
+  std::atomic<uint64_t> batches{0};  // batches committed with at least one deal
+  std::atomic<uint64_t> events{0};   // inbox events applied
+  std::atomic<uint64_t> timers{0};   // timers fired
+  std::atomic<uint64_t> failedBatches{0};
+  std::atomic<uint64_t> wakeups{0};  // NOTIFY hints received
+};
+
+class SharedWorker {
+ public:
+  // Connects (throws StoreError when it cannot) and starts the thread.
+  SharedWorker(const bc::Module& module, engine::Clock& clock, WorkerOptions options);
+  ~SharedWorker();  // stop()
+
+  // Finishes the batch in hand, then stops. Idempotent.
+  void stop();
+  const WorkerCounters& counters() const { return counters_; }
+
+  struct Parts;
+
+ private:
+  void run();
+  // Returns the deals claimed (options_.batch when more are due at once).
+  size_t runBatch();
+
+  WorkerOptions options_;
+  engine::Clock& clock_;
+  std::unique_ptr<Parts> parts_;
+  WorkerCounters counters_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace voronka::server

@@ -1,0 +1,255 @@
+#include "runtime/server/worker_serve.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "runtime/deploy/version_id.h"
+#include "runtime/engine/clock.h"
+#include "runtime/outbox/relay.h"
+#include "runtime/server/metrics.h"
+#include "runtime/server/module_identity.h"
+#include "runtime/server/module_route.h"
+#include "runtime/server/open_store.h"
+#include "runtime/server/worker_intake.h"
+#include "runtime/server/worker_loop.h"
+#include "runtime/store/pg_db.h"
+#include "runtime/store/pg_store.h"
+#include "runtime/store/pg_work_queue.h"
+
+namespace voronka::server {
+
+namespace {
+
+ServeError setup(std::string message) { return {ServeError::Kind::Setup, std::move(message)}; }
+
+// Workers starting together put the module on the store one at a time.
+constexpr const char* kStartLock = "SELECT pg_advisory_lock(1450144368, hashtext(current_schema()))";
+
+// An outbox claim of a shared worker runs out after kSharedLease seconds
+// unless its worker, alive, extends it (every kLeaseRenewal): a killed
+// worker's deliveries are taken over within seconds, a slow delivery of a
+// live one is not.
+constexpr size_t kSharedOutboxBatch = 8;
+constexpr int64_t kSharedLease = 6;
+constexpr auto kLeaseRenewal = std::chrono::seconds(2);
+
+sigset_t blockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+std::string workerLabel() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return fmt::format("{}:{}", host, getpid());
+}
+
+std::string workerMetrics(const std::string& label, const WorkerCounters& w, const store::SharedOutboxCounters& o) {
+  std::string out;
+  auto counter = [&](const char* name, const char* help, uint64_t value) {
+    out +=
+        fmt::format("# HELP {} {}\n# TYPE {} counter\n{}{{worker=\"{}\"}} {}\n", name, help, name, name, label, value);
+  };
+  counter("voronka_worker_claims_total", "Deals this worker claimed with due work (FOR UPDATE SKIP LOCKED)",
+          w.claims.load());
+  counter("voronka_worker_batches_total", "Claim transactions this worker committed with at least one deal",
+          w.batches.load());
+  counter("voronka_worker_events_applied_total", "Inbox events this worker applied", w.events.load());
+  counter("voronka_worker_timers_fired_total", "Timers this worker fired", w.timers.load());
+  counter("voronka_worker_failed_batches_total", "Claim transactions rolled back (their deals are claimed again)",
+          w.failedBatches.load());
+  counter("voronka_worker_wakeups_total", "NOTIFY hints that woke this worker", w.wakeups.load());
+  counter("voronka_worker_lease_takeovers_total",
+          "Outbox effects this worker claimed after another worker's lease ran out without a result",
+          o.takeovers.load());
+  counter("voronka_worker_stale_results_total",
+          "Delivery results ignored: another worker had taken the attempt over (fenced by the attempt number)",
+          o.staleResults.load());
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> sharedWorkLeft(store::Store& store) {
+  auto* pg = dynamic_cast<store::PostgresStore*>(&store);
+  if (!pg) return std::nullopt;
+  int64_t waiting = store::pg::inboxWaiting(pg->connection());
+  if (waiting == 0) return std::nullopt;
+  return fmt::format(
+      "store {}: {} events acknowledged by shared workers wait in its inbox; serve it with --workers shared until "
+      "they are applied (a single server does not read the inbox)",
+      pg->label(), waiting);
+}
+
+Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const ServeReport& report) {
+  std::optional<std::string> conninfo = postgresConninfo(settings.config.server.store);
+  if (!conninfo) {
+    return failWith(
+        setup("--workers shared needs a PostgreSQL store (--store postgres:CONNINFO); an SQLite file is served by "
+              "one server"));
+  }
+  if (conninfo->empty()) return failWith(setup("--store postgres: needs a connection string"));
+  if (settings.crm) {
+    return failWith(setup("--workers shared does not take --crm yet; serve a CRM-connected funnel with one server"));
+  }
+  std::unique_ptr<store::PostgresStore> store;
+  try {
+    store = std::make_unique<store::PostgresStore>(*conninfo, store::PostgresOptions{.sharedWorkers = true});
+  } catch (const store::StoreBusy& e) {
+    return failWith(ServeError{ServeError::Kind::Refused, e.what()});
+  } catch (const std::exception& e) {
+    return failWith(setup(e.what()));
+  }
+
+  engine::RealClock clock;
+  std::string moduleVersion = deploy::moduleVersionOf(settings.moduleBytes);
+  try {
+    store::pg::Conn startLock(*conninfo);  // the lock ends with this connection
+    startLock.exec(kStartLock, "waiting for the other workers to start");
+    // Other workers may be running on the store's version: moving their
+    // deals under them is not a start's business.
+    std::string active, deploying;
+    {
+      auto tx = store->begin();
+      active = tx->meta("active_version").value_or("");
+      deploying = tx->meta("deploying").value_or("");
+    }
+    if ((!active.empty() && active != moduleVersion) || !deploying.empty()) {
+      return failWith(ServeError{
+          ServeError::Kind::Refused,
+          fmt::format("the store runs version {}{}, not {} ({}); shared workers do not deploy: stop every worker, "
+                      "run `voronka deploy {} --store postgres:…`, then start them on it",
+                      active, deploying.empty() ? "" : " and has a deployment to finish", moduleVersion,
+                      settings.modulePath, settings.modulePath)});
+    }
+    Result<std::string> claimed =
+        claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
+    if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});
+    if (report.deployed) report.deployed(*claimed);
+  } catch (const std::exception& e) {  // StoreError
+    return failWith(setup(e.what()));
+  }
+
+  sigset_t signals = blockStopSignals();
+
+  std::mutex metricsMutex;
+  Metrics* metrics = nullptr;
+  outbox::Connectors connectors = outbox::makeConnectors(settings.config);
+  outbox::RelayOptions relayOptions = outbox::relayOptionsOf(settings.config);
+  relayOptions.batch = std::min(relayOptions.batch, kSharedOutboxBatch);
+  relayOptions.lease = kSharedLease;
+  relayOptions.onRecorded = [&metrics, &metricsMutex](const store::EffectRecord& effect) {
+    std::lock_guard lock(metricsMutex);
+    if (metrics) metrics->countOutboxResult(effect.status);
+  };
+  outbox::OutboxRelay relay(*store, connectors, relayOptions, clock);
+
+  std::unique_ptr<WorkerIntake> intake;
+  std::unique_ptr<SharedWorker> worker;
+  try {
+    intake = std::make_unique<WorkerIntake>(
+        clock,
+        IntakeOptions{.conninfo = *conninfo, .notify = !settings.pgPollOnly, .maxBatch = settings.server.maxBatch});
+    WorkerOptions w;
+    w.conninfo = *conninfo;
+    w.moduleVersion = moduleVersion;
+    w.pollOnly = settings.pgPollOnly;
+    w.onCommit = [&relay] { relay.wake(); };
+    worker = std::make_unique<SharedWorker>(*settings.module, clock, w);
+  } catch (const std::exception& e) {
+    return failWith(setup(e.what()));
+  }
+
+  ServerOptions options = settings.server;
+  options.moduleVersion = moduleVersion;
+  // The intake's commits are this server's writes: GET /readyz and the
+  // event counters of /metrics follow them.
+  options.intake = [&](std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim) {
+    std::vector<WriteResult> results = intake->apply(std::move(events), std::move(claim));
+    std::lock_guard lock(metricsMutex);
+    if (!metrics) return results;
+    bool stored = results.empty() || results[0].stored;
+    if (stored) {
+      metrics->writes.succeeded();
+      for (const WriteResult& r : results) metrics->countEvent(engine::statusName(r.outcome.status));
+    } else {
+      metrics->countStoreFailure();
+      metrics->writes.failed(results[0].outcome.message);
+    }
+    return results;
+  };
+  std::string label = workerLabel();
+  options.extraMetrics = [&] { return workerMetrics(label, worker->counters(), store->outboxCounters()); };
+  ModuleRouteSettings routeSettings;
+  routeSettings.tokensConfigured = !settings.server.tokens.empty();
+  routeSettings.refusal =
+      "servers with --workers shared take a new version while all of them are stopped: `voronka deploy NEW.funnelc "
+      "--store postgres:…`, then start them on NEW.funnelc";
+  options.extraRoutes.push_back(moduleRoute(*store, clock, routeSettings, [](ModuleUpload) {}));
+
+  std::unique_ptr<Server> server;
+  int port = 0;
+  try {
+    server = std::make_unique<Server>(*settings.module, *store, clock, options);
+    port = server->start();
+  } catch (const std::exception& e) {
+    return failWith(setup(e.what()));
+  }
+  {
+    std::lock_guard lock(metricsMutex);
+    metrics = &server->metrics();
+  }
+  std::atomic<bool> stopRelay{false};
+  std::thread relayThread([&] { relay.runUntilStopped(stopRelay); });
+  std::mutex renewMutex;
+  std::condition_variable renewWake;
+  std::thread leaseThread([&] {
+    std::unique_lock lock(renewMutex);
+    while (!renewWake.wait_for(lock, kLeaseRenewal, [&] { return stopRelay.load(); })) {
+      try {
+        store->extendLeases(clock.now() + kSharedLease);
+      } catch (const std::exception&) {}  // the database is away: the leases run out, others take over
+    }
+  });
+  if (report.listening) report.listening(port);
+
+  int received = 0;
+  do {
+    sigwait(&signals, &received);
+  } while (received == SIGUSR1);
+  if (report.stopping) report.stopping(received == SIGTERM ? "SIGTERM" : "SIGINT");
+
+  {
+    std::lock_guard lock(metricsMutex);
+    metrics = nullptr;
+  }
+  server->stop();  // answers the requests in flight (their events are in the inbox)
+  intake->stop();
+  worker->stop();  // finishes its batch
+  {
+    std::lock_guard lock(renewMutex);
+    stopRelay = true;
+  }
+  renewWake.notify_all();
+  relay.wake();
+  relayThread.join();
+  leaseThread.join();
+  server.reset();
+  if (report.stopped) report.stopped();
+  return {};
+}
+
+}  // namespace voronka::server
