@@ -41,6 +41,7 @@ void addTotals(DeployOutcome& out, const DealChange& c) {
   out.enterRun += c.enterRun ? 1 : 0;
   out.effects += c.effects;
   out.fieldsDropped += c.fieldsDropped;
+  out.addedTimersStarted += c.addedTimersStarted;
 }
 
 }  // namespace
@@ -58,6 +59,7 @@ nlohmann::json DeployOutcome::json() const {
           {"problems", problems},
           {"diff", diff},
           {"deals", deals},
+          {"deals_in_store", dealsInStore},
           {"timers_kept", timersKept},
           {"timers_recomputed", timersRecomputed},
           {"timers_cancelled", timersCancelled},
@@ -67,7 +69,10 @@ nlohmann::json DeployOutcome::json() const {
           {"failures", failures},
           {"changes", changesJson},
           {"seconds", seconds},
-          {"longest_chunk_seconds", longestChunkSeconds}};
+          {"longest_chunk_seconds", longestChunkSeconds},
+          {"added_timers", addedTimers},
+          {"added_timers_policy", addedTimersPolicy},
+          {"added_timers_started", addedTimersStarted}};
 }
 
 std::optional<std::string> keptModuleBytes(store::Transaction& tx, const std::string& version, int64_t now) {
@@ -80,16 +85,16 @@ std::optional<std::string> keptModuleBytes(store::Transaction& tx, const std::st
   return bytes;
 }
 
-Result<DeployOutcome> deployModule(store::Store& store, const std::string& moduleBytes, const std::string& source,
-                                   const Plan& plan, engine::Clock& clock, const DeployOptions& options) {
-  auto started = std::chrono::steady_clock::now();
-  bc::Module target;
+Result<Started> startDeployment(store::Store& store, const std::string& moduleBytes, const std::string& source,
+                                const Plan& givenPlan, engine::Clock& clock, const DeployOptions& options) {
+  auto target = std::make_shared<bc::Module>();
   try {
-    target = bc::load(moduleBytes);
+    *target = bc::load(moduleBytes);
   } catch (const std::exception& e) {
     return fail(fmt::format("{}: not a module this Voronka can run: {}", source, e.what()));
   }
-  DeployOutcome out;
+  Started started;
+  DeployOutcome& out = started.outcome;
   out.dryRun = options.dryRun;
   out.toVersion = moduleVersionOf(moduleBytes);
   int64_t now = clock.now();
@@ -104,8 +109,22 @@ Result<DeployOutcome> deployModule(store::Store& store, const std::string& modul
         "version {} again (the store keeps it), then deploy this one",
         running->id, running->fromVersion, running->toVersion, running->fromVersion, running->toVersion));
   }
+  // An interrupted deployment goes on as it was journaled: its plan decided
+  // the deals already moved, so it decides the others too.
+  Plan plan = givenPlan;
+  if (running) {
+    auto journaled = planFromJson(running->plan);
+    if (!journaled)
+      return fail(fmt::format("deployment {}: its journaled plan does not read: {}", running->id, journaled.error()));
+    plan = std::move(*journaled);
+  }
   out.fromVersion = running ? running->fromVersion : active;
-  bool noDeals = tx->counts().deals == 0;
+  out.addedTimersPolicy = addedTimersName(plan.addedTimers.value);
+  // Deals per stage rather than counts(): a server waits for this read, and
+  // counts() also counts every event the store ever applied.
+  std::vector<store::StageCount> dealsPerStage = tx->dealsPerStage();
+  for (const store::StageCount& c : dealsPerStage) out.dealsInStore += c.deals;
+  bool noDeals = out.dealsInStore == 0;
   if (!running && (active.empty() || noDeals || active == out.toVersion)) {
     out.status = active == out.toVersion ? DeployOutcome::Status::AlreadyCurrent : DeployOutcome::Status::FirstVersion;
     if (!options.dryRun && !options.checkOnly) {
@@ -117,7 +136,7 @@ Result<DeployOutcome> deployModule(store::Store& store, const std::string& modul
       }
       tx->commit();
     }
-    return out;
+    return started;
   }
 
   std::optional<std::string> oldBytes = keptModuleBytes(*tx, out.fromVersion, now);
@@ -128,25 +147,28 @@ Result<DeployOutcome> deployModule(store::Store& store, const std::string& modul
         "remembers it ({}), then deploy again",
         out.fromVersion, tx->meta("module_path").value_or("?")));
   }
-  bc::Module old;
+  auto old = std::make_shared<bc::Module>();
   try {
-    old = bc::load(*oldBytes);
+    *old = bc::load(*oldBytes);
   } catch (const std::exception& e) {
     return fail(fmt::format("version {} kept in the store does not load: {}", out.fromVersion, e.what()));
   }
-  VersionMap map(old, target, plan);
-  out.problems = checkPlan(map, plan, {tx->dealsPerStage(), tx->timersPerRule()});
-  if (!out.problems.empty()) {
-    out.status = DeployOutcome::Status::Refused;
-    out.diff = moddiff::renderText(moddiff::diffModules(old, target));
-    if (!options.dryRun && !options.checkOnly) {  // a refusal is journaled too: who tried what
-      out.deployment = tx->addDeployment({0, now, now, options.by, out.fromVersion, out.toVersion,
-                                          planJson(plan).dump(), "refused", out.json().dump()});
-      tx->commit();
+  {
+    VersionMap map(*old, *target, plan);
+    out.problems = checkPlan(map, plan, {std::move(dealsPerStage), tx->timersPerRule()});
+    if (!out.problems.empty()) {
+      out.status = DeployOutcome::Status::Refused;
+      out.diff = moddiff::renderText(moddiff::diffModules(*old, *target));
+      if (!options.dryRun && !options.checkOnly) {  // a refusal is journaled too: who tried what
+        out.deployment = tx->addDeployment({0, now, now, options.by, out.fromVersion, out.toVersion,
+                                            planJson(plan).dump(), "refused", out.json().dump()});
+        tx->commit();
+      }
+      return started;
     }
-    return out;
+    out.addedTimers = map.addedTimedRules();
   }
-  if (options.checkOnly) return out;
+  if (options.checkOnly) return started;
   if (!options.dryRun) {
     if (running) {
       out.deployment = running->id;
@@ -161,60 +183,124 @@ Result<DeployOutcome> deployModule(store::Store& store, const std::string& modul
     tx->commit();
   }
   tx.reset();
+  started.migration = std::make_unique<Migration>(store, clock, std::move(old), std::move(target), std::move(plan),
+                                                  std::move(out), options);
+  started.outcome = started.migration->progress();
+  return started;
+}
 
+Migration::Migration(store::Store& store, engine::Clock& clock, std::shared_ptr<const bc::Module> from,
+                     std::shared_ptr<const bc::Module> to, Plan plan, DeployOutcome started, DeployOptions options)
+    : store_(store),
+      clock_(clock),
+      from_(std::move(from)),
+      to_(std::move(to)),
+      plan_(std::move(plan)),
+      options_(std::move(options)),
+      out_(std::move(started)),
+      started_(std::chrono::steady_clock::now()) {
+  map_ = std::make_unique<VersionMap>(*from_, *to_, plan_);
   engine::EngineOptions engineOptions;
-  engineOptions.moduleVersion = out.toVersion;
-  engine::Engine engine(target, store, clock, engineOptions);
-  std::string cause = out.dryRun ? "deploy:dry-run" : fmt::format("deploy:{}", out.deployment);
-  int64_t position = 0;
-  for (;;) {
-    std::vector<store::DealPosition> chunk;
-    {
-      auto reader = store.begin();
-      chunk = reader->dealsNotOn(out.toVersion, position, options.chunk);
+  engineOptions.moduleVersion = out_.toVersion;
+  engine_ = std::make_unique<engine::Engine>(*to_, store_, clock_, engineOptions);
+  cause_ = out_.dryRun ? "deploy:dry-run" : fmt::format("deploy:{}", out_.deployment);
+}
+
+Migration::~Migration() = default;
+
+bool Migration::move(const std::string& deal) {
+  bool runEnter = true;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto dealTx = store_.begin();
+    try {
+      DealChange change = migrateDeal(*dealTx, deal, *map_, *engine_, runEnter, cause_ + ":" + deal, clock_.now());
+      if (!out_.dryRun) dealTx->commit();
+      addTotals(out_, change);
+      if (out_.dryRun && out_.changes.size() < options_.listChanges) out_.changes.push_back(change);
+      return true;
+    } catch (const store::StoreError&) {
+      throw;
+    } catch (const std::exception& e) {
+      dealTx.reset();  // rolled back: the deal is still on its old version
+      out_.failures.push_back(fmt::format("{}: {}", deal, e.what()));
+      // Moved without its retroactive rules, so that no deal stays behind.
+      if (!runEnter || out_.dryRun) return false;
+      runEnter = false;
     }
-    if (chunk.empty()) break;
-    auto chunkStarted = std::chrono::steady_clock::now();
-    if (!options.dryRun) store.beginBatch();
-    for (const store::DealPosition& d : chunk) {
-      bool runEnter = true;
-      for (int attempt = 0; attempt < 2; ++attempt) {
-        auto dealTx = store.begin();
-        try {
-          DealChange change = migrateDeal(*dealTx, d.id, map, engine, runEnter, cause + ":" + d.id, clock.now());
-          if (!options.dryRun) dealTx->commit();
-          addTotals(out, change);
-          if (options.dryRun && out.changes.size() < options.listChanges) out.changes.push_back(change);
-          break;
-        } catch (const store::StoreError&) {
-          throw;
-        } catch (const std::exception& e) {
-          dealTx.reset();  // rolled back: the deal is still on its old version
-          out.failures.push_back(fmt::format("{}: {}", d.id, e.what()));
-          // Moved without its retroactive rules, so that no deal stays behind.
-          if (!runEnter || options.dryRun) break;
-          runEnter = false;
-        }
-      }
-    }
-    if (!options.dryRun) store.endBatch();
-    out.longestChunkSeconds =
-        std::max(out.longestChunkSeconds, Seconds(std::chrono::steady_clock::now() - chunkStarted).count());
-    position = chunk.back().position;
-    if (options.betweenChunks) options.betweenChunks();
   }
-  out.seconds = Seconds(std::chrono::steady_clock::now() - started).count();
-  if (!options.dryRun) {
-    auto done = store.begin();
-    if (auto entry = done->deployment(out.deployment)) {
-      entry->finishedAt = clock.now();
+  return false;
+}
+
+bool Migration::moveIfBehind(const std::string& deal) {
+  {
+    auto tx = store_.begin();
+    std::optional<store::DealRecord> d = tx->deal(deal);
+    if (!d || d->moduleVersion == out_.toVersion) return false;
+  }
+  if (!move(deal))
+    throw std::runtime_error(fmt::format("deal \"{}\" could not be moved onto version {}: {}", deal, out_.toVersion,
+                                         out_.failures.empty() ? "?" : out_.failures.back()));
+  return true;
+}
+
+bool Migration::moveNext(size_t max, std::chrono::steady_clock::duration budget) {
+  std::vector<store::DealPosition> chunk;
+  {
+    auto reader = store_.begin();
+    chunk = reader->dealsNotOn(out_.toVersion, position_, max);
+  }
+  if (chunk.empty()) return false;
+  auto chunkStarted = std::chrono::steady_clock::now();
+  for (const store::DealPosition& d : chunk) {
+    move(d.id);
+    position_ = d.position;
+    if (std::chrono::steady_clock::now() - chunkStarted >= budget) break;
+  }
+  out_.longestChunkSeconds =
+      std::max(out_.longestChunkSeconds, Seconds(std::chrono::steady_clock::now() - chunkStarted).count());
+  return true;
+}
+
+void Migration::saveProgress(store::Transaction& tx) {
+  if (out_.dryRun) return;
+  if (auto entry = tx.deployment(out_.deployment)) {
+    entry->result = out_.json().dump();
+    tx.putDeployment(*entry);
+  }
+}
+
+DeployOutcome Migration::finish() {
+  out_.seconds = Seconds(std::chrono::steady_clock::now() - started_).count();
+  if (!out_.dryRun) {
+    auto done = store_.begin();
+    if (auto entry = done->deployment(out_.deployment)) {
+      entry->finishedAt = clock_.now();
       entry->status = "done";
-      entry->result = out.json().dump();
+      entry->result = out_.json().dump();
       done->putDeployment(*entry);
     }
     done->putMeta("deploying", "");
     done->commit();
   }
+  return out_;
+}
+
+Result<DeployOutcome> deployModule(store::Store& store, const std::string& moduleBytes, const std::string& source,
+                                   const Plan& plan, engine::Clock& clock, const DeployOptions& options) {
+  auto began = std::chrono::steady_clock::now();
+  Result<Started> started = startDeployment(store, moduleBytes, source, plan, clock, options);
+  if (!started) return fail(started.error());
+  if (!started->migration) return std::move(started->outcome);
+  Migration& migration = *started->migration;
+  for (;;) {
+    if (!options.dryRun) store.beginBatch();
+    bool more = migration.moveNext(options.chunk, std::chrono::steady_clock::duration::max());
+    if (!options.dryRun) store.endBatch();
+    if (!more) break;
+    if (options.betweenChunks) options.betweenChunks();
+  }
+  DeployOutcome out = migration.finish();
+  out.seconds = Seconds(std::chrono::steady_clock::now() - began).count();
   return out;
 }
 

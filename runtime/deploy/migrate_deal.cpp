@@ -15,7 +15,8 @@ nlohmann::json DealChange::json() const {
           {"timers_cancelled", timersCancelled},
           {"fields_dropped", fieldsDropped},
           {"enter_run", enterRun},
-          {"effects", effects}};
+          {"effects", effects},
+          {"added_timers_started", addedTimersStarted}};
 }
 
 namespace {
@@ -125,10 +126,15 @@ DealChange migrateDeal(store::Transaction& tx, const std::string& dealId, const 
       }
     }
   }
+  // Timed rules the new version adds to the deal's stage start as the plan says.
+  if (AddedTimers added = map.plan().addedTimers.value; added != AddedTimers::Skip) {
+    adoption.start = map.addedTimedRulesOf(deal.pipeline, deal.stage);
+    adoption.startAnchor = added == AddedTimers::FromEntry ? deal.enteredAt : now;
+  }
   adoption.runEnter = runEnter && map.retroactiveEnter(deal.pipeline, deal.stage);
   change.enterRun = adoption.runEnter;
   size_t effectsBefore = tx.effectsOf(dealId).size();
-  target.adopt(tx, std::move(deal), adoption);
+  change.addedTimersStarted = target.adopt(tx, std::move(deal), adoption);
   change.effects = static_cast<int>(tx.effectsOf(dealId).size() - effectsBefore);
   return change;
 }

@@ -19,7 +19,8 @@ struct DealChange {
   int timersKept = 0, timersRecomputed = 0, timersCancelled = 0;
   int fieldsDropped = 0;
   bool enterRun = false;
-  int effects = 0;  // outbox entries the retroactive rules made
+  int effects = 0;             // outbox entries the retroactive rules made
+  int addedTimersStarted = 0;  // timers of timed rules the new version adds ([timers] added)
   nlohmann::json json() const;
 };
 

@@ -18,6 +18,15 @@ const char* policyName(TimerPolicy p) {
   return "?";
 }
 
+const char* addedTimersName(AddedTimers p) {
+  switch (p) {
+    case AddedTimers::Skip: return "skip";
+    case AddedTimers::FromEntry: return "from_entry";
+    case AddedTimers::FromNow: return "from_now";
+  }
+  return "?";
+}
+
 std::string Plan::where(int line) const {
   if (path.empty()) return "the plan";
   return line > 0 ? fmt::format("{}:{}", path, line) : path;
@@ -31,6 +40,13 @@ std::optional<TimerPolicy> policyOf(std::string_view s) {
   if (s == "keep") return TimerPolicy::Keep;
   if (s == "recompute") return TimerPolicy::Recompute;
   if (s == "cancel") return TimerPolicy::Cancel;
+  return std::nullopt;
+}
+
+std::optional<AddedTimers> addedOf(std::string_view s) {
+  for (AddedTimers p : {AddedTimers::Skip, AddedTimers::FromEntry, AddedTimers::FromNow}) {
+    if (s == addedTimersName(p)) return p;
+  }
   return std::nullopt;
 }
 
@@ -76,6 +92,17 @@ Result<Plan, std::vector<std::string>> parsePlan(const std::string& text, const 
     } else if (section == "timers") {
       for (auto& [key, policy] : table) {
         int at = lineOf(policy.source());
+        if (key == "added") {
+          std::optional<AddedTimers> a = policy.is_string() ? addedOf(policy.as_string()->get()) : std::nullopt;
+          if (!a) {
+            err(at,
+                "`added` (what timed rules the new version adds do for deals already in their stage) must be "
+                "\"skip\" (they start at the next entry), \"from_entry\" or \"from_now\"");
+          } else {
+            plan.addedTimers = {*a, at};
+          }
+          continue;
+        }
         std::optional<TimerPolicy> p = policy.is_string() ? policyOf(policy.as_string()->get()) : std::nullopt;
         if (!p) {
           err(at, fmt::format("`{}` must be \"keep\", \"recompute\" or \"cancel\"", key.str()));
@@ -136,11 +163,45 @@ nlohmann::json planJson(const Plan& plan) {
   nlohmann::json timers = nlohmann::json::object();
   for (const auto& [key, p] : plan.timers) timers[key] = policyName(p.value);
   if (plan.changedTimers) timers["changed"] = policyName(plan.changedTimers->value);
+  timers["added"] = addedTimersName(plan.addedTimers.value);
   j["timers"] = timers;
   nlohmann::json enter = nlohmann::json::array();
   for (const auto& s : plan.retroactiveEnter) enter.push_back(s.value);
   j["retroactive_enter"] = enter;
   return j;
+}
+
+Result<Plan> planFromJson(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return fail("not a JSON object");
+  Plan plan;
+  try {
+    plan.path = j.value("file", "");
+    const nlohmann::json stages = j.value("stages", nlohmann::json::object());
+    const nlohmann::json timers = j.value("timers", nlohmann::json::object());
+    const nlohmann::json retroactive = j.value("retroactive_enter", nlohmann::json::array());
+    for (const auto& [from, to] : stages.items()) plan.stages[from] = {to.get<std::string>(), 0};
+    for (const auto& [key, p] : timers.items()) {
+      std::string name = p.get<std::string>();
+      if (key == "added") {
+        auto a = addedOf(name);
+        if (!a) return fail(fmt::format("timers.added: unknown policy \"{}\"", name));
+        plan.addedTimers = {*a, 0};
+        continue;
+      }
+      auto policy = policyOf(name);
+      if (!policy) return fail(fmt::format("timers.{}: unknown policy \"{}\"", key, name));
+      if (key == "changed") {
+        plan.changedTimers = Located<TimerPolicy>{*policy, 0};
+      } else {
+        plan.timers[key] = {*policy, 0};
+      }
+    }
+    for (const auto& s : retroactive) plan.retroactiveEnter.push_back({s.get<std::string>(), 0});
+  } catch (const nlohmann::json::exception& e) {
+    return fail(e.what());
+  }
+  return plan;
 }
 
 }  // namespace voronka::deploy

@@ -7,6 +7,7 @@
 //   [timers]                       # per changed timer rule: keep, recompute, cancel
 //   changed = "keep"               # every changed timer rule the plan does not name
 //   "retail.proposal:timer#1" = "recompute"
+//   added = "skip"                 # timed rules the new version adds: skip, from_entry, from_now
 //   [enter]
 //   retroactive = ["retail.proposal"]   # run its `on enter` rules for deals already there
 #pragma once
@@ -25,6 +26,15 @@ namespace voronka::deploy {
 enum class TimerPolicy { Keep, Recompute, Cancel };
 const char* policyName(TimerPolicy p);
 
+// What a timed rule the new version adds to a stage does for the deals
+// already in it: nothing (they start it at their next entry: the default,
+// since starting it may fire at once for every deal that has been there
+// long), start as if at their entry (due times counted from when they
+// entered; a time already past fires at once, or not with `late skip`), or
+// start now (counted from the deployment).
+enum class AddedTimers { Skip, FromEntry, FromNow };
+const char* addedTimersName(AddedTimers p);
+
 template <typename T>
 struct Located {
   T value;
@@ -32,11 +42,12 @@ struct Located {
 };
 
 struct Plan {
-  std::string path;                                    // the plan file, for messages; empty when there is none
-  std::map<std::string, Located<std::string>> stages;  // old "pipeline.stage" → new "pipeline.stage"
-  std::map<std::string, Located<TimerPolicy>> timers;  // rule key (rule_keys.h) → policy
-  std::optional<Located<TimerPolicy>> changedTimers;   // for changed timer rules not named
-  std::vector<Located<std::string>> retroactiveEnter;  // new "pipeline.stage"
+  std::string path;                                     // the plan file, for messages; empty when there is none
+  std::map<std::string, Located<std::string>> stages;   // old "pipeline.stage" → new "pipeline.stage"
+  std::map<std::string, Located<TimerPolicy>> timers;   // rule key (rule_keys.h) → policy
+  std::optional<Located<TimerPolicy>> changedTimers;    // for changed timer rules not named
+  Located<AddedTimers> addedTimers{AddedTimers::Skip};  // timed rules the new version adds
+  std::vector<Located<std::string>> retroactiveEnter;   // new "pipeline.stage"
   // "plan.toml:12" or "the plan" for messages.
   std::string where(int line) const;
 };
@@ -45,7 +56,8 @@ struct Plan {
 Result<Plan, std::vector<std::string>> parsePlan(const std::string& text, const std::string& path);
 Result<Plan, std::vector<std::string>> readPlan(const std::string& path);
 
-// As kept in the deployment journal.
+// As kept in the deployment journal, and read back to resume a deployment.
 nlohmann::json planJson(const Plan& plan);
+Result<Plan> planFromJson(const std::string& text);
 
 }  // namespace voronka::deploy

@@ -99,6 +99,22 @@ VersionMap::VersionMap(const bc::Module& from, const bc::Module& to, const Plan&
     for (size_t i = 0; i < oldThens.size() && i < newThens.size(); ++i)
       thens_[static_cast<size_t>(oldThens[i])] = newThens[i];
   }
+  // Timed rules anchored at the stage entry that no old rule becomes.
+  std::vector<bool> paired(to.rules.size(), false);
+  for (int32_t target : rules_) {
+    if (target != kNo) paired[static_cast<size_t>(target)] = true;
+  }
+  int32_t enter = kNo;
+  for (size_t e = 0; e < to.events.size(); ++e) {
+    if (to.events[e].kind == bc::EventKind::Enter) enter = static_cast<int32_t>(e);
+  }
+  for (size_t r = 0; r < to.rules.size(); ++r) {
+    const bc::RuleDef& rule = to.rules[r];
+    bool anchoredAtEntry = rule.event == kNo || (rule.event == enter && rule.timing != bc::TimingKind::None);
+    if (paired[r] || !anchoredAtEntry || rule.timing == bc::TimingKind::None) continue;
+    added_.push_back(static_cast<int32_t>(r));
+    addedKeys_.push_back(toKeys[r]);
+  }
   for (const auto& p : to.pipelines) retroactive_.emplace_back(p.stages.size(), false);
   for (const auto& s : plan.retroactiveEnter) {
     if (auto ref = findStage(to, s.value))
@@ -159,6 +175,15 @@ int32_t VersionMap::user(int32_t u) const { return at(users_, u); }
 int32_t VersionMap::taskType(int32_t t) const { return at(taskTypes_, t); }
 int32_t VersionMap::event(int32_t e) const { return at(events_, e); }
 int32_t VersionMap::rule(int32_t r) const { return at(rules_, r); }
+
+std::vector<int32_t> VersionMap::addedTimedRulesOf(int32_t pipeline, int32_t stage) const {
+  std::vector<int32_t> out;
+  for (int32_t r : added_) {
+    const bc::RuleDef& rule = to_.rules[static_cast<size_t>(r)];
+    if (rule.pipeline == pipeline && (rule.stage == stage || rule.stage == kNo)) out.push_back(r);
+  }
+  return out;
+}
 int32_t VersionMap::thenAction(int32_t a) const { return at(thens_, a); }
 
 bool VersionMap::timingChanged(int32_t r) const {

@@ -24,6 +24,7 @@ class VersionMap {
 
   const bc::Module& from() const { return from_; }
   const bc::Module& to() const { return to_; }
+  const Plan& plan() const { return plan_; }
 
   // The new stage of an old one: the plan's mapping, else the same name.
   std::optional<StageRef> stage(int32_t pipeline, int32_t stage) const;
@@ -43,6 +44,11 @@ class VersionMap {
   // What the plan does with the timers of a changed rule (nullopt: it does not say).
   std::optional<TimerPolicy> policy(int32_t rule) const;
   bool retroactiveEnter(int32_t pipeline, int32_t stage) const;
+  // Timed rules of the new version (anchored at the stage entry) that no old
+  // rule becomes: their keys, and those a deal in a stage of the new version
+  // would have started on entering it.
+  const std::vector<std::string>& addedTimedRules() const { return addedKeys_; }
+  std::vector<int32_t> addedTimedRulesOf(int32_t pipeline, int32_t stage) const;
 
   // "pipeline.stage" of either version.
   static std::string stagePath(const bc::Module& m, int32_t pipeline, int32_t stage);
@@ -57,6 +63,8 @@ class VersionMap {
   std::vector<int32_t> fields_, users_, taskTypes_, events_, rules_, thens_;
   std::vector<std::string> fromKeys_;
   std::vector<bool> timingChanged_;
+  std::vector<int32_t> added_;
+  std::vector<std::string> addedKeys_;
   std::vector<std::vector<bool>> retroactive_;  // [new pipeline][new stage]
 };
 

@@ -6,7 +6,7 @@
 
 namespace voronka::engine {
 
-void Engine::adopt(store::Transaction& tx, store::DealRecord deal, const Adoption& what) {
+int Engine::adopt(store::Transaction& tx, store::DealRecord deal, const Adoption& what) {
   TransactionState state{tx, what.cause, 0, 0, false, false, {}};
   Processing proc(*this, state, std::move(deal), what.now);
   for (const Adoption::Reschedule& r : what.reschedule) {
@@ -30,6 +30,17 @@ void Engine::adopt(store::Transaction& tx, store::DealRecord deal, const Adoptio
     t.cause = what.cause;
     tx.addTimer(t);
   }
+  int started = 0;
+  for (int32_t r : what.start) {
+    const bc::RuleDef& rule = module_.rules[static_cast<size_t>(r)];
+    const store::DealRecord& d = proc.deal();
+    if (rule.fromStage != bc::kNo && !(d.previousPipeline == d.pipeline && d.previousStage == rule.fromStage)) continue;
+    if (!proc.ruleApplies(rule, bc::kNo, "")) continue;
+    proc.setPayload(bc::kNo, {});
+    size_t before = tx.timersOf(d.id).size();
+    proc.scheduleRule(r, what.startAnchor);
+    started += tx.timersOf(d.id).size() > before ? 1 : 0;
+  }
   if (what.runEnter) {
     store::DealRecord& d = proc.deal();
     proc.runEntryRules(proc.eventIndex(bc::EventKind::Enter), d.previousPipeline, d.previousStage);
@@ -38,6 +49,7 @@ void Engine::adopt(store::Transaction& tx, store::DealRecord deal, const Adoptio
   if (trace_) {
     for (const auto& entry : state.trace) trace_->record(entry);
   }
+  return started;
 }
 
 }  // namespace voronka::engine

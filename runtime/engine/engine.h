@@ -44,6 +44,10 @@ struct Adoption {
     std::string payload;
   };
   std::vector<Reschedule> reschedule;
+  // Timed rules the new version adds to the deal's stage, to start from
+  // `startAnchor` (when their `when` holds, as on entry).
+  std::vector<int32_t> start;
+  int64_t startAnchor = 0;
   bool runEnter = false;  // run the stage's `on enter` rules now (retroactive enrolment)
   std::string cause;      // the deployment, for idempotency keys of the effects rules make
   int64_t now = 0;
@@ -148,8 +152,9 @@ class Engine {
   // Inside the caller's transaction (a deployment's, committed or rolled back
   // by it): sets the timers of `what.reschedule` and runs the `on enter` rules for
   // `deal`, already translated to this engine's module, then saves it.
-  // Throws std::runtime_error when the enter rules cascade too deep.
-  void adopt(store::Transaction& tx, store::DealRecord deal, const Adoption& what);
+  // Throws std::runtime_error when the enter rules cascade too deep. Returns
+  // how many timers of `what.start` it set.
+  int adopt(store::Transaction& tx, store::DealRecord deal, const Adoption& what);
 
   // For scenario tests (`deal … split first|else`): every `split` this deal
   // runs takes its first share (true) or its `else` share (false) instead of

@@ -61,10 +61,11 @@ Result<void> Api::checkShape(const nlohmann::json& e) const {
   }
   std::string type = e["type"].get<std::string>();
   if (isSpecialType(type)) return {};
-  int32_t event = names_.event(type);
-  if (event == bc::kNo || m_.events[event].lifecycle) {
+  LiveVersions::Version v = writer_.versions().current();
+  int32_t event = v.names->event(type);
+  if (event == bc::kNo || v.module->events[event].lifecycle) {
     return fail(fmt::format("\"type\": unknown event \"{}\"; events are deal_created, field_set, manual_move, {}", type,
-                            names_.eventList()));
+                            v.names->eventList()));
   }
   return {};
 }
@@ -134,7 +135,9 @@ std::optional<nlohmann::json> Api::dealJson(const std::string& id, bool details)
   auto tx = store_.begin();
   std::optional<store::DealRecord> d = tx->deal(id);
   if (!d) return std::nullopt;
-  return engine::dealToJson(m_, *tx, *d, details);
+  // A deal not yet moved by a deployment under way is read with its own version.
+  std::shared_ptr<const bc::Module> module = writer_.versions().moduleOf(d->moduleVersion);
+  return engine::dealToJson(*module, *tx, *d, details);
 }
 
 Reply Api::failureReply(int status, const WriteResult& r) {
@@ -205,6 +208,8 @@ Reply Api::getPipelines() {
     auto tx = store_.begin();
     counts = tx->dealsPerStage();
   }
+  std::shared_ptr<const bc::Module> current = writer_.versions().current().module;
+  const bc::Module& m_ = *current;
   nlohmann::json pipelines = nlohmann::json::array();
   for (size_t pi = 0; pi < m_.pipelines.size(); ++pi) {
     const bc::PipelineDef& p = m_.pipelines[pi];

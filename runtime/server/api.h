@@ -28,8 +28,8 @@ Reply errorReply(int status, const std::string& code, const std::string& message
 
 class Api {
  public:
-  Api(const bc::Module& module, const engine::Names& names, store::Store& store, EventWriter& writer, Metrics& metrics)
-      : m_(module), names_(names), store_(store), writer_(writer), metrics_(metrics) {}
+  // The module comes from the writer's versions (a deployment changes it).
+  Api(store::Store& store, EventWriter& writer, Metrics& metrics) : store_(store), writer_(writer), metrics_(metrics) {}
 
   Reply postEvents(const std::string& body);
   // `claim`: the request's Idempotency-Key, scoped (idempotency.h).
@@ -58,8 +58,6 @@ class Api {
   // The deal as the API shows it; nullopt when there is no such deal.
   std::optional<nlohmann::json> dealJson(const std::string& id, bool details);
 
-  const bc::Module& m_;
-  const engine::Names& names_;
   store::Store& store_;
   EventWriter& writer_;
   Metrics& metrics_;

@@ -28,7 +28,8 @@ struct ExtraRoute {
   std::string prefix;  // "/v1/crm/amocrm/"; with `exact`, the whole path ("/v1/modules")
   std::function<ExtraReply(const ExtraRequest&, EventWriter&)> handle;
   bool exact = false;
-  bool needsToken = false;  // the API token is asked for as on every /v1 route (then no secret)
+  std::string method = "POST";  // or "GET"
+  bool needsToken = false;      // the API token is asked for as on every /v1 route (then no secret)
 };
 
 }  // namespace voronka::server

@@ -104,6 +104,20 @@ std::string Metrics::render(const store::StoreCounts& counts) const {
   metric("voronka_outbox_retries_total", "counter", "Delivery attempts that will be retried.");
   out += fmt::format("voronka_outbox_retries_total {}\n", outboxRetried_.load());
 
+  metric("voronka_deployment_running", "gauge",
+         "1 while a deployment through POST /v1/modules moves deals (events go on meanwhile).");
+  out += fmt::format("voronka_deployment_running {}\n", deployment.running.load());
+  metric("voronka_deployment_id", "gauge", "The journal entry of the last deployment through the API (0: none).");
+  out += fmt::format("voronka_deployment_id {}\n", deployment.id.load());
+  metric("voronka_deployment_deals_moved", "gauge", "Deals the last deployment has moved onto the new version.");
+  out += fmt::format("voronka_deployment_deals_moved {}\n", deployment.dealsMoved.load());
+  metric("voronka_deployment_deals", "gauge", "Deals in the store when the last deployment started.");
+  out += fmt::format("voronka_deployment_deals {}\n", deployment.dealsAtStart.load());
+  metric("voronka_deployment_longest_event_wait_seconds", "gauge",
+         "The longest an event waited, from receipt to durable commit, while a deployment ran.");
+  out += fmt::format("voronka_deployment_longest_event_wait_seconds {:.6f}\n",
+                     static_cast<double>(deployment.longestWaitMicros.load()) / 1e6);
+
   metric("voronka_http_responses_total", "counter", "HTTP responses by class.");
   out += fmt::format("voronka_http_responses_total{{class=\"2xx\"}} {}\n", http2xx_.load());
   out += fmt::format("voronka_http_responses_total{{class=\"4xx\"}} {}\n", http4xx_.load());

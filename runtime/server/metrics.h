@@ -12,6 +12,19 @@
 
 namespace voronka::server {
 
+// A deployment through the API (live_deploy.h), as it goes.
+struct DeploymentGauges {
+  std::atomic<int64_t> id{0};  // the journal entry of the last one; 0: none since the server started
+  std::atomic<int64_t> running{0};
+  std::atomic<int64_t> dealsMoved{0}, dealsAtStart{0};
+  std::atomic<uint64_t> longestWaitMicros{0};  // the longest an event waited while it ran
+  void observeWait(double seconds) {
+    auto micros = static_cast<uint64_t>(seconds * 1e6);
+    uint64_t seen = longestWaitMicros.load();
+    while (micros > seen && !longestWaitMicros.compare_exchange_weak(seen, micros)) {}
+  }
+};
+
 class Metrics {
  public:
   // Seconds; the last bucket is +Inf.
@@ -35,6 +48,8 @@ class Metrics {
   // Copied from the engine by the writer thread after it fires timers.
   std::atomic<uint64_t> timersFired{0}, timersLate{0};
   std::atomic<int64_t> maxLatenessSeconds{0};
+
+  DeploymentGauges deployment;
 
   // The text of GET /metrics; `counts` are the store's sizes right now.
   std::string render(const store::StoreCounts& counts) const;

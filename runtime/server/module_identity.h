@@ -4,9 +4,11 @@
 // refuses with what the plan lacks.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "common/result.h"
+#include "runtime/deploy/deploy.h"
 #include "runtime/deploy/plan.h"
 #include "runtime/engine/clock.h"
 #include "runtime/store/store.h"
@@ -20,5 +22,11 @@ namespace voronka::server {
 Result<std::string> claimStoreForModule(store::Store& store, const std::string& moduleBytes,
                                         const std::string& modulePath, const deploy::Plan& plan, engine::Clock& clock,
                                         const std::string& by = "serve");
+
+// A deployment onto this module that a crash interrupted, started again with
+// its journaled plan to go on while the server serves (live_deploy.h); null
+// when there is none (claimStoreForModule then does what is to be done).
+std::unique_ptr<deploy::Migration> resumeDeployment(store::Store& store, const std::string& moduleBytes,
+                                                    const std::string& modulePath, engine::Clock& clock);
 
 }  // namespace voronka::server

@@ -5,7 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "common/hash.h"
+#include "runtime/bytecode/container.h"
 #include "runtime/deploy/deploy.h"
+#include "runtime/engine/values.h"
+#include "runtime/server/live_deploy.h"
+#include "runtime/server/writer.h"
 
 namespace voronka::server {
 
@@ -44,8 +48,32 @@ std::optional<std::string> decodeBase64(const std::string& in) {
   return out;
 }
 
-ExtraReply handle(const ExtraRequest& req, store::Store& store, engine::Clock& clock,
-                  const ModuleRouteSettings& settings, const std::function<void(ModuleUpload)>& accept) {
+std::string isoOrNull(int64_t t) { return t ? engine::isoUtc(t) : ""; }
+
+nlohmann::json entryJson(const store::DeploymentRecord& d, bool details) {
+  nlohmann::json j = {{"id", d.id},
+                      {"started_at", isoOrNull(d.startedAt)},
+                      {"finished_at", d.finishedAt ? nlohmann::json(engine::isoUtc(d.finishedAt)) : nullptr},
+                      {"by", d.by},
+                      {"from", d.fromVersion},
+                      {"to", d.toVersion},
+                      {"status", d.status}};
+  if (!details) return j;
+  j["plan"] = nlohmann::json::parse(d.plan, nullptr, false);
+  // While it runs, the result is its progress so far (saved with each chunk).
+  j["result"] = d.result.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(d.result, nullptr, false);
+  return j;
+}
+
+std::string movingMessage(int64_t id) {
+  return fmt::format(
+      "deployment {} is moving deals onto its version; follow it with GET /v1/deployments/{} and deploy again when "
+      "it is done",
+      id, id);
+}
+
+ExtraReply handle(const ExtraRequest& req, EventWriter& writer, store::Store& store, engine::Clock& clock,
+                  const ModuleRouteSettings& settings, const std::function<void(const std::string&)>& report) {
   // The pre-routing check has accepted the token when tokens are configured;
   // without any, nobody may deploy.
   if (!settings.tokensConfigured || req.token.empty()) {
@@ -67,38 +95,116 @@ ExtraReply handle(const ExtraRequest& req, store::Store& store, engine::Clock& c
     if (!parsed) return error(422, "bad_plan", "the plan does not read", parsed.error());
     plan = std::move(*parsed);
   }
+  if (writer.migrating()) return error(409, "deployment_running", movingMessage(writer.metrics().deployment.id));
   bool dryRun = body.value("dry_run", false);
   deploy::DeployOptions options;
   options.by = fmt::format("token:{:08x}", fnv1a(req.token) & 0xffffffffu);
   options.dryRun = dryRun;
-  options.checkOnly = !dryRun;
-  auto outcome = deploy::deployModule(store, *bytes, "POST /v1/modules", plan, clock, options);
-  if (!outcome) return error(409, "cannot_deploy", outcome.error());
-  if (outcome->status == deploy::DeployOutcome::Status::Refused) {
-    return error(422, "plan_falls_short", "the plan does not say how to move every deal; nothing was changed",
-                 outcome->problems);
+  if (dryRun) {
+    auto outcome = deploy::deployModule(store, *bytes, "POST /v1/modules", plan, clock, options);
+    if (!outcome) return error(409, "cannot_deploy", outcome.error());
+    if (outcome->status == deploy::DeployOutcome::Status::Refused) {
+      return error(422, "plan_falls_short", "the plan does not say how to move every deal; nothing was changed",
+                   outcome->problems);
+    }
+    return {200, outcome->json().dump()};
   }
-  nlohmann::json reply = outcome->json();
-  if (dryRun) return {200, reply.dump()};
-  accept({*bytes, std::move(plan), options.by});
-  reply["status"] = "deploying";
+  // Started on the writer thread, between batches: the plan is checked
+  // against the store as the events before it left it.
+  std::optional<Result<deploy::DeployOutcome>> started;
+  try {
+    writer.migrate([&]() -> std::unique_ptr<LiveMigration> {
+      if (writer.migrating()) {  // another request started one meanwhile
+        started = fail(movingMessage(writer.metrics().deployment.id));
+        return nullptr;
+      }
+      // What could keep the new version's engine from starting (a time zone
+      // this machine does not know) refuses before anything is journaled.
+      try {
+        bc::Module probe = bc::load(*bytes);
+        engine::Engine check(probe, store, clock);
+      } catch (const std::exception& e) {
+        started = fail(fmt::format("the module cannot run here: {}", e.what()));
+        return nullptr;
+      }
+      Result<deploy::Started> r = deploy::startDeployment(store, *bytes, "POST /v1/modules", plan, clock, options);
+      if (!r) {
+        started = fail(r.error());
+        return nullptr;
+      }
+      started = r->outcome;
+      using Status = deploy::DeployOutcome::Status;
+      if (!r->migration && r->outcome.status != Status::FirstVersion) return nullptr;
+      std::shared_ptr<const bc::Module> module =
+          r->migration ? r->migration->target() : std::make_shared<const bc::Module>(bc::load(*bytes));
+      return std::make_unique<LiveDeployment>(std::move(module), r->outcome.toVersion, std::move(r->migration), store,
+                                              clock, writer.metrics(), LiveDeployOptions{.onDone = report});
+    });
+  } catch (const std::exception& e) {  // the store failed, or the server is stopping: nothing changed
+    return error(503, "not_deployed", fmt::format("the deployment did not start: {}; send it again", e.what()));
+  }
+  if (!started || !*started) return error(409, "cannot_deploy", started ? started->error() : "not started");
+  const deploy::DeployOutcome& outcome = **started;
+  nlohmann::json reply = outcome.json();
+  switch (outcome.status) {
+    case deploy::DeployOutcome::Status::Refused:
+      return error(422, "plan_falls_short", "the plan does not say how to move every deal; nothing was changed",
+                   outcome.problems);
+    case deploy::DeployOutcome::Status::AlreadyCurrent:
+    case deploy::DeployOutcome::Status::FirstVersion: return {200, reply.dump()};
+    case deploy::DeployOutcome::Status::Deployed: break;
+  }
+  if (report)
+    report(fmt::format("deployment {} started through POST /v1/modules: version {} over {}", outcome.deployment,
+                       outcome.toVersion, outcome.fromVersion));
+  reply["status"] = "running";
+  reply["location"] = fmt::format("/v1/deployments/{}", outcome.deployment);
   reply["message"] =
-      "the server finishes the events in flight, moves the deals onto the new version and comes back on it; "
-      "the deployment journal has the result";
+      "the server goes on applying events while the deals move onto the new version, each before its next event; "
+      "GET the location for the progress and the result";
   return {202, reply.dump()};
 }
 
 }  // namespace
 
 ExtraRoute moduleRoute(store::Store& store, engine::Clock& clock, ModuleRouteSettings settings,
-                       std::function<void(ModuleUpload)> accept) {
+                       std::function<void(const std::string&)> report) {
   ExtraRoute route;
   route.prefix = "/v1/modules";
   route.exact = true;
   route.needsToken = true;
-  route.handle = [&store, &clock, settings = std::move(settings), accept = std::move(accept)](
-                     const ExtraRequest& req, EventWriter&) { return handle(req, store, clock, settings, accept); };
+  route.handle = [&store, &clock, settings = std::move(settings), report = std::move(report)](const ExtraRequest& req,
+                                                                                              EventWriter& writer) {
+    return handle(req, writer, store, clock, settings, report);
+  };
   return route;
+}
+
+std::vector<ExtraRoute> deploymentRoutes(store::Store& store) {
+  ExtraRoute list;
+  list.prefix = "/v1/deployments";
+  list.exact = true;
+  list.needsToken = true;
+  list.method = "GET";
+  list.handle = [&store](const ExtraRequest&, EventWriter&) -> ExtraReply {
+    nlohmann::json entries = nlohmann::json::array();
+    auto tx = store.begin();
+    for (const auto& d : tx->deployments(50)) entries.push_back(entryJson(d, false));
+    return {200, nlohmann::json{{"deployments", entries}}.dump()};
+  };
+  ExtraRoute one = list;
+  one.prefix = "/v1/deployments/";
+  one.exact = false;
+  one.handle = [&store](const ExtraRequest& req, EventWriter&) -> ExtraReply {
+    const std::string& id = req.secret;
+    if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos)
+      return error(400, "bad_request", "the deployment's id is a number, as GET /v1/deployments lists them");
+    auto tx = store.begin();
+    std::optional<store::DeploymentRecord> d = tx->deployment(std::stoll(id));
+    if (!d) return error(404, "unknown_deployment", fmt::format("there is no deployment {}", id));
+    return {200, entryJson(*d, true).dump()};
+  };
+  return {list, one};
 }
 
 }  // namespace voronka::server

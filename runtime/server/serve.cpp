@@ -4,15 +4,19 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <mutex>
 #include <thread>
 
 #include "runtime/bytecode/container.h"
 #include "runtime/crm/crm_service.h"
+#include "runtime/crm/mapping.h"
 #include "runtime/deploy/version_id.h"
 #include "runtime/engine/clock.h"
 #include "runtime/outbox/relay.h"
+#include "runtime/server/live_deploy.h"
 #include "runtime/server/metrics.h"
 #include "runtime/server/module_identity.h"
 #include "runtime/server/module_route.h"
@@ -41,13 +45,11 @@ void makePendingEffectsDue(store::Store& store, int64_t now) {
 
 // SIGTERM and SIGINT, blocked here so that every thread started later
 // inherits the mask and only waitForStopSignal receives them.
-// SIGUSR1 is how POST /v1/modules wakes the main thread to deploy.
 sigset_t blockStopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
@@ -55,7 +57,6 @@ sigset_t blockStopSignals() {
 const char* waitForSignal(const sigset_t& signals) {
   int received = 0;
   sigwait(&signals, &received);
-  if (received == SIGUSR1) return "SIGUSR1";
   return received == SIGTERM ? "SIGTERM" : "SIGINT";
 }
 
@@ -70,13 +71,36 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   std::unique_ptr<store::Store> store = std::move(opened->store);
 
   engine::RealClock clock;
+  // With a CRM, crm.toml must fit the module before the store is put on it
+  // (a new version may have lost a stage the CRM binding names).
+  if (settings.crm) {
+    auto mapping = crm::Mapping::resolve(*settings.crm, *settings.module);
+    if (!mapping) {
+      std::string message = "crm.toml does not fit the module; nothing was deployed or changed:";
+      for (const auto& e : mapping.error()) message += "\n  " + e;
+      message += "\nbind the module's stages, fields and users in crm.toml, then start again";
+      return failWith(setup(message));
+    }
+  }
+  // A deployment to this module interrupted in the middle (kill -9) goes on
+  // while the server serves, as through the API; with a CRM it finishes
+  // before the server listens (its webhooks read one version).
+  std::unique_ptr<deploy::Migration> resumed;
   try {
     if (std::optional<std::string> left = sharedWorkLeft(*store))
       return failWith(ServeError{ServeError::Kind::Refused, *left});
-    Result<std::string> claimed =
-        claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
-    if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});
-    if (report.deployed) report.deployed(*claimed);
+    if (!settings.crm) resumed = resumeDeployment(*store, settings.moduleBytes, settings.modulePath, clock);
+    if (resumed) {
+      if (report.deployed)
+        report.deployed(fmt::format("resuming deployment {} (version {} over {}) while serving",
+                                    resumed->progress().deployment, resumed->toVersion(),
+                                    resumed->progress().fromVersion));
+    } else {
+      Result<std::string> claimed =
+          claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
+      if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});
+      if (report.deployed) report.deployed(*claimed);
+    }
     makePendingEffectsDue(*store, clock.now());
   } catch (const std::exception& e) {  // StoreError
     return failWith(setup(e.what()));
@@ -85,8 +109,8 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   sigset_t signals = blockStopSignals();
 
   // The relay counts its results straight into the server's /metrics. The
-  // server (and its metrics) is made after the relay, which its commits wake;
-  // a deployment replaces the server, so the relay reads it under a lock.
+  // server (and its metrics) is made after the relay, which its commits wake,
+  // so the relay reads it under a lock.
   std::mutex metricsMutex;
   Metrics* metrics = nullptr;
   outbox::Connectors connectors = outbox::makeConnectors(settings.config);
@@ -112,34 +136,51 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   // With --crm the relay claims through the mirror too: it groups the CRM's calls for batching.
   outbox::OutboxRelay relay(*engineStore, connectors, relayOptions, clock);
 
-  // POST /v1/modules hands a checked upload over and wakes this thread.
-  std::mutex uploadMutex;
-  std::optional<ModuleUpload> upload;
+  // POST /v1/modules: the server's writer moves the deals while events go on.
   ModuleRouteSettings routeSettings;
   routeSettings.tokensConfigured = !settings.server.tokens.empty();
   if (settings.crm) {
+    // Not plumbing alone: the CRM's webhooks are read on the HTTP threads
+    // against the deal as stored, with one crm.toml binding, so while deals
+    // run on two versions a webhook would be read with the wrong stages.
     routeSettings.refusal =
-        "a server with --crm takes a new version at a restart: `voronka serve NEW.funnelc --plan plan.toml --crm …`";
+        "a server with --crm takes a new version at a restart, not through the API: the CRM's webhooks are matched "
+        "against each deal's stage with one crm.toml binding, which cannot read deals on two versions while they "
+        "move. Stop the server and run `voronka serve NEW.funnelc --plan plan.toml --crm crm.toml …`: crm.toml is "
+        "checked against the new version first (nothing changes when a stage it binds is gone), then the deals "
+        "move, then the server listens";
   }
 
   ServerOptions options = settings.server;
   options.moduleVersion = deploy::moduleVersionOf(settings.moduleBytes);
   options.onCommit = [&relay] { relay.wake(); };
   if (crmService) options.extraRoutes.push_back(crmService->route());
-  options.extraRoutes.push_back(moduleRoute(*store, clock, routeSettings, [&](ModuleUpload u) {
-    {
-      std::lock_guard lock(uploadMutex);
-      upload = std::move(u);
-    }
-    kill(getpid(), SIGUSR1);
+  std::mutex reportMutex;
+  options.extraRoutes.push_back(moduleRoute(*engineStore, clock, routeSettings, [&](const std::string& line) {
+    std::lock_guard lock(reportMutex);
+    if (report.deployed) report.deployed(line);
   }));
+  for (ExtraRoute& route : deploymentRoutes(*store)) options.extraRoutes.push_back(std::move(route));
   const bc::Module* module = settings.module;
-  std::unique_ptr<bc::Module> deployedModule;  // the module a deployment put in place, if any
   std::unique_ptr<Server> server;
   int port = 0;
   auto startServer = [&]() -> std::optional<ServeError> {
     try {
       server = std::make_unique<Server>(*module, *engineStore, clock, options);
+      if (resumed) {  // installed before the first event can arrive
+        const deploy::DeployOutcome& r = resumed->progress();
+        std::shared_ptr<const bc::Module> from = resumed->source();
+        server->writer().versions().addEarlier({from, std::make_shared<engine::Names>(*from), r.fromVersion});
+        server->writer().migrate([&]() -> std::unique_ptr<LiveMigration> {
+          std::string version = resumed->toVersion();
+          return std::make_unique<LiveDeployment>(resumed->target(), version, std::move(resumed), *engineStore, clock,
+                                                  server->metrics(),
+                                                  LiveDeployOptions{.onDone = [&](const std::string& line) {
+                                                    std::lock_guard lock(reportMutex);
+                                                    if (report.deployed) report.deployed(line);
+                                                  }});
+        });
+      }
       port = server->start();
     } catch (const std::exception& e) {  // the socket cannot be bound, a time zone is unknown
       return setup(e.what());
@@ -153,44 +194,7 @@ Result<void, ServeError> serve(const ServeSettings& settings, const ServeReport&
   std::thread relayThread([&] { relay.runUntilStopped(stopRelay); });
 
   if (report.listening) report.listening(port);
-  const char* signal = nullptr;
-  for (;;) {
-    signal = waitForSignal(signals);
-    if (std::string_view(signal) != "SIGUSR1") break;
-    std::optional<ModuleUpload> next;
-    {
-      std::lock_guard lock(uploadMutex);
-      next.swap(upload);
-    }
-    if (!next) continue;
-    // Events stop while the deals move: every one in flight is applied
-    // first, and none is applied by the old version after its deal moved.
-    {
-      std::lock_guard lock(metricsMutex);
-      metrics = nullptr;
-    }
-    server->stop();
-    server.reset();
-    try {
-      Result<std::string> done =
-          claimStoreForModule(*store, next->bytes, "POST /v1/modules", next->plan, clock, next->by);
-      if (done) {
-        deployedModule = std::make_unique<bc::Module>(bc::load(next->bytes));
-        module = deployedModule.get();
-        options.moduleVersion = deploy::moduleVersionOf(next->bytes);
-      }
-      if (report.deployed) report.deployed(done ? *done : "POST /v1/modules refused: " + done.error());
-    } catch (const std::exception& e) {  // StoreError: the old version goes on serving
-      if (report.deployed) report.deployed(std::string("POST /v1/modules failed: ") + e.what());
-    }
-    options.port = port;  // the same port again
-    if (auto failed = startServer()) {
-      stopRelay = true;
-      relay.wake();
-      relayThread.join();
-      return failWith(*failed);
-    }
-  }
+  const char* signal = waitForSignal(signals);
   if (report.stopping) report.stopping(signal);
 
   {

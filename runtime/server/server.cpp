@@ -42,16 +42,18 @@ struct Server::Parts {
   Parts(const bc::Module& module, store::Store& store, engine::Clock& clock, ServerOptions o)
       : options(std::move(o)),
         engine(module, store, clock, engine::EngineOptions{.moduleVersion = options.moduleVersion}),
-        names(module),
-        writer(engine, names, store, clock, metrics,
+        // The module outlives the server (its caller owns it).
+        versions({std::shared_ptr<const bc::Module>(&module, [](const bc::Module*) {}),
+                  std::make_shared<engine::Names>(module), options.moduleVersion}),
+        writer(engine, versions, store, clock, metrics,
                WriterOptions{.maxBatch = options.maxBatch, .onCommit = options.onCommit, .intake = options.intake}),
-        api(module, names, store, writer, metrics),
+        api(store, writer, metrics),
         http(options.connections) {}
 
   ServerOptions options;
   Metrics metrics;
   engine::Engine engine;
-  engine::Names names;
+  LiveVersions versions;
   EventWriter writer;
   Api api;
   GuardedHttpServer http;
@@ -172,7 +174,14 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
   });
   for (const auto& route : p.options.extraRoutes) {
     std::string pattern = route.exact ? route.prefix : route.prefix + "([^/]+)";
-    http.Post(pattern, [&p, &route](const httplib::Request& req, httplib::Response& res) {
+    auto add = [&](const std::string& path, httplib::Server::Handler handler) {
+      if (route.method == "GET") {
+        http.Get(path, std::move(handler));
+      } else {
+        http.Post(path, std::move(handler));
+      }
+    };
+    add(pattern, [&p, &route](const httplib::Request& req, httplib::Response& res) {
       std::string secret = route.exact ? "" : std::string(req.matches[1]);
       ExtraReply reply =
           route.handle({secret, req.body, req.get_header_value("Content-Type"), bearerToken(req)}, p.writer);
@@ -194,6 +203,8 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
 Server::~Server() { stop(); }
 
 Metrics& Server::metrics() { return parts_->metrics; }
+
+EventWriter& Server::writer() { return parts_->writer; }
 
 int Server::start() {
   Parts& p = *parts_;

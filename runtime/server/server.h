@@ -19,6 +19,7 @@
 namespace voronka::server {
 
 class Metrics;
+class EventWriter;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -60,6 +61,8 @@ class Server {
 
   // Counters for /metrics (the outbox relay adds its own).
   Metrics& metrics();
+  // The writer's (writer.h): an interrupted deployment resumed before start().
+  EventWriter& writer();
 
   struct Parts;
 

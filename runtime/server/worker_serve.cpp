@@ -198,7 +198,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   routeSettings.refusal =
       "servers with --workers shared take a new version while all of them are stopped: `voronka deploy NEW.funnelc "
       "--store postgres:…`, then start them on NEW.funnelc";
-  options.extraRoutes.push_back(moduleRoute(*store, clock, routeSettings, [](ModuleUpload) {}));
+  options.extraRoutes.push_back(moduleRoute(*store, clock, routeSettings, [](const std::string&) {}));
 
   std::unique_ptr<Server> server;
   int port = 0;

@@ -4,9 +4,15 @@
 
 namespace voronka::server {
 
-EventWriter::EventWriter(engine::Engine& engine, const engine::Names& names, store::Store& store, engine::Clock& clock,
+EventWriter::EventWriter(engine::Engine& engine, LiveVersions& versions, store::Store& store, engine::Clock& clock,
                          Metrics& metrics, WriterOptions options)
-    : engine_(engine), names_(names), store_(store), clock_(clock), metrics_(metrics), options_(options) {
+    : engine_(&engine),
+      names_(versions.current().names.get()),
+      versions_(versions),
+      store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      options_(options) {
   if (!options_.intake) thread_ = std::thread([this] { run(); });
 }
 
@@ -28,6 +34,60 @@ void EventWriter::poke() {
     poked_ = true;
   }
   wake_.notify_all();
+}
+
+void EventWriter::migrate(std::function<std::unique_ptr<LiveMigration>()> start) {
+  // Shared workers have no writer thread: they take a new version at a restart.
+  if (options_.intake) throw std::runtime_error("shared workers take a new version while all of them are stopped");
+  std::packaged_task<void()> task([this, start = std::move(start)] {
+    std::unique_ptr<LiveMigration> next = start();
+    if (!next) return;
+    // /metrics counts timers across versions.
+    const engine::EngineStats& before = engine_->stats();
+    timersFiredBefore_ += before.timersFired;
+    timersLateBefore_ += before.timersLate;
+    engine_ = &next->engine();
+    versions_.add(next->version());
+    names_ = versions_.current().names.get();
+    if (migration_) superseded_.push_back(std::move(migration_));
+    migration_ = std::move(next);
+    migrating_ = true;
+  });
+  std::future<void> started = task.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) throw std::runtime_error("the server is shutting down");
+    starts_.push_back(std::move(task));
+  }
+  wake_.notify_all();
+  started.get();
+}
+
+void EventWriter::startMigrations() {
+  std::deque<std::packaged_task<void()>> starts;
+  {
+    std::lock_guard lock(mutex_);
+    starts.swap(starts_);
+  }
+  for (auto& start : starts) start();
+}
+
+void EventWriter::stepMigration() {
+  if (!migration_) return;
+  bool more = true;
+  try {
+    more = migration_->step();
+  } catch (const std::exception& e) {
+    // Nothing of the chunk was kept; its deals move on a later round. Do
+    // not spin on a store that keeps failing.
+    metrics_.countStoreFailure();
+    metrics_.writes.failed(e.what());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return;
+  }
+  if (more) return;
+  superseded_.push_back(std::move(migration_));
+  migrating_ = false;
 }
 
 std::vector<WriteResult> EventWriter::apply(std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim) {
@@ -64,10 +124,10 @@ void EventWriter::run() {
     std::vector<Job> batch;
     {
       std::unique_lock lock(mutex_);
-      if (queue_.empty() && !stopping_ && !poked_ && !(due && *due <= now)) {
+      if (queue_.empty() && starts_.empty() && !migration_ && !stopping_ && !poked_ && !(due && *due <= now)) {
         auto wait = std::chrono::seconds(1);
         if (due && *due - now < 1) wait = std::chrono::seconds(std::max<int64_t>(0, *due - now));
-        wake_.wait_for(lock, wait, [&] { return !queue_.empty() || stopping_ || poked_; });
+        wake_.wait_for(lock, wait, [&] { return !queue_.empty() || !starts_.empty() || stopping_ || poked_; });
       }
       poked_ = false;
       while (!queue_.empty() && batch.size() < options_.maxBatch) {
@@ -78,16 +138,27 @@ void EventWriter::run() {
     }
     if (!batch.empty()) writeBatch(batch);
     fireDueTimers();
+    startMigrations();
+    stepMigration();
   }
+  // Stopped: a deployment asked for now does not start (its caller hears so).
+  std::lock_guard lock(mutex_);
+  starts_.clear();
 }
 
 void EventWriter::writeBatch(std::vector<Job>& batch) {
   std::vector<WriteResult> results(batch.size());
   bool stored = true;
   try {
+    if (migration_) migration_->batchStarting();
     store_.beginBatch();
     for (size_t i = 0; i < batch.size(); ++i) {
       try {
+        if (migration_) {
+          auto deal = batch[i].event.find("deal");
+          if (batch[i].event.is_object() && deal != batch[i].event.end() && deal->is_string())
+            migration_->beforeDeal(deal->get<std::string>());
+        }
         results[i] = applyOne(batch[i]);
       } catch (const std::exception& e) {
         // Nothing of this event was kept (its transaction was undone).
@@ -97,6 +168,7 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
     store_.endBatch();
   } catch (const std::exception& e) {
     stored = false;
+    if (migration_) migration_->batchFailed();
     metrics_.countStoreFailure();
     metrics_.writes.failed(e.what());
     for (auto& r : results) {
@@ -113,7 +185,9 @@ void EventWriter::writeBatch(std::vector<Job>& batch) {
   auto now = std::chrono::steady_clock::now();
   for (size_t i = 0; i < batch.size(); ++i) {
     if (results[i].stored) metrics_.countEvent(engine::statusName(results[i].outcome.status));
-    metrics_.observeLatency(std::chrono::duration<double>(now - batch[i].queued).count());
+    double waited = std::chrono::duration<double>(now - batch[i].queued).count();
+    metrics_.observeLatency(waited);
+    if (migrating_) metrics_.deployment.observeWait(waited);
     batch[i].done.set_value(std::move(results[i]));
   }
 }
@@ -133,7 +207,7 @@ std::optional<int64_t> EventWriter::nextDue() {
 WriteResult EventWriter::applyOne(Job& job) {
   WriteResult result;
   if (!job.claim) {
-    result.outcome = engine::applyWireEvent(engine_, names_, job.event);
+    result.outcome = engine::applyWireEvent(*engine_, *names_, job.event);
     return result;
   }
   // The key's first body, remembered in the same batch as the event itself:
@@ -145,7 +219,7 @@ WriteResult EventWriter::applyOne(Job& job) {
                       "this Idempotency-Key came before with another body; use a new key for a new request"};
     return result;
   }
-  result.outcome = engine::applyWireEvent(engine_, names_, job.event);
+  result.outcome = engine::applyWireEvent(*engine_, *names_, job.event);
   if (!firstBody) {
     auto tx = store_.begin();
     if (tx->eventSeen(job.claim->eventId)) {  // a refused request (400) remembers nothing
@@ -161,6 +235,7 @@ void EventWriter::fireDueTimers() {
   int64_t now = clock_.now();
   if (!due || *due > now) return;
   try {
+    if (migration_) migration_->batchStarting();
     store_.beginBatch();
     // At most maxTimersPerBatch, and no longer than the time budget: the
     // events queued meanwhile wait for this batch, and no more than that.
@@ -168,7 +243,9 @@ void EventWriter::fireDueTimers() {
     auto started = std::chrono::steady_clock::now();
     size_t fired = 0;
     while (fired < options_.maxTimersPerBatch) {
-      size_t n = engine_.runDue(now, std::min(kChunk, options_.maxTimersPerBatch - fired));
+      size_t count = std::min(kChunk, options_.maxTimersPerBatch - fired);
+      if (migration_) migration_->beforeTimers(now, count);
+      size_t n = engine_->runDue(now, count);
       fired += n;
       if (n < kChunk || std::chrono::steady_clock::now() - started >= options_.timerBatchBudget) break;
     }
@@ -178,14 +255,15 @@ void EventWriter::fireDueTimers() {
   } catch (const std::exception& e) {
     // Nothing of the batch was kept: the timers are still pending and fire
     // on a later round; do not spin on a store that keeps failing.
+    if (migration_) migration_->batchFailed();
     metrics_.countStoreFailure();
     metrics_.writes.failed(e.what());
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  const engine::EngineStats& s = engine_.stats();
-  metrics_.timersFired = s.timersFired;
-  metrics_.timersLate = s.timersLate;
-  metrics_.maxLatenessSeconds = s.maxLatenessSeconds;
+  const engine::EngineStats& s = engine_->stats();
+  metrics_.timersFired = timersFiredBefore_ + s.timersFired;
+  metrics_.timersLate = timersLateBefore_ + s.timersLate;
+  metrics_.maxLatenessSeconds = std::max(metrics_.maxLatenessSeconds.load(), s.maxLatenessSeconds);
 }
 
 }  // namespace voronka::server

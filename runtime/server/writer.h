@@ -2,7 +2,8 @@
 // event, in arrival order, in batches that commit together (group commit:
 // one fsync for many events); a request is answered only after its batch is
 // durable. Between batches it fires the timers that have fallen due, so the
-// engine is never used from two threads.
+// engine is never used from two threads. A deployment through the API runs
+// here too, between batches (LiveMigration below).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
 #include "runtime/server/idempotency.h"
+#include "runtime/server/live_versions.h"
 #include "runtime/server/metrics.h"
 
 namespace voronka::server {
@@ -47,9 +49,32 @@ struct WriterOptions {
   std::function<std::vector<WriteResult>(std::vector<nlohmann::json>, std::optional<IdempotencyClaim>)> intake;
 };
 
+// A new module version taking over while the server runs (live_deploy.h):
+// from its start every event and timer is applied by its engine, and each
+// deal still on the previous version moves onto it first, in a transaction
+// of its own in the same group commit; the rest move a chunk at a time
+// between batches.
+class LiveMigration {
+ public:
+  virtual ~LiveMigration() = default;
+  virtual engine::Engine& engine() = 0;
+  virtual LiveVersions::Version version() = 0;
+  // An event for `deal` comes next: move the deal first if it has not moved.
+  virtual void beforeDeal(const std::string& deal) = 0;
+  // Timers due at `now` fire next, up to `count`: move their deals first.
+  virtual void beforeTimers(int64_t now, size_t count) = 0;
+  // Moves the next chunk of deals (its own group commit); false when every
+  // deal has moved and the deployment is journaled done.
+  virtual bool step() = 0;
+  // A group commit the writer makes starts, or failed (nothing of it kept:
+  // the deals it moved are behind again).
+  virtual void batchStarting() = 0;
+  virtual void batchFailed() = 0;
+};
+
 class EventWriter {
  public:
-  EventWriter(engine::Engine& engine, const engine::Names& names, store::Store& store, engine::Clock& clock,
+  EventWriter(engine::Engine& engine, LiveVersions& versions, store::Store& store, engine::Clock& clock,
               Metrics& metrics, WriterOptions options = {});
   ~EventWriter();  // stops after the queue is empty
 
@@ -59,6 +84,15 @@ class EventWriter {
   std::vector<WriteResult> apply(std::vector<nlohmann::json> events, std::optional<IdempotencyClaim> claim = {});
   // Wakes the scheduler early (a new timer may be due sooner).
   void poke();
+  // Runs `start` on the writer thread between batches — nothing else writes
+  // meanwhile — and waits for it (its exceptions are rethrown here). When it
+  // returns a migration, that one applies every later event, and its deals
+  // move between batches until it is done.
+  void migrate(std::function<std::unique_ptr<LiveMigration>()> start);
+  // A migration is under way.
+  bool migrating() const { return migrating_; }
+  LiveVersions& versions() { return versions_; }
+  Metrics& metrics() { return metrics_; }
   // Finishes what is queued, then stops the thread. Idempotent.
   void stop();
 
@@ -74,9 +108,12 @@ class EventWriter {
   void fireDueTimers();
   std::optional<int64_t> nextDue();  // the store's, or none when it cannot be read now
   WriteResult applyOne(Job& job);
+  void startMigrations();
+  void stepMigration();
 
-  engine::Engine& engine_;
-  const engine::Names& names_;
+  engine::Engine* engine_;
+  const engine::Names* names_;
+  LiveVersions& versions_;
   store::Store& store_;
   engine::Clock& clock_;
   Metrics& metrics_;
@@ -84,6 +121,11 @@ class EventWriter {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
+  std::deque<std::packaged_task<void()>> starts_;
+  std::unique_ptr<LiveMigration> migration_;                // under way
+  std::vector<std::unique_ptr<LiveMigration>> superseded_;  // done: their engines may still apply events
+  std::atomic<bool> migrating_{false};
+  uint64_t timersFiredBefore_ = 0, timersLateBefore_ = 0;  // by the engines of earlier versions
   bool stopping_ = false;
   bool poked_ = false;
   std::thread thread_;

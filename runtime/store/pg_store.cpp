@@ -296,12 +296,32 @@ PostgresStore::Impl::Impl(const std::string& conninfo, PostgresOptions o) : db(c
                      "options=-csearch_path=NAME in the connection string");
   }
   db.setSchema(schema);
+  if (options.readOnly) {
+    takeLock();
+    bool hasStore = db.queryText(
+                        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
+                        "AND tablename = 'voronka_store'",
+                        "looking for the store") != "0";
+    if (!hasStore) throw StoreError("store " + db.label() + ": schema \"" + schema + "\" holds no Voronka store");
+    std::string version = db.queryText("SELECT max(version) FROM voronka_store", "reading the schema version");
+    if (version != std::to_string(pg::kSchemaVersion))
+      throw StoreError("store " + db.label() + " has PostgreSQL store schema version " + version +
+                       "; this Voronka "
+                       "reads version " +
+                       std::to_string(pg::kSchemaVersion) + " (serve it once with this build)");
+    st = std::make_unique<Statements>(db);
+    return;
+  }
   takeLock();
   pg::migrate(db, schema);
   st = std::make_unique<Statements>(db);
 }
 
 void PostgresStore::Impl::takeLock() {
+  if (options.readOnly) {  // a tool that only reads takes no lock (its server keeps it)
+    db.exec("SET default_transaction_read_only = on", "making the session read-only");
+    return;
+  }
   if (options.sharedWorkers) {
     if (db.queryText(kTakeSharedLock, "locking the store") != "t") {
       throw StoreBusy("store " + db.label() +

@@ -41,6 +41,10 @@ class Conn;
 
 struct PostgresOptions {
   bool sharedWorkers = false;  // many `voronka serve --workers shared` on one schema
+  // For tools that only read a store a server may be running (`diff --live`,
+  // `replay --store`, `stats`): no lock, no migration (the schema must be
+  // this build's), and every transaction is read-only.
+  bool readOnly = false;
 };
 
 // What a shared-worker store has seen of other workers (for /metrics).

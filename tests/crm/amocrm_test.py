@@ -362,11 +362,52 @@ def test_oauth_refresh(voronka, workdir):
         fake.stop()
 
 
+def test_new_version_checked_against_crm_toml(voronka, workdir):
+    """A new version reaches a server with --crm at a restart: crm.toml is
+    checked against it first, and a stage it binds that is gone refuses the
+    start with nothing changed. POST /v1/modules says to restart (409)."""
+    import base64
+    import sqlite3
+    import subprocess
+    from crm_support import HERE, SERVE_TOML, write
+    from serve_support import Server
+    fake = FakeAmoCrm().start()
+    module = build_shop(voronka, workdir)
+    crm_toml = amo_crm_toml(workdir, fake.url)
+    serve_toml = write(os.path.join(workdir, "serve.toml"), SERVE_TOML)
+    store = os.path.join(workdir, "versions.db")
+    renamed = os.path.join(workdir, "shop2.funnel")
+    with open(os.path.join(HERE, "shop.funnel"), encoding="utf-8") as f:
+        write(renamed, f.read().replace("stage qualified ", "stage qualified2 ").replace("-> qualified\n", "-> qualified2\n"))
+    module2 = os.path.join(workdir, "shop2.funnelc")
+    r = subprocess.run([voronka, "build", renamed, "-o", module2], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    server = Server(voronka, module, store, extra=["--crm", crm_toml, "--config", serve_toml, "--token", "t-1"]).start()
+    try:
+        body = {"module": base64.b64encode(open(module2, "rb").read()).decode(), "plan": ""}
+        status, payload = server.request("POST", "/v1/modules", body, headers={"Authorization": "Bearer t-1"})
+        assert status == 409 and "restart" in payload["message"], (status, payload)
+    finally:
+        server.terminate()
+        fake.stop()
+    db = sqlite3.connect(store)
+    before = db.execute("SELECT value FROM meta WHERE key = 'active_version'").fetchone()
+    db.close()
+    plan = write(os.path.join(workdir, "plan.toml"), '[stages]\n"retail.qualified" = "retail.qualified2"\n')
+    r = subprocess.run([voronka, "serve", module2, "--store", "sqlite:" + store, "--plan", plan, "--crm", crm_toml,
+                        "--config", serve_toml, "--listen", "127.0.0.1:0"], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "no stage `qualified`" in r.stderr and "nothing was deployed" in r.stderr, r.stderr
+    db = sqlite3.connect(store)
+    assert db.execute("SELECT value FROM meta WHERE key = 'active_version'").fetchone() == before
+    db.close()
+
+
 def main():
     voronka = sys.argv[1]
     tests = [test_round_trip, test_echoes_by_state, test_forbidden_move_undone, test_wrong_secret_refused,
              test_outage_retried, test_too_many_requests, test_rate_limit, test_batched_updates,
-             test_kill_during_delivery, test_kill_during_batch, test_oauth_refresh]
+             test_kill_during_delivery, test_kill_during_batch, test_oauth_refresh,
+             test_new_version_checked_against_crm_toml]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:

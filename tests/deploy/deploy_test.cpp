@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "runtime/deploy/deploy.h"
@@ -393,6 +394,77 @@ TEST(Deploy, AnInterruptedDeploymentIsFinishedByTheSameVersionAndRefusesAnother)
   auto tx = live.store->begin();
   EXPECT_EQ(tx->deployments(1).at(0).status, "done");
   EXPECT_EQ(tx->meta("deploying"), "");
+}
+
+// v1 with a second timed rule in stage a (waits 1 day), added after the first.
+const std::string kV1AddedTimer = testing::program(testing::kMoscow, "", R"(
+    stage a "A" {
+      after 3d { note "a timer" }
+      after 1d { note "added" }
+      on link_clicked { note "clicked" then after 2d { note "then" } }
+    }
+    stage b "B" { on enter { note "entered b" } }
+    stage old "Old" { })");
+
+// The Rule timers of deal x after v1 is replaced by the version with an added
+// timed rule, two days after x entered stage a, with `[timers] added = policy`.
+std::vector<int64_t> ruleTimersAfterAdding(const std::string& policy, deploy::DeployOutcome* outcome = nullptr) {
+  Live live;
+  std::string v1 = moduleBytes(kV1), v2 = moduleBytes(kV1AddedTimer);
+  fillV1(live, v1);
+  live.clock.set(kMonday0900Moscow + 2 * kDay);
+  auto done = live.deploy(v2, policy.empty() ? "" : "[timers]\nadded = \"" + policy + "\"\n");
+  EXPECT_TRUE(static_cast<bool>(done)) << done.error();
+  if (!done) return {};
+  EXPECT_EQ(done->status, deploy::DeployOutcome::Status::Deployed);
+  EXPECT_EQ(done->addedTimers, std::vector<std::string>{"p.a:timer#2"});
+  if (outcome) *outcome = *done;
+  std::vector<int64_t> due;
+  for (const auto& t : live.timers("x"))
+    if (t.kind == store::TimerKind::Rule) due.push_back(t.due);
+  std::sort(due.begin(), due.end());
+  // Deals in other stages get nothing.
+  for (const auto& t : live.timers("y")) EXPECT_NE(t.kind, store::TimerKind::Rule);
+  return due;
+}
+
+TEST(Deploy, ATimedRuleAddedToAStageDoesNotStartForDealsAlreadyInItByDefault) {
+  deploy::DeployOutcome outcome;
+  EXPECT_EQ(ruleTimersAfterAdding("", &outcome), (std::vector<int64_t>{kMonday0900Moscow + 3 * kDay}));
+  EXPECT_EQ(outcome.addedTimersPolicy, "skip");
+  EXPECT_EQ(outcome.addedTimersStarted, 0);
+  EXPECT_EQ(ruleTimersAfterAdding("skip"), (std::vector<int64_t>{kMonday0900Moscow + 3 * kDay}));
+}
+
+TEST(Deploy, AnAddedTimedRuleStartsFromTheStageEntryWhenThePlanSaysSo) {
+  deploy::DeployOutcome outcome;
+  // Due a day after the entry, a day ago: it fires at once.
+  EXPECT_EQ(ruleTimersAfterAdding("from_entry", &outcome),
+            (std::vector<int64_t>{kMonday0900Moscow + 2 * kDay, kMonday0900Moscow + 3 * kDay}));
+  EXPECT_EQ(outcome.addedTimersStarted, 1);
+}
+
+TEST(Deploy, AnAddedTimedRuleStartsFromTheDeploymentWhenThePlanSaysSo) {
+  EXPECT_EQ(ruleTimersAfterAdding("from_now"),
+            (std::vector<int64_t>{kMonday0900Moscow + 3 * kDay, kMonday0900Moscow + 3 * kDay}));
+}
+
+TEST(Deploy, AnUnknownAddedTimersPolicyIsAPlanErrorWithItsLine) {
+  auto plan = deploy::parsePlan("[timers]\nadded = \"sometimes\"\n", "plan.toml");
+  ASSERT_FALSE(static_cast<bool>(plan));
+  EXPECT_NE(plan.error().front().find("plan.toml:2: `added`"), std::string::npos) << plan.error().front();
+}
+
+TEST(Deploy, AJournaledPlanReadsBackAsItWasValidated) {
+  auto plan = deploy::parsePlan(
+      "[stages]\n\"p.old\" = \"p.newer\"\n[timers]\nchanged = \"cancel\"\n\"p.a:timer#1\" = \"recompute\"\n"
+      "added = \"from_now\"\n[enter]\nretroactive = [\"p.b\"]\n",
+      "plan.toml");
+  ASSERT_TRUE(static_cast<bool>(plan));
+  auto back = deploy::planFromJson(deploy::planJson(*plan).dump());
+  ASSERT_TRUE(static_cast<bool>(back)) << back.error();
+  EXPECT_EQ(deploy::planJson(*back), deploy::planJson(*plan));
+  EXPECT_EQ(back->addedTimers.value, deploy::AddedTimers::FromNow);
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 """`voronka diff --live` and `voronka replay --store` on a store that
 `voronka serve` wrote: the deals and pending timers each change touches,
 and per deal what the new version would do differently from what the store
-recorded; a store of another module is refused.
+recorded; a store of another module is refused. The same on a PostgreSQL
+store while its server runs (when PostgreSQL's binaries are here).
 
 usage: live_test.py VORONKA"""
 import json
@@ -12,7 +13,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "serve"))
-from serve_support import Server, build  # noqa: E402
+from serve_support import Postgres, Server, build  # noqa: E402
 
 OLD = """
 account "Тест" { timezone "Europe/Moscow" }
@@ -70,6 +71,33 @@ def find(changes, **want):
         if all(ch.get(k) == v for k, v in want.items()):
             return ch
     return None
+
+
+def postgres(voronka, work, old, new_src, log):
+    with Postgres() as pg:
+        if pg.missing:
+            print("skipped on PostgreSQL:", pg.missing)
+            return
+        srv = Server(voronka, old, pg.spec(), ["--token", "t0ken"]).start()
+        try:
+            status, body = srv.request("POST", "/v1/events", EVENTS, {"Authorization": "Bearer t0ken"})
+            check(status == 202, f"events (PostgreSQL): {status} {body}")
+            # The server keeps running: the tools take no lock and write nothing.
+            r = run(voronka, "diff", old, new_src, "--live", pg.spec(), "--format", "json")
+            changes = json.loads(r.stdout)["changes"] if r.returncode == 1 else []
+            timer = find(changes, kind="changed", what="timer", stage="new")
+            check(timer is not None and timer.get("live") == {"deals": 2, "timers": 2},
+                  f"diff --live on PostgreSQL counts deals and timers: {r.returncode} {r.stderr} {timer}")
+            r = run(voronka, "replay", new_src, "--events", log, "--store", pg.spec(), "--format", "json")
+            deals = {d["deal"] for d in json.loads(r.stdout)["deals"]} if r.returncode == 1 else set()
+            check(deals == {"D-3", "D-4"}, f"replay --store on PostgreSQL: {r.returncode} {r.stderr} {deals}")
+            status, _ = srv.request("POST", "/v1/events", {"id": "l1", "deal": "D-1", "type": "link_clicked"},
+                                    {"Authorization": "Bearer t0ken"})
+            check(status == 202, f"the server went on writing meanwhile: {status}")
+        finally:
+            srv.terminate()
+        r = run(voronka, "diff", old, new_src, "--live", "postgres:")
+        check(r.returncode == 2 and "connection string" in r.stderr, f"postgres: without a connection: {r.stderr}")
 
 
 def main():
@@ -151,6 +179,8 @@ def main():
         check(r.returncode == 2 and "runs another module" in r.stderr, f"replay, another module: {r.stderr}")
         r = run(voronka, "diff", old, new_src, "--live", os.path.join(work, "missing.db"))
         check(r.returncode == 2 and "no such store file" in r.stderr, f"a missing store: {r.stderr}")
+
+        postgres(voronka, work, old, new_src, log)
 
     if failures:
         print(f"{len(failures)} failure(s)")

@@ -8,7 +8,13 @@
     dry run, and deploys: the server comes back on the new version;
   - kill -9 in the middle of `voronka deploy`: every deal is on exactly one
     version with its own timers, none lost or doubled; deploying again
-    finishes the interrupted deployment.
+    finishes the interrupted deployment;
+  - kill -9 in the middle of a deployment through POST /v1/modules while
+    events keep coming: events are answered meanwhile, every acknowledged
+    one is kept, no event was applied by the new version to a deal still on
+    the old one, every deal is on one version with its own timers; serving
+    the new version finishes the deployment with its journaled plan while
+    it takes events.
 
 usage: deploy_test.py VORONKA"""
 import base64
@@ -19,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from serve_support import Server, build, wait_until
@@ -150,6 +157,14 @@ def api(voronka, work, v1, v2):
     check(db.execute("SELECT module_version FROM events WHERE id = 'k1'").fetchone()[0] == version_of(v2),
           "the event after it was applied by the new version")
     db.close()
+    # The old command line started again would roll the deals back: refused.
+    r = run([voronka, "serve", v1, "--store", "sqlite:" + store, "--listen", "127.0.0.1:0"], timeout=30)
+    check(r.returncode == 1 and "which it ran before" in r.stderr and "roll back on purpose" in r.stderr,
+          "serving the version the store ran before, without a plan, is refused: " + r.stderr.strip())
+    db = sqlite3.connect(store)
+    check(db.execute("SELECT count(*) FROM deals WHERE module_version != ?", (version_of(v2),)).fetchone()[0] == 0,
+          "…and the deals stay on the new version")
+    db.close()
 
 
 def kill_in_the_middle(voronka, work, v1, v2, deals):
@@ -203,6 +218,120 @@ def kill_in_the_middle(voronka, work, v1, v2, deals):
     db.close()
 
 
+def kill_during_api_deploy(voronka, work, v1, v2, deals):
+    store = os.path.join(work, "live.db")
+    auth = {"Authorization": "Bearer secret-2"}
+    s = Server(voronka, v1, store, extra=["--token", "secret-2"]).start()
+    create_deals(s, deals, headers=auth, stage_of=lambda i: "old" if i % 4 == 0 else "a")
+    db = sqlite3.connect(store)
+    timers_before = dict(db.execute("SELECT deal, count(*) FROM timers GROUP BY deal").fetchall())
+    db.close()
+    body = {"module": base64.b64encode(open(v2, "rb").read()).decode(), "plan": PLAN}
+
+    acked, during, stop = [], [0], threading.Event()
+    deploying = threading.Event()
+
+    def load():
+        rng, n = random.Random(3), 0
+        while not stop.is_set():
+            events = []
+            for _ in range(20):
+                n += 1
+                if n % 5 == 0:
+                    events.append({"id": f"new{n}", "deal": f"n{n}", "type": "deal_created", "pipeline": "p"})
+                else:
+                    events.append({"id": f"e{n}", "deal": f"d{rng.randrange(deals)}", "type": "link_clicked"})
+            try:
+                status, payload = s.request("POST", "/v1/events", events, headers=auth, timeout=10)
+            except OSError:
+                return  # killed
+            if status in (200, 202):
+                acked.extend(e["id"] for e, r in zip(events, payload["results"]) if r["status"] in ("applied", "duplicate"))
+                if deploying.is_set():
+                    during[0] += 1
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    time.sleep(0.3)
+    status, payload = s.request("POST", "/v1/modules", body, headers=auth)
+    check(status == 202 and payload["status"] == "running", f"the deployment starts: 202 ({status})")
+    deploying.set()
+    location = payload["location"]
+
+    def some_moved():
+        st, d = s.request("GET", location, headers=auth)
+        return st == 200 and d["status"] == "running" and d["result"] and d["result"]["deals"] > 0
+
+    wait_until(some_moved, 60, "the deployment to move some deals")
+    wait_until(lambda: during[0] >= 3, 60, "events to be answered while the deals move")
+    st, progress = s.request("GET", location, headers=auth)
+    _, metrics = s.request("GET", "/metrics")
+    s.kill()
+    stop.set()
+    loader.join()
+    check(progress["status"] == "running" and progress["by"].startswith("token:"),
+          f"GET {location} shows the deployment running: {progress['result']['deals']} deals moved")
+    check("voronka_deployment_running 1" in metrics and "voronka_deployment_longest_event_wait_seconds" in metrics,
+          "/metrics shows it running")
+
+    db = sqlite3.connect(store)
+    versions = dict(db.execute("SELECT module_version, count(*) FROM deals WHERE id LIKE 'd%' "
+                               "GROUP BY module_version").fetchall())
+    check(set(versions) == {version_of(v1), version_of(v2)} and sum(versions.values()) == deals,
+          f"killed in the middle: every deal on one of the two versions {versions}")
+    per_deal = dict(db.execute("SELECT deal, count(*) FROM timers WHERE deal LIKE 'd%' GROUP BY deal").fetchall())
+    check(per_deal == timers_before, "no timer lost or doubled")
+    recorded = {row[0] for row in db.execute("SELECT id FROM events")}
+    check(all(a in recorded for a in acked), f"every acknowledged event is kept ({len(acked)})")
+    wrong = db.execute("SELECT count(*) FROM events e JOIN deals d ON d.id = e.deal "
+                       "WHERE e.module_version = ? AND d.module_version = ?",
+                       (version_of(v2), version_of(v1))).fetchone()[0]
+    check(wrong == 0, "no event was applied by the new version to a deal still on the old one")
+    db.close()
+
+    # Serving the new version finishes it while it serves, with the plan it was started with.
+    s = Server(voronka, v2, store, extra=["--token", "secret-2"]).start()
+    status, _ = s.request("POST", "/v1/events", {"id": "after-restart", "deal": "d1", "type": "link_clicked"},
+                          headers=auth)
+    check(status == 202, "the restarted server takes events at once")
+
+    def done():
+        st, d = s.request("GET", location, headers=auth)
+        return st == 200 and d["status"] == "done"
+
+    wait_until(done, 60, "the resumed deployment to finish")
+    status, d = s.request("GET", location, headers=auth)
+    check(d["plan"]["stages"] == {"p.old": "p.legacy"}, f"serving the new version finishes it, by its plan: {d['plan']}")
+    status, listing = s.request("GET", "/v1/deployments", headers=auth)
+    check(status == 200 and listing["deployments"][0]["id"] == d["id"], "GET /v1/deployments lists it first")
+    s.terminate()
+    db = sqlite3.connect(store)
+    check(db.execute("SELECT count(*) FROM deals WHERE module_version != ?", (version_of(v2),)).fetchone()[0] == 0,
+          "every deal is on the new version")
+    per_deal = dict(db.execute("SELECT deal, count(*) FROM timers WHERE deal LIKE 'd%' GROUP BY deal").fetchall())
+    check(per_deal == timers_before, "…each with its own timers")
+    db.close()
+
+
+def dry_run_names_added_timers(voronka, work, v1):
+    """`voronka deploy --dry-run` says which timed rules the new version adds and what the plan does with them."""
+    store = os.path.join(work, "added.db")
+    s = Server(voronka, v1, store).start()
+    create_deals(s, 3)
+    s.terminate()
+    v3 = build(voronka, V1.replace('after 10d { note "later" }', 'after 10d { note "later" }\n    after 1d { note "new" }'),
+               work, "v3")
+    r = run([voronka, "deploy", v3, "--store", "sqlite:" + store, "--dry-run"])
+    check(r.returncode == 0 and 'timed rules added: p.a:timer#3 ([timers] added = "skip"' in r.stdout
+          and "0 timers started" in r.stdout, "the dry run names the added timed rule and the default: " + r.stdout)
+    plan = os.path.join(work, "added.toml")
+    with open(plan, "w") as f:
+        f.write('[timers]\nadded = "from_now"\n')
+    r = run([voronka, "deploy", v3, "--store", "sqlite:" + store, "--plan", plan, "--dry-run"])
+    check(r.returncode == 0 and 'added = "from_now"' in r.stdout and "3 timers started" in r.stdout,
+          "…and with from_now, how many timers it would start: " + r.stdout)
+
+
 def main():
     voronka = os.path.abspath(sys.argv[1])
     deals = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
@@ -212,6 +341,8 @@ def main():
         serve_refuses_then_deploys(voronka, work, v1, v2)
         api(voronka, work, v1, v2)
         kill_in_the_middle(voronka, work, v1, v2, deals)
+        kill_during_api_deploy(voronka, work, v1, v2, deals)
+        dry_run_names_added_timers(voronka, work, v1)
     print("deploy tests passed")
 
 

@@ -106,7 +106,9 @@ Runner addDeployCommand(CLI::App& app) {
   cmd->footer(
       "Stages map by name; a removed stage holding deals needs [stages] in the plan; each changed timer rule\n"
       "with pending timers needs keep, recompute or cancel under [timers]; [enter] retroactive runs `on enter`\n"
-      "for deals already in a stage. The plan is checked whole before anything changes. Rollback is a deploy\n"
+      "for deals already in a stage; [timers] added = skip (default), from_entry or from_now says whether timed\n"
+      "rules the new version adds start for deals already in their stage. The plan is checked whole before\n"
+      "anything changes. Rollback is a deploy\n"
       "of the previous version. docs/versions.md has the plan's format.\n"
       "Exit status: 0 deployed (or nothing to do), 1 refused (the plan falls short, or the store is served),\n"
       "2 usage, plan or I/O error.");

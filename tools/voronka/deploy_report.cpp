@@ -1,6 +1,9 @@
 #include "tools/voronka/deploy_report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <map>
 
 namespace voronka::tool {
 
@@ -25,6 +28,7 @@ void printDeployOutcome(std::ostream& out, const deploy::DeployOutcome& o) {
                        c.timersCancelled);
     if (c.enterRun) out << fmt::format("; on enter ran, {} effects", c.effects);
     if (c.fieldsDropped) out << fmt::format("; {} field values dropped", c.fieldsDropped);
+    if (c.addedTimersStarted) out << fmt::format("; {} added timers started", c.addedTimersStarted);
     out << ")\n";
   }
   if (o.dryRun && o.deals > static_cast<int64_t>(o.changes.size()))
@@ -36,6 +40,16 @@ void printDeployOutcome(std::ostream& out, const deploy::DeployOutcome& o) {
       o.dryRun ? "dry run: would move" : "moved", o.deals, o.fromVersion, o.toVersion,
       o.resumed ? " (finishing an interrupted deployment)" : "", o.timersKept, o.timersRecomputed, o.timersCancelled,
       o.enterRun, o.effects, o.seconds);
+  if (!o.addedTimers.empty()) {
+    static const std::map<std::string, std::string> kMeaning = {
+        {"skip", "they start for deals already in their stage at the next entry"},
+        {"from_entry", "started for deals already in their stage, counted from when they entered it"},
+        {"from_now", "started for deals already in their stage, counted from the deployment"}};
+    auto meaning = kMeaning.find(o.addedTimersPolicy);
+    out << fmt::format("timed rules added: {} ([timers] added = \"{}\": {}); {} timers started\n",
+                       fmt::join(o.addedTimers, ", "), o.addedTimersPolicy,
+                       meaning == kMeaning.end() ? "?" : meaning->second, o.addedTimersStarted);
+  }
   if (o.dryRun) out << "nothing was changed (--dry-run)\n";
 }
 

@@ -31,7 +31,7 @@ bool addLiveCounts(moddiff::ModuleDiff& diff, const FunnelInput& old, const std:
     moddiff::applyLiveCounts(diff, old.module, *counts);
     return true;
   }
-  std::unique_ptr<store::SqliteStore> store = openStoreForReading("--live", path);
+  std::unique_ptr<store::Store> store = openStoreForReading("--live", path);
   if (!store) return false;
   try {
     {
@@ -80,9 +80,10 @@ Runner addDiffCommand(CLI::App& app) {
       ->required();
   cmd->add_option("--format", o->format, "text: grouped by pipeline and stage (default); json: docs/diff.md")
       ->check(CLI::IsMember({"text", "json"}));
-  cmd->add_option("--live", o->live,
-                  "A store of `voronka serve` (PATH or sqlite:PATH) running OLD: count the deals and pending timers "
-                  "each change touches; or the server itself (http://HOST:PORT): deals only");
+  cmd->add_option(
+      "--live", o->live,
+      "A store of `voronka serve` (PATH, sqlite:PATH or postgres:CONNINFO) running OLD: count the deals and pending timers "
+      "each change touches; or the server itself (http://HOST:PORT): deals only");
   cmd->add_option("--token", o->token,
                   "With --live http://…: an API token the server accepts (default: $VORONKA_TOKEN)");
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");

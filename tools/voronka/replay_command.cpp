@@ -71,12 +71,12 @@ replay::StageNames renamedStages(const bc::Module& before, const bc::Module& aft
 
 // The store S and the module it runs, or nullopt after saying why.
 struct Recorded {
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::Store> store;
   FunnelInput old;
 };
 
 std::optional<Recorded> openRecorded(const Options& o) {
-  std::unique_ptr<store::SqliteStore> s = openStoreForReading("--store", o.store);
+  std::unique_ptr<store::Store> s = openStoreForReading("--store", o.store);
   if (!s) return std::nullopt;
   try {
     std::optional<std::string> checksum, modulePath;
@@ -135,7 +135,7 @@ int runReplay(const Options& o) {
   if (!o.store.empty()) {
     std::optional<Recorded> recorded = openRecorded(o);
     if (!recorded) return 2;
-    store::SqliteStore& s = *recorded->store;
+    store::Store& s = *recorded->store;
     // The store's own time of each event it applied, so both sides happen at once.
     auto recordedAt = [&s](const std::string& id) -> std::optional<int64_t> {
       std::optional<store::EventRecord> e = s.begin()->event(id);
@@ -183,7 +183,7 @@ Runner addReplayCommand(CLI::App& app) {
                   "The version that ran: the log is run through it too and compared (with --store: the module the "
                   "store runs, when the store's own record of its path is not usable)");
   cmd->add_option("--store", o->store,
-                  "A store of `voronka serve` (PATH or sqlite:PATH): compare with what it recorded");
+                  "A store of `voronka serve` (PATH, sqlite:PATH or postgres:CONNINFO): compare with what it recorded");
   cmd->add_option("--until", o->until, "After the last event, move the clock to this time and fire what falls due");
   cmd->add_option("--format", o->format, "text: per deal, - happened and + would happen (default); json: docs/diff.md")
       ->check(CLI::IsMember({"text", "json"}));

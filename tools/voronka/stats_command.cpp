@@ -27,7 +27,8 @@ Runner addStatsCommand(CLI::App& app) {
     std::string stdlib;
   };
   auto o = std::make_shared<Options>();
-  cmd->add_option("--store", o->store, "The store `voronka serve` wrote (sqlite:PATH or PATH)")->required();
+  cmd->add_option("--store", o->store, "The store `voronka serve` wrote (sqlite:PATH, PATH or postgres:CONNINFO)")
+      ->required();
   cmd->add_option("--module", o->module,
                   "The funnel the store runs (.funnel or .funnelc); default: the one the store records");
   cmd->add_option("--format", o->format, "text (default), json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
@@ -39,7 +40,7 @@ Runner addStatsCommand(CLI::App& app) {
       "lost now, and overdue tasks are counted at the stage their deal is in now.\n"
       "Exit status: 0 done, 1 the store or its module cannot be read, 2 usage error.");
   return [o]() {
-    std::unique_ptr<store::SqliteStore> store = openStoreForReading("--store", o->store);
+    std::unique_ptr<store::Store> store = openStoreForReading("--store", o->store);
     if (!store) return 1;
     try {
       auto tx = store->begin();
