@@ -156,6 +156,21 @@ void RawSqliteWriter::write(const Write& w) {
       w);
 }
 
+void RawSqliteWriter::replayEventAndDeal(const std::vector<RecordedTransaction>& log, size_t perCommit) {
+  std::vector<RecordedTransaction> small;
+  for (const RecordedTransaction& tx : log) {
+    RecordedTransaction two;
+    const Write* deal = nullptr;
+    for (const Write& w : tx) {
+      if (std::holds_alternative<write::RecordEvent>(w) && two.empty()) two.push_back(w);
+      if (std::holds_alternative<write::PutDeal>(w)) deal = &w;
+    }
+    if (deal) two.push_back(*deal);
+    small.push_back(std::move(two));
+  }
+  replay(small, perCommit);
+}
+
 void RawSqliteWriter::replay(const std::vector<RecordedTransaction>& log, size_t perCommit) {
   size_t inBatch = 0;
   for (const RecordedTransaction& tx : log) {

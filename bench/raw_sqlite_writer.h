@@ -24,6 +24,9 @@ class RawSqliteWriter {
   // Writes every transaction's rows: alone (perCommit 1) or `perCommit` of
   // them per SQLite transaction, each inside a savepoint. Throws on errors.
   void replay(const std::vector<RecordedTransaction>& log, size_t perCommit);
+  // The second, smaller baseline (issue 16): per transaction only its event
+  // row and its deal's last update, with the same batching.
+  void replayEventAndDeal(const std::vector<RecordedTransaction>& log, size_t perCommit);
 
  private:
   sqlite3_stmt* prepare(const char* sql);

@@ -7,6 +7,8 @@
 //     same recorded writes made through the store's API without the engine:
 //     store_vs_raw compares the whole engine on the store with raw writes,
 //     api_vs_raw the store alone;
+//   - a second baseline (issue 16): plain sqlite3 writing only one event row
+//     and one deal update per transaction, same batching (store_vs_minimal);
 //   - restart time with 1M pending timers: open the store, nextDue(), counts().
 // Files go to $VORONKA_BENCH_DIR, or the system's temp directory (it must be
 // a real disk for fsync to mean anything).
@@ -210,7 +212,7 @@ void BM_SqliteFurniture(benchmark::State& state) {
   size_t writes = 0;
   for (const auto& tx : log) writes += tx.size();
 
-  double engineTime = 0, apiTime = 0, rawTime = 0;
+  double engineTime = 0, apiTime = 0, rawTime = 0, minimalTime = 0;
   for (auto _ : state) {
     BenchDir dir("furniture");
     store::StoreCounts engineCounts, apiCounts, rawCounts;
@@ -236,6 +238,13 @@ void BM_SqliteFurniture(benchmark::State& state) {
       rawTime += seconds(start);
     }
     rawCounts = countsOf(dir.file("raw.db"));
+    { store::SqliteStore create(dir.file("minimal.db"), options); }
+    {
+      bench::RawSqliteWriter raw(dir.file("minimal.db"), full);
+      auto start = Clock::now();
+      raw.replayEventAndDeal(log, perCommit);
+      minimalTime += seconds(start);
+    }
     if (!sameCounts(engineCounts, rawCounts) || !sameCounts(engineCounts, apiCounts)) {
       state.SkipWithError("the replays did not write what the engine wrote");
     }
@@ -246,6 +255,7 @@ void BM_SqliteFurniture(benchmark::State& state) {
   state.counters["raw_events_per_s"] = events / rawTime;
   state.counters["store_vs_raw"] = rawTime / engineTime;
   state.counters["api_vs_raw"] = rawTime / apiTime;
+  state.counters["store_vs_minimal"] = minimalTime / engineTime;
   state.counters["tx_per_event"] = static_cast<double>(log.size()) / static_cast<double>(furniture().events());
   state.counters["writes_per_event"] = static_cast<double>(writes) / static_cast<double>(furniture().events());
 }

@@ -17,7 +17,7 @@ TIMEFORMAT='  %R s wall, %U s user'
 time { "$build/bin/voronka" fmt --check "$corpus" > /dev/null 2>&1 || [ $? -eq 1 ]; }
 echo "== runtime: a deal guard in the VM vs Lua 5.4, engine events/s (furniture example), bytes per pending timer"
 "$build/bench/runtime_bench" --benchmark_counters_tabular=true
-echo "== store: durable events/s on SQLite (FULL/NORMAL, 1 or 64 per commit) vs raw sqlite3 (target >= 0.5), restart with 1M timers (target <= 1 s)"
+echo "== store: durable events/s on SQLite (FULL/NORMAL, 1 or 64 per commit) vs raw sqlite3 (target >= 0.5) and vs raw sqlite3 writing one event row and one deal update per event (store_vs_minimal, target >= 0.1), restart with 1M timers (target <= 1 s)"
 "$build/bench/store_bench" --benchmark_counters_tabular=true
 echo "== deploy: a new version over 100k deals with 300k pending timers on SQLite (deals/s, longest pause to events)"
 "$build/bench/deploy_bench" 100000

@@ -33,7 +33,7 @@ void Processing::addEffect(bc::ActionKind action, nlohmann::json payload, int64_
   e.payload = payload.dump();
   e.createdAt = now_;
   e.notBefore = notBefore;
-  traceEntry({{"what", "effect"}, {"kind", kind}, {"key", e.key}, {"payload", payload}});
+  trace("effect", [&] { return nlohmann::json{{"kind", kind}, {"key", e.key}, {"payload", payload}}; });
   state_.tx.addEffect(std::move(e));
 }
 
@@ -43,7 +43,7 @@ void Processing::setValue(bc::SetTarget target, int32_t field, const store::Fiel
     std::string text = value.tag == bc::Tag::Text ? value.text : "";
     if (slot == text) return;
     slot = text;
-    traceEntry({{"what", "field"}, {"field", name}, {"value", text}});
+    trace("field", [&] { return nlohmann::json{{"field", name}, {"value", text}}; });
   };
   switch (target) {
     case bc::SetTarget::Field: {
@@ -52,7 +52,9 @@ void Processing::setValue(bc::SetTarget target, int32_t field, const store::Fiel
       if (slot == value) return;
       slot = value;
       if (changed) changed->push_back(field);
-      traceEntry({{"what", "field"}, {"field", m_.str(m_.fields[field].name)}, {"value", valueToJson(m_, value)}});
+      trace("field", [&] {
+        return nlohmann::json{{"field", m_.str(m_.fields[field].name)}, {"value", valueToJson(m_, value)}};
+      });
       break;
     }
     case bc::SetTarget::DealName: setText(deal_.name, "deal.name"); break;
@@ -95,7 +97,7 @@ void Processing::assign(bc::AssignMode mode, int32_t user, int32_t team, store::
   }
   if (chosen == kNo || chosen == target.responsible) return;
   target.responsible = chosen;
-  traceEntry({{"what", "responsible"}, {"deal", target.id}, {"user", m_.str(m_.users[chosen].name)}});
+  trace("responsible", [&] { return nlohmann::json{{"deal", target.id}, {"user", m_.str(m_.users[chosen].name)}}; });
 }
 
 void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
@@ -107,7 +109,9 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       if (a.isNext) {
         // The next working stage; from the last one (or a final stage) nowhere.
         if (deal_.stage + 1 >= pipeline.won) {
-          traceEntry({{"what", "refused"}, {"reason", "`next` from the last working stage"}, {"line", a.line}});
+          trace("refused", [&] {
+            return nlohmann::json{{"reason", "`next` from the last working stage"}, {"line", a.line}};
+          });
           return;
         }
         pending_ = PendingMove{deal_.pipeline, deal_.stage + 1, ""};
@@ -141,11 +145,13 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       t.createdAt = now_;
       t.epoch = deal_.epoch;
       int64_t id = state_.tx.addTask(t);
-      nlohmann::json entry = {{"what", "task"}, {"task", id}, {"text", t.text}};
-      if (t.type != kNo) entry["type"] = m_.str(m_.taskTypes[t.type].name);
-      if (t.due) entry["due"] = isoUtc(t.due);
-      if (t.responsible != kNo) entry["responsible"] = m_.str(m_.users[t.responsible].name);
-      traceEntry(std::move(entry));
+      trace("task", [&] {
+        nlohmann::json entry = {{"task", id}, {"text", t.text}};
+        if (t.type != kNo) entry["type"] = m_.str(m_.taskTypes[t.type].name);
+        if (t.due) entry["due"] = isoUtc(t.due);
+        if (t.responsible != kNo) entry["responsible"] = m_.str(m_.users[t.responsible].name);
+        return entry;
+      });
       if (t.due) {
         // `task_overdue` when the due time passes with the task still open.
         store::TimerRecord timer;
@@ -162,7 +168,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     }
     case bc::ActionKind::CompleteTasks: {
       int64_t today = calendar().localDay(now_);
-      for (store::TaskRecord t : state_.tx.tasksOf(deal_.id)) {
+      for (store::TaskRecord t : state_.tx.openTasksOf(deal_.id)) {
         if (t.done || (a.taskType != kNo && t.type != a.taskType)) continue;
         bool match = true;
         switch (a.filter) {
@@ -177,7 +183,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
         t.completedAt = now_;
         if (a.text != kNo) t.comment = m_.str(a.text);
         state_.tx.putTask(t);
-        traceEntry({{"what", "task done"}, {"task", t.id}, {"text", t.text}});
+        trace("task done", [&] { return nlohmann::json{{"task", t.id}, {"text", t.text}}; });
       }
       return;
     }
@@ -243,7 +249,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
         deal_.tags.erase(it);
       else
         return;
-      traceEntry({{"what", "tag"}, {"tag", tag}, {"added", a.add}});
+      trace("tag", [&] { return nlohmann::json{{"tag", tag}, {"added", a.add}}; });
       return;
     }
     case bc::ActionKind::Set: {
@@ -269,7 +275,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       Processing created(engine_, state_, std::move(child), now_);
       created.initialize(copied, {}, deal_.responsible);
       created.assign(a.assign, a.user, a.team, created.deal());
-      created.traceEntry({{"what", "created from"}, {"parent", deal_.id}});
+      created.trace("created from", [&] { return nlohmann::json{{"parent", deal_.id}}; });
       created.start(-1, -1);
       created.save();
       return;
@@ -288,7 +294,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     case bc::ActionKind::Note: {
       std::string text(r[0].textView());
       state_.tx.addNote({deal_.id, now_, text});
-      traceEntry({{"what", "note"}, {"text", text}});
+      trace("note", [&] { return nlohmann::json{{"text", text}}; });
       return;
     }
     case bc::ActionKind::Notify: {

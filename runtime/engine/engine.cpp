@@ -126,7 +126,7 @@ Outcome Engine::handleEvent(const std::string& eventId, const std::string& dealI
                     if (in.event < 0 || static_cast<size_t>(in.event) >= module_.events.size())
                       return {Outcome::Status::Invalid, "unknown event"};
                     Processing proc(*this, state, std::move(*d), now);
-                    proc.traceEntry({{"what", "event"}, {"event", eventId}, {"type", type}});
+                    proc.trace("event", [&] { return nlohmann::json{{"event", eventId}, {"type", type}}; });
                     proc.receive(in);
                     proc.save();
                     return {};
@@ -259,7 +259,7 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
                    if (!d) return {};
                    Processing proc(*this, state, std::move(*d), now);
                    if (lateness > kLateAfterSeconds)
-                     proc.traceEntry({{"what", "late"}, {"timer", timer.id}, {"seconds", lateness}});
+                     proc.trace("late", [&] { return nlohmann::json{{"timer", timer.id}, {"seconds", lateness}}; });
                    proc.fire(timer);
                    proc.save();
                    tx.recordEvent({cause, timer.deal, "timer", now,
@@ -293,10 +293,15 @@ Processing::Processing(Engine& engine, TransactionState& state, store::DealRecor
 void Processing::save() {
   ++deal_.version;
   if (!engine_.options_.moduleVersion.empty()) deal_.moduleVersion = engine_.options_.moduleVersion;
-  state_.tx.putDeal(deal_);
+  state_.tx.saveDeal(std::move(deal_));  // the last use of deal_
 }
 
-void Processing::traceEntry(nlohmann::json entry) {
+bool Processing::tracing(std::string_view what) const {
+  return engine_.trace_ != nullptr && engine_.trace_->wants(what);
+}
+
+void Processing::traceEntry(std::string_view what, nlohmann::json entry) {
+  entry["what"] = what;
   entry["deal"] = deal_.id;
   entry["at"] = isoUtc(now_);
   state_.trace.push_back(std::move(entry));
@@ -344,9 +349,10 @@ void Processing::initialize(const std::vector<FieldAssignment>& values, const st
 void Processing::start(int32_t fromPipeline, int32_t fromStage) {
   deal_.visits[(static_cast<int64_t>(deal_.pipeline) << 32) | static_cast<uint32_t>(deal_.stage)] += 1;
   state_.tx.addHistory({deal_.id, fromPipeline, fromStage, deal_.pipeline, deal_.stage, now_, state_.cause, "created"});
-  traceEntry({{"what", "deal"},
-              {"pipeline", m_.str(m_.pipelines[deal_.pipeline].name)},
-              {"stage", m_.str(m_.pipelines[deal_.pipeline].stages[deal_.stage].name)}});
+  trace("deal", [&] {
+    return nlohmann::json{{"pipeline", m_.str(m_.pipelines[deal_.pipeline].name)},
+                          {"stage", m_.str(m_.pipelines[deal_.pipeline].stages[deal_.stage].name)}};
+  });
   enterStage(fromPipeline, fromStage, true);
 }
 
@@ -366,12 +372,12 @@ void Processing::receive(const EventIn& in) {
     }
     case bc::EventKind::TaskCompleted: {
       // The oldest open task of the type (any type without a filter) is done.
-      for (store::TaskRecord t : state_.tx.tasksOf(deal_.id)) {
+      for (store::TaskRecord t : state_.tx.openTasksOf(deal_.id)) {
         if (t.done || (in.arg != kNo && t.type != in.arg)) continue;
         t.done = true;
         t.completedAt = now_;
         state_.tx.putTask(t);
-        traceEntry({{"what", "task done"}, {"task", t.id}, {"text", t.text}});
+        trace("task done", [&] { return nlohmann::json{{"task", t.id}, {"text", t.text}}; });
         break;
       }
       break;
@@ -498,7 +504,7 @@ bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Tr
     case bc::BuiltinValue::OverdueTasks:
     case bc::BuiltinValue::OpenTasks: {
       int count = 0;
-      for (const auto& t : tx.tasksOf(deal.id)) {
+      for (const auto& t : tx.openTasksOf(deal.id)) {
         if (t.done) continue;
         if (which == bc::BuiltinValue::OverdueTasks && !(t.due > 0 && t.due < now)) continue;
         ++count;

@@ -61,12 +61,13 @@ std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, Mov
   deal_.lostReason = target.kind == bc::StageKind::Lost ? lostReason : std::string();  // a reopened deal has none
   state_.tx.addHistory({deal_.id, fromPipeline, fromStage, pipeline, stage, now_, state_.cause, how});
   const bc::PipelineDef& from = m_.pipelines[fromPipeline];
-  nlohmann::json entry = {{"what", "stage"},
-                          {"from", m_.str(from.name) + "." + m_.str(from.stages[fromStage].name)},
-                          {"to", m_.str(p.name) + "." + m_.str(target.name)},
-                          {"how", how}};
-  if (target.kind == bc::StageKind::Lost) entry["reason"] = lostReason;
-  traceEntry(std::move(entry));
+  trace("stage", [&] {
+    nlohmann::json entry = {{"from", m_.str(from.name) + "." + m_.str(from.stages[fromStage].name)},
+                            {"to", m_.str(p.name) + "." + m_.str(target.name)},
+                            {"how", how}};
+    if (target.kind == bc::StageKind::Lost) entry["reason"] = lostReason;
+    return entry;
+  });
   enterStage(fromPipeline, fromStage, false);
   --state_.depth;
   return std::nullopt;
@@ -120,10 +121,10 @@ void Processing::applyPendingMove(bool trigger) {
                                             pm.reason, trigger ? "trigger" : "automatic");
   if (refused) {
     const bc::PipelineDef& p = m_.pipelines[pm.pipeline];
-    traceEntry({{"what", "refused"},
-                {"to", m_.str(p.name) + "." + m_.str(p.stages[pm.stage].name)},
-                {"reason", *refused},
-                {"line", site_.line}});
+    trace("refused", [&] {
+      return nlohmann::json{
+          {"to", m_.str(p.name) + "." + m_.str(p.stages[pm.stage].name)}, {"reason", *refused}, {"line", site_.line}};
+    });
     moveRejected(pm.pipeline, pm.stage, *refused);
   }
 }
@@ -132,7 +133,9 @@ void Processing::moveRejected(int32_t pipeline, int32_t stage, const std::string
   int32_t event = eventIndex(bc::EventKind::MoveRejected);
   if (event == kNo) return;  // a module built before language v0.2
   if (state_.inMoveRejected) {
-    traceEntry({{"what", "move_rejected not raised"}, {"why", "the refused move was made by a move_rejected rule"}});
+    trace("move_rejected not raised", [&] {
+      return nlohmann::json{{"why", "the refused move was made by a move_rejected rule"}};
+    });
     return;
   }
   const bc::EventDef& def = m_.events[event];

@@ -46,6 +46,7 @@ class Processing : public vm::Host {
   Processing(Engine& engine, TransactionState& state, store::DealRecord deal, int64_t now);
 
   store::DealRecord& deal() { return deal_; }
+  // Saves the deal; the processing is over (deal_ is moved out).
   void save();
 
   // ── vm::Host ──
@@ -71,7 +72,14 @@ class Processing : public vm::Host {
   void runEvent(int32_t event, int32_t arg, const std::string& tag);
   bool condition(int32_t function);
   void runBody(const bc::RuleDef& rule, int32_t function, bool trigger);
-  void traceEntry(nlohmann::json entry);
+  // A trace entry "what" made by make() (a JSON object), and only when a
+  // trace is attached that wants it: nothing is formatted for nobody.
+  template <typename Make>
+  void trace(std::string_view what, Make make) {
+    if (tracing(what)) traceEntry(what, make());
+  }
+  bool tracing(std::string_view what) const;
+  void traceEntry(std::string_view what, nlohmann::json entry);
 
   // ── moves.cpp ──
   // Returns the reason when the move is refused (policies, guards), else nullopt.

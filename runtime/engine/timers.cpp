@@ -87,10 +87,10 @@ void Processing::scheduleRule(int32_t r, int64_t anchor) {
   due = shiftIntoWork(due, rule.workhours);
   if (due < now_) {
     if (rule.lateSkip) {  // `late skip`: a moment already past is not run, now or later
-      traceEntry({{"what", "timer skipped"},
-                  {"due", isoUtc(due)},
-                  {"why", "its moment had passed when it was set (late skip)"},
-                  {"line", rule.line}});
+      trace("timer skipped", [&] {
+        return nlohmann::json{
+            {"due", isoUtc(due)}, {"why", "its moment had passed when it was set (late skip)"}, {"line", rule.line}};
+      });
       return;
     }
     due = now_;  // already past: it runs at once (`late run`, the default)
@@ -108,7 +108,7 @@ void Processing::scheduleRule(int32_t r, int64_t anchor) {
   t.scheduledAt = now_;
   t.cause = state_.cause;
   int64_t id = state_.tx.addTimer(t);
-  traceEntry({{"what", "timer"}, {"timer", id}, {"due", isoUtc(due)}, {"line", rule.line}});
+  trace("timer", [&] { return nlohmann::json{{"timer", id}, {"due", isoUtc(due)}, {"line", rule.line}}; });
 }
 
 void Processing::rescheduleAt(const std::vector<int32_t>& changedFields) {
@@ -127,7 +127,7 @@ void Processing::rescheduleAt(const std::vector<int32_t>& changedFields) {
     for (const auto& t : state_.tx.timersOf(deal_.id)) {
       if (t.kind == store::TimerKind::Rule && t.rule == r && t.epoch == deal_.epoch) {
         state_.tx.removeTimer(t.id);
-        traceEntry({{"what", "timer cancelled"}, {"timer", t.id}, {"why", "its field changed"}});
+        trace("timer cancelled", [&] { return nlohmann::json{{"timer", t.id}, {"why", "its field changed"}}; });
       }
     }
     setPayload(kNo, {});
@@ -144,7 +144,9 @@ void Processing::cancelUnless(int32_t event, int32_t arg, const std::string& tag
       if (isTag ? m_.str(t.unlessArg) != tag : t.unlessArg != arg) continue;
     }
     state_.tx.removeTimer(t.id);
-    traceEntry({{"what", "timer cancelled"}, {"timer", t.id}, {"why", "unless " + m_.str(m_.events[event].name)}});
+    trace("timer cancelled", [&] {
+      return nlohmann::json{{"timer", t.id}, {"why", "unless " + m_.str(m_.events[event].name)}};
+    });
   }
 }
 
@@ -157,9 +159,9 @@ void Processing::cancelVisitTimers() {
 
 void Processing::fire(const store::TimerRecord& timer) {
   if (timer.kind == store::TimerKind::TaskOverdue) {
-    for (const auto& task : state_.tx.tasksOf(deal_.id)) {
+    for (const auto& task : state_.tx.openTasksOf(deal_.id)) {
       if (task.id != timer.task || task.done) continue;
-      traceEntry({{"what", "task overdue"}, {"task", task.id}, {"text", task.text}});
+      trace("task overdue", [&] { return nlohmann::json{{"task", task.id}, {"text", task.text}}; });
       int32_t overdue = eventIndex(bc::EventKind::TaskOverdue);
       setPayload(overdue, {});
       cancelUnless(overdue, task.type, "");
@@ -172,7 +174,7 @@ void Processing::fire(const store::TimerRecord& timer) {
   if (timer.kind == store::TimerKind::Then) {
     const bc::ActionDesc& then = m_.actions[static_cast<size_t>(timer.action)];
     const bc::RuleDef& rule = m_.rules[static_cast<size_t>(timer.rule)];
-    traceEntry({{"what", "timer fired"}, {"timer", timer.id}, {"line", then.line}});
+    trace("timer fired", [&] { return nlohmann::json{{"timer", timer.id}, {"line", then.line}}; });
     site_ = {timer.rule, then.line};
     pending_.reset();
     engine_.vm_->run(then.function, *this);
@@ -184,17 +186,21 @@ void Processing::fire(const store::TimerRecord& timer) {
   }
   const bc::RuleDef& rule = m_.rules[static_cast<size_t>(timer.rule)];
   site_ = {timer.rule, rule.line};
-  traceEntry({{"what", "timer fired"}, {"timer", timer.id}, {"line", rule.line}});
+  trace("timer fired", [&] { return nlohmann::json{{"timer", timer.id}, {"line", rule.line}}; });
   if (rule.timing == bc::TimingKind::Every && rule.whileCondition != kNo && !condition(rule.whileCondition)) {
     // `every … while` stops repeating once its condition fails.
-    traceEntry({{"what", "timer stopped"}, {"timer", timer.id}, {"why", "`while` is false"}, {"line", rule.line}});
+    trace("timer stopped", [&] {
+      return nlohmann::json{{"timer", timer.id}, {"why", "`while` is false"}, {"line", rule.line}};
+    });
     return;
   }
   if (rule.when == kNo || condition(rule.when)) {
     runBody(rule, rule.body, false);
   } else {
     // Said out loud: a timer that fired and did nothing is the usual "why was no letter sent?".
-    traceEntry({{"what", "timer did nothing"}, {"timer", timer.id}, {"why", "`when` is false"}, {"line", rule.line}});
+    trace("timer did nothing", [&] {
+      return nlohmann::json{{"timer", timer.id}, {"why", "`when` is false"}, {"line", rule.line}};
+    });
   }
   if (rule.timing == bc::TimingKind::Every && deal_.epoch == timer.epoch) {
     int64_t next = addDuration(timer.due, rule.delaySeconds, rule.delayWorkdays);
@@ -206,7 +212,7 @@ void Processing::fire(const store::TimerRecord& timer) {
     t.scheduledAt = now_;
     t.cause = state_.cause;
     int64_t id = state_.tx.addTimer(t);
-    traceEntry({{"what", "timer"}, {"timer", id}, {"due", isoUtc(next)}, {"line", rule.line}});
+    trace("timer", [&] { return nlohmann::json{{"timer", id}, {"due", isoUtc(next)}, {"line", rule.line}}; });
   }
 }
 
@@ -226,7 +232,7 @@ void Processing::scheduleThen(int32_t rule, int32_t action) {
   t.scheduledAt = now_;
   t.cause = state_.cause;
   int64_t id = state_.tx.addTimer(t);
-  traceEntry({{"what", "timer"}, {"timer", id}, {"due", isoUtc(due)}, {"line", then.line}});
+  trace("timer", [&] { return nlohmann::json{{"timer", id}, {"due", isoUtc(due)}, {"line", then.line}}; });
 }
 
 }  // namespace voronka::engine

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string_view>
+
 namespace voronka::engine {
 
 class Trace {
@@ -12,6 +14,9 @@ class Trace {
   // A JSON object with at least "what" (stage, task, effect, timer, field,
   // tag, responsible, note, deal, event, refused) and "deal".
   virtual void record(const nlohmann::json& entry) = 0;
+  // Whether entries of this kind are wanted at all: the engine builds none
+  // that nobody reads.
+  virtual bool wants(std::string_view /*what*/) const { return true; }
 };
 
 }  // namespace voronka::engine

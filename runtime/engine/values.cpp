@@ -172,7 +172,23 @@ std::string isoUtc(int64_t utc) {
   int64_t day = utc >= 0 ? utc / 86400 : (utc - 86399) / 86400;
   int64_t rest = utc - day * 86400;
   auto [y, m, d] = Calendar::civil(day);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rest / 3600, rest % 3600 / 60, rest % 60);
+  if (y < 0 || y > 9999) {
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, rest / 3600, rest % 3600 / 60, rest % 60);
+  }
+  // The usual case by hand: it is on the path of every effect and trace entry.
+  char out[20] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':', '0', '0', ':', '0', '0', 'Z'};
+  auto two = [&](int at, int64_t v) {
+    out[at] = static_cast<char>('0' + v / 10);
+    out[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  two(0, y / 100);
+  two(2, y % 100);
+  two(5, m);
+  two(8, d);
+  two(11, rest / 3600);
+  two(14, rest % 3600 / 60);
+  two(17, rest % 60);
+  return std::string(out, sizeof out);
 }
 
 std::string qualifiedStageName(const bc::Module& m, int32_t pipeline, int32_t stage) {

@@ -23,20 +23,26 @@ class MemoryTransaction : public Transaction {
     return it->second;
   }
 
-  void putDeal(const DealRecord& deal) override {
+  void putDeal(const DealRecord& deal) override { saveDeal(DealRecord(deal)); }
+
+  void saveDeal(DealRecord&& deal) override {
     auto it = s_.deals_.find(deal.id);
     if (it == s_.deals_.end()) {
-      s_.deals_.emplace(deal.id, deal);
-      s_.dealOrder_.push_back(deal.id);
-      undo_.push_back([this, id = deal.id] {
+      std::string id = deal.id;
+      s_.dealOrder_.push_back(id);
+      s_.deals_.emplace(id, std::move(deal));
+      undo_.push_back([this, id = std::move(id)] {
         s_.deals_.erase(id);
         s_.dealOrder_.pop_back();
       });
       return;
     }
-    DealRecord old = it->second;
-    it->second = deal;
-    undo_.push_back([this, old = std::move(old)] { s_.deals_[old.id] = old; });
+    DealRecord old = std::move(it->second);
+    it->second = std::move(deal);
+    undo_.push_back([this, old = std::move(old)]() mutable {
+      std::string id = old.id;
+      s_.deals_[id] = std::move(old);
+    });
   }
 
   std::vector<std::string> dealIds() override { return s_.dealOrder_; }
@@ -56,89 +62,71 @@ class MemoryTransaction : public Transaction {
     task.id = s_.nextTaskId_++;
     int64_t id = task.id;
     s_.tasksByDeal_[task.deal].push_back(id);
-    s_.tasks_.emplace(id, std::move(task));
-    undo_.push_back([this, id] {
-      const std::string deal = s_.tasks_[id].deal;
-      s_.tasksByDeal_[deal].pop_back();
-      s_.tasks_.erase(id);
+    s_.tasks_.push_back(std::move(task));
+    undo_.push_back([this] {
+      s_.tasksByDeal_[s_.tasks_.back().deal].pop_back();
+      s_.tasks_.pop_back();
       --s_.nextTaskId_;
     });
     return id;
   }
 
   void putTask(const TaskRecord& task) override {
-    auto it = s_.tasks_.find(task.id);
-    if (it == s_.tasks_.end()) throw std::logic_error("putTask: no such task");
-    TaskRecord old = it->second;
-    it->second = task;
-    undo_.push_back([this, old = std::move(old)] { s_.tasks_[old.id] = old; });
+    if (task.id < 1 || static_cast<size_t>(task.id) > s_.tasks_.size()) throw std::logic_error("putTask: no such task");
+    TaskRecord& slot = s_.tasks_[static_cast<size_t>(task.id - 1)];
+    TaskRecord old = std::move(slot);
+    slot = task;
+    undo_.push_back([this, old = std::move(old)]() mutable {
+      size_t at = static_cast<size_t>(old.id - 1);
+      s_.tasks_[at] = std::move(old);
+    });
   }
 
   std::vector<TaskRecord> tasksOf(const std::string& deal) override {
     std::vector<TaskRecord> out;
     auto it = s_.tasksByDeal_.find(deal);
     if (it == s_.tasksByDeal_.end()) return out;
-    for (int64_t id : it->second) out.push_back(s_.tasks_.at(id));
+    out.reserve(it->second.size());
+    for (int64_t id : it->second) out.push_back(s_.tasks_[static_cast<size_t>(id - 1)]);
+    return out;
+  }
+
+  std::vector<TaskRecord> openTasksOf(const std::string& deal) override {
+    std::vector<TaskRecord> out;
+    auto it = s_.tasksByDeal_.find(deal);
+    if (it == s_.tasksByDeal_.end()) return out;
+    for (int64_t id : it->second) {
+      const TaskRecord& t = s_.tasks_[static_cast<size_t>(id - 1)];
+      if (!t.done) out.push_back(t);
+    }
     return out;
   }
 
   int64_t addTimer(TimerRecord timer) override {
     timer.id = s_.nextTimerId_++;
     int64_t id = timer.id;
-    s_.timersByDue_.emplace(timer.due, id);
-    s_.timersByDeal_[timer.deal].insert(id);
-    s_.timers_.emplace(id, std::move(timer));
+    s_.timers_.add(timer);
     undo_.push_back([this, id] {
-      eraseTimer(id);
+      s_.timers_.dropLast(id);
       --s_.nextTimerId_;
     });
     return id;
   }
 
   void putTimer(const TimerRecord& timer) override {
-    auto it = s_.timers_.find(timer.id);
-    if (it == s_.timers_.end()) throw std::logic_error("putTimer: no such timer");
-    TimerRecord old = it->second;
-    s_.timersByDue_.erase({old.due, old.id});
-    it->second = timer;
-    it->second.deal = old.deal;
-    s_.timersByDue_.emplace(timer.due, timer.id);
-    undo_.push_back([this, old = std::move(old)] {
-      auto& current = s_.timers_.at(old.id);
-      s_.timersByDue_.erase({current.due, old.id});
-      s_.timersByDue_.emplace(old.due, old.id);
-      current = old;
-    });
+    TimerRecord old;
+    if (!s_.timers_.replace(timer, &old)) throw std::logic_error("putTimer: no such timer");
+    undo_.push_back([this, old = std::move(old)] { s_.timers_.replace(old, nullptr); });
   }
 
   void removeTimer(int64_t id) override {
-    auto it = s_.timers_.find(id);
-    if (it == s_.timers_.end()) return;
-    TimerRecord old = it->second;
-    eraseTimer(id);
-    undo_.push_back([this, old = std::move(old)] {
-      s_.timersByDue_.emplace(old.due, old.id);
-      s_.timersByDeal_[old.deal].insert(old.id);
-      s_.timers_.emplace(old.id, old);
-    });
+    if (!s_.timers_.remove(id, nullptr)) return;
+    undo_.push_back([this, id] { s_.timers_.restore(id); });
   }
 
-  std::vector<TimerRecord> timersOf(const std::string& deal) override {
-    std::vector<TimerRecord> out;
-    auto it = s_.timersByDeal_.find(deal);
-    if (it == s_.timersByDeal_.end()) return out;
-    for (int64_t id : it->second) out.push_back(s_.timers_.at(id));
-    return out;
-  }
+  std::vector<TimerRecord> timersOf(const std::string& deal) override { return s_.timers_.ofDeal(deal); }
 
-  std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override {
-    std::vector<TimerRecord> out;
-    for (auto it = s_.timersByDue_.begin(); it != s_.timersByDue_.end() && it->first <= until && out.size() < limit;
-         ++it) {
-      out.push_back(s_.timers_.at(it->second));
-    }
-    return out;
-  }
+  std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override { return s_.timers_.due(until, limit); }
 
   void addEffect(EffectRecord effect) override {
     effect.id = s_.nextEffectId_++;
@@ -340,9 +328,9 @@ class MemoryTransaction : public Transaction {
 
   std::vector<RuleTimerCount> timersPerRule() override {
     std::map<std::pair<TimerKind, int32_t>, int64_t> counts;
-    for (const auto& [id, t] : s_.timers_) {
-      if (t.kind != TimerKind::TaskOverdue) ++counts[{t.kind, t.rule}];
-    }
+    s_.timers_.forEachRule([&](TimerKind kind, int32_t rule) {
+      if (kind != TimerKind::TaskOverdue) ++counts[{kind, rule}];
+    });
     std::vector<RuleTimerCount> out;
     for (const auto& [key, n] : counts) out.push_back({key.first, key.second, n});
     return out;
@@ -361,18 +349,10 @@ class MemoryTransaction : public Transaction {
   void commit() override {
     committed_ = true;
     undo_.clear();
+    s_.timers_.compact();
   }
 
  private:
-  void eraseTimer(int64_t id) {
-    auto it = s_.timers_.find(id);
-    if (it == s_.timers_.end()) return;
-    s_.timersByDue_.erase({it->second.due, id});
-    auto byDeal = s_.timersByDeal_.find(it->second.deal);
-    if (byDeal != s_.timersByDeal_.end()) byDeal->second.erase(id);
-    s_.timers_.erase(it);
-  }
-
   MemoryStore& s_;
   std::vector<std::function<void()>> undo_;
   bool committed_ = false;
@@ -380,9 +360,6 @@ class MemoryTransaction : public Transaction {
 
 std::unique_ptr<Transaction> MemoryStore::begin() { return std::make_unique<MemoryTransaction>(*this); }
 
-std::optional<int64_t> MemoryStore::nextDue() {
-  if (timersByDue_.empty()) return std::nullopt;
-  return timersByDue_.begin()->first;
-}
+std::optional<int64_t> MemoryStore::nextDue() { return timers_.nextDue(); }
 
 }  // namespace voronka::store

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "runtime/store/store.h"
+#include "runtime/store/timer_table.h"
 
 namespace voronka::store {
 
@@ -23,11 +24,9 @@ class MemoryStore : public Store {
   friend class MemoryTransaction;
   std::unordered_map<std::string, DealRecord> deals_;
   std::vector<std::string> dealOrder_;
-  std::map<int64_t, TaskRecord> tasks_;
+  std::vector<TaskRecord> tasks_;  // by id - 1: ids are given in order and tasks stay
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
-  std::unordered_map<int64_t, TimerRecord> timers_;
-  std::set<std::pair<int64_t, int64_t>> timersByDue_;  // (due, id)
-  std::unordered_map<std::string, std::set<int64_t>> timersByDeal_;
+  TimerTable timers_;
   std::vector<EffectRecord> effects_;
   std::unordered_map<std::string, std::vector<size_t>> effectsByDeal_;
   std::unordered_map<std::string, EventRecord> events_;

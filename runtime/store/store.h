@@ -19,6 +19,9 @@ class Transaction {
 
   virtual std::optional<DealRecord> deal(const std::string& id) = 0;
   virtual void putDeal(const DealRecord& deal) = 0;
+  // putDeal for a caller that is done with the record: a store may take it
+  // without copying (the memory store does).
+  virtual void saveDeal(DealRecord&& deal) { putDeal(deal); }
   virtual std::vector<std::string> dealIds() = 0;
   // Open deals (not won or lost) whose responsible is `user`.
   virtual int64_t openDealsOf(int32_t user, const std::vector<std::pair<int32_t, int32_t>>& finalStages) = 0;
@@ -26,6 +29,12 @@ class Transaction {
   virtual int64_t addTask(TaskRecord task) = 0;  // returns its id
   virtual void putTask(const TaskRecord& task) = 0;
   virtual std::vector<TaskRecord> tasksOf(const std::string& deal) = 0;
+  // The deal's tasks not done yet, in id order: what the engine works on.
+  virtual std::vector<TaskRecord> openTasksOf(const std::string& deal) {
+    std::vector<TaskRecord> open = tasksOf(deal);
+    std::erase_if(open, [](const TaskRecord& t) { return t.done; });
+    return open;
+  }
 
   virtual int64_t addTimer(TimerRecord timer) = 0;  // returns its id
   // Rewrites a pending timer by id (a deployment moves it to a new version):

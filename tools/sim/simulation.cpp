@@ -65,6 +65,7 @@ class Simulation : public engine::Trace {
 
   Result<RunResult> run();
   void record(const nlohmann::json& entry) override;
+  bool wants(std::string_view what) const override { return what == "deal" || what == "stage" || what == "task"; }
 
  private:
   uint32_t dealIndex(const std::string& id) {

@@ -1,0 +1,329 @@
+#include "runtime/store/timer_table.h"
+
+#include <algorithm>
+#include <cstring>
+#include <queue>
+#include <stdexcept>
+
+namespace voronka::store {
+
+namespace {
+
+uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t unzigzag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
+
+void putVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+uint64_t getVarint(const char*& p) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    auto byte = static_cast<uint8_t>(*p++);
+    v |= uint64_t{byte & 0x7Fu} << shift;
+    if (byte < 0x80) return v;
+  }
+}
+
+void putText(std::string& out, const std::string& s) {
+  putVarint(out, s.size());
+  out += s;
+}
+
+std::string getText(const char*& p) {
+  auto n = static_cast<size_t>(getVarint(p));
+  std::string s(p, n);
+  p += n;
+  return s;
+}
+
+uint64_t hashOf(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : s) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  return h;
+}
+
+constexpr uint8_t kHasScheduledAt = 0x80;
+
+}  // namespace
+
+uint32_t TimerTable::Arena::append(const std::string& bytes) {
+  if (used_ + bytes.size() > kChunk || bytes.size() > kChunk) {
+    if (chunks_.size() >= (1u << 16)) throw std::length_error("the memory store keeps at most 4 GiB of timer texts");
+    chunks_.push_back(std::make_unique<char[]>(std::max(kChunk, bytes.size())));
+    used_ = 0;
+  }
+  auto ref = static_cast<uint32_t>(((chunks_.size() - 1) << 16) | used_);
+  std::memcpy(chunks_.back().get() + used_, bytes.data(), bytes.size());
+  // A blob larger than a chunk fills its own.
+  used_ = bytes.size() > kChunk ? kChunk : used_ + bytes.size();
+  bytes_ += bytes.size();
+  return ref;
+}
+
+std::string TimerTable::encode(const TimerRecord& t) {
+  std::string b;
+  b.push_back(static_cast<char>(static_cast<uint8_t>(t.kind) | (t.scheduledAt != 0 ? kHasScheduledAt : 0)));
+  putVarint(b, zigzag(t.rule));
+  putVarint(b, zigzag(t.action));
+  putVarint(b, t.epoch);
+  putVarint(b, zigzag(t.event));
+  putVarint(b, zigzag(t.unlessEvent));
+  putVarint(b, zigzag(t.unlessArg));
+  putVarint(b, zigzag(t.task));
+  // Scheduled a little before it is due, as a rule: a small difference.
+  if (t.scheduledAt != 0)
+    putVarint(b, zigzag(static_cast<int64_t>(static_cast<uint64_t>(t.due) - static_cast<uint64_t>(t.scheduledAt))));
+  putText(b, t.cause);
+  putText(b, t.payload);
+  return b;
+}
+
+size_t TimerTable::blobSize(uint32_t pos) const {
+  const char* start = arena_.at(slots_[pos].blob);
+  const char* p = start;
+  bool scheduled = static_cast<uint8_t>(*p++) & kHasScheduledAt;
+  for (int i = 0; i < 7 + (scheduled ? 1 : 0); ++i) getVarint(p);
+  for (int i = 0; i < 2; ++i) p += getVarint(p);
+  return static_cast<size_t>(p - start);
+}
+
+TimerRecord TimerTable::decode(uint32_t pos) const {
+  const Slot& s = slots_[pos];
+  TimerRecord t;
+  t.id = s.id;
+  t.due = s.due();
+  t.deal = dealNames_[s.deal];
+  const char* p = arena_.at(s.blob);
+  auto head = static_cast<uint8_t>(*p++);
+  t.kind = static_cast<TimerKind>(head & ~kHasScheduledAt);
+  t.rule = static_cast<int32_t>(unzigzag(getVarint(p)));
+  t.action = static_cast<int32_t>(unzigzag(getVarint(p)));
+  t.epoch = getVarint(p);
+  t.event = static_cast<int32_t>(unzigzag(getVarint(p)));
+  t.unlessEvent = static_cast<int32_t>(unzigzag(getVarint(p)));
+  t.unlessArg = static_cast<int32_t>(unzigzag(getVarint(p)));
+  t.task = unzigzag(getVarint(p));
+  if (head & kHasScheduledAt)
+    t.scheduledAt = static_cast<int64_t>(static_cast<uint64_t>(t.due) - static_cast<uint64_t>(unzigzag(getVarint(p))));
+  t.cause = getText(p);
+  t.payload = getText(p);
+  return t;
+}
+
+// ───────────────────────────── deals ──────────────────────────────────────
+
+std::optional<uint32_t> TimerTable::findDeal(std::string_view deal) const {
+  if (dealIndex_.empty()) return std::nullopt;
+  size_t mask = dealIndex_.size() - 1;
+  for (size_t i = hashOf(deal) & mask;; i = (i + 1) & mask) {
+    uint32_t d = dealIndex_[i];
+    if (d == 0) return std::nullopt;
+    if (dealNames_[d - 1] == deal) return d - 1;
+  }
+}
+
+uint32_t TimerTable::internDeal(std::string_view deal) {
+  if (auto d = findDeal(deal)) return *d;
+  if ((dealNames_.size() + 1) * 2 > dealIndex_.size()) {  // at most half full
+    std::vector<uint32_t> grown(std::max<size_t>(16, dealIndex_.size() * 2), 0);
+    size_t mask = grown.size() - 1;
+    for (uint32_t d = 0; d < dealNames_.size(); ++d) {
+      size_t i = hashOf(dealNames_[d]) & mask;
+      while (grown[i] != 0) i = (i + 1) & mask;
+      grown[i] = d + 1;
+    }
+    dealIndex_ = std::move(grown);
+  }
+  auto d = static_cast<uint32_t>(dealNames_.size());
+  dealNames_.emplace_back(deal);
+  dealHead_.push_back(kNone);
+  size_t mask = dealIndex_.size() - 1;
+  size_t i = hashOf(deal) & mask;
+  while (dealIndex_[i] != 0) i = (i + 1) & mask;
+  dealIndex_[i] = d + 1;
+  return d;
+}
+
+// A deal's list runs from its newest timer to its oldest.
+void TimerTable::link(uint32_t pos) {
+  Slot& s = slots_[pos];
+  uint32_t* at = &dealHead_[s.deal];
+  while (*at != kNone && slots_[*at].id > s.id) at = &slots_[*at].nextInDeal;
+  s.nextInDeal = *at;
+  *at = pos;
+}
+
+void TimerTable::unlink(uint32_t pos) {
+  uint32_t* at = &dealHead_[slots_[pos].deal];
+  while (*at != pos) at = &slots_[*at].nextInDeal;
+  *at = slots_[pos].nextInDeal;
+  slots_[pos].nextInDeal = kNone;
+}
+
+// ───────────────────────────── the due order ──────────────────────────────
+
+bool TimerTable::before(uint32_t a, uint32_t b) const {
+  int64_t da = slots_[a].due(), db = slots_[b].due();
+  return da != db ? da < db : slots_[a].id < slots_[b].id;
+}
+
+void TimerTable::heapSet(size_t i, uint32_t pos) {
+  heap_[i] = pos;
+  slots_[pos].heapPos = static_cast<uint32_t>(i);
+}
+
+void TimerTable::heapFix(size_t i) {
+  uint32_t pos = heap_[i];
+  while (i > 0 && before(pos, heap_[(i - 1) / 2])) {
+    heapSet(i, heap_[(i - 1) / 2]);
+    i = (i - 1) / 2;
+  }
+  for (;;) {
+    size_t child = 2 * i + 1;
+    if (child >= heap_.size()) break;
+    if (child + 1 < heap_.size() && before(heap_[child + 1], heap_[child])) ++child;
+    if (!before(heap_[child], pos)) break;
+    heapSet(i, heap_[child]);
+    i = child;
+  }
+  heapSet(i, pos);
+}
+
+void TimerTable::heapPush(uint32_t pos) {
+  heap_.push_back(pos);
+  heapFix(heap_.size() - 1);
+}
+
+void TimerTable::heapErase(uint32_t pos) {
+  size_t i = slots_[pos].heapPos;
+  uint32_t last = heap_.back();
+  heap_.pop_back();
+  slots_[pos].heapPos = kNone;
+  if (last == pos) return;
+  heapSet(i, last);
+  heapFix(i);
+}
+
+// ───────────────────────────── changes ────────────────────────────────────
+
+std::optional<uint32_t> TimerTable::position(int64_t id) const {
+  auto it = std::lower_bound(slots_.begin(), slots_.end(), id,
+                             [](const Slot& s, int64_t v) { return static_cast<int64_t>(s.id) < v; });
+  if (it == slots_.end() || it->id != id) return std::nullopt;
+  return static_cast<uint32_t>(it - slots_.begin());
+}
+
+void TimerTable::add(const TimerRecord& timer) {
+  if (timer.id <= 0 || timer.id > UINT32_MAX) throw std::length_error("the memory store numbers at most 2^32 timers");
+  if (!slots_.empty() && timer.id <= slots_.back().id) throw std::logic_error("timer ids must grow");
+  if (slots_.size() >= kNone - 1) throw std::length_error("the memory store keeps at most 2^32 timers");
+  std::string blob = encode(timer);
+  Slot s{};
+  s.id = static_cast<uint32_t>(timer.id);
+  s.setDue(timer.due);
+  s.deal = internDeal(timer.deal);
+  s.blob = arena_.append(blob);
+  s.nextInDeal = kNone;
+  s.heapPos = kNone;
+  liveBlobBytes_ += blob.size();
+  slots_.push_back(s);
+  auto pos = static_cast<uint32_t>(slots_.size() - 1);
+  link(pos);
+  heapPush(pos);
+}
+
+void TimerTable::dropLast(int64_t id) {
+  if (slots_.empty() || slots_.back().id != id) throw std::logic_error("dropLast: not the last timer");
+  auto pos = static_cast<uint32_t>(slots_.size() - 1);
+  if (slots_[pos].heapPos != kNone) {
+    liveBlobBytes_ -= blobSize(pos);
+    heapErase(pos);
+    unlink(pos);
+  } else {
+    --dead_;
+  }
+  slots_.pop_back();
+}
+
+bool TimerTable::remove(int64_t id, TimerRecord* removed) {
+  std::optional<uint32_t> pos = position(id);
+  if (!pos || slots_[*pos].heapPos == kNone) return false;
+  if (removed) *removed = decode(*pos);
+  liveBlobBytes_ -= blobSize(*pos);
+  heapErase(*pos);
+  unlink(*pos);
+  ++dead_;
+  return true;
+}
+
+void TimerTable::restore(int64_t id) {
+  std::optional<uint32_t> pos = position(id);
+  if (!pos || slots_[*pos].heapPos != kNone) throw std::logic_error("restore: no removed timer with that id");
+  liveBlobBytes_ += blobSize(*pos);
+  --dead_;
+  link(*pos);
+  heapPush(*pos);
+}
+
+bool TimerTable::replace(const TimerRecord& timer, TimerRecord* old) {
+  std::optional<uint32_t> pos = position(timer.id);
+  if (!pos || slots_[*pos].heapPos == kNone) return false;
+  if (old) *old = decode(*pos);
+  std::string blob = encode(timer);
+  liveBlobBytes_ = liveBlobBytes_ - blobSize(*pos) + blob.size();
+  Slot& s = slots_[*pos];
+  s.blob = arena_.append(blob);
+  s.setDue(timer.due);
+  heapFix(s.heapPos);
+  return true;
+}
+
+// ───────────────────────────── reading ────────────────────────────────────
+
+std::vector<TimerRecord> TimerTable::ofDeal(std::string_view deal) const {
+  std::vector<TimerRecord> out;
+  std::optional<uint32_t> d = findDeal(deal);
+  if (!d) return out;
+  for (uint32_t pos = dealHead_[*d]; pos != kNone; pos = slots_[pos].nextInDeal) out.push_back(decode(pos));
+  std::reverse(out.begin(), out.end());  // oldest first
+  return out;
+}
+
+std::vector<TimerRecord> TimerTable::due(int64_t until, size_t limit) const {
+  std::vector<TimerRecord> out;
+  // Best first through the heap: a node is due no earlier than its parent.
+  auto later = [this](size_t a, size_t b) { return before(heap_[b], heap_[a]); };
+  std::priority_queue<size_t, std::vector<size_t>, decltype(later)> frontier(later);
+  if (!heap_.empty()) frontier.push(0);
+  while (!frontier.empty() && out.size() < limit) {
+    size_t i = frontier.top();
+    frontier.pop();
+    if (slots_[heap_[i]].due() > until) break;
+    out.push_back(decode(heap_[i]));
+    if (2 * i + 1 < heap_.size()) frontier.push(2 * i + 1);
+    if (2 * i + 2 < heap_.size()) frontier.push(2 * i + 2);
+  }
+  return out;
+}
+
+std::optional<int64_t> TimerTable::nextDue() const {
+  if (heap_.empty()) return std::nullopt;
+  return slots_[heap_[0]].due();
+}
+
+void TimerTable::compact() {
+  bool manyDead = dead_ >= compactAfter_ && dead_ >= heap_.size();
+  if (!manyDead && arena_.bytes() - liveBlobBytes_ < 256 * compactAfter_ + liveBlobBytes_) return;
+  TimerTable fresh(compactAfter_);
+  for (uint32_t pos = 0; pos < slots_.size(); ++pos) {
+    if (slots_[pos].heapPos != kNone) fresh.add(decode(pos));
+  }
+  *this = std::move(fresh);
+}
+
+}  // namespace voronka::store

@@ -1,0 +1,117 @@
+// The pending timers of the in-memory store, kept compact (issue 16: at most
+// 64 bytes per pending timer with a million pending). A timer is a 28-byte
+// slot (id, due time, deal index, links) plus a few bytes of varints in a
+// chunked byte arena (kind, rule, epoch, … and the cause and payload texts);
+// deal ids are interned once per deal. Removed timers leave a dead slot that
+// compact() drops once the dead outnumber the living.
+//
+// Ids are given by the caller, each greater than every id given before, so
+// the slots stay in id order and a lookup by id is a binary search.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/store/records.h"
+
+namespace voronka::store {
+
+class TimerTable {
+ public:
+  // compact() works once at least `compactAfter` slots are dead (and as many
+  // as are alive), or the arena holds 256 × that many bytes of dead texts.
+  explicit TimerTable(size_t compactAfter = 4096) : compactAfter_(compactAfter) {}
+
+  // Adds a timer; its id must be greater than every id added before.
+  void add(const TimerRecord& timer);
+  // Undoes the last add() (the timer with the greatest id).
+  void dropLast(int64_t id);
+  // Removes a timer (and gives it, when `removed` is set); false when there is none with that id.
+  bool remove(int64_t id, TimerRecord* removed);
+  // Brings back a timer remove() took (before any compact()).
+  void restore(int64_t id);
+  // Rewrites everything of a timer but its id and deal; false when there is none.
+  bool replace(const TimerRecord& timer, TimerRecord* old);
+
+  std::vector<TimerRecord> ofDeal(std::string_view deal) const;
+  // Due at or before `until`, earliest first (ties by id), at most `limit`.
+  std::vector<TimerRecord> due(int64_t until, size_t limit) const;
+  std::optional<int64_t> nextDue() const;
+  size_t size() const { return heap_.size(); }
+  // Calls f(kind, rule) for every pending timer.
+  template <typename F>
+  void forEachRule(F f) const {
+    for (uint32_t pos : heap_) {
+      TimerRecord t = decode(pos);
+      f(t.kind, t.rule);
+    }
+  }
+
+  // Drops dead slots and their texts when they are many; only between
+  // transactions (restore() needs the dead slot).
+  void compact();
+
+ private:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  // 4-byte aligned on purpose: an int64 would pad the slot to 32 bytes.
+  struct Slot {
+    uint32_t id;
+    uint32_t dueLow, dueHigh;
+    uint32_t deal;
+    uint32_t blob;        // where its varints start in the arena
+    uint32_t nextInDeal;  // the deal's next older timer, or kNone
+    uint32_t heapPos;     // kNone once removed
+    int64_t due() const { return static_cast<int64_t>((uint64_t{dueHigh} << 32) | dueLow); }
+    void setDue(int64_t d) {
+      dueLow = static_cast<uint32_t>(static_cast<uint64_t>(d));
+      dueHigh = static_cast<uint32_t>(static_cast<uint64_t>(d) >> 32);
+    }
+  };
+  static_assert(sizeof(Slot) == 28);
+
+  // Bytes in chunks that never move: a blob reference is (chunk << 16 | offset).
+  class Arena {
+   public:
+    uint32_t append(const std::string& bytes);
+    const char* at(uint32_t ref) const { return chunks_[ref >> 16].get() + (ref & 0xFFFF); }
+    size_t bytes() const { return bytes_; }
+
+   private:
+    static constexpr size_t kChunk = 1 << 16;
+    std::vector<std::unique_ptr<char[]>> chunks_;
+    size_t used_ = kChunk;  // in the last chunk: a new arena starts a chunk first
+    size_t bytes_ = 0;
+  };
+
+  uint32_t internDeal(std::string_view deal);
+  std::optional<uint32_t> findDeal(std::string_view deal) const;
+  std::optional<uint32_t> position(int64_t id) const;
+  static std::string encode(const TimerRecord& t);
+  TimerRecord decode(uint32_t pos) const;
+  size_t blobSize(uint32_t pos) const;
+  bool before(uint32_t a, uint32_t b) const;
+  void heapPush(uint32_t pos);
+  void heapErase(uint32_t pos);
+  void heapFix(size_t i);
+  void heapSet(size_t i, uint32_t pos);
+  void link(uint32_t pos);
+  void unlink(uint32_t pos);
+
+  size_t compactAfter_;
+  std::deque<Slot> slots_;      // by id
+  std::vector<uint32_t> heap_;  // positions of pending slots, earliest due first
+  Arena arena_;
+  size_t liveBlobBytes_ = 0;
+  size_t dead_ = 0;
+  // Deal ids, interned: names, the newest timer of each, an open-addressing index.
+  std::vector<std::string> dealNames_;
+  std::vector<uint32_t> dealHead_;
+  std::vector<uint32_t> dealIndex_;  // deal + 1, 0 for empty; size a power of two
+};
+
+}  // namespace voronka::store
