@@ -185,6 +185,14 @@ class CreatingConnector : public outbox::Connector {
   // Finds what an earlier attempt created (sets `id`); Ok with no id when there is none.
   virtual ApiAnswer lookUp(const nlohmann::json& payload, std::optional<std::string>& id) = 0;
   virtual ApiAnswer create(const nlohmann::json& payload, std::optional<std::string>& id) = 0;
+  // create() for a CRM whose only create call takes an array (amoCRM):
+  // createMany with one payload, which must not answer nullopt.
+  ApiAnswer createAlone(const nlohmann::json& payload, std::optional<std::string>& id) {
+    std::vector<std::optional<std::string>> ids;
+    ApiAnswer a = *createMany({payload}, ids);
+    if (!ids.empty()) id = ids.front();
+    return a;
+  }
 
   CrmApi& api_;
   std::shared_ptr<Memory> memory_;
@@ -286,12 +294,7 @@ class AmoTask : public CreatingConnector {
     if (p.contains("responsible")) task["responsible_user_id"] = asNumber(p["responsible"]);
     return task;
   }
-  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
-    std::vector<std::optional<std::string>> ids;
-    ApiAnswer a = *createMany({p}, ids);
-    if (!ids.empty()) id = ids.front();
-    return a;
-  }
+  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override { return createAlone(p, id); }
   std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
                                       std::vector<std::optional<std::string>>& ids) override {
     nlohmann::json tasks = nlohmann::json::array();
@@ -318,12 +321,7 @@ class AmoNote : public CreatingConnector {
     }
     return a;
   }
-  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override {
-    std::vector<std::optional<std::string>> ids;
-    ApiAnswer a = *createMany({p}, ids);
-    if (!ids.empty()) id = ids.front();
-    return a;
-  }
+  ApiAnswer create(const nlohmann::json& p, std::optional<std::string>& id) override { return createAlone(p, id); }
   // Notes of many leads in one call: POST /api/v4/leads/notes, each with its entity_id.
   std::optional<ApiAnswer> createMany(const std::vector<nlohmann::json>& payloads,
                                       std::vector<std::optional<std::string>>& ids) override {
