@@ -13,6 +13,7 @@
 #include "runtime/server/api.h"
 #include "runtime/server/guarded_http.h"
 #include "runtime/server/open_store.h"
+#include "runtime/server/serve_signals.h"
 #include "runtime/server/server.h"
 #include "runtime/server/tenant_metrics.h"
 #include "runtime/server/tenant_registry.h"
@@ -229,14 +230,6 @@ class Front {
   std::atomic<uint64_t> http2xx_{0}, http4xx_{0}, http5xx_{0};
 };
 
-sigset_t blockServeSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
 // Binds as Server::start does: a deeper listen queue than cpp-httplib's 5.
 int bind(GuardedHttpServer& http, const ListenAddress& address) {
   int listening = -1;
@@ -262,7 +255,7 @@ std::string summary(const ReloadReport& r) {
 }  // namespace
 
 Result<void, ServeError> serveTenants(const TenantsServeSettings& settings, const TenantsServeReport& report) {
-  sigset_t signals = blockServeSignals();
+  sigset_t signals = blockServeSignals({SIGHUP});
   TenantRegistrySettings rs;
   rs.file = settings.file;
   rs.readyMaxBacklog = settings.readyMaxBacklog;
@@ -304,14 +297,13 @@ Result<void, ServeError> serveTenants(const TenantsServeSettings& settings, cons
 
   const char* stopSignal = nullptr;
   while (!stopSignal) {
-    int received = 0;
-    sigwait(&signals, &received);
+    int received = waitForServeSignal(signals);
     if (received == SIGHUP) {
       ReloadReport r = registry.reload();
       if (report.log)
         report.log(fmt::format("SIGHUP: {} {}", settings.file.string(), r.refused ? "refused" : summary(r)));
     } else {
-      stopSignal = received == SIGTERM ? "SIGTERM" : "SIGINT";
+      stopSignal = stopSignalName(received);
     }
   }
   if (report.stopping) report.stopping(stopSignal);

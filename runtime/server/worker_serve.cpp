@@ -18,6 +18,7 @@
 #include "runtime/server/module_identity.h"
 #include "runtime/server/module_route.h"
 #include "runtime/server/open_store.h"
+#include "runtime/server/serve_signals.h"
 #include "runtime/server/worker_intake.h"
 #include "runtime/server/worker_loop.h"
 #include "runtime/store/pg_db.h"
@@ -40,16 +41,6 @@ constexpr const char* kStartLock = "SELECT pg_advisory_lock(1450144368, hashtext
 constexpr size_t kSharedOutboxBatch = 8;
 constexpr int64_t kSharedLease = 6;
 constexpr auto kLeaseRenewal = std::chrono::seconds(2);
-
-sigset_t blockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
 
 std::string workerLabel() {
   char host[256] = {0};
@@ -143,7 +134,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     return failWith(setup(e.what()));
   }
 
-  sigset_t signals = blockStopSignals();
+  sigset_t signals = blockServeSignals();
 
   std::mutex metricsMutex;
   Metrics* metrics = nullptr;
@@ -226,11 +217,8 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   });
   if (report.listening) report.listening(port);
 
-  int received = 0;
-  do {
-    sigwait(&signals, &received);
-  } while (received == SIGUSR1);
-  if (report.stopping) report.stopping(received == SIGTERM ? "SIGTERM" : "SIGINT");
+  int received = waitForServeSignal(signals);
+  if (report.stopping) report.stopping(stopSignalName(received));
 
   {
     std::lock_guard lock(metricsMutex);
