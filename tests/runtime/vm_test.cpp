@@ -130,8 +130,9 @@ TEST(Vm, MinMaxRoundAndWorkdayFunctions) {
 }
 
 // A number from an API field can be huge: a date or duration computed with
-// it beyond 10 000 years is none, not an overflowed int64 (UBSan found
-// `-n` on INT64_MIN in add_workdays and the duration's text).
+// it beyond 10 000 years is none, not an overflowed int64 (llround gave
+// INT64_MIN, and add_workdays and the duration's text negated it: signed
+// overflow, which UBSan reports).
 TEST(Vm, DateAndDurationResultsBeyondTenThousandYearsAreNone) {
   const std::string declarations = "field n: number\nfield d: date";
   const std::string texts =
