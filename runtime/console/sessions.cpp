@@ -35,7 +35,7 @@ std::string randomHex(size_t bytes) {
   return out.substr(0, bytes * 2);
 }
 
-std::string Sessions::open(Role role, int64_t now) {
+std::string Sessions::open(Role role, int64_t now, std::string scope, std::string cookiePath) {
   std::string id = randomHex(32);
   std::lock_guard lock(mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
@@ -48,7 +48,7 @@ std::string Sessions::open(Role role, int64_t now) {
     }
     sessions_.erase(oldest);
   }
-  sessions_[id] = Session{role, randomHex(32), now + kLifetimeSeconds};
+  sessions_[id] = Session{role, randomHex(32), now + kLifetimeSeconds, std::move(scope), std::move(cookiePath)};
   return id;
 }
 

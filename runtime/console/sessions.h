@@ -19,7 +19,14 @@ struct Session {
   Role role = Role::ReadOnly;
   std::string csrf;
   int64_t expires = 0;  // UTC seconds
+  // Whose data it opens: "" the single server's console; a tenant's id under
+  // `serve --tenants`; kEveryTenant a login with the tenants file's admin
+  // token. A console answers only the sessions of its own scope.
+  std::string scope;
+  std::string cookiePath;  // where its cookie was set: logging out clears it there
 };
+
+inline constexpr const char* kEveryTenant = "*";
 
 struct LoginTokens {
   std::vector<std::string> admin;     // [server] tokens: the API's, and the console's admin logins
@@ -43,7 +50,7 @@ class Sessions {
   static constexpr size_t kMaxSessions = 10000;  // the oldest go first beyond this
 
   // Returns the new session's id.
-  std::string open(Role role, int64_t now);
+  std::string open(Role role, int64_t now, std::string scope = "", std::string cookiePath = "/console");
   std::optional<Session> find(const std::string& id, int64_t now);
   void close(const std::string& id);
 

@@ -3,15 +3,18 @@
 without the session's CSRF token 403, a read-only login cannot retry a dead
 letter (403) and an admin can; the session cookie is HttpOnly and
 SameSite=Strict (and Secure behind an HTTPS proxy); the pages' JSON says what
-the store holds.
+the store holds; after a deployment through POST /v1/modules the board, the
+versions page and the deal page's timers follow the new version.
 
 usage: console_api_test.py VORONKA"""
+import base64
 import json
 import os
 import sys
 import tempfile
 
-from console_seed import ADMIN, READER, seeded_server, wait_until
+from console_seed import ADMIN, FUNNEL, READER, seeded_server, wait_until
+from serve_support import build
 
 failures = []
 
@@ -68,6 +71,7 @@ def main():
         srv = seeded_server(voronka, work)
         try:
             run(srv)
+            deployment(srv, voronka, work)
         finally:
             srv.terminate()
             srv.receiver.stop()
@@ -193,6 +197,50 @@ def run(srv):
     check(status == 200, f"logout: {status}")
     status, _ = reader.get("/console/api/board")
     check(status == 401, f"after logout: {status}")
+
+
+def line_of(text, needle):
+    return next(i + 1 for i, line in enumerate(text.split("\n")) if needle in line)
+
+
+def deployment(srv, voronka, work):
+    """POST /v1/modules: a version with a stage before "talk" (every later
+    stage's index moves) and rules a line further down."""
+    hook = f"http://127.0.0.1:{srv.receiver.port}"
+    v1 = FUNNEL.format(hook=hook)
+    v2 = FUNNEL.replace("  stage talk", '  stage offer "Предложение" {{ }}\n  stage talk').format(hook=hook)
+    admin = Session(srv, ADMIN)
+    status, before = admin.get("/console/api/versions")
+    status, deal = admin.get("/console/api/deal/D-2")
+    timer = [x for x in deal["timers"] if x["kind"] == "rule"][0]
+    check(timer["rule"]["line"] == line_of(v1, "after 2d"), f"the timer's rule line on v1: {timer['rule']}")
+
+    module = build(voronka, v2, work, name="v2")
+    body = {"module": base64.b64encode(open(module, "rb").read()).decode()}
+    status, answer = srv.request("POST", "/v1/modules", body, {"Authorization": "Bearer " + ADMIN})
+    check(status in (200, 202), f"deploying v2: {status} {answer}")
+    new_version = answer.get("to") if isinstance(answer, dict) else None
+
+    def deployed():
+        _, v = admin.get("/console/api/versions")
+        return v["running"] == new_version and v["deploying"] is None
+    wait_until(deployed, 30, "the console's versions page to run the new version")
+    status, versions = admin.get("/console/api/versions")
+    check(versions["running"] != before["running"] and versions["active"] == new_version,
+          f"versions after the deployment: {versions['running']} {versions['active']}")
+    check(len(versions["deployments"]) == len(before["deployments"]) + 1, "the deployment is in the journal")
+    status, session = admin.get("/console/api/session")
+    stages = [s["name"] for s in session["pipelines"][0]["stages"]]
+    check(session["module_version"] == new_version and stages[:3] == ["new", "offer", "talk"],
+          f"the session's outline is v2's: {session['module_version']} {stages}")
+    status, board = admin.get("/console/api/board")
+    counts = {s["name"]: s["deals"] for s in board["stages"]}
+    check(board["module_version"] == new_version and counts.get("offer") == 0 and counts.get("talk") == 1 and
+          counts.get("contract") == 1 and board["not_moved"] == 0, f"the board on v2: {counts}")
+    status, deal = admin.get("/console/api/deal/D-2")
+    timer = [x for x in deal["timers"] if x["kind"] == "rule"][0]
+    check(deal["deal"]["stage"]["stage"] == "talk" and timer["rule"]["line"] == line_of(v2, "after 2d"),
+          f"the deal page reads v2: {deal['deal']['stage']} {timer['rule']}")
 
 
 if __name__ == "__main__":
