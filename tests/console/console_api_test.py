@@ -10,8 +10,10 @@ usage: console_api_test.py VORONKA"""
 import base64
 import json
 import os
+import sqlite3
 import sys
 import tempfile
+import time
 
 from console_seed import ADMIN, FUNNEL, READER, seeded_server, wait_until
 from serve_support import build
@@ -241,6 +243,33 @@ def deployment(srv, voronka, work):
     timer = [x for x in deal["timers"] if x["kind"] == "rule"][0]
     check(deal["deal"]["stage"]["stage"] == "talk" and timer["rule"]["line"] == line_of(v2, "after 2d"),
           f"the deal page reads v2: {deal['deal']['stage']} {timer['rule']}")
+
+    # A deployment the journal says is moving deals (as a `voronka deploy` beside the server, or a
+    # large one through the API, leaves it while it runs): every page says so.
+    db = sqlite3.connect(os.path.join(work, "store.db"), timeout=10)
+    with db:
+        running = db.execute(
+            "INSERT INTO deployments (started_at, finished_at, by, from_version, to_version, plan, status, result) "
+            "VALUES (?, 0, 'test', ?, 'f00df00df00df00d', '{}', 'running', ?)",
+            (int(time.time()), new_version, json.dumps({"deals": 3, "deals_in_store": 6}))).lastrowid
+    want = {"id": running, "from": new_version, "to": "f00df00df00df00d", "deals_moved": 3, "deals_in_store": 6}
+    for page in ("versions", "session", "board"):
+        status, body = admin.get("/console/api/" + page)
+        got = {k: body["deploying"].get(k) for k in want} if body.get("deploying") else None
+        check(got == want, f"{page} shows the deployment in progress: {body.get('deploying')}")
+    # Meanwhile a deal not moved yet is on the board by its own version's stage: D-2 on v1's "talk" (index 1,
+    # which is v2's "offer").
+    with db:
+        db.execute("UPDATE deals SET module_version = ?, stage = 1 WHERE id = 'D-2'", (before["running"],))
+    status, board = admin.get("/console/api/board")
+    counts = {s["name"]: s["deals"] for s in board["stages"]}
+    check(counts.get("talk") == 1 and counts.get("offer") == 0, f"a deal on v1 on the v2 board: {counts}")
+    with db:
+        db.execute("UPDATE deals SET module_version = ?, stage = 2 WHERE id = 'D-2'", (new_version,))
+        db.execute("UPDATE deployments SET status = 'done' WHERE id = ?", (running,))
+    db.close()
+    status, versions = admin.get("/console/api/versions")
+    check(versions["deploying"] is None, f"a finished deployment is not in progress: {versions['deploying']}")
 
 
 if __name__ == "__main__":
