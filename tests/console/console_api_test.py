@@ -264,6 +264,8 @@ def deployment(srv, voronka, work):
     status, board = admin.get("/console/api/board")
     counts = {s["name"]: s["deals"] for s in board["stages"]}
     check(counts.get("talk") == 1 and counts.get("offer") == 0, f"a deal on v1 on the v2 board: {counts}")
+    status, deal = admin.get("/console/api/deal/D-2")
+    check(deal["deal"]["stage"]["stage"] == "talk", f"a deal on v1 is read with v1: {deal['deal']['stage']}")
     with db:
         db.execute("UPDATE deals SET module_version = ?, stage = 2 WHERE id = 'D-2'", (new_version,))
         db.execute("UPDATE deployments SET status = 'done' WHERE id = ?", (running,))
