@@ -9,8 +9,8 @@
     tenant's login; tenants added and removed by a reload appear and go
     without a restart; the cookie's path is the tenant's console (the
     operator's: /t); CSRF and the CSP hold as on one server.
-  - `serve --workers shared` on PostgreSQL: the console reads the store
-    (skipped without PostgreSQL's binaries).
+  - `serve --workers shared` on PostgreSQL, and one server on it after:
+    the console reads the store (skipped without PostgreSQL's binaries).
 
 usage: console_tenants_test.py VORONKA"""
 import http.client
@@ -248,6 +248,16 @@ def test_shared_workers(voronka, work):
             check(status == 200 and stats["pipelines"][0]["stages"][0]["deals_in"] == 3, f"stats on PG: {status}")
         finally:
             srv.terminate()
+
+        # One server on the same store (it holds the store's lock): the console reads beside it, without one.
+        single = Server(voronka, module, pg.spec(), extra=["--token", token]).start()
+        try:
+            login = Login(single.port, "/console", token)
+            status, board = login.get("/api/board")
+            stages = {s["name"]: s["deals"] for s in board["stages"]} if status == 200 else {}
+            check(stages.get("a") == 2 and stages.get("b") == 1, f"one server's board on PG: {status} {stages}")
+        finally:
+            single.terminate()
 
 
 def main():
