@@ -211,8 +211,7 @@ TEST(ServeConfig, NumbersOutOfRange) {
   EXPECT_EQ(errorOf("[outbox]\nmax_attempts = -3\n"),
             "serve.toml:2:16: [outbox] max_attempts must be at least 1, not -3");
   EXPECT_EQ(errorOf("[outbox]\nbatch = 0\n"), "serve.toml:2:9: [outbox] batch must be at least 1, not 0");
-  EXPECT_EQ(errorOf("[outbox]\nconcurrency = 0\n"),
-            "serve.toml:2:15: [outbox] concurrency must be at least 1, not 0");
+  EXPECT_EQ(errorOf("[outbox]\nconcurrency = 0\n"), "serve.toml:2:15: [outbox] concurrency must be at least 1, not 0");
   EXPECT_EQ(errorOf("[outbox]\nper_target = 1000\n"),
             "serve.toml:2:14: [outbox] per_target must be at most 256, not 1000");
   EXPECT_EQ(errorOf("[outbox]\ntimeout = -1.5\n"),
