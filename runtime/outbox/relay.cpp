@@ -72,9 +72,17 @@ size_t OutboxRelay::dispatch(size_t budget, bool& more) {
     auto lock = lockStore();
     int64_t now = clock_.now();
     std::unique_ptr<store::Transaction> tx = store_.begin();
-    std::vector<store::EffectRecord> due = tx->dueEffects(now, std::max(options_.lookahead, options_.batch));
-    more = due.size() >= std::max(options_.lookahead, options_.batch);
-    jobs = scheduler_.pick(due, budget);
+    // The oldest due effects first; only when none of them can start (their
+    // receivers or deals are busy: a hanging receiver's backlog) does the
+    // claim look further, up to `lookahead`, for effects to other receivers.
+    size_t window = std::min(std::max(options_.batch, 4 * scheduler_.limits().concurrency), options_.lookahead);
+    for (;;) {
+      std::vector<store::EffectRecord> due = tx->dueEffects(now, window);
+      more = due.size() >= window;
+      jobs = scheduler_.pick(due, budget);
+      if (!jobs.empty() || !more || window >= options_.lookahead) break;
+      window = std::min(window * 8, options_.lookahead);
+    }
     try {
       for (DeliveryJob& job : jobs) {
         for (store::EffectRecord& effect : job.effects) {
@@ -251,16 +259,14 @@ void OutboxRelay::noteError(const std::string& error) {
 
 void OutboxRelay::runUntilStopped(const std::atomic<bool>& stop) {
   while (!stop) {
-    bool started = false, more = false;
     try {
       recordFinished();
-      if (!scheduler_.full()) started = dispatch(SIZE_MAX, more) > 0;
+      bool more = false;
+      if (!scheduler_.full()) dispatch(SIZE_MAX, more);
     } catch (const std::exception& e) {
       noteError(fmt::format("the outbox relay could not use the store: {}", e.what()));
     }
-    // More due than one claim looks at, and slots free: claim again at once.
-    if (started && more && !scheduler_.full()) continue;
-    // Otherwise a result (a free slot), new effects (wake) or the poll.
+    // Then a result (a free slot), new effects (wake) or the poll.
     waitForNews(&stop, options_.pollInterval);
   }
   // Stopping: the deliveries in flight end within their timeouts; their

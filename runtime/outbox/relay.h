@@ -45,8 +45,10 @@ struct RelayOptions {
   size_t batch = 32;       // effects claimed per round (runOnce), and per CRM bulk call
   size_t concurrency = 8;  // deliveries in flight at once (threads of the pool)
   size_t perTarget = 2;    // …to one receiver (delivery_target.h)
-  // Due effects looked at per claim: those held back (their receiver or deal
-  // is busy) are skipped, and later ones to other receivers are taken.
+  // A claim looks at the oldest max(batch, 4 × concurrency) due effects;
+  // when none of them can start (their receivers or deals are busy), at up
+  // to this many, so that a hanging receiver's backlog does not hide the
+  // effects to other receivers behind it.
   size_t lookahead = 1000;
   int64_t lease = 600;  // seconds a claimed effect is not claimed again (covers a round's deliveries)
   std::chrono::milliseconds pollInterval{1000};
