@@ -161,10 +161,22 @@ size_t OutboxRelay::recordFinished() {
     counters_.inFlight -= std::min<uint64_t>(counters_.inFlight, f.job.effects.size());
   }
   if (!done.empty() && options_.onInFlight) options_.onInFlight(counters().inFlight);
-  // A store that fails here loses the rest of the results too: the caller hears of it.
+  if (done.empty()) return 0;
+  // The results that came back together are recorded in one transaction
+  // (one commit for many deliveries). A store that fails here loses them
+  // all; each is delivered again once its claim runs out.
+  int64_t now = clock_.now();
+  std::vector<store::EffectRecord> recorded;
   for (const Finished& f : done) {
-    for (size_t i = 0; i < f.job.effects.size(); ++i) record(f.job.effects[i], f.results[i]);
+    for (size_t i = 0; i < f.job.effects.size(); ++i) recorded.push_back(settled(f.job.effects[i], f.results[i], now));
   }
+  {
+    auto lock = lockStore();
+    std::unique_ptr<store::Transaction> tx = store_.begin();
+    for (const store::EffectRecord& effect : recorded) tx->putEffect(effect);
+    tx->commit();
+  }
+  for (const store::EffectRecord& effect : recorded) noteRecorded(effect, now);
   return done.size();
 }
 
@@ -201,9 +213,7 @@ size_t OutboxRelay::runOnce() {
   return claimed;
 }
 
-void OutboxRelay::record(store::EffectRecord effect, const DeliveryResult& result) {
-  int64_t now = clock_.now();
-  std::string error;
+store::EffectRecord OutboxRelay::settled(store::EffectRecord effect, const DeliveryResult& result, int64_t now) {
   switch (result.status) {
     case DeliveryResult::Status::Delivered:
       effect.status = "delivered";
@@ -229,12 +239,10 @@ void OutboxRelay::record(store::EffectRecord effect, const DeliveryResult& resul
       effect.lastError = result.error;
       break;
   }
-  {
-    auto lock = lockStore();
-    std::unique_ptr<store::Transaction> tx = store_.begin();
-    tx->putEffect(effect);
-    tx->commit();
-  }
+  return effect;
+}
+
+void OutboxRelay::noteRecorded(const store::EffectRecord& effect, int64_t now) {
   if (options_.onRecorded) options_.onRecorded(effect);
   std::lock_guard<std::mutex> lock(countersMutex_);
   if (effect.status == "delivered") {

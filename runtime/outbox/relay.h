@@ -5,8 +5,9 @@
 // Delivery is at least once. The relay claims due effects in one short
 // transaction (attempts + 1, and not due again for `lease` seconds), hands
 // each to a pool of delivery threads outside any transaction, and records
-// each result on its own thread in another short transaction (so the store
-// sees the same writes as before, from one thread). If the process stops
+// the results on its own thread in another short transaction (one for the
+// results that came back together: the store sees the same writes as
+// before, from one thread). If the process stops
 // between a delivery and its record, the claim runs out and the effect is
 // sent again — with the same key (the Idempotency-Key header, the Message-ID
 // of a letter, `key` in a gateway's JSON), by which the receiver recognises
@@ -121,7 +122,9 @@ class OutboxRelay {
   void waitForNews(const std::atomic<bool>* stop, std::chrono::milliseconds timeout);
   void deliveryThread();
   std::vector<DeliveryResult> deliver(const DeliveryJob& job);
-  void record(store::EffectRecord effect, const DeliveryResult& result);
+  // The effect as the result leaves it: delivered, dead, or due again after the backoff.
+  store::EffectRecord settled(store::EffectRecord effect, const DeliveryResult& result, int64_t now);
+  void noteRecorded(const store::EffectRecord& effect, int64_t now);
   int64_t jittered(int64_t delay);
   void noteError(const std::string& error);
 
