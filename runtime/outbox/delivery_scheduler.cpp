@@ -41,14 +41,13 @@ std::vector<DeliveryJob> DeliveryScheduler::pick(const std::vector<store::Effect
       held.insert(effect.deal);
       continue;
     }
-    // A batching target takes the effect into the job of its kind picked in
-    // this scan, if there is one with room: the CRM's bulk calls.
+    // A batching target takes the effect into its job picked in this scan,
+    // if it has room: the CRM's calls, delivered in order, consecutive ones
+    // of a kind in one bulk call.
     DeliveryJob* into = nullptr;
     if (target.batches && taken < budget) {
       for (DeliveryJob& job : jobs) {
-        if (job.target.name == target.name && job.effects.front().kind == effect.kind &&
-            job.effects.size() < limits_.maxBatch)
-          into = &job;
+        if (job.target.name == target.name && job.effects.size() < limits_.maxBatch) into = &job;
       }
     }
     if (own != jobOfDeal.end() && into != &jobs[own->second]) {

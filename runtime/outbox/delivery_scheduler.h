@@ -27,7 +27,8 @@ struct SchedulerLimits {
   size_t maxBatch = 32;    // effects in one batched call (a CRM's bulk update)
 };
 
-// Effects handed to one connector call: one effect, or a CRM's batch.
+// Effects delivered together, in order: one effect, or a CRM's batch
+// (consecutive effects of a kind in one bulk call).
 struct DeliveryJob {
   DeliveryTarget target;
   std::vector<store::EffectRecord> effects;

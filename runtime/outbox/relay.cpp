@@ -136,14 +136,25 @@ void OutboxRelay::deliveryThread() {
 }
 
 std::vector<DeliveryResult> OutboxRelay::deliver(const DeliveryJob& job) {
+  // Consecutive effects of one kind go to their connector together (a CRM
+  // updates up to 50 deals in one call); the order of the job is kept.
   std::vector<DeliveryResult> results;
-  try {
-    // A CRM's batch goes to its connector together; anything else is one effect.
-    results = connectors_.deliverMany(job.effects);
-  } catch (const std::exception& e) {
-    results.assign(job.effects.size(), DeliveryResult::retry(fmt::format("the connector failed: {}", e.what())));
+  const std::vector<store::EffectRecord>& effects = job.effects;
+  for (size_t start = 0; start < effects.size();) {
+    size_t end = start + 1;
+    while (end < effects.size() && effects[end].kind == effects[start].kind) ++end;
+    std::vector<store::EffectRecord> run(effects.begin() + static_cast<std::ptrdiff_t>(start),
+                                         effects.begin() + static_cast<std::ptrdiff_t>(end));
+    std::vector<DeliveryResult> ran;
+    try {
+      ran = connectors_.deliverMany(run);
+    } catch (const std::exception& e) {
+      ran.assign(run.size(), DeliveryResult::retry(fmt::format("the connector failed: {}", e.what())));
+    }
+    ran.resize(run.size(), DeliveryResult::retry("the connector gave no result"));
+    results.insert(results.end(), ran.begin(), ran.end());
+    start = end;
   }
-  results.resize(job.effects.size(), DeliveryResult::retry("the connector gave no result"));
   return results;
 }
 

@@ -128,6 +128,15 @@ TEST(DeliveryScheduler, TheCrmsCallsGoOneBatchAtATime) {
   EXPECT_EQ(idsOf(s.pick({due[2], due[3], due[4]})), (std::vector<int64_t>{3, 4}));
 }
 
+TEST(DeliveryScheduler, ACrmBatchTakesItsKindsInTheOrderGiven) {
+  DeliveryScheduler s(SchedulerLimits{.concurrency = 8, .perTarget = 4, .maxBatch = 32});
+  std::vector<DeliveryJob> jobs =
+      s.pick({ofKind(1, "A", "crm_update"), ofKind(2, "B", "crm_update"), ofKind(3, "A", "crm_complete_task"),
+              ofKind(4, "B", "crm_note"), ofKind(5, "C", "webhook")});
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(idsOf({jobs[0]}), (std::vector<int64_t>{1, 2, 3, 4}));
+}
+
 TEST(DeliveryScheduler, FinishingFreesEverySlot) {
   DeliveryScheduler s(SchedulerLimits{.concurrency = 2, .perTarget = 1});
   std::vector<DeliveryJob> jobs = s.pick({webhook(1, "A", "http://a.ru/"), webhook(2, "B", "http://b.ru/")});
