@@ -146,9 +146,22 @@ struct Console {
     account = accountCalendar(*r.module);
     p90At.reset();
   }
-  // A session of this console's scope; the operator's login opens every tenant's.
+  // A session of this console's scope whose token still logs in as it did;
+  // the operator's login opens every tenant's.
   bool admits(const Session& s) const {
-    return s.scope == settings.scope || (s.scope == kEveryTenant && !settings.scope.empty());
+    if (s.scope == kEveryTenant) return !settings.scope.empty() && isOperator(s.token);
+    return s.scope == settings.scope && roleOf(s.token) == s.role;
+  }
+  // The tenants file's admin token (under `serve --tenants` only).
+  bool isOperator(const std::string& token) const {
+    return !settings.scope.empty() && !token.empty() && settings.isOperatorToken && settings.isOperatorToken(token);
+  }
+  // The role one of this console's own tokens logs in as.
+  std::optional<Role> roleOf(const std::string& token) const {
+    // A tenant without tokens has no console logins: without any, console::roleOf would let anyone in.
+    bool noTokens = settings.tokens.admin.empty() && settings.tokens.readOnly.empty();
+    if (!settings.scope.empty() && noTokens) return std::nullopt;
+    return console::roleOf(settings.tokens, token);
   }
 
   WebReply handle(const WebRequest& req);
@@ -208,15 +221,16 @@ WebReply Console::login(const WebRequest& req) {
     return error(400, "bad_request", "send {\"token\": \"…\"}");
   std::string token = body.value("token", "");
   // The tenants file's admin token opens every tenant's console: its cookie goes to all of them.
-  bool operatorLogin =
-      !settings.scope.empty() && !token.empty() && settings.isOperatorToken && settings.isOperatorToken(token);
-  std::optional<Role> role = operatorLogin ? Role::Admin : roleOf(settings.tokens, token);
-  // A tenant without tokens has no console logins: without any, roleOf would let anyone in.
-  bool noTokens = settings.tokens.admin.empty() && settings.tokens.readOnly.empty();
-  if (!operatorLogin && !settings.scope.empty() && noTokens) role.reset();
+  bool operatorLogin = isOperator(token);
+  std::optional<Role> role = operatorLogin ? Role::Admin : roleOf(token);
   if (!role) return error(401, "unauthorized", "this token is not one of the server's");
   std::string cookiePath = operatorLogin ? "/t" : base;
-  std::string id = sessions.open(*role, now(), operatorLogin ? kEveryTenant : settings.scope, cookiePath);
+  Session opened;
+  opened.role = *role;
+  opened.scope = operatorLogin ? kEveryTenant : settings.scope;
+  opened.cookiePath = cookiePath;
+  opened.token = token;
+  std::string id = sessions.open(std::move(opened), now());
   std::optional<Session> session = sessions.find(id, now());
   WebReply r = json(200, {{"role", *role == Role::Admin ? "admin" : "read_only"}, {"csrf", session->csrf}});
   // Secure when the page came through an HTTPS proxy: the browser then never sends it in clear.

@@ -27,7 +27,7 @@ std::string randomHex(size_t bytes) {
   return out.substr(0, bytes * 2);
 }
 
-std::string Sessions::open(Role role, int64_t now, std::string scope, std::string cookiePath) {
+std::string Sessions::open(Session session, int64_t now) {
   std::string id = randomHex(32);
   std::lock_guard lock(mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
@@ -40,7 +40,9 @@ std::string Sessions::open(Role role, int64_t now, std::string scope, std::strin
     }
     sessions_.erase(oldest);
   }
-  sessions_[id] = Session{role, randomHex(32), now + kLifetimeSeconds, std::move(scope), std::move(cookiePath)};
+  session.csrf = randomHex(32);
+  session.expires = now + kLifetimeSeconds;
+  sessions_[id] = std::move(session);
   return id;
 }
 
