@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <random>
 
 #include "common/secret.h"
@@ -34,9 +35,17 @@ std::string Sessions::open(Session session, int64_t now) {
     it = it->second.expires <= now ? sessions_.erase(it) : std::next(it);
   }
   if (sessions_.size() >= kMaxSessions) {
-    auto oldest = sessions_.begin();
+    // The oldest of the scope with the most sessions goes: one tenant's
+    // logins, however many, never log out another tenant's users.
+    std::map<std::string, size_t> perScope;
+    for (const auto& [_, s] : sessions_) perScope[s.scope]++;
+    const std::string& crowded = std::max_element(perScope.begin(), perScope.end(), [](const auto& a, const auto& b) {
+                                   return a.second < b.second;
+                                 })->first;
+    auto oldest = sessions_.end();
     for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-      if (it->second.expires < oldest->second.expires) oldest = it;
+      if (it->second.scope == crowded && (oldest == sessions_.end() || it->second.expires < oldest->second.expires))
+        oldest = it;
     }
     sessions_.erase(oldest);
   }

@@ -49,7 +49,8 @@ std::string randomHex(size_t bytes);
 class Sessions {
  public:
   static constexpr int64_t kLifetimeSeconds = 12 * 3600;
-  static constexpr size_t kMaxSessions = 10000;  // the oldest go first beyond this
+  // Beyond this, the oldest of the scope (tenant) with the most sessions goes first.
+  static constexpr size_t kMaxSessions = 10000;
 
   // Opens `session` (its role, scope, cookie path and token; the CSRF token
   // and the expiry are made here) and returns its id.

@@ -6,14 +6,22 @@ found by a review and fixed:
     tenant's tokens, removes the tenant and adds it again (another client's
     under the same id), turns its admin token into a read-only one, or takes
     the operator's admin token away, the old session must open nothing.
+  - one tenant's logins crowd out another's: the process keeps at most
+    10000 sessions, and a tenant's reader logging in 10001 times must not
+    log out every other tenant's users and the operator.
 
 usage: console_security_test.py VORONKA"""
+import http.client
+import json
 import os
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from console_tenants_test import FUNNEL, Login, TenantServer, build, raw  # noqa: E402
+
+MAX_SESSIONS = 10000  # console::Sessions::kMaxSessions
 
 ADMIN = "security-operator-token-0000"
 failures = []
@@ -94,10 +102,41 @@ def test_session_follows_its_token(voronka, work):
         server.stop()
 
 
+def test_no_tenant_crowds_out_another(voronka, work):
+    module = build(voronka, FUNNEL, work)
+    tenants_file = os.path.join(work, "crowd.toml")
+    alpha = (["crowd-alpha-admin-000000"], ["crowd-alpha-read-0000000"])
+    beta = (["crowd-beta-admin-0000000"], ["crowd-beta-read-00000000"])
+    write_tenants(tenants_file, work, module, {"alpha": alpha, "beta": beta})
+    server = TenantServer(voronka, tenants_file)
+    port = server.port
+    try:
+        victim = Login(port, "/t/beta/console", beta[1][0])
+        operator = Login(port, "/t/beta/console", ADMIN)
+        time.sleep(1.1)  # the victims' sessions are strictly older: the first a plain "oldest goes" rule drops
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        body = json.dumps({"token": alpha[1][0]})
+        for i in range(MAX_SESSIONS + 1):
+            conn.request("POST", "/t/alpha/console/api/login", body=body, headers={"Content-Type": "application/json"})
+            reply = conn.getresponse()
+            reply.read()
+            if reply.status != 200:
+                check(False, f"alpha's login {i}: {reply.status}")
+                break
+        conn.close()
+        status, _ = victim.get("/api/board")
+        check(status == 200, f"beta's session after alpha's {MAX_SESSIONS + 1} logins: {status}")
+        status, _ = operator.get("/api/board")
+        check(status == 200, f"the operator's session after alpha's {MAX_SESSIONS + 1} logins: {status}")
+    finally:
+        server.stop()
+
+
 def main():
     voronka = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as work:
         test_session_follows_its_token(voronka, work)
+        test_no_tenant_crowds_out_another(voronka, work)
     if failures:
         print(f"{len(failures)} failures")
         return 1
