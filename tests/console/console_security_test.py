@@ -9,6 +9,9 @@ found by a review and fixed:
   - one tenant's logins crowd out another's: the process keeps at most
     10000 sessions, and a tenant's reader logging in 10001 times must not
     log out every other tenant's users and the operator.
+  - a HEAD (which cpp-httplib answers with the GET routes) of a write:
+    it carries no CSRF token and no JSON content type, so it must write
+    nothing (a retry, a logout), on a tenant's console and on one server's.
 
 usage: console_security_test.py VORONKA"""
 import http.client
@@ -19,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from console_tenants_test import FUNNEL, Login, TenantServer, build, raw  # noqa: E402
+from console_tenants_test import FUNNEL, Login, Server, TenantServer, build, raw  # noqa: E402
 
 MAX_SESSIONS = 10000  # console::Sessions::kMaxSessions
 
@@ -132,11 +135,42 @@ def test_no_tenant_crowds_out_another(voronka, work):
         server.stop()
 
 
+def head_writes_nothing(port, base, token):
+    login = Login(port, base, token)
+    check(login.status == 200, f"login at {base}: {login.status}")
+    for path in ("/api/outbox/1/retry", "/api/logout", "/api/login"):
+        status, _, headers = raw(port, "HEAD", base + path, None, {"Cookie": login.cookie})
+        check(status == 405 and headers.get("Allow") == "POST", f"HEAD {base}{path}: {status} {headers}")
+    status, _ = login.get("/api/board")
+    check(status == 200, f"the session after a HEAD of its logout at {base}: {status}")
+    status, _, headers = raw(port, "HEAD", base + "/", None, {})
+    check(status == 200 and "Content-Security-Policy" in headers, f"HEAD {base}/: {status}")
+
+
+def test_head_writes_nothing(voronka, work):
+    module = build(voronka, FUNNEL, work)
+    tenants_file = os.path.join(work, "head.toml")
+    alpha = (["head-alpha-admin-0000000"], [])
+    write_tenants(tenants_file, work, module, {"alpha": alpha})
+    server = TenantServer(voronka, tenants_file)
+    try:
+        head_writes_nothing(server.port, "/t/alpha/console", alpha[0][0])
+    finally:
+        server.stop()
+    single = Server(voronka, module, "sqlite:" + os.path.join(work, "single.db"), extra=["--token", "head-single-0000"])
+    single.start()
+    try:
+        head_writes_nothing(single.port, "/console", "head-single-0000")
+    finally:
+        single.terminate()
+
+
 def main():
     voronka = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as work:
         test_session_follows_its_token(voronka, work)
         test_no_tenant_crowds_out_another(voronka, work)
+        test_head_writes_nothing(voronka, work)
     if failures:
         print(f"{len(failures)} failures")
         return 1
