@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <map>
 
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
@@ -69,6 +70,7 @@ void SharedWorker::run() {
         try {
           parts_->queue.forgetApplied(clock_.now() - kKeepOutcomesSeconds, kForgetPerRound);
         } catch (...) {
+          parts_->store.connection().discardPending();
           PQclear(PQexec(parts_->store.connection().handle(), "ROLLBACK"));
           try {
             parts_->store.endBatch();
@@ -96,18 +98,29 @@ size_t SharedWorker::runBatch() {
   try {
     int64_t now = clock_.now();
     deals = p.queue.claim(now, options_.batch);
+    if (deals.empty()) {
+      p.store.endBatch();
+      return 0;
+    }
+    // One read each for the deals' inbox rows, rows, timers and seen events;
+    // the batch's writes are sent together (PostgresStore::cacheBatch).
+    std::map<std::string, std::vector<store::pg::WorkQueue::Waiting>> inbox =
+        p.queue.waitingOf(deals, options_.eventsPerDeal);
+    std::vector<std::string> eventIds;
+    for (const auto& [deal, waiting] : inbox)
+      for (const auto& w : waiting) eventIds.push_back(w.eventId);
+    p.store.cacheBatch(deals, eventIds);
     auto started = std::chrono::steady_clock::now();
     for (const std::string& deal : deals) {
       if (std::chrono::steady_clock::now() - started > options_.batchBudget) break;  // the rest stay due
       ++worked;
       p.store.scopeTimersToDeal(deal);
-      // Only when one of its timers is due: a look at the timers costs the
-      // engine three statements, this one.
+      // Only when one of its timers is due (the engine's look costs a transaction).
       auto fireDue = [&](int64_t until) {
-        std::optional<int64_t> earliest = p.queue.earliestTimer(deal);
+        std::optional<int64_t> earliest = p.store.earliestTimerOf(deal);
         if (earliest && *earliest <= until) timers += p.engine.runDue(until);
       };
-      for (const store::pg::WorkQueue::Waiting& w : p.queue.waiting(deal, options_.eventsPerDeal)) {
+      for (const store::pg::WorkQueue::Waiting& w : inbox[deal]) {
         fireDue(w.receivedAt);  // the deal's timers that fell due before this event arrived fire first
         engine::Outcome o;
         try {
@@ -126,6 +139,7 @@ size_t SharedWorker::runBatch() {
     p.store.scopeTimersToDeal(std::nullopt);
     // Nothing of the batch may be kept: roll it back, then close the batch
     // (which, finding no transaction, keeps nothing and says so).
+    p.store.connection().discardPending();
     PQclear(PQexec(p.store.connection().handle(), "ROLLBACK"));
     try {
       p.store.endBatch();

@@ -49,6 +49,30 @@ std::string describeConninfo(const std::string& conninfo) {
   return out.empty() ? "the libpq defaults (PGHOST, PGDATABASE, …)" : out;
 }
 
+std::string jsonTextArray(const std::vector<std::string>& texts) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "[";
+  for (const std::string& t : texts) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : t) {
+      auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (u < 0x20) {
+        out += "\\u00";
+        out += kHex[u >> 4];
+        out += kHex[u & 15];
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+
 Conn::Conn(const std::string& conninfo) {
   char* error = nullptr;
   if (PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error)) {
@@ -86,12 +110,14 @@ void Conn::fail(const char* what, const PGresult* result) const {
 }
 
 void Conn::exec(const char* sql, const char* what) {
+  flush();
   ResultPtr r(PQexec(conn_, sql), PQclear);
   // Several statements: PQexec returns the last one's result, or the failing one's.
   if (!r || !succeeded(r.get())) fail(what, r.get());
 }
 
 std::string Conn::queryText(const char* sql, const char* what) {
+  flush();
   ResultPtr r(PQexec(conn_, sql), PQclear);
   if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(what, r.get());
   if (PQntuples(r.get()) != 1 || PQnfields(r.get()) != 1) {
@@ -102,12 +128,84 @@ std::string Conn::queryText(const char* sql, const char* what) {
 }
 
 void Conn::reconnect() {
+  pending_.clear();
   PQreset(conn_);
   ++generation_;
   if (PQstatus(conn_) != CONNECTION_OK) {
     throw StoreError("store " + label_ +
                      ": lost the connection and cannot connect again: " + trimmed(PQerrorMessage(conn_)));
   }
+}
+
+void Conn::defer(const char* sql, const char* what) {
+  pending_.push_back({nullptr, sql, what, {}, {}});
+  if (pending_.size() >= kMaxPending) flush();
+}
+
+void Conn::flush() {
+  if (pending_.empty()) return;
+  std::vector<Pending> work;
+  work.swap(pending_);
+  ++flushes_;
+  if (PQenterPipelineMode(conn_) != 1) fail(work.front().what);
+  // One entry per result to read: a statement prepared on the way, or one run.
+  struct Sent {
+    Statement* prepared;
+    const char* what;
+  };
+  std::vector<Sent> sent;
+  std::string error;
+  for (Pending& p : work) {
+    int n = static_cast<int>(p.values.size());
+    if (p.statement && p.statement->preparedOn_ != generation_) {
+      if (PQsendPrepare(conn_, p.statement->name_.c_str(), p.statement->sql_, n, p.types.data()) != 1) {
+        error = std::string(p.what) + ": " + trimmed(PQerrorMessage(conn_));
+        break;
+      }
+      p.statement->preparedOn_ = generation_;
+      sent.push_back({p.statement, p.what});
+    }
+    std::vector<const char*> values(p.values.size());
+    std::vector<int> lengths(p.values.size()), formats(p.values.size(), 1);
+    for (size_t i = 0; i < p.values.size(); ++i) {
+      values[i] = p.values[i].data();
+      lengths[i] = static_cast<int>(p.values[i].size());
+    }
+    int ok = p.statement ? PQsendQueryPrepared(conn_, p.statement->name_.c_str(), n, values.data(), lengths.data(),
+                                               formats.data(), 1)
+                         : PQsendQueryParams(conn_, p.sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    if (ok != 1) {
+      error = std::string(p.what) + ": " + trimmed(PQerrorMessage(conn_));
+      break;
+    }
+    sent.push_back({nullptr, p.what});
+  }
+  bool synced = PQpipelineSync(conn_) == 1;
+  for (const Sent& s : sent) {
+    ResultPtr r(PQgetResult(conn_), PQclear);
+    if (!r) {
+      if (error.empty()) error = std::string(s.what) + ": " + trimmed(PQerrorMessage(conn_));
+      if (s.prepared) s.prepared->preparedOn_ = 0;
+      continue;
+    }
+    if (!succeeded(r.get())) {
+      // After the first failure the server skips the rest (PGRES_PIPELINE_ABORTED).
+      if (error.empty()) error = std::string(s.what) + ": " + trimmed(PQresultErrorMessage(r.get()));
+      if (s.prepared) s.prepared->preparedOn_ = 0;
+    }
+    while (PGresult* end = PQgetResult(conn_)) PQclear(end);  // a NULL ends each statement's results
+  }
+  if (synced) {
+    while (PGresult* r = PQgetResult(conn_)) {  // the sync's own result
+      bool isSync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (isSync) break;
+    }
+  } else if (error.empty()) {
+    error = std::string("sending statements together: ") + trimmed(PQerrorMessage(conn_));
+  }
+  PQexitPipelineMode(conn_);  // fails only on a broken connection, which reconnect() resets
+  if (!error.empty()) throw StoreError("store " + label_ + ": " + error);
 }
 
 Statement::Statement(Conn& conn, const char* sql, const char* what) : conn_(conn), sql_(sql), what_(what) {
@@ -128,6 +226,7 @@ Query& Query::add(Oid type, std::string_view bytes) {
 
 void Query::execute() {
   Conn& conn = s_.conn_;
+  conn.flush();
   int n = static_cast<int>(values_.size());
   if (s_.preparedOn_ != conn.generation()) {
     ResultPtr prepared(PQprepare(conn.handle(), s_.name_.c_str(), s_.sql_, n, types_.data()), PQclear);
@@ -152,6 +251,12 @@ bool Query::step() {
 
 void Query::run() {
   if (!result_) execute();
+}
+
+void Query::defer() {
+  Conn& conn = s_.conn_;
+  conn.pending_.push_back({&s_, s_.sql_, s_.what_, std::move(types_), std::move(values_)});
+  if (conn.pending_.size() >= Conn::kMaxPending) conn.flush();
 }
 
 int64_t Query::changes() const {

@@ -3,10 +3,18 @@
 // statement at a time. Every value travels in binary form (parameters and
 // results), so texts and blobs need no escaping and integers no parsing.
 // Every failure throws StoreError naming the database.
+//
+// Writes whose result nobody reads can be held back (Query::defer) and sent
+// together, in libpq's pipeline mode, by flush(): one round trip for many
+// statements. Every other use of the connection flushes first, so statements
+// still run in the order they were made; a held-back write that fails makes
+// the flush (and so the next read, or the COMMIT) throw.
 #pragma once
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,6 +27,11 @@ namespace voronka::store::pg {
 
 // `conninfo` without its password, for messages: "host=/tmp dbname=x".
 std::string describeConninfo(const std::string& conninfo);
+
+// A JSON array of texts, for `id IN (SELECT jsonb_array_elements_text($1::jsonb))`.
+std::string jsonTextArray(const std::vector<std::string>& texts);
+
+class Statement;
 
 class Conn {
  public:
@@ -48,8 +61,40 @@ class Conn {
   [[noreturn]] void fail(const char* what, const PGresult* result = nullptr) const;
   bool inTransaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
 
+  // Holds back SQL without parameters (SAVEPOINT, RELEASE …) until flush().
+  void defer(const char* sql, const char* what);
+  // Sends every held-back statement in one round trip; throws StoreError
+  // naming the first that failed (then the transaction is aborted).
+  void flush();
+  // Forgets the held-back statements (their transaction is rolled back).
+  void discardPending() noexcept { pending_.clear(); }
+  size_t pending() const { return pending_.size(); }
+  // Flushes so far (sent or failed): a caller that saw the same number twice
+  // knows that nothing it held back in between has reached the server.
+  uint64_t flushes() const { return flushes_; }
+  // Drops held-back statements from `index` on, or the one at `index`;
+  // only while flushes() has not moved since they were held back.
+  void dropPendingFrom(size_t index) { pending_.resize(std::min(index, pending_.size())); }
+  void dropPendingAt(size_t index) {
+    if (index < pending_.size()) pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(index));
+  }
+
  private:
+  friend class Query;
+  struct Pending {
+    Statement* statement = nullptr;  // null: `sql` without parameters
+    const char* sql = nullptr;
+    const char* what = nullptr;
+    std::vector<Oid> types;
+    std::vector<std::string> values;
+  };
+  // Held-back statements are sent once this many wait: their results stay
+  // far below what the socket buffers hold, so sending never blocks on them.
+  static constexpr size_t kMaxPending = 200;
+
   PGconn* conn_ = nullptr;
+  std::vector<Pending> pending_;
+  uint64_t flushes_ = 0;
   std::string label_;
   uint64_t generation_ = 1;  // bumped by reconnect(): prepared statements are gone
 };
@@ -64,6 +109,7 @@ class Statement {
 
  private:
   friend class Query;
+  friend class Conn;
   Conn& conn_;
   std::string name_;
   const char* sql_;
@@ -90,6 +136,9 @@ class Query {
 
   bool step();
   void run();
+  // Holds the statement back until the connection's next flush() (its
+  // result is never read: no changes(), no rows).
+  void defer();
   int64_t changes() const;  // rows the statement inserted, updated or deleted
 
   bool isNull(int col) const { return PQgetisnull(result_.get(), row_, col) != 0; }

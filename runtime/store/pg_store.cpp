@@ -1,7 +1,11 @@
 #include "runtime/store/pg_store.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "runtime/store/deal_blob.h"
 #include "runtime/store/pg_db.h"
@@ -85,6 +89,7 @@ struct Statements {
   Statement dueTimers{db, "SELECT id, " TIMER_COLUMNS " FROM timers WHERE due <= $1 ORDER BY due, id LIMIT $2",
                       "reading due timers"};
   Statement nextDue{db, "SELECT min(due) FROM timers", "reading the next due timer"};
+  Statement earliestTimerOf{db, "SELECT min(due) FROM timers WHERE deal = $1", "reading the deal's next timer"};
 
   Statement addEffect{db, "INSERT INTO effects (" EFFECT_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
                       "adding to the outbox"};
@@ -122,6 +127,23 @@ struct Statements {
   Statement dueTimersOfDeal{
       db, "SELECT id, " TIMER_COLUMNS " FROM timers WHERE deal = $3 AND due <= $1 ORDER BY due, id LIMIT $2",
       "reading the deal's due timers"};
+  // Shared workers' batch memory (BatchCache): a claimed batch's deals,
+  // timers and seen events in one query each, and timer ids taken ahead so
+  // that an insert needs no answer.
+  Statement dealsIn{db, "SELECT " DEAL_COLUMNS " FROM deals WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
+                    "reading the batch's deals"};
+  Statement timersIn{db,
+                     "SELECT id, " TIMER_COLUMNS
+                     " FROM timers WHERE deal IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id",
+                     "reading the batch's timers"};
+  Statement seenIn{db, "SELECT id FROM events WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
+                   "looking up the batch's events"};
+  Statement takeTimerIds{db, "SELECT nextval(pg_get_serial_sequence('timers', 'id')) FROM generate_series(1, $1)",
+                         "taking timer ids"};
+  Statement addTimerWithId{db,
+                           "INSERT INTO timers (id, " TIMER_COLUMNS
+                           ") OVERRIDING SYSTEM VALUE VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
+                           "adding a timer"};
   Statement effectsWithStatus{db, "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE status = $1 ORDER BY id LIMIT $2",
                               "reading the outbox"};
 
@@ -224,6 +246,37 @@ TimerRecord readTimer(const Query& q) {
   return t;
 }
 
+DealRecord readDeal(const Query& q, const std::string& label) {
+  DealRecord d;
+  d.id = q.text(0);
+  d.pipeline = q.i32(1);
+  d.stage = q.i32(2);
+  d.epoch = q.u64(3);
+  d.enteredAt = q.i64(4);
+  d.createdAt = q.i64(5);
+  d.name = q.text(6);
+  try {
+    d.fields = blob::decodeFields(q.blob(7));
+    d.tags = blob::decodeTags(q.blob(8));
+    d.visits = blob::decodeVisits(q.blob(14));
+  } catch (const blob::DamagedBlob& e) {
+    throw StoreError("store " + label + ": deal \"" + d.id + "\" is damaged: " + e.what());
+  }
+  d.responsible = q.i32(9);
+  d.contactName = q.text(10);
+  d.contactEmail = q.text(11);
+  d.contactPhone = q.text(12);
+  d.companyName = q.text(13);
+  d.lostReason = q.text(15);
+  d.error = q.text(16);
+  d.childDeals = q.i32(17);
+  d.version = q.u64(18);
+  d.previousPipeline = q.i32(19);
+  d.previousStage = q.i32(20);
+  d.moduleVersion = q.text(21);
+  return d;
+}
+
 EventRecord readEvent(const Query& q) {
   EventRecord e{q.text(0), q.text(1), q.text(2), q.i64(3), q.text(4)};
   e.moduleVersion = q.text(5);
@@ -263,6 +316,51 @@ EffectRecord readEffect(const Query& q) {
   return e;
 }
 
+// A shared worker's claimed batch, held in memory from cacheBatch() to
+// endBatch(): its deals (absent ones too), their timers in id order, and
+// which of its events were recorded already. The batch holds its deals'
+// deal_work rows locked, so nothing else changes these rows meanwhile; the
+// batch's own writes update the memory as they are held back. A transaction
+// of the batch rolled back forgets everything (read again when asked).
+struct BatchCache {
+  bool on = false;
+  // The open transaction changed what is held here (forgotten if it rolls back).
+  bool touched = false;
+  // Where the open transaction's held-back statements start (its SAVEPOINT),
+  // and the connection's flushes() then: while that has not moved, nothing
+  // of the transaction reached the server, and a rollback drops them.
+  size_t mark = 0;
+  uint64_t flushes = 0;
+  std::unordered_map<std::string, std::optional<DealRecord>> deals;
+  std::unordered_map<std::string, std::vector<TimerRecord>> timers;
+  std::unordered_set<std::string> seen, unseen;
+  // Timer ids taken from the sequence during this batch (after its deals
+  // were claimed, so a deal's timers still get increasing ids), unused ones dropped at its end.
+  std::vector<int64_t> timerIds;
+
+  void forget() {
+    deals.clear();
+    timers.clear();
+    seen.clear();
+    unseen.clear();
+  }
+  void end() {
+    forget();
+    timerIds.clear();
+    on = false;
+  }
+  TimerRecord* findTimer(int64_t id, std::vector<TimerRecord>** in = nullptr) {
+    for (auto& [deal, list] : timers) {
+      for (TimerRecord& t : list) {
+        if (t.id != id) continue;
+        if (in) *in = &list;
+        return &t;
+      }
+    }
+    return nullptr;
+  }
+};
+
 }  // namespace
 
 struct PostgresStore::Impl {
@@ -274,13 +372,18 @@ struct PostgresStore::Impl {
   void beginTransaction();
   void commitTransaction();
   void abandonTransaction() noexcept;
-  void rollbackQuietly() noexcept { PQclear(PQexec(db.handle(), "ROLLBACK")); }
+  void rollbackQuietly() noexcept {
+    db.discardPending();
+    cache.end();
+    PQclear(PQexec(db.handle(), "ROLLBACK"));
+  }
 
   pg::Conn db;
   PostgresOptions options;
   std::optional<std::string> timerScope;
   std::map<int64_t, int32_t> leases;  // shared workers: effect id → attempt this process has claimed
   SharedOutboxCounters outbox;
+  BatchCache cache;
   std::string schema;
   std::unique_ptr<Statements> st;
   std::recursive_mutex mutex;
@@ -366,7 +469,14 @@ void PostgresStore::Impl::beginTransaction() {
     if (PQtransactionStatus(db.handle()) != PQTRANS_INTRANS) {
       throw StoreError("store " + db.label() + ": the batch was rolled back after an earlier error");
     }
-    db.exec("SAVEPOINT event", "starting a transaction in the batch");
+    if (cache.on) {
+      cache.touched = false;
+      cache.mark = db.pending();
+      cache.flushes = db.flushes();
+      db.defer("SAVEPOINT event", "starting a transaction in the batch");
+    } else {
+      db.exec("SAVEPOINT event", "starting a transaction in the batch");
+    }
   } else {
     beginOnLiveConnection("starting a transaction");
   }
@@ -378,13 +488,33 @@ void PostgresStore::Impl::commitTransaction() {
   if (PQtransactionStatus(db.handle()) != PQTRANS_INTRANS) {
     throw StoreError("store " + db.label() + ": cannot commit: a statement of this transaction failed earlier");
   }
-  db.exec(batchOpen ? "RELEASE event" : "COMMIT", batchOpen ? "committing a transaction in the batch" : "committing");
+  if (batchOpen && cache.on) {
+    if (db.flushes() == cache.flushes) {
+      db.dropPendingAt(cache.mark);  // its SAVEPOINT never reached the server: no RELEASE needed
+    } else {
+      db.defer("RELEASE event", "committing a transaction in the batch");
+    }
+  } else {
+    db.exec(batchOpen ? "RELEASE event" : "COMMIT", batchOpen ? "committing a transaction in the batch" : "committing");
+  }
   transactionOpen = false;
 }
 
 void PostgresStore::Impl::abandonTransaction() noexcept {
   transactionOpen = false;
   // Errors are ignored: a lost connection has rolled back already.
+  if (batchOpen && cache.on) {
+    if (cache.touched) cache.forget();  // what the rolled-back transaction wrote is in it
+    if (db.flushes() == cache.flushes) {
+      db.dropPendingFrom(cache.mark);  // nothing of it reached the server
+      return;
+    }
+    try {
+      db.defer("ROLLBACK TO event", "rolling back a transaction in the batch");
+      db.defer("RELEASE event", "rolling back a transaction in the batch");
+    } catch (const StoreError&) {}  // the batch's transaction is aborted: endBatch() says so
+    return;
+  }
   if (batchOpen) {
     PGTransactionStatusType status = PQtransactionStatus(db.handle());
     if (status != PQTRANS_INTRANS && status != PQTRANS_INERROR) return;
@@ -405,37 +535,14 @@ class PostgresTransaction final : public Transaction {
   }
 
   std::optional<DealRecord> deal(const std::string& id) override {
+    if (s_.cache.on) {
+      auto it = s_.cache.deals.find(id);
+      if (it != s_.cache.deals.end()) return it->second;
+    }
     Query q(st_.deal);
     q.bind(id);
     if (!q.step()) return std::nullopt;
-    DealRecord d;
-    d.id = q.text(0);
-    d.pipeline = q.i32(1);
-    d.stage = q.i32(2);
-    d.epoch = q.u64(3);
-    d.enteredAt = q.i64(4);
-    d.createdAt = q.i64(5);
-    d.name = q.text(6);
-    try {
-      d.fields = blob::decodeFields(q.blob(7));
-      d.tags = blob::decodeTags(q.blob(8));
-      d.visits = blob::decodeVisits(q.blob(14));
-    } catch (const blob::DamagedBlob& e) {
-      throw StoreError("store " + s_.db.label() + ": deal \"" + id + "\" is damaged: " + e.what());
-    }
-    d.responsible = q.i32(9);
-    d.contactName = q.text(10);
-    d.contactEmail = q.text(11);
-    d.contactPhone = q.text(12);
-    d.companyName = q.text(13);
-    d.lostReason = q.text(15);
-    d.error = q.text(16);
-    d.childDeals = q.i32(17);
-    d.version = q.u64(18);
-    d.previousPipeline = q.i32(19);
-    d.previousStage = q.i32(20);
-    d.moduleVersion = q.text(21);
-    return d;
+    return readDeal(q, s_.db.label());
   }
 
   void putDeal(const DealRecord& d) override {
@@ -444,7 +551,11 @@ class PostgresTransaction final : public Transaction {
     q.bindBlob(blob::encodeFields(d.fields)).bindBlob(blob::encodeTags(d.tags)).bind(d.responsible);
     q.bind(d.contactName).bind(d.contactEmail).bind(d.contactPhone).bind(d.companyName);
     q.bindBlob(blob::encodeVisits(d.visits)).bind(d.lostReason).bind(d.error).bind(d.childDeals).bind(d.version);
-    q.bind(d.previousPipeline).bind(d.previousStage).bind(d.moduleVersion).run();
+    q.bind(d.previousPipeline).bind(d.previousStage).bind(d.moduleVersion);
+    if (!s_.cache.on) return q.run();
+    s_.cache.deals[d.id] = d;
+    s_.cache.touched = true;
+    q.defer();
   }
 
   std::vector<std::string> dealIds() override {
@@ -491,6 +602,7 @@ class PostgresTransaction final : public Transaction {
   }
 
   int64_t addTimer(TimerRecord t) override {
+    if (s_.cache.on) return addTimerHeldBack(std::move(t));
     Query q(st_.addTimer);
     q.bind(t.deal).bind(t.due).bind(static_cast<int64_t>(t.kind)).bind(t.rule).bind(t.action).bind(t.epoch);
     q.bind(t.event).bind(t.payload).bind(t.unlessEvent).bind(t.unlessArg).bind(t.task).bind(t.scheduledAt);
@@ -502,16 +614,34 @@ class PostgresTransaction final : public Transaction {
     Query q(st_.putTimer);
     q.bind(t.due).bind(static_cast<int64_t>(t.kind)).bind(t.rule).bind(t.action).bind(t.epoch).bind(t.event);
     q.bind(t.payload).bind(t.unlessEvent).bind(t.unlessArg).bind(t.task).bind(t.scheduledAt).bind(t.cause).bind(t.id);
+    if (s_.cache.on) {
+      if (TimerRecord* cached = s_.cache.findTimer(t.id)) {
+        std::string deal = cached->deal;  // a timer stays with its deal
+        *cached = t;
+        cached->deal = deal;
+        s_.cache.touched = true;
+        return q.defer();
+      }
+    }
     q.run();
     if (q.changes() == 0) throw std::logic_error("putTimer: no such timer");
   }
 
   void removeTimer(int64_t id) override {
     Query q(st_.removeTimer);
-    q.bind(id).run();
+    q.bind(id);
+    if (!s_.cache.on) return q.run();
+    std::vector<TimerRecord>* list = nullptr;
+    if (TimerRecord* cached = s_.cache.findTimer(id, &list)) list->erase(list->begin() + (cached - list->data()));
+    s_.cache.touched = true;
+    q.defer();
   }
 
   std::vector<TimerRecord> timersOf(const std::string& deal) override {
+    if (s_.cache.on) {
+      auto it = s_.cache.timers.find(deal);
+      if (it != s_.cache.timers.end()) return it->second;
+    }
     std::vector<TimerRecord> out;
     Query q(st_.timersOf);
     q.bind(deal);
@@ -521,6 +651,18 @@ class PostgresTransaction final : public Transaction {
 
   std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override {
     std::vector<TimerRecord> out;
+    if (s_.cache.on && s_.timerScope) {
+      auto it = s_.cache.timers.find(*s_.timerScope);
+      if (it != s_.cache.timers.end()) {
+        for (const TimerRecord& t : it->second)
+          if (t.due <= until) out.push_back(t);
+        std::sort(out.begin(), out.end(), [](const TimerRecord& a, const TimerRecord& b) {
+          return std::tie(a.due, a.id) < std::tie(b.due, b.id);
+        });
+        if (out.size() > limit) out.resize(limit);
+        return out;
+      }
+    }
     Query q(s_.timerScope ? st_.dueTimersOfDeal : st_.dueTimers);
     q.bind(until).bindLimit(limit);
     if (s_.timerScope) q.bind(*s_.timerScope);
@@ -531,7 +673,9 @@ class PostgresTransaction final : public Transaction {
   void addEffect(EffectRecord e) override {
     Query q(st_.addEffect);
     q.bind(e.deal).bind(e.kind).bind(e.key).bind(e.payload).bind(e.createdAt).bind(e.notBefore).bind(e.status);
-    q.bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError).run();
+    q.bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError);
+    if (s_.cache.on) return q.defer();
+    q.run();
   }
 
   std::vector<EffectRecord> effectsOf(const std::string& deal) override {
@@ -585,6 +729,10 @@ class PostgresTransaction final : public Transaction {
   }
 
   bool eventSeen(const std::string& id) override {
+    if (s_.cache.on) {
+      if (s_.cache.seen.count(id)) return true;
+      if (s_.cache.unseen.count(id)) return false;
+    }
     Query q(st_.eventSeen);
     q.bind(id);
     return q.step();
@@ -592,7 +740,12 @@ class PostgresTransaction final : public Transaction {
 
   void recordEvent(const EventRecord& e) override {
     Query q(st_.recordEvent);
-    q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body).run();
+    q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body);
+    if (!s_.cache.on) return q.run();
+    s_.cache.unseen.erase(e.id);
+    s_.cache.seen.insert(e.id);
+    s_.cache.touched = true;
+    q.defer();
   }
 
   std::optional<EventRecord> event(const std::string& id) override {
@@ -605,7 +758,9 @@ class PostgresTransaction final : public Transaction {
   void addHistory(const HistoryRecord& h) override {
     Query q(st_.addHistory);
     q.bind(h.deal).bind(h.fromPipeline).bind(h.fromStage).bind(h.toPipeline).bind(h.toStage).bind(h.at);
-    q.bind(h.cause).bind(h.how).run();
+    q.bind(h.cause).bind(h.how);
+    if (s_.cache.on) return q.defer();
+    q.run();
   }
 
   std::vector<HistoryRecord> historyOf(const std::string& deal) override {
@@ -626,7 +781,9 @@ class PostgresTransaction final : public Transaction {
 
   void addNote(const NoteRecord& n) override {
     Query q(st_.addNote);
-    q.bind(n.deal).bind(n.at).bind(n.text).run();
+    q.bind(n.deal).bind(n.at).bind(n.text);
+    if (s_.cache.on) return q.defer();
+    q.run();
   }
 
   std::vector<NoteRecord> notesOf(const std::string& deal) override {
@@ -748,6 +905,33 @@ class PostgresTransaction final : public Transaction {
   }
 
  private:
+  // A timer added in a cached batch: its id taken ahead, the insert held back.
+  int64_t addTimerHeldBack(TimerRecord t) {
+    BatchCache& c = s_.cache;
+    if (c.timerIds.empty()) {
+      Query ids(st_.takeTimerIds);
+      ids.bindLimit(64);
+      while (ids.step()) c.timerIds.push_back(ids.i64(0));
+      std::reverse(c.timerIds.begin(), c.timerIds.end());  // taken from the back, lowest first
+      if (c.timerIds.empty()) throw StoreError("store " + s_.db.label() + ": taking timer ids returned none");
+    }
+    t.id = c.timerIds.back();
+    c.timerIds.pop_back();
+    Query q(st_.addTimerWithId);
+    q.bind(t.id).bind(t.deal).bind(t.due).bind(static_cast<int64_t>(t.kind)).bind(t.rule).bind(t.action);
+    q.bind(t.epoch).bind(t.event).bind(t.payload).bind(t.unlessEvent).bind(t.unlessArg).bind(t.task);
+    q.bind(t.scheduledAt).bind(t.cause);
+    q.defer();
+    c.touched = true;
+    auto it = c.timers.find(t.deal);
+    if (it != c.timers.end()) {
+      auto at = std::upper_bound(it->second.begin(), it->second.end(), t.id,
+                                 [](int64_t id, const TimerRecord& r) { return id < r.id; });
+      it->second.insert(at, t);
+    }
+    return t.id;
+  }
+
   int64_t returnedId(Query& q) {
     if (!q.step()) throw StoreError("store " + s_.db.label() + ": an insert returned no id");
     return q.i64(0);
@@ -783,6 +967,57 @@ std::optional<int64_t> PostgresStore::nextDue() {
   return q.i64(0);
 }
 
+void PostgresStore::cacheBatch(const std::vector<std::string>& deals, const std::vector<std::string>& eventIds) {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->batchOpen) throw std::logic_error("cacheBatch: no batch is open");
+  BatchCache& c = impl_->cache;
+  c.end();
+  Statements& st = *impl_->st;
+  std::string ids = pg::jsonTextArray(deals);
+  for (const std::string& d : deals) {
+    c.deals[d] = std::nullopt;
+    c.timers[d];
+  }
+  Query dealRows(st.dealsIn);
+  dealRows.bind(ids);
+  while (dealRows.step()) {
+    DealRecord d = readDeal(dealRows, impl_->db.label());
+    c.deals[d.id] = std::move(d);
+  }
+  Query timerRows(st.timersIn);
+  timerRows.bind(ids);
+  while (timerRows.step()) {
+    TimerRecord t = readTimer(timerRows);
+    c.timers[t.deal].push_back(std::move(t));
+  }
+  if (!eventIds.empty()) {
+    c.unseen.insert(eventIds.begin(), eventIds.end());
+    Query seen(st.seenIn);
+    seen.bind(pg::jsonTextArray(eventIds));
+    while (seen.step()) {
+      c.unseen.erase(seen.text(0));
+      c.seen.insert(seen.text(0));
+    }
+  }
+  c.on = true;
+}
+
+std::optional<int64_t> PostgresStore::earliestTimerOf(const std::string& deal) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->cache.on) {
+    auto it = impl_->cache.timers.find(deal);
+    if (it != impl_->cache.timers.end()) {
+      std::optional<int64_t> earliest;
+      for (const TimerRecord& t : it->second) earliest = std::min(earliest.value_or(t.due), t.due);
+      return earliest;
+    }
+  }
+  Query q(impl_->st->earliestTimerOf);
+  q.bind(deal);
+  if (!q.step() || q.isNull(0)) return std::nullopt;
+  return q.i64(0);
+}
+
 void PostgresStore::beginBatch() {
   std::unique_lock lock(impl_->mutex);
   if (impl_->batchOpen) throw std::logic_error("beginBatch: a batch is open already");
@@ -797,6 +1032,7 @@ void PostgresStore::endBatch() {
   if (!impl_->batchOpen) throw std::logic_error("endBatch: no batch is open");
   if (impl_->transactionOpen) throw std::logic_error("endBatch: a transaction of the batch is still open");
   impl_->batchOpen = false;
+  impl_->cache.end();     // held-back writes are sent with the COMMIT below
   impl_->mutex.unlock();  // the batch's own hold; `lock` still has this thread's
   // COMMIT of an aborted transaction would roll back and report success.
   if (PQtransactionStatus(impl_->db.handle()) != PQTRANS_INTRANS) {

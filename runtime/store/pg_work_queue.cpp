@@ -20,7 +20,12 @@ struct WorkQueue::Statements {
                     "SELECT seq, event_id, body, received_at FROM inbox WHERE deal = $1 AND applied_at IS NULL "
                     "ORDER BY seq LIMIT $2",
                     "reading the deal's inbox"};
-  Statement earliest{db, "SELECT min(due) FROM timers WHERE deal = $1", "reading the deal's next timer"};
+  Statement waitingOf{db,
+                      "SELECT deal, seq, event_id, body, received_at FROM (SELECT deal, seq, event_id, body, "
+                      "received_at, row_number() OVER (PARTITION BY deal ORDER BY seq) AS n FROM inbox "
+                      "WHERE deal IN (SELECT jsonb_array_elements_text($1::jsonb)) AND applied_at IS NULL) w "
+                      "WHERE n <= $2 ORDER BY deal, seq",
+                      "reading the deals' inbox"};
   Statement markApplied{db, "UPDATE inbox SET applied_at = $2, status = $3, message = $4 WHERE seq = $1",
                         "recording an event's outcome in the inbox"};
   Statement reschedule{db,
@@ -53,21 +58,24 @@ std::vector<WorkQueue::Waiting> WorkQueue::waiting(const std::string& deal, size
   return out;
 }
 
-std::optional<int64_t> WorkQueue::earliestTimer(const std::string& deal) {
-  Query q(st_->earliest);
-  q.bind(deal);
-  if (!q.step() || q.isNull(0)) return std::nullopt;
-  return q.i64(0);
+std::map<std::string, std::vector<WorkQueue::Waiting>> WorkQueue::waitingOf(const std::vector<std::string>& deals,
+                                                                            size_t limit) {
+  std::map<std::string, std::vector<Waiting>> out;
+  if (deals.empty()) return out;
+  Query q(st_->waitingOf);
+  q.bind(jsonTextArray(deals)).bindLimit(limit);
+  while (q.step()) out[q.text(0)].push_back({q.i64(1), q.text(2), q.text(3), q.i64(4)});
+  return out;
 }
 
 void WorkQueue::markApplied(int64_t seq, int64_t now, const std::string& status, const std::string& message) {
   Query q(st_->markApplied);
-  q.bind(seq).bind(now).bind(status).bind(message).run();
+  q.bind(seq).bind(now).bind(status).bind(message).defer();
 }
 
 void WorkQueue::reschedule(const std::string& deal, int64_t now) {
   Query q(st_->reschedule);
-  q.bind(deal).bind(now).run();
+  q.bind(deal).bind(now).defer();
 }
 
 int64_t WorkQueue::forgetApplied(int64_t before, size_t limit) {
