@@ -112,11 +112,12 @@ def run_timers(voronka, module, pg, workers, deals):
         assert status in (200, 202), status
     while psql(pg, f"SELECT count(*) FROM {schema}.inbox WHERE applied_at IS NULL") != "0":
         time.sleep(0.05)
-    # Every timer falls due at once (the trigger makes their deals due too).
-    started = time.time()
+    # Every timer falls due at once (the trigger makes their deals due too);
+    # timed from its commit, as pg-boss's jobs are.
     psql(pg, f"UPDATE {schema}.timers SET due = floor(extract(epoch from now()))::bigint")
+    started = time.time()
     while psql(pg, f"SELECT count(*) FROM {schema}.timers") != "0":
-        time.sleep(0.02)
+        time.sleep(0.05)
     done = time.time()
     for s in servers:
         s.terminate()
@@ -161,10 +162,10 @@ def run_pgboss(pg, pgboss, workers, jobs, batch=100):
         for p in procs:
             if p.stdout.readline().strip() != "ready":
                 raise RuntimeError("a pg-boss worker did not start")
-        started = time.time()
         psql(pg, f"UPDATE {schema}.job SET start_after = now() WHERE name = 'fire'")
+        started = time.time()
         while psql(pg, f"SELECT count(*) FROM {schema}.job WHERE name = 'fire' AND state <> 'completed'") != "0":
-            time.sleep(0.02)
+            time.sleep(0.05)
         done = time.time()
     finally:
         for p in procs:

@@ -2,8 +2,11 @@
 
 #include <endian.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <stdexcept>
+#include <unordered_map>
 
 namespace voronka::store::pg {
 
@@ -29,6 +32,30 @@ bool succeeded(const PGresult* r) {
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
+void appendBigEndian32(std::string& out, uint32_t v) {
+  uint32_t network = htobe32(v);
+  out.append(reinterpret_cast<const char*>(&network), sizeof network);
+}
+
+// A one-dimensional array without NULLs in PostgreSQL's binary form
+// (array_send): dimensions, no-NULLs flag, element type, size and lower
+// bound, then each element's length and bytes.
+template <typename Values, typename Element>
+std::string binaryArray(Oid elementType, const Values& values, Element element) {
+  std::string out;
+  appendBigEndian32(out, 1);
+  appendBigEndian32(out, 0);
+  appendBigEndian32(out, elementType);
+  appendBigEndian32(out, static_cast<uint32_t>(values.size()));
+  appendBigEndian32(out, 1);
+  for (const auto& v : values) {
+    std::string_view bytes = element(v);
+    appendBigEndian32(out, static_cast<uint32_t>(bytes.size()));
+    out += bytes;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string describeConninfo(const std::string& conninfo) {
@@ -47,30 +74,6 @@ std::string describeConninfo(const std::string& conninfo) {
   }
   PQconninfoFree(options);
   return out.empty() ? "the libpq defaults (PGHOST, PGDATABASE, …)" : out;
-}
-
-std::string jsonTextArray(const std::vector<std::string>& texts) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "[";
-  for (const std::string& t : texts) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char c : t) {
-      auto u = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += c;
-      } else if (u < 0x20) {
-        out += "\\u00";
-        out += kHex[u >> 4];
-        out += kHex[u & 15];
-      } else {
-        out += c;
-      }
-    }
-    out += '"';
-  }
-  return out + "]";
 }
 
 Conn::Conn(const std::string& conninfo) {
@@ -128,7 +131,7 @@ std::string Conn::queryText(const char* sql, const char* what) {
 }
 
 void Conn::reconnect() {
-  pending_.clear();
+  discardPending();
   PQreset(conn_);
   ++generation_;
   if (PQstatus(conn_) != CONNECTION_OK) {
@@ -137,16 +140,76 @@ void Conn::reconnect() {
   }
 }
 
+void Conn::discardPending() noexcept {
+  pending_.clear();
+  dropHeldRows();
+  owed_ = nullptr;
+  owedHeld_ = false;
+}
+
+void Conn::owe(const char* savepoint, const char* what) {
+  owed_ = savepoint;
+  owedWhat_ = what;
+  owedHeld_ = false;
+  for (RowGroup* g : groups_) g->owedFrom_ = g->rows_.size();
+}
+
+bool Conn::settle(bool keep) noexcept {
+  bool held = owedHeld_;
+  if (!keep) {
+    for (RowGroup* g : groups_) g->rows_.resize(held ? 0 : std::min(g->owedFrom_, g->rows_.size()));
+  }
+  owed_ = nullptr;
+  owedHeld_ = false;
+  for (RowGroup* g : groups_) g->owedFrom_ = 0;
+  return held;
+}
+
+void Conn::dropHeldRows() noexcept {
+  for (RowGroup* g : groups_) g->rows_.clear();
+}
+
+void Conn::emitRows() {
+  if (emitting_) return;
+  emitting_ = true;
+  try {
+    if (owed_) {
+      // The rows of transactions before the owed savepoint, then it.
+      for (RowGroup* g : groups_) {
+        auto from = g->rows_.begin() + static_cast<std::ptrdiff_t>(std::min(g->owedFrom_, g->rows_.size()));
+        std::vector<std::vector<std::string>> before(std::make_move_iterator(g->rows_.begin()),
+                                                     std::make_move_iterator(from));
+        g->rows_.erase(g->rows_.begin(), from);
+        g->owedFrom_ = 0;
+        g->emit(std::move(before));
+      }
+      pending_.push_back({nullptr, owed_, owedWhat_, {}, {}});
+      owed_ = nullptr;
+      owedHeld_ = true;
+    }
+    for (RowGroup* g : groups_) {
+      std::vector<std::vector<std::string>> rows;
+      rows.swap(g->rows_);
+      g->emit(std::move(rows));
+    }
+  } catch (...) {
+    emitting_ = false;
+    throw;
+  }
+  emitting_ = false;
+}
+
 void Conn::defer(const char* sql, const char* what) {
+  emitRows();
   pending_.push_back({nullptr, sql, what, {}, {}});
   if (pending_.size() >= kMaxPending) flush();
 }
 
 void Conn::flush() {
+  emitRows();
   if (pending_.empty()) return;
   std::vector<Pending> work;
   work.swap(pending_);
-  ++flushes_;
   if (PQenterPipelineMode(conn_) != 1) fail(work.front().what);
   // One entry per result to read: a statement prepared on the way, or one run.
   struct Sent {
@@ -253,8 +316,13 @@ void Query::run() {
   if (!result_) execute();
 }
 
+Query& Query::bindTexts(const std::vector<std::string>& texts) {
+  return add(1009, binaryArray(kText, texts, [](const std::string& t) -> std::string_view { return t; }));
+}
+
 void Query::defer() {
   Conn& conn = s_.conn_;
+  conn.emitRows();  // rows held before this statement are written before it
   conn.pending_.push_back({&s_, s_.sql_, s_.what_, std::move(types_), std::move(values_)});
   if (conn.pending_.size() >= Conn::kMaxPending) conn.flush();
 }
@@ -294,6 +362,58 @@ int64_t Query::i64(int col) const {
       throw StoreError("store " + s_.conn_.label() + ": " + s_.what_ + ": column " + std::to_string(col) +
                        " is not an integer (type oid " + std::to_string(PQftype(result_.get(), col)) + ")");
   }
+}
+
+// ───────────────────────────── rows held together ─────────────────────────────
+
+RowGroup::RowGroup(Conn& conn, const char* sql, std::vector<Type> columns, const char* what, int keyColumn)
+    : conn_(conn), statement_(conn, sql, what), columns_(std::move(columns)), keyColumn_(keyColumn) {
+  conn_.groups_.push_back(this);
+}
+
+RowGroup::~RowGroup() { std::erase(conn_.groups_, this); }
+
+RowGroup::Row& RowGroup::Row::bind(int64_t v) {
+  uint64_t network = htobe64(static_cast<uint64_t>(v));
+  values_.emplace_back(reinterpret_cast<const char*>(&network), sizeof network);
+  return *this;
+}
+
+RowGroup::Row& RowGroup::Row::bind(std::string_view bytes) {
+  values_.emplace_back(bytes);
+  return *this;
+}
+
+void RowGroup::Row::done() {
+  if (values_.size() != g_.columns_.size()) throw std::logic_error("RowGroup: a row with the wrong number of values");
+  g_.rows_.push_back(std::move(values_));
+}
+
+void RowGroup::emit(std::vector<std::vector<std::string>> rows) {
+  if (rows.empty()) return;
+  if (keyColumn_ >= 0) {
+    // One row per key: the last one's values where the first one stood (a
+    // deal created, then saved again, keeps its place in creation order).
+    std::vector<std::vector<std::string>> kept;
+    std::unordered_map<std::string, size_t> at;
+    for (auto& row : rows) {
+      auto [it, added] = at.emplace(row[static_cast<size_t>(keyColumn_)], kept.size());
+      if (added) {
+        kept.push_back(std::move(row));
+      } else {
+        kept[it->second] = std::move(row);
+      }
+    }
+    rows.swap(kept);
+  }
+  Query q(statement_);
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    Oid element = columns_[c] == Type::Int8 ? 20 : columns_[c] == Type::Text ? 25 : 17;
+    Oid array = columns_[c] == Type::Int8 ? 1016 : columns_[c] == Type::Text ? 1009 : 1001;
+    q.bindArray(array, binaryArray(element, rows,
+                                   [c](const std::vector<std::string>& row) -> std::string_view { return row[c]; }));
+  }
+  q.defer();
 }
 
 }  // namespace voronka::store::pg

@@ -9,6 +9,10 @@
 // statements. Every other use of the connection flushes first, so statements
 // still run in the order they were made; a held-back write that fails makes
 // the flush (and so the next read, or the COMMIT) throw.
+//
+// Rows of one insert or update can be held back further (RowGroup::hold) and
+// written by one statement taking an array per column, just before anything
+// else is held back or sent: a batch's notes, say, become one INSERT.
 #pragma once
 
 #include <libpq-fe.h>
@@ -28,10 +32,8 @@ namespace voronka::store::pg {
 // `conninfo` without its password, for messages: "host=/tmp dbname=x".
 std::string describeConninfo(const std::string& conninfo);
 
-// A JSON array of texts, for `id IN (SELECT jsonb_array_elements_text($1::jsonb))`.
-std::string jsonTextArray(const std::vector<std::string>& texts);
-
 class Statement;
+class RowGroup;
 
 class Conn {
  public:
@@ -67,20 +69,28 @@ class Conn {
   // naming the first that failed (then the transaction is aborted).
   void flush();
   // Forgets the held-back statements (their transaction is rolled back).
-  void discardPending() noexcept { pending_.clear(); }
+  void discardPending() noexcept;
+  // Forgets the rows held in row groups (their transaction is rolled back).
+  void dropHeldRows() noexcept;
   size_t pending() const { return pending_.size(); }
-  // Flushes so far (sent or failed): a caller that saw the same number twice
-  // knows that nothing it held back in between has reached the server.
-  uint64_t flushes() const { return flushes_; }
-  // Drops held-back statements from `index` on, or the one at `index`;
-  // only while flushes() has not moved since they were held back.
-  void dropPendingFrom(size_t index) { pending_.resize(std::min(index, pending_.size())); }
-  void dropPendingAt(size_t index) {
-    if (index < pending_.size()) pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(index));
-  }
+
+  // A savepoint owed rather than sent: it is held back only once something
+  // of its transaction must be (a statement held back, a read, a flush),
+  // after the rows held before it began and before the rows held since. A
+  // transaction that only held rows and reads nothing from the server costs
+  // no SAVEPOINT: its rows simply join the others, or are dropped.
+  void owe(const char* savepoint, const char* what);
+  // Ends the owed savepoint's transaction. Kept: its rows stay held with the
+  // others. Rolled back: its rows are dropped. True when the savepoint was
+  // held back after all: then the caller holds back RELEASE or ROLLBACK TO.
+  bool settle(bool keep) noexcept;
 
  private:
   friend class Query;
+  friend class RowGroup;
+  // Turns the rows held in row groups into held-back statements (in the
+  // order the groups were made); done before anything else is held or sent.
+  void emitRows();
   struct Pending {
     Statement* statement = nullptr;  // null: `sql` without parameters
     const char* sql = nullptr;
@@ -94,7 +104,11 @@ class Conn {
 
   PGconn* conn_ = nullptr;
   std::vector<Pending> pending_;
-  uint64_t flushes_ = 0;
+  std::vector<RowGroup*> groups_;
+  bool emitting_ = false;
+  const char* owed_ = nullptr;  // the savepoint owed (owe()), not held back yet
+  const char* owedWhat_ = nullptr;
+  bool owedHeld_ = false;  // the savepoint owed has been held back
   std::string label_;
   uint64_t generation_ = 1;  // bumped by reconnect(): prepared statements are gone
 };
@@ -133,6 +147,10 @@ class Query {
   Query& bind(const char* text) { return add(kText, text); }
   Query& bindBlob(std::string_view bytes) { return add(kBytea, bytes); }
   Query& bindLimit(size_t limit) { return bind(static_cast<int64_t>(limit > INT64_MAX ? INT64_MAX : limit)); }
+  // A one-dimensional array without NULLs, in PostgreSQL's binary form.
+  Query& bindArray(Oid arrayType, std::string bytes) { return add(arrayType, bytes); }
+  // A text[] (for `= ANY($1)`, which an index answers).
+  Query& bindTexts(const std::vector<std::string>& texts);
 
   bool step();
   void run();
@@ -159,6 +177,49 @@ class Query {
   std::vector<std::string> values_;
   std::unique_ptr<PGresult, void (*)(PGresult*)> result_{nullptr, PQclear};
   int row_ = -1;
+};
+
+// Rows held back for one statement that takes one array per column: `sql`
+// reads them as unnest($1::TYPE[], $2::TYPE[], …). Rows are written in the
+// order they were held; with a key column, only the last row held per key is.
+class RowGroup {
+ public:
+  enum class Type { Int8, Text, Bytea };
+  RowGroup(Conn& conn, const char* sql, std::vector<Type> columns, const char* what, int keyColumn = -1);
+  ~RowGroup();
+  RowGroup(const RowGroup&) = delete;
+  RowGroup& operator=(const RowGroup&) = delete;
+
+  // One row: exactly one value per column, in order, then done().
+  class Row {
+   public:
+    Row& bind(int64_t v);
+    Row& bind(int32_t v) { return bind(static_cast<int64_t>(v)); }
+    Row& bind(uint64_t v) { return bind(static_cast<int64_t>(v)); }
+    Row& bind(bool v) { return bind(static_cast<int64_t>(v)); }
+    Row& bind(std::string_view bytes);
+    Row& bind(const char* text) { return bind(std::string_view(text)); }
+    void done();
+
+   private:
+    friend class RowGroup;
+    explicit Row(RowGroup& g) : g_(g) {}
+    RowGroup& g_;
+    std::vector<std::string> values_;
+  };
+  Row hold() { return Row(*this); }
+  bool empty() const { return rows_.empty(); }
+
+ private:
+  friend class Conn;
+  // One held-back statement for these rows.
+  void emit(std::vector<std::vector<std::string>> rows);
+  Conn& conn_;
+  Statement statement_;
+  std::vector<Type> columns_;
+  int keyColumn_;
+  std::vector<std::vector<std::string>> rows_;
+  size_t owedFrom_ = 0;  // rows from here on belong to the transaction whose savepoint is owed
 };
 
 }  // namespace voronka::store::pg

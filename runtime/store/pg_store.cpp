@@ -25,10 +25,14 @@ constexpr const char* kTakeLock = "SELECT pg_try_advisory_lock(1450144367, hasht
 constexpr const char* kTakeSharedLock = "SELECT pg_try_advisory_lock_shared(1450144367, hashtext(current_schema()))";
 // A shared worker's session: a stuck transaction (a process stopped, not
 // killed) gives its deals back after 30 s; over TCP a dead peer is noticed
-// within about 10 s (ignored on unix sockets).
+// within about 10 s (ignored on unix sockets). Every statement a worker runs
+// finds its rows by key (a batch's deals = ANY($1), one deal's rows): no
+// sequential scans, which the planner would otherwise pick for queue tables
+// whose statistics still say they are small (they grow from empty between
+// autovacuum's analyses) and which then cost the whole table per batch.
 constexpr const char* kSharedSession =
     "SET idle_in_transaction_session_timeout = '30s'; SET tcp_keepalives_idle = 5; "
-    "SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3";
+    "SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; SET enable_seqscan = off";
 
 #define DEAL_COLUMNS                                                                                    \
   "id, pipeline, stage, epoch, entered_at, created_at, name, fields, tags, responsible, contact_name, " \
@@ -130,20 +134,67 @@ struct Statements {
   // Shared workers' batch memory (BatchCache): a claimed batch's deals,
   // timers and seen events in one query each, and timer ids taken ahead so
   // that an insert needs no answer.
-  Statement dealsIn{db, "SELECT " DEAL_COLUMNS " FROM deals WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
-                    "reading the batch's deals"};
-  Statement timersIn{db,
-                     "SELECT id, " TIMER_COLUMNS
-                     " FROM timers WHERE deal IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id",
+  Statement dealsIn{db, "SELECT " DEAL_COLUMNS " FROM deals WHERE id = ANY($1::text[])", "reading the batch's deals"};
+  Statement timersIn{db, "SELECT id, " TIMER_COLUMNS " FROM timers WHERE deal = ANY($1::text[]) ORDER BY id",
                      "reading the batch's timers"};
-  Statement seenIn{db, "SELECT id FROM events WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
-                   "looking up the batch's events"};
+  Statement seenIn{db, "SELECT id FROM events WHERE id = ANY($1::text[])", "looking up the batch's events"};
   Statement takeTimerIds{db, "SELECT nextval(pg_get_serial_sequence('timers', 'id')) FROM generate_series(1, $1)",
                          "taking timer ids"};
-  Statement addTimerWithId{db,
-                           "INSERT INTO timers (id, " TIMER_COLUMNS
-                           ") OVERRIDING SYSTEM VALUE VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)",
-                           "adding a timer"};
+  // A cached batch's rows, each kind written by one statement (pg::RowGroup),
+  // in this order: timers are added before any is removed (an id may be
+  // both), everything before the work queue's rows (pg_work_queue.cpp).
+  using T = pg::RowGroup::Type;
+  pg::RowGroup dealRows{
+      db,
+      "INSERT INTO deals (" DEAL_COLUMNS
+      ") SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], "
+      "$6::int8[], $7::text[], $8::bytea[], $9::bytea[], $10::int8[], $11::text[], $12::text[], "
+      "$13::text[], $14::text[], $15::bytea[], $16::text[], $17::text[], $18::int8[], $19::int8[], "
+      "$20::int8[], $21::int8[], $22::text[]) "
+      "ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, stage = excluded.stage, "
+      "epoch = excluded.epoch, entered_at = excluded.entered_at, created_at = excluded.created_at, "
+      "name = excluded.name, fields = excluded.fields, tags = excluded.tags, "
+      "responsible = excluded.responsible, contact_name = excluded.contact_name, "
+      "contact_email = excluded.contact_email, contact_phone = excluded.contact_phone, "
+      "company_name = excluded.company_name, visits = excluded.visits, "
+      "lost_reason = excluded.lost_reason, error = excluded.error, "
+      "child_deals = excluded.child_deals, version = excluded.version, "
+      "previous_pipeline = excluded.previous_pipeline, previous_stage = excluded.previous_stage, "
+      "module_version = excluded.module_version",
+      {T::Text, T::Int8, T::Int8, T::Int8,  T::Int8, T::Int8, T::Text, T::Bytea, T::Bytea, T::Int8, T::Text,
+       T::Text, T::Text, T::Text, T::Bytea, T::Text, T::Text, T::Int8, T::Int8,  T::Int8,  T::Int8, T::Text},
+      "saving deals",
+      0};
+  pg::RowGroup timerRows{db,
+                         "INSERT INTO timers (id, " TIMER_COLUMNS
+                         ") OVERRIDING SYSTEM VALUE SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], "
+                         "$4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::int8[], "
+                         "$11::int8[], $12::int8[], $13::int8[], $14::text[])",
+                         {T::Int8, T::Text, T::Int8, T::Int8, T::Int8, T::Int8, T::Int8, T::Int8, T::Text, T::Int8,
+                          T::Int8, T::Int8, T::Int8, T::Text},
+                         "adding timers"};
+  pg::RowGroup removedTimers{
+      db, "DELETE FROM timers WHERE id IN (SELECT unnest($1::int8[]))", {T::Int8}, "removing timers"};
+  pg::RowGroup noteRows{db,
+                        "INSERT INTO notes (deal, at, text) SELECT d, a, t FROM unnest($1::text[], $2::int8[], "
+                        "$3::text[]) WITH ORDINALITY AS u(d, a, t, n) ORDER BY n",
+                        {T::Text, T::Int8, T::Text},
+                        "adding notes"};
+  pg::RowGroup historyRows{db,
+                           "INSERT INTO history (" HISTORY_COLUMNS
+                           ") SELECT d, fp, fs, tp, ts, a, c, h FROM unnest($1::text[], $2::int8[], $3::int8[], "
+                           "$4::int8[], $5::int8[], $6::int8[], $7::text[], $8::text[]) "
+                           "WITH ORDINALITY AS u(d, fp, fs, tp, ts, a, c, h, n) ORDER BY n",
+                           {T::Text, T::Int8, T::Int8, T::Int8, T::Int8, T::Int8, T::Text, T::Text},
+                           "adding history"};
+  pg::RowGroup eventRows{db,
+                         "INSERT INTO events (id, deal, type, at, outcome, module_version, body) "
+                         "SELECT i, d, ty, a, o, m, b FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], "
+                         "$5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(i, d, ty, a, o, m, b, n) "
+                         "ORDER BY n ON CONFLICT (id) DO NOTHING",
+                         {T::Text, T::Text, T::Text, T::Int8, T::Text, T::Text, T::Text},
+                         "recording events"};
+
   Statement effectsWithStatus{db, "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE status = $1 ORDER BY id LIMIT $2",
                               "reading the outbox"};
 
@@ -326,11 +377,6 @@ struct BatchCache {
   bool on = false;
   // The open transaction changed what is held here (forgotten if it rolls back).
   bool touched = false;
-  // Where the open transaction's held-back statements start (its SAVEPOINT),
-  // and the connection's flushes() then: while that has not moved, nothing
-  // of the transaction reached the server, and a rollback drops them.
-  size_t mark = 0;
-  uint64_t flushes = 0;
   std::unordered_map<std::string, std::optional<DealRecord>> deals;
   std::unordered_map<std::string, std::vector<TimerRecord>> timers;
   std::unordered_set<std::string> seen, unseen;
@@ -471,9 +517,7 @@ void PostgresStore::Impl::beginTransaction() {
     }
     if (cache.on) {
       cache.touched = false;
-      cache.mark = db.pending();
-      cache.flushes = db.flushes();
-      db.defer("SAVEPOINT event", "starting a transaction in the batch");
+      db.owe("SAVEPOINT event", "starting a transaction in the batch");
     } else {
       db.exec("SAVEPOINT event", "starting a transaction in the batch");
     }
@@ -489,11 +533,7 @@ void PostgresStore::Impl::commitTransaction() {
     throw StoreError("store " + db.label() + ": cannot commit: a statement of this transaction failed earlier");
   }
   if (batchOpen && cache.on) {
-    if (db.flushes() == cache.flushes) {
-      db.dropPendingAt(cache.mark);  // its SAVEPOINT never reached the server: no RELEASE needed
-    } else {
-      db.defer("RELEASE event", "committing a transaction in the batch");
-    }
+    if (db.settle(true)) db.defer("RELEASE event", "committing a transaction in the batch");
   } else {
     db.exec(batchOpen ? "RELEASE event" : "COMMIT", batchOpen ? "committing a transaction in the batch" : "committing");
   }
@@ -505,10 +545,7 @@ void PostgresStore::Impl::abandonTransaction() noexcept {
   // Errors are ignored: a lost connection has rolled back already.
   if (batchOpen && cache.on) {
     if (cache.touched) cache.forget();  // what the rolled-back transaction wrote is in it
-    if (db.flushes() == cache.flushes) {
-      db.dropPendingFrom(cache.mark);  // nothing of it reached the server
-      return;
-    }
+    if (!db.settle(false)) return;      // nothing of it was held back but its rows: dropped
     try {
       db.defer("ROLLBACK TO event", "rolling back a transaction in the batch");
       db.defer("RELEASE event", "rolling back a transaction in the batch");
@@ -546,16 +583,41 @@ class PostgresTransaction final : public Transaction {
   }
 
   void putDeal(const DealRecord& d) override {
+    if (s_.cache.on) {
+      st_.dealRows.hold()
+          .bind(d.id)
+          .bind(d.pipeline)
+          .bind(d.stage)
+          .bind(d.epoch)
+          .bind(d.enteredAt)
+          .bind(d.createdAt)
+          .bind(d.name)
+          .bind(blob::encodeFields(d.fields))
+          .bind(blob::encodeTags(d.tags))
+          .bind(d.responsible)
+          .bind(d.contactName)
+          .bind(d.contactEmail)
+          .bind(d.contactPhone)
+          .bind(d.companyName)
+          .bind(blob::encodeVisits(d.visits))
+          .bind(d.lostReason)
+          .bind(d.error)
+          .bind(d.childDeals)
+          .bind(d.version)
+          .bind(d.previousPipeline)
+          .bind(d.previousStage)
+          .bind(d.moduleVersion)
+          .done();
+      s_.cache.deals[d.id] = d;
+      s_.cache.touched = true;
+      return;
+    }
     Query q(st_.putDeal);
     q.bind(d.id).bind(d.pipeline).bind(d.stage).bind(d.epoch).bind(d.enteredAt).bind(d.createdAt).bind(d.name);
     q.bindBlob(blob::encodeFields(d.fields)).bindBlob(blob::encodeTags(d.tags)).bind(d.responsible);
     q.bind(d.contactName).bind(d.contactEmail).bind(d.contactPhone).bind(d.companyName);
     q.bindBlob(blob::encodeVisits(d.visits)).bind(d.lostReason).bind(d.error).bind(d.childDeals).bind(d.version);
-    q.bind(d.previousPipeline).bind(d.previousStage).bind(d.moduleVersion);
-    if (!s_.cache.on) return q.run();
-    s_.cache.deals[d.id] = d;
-    s_.cache.touched = true;
-    q.defer();
+    q.bind(d.previousPipeline).bind(d.previousStage).bind(d.moduleVersion).run();
   }
 
   std::vector<std::string> dealIds() override {
@@ -628,13 +690,15 @@ class PostgresTransaction final : public Transaction {
   }
 
   void removeTimer(int64_t id) override {
+    if (s_.cache.on) {
+      std::vector<TimerRecord>* list = nullptr;
+      if (TimerRecord* cached = s_.cache.findTimer(id, &list)) list->erase(list->begin() + (cached - list->data()));
+      s_.cache.touched = true;
+      st_.removedTimers.hold().bind(id).done();
+      return;
+    }
     Query q(st_.removeTimer);
-    q.bind(id);
-    if (!s_.cache.on) return q.run();
-    std::vector<TimerRecord>* list = nullptr;
-    if (TimerRecord* cached = s_.cache.findTimer(id, &list)) list->erase(list->begin() + (cached - list->data()));
-    s_.cache.touched = true;
-    q.defer();
+    q.bind(id).run();
   }
 
   std::vector<TimerRecord> timersOf(const std::string& deal) override {
@@ -739,13 +803,23 @@ class PostgresTransaction final : public Transaction {
   }
 
   void recordEvent(const EventRecord& e) override {
+    if (s_.cache.on) {
+      st_.eventRows.hold()
+          .bind(e.id)
+          .bind(e.deal)
+          .bind(e.type)
+          .bind(e.at)
+          .bind(e.outcome)
+          .bind(e.moduleVersion)
+          .bind(e.body)
+          .done();
+      s_.cache.unseen.erase(e.id);
+      s_.cache.seen.insert(e.id);
+      s_.cache.touched = true;
+      return;
+    }
     Query q(st_.recordEvent);
-    q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body);
-    if (!s_.cache.on) return q.run();
-    s_.cache.unseen.erase(e.id);
-    s_.cache.seen.insert(e.id);
-    s_.cache.touched = true;
-    q.defer();
+    q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body).run();
   }
 
   std::optional<EventRecord> event(const std::string& id) override {
@@ -759,8 +833,17 @@ class PostgresTransaction final : public Transaction {
     Query q(st_.addHistory);
     q.bind(h.deal).bind(h.fromPipeline).bind(h.fromStage).bind(h.toPipeline).bind(h.toStage).bind(h.at);
     q.bind(h.cause).bind(h.how);
-    if (s_.cache.on) return q.defer();
-    q.run();
+    if (!s_.cache.on) return q.run();
+    st_.historyRows.hold()
+        .bind(h.deal)
+        .bind(h.fromPipeline)
+        .bind(h.fromStage)
+        .bind(h.toPipeline)
+        .bind(h.toStage)
+        .bind(h.at)
+        .bind(h.cause)
+        .bind(h.how)
+        .done();
   }
 
   std::vector<HistoryRecord> historyOf(const std::string& deal) override {
@@ -780,10 +863,9 @@ class PostgresTransaction final : public Transaction {
   }
 
   void addNote(const NoteRecord& n) override {
+    if (s_.cache.on) return st_.noteRows.hold().bind(n.deal).bind(n.at).bind(n.text).done();
     Query q(st_.addNote);
-    q.bind(n.deal).bind(n.at).bind(n.text);
-    if (s_.cache.on) return q.defer();
-    q.run();
+    q.bind(n.deal).bind(n.at).bind(n.text).run();
   }
 
   std::vector<NoteRecord> notesOf(const std::string& deal) override {
@@ -917,11 +999,22 @@ class PostgresTransaction final : public Transaction {
     }
     t.id = c.timerIds.back();
     c.timerIds.pop_back();
-    Query q(st_.addTimerWithId);
-    q.bind(t.id).bind(t.deal).bind(t.due).bind(static_cast<int64_t>(t.kind)).bind(t.rule).bind(t.action);
-    q.bind(t.epoch).bind(t.event).bind(t.payload).bind(t.unlessEvent).bind(t.unlessArg).bind(t.task);
-    q.bind(t.scheduledAt).bind(t.cause);
-    q.defer();
+    st_.timerRows.hold()
+        .bind(t.id)
+        .bind(t.deal)
+        .bind(t.due)
+        .bind(static_cast<int64_t>(t.kind))
+        .bind(t.rule)
+        .bind(t.action)
+        .bind(t.epoch)
+        .bind(t.event)
+        .bind(t.payload)
+        .bind(t.unlessEvent)
+        .bind(t.unlessArg)
+        .bind(t.task)
+        .bind(t.scheduledAt)
+        .bind(t.cause)
+        .done();
     c.touched = true;
     auto it = c.timers.find(t.deal);
     if (it != c.timers.end()) {
@@ -973,19 +1066,18 @@ void PostgresStore::cacheBatch(const std::vector<std::string>& deals, const std:
   BatchCache& c = impl_->cache;
   c.end();
   Statements& st = *impl_->st;
-  std::string ids = pg::jsonTextArray(deals);
   for (const std::string& d : deals) {
     c.deals[d] = std::nullopt;
     c.timers[d];
   }
   Query dealRows(st.dealsIn);
-  dealRows.bind(ids);
+  dealRows.bindTexts(deals);
   while (dealRows.step()) {
     DealRecord d = readDeal(dealRows, impl_->db.label());
     c.deals[d.id] = std::move(d);
   }
   Query timerRows(st.timersIn);
-  timerRows.bind(ids);
+  timerRows.bindTexts(deals);
   while (timerRows.step()) {
     TimerRecord t = readTimer(timerRows);
     c.timers[t.deal].push_back(std::move(t));
@@ -993,7 +1085,7 @@ void PostgresStore::cacheBatch(const std::vector<std::string>& deals, const std:
   if (!eventIds.empty()) {
     c.unseen.insert(eventIds.begin(), eventIds.end());
     Query seen(st.seenIn);
-    seen.bind(pg::jsonTextArray(eventIds));
+    seen.bindTexts(eventIds);
     while (seen.step()) {
       c.unseen.erase(seen.text(0));
       c.seen.insert(seen.text(0));

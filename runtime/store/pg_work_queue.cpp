@@ -23,16 +23,25 @@ struct WorkQueue::Statements {
   Statement waitingOf{db,
                       "SELECT deal, seq, event_id, body, received_at FROM (SELECT deal, seq, event_id, body, "
                       "received_at, row_number() OVER (PARTITION BY deal ORDER BY seq) AS n FROM inbox "
-                      "WHERE deal IN (SELECT jsonb_array_elements_text($1::jsonb)) AND applied_at IS NULL) w "
+                      "WHERE deal = ANY($1::text[]) AND applied_at IS NULL) w "
                       "WHERE n <= $2 ORDER BY deal, seq",
                       "reading the deals' inbox"};
-  Statement markApplied{db, "UPDATE inbox SET applied_at = $2, status = $3, message = $4 WHERE seq = $1",
-                        "recording an event's outcome in the inbox"};
-  Statement reschedule{db,
-                       "UPDATE deal_work SET next_run_at = CASE WHEN EXISTS (SELECT 1 FROM inbox WHERE deal = $1 "
-                       "AND applied_at IS NULL) THEN $2 ELSE (SELECT min(due) FROM timers WHERE deal = $1) END "
-                       "WHERE deal = $1",
-                       "rescheduling a deal's work"};
+  // Held back and written together (pg::RowGroup), after the store's rows:
+  // rescheduling reads the inbox and timers as the batch left them. (The
+  // `= ANY` lets the index find the deals: the join alone scans the table.)
+  pg::RowGroup applied{db,
+                       "UPDATE inbox SET applied_at = u.a, status = u.s, message = u.m FROM unnest($1::int8[], "
+                       "$2::int8[], $3::text[], $4::text[]) AS u(q, a, s, m) WHERE inbox.seq = u.q",
+                       {RowGroup::Type::Int8, RowGroup::Type::Int8, RowGroup::Type::Text, RowGroup::Type::Text},
+                       "recording events' outcomes in the inbox"};
+  pg::RowGroup reschedule{db,
+                          "UPDATE deal_work SET next_run_at = CASE WHEN EXISTS (SELECT 1 FROM inbox "
+                          "WHERE inbox.deal = u.d AND applied_at IS NULL) THEN u.n ELSE (SELECT min(due) FROM "
+                          "timers WHERE timers.deal = u.d) END FROM unnest($1::text[], $2::int8[]) AS u(d, n) "
+                          "WHERE deal_work.deal = u.d AND deal_work.deal = ANY($1::text[])",
+                          {RowGroup::Type::Text, RowGroup::Type::Int8},
+                          "rescheduling deals' work",
+                          0};
   Statement forget{db,
                    "DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE applied_at < $1 "
                    "ORDER BY applied_at LIMIT $2)",
@@ -63,20 +72,16 @@ std::map<std::string, std::vector<WorkQueue::Waiting>> WorkQueue::waitingOf(cons
   std::map<std::string, std::vector<Waiting>> out;
   if (deals.empty()) return out;
   Query q(st_->waitingOf);
-  q.bind(jsonTextArray(deals)).bindLimit(limit);
+  q.bindTexts(deals).bindLimit(limit);
   while (q.step()) out[q.text(0)].push_back({q.i64(1), q.text(2), q.text(3), q.i64(4)});
   return out;
 }
 
 void WorkQueue::markApplied(int64_t seq, int64_t now, const std::string& status, const std::string& message) {
-  Query q(st_->markApplied);
-  q.bind(seq).bind(now).bind(status).bind(message).defer();
+  st_->applied.hold().bind(seq).bind(now).bind(status).bind(message).done();
 }
 
-void WorkQueue::reschedule(const std::string& deal, int64_t now) {
-  Query q(st_->reschedule);
-  q.bind(deal).bind(now).defer();
-}
+void WorkQueue::reschedule(const std::string& deal, int64_t now) { st_->reschedule.hold().bind(deal).bind(now).done(); }
 
 int64_t WorkQueue::forgetApplied(int64_t before, size_t limit) {
   Query q(st_->forget);

@@ -49,7 +49,7 @@ class WorkQueue {
   std::vector<Waiting> waiting(const std::string& deal, size_t limit);
   // The same for several deals in one query: at most `limit` per deal.
   std::map<std::string, std::vector<Waiting>> waitingOf(const std::vector<std::string>& deals, size_t limit);
-  // These two are held back (Query::defer): sent with the batch's next read or its COMMIT.
+  // These two are held back (pg::RowGroup): written with the batch's next read or its COMMIT.
   void markApplied(int64_t seq, int64_t now, const std::string& status, const std::string& message);
   // Sets the deal's next_run_at from what is left: now when events wait,
   // else its earliest timer, else nothing.

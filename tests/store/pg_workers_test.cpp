@@ -303,7 +303,7 @@ TEST_F(PostgresWorkers, AHeldBackWriteThatFailsFailsTheWholeBatch) {
     ADD_FAILURE() << "the batch committed";
   } catch (const store::StoreError& e) {
     std::string message = e.what();
-    EXPECT_NE(message.find("adding a note"), std::string::npos) << message;
+    EXPECT_NE(message.find("adding notes"), std::string::npos) << message;
     EXPECT_NE(message.find("nothing of the batch was kept"), std::string::npos) << message;
   }
   store::PostgresStore other(where_, kShared);
