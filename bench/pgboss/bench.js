@@ -6,6 +6,7 @@
 //     hour (as the Voronka side's timers: made due at once later by SQL);
 //   node bench.js work SOCKET_DIR SCHEMA BATCH
 //     one worker process: pg-boss's own worker API, BATCH jobs per fetch,
+//     polling every second as a Voronka worker does (pg-boss: 2 s by default),
 //     an empty handler; prints "ready" once it polls. A full batch asks for
 //     the next one at once (notifyWorker, pg-boss's way to skip the poll
 //     interval), as a Voronka worker claims again at once after a full claim.
@@ -46,7 +47,7 @@ async function seed (socketDir, schema, jobs) {
 async function work (socketDir, schema, batchSize) {
   const boss = await open(socketDir, schema, { supervise: false, schedule: false, migrate: false })
   let id = null
-  id = await boss.work(QUEUE, { batchSize, pollingIntervalSeconds: 0.5 }, async jobs => {
+  id = await boss.work(QUEUE, { batchSize, pollingIntervalSeconds: 1 }, async jobs => {
     if (jobs.length === batchSize && id) boss.notifyWorker(id)
   })
   console.log('ready')

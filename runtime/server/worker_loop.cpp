@@ -107,9 +107,14 @@ size_t SharedWorker::runBatch() {
     std::map<std::string, std::vector<store::pg::WorkQueue::Waiting>> inbox =
         p.queue.waitingOf(deals, options_.eventsPerDeal);
     std::vector<std::string> eventIds;
-    for (const auto& [deal, waiting] : inbox)
-      for (const auto& w : waiting) eventIds.push_back(w.eventId);
-    p.store.cacheBatch(deals, eventIds);
+    std::vector<bool> recorded;
+    for (const auto& [deal, waiting] : inbox) {
+      for (const auto& w : waiting) {
+        eventIds.push_back(w.eventId);
+        recorded.push_back(w.recorded);
+      }
+    }
+    p.store.cacheBatch(deals, eventIds, &recorded);
     auto started = std::chrono::steady_clock::now();
     for (const std::string& deal : deals) {
       if (std::chrono::steady_clock::now() - started > options_.batchBudget) break;  // the rest stay due

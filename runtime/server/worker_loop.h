@@ -22,7 +22,7 @@ namespace voronka::server {
 struct WorkerOptions {
   std::string conninfo;
   std::string moduleVersion;
-  size_t batch = 64;          // deals per claim (one transaction)
+  size_t batch = 256;         // deals per claim (one transaction)
   size_t eventsPerDeal = 64;  // a busy deal gives way after this many; the rest wait for the next claim
   // A batch stops taking up its claimed deals after this long and commits;
   // the deals it did not get to stay due. An intake for a claimed deal waits

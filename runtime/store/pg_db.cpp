@@ -210,12 +210,17 @@ void Conn::flush() {
   if (pending_.empty()) return;
   std::vector<Pending> work;
   work.swap(pending_);
+  sendTogether(work, false);
+}
+
+PGresult* Conn::sendTogether(std::vector<Pending>& work, bool keepLast) {
   if (PQenterPipelineMode(conn_) != 1) fail(work.front().what);
   // One entry per result to read: a statement prepared on the way, or one run.
   struct Sent {
     Statement* prepared;
     const char* what;
   };
+  ResultPtr kept(nullptr, PQclear);
   std::vector<Sent> sent;
   std::string error;
   for (Pending& p : work) {
@@ -244,7 +249,9 @@ void Conn::flush() {
     sent.push_back({nullptr, p.what});
   }
   bool synced = PQpipelineSync(conn_) == 1;
-  for (const Sent& s : sent) {
+  bool lastSent = error.empty();
+  for (size_t i = 0; i < sent.size(); ++i) {
+    const Sent& s = sent[i];
     ResultPtr r(PQgetResult(conn_), PQclear);
     if (!r) {
       if (error.empty()) error = std::string(s.what) + ": " + trimmed(PQerrorMessage(conn_));
@@ -257,6 +264,7 @@ void Conn::flush() {
       if (s.prepared) s.prepared->preparedOn_ = 0;
     }
     while (PGresult* end = PQgetResult(conn_)) PQclear(end);  // a NULL ends each statement's results
+    if (keepLast && lastSent && i + 1 == sent.size()) kept = std::move(r);
   }
   if (synced) {
     while (PGresult* r = PQgetResult(conn_)) {  // the sync's own result
@@ -269,6 +277,7 @@ void Conn::flush() {
   }
   PQexitPipelineMode(conn_);  // fails only on a broken connection, which reconnect() resets
   if (!error.empty()) throw StoreError("store " + label_ + ": " + error);
+  return kept.release();
 }
 
 Statement::Statement(Conn& conn, const char* sql, const char* what) : conn_(conn), sql_(sql), what_(what) {
@@ -289,7 +298,16 @@ Query& Query::add(Oid type, std::string_view bytes) {
 
 void Query::execute() {
   Conn& conn = s_.conn_;
-  conn.flush();
+  conn.emitRows();
+  if (!conn.pending_.empty()) {
+    // What waits goes first, this read last, in one round trip.
+    std::vector<Conn::Pending> work;
+    work.swap(conn.pending_);
+    work.push_back({&s_, s_.sql_, s_.what_, types_, values_});
+    result_.reset(conn.sendTogether(work, true));
+    if (!result_) throw StoreError("store " + conn.label() + ": " + s_.what_ + ": no result");
+    return;
+  }
   int n = static_cast<int>(values_.size());
   if (s_.preparedOn_ != conn.generation()) {
     ResultPtr prepared(PQprepare(conn.handle(), s_.name_.c_str(), s_.sql_, n, types_.data()), PQclear);

@@ -91,6 +91,10 @@ class Conn {
   // Turns the rows held in row groups into held-back statements (in the
   // order the groups were made); done before anything else is held or sent.
   void emitRows();
+  struct Pending;
+  // Sends `work` in one round trip (pipeline mode); with keepLast, returns
+  // the last statement's result (which succeeded), else nullptr.
+  PGresult* sendTogether(std::vector<Pending>& work, bool keepLast);
   struct Pending {
     Statement* statement = nullptr;  // null: `sql` without parameters
     const char* sql = nullptr;

@@ -1060,7 +1060,8 @@ std::optional<int64_t> PostgresStore::nextDue() {
   return q.i64(0);
 }
 
-void PostgresStore::cacheBatch(const std::vector<std::string>& deals, const std::vector<std::string>& eventIds) {
+void PostgresStore::cacheBatch(const std::vector<std::string>& deals, const std::vector<std::string>& eventIds,
+                               const std::vector<bool>* seen) {
   std::lock_guard lock(impl_->mutex);
   if (!impl_->batchOpen) throw std::logic_error("cacheBatch: no batch is open");
   BatchCache& c = impl_->cache;
@@ -1082,7 +1083,9 @@ void PostgresStore::cacheBatch(const std::vector<std::string>& deals, const std:
     TimerRecord t = readTimer(timerRows);
     c.timers[t.deal].push_back(std::move(t));
   }
-  if (!eventIds.empty()) {
+  if (seen && seen->size() == eventIds.size()) {
+    for (size_t i = 0; i < eventIds.size(); ++i) ((*seen)[i] ? c.seen : c.unseen).insert(eventIds[i]);
+  } else if (!eventIds.empty()) {
     c.unseen.insert(eventIds.begin(), eventIds.end());
     Query seen(st.seenIn);
     seen.bindTexts(eventIds);
@@ -1133,7 +1136,12 @@ void PostgresStore::endBatch() {
                      ": the batch was rolled back after an earlier error: nothing of it was kept");
   }
   try {
-    impl_->db.exec("COMMIT", "committing the batch");
+    if (impl_->options.sharedWorkers) {
+      impl_->db.defer("COMMIT", "committing the batch");  // with the writes held back: one round trip
+      impl_->db.flush();
+    } else {
+      impl_->db.exec("COMMIT", "committing the batch");
+    }
   } catch (const StoreError& e) {
     impl_->rollbackQuietly();
     throw StoreError(std::string(e.what()) + ": nothing of the batch was kept");

@@ -81,7 +81,9 @@ class PostgresStore : public Store {
   // sent together when a read needs them or with the COMMIT — a batch of
   // deals costs a few round trips instead of a dozen per event. A held-back
   // write that fails fails the batch (nothing of it is kept).
-  void cacheBatch(const std::vector<std::string>& deals, const std::vector<std::string>& eventIds);
+  // `seen`, when given, says which of `eventIds` were recorded (read with them).
+  void cacheBatch(const std::vector<std::string>& deals, const std::vector<std::string>& eventIds,
+                  const std::vector<bool>* seen = nullptr);
   // The deal's earliest timer (nullopt: none); from memory in a cached batch.
   std::optional<int64_t> earliestTimerOf(const std::string& deal);
   const SharedOutboxCounters& outboxCounters() const;

@@ -21,7 +21,8 @@ struct WorkQueue::Statements {
                     "ORDER BY seq LIMIT $2",
                     "reading the deal's inbox"};
   Statement waitingOf{db,
-                      "SELECT deal, seq, event_id, body, received_at FROM (SELECT deal, seq, event_id, body, "
+                      "SELECT deal, seq, event_id, body, received_at, EXISTS (SELECT 1 FROM events e WHERE "
+                      "e.id = w.event_id) FROM (SELECT deal, seq, event_id, body, "
                       "received_at, row_number() OVER (PARTITION BY deal ORDER BY seq) AS n FROM inbox "
                       "WHERE deal = ANY($1::text[]) AND applied_at IS NULL) w "
                       "WHERE n <= $2 ORDER BY deal, seq",
@@ -73,7 +74,7 @@ std::map<std::string, std::vector<WorkQueue::Waiting>> WorkQueue::waitingOf(cons
   if (deals.empty()) return out;
   Query q(st_->waitingOf);
   q.bindTexts(deals).bindLimit(limit);
-  while (q.step()) out[q.text(0)].push_back({q.i64(1), q.text(2), q.text(3), q.i64(4)});
+  while (q.step()) out[q.text(0)].push_back({q.i64(1), q.text(2), q.text(3), q.i64(4), q.i64(5) != 0});
   return out;
 }
 

@@ -44,6 +44,7 @@ class WorkQueue {
     std::string eventId;
     std::string body;  // the event as the intake took it (wire JSON)
     int64_t receivedAt = 0;
+    bool recorded = false;  // in the event log already (waitingOf only)
   };
   // The deal's events not applied yet, in the order they were acknowledged.
   std::vector<Waiting> waiting(const std::string& deal, size_t limit);
