@@ -95,6 +95,7 @@ size_t SharedWorker::runBatch() {
   p.store.beginBatch();
   std::vector<std::string> deals;
   size_t events = 0, timers = 0, worked = 0;
+  uint64_t effectsBefore = p.store.effectsAdded();
   try {
     int64_t now = clock_.now();
     deals = p.queue.claim(now, options_.batch);
@@ -138,7 +139,13 @@ size_t SharedWorker::runBatch() {
       }
       fireDue(clock_.now());
       p.store.scopeTimersToDeal(std::nullopt);
-      p.queue.reschedule(deal, now);
+      // Events beyond the ones taken may wait: due again at once; else at its
+      // earliest timer (no event can have come: the intake waits for this batch).
+      if (inbox[deal].size() >= options_.eventsPerDeal) {
+        p.queue.rescheduleAt(deal, now);
+      } else {
+        p.queue.rescheduleAt(deal, p.store.earliestTimerOf(deal));
+      }
     }
   } catch (...) {
     p.store.scopeTimersToDeal(std::nullopt);
@@ -162,7 +169,7 @@ size_t SharedWorker::runBatch() {
     counters_.batches++;
     counters_.events += events;
     counters_.timers += timers;
-    if (options_.onCommit) options_.onCommit();
+    if (options_.onCommit && p.store.effectsAdded() != effectsBefore) options_.onCommit();
   }
   return claimed;
 }

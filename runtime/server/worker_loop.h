@@ -30,7 +30,7 @@ struct WorkerOptions {
   std::chrono::milliseconds batchBudget{50};
   bool pollOnly = false;  // no LISTEN (behind PgBouncer in transaction mode)
   std::chrono::milliseconds pollInterval{1000};
-  std::function<void()> onCommit;  // after a batch that did something (wakes the outbox relay)
+  std::function<void()> onCommit;  // after a batch that added to the outbox (wakes the outbox relay)
 };
 
 // For /metrics.

@@ -430,6 +430,7 @@ struct PostgresStore::Impl {
   std::map<int64_t, int32_t> leases;  // shared workers: effect id → attempt this process has claimed
   SharedOutboxCounters outbox;
   BatchCache cache;
+  std::atomic<uint64_t> effectsAdded{0};
   std::string schema;
   std::unique_ptr<Statements> st;
   std::recursive_mutex mutex;
@@ -735,6 +736,7 @@ class PostgresTransaction final : public Transaction {
   }
 
   void addEffect(EffectRecord e) override {
+    ++s_.effectsAdded;
     Query q(st_.addEffect);
     q.bind(e.deal).bind(e.kind).bind(e.key).bind(e.payload).bind(e.createdAt).bind(e.notBefore).bind(e.status);
     q.bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError);
@@ -1160,6 +1162,8 @@ void PostgresStore::scopeTimersToDeal(std::optional<std::string> deal) {
 const SharedOutboxCounters& PostgresStore::outboxCounters() const { return impl_->outbox; }
 
 pg::Conn& PostgresStore::connection() { return impl_->db; }
+
+uint64_t PostgresStore::effectsAdded() const { return impl_->effectsAdded.load(); }
 
 void PostgresStore::extendLeases(int64_t until) {
   std::lock_guard lock(impl_->mutex);

@@ -87,6 +87,8 @@ class PostgresStore : public Store {
   // The deal's earliest timer (nullopt: none); from memory in a cached batch.
   std::optional<int64_t> earliestTimerOf(const std::string& deal);
   const SharedOutboxCounters& outboxCounters() const;
+  // Effects added to the outbox through this store so far (committed or not).
+  uint64_t effectsAdded() const;
   // Moves the lease of every effect this store has claimed and not recorded
   // a result for to `until` (a worker calls it every few seconds, so that a
   // short lease runs out only when the worker is gone).

@@ -43,6 +43,12 @@ struct WorkQueue::Statements {
                           {RowGroup::Type::Text, RowGroup::Type::Int8},
                           "rescheduling deals' work",
                           0};
+  pg::RowGroup rescheduleAt{db,
+                            "UPDATE deal_work SET next_run_at = NULLIF(u.n, -1) FROM unnest($1::text[], $2::int8[]) "
+                            "AS u(d, n) WHERE deal_work.deal = u.d AND deal_work.deal = ANY($1::text[])",
+                            {RowGroup::Type::Text, RowGroup::Type::Int8},
+                            "rescheduling deals' work",
+                            0};
   Statement forget{db,
                    "DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE applied_at < $1 "
                    "ORDER BY applied_at LIMIT $2)",
@@ -80,6 +86,10 @@ std::map<std::string, std::vector<WorkQueue::Waiting>> WorkQueue::waitingOf(cons
 
 void WorkQueue::markApplied(int64_t seq, int64_t now, const std::string& status, const std::string& message) {
   st_->applied.hold().bind(seq).bind(now).bind(status).bind(message).done();
+}
+
+void WorkQueue::rescheduleAt(const std::string& deal, std::optional<int64_t> next) {
+  st_->rescheduleAt.hold().bind(deal).bind(next.value_or(-1)).done();  // -1: NULL, nothing due
 }
 
 void WorkQueue::reschedule(const std::string& deal, int64_t now) { st_->reschedule.hold().bind(deal).bind(now).done(); }

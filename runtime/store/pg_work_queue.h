@@ -55,6 +55,9 @@ class WorkQueue {
   // Sets the deal's next_run_at from what is left: now when events wait,
   // else its earliest timer, else nothing.
   void reschedule(const std::string& deal, int64_t now);
+  // Sets it to what the worker knows is next (nullopt: nothing), without
+  // looking: the batch holds the deal, so no event can have come meanwhile.
+  void rescheduleAt(const std::string& deal, std::optional<int64_t> next);
   // Forgets outcomes of events applied before `before` (at most `limit`).
   int64_t forgetApplied(int64_t before, size_t limit);
 
