@@ -1031,7 +1031,7 @@ class PostgresTransaction final : public Transaction {
     BatchCache& c = s_.cache;
     if (c.timerIds.empty()) {
       Query ids(st_.takeTimerIds);
-      ids.bindLimit(64);
+      ids.bindLimit(256);  // a claim's worth of deals
       while (ids.step()) c.timerIds.push_back(ids.i64(0));
       std::reverse(c.timerIds.begin(), c.timerIds.end());  // taken from the back, lowest first
       if (c.timerIds.empty()) throw StoreError("store " + s_.db.label() + ": taking timer ids returned none");
