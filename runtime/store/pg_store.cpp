@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -796,7 +797,9 @@ class PostgresTransaction final : public Transaction {
     q.bind(now).bindLimit(limit);
     while (q.step()) {
       out.push_back(readEffect(q));
-      if (shared && q.i64(12) != 0) s_.outbox.takeovers++;  // its worker never recorded a result
+      // Its worker never recorded a result: a takeover, if this claim takes it
+      // (the relay may leave it for later: its deal or receiver is busy).
+      if (shared && q.i64(12) != 0) leasedBefore_.insert(out.back().id);
     }
     return out;
   }
@@ -817,6 +820,7 @@ class PostgresTransaction final : public Transaction {
     }
     // A claim (rolled back later or not: extending a lease that is not there changes nothing).
     if (q.i64(0) != 0) {
+      if (leasedBefore_.erase(e.id)) s_.outbox.takeovers++;
       s_.leases[e.id] = e.attempts;
     } else {
       s_.leases.erase(e.id);
@@ -1073,6 +1077,7 @@ class PostgresTransaction final : public Transaction {
   Statements& st_;
   std::unique_lock<std::recursive_mutex> lock_;  // held for the transaction's life
   bool committed_ = false;
+  std::set<int64_t> leasedBefore_;  // due effects read with a lease that ran out
 };
 
 }  // namespace
