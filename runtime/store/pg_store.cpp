@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #include "runtime/store/deal_blob.h"
 #include "runtime/store/pg_db.h"
@@ -133,6 +134,24 @@ struct Statements {
                         "recording an event"};
   Statement eventLog{db, "SELECT " EVENT_COLUMNS " FROM events WHERE seq > $1 AND body <> '' ORDER BY seq LIMIT $2",
                      "reading the event log"};
+  Statement eventsOf{db, "SELECT " EVENT_COLUMNS " FROM events WHERE deal = $1 ORDER BY seq",
+                     "reading a deal's events"};
+  Statement addFired{db, "INSERT INTO fired_rules (event, ord, rule, name, file, line) VALUES ($1,$2,$3,$4,$5,$6)",
+                     "recording the rules that fired"};
+  Statement firedOf{db, "SELECT rule, name, file, line FROM fired_rules WHERE event = $1 ORDER BY ord",
+                    "reading the rules that fired"};
+  Statement firedOfDeal{db,
+                        "SELECT f.event, f.rule, f.name, f.file, f.line FROM fired_rules f JOIN events e ON e.id = "
+                        "f.event WHERE e.deal = $1 ORDER BY e.seq, f.ord",
+                        "reading the rules that fired"};
+  Statement addAttempt{db,
+                       "INSERT INTO attempts (effect, deal, attempt, at, outcome, http_status, error, duration_ms) "
+                       "SELECT id, deal, $1, $2, $3, $4, $5, $6 FROM effects WHERE id = $7",
+                       "recording a delivery attempt"};
+  Statement attemptsOf{db,
+                       "SELECT effect, deal, attempt, at, outcome, http_status, error, duration_ms FROM attempts "
+                       "WHERE deal = $1 ORDER BY effect, seq",
+                       "reading delivery attempts"};
 
   Statement addHistory{db, "INSERT INTO history (" HISTORY_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
                        "adding history"};
@@ -561,6 +580,7 @@ class PostgresTransaction final : public Transaction {
     if (!shared) {
       q.run();
       if (q.changes() == 0) throw std::logic_error("putEffect: no such effect");
+      addAttempt(e);
       return;
     }
     if (!q.step()) {
@@ -574,6 +594,15 @@ class PostgresTransaction final : public Transaction {
     } else {
       s_.leases.erase(e.id);
     }
+    addAttempt(e);
+  }
+
+  std::vector<AttemptRecord> attemptsOf(const std::string& deal) override {
+    std::vector<AttemptRecord> out;
+    Query q(st_.attemptsOf);
+    q.bind(deal);
+    while (q.step()) out.push_back({q.i64(0), q.text(1), q.i32(2), q.i64(3), q.text(4), q.i32(5), q.text(6), q.i64(7)});
+    return out;
   }
 
   std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
@@ -593,13 +622,46 @@ class PostgresTransaction final : public Transaction {
   void recordEvent(const EventRecord& e) override {
     Query q(st_.recordEvent);
     q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body).run();
+    if (q.changes() == 0) return;  // recorded already: its rules stay as they were
+    for (size_t i = 0; i < e.fired.size(); ++i) {
+      const FiredRule& f = e.fired[i];
+      Query add(st_.addFired);
+      add.bind(e.id).bind(static_cast<int64_t>(i)).bind(f.rule).bind(f.name).bind(f.file).bind(f.line).run();
+    }
   }
 
   std::optional<EventRecord> event(const std::string& id) override {
-    Query q(st_.event);
+    std::optional<EventRecord> e;
+    {
+      Query q(st_.event);
+      q.bind(id);
+      if (!q.step()) return std::nullopt;
+      e = readEvent(q);
+    }
+    Query q(st_.firedOf);
     q.bind(id);
-    if (!q.step()) return std::nullopt;
-    return readEvent(q);
+    while (q.step()) e->fired.push_back({q.i32(0), q.text(1), q.text(2), q.i32(3)});
+    return e;
+  }
+
+  std::vector<EventRecord> eventsOf(const std::string& deal) override {
+    std::vector<EventRecord> out;
+    std::unordered_map<std::string, size_t> at;
+    {
+      Query q(st_.eventsOf);
+      q.bind(deal);
+      while (q.step()) {
+        out.push_back(readEvent(q));
+        at[out.back().id] = out.size() - 1;
+      }
+    }
+    Query q(st_.firedOfDeal);
+    q.bind(deal);
+    while (q.step()) {
+      auto it = at.find(q.text(0));
+      if (it != at.end()) out[it->second].fired.push_back({q.i32(1), q.text(2), q.text(3), q.i32(4)});
+    }
+    return out;
   }
 
   void addHistory(const HistoryRecord& h) override {
@@ -739,6 +801,14 @@ class PostgresTransaction final : public Transaction {
     q.bind(afterSeq).bindLimit(limit);
     while (q.step()) out.push_back(readEvent(q));
     return out;
+  }
+
+  // The attempt whose outcome this putEffect() records, if it is one.
+  void addAttempt(const EffectRecord& e) {
+    if (!e.attempt) return;
+    const AttemptRecord& a = *e.attempt;
+    Query add(st_.addAttempt);
+    add.bind(a.attempt).bind(a.at).bind(a.outcome).bind(a.httpStatus).bind(a.error).bind(a.durationMs).bind(e.id).run();
   }
 
   void commit() override {
