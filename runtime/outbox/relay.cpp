@@ -73,13 +73,17 @@ size_t OutboxRelay::runOnce() {
     std::vector<store::EffectRecord> run(claimed.begin() + static_cast<std::ptrdiff_t>(start),
                                          claimed.begin() + static_cast<std::ptrdiff_t>(end));
     std::vector<DeliveryResult> results;
+    auto started = std::chrono::steady_clock::now();
     try {
       results = connectors_.deliverMany(run);
     } catch (const std::exception& e) {
       results.assign(run.size(), DeliveryResult::retry(fmt::format("the connector failed: {}", e.what())));
     }
+    // The connector's call: for a run delivered together, the whole call.
+    int64_t durationMs =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     results.resize(run.size(), DeliveryResult::retry("the connector gave no result"));
-    for (size_t i = 0; i < run.size(); ++i) record(run[i], results[i]);
+    for (size_t i = 0; i < run.size(); ++i) record(run[i], results[i], durationMs);
     start = end;
   }
   std::lock_guard<std::mutex> lock(countersMutex_);
@@ -87,7 +91,7 @@ size_t OutboxRelay::runOnce() {
   return claimed.size();
 }
 
-void OutboxRelay::record(store::EffectRecord effect, const DeliveryResult& result) {
+void OutboxRelay::record(store::EffectRecord effect, const DeliveryResult& result, int64_t durationMs) {
   int64_t now = clock_.now();
   std::string error;
   switch (result.status) {
@@ -115,12 +119,24 @@ void OutboxRelay::record(store::EffectRecord effect, const DeliveryResult& resul
       effect.lastError = result.error;
       break;
   }
+  // The store keeps the attempt as a row of its own, with the effect's new state.
+  effect.attempt = store::AttemptRecord{effect.id,
+                                        effect.deal,
+                                        effect.attempts,
+                                        now,
+                                        effect.status == "delivered" ? "delivered"
+                                        : effect.status == "dead"    ? "dead"
+                                                                     : "failed",
+                                        result.httpStatus,
+                                        result.status == DeliveryResult::Status::Delivered ? "" : result.error,
+                                        durationMs};
   {
     auto lock = lockStore();
     std::unique_ptr<store::Transaction> tx = store_.begin();
     tx->putEffect(effect);
     tx->commit();
   }
+  effect.attempt.reset();
   if (options_.onRecorded) options_.onRecorded(effect);
   std::lock_guard<std::mutex> lock(countersMutex_);
   if (effect.status == "delivered") {

@@ -81,7 +81,8 @@ class OutboxRelay {
 
  private:
   std::unique_lock<std::mutex> lockStore();
-  void record(store::EffectRecord effect, const DeliveryResult& result);
+  // Stores the attempt's outcome (and the attempt as a row of its own).
+  void record(store::EffectRecord effect, const DeliveryResult& result, int64_t durationMs);
   int64_t jittered(int64_t delay);
   void noteError(const std::string& error);
 
