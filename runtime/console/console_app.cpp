@@ -6,6 +6,7 @@
 #include <mutex>
 #include <regex>
 
+#include "common/secret.h"
 #include "runtime/calendar/calendar.h"
 #include "runtime/console/assets.h"
 #include "runtime/console/console_data.h"

@@ -31,9 +31,6 @@ struct LoginTokens {
 // any token, the empty one too, is an admin login, as the API asks for none.
 std::optional<Role> roleOf(const LoginTokens& tokens, const std::string& token);
 
-// Compares without leaking where two strings differ through timing.
-bool sameSecret(const std::string& a, const std::string& b);
-
 // Hex of `bytes` random bytes from the system's generator.
 std::string randomHex(size_t bytes);
 

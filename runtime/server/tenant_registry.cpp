@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/secret.h"
 #include "runtime/server/server.h"
 
 namespace voronka::server {
@@ -54,9 +55,7 @@ std::optional<Head> parseHead(const std::string& head) {
   return h;
 }
 
-bool holds(const std::vector<std::string>& tokens, const std::string& token) {
-  return !token.empty() && std::find(tokens.begin(), tokens.end(), token) != tokens.end();
-}
+bool holds(const std::vector<std::string>& tokens, const std::string& token) { return findSecret(tokens, token) >= 0; }
 
 }  // namespace
 
@@ -306,10 +305,15 @@ std::shared_ptr<Tenant> TenantRegistry::find(const std::string& id) const {
 std::shared_ptr<Tenant> TenantRegistry::byToken(const std::string& token, bool* readOnly) const {
   if (token.empty()) return nullptr;
   std::lock_guard guard(mutex_);
-  auto it = tokens_.find(token);
-  if (it == tokens_.end()) return nullptr;
-  if (readOnly) *readOnly = it->second.second;
-  return it->second.first;
+  // Every tenant's token is compared in constant time, not looked up by
+  // hash: a lookup's time would tell how much of a guessed token was right.
+  const std::pair<std::shared_ptr<Tenant>, bool>* found = nullptr;
+  for (const auto& [candidate, entry] : tokens_) {
+    if (sameSecret(token, candidate) && !found) found = &entry;
+  }
+  if (!found) return nullptr;
+  if (readOnly) *readOnly = found->second;
+  return found->first;
 }
 
 std::vector<std::shared_ptr<Tenant>> TenantRegistry::running() const {
