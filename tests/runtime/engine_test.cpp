@@ -313,7 +313,8 @@ TEST(Engine, EachEventAndTimerKeepsTheRulesThatFired) {
     }
     fired.push_back(line);
   }
-  EXPECT_EQ(fired, (std::vector<std::string>{"deal_created:", "link_clicked: p.a#2 p.a#3 p.b#1", "timer: p.b#1 then 1"}));
+  EXPECT_EQ(fired,
+            (std::vector<std::string>{"deal_created:", "link_clicked: p.a#2 p.a#3 p.b#1", "timer: p.b#1 then 1"}));
 }
 
 TEST(Engine, TasksWithDueTimesTypesAndOverdue) {

@@ -390,7 +390,8 @@ function rules(entry) {
     return el("div", { class: "rules fired" }, t("fired") + ": ", entry.fired.map((r, i) =>
       [i ? ", " : "", el("code", { class: "rule" }, r.name || "#" + r.index),
         el("span", { class: "source" }, ` ${r.file ? r.file + ":" : t("line") + " "}${r.line}`),
-        r.module_version ? el("span", { class: "more" }, ` (${t("version")} ${r.module_version.slice(0, 12)})`) : null]));
+        r.module_version && r.module_version !== entry.module_version ?
+          el("span", { class: "more" }, ` (${t("version")} ${r.module_version.slice(0, 12)})`) : null]));
   }
   if (!entry.rules) return null;
   return el("div", { class: "rules candidates" }, t("rules") + ": ", entry.rules.map((r, i) =>
