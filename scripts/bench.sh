@@ -25,12 +25,16 @@ echo "== voronka serve over HTTP: durable events/s, and p50/p99 latency at half 
 "$build/bench/serve_bench" 5
 echo "== web console: server time of the board and stage statistics, 100k deals and 1M history rows (p50/p99)"
 "$build/bench/console_bench" 100000 20
+echo "== web console on PostgreSQL, through HTTP: board, statistics and a deal page over 20k deals"
+python3 "$(dirname "$0")/../bench/console_pg_bench.py" "$build/bin/voronka" "${BENCH_CONSOLE_PG_DEALS:-20000}"
 echo "== voronka sim: simulated events/s on one core (furniture example and rates; 1,000 and 10,000 deals over 90 days)"
 "$build/bench/sim_bench" --benchmark_counters_tabular=true
 echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"
 python3 "$(dirname "$0")/../bench/crm_bench.py" "$build/bin/voronka"
 echo "== voronka serve under a hostile client: slowloris, 200k late timers, 100k tags (docs/operations.md)"
 python3 "$(dirname "$0")/../bench/hostile_bench.py" "$build/bin/voronka" "${BENCH_TIMERS:-200000}"
+echo "== outbox relay: webhook deliveries/s to a healthy receiver, alone and while another receiver hangs"
+python3 "$(dirname "$0")/../bench/outbox_bench.py" "$build/bin/voronka" "${BENCH_OUTBOX_WEBHOOKS:-1000}"
 echo "== voronka serve --workers shared on one PostgreSQL: events/s acknowledged and applied with 1, 2 and 4 workers"
 python3 "$(dirname "$0")/../bench/workers_bench.py" "$build/bin/voronka" "${BENCH_WORKER_EVENTS:-20000}"
 echo "== voronka serve --tenants: 100 tenants (start, memory, threads, reload) and events/s through the front"

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/secret.h"
+#include "runtime/console/console_app.h"
 #include "runtime/server/server.h"
 
 namespace voronka::server {
@@ -55,6 +56,8 @@ std::optional<Head> parseHead(const std::string& head) {
   return h;
 }
 
+bool isConsolePath(const std::string& rest) { return rest == "/console" || rest.rfind("/console/", 0) == 0; }
+
 bool holds(const std::vector<std::string>& tokens, const std::string& token) { return findSecret(tokens, token) >= 0; }
 
 }  // namespace
@@ -102,6 +105,14 @@ Result<std::shared_ptr<Tenant>, std::string> TenantRegistry::start(const TenantE
   std::string id = entry.id;
   hooks.deployed = [log, id](const std::string& what) {
     if (log) log("tenant " + id + ": " + what);
+  };
+  // Its console at /t/ID/console: its own tokens log in there, the file's admin tokens in every tenant's.
+  hooks.console = [this, id, tokens = entry.tokens, readTokens = entry.readTokens](console::ConsoleSettings& c) {
+    c.mount = "/t/" + id;
+    c.scope = id;
+    c.tokens = {tokens, readTokens};
+    c.isOperatorToken = [this](const std::string& token) { return isAdminToken(token); };
+    c.tenants = [this](const std::string& scope) { return consoleTenants(scope); };
   };
   auto opened = ClientRuntime::open(std::move(s), hooks);
   if (!opened) return fail(opened.error().message);
@@ -268,8 +279,8 @@ RequestTarget TenantRegistry::route(std::string& head) {
     if (rest == "/healthz" || rest == "/readyz" || rest == "/metrics") {
       // Unprotected on a server of its own; here they show one tenant's figures.
       if (!holds(tenant->entry.tokens, h->token) && !holds(tenant->entry.readTokens, h->token)) return {};
-    } else if (rest.rfind("/v1/", 0) != 0) {
-      return {};  // the tenant's server checks its own tokens on /v1/
+    } else if (rest.rfind("/v1/", 0) != 0 && !isConsolePath(rest)) {
+      return {};  // the tenant's server checks its own tokens on /v1/, its console its own logins
     }
     target = rest + query;
   } else if (path.rfind("/v1/", 0) == 0) {
@@ -326,6 +337,16 @@ std::vector<std::shared_ptr<Tenant>> TenantRegistry::running() const {
 std::map<std::string, std::string> TenantRegistry::failed() const {
   std::lock_guard guard(mutex_);
   return failed_;
+}
+
+nlohmann::json TenantRegistry::consoleTenants(const std::string& scope) const {
+  nlohmann::json out = nlohmann::json::array();
+  std::lock_guard guard(mutex_);
+  for (const auto& [id, t] : tenants_) {
+    if (scope != console::kEveryTenant && scope != id) continue;
+    out.push_back({{"name", id}, {"title", id}, {"url", "/t/" + id + "/console/"}});
+  }
+  return out;
 }
 
 bool TenantRegistry::isAdminToken(const std::string& token) const {

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "runtime/store/deal_blob.h"
@@ -61,6 +62,7 @@ struct Statements {
                     "module_version = excluded.module_version",
                     "saving a deal"};
   Statement dealIds{db, "SELECT id FROM deals ORDER BY seq", "listing deals"};
+  Statement allDeals{db, "SELECT " DEAL_COLUMNS " FROM deals ORDER BY seq", "reading every deal"};
   Statement dealsOfUser{db,
                         "SELECT pipeline, stage, count(*) FROM deals WHERE responsible = $1 GROUP BY pipeline, stage",
                         "counting a user's deals"};
@@ -72,6 +74,9 @@ struct Statements {
                     "completed_at = $7, comment = $8, epoch = $9 WHERE id = $10",
                     "saving a task"};
   Statement tasksOf{db, "SELECT id, " TASK_COLUMNS " FROM tasks WHERE deal = $1 ORDER BY id", "reading tasks"};
+  Statement openTasksDueBefore{
+      db, "SELECT id, " TASK_COLUMNS " FROM tasks WHERE done = 0 AND due <> 0 AND due < $1 ORDER BY id",
+      "reading overdue tasks"};
 
   Statement addTimer{
       db, "INSERT INTO timers (" TIMER_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id",
@@ -156,6 +161,8 @@ struct Statements {
   Statement addHistory{db, "INSERT INTO history (" HISTORY_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
                        "adding history"};
   Statement historyOf{db, "SELECT " HISTORY_COLUMNS " FROM history WHERE deal = $1 ORDER BY seq", "reading history"};
+  Statement allHistory{db, "SELECT " HISTORY_COLUMNS " FROM history ORDER BY deal, seq",
+                       "reading every history record"};
   Statement removeHistory{db, "DELETE FROM history WHERE deal = $1", "rewriting history"};
   Statement addNote{db, "INSERT INTO notes (deal, at, text) VALUES ($1,$2,$3)", "adding a note"};
   Statement notesOf{db, "SELECT deal, at, text FROM notes WHERE deal = $1 ORDER BY seq", "reading notes"};
@@ -427,6 +434,30 @@ class PostgresTransaction final : public Transaction {
     Query q(st_.deal);
     q.bind(id);
     if (!q.step()) return std::nullopt;
+    return readDeal(q);
+  }
+
+  // The web console's and `voronka stats`' whole-store reads: one query each,
+  // not a query per deal.
+  void forEachDeal(const std::function<void(const DealRecord&)>& visit) override {
+    Query q(st_.allDeals);
+    while (q.step()) visit(readDeal(q));
+  }
+
+  void forEachHistory(const std::function<void(const HistoryRecord&)>& visit) override {
+    Query q(st_.allHistory);
+    while (q.step()) visit({q.text(0), q.i32(1), q.i32(2), q.i32(3), q.i32(4), q.i64(5), q.text(6), q.text(7)});
+  }
+
+  std::vector<TaskRecord> openTasksDueBefore(int64_t t) override {
+    std::vector<TaskRecord> out;
+    Query q(st_.openTasksDueBefore);
+    q.bind(t);
+    while (q.step()) out.push_back(readTask(q));
+    return out;
+  }
+
+  DealRecord readDeal(const Query& q) {
     DealRecord d;
     d.id = q.text(0);
     d.pipeline = q.i32(1);
@@ -440,7 +471,7 @@ class PostgresTransaction final : public Transaction {
       d.tags = blob::decodeTags(q.blob(8));
       d.visits = blob::decodeVisits(q.blob(14));
     } catch (const blob::DamagedBlob& e) {
-      throw StoreError("store " + s_.db.label() + ": deal \"" + id + "\" is damaged: " + e.what());
+      throw StoreError("store " + s_.db.label() + ": deal \"" + q.text(0) + "\" is damaged: " + e.what());
     }
     d.responsible = q.i32(9);
     d.contactName = q.text(10);
@@ -568,7 +599,9 @@ class PostgresTransaction final : public Transaction {
     q.bind(now).bindLimit(limit);
     while (q.step()) {
       out.push_back(readEffect(q));
-      if (shared && q.i64(12) != 0) s_.outbox.takeovers++;  // its worker never recorded a result
+      // Its worker never recorded a result: a takeover, if this claim takes it
+      // (the relay may leave it for later: its deal or receiver is busy).
+      if (shared && q.i64(12) != 0) leasedBefore_.insert(out.back().id);
     }
     return out;
   }
@@ -590,6 +623,7 @@ class PostgresTransaction final : public Transaction {
     }
     // A claim (rolled back later or not: extending a lease that is not there changes nothing).
     if (q.i64(0) != 0) {
+      if (leasedBefore_.erase(e.id)) s_.outbox.takeovers++;
       s_.leases[e.id] = e.attempts;
     } else {
       s_.leases.erase(e.id);
@@ -827,6 +861,7 @@ class PostgresTransaction final : public Transaction {
   Statements& st_;
   std::unique_lock<std::recursive_mutex> lock_;  // held for the transaction's life
   bool committed_ = false;
+  std::set<int64_t> leasedBefore_;  // due effects read with a lease that ran out
 };
 
 }  // namespace
