@@ -42,12 +42,14 @@ class ForwardingTransaction : public store::Transaction {
     return in_->dueEffects(now, limit);
   }
   void putEffect(const store::EffectRecord& e) override { in_->putEffect(e); }
+  std::vector<store::AttemptRecord> attemptsOf(const std::string& deal) override { return in_->attemptsOf(deal); }
   std::vector<store::EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
     return in_->effectsWithStatus(status, limit);
   }
   bool eventSeen(const std::string& id) override { return in_->eventSeen(id); }
   void recordEvent(const store::EventRecord& e) override { in_->recordEvent(e); }
   std::optional<store::EventRecord> event(const std::string& id) override { return in_->event(id); }
+  std::vector<store::EventRecord> eventsOf(const std::string& deal) override { return in_->eventsOf(deal); }
   void addHistory(const store::HistoryRecord& h) override { in_->addHistory(h); }
   std::vector<store::HistoryRecord> historyOf(const std::string& deal) override { return in_->historyOf(deal); }
   void addNote(const store::NoteRecord& n) override { in_->addNote(n); }

@@ -72,9 +72,9 @@ int32_t eventNamed(const bc::Module& m, const std::string& name) {
 }
 
 // The rules of the module that run on `event` in a stage (`from`: the stage
-// a deal entered it from, for `on enter from X`). The store does not record
-// which of them fired (their `when` may have been false): these are the
-// candidates, for the page to name.
+// a deal entered it from, for `on enter from X`): the candidates, for events
+// recorded before the store kept which rules fired (their `when` may have
+// been false).
 nlohmann::json rulesOn(const bc::Module& m, int32_t event, int32_t pipeline, int32_t stage, int32_t from = bc::kNo) {
   nlohmann::json out = nlohmann::json::array();
   if (event == bc::kNo || pipeline < 0) return out;
@@ -86,6 +86,33 @@ nlohmann::json rulesOn(const bc::Module& m, int32_t event, int32_t pipeline, int
     out.push_back(ruleRef(m, static_cast<int32_t>(r)));
   }
   return out;
+}
+
+// The rules that fired for an event, as recorded: named as the version that
+// applied it had them.
+nlohmann::json firedRules(const store::EventRecord& e) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const store::FiredRule& f : e.fired) {
+    out.push_back(
+        {{"index", f.rule}, {"name", f.name}, {"file", f.file}, {"line", f.line}, {"module_version", e.moduleVersion}});
+  }
+  return out;
+}
+
+// Events up to this seq were recorded before the store kept the rules that
+// fired (fired_rules_after_seq, set by the migration that began keeping them).
+int64_t firedRulesAfter(store::Transaction& tx) {
+  std::optional<std::string> v = tx.meta("fired_rules_after_seq");
+  if (!v || v->empty() || v->find_first_not_of("0123456789") != std::string::npos || v->size() > 18) return 0;
+  return std::stoll(*v);
+}
+
+nlohmann::json attemptJson(const store::AttemptRecord& a) {
+  nlohmann::json j = {{"attempt", a.attempt}, {"at", iso(a.at)}, {"outcome", a.outcome}};
+  if (a.httpStatus) j["http_status"] = a.httpStatus;
+  if (!a.error.empty()) j["error"] = a.error;
+  if (a.durationMs >= 0) j["duration_ms"] = a.durationMs;
+  return j;
 }
 
 }  // namespace
@@ -285,6 +312,8 @@ std::optional<nlohmann::json> dealPage(const bc::Module& m, store::Transaction& 
   };
   std::vector<Line> lines;
   std::map<std::string, std::string> eventTypes;  // cause → type, for the moves
+  std::set<std::string> recorded;                 // events whose fired rules the store kept
+  int64_t firedAfter = firedRulesAfter(tx);
   std::vector<store::HistoryRecord> history = tx.historyOf(id);
   // The stage the deal was in when an event came: the one its move left, or where the last move before it led.
   auto stageAt = [&](const store::EventRecord& e) -> std::pair<int32_t, int32_t> {
@@ -300,9 +329,15 @@ std::optional<nlohmann::json> dealPage(const bc::Module& m, store::Transaction& 
     nlohmann::json entry = {{"what", "event"},      {"id", e.id},      {"type", e.type},
                             {"outcome", e.outcome}, {"at", iso(e.at)}, {"module_version", e.moduleVersion}};
     if (!e.body.empty()) entry["body"] = parsedOrText(e.body);
-    auto [pipeline, stage] = stageAt(e);
-    nlohmann::json rules = rulesOn(m, eventNamed(m, e.type), pipeline, stage);
-    if (!rules.empty()) entry["rules"] = std::move(rules);
+    if (e.seq > firedAfter) {
+      // Every rule whose block ran, the `enter` rules of the moves it caused too.
+      recorded.insert(e.id);
+      entry["fired"] = firedRules(e);
+    } else {
+      auto [pipeline, stage] = stageAt(e);
+      nlohmann::json rules = rulesOn(m, eventNamed(m, e.type), pipeline, stage);
+      if (!rules.empty()) entry["rules"] = std::move(rules);
+    }
     lines.push_back({e.at, 0, std::move(entry)});
   }
   int32_t enter = eventNamed(m, "enter");
@@ -315,9 +350,11 @@ std::optional<nlohmann::json> dealPage(const bc::Module& m, store::Transaction& 
                             {"cause", h.cause}};
     auto type = eventTypes.find(h.cause);
     if (type != eventTypes.end()) entry["cause_type"] = type->second;
-    nlohmann::json rules =
-        rulesOn(m, enter, h.toPipeline, h.toStage, h.fromPipeline == h.toPipeline ? h.fromStage : bc::kNo);
-    if (!rules.empty()) entry["rules"] = std::move(rules);
+    if (recorded.count(h.cause) == 0) {
+      nlohmann::json rules =
+          rulesOn(m, enter, h.toPipeline, h.toStage, h.fromPipeline == h.toPipeline ? h.fromStage : bc::kNo);
+      if (!rules.empty()) entry["rules"] = std::move(rules);
+    }
     lines.push_back({h.at, 1, std::move(entry)});
   }
   for (const store::TaskRecord& t : tx.tasksOf(id)) {
@@ -332,6 +369,12 @@ std::optional<nlohmann::json> dealPage(const bc::Module& m, store::Transaction& 
           {t.completedAt, 2, {{"what", "task_done"}, {"id", t.id}, {"at", iso(t.completedAt)}, {"text", t.text}}});
     }
   }
+  std::map<int64_t, nlohmann::json> attempts;  // effect id → its attempts, oldest first
+  for (const store::AttemptRecord& a : tx.attemptsOf(id)) {
+    nlohmann::json& list = attempts[a.effect];
+    if (list.is_null()) list = nlohmann::json::array();
+    list.push_back(attemptJson(a));
+  }
   for (const store::EffectRecord& e : tx.effectsOf(id)) {
     nlohmann::json entry = {{"what", "effect"},
                             {"id", e.id},
@@ -344,6 +387,8 @@ std::optional<nlohmann::json> dealPage(const bc::Module& m, store::Transaction& 
     if (e.notBefore > e.createdAt) entry["not_before"] = iso(e.notBefore);
     if (e.deliveredAt) entry["delivered_at"] = iso(e.deliveredAt);
     if (e.status == "pending" && e.nextAttemptAt) entry["next_attempt_at"] = iso(e.nextAttemptAt);
+    auto tried = attempts.find(e.id);
+    entry["delivery_attempts"] = tried != attempts.end() ? std::move(tried->second) : nlohmann::json::array();
     lines.push_back({e.createdAt, 3, std::move(entry)});
   }
   for (const store::NoteRecord& n : tx.notesOf(id)) {

@@ -45,9 +45,11 @@ using ModuleOfVersion = std::function<const bc::Module*(const std::string& versi
 nlohmann::json board(const bc::Module& m, store::Transaction& tx, const BoardFilter& filter, const StageP90& p90,
                      int64_t now, const std::string& version = "", const ModuleOfVersion& moduleOf = {});
 
-// The deal, its timeline (events, moves, tasks, effects with their delivery
-// attempts, notes; oldest first) and its pending timers with the rule that
-// set them. nullopt when there is no such deal.
+// The deal, its timeline (events with the rules that fired for them — or,
+// for events recorded before the store kept those, the candidate rules —
+// moves, tasks, effects with their delivery attempts, notes; oldest first)
+// and its pending timers with the rule that set them. nullopt when there is
+// no such deal.
 std::optional<nlohmann::json> dealPage(const bc::Module& m, store::Transaction& tx, const std::string& id);
 
 // status: pending, failing (pending after a failed attempt), dead.

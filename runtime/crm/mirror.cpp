@@ -82,6 +82,7 @@ class MirrorTransaction : public store::Transaction {
     return due;
   }
   void putEffect(const store::EffectRecord& effect) override { inner_->putEffect(effect); }
+  std::vector<store::AttemptRecord> attemptsOf(const std::string& deal) override { return inner_->attemptsOf(deal); }
   std::vector<store::EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
     return inner_->effectsWithStatus(status, limit);
   }
@@ -95,6 +96,7 @@ class MirrorTransaction : public store::Transaction {
     inner_->recordEvent(event);
   }
   std::optional<store::EventRecord> event(const std::string& id) override { return inner_->event(id); }
+  std::vector<store::EventRecord> eventsOf(const std::string& deal) override { return inner_->eventsOf(deal); }
   void addHistory(const store::HistoryRecord& entry) override { inner_->addHistory(entry); }
   std::vector<store::HistoryRecord> historyOf(const std::string& deal) override { return inner_->historyOf(deal); }
   void addNote(const store::NoteRecord& note) override {

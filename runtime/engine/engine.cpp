@@ -43,6 +43,27 @@ Engine::~Engine() = default;
 
 namespace {
 
+// The event's record with the rule blocks that ran for it, named as this
+// module has them.
+store::EventRecord withFired(store::EventRecord event, const bc::Module& m, const TransactionState& state) {
+  std::vector<store::FiredRule>& out = event.fired;
+  out.reserve(state.fired.size());
+  for (const FiredSite& f : state.fired) {
+    const bc::RuleDef& rule = m.rules[static_cast<size_t>(f.rule)];
+    store::FiredRule r;
+    r.rule = f.rule;
+    if (f.function >= 0 && static_cast<size_t>(f.function) < m.functions.size()) {
+      // "shop.new#1" for a rule's body, "shop.new#1 then 1" for a `then` block.
+      r.name = m.str(m.functions[static_cast<size_t>(f.function)].name);
+      if (r.name.ends_with(" body")) r.name.resize(r.name.size() - 5);
+    }
+    if (rule.file != kNo) r.file = m.str(rule.file);
+    r.line = f.line;
+    out.push_back(std::move(r));
+  }
+  return event;
+}
+
 // Runs `work` for one deal in one transaction. A cascade that runs too deep
 // undoes everything and marks the deal in a transaction of its own.
 template <typename Work>
@@ -52,7 +73,7 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
   {
     auto tx = store.begin();
     if (!eventId.empty() && tx->eventSeen(eventId)) return {Outcome::Status::Duplicate, "already processed"};
-    TransactionState state{*tx, eventId, 0, 0, false, false, {}};
+    TransactionState state{*tx, eventId, 0, 0, false, false, {}, {}};
     Outcome outcome;
     try {
       outcome = work(*tx, state);
@@ -64,8 +85,9 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
       // Nothing is kept, except what `move_rejected` rules did for a refused move.
       if (!applied && !(outcome.status == Outcome::Status::Rejected && state.keepRejected)) return outcome;
       if (!eventId.empty()) {
-        tx->recordEvent({eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message,
-                         engine.moduleVersion(), engine.incomingBody()});
+        tx->keepEvent(withFired({eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message,
+                                 engine.moduleVersion(), engine.incomingBody()},
+                                engine.module(), state));
       }
       tx->commit();
       if (trace) {
@@ -81,7 +103,7 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
     tx->putDeal(*deal);
   }
   if (!eventId.empty())
-    tx->recordEvent({eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion(), engine.incomingBody()});
+    tx->keepEvent({eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion(), engine.incomingBody()});
   tx->commit();
   if (trace) trace->record({{"what", "failed"}, {"deal", dealId}, {"event", eventId}, {"error", failure}});
   return {Outcome::Status::Failed, failure};
@@ -250,23 +272,23 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
     // A timer that fires late (the runtime was down when it fell due) runs
     // now, once; the event log keeps how late it was.
     int64_t lateness = now - timer.due;
-    Outcome o =
-        transact(*this, store_, trace_, "", timer.deal, "timer", now,
-                 [&](store::Transaction& tx, TransactionState& state) -> Outcome {
-                   state.cause = cause;
-                   tx.removeTimer(timer.id);
-                   std::optional<store::DealRecord> d = tx.deal(timer.deal);
-                   if (!d) return {};
-                   Processing proc(*this, state, std::move(*d), now);
-                   if (lateness > kLateAfterSeconds)
-                     proc.trace("late", [&] { return nlohmann::json{{"timer", timer.id}, {"seconds", lateness}}; });
-                   proc.fire(timer);
-                   proc.save();
-                   tx.recordEvent({cause, timer.deal, "timer", now,
-                                   lateness > kLateAfterSeconds ? fmt::format("fired {}s late", lateness) : "fired",
-                                   options_.moduleVersion});
-                   return {};
-                 });
+    Outcome o = transact(
+        *this, store_, trace_, "", timer.deal, "timer", now,
+        [&](store::Transaction& tx, TransactionState& state) -> Outcome {
+          state.cause = cause;
+          tx.removeTimer(timer.id);
+          std::optional<store::DealRecord> d = tx.deal(timer.deal);
+          if (!d) return {};
+          Processing proc(*this, state, std::move(*d), now);
+          if (lateness > kLateAfterSeconds)
+            proc.trace("late", [&] { return nlohmann::json{{"timer", timer.id}, {"seconds", lateness}}; });
+          proc.fire(timer);
+          proc.save();
+          std::string outcome = lateness > kLateAfterSeconds ? fmt::format("fired {}s late", lateness) : "fired";
+          tx.keepEvent(
+              withFired({cause, timer.deal, "timer", now, std::move(outcome), options_.moduleVersion}, module_, state));
+          return {};
+        });
     ++stats_.timersFired;
     if (lateness > kLateAfterSeconds) {
       ++stats_.timersLate;
@@ -445,6 +467,7 @@ bool Processing::condition(int32_t function) { return engine_.vm_->evaluate(func
 
 void Processing::runBody(const bc::RuleDef& rule, int32_t function, bool trigger) {
   site_ = {static_cast<int32_t>(&rule - m_.rules.data()), rule.line};
+  noteFired(site_.rule, function, rule.line);
   pending_.reset();
   engine_.vm_->run(function, *this);
   applyPendingMove(trigger);

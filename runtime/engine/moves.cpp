@@ -82,6 +82,7 @@ void Processing::leaveStage() {
     setPayload(kNo, {});
     if (rule.when != kNo && !condition(rule.when)) continue;
     site_ = {r, rule.line};
+    noteFired(r, rule.body, rule.line);
     pending_.reset();
     engine_.vm_->run(rule.body, *this);
     pending_.reset();  // the deal is already leaving: a move here would contradict the move under way

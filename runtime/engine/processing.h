@@ -30,6 +30,13 @@ struct Site {
 
 enum class MoveKind { Trigger, Automatic, Manual };
 
+// A rule block that ran (its `when` held): kept with the event it ran for.
+struct FiredSite {
+  int32_t rule;
+  int32_t function;  // the block: the rule's body, or one of its `then` blocks
+  int32_t line;      // where that block starts
+};
+
 // Shared by every Processing of one transaction (a created deal gets its own).
 struct TransactionState {
   store::Transaction& tx;
@@ -39,6 +46,7 @@ struct TransactionState {
   bool inMoveRejected = false;        // running `on move_rejected`: a refusal there raises no second one
   bool keepRejected = false;          // a refused manual move ran `move_rejected` rules: commit them
   std::vector<nlohmann::json> trace;  // delivered after commit
+  std::vector<FiredSite> fired;       // the rule blocks that ran, in order: recorded with the event
 };
 
 class Processing : public vm::Host {
@@ -72,6 +80,11 @@ class Processing : public vm::Host {
   void runEvent(int32_t event, int32_t arg, const std::string& tag);
   bool condition(int32_t function);
   void runBody(const bc::RuleDef& rule, int32_t function, bool trigger);
+  // A rule's block is about to run: the event's record will name it.
+  void noteFired(int32_t rule, int32_t function, int32_t line) {
+    if (state_.fired.empty()) state_.fired.reserve(4);  // one allocation for the usual few
+    state_.fired.push_back({rule, function, line});
+  }
   // A trace entry "what" made by make() (a JSON object), and only when a
   // trace is attached that wants it: nothing is formatted for nobody.
   template <typename Make>

@@ -176,6 +176,7 @@ void Processing::fire(const store::TimerRecord& timer) {
     const bc::RuleDef& rule = m_.rules[static_cast<size_t>(timer.rule)];
     trace("timer fired", [&] { return nlohmann::json{{"timer", timer.id}, {"line", then.line}}; });
     site_ = {timer.rule, then.line};
+    noteFired(timer.rule, then.function, then.line);
     pending_.reset();
     engine_.vm_->run(then.function, *this);
     applyPendingMove(false);

@@ -27,12 +27,14 @@ struct DeliveryResult {
   Status status = Status::Delivered;
   std::string error;                  // why not, for lastError
   std::optional<int64_t> retryAfter;  // seconds the receiver asked to wait (Retry-After)
+  int32_t httpStatus = 0;             // the receiver's HTTP status, when it answered over HTTP
+  int64_t durationMs = -1;            // how long the delivery took (the relay measures it)
 
   static DeliveryResult delivered() { return {}; }
   static DeliveryResult retry(std::string error, std::optional<int64_t> after = std::nullopt) {
-    return {Status::Retry, std::move(error), after};
+    return {Status::Retry, std::move(error), after, 0, -1};
   }
-  static DeliveryResult permanent(std::string error) { return {Status::Permanent, std::move(error), std::nullopt}; }
+  static DeliveryResult permanent(std::string error) { return {Status::Permanent, std::move(error), std::nullopt, 0}; }
 };
 
 class Connector {

@@ -107,12 +107,19 @@ DeliveryResult deliveryResultOf(const HttpReply& reply, const HttpPost& request)
     return DeliveryResult::retry(fmt::format("{}: {}", where, excerpt(reply.transportError)));
   }
   long s = reply.status;
-  if (s >= 200 && s < 300) return DeliveryResult::delivered();
+  DeliveryResult result;
   std::string message = fmt::format("{}: HTTP {}", where, s);
   if (std::string body = excerpt(reply.body); !body.empty()) message += ": " + body;
-  if (s == 408 || s == 429 || s >= 500) return DeliveryResult::retry(std::move(message), reply.retryAfter);
-  if (s >= 300 && s < 400) message += " (redirects are not followed: use the address it points to)";
-  return DeliveryResult::permanent(std::move(message));
+  if (s >= 200 && s < 300) {
+    result = DeliveryResult::delivered();
+  } else if (s == 408 || s == 429 || s >= 500) {
+    result = DeliveryResult::retry(std::move(message), reply.retryAfter);
+  } else {
+    if (s >= 300 && s < 400) message += " (redirects are not followed: use the address it points to)";
+    result = DeliveryResult::permanent(std::move(message));
+  }
+  result.httpStatus = static_cast<int32_t>(s);
+  return result;
 }
 
 }  // namespace voronka::outbox

@@ -146,12 +146,17 @@ std::vector<DeliveryResult> OutboxRelay::deliver(const DeliveryJob& job) {
     std::vector<store::EffectRecord> run(effects.begin() + static_cast<std::ptrdiff_t>(start),
                                          effects.begin() + static_cast<std::ptrdiff_t>(end));
     std::vector<DeliveryResult> ran;
+    auto started = std::chrono::steady_clock::now();
     try {
       ran = connectors_.deliverMany(run);
     } catch (const std::exception& e) {
       ran.assign(run.size(), DeliveryResult::retry(fmt::format("the connector failed: {}", e.what())));
     }
     ran.resize(run.size(), DeliveryResult::retry("the connector gave no result"));
+    // The connector's call: for a run delivered together, the whole call.
+    int64_t ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    for (DeliveryResult& r : ran) r.durationMs = ms;
     results.insert(results.end(), ran.begin(), ran.end());
     start = end;
   }
@@ -250,6 +255,17 @@ store::EffectRecord OutboxRelay::settled(store::EffectRecord effect, const Deliv
       effect.lastError = result.error;
       break;
   }
+  // The store keeps the attempt as a row of its own, with the effect's new state.
+  effect.attempt = store::AttemptRecord{effect.id,
+                                        effect.deal,
+                                        effect.attempts,
+                                        now,
+                                        effect.status == "delivered" ? "delivered"
+                                        : effect.status == "dead"    ? "dead"
+                                                                     : "failed",
+                                        result.httpStatus,
+                                        result.status == DeliveryResult::Status::Delivered ? "" : result.error,
+                                        result.durationMs};
   return effect;
 }
 

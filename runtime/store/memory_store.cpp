@@ -1,5 +1,6 @@
 #include "runtime/store/memory_store.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace voronka::store {
@@ -130,6 +131,7 @@ class MemoryTransaction : public Transaction {
 
   void addEffect(EffectRecord effect) override {
     effect.id = s_.nextEffectId_++;
+    effect.attempt.reset();
     s_.effectsByDeal_[effect.deal].push_back(s_.effects_.size());
     s_.effects_.push_back(std::move(effect));
     undo_.push_back([this] {
@@ -168,6 +170,23 @@ class MemoryTransaction : public Transaction {
     e.deliveredAt = effect.deliveredAt;
     e.lastError = effect.lastError;
     undo_.push_back([this, old = std::move(old)] { s_.effects_[static_cast<size_t>(old.id - 1)] = old; });
+    if (effect.attempt) {
+      AttemptRecord a = *effect.attempt;
+      a.effect = effect.id;
+      a.deal = e.deal;
+      std::vector<AttemptRecord>& of = s_.attempts_[e.deal];
+      of.push_back(std::move(a));
+      undo_.push_back([&of] { of.pop_back(); });
+    }
+  }
+
+  std::vector<AttemptRecord> attemptsOf(const std::string& deal) override {
+    auto it = s_.attempts_.find(deal);
+    if (it == s_.attempts_.end()) return {};
+    std::vector<AttemptRecord> out = it->second;
+    std::stable_sort(out.begin(), out.end(),
+                     [](const AttemptRecord& a, const AttemptRecord& b) { return a.effect < b.effect; });
+    return out;
   }
 
   std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
@@ -187,12 +206,15 @@ class MemoryTransaction : public Transaction {
     return it->second;
   }
 
-  void recordEvent(const EventRecord& event) override {
-    auto [it, added] = s_.events_.emplace(event.id, event);
-    if (!added) return;
-    s_.eventOrder_.push_back(event.id);
+  void recordEvent(const EventRecord& event) override { keepEvent(EventRecord(event)); }
+
+  void keepEvent(EventRecord&& event) override {
+    if (s_.events_.count(event.id) > 0) return;
+    std::string id = event.id;
+    auto it = s_.events_.emplace(id, std::move(event)).first;
+    s_.eventOrder_.push_back(id);
     it->second.seq = static_cast<int64_t>(s_.eventOrder_.size());
-    undo_.push_back([this, id = event.id] {
+    undo_.push_back([this, id = std::move(id)] {
       s_.events_.erase(id);
       s_.eventOrder_.pop_back();
     });
@@ -341,7 +363,20 @@ class MemoryTransaction : public Transaction {
     for (size_t i = static_cast<size_t>(std::max<int64_t>(afterSeq, 0));
          i < s_.eventOrder_.size() && out.size() < limit; ++i) {
       const EventRecord& e = s_.events_.at(s_.eventOrder_[i]);
-      if (!e.body.empty()) out.push_back(e);
+      if (!e.body.empty()) {
+        out.push_back(e);
+        out.back().fired.clear();
+      }
+    }
+    return out;
+  }
+
+  // A scan: only the console reads it, and the memory store is for tests and `voronka run`.
+  std::vector<EventRecord> eventsOf(const std::string& deal) override {
+    std::vector<EventRecord> out;
+    for (const std::string& id : s_.eventOrder_) {
+      const EventRecord& e = s_.events_.at(id);
+      if (e.deal == deal) out.push_back(e);
     }
     return out;
   }

@@ -29,6 +29,7 @@ class MemoryStore : public Store {
   TimerTable timers_;
   std::vector<EffectRecord> effects_;
   std::unordered_map<std::string, std::vector<size_t>> effectsByDeal_;
+  std::unordered_map<std::string, std::vector<AttemptRecord>> attempts_;  // by deal, in the order recorded
   std::unordered_map<std::string, EventRecord> events_;
   std::unordered_map<std::string, std::vector<HistoryRecord>> history_;
   std::unordered_map<std::string, std::vector<NoteRecord>> notes_;

@@ -198,8 +198,40 @@ CREATE TRIGGER timers_work AFTER INSERT OR UPDATE OF due ON timers
 ALTER TABLE effects ADD COLUMN leased boolean NOT NULL DEFAULT false;
 )sql";
 
+// Version 3: why a deal got what it got (the console's deal page; the same
+// tables as the SQLite store's schema version 5). The rules that fired for
+// each event or timer, named as the module that applied it had them; one row
+// per delivery attempt of an effect, added when its outcome is recorded; and
+// a deal's events found by deal. Events and effects from before have none:
+// the meta key fired_rules_after_seq says which events those are (seq up to it).
+const char* const kMigration3 = R"sql(
+CREATE TABLE fired_rules (
+  event text NOT NULL,  -- events.id
+  ord bigint NOT NULL,  -- the order they ran in
+  rule bigint NOT NULL,
+  name text NOT NULL,
+  file text NOT NULL,
+  line bigint NOT NULL,
+  PRIMARY KEY (event, ord)
+);
+CREATE TABLE attempts (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  effect bigint NOT NULL,
+  deal text NOT NULL,
+  attempt bigint NOT NULL,
+  at bigint NOT NULL,
+  outcome text NOT NULL,
+  http_status bigint NOT NULL,
+  error text NOT NULL,
+  duration_ms bigint NOT NULL
+);
+CREATE INDEX attempts_by_deal ON attempts (deal, effect, seq);
+CREATE INDEX events_by_deal ON events (deal, seq);
+INSERT INTO meta (key, value) SELECT 'fired_rules_after_seq', coalesce(max(seq), 0)::text FROM events;
+)sql";
+
 // Index i holds the migration to version i + 1.
-const char* const kMigrations[] = {kMigration1, kMigration2};
+const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 }  // namespace

@@ -199,6 +199,12 @@ struct Statements {
                          "ORDER BY n ON CONFLICT (id) DO NOTHING",
                          {T::Text, T::Text, T::Text, T::Int8, T::Text, T::Text, T::Text},
                          "recording events"};
+  pg::RowGroup firedRows{db,
+                         "INSERT INTO fired_rules (event, ord, rule, name, file, line) "
+                         "SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], "
+                         "$6::int8[]) ON CONFLICT (event, ord) DO NOTHING",
+                         {T::Text, T::Int8, T::Int8, T::Text, T::Text, T::Int8},
+                         "recording the rules that fired"};
 
   Statement effectsWithStatus{db, "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE status = $1 ORDER BY id LIMIT $2",
                               "reading the outbox"};
@@ -209,11 +215,26 @@ struct Statements {
                         "INSERT INTO events (id, deal, type, at, outcome, module_version, body) "
                         "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (id) DO NOTHING",
                         "recording an event"};
-  // No index by deal (the events table is looked up by id and seq): a deal page scans the events.
-  Statement eventsOf{db, "SELECT " EVENT_COLUMNS " FROM events WHERE deal = $1 ORDER BY seq",
-                     "reading a deal's events"};
   Statement eventLog{db, "SELECT " EVENT_COLUMNS " FROM events WHERE seq > $1 AND body <> '' ORDER BY seq LIMIT $2",
                      "reading the event log"};
+  Statement eventsOf{db, "SELECT " EVENT_COLUMNS " FROM events WHERE deal = $1 ORDER BY seq",
+                     "reading a deal's events"};
+  Statement addFired{db, "INSERT INTO fired_rules (event, ord, rule, name, file, line) VALUES ($1,$2,$3,$4,$5,$6)",
+                     "recording the rules that fired"};
+  Statement firedOf{db, "SELECT rule, name, file, line FROM fired_rules WHERE event = $1 ORDER BY ord",
+                    "reading the rules that fired"};
+  Statement firedOfDeal{db,
+                        "SELECT f.event, f.rule, f.name, f.file, f.line FROM fired_rules f JOIN events e ON e.id = "
+                        "f.event WHERE e.deal = $1 ORDER BY e.seq, f.ord",
+                        "reading the rules that fired"};
+  Statement addAttempt{db,
+                       "INSERT INTO attempts (effect, deal, attempt, at, outcome, http_status, error, duration_ms) "
+                       "SELECT id, deal, $1, $2, $3, $4, $5, $6 FROM effects WHERE id = $7",
+                       "recording a delivery attempt"};
+  Statement attemptsOf{db,
+                       "SELECT effect, deal, attempt, at, outcome, http_status, error, duration_ms FROM attempts "
+                       "WHERE deal = $1 ORDER BY effect, seq",
+                       "reading delivery attempts"};
 
   Statement addHistory{db, "INSERT INTO history (" HISTORY_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
                        "adding history"};
@@ -613,14 +634,6 @@ class PostgresTransaction final : public Transaction {
     return out;
   }
 
-  std::vector<EventRecord> eventsOf(const std::string& deal) override {
-    std::vector<EventRecord> out;
-    Query q(st_.eventsOf);
-    q.bind(deal);
-    while (q.step()) out.push_back(readEvent(q));
-    return out;
-  }
-
   void putDeal(const DealRecord& d) override {
     if (s_.cache.on) {
       st_.dealRows.hold()
@@ -811,6 +824,7 @@ class PostgresTransaction final : public Transaction {
     if (!shared) {
       q.run();
       if (q.changes() == 0) throw std::logic_error("putEffect: no such effect");
+      addAttempt(e);
       return;
     }
     if (!q.step()) {
@@ -825,6 +839,15 @@ class PostgresTransaction final : public Transaction {
     } else {
       s_.leases.erase(e.id);
     }
+    addAttempt(e);
+  }
+
+  std::vector<AttemptRecord> attemptsOf(const std::string& deal) override {
+    std::vector<AttemptRecord> out;
+    Query q(st_.attemptsOf);
+    q.bind(deal);
+    while (q.step()) out.push_back({q.i64(0), q.text(1), q.i32(2), q.i64(3), q.text(4), q.i32(5), q.text(6), q.i64(7)});
+    return out;
   }
 
   std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
@@ -856,6 +879,17 @@ class PostgresTransaction final : public Transaction {
           .bind(e.moduleVersion)
           .bind(e.body)
           .done();
+      for (size_t i = 0; i < e.fired.size(); ++i) {
+        const FiredRule& f = e.fired[i];
+        st_.firedRows.hold()
+            .bind(e.id)
+            .bind(static_cast<int64_t>(i))
+            .bind(f.rule)
+            .bind(f.name)
+            .bind(f.file)
+            .bind(f.line)
+            .done();
+      }
       s_.cache.unseen.erase(e.id);
       s_.cache.seen.insert(e.id);
       s_.cache.touched = true;
@@ -863,13 +897,46 @@ class PostgresTransaction final : public Transaction {
     }
     Query q(st_.recordEvent);
     q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body).run();
+    if (q.changes() == 0) return;  // recorded already: its rules stay as they were
+    for (size_t i = 0; i < e.fired.size(); ++i) {
+      const FiredRule& f = e.fired[i];
+      Query add(st_.addFired);
+      add.bind(e.id).bind(static_cast<int64_t>(i)).bind(f.rule).bind(f.name).bind(f.file).bind(f.line).run();
+    }
   }
 
   std::optional<EventRecord> event(const std::string& id) override {
-    Query q(st_.event);
+    std::optional<EventRecord> e;
+    {
+      Query q(st_.event);
+      q.bind(id);
+      if (!q.step()) return std::nullopt;
+      e = readEvent(q);
+    }
+    Query q(st_.firedOf);
     q.bind(id);
-    if (!q.step()) return std::nullopt;
-    return readEvent(q);
+    while (q.step()) e->fired.push_back({q.i32(0), q.text(1), q.text(2), q.i32(3)});
+    return e;
+  }
+
+  std::vector<EventRecord> eventsOf(const std::string& deal) override {
+    std::vector<EventRecord> out;
+    std::unordered_map<std::string, size_t> at;
+    {
+      Query q(st_.eventsOf);
+      q.bind(deal);
+      while (q.step()) {
+        out.push_back(readEvent(q));
+        at[out.back().id] = out.size() - 1;
+      }
+    }
+    Query q(st_.firedOfDeal);
+    q.bind(deal);
+    while (q.step()) {
+      auto it = at.find(q.text(0));
+      if (it != at.end()) out[it->second].fired.push_back({q.i32(1), q.text(2), q.text(3), q.i32(4)});
+    }
+    return out;
   }
 
   void addHistory(const HistoryRecord& h) override {
@@ -1021,6 +1088,14 @@ class PostgresTransaction final : public Transaction {
     q.bind(afterSeq).bindLimit(limit);
     while (q.step()) out.push_back(readEvent(q));
     return out;
+  }
+
+  // The attempt whose outcome this putEffect() records, if it is one.
+  void addAttempt(const EffectRecord& e) {
+    if (!e.attempt) return;
+    const AttemptRecord& a = *e.attempt;
+    Query add(st_.addAttempt);
+    add.bind(a.attempt).bind(a.at).bind(a.outcome).bind(a.httpStatus).bind(a.error).bind(a.durationMs).bind(e.id).run();
   }
 
   void commit() override {

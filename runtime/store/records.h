@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,18 @@ struct TimerRecord {
   std::string cause;  // the event or timer that scheduled it
 };
 
+// One delivery attempt of an effect, as the relay recorded its outcome.
+struct AttemptRecord {
+  int64_t effect = 0;
+  std::string deal{};       // the effect's deal (the store takes it from the effect)
+  int32_t attempt = 0;      // the effect's attempt number: 1, 2, …; from 1 again after a dead letter is retried
+  int64_t at = 0;           // when the outcome was recorded
+  std::string outcome{};    // delivered; failed (to be tried again); dead (given up)
+  int32_t httpStatus = 0;   // the receiver's HTTP status; 0: none or unknown
+  std::string error{};      // why it failed; empty when delivered
+  int64_t durationMs = -1;  // how long the delivery took; -1: unknown
+};
+
 struct EffectRecord {
   int64_t id = 0;
   std::string deal;
@@ -99,6 +112,10 @@ struct EffectRecord {
   int64_t nextAttemptAt = 0;  // pending: not to be tried again before (backoff)
   int64_t deliveredAt = 0;
   std::string lastError;  // why the last attempt failed
+  // Set only on the putEffect() that records an attempt's outcome (the
+  // relay's): the store adds it to the effect's attempts (attemptsOf) in the
+  // same transaction. Never read back on the effect.
+  std::optional<AttemptRecord> attempt{};
 };
 
 // Sizes for /metrics and the API.
@@ -116,6 +133,15 @@ struct StageCount {
   int64_t deals = 0;
 };
 
+// A rule whose block ran for an event or timer, named as the module that
+// applied it had it (EventRecord::moduleVersion): readable whatever runs later.
+struct FiredRule {
+  int32_t rule = -1;   // its index in that module
+  std::string name{};  // its block's name ("retail.new on enter body", "… then 1")
+  std::string file{};  // the source file
+  int32_t line = 0;    // where the block starts (the rule, or its `then`)
+};
+
 struct EventRecord {
   std::string id;
   std::string deal;
@@ -125,6 +151,11 @@ struct EventRecord {
   std::string moduleVersion{};  // the version that applied it
   std::string body{};           // the event as it came in (wire JSON), for replay; empty for timers
   int64_t seq = 0;              // the order events were recorded in (set by the store)
+  // The rules that fired, in the order they ran: recordEvent() keeps them
+  // (unless the event was recorded already), event() and eventsOf() read
+  // them back; eventLog() leaves them out. Events recorded before stores kept
+  // them have none.
+  std::vector<FiredRule> fired{};
 };
 
 // A deployed module, kept whole: deals on it can be read and migrated, and a

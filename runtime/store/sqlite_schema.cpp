@@ -176,8 +176,38 @@ const char* const kMigration4 = R"sql(
 CREATE INDEX events_by_deal ON events(deal, seq);
 )sql";
 
+// Version 5: why a deal got what it got (the console's deal page). The rules
+// that fired for each event or timer, named as the module that applied it
+// had them; and one row per delivery attempt of an effect, added when the
+// relay records its outcome. Events and effects from before have none: the
+// meta key fired_rules_after_seq says which events those are (seq up to it).
+const char* const kMigration5 = R"sql(
+CREATE TABLE fired_rules (
+  event TEXT NOT NULL,                  -- events.id
+  ord INTEGER NOT NULL,                 -- the order they ran in
+  rule INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  file TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  PRIMARY KEY (event, ord)
+) WITHOUT ROWID;
+CREATE TABLE attempts (
+  seq INTEGER PRIMARY KEY,
+  effect INTEGER NOT NULL,
+  deal TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  http_status INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL
+);
+CREATE INDEX attempts_by_deal ON attempts(deal, effect);
+INSERT INTO meta (key, value) SELECT 'fired_rules_after_seq', coalesce(max(seq), 0) FROM events;
+)sql";
+
 // Index i holds the migration to version i + 1.
-const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4};
+const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4, kMigration5};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 int64_t tableCount(Db& db) { return db.queryInt("SELECT count(*) FROM sqlite_schema", "reading the list of tables"); }

@@ -13,7 +13,7 @@
 
 namespace voronka::store::sqlite {
 
-inline constexpr int kSchemaVersion = 4;               // what this build writes
+inline constexpr int kSchemaVersion = 5;               // what this build writes
 inline constexpr int32_t kApplicationId = 0x566F726E;  // "Vorn"
 
 // Refuses a file that is not a Voronka store, or one from a newer Voronka,

@@ -1,6 +1,7 @@
 #include "runtime/store/sqlite_store.h"
 
 #include <mutex>
+#include <unordered_map>
 
 #include "runtime/store/deal_blob.h"
 #include "runtime/store/sqlite_db.h"
@@ -97,6 +98,14 @@ struct Statements {
                       "saving an effect's delivery"};
   Statement effectsWithStatus{db, "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE status = ? ORDER BY id LIMIT ?",
                               "reading the outbox"};
+  Statement addAttempt{db,
+                       "INSERT INTO attempts (effect, deal, attempt, at, outcome, http_status, error, duration_ms) "
+                       "SELECT id, deal, ?, ?, ?, ?, ?, ? FROM effects WHERE id = ?",
+                       "recording a delivery attempt"};
+  Statement attemptsOf{db,
+                       "SELECT effect, deal, attempt, at, outcome, http_status, error, duration_ms FROM attempts "
+                       "WHERE deal = ? ORDER BY effect, seq",
+                       "reading delivery attempts"};
 
   Statement eventSeen{db, "SELECT 1 FROM events WHERE id = ?", "looking up an event"};
   Statement event{db, "SELECT " EVENT_COLUMNS " FROM events WHERE id = ?", "reading an event"};
@@ -106,6 +115,14 @@ struct Statements {
                         "ON CONFLICT (id) DO NOTHING",
                         "recording an event"};
   Statement eventsOf{db, "SELECT " EVENT_COLUMNS " FROM events WHERE deal = ? ORDER BY seq", "reading a deal's events"};
+  Statement addFired{db, "INSERT INTO fired_rules (event, ord, rule, name, file, line) VALUES (?,?,?,?,?,?)",
+                     "recording the rules that fired"};
+  Statement firedOf{db, "SELECT rule, name, file, line FROM fired_rules WHERE event = ? ORDER BY ord",
+                    "reading the rules that fired"};
+  Statement firedOfDeal{db,
+                        "SELECT f.event, f.rule, f.name, f.file, f.line FROM fired_rules f JOIN events e ON e.id = "
+                        "f.event WHERE e.deal = ? ORDER BY e.seq, f.ord",
+                        "reading the rules that fired"};
   Statement eventLog{db, "SELECT " EVENT_COLUMNS " FROM events WHERE seq > ? AND body != '' ORDER BY seq LIMIT ?",
                      "reading the event log"};
 
@@ -335,9 +352,21 @@ class SqliteTransaction final : public Transaction {
 
   std::vector<EventRecord> eventsOf(const std::string& deal) override {
     std::vector<EventRecord> out;
-    Query q(st_.eventsOf);
+    std::unordered_map<std::string, size_t> at;
+    {
+      Query q(st_.eventsOf);
+      q.bind(deal);
+      while (q.step()) {
+        out.push_back(readEvent(q));
+        at[out.back().id] = out.size() - 1;
+      }
+    }
+    Query q(st_.firedOfDeal);
     q.bind(deal);
-    while (q.step()) out.push_back(readEvent(q));
+    while (q.step()) {
+      auto it = at.find(q.text(0));
+      if (it != at.end()) out[it->second].fired.push_back({q.i32(1), q.text(2), q.text(3), q.i32(4)});
+    }
     return out;
   }
 
@@ -466,6 +495,18 @@ class SqliteTransaction final : public Transaction {
     Query q(st_.putEffect);
     q.bind(e.status).bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError).bind(e.id).run();
     if (q.changes() == 0) throw std::logic_error("putEffect: no such effect");
+    if (!e.attempt) return;
+    const AttemptRecord& a = *e.attempt;
+    Query add(st_.addAttempt);
+    add.bind(a.attempt).bind(a.at).bind(a.outcome).bind(a.httpStatus).bind(a.error).bind(a.durationMs).bind(e.id).run();
+  }
+
+  std::vector<AttemptRecord> attemptsOf(const std::string& deal) override {
+    std::vector<AttemptRecord> out;
+    Query q(st_.attemptsOf);
+    q.bind(deal);
+    while (q.step()) out.push_back({q.i64(0), q.text(1), q.i32(2), q.i64(3), q.text(4), q.i32(5), q.text(6), q.i64(7)});
+    return out;
   }
 
   std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
@@ -485,13 +526,26 @@ class SqliteTransaction final : public Transaction {
   void recordEvent(const EventRecord& e) override {
     Query q(st_.recordEvent);
     q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body).run();
+    if (q.changes() == 0) return;  // recorded already: its rules stay as they were
+    for (size_t i = 0; i < e.fired.size(); ++i) {
+      const FiredRule& f = e.fired[i];
+      Query add(st_.addFired);
+      add.bind(e.id).bind(static_cast<int64_t>(i)).bind(f.rule).bind(f.name).bind(f.file).bind(f.line).run();
+    }
   }
 
   std::optional<EventRecord> event(const std::string& id) override {
-    Query q(st_.event);
+    std::optional<EventRecord> e;
+    {
+      Query q(st_.event);
+      q.bind(id);
+      if (!q.step()) return std::nullopt;
+      e = readEvent(q);
+    }
+    Query q(st_.firedOf);
     q.bind(id);
-    if (!q.step()) return std::nullopt;
-    return readEvent(q);
+    while (q.step()) e->fired.push_back({q.i32(0), q.text(1), q.text(2), q.i32(3)});
+    return e;
   }
 
   void addHistory(const HistoryRecord& h) override {

@@ -51,13 +51,22 @@ class Transaction {
   // before `now`, oldest first (by id).
   virtual std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) = 0;
   // Updates an effect's delivery state (status, attempts, nextAttemptAt,
-  // deliveredAt, lastError) by id; the rest stays as it was added.
+  // deliveredAt, lastError) by id; the rest stays as it was added. With
+  // `effect.attempt` set, that attempt is added to the effect's attempts.
   virtual void putEffect(const EffectRecord& effect) = 0;
+  // The delivery attempts of a deal's effects: by effect id, each effect's
+  // in the order recorded.
+  virtual std::vector<AttemptRecord> attemptsOf(const std::string& deal) = 0;
   // Effects with this status, oldest first (dead letters for the API).
   virtual std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) = 0;
 
   virtual bool eventSeen(const std::string& id) = 0;
+  // Keeps the event and the rules that fired for it (event.fired); an id
+  // recorded already changes nothing.
   virtual void recordEvent(const EventRecord& event) = 0;
+  // recordEvent for a caller that is done with the record: a store may take
+  // it without copying (the memory store does).
+  virtual void keepEvent(EventRecord&& event) { recordEvent(event); }
   virtual std::optional<EventRecord> event(const std::string& id) = 0;
 
   virtual void addHistory(const HistoryRecord& entry) = 0;

@@ -163,6 +163,16 @@ def run(b, base, shots):
     b.wait(lambda: any(li.get_attribute("data-what") == "move" for li in b.all("#timeline li")), "a move")
     attempts = [a.text for a in b.all('#timeline li[data-what="effect"] .attempts')]
     assert any("2 попыток" in a and "последняя ошибка" in a for a in attempts), attempts
+    # Each attempt a row of its own: the first failed and was tried again, the second gave up.
+    rows = [[li.get_attribute("data-outcome") for li in ol.find_elements("css selector", "li")]
+            for ol in b.all('#timeline li[data-what="effect"] .attempt-list')]
+    assert rows and all(r == ["failed", "dead"] for r in rows), rows
+    assert any("HTTP 503" in li.text for li in b.all('#timeline li[data-what="effect"] .attempt-list li')), \
+        "the webhook's HTTP status"
+    # The rules that fired, with their source line.
+    fired = [f.text for f in b.all('#timeline li[data-what="event"] .rules.fired')]
+    assert any("shop.new#1" in f and ".funnel:" in f for f in fired), fired
+    assert not b.all("#timeline .rules.candidates"), "no candidate rules for recorded events"
     assert any("shop.talk#" in c.text for c in b.all("#timers td code")), "the pending timer's rule"
     shot("deal")
 

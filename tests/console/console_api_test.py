@@ -18,6 +18,10 @@ import time
 from console_seed import ADMIN, FUNNEL, READER, seeded_server, wait_until
 from serve_support import build
 
+# The source line of stage new's `on enter` rule (the funnel's file is FUNNEL as written).
+ENTER_NEW_LINE = next(i for i, line in enumerate(FUNNEL.split("\n"), 1)
+                      if "on enter" in line and "stage new" in FUNNEL.split("\n")[i - 2])
+
 failures = []
 
 
@@ -155,6 +159,23 @@ def run(srv):
     check(letters and letters[0]["attempts"] == 2 and letters[0]["status"] == "dead" and letters[0]["last_error"],
           f"the letter's attempts: {letters}")
     check(any(e["what"] == "event" for e in deal["timeline"]), "the deal's events are on its timeline")
+    # One row per delivery attempt: the first failed and was tried again, the second gave up.
+    tried = letters[0]["delivery_attempts"]
+    check([a["attempt"] for a in tried] == [1, 2] and [a["outcome"] for a in tried] == ["failed", "dead"] and
+          all(a["error"] and a["at"] and a["duration_ms"] >= 0 for a in tried), f"the letter's attempt rows: {tried}")
+    hooks = [e for e in deal["timeline"] if e["what"] == "effect" and e["kind"] == "webhook"]
+    check(hooks and [a.get("http_status") for a in hooks[0]["delivery_attempts"]] == [503, 503],
+          f"the webhook's attempt rows: {hooks}")
+    # Which rules fired, with their source line and module version, not the candidates.
+    events = {e["type"]: e for e in deal["timeline"] if e["what"] == "event"}
+    created, moved = events.get("deal_created"), events.get("manual_move")
+    check(created and "rules" not in created and
+          [r["name"] for r in created["fired"]] == ["shop.new#1"] and
+          created["fired"][0]["line"] == ENTER_NEW_LINE and created["fired"][0]["file"].endswith(".funnel") and
+          created["fired"][0]["module_version"] == deal["deal"]["module_version"], f"created: {created}")
+    check(moved and [r["name"] for r in moved["fired"]] == ["shop.talk#1"], f"the move's rules: {moved}")
+    check(all("rules" not in e for e in deal["timeline"] if e["what"] == "move"),
+          "moves of recorded events name no candidate rules")
     rule_timers = [x for x in deal["timers"] if x["kind"] == "rule"]
     check(len(rule_timers) == 1 and rule_timers[0]["rule"]["line"] > 0, f"timers: {deal['timers']}")
     status, body = reader.get("/console/api/deal/D-404")

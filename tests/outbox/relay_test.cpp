@@ -167,6 +167,33 @@ TEST(Relay, GivesUpAfterTheLastAttempt) {
   EXPECT_NE(relay.counters().lastError.find("gave up"), std::string::npos);
 }
 
+// Each recorded outcome is an attempt row of its own; a claim is not.
+TEST(Relay, EachAttemptIsKeptAsARowWithItsOutcome) {
+  outbox::RelayOptions o = exactOptions();
+  o.maxAttempts = 3;
+  DeliveryResult unavailable = DeliveryResult::retry("POST http://x: HTTP 503");
+  unavailable.httpStatus = 503;
+  DeliveryResult ok = DeliveryResult::delivered();
+  ok.httpStatus = 200;
+  Fixture f({unavailable, DeliveryResult::retry("POST http://x: no answer within 10 s"), ok});
+  int64_t id = f.box.add("webhook", {});
+  outbox::OutboxRelay relay(f.box.store, f.connectors, o, f.box.clock);
+  std::vector<std::string> rows;
+  for (int i = 0; i < 3; ++i) {
+    relay.runOnce();
+    f.box.clock.advance(3600);
+  }
+  auto tx = f.box.store.begin();
+  for (const store::AttemptRecord& a : tx->attemptsOf("D-1")) {
+    EXPECT_EQ(a.effect, id);
+    EXPECT_GE(a.durationMs, 0);
+    rows.push_back(std::to_string(a.attempt) + " " + a.outcome + " " + std::to_string(a.httpStatus) + " " + a.error);
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{"1 failed 503 POST http://x: HTTP 503",
+                                            "2 failed 0 POST http://x: no answer within 10 s", "3 delivered 200 "}));
+  EXPECT_FALSE(tx->effectsOf("D-1").at(0).attempt.has_value());
+}
+
 TEST(Relay, PermanentFailureIsADeadLetterAtOnce) {
   Fixture f({DeliveryResult::permanent("HTTP 400: bad")});
   int64_t id = f.box.add("webhook", {});

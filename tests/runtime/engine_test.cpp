@@ -285,6 +285,38 @@ TEST(Engine, TheTraceSaysWhenATimerDidNothing) {
   EXPECT_TRUE(h.notes("d").empty());
 }
 
+// The store keeps, with each event and fired timer, the rule blocks that ran
+// for it (not the ones whose `when` was false), in order, with their lines.
+TEST(Engine, EachEventAndTimerKeepsTheRulesThatFired) {
+  Harness h(program(kMoscow, "field hot: bool = false", R"(
+    stage a "A" {
+      on link_clicked when hot { note "hot" }
+      on link_clicked -> b
+      on leave { note "leave a" }
+    }
+    stage b "B" { on enter {
+      note "enter b"
+      then after 1d { note "a day later" }
+    } })"));
+  h.create("d", "p.a");
+  ASSERT_TRUE(h.event("e1", "d", "link_clicked").ok());
+  h.advance(2 * kDay);
+  auto tx = h.store.begin();
+  std::vector<std::string> fired;
+  for (const store::EventRecord& e : tx->eventsOf("d")) {
+    std::string line = e.type + ":";
+    for (const store::FiredRule& f : e.fired) {
+      line += " " + f.name;
+      EXPECT_EQ(f.file, h.module.str(h.module.rules[f.rule].file));
+      if (f.name.find(" then ") == std::string::npos) EXPECT_EQ(f.line, h.module.rules[f.rule].line) << f.name;
+      EXPECT_GT(f.line, 0);
+    }
+    fired.push_back(line);
+  }
+  EXPECT_EQ(fired,
+            (std::vector<std::string>{"deal_created:", "link_clicked: p.a#2 p.a#3 p.b#1", "timer: p.b#1 then 1"}));
+}
+
 TEST(Engine, TasksWithDueTimesTypesAndOverdue) {
   Harness h(program(kMoscow, "team sales { ivanov petrova }", R"(
     stage a "A" {

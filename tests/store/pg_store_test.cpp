@@ -93,6 +93,39 @@ TEST_F(PostgresStore, AStoreFromANewerVoronkaIsRefused) {
   EXPECT_NE(error.find("open it with a newer Voronka"), std::string::npos) << error;
 }
 
+// A version 2 store (before fired rules and delivery attempts were kept) is
+// migrated when opened: its old events have no fired rules, the new ones do.
+TEST_F(PostgresStore, AVersion2StoreIsMigratedAndTheNewRowsStartAfterItsEvents) {
+  std::string where = server().freshSchema();
+  std::string schema = where.substr(where.find("search_path=") + 12);
+  schema.pop_back();
+  {
+    store::PostgresStore s(where);
+    auto tx = s.begin();
+    tx->recordEvent({"old", "d1", "link_clicked", 100, "applied"});
+    tx->commit();
+  }
+  // What version 3 added, taken away again: as a version 2 store was.
+  ASSERT_EQ(server().run("SET search_path = " + schema +
+                         "; DROP TABLE fired_rules; DROP TABLE attempts; DROP INDEX events_by_deal; "
+                         "DELETE FROM meta WHERE key = 'fired_rules_after_seq'; UPDATE voronka_store SET version = 2"),
+            "");
+  store::PostgresStore s(where);
+  auto tx = s.begin();
+  std::optional<store::EventRecord> old = tx->event("old");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(tx->meta("fired_rules_after_seq"), std::to_string(old->seq));
+  EXPECT_TRUE(old->fired.empty());
+  store::EventRecord next{"new", "d1", "link_clicked", 200, "applied"};
+  next.fired = {{2, "shop.new#3", "f.funnel", 14}};
+  tx->recordEvent(next);
+  std::vector<store::EventRecord> events = tx->eventsOf("d1");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_GT(events[1].seq, old->seq);
+  ASSERT_EQ(events[1].fired.size(), 1u);
+  EXPECT_EQ(events[1].fired[0].line, 14);
+}
+
 TEST_F(PostgresStore, ALostConnectionIsMadeAgainAtTheNextTransaction) {
   std::string where = server().freshSchema() + " application_name=victim";
   store::PostgresStore s(where);

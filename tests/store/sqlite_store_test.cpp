@@ -239,6 +239,42 @@ TEST(SqliteStore, AVersion2StoreIsMigratedInPlaceAndItsDealsRunOnTheModuleItServ
   EXPECT_EQ(tx->eventLog(0, 10).at(0).id, "e2");
 }
 
+// A store of schema version 4, before the store kept the rules that fired
+// and each delivery attempt: events recorded, a letter tried twice.
+TEST(SqliteStore, AVersion4StoreKeepsItsHistoryAndTheNewRowsStartAfterIt) {
+  TempDir dir;
+  std::string path = dir.file("v4.db");
+  writeVersion2Store(path);
+  rawExec(path, std::string(store::sqlite::migrationSql(3)) + store::sqlite::migrationSql(4) +
+                    "PRAGMA user_version = 4;"
+                    "INSERT INTO events (id, deal, type, at, outcome, module_version, body, seq) VALUES "
+                    "('e2', 'still', 'link_clicked', 200, 'applied', 'v', '{}', 7);"
+                    "INSERT INTO effects (deal, kind, key, payload, created_at, not_before, status, attempts, "
+                    "next_attempt_at, delivered_at, last_error) VALUES "
+                    "('still', 'email', 'k', '{}', 200, 0, 'dead', 2, 0, 0, 'gave up');");
+  {
+    SqliteStore store(path);
+    auto tx = store.begin();
+    EXPECT_EQ(tx->meta("fired_rules_after_seq"), "7");  // events up to it have no fired rules recorded
+    EXPECT_TRUE(tx->event("e2")->fired.empty());
+    EXPECT_EQ(tx->eventsOf("still").size(), 1u);
+    EXPECT_TRUE(tx->attemptsOf("still").empty());  // its two attempts were before: only counted
+    EXPECT_EQ(tx->effectsOf("still").at(0).attempts, 2);
+    store::EventRecord next{"e3", "still", "link_clicked", 300, "applied"};
+    next.fired = {{1, "shop.new#2", "f.funnel", 9}};
+    tx->recordEvent(next);
+    tx->commit();
+  }
+  EXPECT_EQ(rawQuery(path, "PRAGMA user_version"), std::to_string(SqliteStore::schemaVersion()) + "|\n");
+  SqliteStore reader(path, store::SqliteOptions{.readOnly = true});
+  auto tx = reader.begin();
+  std::vector<store::EventRecord> events = tx->eventsOf("still");
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_GT(events[1].seq, 7);
+  ASSERT_EQ(events[1].fired.size(), 1u);
+  EXPECT_EQ(events[1].fired[0].name, "shop.new#2");
+}
+
 TEST(SqliteStore, AFileThatIsNotADatabaseIsRefused) {
   TempDir dir;
   for (size_t repeat : {1, 200}) {

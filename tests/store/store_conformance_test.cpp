@@ -447,6 +447,106 @@ TEST_P(StoreConformance, EventsKeepTheirVersionAndBodyAndTheLogIsInRecordingOrde
   EXPECT_EQ(tx->event("a")->body, R"({"id":"a"})");
 }
 
+// ───────────────────────────── why: fired rules, delivery attempts ───────
+
+std::string showFired(const store::EventRecord& e) {
+  std::string out;
+  for (const auto& f : e.fired)
+    out += std::to_string(f.rule) + ":" + f.name + "@" + f.file + ":" + std::to_string(f.line) + ";";
+  return out;
+}
+
+TEST_P(StoreConformance, TheRulesThatFiredAreKeptWithTheirEventInOrder) {
+  committed([&](store::Transaction& tx) {
+    store::EventRecord e{"e1", "d1", "link_clicked", 100, "applied"};
+    e.moduleVersion = "v1";
+    e.body = "{}";
+    e.fired = {{3, "s.new#2", "a.funnel", 12}, {0, "s.new#1", "a.funnel", 4}};
+    tx.recordEvent(e);
+    tx.recordEvent({"timer:7", "d1", "timer", 200, "fired"});  // no rule fired
+    store::EventRecord other{"e2", "d2", "deal_created", 150, "applied"};
+    other.fired = {{1, "s.x on create body", "b.funnel", 9}};
+    tx.recordEvent(other);
+  });
+  committed([&](store::Transaction& tx) {
+    store::EventRecord again{"e1", "d1", "link_clicked", 300, "applied"};
+    again.fired = {{5, "changed", "c.funnel", 1}};
+    tx.recordEvent(again);  // a duplicate keeps the rules of the first
+  });
+  {
+    auto tx = store_->begin();
+    store::EventRecord lost{"e3", "d1", "link_clicked", 400, "applied"};
+    lost.fired = {{2, "lost", "a.funnel", 2}};
+    tx->recordEvent(lost);  // rolled back: nothing of it stays
+  }
+  auto tx = store_->begin();
+  EXPECT_EQ(showFired(*tx->event("e1")), "3:s.new#2@a.funnel:12;0:s.new#1@a.funnel:4;");
+  EXPECT_EQ(showFired(*tx->event("timer:7")), "");
+  EXPECT_FALSE(tx->event("e3").has_value());
+  std::vector<std::string> ofDeal;
+  for (const auto& e : tx->eventsOf("d1")) ofDeal.push_back(e.id + "=" + showFired(e));
+  EXPECT_EQ(ofDeal, (std::vector<std::string>{"e1=3:s.new#2@a.funnel:12;0:s.new#1@a.funnel:4;", "timer:7="}));
+  ASSERT_EQ(tx->eventsOf("d2").size(), 1u);
+  EXPECT_EQ(showFired(tx->eventsOf("d2")[0]), "1:s.x on create body@b.funnel:9;");
+  EXPECT_TRUE(tx->eventsOf("d3").empty());
+  std::vector<store::EventRecord> log = tx->eventLog(0, 10);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_TRUE(log[0].fired.empty());  // the replay log carries bodies, not rules
+}
+
+std::string showAttempts(const std::vector<store::AttemptRecord>& attempts) {
+  std::string out;
+  for (const auto& a : attempts) {
+    out += std::to_string(a.effect) + "#" + std::to_string(a.attempt) + " " + a.deal + " at=" + std::to_string(a.at) +
+           " " + a.outcome + " http=" + std::to_string(a.httpStatus) + " error=" + a.error +
+           " ms=" + std::to_string(a.durationMs) + ";";
+  }
+  return out;
+}
+
+TEST_P(StoreConformance, EachRecordedDeliveryAttemptIsARowOfItsOwn) {
+  committed([&](store::Transaction& tx) {
+    tx.addEffect(sampleEffect("d1", "k1"));
+    tx.addEffect(sampleEffect("d2", "k2"));
+    tx.addEffect(sampleEffect("d1", "k3"));
+  });
+  std::vector<store::EffectRecord> d1 = committed([&](store::Transaction& tx) { return tx.effectsOf("d1"); });
+  ASSERT_EQ(d1.size(), 2u);
+  int64_t first = d1[0].id, third = d1[1].id;
+  // The relay's claim is no attempt yet; its recorded outcome is.
+  auto record = [&](store::EffectRecord e, int32_t attempt, int64_t at, const std::string& outcome, int32_t http,
+                    const std::string& error, int64_t ms) {
+    e.attempts = attempt;
+    e.status = outcome == "failed" ? "pending" : outcome;
+    e.lastError = error;
+    e.attempt = store::AttemptRecord{0, "", attempt, at, outcome, http, error, ms};
+    return e;
+  };
+  committed([&](store::Transaction& tx) {
+    store::EffectRecord claim = d1[1];
+    claim.attempts = 1;
+    tx.putEffect(claim);
+  });
+  committed([&](store::Transaction& tx) { tx.putEffect(record(d1[1], 1, 500, "failed", 503, "HTTP 503", 40)); });
+  committed([&](store::Transaction& tx) { tx.putEffect(record(d1[0], 1, 510, "delivered", 200, "", 12)); });
+  {
+    auto tx = store_->begin();
+    tx->putEffect(record(d1[1], 2, 520, "dead", 0, "timed out", -1));  // rolled back: no row
+  }
+  committed([&](store::Transaction& tx) { tx.putEffect(record(d1[1], 2, 530, "dead", 0, "no answer", -1)); });
+  auto tx = store_->begin();
+  std::string f = std::to_string(first), t = std::to_string(third);
+  EXPECT_EQ(showAttempts(tx->attemptsOf("d1")), f + "#1 d1 at=510 delivered http=200 error= ms=12;" + t +
+                                                    "#1 d1 at=500 failed http=503 error=HTTP 503 ms=40;" + t +
+                                                    "#2 d1 at=530 dead http=0 error=no answer ms=-1;");
+  EXPECT_TRUE(tx->attemptsOf("d2").empty());
+  EXPECT_TRUE(tx->attemptsOf("nobody").empty());
+  std::vector<store::EffectRecord> after = tx->effectsOf("d1");
+  EXPECT_EQ(after[1].status, "dead");
+  EXPECT_EQ(after[1].attempts, 2);
+  EXPECT_FALSE(after[1].attempt.has_value());  // the attempt is not a part of the effect
+}
+
 TEST_P(StoreConformance, ReplaceHistoryRewritesOneDealsHistoryOnly) {
   committed([&](store::Transaction& tx) {
     tx.addHistory({"a", -1, -1, 0, 0, 100, "e1", "created"});

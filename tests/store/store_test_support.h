@@ -201,8 +201,17 @@ inline std::string show(const store::EffectRecord& e) {
 }
 
 inline std::string show(const store::EventRecord& e) {
-  return "event " + e.id + " of " + e.deal + " " + e.type + " at=" + std::to_string(e.at) + " " + e.outcome +
-         " by=" + e.moduleVersion + " body=" + e.body;
+  std::string out = "event " + e.id + " of " + e.deal + " " + e.type + " at=" + std::to_string(e.at) + " " + e.outcome +
+                    " by=" + e.moduleVersion + " body=" + e.body;
+  for (const auto& f : e.fired)
+    out += " fired=" + std::to_string(f.rule) + ":" + f.name + "@" + f.file + ":" + std::to_string(f.line);
+  return out;
+}
+inline std::string show(const store::AttemptRecord& a) {
+  std::ostringstream out;
+  out << "attempt " << a.attempt << " of effect " << a.effect << " (" << a.deal << ") at=" << a.at << " " << a.outcome
+      << " http=" << a.httpStatus << " error=\"" << a.error << "\" ms=" << a.durationMs;
+  return out.str();
 }
 inline std::string show(const store::HistoryRecord& h) {
   std::ostringstream out;
@@ -244,6 +253,7 @@ inline std::string snapshot(store::Store& s, const Probe& probe) {
     for (const auto& r : tx->tasksOf(id)) out << show(r) << "\n";
     for (const auto& r : tx->timersOf(id)) out << show(r) << "\n";
     for (const auto& r : tx->effectsOf(id)) out << show(r) << "\n";
+    for (const auto& r : tx->attemptsOf(id)) out << show(r) << "\n";
     for (const auto& r : tx->historyOf(id)) out << show(r) << "\n";
     for (const auto& r : tx->notesOf(id)) out << show(r) << "\n";
   }
@@ -301,8 +311,11 @@ inline void writeEveryKind(store::Transaction& tx) {
   dead.status = "dead";
   dead.attempts = 5;
   dead.lastError = "550 mailbox unavailable";
+  dead.attempt = store::AttemptRecord{0, "", 5, 1772431250, "dead", 550, "550 mailbox unavailable", 80};
   tx.putEffect(dead);
-  tx.recordEvent({"e1", "d1", "deal_created", 1772431200, "applied"});
+  store::EventRecord created{"e1", "d1", "deal_created", 1772431200, "applied"};
+  created.fired = {{0, "s.new on create body", "a.funnel", 7}};
+  tx.recordEvent(created);
   tx.recordEvent({"e2", "d2", "link_clicked", 1772431300, "failed: deeper than 32"});
   tx.addHistory({"d1", -1, -1, 0, 1, 1772431200, "e1", "created"});
   tx.addHistory({"d2", -1, -1, 0, 2, 1772431300, "e2", "created"});

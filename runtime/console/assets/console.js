@@ -26,7 +26,10 @@ const WORDS = {
     error: "Ошибка", empty: "Пусто", notFound: "Не найдено", sum: "сумма", cheap: "", outcome: "итог",
     at: "время", period: "Период", all: "всё время", loading: "Загрузка…", letterTo: "кому", subject: "тема",
     tenant: "Клиент", dueAt: "сработает", scheduled: "назначен", legendOverdue: "просрочена задача",
-    legendStuck: "дольше p90 этапа", rules: "правила этапа на это",
+    legendStuck: "дольше p90 этапа", rules: "правила этапа на это (какие из них сработали, не записано)",
+    fired: "сработали правила", firedNone: "ни одно правило не сработало", attempt: "попытка",
+    attempt_delivered: "доставлено", attempt_failed: "ошибка, будет повтор", attempt_dead: "не доставлено, больше не пробуем",
+    ms: "мс",
     notRecorded: "Хранилище помнит причину отказа, только пока сделка в отказе: причины считаются по сделкам, потерянным сейчас; просроченные задачи — по этапу, где сделка сейчас.",
     is_dead: "не доставлено", is_pending: "в очереди", is_delivered: "доставлено",
     deploying: "Идёт развёртывание", dealsMoved: "сделок перенесено", notMoved: "ещё не перенесены на эту версию",
@@ -53,7 +56,10 @@ const WORDS = {
     error: "Error", empty: "Empty", notFound: "Not found", sum: "total", cheap: "", outcome: "outcome",
     at: "time", period: "Period", all: "all time", loading: "Loading…", letterTo: "to", subject: "subject",
     tenant: "Client", dueAt: "due", scheduled: "set", legendOverdue: "a task is overdue",
-    legendStuck: "longer than the stage's p90", rules: "the stage's rules for it",
+    legendStuck: "longer than the stage's p90", rules: "the stage's rules for it (candidates: which of them fired was not recorded)",
+    fired: "rules fired", firedNone: "no rule fired", attempt: "attempt",
+    attempt_delivered: "delivered", attempt_failed: "failed, to be tried again", attempt_dead: "dead, given up",
+    ms: "ms",
     notRecorded: "The store keeps a loss reason only while a deal is lost: loss reasons count the deals lost now; overdue tasks are counted at the stage their deal is in now.",
     is_dead: "dead", is_pending: "pending", is_delivered: "delivered",
     deploying: "Deploying", dealsMoved: "deals moved", notMoved: "not moved onto this version yet",
@@ -406,11 +412,32 @@ function barChart(rows, colors, format) {
 
 function stageText(ref) { return ref ? ref.title || ref.stage : "—"; }
 
-// The rules of the module that run on this event in that stage (the store does not say which fired).
+// The rules that fired for an event, as the store recorded them (name,
+// source line, module version); for an event recorded before the store kept
+// them, the module's rules for it in that stage, labelled as candidates.
 function rules(entry) {
+  if (entry.fired) {
+    if (!entry.fired.length) return el("div", { class: "rules fired none" }, t("firedNone"));
+    return el("div", { class: "rules fired" }, t("fired") + ": ", entry.fired.map((r, i) =>
+      [i ? ", " : "", el("code", { class: "rule" }, r.name || "#" + r.index),
+        el("span", { class: "source" }, ` ${r.file ? r.file + ":" : t("line") + " "}${r.line}`),
+        r.module_version && r.module_version !== entry.module_version ?
+          el("span", { class: "more" }, ` (${t("version")} ${r.module_version.slice(0, 12)})`) : null]));
+  }
   if (!entry.rules) return null;
-  return el("div", { class: "rules" }, t("rules") + ": ", entry.rules.map((r, i) =>
+  return el("div", { class: "rules candidates" }, t("rules") + ": ", entry.rules.map((r, i) =>
     [i ? ", " : "", el("code", {}, r.name || "#" + r.index), ` ${t("line")} ${r.line}`]));
+}
+
+// Every delivery attempt of a letter, message or webhook, oldest first.
+function attemptList(entry) {
+  const list = entry.delivery_attempts || [];
+  if (!list.length) return null;
+  return el("ol", { class: "attempt-list" }, list.map((a) => el("li", { class: "attempt " + a.outcome, "data-outcome": a.outcome },
+    `${t("attempt")} ${a.attempt} · ${when(a.at)} · ${t("attempt_" + a.outcome)}`,
+    a.http_status ? ` · HTTP ${a.http_status}` : "",
+    a.error ? ` · ${a.error}` : "",
+    a.duration_ms !== undefined ? ` · ${a.duration_ms} ${t("ms")}` : "")));
 }
 
 function describe(entry) {
@@ -433,7 +460,8 @@ function describe(entry) {
         el("div", { class: "attempts", "data-attempts": entry.attempts },
           entry.attempts ? `${entry.attempts} ${t("attempts")}` : "",
           entry.last_error ? ` · ${t("lastError")}: ${entry.last_error}` : "",
-          entry.next_attempt_at ? ` · ${t("nextAttempt")} ${when(entry.next_attempt_at)}` : "")];
+          entry.next_attempt_at ? ` · ${t("nextAttempt")} ${when(entry.next_attempt_at)}` : ""),
+        attemptList(entry)];
     }
     default: return [entry.what];
   }
