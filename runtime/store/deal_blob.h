@@ -37,4 +37,9 @@ std::vector<std::string> decodeTags(std::string_view bytes);
 std::string encodeVisits(const std::map<int64_t, int32_t>& visits);
 std::map<int64_t, int32_t> decodeVisits(std::string_view bytes);
 
+// A whole deal but its id (the in-memory store keeps deals so, compact):
+// the items above in their order, the lists as nested blobs.
+std::string encodeDeal(const DealRecord& deal);
+DealRecord decodeDeal(std::string id, std::string_view bytes);
+
 }  // namespace voronka::store::blob

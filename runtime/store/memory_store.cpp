@@ -2,7 +2,12 @@
 
 #include <stdexcept>
 
+#include "runtime/store/deal_blob.h"
+
 namespace voronka::store {
+
+// A member added to DealRecord must be added to blob::encodeDeal and decodeDeal too.
+static_assert(sizeof(DealRecord) == 448, "DealRecord changed: keep blob::encodeDeal/decodeDeal in step with it");
 
 class MemoryTransaction : public Transaction {
  public:
@@ -20,30 +25,26 @@ class MemoryTransaction : public Transaction {
   std::optional<DealRecord> deal(const std::string& id) override {
     auto it = s_.deals_.find(id);
     if (it == s_.deals_.end()) return std::nullopt;
-    return it->second;
+    return blob::decodeDeal(id, it->second.blob);
   }
 
-  void putDeal(const DealRecord& deal) override { saveDeal(DealRecord(deal)); }
-
-  void saveDeal(DealRecord&& deal) override {
+  void putDeal(const DealRecord& deal) override {
+    MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, blob::encodeDeal(deal)};
     auto it = s_.deals_.find(deal.id);
     if (it == s_.deals_.end()) {
-      std::string id = deal.id;
-      s_.dealOrder_.push_back(id);
-      s_.deals_.emplace(id, std::move(deal));
-      undo_.push_back([this, id = std::move(id)] {
+      s_.dealOrder_.push_back(deal.id);
+      s_.deals_.emplace(deal.id, std::move(stored));
+      undo_.push_back([this, id = deal.id] {
         s_.deals_.erase(id);
         s_.dealOrder_.pop_back();
       });
       return;
     }
-    DealRecord old = std::move(it->second);
-    it->second = std::move(deal);
-    undo_.push_back([this, old = std::move(old)]() mutable {
-      std::string id = old.id;
-      s_.deals_[id] = std::move(old);
-    });
+    std::swap(it->second, stored);
+    undo_.push_back([this, id = deal.id, old = std::move(stored)]() mutable { s_.deals_[id] = std::move(old); });
   }
+
+  void saveDeal(DealRecord&& deal) override { putDeal(deal); }
 
   std::vector<std::string> dealIds() override { return s_.dealOrder_; }
 
@@ -126,9 +127,12 @@ class MemoryTransaction : public Transaction {
 
   std::vector<TimerRecord> timersOf(const std::string& deal) override { return s_.timers_.ofDeal(deal); }
 
+  std::vector<TimerHead> timerHeadsOf(const std::string& deal) override { return s_.timers_.headsOfDeal(deal); }
+
   std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override { return s_.timers_.due(until, limit); }
 
   void addEffect(EffectRecord effect) override {
+    if (!s_.options_.keepRecords) return;
     effect.id = s_.nextEffectId_++;
     s_.effectsByDeal_[effect.deal].push_back(s_.effects_.size());
     s_.effects_.push_back(std::move(effect));
@@ -188,6 +192,7 @@ class MemoryTransaction : public Transaction {
   }
 
   void recordEvent(const EventRecord& event) override {
+    if (!s_.options_.keepRecords) return;
     auto [it, added] = s_.events_.emplace(event.id, event);
     if (!added) return;
     s_.eventOrder_.push_back(event.id);
@@ -199,6 +204,7 @@ class MemoryTransaction : public Transaction {
   }
 
   void addHistory(const HistoryRecord& entry) override {
+    if (!s_.options_.keepRecords) return;
     s_.history_[entry.deal].push_back(entry);
     undo_.push_back([this, deal = entry.deal] { s_.history_[deal].pop_back(); });
   }
@@ -215,6 +221,7 @@ class MemoryTransaction : public Transaction {
   }
 
   void addNote(const NoteRecord& note) override {
+    if (!s_.options_.keepRecords) return;
     s_.notes_[note.deal].push_back(note);
     undo_.push_back([this, deal = note.deal] { s_.notes_[deal].pop_back(); });
   }
@@ -321,7 +328,8 @@ class MemoryTransaction : public Transaction {
     for (size_t i = static_cast<size_t>(std::max<int64_t>(afterPosition, 0));
          i < s_.dealOrder_.size() && out.size() < limit; ++i) {
       const std::string& id = s_.dealOrder_[i];
-      if (s_.deals_.at(id).moduleVersion != version) out.push_back({static_cast<int64_t>(i) + 1, id});
+      if (blob::decodeDeal(id, s_.deals_.at(id).blob).moduleVersion != version)
+        out.push_back({static_cast<int64_t>(i) + 1, id});
     }
     return out;
   }

@@ -13,8 +13,17 @@
 
 namespace voronka::store {
 
+struct MemoryStoreOptions {
+  // Keep what the engine writes only for people and other tools to read back:
+  // effects (the outbox), processed events, stage history and notes. Off for
+  // `voronka sim`, which reads deals, tasks and timers only; then event ids
+  // are not remembered either, so a repeated id is not taken for a duplicate.
+  bool keepRecords = true;
+};
+
 class MemoryStore : public Store {
  public:
+  explicit MemoryStore(MemoryStoreOptions options = {}) : options_(options) {}
   std::unique_ptr<Transaction> begin() override;
   std::optional<int64_t> nextDue() override;
 
@@ -22,7 +31,15 @@ class MemoryStore : public Store {
 
  private:
   friend class MemoryTransaction;
-  std::unordered_map<std::string, DealRecord> deals_;
+  MemoryStoreOptions options_;
+  // A deal as a blob (deal_blob.h): about 300 bytes where a DealRecord takes
+  // 2 KB, which is what lets `voronka sim` hold a million deals. What scans
+  // read is kept beside it.
+  struct StoredDeal {
+    int32_t pipeline = -1, stage = -1, responsible = -1;
+    std::string blob;
+  };
+  std::unordered_map<std::string, StoredDeal> deals_;
   std::vector<std::string> dealOrder_;
   std::vector<TaskRecord> tasks_;  // by id - 1: ids are given in order and tasks stay
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;

@@ -48,7 +48,14 @@ int64_t key(int32_t pipeline, int32_t stage) {
 class Simulation : public engine::Trace {
  public:
   Simulation(const bc::Module& m, const Rates& rates, const SimOptions& o)
-      : m_(m), rates_(rates), options_(o), random_(o.seed), clock_(rates.start), engine_(m, store_, clock_), names_(m) {
+      : m_(m),
+        rates_(rates),
+        options_(o),
+        random_(o.seed),
+        store_(store::MemoryStoreOptions{.keepRecords = false}),  // no outbox, event log or history: nobody reads them
+        clock_(rates.start),
+        engine_(m, store_, clock_),
+        names_(m) {
     engine_.setTrace(this);
     for (size_t p = 0; p < m.pipelines.size(); ++p) {
       for (size_t s = 0; s < m.pipelines[p].stages.size(); ++s) {
