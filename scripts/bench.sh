@@ -25,6 +25,8 @@ echo "== voronka serve over HTTP: durable events/s, and p50/p99 latency at half 
 "$build/bench/serve_bench" 5
 echo "== web console: server time of the board and stage statistics, 100k deals and 1M history rows (p50/p99)"
 "$build/bench/console_bench" 100000 20
+echo "== web console on PostgreSQL, through HTTP: board, statistics and a deal page over 20k deals"
+python3 "$(dirname "$0")/../bench/console_pg_bench.py" "$build/bin/voronka" "${BENCH_CONSOLE_PG_DEALS:-20000}"
 echo "== voronka sim: simulated events/s on one core (furniture example and rates; 1,000 and 10,000 deals over 90 days)"
 "$build/bench/sim_bench" --benchmark_counters_tabular=true
 echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"

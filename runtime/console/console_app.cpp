@@ -6,10 +6,12 @@
 #include <mutex>
 #include <regex>
 
+#include "common/secret.h"
 #include "runtime/calendar/calendar.h"
 #include "runtime/console/assets.h"
 #include "runtime/console/console_data.h"
 #include "runtime/stats/store_stats.h"
+#include "runtime/store/pg_store.h"
 #include "runtime/store/sqlite_store.h"
 
 namespace voronka::console {
@@ -42,7 +44,10 @@ void harden(WebReply& r) {
   r.headers.push_back({"X-Frame-Options", "DENY"});
 }
 
-std::string cookieValue(const std::string& header, const std::string& name) {
+// Every value of the cookie `name`: a browser sends one per path it was set
+// on (a tenant's console and the operator's login on /t), the most specific first.
+std::vector<std::string> cookieValues(const std::string& header, const std::string& name) {
+  std::vector<std::string> out;
   size_t at = 0;
   while (at < header.size()) {
     size_t end = header.find(';', at);
@@ -50,10 +55,21 @@ std::string cookieValue(const std::string& header, const std::string& name) {
     std::string part = header.substr(at, end - at);
     size_t start = part.find_first_not_of(' ');
     if (start != std::string::npos) part = part.substr(start);
-    if (part.rfind(name + "=", 0) == 0) return part.substr(name.size() + 1);
+    if (part.rfind(name + "=", 0) == 0) out.push_back(part.substr(name.size() + 1));
     at = end + 1;
   }
-  return "";
+  return out;
+}
+
+std::unique_ptr<Calendar> accountCalendar(const bc::Module& m) {
+  std::string timezone = moduleOutline(m)["timezone"];
+  try {
+    return std::make_unique<Calendar>(timezone, std::array<std::vector<std::pair<int32_t, int32_t>>, 7>{},
+                                      std::vector<std::pair<int32_t, int32_t>>{});
+  } catch (const std::exception&) {
+    return std::make_unique<Calendar>("UTC", std::array<std::vector<std::pair<int32_t, int32_t>>, 7>{},
+                                      std::vector<std::pair<int32_t, int32_t>>{});
+  }
 }
 
 // Days since 1970 of a "YYYY-MM-DD" (proleptic Gregorian); nullopt when it is not one.
@@ -74,48 +90,76 @@ std::optional<int64_t> dayOf(const std::string& text) {
 // The state one mounted console keeps between requests.
 struct Console {
   ConsoleSettings settings;
-  const bc::Module& m;
+  std::string base;                      // "/console", "/t/shop/console"
   std::shared_ptr<store::Store> reader;  // or null: read the server's store
-  std::unique_ptr<Calendar> account;
   Sessions& sessions = processSessions();
 
-  std::mutex statsMutex;
+  // What depends on the running version, made again when it changes.
+  std::mutex cacheMutex;
+  std::string cachedVersion;
+  std::shared_ptr<Calendar> account;
   StageP90 p90;
   std::optional<int64_t> p90At;  // when it was computed
 
-  explicit Console(ConsoleSettings s) : settings(std::move(s)), m(*settings.module) {
-    std::string spec = settings.storeSpec;
-    if (spec.rfind("postgres", 0) != 0 && !spec.empty()) {
-      if (spec.rfind("sqlite:", 0) == 0) spec = spec.substr(7);
-      try {
+  explicit Console(ConsoleSettings s) : settings(std::move(s)), base(settings.mount + "/console") {
+    // A connection of its own, read-only: a board's whole-store reads never
+    // hold the server's store (its writer, relay and API) meanwhile.
+    const std::string& spec = settings.storeSpec;
+    try {
+      if (std::optional<std::string> conninfo = postgresConninfo(spec)) {
+        reader = std::make_shared<store::PostgresStore>(*conninfo, store::PostgresOptions{.readOnly = true});
+      } else if (!spec.empty()) {
         store::SqliteOptions options;
         options.readOnly = true;
-        reader = std::make_shared<store::SqliteStore>(spec, options);
-      } catch (const std::exception&) {
-        reader.reset();  // an in-memory or unusual store: read the server's own
+        reader = std::make_shared<store::SqliteStore>(spec.rfind("sqlite:", 0) == 0 ? spec.substr(7) : spec, options);
       }
-    }
-    std::string timezone = moduleOutline(m)["timezone"];
-    try {
-      account = std::make_unique<Calendar>(timezone, std::array<std::vector<std::pair<int32_t, int32_t>>, 7>{},
-                                           std::vector<std::pair<int32_t, int32_t>>{});
     } catch (const std::exception&) {
-      account = std::make_unique<Calendar>("UTC", std::array<std::vector<std::pair<int32_t, int32_t>>, 7>{},
-                                           std::vector<std::pair<int32_t, int32_t>>{});
+      reader.reset();  // an in-memory or unusual store: read the server's own
     }
+  }
+
+  // libpq's connection string of a PostgreSQL store's address (as serve's open_store reads it).
+  static std::optional<std::string> postgresConninfo(const std::string& spec) {
+    if (spec.rfind("postgres://", 0) == 0 || spec.rfind("postgresql://", 0) == 0) return spec;
+    for (const char* kind : {"postgres:", "postgresql:"}) {
+      if (spec.rfind(kind, 0) == 0) return spec.substr(std::string(kind).size());
+    }
+    return std::nullopt;
   }
 
   store::Store& readStore() { return reader ? *reader : *settings.store; }
   int64_t now() { return settings.clock->now(); }
 
+  // The version events are applied with now: a deployment through the API changes it.
+  RunningModule running() {
+    if (settings.running) {
+      RunningModule r = settings.running();
+      if (r.module) return r;
+    }
+    return {std::shared_ptr<const bc::Module>(std::shared_ptr<const bc::Module>{}, settings.module),
+            settings.moduleVersion};
+  }
+  // Called with cacheMutex held: forgets what the previous version's module said.
+  void follow(const RunningModule& r) {
+    if (account && cachedVersion == r.version) return;
+    cachedVersion = r.version;
+    account = accountCalendar(*r.module);
+    p90At.reset();
+  }
+  // A session of this console's scope; the operator's login opens every tenant's.
+  bool admits(const Session& s) const {
+    return s.scope == settings.scope || (s.scope == kEveryTenant && !settings.scope.empty());
+  }
+
   WebReply handle(const WebRequest& req);
   WebReply page(const std::string& name);
   WebReply login(const WebRequest& req);
   WebReply api(const WebRequest& req, const std::string& sessionId, const Session& session);
-  WebReply boardReply(const WebRequest& req);
-  WebReply statsReply(const WebRequest& req);
+  WebReply boardReply(const WebRequest& req, const RunningModule& r);
+  WebReply statsReply(const WebRequest& req, const RunningModule& r);
+  WebReply dealReply(const std::string& id, const RunningModule& r);
   WebReply retry(const std::string& id);
-  const StageP90& stageP90();
+  StageP90 stageP90(const RunningModule& r);
 };
 
 WebReply Console::page(const std::string& name) {
@@ -132,17 +176,26 @@ WebReply Console::page(const std::string& name) {
 }
 
 WebReply Console::handle(const WebRequest& req) {
-  const std::string& path = req.path;
-  if (req.method == "GET" && path == "/console") return {302, "text/plain", "", {{"Location", "/console/"}}};
-  if (req.method == "GET" && path == "/console/") return page("index.html");
-  if (req.method == "GET" && path.rfind("/console/assets/", 0) == 0) return page(path.substr(16));
-  if (path.rfind("/console/api/", 0) != 0) return error(404, "not_found", "no page " + path + " in the console");
+  // The server hands over every path under /console; a tenant's front server takes its /t/ID off first.
+  const std::string path = req.path.rfind("/console", 0) == 0 ? req.path.substr(8) : req.path;
+  if (req.method == "GET" && path.empty()) return {302, "text/plain", "", {{"Location", base + "/"}}};
+  if (req.method == "GET" && path == "/") return page("index.html");
+  if (req.method == "GET" && path.rfind("/assets/", 0) == 0) return page(path.substr(8));
+  if (path.rfind("/api/", 0) != 0) return error(404, "not_found", "no page " + base + path + " in the console");
   // A write must be JSON: a form on another site cannot send that without asking first (CORS).
   if (req.method == "POST" && req.header("content-type").rfind("application/json", 0) != 0)
     return error(415, "unsupported_media_type", "send writes as Content-Type: application/json");
-  if (req.method == "POST" && path == "/console/api/login") return login(req);
-  std::string id = cookieValue(req.header("cookie"), kCookie);
-  std::optional<Session> session = sessions.find(id, now());
+  if (req.method == "POST" && path == "/api/login") return login(req);
+  std::string id;
+  std::optional<Session> session;
+  for (const std::string& candidate : cookieValues(req.header("cookie"), kCookie)) {
+    session = sessions.find(candidate, now());
+    if (session && admits(*session)) {
+      id = candidate;
+      break;
+    }
+    session.reset();  // another tenant's login: it opens nothing here
+  }
   if (!session) return error(401, "unauthorized", "log in first: the session is missing or has expired");
   if (req.method == "POST" && !sameSecret(req.header("x-csrf-token"), session->csrf))
     return error(403, "csrf", "the request lacks this session's CSRF token (X-CSRF-Token); reload the page");
@@ -154,30 +207,40 @@ WebReply Console::login(const WebRequest& req) {
   if (!body.is_object() || (body.contains("token") && !body["token"].is_string()))
     return error(400, "bad_request", "send {\"token\": \"…\"}");
   std::string token = body.value("token", "");
-  std::optional<Role> role = roleOf(settings.tokens, token);
+  // The tenants file's admin token opens every tenant's console: its cookie goes to all of them.
+  bool operatorLogin =
+      !settings.scope.empty() && !token.empty() && settings.isOperatorToken && settings.isOperatorToken(token);
+  std::optional<Role> role = operatorLogin ? Role::Admin : roleOf(settings.tokens, token);
+  // A tenant without tokens has no console logins: without any, roleOf would let anyone in.
+  bool noTokens = settings.tokens.admin.empty() && settings.tokens.readOnly.empty();
+  if (!operatorLogin && !settings.scope.empty() && noTokens) role.reset();
   if (!role) return error(401, "unauthorized", "this token is not one of the server's");
-  std::string id = sessions.open(*role, now());
+  std::string cookiePath = operatorLogin ? "/t" : base;
+  std::string id = sessions.open(*role, now(), operatorLogin ? kEveryTenant : settings.scope, cookiePath);
   std::optional<Session> session = sessions.find(id, now());
   WebReply r = json(200, {{"role", *role == Role::Admin ? "admin" : "read_only"}, {"csrf", session->csrf}});
   // Secure when the page came through an HTTPS proxy: the browser then never sends it in clear.
   bool https = req.header("x-forwarded-proto") == "https";
-  r.headers.push_back({"Set-Cookie", fmt::format("{}={}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{}",
-                                                 kCookie, id, Sessions::kLifetimeSeconds, https ? "; Secure" : "")});
+  r.headers.push_back({"Set-Cookie", fmt::format("{}={}; Path={}; HttpOnly; SameSite=Strict; Max-Age={}{}", kCookie, id,
+                                                 cookiePath, Sessions::kLifetimeSeconds, https ? "; Secure" : "")});
   return r;
 }
 
-const StageP90& Console::stageP90() {
-  // Called with statsMutex held. The p90 comes from the whole history: reused a while.
+StageP90 Console::stageP90(const RunningModule& r) {
+  // The p90 comes from the whole history: reused a while, for one version.
+  std::lock_guard lock(cacheMutex);
+  follow(r);
   int64_t t = now();
   if (!p90At || t - *p90At >= settings.statsCacheSeconds) {
     auto tx = readStore().begin();
-    p90 = p90OfStages(stats::storeStats(m, *tx, t), m);
+    p90 = p90OfStages(stats::storeStats(*r.module, *tx, t), *r.module);
     p90At = t;
   }
   return p90;
 }
 
-WebReply Console::boardReply(const WebRequest& req) {
+WebReply Console::boardReply(const WebRequest& req, const RunningModule& r) {
+  const bc::Module& m = *r.module;
   BoardFilter filter;
   std::string pipeline = req.param("pipeline");
   if (!pipeline.empty()) {
@@ -195,16 +258,31 @@ WebReply Console::boardReply(const WebRequest& req) {
     if (filter.responsible < 0) return error(400, "bad_request", "\"responsible\": no user \"" + user + "\"");
   }
   filter.tag = req.param("tag");
-  StageP90 limits;
-  {
-    std::lock_guard lock(statsMutex);
-    limits = stageP90();
+  StageP90 limits = stageP90(r);
+  // Deals a deployment has not moved yet are read with their own version's module.
+  std::map<std::string, std::shared_ptr<const bc::Module>> earlier;
+  ModuleOfVersion moduleOf;
+  if (settings.moduleOf) {
+    moduleOf = [&](const std::string& version) -> const bc::Module* {
+      auto found = earlier.find(version);
+      if (found == earlier.end()) found = earlier.emplace(version, settings.moduleOf(version)).first;
+      return found->second.get() == &m ? nullptr : found->second.get();
+    };
   }
   auto tx = readStore().begin();
-  return json(200, board(m, *tx, filter, limits, now()));
+  nlohmann::json out = board(m, *tx, filter, limits, now(), r.version, moduleOf);
+  out["module_version"] = r.version;
+  out["deploying"] = deploymentInProgress(*tx);
+  return json(200, out);
 }
 
-WebReply Console::statsReply(const WebRequest& req) {
+WebReply Console::statsReply(const WebRequest& req, const RunningModule& r) {
+  std::shared_ptr<Calendar> calendar;
+  {
+    std::lock_guard lock(cacheMutex);
+    follow(r);
+    calendar = account;
+  }
   stats::Period period;
   for (const char* name : {"from", "to"}) {
     std::string text = req.param(name);
@@ -213,15 +291,30 @@ WebReply Console::statsReply(const WebRequest& req) {
     if (!day) return error(400, "bad_request", fmt::format("\"{}\": give a date like 2026-12-01", name));
     // Days are the account's: `to` includes its whole day.
     if (std::string(name) == "from")
-      period.from = account->utcOf(*day, 0);
+      period.from = calendar->utcOf(*day, 0);
     else
-      period.to = account->utcOf(*day + 1, 0);
+      period.to = calendar->utcOf(*day + 1, 0);
   }
   if (period.from >= period.to) return error(400, "bad_request", "\"from\" must not be after \"to\"");
   auto tx = readStore().begin();
-  nlohmann::json out = stats::storeStats(m, *tx, now(), period);
+  nlohmann::json out = stats::storeStats(*r.module, *tx, now(), period);
   out["period"] = {{"from", req.param("from")}, {"to", req.param("to")}};
   return json(200, out);
+}
+
+WebReply Console::dealReply(const std::string& id, const RunningModule& r) {
+  auto tx = readStore().begin();
+  // A deal the deployment has not moved yet is read with the version it runs on.
+  std::shared_ptr<const bc::Module> own = r.module;
+  if (settings.moduleOf) {
+    std::optional<store::DealRecord> d = tx->deal(id);
+    if (d && d->moduleVersion != r.version) {
+      if (std::shared_ptr<const bc::Module> m = settings.moduleOf(d->moduleVersion)) own = std::move(m);
+    }
+  }
+  std::optional<nlohmann::json> deal = dealPage(*own, *tx, id);
+  if (!deal) return error(404, "not_found", "there is no deal \"" + id + "\"");
+  return json(200, *deal);
 }
 
 WebReply Console::retry(const std::string& idText) {
@@ -246,32 +339,30 @@ WebReply Console::retry(const std::string& idText) {
 }
 
 WebReply Console::api(const WebRequest& req, const std::string& sessionId, const Session& session) {
-  std::string path = req.path.substr(std::string("/console/api/").size());
+  std::string path = req.path.substr(req.path.find("/api/") + 5);
   bool get = req.method == "GET";
   if (!get && path == "logout") {
     sessions.close(sessionId);
     WebReply r = json(200, {{"status", "logged out"}});
     r.headers.push_back(
-        {"Set-Cookie", fmt::format("{}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0", kCookie)});
+        {"Set-Cookie", fmt::format("{}=; Path={}; HttpOnly; SameSite=Strict; Max-Age=0", kCookie, session.cookiePath)});
     return r;
   }
+  RunningModule running = this->running();
   if (get && path == "session") {
-    nlohmann::json out = moduleOutline(m);
+    nlohmann::json out = moduleOutline(*running.module);
     out["role"] = session.role == Role::Admin ? "admin" : "read_only";
     out["csrf"] = session.csrf;
-    out["module_version"] = settings.moduleVersion;
-    out["tenants"] = settings.tenants ? settings.tenants() : nlohmann::json::array();
+    out["module_version"] = running.version;
+    out["tenant"] = settings.scope;
+    out["tenants"] = settings.tenants ? settings.tenants(session.scope) : nlohmann::json::array();
+    auto tx = readStore().begin();
+    out["deploying"] = deploymentInProgress(*tx);
     return json(200, out);
   }
-  if (get && path == "board") return boardReply(req);
-  if (get && path == "stats") return statsReply(req);
-  if (get && path.rfind("deal/", 0) == 0) {
-    std::string id = path.substr(5);
-    auto tx = readStore().begin();
-    std::optional<nlohmann::json> deal = dealPage(m, *tx, id);
-    if (!deal) return error(404, "not_found", "there is no deal \"" + id + "\"");
-    return json(200, *deal);
-  }
+  if (get && path == "board") return boardReply(req, running);
+  if (get && path == "stats") return statsReply(req, running);
+  if (get && path.rfind("deal/", 0) == 0) return dealReply(path.substr(5), running);
   if (get && path == "outbox") {
     std::string status = req.param("status").empty() ? "dead" : req.param("status");
     if (status != "pending" && status != "failing" && status != "dead")
@@ -288,7 +379,7 @@ WebReply Console::api(const WebRequest& req, const std::string& sessionId, const
   }
   if (get && path == "versions") {
     auto tx = readStore().begin();
-    return json(200, versions(*tx, settings.moduleVersion));
+    return json(200, versions(*tx, running.version));
   }
   return error(404, "not_found", fmt::format("no route {} {}", req.method, req.path));
 }
@@ -304,19 +395,6 @@ server::WebApp consoleApp(ConsoleSettings settings) {
               return error(503, "store_unavailable", e.what());
             }
           }};
-}
-
-server::WebApp consoleApp(const bc::Module& module, store::Store& store, const outbox::ServerSettings& server,
-                          const std::string& moduleVersion, engine::Clock& clock, std::function<void()> wakeRelay) {
-  ConsoleSettings settings;
-  settings.module = &module;
-  settings.store = &store;
-  settings.storeSpec = server.store;
-  settings.tokens = {server.tokens, server.readTokens};
-  settings.moduleVersion = moduleVersion;
-  settings.clock = &clock;
-  settings.wakeRelay = std::move(wakeRelay);
-  return consoleApp(std::move(settings));
 }
 
 }  // namespace voronka::console

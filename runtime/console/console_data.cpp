@@ -130,7 +130,7 @@ StageP90 p90OfStages(const nlohmann::json& stats, const bc::Module& m) {
 }
 
 nlohmann::json board(const bc::Module& m, store::Transaction& tx, const BoardFilter& filter, const StageP90& p90,
-                     int64_t now) {
+                     int64_t now, const std::string& version, const ModuleOfVersion& moduleOf) {
   if (filter.pipeline < 0 || static_cast<size_t>(filter.pipeline) >= m.pipelines.size()) return nullptr;
   const bc::PipelineDef& pipeline = m.pipelines[filter.pipeline];
   struct Card {
@@ -166,17 +166,47 @@ nlohmann::json board(const bc::Module& m, store::Transaction& tx, const BoardFil
     cards.resize(filter.dealsPerStage);
   };
 
+  // Where a deal on another version stands in `m`: the stage of the same names, by (pipeline << 32 | stage).
+  std::map<std::string, std::map<int64_t, std::pair<int32_t, int32_t>>> renamed;
+  auto stageIn = [&](const bc::Module& from, int32_t p, int32_t s) -> std::pair<int32_t, int32_t> {
+    if (!validStage(from, p, s)) return {-1, -1};
+    std::string pipelineName = from.str(from.pipelines[p].name), stageName = from.str(from.pipelines[p].stages[s].name);
+    for (size_t tp = 0; tp < m.pipelines.size(); ++tp) {
+      if (m.str(m.pipelines[tp].name) != pipelineName) continue;
+      for (size_t ts = 0; ts < m.pipelines[tp].stages.size(); ++ts) {
+        if (m.str(m.pipelines[tp].stages[ts].name) == stageName)
+          return {static_cast<int32_t>(tp), static_cast<int32_t>(ts)};
+      }
+    }
+    return {-1, -1};
+  };
+  int64_t notMoved = 0;
+
   tx.forEachDeal([&](const store::DealRecord& d) {
     for (const std::string& tag : d.tags) tags.insert(tag);
-    if (d.pipeline != filter.pipeline || !validStage(m, d.pipeline, d.stage)) return;
+    int32_t dealPipeline = d.pipeline, dealStage = d.stage;
+    if (moduleOf && d.moduleVersion != version) {
+      if (const bc::Module* own = moduleOf(d.moduleVersion)) {
+        auto& known = renamed[d.moduleVersion];
+        auto at = known.find(stageKey(d.pipeline, d.stage));
+        if (at == known.end())
+          at = known.emplace(stageKey(d.pipeline, d.stage), stageIn(*own, d.pipeline, d.stage)).first;
+        std::tie(dealPipeline, dealStage) = at->second;
+        if (dealPipeline < 0) {
+          ++notMoved;
+          return;
+        }
+      }
+    }
+    if (dealPipeline != filter.pipeline || !validStage(m, dealPipeline, dealStage)) return;
     if (filter.responsible >= 0 && d.responsible != filter.responsible) return;
     if (!filter.tag.empty() && std::find(d.tags.begin(), d.tags.end(), filter.tag) == d.tags.end()) return;
-    Column& c = columns[d.stage];
+    Column& c = columns[dealStage];
     double worth = moneyOf(d, money);
     ++c.count;
     c.money += worth;
-    auto limit = p90.find(stageKey(d.pipeline, d.stage));
-    bool stuck = pipeline.stages[d.stage].kind == bc::StageKind::Working && limit != p90.end() &&
+    auto limit = p90.find(stageKey(dealPipeline, dealStage));
+    bool stuck = pipeline.stages[dealStage].kind == bc::StageKind::Working && limit != p90.end() &&
                  now - d.enteredAt > limit->second;
     bool flagged = stuck || overdue.count(d.id) > 0;
     if (flagged) ++c.flagged;
@@ -218,7 +248,8 @@ nlohmann::json board(const bc::Module& m, store::Transaction& tx, const BoardFil
           {"title", m.str(pipeline.title)},
           {"money_field", money >= 0 ? nlohmann::json(m.str(m.fields[money].name)) : nlohmann::json(nullptr)},
           {"stages", std::move(stages)},
-          {"tags", tags}};
+          {"tags", tags},
+          {"not_moved", notMoved}};
 }
 
 std::optional<nlohmann::json> dealPage(const bc::Module& m, store::Transaction& tx, const std::string& id) {
@@ -382,8 +413,25 @@ nlohmann::json versions(store::Transaction& tx, const std::string& running) {
   }
   return {{"running", running},
           {"active", tx.meta("active_version").value_or("")},
+          {"deploying", deploymentInProgress(tx)},
           {"versions", std::move(kept)},
           {"deployments", std::move(journal)}};
+}
+
+nlohmann::json deploymentInProgress(store::Transaction& tx) {
+  for (const store::DeploymentRecord& d : tx.deployments(10)) {
+    if (d.status != "running") continue;
+    // Its result is its progress so far, saved with each chunk of deals moved.
+    nlohmann::json progress = nlohmann::json::parse(d.result.empty() ? "{}" : d.result, nullptr, false);
+    if (!progress.is_object()) progress = nlohmann::json::object();
+    return {{"id", d.id},
+            {"from", d.fromVersion},
+            {"to", d.toVersion},
+            {"started_at", iso(d.startedAt)},
+            {"deals_moved", progress.value("deals", 0)},
+            {"deals_in_store", progress.value("deals_in_store", 0)}};
+  }
+  return nullptr;
 }
 
 }  // namespace voronka::console

@@ -4,26 +4,18 @@
 
 #include <random>
 
+#include "common/secret.h"
+
 namespace voronka::console {
 
 std::optional<Role> roleOf(const LoginTokens& tokens, const std::string& token) {
   if (tokens.admin.empty() && tokens.readOnly.empty()) return Role::Admin;
   if (token.empty()) return std::nullopt;
   // Every token is compared, so the time taken does not say which matched.
-  std::optional<Role> role;
-  for (const auto& t : tokens.readOnly) {
-    if (sameSecret(t, token)) role = Role::ReadOnly;
-  }
-  for (const auto& t : tokens.admin) {
-    if (sameSecret(t, token)) role = Role::Admin;
-  }
-  return role;
-}
-
-bool sameSecret(const std::string& a, const std::string& b) {
-  unsigned char differ = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i) differ |= static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
-  return b.empty() ? a.empty() : differ == 0;
+  bool readOnly = findSecret(tokens.readOnly, token) >= 0;
+  if (findSecret(tokens.admin, token) >= 0) return Role::Admin;
+  if (readOnly) return Role::ReadOnly;
+  return std::nullopt;
 }
 
 std::string randomHex(size_t bytes) {
@@ -35,7 +27,7 @@ std::string randomHex(size_t bytes) {
   return out.substr(0, bytes * 2);
 }
 
-std::string Sessions::open(Role role, int64_t now) {
+std::string Sessions::open(Role role, int64_t now, std::string scope, std::string cookiePath) {
   std::string id = randomHex(32);
   std::lock_guard lock(mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
@@ -48,7 +40,7 @@ std::string Sessions::open(Role role, int64_t now) {
     }
     sessions_.erase(oldest);
   }
-  sessions_[id] = Session{role, randomHex(32), now + kLifetimeSeconds};
+  sessions_[id] = Session{role, randomHex(32), now + kLifetimeSeconds, std::move(scope), std::move(cookiePath)};
   return id;
 }
 

@@ -19,7 +19,14 @@ struct Session {
   Role role = Role::ReadOnly;
   std::string csrf;
   int64_t expires = 0;  // UTC seconds
+  // Whose data it opens: "" the single server's console; a tenant's id under
+  // `serve --tenants`; kEveryTenant a login with the tenants file's admin
+  // token. A console answers only the sessions of its own scope.
+  std::string scope;
+  std::string cookiePath;  // where its cookie was set: logging out clears it there
 };
+
+inline constexpr const char* kEveryTenant = "*";
 
 struct LoginTokens {
   std::vector<std::string> admin;     // [server] tokens: the API's, and the console's admin logins
@@ -31,9 +38,6 @@ struct LoginTokens {
 // any token, the empty one too, is an admin login, as the API asks for none.
 std::optional<Role> roleOf(const LoginTokens& tokens, const std::string& token);
 
-// Compares without leaking where two strings differ through timing.
-bool sameSecret(const std::string& a, const std::string& b);
-
 // Hex of `bytes` random bytes from the system's generator.
 std::string randomHex(size_t bytes);
 
@@ -43,7 +47,7 @@ class Sessions {
   static constexpr size_t kMaxSessions = 10000;  // the oldest go first beyond this
 
   // Returns the new session's id.
-  std::string open(Role role, int64_t now);
+  std::string open(Role role, int64_t now, std::string scope = "", std::string cookiePath = "/console");
   std::optional<Session> find(const std::string& id, int64_t now);
   void close(const std::string& id);
 

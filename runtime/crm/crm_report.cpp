@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/secret.h"
 #include "runtime/crm/form_body.h"
 
 namespace voronka::crm {
@@ -107,13 +108,6 @@ Result<std::vector<CrmReport>> readAmoWebhook(const std::string& body, const std
     }
   }
   return reports;
-}
-
-bool sameSecret(const std::string& a, const std::string& b) {
-  if (b.empty() || a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
 }
 
 Result<BitrixEvent> readBitrixEvent(const std::string& body, const std::string& applicationToken) {

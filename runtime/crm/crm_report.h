@@ -50,7 +50,4 @@ Result<BitrixEvent> readBitrixEvent(const std::string& body, const std::string& 
 // crm.deal.get's result as a report.
 CrmReport bitrixReport(const nlohmann::json& deal);
 
-// Compares secrets in constant time.
-bool sameSecret(const std::string& a, const std::string& b);
-
 }  // namespace voronka::crm

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "common/hash.h"
+#include "common/secret.h"
 #include "runtime/engine/manager_texts.h"
 #include "runtime/engine/values.h"
 #include "runtime/server/writer.h"

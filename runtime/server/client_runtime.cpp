@@ -107,8 +107,7 @@ struct ClientRuntime::Parts {
     try {
       // The console lives in the server only: its read-only store connection closes before the store does.
       ServerOptions withConsole = options;
-      withConsole.webApps = {console::consoleApp(*module, *engineStore, settings.config.server, options.moduleVersion,
-                                                 clock, [this] { relay->wake(); })};
+      withConsole.webApps = {console::consoleApp(consoleSettings())};
       auto s = std::make_shared<Server>(*module, *engineStore, clock, std::move(withConsole));
       if (resumed) installResumedDeployment(*s);  // before the first event can arrive
       if (options.connections.threads > 0) port = s->start();
@@ -118,6 +117,36 @@ struct ClientRuntime::Parts {
       return failWith(setup(e.what()));
     }
     return {};
+  }
+
+  // The console follows the versions the server's writer knows: a
+  // deployment through POST /v1/modules makes its version the board's.
+  console::ConsoleSettings consoleSettings() {
+    console::ConsoleSettings c;
+    c.module = module;
+    c.store = engineStore;
+    c.storeSpec = settings.config.server.store;
+    c.tokens = {settings.config.server.tokens, settings.config.server.readTokens};
+    c.moduleVersion = options.moduleVersion;
+    c.clock = &clock;
+    c.wakeRelay = [this] { relay->wake(); };
+    c.running = [this]() -> console::RunningModule {
+      std::shared_ptr<Server> s = serving();
+      if (!s) return {};
+      LiveVersions::Version v = s->writer().versions().current();
+      return {v.module, v.id};
+    };
+    c.moduleOf = [this](const std::string& version) -> std::shared_ptr<const bc::Module> {
+      std::shared_ptr<Server> s = serving();
+      return s ? s->writer().versions().moduleOf(version) : nullptr;
+    };
+    if (hooks.console) hooks.console(c);
+    return c;
+  }
+
+  std::shared_ptr<Server> serving() {
+    std::lock_guard guard(serverMutex);
+    return server;
   }
 
   void installResumedDeployment(Server& s) {

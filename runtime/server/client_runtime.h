@@ -13,6 +13,10 @@
 #include "common/result.h"
 #include "runtime/server/serve.h"
 
+namespace voronka::console {
+struct ConsoleSettings;
+}
+
 namespace voronka::server {
 
 class ClientRuntime {
@@ -21,6 +25,10 @@ class ClientRuntime {
     // What putting a module on the store did: at open, and when a deployment
     // through POST /v1/modules starts and ends (then on the writer thread).
     std::function<void(const std::string&)> deployed;
+    // Mounts the console elsewhere than /console, for other logins
+    // (tenants_serve: /t/ID/console, the tenant switcher): changes the
+    // settings the runtime made.
+    std::function<void(console::ConsoleSettings&)> console;
   };
 
   // Opens the store and puts the module on it: `settings.module`, or loaded

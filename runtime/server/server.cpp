@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "common/secret.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
 #include "runtime/server/api.h"
@@ -124,11 +125,9 @@ Server::Server(const bc::Module& module, store::Store& store, engine::Clock& clo
         return httplib::Server::HandlerResponse::Unhandled;  // a secret in the path
     }
     std::string token = bearerToken(req);
-    for (const auto& t : p.options.tokens) {
-      if (!token.empty() && token == t) return httplib::Server::HandlerResponse::Unhandled;
-    }
-    for (const auto& t : p.options.readTokens) {
-      if (token.empty() || token != t) continue;
+    bool readToken = findSecret(p.options.readTokens, token) >= 0;
+    if (findSecret(p.options.tokens, token) >= 0) return httplib::Server::HandlerResponse::Unhandled;
+    if (readToken) {
       if (req.method == "GET" || req.method == "HEAD") return httplib::Server::HandlerResponse::Unhandled;
       send(res, errorReply(403, "read_only_token", "this API token may only read (GET); send a token of `tokens`"),
            p.metrics);

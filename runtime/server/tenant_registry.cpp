@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include "common/secret.h"
+#include "runtime/console/console_app.h"
 #include "runtime/server/server.h"
 
 namespace voronka::server {
@@ -54,9 +56,9 @@ std::optional<Head> parseHead(const std::string& head) {
   return h;
 }
 
-bool holds(const std::vector<std::string>& tokens, const std::string& token) {
-  return !token.empty() && std::find(tokens.begin(), tokens.end(), token) != tokens.end();
-}
+bool isConsolePath(const std::string& rest) { return rest == "/console" || rest.rfind("/console/", 0) == 0; }
+
+bool holds(const std::vector<std::string>& tokens, const std::string& token) { return findSecret(tokens, token) >= 0; }
 
 }  // namespace
 
@@ -103,6 +105,14 @@ Result<std::shared_ptr<Tenant>, std::string> TenantRegistry::start(const TenantE
   std::string id = entry.id;
   hooks.deployed = [log, id](const std::string& what) {
     if (log) log("tenant " + id + ": " + what);
+  };
+  // Its console at /t/ID/console: its own tokens log in there, the file's admin tokens in every tenant's.
+  hooks.console = [this, id, tokens = entry.tokens, readTokens = entry.readTokens](console::ConsoleSettings& c) {
+    c.mount = "/t/" + id;
+    c.scope = id;
+    c.tokens = {tokens, readTokens};
+    c.isOperatorToken = [this](const std::string& token) { return isAdminToken(token); };
+    c.tenants = [this](const std::string& scope) { return consoleTenants(scope); };
   };
   auto opened = ClientRuntime::open(std::move(s), hooks);
   if (!opened) return fail(opened.error().message);
@@ -269,8 +279,8 @@ RequestTarget TenantRegistry::route(std::string& head) {
     if (rest == "/healthz" || rest == "/readyz" || rest == "/metrics") {
       // Unprotected on a server of its own; here they show one tenant's figures.
       if (!holds(tenant->entry.tokens, h->token) && !holds(tenant->entry.readTokens, h->token)) return {};
-    } else if (rest.rfind("/v1/", 0) != 0) {
-      return {};  // the tenant's server checks its own tokens on /v1/
+    } else if (rest.rfind("/v1/", 0) != 0 && !isConsolePath(rest)) {
+      return {};  // the tenant's server checks its own tokens on /v1/, its console its own logins
     }
     target = rest + query;
   } else if (path.rfind("/v1/", 0) == 0) {
@@ -306,10 +316,15 @@ std::shared_ptr<Tenant> TenantRegistry::find(const std::string& id) const {
 std::shared_ptr<Tenant> TenantRegistry::byToken(const std::string& token, bool* readOnly) const {
   if (token.empty()) return nullptr;
   std::lock_guard guard(mutex_);
-  auto it = tokens_.find(token);
-  if (it == tokens_.end()) return nullptr;
-  if (readOnly) *readOnly = it->second.second;
-  return it->second.first;
+  // Every tenant's token is compared in constant time, not looked up by
+  // hash: a lookup's time would tell how much of a guessed token was right.
+  const std::pair<std::shared_ptr<Tenant>, bool>* found = nullptr;
+  for (const auto& [candidate, entry] : tokens_) {
+    if (sameSecret(token, candidate) && !found) found = &entry;
+  }
+  if (!found) return nullptr;
+  if (readOnly) *readOnly = found->second;
+  return found->first;
 }
 
 std::vector<std::shared_ptr<Tenant>> TenantRegistry::running() const {
@@ -322,6 +337,16 @@ std::vector<std::shared_ptr<Tenant>> TenantRegistry::running() const {
 std::map<std::string, std::string> TenantRegistry::failed() const {
   std::lock_guard guard(mutex_);
   return failed_;
+}
+
+nlohmann::json TenantRegistry::consoleTenants(const std::string& scope) const {
+  nlohmann::json out = nlohmann::json::array();
+  std::lock_guard guard(mutex_);
+  for (const auto& [id, t] : tenants_) {
+    if (scope != console::kEveryTenant && scope != id) continue;
+    out.push_back({{"name", id}, {"title", id}, {"url", "/t/" + id + "/console/"}});
+  }
+  return out;
 }
 
 bool TenantRegistry::isAdminToken(const std::string& token) const {

@@ -68,6 +68,9 @@ class TenantRegistry {
   // Tenants whose entry is usable but which do not run: id → why.
   std::map<std::string, std::string> failed() const;
   bool isAdminToken(const std::string& token) const;
+  // The console's tenant switcher: the running tenants a login of `scope`
+  // sees (console::Session::scope: its own tenant, or every one).
+  nlohmann::json consoleTenants(const std::string& scope) const;
   int64_t readyMaxBacklog() const { return settings_.readyMaxBacklog; }
   // Listening beyond loopback: a reload that leaves no admin token is
   // refused (it would open /metrics, every tenant's, to the network).

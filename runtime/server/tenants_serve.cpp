@@ -211,7 +211,7 @@ class Front {
       }
       if (rest == "/healthz" || rest == "/readyz" || rest == "/metrics")
         return refuse(res, 401, "unauthorized", "send the tenant's API token: Authorization: Bearer TOKEN");
-      if (rest.rfind("/v1/", 0) == 0)
+      if (rest.rfind("/v1/", 0) == 0 || rest == "/console" || rest.rfind("/console/", 0) == 0)
         return refuse(res, 503, "tenant_busy", fmt::format("tenant \"{}\" is restarting; send again", id));
       return refuse(res, 404, "not_found",
                     fmt::format("no route {} {}; a tenant's API is /t/{}/v1/… (docs/serve.md)", req.method, path, id));

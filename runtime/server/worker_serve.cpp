@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "runtime/console/console_app.h"
 #include "runtime/deploy/version_id.h"
 #include "runtime/engine/clock.h"
 #include "runtime/outbox/relay.h"
@@ -190,6 +191,18 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
       "servers with --workers shared take a new version while all of them are stopped: `voronka deploy NEW.funnelc "
       "--store postgres:…`, then start them on NEW.funnelc";
   options.extraRoutes.push_back(moduleRoute(*store, clock, routeSettings, [](const std::string&) {}));
+
+  // The console reads the PostgreSQL store through a connection of its own;
+  // a retried dead letter is claimed by whichever worker's relay comes first.
+  console::ConsoleSettings consoleSettings;
+  consoleSettings.module = settings.module;
+  consoleSettings.store = store.get();
+  consoleSettings.storeSpec = settings.config.server.store;
+  consoleSettings.tokens = {settings.config.server.tokens, settings.config.server.readTokens};
+  consoleSettings.moduleVersion = moduleVersion;
+  consoleSettings.clock = &clock;
+  consoleSettings.wakeRelay = [&relay] { relay.wake(); };
+  options.webApps = {console::consoleApp(std::move(consoleSettings))};
 
   std::unique_ptr<Server> server;
   int port = 0;

@@ -60,6 +60,7 @@ struct Statements {
                     "module_version = excluded.module_version",
                     "saving a deal"};
   Statement dealIds{db, "SELECT id FROM deals ORDER BY seq", "listing deals"};
+  Statement allDeals{db, "SELECT " DEAL_COLUMNS " FROM deals ORDER BY seq", "reading every deal"};
   Statement dealsOfUser{db,
                         "SELECT pipeline, stage, count(*) FROM deals WHERE responsible = $1 GROUP BY pipeline, stage",
                         "counting a user's deals"};
@@ -71,6 +72,9 @@ struct Statements {
                     "completed_at = $7, comment = $8, epoch = $9 WHERE id = $10",
                     "saving a task"};
   Statement tasksOf{db, "SELECT id, " TASK_COLUMNS " FROM tasks WHERE deal = $1 ORDER BY id", "reading tasks"};
+  Statement openTasksDueBefore{
+      db, "SELECT id, " TASK_COLUMNS " FROM tasks WHERE done = 0 AND due <> 0 AND due < $1 ORDER BY id",
+      "reading overdue tasks"};
 
   Statement addTimer{
       db, "INSERT INTO timers (" TIMER_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING id",
@@ -131,12 +135,17 @@ struct Statements {
                         "INSERT INTO events (id, deal, type, at, outcome, module_version, body) "
                         "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (id) DO NOTHING",
                         "recording an event"};
+  // No index by deal (the events table is looked up by id and seq): a deal page scans the events.
+  Statement eventsOf{db, "SELECT " EVENT_COLUMNS " FROM events WHERE deal = $1 ORDER BY seq",
+                     "reading a deal's events"};
   Statement eventLog{db, "SELECT " EVENT_COLUMNS " FROM events WHERE seq > $1 AND body <> '' ORDER BY seq LIMIT $2",
                      "reading the event log"};
 
   Statement addHistory{db, "INSERT INTO history (" HISTORY_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
                        "adding history"};
   Statement historyOf{db, "SELECT " HISTORY_COLUMNS " FROM history WHERE deal = $1 ORDER BY seq", "reading history"};
+  Statement allHistory{db, "SELECT " HISTORY_COLUMNS " FROM history ORDER BY deal, seq",
+                       "reading every history record"};
   Statement removeHistory{db, "DELETE FROM history WHERE deal = $1", "rewriting history"};
   Statement addNote{db, "INSERT INTO notes (deal, at, text) VALUES ($1,$2,$3)", "adding a note"};
   Statement notesOf{db, "SELECT deal, at, text FROM notes WHERE deal = $1 ORDER BY seq", "reading notes"};
@@ -408,6 +417,38 @@ class PostgresTransaction final : public Transaction {
     Query q(st_.deal);
     q.bind(id);
     if (!q.step()) return std::nullopt;
+    return readDeal(q);
+  }
+
+  // The web console's and `voronka stats`' whole-store reads: one query each,
+  // not a query per deal.
+  void forEachDeal(const std::function<void(const DealRecord&)>& visit) override {
+    Query q(st_.allDeals);
+    while (q.step()) visit(readDeal(q));
+  }
+
+  void forEachHistory(const std::function<void(const HistoryRecord&)>& visit) override {
+    Query q(st_.allHistory);
+    while (q.step()) visit({q.text(0), q.i32(1), q.i32(2), q.i32(3), q.i32(4), q.i64(5), q.text(6), q.text(7)});
+  }
+
+  std::vector<TaskRecord> openTasksDueBefore(int64_t t) override {
+    std::vector<TaskRecord> out;
+    Query q(st_.openTasksDueBefore);
+    q.bind(t);
+    while (q.step()) out.push_back(readTask(q));
+    return out;
+  }
+
+  std::vector<EventRecord> eventsOf(const std::string& deal) override {
+    std::vector<EventRecord> out;
+    Query q(st_.eventsOf);
+    q.bind(deal);
+    while (q.step()) out.push_back(readEvent(q));
+    return out;
+  }
+
+  DealRecord readDeal(const Query& q) {
     DealRecord d;
     d.id = q.text(0);
     d.pipeline = q.i32(1);
@@ -421,7 +462,7 @@ class PostgresTransaction final : public Transaction {
       d.tags = blob::decodeTags(q.blob(8));
       d.visits = blob::decodeVisits(q.blob(14));
     } catch (const blob::DamagedBlob& e) {
-      throw StoreError("store " + s_.db.label() + ": deal \"" + id + "\" is damaged: " + e.what());
+      throw StoreError("store " + s_.db.label() + ": deal \"" + q.text(0) + "\" is damaged: " + e.what());
     }
     d.responsible = q.i32(9);
     d.contactName = q.text(10);

@@ -3,7 +3,8 @@
 chromium-driver, driven by python3-selenium) logs in, opens the board of a
 seeded store, follows a deal to its timeline, sees a letter's failed
 delivery attempts, is refused a retry of a dead letter as read-only and
-retries it as admin. Any JavaScript error in the browser's console fails
+retries it as admin; under `serve --tenants` the operator's login switches
+tenants with the header's switcher. Any JavaScript error in the browser's console fails
 the test; the only errors allowed are the browser's own notes of the two
 refusals the test provokes (401 before logging in, 403 of the read-only
 retry).
@@ -118,6 +119,7 @@ def main():
         b = Browser(profile)
         try:
             run(b, f"http://127.0.0.1:{srv.port}", shots)
+            switch_tenants(b, voronka, work, shots)
         finally:
             b.quit()
             shutil.rmtree(profile, ignore_errors=True)
@@ -217,6 +219,46 @@ def run(b, base, shots):
         if not expected:
             errors.append(text)
     assert not errors, "errors in the browser's console:\n" + "\n".join(errors)
+
+
+def switch_tenants(b, voronka, work, shots):
+    """The tenant switcher: the operator's login at alpha's console lists
+    every tenant, and choosing beta opens beta's board with the same login."""
+    from console_tenants_test import ADMIN as OPERATOR, FUNNEL, TOKENS, TenantServer, raw, write_tenants
+    from selenium.webdriver.support.ui import Select
+    from serve_support import build
+    b.driver.set_window_size(1280, 800)
+    module = build(voronka, FUNNEL, work, name="tenants")
+    tenants_file = os.path.join(work, "tenants.toml")
+    write_tenants(tenants_file, work, module, ["alpha", "beta"])
+    server = TenantServer(voronka, tenants_file)
+    try:
+        for deal in ("a1", "a2"):
+            status, _, _ = raw(server.port, "POST", "/t/alpha/v1/deals", {"id": deal, "pipeline": "p", "name": deal},
+                               {"Authorization": "Bearer " + TOKENS["alpha"][0], "Content-Type": "application/json"})
+            assert status == 201, status
+        base = f"http://127.0.0.1:{server.port}/t/alpha"
+        b.log = []
+        login(b, base, OPERATOR)
+        b.wait(lambda: len(b.all(".card")) == 2, "alpha's two deals")
+        assert "null" not in b.find("#page").text, b.find("#page").text
+        switcher = Select(b.find("#tenant-switcher"))
+        names = [o.text for o in switcher.options]
+        assert names == ["alpha", "beta"], names
+        assert switcher.first_selected_option.text == "alpha"
+        shot_path = os.path.join(shots, "tenants.png")
+        b.driver.save_screenshot(shot_path)
+        switcher.select_by_visible_text("beta")
+        b.wait(lambda: "/t/beta/console/" in b.driver.current_url, "beta's console")
+        b.find("#board")
+        assert Select(b.find("#tenant-switcher")).first_selected_option.text == "beta"
+        b.collect_log()
+        # The only error allowed: the page's 401 before logging in.
+        errors = [e["message"] for e in b.log if e["level"] == "SEVERE" and
+                  not ("/console/api/session" in e["message"] and "401" in e["message"])]
+        assert not errors, "errors in the browser's console:\n" + "\n".join(errors)
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -3,15 +3,20 @@
 without the session's CSRF token 403, a read-only login cannot retry a dead
 letter (403) and an admin can; the session cookie is HttpOnly and
 SameSite=Strict (and Secure behind an HTTPS proxy); the pages' JSON says what
-the store holds.
+the store holds; after a deployment through POST /v1/modules the board, the
+versions page and the deal page's timers follow the new version.
 
 usage: console_api_test.py VORONKA"""
+import base64
 import json
 import os
+import sqlite3
 import sys
 import tempfile
+import time
 
-from console_seed import ADMIN, READER, seeded_server, wait_until
+from console_seed import ADMIN, FUNNEL, READER, seeded_server, wait_until
+from serve_support import build
 
 failures = []
 
@@ -68,6 +73,7 @@ def main():
         srv = seeded_server(voronka, work)
         try:
             run(srv)
+            deployment(srv, voronka, work)
         finally:
             srv.terminate()
             srv.receiver.stop()
@@ -193,6 +199,79 @@ def run(srv):
     check(status == 200, f"logout: {status}")
     status, _ = reader.get("/console/api/board")
     check(status == 401, f"after logout: {status}")
+
+
+def line_of(text, needle):
+    return next(i + 1 for i, line in enumerate(text.split("\n")) if needle in line)
+
+
+def deployment(srv, voronka, work):
+    """POST /v1/modules: a version with a stage before "talk" (every later
+    stage's index moves) and rules a line further down."""
+    hook = f"http://127.0.0.1:{srv.receiver.port}"
+    v1 = FUNNEL.format(hook=hook)
+    v2 = FUNNEL.replace("  stage talk", '  stage offer "Предложение" {{ }}\n  stage talk').format(hook=hook)
+    admin = Session(srv, ADMIN)
+    status, before = admin.get("/console/api/versions")
+    status, deal = admin.get("/console/api/deal/D-2")
+    timer = [x for x in deal["timers"] if x["kind"] == "rule"][0]
+    check(timer["rule"]["line"] == line_of(v1, "after 2d"), f"the timer's rule line on v1: {timer['rule']}")
+
+    module = build(voronka, v2, work, name="v2")
+    body = {"module": base64.b64encode(open(module, "rb").read()).decode()}
+    status, answer = srv.request("POST", "/v1/modules", body, {"Authorization": "Bearer " + ADMIN})
+    check(status in (200, 202), f"deploying v2: {status} {answer}")
+    new_version = answer.get("to") if isinstance(answer, dict) else None
+
+    def deployed():
+        _, v = admin.get("/console/api/versions")
+        return v["running"] == new_version and v["deploying"] is None
+    wait_until(deployed, 30, "the console's versions page to run the new version")
+    status, versions = admin.get("/console/api/versions")
+    check(versions["running"] != before["running"] and versions["active"] == new_version,
+          f"versions after the deployment: {versions['running']} {versions['active']}")
+    check(len(versions["deployments"]) == len(before["deployments"]) + 1, "the deployment is in the journal")
+    status, session = admin.get("/console/api/session")
+    stages = [s["name"] for s in session["pipelines"][0]["stages"]]
+    check(session["module_version"] == new_version and stages[:3] == ["new", "offer", "talk"],
+          f"the session's outline is v2's: {session['module_version']} {stages}")
+    status, board = admin.get("/console/api/board")
+    counts = {s["name"]: s["deals"] for s in board["stages"]}
+    check(board["module_version"] == new_version and counts.get("offer") == 0 and counts.get("talk") == 1 and
+          counts.get("contract") == 1 and board["not_moved"] == 0, f"the board on v2: {counts}")
+    status, deal = admin.get("/console/api/deal/D-2")
+    timer = [x for x in deal["timers"] if x["kind"] == "rule"][0]
+    check(deal["deal"]["stage"]["stage"] == "talk" and timer["rule"]["line"] == line_of(v2, "after 2d"),
+          f"the deal page reads v2: {deal['deal']['stage']} {timer['rule']}")
+
+    # A deployment the journal says is moving deals (as a `voronka deploy` beside the server, or a
+    # large one through the API, leaves it while it runs): every page says so.
+    db = sqlite3.connect(os.path.join(work, "store.db"), timeout=10)
+    with db:
+        running = db.execute(
+            "INSERT INTO deployments (started_at, finished_at, by, from_version, to_version, plan, status, result) "
+            "VALUES (?, 0, 'test', ?, 'f00df00df00df00d', '{}', 'running', ?)",
+            (int(time.time()), new_version, json.dumps({"deals": 3, "deals_in_store": 6}))).lastrowid
+    want = {"id": running, "from": new_version, "to": "f00df00df00df00d", "deals_moved": 3, "deals_in_store": 6}
+    for page in ("versions", "session", "board"):
+        status, body = admin.get("/console/api/" + page)
+        got = {k: body["deploying"].get(k) for k in want} if body.get("deploying") else None
+        check(got == want, f"{page} shows the deployment in progress: {body.get('deploying')}")
+    # Meanwhile a deal not moved yet is on the board by its own version's stage: D-2 on v1's "talk" (index 1,
+    # which is v2's "offer").
+    with db:
+        db.execute("UPDATE deals SET module_version = ?, stage = 1 WHERE id = 'D-2'", (before["running"],))
+    status, board = admin.get("/console/api/board")
+    counts = {s["name"]: s["deals"] for s in board["stages"]}
+    check(counts.get("talk") == 1 and counts.get("offer") == 0, f"a deal on v1 on the v2 board: {counts}")
+    status, deal = admin.get("/console/api/deal/D-2")
+    check(deal["deal"]["stage"]["stage"] == "talk", f"a deal on v1 is read with v1: {deal['deal']['stage']}")
+    with db:
+        db.execute("UPDATE deals SET module_version = ?, stage = 2 WHERE id = 'D-2'", (new_version,))
+        db.execute("UPDATE deployments SET status = 'done' WHERE id = ?", (running,))
+    db.close()
+    status, versions = admin.get("/console/api/versions")
+    check(versions["deploying"] is None, f"a finished deployment is not in progress: {versions['deploying']}")
 
 
 if __name__ == "__main__":

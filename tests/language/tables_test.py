@@ -9,7 +9,8 @@ An action kind of actions.def must be
     and the engine (runtime/engine): a `case …ActionKind::Name` in each;
   - documented: a row of the action table in docs/language.md (section 7.1).
 A built-in event of events.def must be documented in the event table of
-docs/language.md (section 6.3).
+docs/language.md (section 6.3) and described for the language server's hover
+(kEventWhen in tools/voronka/lsp/builtins.cpp).
 
 The compiler adds its own check: a switch over a kind that misses one does
 not build (-Werror=switch in the top-level CMakeLists.txt).
@@ -73,9 +74,13 @@ def main():
             problems.append(f"action `{keyword}`: docs/language.md's action table (section 7.1) has no row for it")
 
     events = table(language / "events.def", "EVENT")
+    hover = (root / "tools" / "voronka" / "lsp" / "builtins.cpp").read_text()
     for name, event in events:
         if not re.search(r"^\| `" + re.escape(event) + r"` \|", docs, re.M):
             problems.append(f"event `{event}`: docs/language.md's event table (section 6.3) has no row for it")
+        if not re.search(r'\{"' + re.escape(event) + r'",', hover):
+            problems.append(f"event `{event}`: the language server's hover (kEventWhen in "
+                            "tools/voronka/lsp/builtins.cpp) does not say when it happens")
 
     if len(actions) < 20 or len(events) < 19:
         problems.append(f"read only {len(actions)} actions and {len(events)} events from common/language")
@@ -86,7 +91,7 @@ def main():
               "docs/architecture.md lists the places (\"Adding an action\").")
         return 1
     print(f"ok   {len(actions)} actions and {len(events)} built-in events are in the grammar, the checker, "
-          "the lowering, the engine and the docs")
+          "the lowering, the engine, the docs and the language server's hover")
     return 0
 
 

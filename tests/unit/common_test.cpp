@@ -7,6 +7,7 @@
 #include "common/edit_distance.h"
 #include "common/hash.h"
 #include "common/result.h"
+#include "common/secret.h"
 #include "common/utf8.h"
 
 namespace voronka {
@@ -20,6 +21,27 @@ TEST(EditDistance, CountsCodePointsAndSwaps) {
   EXPECT_EQ(editDistance("listen", "listen"), 0u);
   EXPECT_EQ(editDistance("kitten", "sitting"), 3u);
   EXPECT_EQ(editDistance("ca", "abc"), 3u);  // a letter swapped once is not edited again
+}
+
+TEST(Secret, MatchesOnlyTheWholeNonEmptySecret) {
+  EXPECT_TRUE(sameSecret("s3cret-token", "s3cret-token"));
+  EXPECT_FALSE(sameSecret("s3cret-toke", "s3cret-token"));    // a prefix
+  EXPECT_FALSE(sameSecret("s3cret-tokenX", "s3cret-token"));  // longer
+  EXPECT_FALSE(sameSecret("s3cret-tokfn", "s3cret-token"));   // one byte off, same length
+  EXPECT_FALSE(sameSecret("", ""));                           // an unset secret matches nothing
+  EXPECT_FALSE(sameSecret("anything", ""));
+  EXPECT_FALSE(sameSecret("", "s3cret-token"));
+  // `given` repeats `expected` exactly: still not the same secret.
+  EXPECT_FALSE(sameSecret("abab", "ab"));
+}
+
+TEST(Secret, FindsTheFirstMatchingSecret) {
+  std::vector<std::string> secrets{"alpha", "beta", "", "beta"};
+  EXPECT_EQ(findSecret(secrets, "beta"), 1);
+  EXPECT_EQ(findSecret(secrets, "alpha"), 0);
+  EXPECT_EQ(findSecret(secrets, ""), -1);
+  EXPECT_EQ(findSecret(secrets, "gamma"), -1);
+  EXPECT_EQ(findSecret({}, "alpha"), -1);
 }
 
 TEST(Hash, Fnv1aKnownValuesAndSeed) {

@@ -223,8 +223,9 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_option("--plan", o->plan,
                   "plan.toml: how deals move when the store runs another version of the funnel (docs/versions.md)");
   cmd->add_option("--tenants", o->tenants,
-                  "tenants.toml: host many clients, each with its store, module, tokens, CRM and outbox settings; "
-                  "SIGHUP or POST /admin/reload applies changes (docs/serve.md#tenants)");
+                  "tenants.toml: host many clients, each with its store, module, tokens, CRM and outbox settings "
+                  "and its web console at /t/TENANT/console/; SIGHUP or POST /admin/reload applies changes "
+                  "(docs/serve.md#tenants)");
   cmd->add_flag("--check", o->check,
                 "With --tenants: check tenants.toml and the files it names, print every problem, and exit (0: none)");
   cmd->add_option("--token", o->tokens, "An accepted API token (Authorization: Bearer TOKEN); repeatable");

@@ -1,5 +1,6 @@
 // The Voronka console: plain JavaScript, no build step, nothing loaded from
-// elsewhere. It reads the JSON of /console/api/* and draws the pages; every
+// elsewhere. It reads the JSON of api/* (relative: the console is at /console/
+// on a server, at /t/TENANT/console/ under --tenants) and draws the pages; every
 // text from the store goes in through textContent, never as HTML.
 "use strict";
 
@@ -28,6 +29,7 @@ const WORDS = {
     legendStuck: "дольше p90 этапа", rules: "правила этапа на это",
     notRecorded: "Хранилище помнит причину отказа, только пока сделка в отказе: причины считаются по сделкам, потерянным сейчас; просроченные задачи — по этапу, где сделка сейчас.",
     is_dead: "не доставлено", is_pending: "в очереди", is_delivered: "доставлено",
+    deploying: "Идёт развёртывание", dealsMoved: "сделок перенесено", notMoved: "ещё не перенесены на эту версию",
     outcome_applied: "применено", outcome_fired: "сработал", needAdmin: "Повторить отправку может только администратор: вы вошли с токеном только для чтения",
   },
   en: {
@@ -54,6 +56,7 @@ const WORDS = {
     legendStuck: "longer than the stage's p90", rules: "the stage's rules for it",
     notRecorded: "The store keeps a loss reason only while a deal is lost: loss reasons count the deals lost now; overdue tasks are counted at the stage their deal is in now.",
     is_dead: "dead", is_pending: "pending", is_delivered: "delivered",
+    deploying: "Deploying", dealsMoved: "deals moved", notMoved: "not moved onto this version yet",
     outcome_applied: "applied", outcome_fired: "fired", needAdmin: "Only an admin can retry a letter: you logged in with a read-only token",
   },
 };
@@ -153,7 +156,7 @@ async function request(method, path, body) {
     headers["Content-Type"] = "application/json";
     if (state.session) headers["X-CSRF-Token"] = state.session.csrf;
   }
-  const response = await fetch("/console/api/" + path, {
+  const response = await fetch("api/" + path, {
     method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await response.json().catch(() => null);
@@ -183,12 +186,37 @@ async function startSession() {
   document.getElementById("login").hidden = true;
   document.getElementById("top").hidden = false;
   document.getElementById("role").textContent = t(state.session.role);
+  showTenants();
+  showDeploying(state.session.deploying);
+  translate();
+  route();
+}
+
+// The tenants this login may see; choosing one opens its console (the same login when it may see it).
+function showTenants() {
   const tenants = state.session.tenants || [];
   const switcher = document.getElementById("tenant-switcher");
   switcher.hidden = tenants.length === 0;
-  switcher.replaceChildren(...tenants.map((x) => el("a", { href: x.url }, x.title || x.name)));
-  translate();
-  route();
+  switcher.replaceChildren(...tenants.map((x) =>
+    el("option", { value: x.url, selected: x.name === state.session.tenant }, x.title || x.name)));
+}
+
+// A deployment moving deals onto a new version: a line under the header while it runs.
+function showDeploying(d) {
+  const line = document.getElementById("deploying");
+  line.hidden = !d;
+  if (!d) return;
+  line.textContent = `${t("deploying")}: ${(d.from || "—").slice(0, 12)} → ${d.to.slice(0, 12)} · ` +
+    `${d.deals_moved} / ${d.deals_in_store} ${t("dealsMoved")}`;
+}
+
+// The board says which version it was drawn with: after a deployment the
+// session's pipelines, stages and users are the new version's.
+async function followVersion(data) {
+  showDeploying(data.deploying);
+  if (!data.module_version || data.module_version === state.session.module_version) return;
+  state.session = await request("GET", "session");
+  showTenants();
 }
 
 async function login(event) {
@@ -263,6 +291,7 @@ async function showBoard(page, params) {
   const query = new URLSearchParams();
   for (const key of ["pipeline", "responsible", "tag"]) if (params.get(key)) query.set(key, params.get(key));
   const data = await request("GET", "board?" + query.toString());
+  await followVersion(data);
   const go = (key) => (event) => {
     const next = new URLSearchParams(params);
     if (event.target.value) next.set(key, event.target.value); else next.delete(key);
@@ -288,7 +317,9 @@ async function showBoard(page, params) {
       deal.stuck ? el("span", { class: "flag stuck" }, t("stuck")) : null, deal.name || deal.id),
     el("div", { class: "meta" }, [money(deal.money), userTitle(deal.responsible), deal.tags.join(", ")].filter(Boolean).join(" · ")))),
     stage.deals > stage.shown.length ? el("div", { class: "more" }, `+${stage.deals - stage.shown.length} ${t("more")}`) : null));
-  page.replaceChildren(el("h1", {}, data.title || data.pipeline), filters, el("div", { class: "board", id: "board" }, columns),
+  const notMoved = data.not_moved ? [el("p", { class: "more", id: "not-moved" }, `${dealsCount(data.not_moved)} ${t("notMoved")}`)] : [];
+  page.replaceChildren(el("h1", {}, data.title || data.pipeline), filters, ...notMoved,
+    el("div", { class: "board", id: "board" }, columns),
     el("div", { class: "funnel", id: "funnel" }, el("h2", {}, t("funnel")), funnelSvg(data.stages)));
   // Live counts: the board reloads itself while it is open.
   state.refresh = setInterval(() => { if (!document.hidden) route(); }, 30000);
@@ -476,9 +507,13 @@ async function showOutbox(page, params) {
 
 async function showVersions(page) {
   const data = await request("GET", "versions");
+  showDeploying(data.deploying);
   const table = (heads, rows) => el("div", { class: "scroll" }, el("table", {}, el("tr", {}, heads.map((h) => el("th", {}, h))), rows));
   page.replaceChildren(el("h1", {}, t("versions")),
     el("p", {}, t("running") + ": ", el("code", { id: "running-version" }, data.running)),
+    ...(data.deploying ? [el("p", { id: "deploying-now" }, `${t("deploying")} #${data.deploying.id}: `,
+      el("code", {}, (data.deploying.from || "—").slice(0, 12)), " → ", el("code", {}, data.deploying.to.slice(0, 12)),
+      ` · ${data.deploying.deals_moved} / ${data.deploying.deals_in_store} ${t("dealsMoved")}`)] : []),
     el("h2", {}, t("kept")),
     table([t("version"), t("source"), t("added")], data.versions.map((v) =>
       el("tr", {}, el("td", {}, el("code", {}, v.version)), el("td", {}, v.source), el("td", {}, when(v.added_at))))),
@@ -494,6 +529,7 @@ async function showVersions(page) {
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("login").addEventListener("submit", login);
   document.getElementById("logout").addEventListener("click", logout);
+  document.getElementById("tenant-switcher").addEventListener("change", (e) => { location.href = e.target.value; });
   document.getElementById("lang").addEventListener("click", () => {
     state.lang = state.lang === "ru" ? "en" : "ru";
     localStorage.setItem("voronka.lang", state.lang);
