@@ -227,4 +227,35 @@ DealRecord decodeDeal(std::string id, std::string_view bytes) {
   return d;
 }
 
+std::string encodeTask(const TaskRecord& t) {
+  Writer w;
+  w.reserve(32 + t.text.size());
+  w.byte(t.done ? 1 : 0);
+  w.varint(static_cast<uint64_t>(t.id));
+  w.text(t.deal);
+  for (int64_t v : {int64_t{t.type}, t.due, int64_t{t.responsible}, t.createdAt, t.completedAt}) w.signedVarint(v);
+  w.varint(t.epoch);
+  w.text(t.text);
+  w.text(t.comment);
+  return w.take();
+}
+
+TaskRecord decodeTask(std::string_view bytes) {
+  Reader r(bytes);
+  TaskRecord t;
+  t.done = r.byte() != 0;
+  t.id = static_cast<int64_t>(r.varint());
+  t.deal = r.view();
+  t.type = static_cast<int32_t>(r.signedVarint());
+  t.due = r.signedVarint();
+  t.responsible = static_cast<int32_t>(r.signedVarint());
+  t.createdAt = r.signedVarint();
+  t.completedAt = r.signedVarint();
+  t.epoch = r.varint();
+  t.text = r.view();
+  t.comment = r.view();
+  r.finish();
+  return t;
+}
+
 }  // namespace voronka::store::blob

@@ -1,13 +1,15 @@
 #include "runtime/store/memory_store.h"
 
 #include <stdexcept>
+#include <utility>
 
 #include "runtime/store/deal_blob.h"
 
 namespace voronka::store {
 
-// A member added to DealRecord must be added to blob::encodeDeal and decodeDeal too.
+// A member added to DealRecord or TaskRecord must be added to their blob:: codecs too.
 static_assert(sizeof(DealRecord) == 448, "DealRecord changed: keep blob::encodeDeal/decodeDeal in step with it");
+static_assert(sizeof(TaskRecord) == 152, "TaskRecord changed: keep blob::encodeTask/decodeTask in step with it");
 
 class MemoryTransaction : public Transaction {
  public:
@@ -63,9 +65,9 @@ class MemoryTransaction : public Transaction {
     task.id = s_.nextTaskId_++;
     int64_t id = task.id;
     s_.tasksByDeal_[task.deal].push_back(id);
-    s_.tasks_.push_back(std::move(task));
-    undo_.push_back([this] {
-      s_.tasksByDeal_[s_.tasks_.back().deal].pop_back();
+    s_.tasks_.push_back(blob::encodeTask(task));
+    undo_.push_back([this, deal = task.deal] {
+      s_.tasksByDeal_[deal].pop_back();
       s_.tasks_.pop_back();
       --s_.nextTaskId_;
     });
@@ -74,11 +76,8 @@ class MemoryTransaction : public Transaction {
 
   void putTask(const TaskRecord& task) override {
     if (task.id < 1 || static_cast<size_t>(task.id) > s_.tasks_.size()) throw std::logic_error("putTask: no such task");
-    TaskRecord& slot = s_.tasks_[static_cast<size_t>(task.id - 1)];
-    TaskRecord old = std::move(slot);
-    slot = task;
-    undo_.push_back([this, old = std::move(old)]() mutable {
-      size_t at = static_cast<size_t>(old.id - 1);
+    std::string old = std::exchange(s_.tasks_[static_cast<size_t>(task.id - 1)], blob::encodeTask(task));
+    undo_.push_back([this, at = static_cast<size_t>(task.id - 1), old = std::move(old)]() mutable {
       s_.tasks_[at] = std::move(old);
     });
   }
@@ -88,7 +87,7 @@ class MemoryTransaction : public Transaction {
     auto it = s_.tasksByDeal_.find(deal);
     if (it == s_.tasksByDeal_.end()) return out;
     out.reserve(it->second.size());
-    for (int64_t id : it->second) out.push_back(s_.tasks_[static_cast<size_t>(id - 1)]);
+    for (int64_t id : it->second) out.push_back(blob::decodeTask(s_.tasks_[static_cast<size_t>(id - 1)]));
     return out;
   }
 
@@ -97,8 +96,8 @@ class MemoryTransaction : public Transaction {
     auto it = s_.tasksByDeal_.find(deal);
     if (it == s_.tasksByDeal_.end()) return out;
     for (int64_t id : it->second) {
-      const TaskRecord& t = s_.tasks_[static_cast<size_t>(id - 1)];
-      if (!t.done) out.push_back(t);
+      const std::string& t = s_.tasks_[static_cast<size_t>(id - 1)];
+      if (t[0] == 0) out.push_back(blob::decodeTask(t));  // the first byte: done
     }
     return out;
   }

@@ -41,7 +41,7 @@ class MemoryStore : public Store {
   };
   std::unordered_map<std::string, StoredDeal> deals_;
   std::vector<std::string> dealOrder_;
-  std::vector<TaskRecord> tasks_;  // by id - 1: ids are given in order and tasks stay
+  std::vector<std::string> tasks_;  // blobs by id - 1: ids are given in order and tasks stay
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
   TimerTable timers_;
   std::vector<EffectRecord> effects_;
