@@ -32,6 +32,7 @@ class MemoryTransaction : public Transaction {
 
   void putDeal(const DealRecord& deal) override {
     MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, blob::encodeDeal(deal)};
+    stored.blob.shrink_to_fit();
     auto it = s_.deals_.find(deal.id);
     if (it == s_.deals_.end()) {
       s_.dealOrder_.push_back(deal.id);
@@ -61,12 +62,34 @@ class MemoryTransaction : public Transaction {
     return count;
   }
 
+  MemoryStore::StoredTask storedTask(TaskRecord task) {
+    uint32_t text = 0;
+    if (auto it = s_.taskTextIds_.find(task.text); it != s_.taskTextIds_.end()) {
+      text = it->second;
+    } else {
+      text = static_cast<uint32_t>(s_.taskTexts_.size());
+      s_.taskTexts_.push_back(std::move(task.text));
+      s_.taskTextIds_.emplace(s_.taskTexts_.back(), text);  // views the kept copy
+    }
+    task.text.clear();
+    std::string blob = blob::encodeTask(task);
+    blob.shrink_to_fit();
+    return {text, std::move(blob)};
+  }
+
+  TaskRecord loadTask(const MemoryStore::StoredTask& stored) const {
+    TaskRecord t = blob::decodeTask(stored.blob);
+    t.text = s_.taskTexts_[stored.text];
+    return t;
+  }
+
   int64_t addTask(TaskRecord task) override {
     task.id = s_.nextTaskId_++;
     int64_t id = task.id;
     s_.tasksByDeal_[task.deal].push_back(id);
-    s_.tasks_.push_back(blob::encodeTask(task));
-    undo_.push_back([this, deal = task.deal] {
+    std::string deal = task.deal;
+    s_.tasks_.push_back(storedTask(std::move(task)));
+    undo_.push_back([this, deal = std::move(deal)] {
       s_.tasksByDeal_[deal].pop_back();
       s_.tasks_.pop_back();
       --s_.nextTaskId_;
@@ -76,7 +99,7 @@ class MemoryTransaction : public Transaction {
 
   void putTask(const TaskRecord& task) override {
     if (task.id < 1 || static_cast<size_t>(task.id) > s_.tasks_.size()) throw std::logic_error("putTask: no such task");
-    std::string old = std::exchange(s_.tasks_[static_cast<size_t>(task.id - 1)], blob::encodeTask(task));
+    MemoryStore::StoredTask old = std::exchange(s_.tasks_[static_cast<size_t>(task.id - 1)], storedTask(task));
     undo_.push_back([this, at = static_cast<size_t>(task.id - 1), old = std::move(old)]() mutable {
       s_.tasks_[at] = std::move(old);
     });
@@ -87,7 +110,7 @@ class MemoryTransaction : public Transaction {
     auto it = s_.tasksByDeal_.find(deal);
     if (it == s_.tasksByDeal_.end()) return out;
     out.reserve(it->second.size());
-    for (int64_t id : it->second) out.push_back(blob::decodeTask(s_.tasks_[static_cast<size_t>(id - 1)]));
+    for (int64_t id : it->second) out.push_back(loadTask(s_.tasks_[static_cast<size_t>(id - 1)]));
     return out;
   }
 
@@ -96,8 +119,8 @@ class MemoryTransaction : public Transaction {
     auto it = s_.tasksByDeal_.find(deal);
     if (it == s_.tasksByDeal_.end()) return out;
     for (int64_t id : it->second) {
-      const std::string& t = s_.tasks_[static_cast<size_t>(id - 1)];
-      if (t[0] == 0) out.push_back(blob::decodeTask(t));  // the first byte: done
+      const MemoryStore::StoredTask& t = s_.tasks_[static_cast<size_t>(id - 1)];
+      if (t.blob[0] == 0) out.push_back(loadTask(t));  // the blob's first byte: done
     }
     return out;
   }

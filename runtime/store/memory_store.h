@@ -3,9 +3,11 @@
 // it without commit() undoes everything, so a failed event leaves no trace.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 #include "runtime/store/store.h"
@@ -41,7 +43,15 @@ class MemoryStore : public Store {
   };
   std::unordered_map<std::string, StoredDeal> deals_;
   std::vector<std::string> dealOrder_;
-  std::vector<std::string> tasks_;  // blobs by id - 1: ids are given in order and tasks stay
+  // Tasks by id - 1 (ids are given in order and tasks stay): a blob without
+  // the text, and the text interned (most are the same few sentences).
+  struct StoredTask {
+    uint32_t text = 0;
+    std::string blob;
+  };
+  std::vector<StoredTask> tasks_;
+  std::deque<std::string> taskTexts_;  // a deque: the views below stay valid as it grows
+  std::unordered_map<std::string_view, uint32_t> taskTextIds_;
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
   TimerTable timers_;
   std::vector<EffectRecord> effects_;
