@@ -8,13 +8,20 @@ events (a deal_created and steps per deal, each step a rule with a note and
 a timer) posted in arrays of 100 by 4 client threads, round robin over the
 workers. The figure is events acknowledged and applied per second, from the
 first request until the inbox is empty; the intake alone (acknowledged per
-second) is printed beside it. Then due timers fired per second: EVENTS/4
+second) is printed beside it. Then due timers fired per second: EVENTS
 deals with a timer an hour away, every timer made due at once, timed until
-none is left. PostgreSQL runs with fsync off, as in the
-tests: the figures measure Voronka and the queue, not the disk.
+none is left. Beside it, on the same PostgreSQL with the same settings,
+pg-boss (npm, bench/pgboss/) firing as many empty jobs with 1, 2 and 4
+worker processes the same way: jobs due in an hour, made due at once,
+timed until every one is completed; the ratio is printed. pg-boss is
+installed with `npm ci` into BUILD/pgboss (from bench/pgboss's lock file);
+without node or the registry it is skipped, saying why. PostgreSQL runs
+with fsync off, as in the tests: the figures measure Voronka and the queue,
+not the disk.
 
-usage: workers_bench.py VORONKA [EVENTS]"""
+usage: workers_bench.py VORONKA [EVENTS] [timers]  (timers: the timer part only)"""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -105,38 +112,104 @@ def run_timers(voronka, module, pg, workers, deals):
         assert status in (200, 202), status
     while psql(pg, f"SELECT count(*) FROM {schema}.inbox WHERE applied_at IS NULL") != "0":
         time.sleep(0.05)
-    # Every timer falls due at once (the trigger makes their deals due too).
+    psql(pg, f"ANALYZE {schema}.timers; ANALYZE {schema}.deal_work")  # as for pg-boss
+    # Every timer falls due at once (the trigger makes their deals due too);
+    # timed from its commit, as pg-boss's jobs are.
+    psql(pg, f"UPDATE {schema}.timers SET due = floor(extract(epoch from now()))::bigint")
     started = time.time()
-    psql(pg, f"UPDATE {schema}.timers SET due = extract(epoch from now())::bigint")
     while psql(pg, f"SELECT count(*) FROM {schema}.timers") != "0":
-        time.sleep(0.02)
+        time.sleep(0.05)
     done = time.time()
     for s in servers:
         s.terminate()
     return deals / (done - started)
 
 
+PGBOSS_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pgboss")
+
+
+def install_pgboss(voronka):
+    """pg-boss installed into BUILD/pgboss; (directory, None) or (None, why not)."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return None, "node and npm are not installed"
+    target = os.path.join(os.path.dirname(os.path.dirname(voronka)), "pgboss")
+    os.makedirs(target, exist_ok=True)
+    fresh = True
+    for name in ("package.json", "package-lock.json", "bench.js"):
+        source = open(os.path.join(PGBOSS_SOURCE, name), "rb").read()
+        path = os.path.join(target, name)
+        if name != "bench.js" and (not os.path.exists(path) or open(path, "rb").read() != source):
+            fresh = False
+        with open(path, "wb") as f:
+            f.write(source)
+    if fresh and os.path.isdir(os.path.join(target, "node_modules", "pg-boss")):
+        return target, None
+    r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=target, capture_output=True, text=True,
+                       timeout=300)
+    if r.returncode != 0:
+        last = (r.stderr.strip() or r.stdout.strip()).splitlines()[-3:]
+        return None, "npm ci failed: " + " / ".join(last)
+    return target, None
+
+
+def run_pgboss(pg, pgboss, workers, jobs, batch):
+    """Empty pg-boss jobs completed per second by `workers` worker processes
+    fetching `batch` jobs at a time."""
+    schema = f"pgboss{workers}x{batch}"
+    node = ["node", os.path.join(pgboss, "bench.js")]
+    subprocess.run(node + ["seed", pg.dir, schema, str(jobs)], check=True, timeout=300)
+    psql(pg, f"ANALYZE {schema}.job")  # fresh statistics, as autovacuum would give a long-running queue
+    procs = [subprocess.Popen(node + ["work", pg.dir, schema, str(batch)], stdout=subprocess.PIPE, text=True)
+             for _ in range(workers)]
+    try:
+        for p in procs:
+            if p.stdout.readline().strip() != "ready":
+                raise RuntimeError("a pg-boss worker did not start")
+        psql(pg, f"UPDATE {schema}.job SET start_after = now() WHERE name = 'fire'")
+        started = time.time()
+        while psql(pg, f"SELECT count(*) FROM {schema}.job WHERE name = 'fire' AND state <> 'completed'") != "0":
+            time.sleep(0.05)
+        done = time.time()
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+    return jobs / (done - started)
+
+
 def main():
     voronka = os.path.abspath(sys.argv[1])
     events_total = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
+    timers_only = len(sys.argv) > 3 and sys.argv[3] == "timers"
+    pgboss, pgboss_missing = install_pgboss(voronka)
     with Postgres() as pg:
         if pg.missing:
             print(f"skipped: {pg.missing}")
             return 0
         with tempfile.TemporaryDirectory() as work:
             module = build(voronka, FUNNEL, work)
-            print(f"{'workers':>8} {'acknowledged/s':>15} {'applied/s':>10}  ({events_total} events, 4 clients, "
-                  f"{os.cpu_count()} cores)")
-            # For reference: one server without --workers shared answers once applied.
-            _, applied = run_once(voronka, module, pg, 1, events_total, "one")
-            print(f"{'single':>8} {'':>15} {applied:>10.0f}  (one server, --workers one)")
+            if not timers_only:
+                print(f"{'workers':>8} {'acknowledged/s':>15} {'applied/s':>10}  ({events_total} events, 4 clients, "
+                      f"{os.cpu_count()} cores)")
+                # For reference: one server without --workers shared answers once applied.
+                _, applied = run_once(voronka, module, pg, 1, events_total, "one")
+                print(f"{'single':>8} {'':>15} {applied:>10.0f}  (one server, --workers one)")
+                for workers in (1, 2, 4):
+                    intake, applied = run_once(voronka, module, pg, workers, events_total)
+                    print(f"{workers:>8} {intake:>15.0f} {applied:>10.0f}")
+            deals = events_total  # enough that a poll interval (1 s, pg-boss 0.5 s) weighs little
+            print(f"{'workers':>8} {'timers fired/s':>15} {'pg-boss 100/fetch':>18} {'500/fetch':>10} {'ratio':>6}  "
+                  f"({deals} due at once; a timer's rule adds a note, a pg-boss job is empty; the ratio is "
+                  "against pg-boss's better figure)")
+            if pgboss_missing:
+                print(f"  pg-boss skipped: {pgboss_missing}")
             for workers in (1, 2, 4):
-                intake, applied = run_once(voronka, module, pg, workers, events_total)
-                print(f"{workers:>8} {intake:>15.0f} {applied:>10.0f}")
-            deals = events_total // 4
-            print(f"{'workers':>8} {'timers fired/s':>15}  ({deals} timers due at once, each rule adding a note)")
-            for workers in (1, 2, 4):
-                print(f"{workers:>8} {run_timers(voronka, module, pg, workers, deals):>15.0f}")
+                fired = run_timers(voronka, module, pg, workers, deals)
+                if pgboss_missing:
+                    print(f"{workers:>8} {fired:>15.0f}")
+                    continue
+                jobs = [run_pgboss(pg, pgboss, workers, deals, batch) for batch in (100, 500)]
+                print(f"{workers:>8} {fired:>15.0f} {jobs[0]:>18.0f} {jobs[1]:>10.0f} {fired / max(jobs):>6.2f}")
     return 0
 
 

@@ -87,6 +87,16 @@ std::optional<int64_t> dayOf(const std::string& text) {
   return era * 146097 + doe - 719468;
 }
 
+const std::regex& retryPath() {
+  static const std::regex path(R"(outbox/([^/]+)/retry)");
+  return path;
+}
+
+// The routes under api/ that write (or open and end sessions): POST only.
+bool isWrite(const std::string& apiPath) {
+  return apiPath == "login" || apiPath == "logout" || std::regex_match(apiPath, retryPath());
+}
+
 // The state one mounted console keeps between requests.
 struct Console {
   ConsoleSettings settings;
@@ -146,9 +156,22 @@ struct Console {
     account = accountCalendar(*r.module);
     p90At.reset();
   }
-  // A session of this console's scope; the operator's login opens every tenant's.
+  // A session of this console's scope whose token still logs in as it did;
+  // the operator's login opens every tenant's.
   bool admits(const Session& s) const {
-    return s.scope == settings.scope || (s.scope == kEveryTenant && !settings.scope.empty());
+    if (s.scope == kEveryTenant) return !settings.scope.empty() && isOperator(s.token);
+    return s.scope == settings.scope && roleOf(s.token) == s.role;
+  }
+  // The tenants file's admin token (under `serve --tenants` only).
+  bool isOperator(const std::string& token) const {
+    return !settings.scope.empty() && !token.empty() && settings.isOperatorToken && settings.isOperatorToken(token);
+  }
+  // The role one of this console's own tokens logs in as.
+  std::optional<Role> roleOf(const std::string& token) const {
+    // A tenant without tokens has no console logins: without any, console::roleOf would let anyone in.
+    bool noTokens = settings.tokens.admin.empty() && settings.tokens.readOnly.empty();
+    if (!settings.scope.empty() && noTokens) return std::nullopt;
+    return console::roleOf(settings.tokens, token);
   }
 
   WebReply handle(const WebRequest& req);
@@ -178,10 +201,20 @@ WebReply Console::page(const std::string& name) {
 WebReply Console::handle(const WebRequest& req) {
   // The server hands over every path under /console; a tenant's front server takes its /t/ID off first.
   const std::string path = req.path.rfind("/console", 0) == 0 ? req.path.substr(8) : req.path;
-  if (req.method == "GET" && path.empty()) return {302, "text/plain", "", {{"Location", base + "/"}}};
-  if (req.method == "GET" && path == "/") return page("index.html");
-  if (req.method == "GET" && path.rfind("/assets/", 0) == 0) return page(path.substr(8));
+  // cpp-httplib answers HEAD with the GET routes: a HEAD reads, and never writes.
+  const bool read = req.method == "GET" || req.method == "HEAD";
+  if (read && path.empty()) return {302, "text/plain", "", {{"Location", base + "/"}}};
+  if (read && path == "/") return page("index.html");
+  if (read && path.rfind("/assets/", 0) == 0) return page(path.substr(8));
   if (path.rfind("/api/", 0) != 0) return error(404, "not_found", "no page " + base + path + " in the console");
+  // Only a POST writes, and only a POST must carry the JSON content type and
+  // the CSRF token asked below: a write by another method (a HEAD, which
+  // cpp-httplib answers with the GET routes) is refused before anything.
+  if (req.method != "POST" && isWrite(path.substr(5))) {
+    WebReply r = error(405, "method_not_allowed", fmt::format("{} {}: send it as a POST", req.method, req.path));
+    r.headers.push_back({"Allow", "POST"});
+    return r;
+  }
   // A write must be JSON: a form on another site cannot send that without asking first (CORS).
   if (req.method == "POST" && req.header("content-type").rfind("application/json", 0) != 0)
     return error(415, "unsupported_media_type", "send writes as Content-Type: application/json");
@@ -208,15 +241,16 @@ WebReply Console::login(const WebRequest& req) {
     return error(400, "bad_request", "send {\"token\": \"…\"}");
   std::string token = body.value("token", "");
   // The tenants file's admin token opens every tenant's console: its cookie goes to all of them.
-  bool operatorLogin =
-      !settings.scope.empty() && !token.empty() && settings.isOperatorToken && settings.isOperatorToken(token);
-  std::optional<Role> role = operatorLogin ? Role::Admin : roleOf(settings.tokens, token);
-  // A tenant without tokens has no console logins: without any, roleOf would let anyone in.
-  bool noTokens = settings.tokens.admin.empty() && settings.tokens.readOnly.empty();
-  if (!operatorLogin && !settings.scope.empty() && noTokens) role.reset();
+  bool operatorLogin = isOperator(token);
+  std::optional<Role> role = operatorLogin ? Role::Admin : roleOf(token);
   if (!role) return error(401, "unauthorized", "this token is not one of the server's");
   std::string cookiePath = operatorLogin ? "/t" : base;
-  std::string id = sessions.open(*role, now(), operatorLogin ? kEveryTenant : settings.scope, cookiePath);
+  Session opened;
+  opened.role = *role;
+  opened.scope = operatorLogin ? kEveryTenant : settings.scope;
+  opened.cookiePath = cookiePath;
+  opened.token = token;
+  std::string id = sessions.open(std::move(opened), now());
   std::optional<Session> session = sessions.find(id, now());
   WebReply r = json(200, {{"role", *role == Role::Admin ? "admin" : "read_only"}, {"csrf", session->csrf}});
   // Secure when the page came through an HTTPS proxy: the browser then never sends it in clear.
@@ -340,8 +374,10 @@ WebReply Console::retry(const std::string& idText) {
 
 WebReply Console::api(const WebRequest& req, const std::string& sessionId, const Session& session) {
   std::string path = req.path.substr(req.path.find("/api/") + 5);
-  bool get = req.method == "GET";
-  if (!get && path == "logout") {
+  bool get = req.method == "GET" || req.method == "HEAD";
+  bool post = req.method == "POST";
+  std::smatch match;
+  if (post && path == "logout") {
     sessions.close(sessionId);
     WebReply r = json(200, {{"status", "logged out"}});
     r.headers.push_back(
@@ -370,9 +406,7 @@ WebReply Console::api(const WebRequest& req, const std::string& sessionId, const
     auto tx = readStore().begin();
     return json(200, outbox(*tx, status, 200));
   }
-  static const std::regex retryPath(R"(outbox/([^/]+)/retry)");
-  std::smatch match;
-  if (!get && std::regex_match(path, match, retryPath)) {
+  if (post && std::regex_match(path, match, retryPath())) {
     if (session.role != Role::Admin)
       return error(403, "forbidden", "retrying a dead letter needs an admin login; this one is read-only");
     return retry(match[1]);

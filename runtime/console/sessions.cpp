@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <random>
 
 #include "common/secret.h"
@@ -27,20 +28,30 @@ std::string randomHex(size_t bytes) {
   return out.substr(0, bytes * 2);
 }
 
-std::string Sessions::open(Role role, int64_t now, std::string scope, std::string cookiePath) {
+std::string Sessions::open(Session session, int64_t now) {
   std::string id = randomHex(32);
   std::lock_guard lock(mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     it = it->second.expires <= now ? sessions_.erase(it) : std::next(it);
   }
   if (sessions_.size() >= kMaxSessions) {
-    auto oldest = sessions_.begin();
+    // The oldest of the scope with the most sessions goes: one tenant's
+    // logins, however many, never log out another tenant's users.
+    std::map<std::string, size_t> perScope;
+    for (const auto& [_, s] : sessions_) perScope[s.scope]++;
+    const std::string& crowded = std::max_element(perScope.begin(), perScope.end(), [](const auto& a, const auto& b) {
+                                   return a.second < b.second;
+                                 })->first;
+    auto oldest = sessions_.end();
     for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-      if (it->second.expires < oldest->second.expires) oldest = it;
+      if (it->second.scope == crowded && (oldest == sessions_.end() || it->second.expires < oldest->second.expires))
+        oldest = it;
     }
     sessions_.erase(oldest);
   }
-  sessions_[id] = Session{role, randomHex(32), now + kLifetimeSeconds, std::move(scope), std::move(cookiePath)};
+  session.csrf = randomHex(32);
+  session.expires = now + kLifetimeSeconds;
+  sessions_[id] = std::move(session);
   return id;
 }
 

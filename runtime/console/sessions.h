@@ -24,6 +24,11 @@ struct Session {
   // token. A console answers only the sessions of its own scope.
   std::string scope;
   std::string cookiePath;  // where its cookie was set: logging out clears it there
+  // The token it logged in with, asked again on every request: a reload that
+  // rotates a tenant's tokens, makes an admin token read-only, removes the
+  // tenant (and adds another under its id) or takes the operator's token
+  // away ends the sessions it opened.
+  std::string token;
 };
 
 inline constexpr const char* kEveryTenant = "*";
@@ -44,10 +49,12 @@ std::string randomHex(size_t bytes);
 class Sessions {
  public:
   static constexpr int64_t kLifetimeSeconds = 12 * 3600;
-  static constexpr size_t kMaxSessions = 10000;  // the oldest go first beyond this
+  // Beyond this, the oldest of the scope (tenant) with the most sessions goes first.
+  static constexpr size_t kMaxSessions = 10000;
 
-  // Returns the new session's id.
-  std::string open(Role role, int64_t now, std::string scope = "", std::string cookiePath = "/console");
+  // Opens `session` (its role, scope, cookie path and token; the CSRF token
+  // and the expiry are made here) and returns its id.
+  std::string open(Session session, int64_t now);
   std::optional<Session> find(const std::string& id, int64_t now);
   void close(const std::string& id);
 

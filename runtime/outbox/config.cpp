@@ -22,7 +22,9 @@ const std::map<std::string, std::vector<std::string>>& knownKeys() {
   static const std::map<std::string, std::vector<std::string>> keys = {
       {"server",
        {"listen", "tokens", "tokens_env", "read_tokens", "read_tokens_env", "max_body_bytes", "store", "store_env"}},
-      {"outbox", {"max_attempts", "backoff_initial", "backoff_max", "timeout", "batch", "poll_interval_ms", "jitter"}},
+      {"outbox",
+       {"max_attempts", "backoff_initial", "backoff_max", "timeout", "batch", "poll_interval_ms", "jitter",
+        "concurrency", "per_target"}},
       {"webhook", {"headers", "headers_env", "timeout", "allow_hosts"}},
       {"integrations", {"url", "headers", "headers_env", "timeout"}},
       {"smtp", {"url", "username", "password", "password_env", "from", "starttls", "timeout"}},
@@ -390,6 +392,8 @@ class Reader {
     if (auto v = seconds(s, "timeout")) out.timeout = *v;
     if (auto v = whole(s, "batch", 1, 10000)) out.batch = static_cast<int32_t>(*v);
     if (auto v = whole(s, "poll_interval_ms", 1)) out.pollIntervalMs = *v;
+    if (auto v = whole(s, "concurrency", 1, 256)) out.concurrency = static_cast<int32_t>(*v);
+    if (auto v = whole(s, "per_target", 1, 256)) out.perTarget = static_cast<int32_t>(*v);
     if (auto v = number(s, "jitter")) {
       if (*v < 0 || *v > 1) {
         error(node(s, "jitter")->source(),

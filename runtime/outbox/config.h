@@ -48,6 +48,8 @@ struct OutboxSettings {
   int32_t batch = 32;             // effects claimed per round
   int64_t pollIntervalMs = 1000;  // how often an idle relay looks for due effects
   double jitter = 0.1;            // each wait is shortened by up to this fraction, at random
+  int32_t concurrency = 8;        // deliveries in flight at once
+  int32_t perTarget = 2;          // …to one receiver (a webhook's scheme+host+port, the SMTP server, a gateway kind)
 };
 
 // [webhook]: every `webhook` action.

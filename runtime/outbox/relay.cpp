@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 
 namespace voronka::outbox {
 
@@ -16,6 +17,8 @@ RelayOptions relayOptionsOf(const ServeConfig& config) {
   options.jitter = o.jitter;
   options.batch = static_cast<size_t>(o.batch);
   options.pollInterval = std::chrono::milliseconds(o.pollIntervalMs);
+  options.concurrency = static_cast<size_t>(o.concurrency);
+  options.perTarget = static_cast<size_t>(o.perTarget);
   double longest = o.timeout;
   for (const auto& t : {config.webhook.timeout, config.smtp.timeout, config.gateway.timeout})
     longest = std::max(longest, t.value_or(0));
@@ -30,9 +33,20 @@ OutboxRelay::OutboxRelay(store::Store& store, Connectors& connectors, RelayOptio
       connectors_(connectors),
       options_(std::move(options)),
       clock_(clock),
-      random_(std::random_device{}()) {
+      random_(std::random_device{}()),
+      scheduler_(SchedulerLimits{
+          .concurrency = options_.concurrency, .perTarget = options_.perTarget, .maxBatch = options_.batch}) {
   options_.batch = std::max<size_t>(options_.batch, 1);
   options_.maxAttempts = std::max(options_.maxAttempts, 1);
+}
+
+OutboxRelay::~OutboxRelay() {
+  {
+    std::lock_guard<std::mutex> lock(poolMutex_);
+    stopPool_ = true;
+  }
+  jobReady_.notify_all();
+  for (std::thread& t : threads_) t.join();
 }
 
 std::unique_lock<std::mutex> OutboxRelay::lockStore() {
@@ -51,45 +65,166 @@ int64_t OutboxRelay::jittered(int64_t delay) {
   return delay - std::uniform_int_distribution<int64_t>(0, spread)(random_);
 }
 
-size_t OutboxRelay::runOnce() {
-  std::vector<store::EffectRecord> claimed;
+size_t OutboxRelay::dispatch(size_t budget, bool& more) {
+  std::vector<DeliveryJob> jobs;
+  size_t claimed = 0;
   {
     auto lock = lockStore();
     int64_t now = clock_.now();
     std::unique_ptr<store::Transaction> tx = store_.begin();
-    claimed = tx->dueEffects(now, options_.batch);
-    for (store::EffectRecord& effect : claimed) {
-      ++effect.attempts;
-      effect.nextAttemptAt = now + options_.lease;  // not handed out again while we deliver it
-      tx->putEffect(effect);
+    // The oldest due effects first; only when none of them can start (their
+    // receivers or deals are busy: a hanging receiver's backlog) does the
+    // claim look further, up to `lookahead`, for effects to other receivers.
+    size_t window = std::min(std::max(options_.batch, 4 * scheduler_.limits().concurrency), options_.lookahead);
+    for (;;) {
+      std::vector<store::EffectRecord> due = tx->dueEffects(now, window);
+      more = due.size() >= window;
+      jobs = scheduler_.pick(due, budget);
+      if (!jobs.empty() || !more || window >= options_.lookahead) break;
+      window = std::min(window * 8, options_.lookahead);
     }
-    tx->commit();
-  }
-  // Consecutive effects of one kind go to their connector together (a CRM
-  // updates up to 50 deals in one call); the order of the outbox is kept.
-  for (size_t start = 0; start < claimed.size();) {
-    size_t end = start + 1;
-    while (end < claimed.size() && claimed[end].kind == claimed[start].kind) ++end;
-    std::vector<store::EffectRecord> run(claimed.begin() + static_cast<std::ptrdiff_t>(start),
-                                         claimed.begin() + static_cast<std::ptrdiff_t>(end));
-    std::vector<DeliveryResult> results;
     try {
-      results = connectors_.deliverMany(run);
-    } catch (const std::exception& e) {
-      results.assign(run.size(), DeliveryResult::retry(fmt::format("the connector failed: {}", e.what())));
+      for (DeliveryJob& job : jobs) {
+        for (store::EffectRecord& effect : job.effects) {
+          ++effect.attempts;
+          effect.nextAttemptAt = now + options_.lease;  // not handed out again while we deliver it
+          tx->putEffect(effect);
+          ++claimed;
+        }
+      }
+      tx->commit();
+    } catch (...) {
+      for (const DeliveryJob& job : jobs) scheduler_.finished(job);  // nothing was claimed
+      throw;
     }
-    results.resize(run.size(), DeliveryResult::retry("the connector gave no result"));
-    for (size_t i = 0; i < run.size(); ++i) record(run[i], results[i]);
-    start = end;
   }
-  std::lock_guard<std::mutex> lock(countersMutex_);
-  ++counters_.rounds;
-  return claimed.size();
+  {
+    std::lock_guard<std::mutex> lock(countersMutex_);
+    ++counters_.rounds;
+    counters_.inFlight += claimed;
+  }
+  if (claimed > 0 && options_.onInFlight) options_.onInFlight(counters().inFlight);
+  if (jobs.empty()) return 0;
+  std::lock_guard<std::mutex> lock(poolMutex_);
+  for (DeliveryJob& job : jobs) jobs_.push_back(std::move(job));
+  // Threads are started as they are needed, up to `concurrency`: a relay
+  // that never has two deliveries at once keeps one.
+  for (size_t free = idleThreads_; free < jobs_.size() && threads_.size() < scheduler_.limits().concurrency; ++free)
+    threads_.emplace_back([this] { deliveryThread(); });
+  jobReady_.notify_all();
+  return claimed;
 }
 
-void OutboxRelay::record(store::EffectRecord effect, const DeliveryResult& result) {
+void OutboxRelay::deliveryThread() {
+  std::unique_lock<std::mutex> lock(poolMutex_);
+  for (;;) {
+    ++idleThreads_;
+    jobReady_.wait(lock, [this] { return stopPool_ || !jobs_.empty(); });
+    --idleThreads_;
+    if (jobs_.empty()) return;  // stopping, and nothing left to deliver
+    DeliveryJob job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    std::vector<DeliveryResult> results = deliver(job);
+    {
+      std::lock_guard<std::mutex> wakeLock(wakeMutex_);
+      finished_.push_back(Finished{std::move(job), std::move(results)});
+    }
+    wakeCondition_.notify_all();
+    lock.lock();
+  }
+}
+
+std::vector<DeliveryResult> OutboxRelay::deliver(const DeliveryJob& job) {
+  // Consecutive effects of one kind go to their connector together (a CRM
+  // updates up to 50 deals in one call); the order of the job is kept.
+  std::vector<DeliveryResult> results;
+  const std::vector<store::EffectRecord>& effects = job.effects;
+  for (size_t start = 0; start < effects.size();) {
+    size_t end = start + 1;
+    while (end < effects.size() && effects[end].kind == effects[start].kind) ++end;
+    std::vector<store::EffectRecord> run(effects.begin() + static_cast<std::ptrdiff_t>(start),
+                                         effects.begin() + static_cast<std::ptrdiff_t>(end));
+    std::vector<DeliveryResult> ran;
+    try {
+      ran = connectors_.deliverMany(run);
+    } catch (const std::exception& e) {
+      ran.assign(run.size(), DeliveryResult::retry(fmt::format("the connector failed: {}", e.what())));
+    }
+    ran.resize(run.size(), DeliveryResult::retry("the connector gave no result"));
+    results.insert(results.end(), ran.begin(), ran.end());
+    start = end;
+  }
+  return results;
+}
+
+size_t OutboxRelay::recordFinished() {
+  std::deque<Finished> done;
+  {
+    std::lock_guard<std::mutex> lock(wakeMutex_);
+    done.swap(finished_);
+  }
+  // Free the slots first: a result the store cannot take is delivered
+  // again once its claim runs out (at least once), and no slot is lost.
+  for (const Finished& f : done) {
+    scheduler_.finished(f.job);
+    std::lock_guard<std::mutex> lock(countersMutex_);
+    counters_.inFlight -= std::min<uint64_t>(counters_.inFlight, f.job.effects.size());
+  }
+  if (!done.empty() && options_.onInFlight) options_.onInFlight(counters().inFlight);
+  if (done.empty()) return 0;
+  // The results that came back together are recorded in one transaction
+  // (one commit for many deliveries). A store that fails here loses them
+  // all; each is delivered again once its claim runs out.
   int64_t now = clock_.now();
-  std::string error;
+  std::vector<store::EffectRecord> recorded;
+  for (const Finished& f : done) {
+    for (size_t i = 0; i < f.job.effects.size(); ++i) recorded.push_back(settled(f.job.effects[i], f.results[i], now));
+  }
+  {
+    auto lock = lockStore();
+    std::unique_ptr<store::Transaction> tx = store_.begin();
+    for (const store::EffectRecord& effect : recorded) tx->putEffect(effect);
+    tx->commit();
+  }
+  for (const store::EffectRecord& effect : recorded) noteRecorded(effect, now);
+  return done.size();
+}
+
+void OutboxRelay::waitForNews(const std::atomic<bool>* stop, std::chrono::milliseconds timeout) {
+  // Waits in short slices so that `stop` is seen even without wake().
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_lock<std::mutex> lock(wakeMutex_);
+  while (!woken_ && finished_.empty() && !(stop && *stop)) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    wakeCondition_.wait_for(
+        lock, std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(100)));
+  }
+  woken_ = false;
+}
+
+size_t OutboxRelay::runOnce() {
+  size_t claimed = 0;
+  std::exception_ptr failed;
+  for (;;) {
+    try {
+      recordFinished();
+      if (!failed && claimed < options_.batch && !scheduler_.full()) {
+        bool more = false;
+        claimed += dispatch(options_.batch - claimed, more);
+      }
+    } catch (...) {
+      if (!failed) failed = std::current_exception();
+    }
+    if (scheduler_.jobsInFlight() == 0) break;
+    waitForNews(nullptr, std::chrono::hours(1));
+  }
+  if (failed) std::rethrow_exception(failed);
+  return claimed;
+}
+
+store::EffectRecord OutboxRelay::settled(store::EffectRecord effect, const DeliveryResult& result, int64_t now) {
   switch (result.status) {
     case DeliveryResult::Status::Delivered:
       effect.status = "delivered";
@@ -115,12 +250,10 @@ void OutboxRelay::record(store::EffectRecord effect, const DeliveryResult& resul
       effect.lastError = result.error;
       break;
   }
-  {
-    auto lock = lockStore();
-    std::unique_ptr<store::Transaction> tx = store_.begin();
-    tx->putEffect(effect);
-    tx->commit();
-  }
+  return effect;
+}
+
+void OutboxRelay::noteRecorded(const store::EffectRecord& effect, int64_t now) {
   if (options_.onRecorded) options_.onRecorded(effect);
   std::lock_guard<std::mutex> lock(countersMutex_);
   if (effect.status == "delivered") {
@@ -145,23 +278,25 @@ void OutboxRelay::noteError(const std::string& error) {
 
 void OutboxRelay::runUntilStopped(const std::atomic<bool>& stop) {
   while (!stop) {
-    size_t tried = 0;
     try {
-      tried = runOnce();
+      recordFinished();
+      bool more = false;
+      if (!scheduler_.full()) dispatch(SIZE_MAX, more);
     } catch (const std::exception& e) {
       noteError(fmt::format("the outbox relay could not use the store: {}", e.what()));
     }
-    if (tried >= options_.batch) continue;  // a full round: more may be due
-    // Waits in short slices so that `stop` is seen even without wake().
-    auto deadline = std::chrono::steady_clock::now() + options_.pollInterval;
-    std::unique_lock<std::mutex> lock(wakeMutex_);
-    while (!woken_ && !stop) {
-      auto now = std::chrono::steady_clock::now();
-      if (now >= deadline) break;
-      wakeCondition_.wait_for(
-          lock, std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(100)));
+    // Then a result (a free slot), new effects (wake) or the poll.
+    waitForNews(&stop, options_.pollInterval);
+  }
+  // Stopping: the deliveries in flight end within their timeouts; their
+  // results are kept, so they are not sent again at the next start.
+  while (scheduler_.jobsInFlight() > 0) {
+    waitForNews(nullptr, std::chrono::milliseconds(100));
+    try {
+      recordFinished();
+    } catch (const std::exception& e) {
+      noteError(fmt::format("the outbox relay could not use the store: {}", e.what()));
     }
-    woken_ = false;
   }
 }
 

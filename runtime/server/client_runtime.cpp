@@ -242,6 +242,10 @@ Result<std::unique_ptr<ClientRuntime>, ServeError> ClientRuntime::open(ServeSett
     }
     if (server) server->metrics().countOutboxResult(effect.status);
   };
+  relayOptions.onInFlight = [&p](uint64_t inFlight) {
+    std::lock_guard guard(p.serverMutex);
+    if (p.server) p.server->metrics().outboxInFlight = inFlight;
+  };
   // With --crm the relay claims through the mirror too: it groups the CRM's calls for batching.
   p.relay = std::make_unique<outbox::OutboxRelay>(*p.engineStore, p.connectors, relayOptions, p.clock);
 

@@ -103,6 +103,8 @@ std::string Metrics::render(const store::StoreCounts& counts) const {
   out += fmt::format("voronka_outbox_delivered_total {}\n", outboxDelivered_.load());
   metric("voronka_outbox_retries_total", "counter", "Delivery attempts that will be retried.");
   out += fmt::format("voronka_outbox_retries_total {}\n", outboxRetried_.load());
+  metric("voronka_outbox_in_flight", "gauge", "Deliveries under way now (at most [outbox] concurrency).");
+  out += fmt::format("voronka_outbox_in_flight {}\n", outboxInFlight.load());
 
   metric("voronka_deployment_running", "gauge",
          "1 while a deployment through POST /v1/modules moves deals (events go on meanwhile).");

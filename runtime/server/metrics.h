@@ -41,6 +41,8 @@ class Metrics {
   // attempt it has recorded, with the status it stored: "delivered", "dead",
   // or "pending" (to be retried).
   void countOutboxResult(const std::string& status);
+  // Deliveries the relay has under way now (RelayOptions::onInFlight).
+  std::atomic<uint64_t> outboxInFlight{0};
 
   // The writer's last commit: did the store take it (GET /readyz).
   WriteHealth writes;

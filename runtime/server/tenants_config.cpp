@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/hash.h"
+#include "common/secret.h"
 #include "runtime/bytecode/container.h"
 #include "runtime/outbox/config_checks.h"
 
@@ -404,6 +405,20 @@ Result<TenantsFile, std::vector<std::string>> loadTenantsFile(const fs::path& fi
         problems.push_back(fmt::format("{}: {}: the store {} is another tenant's (at {}); each tenant has its own",
                                        where, f.name, entry->store, it->second));
         entry.reset();
+      }
+    }
+    if (entry) {
+      std::vector<std::string> all = entry->tokens;
+      all.insert(all.end(), entry->readTokens.begin(), entry->readTokens.end());
+      // The operator's token logs in to every tenant's console: one a tenant's users hold would open all of them.
+      for (const auto& t : all) {
+        if (findSecret(out.server.adminTokens, t) < 0) continue;
+        problems.push_back(fmt::format(
+            "{}: {}: a token is one of [server] admin_tokens, which log in to every tenant's console; give the tenant "
+            "a token of its own",
+            where, f.name));
+        entry.reset();
+        break;
       }
     }
     if (entry) {

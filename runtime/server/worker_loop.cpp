@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
+#include <map>
 
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
@@ -69,6 +70,7 @@ void SharedWorker::run() {
         try {
           parts_->queue.forgetApplied(clock_.now() - kKeepOutcomesSeconds, kForgetPerRound);
         } catch (...) {
+          parts_->store.connection().discardPending();
           PQclear(PQexec(parts_->store.connection().handle(), "ROLLBACK"));
           try {
             parts_->store.endBatch();
@@ -93,21 +95,38 @@ size_t SharedWorker::runBatch() {
   p.store.beginBatch();
   std::vector<std::string> deals;
   size_t events = 0, timers = 0, worked = 0;
+  uint64_t effectsBefore = p.store.effectsAdded();
   try {
     int64_t now = clock_.now();
     deals = p.queue.claim(now, options_.batch);
+    if (deals.empty()) {
+      p.store.endBatch();
+      return 0;
+    }
+    // One read each for the deals' inbox rows, rows, timers and seen events;
+    // the batch's writes are sent together (PostgresStore::cacheBatch).
+    std::map<std::string, std::vector<store::pg::WorkQueue::Waiting>> inbox =
+        p.queue.waitingOf(deals, options_.eventsPerDeal);
+    std::vector<std::string> eventIds;
+    std::vector<bool> recorded;
+    for (const auto& [deal, waiting] : inbox) {
+      for (const auto& w : waiting) {
+        eventIds.push_back(w.eventId);
+        recorded.push_back(w.recorded);
+      }
+    }
+    p.store.cacheBatch(deals, eventIds, &recorded);
     auto started = std::chrono::steady_clock::now();
     for (const std::string& deal : deals) {
       if (std::chrono::steady_clock::now() - started > options_.batchBudget) break;  // the rest stay due
       ++worked;
       p.store.scopeTimersToDeal(deal);
-      // Only when one of its timers is due: a look at the timers costs the
-      // engine three statements, this one.
+      // Only when one of its timers is due (the engine's look costs a transaction).
       auto fireDue = [&](int64_t until) {
-        std::optional<int64_t> earliest = p.queue.earliestTimer(deal);
+        std::optional<int64_t> earliest = p.store.earliestTimerOf(deal);
         if (earliest && *earliest <= until) timers += p.engine.runDue(until);
       };
-      for (const store::pg::WorkQueue::Waiting& w : p.queue.waiting(deal, options_.eventsPerDeal)) {
+      for (const store::pg::WorkQueue::Waiting& w : inbox[deal]) {
         fireDue(w.receivedAt);  // the deal's timers that fell due before this event arrived fire first
         engine::Outcome o;
         try {
@@ -120,12 +139,19 @@ size_t SharedWorker::runBatch() {
       }
       fireDue(clock_.now());
       p.store.scopeTimersToDeal(std::nullopt);
-      p.queue.reschedule(deal, now);
+      // Events beyond the ones taken may wait: due again at once; else at its
+      // earliest timer (no event can have come: the intake waits for this batch).
+      if (inbox[deal].size() >= options_.eventsPerDeal) {
+        p.queue.rescheduleAt(deal, now);
+      } else {
+        p.queue.rescheduleAt(deal, p.store.earliestTimerOf(deal));
+      }
     }
   } catch (...) {
     p.store.scopeTimersToDeal(std::nullopt);
     // Nothing of the batch may be kept: roll it back, then close the batch
     // (which, finding no transaction, keeps nothing and says so).
+    p.store.connection().discardPending();
     PQclear(PQexec(p.store.connection().handle(), "ROLLBACK"));
     try {
       p.store.endBatch();
@@ -143,7 +169,7 @@ size_t SharedWorker::runBatch() {
     counters_.batches++;
     counters_.events += events;
     counters_.timers += timers;
-    if (options_.onCommit) options_.onCommit();
+    if (options_.onCommit && p.store.effectsAdded() != effectsBefore) options_.onCommit();
   }
   return claimed;
 }

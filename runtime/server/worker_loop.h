@@ -22,7 +22,7 @@ namespace voronka::server {
 struct WorkerOptions {
   std::string conninfo;
   std::string moduleVersion;
-  size_t batch = 64;          // deals per claim (one transaction)
+  size_t batch = 256;         // deals per claim (one transaction)
   size_t eventsPerDeal = 64;  // a busy deal gives way after this many; the rest wait for the next claim
   // A batch stops taking up its claimed deals after this long and commits;
   // the deals it did not get to stay due. An intake for a claimed deal waits
@@ -30,7 +30,7 @@ struct WorkerOptions {
   std::chrono::milliseconds batchBudget{50};
   bool pollOnly = false;  // no LISTEN (behind PgBouncer in transaction mode)
   std::chrono::milliseconds pollInterval{1000};
-  std::function<void()> onCommit;  // after a batch that did something (wakes the outbox relay)
+  std::function<void()> onCommit;  // after a batch that added to the outbox (wakes the outbox relay)
 };
 
 // For /metrics.

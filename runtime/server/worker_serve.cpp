@@ -147,6 +147,10 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     std::lock_guard lock(metricsMutex);
     if (metrics) metrics->countOutboxResult(effect.status);
   };
+  relayOptions.onInFlight = [&metrics, &metricsMutex](uint64_t inFlight) {
+    std::lock_guard lock(metricsMutex);
+    if (metrics) metrics->outboxInFlight = inFlight;
+  };
   outbox::OutboxRelay relay(*store, connectors, relayOptions, clock);
 
   std::unique_ptr<WorkerIntake> intake;
@@ -220,9 +224,10 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   std::thread relayThread([&] { relay.runUntilStopped(stopRelay); });
   std::mutex renewMutex;
   std::condition_variable renewWake;
+  bool stopLeases = false;  // after the relay: its last deliveries keep their leases
   std::thread leaseThread([&] {
     std::unique_lock lock(renewMutex);
-    while (!renewWake.wait_for(lock, kLeaseRenewal, [&] { return stopRelay.load(); })) {
+    while (!renewWake.wait_for(lock, kLeaseRenewal, [&] { return stopLeases; })) {
       try {
         store->extendLeases(clock.now() + kSharedLease);
       } catch (const std::exception&) {}  // the database is away: the leases run out, others take over
@@ -240,13 +245,16 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   server->stop();  // answers the requests in flight (their events are in the inbox)
   intake->stop();
   worker->stop();  // finishes its batch
-  {
-    std::lock_guard lock(renewMutex);
-    stopRelay = true;
-  }
-  renewWake.notify_all();
+  // The relay waits for its deliveries in flight (each within its timeout)
+  // and records them, while their leases are still extended.
+  stopRelay = true;
   relay.wake();
   relayThread.join();
+  {
+    std::lock_guard lock(renewMutex);
+    stopLeases = true;
+  }
+  renewWake.notify_all();
   leaseThread.join();
   server.reset();
   if (report.stopped) report.stopped();

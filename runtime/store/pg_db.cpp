@@ -2,8 +2,11 @@
 
 #include <endian.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <stdexcept>
+#include <unordered_map>
 
 namespace voronka::store::pg {
 
@@ -27,6 +30,30 @@ using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
 bool succeeded(const PGresult* r) {
   ExecStatusType status = PQresultStatus(r);
   return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+void appendBigEndian32(std::string& out, uint32_t v) {
+  uint32_t network = htobe32(v);
+  out.append(reinterpret_cast<const char*>(&network), sizeof network);
+}
+
+// A one-dimensional array without NULLs in PostgreSQL's binary form
+// (array_send): dimensions, no-NULLs flag, element type, size and lower
+// bound, then each element's length and bytes.
+template <typename Values, typename Element>
+std::string binaryArray(Oid elementType, const Values& values, Element element) {
+  std::string out;
+  appendBigEndian32(out, 1);
+  appendBigEndian32(out, 0);
+  appendBigEndian32(out, elementType);
+  appendBigEndian32(out, static_cast<uint32_t>(values.size()));
+  appendBigEndian32(out, 1);
+  for (const auto& v : values) {
+    std::string_view bytes = element(v);
+    appendBigEndian32(out, static_cast<uint32_t>(bytes.size()));
+    out += bytes;
+  }
+  return out;
 }
 
 }  // namespace
@@ -86,12 +113,14 @@ void Conn::fail(const char* what, const PGresult* result) const {
 }
 
 void Conn::exec(const char* sql, const char* what) {
+  flush();
   ResultPtr r(PQexec(conn_, sql), PQclear);
   // Several statements: PQexec returns the last one's result, or the failing one's.
   if (!r || !succeeded(r.get())) fail(what, r.get());
 }
 
 std::string Conn::queryText(const char* sql, const char* what) {
+  flush();
   ResultPtr r(PQexec(conn_, sql), PQclear);
   if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(what, r.get());
   if (PQntuples(r.get()) != 1 || PQnfields(r.get()) != 1) {
@@ -102,12 +131,153 @@ std::string Conn::queryText(const char* sql, const char* what) {
 }
 
 void Conn::reconnect() {
+  discardPending();
   PQreset(conn_);
   ++generation_;
   if (PQstatus(conn_) != CONNECTION_OK) {
     throw StoreError("store " + label_ +
                      ": lost the connection and cannot connect again: " + trimmed(PQerrorMessage(conn_)));
   }
+}
+
+void Conn::discardPending() noexcept {
+  pending_.clear();
+  dropHeldRows();
+  owed_ = nullptr;
+  owedHeld_ = false;
+}
+
+void Conn::owe(const char* savepoint, const char* what) {
+  owed_ = savepoint;
+  owedWhat_ = what;
+  owedHeld_ = false;
+  for (RowGroup* g : groups_) g->owedFrom_ = g->rows_.size();
+}
+
+bool Conn::settle(bool keep) noexcept {
+  bool held = owedHeld_;
+  if (!keep) {
+    for (RowGroup* g : groups_) g->rows_.resize(held ? 0 : std::min(g->owedFrom_, g->rows_.size()));
+  }
+  owed_ = nullptr;
+  owedHeld_ = false;
+  for (RowGroup* g : groups_) g->owedFrom_ = 0;
+  return held;
+}
+
+void Conn::dropHeldRows() noexcept {
+  for (RowGroup* g : groups_) g->rows_.clear();
+}
+
+void Conn::emitRows() {
+  if (emitting_) return;
+  emitting_ = true;
+  try {
+    if (owed_) {
+      // The rows of transactions before the owed savepoint, then it.
+      for (RowGroup* g : groups_) {
+        auto from = g->rows_.begin() + static_cast<std::ptrdiff_t>(std::min(g->owedFrom_, g->rows_.size()));
+        std::vector<std::vector<std::string>> before(std::make_move_iterator(g->rows_.begin()),
+                                                     std::make_move_iterator(from));
+        g->rows_.erase(g->rows_.begin(), from);
+        g->owedFrom_ = 0;
+        g->emit(std::move(before));
+      }
+      pending_.push_back({nullptr, owed_, owedWhat_, {}, {}});
+      owed_ = nullptr;
+      owedHeld_ = true;
+    }
+    for (RowGroup* g : groups_) {
+      std::vector<std::vector<std::string>> rows;
+      rows.swap(g->rows_);
+      g->emit(std::move(rows));
+    }
+  } catch (...) {
+    emitting_ = false;
+    throw;
+  }
+  emitting_ = false;
+}
+
+void Conn::defer(const char* sql, const char* what) {
+  emitRows();
+  pending_.push_back({nullptr, sql, what, {}, {}});
+  if (pending_.size() >= kMaxPending) flush();
+}
+
+void Conn::flush() {
+  emitRows();
+  if (pending_.empty()) return;
+  std::vector<Pending> work;
+  work.swap(pending_);
+  sendTogether(work, false);
+}
+
+PGresult* Conn::sendTogether(std::vector<Pending>& work, bool keepLast) {
+  if (PQenterPipelineMode(conn_) != 1) fail(work.front().what);
+  // One entry per result to read: a statement prepared on the way, or one run.
+  struct Sent {
+    Statement* prepared;
+    const char* what;
+  };
+  ResultPtr kept(nullptr, PQclear);
+  std::vector<Sent> sent;
+  std::string error;
+  for (Pending& p : work) {
+    int n = static_cast<int>(p.values.size());
+    if (p.statement && p.statement->preparedOn_ != generation_) {
+      if (PQsendPrepare(conn_, p.statement->name_.c_str(), p.statement->sql_, n, p.types.data()) != 1) {
+        error = std::string(p.what) + ": " + trimmed(PQerrorMessage(conn_));
+        break;
+      }
+      p.statement->preparedOn_ = generation_;
+      sent.push_back({p.statement, p.what});
+    }
+    std::vector<const char*> values(p.values.size());
+    std::vector<int> lengths(p.values.size()), formats(p.values.size(), 1);
+    for (size_t i = 0; i < p.values.size(); ++i) {
+      values[i] = p.values[i].data();
+      lengths[i] = static_cast<int>(p.values[i].size());
+    }
+    int ok = p.statement ? PQsendQueryPrepared(conn_, p.statement->name_.c_str(), n, values.data(), lengths.data(),
+                                               formats.data(), 1)
+                         : PQsendQueryParams(conn_, p.sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    if (ok != 1) {
+      error = std::string(p.what) + ": " + trimmed(PQerrorMessage(conn_));
+      break;
+    }
+    sent.push_back({nullptr, p.what});
+  }
+  bool synced = PQpipelineSync(conn_) == 1;
+  bool lastSent = error.empty();
+  for (size_t i = 0; i < sent.size(); ++i) {
+    const Sent& s = sent[i];
+    ResultPtr r(PQgetResult(conn_), PQclear);
+    if (!r) {
+      if (error.empty()) error = std::string(s.what) + ": " + trimmed(PQerrorMessage(conn_));
+      if (s.prepared) s.prepared->preparedOn_ = 0;
+      continue;
+    }
+    if (!succeeded(r.get())) {
+      // After the first failure the server skips the rest (PGRES_PIPELINE_ABORTED).
+      if (error.empty()) error = std::string(s.what) + ": " + trimmed(PQresultErrorMessage(r.get()));
+      if (s.prepared) s.prepared->preparedOn_ = 0;
+    }
+    while (PGresult* end = PQgetResult(conn_)) PQclear(end);  // a NULL ends each statement's results
+    if (keepLast && lastSent && i + 1 == sent.size()) kept = std::move(r);
+  }
+  if (synced) {
+    while (PGresult* r = PQgetResult(conn_)) {  // the sync's own result
+      bool isSync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (isSync) break;
+    }
+  } else if (error.empty()) {
+    error = std::string("sending statements together: ") + trimmed(PQerrorMessage(conn_));
+  }
+  PQexitPipelineMode(conn_);  // fails only on a broken connection, which reconnect() resets
+  if (!error.empty()) throw StoreError("store " + label_ + ": " + error);
+  return kept.release();
 }
 
 Statement::Statement(Conn& conn, const char* sql, const char* what) : conn_(conn), sql_(sql), what_(what) {
@@ -128,6 +298,16 @@ Query& Query::add(Oid type, std::string_view bytes) {
 
 void Query::execute() {
   Conn& conn = s_.conn_;
+  conn.emitRows();
+  if (!conn.pending_.empty()) {
+    // What waits goes first, this read last, in one round trip.
+    std::vector<Conn::Pending> work;
+    work.swap(conn.pending_);
+    work.push_back({&s_, s_.sql_, s_.what_, types_, values_});
+    result_.reset(conn.sendTogether(work, true));
+    if (!result_) throw StoreError("store " + conn.label() + ": " + s_.what_ + ": no result");
+    return;
+  }
   int n = static_cast<int>(values_.size());
   if (s_.preparedOn_ != conn.generation()) {
     ResultPtr prepared(PQprepare(conn.handle(), s_.name_.c_str(), s_.sql_, n, types_.data()), PQclear);
@@ -152,6 +332,17 @@ bool Query::step() {
 
 void Query::run() {
   if (!result_) execute();
+}
+
+Query& Query::bindTexts(const std::vector<std::string>& texts) {
+  return add(1009, binaryArray(kText, texts, [](const std::string& t) -> std::string_view { return t; }));
+}
+
+void Query::defer() {
+  Conn& conn = s_.conn_;
+  conn.emitRows();  // rows held before this statement are written before it
+  conn.pending_.push_back({&s_, s_.sql_, s_.what_, std::move(types_), std::move(values_)});
+  if (conn.pending_.size() >= Conn::kMaxPending) conn.flush();
 }
 
 int64_t Query::changes() const {
@@ -189,6 +380,58 @@ int64_t Query::i64(int col) const {
       throw StoreError("store " + s_.conn_.label() + ": " + s_.what_ + ": column " + std::to_string(col) +
                        " is not an integer (type oid " + std::to_string(PQftype(result_.get(), col)) + ")");
   }
+}
+
+// ───────────────────────────── rows held together ─────────────────────────────
+
+RowGroup::RowGroup(Conn& conn, const char* sql, std::vector<Type> columns, const char* what, int keyColumn)
+    : conn_(conn), statement_(conn, sql, what), columns_(std::move(columns)), keyColumn_(keyColumn) {
+  conn_.groups_.push_back(this);
+}
+
+RowGroup::~RowGroup() { std::erase(conn_.groups_, this); }
+
+RowGroup::Row& RowGroup::Row::bind(int64_t v) {
+  uint64_t network = htobe64(static_cast<uint64_t>(v));
+  values_.emplace_back(reinterpret_cast<const char*>(&network), sizeof network);
+  return *this;
+}
+
+RowGroup::Row& RowGroup::Row::bind(std::string_view bytes) {
+  values_.emplace_back(bytes);
+  return *this;
+}
+
+void RowGroup::Row::done() {
+  if (values_.size() != g_.columns_.size()) throw std::logic_error("RowGroup: a row with the wrong number of values");
+  g_.rows_.push_back(std::move(values_));
+}
+
+void RowGroup::emit(std::vector<std::vector<std::string>> rows) {
+  if (rows.empty()) return;
+  if (keyColumn_ >= 0) {
+    // One row per key: the last one's values where the first one stood (a
+    // deal created, then saved again, keeps its place in creation order).
+    std::vector<std::vector<std::string>> kept;
+    std::unordered_map<std::string, size_t> at;
+    for (auto& row : rows) {
+      auto [it, added] = at.emplace(row[static_cast<size_t>(keyColumn_)], kept.size());
+      if (added) {
+        kept.push_back(std::move(row));
+      } else {
+        kept[it->second] = std::move(row);
+      }
+    }
+    rows.swap(kept);
+  }
+  Query q(statement_);
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    Oid element = columns_[c] == Type::Int8 ? 20 : columns_[c] == Type::Text ? 25 : 17;
+    Oid array = columns_[c] == Type::Int8 ? 1016 : columns_[c] == Type::Text ? 1009 : 1001;
+    q.bindArray(array, binaryArray(element, rows,
+                                   [c](const std::vector<std::string>& row) -> std::string_view { return row[c]; }));
+  }
+  q.defer();
 }
 
 }  // namespace voronka::store::pg

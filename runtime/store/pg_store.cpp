@@ -1,7 +1,12 @@
 #include "runtime/store/pg_store.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "runtime/store/deal_blob.h"
 #include "runtime/store/pg_db.h"
@@ -21,10 +26,14 @@ constexpr const char* kTakeLock = "SELECT pg_try_advisory_lock(1450144367, hasht
 constexpr const char* kTakeSharedLock = "SELECT pg_try_advisory_lock_shared(1450144367, hashtext(current_schema()))";
 // A shared worker's session: a stuck transaction (a process stopped, not
 // killed) gives its deals back after 30 s; over TCP a dead peer is noticed
-// within about 10 s (ignored on unix sockets).
+// within about 10 s (ignored on unix sockets). Every statement a worker runs
+// finds its rows by key (a batch's deals = ANY($1), one deal's rows): no
+// sequential scans, which the planner would otherwise pick for queue tables
+// whose statistics still say they are small (they grow from empty between
+// autovacuum's analyses) and which then cost the whole table per batch.
 constexpr const char* kSharedSession =
     "SET idle_in_transaction_session_timeout = '30s'; SET tcp_keepalives_idle = 5; "
-    "SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3";
+    "SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; SET enable_seqscan = off";
 
 #define DEAL_COLUMNS                                                                                    \
   "id, pipeline, stage, epoch, entered_at, created_at, name, fields, tags, responsible, contact_name, " \
@@ -89,6 +98,7 @@ struct Statements {
   Statement dueTimers{db, "SELECT id, " TIMER_COLUMNS " FROM timers WHERE due <= $1 ORDER BY due, id LIMIT $2",
                       "reading due timers"};
   Statement nextDue{db, "SELECT min(due) FROM timers", "reading the next due timer"};
+  Statement earliestTimerOf{db, "SELECT min(due) FROM timers WHERE deal = $1", "reading the deal's next timer"};
 
   Statement addEffect{db, "INSERT INTO effects (" EFFECT_COLUMNS ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
                       "adding to the outbox"};
@@ -126,6 +136,70 @@ struct Statements {
   Statement dueTimersOfDeal{
       db, "SELECT id, " TIMER_COLUMNS " FROM timers WHERE deal = $3 AND due <= $1 ORDER BY due, id LIMIT $2",
       "reading the deal's due timers"};
+  // Shared workers' batch memory (BatchCache): a claimed batch's deals,
+  // timers and seen events in one query each, and timer ids taken ahead so
+  // that an insert needs no answer.
+  Statement dealsIn{db, "SELECT " DEAL_COLUMNS " FROM deals WHERE id = ANY($1::text[])", "reading the batch's deals"};
+  Statement timersIn{db, "SELECT id, " TIMER_COLUMNS " FROM timers WHERE deal = ANY($1::text[]) ORDER BY id",
+                     "reading the batch's timers"};
+  Statement seenIn{db, "SELECT id FROM events WHERE id = ANY($1::text[])", "looking up the batch's events"};
+  Statement takeTimerIds{db, "SELECT nextval(pg_get_serial_sequence('timers', 'id')) FROM generate_series(1, $1)",
+                         "taking timer ids"};
+  // A cached batch's rows, each kind written by one statement (pg::RowGroup),
+  // in this order: timers are added before any is removed (an id may be
+  // both), everything before the work queue's rows (pg_work_queue.cpp).
+  using T = pg::RowGroup::Type;
+  pg::RowGroup dealRows{
+      db,
+      "INSERT INTO deals (" DEAL_COLUMNS
+      ") SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], "
+      "$6::int8[], $7::text[], $8::bytea[], $9::bytea[], $10::int8[], $11::text[], $12::text[], "
+      "$13::text[], $14::text[], $15::bytea[], $16::text[], $17::text[], $18::int8[], $19::int8[], "
+      "$20::int8[], $21::int8[], $22::text[]) "
+      "ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, stage = excluded.stage, "
+      "epoch = excluded.epoch, entered_at = excluded.entered_at, created_at = excluded.created_at, "
+      "name = excluded.name, fields = excluded.fields, tags = excluded.tags, "
+      "responsible = excluded.responsible, contact_name = excluded.contact_name, "
+      "contact_email = excluded.contact_email, contact_phone = excluded.contact_phone, "
+      "company_name = excluded.company_name, visits = excluded.visits, "
+      "lost_reason = excluded.lost_reason, error = excluded.error, "
+      "child_deals = excluded.child_deals, version = excluded.version, "
+      "previous_pipeline = excluded.previous_pipeline, previous_stage = excluded.previous_stage, "
+      "module_version = excluded.module_version",
+      {T::Text, T::Int8, T::Int8, T::Int8,  T::Int8, T::Int8, T::Text, T::Bytea, T::Bytea, T::Int8, T::Text,
+       T::Text, T::Text, T::Text, T::Bytea, T::Text, T::Text, T::Int8, T::Int8,  T::Int8,  T::Int8, T::Text},
+      "saving deals",
+      0};
+  pg::RowGroup timerRows{db,
+                         "INSERT INTO timers (id, " TIMER_COLUMNS
+                         ") OVERRIDING SYSTEM VALUE SELECT * FROM unnest($1::int8[], $2::text[], $3::int8[], "
+                         "$4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::int8[], "
+                         "$11::int8[], $12::int8[], $13::int8[], $14::text[])",
+                         {T::Int8, T::Text, T::Int8, T::Int8, T::Int8, T::Int8, T::Int8, T::Int8, T::Text, T::Int8,
+                          T::Int8, T::Int8, T::Int8, T::Text},
+                         "adding timers"};
+  pg::RowGroup removedTimers{
+      db, "DELETE FROM timers WHERE id IN (SELECT unnest($1::int8[]))", {T::Int8}, "removing timers"};
+  pg::RowGroup noteRows{db,
+                        "INSERT INTO notes (deal, at, text) SELECT d, a, t FROM unnest($1::text[], $2::int8[], "
+                        "$3::text[]) WITH ORDINALITY AS u(d, a, t, n) ORDER BY n",
+                        {T::Text, T::Int8, T::Text},
+                        "adding notes"};
+  pg::RowGroup historyRows{db,
+                           "INSERT INTO history (" HISTORY_COLUMNS
+                           ") SELECT d, fp, fs, tp, ts, a, c, h FROM unnest($1::text[], $2::int8[], $3::int8[], "
+                           "$4::int8[], $5::int8[], $6::int8[], $7::text[], $8::text[]) "
+                           "WITH ORDINALITY AS u(d, fp, fs, tp, ts, a, c, h, n) ORDER BY n",
+                           {T::Text, T::Int8, T::Int8, T::Int8, T::Int8, T::Int8, T::Text, T::Text},
+                           "adding history"};
+  pg::RowGroup eventRows{db,
+                         "INSERT INTO events (id, deal, type, at, outcome, module_version, body) "
+                         "SELECT i, d, ty, a, o, m, b FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], "
+                         "$5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(i, d, ty, a, o, m, b, n) "
+                         "ORDER BY n ON CONFLICT (id) DO NOTHING",
+                         {T::Text, T::Text, T::Text, T::Int8, T::Text, T::Text, T::Text},
+                         "recording events"};
+
   Statement effectsWithStatus{db, "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE status = $1 ORDER BY id LIMIT $2",
                               "reading the outbox"};
 
@@ -233,6 +307,37 @@ TimerRecord readTimer(const Query& q) {
   return t;
 }
 
+DealRecord readDeal(const Query& q, const std::string& label) {
+  DealRecord d;
+  d.id = q.text(0);
+  d.pipeline = q.i32(1);
+  d.stage = q.i32(2);
+  d.epoch = q.u64(3);
+  d.enteredAt = q.i64(4);
+  d.createdAt = q.i64(5);
+  d.name = q.text(6);
+  try {
+    d.fields = blob::decodeFields(q.blob(7));
+    d.tags = blob::decodeTags(q.blob(8));
+    d.visits = blob::decodeVisits(q.blob(14));
+  } catch (const blob::DamagedBlob& e) {
+    throw StoreError("store " + label + ": deal \"" + d.id + "\" is damaged: " + e.what());
+  }
+  d.responsible = q.i32(9);
+  d.contactName = q.text(10);
+  d.contactEmail = q.text(11);
+  d.contactPhone = q.text(12);
+  d.companyName = q.text(13);
+  d.lostReason = q.text(15);
+  d.error = q.text(16);
+  d.childDeals = q.i32(17);
+  d.version = q.u64(18);
+  d.previousPipeline = q.i32(19);
+  d.previousStage = q.i32(20);
+  d.moduleVersion = q.text(21);
+  return d;
+}
+
 EventRecord readEvent(const Query& q) {
   EventRecord e{q.text(0), q.text(1), q.text(2), q.i64(3), q.text(4)};
   e.moduleVersion = q.text(5);
@@ -272,6 +377,46 @@ EffectRecord readEffect(const Query& q) {
   return e;
 }
 
+// A shared worker's claimed batch, held in memory from cacheBatch() to
+// endBatch(): its deals (absent ones too), their timers in id order, and
+// which of its events were recorded already. The batch holds its deals'
+// deal_work rows locked, so nothing else changes these rows meanwhile; the
+// batch's own writes update the memory as they are held back. A transaction
+// of the batch rolled back forgets everything (read again when asked).
+struct BatchCache {
+  bool on = false;
+  // The open transaction changed what is held here (forgotten if it rolls back).
+  bool touched = false;
+  std::unordered_map<std::string, std::optional<DealRecord>> deals;
+  std::unordered_map<std::string, std::vector<TimerRecord>> timers;
+  std::unordered_set<std::string> seen, unseen;
+  // Timer ids taken from the sequence during this batch (after its deals
+  // were claimed, so a deal's timers still get increasing ids), unused ones dropped at its end.
+  std::vector<int64_t> timerIds;
+
+  void forget() {
+    deals.clear();
+    timers.clear();
+    seen.clear();
+    unseen.clear();
+  }
+  void end() {
+    forget();
+    timerIds.clear();
+    on = false;
+  }
+  TimerRecord* findTimer(int64_t id, std::vector<TimerRecord>** in = nullptr) {
+    for (auto& [deal, list] : timers) {
+      for (TimerRecord& t : list) {
+        if (t.id != id) continue;
+        if (in) *in = &list;
+        return &t;
+      }
+    }
+    return nullptr;
+  }
+};
+
 }  // namespace
 
 struct PostgresStore::Impl {
@@ -283,13 +428,19 @@ struct PostgresStore::Impl {
   void beginTransaction();
   void commitTransaction();
   void abandonTransaction() noexcept;
-  void rollbackQuietly() noexcept { PQclear(PQexec(db.handle(), "ROLLBACK")); }
+  void rollbackQuietly() noexcept {
+    db.discardPending();
+    cache.end();
+    PQclear(PQexec(db.handle(), "ROLLBACK"));
+  }
 
   pg::Conn db;
   PostgresOptions options;
   std::optional<std::string> timerScope;
   std::map<int64_t, int32_t> leases;  // shared workers: effect id → attempt this process has claimed
   SharedOutboxCounters outbox;
+  BatchCache cache;
+  std::atomic<uint64_t> effectsAdded{0};
   std::string schema;
   std::unique_ptr<Statements> st;
   std::recursive_mutex mutex;
@@ -375,7 +526,12 @@ void PostgresStore::Impl::beginTransaction() {
     if (PQtransactionStatus(db.handle()) != PQTRANS_INTRANS) {
       throw StoreError("store " + db.label() + ": the batch was rolled back after an earlier error");
     }
-    db.exec("SAVEPOINT event", "starting a transaction in the batch");
+    if (cache.on) {
+      cache.touched = false;
+      db.owe("SAVEPOINT event", "starting a transaction in the batch");
+    } else {
+      db.exec("SAVEPOINT event", "starting a transaction in the batch");
+    }
   } else {
     beginOnLiveConnection("starting a transaction");
   }
@@ -387,13 +543,26 @@ void PostgresStore::Impl::commitTransaction() {
   if (PQtransactionStatus(db.handle()) != PQTRANS_INTRANS) {
     throw StoreError("store " + db.label() + ": cannot commit: a statement of this transaction failed earlier");
   }
-  db.exec(batchOpen ? "RELEASE event" : "COMMIT", batchOpen ? "committing a transaction in the batch" : "committing");
+  if (batchOpen && cache.on) {
+    if (db.settle(true)) db.defer("RELEASE event", "committing a transaction in the batch");
+  } else {
+    db.exec(batchOpen ? "RELEASE event" : "COMMIT", batchOpen ? "committing a transaction in the batch" : "committing");
+  }
   transactionOpen = false;
 }
 
 void PostgresStore::Impl::abandonTransaction() noexcept {
   transactionOpen = false;
   // Errors are ignored: a lost connection has rolled back already.
+  if (batchOpen && cache.on) {
+    if (cache.touched) cache.forget();  // what the rolled-back transaction wrote is in it
+    if (!db.settle(false)) return;      // nothing of it was held back but its rows: dropped
+    try {
+      db.defer("ROLLBACK TO event", "rolling back a transaction in the batch");
+      db.defer("RELEASE event", "rolling back a transaction in the batch");
+    } catch (const StoreError&) {}  // the batch's transaction is aborted: endBatch() says so
+    return;
+  }
   if (batchOpen) {
     PGTransactionStatusType status = PQtransactionStatus(db.handle());
     if (status != PQTRANS_INTRANS && status != PQTRANS_INERROR) return;
@@ -414,17 +583,21 @@ class PostgresTransaction final : public Transaction {
   }
 
   std::optional<DealRecord> deal(const std::string& id) override {
+    if (s_.cache.on) {
+      auto it = s_.cache.deals.find(id);
+      if (it != s_.cache.deals.end()) return it->second;
+    }
     Query q(st_.deal);
     q.bind(id);
     if (!q.step()) return std::nullopt;
-    return readDeal(q);
+    return readDeal(q, s_.db.label());
   }
 
   // The web console's and `voronka stats`' whole-store reads: one query each,
   // not a query per deal.
   void forEachDeal(const std::function<void(const DealRecord&)>& visit) override {
     Query q(st_.allDeals);
-    while (q.step()) visit(readDeal(q));
+    while (q.step()) visit(readDeal(q, s_.db.label()));
   }
 
   void forEachHistory(const std::function<void(const HistoryRecord&)>& visit) override {
@@ -448,38 +621,36 @@ class PostgresTransaction final : public Transaction {
     return out;
   }
 
-  DealRecord readDeal(const Query& q) {
-    DealRecord d;
-    d.id = q.text(0);
-    d.pipeline = q.i32(1);
-    d.stage = q.i32(2);
-    d.epoch = q.u64(3);
-    d.enteredAt = q.i64(4);
-    d.createdAt = q.i64(5);
-    d.name = q.text(6);
-    try {
-      d.fields = blob::decodeFields(q.blob(7));
-      d.tags = blob::decodeTags(q.blob(8));
-      d.visits = blob::decodeVisits(q.blob(14));
-    } catch (const blob::DamagedBlob& e) {
-      throw StoreError("store " + s_.db.label() + ": deal \"" + q.text(0) + "\" is damaged: " + e.what());
-    }
-    d.responsible = q.i32(9);
-    d.contactName = q.text(10);
-    d.contactEmail = q.text(11);
-    d.contactPhone = q.text(12);
-    d.companyName = q.text(13);
-    d.lostReason = q.text(15);
-    d.error = q.text(16);
-    d.childDeals = q.i32(17);
-    d.version = q.u64(18);
-    d.previousPipeline = q.i32(19);
-    d.previousStage = q.i32(20);
-    d.moduleVersion = q.text(21);
-    return d;
-  }
-
   void putDeal(const DealRecord& d) override {
+    if (s_.cache.on) {
+      st_.dealRows.hold()
+          .bind(d.id)
+          .bind(d.pipeline)
+          .bind(d.stage)
+          .bind(d.epoch)
+          .bind(d.enteredAt)
+          .bind(d.createdAt)
+          .bind(d.name)
+          .bind(blob::encodeFields(d.fields))
+          .bind(blob::encodeTags(d.tags))
+          .bind(d.responsible)
+          .bind(d.contactName)
+          .bind(d.contactEmail)
+          .bind(d.contactPhone)
+          .bind(d.companyName)
+          .bind(blob::encodeVisits(d.visits))
+          .bind(d.lostReason)
+          .bind(d.error)
+          .bind(d.childDeals)
+          .bind(d.version)
+          .bind(d.previousPipeline)
+          .bind(d.previousStage)
+          .bind(d.moduleVersion)
+          .done();
+      s_.cache.deals[d.id] = d;
+      s_.cache.touched = true;
+      return;
+    }
     Query q(st_.putDeal);
     q.bind(d.id).bind(d.pipeline).bind(d.stage).bind(d.epoch).bind(d.enteredAt).bind(d.createdAt).bind(d.name);
     q.bindBlob(blob::encodeFields(d.fields)).bindBlob(blob::encodeTags(d.tags)).bind(d.responsible);
@@ -532,6 +703,7 @@ class PostgresTransaction final : public Transaction {
   }
 
   int64_t addTimer(TimerRecord t) override {
+    if (s_.cache.on) return addTimerHeldBack(std::move(t));
     Query q(st_.addTimer);
     q.bind(t.deal).bind(t.due).bind(static_cast<int64_t>(t.kind)).bind(t.rule).bind(t.action).bind(t.epoch);
     q.bind(t.event).bind(t.payload).bind(t.unlessEvent).bind(t.unlessArg).bind(t.task).bind(t.scheduledAt);
@@ -543,16 +715,36 @@ class PostgresTransaction final : public Transaction {
     Query q(st_.putTimer);
     q.bind(t.due).bind(static_cast<int64_t>(t.kind)).bind(t.rule).bind(t.action).bind(t.epoch).bind(t.event);
     q.bind(t.payload).bind(t.unlessEvent).bind(t.unlessArg).bind(t.task).bind(t.scheduledAt).bind(t.cause).bind(t.id);
+    if (s_.cache.on) {
+      if (TimerRecord* cached = s_.cache.findTimer(t.id)) {
+        std::string deal = cached->deal;  // a timer stays with its deal
+        *cached = t;
+        cached->deal = deal;
+        s_.cache.touched = true;
+        return q.defer();
+      }
+    }
     q.run();
     if (q.changes() == 0) throw std::logic_error("putTimer: no such timer");
   }
 
   void removeTimer(int64_t id) override {
+    if (s_.cache.on) {
+      std::vector<TimerRecord>* list = nullptr;
+      if (TimerRecord* cached = s_.cache.findTimer(id, &list)) list->erase(list->begin() + (cached - list->data()));
+      s_.cache.touched = true;
+      st_.removedTimers.hold().bind(id).done();
+      return;
+    }
     Query q(st_.removeTimer);
     q.bind(id).run();
   }
 
   std::vector<TimerRecord> timersOf(const std::string& deal) override {
+    if (s_.cache.on) {
+      auto it = s_.cache.timers.find(deal);
+      if (it != s_.cache.timers.end()) return it->second;
+    }
     std::vector<TimerRecord> out;
     Query q(st_.timersOf);
     q.bind(deal);
@@ -562,6 +754,18 @@ class PostgresTransaction final : public Transaction {
 
   std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override {
     std::vector<TimerRecord> out;
+    if (s_.cache.on && s_.timerScope) {
+      auto it = s_.cache.timers.find(*s_.timerScope);
+      if (it != s_.cache.timers.end()) {
+        for (const TimerRecord& t : it->second)
+          if (t.due <= until) out.push_back(t);
+        std::sort(out.begin(), out.end(), [](const TimerRecord& a, const TimerRecord& b) {
+          return std::tie(a.due, a.id) < std::tie(b.due, b.id);
+        });
+        if (out.size() > limit) out.resize(limit);
+        return out;
+      }
+    }
     Query q(s_.timerScope ? st_.dueTimersOfDeal : st_.dueTimers);
     q.bind(until).bindLimit(limit);
     if (s_.timerScope) q.bind(*s_.timerScope);
@@ -570,9 +774,12 @@ class PostgresTransaction final : public Transaction {
   }
 
   void addEffect(EffectRecord e) override {
+    ++s_.effectsAdded;
     Query q(st_.addEffect);
     q.bind(e.deal).bind(e.kind).bind(e.key).bind(e.payload).bind(e.createdAt).bind(e.notBefore).bind(e.status);
-    q.bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError).run();
+    q.bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError);
+    if (s_.cache.on) return q.defer();
+    q.run();
   }
 
   std::vector<EffectRecord> effectsOf(const std::string& deal) override {
@@ -590,7 +797,9 @@ class PostgresTransaction final : public Transaction {
     q.bind(now).bindLimit(limit);
     while (q.step()) {
       out.push_back(readEffect(q));
-      if (shared && q.i64(12) != 0) s_.outbox.takeovers++;  // its worker never recorded a result
+      // Its worker never recorded a result: a takeover, if this claim takes it
+      // (the relay may leave it for later: its deal or receiver is busy).
+      if (shared && q.i64(12) != 0) leasedBefore_.insert(out.back().id);
     }
     return out;
   }
@@ -611,6 +820,7 @@ class PostgresTransaction final : public Transaction {
     }
     // A claim (rolled back later or not: extending a lease that is not there changes nothing).
     if (q.i64(0) != 0) {
+      if (leasedBefore_.erase(e.id)) s_.outbox.takeovers++;
       s_.leases[e.id] = e.attempts;
     } else {
       s_.leases.erase(e.id);
@@ -626,12 +836,31 @@ class PostgresTransaction final : public Transaction {
   }
 
   bool eventSeen(const std::string& id) override {
+    if (s_.cache.on) {
+      if (s_.cache.seen.count(id)) return true;
+      if (s_.cache.unseen.count(id)) return false;
+    }
     Query q(st_.eventSeen);
     q.bind(id);
     return q.step();
   }
 
   void recordEvent(const EventRecord& e) override {
+    if (s_.cache.on) {
+      st_.eventRows.hold()
+          .bind(e.id)
+          .bind(e.deal)
+          .bind(e.type)
+          .bind(e.at)
+          .bind(e.outcome)
+          .bind(e.moduleVersion)
+          .bind(e.body)
+          .done();
+      s_.cache.unseen.erase(e.id);
+      s_.cache.seen.insert(e.id);
+      s_.cache.touched = true;
+      return;
+    }
     Query q(st_.recordEvent);
     q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body).run();
   }
@@ -646,7 +875,18 @@ class PostgresTransaction final : public Transaction {
   void addHistory(const HistoryRecord& h) override {
     Query q(st_.addHistory);
     q.bind(h.deal).bind(h.fromPipeline).bind(h.fromStage).bind(h.toPipeline).bind(h.toStage).bind(h.at);
-    q.bind(h.cause).bind(h.how).run();
+    q.bind(h.cause).bind(h.how);
+    if (!s_.cache.on) return q.run();
+    st_.historyRows.hold()
+        .bind(h.deal)
+        .bind(h.fromPipeline)
+        .bind(h.fromStage)
+        .bind(h.toPipeline)
+        .bind(h.toStage)
+        .bind(h.at)
+        .bind(h.cause)
+        .bind(h.how)
+        .done();
   }
 
   std::vector<HistoryRecord> historyOf(const std::string& deal) override {
@@ -666,6 +906,7 @@ class PostgresTransaction final : public Transaction {
   }
 
   void addNote(const NoteRecord& n) override {
+    if (s_.cache.on) return st_.noteRows.hold().bind(n.deal).bind(n.at).bind(n.text).done();
     Query q(st_.addNote);
     q.bind(n.deal).bind(n.at).bind(n.text).run();
   }
@@ -789,6 +1030,44 @@ class PostgresTransaction final : public Transaction {
   }
 
  private:
+  // A timer added in a cached batch: its id taken ahead, the insert held back.
+  int64_t addTimerHeldBack(TimerRecord t) {
+    BatchCache& c = s_.cache;
+    if (c.timerIds.empty()) {
+      Query ids(st_.takeTimerIds);
+      ids.bindLimit(256);  // a claim's worth of deals
+      while (ids.step()) c.timerIds.push_back(ids.i64(0));
+      std::reverse(c.timerIds.begin(), c.timerIds.end());  // taken from the back, lowest first
+      if (c.timerIds.empty()) throw StoreError("store " + s_.db.label() + ": taking timer ids returned none");
+    }
+    t.id = c.timerIds.back();
+    c.timerIds.pop_back();
+    st_.timerRows.hold()
+        .bind(t.id)
+        .bind(t.deal)
+        .bind(t.due)
+        .bind(static_cast<int64_t>(t.kind))
+        .bind(t.rule)
+        .bind(t.action)
+        .bind(t.epoch)
+        .bind(t.event)
+        .bind(t.payload)
+        .bind(t.unlessEvent)
+        .bind(t.unlessArg)
+        .bind(t.task)
+        .bind(t.scheduledAt)
+        .bind(t.cause)
+        .done();
+    c.touched = true;
+    auto it = c.timers.find(t.deal);
+    if (it != c.timers.end()) {
+      auto at = std::upper_bound(it->second.begin(), it->second.end(), t.id,
+                                 [](int64_t id, const TimerRecord& r) { return id < r.id; });
+      it->second.insert(at, t);
+    }
+    return t.id;
+  }
+
   int64_t returnedId(Query& q) {
     if (!q.step()) throw StoreError("store " + s_.db.label() + ": an insert returned no id");
     return q.i64(0);
@@ -798,6 +1077,7 @@ class PostgresTransaction final : public Transaction {
   Statements& st_;
   std::unique_lock<std::recursive_mutex> lock_;  // held for the transaction's life
   bool committed_ = false;
+  std::set<int64_t> leasedBefore_;  // due effects read with a lease that ran out
 };
 
 }  // namespace
@@ -824,6 +1104,59 @@ std::optional<int64_t> PostgresStore::nextDue() {
   return q.i64(0);
 }
 
+void PostgresStore::cacheBatch(const std::vector<std::string>& deals, const std::vector<std::string>& eventIds,
+                               const std::vector<bool>* seen) {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->batchOpen) throw std::logic_error("cacheBatch: no batch is open");
+  BatchCache& c = impl_->cache;
+  c.end();
+  Statements& st = *impl_->st;
+  for (const std::string& d : deals) {
+    c.deals[d] = std::nullopt;
+    c.timers[d];
+  }
+  Query dealRows(st.dealsIn);
+  dealRows.bindTexts(deals);
+  while (dealRows.step()) {
+    DealRecord d = readDeal(dealRows, impl_->db.label());
+    c.deals[d.id] = std::move(d);
+  }
+  Query timerRows(st.timersIn);
+  timerRows.bindTexts(deals);
+  while (timerRows.step()) {
+    TimerRecord t = readTimer(timerRows);
+    c.timers[t.deal].push_back(std::move(t));
+  }
+  if (seen && seen->size() == eventIds.size()) {
+    for (size_t i = 0; i < eventIds.size(); ++i) ((*seen)[i] ? c.seen : c.unseen).insert(eventIds[i]);
+  } else if (!eventIds.empty()) {
+    c.unseen.insert(eventIds.begin(), eventIds.end());
+    Query seen(st.seenIn);
+    seen.bindTexts(eventIds);
+    while (seen.step()) {
+      c.unseen.erase(seen.text(0));
+      c.seen.insert(seen.text(0));
+    }
+  }
+  c.on = true;
+}
+
+std::optional<int64_t> PostgresStore::earliestTimerOf(const std::string& deal) {
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->cache.on) {
+    auto it = impl_->cache.timers.find(deal);
+    if (it != impl_->cache.timers.end()) {
+      std::optional<int64_t> earliest;
+      for (const TimerRecord& t : it->second) earliest = std::min(earliest.value_or(t.due), t.due);
+      return earliest;
+    }
+  }
+  Query q(impl_->st->earliestTimerOf);
+  q.bind(deal);
+  if (!q.step() || q.isNull(0)) return std::nullopt;
+  return q.i64(0);
+}
+
 void PostgresStore::beginBatch() {
   std::unique_lock lock(impl_->mutex);
   if (impl_->batchOpen) throw std::logic_error("beginBatch: a batch is open already");
@@ -838,6 +1171,7 @@ void PostgresStore::endBatch() {
   if (!impl_->batchOpen) throw std::logic_error("endBatch: no batch is open");
   if (impl_->transactionOpen) throw std::logic_error("endBatch: a transaction of the batch is still open");
   impl_->batchOpen = false;
+  impl_->cache.end();     // held-back writes are sent with the COMMIT below
   impl_->mutex.unlock();  // the batch's own hold; `lock` still has this thread's
   // COMMIT of an aborted transaction would roll back and report success.
   if (PQtransactionStatus(impl_->db.handle()) != PQTRANS_INTRANS) {
@@ -846,7 +1180,12 @@ void PostgresStore::endBatch() {
                      ": the batch was rolled back after an earlier error: nothing of it was kept");
   }
   try {
-    impl_->db.exec("COMMIT", "committing the batch");
+    if (impl_->options.sharedWorkers) {
+      impl_->db.defer("COMMIT", "committing the batch");  // with the writes held back: one round trip
+      impl_->db.flush();
+    } else {
+      impl_->db.exec("COMMIT", "committing the batch");
+    }
   } catch (const StoreError& e) {
     impl_->rollbackQuietly();
     throw StoreError(std::string(e.what()) + ": nothing of the batch was kept");
@@ -865,6 +1204,8 @@ void PostgresStore::scopeTimersToDeal(std::optional<std::string> deal) {
 const SharedOutboxCounters& PostgresStore::outboxCounters() const { return impl_->outbox; }
 
 pg::Conn& PostgresStore::connection() { return impl_->db; }
+
+uint64_t PostgresStore::effectsAdded() const { return impl_->effectsAdded.load(); }
 
 void PostgresStore::extendLeases(int64_t until) {
   std::lock_guard lock(impl_->mutex);

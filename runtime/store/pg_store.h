@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "runtime/store/store.h"
 #include "runtime/store/store_error.h"
@@ -73,7 +74,21 @@ class PostgresStore : public Store {
   // only the timers of `deal` while it is set (a worker fires the timers of
   // the deal it has claimed, never another's).
   void scopeTimersToDeal(std::optional<std::string> deal);
+  // Shared workers, inside an open batch, after claiming `deals`: loads them,
+  // their timers and which of `eventIds` were recorded already (a query
+  // each); until endBatch() reads of these come from memory and writes
+  // (deals, timers, notes, history, events, the outbox) are held back and
+  // sent together when a read needs them or with the COMMIT — a batch of
+  // deals costs a few round trips instead of a dozen per event. A held-back
+  // write that fails fails the batch (nothing of it is kept).
+  // `seen`, when given, says which of `eventIds` were recorded (read with them).
+  void cacheBatch(const std::vector<std::string>& deals, const std::vector<std::string>& eventIds,
+                  const std::vector<bool>* seen = nullptr);
+  // The deal's earliest timer (nullopt: none); from memory in a cached batch.
+  std::optional<int64_t> earliestTimerOf(const std::string& deal);
   const SharedOutboxCounters& outboxCounters() const;
+  // Effects added to the outbox through this store so far (committed or not).
+  uint64_t effectsAdded() const;
   // Moves the lease of every effect this store has claimed and not recorded
   // a result for to `until` (a worker calls it every few seconds, so that a
   // short lease runs out only when the worker is gone).

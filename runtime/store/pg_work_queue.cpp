@@ -20,14 +20,35 @@ struct WorkQueue::Statements {
                     "SELECT seq, event_id, body, received_at FROM inbox WHERE deal = $1 AND applied_at IS NULL "
                     "ORDER BY seq LIMIT $2",
                     "reading the deal's inbox"};
-  Statement earliest{db, "SELECT min(due) FROM timers WHERE deal = $1", "reading the deal's next timer"};
-  Statement markApplied{db, "UPDATE inbox SET applied_at = $2, status = $3, message = $4 WHERE seq = $1",
-                        "recording an event's outcome in the inbox"};
-  Statement reschedule{db,
-                       "UPDATE deal_work SET next_run_at = CASE WHEN EXISTS (SELECT 1 FROM inbox WHERE deal = $1 "
-                       "AND applied_at IS NULL) THEN $2 ELSE (SELECT min(due) FROM timers WHERE deal = $1) END "
-                       "WHERE deal = $1",
-                       "rescheduling a deal's work"};
+  Statement waitingOf{db,
+                      "SELECT deal, seq, event_id, body, received_at, EXISTS (SELECT 1 FROM events e WHERE "
+                      "e.id = w.event_id) FROM (SELECT deal, seq, event_id, body, "
+                      "received_at, row_number() OVER (PARTITION BY deal ORDER BY seq) AS n FROM inbox "
+                      "WHERE deal = ANY($1::text[]) AND applied_at IS NULL) w "
+                      "WHERE n <= $2 ORDER BY deal, seq",
+                      "reading the deals' inbox"};
+  // Held back and written together (pg::RowGroup), after the store's rows:
+  // rescheduling reads the inbox and timers as the batch left them. (The
+  // `= ANY` lets the index find the deals: the join alone scans the table.)
+  pg::RowGroup applied{db,
+                       "UPDATE inbox SET applied_at = u.a, status = u.s, message = u.m FROM unnest($1::int8[], "
+                       "$2::int8[], $3::text[], $4::text[]) AS u(q, a, s, m) WHERE inbox.seq = u.q",
+                       {RowGroup::Type::Int8, RowGroup::Type::Int8, RowGroup::Type::Text, RowGroup::Type::Text},
+                       "recording events' outcomes in the inbox"};
+  pg::RowGroup reschedule{db,
+                          "UPDATE deal_work SET next_run_at = CASE WHEN EXISTS (SELECT 1 FROM inbox "
+                          "WHERE inbox.deal = u.d AND applied_at IS NULL) THEN u.n ELSE (SELECT min(due) FROM "
+                          "timers WHERE timers.deal = u.d) END FROM unnest($1::text[], $2::int8[]) AS u(d, n) "
+                          "WHERE deal_work.deal = u.d AND deal_work.deal = ANY($1::text[])",
+                          {RowGroup::Type::Text, RowGroup::Type::Int8},
+                          "rescheduling deals' work",
+                          0};
+  pg::RowGroup rescheduleAt{db,
+                            "UPDATE deal_work SET next_run_at = NULLIF(u.n, -1) FROM unnest($1::text[], $2::int8[]) "
+                            "AS u(d, n) WHERE deal_work.deal = u.d AND deal_work.deal = ANY($1::text[])",
+                            {RowGroup::Type::Text, RowGroup::Type::Int8},
+                            "rescheduling deals' work",
+                            0};
   Statement forget{db,
                    "DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE applied_at < $1 "
                    "ORDER BY applied_at LIMIT $2)",
@@ -53,22 +74,25 @@ std::vector<WorkQueue::Waiting> WorkQueue::waiting(const std::string& deal, size
   return out;
 }
 
-std::optional<int64_t> WorkQueue::earliestTimer(const std::string& deal) {
-  Query q(st_->earliest);
-  q.bind(deal);
-  if (!q.step() || q.isNull(0)) return std::nullopt;
-  return q.i64(0);
+std::map<std::string, std::vector<WorkQueue::Waiting>> WorkQueue::waitingOf(const std::vector<std::string>& deals,
+                                                                            size_t limit) {
+  std::map<std::string, std::vector<Waiting>> out;
+  if (deals.empty()) return out;
+  Query q(st_->waitingOf);
+  q.bindTexts(deals).bindLimit(limit);
+  while (q.step()) out[q.text(0)].push_back({q.i64(1), q.text(2), q.text(3), q.i64(4), q.i64(5) != 0});
+  return out;
 }
 
 void WorkQueue::markApplied(int64_t seq, int64_t now, const std::string& status, const std::string& message) {
-  Query q(st_->markApplied);
-  q.bind(seq).bind(now).bind(status).bind(message).run();
+  st_->applied.hold().bind(seq).bind(now).bind(status).bind(message).done();
 }
 
-void WorkQueue::reschedule(const std::string& deal, int64_t now) {
-  Query q(st_->reschedule);
-  q.bind(deal).bind(now).run();
+void WorkQueue::rescheduleAt(const std::string& deal, std::optional<int64_t> next) {
+  st_->rescheduleAt.hold().bind(deal).bind(next.value_or(-1)).done();  // -1: NULL, nothing due
 }
+
+void WorkQueue::reschedule(const std::string& deal, int64_t now) { st_->reschedule.hold().bind(deal).bind(now).done(); }
 
 int64_t WorkQueue::forgetApplied(int64_t before, size_t limit) {
   Query q(st_->forget);

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,15 +44,20 @@ class WorkQueue {
     std::string eventId;
     std::string body;  // the event as the intake took it (wire JSON)
     int64_t receivedAt = 0;
+    bool recorded = false;  // in the event log already (waitingOf only)
   };
   // The deal's events not applied yet, in the order they were acknowledged.
   std::vector<Waiting> waiting(const std::string& deal, size_t limit);
-  // The deal's earliest timer (nullopt: none).
-  std::optional<int64_t> earliestTimer(const std::string& deal);
+  // The same for several deals in one query: at most `limit` per deal.
+  std::map<std::string, std::vector<Waiting>> waitingOf(const std::vector<std::string>& deals, size_t limit);
+  // These two are held back (pg::RowGroup): written with the batch's next read or its COMMIT.
   void markApplied(int64_t seq, int64_t now, const std::string& status, const std::string& message);
   // Sets the deal's next_run_at from what is left: now when events wait,
   // else its earliest timer, else nothing.
   void reschedule(const std::string& deal, int64_t now);
+  // Sets it to what the worker knows is next (nullopt: nothing), without
+  // looking: the batch holds the deal, so no event can have come meanwhile.
+  void rescheduleAt(const std::string& deal, std::optional<int64_t> next);
   // Forgets outcomes of events applied before `before` (at most `limit`).
   int64_t forgetApplied(int64_t before, size_t limit);
 

@@ -17,6 +17,32 @@ enum StandardFunction {
 #undef FUNCTION
 };
 
+// Dates, datetimes and durations the VM computes stay within 10 000 years
+// of 1970 (in seconds; in days for dates and working days): a result beyond
+// is none, as a division by zero is. Operands within it keep every sum and
+// product below (×86400 for working days) far from int64 overflow, which a
+// duration multiplied by a huge number from an API field would otherwise hit.
+constexpr int64_t kMaxSeconds = int64_t{10000} * 366 * 86400;
+constexpr int64_t kMaxDays = kMaxSeconds / 86400;
+
+int64_t boundOf(const Value& v) {
+  return v.tag == Tag::Date || (v.tag == Tag::Duration && v.aux == bc::kWorkdays) ? kMaxDays : kMaxSeconds;
+}
+
+// `v` as an integer result, or none beyond the bound.
+Value bounded(Value v) {
+  int64_t bound = boundOf(v);
+  return v.i >= -bound && v.i <= bound ? v : Value();
+}
+
+// A rounded double as an integer result, or none beyond the bound (NaN too).
+Value rounded(Tag tag, double x, uint16_t aux) {
+  Value v = Value::integer(tag, 0, aux);
+  if (!(std::fabs(x) <= static_cast<double>(boundOf(v)))) return Value();
+  v.i = std::llround(x);
+  return v;
+}
+
 Value keepText(Scratch& scratch, std::string s) {
   scratch.push_back(std::move(s));
   return Value::text(scratch.back());
@@ -26,22 +52,28 @@ Value keepText(Scratch& scratch, std::string s) {
 Value shift(const Value& t, const Value& d, int sign, const Calendar& calendar) {
   if (d.aux == bc::kWorkdays) {  // working days, forward or back (LANGUAGE.md §14)
     int64_t n = sign * d.i;
-    if (t.tag == Tag::Date) return Value::integer(Tag::Date, calendar.addWorkdaysToDay(t.i, n));
-    return Value::integer(Tag::DateTime, calendar.addWorkdays(t.i, n));
+    if (t.tag == Tag::Date) return bounded(Value::integer(Tag::Date, calendar.addWorkdaysToDay(t.i, n)));
+    return bounded(Value::integer(Tag::DateTime, calendar.addWorkdays(t.i, n)));
   }
   if (t.tag == Tag::Date) {
     int64_t days = d.i / 86400;  // a date moves by whole days
-    return Value::integer(Tag::Date, t.i + sign * days);
+    return bounded(Value::integer(Tag::Date, t.i + sign * days));
   }
-  return Value::integer(Tag::DateTime, t.i + sign * d.i);
+  return bounded(Value::integer(Tag::DateTime, t.i + sign * d.i));
 }
 
 int64_t instant(const Value& v, const Calendar& calendar) { return v.tag == Tag::Date ? calendar.utcOf(v.i, 0) : v.i; }
 
 }  // namespace
 
+bool inRange(const Value& v) {
+  bool integral = v.tag == Tag::Date || v.tag == Tag::DateTime || v.tag == Tag::Duration;
+  return !integral || (v.i >= -boundOf(v) && v.i <= boundOf(v));
+}
+
 Value arithmetic(bc::Op op, const Value& x, const Value& y, const Calendar& calendar, Scratch& scratch) {
   if (x.isNone() || y.isNone()) return Value();
+  if (!inRange(x) || !inRange(y)) return Value();
   bool temporalX = x.tag == Tag::Date || x.tag == Tag::DateTime;
   bool temporalY = y.tag == Tag::Date || y.tag == Tag::DateTime;
   switch (op) {
@@ -53,9 +85,9 @@ Value arithmetic(bc::Op op, const Value& x, const Value& y, const Calendar& cale
         return keepText(scratch, std::move(s));
       }
       if (x.tag == Tag::Duration && y.tag == Tag::Duration) {
-        if (x.aux == y.aux) return Value::integer(Tag::Duration, x.i + y.i, x.aux);
+        if (x.aux == y.aux) return bounded(Value::integer(Tag::Duration, x.i + y.i, x.aux));
         int64_t a = x.aux == bc::kWorkdays ? x.i * 86400 : x.i, b = y.aux == bc::kWorkdays ? y.i * 86400 : y.i;
-        return Value::integer(Tag::Duration, a + b);
+        return bounded(Value::integer(Tag::Duration, a + b));
       }
       if (temporalX && y.tag == Tag::Duration) return shift(x, y, 1, calendar);
       if (x.tag == Tag::Duration && temporalY) return shift(y, x, 1, calendar);
@@ -63,25 +95,25 @@ Value arithmetic(bc::Op op, const Value& x, const Value& y, const Calendar& cale
     case bc::Op::Sub:
       if (x.tag == Tag::Number && y.tag == Tag::Number) return Value::number(x.num - y.num);
       if (x.tag == Tag::Duration && y.tag == Tag::Duration && x.aux == y.aux)
-        return Value::integer(Tag::Duration, x.i - y.i, x.aux);
+        return bounded(Value::integer(Tag::Duration, x.i - y.i, x.aux));
       if (temporalX && y.tag == Tag::Duration) return shift(x, y, -1, calendar);
       if (temporalX && temporalY) {
-        if (x.tag == Tag::Date && y.tag == Tag::Date) return Value::integer(Tag::Duration, (x.i - y.i) * 86400);
-        return Value::integer(Tag::Duration, instant(x, calendar) - instant(y, calendar));
+        if (x.tag == Tag::Date && y.tag == Tag::Date)
+          return bounded(Value::integer(Tag::Duration, (x.i - y.i) * 86400));
+        return bounded(Value::integer(Tag::Duration, instant(x, calendar) - instant(y, calendar)));
       }
       return Value();
     case bc::Op::Mul:
       if (x.tag == Tag::Number && y.tag == Tag::Number) return Value::number(x.num * y.num);
       if (x.tag == Tag::Duration && y.tag == Tag::Number)
-        return Value::integer(Tag::Duration, static_cast<int64_t>(std::llround(x.i * y.num)), x.aux);
+        return rounded(Tag::Duration, static_cast<double>(x.i) * y.num, x.aux);
       if (x.tag == Tag::Number && y.tag == Tag::Duration)
-        return Value::integer(Tag::Duration, static_cast<int64_t>(std::llround(y.i * x.num)), y.aux);
+        return rounded(Tag::Duration, static_cast<double>(y.i) * x.num, y.aux);
       return Value();
     case bc::Op::Div:
       if (x.tag == Tag::Number && y.tag == Tag::Number) return y.num == 0 ? Value() : Value::number(x.num / y.num);
       if (x.tag == Tag::Duration && y.tag == Tag::Number) {
-        return y.num == 0 ? Value()
-                          : Value::integer(Tag::Duration, static_cast<int64_t>(std::llround(x.i / y.num)), x.aux);
+        return y.num == 0 ? Value() : rounded(Tag::Duration, static_cast<double>(x.i) / y.num, x.aux);
       }
       if (x.tag == Tag::Duration && y.tag == Tag::Duration) {
         return y.i == 0 ? Value() : Value::number(static_cast<double>(x.i) / static_cast<double>(y.i));
@@ -119,7 +151,7 @@ std::string changeCase(std::string_view text, bool upper) {
 
 Value callStandard(int function, const Value* args, int count, const Calendar& calendar, Scratch& scratch) {
   for (int i = 0; i < count; ++i) {
-    if (args[i].isNone()) return Value();  // an unset argument gives none
+    if (args[i].isNone() || !inRange(args[i])) return Value();  // an unset argument gives none
   }
   switch (function) {
     case FnLower: return keepText(scratch, changeCase(args[0].textView(), false));
@@ -155,8 +187,8 @@ Value callStandard(int function, const Value* args, int count, const Calendar& c
       return Value::number(
           static_cast<double>(calendar.workdaysBetween(instant(args[0], calendar), instant(args[1], calendar))));
     case FnAddWorkdays: {
-      int64_t n = static_cast<int64_t>(std::llround(args[1].num));  // negative: back
-      return arithmetic(bc::Op::Add, args[0], Value::integer(Tag::Duration, n, bc::kWorkdays), calendar, scratch);
+      Value n = rounded(Tag::Duration, args[1].num, bc::kWorkdays);  // negative: back
+      return arithmetic(bc::Op::Add, args[0], n, calendar, scratch);
     }
     case FnIsWorkday: {
       int64_t day = args[0].tag == Tag::Date ? args[0].i : calendar.localDay(args[0].i);

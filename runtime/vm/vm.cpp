@@ -39,6 +39,7 @@ std::optional<int> compareValues(const Value& a, const Value& b, const Calendar*
     return order(asInstant(a, calendar), asInstant(b, calendar));
   }
   if (a.tag == Tag::Duration && b.tag == Tag::Duration) {
+    if (!inRange(a) || !inRange(b)) return std::nullopt;
     // A working day counts as a day when compared with fixed durations.
     int64_t x = a.aux == bc::kWorkdays ? a.i * 86400 : a.i;
     int64_t y = b.aux == bc::kWorkdays ? b.i * 86400 : b.i;
@@ -136,6 +137,7 @@ std::string Vm::text(const Value& v, bool money, Host& host) {
     case Tag::DateTime: return host.calendar().formatDateTime(v.i);
     case Tag::Duration: {
       if (v.aux == bc::kWorkdays) return fmt::format("{} workdays", v.i);
+      if (!inRange(v)) return "";  // from a damaged store: -v.i could overflow
       std::string out;
       int64_t s = v.i;
       if (s < 0) {
@@ -223,7 +225,7 @@ Value Vm::execute(const bc::Function& f, Host& host) {
         Value x = regs[bc::bOf(ins)];
         if (x.tag == Tag::Number)
           x.num = -x.num;
-        else if (x.tag == Tag::Duration)
+        else if (x.tag == Tag::Duration && inRange(x))
           x.i = -x.i;
         else
           x = Value();

@@ -12,9 +12,12 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string bytes(reinterpret_cast<const char*>(data), size);
-  // The header's checksum covers bytes 24…: reseal when the input asks (its
-  // first byte odd), so both the checksum and what is behind it are tried.
-  if (bytes.size() >= 24 && (bytes[0] & 1)) {
+  // The header's checksum (bytes 16…23) covers bytes 24…: reseal when the
+  // input asks (the checksum's first byte odd), so both the checksum and
+  // what is behind it are tried. The switch is inside the checksum, which
+  // resealing overwrites anyway: a switch in the magic (byte 0, as before)
+  // let no input with valid magic bytes past the checksum.
+  if (bytes.size() >= 24 && (bytes[16] & 1)) {
     uint64_t sum = voronka::fnv1a(std::string_view(bytes).substr(24));
     for (int i = 0; i < 8; ++i) bytes[16 + i] = static_cast<char>(sum >> (8 * i));
   }

@@ -60,6 +60,8 @@ timeout = 2.5
 batch = 16
 poll_interval_ms = 250
 jitter = 0
+concurrency = 16
+per_target = 4
 
 [webhook]
 headers = { "X-Source" = "voronka" }
@@ -107,6 +109,8 @@ TEST(ServeConfig, AFullFileGivesEveryValue) {
   EXPECT_EQ(c.outbox.batch, 16);
   EXPECT_EQ(c.outbox.pollIntervalMs, 250);
   EXPECT_DOUBLE_EQ(c.outbox.jitter, 0);
+  EXPECT_EQ(c.outbox.concurrency, 16);
+  EXPECT_EQ(c.outbox.perTarget, 4);
   EXPECT_EQ(c.webhook.headers, (outbox::Headers{{"X-Source", "voronka"}}));
   EXPECT_EQ(c.webhook.timeout, 3);
   ASSERT_EQ(c.integrations.size(), 2u);
@@ -207,6 +211,9 @@ TEST(ServeConfig, NumbersOutOfRange) {
   EXPECT_EQ(errorOf("[outbox]\nmax_attempts = -3\n"),
             "serve.toml:2:16: [outbox] max_attempts must be at least 1, not -3");
   EXPECT_EQ(errorOf("[outbox]\nbatch = 0\n"), "serve.toml:2:9: [outbox] batch must be at least 1, not 0");
+  EXPECT_EQ(errorOf("[outbox]\nconcurrency = 0\n"), "serve.toml:2:15: [outbox] concurrency must be at least 1, not 0");
+  EXPECT_EQ(errorOf("[outbox]\nper_target = 1000\n"),
+            "serve.toml:2:14: [outbox] per_target must be at most 256, not 1000");
   EXPECT_EQ(errorOf("[outbox]\ntimeout = -1.5\n"),
             "serve.toml:2:11: [outbox] timeout is in seconds and must be more than 0 and at most 86400, not -1.5");
   EXPECT_EQ(errorOf("[outbox]\nbackoff_initial = 60\nbackoff_max = 10\n"),

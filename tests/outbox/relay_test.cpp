@@ -2,6 +2,9 @@
 // backoff, dead letters, counters, at-least-once after a crash, the thread.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -293,6 +296,154 @@ TEST(Relay, RunsInAThreadUntilStopped) {
   EXPECT_GE(relay.counters().rounds, 2u);
 }
 
+// Webhooks to http://slow… wait until released; the rest are delivered at
+// once. Counts what is in flight per receiver and per deal.
+class GatedConnector : public outbox::Connector {
+ public:
+  DeliveryResult deliver(const store::EffectRecord& effect) override {
+    std::string url = nlohmann::json::parse(effect.payload).value("url", "");
+    bool slow = url.rfind("http://slow", 0) == 0;
+    std::unique_lock<std::mutex> lock(mutex);
+    size_t& inTarget = inFlight[outbox::originOf(url)];
+    ++inTarget;
+    maxInFlight[outbox::originOf(url)] = std::max(maxInFlight[outbox::originOf(url)], inTarget);
+    if (++dealInFlight[effect.deal] > 1) dealOverlap = true;
+    started.push_back(effect.key);
+    changed.notify_all();
+    if (slow) changed.wait(lock, [&] { return released; });
+    --inTarget;
+    --dealInFlight[effect.deal];
+    delivered.push_back(effect.key);
+    changed.notify_all();
+    return DeliveryResult::delivered();
+  }
+  // Waits (a while at most) until `done` holds; the test then checks it.
+  bool waitUntil(const std::function<bool()>& done) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return changed.wait_for(lock, std::chrono::seconds(20), done);
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mutex);
+    released = true;
+    changed.notify_all();
+  }
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool released = false;
+  std::map<std::string, size_t> inFlight, maxInFlight;
+  std::map<std::string, size_t> dealInFlight;
+  bool dealOverlap = false;
+  std::vector<std::string> started, delivered;
+};
+
+int64_t addWebhook(testing::Outbox& box, const std::string& deal, const std::string& url, const std::string& key) {
+  store::EffectRecord e;
+  e.deal = deal;
+  e.kind = "webhook";
+  e.key = key;
+  e.payload = nlohmann::json{{"url", url}, {"body", nlohmann::json::object()}}.dump();
+  e.createdAt = e.notBefore = box.clock.now();
+  auto tx = box.store.begin();
+  tx->addEffect(e);
+  int64_t id = tx->effectsOf(deal).back().id;
+  tx->commit();
+  return id;
+}
+
+struct ConcurrentRelay {
+  testing::Outbox box;
+  std::shared_ptr<GatedConnector> connector = std::make_shared<GatedConnector>();
+  outbox::Connectors connectors;
+  std::unique_ptr<outbox::OutboxRelay> relay;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+
+  explicit ConcurrentRelay(size_t concurrency = 8, size_t perTarget = 2) {
+    connectors.set("webhook", connector);
+    outbox::RelayOptions o = exactOptions();
+    o.concurrency = concurrency;
+    o.perTarget = perTarget;
+    o.pollInterval = std::chrono::milliseconds(10);
+    relay = std::make_unique<outbox::OutboxRelay>(box.store, connectors, o, box.clock);
+  }
+  void start() {
+    thread = std::thread([this] { relay->runUntilStopped(stop); });
+  }
+  ~ConcurrentRelay() {
+    connector->release();
+    stop = true;
+    if (thread.joinable()) thread.join();
+  }
+};
+
+TEST(RelayConcurrency, AHangingReceiverDoesNotHoldTheOthers) {
+  ConcurrentRelay r;
+  // The hanging receiver's webhooks come first in the outbox.
+  for (int i = 0; i < 6; ++i) addWebhook(r.box, "S-" + std::to_string(i), "http://slow.example/hook", "s" + keyOf(i));
+  for (int i = 0; i < 20; ++i) addWebhook(r.box, "F-" + std::to_string(i), "http://fast.example/hook", "f" + keyOf(i));
+  r.start();
+  // Every fast webhook is delivered while the slow receiver still holds its two.
+  ASSERT_TRUE(r.connector->waitUntil([&] { return r.connector->delivered.size() == 20; }));
+  {
+    std::lock_guard<std::mutex> lock(r.connector->mutex);
+    for (const std::string& key : r.connector->delivered) EXPECT_EQ(key[0], 'f');
+    EXPECT_EQ(r.connector->inFlight["http://slow.example:80"], 2u);
+    EXPECT_EQ(r.connector->maxInFlight["http://slow.example:80"], 2u);
+    EXPECT_LE(r.connector->maxInFlight["http://fast.example:80"], 2u);
+  }
+  r.connector->release();
+  ASSERT_TRUE(r.connector->waitUntil([&] { return r.connector->delivered.size() == 26; }));
+  std::lock_guard<std::mutex> lock(r.connector->mutex);
+  EXPECT_LE(r.connector->maxInFlight["http://slow.example:80"], 2u);
+}
+
+TEST(RelayConcurrency, ADealsEffectsGoOneAtATimeInOrder) {
+  ConcurrentRelay r(8, 8);
+  // Three deals, each with effects to three receivers, interleaved in the outbox.
+  for (int i = 0; i < 12; ++i) {
+    std::string deal = "D-" + std::to_string(i % 3);
+    addWebhook(r.box, deal, "http://r" + std::to_string(i % 4) + ".example/", deal + "/" + keyOf(i));
+  }
+  r.start();
+  ASSERT_TRUE(r.connector->waitUntil([&] { return r.connector->delivered.size() == 12; }));
+  std::lock_guard<std::mutex> lock(r.connector->mutex);
+  EXPECT_FALSE(r.connector->dealOverlap);
+  for (const std::string deal : {"D-0", "D-1", "D-2"}) {
+    std::vector<int> order;
+    for (const std::string& key : r.connector->delivered) {
+      if (key.rfind(deal, 0) == 0) order.push_back(std::stoi(key.substr(key.find("/k") + 2)));
+    }
+    EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << deal;
+    EXPECT_EQ(order.size(), 4u);
+  }
+}
+
+TEST(RelayConcurrency, StoppingWaitsForTheDeliveriesInFlightAndRecordsThem) {
+  ConcurrentRelay r;
+  int64_t id = addWebhook(r.box, "S-1", "http://slow.example/", "s1");
+  r.start();
+  ASSERT_TRUE(r.connector->waitUntil([&] { return r.connector->started.size() == 1; }));
+  r.stop = true;
+  r.connector->release();
+  r.thread.join();
+  auto tx = r.box.store.begin();
+  EXPECT_EQ(tx->effectsOf("S-1").front().id, id);
+  EXPECT_EQ(tx->effectsOf("S-1").front().status, "delivered");
+}
+
+TEST(RelayConcurrency, ARoundClaimsAtMostABatchAndRecordsItAll) {
+  ConcurrentRelay r;
+  r.connector->release();
+  for (int i = 0; i < 40; ++i)
+    addWebhook(r.box, "D-" + std::to_string(i), "http://a" + std::to_string(i % 5) + ".x/", keyOf(i));
+  EXPECT_EQ(r.relay->runOnce(), 32u);
+  EXPECT_EQ(r.connector->delivered.size(), 32u);
+  EXPECT_EQ(r.relay->counters().delivered, 32u);
+  EXPECT_EQ(r.relay->counters().inFlight, 0u);
+  EXPECT_EQ(r.relay->runOnce(), 8u);
+}
+
 TEST(Relay, OptionsFollowTheConfiguration) {
   outbox::ServeConfig config;
   config.outbox.maxAttempts = 4;
@@ -309,6 +460,12 @@ TEST(Relay, OptionsFollowTheConfiguration) {
   EXPECT_EQ(o.batch, 10u);
   EXPECT_EQ(o.pollInterval, std::chrono::milliseconds(250));
   EXPECT_EQ(o.lease, 10 * 20 + 60);  // a whole batch at the longest timeout
+  EXPECT_EQ(o.concurrency, 8u);
+  EXPECT_EQ(o.perTarget, 2u);
+  config.outbox.concurrency = 3;
+  config.outbox.perTarget = 1;
+  EXPECT_EQ(outbox::relayOptionsOf(config).concurrency, 3u);
+  EXPECT_EQ(outbox::relayOptionsOf(config).perTarget, 1u);
 }
 
 }  // namespace

@@ -129,6 +129,21 @@ TEST(Vm, MinMaxRoundAndWorkdayFunctions) {
             "2 2.35 1 2.3456\n10.03.2026 да 1\n");
 }
 
+// A number from an API field can be huge: a date or duration computed with
+// it beyond 10 000 years is none, not an overflowed int64 (llround gave
+// INT64_MIN, and add_workdays and the duration's text negated it: signed
+// overflow, which UBSan reports).
+TEST(Vm, DateAndDurationResultsBeyondTenThousandYearsAreNone) {
+  const std::string declarations = "field n: number\nfield d: date";
+  const std::string texts =
+      "note \"[{1d * n}] [{d - 1d * n}] [{add_workdays(d, n)}] [{-(1d * n)}] [{1d * n / 2 + 1d}]\"\n"
+      "note \"[{1d * 2}] [{add_workdays(d, 1)}]\"";
+  EXPECT_EQ(render(declarations, texts, {{"n", 1e300}, {"d", "2026-03-06"}}), "[] [] [] [] []\n[2d] [10.03.2026]\n");
+  EXPECT_EQ(render(declarations, texts, {{"n", 1e9}, {"d", "2026-03-06"}}), "[] [] [] [] []\n[2d] [10.03.2026]\n");
+  EXPECT_EQ(render(declarations, "note \"[{1d * n}] [{add_workdays(d, n)}]\"", {{"n", 1000}, {"d", "2026-03-06"}}),
+            "[1000d] [07.01.2030]\n");
+}
+
 TEST(Vm, ValueComparisonsFollowTheNoneRules) {
   bc::Value none{};
   bc::Value one = bc::Value::number(1), two = bc::Value::number(2);

@@ -1,7 +1,8 @@
 // The PostgreSQL store's shared-worker parts (pg_work_queue.h, and
 // PostgresStore with sharedWorkers): the lock modes, the inbox, claims that
 // skip deals another transaction holds, the deal_work row a timer keeps up to
-// date, timers scoped to one deal, and outbox results fenced by the attempt.
+// date, timers scoped to one deal, outbox results fenced by the attempt, and
+// a claimed batch held in memory with its writes sent together (cacheBatch).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -206,6 +207,114 @@ TEST_F(PostgresWorkers, ALateResultOfAnAttemptTakenOverIsIgnoredAndCounted) {
   EXPECT_EQ(pending[0].attempts, 2);
   EXPECT_EQ(pending[0].lastError, "HTTP 500");
   EXPECT_EQ(b.outboxCounters().staleResults.load(), 0u);
+}
+
+// The same writes through a cached batch and through a plain one leave the
+// same store, and reads inside the cached batch see what it wrote.
+TEST_F(PostgresWorkers, ACachedBatchKeepsWhatAPlainOneKeeps) {
+  std::string plainWhere = server().freshSchema();
+  testing::Probe probe = testing::everyKindProbe();
+  std::string expected;
+  {
+    store::PostgresStore plain(plainWhere, kShared);
+    plain.beginBatch();
+    auto tx = plain.begin();
+    testing::writeEveryKind(*tx);
+    tx->commit();
+    tx.reset();
+    plain.endBatch();
+    expected = testing::snapshot(plain, probe);
+  }
+  store::PostgresStore cached(where_, kShared);
+  cached.beginBatch();
+  cached.cacheBatch({"d1", "d2", "d3", "d4"}, {"e1", "e3"});
+  auto tx = cached.begin();
+  testing::writeEveryKind(*tx);
+  tx->commit();
+  tx.reset();
+  EXPECT_EQ(testing::snapshot(cached, probe), expected);  // from memory where it can
+  cached.endBatch();
+  EXPECT_EQ(testing::snapshot(cached, probe), expected);
+  store::PostgresStore other(where_, kShared);
+  EXPECT_EQ(testing::snapshot(other, probe), expected);
+}
+
+// A transaction of a cached batch that is not committed leaves nothing,
+// neither in the store nor in the batch's memory — whether its writes were
+// still held back or had reached the server (a read that missed the memory).
+TEST_F(PostgresWorkers, ATransactionRolledBackInACachedBatchLeavesNothing) {
+  store::PostgresStore worker(where_, kShared);
+  int64_t firstTimer = 0;
+  {
+    auto tx = worker.begin();
+    tx->putDeal(testing::sampleDeal("d1"));
+    firstTimer = tx->addTimer(testing::sampleTimer("d1", 500));
+    tx->commit();
+  }
+  std::string before = testing::snapshot(worker, {{"d1"}, {"e9"}, {}, {}});
+  for (bool reachServer : {false, true}) {
+    worker.beginBatch();
+    worker.cacheBatch({"d1"}, {"e9"});
+    {
+      auto tx = worker.begin();
+      store::DealRecord d = *tx->deal("d1");
+      d.name = "changed";
+      tx->putDeal(d);
+      EXPECT_GT(tx->addTimer(testing::sampleTimer("d1", 600)), firstTimer);
+      tx->removeTimer(firstTimer);
+      tx->recordEvent({"e9", "d1", "step", 100, "applied"});
+      if (reachServer) tx->tasksOf("d1");  // not held in memory: sends what waits
+      EXPECT_EQ(tx->deal("d1")->name, "changed");
+      EXPECT_EQ(tx->timersOf("d1").size(), 1u);
+      EXPECT_TRUE(tx->eventSeen("e9"));
+    }  // not committed
+    {
+      auto tx = worker.begin();
+      EXPECT_EQ(tx->deal("d1")->name, testing::sampleDeal("d1").name) << reachServer;
+      ASSERT_EQ(tx->timersOf("d1").size(), 1u) << reachServer;
+      EXPECT_EQ(tx->timersOf("d1")[0].id, firstTimer) << reachServer;
+      EXPECT_FALSE(tx->eventSeen("e9")) << reachServer;
+      tx->commit();
+    }
+    EXPECT_EQ(worker.earliestTimerOf("d1"), std::optional<int64_t>(500));
+    worker.endBatch();
+    EXPECT_EQ(testing::snapshot(worker, {{"d1"}, {"e9"}, {}, {}}), before) << reachServer;
+  }
+}
+
+// A held-back write the server refuses fails the batch at its commit, and
+// nothing of the batch is kept.
+TEST_F(PostgresWorkers, AHeldBackWriteThatFailsFailsTheWholeBatch) {
+  store::PostgresStore worker(where_, kShared);
+  worker.beginBatch();
+  worker.cacheBatch({"d1"}, {});
+  {
+    auto tx = worker.begin();
+    tx->putDeal(testing::sampleDeal("d1"));
+    tx->commit();
+  }
+  {
+    auto tx = worker.begin();
+    tx->addNote({"d1", 100, std::string("a NUL ") + '\0' + " in text"});  // PostgreSQL's text holds no NUL
+    tx->commit();                                                         // held back: no answer yet
+  }
+  try {
+    worker.endBatch();
+    ADD_FAILURE() << "the batch committed";
+  } catch (const store::StoreError& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("adding notes"), std::string::npos) << message;
+    EXPECT_NE(message.find("nothing of the batch was kept"), std::string::npos) << message;
+  }
+  store::PostgresStore other(where_, kShared);
+  auto tx = other.begin();
+  EXPECT_FALSE(tx->deal("d1"));
+  EXPECT_TRUE(tx->notesOf("d1").empty());
+  tx.reset();
+  worker.beginBatch();  // the worker goes on
+  worker.cacheBatch({"d1"}, {});
+  EXPECT_FALSE(worker.begin()->deal("d1"));
+  worker.endBatch();
 }
 
 }  // namespace

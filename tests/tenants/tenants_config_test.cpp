@@ -105,6 +105,22 @@ TEST_F(TenantsConfigTest, ATokenOrAStoreOfTwoTenantsIsRefusedOnTheSecond) {
   EXPECT_TRUE(anyStartsWith(file->errors, f + ":8:1: [tenant.c]: the store", "another tenant's"));
 }
 
+TEST_F(TenantsConfigTest, ATenantsTokenThatIsAnAdminTokenIsRefused) {
+  // It would log the tenant's users in to every tenant's console as the operator.
+  auto file = load(
+      "[server]\nadmin_tokens = [\"operator-token-0123456789\"]\n"
+      "[tenant.a]\nstore = \"sqlite:a.db\"\ntokens = [\"a-token-0123456789aaa\"]\n"
+      "[tenant.b]\nstore = \"sqlite:b.db\"\ntokens = [\"b-token-0123456789aaa\"]\n"
+      "read_tokens = [\"operator-token-0123456789\"]\n");
+  ASSERT_TRUE(file);
+  ASSERT_EQ(file->tenants.size(), 1u);
+  EXPECT_EQ(file->tenants[0].id, "a");
+  EXPECT_EQ(file->broken, (std::vector<std::string>{"b"}));
+  EXPECT_TRUE(anyStartsWith(file->errors,
+                            at("tenants.toml") + ":6:1: [tenant.b]: a token is one of [server] admin_tokens",
+                            "every tenant's console"));
+}
+
 TEST_F(TenantsConfigTest, TheFilesAnEntryNamesAreCheckedWithTheirOwnPlaces) {
   write("a/serve.toml", "[outbox]\nmax_atempts = 3\n");
   write("b/serve.toml", "[server]\nlisten = \"0.0.0.0:1\"\n");

@@ -41,7 +41,9 @@ struct ServeOptions {
   double headerTimeout = 10;
   int64_t readyMaxBacklog = 10000;
   std::vector<std::string> allowWebhookHosts;
-  std::string workers = "one";  // one, shared (docs/scaling.md)
+  int32_t outboxConcurrency = 0;  // 0: [outbox] concurrency
+  int32_t outboxPerTarget = 0;    // 0: [outbox] per_target
+  std::string workers = "one";    // one, shared (docs/scaling.md)
   bool pgPollOnly = false;
 };
 
@@ -96,6 +98,11 @@ int runServe(const ServeOptions& o) {
       std::cerr << "voronka: error: with --tenants, each tenant's module, store, tokens, config, CRM, plan and "
                    "synchronous are in tenants.toml (docs/serve.md#tenants); give only --tenants and the server's "
                    "options (--listen, --http-threads, …)\n";
+      return 2;
+    }
+    if (o.outboxConcurrency > 0 || o.outboxPerTarget > 0) {
+      std::cerr << "voronka: error: with --tenants, each tenant's outbox is set in its config: [outbox] concurrency "
+                   "and per_target (docs/serve.md#outbox)\n";
       return 2;
     }
     if (o.workers != "one") {
@@ -153,6 +160,8 @@ int runServe(const ServeOptions& o) {
   if (!o.tokens.empty()) config.server.tokens = o.tokens;
   if (!o.readTokens.empty()) config.server.readTokens = o.readTokens;
   for (const auto& host : o.allowWebhookHosts) config.webhook.allowHosts.push_back(host);
+  if (o.outboxConcurrency > 0) config.outbox.concurrency = o.outboxConcurrency;
+  if (o.outboxPerTarget > 0) config.outbox.perTarget = o.outboxPerTarget;
 
   server::ServerOptions& options = settings.server;
   Result<server::ListenAddress> listen = server::parseListen(config.server.listen);
@@ -246,6 +255,13 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_option("--allow-webhook-host", o->allowWebhookHosts,
                   "A host webhooks may reach though it resolves to a loopback, private or link-local address "
                   "(refused by default); repeatable, `*` for every host");
+  cmd->add_option("--outbox-concurrency", o->outboxConcurrency,
+                  "Outbox deliveries in flight at once (default 8, or [outbox] concurrency)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--outbox-per-target", o->outboxPerTarget,
+                  "Outbox deliveries in flight to one receiver (a webhook's scheme+host+port, the SMTP server, a "
+                  "gateway kind); a slow receiver holds only these (default 2, or [outbox] per_target)")
+      ->check(CLI::Range(1, 256));
   cmd->add_option("--ready-max-backlog", o->readyMaxBacklog,
                   "GET /readyz answers 503 while more effects than this wait in the outbox (default 10000)")
       ->check(CLI::Range(int64_t{0}, INT64_MAX));

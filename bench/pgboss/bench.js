@@ -1,0 +1,66 @@
+// pg-boss firing empty jobs, the reference of bench/workers_bench.py
+// (docs/scaling.md). Two modes, run by that script:
+//
+//   node bench.js seed SOCKET_DIR SCHEMA JOBS
+//     creates the queue "fire" in SCHEMA and inserts JOBS jobs due in an
+//     hour (as the Voronka side's timers: made due at once later by SQL);
+//   node bench.js work SOCKET_DIR SCHEMA BATCH
+//     one worker process: pg-boss's own worker API, BATCH jobs per fetch,
+//     polling every second as a Voronka worker does (pg-boss: 2 s by default),
+//     an empty handler; prints "ready" once it polls. A full batch asks for
+//     the next one at once (notifyWorker, pg-boss's way to skip the poll
+//     interval), as a Voronka worker claims again at once after a full claim.
+//
+// The caller makes the jobs due, counts completed jobs in SQL, and kills
+// the workers.
+'use strict'
+const PgBoss = require('pg-boss')
+
+const QUEUE = 'fire'
+
+async function open (socketDir, schema, options = {}) {
+  const boss = new PgBoss({
+    host: socketDir,
+    user: 'voronka',
+    database: 'postgres',
+    schema,
+    max: 4,
+    ...options
+  })
+  boss.on('error', e => console.error('pg-boss:', e.message))
+  await boss.start()
+  return boss
+}
+
+async function seed (socketDir, schema, jobs) {
+  const boss = await open(socketDir, schema, { supervise: false, schedule: false })
+  await boss.createQueue(QUEUE)
+  const later = new Date(Date.now() + 3600 * 1000)
+  for (let i = 0; i < jobs; i += 1000) {
+    const chunk = []
+    for (let j = i; j < Math.min(i + 1000, jobs); j++) chunk.push({ name: QUEUE, data: { n: j }, startAfter: later })
+    await boss.insert(chunk)
+  }
+  await boss.stop({ graceful: false })
+}
+
+async function work (socketDir, schema, batchSize) {
+  const boss = await open(socketDir, schema, { supervise: false, schedule: false, migrate: false })
+  let id = null
+  id = await boss.work(QUEUE, { batchSize, pollingIntervalSeconds: 1 }, async jobs => {
+    if (jobs.length === batchSize && id) boss.notifyWorker(id)
+  })
+  console.log('ready')
+}
+
+async function main () {
+  const [mode, socketDir, schema, count] = process.argv.slice(2)
+  if (mode === 'seed') return seed(socketDir, schema, Number(count))
+  if (mode === 'work') return work(socketDir, schema, Number(count))
+  throw new Error('usage: node bench.js seed|work SOCKET_DIR SCHEMA COUNT')
+}
+
+main().catch(e => {
+  console.error(e)
+  process.exit(1)
+})
