@@ -29,6 +29,22 @@ echo "== web console on PostgreSQL, through HTTP: board, statistics and a deal p
 python3 "$(dirname "$0")/../bench/console_pg_bench.py" "$build/bin/voronka" "${BENCH_CONSOLE_PG_DEALS:-20000}"
 echo "== voronka sim: simulated events/s on one core (furniture example and rates; 1,000 and 10,000 deals over 90 days)"
 "$build/bench/sim_bench" --benchmark_counters_tabular=true
+# A million deals takes minutes: only when asked (BENCH_SIM_DEALS=1000000 make bench).
+if [ -n "${BENCH_SIM_DEALS:-}" ]; then
+  echo "== voronka sim with $BENCH_SIM_DEALS deals over 90 days, one run: simulated events/s on one core, peak memory"
+  simout=$(mktemp)
+  usage=$( { /usr/bin/time -f "%U %M" "$build/bin/voronka" sim "$(dirname "$0")/../examples/furniture/furniture.funnel" \
+    --rates "$(dirname "$0")/../examples/furniture/rates.toml" --deals "$BENCH_SIM_DEALS" --horizon 90d --runs 1 --format json \
+    > "$simout"; } 2>&1 | tail -1)
+  python3 - "$simout" $usage "$BENCH_SIM_DEALS" <<'PY'
+import json, sys
+events = json.load(open(sys.argv[1]))["engine"]["events"]
+user, rss_kb, deals = float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+print(f"  {events} events in {user:.1f} s user: {events / user:,.0f} events/s; "
+      f"peak RSS {rss_kb / 1024:,.0f} MiB ({rss_kb * 1024 / deals:,.0f} bytes per deal)")
+PY
+  rm -f "$simout"
+fi
 echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"
 python3 "$(dirname "$0")/../bench/crm_bench.py" "$build/bin/voronka"
 echo "== voronka serve under a hostile client: slowloris, 200k late timers, 100k tags (docs/operations.md)"

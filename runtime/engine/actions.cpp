@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/hash.h"
+#include "runtime/engine/json_text.h"
 #include "runtime/engine/processing.h"
 #include "runtime/engine/values.h"
 
@@ -17,23 +18,34 @@ std::string Processing::render(int32_t function) {
   return std::string(v.textView());
 }
 
-nlohmann::json Processing::toJson(const bc::Value& v) {
-  if (v.tag == bc::Tag::Tags) return deal_.tags;
-  return valueToJson(m_, store::FieldValue::of(v));
+std::string Processing::toJson(const bc::Value& v) {
+  std::string out;
+  if (v.tag == bc::Tag::Tags) {
+    out.push_back('[');
+    for (size_t i = 0; i < deal_.tags.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      json_text::appendString(out, deal_.tags[i]);
+    }
+    out.push_back(']');
+    return out;
+  }
+  json_text::appendValue(out, m_, store::FieldValue::of(v));
+  return out;
 }
 
-void Processing::addEffect(bc::ActionKind action, nlohmann::json payload, int64_t notBefore) {
-  std::string kind(lang::effectName(lang::actionInfo(action).effect));  // actions.def, column Effect
+void Processing::addEffect(bc::ActionKind action, json_text::Object payload, int64_t notBefore) {
+  std::string_view kind = lang::effectName(lang::actionInfo(action).effect);  // actions.def, column Effect
   store::EffectRecord e;
   e.deal = deal_.id;
   e.kind = kind;
   // Stable across redelivery: the same deal, cause and position in it.
   e.key = fmt::format("{:016x}", fnv1a(fmt::format("{}|{}|{}", deal_.id, state_.cause, ++state_.effects)));
-  payload["line"] = site_.line;
-  e.payload = payload.dump();
+  e.payload = payload.integer("line", site_.line).str();
   e.createdAt = now_;
   e.notBefore = notBefore;
-  trace("effect", [&] { return nlohmann::json{{"kind", kind}, {"key", e.key}, {"payload", payload}}; });
+  trace("effect", [&] {
+    return nlohmann::json{{"kind", kind}, {"key", e.key}, {"payload", nlohmann::json::parse(e.payload)}};
+  });
   state_.tx.addEffect(std::move(e));
 }
 
@@ -191,50 +203,56 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     case bc::ActionKind::Message:
     case bc::ActionKind::Sms: {
       int64_t sendAt = shiftIntoWork(now_, a.workhours);
-      nlohmann::json p;
+      json_text::Object p;
       if (a.templ != kNo) {
         const bc::TemplateDef& t = m_.templates[a.templ];
-        p["template"] = m_.str(t.name);
-        if (a.kind == bc::ActionKind::Email) p["subject"] = render(t.subject);
-        p[a.kind == bc::ActionKind::Email ? "body" : "text"] = t.body != kNo ? render(t.body) : render(t.subject);
+        p.text("template", m_.str(t.name));
+        if (a.kind == bc::ActionKind::Email) p.text("subject", render(t.subject));
+        p.text(a.kind == bc::ActionKind::Email ? "body" : "text", t.body != kNo ? render(t.body) : render(t.subject));
       } else {
-        p["text"] = std::string(r[0].textView());
+        p.text("text", r[0].textView());
       }
       if (a.kind == bc::ActionKind::Email) {
-        p["to"] = deal_.contactEmail;
+        p.text("to", deal_.contactEmail);
         int32_t from = a.user != kNo ? a.user : deal_.responsible;
-        if (from != kNo) p["from"] = m_.str(m_.users[from].name);
+        if (from != kNo) p.text("from", m_.str(m_.users[from].name));
       } else {
-        p["to"] = deal_.contactPhone;
-        if (a.channel != kNo) p["channel"] = m_.str(m_.channels[a.channel].name);
+        p.text("to", deal_.contactPhone);
+        if (a.channel != kNo) p.text("channel", m_.str(m_.channels[a.channel].name));
       }
-      p["send_at"] = isoUtc(sendAt);
+      p.text("send_at", isoUtc(sendAt));
       addEffect(a.kind, std::move(p), sendAt);
       return;
     }
     case bc::ActionKind::Webhook: {
-      nlohmann::json body = nlohmann::json::object();
-      for (size_t i = 0; i < a.keys.size(); ++i) body[m_.str(a.keys[i])] = toJson(r[i + 1]);
-      addEffect(a.kind, {{"url", std::string(r[0].textView())}, {"body", body}}, now_);
+      json_text::Object body;
+      for (size_t i = 0; i < a.keys.size(); ++i) body.raw(m_.str(a.keys[i]), toJson(r[i + 1]));
+      addEffect(a.kind, json_text::Object().text("url", r[0].textView()).raw("body", body.str()), now_);
       return;
     }
     case bc::ActionKind::Request: {
       const bc::IntegrationDef& integration = m_.integrations[a.integration];
-      nlohmann::json body = nlohmann::json::object();
-      for (size_t i = 0; i < a.keys.size(); ++i) body[m_.str(a.keys[i])] = toJson(r[i]);
-      nlohmann::json answers = nlohmann::json::array();
-      for (int32_t e : integration.answers) answers.push_back(m_.str(m_.events[e].name));
+      json_text::Object body;
+      for (size_t i = 0; i < a.keys.size(); ++i) body.raw(m_.str(a.keys[i]), toJson(r[i]));
+      std::string answers = "[";
+      for (int32_t e : integration.answers) {
+        if (answers.size() > 1) answers.push_back(',');
+        json_text::appendString(answers, m_.str(m_.events[e].name));
+      }
+      answers.push_back(']');
       addEffect(a.kind,
-                {{"integration", m_.str(integration.name)},
-                 {"url", render(integration.url)},
-                 {"body", body},
-                 {"answers", answers}},
+                json_text::Object()
+                    .text("integration", m_.str(integration.name))
+                    .text("url", render(integration.url))
+                    .raw("body", body.str())
+                    .raw("answers", std::move(answers)),
                 now_);
       return;
     }
     case bc::ActionKind::Analytics: {
-      nlohmann::json p = {{"event", m_.str(a.text)}};
-      if (a.hasLabel) p["label"] = std::string(r[0].textView());
+      json_text::Object p;
+      p.text("event", m_.str(a.text));
+      if (a.hasLabel) p.text("label", r[0].textView());
       addEffect(a.kind, std::move(p), now_);
       return;
     }
@@ -298,18 +316,24 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       return;
     }
     case bc::ActionKind::Notify: {
-      nlohmann::json to = nlohmann::json::array();
-      if (a.recipient == bc::Recipient::Responsible && deal_.responsible != kNo)
-        to.push_back(m_.str(m_.users[deal_.responsible].name));
-      if (a.recipient == bc::Recipient::User) to.push_back(m_.str(m_.users[a.user].name));
+      std::string to = "[";
+      auto recipientName = [&](int32_t user) {
+        if (to.size() > 1) to.push_back(',');
+        json_text::appendString(to, m_.str(m_.users[user].name));
+      };
+      if (a.recipient == bc::Recipient::Responsible && deal_.responsible != kNo) recipientName(deal_.responsible);
+      if (a.recipient == bc::Recipient::User) recipientName(a.user);
       if (a.recipient == bc::Recipient::Team) {
-        for (int32_t u : m_.teams[a.team].members) to.push_back(m_.str(m_.users[u].name));
+        for (int32_t u : m_.teams[a.team].members) recipientName(u);
       }
+      to.push_back(']');
       // Who it was meant for stays visible even when nobody is responsible yet.
       std::string recipient = a.recipient == bc::Recipient::Responsible ? "responsible"
                               : a.recipient == bc::Recipient::User      ? m_.str(m_.users[a.user].name)
                                                                         : m_.str(m_.teams[a.team].name);
-      addEffect(a.kind, {{"to", to}, {"recipient", recipient}, {"text", std::string(r[0].textView())}}, now_);
+      addEffect(a.kind,
+                json_text::Object().raw("to", std::move(to)).text("recipient", recipient).text("text", r[0].textView()),
+                now_);
       return;
     }
     case bc::ActionKind::Then: scheduleThen(site_.rule, self); return;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/engine/engine.h"
+#include "runtime/engine/json_text.h"
 
 namespace voronka::engine {
 
@@ -126,9 +127,10 @@ class Processing : public vm::Host {
   void setValue(bc::SetTarget target, int32_t field, const store::FieldValue& value, std::vector<int32_t>* changed);
   void assign(bc::AssignMode mode, int32_t user, int32_t team, store::DealRecord& target);
   // An outbox row of the effect kind of `action` (actions.def, column Effect).
-  void addEffect(bc::ActionKind action, nlohmann::json payload, int64_t notBefore);
+  void addEffect(bc::ActionKind action, json_text::Object payload, int64_t notBefore);
   std::string render(int32_t function);
-  nlohmann::json toJson(const bc::Value& v);
+  // The value as JSON text, as valueToJson() would write it (tags: an array).
+  std::string toJson(const bc::Value& v);
 
   Engine& engine_;
   const bc::Module& m_;

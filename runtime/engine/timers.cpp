@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "runtime/bytecode/limits.h"
+#include "runtime/engine/json_text.h"
 #include "runtime/engine/processing.h"
 #include "runtime/engine/values.h"
 
@@ -26,11 +27,14 @@ int64_t Processing::addDuration(int64_t t, int64_t seconds, int32_t workdays) {
 
 std::string Processing::payloadJson() const {
   if (event_ == kNo) return "";
-  nlohmann::json j = nlohmann::json::object();
+  json_text::Object j;
   const auto& params = m_.events[event_].params;
-  for (size_t i = 0; i < params.size() && i < payload_.size(); ++i)
-    j[m_.str(params[i].name)] = valueToJson(m_, payload_[i]);
-  return j.dump();
+  for (size_t i = 0; i < params.size() && i < payload_.size(); ++i) {
+    std::string value;
+    json_text::appendValue(value, m_, payload_[i]);
+    j.raw(m_.str(params[i].name), std::move(value));
+  }
+  return j.str();
 }
 
 void Processing::loadPayload(int32_t event, const std::string& json) {
@@ -124,7 +128,7 @@ void Processing::rescheduleAt(const std::vector<int32_t>& changedFields) {
     }
     if (!depends || !ruleApplies(rule, kNo, "")) continue;
     // The timer follows its field: drop the pending one, schedule anew.
-    for (const auto& t : state_.tx.timersOf(deal_.id)) {
+    for (const auto& t : state_.tx.timerHeadsOf(deal_.id)) {
       if (t.kind == store::TimerKind::Rule && t.rule == r && t.epoch == deal_.epoch) {
         state_.tx.removeTimer(t.id);
         trace("timer cancelled", [&] { return nlohmann::json{{"timer", t.id}, {"why", "its field changed"}}; });
@@ -137,7 +141,7 @@ void Processing::rescheduleAt(const std::vector<int32_t>& changedFields) {
 
 void Processing::cancelUnless(int32_t event, int32_t arg, const std::string& tag) {
   if (event == kNo) return;
-  for (const auto& t : state_.tx.timersOf(deal_.id)) {
+  for (const auto& t : state_.tx.timerHeadsOf(deal_.id)) {
     if (t.epoch != deal_.epoch || t.unlessEvent != event) continue;
     if (t.unlessArg != kNo) {
       bool isTag = m_.events[event].arg == bc::ArgKind::Tag;
@@ -151,7 +155,7 @@ void Processing::cancelUnless(int32_t event, int32_t arg, const std::string& tag
 }
 
 void Processing::cancelVisitTimers() {
-  for (const auto& t : state_.tx.timersOf(deal_.id)) {
+  for (const auto& t : state_.tx.timerHeadsOf(deal_.id)) {
     if (t.kind == store::TimerKind::TaskOverdue || t.epoch != deal_.epoch) continue;
     state_.tx.removeTimer(t.id);
   }

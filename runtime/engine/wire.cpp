@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/engine/json_text.h"
 #include "runtime/engine/values.h"
 
 namespace voronka::engine {
@@ -83,7 +84,11 @@ namespace {
 
 // The body is the engine's for one call only.
 struct IncomingBody {
-  IncomingBody(Engine& engine, const nlohmann::json& e) : engine_(engine) { engine.setIncomingBody(e.dump()); }
+  IncomingBody(Engine& engine, const nlohmann::json& e) : engine_(engine) {
+    std::string body;
+    json_text::appendJson(body, e);  // as e.dump(), without its per-byte writer
+    engine.setIncomingBody(std::move(body));
+  }
   ~IncomingBody() { engine_.setIncomingBody(""); }
   Engine& engine_;
 };

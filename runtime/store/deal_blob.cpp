@@ -35,6 +35,7 @@ class Writer {
     varint(count);
   }
   std::string take() { return std::move(out_); }
+  void reserve(size_t n) { out_.reserve(n); }
 
  private:
   std::string out_;
@@ -65,10 +66,11 @@ class Reader {
     for (int i = 0; i < 8; ++i) bits |= static_cast<uint64_t>(byte()) << (8 * i);
     return std::bit_cast<double>(bits);
   }
-  std::string text() {
+  std::string text() { return std::string(view()); }
+  std::string_view view() {
     uint64_t n = varint();
     if (n > in_.size() - pos_) throw DamagedBlob("a text runs past the end");
-    std::string s(in_.substr(pos_, n));
+    std::string_view s = in_.substr(pos_, n);
     pos_ += n;
     return s;
   }
@@ -90,38 +92,42 @@ class Reader {
   size_t pos_ = 0;
 };
 
+void writeField(Writer& w, const FieldValue& f) {
+  uint8_t flags = (f.aux != 0 ? kAux : 0) | (std::bit_cast<uint64_t>(f.num) != 0 ? kNum : 0) | (f.i != 0 ? kInt : 0) |
+                  (!f.text.empty() ? kText : 0);
+  w.byte(static_cast<uint8_t>(f.tag));
+  w.byte(flags);
+  if (flags & kAux) w.varint(f.aux);
+  if (flags & kNum) w.real(f.num);
+  if (flags & kInt) w.signedVarint(f.i);
+  if (flags & kText) w.text(f.text);
+}
+
+void readField(Reader& r, FieldValue& f) {
+  uint8_t tag = r.byte();
+  if (tag > bc::kLastTag) throw DamagedBlob("unknown value type");
+  f.tag = static_cast<bc::Tag>(tag);
+  uint8_t flags = r.byte();
+  if (flags & kAux) f.aux = static_cast<uint16_t>(r.varint());
+  if (flags & kNum) f.num = r.real();
+  if (flags & kInt) f.i = r.signedVarint();
+  if (flags & kText) f.text = r.view();
+}
+
 }  // namespace
 
 std::string encodeFields(const std::vector<FieldValue>& fields) {
   if (fields.empty()) return {};
   Writer w;
   w.header(fields.size());
-  for (const FieldValue& f : fields) {
-    uint8_t flags = (f.aux != 0 ? kAux : 0) | (std::bit_cast<uint64_t>(f.num) != 0 ? kNum : 0) | (f.i != 0 ? kInt : 0) |
-                    (!f.text.empty() ? kText : 0);
-    w.byte(static_cast<uint8_t>(f.tag));
-    w.byte(flags);
-    if (flags & kAux) w.varint(f.aux);
-    if (flags & kNum) w.real(f.num);
-    if (flags & kInt) w.signedVarint(f.i);
-    if (flags & kText) w.text(f.text);
-  }
+  for (const FieldValue& f : fields) writeField(w, f);
   return w.take();
 }
 
 std::vector<FieldValue> decodeFields(std::string_view bytes) {
   Reader r(bytes);
   std::vector<FieldValue> out(r.header());
-  for (FieldValue& f : out) {
-    uint8_t tag = r.byte();
-    if (tag > bc::kLastTag) throw DamagedBlob("unknown value type");
-    f.tag = static_cast<bc::Tag>(tag);
-    uint8_t flags = r.byte();
-    if (flags & kAux) f.aux = static_cast<uint16_t>(r.varint());
-    if (flags & kNum) f.num = r.real();
-    if (flags & kInt) f.i = r.signedVarint();
-    if (flags & kText) f.text = r.text();
-  }
+  for (FieldValue& f : out) readField(r, f);
   r.finish();
   return out;
 }
@@ -162,6 +168,94 @@ std::map<int64_t, int32_t> decodeVisits(std::string_view bytes) {
   }
   r.finish();
   return out;
+}
+
+std::string encodeDeal(const DealRecord& d) {
+  Writer w;
+  w.reserve(256);
+  for (int64_t v : {int64_t{d.pipeline}, int64_t{d.stage}, int64_t{d.previousPipeline}, int64_t{d.previousStage},
+                    d.enteredAt, d.createdAt, int64_t{d.responsible}, int64_t{d.childDeals}})
+    w.signedVarint(v);
+  w.varint(d.epoch);
+  w.varint(d.version);
+  for (const std::string* t : {&d.name, &d.contactName, &d.contactEmail, &d.contactPhone, &d.companyName, &d.lostReason,
+                               &d.error, &d.moduleVersion})
+    w.text(*t);
+  // The lists inline, each a count and its items.
+  w.varint(d.fields.size());
+  for (const FieldValue& f : d.fields) writeField(w, f);
+  w.varint(d.tags.size());
+  for (const std::string& t : d.tags) w.text(t);
+  w.varint(d.visits.size());
+  for (const auto& [key, count] : d.visits) {
+    w.signedVarint(key);
+    w.signedVarint(count);
+  }
+  return w.take();
+}
+
+DealRecord decodeDeal(std::string id, std::string_view bytes) {
+  Reader r(bytes);
+  DealRecord d;
+  d.id = std::move(id);
+  for (int32_t* v : {&d.pipeline, &d.stage, &d.previousPipeline, &d.previousStage})
+    *v = static_cast<int32_t>(r.signedVarint());
+  d.enteredAt = r.signedVarint();
+  d.createdAt = r.signedVarint();
+  d.responsible = static_cast<int32_t>(r.signedVarint());
+  d.childDeals = static_cast<int32_t>(r.signedVarint());
+  d.epoch = r.varint();
+  d.version = r.varint();
+  for (std::string* t : {&d.name, &d.contactName, &d.contactEmail, &d.contactPhone, &d.companyName, &d.lostReason,
+                         &d.error, &d.moduleVersion})
+    *t = r.view();
+  // Every item takes a byte at least: a count past the data is damage.
+  auto count = [&] {
+    uint64_t n = r.varint();
+    if (n > bytes.size()) throw DamagedBlob("the item count is larger than the data");
+    return static_cast<size_t>(n);
+  };
+  d.fields.resize(count());
+  for (FieldValue& f : d.fields) readField(r, f);
+  d.tags.resize(count());
+  for (std::string& t : d.tags) t = r.view();
+  for (size_t n = count(); n > 0; --n) {
+    int64_t key = r.signedVarint();
+    d.visits.emplace_hint(d.visits.end(), key, static_cast<int32_t>(r.signedVarint()));
+  }
+  r.finish();
+  return d;
+}
+
+std::string encodeTask(const TaskRecord& t) {
+  Writer w;
+  w.reserve(32 + t.text.size());
+  w.byte(t.done ? 1 : 0);
+  w.varint(static_cast<uint64_t>(t.id));
+  w.text(t.deal);
+  for (int64_t v : {int64_t{t.type}, t.due, int64_t{t.responsible}, t.createdAt, t.completedAt}) w.signedVarint(v);
+  w.varint(t.epoch);
+  w.text(t.text);
+  w.text(t.comment);
+  return w.take();
+}
+
+TaskRecord decodeTask(std::string_view bytes) {
+  Reader r(bytes);
+  TaskRecord t;
+  t.done = r.byte() != 0;
+  t.id = static_cast<int64_t>(r.varint());
+  t.deal = r.view();
+  t.type = static_cast<int32_t>(r.signedVarint());
+  t.due = r.signedVarint();
+  t.responsible = static_cast<int32_t>(r.signedVarint());
+  t.createdAt = r.signedVarint();
+  t.completedAt = r.signedVarint();
+  t.epoch = r.varint();
+  t.text = r.view();
+  t.comment = r.view();
+  r.finish();
+  return t;
 }
 
 }  // namespace voronka::store::blob

@@ -2,8 +2,15 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
+
+#include "runtime/store/deal_blob.h"
 
 namespace voronka::store {
+
+// A member added to DealRecord or TaskRecord must be added to their blob:: codecs too.
+static_assert(sizeof(DealRecord) == 448, "DealRecord changed: keep blob::encodeDeal/decodeDeal in step with it");
+static_assert(sizeof(TaskRecord) == 152, "TaskRecord changed: keep blob::encodeTask/decodeTask in step with it");
 
 class MemoryTransaction : public Transaction {
  public:
@@ -21,30 +28,27 @@ class MemoryTransaction : public Transaction {
   std::optional<DealRecord> deal(const std::string& id) override {
     auto it = s_.deals_.find(id);
     if (it == s_.deals_.end()) return std::nullopt;
-    return it->second;
+    return blob::decodeDeal(id, it->second.blob);
   }
 
-  void putDeal(const DealRecord& deal) override { saveDeal(DealRecord(deal)); }
-
-  void saveDeal(DealRecord&& deal) override {
+  void putDeal(const DealRecord& deal) override {
+    MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, blob::encodeDeal(deal)};
+    stored.blob.shrink_to_fit();
     auto it = s_.deals_.find(deal.id);
     if (it == s_.deals_.end()) {
-      std::string id = deal.id;
-      s_.dealOrder_.push_back(id);
-      s_.deals_.emplace(id, std::move(deal));
-      undo_.push_back([this, id = std::move(id)] {
+      s_.dealOrder_.push_back(deal.id);
+      s_.deals_.emplace(deal.id, std::move(stored));
+      undo_.push_back([this, id = deal.id] {
         s_.deals_.erase(id);
         s_.dealOrder_.pop_back();
       });
       return;
     }
-    DealRecord old = std::move(it->second);
-    it->second = std::move(deal);
-    undo_.push_back([this, old = std::move(old)]() mutable {
-      std::string id = old.id;
-      s_.deals_[id] = std::move(old);
-    });
+    std::swap(it->second, stored);
+    undo_.push_back([this, id = deal.id, old = std::move(stored)]() mutable { s_.deals_[id] = std::move(old); });
   }
+
+  void saveDeal(DealRecord&& deal) override { putDeal(deal); }
 
   std::vector<std::string> dealIds() override { return s_.dealOrder_; }
 
@@ -59,13 +63,35 @@ class MemoryTransaction : public Transaction {
     return count;
   }
 
+  MemoryStore::StoredTask storedTask(TaskRecord task) {
+    uint32_t text = 0;
+    if (auto it = s_.taskTextIds_.find(task.text); it != s_.taskTextIds_.end()) {
+      text = it->second;
+    } else {
+      text = static_cast<uint32_t>(s_.taskTexts_.size());
+      s_.taskTexts_.push_back(std::move(task.text));
+      s_.taskTextIds_.emplace(s_.taskTexts_.back(), text);  // views the kept copy
+    }
+    task.text.clear();
+    std::string blob = blob::encodeTask(task);
+    blob.shrink_to_fit();
+    return {text, std::move(blob)};
+  }
+
+  TaskRecord loadTask(const MemoryStore::StoredTask& stored) const {
+    TaskRecord t = blob::decodeTask(stored.blob);
+    t.text = s_.taskTexts_[stored.text];
+    return t;
+  }
+
   int64_t addTask(TaskRecord task) override {
     task.id = s_.nextTaskId_++;
     int64_t id = task.id;
     s_.tasksByDeal_[task.deal].push_back(id);
-    s_.tasks_.push_back(std::move(task));
-    undo_.push_back([this] {
-      s_.tasksByDeal_[s_.tasks_.back().deal].pop_back();
+    std::string deal = task.deal;
+    s_.tasks_.push_back(storedTask(std::move(task)));
+    undo_.push_back([this, deal = std::move(deal)] {
+      s_.tasksByDeal_[deal].pop_back();
       s_.tasks_.pop_back();
       --s_.nextTaskId_;
     });
@@ -74,11 +100,8 @@ class MemoryTransaction : public Transaction {
 
   void putTask(const TaskRecord& task) override {
     if (task.id < 1 || static_cast<size_t>(task.id) > s_.tasks_.size()) throw std::logic_error("putTask: no such task");
-    TaskRecord& slot = s_.tasks_[static_cast<size_t>(task.id - 1)];
-    TaskRecord old = std::move(slot);
-    slot = task;
-    undo_.push_back([this, old = std::move(old)]() mutable {
-      size_t at = static_cast<size_t>(old.id - 1);
+    MemoryStore::StoredTask old = std::exchange(s_.tasks_[static_cast<size_t>(task.id - 1)], storedTask(task));
+    undo_.push_back([this, at = static_cast<size_t>(task.id - 1), old = std::move(old)]() mutable {
       s_.tasks_[at] = std::move(old);
     });
   }
@@ -88,7 +111,7 @@ class MemoryTransaction : public Transaction {
     auto it = s_.tasksByDeal_.find(deal);
     if (it == s_.tasksByDeal_.end()) return out;
     out.reserve(it->second.size());
-    for (int64_t id : it->second) out.push_back(s_.tasks_[static_cast<size_t>(id - 1)]);
+    for (int64_t id : it->second) out.push_back(loadTask(s_.tasks_[static_cast<size_t>(id - 1)]));
     return out;
   }
 
@@ -97,8 +120,8 @@ class MemoryTransaction : public Transaction {
     auto it = s_.tasksByDeal_.find(deal);
     if (it == s_.tasksByDeal_.end()) return out;
     for (int64_t id : it->second) {
-      const TaskRecord& t = s_.tasks_[static_cast<size_t>(id - 1)];
-      if (!t.done) out.push_back(t);
+      const MemoryStore::StoredTask& t = s_.tasks_[static_cast<size_t>(id - 1)];
+      if (t.blob[0] == 0) out.push_back(loadTask(t));  // the blob's first byte: done
     }
     return out;
   }
@@ -127,9 +150,12 @@ class MemoryTransaction : public Transaction {
 
   std::vector<TimerRecord> timersOf(const std::string& deal) override { return s_.timers_.ofDeal(deal); }
 
+  std::vector<TimerHead> timerHeadsOf(const std::string& deal) override { return s_.timers_.headsOfDeal(deal); }
+
   std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override { return s_.timers_.due(until, limit); }
 
   void addEffect(EffectRecord effect) override {
+    if (!s_.options_.keepRecords) return;
     effect.id = s_.nextEffectId_++;
     effect.attempt.reset();
     s_.effectsByDeal_[effect.deal].push_back(s_.effects_.size());
@@ -209,7 +235,7 @@ class MemoryTransaction : public Transaction {
   void recordEvent(const EventRecord& event) override { keepEvent(EventRecord(event)); }
 
   void keepEvent(EventRecord&& event) override {
-    if (s_.events_.count(event.id) > 0) return;
+    if (!s_.options_.keepRecords || s_.events_.count(event.id) > 0) return;
     std::string id = event.id;
     auto it = s_.events_.emplace(id, std::move(event)).first;
     s_.eventOrder_.push_back(id);
@@ -221,6 +247,7 @@ class MemoryTransaction : public Transaction {
   }
 
   void addHistory(const HistoryRecord& entry) override {
+    if (!s_.options_.keepRecords) return;
     s_.history_[entry.deal].push_back(entry);
     undo_.push_back([this, deal = entry.deal] { s_.history_[deal].pop_back(); });
   }
@@ -237,6 +264,7 @@ class MemoryTransaction : public Transaction {
   }
 
   void addNote(const NoteRecord& note) override {
+    if (!s_.options_.keepRecords) return;
     s_.notes_[note.deal].push_back(note);
     undo_.push_back([this, deal = note.deal] { s_.notes_[deal].pop_back(); });
   }
@@ -343,7 +371,8 @@ class MemoryTransaction : public Transaction {
     for (size_t i = static_cast<size_t>(std::max<int64_t>(afterPosition, 0));
          i < s_.dealOrder_.size() && out.size() < limit; ++i) {
       const std::string& id = s_.dealOrder_[i];
-      if (s_.deals_.at(id).moduleVersion != version) out.push_back({static_cast<int64_t>(i) + 1, id});
+      if (blob::decodeDeal(id, s_.deals_.at(id).blob).moduleVersion != version)
+        out.push_back({static_cast<int64_t>(i) + 1, id});
     }
     return out;
   }

@@ -3,9 +3,11 @@
 // it without commit() undoes everything, so a failed event leaves no trace.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 #include "runtime/store/store.h"
@@ -13,8 +15,17 @@
 
 namespace voronka::store {
 
+struct MemoryStoreOptions {
+  // Keep what the engine writes only for people and other tools to read back:
+  // effects (the outbox), processed events, stage history and notes. Off for
+  // `voronka sim`, which reads deals, tasks and timers only; then event ids
+  // are not remembered either, so a repeated id is not taken for a duplicate.
+  bool keepRecords = true;
+};
+
 class MemoryStore : public Store {
  public:
+  explicit MemoryStore(MemoryStoreOptions options = {}) : options_(options) {}
   std::unique_ptr<Transaction> begin() override;
   std::optional<int64_t> nextDue() override;
 
@@ -22,9 +33,25 @@ class MemoryStore : public Store {
 
  private:
   friend class MemoryTransaction;
-  std::unordered_map<std::string, DealRecord> deals_;
+  MemoryStoreOptions options_;
+  // A deal as a blob (deal_blob.h): about 300 bytes where a DealRecord takes
+  // 2 KB, which is what lets `voronka sim` hold a million deals. What scans
+  // read is kept beside it.
+  struct StoredDeal {
+    int32_t pipeline = -1, stage = -1, responsible = -1;
+    std::string blob;
+  };
+  std::unordered_map<std::string, StoredDeal> deals_;
   std::vector<std::string> dealOrder_;
-  std::vector<TaskRecord> tasks_;  // by id - 1: ids are given in order and tasks stay
+  // Tasks by id - 1 (ids are given in order and tasks stay): a blob without
+  // the text, and the text interned (most are the same few sentences).
+  struct StoredTask {
+    uint32_t text = 0;
+    std::string blob;
+  };
+  std::vector<StoredTask> tasks_;
+  std::deque<std::string> taskTexts_;  // a deque: the views below stay valid as it grows
+  std::unordered_map<std::string_view, uint32_t> taskTextIds_;
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
   TimerTable timers_;
   std::vector<EffectRecord> effects_;

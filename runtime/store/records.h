@@ -99,6 +99,16 @@ struct AttemptRecord {
   int64_t durationMs = -1;  // how long the delivery took; -1: unknown
 };
 
+// What the engine checks of a pending timer before it cancels one: no texts.
+struct TimerHead {
+  int64_t id = 0;
+  TimerKind kind = TimerKind::Rule;
+  int32_t rule = -1;
+  uint64_t epoch = 0;
+  int32_t unlessEvent = -1;
+  int32_t unlessArg = -1;
+};
+
 struct EffectRecord {
   int64_t id = 0;
   std::string deal;

@@ -42,6 +42,14 @@ class Transaction {
   virtual void putTimer(const TimerRecord& timer) = 0;
   virtual void removeTimer(int64_t id) = 0;
   virtual std::vector<TimerRecord> timersOf(const std::string& deal) = 0;
+  // timersOf, only what the engine checks before cancelling one: a store
+  // may read them without their texts.
+  virtual std::vector<TimerHead> timerHeadsOf(const std::string& deal) {
+    std::vector<TimerHead> out;
+    for (const TimerRecord& t : timersOf(deal))
+      out.push_back({t.id, t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg});
+    return out;
+  }
   // Timers due at or before `until`, earliest first (ties by id).
   virtual std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) = 0;
 

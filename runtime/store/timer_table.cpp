@@ -92,6 +92,22 @@ size_t TimerTable::blobSize(uint32_t pos) const {
   return static_cast<size_t>(p - start);
 }
 
+TimerHead TimerTable::decodeHead(uint32_t pos) const {
+  const Slot& s = slots_[pos];
+  TimerHead t;
+  t.id = s.id;
+  const char* p = arena_.at(s.blob);
+  auto head = static_cast<uint8_t>(*p++);
+  t.kind = static_cast<TimerKind>(head & ~kHasScheduledAt);
+  t.rule = static_cast<int32_t>(unzigzag(getVarint(p)));
+  getVarint(p);  // action
+  t.epoch = getVarint(p);
+  getVarint(p);  // event
+  t.unlessEvent = static_cast<int32_t>(unzigzag(getVarint(p)));
+  t.unlessArg = static_cast<int32_t>(unzigzag(getVarint(p)));
+  return t;
+}
+
 TimerRecord TimerTable::decode(uint32_t pos) const {
   const Slot& s = slots_[pos];
   TimerRecord t;
@@ -284,6 +300,15 @@ bool TimerTable::replace(const TimerRecord& timer, TimerRecord* old) {
 }
 
 // ───────────────────────────── reading ────────────────────────────────────
+
+std::vector<TimerHead> TimerTable::headsOfDeal(std::string_view deal) const {
+  std::vector<TimerHead> out;
+  std::optional<uint32_t> d = findDeal(deal);
+  if (!d) return out;
+  for (uint32_t pos = dealHead_[*d]; pos != kNone; pos = slots_[pos].nextInDeal) out.push_back(decodeHead(pos));
+  std::reverse(out.begin(), out.end());  // oldest first
+  return out;
+}
 
 std::vector<TimerRecord> TimerTable::ofDeal(std::string_view deal) const {
   std::vector<TimerRecord> out;

@@ -38,7 +38,8 @@ class TimerTable {
   // Rewrites everything of a timer but its id and deal; false when there is none.
   bool replace(const TimerRecord& timer, TimerRecord* old);
 
-  std::vector<TimerRecord> ofDeal(std::string_view deal) const;
+  std::vector<TimerRecord> ofDeal(std::string_view deal) const;  // oldest first
+  std::vector<TimerHead> headsOfDeal(std::string_view deal) const;
   // Due at or before `until`, earliest first (ties by id), at most `limit`.
   std::vector<TimerRecord> due(int64_t until, size_t limit) const;
   std::optional<int64_t> nextDue() const;
@@ -93,6 +94,7 @@ class TimerTable {
   std::optional<uint32_t> position(int64_t id) const;
   static std::string encode(const TimerRecord& t);
   TimerRecord decode(uint32_t pos) const;
+  TimerHead decodeHead(uint32_t pos) const;
   size_t blobSize(uint32_t pos) const;
   bool before(uint32_t a, uint32_t b) const;
   void heapPush(uint32_t pos);

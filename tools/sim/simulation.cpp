@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <queue>
+#include <set>
 #include <unordered_map>
 
 #include "runtime/engine/clock.h"
@@ -36,7 +37,7 @@ struct SimDeal {
   uint32_t visit = 0;
   int32_t pipeline = -1, stage = -1;
   int64_t enteredAt = 0;
-  std::string lostReason;
+  const std::string* lostReason = nullptr;           // interned: a few reasons over a million deals
   nlohmann::json values = nlohmann::json::object();  // what the simulation set: for `from`
   std::vector<int64_t> visited, advanced;            // stage keys, each once
 };
@@ -48,7 +49,14 @@ int64_t key(int32_t pipeline, int32_t stage) {
 class Simulation : public engine::Trace {
  public:
   Simulation(const bc::Module& m, const Rates& rates, const SimOptions& o)
-      : m_(m), rates_(rates), options_(o), random_(o.seed), clock_(rates.start), engine_(m, store_, clock_), names_(m) {
+      : m_(m),
+        rates_(rates),
+        options_(o),
+        random_(o.seed),
+        store_(store::MemoryStoreOptions{.keepRecords = false}),  // no outbox, event log or history: nobody reads them
+        clock_(rates.start),
+        engine_(m, store_, clock_),
+        names_(m) {
     engine_.setTrace(this);
     for (size_t p = 0; p < m.pipelines.size(); ++p) {
       for (size_t s = 0; s < m.pipelines[p].stages.size(); ++s) {
@@ -88,6 +96,7 @@ class Simulation : public engine::Trace {
   std::unordered_map<std::string, std::pair<int32_t, int32_t>> stageByName_;
   std::unordered_map<std::string, uint32_t> index_;
   std::vector<SimDeal> deals_;
+  std::set<std::string> reasons_;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
   uint64_t order_ = 0;
   uint64_t eventIds_ = 0;
@@ -128,7 +137,8 @@ void Simulation::entered(uint32_t d, int32_t pipeline, int32_t stage, const nloh
   deal.pipeline = pipeline;
   deal.stage = stage;
   deal.enteredAt = clock_.now();
-  if (auto reason = entry.find("reason"); reason != entry.end()) deal.lostReason = reason->get<std::string>();
+  if (auto reason = entry.find("reason"); reason != entry.end())
+    deal.lostReason = &*reasons_.insert(reason->get<std::string>()).first;
   int64_t k = key(pipeline, stage);
   if (std::find(deal.visited.begin(), deal.visited.end(), k) == deal.visited.end()) {
     deal.visited.push_back(k);
@@ -206,7 +216,7 @@ void Simulation::finish() {
     bc::StageKind kind = m_.pipelines[deal.pipeline].stages[deal.stage].kind;
     if (kind == bc::StageKind::Lost) {
       ++result_.lost;
-      ++result_.lostReasons[deal.lostReason];
+      ++result_.lostReasons[deal.lostReason ? *deal.lostReason : std::string()];
     } else if (kind == bc::StageKind::Won) {
       ++result_.won;
       for (int64_t k : deal.visited) ++result_.stages[k >> 32][static_cast<uint32_t>(k)].toWon;
@@ -227,6 +237,9 @@ void Simulation::finish() {
 
 Result<RunResult> Simulation::run() {
   const int64_t end = rates_.start + options_.horizon;
+  // A million deals: no doubling growth of the two largest tables.
+  deals_.reserve(static_cast<size_t>(options_.deals));
+  index_.reserve(static_cast<size_t>(options_.deals));
   for (int64_t i = 0; i < options_.deals; ++i) {
     uint32_t d = dealIndex(fmt::format("d{}", i + 1));
     int64_t at = rates_.start;

@@ -1,0 +1,45 @@
+// JSON text written straight into a string, byte for byte as
+// nlohmann::json's dump() writes the same value (compact, object keys in
+// byte order, non-ASCII kept as UTF-8): effect payloads and timer payload
+// snapshots are made without building JSON values on the engine's path.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/bytecode/module.h"
+#include "runtime/store/records.h"
+
+namespace voronka::engine::json_text {
+
+// A quoted, escaped string. Text that is not valid UTF-8 throws the
+// nlohmann::json error dump() throws for it.
+void appendString(std::string& out, std::string_view s);
+void appendInteger(std::string& out, int64_t i);
+void appendNumber(std::string& out, double d);
+// Any JSON value, as its dump() writes it.
+void appendJson(std::string& out, const nlohmann::json& j);
+// A value as valueToJson() makes it, written.
+void appendValue(std::string& out, const bc::Module& m, const store::FieldValue& v);
+
+// An object's members in any order; str() sorts them by key (the last of
+// equal keys wins, as assignment to a JSON object does). Keys are views:
+// they must outlive the object (literals, the module's strings).
+class Object {
+ public:
+  Object& text(std::string_view key, std::string_view value);
+  Object& integer(std::string_view key, int64_t value);
+  // A member whose value is JSON text already written.
+  Object& raw(std::string_view key, std::string json);
+  std::string str();
+
+ private:
+  std::vector<std::pair<std::string_view, std::string>> members_;
+};
+
+}  // namespace voronka::engine::json_text

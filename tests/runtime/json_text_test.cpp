@@ -1,0 +1,68 @@
+// json_text writes what nlohmann::json's dump() writes for the same value:
+// effect payloads, timer snapshots and event bodies keep their bytes.
+#include "runtime/engine/json_text.h"
+
+#include <gtest/gtest.h>
+
+namespace voronka::engine {
+namespace {
+
+std::string written(std::string_view s) {
+  std::string out;
+  json_text::appendString(out, s);
+  return out;
+}
+
+TEST(JsonText, StringsAreEscapedAsDumpDoes) {
+  const std::string samples[] = {"",
+                                 "plain ascii text that is longer than eight bytes",
+                                 "quote \" backslash \\ slash /",
+                                 "\b\f\n\r\t and \x01\x1f\x7f",
+                                 "Привет, мир! Диван «Честер» — 150 000 ₽",
+                                 "emoji 😀 and CJK 漢字",
+                                 "12345678\"12345678\\12345678\n"};
+  for (const std::string& s : samples) EXPECT_EQ(written(s), nlohmann::json(s).dump()) << s;
+}
+
+TEST(JsonText, InvalidUtf8ThrowsAsDumpDoes) {
+  for (std::string bad : {std::string("abc\xff"), std::string("\xd0"), std::string("\xc0\x80"),
+                          std::string("\xed\xa0\x80"), std::string("ok \xe2\x82")}) {
+    std::string expected;
+    try {
+      nlohmann::json(bad).dump();
+    } catch (const nlohmann::json::exception& e) {
+      expected = e.what();
+    }
+    ASSERT_FALSE(expected.empty());
+    try {
+      written(bad);
+      ADD_FAILURE() << "no error for invalid UTF-8";
+    } catch (const nlohmann::json::exception& e) {
+      EXPECT_EQ(e.what(), expected);
+    }
+  }
+}
+
+TEST(JsonText, ObjectsSortKeysAndTheLastOfEqualKeysWins) {
+  json_text::Object o;
+  o.text("to", "a@b.c").integer("line", 12).text("body", "x").raw("list", "[1,2]").text("to", "later");
+  nlohmann::json j;
+  j["to"] = "a@b.c";
+  j["line"] = 12;
+  j["body"] = "x";
+  j["list"] = {1, 2};
+  j["to"] = "later";
+  EXPECT_EQ(o.str(), j.dump());
+}
+
+TEST(JsonText, AnyValueIsWrittenAsDumpDoes) {
+  nlohmann::json j = nlohmann::json::parse(
+      R"({"id":"e1","n":-3,"u":18446744073709551615,"f":1.5,"g":150000.0,"b":true,"z":null,
+          "a":[1,"два",{"k":[]}],"o":{},"s":"line\nnext"})");
+  std::string out;
+  json_text::appendJson(out, j);
+  EXPECT_EQ(out, j.dump());
+}
+
+}  // namespace
+}  // namespace voronka::engine
