@@ -16,6 +16,7 @@ import tempfile
 import time
 
 from console_seed import ADMIN, FUNNEL, READER, seeded_server, wait_until
+from console_seed import raw as raw_request
 from serve_support import build
 
 # The source line of stage new's `on enter` rule (the funnel's file is FUNNEL as written).
@@ -39,18 +40,7 @@ def login(srv, token, headers=None):
 
 def raw(srv, method, path, body=None, headers=None):
     """Like Server.request, with the response headers."""
-    import http.client
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
-    data = None if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
-    conn.request(method, path, body=data, headers=headers or {})
-    resp = conn.getresponse()
-    text = resp.read().decode("utf-8", "replace")
-    conn.close()
-    try:
-        payload = json.loads(text) if text else None
-    except ValueError:
-        payload = text
-    return resp.status, payload, dict(resp.getheaders())
+    return raw_request(srv.port, method, path, body, headers)
 
 
 class Session:

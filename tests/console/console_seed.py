@@ -5,13 +5,32 @@ effects with failed delivery attempts and dead letters.
 
 seeded_server(voronka, workdir) returns the running Server (stop it with
 terminate()) and the tokens."""
+import http.client
 import http.server
+import json
 import os
 import sys
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "serve"))
 from serve_support import Server, build, free_port, wait_until  # noqa: E402
+
+
+def raw(port, method, path, body=None, headers=None):
+    """One request to the server on `port`: (status, JSON or text, headers)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    data = None if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
+    if data is None and method == "POST":
+        data = b""
+    conn.request(method, path, body=data, headers=headers or {})
+    resp = conn.getresponse()
+    text = resp.read().decode("utf-8", "replace")
+    conn.close()
+    try:
+        payload = json.loads(text) if text else None
+    except ValueError:
+        payload = text
+    return resp.status, payload, dict(resp.getheaders())
 
 ADMIN = "admin-token-for-the-console"
 READER = "read-only-token-for-the-console"

@@ -14,7 +14,6 @@
 
 usage: console_tenants_test.py VORONKA"""
 import http.client
-import json
 import os
 import subprocess
 import sys
@@ -22,6 +21,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "serve"))
+from console_seed import raw  # noqa: E402
 from serve_support import Postgres, Server, build, wait_until  # noqa: E402
 
 FUNNEL = """account "T" { timezone "Europe/Moscow" }
@@ -44,22 +44,6 @@ def check(cond, what):
     if not cond:
         failures.append(what)
         print("FAIL:", what)
-
-
-def raw(port, method, path, body=None, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    data = None if body is None else (body if isinstance(body, str) else json.dumps(body)).encode()
-    if data is None and method == "POST":
-        data = b""
-    conn.request(method, path, body=data, headers=headers or {})
-    resp = conn.getresponse()
-    text = resp.read().decode("utf-8", "replace")
-    conn.close()
-    try:
-        payload = json.loads(text) if text else None
-    except ValueError:
-        payload = text
-    return resp.status, payload, dict(resp.getheaders())
 
 
 class Login:
