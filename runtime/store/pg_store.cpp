@@ -39,6 +39,18 @@ constexpr const char* kSharedSession =
   "id, pipeline, stage, epoch, entered_at, created_at, name, fields, tags, responsible, contact_name, " \
   "contact_email, contact_phone, company_name, visits, lost_reason, error, child_deals, version, "      \
   "previous_pipeline, previous_stage, module_version"
+// Saving a deal overwrites every column but id (the statement of one deal and
+// the shared workers' row group of many).
+#define DEAL_UPSERT                                                                                      \
+  " ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, stage = excluded.stage, "               \
+  "epoch = excluded.epoch, entered_at = excluded.entered_at, created_at = excluded.created_at, "         \
+  "name = excluded.name, fields = excluded.fields, tags = excluded.tags, "                               \
+  "responsible = excluded.responsible, contact_name = excluded.contact_name, "                           \
+  "contact_email = excluded.contact_email, contact_phone = excluded.contact_phone, "                     \
+  "company_name = excluded.company_name, visits = excluded.visits, lost_reason = excluded.lost_reason, " \
+  "error = excluded.error, child_deals = excluded.child_deals, version = excluded.version, "             \
+  "previous_pipeline = excluded.previous_pipeline, previous_stage = excluded.previous_stage, "           \
+  "module_version = excluded.module_version"
 #define TASK_COLUMNS "deal, type, text, due, responsible, done, created_at, completed_at, comment, epoch"
 #define TIMER_COLUMNS \
   "deal, due, kind, rule, action, epoch, event, payload, unless_event, unless_arg, task, scheduled_at, cause"
@@ -54,20 +66,11 @@ struct Statements {
   pg::Conn& db;
 
   Statement deal{db, "SELECT " DEAL_COLUMNS " FROM deals WHERE id = $1", "reading a deal"};
-  Statement putDeal{db,
-                    "INSERT INTO deals (" DEAL_COLUMNS
-                    ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) "
-                    "ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, stage = excluded.stage, "
-                    "epoch = excluded.epoch, entered_at = excluded.entered_at, created_at = excluded.created_at, "
-                    "name = excluded.name, fields = excluded.fields, tags = excluded.tags, "
-                    "responsible = excluded.responsible, contact_name = excluded.contact_name, "
-                    "contact_email = excluded.contact_email, contact_phone = excluded.contact_phone, "
-                    "company_name = excluded.company_name, visits = excluded.visits, "
-                    "lost_reason = excluded.lost_reason, error = excluded.error, "
-                    "child_deals = excluded.child_deals, version = excluded.version, "
-                    "previous_pipeline = excluded.previous_pipeline, previous_stage = excluded.previous_stage, "
-                    "module_version = excluded.module_version",
-                    "saving a deal"};
+  Statement putDeal{
+      db,
+      "INSERT INTO deals (" DEAL_COLUMNS
+      ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22) " DEAL_UPSERT,
+      "saving a deal"};
   Statement dealIds{db, "SELECT id FROM deals ORDER BY seq", "listing deals"};
   Statement allDeals{db, "SELECT " DEAL_COLUMNS " FROM deals ORDER BY seq", "reading every deal"};
   Statement dealsOfUser{db,
@@ -155,17 +158,7 @@ struct Statements {
       ") SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[], $5::int8[], "
       "$6::int8[], $7::text[], $8::bytea[], $9::bytea[], $10::int8[], $11::text[], $12::text[], "
       "$13::text[], $14::text[], $15::bytea[], $16::text[], $17::text[], $18::int8[], $19::int8[], "
-      "$20::int8[], $21::int8[], $22::text[]) "
-      "ON CONFLICT (id) DO UPDATE SET pipeline = excluded.pipeline, stage = excluded.stage, "
-      "epoch = excluded.epoch, entered_at = excluded.entered_at, created_at = excluded.created_at, "
-      "name = excluded.name, fields = excluded.fields, tags = excluded.tags, "
-      "responsible = excluded.responsible, contact_name = excluded.contact_name, "
-      "contact_email = excluded.contact_email, contact_phone = excluded.contact_phone, "
-      "company_name = excluded.company_name, visits = excluded.visits, "
-      "lost_reason = excluded.lost_reason, error = excluded.error, "
-      "child_deals = excluded.child_deals, version = excluded.version, "
-      "previous_pipeline = excluded.previous_pipeline, previous_stage = excluded.previous_stage, "
-      "module_version = excluded.module_version",
+      "$20::int8[], $21::int8[], $22::text[]) " DEAL_UPSERT,
       {T::Text, T::Int8, T::Int8, T::Int8,  T::Int8, T::Int8, T::Text, T::Bytea, T::Bytea, T::Int8, T::Text,
        T::Text, T::Text, T::Text, T::Bytea, T::Text, T::Text, T::Int8, T::Int8,  T::Int8,  T::Int8, T::Text},
       "saving deals",
