@@ -142,11 +142,15 @@ struct Statements {
   // written to is skipped, and the deal's later effects are no heads). The
   // claim's updates commit before its deal locks go: the next claim of the
   // deal sees the lease.
+  // The due heads in outbox order, each one's deal locked as the scan
+  // reaches it: a deal another claim holds is passed over, and the scan
+  // goes on to the next deal (as SKIP LOCKED does), up to $2 deals. OFFSET 0
+  // keeps the lock out of the inner scan, so that it is taken for heads only.
   Statement lockDueDeals{db,
-                         "SELECT DISTINCT deal FROM (SELECT e.deal FROM effects e WHERE status = 'pending' "
+                         "SELECT deal FROM (SELECT e.id, e.deal FROM effects e WHERE status = 'pending' "
                          "AND not_before <= $1 AND next_attempt_at <= $1 AND " DEAL_HEAD
-                         " ORDER BY id LIMIT $2) due WHERE pg_try_advisory_xact_lock(1450144369, "
-                         "hashtext(current_schema() || '/' || due.deal))",
+                         " ORDER BY e.id OFFSET 0) heads WHERE pg_try_advisory_xact_lock(1450144369, "
+                         "hashtext(current_schema() || '/' || heads.deal)) LIMIT $2",
                          "locking the deals of due effects"};
   Statement dueEffectsLocked{db,
                              "SELECT id, " EFFECT_COLUMNS

@@ -125,9 +125,9 @@ TEST_F(PostgresWorkers, ATimerMakesItsDealDueAndAWorkerSeesOnlyItsDealsTimers) {
   worker.endBatch();
 }
 
-std::vector<store::EffectRecord> claimDue(store::PostgresStore& s, int64_t now) {
+std::vector<store::EffectRecord> claimDue(store::PostgresStore& s, int64_t now, size_t limit = 10) {
   auto tx = s.begin();
-  std::vector<store::EffectRecord> due = tx->dueEffects(now, 10);
+  std::vector<store::EffectRecord> due = tx->dueEffects(now, limit);
   for (auto& e : due) {
     ++e.attempts;
     e.nextAttemptAt = now + 10;  // the lease
@@ -174,7 +174,7 @@ TEST_F(PostgresWorkers, ALateResultOfAnAttemptTakenOverIsIgnoredAndCounted) {
     tx->addEffect(testing::sampleEffect("d1", "k1"));
     tx->commit();
   }
-  auto claim = claimDue;
+  auto claim = [](store::PostgresStore& s, int64_t now) { return claimDue(s, now); };
   std::vector<store::EffectRecord> mine = claim(a, 100);
   ASSERT_EQ(mine.size(), 1u);
   EXPECT_TRUE(claim(b, 105).empty());                       // leased to a
@@ -260,7 +260,8 @@ TEST_F(PostgresWorkers, ADealsEffectsAreClaimedOneAtATimeInOrderAcrossWorkers) {
 
 // The claim is race-free: while one worker's claim of a deal is open (not
 // committed yet), another worker's claim passes over the whole deal, not
-// just the row the first one locked; after the commit it sees the lease.
+// just the row the first one locked, and takes the next deal instead;
+// after the commit it sees the lease.
 TEST_F(PostgresWorkers, AClaimInProgressHoldsItsWholeDealFromOtherWorkers) {
   store::PostgresStore a(where_, kShared);
   store::PostgresStore b(where_, kShared);
@@ -275,7 +276,8 @@ TEST_F(PostgresWorkers, AClaimInProgressHoldsItsWholeDealFromOtherWorkers) {
     auto tx = a.begin();
     std::vector<store::EffectRecord> mine = tx->dueEffects(100, 1);  // the oldest: k1
     ASSERT_EQ(keysOf(mine), (std::vector<std::string>{"k1"}));
-    EXPECT_EQ(keysOf(claimDue(b, 100)), (std::vector<std::string>{"m1"}));  // d1 is a's now
+    // d1 is a's now: b passes over it to the next deal, even claiming one deal only.
+    EXPECT_EQ(keysOf(claimDue(b, 100, 1)), (std::vector<std::string>{"m1"}));
     ++mine[0].attempts;
     mine[0].nextAttemptAt = 110;
     tx->putEffect(mine[0]);
