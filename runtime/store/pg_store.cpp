@@ -142,7 +142,8 @@ struct Statements {
   // written to is skipped, and the deal's later effects are no heads). The
   // claim's updates commit before its deal locks go: the next claim of the
   // deal sees the lease.
-  // The due heads in outbox order, each one's deal locked as the scan
+  //
+  // lockDueDeals: the due heads in outbox order, each one's deal locked as the scan
   // reaches it: a deal another claim holds is passed over, and the scan
   // goes on to the next deal (as SKIP LOCKED does), up to $2 deals. OFFSET 0
   // keeps the lock out of the inner scan, so that it is taken for heads only.
