@@ -17,6 +17,8 @@ SIGKILL at once and another one once some deals have moved. Then checks:
     event log's versions per deal);
   - every `at fire_at` timer fired exactly once, the long timers kept (one
     per deal), the renamed stage's deals in the new stage;
+  - the console of every worker shows the deployment under way (banner with
+    the deals in store), then the new version and its stages;
   - the killed worker, started again with the OLD .funnelc, serves the
     store's version (and says so); a worker with a version the store never
     ran is refused, saying how to deploy it.
@@ -132,6 +134,21 @@ def send(workers, rng, events, stats):
         raise AssertionError(f"HTTP {status} {payload}")
 
 
+def console_get(server, path):
+    """GET a console API path through a fresh login with the API token."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+    conn.request("POST", "/console/api/login", body=json.dumps({"token": TOKEN}),
+                 headers={"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    resp.read()
+    cookie = (resp.getheader("Set-Cookie") or "").split(";")[0]
+    conn.request("GET", path, headers={"Cookie": cookie})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, json.loads(body) if body else None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("voronka")
@@ -217,6 +234,10 @@ def run(voronka, pg, args, rng):
         status, second = workers.request(2, "POST", "/v1/modules", body)
         check(status == 409 and second.get("error") == "deployment_running",
               f"a second POST while it runs, to another worker: 409 deployment_running ({status} {second})")
+        status, board = console_get(workers.servers[1], "/console/api/board")
+        banner = (board or {}).get("deploying") or {}
+        check(status == 200 and banner.get("id") == deployment and banner.get("deals_in_store") == args.deals,
+              f"the console of another worker shows the deployment under way: {banner}")
         workers.kill(0)  # the worker the deployment was posted to
         running_at_kill = psql(pg, f"SELECT status FROM deployments WHERE id = {deployment}")
         check(running_at_kill == "running", "worker 0 killed with SIGKILL while its deployment runs")
@@ -256,6 +277,8 @@ def run(voronka, pg, args, rng):
         check(result.get("deals_in_store") == args.deals, f"…of the deals in store at its start "
                                                           f"({result.get('deals_in_store')})")
         check(entry.get("finished_at") is not None, "…with its finish time")
+        print(f"  the deployment moved {result.get('deals')} deals in {result.get('seconds')} s (whole seconds), "
+              f"timers kept {result.get('timers_kept')}")
         check(psql(pg, "SELECT value FROM meta WHERE key = 'deploying'") == "", "no deployment left in the store's meta")
         off = psql(pg, f"SELECT count(*) FROM deals WHERE module_version <> '{version_of(v2)}'")
         check(off == "0", f"every deal on the new version ({off} not)")
@@ -308,6 +331,14 @@ def run(voronka, pg, args, rng):
         status, deal = workers.request(0, "GET", "/v1/deals/D-0")
         check(status == 200 and deal["stage"].endswith("legacy"),
               f"a deal of the renamed stage, read through the restarted worker: {deal.get('stage')}")
+        for i in (0, 1):
+            status, versions = console_get(workers.servers[i], "/console/api/versions")
+            check(status == 200 and versions.get("running") == version_of(v2) and versions.get("deploying") is None,
+                  f"worker {i}'s console runs the new version, no banner: {versions.get('running')} "
+                  f"{versions.get('deploying')}")
+            status, session = console_get(workers.servers[i], "/console/api/session")
+            stages = [x["name"] for x in session["pipelines"][0]["stages"]] if status == 200 else []
+            check("legacy" in stages and "old" not in stages, f"worker {i}'s console has the new stages: {stages}")
         moved_by = 0
         for i in range(3):
             status, text = workers.request(i, "GET", "/metrics")
