@@ -112,6 +112,17 @@ void WorkerDeploy::follow() {
   if (id == 0) {
     migration_.reset();
     stuck_.clear();
+    if (seen_.running) {  // another worker finished it: its final count
+      std::optional<store::DeploymentRecord> done;
+      {
+        auto tx = store_.begin();
+        done = tx->deployment(seen_.deployment);
+      }
+      nlohmann::json result = nlohmann::json::parse(done ? done->result : "", nullptr, false);
+      if (result.is_object()) seen_.moved = result.value("deals", seen_.moved);
+      seen_.running = false;
+      tell_ = true;
+    }
   } else if (!migration_ || migration_->progress().deployment != id) {
     join(id);
   }
@@ -186,6 +197,9 @@ void WorkerDeploy::join(int64_t id) {
       std::make_unique<deploy::Migration>(store_, clock_, from, module_, std::move(*plan), std::move(started), options);
   cursor_ = 0;
   rowsEnsured_ = false;
+  seen_ = {id, progress.is_object() ? progress.value("deals", int64_t{0}) : 0, migration_->progress().dealsInStore,
+           true};
+  tell_ = true;
   if (options_.onVersion) options_.onVersion({from, std::make_shared<engine::Names>(*from), entry->fromVersion}, false);
   if (options_.report)
     options_.report(fmt::format("worker: moves deals of deployment {} ({} → {}) with the other workers", id,
@@ -219,12 +233,21 @@ int64_t WorkerDeploy::recordProgress() {
   if (!row.step()) return 0;
   std::string result = addedProgress(row.text(0), before, after);
   store::pg::Query(st_->putResult).bind(after.deployment).bind(result).run();
+  seen_.moved = nlohmann::json::parse(result).value("deals", int64_t{0});
+  tell_ = true;
   return after.deals - before.deals;
 }
 
 void WorkerDeploy::batchFailed() {
   if (migration_ && checkpoint_) migration_->restore(*checkpoint_);
   checkpoint_.reset();
+  tell_ = false;
+}
+
+void WorkerDeploy::batchCommitted() {
+  if (!tell_) return;
+  tell_ = false;
+  if (options_.progress) options_.progress(seen_.deployment, seen_.moved, seen_.inStore, seen_.running);
 }
 
 bool WorkerDeploy::finishIfDone(int64_t now) {
@@ -243,6 +266,9 @@ bool WorkerDeploy::finishIfDone(int64_t now) {
   result["seconds"] = static_cast<double>(now - row.i64(2));
   store::pg::Query(st_->finish).bind(id).bind(result.dump()).bind(now).run();
   store::pg::Query(st_->notDeploying).run();
+  seen_.moved = result.value("deals", int64_t{0});
+  seen_.running = false;
+  tell_ = true;
   if (options_.report) {
     options_.report(fmt::format(
         "deployed version {} over {} (deployment {}) on shared workers while serving: {} deals moved (timers {} kept, "
@@ -309,6 +335,7 @@ WorkerDeploy::Moved WorkerDeploy::moveSome(store::pg::WorkQueue& queue) {
     batchFailed();
     throw;
   }
+  batchCommitted();
   rowsEnsured_ = ensured;
   return moved;
 }

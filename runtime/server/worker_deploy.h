@@ -53,6 +53,9 @@ struct WorkerDeployOptions {
   // still be on (an earlier one): the HTTP side reads deals with it.
   std::function<void(const LiveVersions::Version&, bool current)> onVersion;
   std::function<void(const std::string&)> report;  // a line for the log
+  // The deployment as this worker last saw it (for /metrics' voronka_deployment_*):
+  // the journal's deals moved so far, the deals in store at its start.
+  std::function<void(int64_t deployment, int64_t moved, int64_t inStore, bool running)> progress;
 };
 
 class WorkerDeploy {
@@ -81,6 +84,8 @@ class WorkerDeploy {
   int64_t recordProgress();
   // The batch was rolled back: its moves did not happen.
   void batchFailed();
+  // The batch committed: its progress is told (options.progress).
+  void batchCommitted();
 
   // A batch of its own: moves the next deals of the running deployment (at
   // most options.chunk), or, none being left, marks it done. Throws when
@@ -106,8 +111,14 @@ class WorkerDeploy {
   std::unique_ptr<deploy::Migration> migration_;
   std::optional<deploy::Migration::Checkpoint> checkpoint_;
   std::set<std::string> stuck_;  // deals that cannot move (journaled as failures): not claimed again
-  int64_t cursor_ = 0;           // moveSome's position in creation order
-  bool rowsEnsured_ = false;     // every deal has its deal_work row (for the claim)
+  struct Seen {
+    int64_t deployment = 0, moved = 0, inStore = 0;
+    bool running = false;
+  };
+  Seen seen_;  // told after the commit
+  bool tell_ = false;
+  int64_t cursor_ = 0;        // moveSome's position in creation order
+  bool rowsEnsured_ = false;  // every deal has its deal_work row (for the claim)
   struct Statements;
   std::unique_ptr<Statements> st_;
 };

@@ -180,6 +180,7 @@ size_t SharedWorker::runBatch() {
     p.deploy.batchFailed();
     throw;
   }
+  p.deploy.batchCommitted();
   counters_.dealsMoved += moved;
   size_t claimed = deals.size();  // a full claim, or one cut short by the budget: more is due
   if (worked < claimed) {

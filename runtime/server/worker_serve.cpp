@@ -196,6 +196,15 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
       }
     };
     w.deploy.report = report.deployed;
+    // /metrics' voronka_deployment_* follow the journal as this worker sees it.
+    w.deploy.progress = [&metrics, &metricsMutex](int64_t id, int64_t moved, int64_t inStore, bool running) {
+      std::lock_guard lock(metricsMutex);
+      if (!metrics) return;
+      metrics->deployment.id = id;
+      metrics->deployment.dealsMoved = moved;
+      metrics->deployment.dealsAtStart = inStore;
+      metrics->deployment.running = running ? 1 : 0;
+    };
     worker = std::make_unique<SharedWorker>(*served, clock, w);
   } catch (const std::exception& e) {
     return failWith(setup(e.what()));

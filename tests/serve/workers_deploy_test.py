@@ -342,6 +342,13 @@ def run(voronka, pg, args, rng):
         moved_by = 0
         for i in range(3):
             status, text = workers.request(i, "GET", "/metrics")
+            gauges = {line.split()[0]: line.split()[1] for line in str(text).splitlines()
+                      if line.startswith("voronka_deployment_")}
+            if i < 2:  # worker 2 may have started after the end: it saw no deployment
+                check(gauges.get("voronka_deployment_running") == "0" and
+                      gauges.get("voronka_deployment_deals_moved") == str(args.deals) and
+                      gauges.get("voronka_deployment_id") == str(deployment),
+                      f"worker {i}'s /metrics: the deployment done, every deal moved ({gauges})")
             for line in str(text).splitlines():
                 if line.startswith("voronka_worker_deals_moved_total{"):
                     moved_by += int(line.split()[-1])
