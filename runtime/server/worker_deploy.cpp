@@ -101,7 +101,9 @@ WorkerDeploy::WorkerDeploy(store::PostgresStore& store, engine::Clock& clock, st
 WorkerDeploy::~WorkerDeploy() = default;
 
 void WorkerDeploy::follow() {
-  store::pg::Query(st_->lockShared).run();
+  // Held back and sent with the read below: one round trip, the lock first
+  // (the read's snapshot is taken once it is granted).
+  store::pg::Query(st_->lockShared).defer();
   std::string active, deploying;
   {
     store::pg::Query q(st_->meta);
