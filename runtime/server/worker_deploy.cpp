@@ -377,9 +377,19 @@ Result<SharedStartModule> sharedStartModule(store::PostgresStore& store, const s
 
 namespace {
 
+// A dry run moves each deal in a transaction rolled back, beside the
+// workers: it takes the deal's deal_work row first, as they do, or a deal's
+// row and its work row could be taken in the two orders (a deadlock).
+ExtraReply dryRunBesideWorkers(store::Store& store, engine::Clock& clock, ModuleUpload upload,
+                               store::pg::Statement& lockDeal) {
+  upload.options.lockDeal = [&lockDeal](const std::string& deal) { store::pg::Query(lockDeal).bind(deal).run(); };
+  return dryRunReply(store, clock, upload);
+}
+
 ExtraReply startShared(store::Store& store, const std::string& conninfo, engine::Clock& clock,
-                       const ModuleUpload& upload, const std::function<void(const std::string&)>& report) {
-  if (upload.dryRun) return dryRunReply(store, clock, upload);
+                       const ModuleUpload& upload, const std::function<void(const std::string&)>& report,
+                       store::pg::Statement& lockDeal) {
+  if (upload.dryRun) return dryRunBesideWorkers(store, clock, upload, lockDeal);
   std::optional<Result<deploy::DeployOutcome>> started;
   try {
     store::pg::Conn lock(conninfo);  // the lock ends with this connection, a kill -9 included
@@ -426,11 +436,15 @@ ExtraRoute sharedModuleRoute(store::Store& store, std::string conninfo, engine::
   route.prefix = "/v1/modules";
   route.exact = true;
   route.needsToken = true;
-  route.handle = [&store, &clock, conninfo = std::move(conninfo), tokensConfigured, report = std::move(report)](
-                     const ExtraRequest& req, EventWriter&) -> ExtraReply {
+  auto* pg = dynamic_cast<store::PostgresStore*>(&store);
+  if (!pg) throw std::logic_error("sharedModuleRoute: shared workers' store is PostgreSQL");
+  auto lockDeal = std::make_shared<store::pg::Statement>(
+      pg->connection(), "SELECT 1 FROM deal_work WHERE deal = $1 FOR UPDATE", "waiting for the deal's worker");
+  route.handle = [&store, &clock, conninfo = std::move(conninfo), tokensConfigured, report = std::move(report),
+                  lockDeal](const ExtraRequest& req, EventWriter&) -> ExtraReply {
     Result<ModuleUpload, ExtraReply> upload = readModuleUpload(req, tokensConfigured);
     if (!upload) return upload.error();
-    return startShared(store, conninfo, clock, *upload, report);
+    return startShared(store, conninfo, clock, *upload, report, *lockDeal);
   };
   return route;
 }
