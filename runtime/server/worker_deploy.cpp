@@ -311,6 +311,11 @@ WorkerDeploy::Moved WorkerDeploy::moveSome(store::pg::WorkQueue& queue) {
       if (deals.empty()) {
         finishIfDone(now);
       } else {
+        // The claimed deals and their timers read at once, their writes held
+        // back until the commit (as an event batch does).
+        std::vector<std::string> ids;
+        for (const auto& d : deals) ids.push_back(d.second);
+        store_.cacheBatch(ids, {});
         auto started = std::chrono::steady_clock::now();
         for (const auto& [seq, deal] : deals) {
           moveIfBehind(deal);  // one that cannot move is journaled among the failures
