@@ -12,6 +12,8 @@ enum FieldFlags : uint8_t { kAux = 1, kNum = 2, kInt = 4, kText = 8 };
 
 class Writer {
  public:
+  Writer() : out_(own_) {}
+  explicit Writer(std::string& out) : out_(out) {}
   void byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
   void varint(uint64_t v) {
     while (v >= 0x80) {
@@ -38,7 +40,8 @@ class Writer {
   void reserve(size_t n) { out_.reserve(n); }
 
  private:
-  std::string out_;
+  std::string own_;
+  std::string& out_;
 };
 
 class Reader {
@@ -171,8 +174,14 @@ std::map<int64_t, int32_t> decodeVisits(std::string_view bytes) {
 }
 
 std::string encodeDeal(const DealRecord& d) {
-  Writer w;
-  w.reserve(256);
+  std::string out;
+  out.reserve(256);
+  encodeDeal(out, d);
+  return out;
+}
+
+void encodeDeal(std::string& out, const DealRecord& d) {
+  Writer w(out);
   for (int64_t v : {int64_t{d.pipeline}, int64_t{d.stage}, int64_t{d.previousPipeline}, int64_t{d.previousStage},
                     d.enteredAt, d.createdAt, int64_t{d.responsible}, int64_t{d.childDeals}})
     w.signedVarint(v);
@@ -191,7 +200,6 @@ std::string encodeDeal(const DealRecord& d) {
     w.signedVarint(key);
     w.signedVarint(count);
   }
-  return w.take();
 }
 
 DealRecord decodeDeal(std::string id, std::string_view bytes) {
