@@ -3,6 +3,8 @@
 // idempotency key.
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "common/hash.h"
 #include "runtime/engine/json_text.h"
 #include "runtime/engine/processing.h"
@@ -11,6 +13,25 @@
 namespace voronka::engine {
 
 using bc::kNo;
+
+namespace {
+
+// fnv1a of "deal|cause|n" as 16 hex digits, written without formatting.
+std::string effectKey(std::string_view deal, std::string_view cause, int n) {
+  char digits[12];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  (void)ec;
+  uint64_t h = fnv1a(deal);
+  h = fnv1a("|", h);
+  h = fnv1a(cause, h);
+  h = fnv1a("|", h);
+  h = fnv1a(std::string_view(digits, static_cast<size_t>(end - digits)), h);
+  std::string key(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) key[static_cast<size_t>(i)] = "0123456789abcdef"[h & 0xF];
+  return key;
+}
+
+}  // namespace
 
 std::string Processing::render(int32_t function) {
   if (function == kNo) return "";
@@ -39,7 +60,7 @@ void Processing::addEffect(bc::ActionKind action, json_text::Object payload, int
   e.deal = deal_.id;
   e.kind = kind;
   // Stable across redelivery: the same deal, cause and position in it.
-  e.key = fmt::format("{:016x}", fnv1a(fmt::format("{}|{}|{}", deal_.id, state_.cause, ++state_.effects)));
+  e.key = effectKey(deal_.id, state_.cause, ++state_.effects);
   e.payload = payload.integer("line", site_.line).str();
   e.createdAt = now_;
   e.notBefore = notBefore;
