@@ -55,6 +55,10 @@ std::string Processing::toJson(const bc::Value& v) {
 }
 
 void Processing::addEffect(bc::ActionKind action, json_text::Object payload, int64_t notBefore) {
+  if (!engine_.keepsRecords() && !tracing("effect")) {
+    ++state_.effects;  // nobody reads it: no key, no payload text
+    return;
+  }
   std::string_view kind = lang::effectName(lang::actionInfo(action).effect);  // actions.def, column Effect
   store::EffectRecord e;
   e.deal = deal_.id;
@@ -178,6 +182,13 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       t.createdAt = now_;
       t.epoch = deal_.epoch;
       int64_t id = state_.tx.addTask(t);
+      if (tracingFacts()) {
+        TraceFact fact;
+        fact.kind = TraceFact::Kind::Task;
+        fact.deal = deal_.id;
+        fact.user = t.responsible != kNo ? t.responsible : -1;
+        state_.facts.push_back(std::move(fact));
+      }
       trace("task", [&] {
         nlohmann::json entry = {{"task", id}, {"text", t.text}};
         if (t.type != kNo) entry["type"] = m_.str(m_.taskTypes[t.type].name);

@@ -184,34 +184,28 @@ void appendJson(std::string& out, const nlohmann::json& j) {
   }
 }
 
-Object& Object::text(std::string_view key, std::string_view value) {
-  std::string json;
-  appendString(json, value);
-  members_.emplace_back(key, std::move(json));
-  return *this;
-}
-
 Object& Object::integer(std::string_view key, int64_t value) {
   std::string json;
   appendInteger(json, value);
-  members_.emplace_back(key, std::move(json));
-  return *this;
-}
-
-Object& Object::raw(std::string_view key, std::string json) {
-  members_.emplace_back(key, std::move(json));
-  return *this;
+  return add(key, false, std::move(json));
 }
 
 std::string Object::str() {
-  std::stable_sort(members_.begin(), members_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string out = "{";
+  std::stable_sort(members_.begin(), members_.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
+  size_t size = 2;
+  for (const Member& m : members_) size += m.key.size() + m.value.size() + 4;
+  std::string out;
+  out.reserve(size + size / 16);
+  out.push_back('{');
   for (size_t i = 0; i < members_.size(); ++i) {
-    if (i + 1 < members_.size() && members_[i + 1].first == members_[i].first) continue;  // a later one wins
+    if (i + 1 < members_.size() && members_[i + 1].key == members_[i].key) continue;  // a later one wins
     if (out.size() > 1) out.push_back(',');
-    appendString(out, members_[i].first);
+    appendString(out, members_[i].key);
     out.push_back(':');
-    out += members_[i].second;
+    if (members_[i].text)
+      appendString(out, members_[i].value);
+    else
+      out += members_[i].value;
   }
   out.push_back('}');
   return out;

@@ -85,6 +85,7 @@ namespace {
 // The body is the engine's for one call only.
 struct IncomingBody {
   IncomingBody(Engine& engine, const nlohmann::json& e) : engine_(engine) {
+    if (!engine.keepsRecords()) return;  // no event record to keep it in
     std::string body;
     json_text::appendJson(body, e);  // as e.dump(), without its per-byte writer
     engine.setIncomingBody(std::move(body));
