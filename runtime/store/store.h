@@ -172,6 +172,12 @@ class Store {
   // batch is kept. A store without durability does nothing here.
   virtual void beginBatch() {}
   virtual void endBatch() {}
+
+  // Whether what the engine writes only to be read back — effects (the
+  // outbox), processed events, stage history, notes — is kept. A store that
+  // drops them (the memory store of `voronka sim`) lets the engine skip
+  // making them.
+  virtual bool keepsRecords() const { return true; }
 };
 
 }  // namespace voronka::store

@@ -783,6 +783,62 @@ TEST_P(StoreConformance, ATransactionSeesItsOwnChanges) {
   EXPECT_EQ(tx->meta("k"), "v");
 }
 
+// saveDeal() hands the record over (the memory store keeps it decoded for
+// the next read): what is read back is still what was stored — not a copy
+// changed and never saved, not a save that was undone — over more deals
+// than any such cache holds.
+TEST_P(StoreConformance, SavedDealsReadBackAsStoredThroughChangesAndUndo) {
+  const store::DealRecord first = sampleDeal("d1", 0, 1);
+  committed([&](store::Transaction& tx) { tx.saveDeal(store::DealRecord(first)); });
+  {
+    auto tx = store_->begin();
+    store::DealRecord read = *tx->deal("d1");
+    read.stage = 3;
+    read.tags.push_back("changed, not saved");
+    EXPECT_EQ(show(*tx->deal("d1")), show(first));
+    tx->commit();
+  }
+  {
+    auto tx = store_->begin();
+    store::DealRecord changed = *tx->deal("d1");
+    changed.stage = 2;
+    changed.version = 7;
+    tx->saveDeal(std::move(changed));
+    EXPECT_EQ(tx->deal("d1")->stage, 2);
+    EXPECT_EQ(tx->deal("d1")->version, 7u);
+  }  // not committed
+  EXPECT_EQ(show(*committed([&](store::Transaction& tx) { return tx.deal("d1"); })), show(first));
+
+  store::DealRecord second = first;
+  second.stage = 4;
+  second.name = "saved and committed";
+  committed([&](store::Transaction& tx) { tx.saveDeal(store::DealRecord(second)); });
+  committed([&](store::Transaction& tx) {
+    EXPECT_EQ(show(*tx.deal("d1")), show(second));
+    EXPECT_EQ(show(*tx.deal("d1")), show(second));
+  });
+
+  const int kMany = 3000;
+  committed([&](store::Transaction& tx) {
+    for (int i = 0; i < kMany; ++i) tx.saveDeal(sampleDeal("m" + std::to_string(i), 0, i % 3));
+  });
+  {
+    auto tx = store_->begin();
+    for (int i = 0; i < kMany; i += 2) {
+      store::DealRecord d = *tx->deal("m" + std::to_string(i));
+      d.stage = 5;
+      tx->saveDeal(std::move(d));
+    }
+  }  // not committed
+  committed([&](store::Transaction& tx) {
+    for (int i = 0; i < kMany; ++i) {
+      std::optional<store::DealRecord> d = tx.deal("m" + std::to_string(i));
+      ASSERT_TRUE(d.has_value()) << i;
+      EXPECT_EQ(d->stage, i % 3) << i;
+    }
+  });
+}
+
 TEST_P(StoreConformance, ATransactionWithoutCommitUndoesEveryKindOfChange) {
   committed([&](store::Transaction& tx) { testing::writeEveryKind(tx); });
   const testing::Probe probe = everyKindProbe();
