@@ -135,6 +135,14 @@ std::optional<int64_t> Calendar::addWorkdaysToDay(int64_t day, int64_t n) const 
   if (n == 0) return day;
   if (day < -kMaxDays || day > kMaxDays) return std::nullopt;
   int64_t wanted = n < 0 ? -n : n;
+  // A few days ahead (most timers): stepping through a month is quicker
+  // than the counting below and lands on the same day.
+  int64_t step = n < 0 ? -1 : 1, stepped = day, left = wanted;
+  for (int i = 0; i < 31 && left > 0 && stepped + step >= -kMaxDays && stepped + step <= kMaxDays; ++i) {
+    stepped += step;
+    if (isWorkday(stepped)) --left;
+  }
+  if (left == 0) return stepped;
   // Working days in the `span` days after (or before) `day`: grows with span.
   auto reached = [&](int64_t span) {
     return n > 0 ? workdaysIn(day + 1, day + span) : workdaysIn(day - span, day - 1);

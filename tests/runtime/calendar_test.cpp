@@ -130,6 +130,8 @@ TEST(Calendar, FarWorkdayCountsAreExactOrNone) {
   EXPECT_EQ(c.addWorkdaysToDay(monday, -3000000), std::nullopt);
   EXPECT_EQ(c.addWorkdays(c.utcOf(monday, 600), 3000000), std::nullopt);
   EXPECT_EQ(c.addWorkdaysToDay(Calendar::kMaxDays, 1), std::nullopt);
+  EXPECT_EQ(c.addWorkdaysToDay(Calendar::kMaxDays - 2, 5), std::nullopt);  // two days left hold at most two
+  EXPECT_EQ(c.addWorkdaysToDay(-Calendar::kMaxDays + 2, -5), std::nullopt);
   EXPECT_EQ(c.addWorkdaysToDay(monday, 0), monday);
 }
 
