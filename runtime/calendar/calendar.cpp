@@ -20,7 +20,24 @@ Calendar::Calendar(const std::string& timezone, std::array<std::vector<std::pair
     std::sort(day.begin(), day.end());
     anyWindow_ = anyWindow_ || !day.empty();
   }
+  for (size_t d = 0; d < 7; ++d) {
+    workingWeekday_[d] = !anyWindow_ || !windows_[d].empty();
+    workingWeekdays_ += workingWeekday_[d] ? 1 : 0;
+  }
+  // Overlapping ranges merged into one: isHoliday looks at a single range,
+  // and the counting below would count a day twice.
   std::sort(holidays_.begin(), holidays_.end());
+  std::vector<std::pair<int32_t, int32_t>> merged;
+  for (auto range : holidays_) {
+    if (range.first > range.second) continue;
+    if (!merged.empty() && int64_t{range.first} <= int64_t{merged.back().second} + 1)
+      merged.back().second = std::max(merged.back().second, range.second);
+    else
+      merged.push_back(range);
+  }
+  holidays_ = std::move(merged);
+  holidayWeeklyDays_.assign(1, 0);
+  for (auto [from, to] : holidays_) holidayWeeklyDays_.push_back(holidayWeeklyDays_.back() + weeklyDaysIn(from, to));
 }
 
 bool Calendar::hasWorkhours() const { return anyWindow_; }
@@ -108,32 +125,75 @@ int64_t Calendar::nextTimeOfDay(int64_t utc, int minutesOfDay) const {
   return utcOf(day + 1, minutesOfDay);
 }
 
-int64_t Calendar::addWorkdays(int64_t utc, int64_t n) const {
-  return utcOf(addWorkdaysToDay(localDay(utc), n), localMinutes(utc));
+std::optional<int64_t> Calendar::addWorkdays(int64_t utc, int64_t n) const {
+  auto day = addWorkdaysToDay(localDay(utc), n);
+  if (!day) return std::nullopt;
+  return utcOf(*day, localMinutes(utc));
 }
 
-int64_t Calendar::addWorkdaysToDay(int64_t day, int64_t n) const {
-  int64_t step = n < 0 ? -1 : 1;
-  int64_t left = n < 0 ? -n : n;
-  // A calendar with no working day at all cannot be counted in: stop after
-  // far more days than any count of working days could need.
-  for (int64_t guard = 0; left > 0 && guard < 100000; ++guard) {
-    day += step;
-    if (isWorkday(day)) --left;
+std::optional<int64_t> Calendar::addWorkdaysToDay(int64_t day, int64_t n) const {
+  if (n == 0) return day;
+  if (day < -kMaxDays || day > kMaxDays) return std::nullopt;
+  int64_t wanted = n < 0 ? -n : n;
+  // A few days ahead (most timers): stepping through a month is quicker
+  // than the counting below and lands on the same day.
+  int64_t step = n < 0 ? -1 : 1, stepped = day, left = wanted;
+  for (int i = 0; i < 31 && left > 0 && stepped + step >= -kMaxDays && stepped + step <= kMaxDays; ++i) {
+    stepped += step;
+    if (isWorkday(stepped)) --left;
   }
-  return day;
+  if (left == 0) return stepped;
+  // Working days in the `span` days after (or before) `day`: grows with span.
+  auto reached = [&](int64_t span) {
+    return n > 0 ? workdaysIn(day + 1, day + span) : workdaysIn(day - span, day - 1);
+  };
+  int64_t room = n > 0 ? kMaxDays - day : day + kMaxDays;  // days up to the bound
+  // The smallest span that reaches `wanted`: any 7 days hold every working
+  // weekday once, so without holidays ceil(wanted / weekdays) weeks do;
+  // double that while holidays stand in the way, then halve the gap.
+  int64_t tooFew = 0;
+  int64_t enough = std::min(room, (wanted + workingWeekdays_ - 1) / workingWeekdays_ * 7);
+  while (reached(enough) < wanted) {
+    if (enough == room) return std::nullopt;
+    tooFew = enough;
+    enough = std::min(room, enough * 2);
+  }
+  while (enough - tooFew > 1) {
+    int64_t middle = tooFew + (enough - tooFew) / 2;
+    (reached(middle) < wanted ? tooFew : enough) = middle;
+  }
+  return n > 0 ? day + enough : day - enough;
 }
 
 int64_t Calendar::workdaysBetween(int64_t from, int64_t to) const {
   int64_t a = localDay(from), b = localDay(to);
-  int sign = 1;
-  if (b < a) {
-    std::swap(a, b);
-    sign = -1;
-  }
-  int64_t count = 0;
-  for (int64_t d = a + 1; d <= b && d - a < 100000; ++d) count += isWorkday(d) ? 1 : 0;
-  return sign * count;
+  return b < a ? -workdaysIn(b + 1, a) : workdaysIn(a + 1, b);
+}
+
+int64_t Calendar::workdaysIn(int64_t first, int64_t last) const {
+  return weeklyDaysIn(first, last) - holidayWeeklyDaysIn(first, last);
+}
+
+int64_t Calendar::weeklyDaysIn(int64_t first, int64_t last) const {
+  if (last < first) return 0;
+  int64_t weeks = (last - first + 1) / 7;
+  int64_t count = weeks * workingWeekdays_;
+  for (int64_t d = first + weeks * 7; d <= last; ++d) count += workingWeekday_[static_cast<size_t>(weekday(d))] ? 1 : 0;
+  return count;
+}
+
+int64_t Calendar::holidayWeeklyDaysIn(int64_t first, int64_t last) const {
+  if (last < first) return 0;
+  // Ranges [from, to) of holidays_ touching [first, last]: whole ones from
+  // the prefix sums, less the parts of the two end ranges outside.
+  auto from = std::partition_point(holidays_.begin(), holidays_.end(), [&](auto h) { return h.second < first; });
+  auto to = std::partition_point(from, holidays_.end(), [&](auto h) { return h.first <= last; });
+  if (from == to) return 0;
+  int64_t count = holidayWeeklyDays_[static_cast<size_t>(to - holidays_.begin())] -
+                  holidayWeeklyDays_[static_cast<size_t>(from - holidays_.begin())];
+  count -= weeklyDaysIn(from->first, first - 1);
+  count -= weeklyDaysIn(last + 1, std::prev(to)->second);
+  return count;
 }
 
 std::tuple<int, int, int> Calendar::civil(int64_t day) {

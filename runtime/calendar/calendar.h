@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,11 @@ namespace voronka {
 
 class Calendar {
  public:
+  // Working days are counted within 10 000 years of 1970 (366-day years, as
+  // the VM bounds its dates: docs/language.md §8.5); a count that ends
+  // beyond has no day.
+  static constexpr int64_t kMaxDays = int64_t{10000} * 366;
+
   // `windows[0]` is Monday; minutes since local midnight. Throws
   // std::runtime_error for an unknown time zone.
   Calendar(const std::string& timezone, std::array<std::vector<std::pair<int32_t, int32_t>>, 7> windows,
@@ -44,11 +50,14 @@ class Calendar {
   int64_t nextTimeOfDay(int64_t utc, int minutes) const;
   // The same local time of day, `n` working days later (or earlier, for a
   // negative n). Without working hours every day but holidays counts.
-  int64_t addWorkdays(int64_t utc, int64_t n) const;
-  // A local day moved by `n` working days, forward or back.
-  int64_t addWorkdaysToDay(int64_t day, int64_t n) const;
+  // Nothing when the day would lie beyond kMaxDays.
+  std::optional<int64_t> addWorkdays(int64_t utc, int64_t n) const;
+  // A local day moved by `n` working days, forward or back; nothing beyond kMaxDays.
+  std::optional<int64_t> addWorkdaysToDay(int64_t day, int64_t n) const;
   // Working days from the day of `from` (exclusive) to the day of `to` (inclusive); negative when `to` is earlier.
   int64_t workdaysBetween(int64_t from, int64_t to) const;
+  // Working days in the local days [first, last]; 0 when last < first.
+  int64_t workdaysIn(int64_t first, int64_t last) const;
 
   // "DD.MM.YYYY HH:MM" and "DD.MM.YYYY" in local time.
   std::string formatDateTime(int64_t utc) const;
@@ -57,10 +66,20 @@ class Calendar {
   static int64_t daysFromCivil(int y, int m, int d);
 
  private:
+  // Days of weekdays with working windows (every weekday without working
+  // hours) in [first, last], holidays not taken off.
+  int64_t weeklyDaysIn(int64_t first, int64_t last) const;
+  // Of those, the ones in holidays.
+  int64_t holidayWeeklyDaysIn(int64_t first, int64_t last) const;
+
   std::string timezoneName_;
   const date::time_zone* zone_;
   std::array<std::vector<std::pair<int32_t, int32_t>>, 7> windows_;
-  std::vector<std::pair<int32_t, int32_t>> holidays_;  // sorted, inclusive
+  std::vector<std::pair<int32_t, int32_t>> holidays_;  // sorted, inclusive, merged: no two overlap or touch
+  // holidayWeeklyDays_[i]: weeklyDaysIn of holidays_[0..i), for counting in O(log holidays).
+  std::vector<int64_t> holidayWeeklyDays_;
+  std::array<bool, 7> workingWeekday_{};  // a weekday with windows, or every weekday without working hours
+  int64_t workingWeekdays_ = 0;           // how many: 1 to 7
   bool anyWindow_ = false;
 };
 

@@ -22,7 +22,9 @@ int64_t Processing::shiftIntoWork(int64_t t, bc::WorkhoursShift shift) {
 }
 
 int64_t Processing::addDuration(int64_t t, int64_t seconds, int32_t workdays) {
-  return workdays > 0 ? calendar().addWorkdays(t, workdays) : t + seconds;
+  // At most 3650 working days (the compiler's limit) from now: always a day
+  // within the calendar's 10 000 years, so value() cannot throw.
+  return workdays > 0 ? calendar().addWorkdays(t, workdays).value() : t + seconds;
 }
 
 std::string Processing::payloadJson() const {

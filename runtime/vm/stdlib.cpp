@@ -24,6 +24,7 @@ enum StandardFunction {
 // duration multiplied by a huge number from an API field would otherwise hit.
 constexpr int64_t kMaxSeconds = int64_t{10000} * 366 * 86400;
 constexpr int64_t kMaxDays = kMaxSeconds / 86400;
+static_assert(kMaxDays == Calendar::kMaxDays, "the calendar counts working days as far as dates go");
 
 int64_t boundOf(const Value& v) {
   return v.tag == Tag::Date || (v.tag == Tag::Duration && v.aux == bc::kWorkdays) ? kMaxDays : kMaxSeconds;
@@ -52,8 +53,8 @@ Value keepText(Scratch& scratch, std::string s) {
 Value shift(const Value& t, const Value& d, int sign, const Calendar& calendar) {
   if (d.aux == bc::kWorkdays) {  // working days, forward or back (LANGUAGE.md §14)
     int64_t n = sign * d.i;
-    if (t.tag == Tag::Date) return bounded(Value::integer(Tag::Date, calendar.addWorkdaysToDay(t.i, n)));
-    return bounded(Value::integer(Tag::DateTime, calendar.addWorkdays(t.i, n)));
+    auto moved = t.tag == Tag::Date ? calendar.addWorkdaysToDay(t.i, n) : calendar.addWorkdays(t.i, n);
+    return moved ? bounded(Value::integer(t.tag, *moved)) : Value();
   }
   if (t.tag == Tag::Date) {
     int64_t days = d.i / 86400;  // a date moves by whole days

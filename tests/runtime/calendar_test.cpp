@@ -30,7 +30,7 @@ TEST(Calendar, AddWorkdaysKeepsTheLocalTimeAcrossTheAmericanFallBack) {
   Calendar ny("America/New_York", weekdays(9, 17), {});
   // Friday 30 October 2026, 10:00 EDT; clocks go back on Sunday 1 November.
   int64_t friday = ny.utcOf(day(2026, 10, 30), 10 * 60);
-  int64_t monday = ny.addWorkdays(friday, 1);
+  int64_t monday = *ny.addWorkdays(friday, 1);
   EXPECT_EQ(ny.formatDateTime(monday), "02.11.2026 10:00");
   EXPECT_EQ(monday - friday, 3 * 86400 + 3600);
 }
@@ -66,7 +66,7 @@ TEST(Calendar, WorkdaysBetweenCountsWorkingDaysOnly) {
   int64_t wednesday = moscow.utcOf(day(2026, 3, 11), 12 * 60);
   EXPECT_EQ(moscow.workdaysBetween(friday, wednesday), 2);  // Tue 10, Wed 11
   EXPECT_EQ(moscow.workdaysBetween(wednesday, friday), -2);
-  EXPECT_EQ(moscow.formatDateTime(moscow.addWorkdays(friday, 1)), "10.03.2026 12:00");
+  EXPECT_EQ(moscow.formatDateTime(*moscow.addWorkdays(friday, 1)), "10.03.2026 12:00");
 }
 
 TEST(Calendar, WithoutWorkhoursEveryDayButHolidaysCounts) {
@@ -74,7 +74,65 @@ TEST(Calendar, WithoutWorkhoursEveryDayButHolidaysCounts) {
   EXPECT_FALSE(open.hasWorkhours());
   int64_t saturday = open.utcOf(day(2026, 3, 7), 23 * 60);
   EXPECT_EQ(open.nextWorkingTime(saturday), saturday);
-  EXPECT_EQ(open.formatDateTime(open.addWorkdays(saturday, 2)), "10.03.2026 23:00");
+  EXPECT_EQ(open.formatDateTime(*open.addWorkdays(saturday, 2)), "10.03.2026 23:00");
+}
+
+// Day by day, as a reference for the counting done in weeks.
+int64_t addWorkdaysByStepping(const Calendar& c, int64_t day, int64_t n) {
+  for (int64_t left = n < 0 ? -n : n; left > 0;) {
+    day += n < 0 ? -1 : 1;
+    if (c.isWorkday(day)) --left;
+  }
+  return day;
+}
+
+// Working days in (from, to], day by day.
+int64_t workdaysAfterByStepping(const Calendar& c, int64_t from, int64_t to) {
+  int64_t count = 0;
+  for (int64_t d = from + 1; d <= to; ++d) count += c.isWorkday(d) ? 1 : 0;
+  return count;
+}
+
+TEST(Calendar, AddWorkdaysMatchesCountingDayByDayAroundOverlappingHolidays) {
+  // Holidays that overlap and nest, on weekends and weekdays, and a Saturday window.
+  Windows windows = weekdays(9, 18);
+  windows[5] = {{10 * 60, 14 * 60}};
+  Calendar c("Europe/Moscow", windows,
+             {{day(2026, 3, 2), day(2026, 3, 12)},
+              {day(2026, 3, 4), day(2026, 3, 5)},
+              {day(2026, 3, 10), day(2026, 3, 20)},
+              {day(2026, 4, 1), day(2026, 4, 1)}});
+  // Friday 6 March lies in the first range, past the second one nested in
+  // it: it was taken for a working day when only the nearer range was looked at.
+  EXPECT_FALSE(c.isWorkday(day(2026, 3, 6)));
+  EXPECT_FALSE(c.isWorkday(day(2026, 3, 16)));  // inside the third range, which starts within the first
+  for (int64_t start = day(2026, 2, 20); start < day(2026, 4, 10); start += 3) {
+    for (int64_t n = -40; n <= 40; ++n) {
+      EXPECT_EQ(c.addWorkdaysToDay(start, n), addWorkdaysByStepping(c, start, n)) << start << " " << n;
+      int64_t other = start + n;
+      EXPECT_EQ(c.workdaysBetween(c.utcOf(start, 600), c.utcOf(other, 600)),
+                n < 0 ? -workdaysAfterByStepping(c, other, start) : workdaysAfterByStepping(c, start, other))
+          << start << " " << n;
+    }
+  }
+}
+
+// Far counts are counted, not cut short: 200 000 working days of five a week
+// are exactly 40 000 weeks, and past 10 000 years from 1970 there is no date.
+TEST(Calendar, FarWorkdayCountsAreExactOrNone) {
+  Calendar c("Europe/Moscow", weekdays(9, 18), {});
+  int64_t monday = day(2026, 3, 2);
+  EXPECT_EQ(c.addWorkdaysToDay(monday, 200000), monday + 280000);
+  EXPECT_EQ(c.addWorkdaysToDay(monday, -200000), monday - 280000);
+  EXPECT_EQ(c.workdaysBetween(c.utcOf(monday, 600), c.utcOf(monday + 280000, 600)), 200000);
+  EXPECT_EQ(c.workdaysBetween(c.utcOf(monday + 280000, 600), c.utcOf(monday, 600)), -200000);
+  EXPECT_EQ(c.addWorkdaysToDay(monday, 3000000), std::nullopt);  // 4.2 million days: past year 11 000
+  EXPECT_EQ(c.addWorkdaysToDay(monday, -3000000), std::nullopt);
+  EXPECT_EQ(c.addWorkdays(c.utcOf(monday, 600), 3000000), std::nullopt);
+  EXPECT_EQ(c.addWorkdaysToDay(Calendar::kMaxDays, 1), std::nullopt);
+  EXPECT_EQ(c.addWorkdaysToDay(Calendar::kMaxDays - 2, 5), std::nullopt);  // two days left hold at most two
+  EXPECT_EQ(c.addWorkdaysToDay(-Calendar::kMaxDays + 2, -5), std::nullopt);
+  EXPECT_EQ(c.addWorkdaysToDay(monday, 0), monday);
 }
 
 TEST(Calendar, UnknownTimeZoneIsAnError) {

@@ -144,6 +144,18 @@ TEST(Vm, DateAndDurationResultsBeyondTenThousandYearsAreNone) {
             "[1000d] [07.01.2030]\n");
 }
 
+// Far working-day counts are counted to the end: from 100 000 calendar days
+// on, add_workdays stopped counting and gave a wrong date. 200 000 working
+// days of five a week are 40 000 weeks (and Monday 9 March a holiday);
+// three million are past 10 000 years: none.
+TEST(Vm, FarWorkdayCountsGiveTheRightDateOrNone) {
+  EXPECT_EQ(render("field n: number\nfield d: date",
+                   "note \"[{add_workdays(d, n)}] [{add_workdays(d, -n)}] [{add_workdays(d, 15 * n)}]\"\n"
+                   "note \"[{workdays_between(d, add_workdays(d, n))}] [{workdays_between(d, add_workdays(d, -n))}]\"",
+                   {{"n", 200000}, {"d", "2026-03-06"}}),
+            "[19.10.2792] [25.07.1259] []\n[200000] [-200000]\n");
+}
+
 TEST(Vm, ValueComparisonsFollowTheNoneRules) {
   bc::Value none{};
   bc::Value one = bc::Value::number(1), two = bc::Value::number(2);

@@ -174,7 +174,7 @@ std::optional<std::string> TestRun::statement(const ast::TestStmt& st) {
     case ast::TestStmtKind::Deal: return createDeal(st.as<ast::TestDealStmt>());
     case ast::TestStmtKind::Advance: {
       const auto& a = st.as<ast::TestAdvanceStmt>().by;
-      int64_t target = a.workdays ? account().addWorkdays(clock_.now(), a.workdays) : clock_.now() + a.seconds;
+      int64_t target = a.workdays ? account().addWorkdays(clock_.now(), a.workdays).value() : clock_.now() + a.seconds;
       engine_.runDue(target);
       clock_.set(target);
       return std::nullopt;
