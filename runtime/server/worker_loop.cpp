@@ -25,12 +25,14 @@ constexpr size_t kForgetPerRound = 5000;
 struct SharedWorker::Parts {
   Parts(const bc::Module& module, engine::Clock& clock, const WorkerOptions& o)
       : store(o.conninfo, store::PostgresOptions{.sharedWorkers = true}),
-        engine(module, store, clock, engine::EngineOptions{.moduleVersion = o.moduleVersion}),
+        wrapped(o.engineStore ? o.engineStore(store) : nullptr),
+        engine(module, wrapped ? *wrapped : store, clock, engine::EngineOptions{.moduleVersion = o.moduleVersion}),
         names(module),
         queue(store.connection()),
         listener(o.conninfo) {}
 
   store::PostgresStore store;
+  std::unique_ptr<store::Store> wrapped;  // the engine's view of `store` (--crm: the CRM mirror)
   engine::Engine engine;
   engine::Names names;
   store::pg::WorkQueue queue;
@@ -130,7 +132,14 @@ size_t SharedWorker::runBatch() {
         fireDue(w.receivedAt);  // the deal's timers that fell due before this event arrived fire first
         engine::Outcome o;
         try {
-          o = engine::applyWireEvent(p.engine, p.names, nlohmann::json::parse(w.body));
+          nlohmann::json event = nlohmann::json::parse(w.body);
+          std::optional<engine::Outcome> other;
+          if (options_.applyOther) {
+            other = options_.applyOther(event, p.wrapped ? *p.wrapped : p.store, [&](const nlohmann::json& e) {
+              return engine::applyWireEvent(p.engine, p.names, e);
+            });
+          }
+          o = other ? std::move(*other) : engine::applyWireEvent(p.engine, p.names, event);
         } catch (const nlohmann::json::exception& e) {
           o = {engine::Outcome::Status::Invalid, std::string("the event is not JSON: ") + e.what()};
         }

@@ -20,6 +20,7 @@
 #include "runtime/server/module_route.h"
 #include "runtime/server/open_store.h"
 #include "runtime/server/serve_signals.h"
+#include "runtime/server/worker_crm.h"
 #include "runtime/server/worker_intake.h"
 #include "runtime/server/worker_loop.h"
 #include "runtime/store/pg_db.h"
@@ -94,9 +95,6 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
               "one server"));
   }
   if (conninfo->empty()) return failWith(setup("--store postgres: needs a connection string"));
-  if (settings.crm) {
-    return failWith(setup("--workers shared does not take --crm yet; serve a CRM-connected funnel with one server"));
-  }
   std::unique_ptr<store::PostgresStore> store;
   try {
     store = std::make_unique<store::PostgresStore>(*conninfo, store::PostgresOptions{.sharedWorkers = true});
@@ -108,6 +106,18 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
 
   engine::RealClock clock;
   std::string moduleVersion = deploy::moduleVersionOf(settings.moduleBytes);
+  // With --crm, crm.toml must fit the module before the store is put on it.
+  std::unique_ptr<WorkerCrm> crm;
+  if (settings.crm) {
+    try {
+      Result<std::unique_ptr<WorkerCrm>> opened =
+          WorkerCrm::open(*settings.crm, *settings.module, *store, clock, *conninfo);
+      if (!opened) return failWith(setup(opened.error()));
+      crm = std::move(*opened);
+    } catch (const std::exception& e) {  // StoreError: the CRM's connections
+      return failWith(setup(e.what()));
+    }
+  }
   try {
     store::pg::Conn startLock(*conninfo);  // the lock ends with this connection
     startLock.exec(kStartLock, "waiting for the other workers to start");
@@ -140,6 +150,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   std::mutex metricsMutex;
   Metrics* metrics = nullptr;
   outbox::Connectors connectors = outbox::makeConnectors(settings.config);
+  if (crm) crm->addConnectors(connectors);
   outbox::RelayOptions relayOptions = outbox::relayOptionsOf(settings.config);
   relayOptions.batch = std::min(relayOptions.batch, kSharedOutboxBatch);
   relayOptions.lease = kSharedLease;
@@ -151,7 +162,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     std::lock_guard lock(metricsMutex);
     if (metrics) metrics->outboxInFlight = inFlight;
   };
-  outbox::OutboxRelay relay(*store, connectors, relayOptions, clock);
+  outbox::OutboxRelay relay(crm ? crm->relayStore() : *store, connectors, relayOptions, clock);
 
   std::unique_ptr<WorkerIntake> intake;
   std::unique_ptr<SharedWorker> worker;
@@ -164,6 +175,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     w.moduleVersion = moduleVersion;
     w.pollOnly = settings.pgPollOnly;
     w.onCommit = [&relay] { relay.wake(); };
+    if (crm) crm->configure(w);
     worker = std::make_unique<SharedWorker>(*settings.module, clock, w);
   } catch (const std::exception& e) {
     return failWith(setup(e.what()));
@@ -188,7 +200,10 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     return results;
   };
   std::string label = workerLabel();
-  options.extraMetrics = [&] { return workerMetrics(label, worker->counters(), store->outboxCounters()); };
+  options.extraMetrics = [&] {
+    return workerMetrics(label, worker->counters(), store->outboxCounters()) + (crm ? crm->metrics(label) : "");
+  };
+  if (crm) options.extraRoutes.push_back(crm->route());
   ModuleRouteSettings routeSettings;
   routeSettings.tokensConfigured = !settings.server.tokens.empty();
   routeSettings.refusal =
@@ -220,6 +235,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     std::lock_guard lock(metricsMutex);
     metrics = &server->metrics();
   }
+  if (crm) crm->startPolling(server->writer());
   std::atomic<bool> stopRelay{false};
   std::thread relayThread([&] { relay.runUntilStopped(stopRelay); });
   std::mutex renewMutex;
@@ -242,7 +258,8 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     std::lock_guard lock(metricsMutex);
     metrics = nullptr;
   }
-  server->stop();  // answers the requests in flight (their events are in the inbox)
+  if (crm) crm->stop();  // the leader's drain in hand ends first: it writes through the server
+  server->stop();        // answers the requests in flight (their events are in the inbox)
   intake->stop();
   worker->stop();  // finishes its batch
   // The relay waits for its deliveries in flight (each within its timeout)
