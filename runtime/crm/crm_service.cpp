@@ -2,6 +2,7 @@
 
 #include "runtime/crm/crm_connectors.h"
 #include "runtime/crm/shared_inbound.h"
+#include "runtime/crm/shared_poller.h"
 #include "runtime/crm/shared_rate_limiter.h"
 #include "runtime/crm/shared_tokens.h"
 
@@ -45,5 +46,25 @@ CrmService::CrmService(const CrmConfig& config, Mapping mapping, store::Store& s
 }
 
 void CrmService::addConnectors(outbox::Connectors& connectors) { addCrmConnectors(connectors, config_, api_, store_); }
+
+}  // namespace voronka::crm
+
+namespace voronka::crm {
+
+CrmService::~CrmService() { stopPolling(); }
+
+void CrmService::startPolling(const std::string& conninfo, WithWriter withWriter) {
+  if (config_.kind != CrmKind::Bitrix24 || config_.offlinePoll <= 0) return;
+  auto every = std::chrono::milliseconds(static_cast<int64_t>(config_.offlinePoll * 1000));
+  poller_ = std::make_unique<SharedPoller>(conninfo, every, [this, withWriter = std::move(withWriter)] {
+    nlohmann::json drained;
+    withWriter([&](server::EventWriter& writer) { drained = inbound_.drainOffline(writer); });
+    if (drained.contains("error")) throw std::runtime_error(drained["error"].get<std::string>());
+  });
+}
+
+void CrmService::stopPolling() {
+  if (poller_) poller_->stop();
+}
 
 }  // namespace voronka::crm

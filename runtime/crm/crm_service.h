@@ -4,6 +4,7 @@
 // and the webhook route.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -18,6 +19,8 @@
 #include "runtime/outbox/connectors.h"
 
 namespace voronka::crm {
+
+class SharedPoller;
 
 // Shared workers (`voronka serve --workers shared`, shared_*.h): the
 // tokens and the rate limit live in the PostgreSQL store, webhooks are
@@ -46,6 +49,16 @@ class CrmService {
   CrmInbound& inbound() { return inbound_; }
   TokenKeeper& tokens() { return *tokens_; }
 
+  // offline_poll (Bitrix24): drains the offline queue into `writer` every
+  // so often — on shared workers (`conninfo` set) only while this process
+  // leads (shared_poller.h). `writer` gives the server's writer and holds it
+  // for the drain. No-op without offline_poll.
+  using WithWriter = std::function<void(const std::function<void(server::EventWriter&)>&)>;
+  void startPolling(const std::string& conninfo, WithWriter withWriter);
+  void stopPolling();
+  const SharedPoller* poller() const { return poller_.get(); }
+  ~CrmService();
+
   CrmService(const CrmConfig& config, Mapping mapping, store::Store& store, engine::Clock& clock,
              std::optional<SharedCrm> shared = {});
 
@@ -58,6 +71,7 @@ class CrmService {
   std::unique_ptr<TokenKeeper> tokens_;
   CrmApi api_;
   CrmInbound inbound_;
+  std::unique_ptr<SharedPoller> poller_;
 };
 
 }  // namespace voronka::crm

@@ -6,7 +6,8 @@ namespace voronka::crm {
 
 SharedPoller::SharedPoller(const std::string& conninfo, std::chrono::milliseconds every, std::function<void()> job,
                            std::chrono::milliseconds retry)
-    : lock_(conninfo, "crm.leader"), every_(every), retry_(retry), job_(std::move(job)) {
+    : every_(every), retry_(retry), job_(std::move(job)) {
+  if (!conninfo.empty()) lock_.emplace(conninfo, "crm.leader");
   thread_ = std::thread([this] { run(); });
 }
 
@@ -19,7 +20,7 @@ void SharedPoller::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  lock_.unlock();
+  if (lock_) lock_->unlock();
   leading_ = false;
 }
 
@@ -30,7 +31,7 @@ void SharedPoller::run() {
     guard.unlock();
     bool lead = false;
     try {
-      lead = lock_.held() ? lock_.stillHeld() : lock_.tryLock();
+      lead = !lock_ || (lock_->held() ? lock_->stillHeld() : lock_->tryLock());
     } catch (const std::exception&) {
       lead = false;  // the database is away: whoever reaches it leads
     }

@@ -3,6 +3,7 @@
 // time: the leader, the one holding the lock "crm.leader" (SharedLock).
 // Every worker tries for it every `retry`; a leader killed with -9 loses its
 // session and so the lock, and another worker takes over at its next try.
+// A single server (no conninfo) always leads.
 #pragma once
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -19,7 +21,8 @@ namespace voronka::crm {
 
 class SharedPoller {
  public:
-  // Starts the thread; `job` runs on it every `every` while this process leads.
+  // Starts the thread; `job` runs on it every `every` while this process
+  // leads. An empty `conninfo`: one server, which leads alone.
   SharedPoller(const std::string& conninfo, std::chrono::milliseconds every, std::function<void()> job,
                std::chrono::milliseconds retry = std::chrono::seconds(1));
   ~SharedPoller();  // stop()
@@ -32,7 +35,7 @@ class SharedPoller {
  private:
   void run();
 
-  SharedLock lock_;
+  std::optional<SharedLock> lock_;
   std::chrono::milliseconds every_;
   std::chrono::milliseconds retry_;
   std::function<void()> job_;

@@ -59,35 +59,27 @@ void WorkerCrm::configure(WorkerOptions& options) {
 }
 
 void WorkerCrm::startPolling(EventWriter& writer) {
-  const crm::CrmConfig& config = service_->mirror().config();
-  if (config.kind != crm::CrmKind::Bitrix24 || config.offlinePoll <= 0) return;
-  auto every = std::chrono::milliseconds(static_cast<int64_t>(config.offlinePoll * 1000));
-  crm::CrmInbound& inbound = service_->inbound();
-  poller_ = std::make_unique<crm::SharedPoller>(conninfo_, every, [&inbound, &writer] {
-    nlohmann::json drained = inbound.drainOffline(writer);
-    if (drained.contains("error")) throw std::runtime_error(drained["error"].get<std::string>());
-  });
+  service_->startPolling(conninfo_, [&writer](const std::function<void(EventWriter&)>& drain) { drain(writer); });
 }
 
 std::string WorkerCrm::metrics(const std::string& label) const {
   std::string out;
+  const crm::SharedPoller* poller = service_->poller();
   auto line = [&](const char* name, const char* type, const char* help, uint64_t value) {
     out +=
         fmt::format("# HELP {} {}\n# TYPE {} {}\n{}{{worker=\"{}\"}} {}\n", name, help, name, type, name, label, value);
   };
   line("voronka_worker_crm_leader", "gauge",
        "1 while this worker leads the CRM's periodic work (Bitrix24's offline_poll)",
-       poller_ && poller_->leading() ? 1 : 0);
+       poller && poller->leading() ? 1 : 0);
   line("voronka_worker_crm_polls_total", "counter", "Drains of the CRM's offline queue this worker ran as the leader",
-       poller_ ? poller_->runs() : 0);
+       poller ? poller->runs() : 0);
   auto* shared = dynamic_cast<crm::SharedTokenKeeper*>(&service_->tokens());
   line("voronka_worker_crm_token_refreshes_total", "counter",
        "OAuth refreshes this worker made (under the store's lock, for every worker)", shared ? shared->refreshes() : 0);
   return out;
 }
 
-void WorkerCrm::stop() {
-  if (poller_) poller_->stop();
-}
+void WorkerCrm::stop() { service_->stopPolling(); }
 
 }  // namespace voronka::server

@@ -27,7 +27,6 @@
 
 namespace voronka::crm {
 class CrmService;
-class SharedPoller;
 }  // namespace voronka::crm
 
 namespace voronka::server {
@@ -62,7 +61,6 @@ class WorkerCrm {
   WorkerCrm(std::unique_ptr<crm::CrmService> service, std::string conninfo);
   std::unique_ptr<crm::CrmService> service_;
   std::string conninfo_;
-  std::unique_ptr<crm::SharedPoller> poller_;
 };
 
 }  // namespace voronka::server
