@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/crm/shared_inbound.h"
 #include "runtime/crm/shared_lock.h"
 #include "runtime/crm/shared_rate_limiter.h"
 #include "runtime/crm/shared_tokens.h"
@@ -236,6 +237,46 @@ TEST_F(PostgresSharedCrm, ABucketHoldsItsBurstForAllProcesses) {
   EXPECT_EQ(taken, 8);
   EXPECT_FALSE(a.tryAcquire());
   EXPECT_FALSE(b.tryAcquire());
+}
+
+}  // namespace
+}  // namespace voronka::crm
+
+namespace voronka::crm {
+namespace {
+
+TEST(SharedInbound, AReportSurvivesTheInboxRow) {
+  CrmReport r;
+  r.crmId = "42";
+  r.crmPipeline = "7";
+  r.crmStage = "101";
+  r.responsible = "6001";
+  r.fields = {{"price", 50000}, {"5001", nlohmann::json::array({9001})}};
+  r.tags = std::vector<std::string>{"крупный"};
+  r.modifiedBy = "6001";
+  r.name = "Сделка";
+  r.version = "1733200000";
+  r.events = {nlohmann::json{{"type", "documents_ready"}, {"payload", {{"count", 2}}}}};
+  r.robotToken = "token-1";
+  CrmReport back = reportFromJson(reportToJson(r));
+  EXPECT_EQ(reportToJson(back), reportToJson(r));
+  EXPECT_EQ(back.responsible, r.responsible);
+  EXPECT_EQ(back.tags, r.tags);
+  CrmReport none = reportFromJson(reportToJson(CrmReport{}));
+  EXPECT_FALSE(none.responsible);
+  EXPECT_FALSE(none.tags) << "tags not reported stay unknown, not empty";
+}
+
+TEST(SharedInbound, VersionsCompareWithinOneKind) {
+  EXPECT_TRUE(olderVersion("999", "1000"));  // amoCRM's seconds, as numbers
+  EXPECT_FALSE(olderVersion("1000", "999"));
+  EXPECT_FALSE(olderVersion("1000", "1000"));
+  EXPECT_TRUE(olderVersion("2026-12-01T10:02:00+03:00", "2026-12-01T11:01:00+03:00"));
+  EXPECT_FALSE(olderVersion("2026-12-01T11:01:00+03:00", "2026-12-01T11:01:00+03:00"));
+  // What cannot be compared is never taken for older.
+  EXPECT_FALSE(olderVersion("note-7", "1000"));
+  EXPECT_FALSE(olderVersion("", "1000"));
+  EXPECT_FALSE(olderVersion("1000", "2026-12-01T11:01:00+03:00"));
 }
 
 }  // namespace

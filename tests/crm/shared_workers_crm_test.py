@@ -3,8 +3,9 @@
 three worker processes on one throwaway PostgreSQL against the fake amoCRM
 and Bitrix24 accounts. Checks, counting at the fakes:
   - OAuth: the single-use refresh token is spent exactly once per refresh,
-    across all workers — once at the start (no access token yet), once more
-    after amoCRM revokes the access token under load;
+    across all workers — once at the start (no access token yet), once
+    after amoCRM revokes the access token under load, once when the token
+    expires (its expires_in) while every worker has calls to make;
   - every webhook is sent to two workers: each deal's events applied once,
     in order (created, then the budget change that moves it);
   - every CRM call made once per effect: one task, one note per lead;
@@ -115,16 +116,30 @@ def test_amocrm(voronka, pg, workdir):
         assert sum(metric(s, "voronka_worker_crm_token_refreshes_total") for s in servers) == 1
 
         # amoCRM revokes the access token: every worker gets 401, one refresh for all.
+        # The new token lives 63 s: Voronka renews 60 s before expiry, so 3 s later
+        # every worker finds it expiring.
         with a.lock:
             a.access_tokens.clear()
+            a.token_lifetime = 63
         for i, lead in enumerate(leads):
             send_twice(servers, fake.change_lead(lead, price=150000), i)
+        wait_until(lambda: len(fake.calls("POST", "/oauth2/")) >= 2, 30, "the renewal after the 401s")
+        with a.lock:
+            a.token_lifetime = 3600
         wait_until(lambda: all(len(notes_of(lead)) == 1 for lead in leads), 90, "a note for each lead")
         wait_until(lambda: all(tasks_of(lead)[0].get("is_completed") for lead in leads), 60, "tasks completed")
-        refreshes = fake.calls("POST", "/oauth2/")
-        assert len(refreshes) == 2 and all(c[3] == 200 for c in refreshes), refreshes
-        assert a.refresh_reuse == 0, "a refresh token was used twice"
         assert [c for c in fake.calls() if c[3] == 401], "the revoked token was never refused"
+
+        # The token expires (by its expires_in) while every worker has calls to make: one renewal.
+        time.sleep(3.5)
+        late = range(330, 336)
+        for i, lead in enumerate(late):
+            send_twice(servers, fake.change_lead(lead, status_id=101, pipeline_id=7, price=50000), i)
+        wait_until(lambda: all(tasks_of(lead) for lead in late), 60, "the late leads' tasks")
+        refreshes = fake.calls("POST", "/oauth2/")
+        assert len(refreshes) == 3 and all(c[3] == 200 for c in refreshes), refreshes
+        assert a.refresh_reuse == 0, "a refresh token was used twice"
+        assert sum(metric(s, "voronka_worker_crm_token_refreshes_total") for s in servers) == 3
 
         time.sleep(1.0)  # the echoes of the PATCHes arrive and change nothing
         for lead in leads:
