@@ -8,7 +8,8 @@ and Bitrix24 accounts. Checks, counting at the fakes:
     expires (its expires_in) while every worker has calls to make;
   - every webhook is sent to two workers: each deal's events applied once,
     in order (created, then the budget change that moves it);
-  - every CRM call made once per effect: one task, one note per lead;
+  - every CRM call made once per effect: one task, one note per lead, and
+    one task when the worker creating it is killed with -9 mid-call;
   - the account's 7 requests per second kept by all workers together;
   - Bitrix24's offline queue polled by one leader (offline_poll); kill -9
     of the leader and another worker takes the polling over.
@@ -57,7 +58,7 @@ def metric(server, name):
     status, body = server.request("GET", "/metrics")
     assert status == 200, (status, body)
     for line in body.splitlines():
-        if line.startswith(name + "{"):
+        if line.startswith(name + "{") or line.startswith(name + " "):
             return float(line.rsplit(" ", 1)[1])
     raise AssertionError(f"no {name} in /metrics")
 
@@ -164,6 +165,44 @@ def test_amocrm(voronka, pg, workdir):
         fake.stop()
 
 
+def test_amocrm_kill_during_delivery(voronka, pg, workdir):
+    """kill -9 of the worker whose relay is creating a task in amoCRM: another
+    worker takes the lapsed lease over, looks for the task and makes none."""
+    fake = FakeAmoCrm().start()
+    a = fake.account
+    os.environ["AMO_TOKEN"] = "long-lived-token"
+    module = build_shop(voronka, workdir)
+    crm = write(os.path.join(workdir, "crm.toml"),
+                f'[amocrm]\nurl = "{fake.url}"\nwebhook_secret = "{SECRET}"\nrobot_user = 5000\n'
+                'token_env = "AMO_TOKEN"\n' + AMO_MAPPING)
+    workers = Workers(voronka, module, pg, crm, workdir).start()
+
+    def tasks_of(lead):
+        with a.lock:
+            return [t for t in a.tasks.values() if t["entity_id"] == lead]
+
+    def task_effect(server):
+        d = deal(server, "amo-400")
+        return [e for e in d["effects"] if e["kind"] == "crm_task"][0] if d else None
+
+    try:
+        a.slow_task_create = 8  # the task is made, the answer comes 8 s later
+        send_twice(workers.servers, fake.change_lead(400, status_id=101, pipeline_id=7, price=50000), 0)
+        wait_until(lambda: len(tasks_of(400)) == 1, 20, "the task created in amoCRM")
+        delivering = [s for s in workers.alive() if metric(s, "voronka_outbox_in_flight") >= 1]
+        assert len(delivering) == 1, "no single worker is delivering the task"
+        delivering[0].kill()
+        a.slow_task_create = 0
+        survivor = workers.alive()[0]
+        wait_until(lambda: task_effect(survivor)["status"] == "delivered", 40, "the task's effect delivered")
+        assert len(tasks_of(400)) == 1, tasks_of(400)
+        assert fake.calls("GET", "/api/v4/tasks"), "the task was not looked for before it was made again"
+        assert sum(metric(s, "voronka_worker_lease_takeovers_total") for s in workers.alive()) >= 1
+    finally:
+        workers.stop()
+        fake.stop()
+
+
 def pg_query(pg, sql):
     cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", pg.db, "-Atc", sql]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -253,7 +292,7 @@ def test_refused_crm_toml(voronka, pg, workdir):
 def main():
     voronka = os.path.abspath(sys.argv[1])
     only = sys.argv[2:]
-    tests = [test_refused_crm_toml, test_amocrm, test_bitrix24_leader]
+    tests = [test_refused_crm_toml, test_amocrm, test_amocrm_kill_during_delivery, test_bitrix24_leader]
     passed = failed = 0
     with Postgres() as pg:
         if pg.missing:
