@@ -34,8 +34,8 @@ WORKERS = 3
 
 
 class Workers:
-    def __init__(self, voronka, module, pg, crm, workdir):
-        config = write(os.path.join(workdir, "serve.toml"), SERVE_TOML)
+    def __init__(self, voronka, module, pg, crm, workdir, serve_toml=SERVE_TOML):
+        config = write(os.path.join(workdir, "serve.toml"), serve_toml)
         self.args = (voronka, module, pg.spec())
         self.extra = ["--workers", "shared", "--crm", crm, "--config", config]
         self.servers = []
@@ -91,7 +91,10 @@ def test_amocrm(voronka, pg, workdir):
     os.environ["AMO_CLIENT_SECRET"] = "client-secret"
     os.environ["AMO_REFRESH_TOKEN"] = "first-refresh"
     module = build_shop(voronka, workdir)
-    workers = Workers(voronka, module, pg, amo_oauth_toml(workdir, fake), workdir).start()
+    # One effect per call (no batching): many calls, which three workers
+    # unchecked would send at three times the account's limit.
+    workers = Workers(voronka, module, pg, amo_oauth_toml(workdir, fake), workdir,
+                      SERVE_TOML + "batch = 1\n").start()
     servers = workers.servers
     a.webhook_url = f"http://127.0.0.1:{servers[0].port}/v1/crm/amocrm/{SECRET}"  # the echoes
     leads = range(300, 330)
@@ -154,6 +157,9 @@ def test_amocrm(voronka, pg, workdir):
         with a.lock:
             assert a.leads[leads[0]]["status_id"] == 102 and a.leads[leads[0]]["responsible_user_id"] == 6002
         # All three workers together kept the account's limit.
+        api = [c[0] for c in a.calls if c[2].startswith("/api/v4/")]
+        print(f"amoCRM: {len(api)} API calls from {WORKERS} workers in {api[-1] - api[0]:.1f} s, "
+              f"at most {a.max_per_second()} in one second, {a.over_limit} over the limit", flush=True)
         assert a.over_limit == 0, a.over_limit
         assert a.max_per_second() <= 7, a.max_per_second()
         status, body = pg_query(pg, "SELECT count(*) FROM meta WHERE key = 'crm.oauth'")
