@@ -103,16 +103,25 @@ engine::Outcome applyQueuedReport(Mirror& mirror, store::Store& mirrorStore, con
     auto tx = mirrorStore.begin();  // read only
     applied = tx->meta(reportedKey(deal));
   }
-  if (applied && olderVersion(report.version, *applied)) {
+  bool stale = applied && olderVersion(report.version, *applied);
+  if (stale && report.events.empty()) {
     nlohmann::json out = {{"deal", deal},
                           {"status", "ignored"},
                           {"reason", fmt::format("an older state of the deal (version {}) than one applied before ({})",
                                                  report.version, *applied)}};
     return {engine::Outcome::Status::Applied, out.dump()};
   }
+  if (stale) {
+    // A robot's call (or a Digital Pipeline event) is an event of its own:
+    // applied, answered — only the deal's state it carries is out of date.
+    report.crmStage.clear();
+    report.fields.clear();
+    report.responsible.reset();
+    report.tags.reset();
+  }
   nlohmann::json out = applyReport(mirror, mirrorStore, report, applyEvents);
   const std::string& v = report.version;
-  if ((allDigits(v) || isoTime(v)) && (!applied || !olderVersion(v, *applied))) {
+  if (!stale && (allDigits(v) || isoTime(v)) && (!applied || !olderVersion(v, *applied))) {
     auto tx = mirrorStore.begin();
     tx->putMeta(reportedKey(deal), report.version);
     tx->commit();

@@ -12,7 +12,8 @@ and Bitrix24 accounts. Checks, counting at the fakes:
     one task when the worker creating it is killed with -9 mid-call;
   - the account's 7 requests per second kept by all workers together;
   - Bitrix24's offline queue polled by one leader (offline_poll); kill -9
-    of the leader and another worker takes the polling over.
+    of the leader and another worker takes the polling over; the robot's
+    call sent to two workers applied and answered once.
 
 usage: shared_workers_crm_test.py VORONKA [TEST…]"""
 import os
@@ -25,7 +26,7 @@ import traceback
 
 from crm_support import (AMO_MAPPING, SECRET, SERVE_TOML, amo_webhook, build_shop, wait_until, write)
 from fake_amocrm import FakeAmoCrm
-from fake_bitrix24 import APPLICATION_TOKEN, FakeBitrix24
+from fake_bitrix24 import APPLICATION_TOKEN, FakeBitrix24, robot_form
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "serve"))
 from serve_support import Postgres, Server  # noqa: E402
@@ -272,6 +273,19 @@ def test_bitrix24_leader(voronka, pg, workdir):
         wait_until(lambda: p.deals["90"]["STAGE_ID"] == "PREPARATION", 15, "the move in Bitrix24")
         wait_until(lambda: not p.offline, 15, "the offline queue cleared")
         assert events_of(pg, "b24-90") == ["deal_created", "field_set"], events_of(pg, "b24-90")
+        # The robot's call, to two workers: applied on the worker that claims the deal, answered once.
+        call = robot_form(91, "token-1", {"event": "documents_ready", "payload": '{"count": 2}'})
+        for server in workers.alive():
+            status, body = server.request("POST", f"/v1/crm/bitrix24/{SECRET}", body=call,
+                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+            assert status == 200 and body["results"][0]["status"] in ("queued", "duplicate"), body
+        wait_until(lambda: p.robot_replies, 15, "bizproc.event.send")
+        wait_until(lambda: deal(survivor, "b24-91")["stage"] == "qualified", 15, "the robot's event applied")
+        time.sleep(0.5)
+        assert len(p.robot_replies) == 1, p.robot_replies
+        reply = p.robot_replies[0]
+        assert reply["EVENT_TOKEN"] == "token-1" and reply["RETURN_VALUES"]["status"] == "applied", reply
+        assert reply["RETURN_VALUES"]["stage"] == "Квалификация", reply
         assert len(p.tasks) == 2, p.tasks
         assert p.over_limit == 0
     finally:
