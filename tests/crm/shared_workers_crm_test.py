@@ -7,7 +7,8 @@ and Bitrix24 accounts. Checks, counting at the fakes:
     after amoCRM revokes the access token under load, once when the token
     expires (its expires_in) while every worker has calls to make;
   - every webhook is sent to two workers: each deal's events applied once,
-    in order (created, then the budget change that moves it);
+    in order (created, then the budget change that moves it); a lead's
+    older webhook arriving after its newer one is not applied over it;
   - every CRM call made once per effect: one task, one note per lead, and
     one task when the worker creating it is killed with -9 mid-call;
   - the account's 7 requests per second kept by all workers together;
@@ -210,6 +211,38 @@ def test_amocrm_kill_during_delivery(voronka, pg, workdir):
         fake.stop()
 
 
+def test_amocrm_out_of_order(voronka, pg, workdir):
+    """Two webhooks of one lead arrive in the opposite order (the later
+    change first): the older state is not applied over the newer one."""
+    fake = FakeAmoCrm().start()
+    os.environ["AMO_TOKEN"] = "long-lived-token"
+    module = build_shop(voronka, workdir)
+    crm = write(os.path.join(workdir, "crm.toml"),
+                f'[amocrm]\nurl = "{fake.url}"\nwebhook_secret = "{SECRET}"\nrobot_user = 5000\n'
+                'token_env = "AMO_TOKEN"\n' + AMO_MAPPING)
+    workers = Workers(voronka, module, pg, crm, workdir).start()
+    servers = workers.servers
+    try:
+        status, body = amo_webhook(servers[0], fake.change_lead(500, status_id=101, pipeline_id=7, price=50000))
+        assert status == 200, body
+        wait_until(lambda: deal(servers[1], "amo-500"), 15, "the deal")
+        older = fake.change_lead(500, price=150000)  # would qualify the deal (budget > 100 000)…
+        newer = fake.change_lead(500, price=90000)  # …but the manager changed it again at once
+        status, body = amo_webhook(servers[1], newer)
+        assert status == 200, body
+        wait_until(lambda: deal(servers[2], "amo-500")["fields"]["budget"] == 90000, 15, "the newer budget")
+        status, body = amo_webhook(servers[2], older)
+        assert status == 200 and body["results"][0]["status"] == "queued", body
+        wait_until(lambda: "older state" in pg_query(
+            pg, "SELECT message FROM inbox WHERE deal = 'amo-500' ORDER BY seq DESC LIMIT 1")[1], 15, "it applied")
+        d = deal(servers[0], "amo-500")
+        assert d["stage"] == "incoming" and d["fields"]["budget"] == 90000, d
+        assert events_of(pg, "amo-500") == ["deal_created", "field_set"], events_of(pg, "amo-500")
+    finally:
+        workers.stop()
+        fake.stop()
+
+
 def pg_query(pg, sql):
     cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", pg.db, "-Atc", sql]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -312,7 +345,8 @@ def test_refused_crm_toml(voronka, pg, workdir):
 def main():
     voronka = os.path.abspath(sys.argv[1])
     only = sys.argv[2:]
-    tests = [test_refused_crm_toml, test_amocrm, test_amocrm_kill_during_delivery, test_bitrix24_leader]
+    tests = [test_refused_crm_toml, test_amocrm, test_amocrm_kill_during_delivery, test_amocrm_out_of_order,
+             test_bitrix24_leader]
     passed = failed = 0
     with Postgres() as pg:
         if pg.missing:
