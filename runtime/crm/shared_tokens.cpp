@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
+#include "common/hash.h"
 #include "runtime/store/pg_db.h"
 
 namespace voronka::crm {
@@ -11,9 +14,14 @@ namespace {
 
 constexpr const char* kKey = "crm.oauth";
 
-nlohmann::json toJson(const TokenPair& p, const std::string& seed) {
-  return {{"access_token", p.access}, {"refresh_token", p.refresh}, {"expires_at", p.expiresAt}, {"seed", seed}};
+// The row keeps which of crm.toml's refresh tokens it has started from (as
+// hashes): a worker still on an older crm.toml does not put its spent
+// token back during a rolling restart.
+nlohmann::json toJson(const TokenPair& p, const nlohmann::json& seeds) {
+  return {{"access_token", p.access}, {"refresh_token", p.refresh}, {"expires_at", p.expiresAt}, {"seeds", seeds}};
 }
+
+std::string seedId(const std::string& refreshToken) { return fmt::format("{:016x}", fnv1a(refreshToken)); }
 
 bool usable(const TokenPair& p) {
   return !p.access.empty() && (p.expiresAt == 0 || tokenClockNow() < p.expiresAt - kRefreshBeforeExpiry);
@@ -62,24 +70,30 @@ Result<void> SharedTokenKeeper::syncLocked(const std::string& refused) {
     if (conn_->broken()) conn_->reconnect();
     conn_->exec("BEGIN", "locking the CRM's tokens");
     try {
-      store::pg::Query(st_->insert).bind(kKey).bind(toJson(initialPair(), seed).dump()).run();
+      nlohmann::json firstSeeds = nlohmann::json::array();
+      if (!seed.empty()) firstSeeds.push_back(seedId(seed));
+      store::pg::Query(st_->insert).bind(kKey).bind(toJson(initialPair(), firstSeeds).dump()).run();
       store::pg::Query read(st_->select);
       read.bind(kKey);
       if (!read.step()) throw store::StoreError("the CRM's tokens row is gone");
       nlohmann::json j = nlohmann::json::parse(read.text(0), nullptr, false);
       TokenPair stored;
-      std::string storedSeed;
+      nlohmann::json seeds = nlohmann::json::array();
       if (j.is_object()) {
         stored = {j.value("access_token", ""), j.value("refresh_token", ""), j.value("expires_at", int64_t{0})};
-        storedSeed = j.value("seed", "");
+        if (j.contains("seeds") && j["seeds"].is_array()) seeds = j["seeds"];
       }
-      if (!seed.empty() && storedSeed != seed) {
-        // crm.toml names another refresh token than the one the store started
-        // from: the integration was authorized again, its pair is the newer.
+      bool changed = false;
+      if (!seed.empty() && std::find(seeds.begin(), seeds.end(), seedId(seed)) == seeds.end()) {
+        // crm.toml names a refresh token the store has not started from: the
+        // integration was authorized again, its pair is the newer.
         stored = initialPair();
+        seeds.push_back(seedId(seed));
+        changed = true;
       }
       // Re-read after the lock: another worker may have refreshed while this one waited.
       if (usable(stored) && stored.access != refused) {
+        if (changed) store::pg::Query(st_->update).bind(kKey).bind(toJson(stored, seeds).dump()).run();
         conn_->exec("COMMIT", "reading the CRM's tokens");
         pair_ = stored;
         return {};
@@ -92,7 +106,7 @@ Result<void> SharedTokenKeeper::syncLocked(const std::string& refused) {
       ++refreshes_;
       // The old refresh token is spent now: the new pair is kept before it is used.
       (void)savePair(*fresh);  // the file is a copy for the operator; the store is what counts
-      store::pg::Query(st_->update).bind(kKey).bind(toJson(*fresh, seed).dump()).run();
+      store::pg::Query(st_->update).bind(kKey).bind(toJson(*fresh, seeds).dump()).run();
       conn_->exec("COMMIT", "saving the CRM's tokens");
       pair_ = *fresh;
       return {};

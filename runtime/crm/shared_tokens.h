@@ -9,8 +9,9 @@
 // the commit, so an operator can recover it if the database goes away at
 // that moment.
 //
-// The pair crm.toml gives seeds the row on first use; a different refresh
-// token in crm.toml later (the integration authorized again) replaces it.
+// The pair crm.toml gives seeds the row on first use; a refresh token in
+// crm.toml the row has not started from (the integration authorized again)
+// replaces it, one it has (a worker still on the old crm.toml) does not.
 #pragma once
 
 #include <memory>

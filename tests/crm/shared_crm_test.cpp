@@ -186,6 +186,13 @@ TEST_F(PostgresSharedCrm, ANewRefreshTokenInCrmTomlReplacesTheStoredPair) {
   ASSERT_TRUE(token) << token.error();
   EXPECT_EQ(*token, "access-2");
   EXPECT_EQ(fake_.used(), (std::vector<std::string>{"r0", "r-again"}));
+  // A worker still on the old crm.toml (a rolling restart) does not put the
+  // spent r0 back: it takes the stored pair.
+  SharedTokenKeeper old(oauthConfig("r0", "old.json"), conninfo_);
+  token = old.current();
+  ASSERT_TRUE(token) << token.error();
+  EXPECT_EQ(*token, "access-2");
+  EXPECT_EQ(fake_.reuse(), 0);
 }
 
 TEST_F(PostgresSharedCrm, ARefusedRefreshChangesNothingStored) {
