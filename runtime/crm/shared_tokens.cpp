@@ -40,7 +40,6 @@ struct SharedTokenKeeper::Statements {
 
 SharedTokenKeeper::SharedTokenKeeper(const CrmConfig& config, const std::string& conninfo)
     : TokenKeeper(config),
-      conninfo_(conninfo),
       conn_(std::make_unique<store::pg::Conn>(conninfo)),
       st_(std::make_unique<Statements>(*conn_)) {
   pair_ = initialPair();

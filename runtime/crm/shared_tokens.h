@@ -44,7 +44,6 @@ class SharedTokenKeeper : public TokenKeeper {
   Result<void> syncLocked(const std::string& refused);
 
   std::mutex mutex_;  // one caller of this process at a time talks to the row
-  std::string conninfo_;
   std::unique_ptr<store::pg::Conn> conn_;
   struct Statements;
   std::unique_ptr<Statements> st_;
