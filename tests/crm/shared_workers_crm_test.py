@@ -243,6 +243,28 @@ def test_amocrm_out_of_order(voronka, pg, workdir):
         fake.stop()
 
 
+def test_no_deploy_through_the_api(voronka, pg, workdir):
+    """POST /v1/modules to a worker with --crm: refused, saying how, as on one server."""
+    fake = FakeAmoCrm().start()
+    os.environ["AMO_TOKEN"] = "long-lived-token"
+    module = build_shop(voronka, workdir)
+    crm = write(os.path.join(workdir, "crm.toml"),
+                f'[amocrm]\nurl = "{fake.url}"\nwebhook_secret = "{SECRET}"\ntoken_env = "AMO_TOKEN"\n' + AMO_MAPPING)
+    workers = Workers(voronka, module, pg, crm, workdir)
+    workers.extra += ["--token", "admin-token-0123456789"]
+    workers.start(1)
+    try:
+        with open(module, "rb") as f:
+            status, body = workers.servers[0].request(
+                "POST", "/v1/modules", body=f.read(),
+                headers={"Content-Type": "application/octet-stream", "Authorization": "Bearer admin-token-0123456789"})
+        assert status == 409 and body["error"] == "not_supported" and "--crm" in body["message"], (status, body)
+        assert "voronka deploy" in body["message"], body
+    finally:
+        workers.stop()
+        fake.stop()
+
+
 def pg_query(pg, sql):
     cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", pg.db, "-Atc", sql]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -345,7 +367,7 @@ def test_refused_crm_toml(voronka, pg, workdir):
 def main():
     voronka = os.path.abspath(sys.argv[1])
     only = sys.argv[2:]
-    tests = [test_refused_crm_toml, test_amocrm, test_amocrm_kill_during_delivery, test_amocrm_out_of_order,
+    tests = [test_refused_crm_toml, test_no_deploy_through_the_api, test_amocrm, test_amocrm_kill_during_delivery, test_amocrm_out_of_order,
              test_bitrix24_leader]
     passed = failed = 0
     with Postgres() as pg:
