@@ -1,6 +1,7 @@
 #include "runtime/store/memory_store.h"
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -178,9 +179,15 @@ class MemoryTransaction : public Transaction {
 
   std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) override {
     std::vector<EffectRecord> out;
+    std::set<std::string, std::less<>> held;  // deals with an earlier effect tried and not due again
     for (const auto& e : s_.effects_) {
       if (out.size() >= limit) break;
-      if (e.status == "pending" && e.notBefore <= now && e.nextAttemptAt <= now) out.push_back(e);
+      if (e.status != "pending" || held.count(e.deal)) continue;
+      if (e.attempts > 0 && e.nextAttemptAt > now) {
+        held.insert(e.deal);
+      } else if (e.notBefore <= now && e.nextAttemptAt <= now) {
+        out.push_back(e);
+      }
     }
     return out;
   }

@@ -310,6 +310,43 @@ TEST_P(StoreConformance, DueEffectsArePendingOnesPastNotBeforeAndBackoffOldestFi
   EXPECT_EQ(c.effectsDead, 1);
 }
 
+// A deal's effects go out in outbox order: while an earlier effect of the
+// deal was tried and is not due again (being delivered, or waiting to
+// retry), its later ones are not due. Delivered and dead effects hold
+// nothing back, nor does an untried one whose notBefore is still ahead.
+TEST_P(StoreConformance, ADealsLaterEffectsWaitWhileAnEarlierOneIsInFlightOrWaitsToRetry) {
+  committed([&](store::Transaction& tx) {
+    store::EffectRecord tried = sampleEffect("a", "a1 retries at 150");
+    tried.attempts = 1;
+    tried.nextAttemptAt = 150;
+    tx.addEffect(tried);
+    tx.addEffect(sampleEffect("a", "a2"));
+    tx.addEffect(sampleEffect("other", "o1"));
+    tx.addEffect(sampleEffect("b", "b1 dead", 0, "dead"));
+    tx.addEffect(sampleEffect("b", "b2"));
+    tx.addEffect(sampleEffect("c", "c1 at 200", 200));
+    tx.addEffect(sampleEffect("c", "c2"));
+    tx.addEffect(sampleEffect("d", "d1 sent", 0, "delivered"));
+    tx.addEffect(sampleEffect("d", "d2"));
+    tx.addEffect(sampleEffect("a", "a3"));
+  });
+  auto tx = store_->begin();
+  EXPECT_EQ(keys(tx->dueEffects(100, 10)), (std::vector<std::string>{"o1", "b2", "c2", "d2"}));
+  EXPECT_EQ(keys(tx->dueEffects(150, 10)),
+            (std::vector<std::string>{"a1 retries at 150", "a2", "o1", "b2", "c2", "d2", "a3"}));
+  EXPECT_EQ(keys(tx->dueEffects(200, 3)), (std::vector<std::string>{"a1 retries at 150", "a2", "o1"}));
+  // Tried again (the relay's claim): the deal's later effects wait for its result.
+  store::EffectRecord claimed = tx->effectsOf("a").at(0);
+  claimed.attempts = 2;
+  claimed.nextAttemptAt = 800;
+  tx->putEffect(claimed);
+  EXPECT_EQ(keys(tx->dueEffects(300, 10)), (std::vector<std::string>{"o1", "b2", "c1 at 200", "c2", "d2"}));
+  claimed.status = "dead";
+  claimed.nextAttemptAt = 0;
+  tx->putEffect(claimed);
+  EXPECT_EQ(keys(tx->dueEffects(300, 2)), (std::vector<std::string>{"a2", "o1"}));
+}
+
 TEST_P(StoreConformance, PutEffectChangesOnlyTheDeliveryState) {
   committed([&](store::Transaction& tx) {
     tx.addEffect(sampleEffect("a", "k1"));
