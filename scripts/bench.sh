@@ -47,6 +47,8 @@ PY
 fi
 echo "== voronka serve --crm on a fake amoCRM: webhook-to-call latency at half the rate limit, calls per event with batching"
 python3 "$(dirname "$0")/../bench/crm_bench.py" "$build/bin/voronka"
+echo "== voronka serve --workers shared --crm (3 workers, PostgreSQL, fake amoCRM): webhook-to-call latency, the shared rate limit under a burst"
+python3 "$(dirname "$0")/../bench/crm_shared_bench.py" "$build/bin/voronka"
 echo "== voronka serve under a hostile client: slowloris, 200k late timers, 100k tags (docs/operations.md)"
 python3 "$(dirname "$0")/../bench/hostile_bench.py" "$build/bin/voronka" "${BENCH_TIMERS:-200000}"
 echo "== outbox relay: webhook deliveries/s to a healthy receiver, alone and while another receiver hangs"

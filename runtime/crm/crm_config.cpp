@@ -34,6 +34,7 @@ const std::vector<std::string> kBitrixKeys = {"url",
                                               "burst",
                                               "timeout",
                                               "notify",
+                                              "offline_poll",
                                               "oauth"};
 const std::vector<std::string> kOAuthKeys = {"client_id",        "client_secret", "client_secret_env",
                                              "redirect_uri",     "refresh_token", "refresh_token_env",
@@ -203,6 +204,9 @@ void readAccount(Reader& r, const toml::table& t, CrmConfig& c) {
   if (auto rate = r.number(t, section, "rate_limit", 0.1, 1000)) c.rateLimit = *rate;
   if (auto burst = r.number(t, section, "burst", 1, 1000)) c.burst = static_cast<int32_t>(*burst);
   if (auto timeout = r.number(t, section, "timeout", 0.1, 600)) c.timeout = *timeout;
+  if (c.kind == CrmKind::Bitrix24) {
+    if (auto poll = r.number(t, section, "offline_poll", 1, 3600)) c.offlinePoll = *poll;
+  }
   if (auto notify = r.text(t, section, "notify")) {
     if (*notify == "crm") {
       c.notifyThroughCrm = true;

@@ -72,6 +72,7 @@ struct CrmConfig {
   int32_t burst = 1;              // Bitrix24's bucket: requests that may go at once (50)
   double timeout = 10;            // seconds per API call
   bool notifyThroughCrm = false;  // `notify` as a CRM notification instead of the gateway
+  double offlinePoll = 0;         // Bitrix24: seconds between drains of the offline queue (0: on ONOFFLINEEVENT only)
   std::vector<PipelineBinding> pipelines;
   std::vector<FieldBinding> fields;
   std::vector<Binding> users;

@@ -260,6 +260,7 @@ server::ExtraReply CrmInbound::handle(const server::ExtraRequest& request, serve
 nlohmann::json CrmInbound::drainOffline(server::EventWriter& writer) {
   // One drain at a time: two would fetch the same records under one process id.
   std::lock_guard<std::mutex> lock(offlineMutex_);
+  std::shared_ptr<void> shared = drainLock_ ? drainLock_() : nullptr;  // …of every process on the store
   constexpr const char* kProcessKey = "crm.offline.process_id";
   std::optional<std::string> processId;
   {
@@ -310,20 +311,68 @@ nlohmann::json CrmInbound::drainOffline(server::EventWriter& writer) {
   return {{"events", taken}, {"deals", deals}};
 }
 
+namespace {
+
+// bizproc.event.send for a robot's call, through the outbox.
+void answerRobot(Mirror& mirror, store::Store& store, const std::string& deal, const std::string& eventToken,
+                 const std::string& status, const std::string& message) {
+  const bc::Module& m = mirror.mapping().module();
+  nlohmann::json values = {{"status", status}, {"message", message}, {"stage", ""}};
+  auto tx = store.begin();
+  if (std::optional<store::DealRecord> d = tx->deal(deal)) {
+    const bc::PipelineDef& p = m.pipelines[static_cast<size_t>(d->pipeline)];
+    values["stage"] = m.str(p.stages[static_cast<size_t>(d->stage)].title);
+  }
+  mirror.addRobotReply(*tx, deal, eventToken, values);
+  tx->commit();
+}
+
+// The CRM shows a stage the funnel refused: move it back, with a note saying why.
+void undoRefusedMove(Mirror& mirror, store::Store& store, const InboundPlan& plan, bool applyReport,
+                     const std::string& eventId, const std::string& reason) {
+  const bc::Module& m = mirror.mapping().module();
+  auto tx = store.begin();
+  std::optional<store::DealRecord> deal = tx->deal(plan.deal);
+  if (!deal) return;
+  // Unless another event of the webhook was kept (then the CRM's stage is known already).
+  if (applyReport) mirror.applyReport(*tx, plan.deal, plan.reported);
+  mirror.reconcile(*tx, plan.deal, {});
+  const bc::PipelineDef& p = m.pipelines[static_cast<size_t>(deal->pipeline)];
+  std::string title = m.str(p.stages[static_cast<size_t>(deal->stage)].title);
+  mirror.addNote(*tx, plan.deal, engine::managerText(m.language, engine::ManagerText::CrmMoveUndone, title, reason),
+                 eventId);
+  tx->commit();
+}
+
+}  // namespace
+
 nlohmann::json CrmInbound::apply(const CrmReport& report, server::EventWriter& writer) {
-  InboundPlan plan = planReport(mirror_, store_, report);
+  if (queue_) return queue_(report, writer);
+  return applyReport(mirror_, store_, report,
+                     [&](const std::vector<nlohmann::json>& events) { return writer.apply(events); });
+}
+
+nlohmann::json applyReport(Mirror& mirror, store::Store& store, const CrmReport& report,
+                           const ApplyEvents& applyEvents) {
+  InboundPlan plan = planReport(mirror, store, report);
   nlohmann::json out = {{"deal", plan.deal}};
   if (plan.events.empty()) {
     out["status"] = "ignored";
     out["reason"] = plan.ignored;
-    if (!report.robotToken.empty()) answerRobot(plan.deal, report.robotToken, "ignored", plan.ignored);
+    if (!report.robotToken.empty()) answerRobot(mirror, store, plan.deal, report.robotToken, "ignored", plan.ignored);
     return out;
   }
   std::vector<std::string> ids;
   for (const auto& e : plan.events) ids.push_back(e["id"].get<std::string>());
-  auto pending = mirror_.expectReport(ids, plan.deal, plan.reported);
-  std::vector<server::WriteResult> written = writer.apply(plan.events);
-  bool reportKept = mirror_.forgetReport(ids, pending);
+  auto pending = mirror.expectReport(ids, plan.deal, plan.reported);
+  std::vector<server::WriteResult> written;
+  try {
+    written = applyEvents(plan.events);
+  } catch (...) {
+    mirror.forgetReport(ids, pending);
+    throw;
+  }
+  bool reportKept = mirror.forgetReport(ids, pending);
   nlohmann::json events = nlohmann::json::array();
   out["status"] = "applied";
   for (size_t i = 0; i < written.size() && i < plan.events.size(); ++i) {
@@ -337,44 +386,16 @@ nlohmann::json CrmInbound::apply(const CrmReport& report, server::EventWriter& w
     }
     events.push_back(e);
     if (w.stored && w.outcome.status == engine::Outcome::Status::Rejected && plan.events[i]["type"] == "manual_move") {
-      undoRefusedMove(plan, !reportKept, ids[i], w.outcome.message);
+      undoRefusedMove(mirror, store, plan, !reportKept, ids[i], w.outcome.message);
       reportKept = true;
     }
   }
   out["events"] = events;
   // The robot's own event is the last one; the robot waits for its answer.
   if (!report.robotToken.empty() && !events.empty() && out["status"] == "applied")
-    answerRobot(plan.deal, report.robotToken, events.back()["status"], events.back().value("message", ""));
+    answerRobot(mirror, store, plan.deal, report.robotToken, events.back()["status"],
+                events.back().value("message", ""));
   return out;
-}
-
-void CrmInbound::answerRobot(const std::string& deal, const std::string& eventToken, const std::string& status,
-                             const std::string& message) {
-  const bc::Module& m = mirror_.mapping().module();
-  nlohmann::json values = {{"status", status}, {"message", message}, {"stage", ""}};
-  auto tx = store_.begin();
-  if (std::optional<store::DealRecord> d = tx->deal(deal)) {
-    const bc::PipelineDef& p = m.pipelines[static_cast<size_t>(d->pipeline)];
-    values["stage"] = m.str(p.stages[static_cast<size_t>(d->stage)].title);
-  }
-  mirror_.addRobotReply(*tx, deal, eventToken, values);
-  tx->commit();
-}
-
-void CrmInbound::undoRefusedMove(const InboundPlan& plan, bool applyReport, const std::string& eventId,
-                                 const std::string& reason) {
-  const bc::Module& m = mirror_.mapping().module();
-  auto tx = store_.begin();
-  std::optional<store::DealRecord> deal = tx->deal(plan.deal);
-  if (!deal) return;
-  // Unless another event of the webhook was kept (then the CRM's stage is known already).
-  if (applyReport) mirror_.applyReport(*tx, plan.deal, plan.reported);
-  mirror_.reconcile(*tx, plan.deal, {});
-  const bc::PipelineDef& p = m.pipelines[static_cast<size_t>(deal->pipeline)];
-  std::string title = m.str(p.stages[static_cast<size_t>(deal->stage)].title);
-  mirror_.addNote(*tx, plan.deal, engine::managerText(m.language, engine::ManagerText::CrmMoveUndone, title, reason),
-                  eventId);
-  tx->commit();
 }
 
 }  // namespace voronka::crm

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 #include "runtime/crm/mirror.h"
 #include "runtime/engine/names.h"
 #include "runtime/server/extra_routes.h"
+#include "runtime/server/writer.h"
 
 namespace voronka::crm {
 
@@ -35,6 +37,26 @@ struct InboundPlan {
 
 InboundPlan planReport(const Mirror& mirror, store::Store& store, const CrmReport& report);
 
+// Applies the events one report becomes, in order: the server's writer, or
+// the engine of the shared worker that claimed the deal (shared_inbound.h).
+using ApplyEvents = std::function<std::vector<server::WriteResult>(const std::vector<nlohmann::json>&)>;
+
+// Plans `report` against the deal as stored and applies its events through
+// `applyEvents`; what the CRM reported becomes known with the first event
+// kept, a refused manual move is undone in the CRM, a robot is answered.
+// Returns the report's entry of the webhook's answer.
+nlohmann::json applyReport(Mirror& mirror, store::Store& mirrorStore, const CrmReport& report,
+                           const ApplyEvents& applyEvents);
+
+// Where a webhook's reports go instead of being applied on the HTTP thread:
+// shared workers queue each report in the inbox, and the worker that claims
+// its deal plans and applies it (shared_inbound.h). Returns the entry of the
+// webhook's answer ("queued", "duplicate" or "not stored").
+using QueueReport = std::function<nlohmann::json(const CrmReport&, server::EventWriter&)>;
+// Held while Bitrix24's offline events are drained; several processes
+// drain one at a time (shared workers: a PostgreSQL advisory lock).
+using DrainLock = std::function<std::shared_ptr<void>()>;
+
 class CrmInbound {
  public:
   CrmInbound(Mirror& mirror, store::Store& mirrorStore, CrmApi& api)
@@ -45,26 +67,28 @@ class CrmInbound {
 
   server::ExtraReply handle(const server::ExtraRequest& request, server::EventWriter& writer);
 
+  // Shared workers: reports are queued, offline drains take `drainLock` too.
+  void shareWith(QueueReport queue, DrainLock drainLock) {
+    queue_ = std::move(queue);
+    drainLock_ = std::move(drainLock);
+  }
+  // Bitrix24's no-loss mode: the offline events queued in the portal
+  // (event.offline.get), each deal fetched once and applied, then cleared.
+  nlohmann::json drainOffline(server::EventWriter& writer);
+
  private:
   // The reports a request carries; `offlineHint`: Bitrix24's ONOFFLINEEVENT.
   Result<std::vector<CrmReport>, server::ExtraReply> reports(const server::ExtraRequest& request, bool& offlineHint);
   Result<CrmReport> fetchDeal(const std::string& dealId);  // crm.deal.get, tried a few times
   static void addRobotEvent(CrmReport& report, const BitrixEvent& call);
   nlohmann::json apply(const CrmReport& report, server::EventWriter& writer);
-  // Bitrix24's no-loss mode: the offline events queued in the portal
-  // (event.offline.get), each deal fetched once and applied, then cleared.
-  nlohmann::json drainOffline(server::EventWriter& writer);
-  // bizproc.event.send for a robot's call, through the outbox.
-  void answerRobot(const std::string& deal, const std::string& eventToken, const std::string& status,
-                   const std::string& message);
-  // The CRM shows a stage the funnel refused: move it back, with a note saying why.
-  void undoRefusedMove(const InboundPlan& plan, bool applyReport, const std::string& eventId,
-                       const std::string& reason);
 
   Mirror& mirror_;
   store::Store& store_;  // the MirrorStore: follow-up transactions reconcile too
   CrmApi& api_;
   std::mutex offlineMutex_;
+  QueueReport queue_;
+  DrainLock drainLock_;
 };
 
 }  // namespace voronka::crm

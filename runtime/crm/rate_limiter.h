@@ -20,11 +20,12 @@ class RateLimiter {
   // `perSecond` on average; `burst` calls may go at once (1: at most
   // perSecond in any second, as amoCRM counts).
   RateLimiter(double perSecond, int burst);
+  virtual ~RateLimiter() = default;
 
   // Blocks until a call may go, then counts it.
-  void acquire();
+  virtual void acquire();
   // The CRM said "too many" (429, 503): no call before `seconds` from now.
-  void holdOff(double seconds);
+  virtual void holdOff(double seconds);
 
  private:
   std::mutex mutex_;

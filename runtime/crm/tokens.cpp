@@ -17,11 +17,7 @@ namespace voronka::crm {
 
 namespace {
 
-constexpr int64_t kRefreshBeforeExpiry = 60;  // seconds
-
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+int64_t nowSeconds() { return tokenClockNow(); }
 
 bool writeAll(int fd, const std::string& data) {
   size_t done = 0;
@@ -34,6 +30,10 @@ bool writeAll(int fd, const std::string& data) {
 }
 
 }  // namespace
+
+int64_t tokenClockNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 TokenKeeper::TokenKeeper(const CrmConfig& config)
     : kind_(config.kind), oauth_(config.oauth), timeout_(config.timeout), access_(config.token) {
@@ -55,10 +55,10 @@ void TokenKeeper::loadFile() {
   expiresAt_ = j.value("expires_at", int64_t{0});
 }
 
-Result<void> TokenKeeper::saveFile() const {
+Result<void> TokenKeeper::savePair(const TokenPair& pair) const {
   std::string path = oauth_->tokenFile.string();
   std::string temporary = path + ".new";
-  nlohmann::json j = {{"access_token", access_}, {"refresh_token", refresh_}, {"expires_at", expiresAt_}};
+  nlohmann::json j = {{"access_token", pair.access}, {"refresh_token", pair.refresh}, {"expires_at", pair.expiresAt}};
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fail(fmt::format("cannot write {}", temporary));
   bool ok = writeAll(fd, j.dump()) && ::fsync(fd) == 0;
@@ -89,25 +89,26 @@ Result<std::string> TokenKeeper::renewAfter(const std::string& refused) {
   return access_;
 }
 
-Result<void> TokenKeeper::refreshLocked() {
+Result<TokenPair> refreshOAuth(CrmKind kind, const OAuthSettings& oauth, double timeout,
+                               const std::string& refreshToken) {
   HttpCall call;
-  call.timeout = timeout_;
-  if (kind_ == CrmKind::AmoCrm) {
+  call.timeout = timeout;
+  if (kind == CrmKind::AmoCrm) {
     call.method = "POST";
-    call.url = oauth_->tokenUrl;
+    call.url = oauth.tokenUrl;
     call.contentType = "application/json";
-    call.body = nlohmann::json{{"client_id", oauth_->clientId},
-                               {"client_secret", oauth_->clientSecret},
+    call.body = nlohmann::json{{"client_id", oauth.clientId},
+                               {"client_secret", oauth.clientSecret},
                                {"grant_type", "refresh_token"},
-                               {"refresh_token", refresh_},
-                               {"redirect_uri", oauth_->redirectUri}}
+                               {"refresh_token", refreshToken},
+                               {"redirect_uri", oauth.redirectUri}}
                     .dump();
   } else {
-    call.url = oauth_->tokenUrl + "?" +
+    call.url = oauth.tokenUrl + "?" +
                encodeForm({{"grant_type", "refresh_token"},
-                           {"client_id", oauth_->clientId},
-                           {"client_secret", oauth_->clientSecret},
-                           {"refresh_token", refresh_}});
+                           {"client_id", oauth.clientId},
+                           {"client_secret", oauth.clientSecret},
+                           {"refresh_token", refreshToken}});
   }
   HttpAnswer answer = perform(call);
   std::string where = urlForMessages(call.url);
@@ -120,12 +121,22 @@ Result<void> TokenKeeper::refreshLocked() {
                                   "new refresh token in crm.toml)"
                                 : ""));
   }
-  access_ = j["access_token"].get<std::string>();
-  refresh_ = j["refresh_token"].get<std::string>();
-  expiresAt_ =
+  TokenPair pair;
+  pair.access = j["access_token"].get<std::string>();
+  pair.refresh = j["refresh_token"].get<std::string>();
+  pair.expiresAt =
       j.contains("expires_in") && j["expires_in"].is_number() ? nowSeconds() + j["expires_in"].get<int64_t>() : 0;
+  return pair;
+}
+
+Result<void> TokenKeeper::refreshLocked() {
+  Result<TokenPair> pair = refreshOAuth(kind_, *oauth_, timeout_, refresh_);
+  if (!pair) return fail(pair.error());
+  access_ = pair->access;
+  refresh_ = pair->refresh;
+  expiresAt_ = pair->expiresAt;
   // Kept before it is used: the old refresh token is already spent.
-  if (Result<void> saved = saveFile(); !saved)
+  if (Result<void> saved = savePair(*pair); !saved)
     return fail(fmt::format("the new tokens are not saved: {}", saved.error()));
   return {};
 }

@@ -18,22 +18,49 @@
 
 namespace voronka::crm {
 
+// An OAuth pair as the CRM's token endpoint gave it.
+struct TokenPair {
+  std::string access;
+  std::string refresh;
+  int64_t expiresAt = 0;  // UTC seconds; 0: unknown
+};
+
+// Seconds before its expiry at which an access token is renewed.
+inline constexpr int64_t kRefreshBeforeExpiry = 60;
+
+// One refresh at the CRM's token endpoint (spends `refreshToken`).
+Result<TokenPair> refreshOAuth(CrmKind kind, const OAuthSettings& oauth, double timeout,
+                               const std::string& refreshToken);
+
+// UTC seconds now.
+int64_t tokenClockNow();
+
 class TokenKeeper {
  public:
   explicit TokenKeeper(const CrmConfig& config);
+  virtual ~TokenKeeper() = default;
 
   bool usesOAuth() const { return oauth_.has_value(); }
   // The token to send now; with OAuth, refreshed first when it is about to
   // expire. Empty: nothing to send (a Bitrix24 webhook URL).
-  Result<std::string> current();
+  virtual Result<std::string> current();
   // The CRM refused `refused` (401): refresh, unless another caller already
   // has; returns the token to try again with.
-  Result<std::string> renewAfter(const std::string& refused);
+  virtual Result<std::string> renewAfter(const std::string& refused);
+
+ protected:
+  // The pair to start from: crm.toml's, or the token file's when an earlier
+  // refresh saved one there.
+  TokenPair initialPair() const { return {access_, refresh_, expiresAt_}; }
+  const std::optional<OAuthSettings>& oauth() const { return oauth_; }
+  CrmKind kind() const { return kind_; }
+  double timeout() const { return timeout_; }
+  // Writes `pair` to token_file (fsync, then rename).
+  Result<void> savePair(const TokenPair& pair) const;
 
  private:
   Result<void> refreshLocked();
   void loadFile();
-  Result<void> saveFile() const;
 
   CrmKind kind_;
   std::optional<OAuthSettings> oauth_;

@@ -277,6 +277,12 @@ Result<int, ServeError> ClientRuntime::start() {
   Parts& p = *parts_;
   if (auto started = p.startServer(); !started) return failWith(started.error());
   p.relayThread = std::thread([&p] { p.relay->runUntilStopped(p.stopRelay); });
+  // Bitrix24's offline_poll: one server leads alone.
+  if (p.crmService) {
+    p.crmService->startPolling("", [&p](const std::function<void(EventWriter&)>& drain) {
+      if (std::shared_ptr<Server> s = p.serving()) drain(s->writer());
+    });
+  }
   return p.port;
 }
 
@@ -296,6 +302,7 @@ void ClientRuntime::stop() {
   Parts& p = *parts_;
   if (p.stopped) return;
   p.stopped = true;
+  if (p.crmService) p.crmService->stopPolling();  // its drain holds the server
   Parts::retire(p.takeServer());
   if (p.relayThread.joinable()) {
     p.stopRelay = true;

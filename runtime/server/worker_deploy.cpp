@@ -94,11 +94,16 @@ WorkerDeploy::WorkerDeploy(store::PostgresStore& store, engine::Clock& clock, st
       module_(std::move(module)),
       names_(std::make_shared<engine::Names>(*module_)),
       version_(std::move(version)),
-      engine_(
-          std::make_unique<engine::Engine>(*module_, store_, clock_, engine::EngineOptions{.moduleVersion = version_})),
+      engine_(std::make_unique<engine::Engine>(*module_, engineStore(), clock_,
+                                               engine::EngineOptions{.moduleVersion = version_})),
       st_(std::make_unique<Statements>(store.connection())) {}
 
 WorkerDeploy::~WorkerDeploy() = default;
+
+store::Store& WorkerDeploy::engineStore() {
+  if (options_.engineStore) return *options_.engineStore;
+  return store_;
+}
 
 void WorkerDeploy::follow() {
   // Held back and sent with the read below: one round trip, the lock first
@@ -144,7 +149,7 @@ void WorkerDeploy::switchTo(const std::string& active) {
   }
   auto module = std::make_shared<const bc::Module>(bc::load(kept->bytes));
   auto engine =
-      std::make_unique<engine::Engine>(*module, store_, clock_, engine::EngineOptions{.moduleVersion = active});
+      std::make_unique<engine::Engine>(*module, engineStore(), clock_, engine::EngineOptions{.moduleVersion = active});
   module_ = std::move(module);
   names_ = std::make_shared<engine::Names>(*module_);
   engine_ = std::move(engine);

@@ -56,6 +56,9 @@ struct WorkerDeployOptions {
   // The deployment as this worker last saw it (for /metrics' voronka_deployment_*):
   // the journal's deals moved so far, the deals in store at its start.
   std::function<void(int64_t deployment, int64_t moved, int64_t inStore, bool running)> progress;
+  // The store the engines commit through (--crm: the CRM mirror over the
+  // worker's store, worker_crm.h); null: the worker's store itself.
+  store::Store* engineStore = nullptr;
 };
 
 class WorkerDeploy {
@@ -100,6 +103,8 @@ class WorkerDeploy {
   void switchTo(const std::string& active);
   void join(int64_t deployment);
   bool finishIfDone(int64_t now);
+
+  store::Store& engineStore();
 
   store::PostgresStore& store_;
   engine::Clock& clock_;

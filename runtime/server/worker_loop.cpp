@@ -20,18 +20,25 @@ namespace {
 constexpr int64_t kKeepOutcomesSeconds = 3600;
 constexpr size_t kForgetPerRound = 5000;
 
+WorkerDeployOptions withEngineStore(WorkerDeployOptions options, store::Store* engineStore) {
+  options.engineStore = engineStore;
+  return options;
+}
+
 }  // namespace
 
 struct SharedWorker::Parts {
   Parts(const bc::Module& module, engine::Clock& clock, const WorkerOptions& o)
       : store(o.conninfo, store::PostgresOptions{.sharedWorkers = true}),
+        wrapped(o.engineStore ? o.engineStore(store) : nullptr),
         // The caller owns the module it starts with.
         deploy(store, clock, std::shared_ptr<const bc::Module>(&module, [](const bc::Module*) {}), o.moduleVersion,
-               o.deploy),
+               withEngineStore(o.deploy, wrapped.get())),
         queue(store.connection()),
         listener(o.conninfo) {}
 
   store::PostgresStore store;
+  std::unique_ptr<store::Store> wrapped;  // the engines' view of `store` (--crm: the CRM mirror)
   WorkerDeploy deploy;
   store::pg::WorkQueue queue;
   store::pg::WakeListener listener;
@@ -144,7 +151,14 @@ size_t SharedWorker::runBatch() {
         fireDue(w.receivedAt);  // the deal's timers that fell due before this event arrived fire first
         engine::Outcome o;
         try {
-          o = engine::applyWireEvent(p.deploy.engine(), p.deploy.names(), nlohmann::json::parse(w.body));
+          nlohmann::json event = nlohmann::json::parse(w.body);
+          std::optional<engine::Outcome> other;
+          if (options_.applyOther) {
+            other = options_.applyOther(event, p.wrapped ? *p.wrapped : p.store, [&](const nlohmann::json& e) {
+              return engine::applyWireEvent(p.deploy.engine(), p.deploy.names(), e);
+            });
+          }
+          o = other ? std::move(*other) : engine::applyWireEvent(p.deploy.engine(), p.deploy.names(), event);
         } catch (const nlohmann::json::exception& e) {
           o = {engine::Outcome::Status::Invalid, std::string("the event is not JSON: ") + e.what()};
         }

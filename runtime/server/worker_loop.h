@@ -17,9 +17,15 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
 #include "runtime/bytecode/module.h"
 #include "runtime/engine/clock.h"
+#include "runtime/engine/engine.h"
 #include "runtime/server/worker_deploy.h"
+#include "runtime/store/store.h"
 
 namespace voronka::server {
 
@@ -35,7 +41,17 @@ struct WorkerOptions {
   bool pollOnly = false;  // no LISTEN (behind PgBouncer in transaction mode)
   std::chrono::milliseconds pollInterval{1000};
   std::function<void()> onCommit;  // after a batch that added to the outbox (wakes the outbox relay)
-  WorkerDeployOptions deploy;      // following the store's deployments (worker_deploy.h)
+  // --crm (worker_crm.h): the store this worker's engine commits through —
+  // the CRM mirror over the worker's own store, whose commits add the CRM's
+  // calls…
+  std::function<std::unique_ptr<store::Store>(store::Store& workerStore)> engineStore;
+  // …and how an inbox row the engine does not read is applied (a queued CRM
+  // report), with `applyWire` applying one wire event; nullopt: the engine's.
+  using ApplyWire = std::function<engine::Outcome(const nlohmann::json&)>;
+  std::function<std::optional<engine::Outcome>(const nlohmann::json& event, store::Store& engineStore,
+                                               const ApplyWire& applyWire)>
+      applyOther;
+  WorkerDeployOptions deploy;  // following the store's deployments (worker_deploy.h)
 };
 
 // For /metrics.

@@ -21,6 +21,7 @@
 #include "runtime/server/module_route.h"
 #include "runtime/server/open_store.h"
 #include "runtime/server/serve_signals.h"
+#include "runtime/server/worker_crm.h"
 #include "runtime/server/worker_deploy.h"
 #include "runtime/server/worker_intake.h"
 #include "runtime/server/worker_loop.h"
@@ -98,9 +99,6 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
               "one server"));
   }
   if (conninfo->empty()) return failWith(setup("--store postgres: needs a connection string"));
-  if (settings.crm) {
-    return failWith(setup("--workers shared does not take --crm yet; serve a CRM-connected funnel with one server"));
-  }
   std::unique_ptr<store::PostgresStore> store;
   try {
     store = std::make_unique<store::PostgresStore>(*conninfo, store::PostgresOptions{.sharedWorkers = true});
@@ -115,6 +113,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   // The module this worker serves: the file's, or the store's version
   // (worker_deploy.h, sharedStartModule). The caller owns the file's.
   std::shared_ptr<const bc::Module> served(settings.module, [](const bc::Module*) {});
+  std::unique_ptr<WorkerCrm> crm;
   try {
     store::pg::Conn startLock(*conninfo);  // the lock ends with this connection
     startLock.exec(kStartLock, "waiting for the other workers to start");
@@ -129,6 +128,14 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
                        fmt::format("version {} kept in the store does not load: {}", start->version, e.what())});
       }
       moduleVersion = start->version;
+    }
+    // With --crm, crm.toml must fit the module served, before the store is put on it.
+    if (settings.crm) {
+      Result<std::unique_ptr<WorkerCrm>> opened = WorkerCrm::open(*settings.crm, *served, *store, clock, *conninfo);
+      if (!opened) return failWith(setup(opened.error()));
+      crm = std::move(*opened);
+    }
+    if (!start->bytes.empty()) {
       if (report.deployed) report.deployed(start->note);
     } else {
       // A new store, or one that runs this version: a deployment under way
@@ -137,6 +144,12 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
       {
         auto tx = store->begin();
         deploying = !tx->meta("deploying").value_or("").empty();
+      }
+      if (deploying && crm) {
+        // The CRM's binding fits one version: deals on two would be mirrored wrongly.
+        return failWith(ServeError{ServeError::Kind::Refused,
+                                   "the store has a deployment under way, and workers with --crm serve one version: "
+                                   "let workers without --crm finish it, then start these"});
       }
       if (!deploying) {
         Result<std::string> claimed =
@@ -154,6 +167,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   std::mutex metricsMutex;
   Metrics* metrics = nullptr;
   outbox::Connectors connectors = outbox::makeConnectors(settings.config);
+  if (crm) crm->addConnectors(connectors);
   outbox::RelayOptions relayOptions = outbox::relayOptionsOf(settings.config);
   relayOptions.batch = std::min(relayOptions.batch, kSharedOutboxBatch);
   relayOptions.lease = kSharedLease;
@@ -165,7 +179,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     std::lock_guard lock(metricsMutex);
     if (metrics) metrics->outboxInFlight = inFlight;
   };
-  outbox::OutboxRelay relay(*store, connectors, relayOptions, clock);
+  outbox::OutboxRelay relay(crm ? crm->relayStore() : *store, connectors, relayOptions, clock);
 
   // The versions the HTTP side reads deals with follow the worker's
   // (a deal not moved yet is read with its own).
@@ -187,6 +201,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     w.moduleVersion = moduleVersion;
     w.pollOnly = settings.pgPollOnly;
     w.onCommit = [&relay] { relay.wake(); };
+    if (crm) crm->configure(w);
     w.deploy.onVersion = [&](const LiveVersions::Version& v, bool current) {
       std::lock_guard lock(versionsMutex);
       if (serverVersions) {
@@ -229,10 +244,26 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     return results;
   };
   std::string label = workerLabel();
-  options.extraMetrics = [&] { return workerMetrics(label, worker->counters(), store->outboxCounters()); };
-  // A deployment starts in the store; every worker moves deals (worker_deploy.h).
-  options.extraRoutes.push_back(
-      sharedModuleRoute(*store, *conninfo, clock, !settings.server.tokens.empty(), report.deployed));
+  options.extraMetrics = [&] {
+    return workerMetrics(label, worker->counters(), store->outboxCounters()) + (crm ? crm->metrics(label) : "");
+  };
+  if (crm) {
+    options.extraRoutes.push_back(crm->route());
+    // As on one server with --crm: one crm.toml binding cannot read deals on two versions while they move.
+    ModuleRouteSettings routeSettings;
+    routeSettings.tokensConfigured = !settings.server.tokens.empty();
+    routeSettings.refusal =
+        "shared workers with --crm take a new version while all of them are stopped, not through the API: the "
+        "CRM's webhooks are matched against each deal's stage with one crm.toml binding, which cannot read deals on "
+        "two versions while they move. Stop every worker, run `voronka deploy NEW.funnelc --store postgres:…` "
+        "(check crm.toml against it first: `voronka check --crm crm.toml NEW.funnel`), then start them on "
+        "NEW.funnelc";
+    options.extraRoutes.push_back(moduleRoute(*store, clock, routeSettings, [](const std::string&) {}));
+  } else {
+    // A deployment starts in the store; every worker moves deals (worker_deploy.h).
+    options.extraRoutes.push_back(
+        sharedModuleRoute(*store, *conninfo, clock, !settings.server.tokens.empty(), report.deployed));
+  }
   for (ExtraRoute& route : deploymentRoutes(*store)) options.extraRoutes.push_back(std::move(route));
 
   // The console reads the PostgreSQL store through a connection of its own;
@@ -274,6 +305,7 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     std::lock_guard lock(metricsMutex);
     metrics = &server->metrics();
   }
+  if (crm) crm->startPolling(server->writer());
   std::atomic<bool> stopRelay{false};
   std::thread relayThread([&] { relay.runUntilStopped(stopRelay); });
   std::mutex renewMutex;
@@ -296,7 +328,8 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     std::lock_guard lock(metricsMutex);
     metrics = nullptr;
   }
-  server->stop();  // answers the requests in flight (their events are in the inbox)
+  if (crm) crm->stop();  // the leader's drain in hand ends first: it writes through the server
+  server->stop();        // answers the requests in flight (their events are in the inbox)
   intake->stop();
   worker->stop();  // finishes its batch
   // The relay waits for its deliveries in flight (each within its timeout)

@@ -231,6 +231,26 @@ def test_offline_events(voronka, workdir):
         fake.stop()
 
 
+def test_offline_poll(voronka, workdir):
+    """offline_poll: the offline queue is drained every so often, with no hint."""
+    fake = FakeBitrix24()
+    os.environ["B24_URL"] = fake.url
+    p = fake.portal
+    p.offline_mode = True
+    module = build_shop(voronka, workdir)
+    crm = write(os.path.join(workdir, "crm.toml"),
+                f'[bitrix24]\nurl_env = "B24_URL"\napplication_token = "{APPLICATION_TOKEN}"\n'
+                f'webhook_secret = "{SECRET}"\nrobot_user = 1\noffline_poll = 1\n' + MAPPING)
+    server = start_serve(voronka, module, workdir, crm)
+    try:
+        fake.change_deal(85, OPPORTUNITY="50000.00")
+        wait_until(lambda: deal(server, 85), 15, "the queued change polled")
+        wait_until(lambda: not p.offline and len(p.tasks) == 1, 15, "the queue cleared, the task made")
+    finally:
+        server.terminate()
+        fake.stop()
+
+
 def test_oauth_single_flight(voronka, workdir):
     """A Bitrix24 app's token, revoked while eight events come at once: each
     event's crm.deal.get is refused (401), and the single-use refresh token
@@ -306,7 +326,7 @@ def test_bind(voronka, workdir):
 
 def main():
     voronka = sys.argv[1]
-    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_batched_calls, test_robot, test_offline_events, test_oauth_single_flight, test_bind]
+    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_batched_calls, test_robot, test_offline_events, test_offline_poll, test_oauth_single_flight, test_bind]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:
