@@ -3,14 +3,15 @@
 #include <fmt/format.h>
 
 #include "runtime/store/pg_db.h"
+#include "runtime/store/pg_lock_keys.h"
 
 namespace voronka::crm {
 
 namespace {
 
 // Advisory locks are keyed (class, object): the class tells Voronka's CRM
-// locks from others (serve's start lock is 1450144368).
-constexpr int kLockClass = 1450144369;
+// locks from its others (pg_lock_keys.h).
+constexpr const char* kLockClass = VORONKA_PG_LOCK_CRM;
 
 std::string sqlText(const std::string& text) {
   std::string out = "'";

@@ -6,6 +6,7 @@
 
 #include "runtime/bytecode/container.h"
 #include "runtime/store/pg_db.h"
+#include "runtime/store/pg_lock_keys.h"
 #include "runtime/store/pg_store.h"
 #include "runtime/store/pg_work_queue.h"
 
@@ -16,8 +17,10 @@ namespace {
 // The deployment lock of a store (its schema): every worker batch holds it
 // shared; the start of a deployment holds it alone, so no batch that began
 // before the start commits after it with the old version.
-constexpr const char* kDeployLockShared = "SELECT pg_advisory_xact_lock_shared(1450144369, hashtext(current_schema()))";
-constexpr const char* kDeployLock = "SELECT pg_advisory_lock(1450144369, hashtext(current_schema()))";
+constexpr const char* kDeployLockShared =
+    "SELECT pg_advisory_xact_lock_shared(" VORONKA_PG_LOCK_DEPLOYMENT ", hashtext(current_schema()))";
+constexpr const char* kDeployLock =
+    "SELECT pg_advisory_lock(" VORONKA_PG_LOCK_DEPLOYMENT ", hashtext(current_schema()))";
 
 constexpr size_t kFailuresKept = 100;  // in the journal's result
 

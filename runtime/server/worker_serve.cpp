@@ -26,6 +26,7 @@
 #include "runtime/server/worker_intake.h"
 #include "runtime/server/worker_loop.h"
 #include "runtime/store/pg_db.h"
+#include "runtime/store/pg_lock_keys.h"
 #include "runtime/store/pg_store.h"
 #include "runtime/store/pg_work_queue.h"
 
@@ -36,7 +37,8 @@ namespace {
 ServeError setup(std::string message) { return {ServeError::Kind::Setup, std::move(message)}; }
 
 // Workers starting together put the module on the store one at a time.
-constexpr const char* kStartLock = "SELECT pg_advisory_lock(1450144368, hashtext(current_schema()))";
+constexpr const char* kStartLock =
+    "SELECT pg_advisory_lock(" VORONKA_PG_LOCK_WORKER_START ", hashtext(current_schema()))";
 
 // An outbox claim of a shared worker runs out after kSharedLease seconds
 // unless its worker, alive, extends it (every kLeaseRenewal): a killed

@@ -1,4 +1,5 @@
 #include "runtime/store/pg_schema.h"
+#include "runtime/store/pg_lock_keys.h"
 
 #include <iterator>
 #include <string>
@@ -248,7 +249,8 @@ void migrate(Conn& conn, const std::string& schema) {
   conn.exec("BEGIN", "starting the schema migration");
   try {
     // Two servers opening one new schema at once: the second waits here.
-    conn.exec("SELECT pg_advisory_xact_lock(1450144366, hashtext(current_schema()))", "locking the schema");
+    conn.exec("SELECT pg_advisory_xact_lock(" VORONKA_PG_LOCK_MIGRATION ", hashtext(current_schema()))",
+              "locking the schema");
     bool hasStore = conn.queryText(
                         "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() "
                         "AND tablename = 'voronka_store'",

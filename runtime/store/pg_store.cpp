@@ -10,6 +10,7 @@
 
 #include "runtime/store/deal_blob.h"
 #include "runtime/store/pg_db.h"
+#include "runtime/store/pg_lock_keys.h"
 #include "runtime/store/pg_schema.h"
 
 namespace voronka::store {
@@ -20,10 +21,11 @@ using pg::Statement;
 namespace {
 
 // The store's lock: (key, hash of the schema) — one server per schema.
-constexpr const char* kTakeLock = "SELECT pg_try_advisory_lock(1450144367, hashtext(current_schema()))";
+constexpr const char* kTakeLock = "SELECT pg_try_advisory_lock(" VORONKA_PG_LOCK_STORE ", hashtext(current_schema()))";
 // Shared workers hold the same lock in shared mode: they open together, and
 // never beside a single server.
-constexpr const char* kTakeSharedLock = "SELECT pg_try_advisory_lock_shared(1450144367, hashtext(current_schema()))";
+constexpr const char* kTakeSharedLock =
+    "SELECT pg_try_advisory_lock_shared(" VORONKA_PG_LOCK_STORE ", hashtext(current_schema()))";
 // A shared worker's session: a stuck transaction (a process stopped, not
 // killed) gives its deals back after 30 s; over TCP a dead peer is noticed
 // within about 10 s (ignored on unix sockets). Every statement a worker runs
@@ -150,7 +152,8 @@ struct Statements {
   Statement lockDueDeals{db,
                          "SELECT deal FROM (SELECT e.id, e.deal FROM effects e WHERE status = 'pending' "
                          "AND not_before <= $1 AND next_attempt_at <= $1 AND " DEAL_HEAD
-                         " ORDER BY e.id OFFSET 0) heads WHERE pg_try_advisory_xact_lock(1450144369, "
+                         " ORDER BY e.id OFFSET 0) heads WHERE pg_try_advisory_xact_lock(" VORONKA_PG_LOCK_OUTBOX_DEAL
+                         ", "
                          "hashtext(current_schema() || '/' || heads.deal)) LIMIT $2",
                          "locking the deals of due effects"};
   Statement dueEffectsLocked{db,

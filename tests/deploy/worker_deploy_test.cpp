@@ -14,6 +14,7 @@
 #include "runtime/engine/wire.h"
 #include "runtime/server/worker_deploy.h"
 #include "runtime/store/pg_db.h"
+#include "runtime/store/pg_lock_keys.h"
 #include "runtime/store/pg_store.h"
 #include "runtime/store/pg_work_queue.h"
 #include "tests/runtime/engine_support.h"
@@ -164,7 +165,7 @@ TEST_F(WorkerDeploy, ADealMovesBeforeItsEventAndARolledBackBatchLeavesItBehind) 
 TEST_F(WorkerDeploy, ABatchHoldsTheDeploymentLockSoAStartWaitsForIt) {
   auto w = worker();
   store::pg::Conn other(where);
-  const char* tryLock = "SELECT pg_try_advisory_lock(1450144369, hashtext(current_schema()))";
+  const char* tryLock = "SELECT pg_try_advisory_lock(" VORONKA_PG_LOCK_DEPLOYMENT ", hashtext(current_schema()))";
   w->store.beginBatch();
   w->deploy.follow();
   EXPECT_EQ(other.queryText(tryLock, "trying the deployment lock"), "f");
