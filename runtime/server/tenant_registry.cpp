@@ -7,7 +7,10 @@
 
 #include "common/secret.h"
 #include "runtime/console/console_app.h"
+#include "runtime/server/client_runtime.h"
 #include "runtime/server/server.h"
+#include "runtime/server/shared_tenant_runtime.h"
+#include "runtime/server/tenants_shared_config.h"
 
 namespace voronka::server {
 
@@ -99,6 +102,8 @@ Result<std::shared_ptr<Tenant>, std::string> TenantRegistry::start(const TenantE
   s.synchronous = entry.synchronous;
   s.crm = entry.crm;
   s.plan = entry.plan;
+  s.sharedWorkers = settings_.sharedWorkers;
+  s.pgPollOnly = settings_.pgPollOnly;
 
   ClientRuntime::Hooks hooks;
   auto log = settings_.log;
@@ -114,12 +119,19 @@ Result<std::shared_ptr<Tenant>, std::string> TenantRegistry::start(const TenantE
     c.isOperatorToken = [this](const std::string& token) { return isAdminToken(token); };
     c.tenants = [this](const std::string& scope) { return consoleTenants(scope); };
   };
-  auto opened = ClientRuntime::open(std::move(s), hooks);
-  if (!opened) return fail(opened.error().message);
-  if (auto started = (*opened)->start(); !started) return fail(started.error().message);
   auto tenant = std::make_shared<Tenant>();
   tenant->entry = entry;
-  tenant->runtime = std::move(*opened);
+  if (settings_.sharedWorkers) {
+    auto opened = SharedTenantRuntime::open(std::move(s), hooks);
+    if (!opened) return fail(opened.error().message);
+    if (auto started = (*opened)->start(); !started) return fail(started.error().message);
+    tenant->runtime = std::move(*opened);
+  } else {
+    auto opened = ClientRuntime::open(std::move(s), hooks);
+    if (!opened) return fail(opened.error().message);
+    if (auto started = (*opened)->start(); !started) return fail(started.error().message);
+    tenant->runtime = std::move(*opened);
+  }
   return tenant;
 }
 
@@ -163,6 +175,7 @@ ReloadReport TenantRegistry::reload() {
     return report;
   }
   TenantsFile& file = *loaded;
+  if (settings_.sharedWorkers) refuseUnsharedTenants(file);
   report.errors = file.errors;
   std::map<std::string, std::shared_ptr<Tenant>> next;
   {

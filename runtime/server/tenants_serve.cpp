@@ -160,7 +160,7 @@ class Front {
       bool serving = false;
       if (server) {
         try {
-          texts.emplace_back(t->entry.id, server->api().metricsText());
+          texts.emplace_back(t->entry.id, server->api().metricsText() + t->runtime->extraMetrics());
           serving = true;
         } catch (const std::exception&) {  // its store cannot be read now: its readiness says so
         }
@@ -261,6 +261,8 @@ Result<void, ServeError> serveTenants(const TenantsServeSettings& settings, cons
   rs.readyMaxBacklog = settings.readyMaxBacklog;
   rs.allowWebhookHosts = settings.allowWebhookHosts;
   rs.log = report.log;
+  rs.sharedWorkers = settings.sharedWorkers;
+  rs.pgPollOnly = settings.pgPollOnly;
   TenantRegistry registry(rs);
   ReloadReport first = registry.reload();
   if (first.refused) {
