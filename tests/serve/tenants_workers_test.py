@@ -66,8 +66,8 @@ def check(cond, what):
 class Process:
     """One `voronka serve --tenants … --workers shared`."""
 
-    def __init__(self, voronka, tenants_file):
-        self.proc = subprocess.Popen([voronka, "serve", "--tenants", tenants_file, "--workers", "shared",
+    def __init__(self, voronka, tenants_file, workers="shared"):
+        self.proc = subprocess.Popen([voronka, "serve", "--tenants", tenants_file, "--workers", workers,
                                       "--listen", "127.0.0.1:0"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
@@ -191,6 +191,7 @@ def run(voronka, pg):
                       f"process {i} says why gamma does not run: {''.join(p.log)}")
             exercise(processes, rng, where, pg)
             check_isolation(processes[0], v2_b64, where, pg)
+            check_single_servers_refused(voronka, tenants_file)
             check_operations(processes[0], tenants_file, stores, v2)
         finally:
             for p in processes:
@@ -297,6 +298,20 @@ def check_isolation(process, v2_b64, where, pg):
     check(status == 200 and deal["id"] == "D-1", f"beta reads its own D-1: {status} {deal}")
     time.sleep(1)  # a refused event would have been applied by now
     check(alpha_rows() == before, f"alpha's store is unchanged by every refused request: {before} → {alpha_rows()}")
+
+
+def check_single_servers_refused(voronka, tenants_file):
+    """A process without --workers shared beside the shared ones serves gamma only."""
+    single = Process(voronka, tenants_file, workers="one")
+    try:
+        listed = single.tenants()
+        check(listed.get("gamma", {}).get("status") == "serving", f"one server serves the SQLite tenant: {listed}")
+        for tenant in ("alpha", "beta"):
+            check(listed.get(tenant, {}).get("status") == "failed" and "shared" in listed[tenant].get("why", ""),
+                  f"one server refuses {tenant}, which shared workers serve: {listed.get(tenant)}")
+    finally:
+        single.proc.send_signal(signal.SIGTERM)
+        check(single.proc.wait(timeout=60) == 0, "the single server stops cleanly")
 
 
 def check_operations(process, tenants_file, stores, v2):
