@@ -41,9 +41,13 @@ std::string deployRefusal(const std::string& modulePath) {
       modulePath.empty() ? "NEW.funnelc" : modulePath);
 }
 
+// The store's meta key naming its tenant.
+constexpr const char* kTenantKey = "tenant";
+
 }  // namespace
 
 struct SharedTenantRuntime::Parts {
+  std::string tenant;
   ServeSettings settings;
   ClientRuntime::Hooks hooks;
   std::string conninfo;
@@ -117,12 +121,31 @@ struct SharedTenantRuntime::Parts {
     return options;
   }
 
+  // The store is this tenant's: marked so by the first process to serve it
+  // (under the start lock, so two starting at once agree).
+  Result<void, ServeError> claimTenant() {
+    auto tx = store->begin();
+    std::string owner = tx->meta(kTenantKey).value_or("");
+    if (owner.empty()) {
+      tx->putMeta(kTenantKey, tenant);
+      tx->commit();
+      return {};
+    }
+    if (owner == tenant) return {};
+    return failWith(refused(fmt::format(
+        "store {} is tenant {}'s (its shared workers served it first); two tenants on one store would see each "
+        "other's deals: give tenant {} a store of its own. If {} was renamed {}, say so to the store: UPDATE meta SET "
+        "value = '{}' WHERE key = '{}'",
+        store->label(), owner, tenant, owner, tenant, tenant, kTenantKey)));
+  }
+
   // Puts the module on the store as a shared worker starting does, one
   // process at a time; with no module, takes the version the store runs.
   Result<void, ServeError> claimStore() {
     ServeSettings& s = settings;
     store::pg::Conn startLock(conninfo);  // the lock ends with this connection
     startLock.exec(tuning.startLock, "waiting for the other workers to start");
+    if (auto owned = claimTenant(); !owned) return failWith(owned.error());
     std::string active, deploying;
     {
       auto tx = store->begin();
@@ -164,10 +187,12 @@ SharedTenantRuntime::SharedTenantRuntime(std::unique_ptr<Parts> parts) : parts_(
 
 SharedTenantRuntime::~SharedTenantRuntime() { stop(); }
 
-Result<std::unique_ptr<SharedTenantRuntime>, ServeError> SharedTenantRuntime::open(ServeSettings settings,
+Result<std::unique_ptr<SharedTenantRuntime>, ServeError> SharedTenantRuntime::open(const std::string& tenant,
+                                                                                   ServeSettings settings,
                                                                                    ClientRuntime::Hooks hooks) {
   auto parts = std::make_unique<Parts>();
   Parts& p = *parts;
+  p.tenant = tenant;
   p.settings = std::move(settings);
   p.hooks = std::move(hooks);
   std::optional<std::string> conninfo = postgresConninfo(p.settings.config.server.store);

@@ -21,9 +21,15 @@ class SharedTenantRuntime : public HostedRuntime {
  public:
   // Connects to the tenant's store and puts the module on it (or, with no
   // module, takes the version the store runs), as a shared worker starting
-  // does: refused (Refused) when the store runs another version. Nothing
-  // runs yet.
-  static Result<std::unique_ptr<SharedTenantRuntime>, ServeError> open(ServeSettings settings,
+  // does: refused (Refused) when the store runs another version, or is
+  // another tenant's. Nothing runs yet.
+  //
+  // A store remembers the tenant whose shared workers first served it (its
+  // meta "tenant"): shared workers do not lock each other out, so two
+  // entries naming one store in two spellings (or in two processes' files)
+  // would otherwise serve each other's deals to each other's tokens.
+  static Result<std::unique_ptr<SharedTenantRuntime>, ServeError> open(const std::string& tenant,
+                                                                       ServeSettings settings,
                                                                        ClientRuntime::Hooks hooks);
   ~SharedTenantRuntime() override;
 

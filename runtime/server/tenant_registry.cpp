@@ -122,7 +122,7 @@ Result<std::shared_ptr<Tenant>, std::string> TenantRegistry::start(const TenantE
   auto tenant = std::make_shared<Tenant>();
   tenant->entry = entry;
   if (settings_.sharedWorkers) {
-    auto opened = SharedTenantRuntime::open(std::move(s), hooks);
+    auto opened = SharedTenantRuntime::open(entry.id, std::move(s), hooks);
     if (!opened) return fail(opened.error().message);
     if (auto started = (*opened)->start(); !started) return fail(started.error().message);
     tenant->runtime = std::move(*opened);

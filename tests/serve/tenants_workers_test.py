@@ -192,7 +192,7 @@ def run(voronka, pg):
             exercise(processes, rng, where, pg)
             check_isolation(processes[0], v2_b64, where, pg)
             check_single_servers_refused(voronka, tenants_file)
-            check_operations(processes[0], tenants_file, stores, v2)
+            check_operations(processes[0], tenants_file, stores, v2, pg)
         finally:
             for p in processes:
                 if p.proc.poll() is None:
@@ -314,7 +314,7 @@ def check_single_servers_refused(voronka, tenants_file):
         check(single.proc.wait(timeout=60) == 0, "the single server stops cleanly")
 
 
-def check_operations(process, tenants_file, stores, v2):
+def check_operations(process, tenants_file, stores, v2, pg):
     status, body = process.request("POST", "/t/alpha/v1/modules", {"module": base64.b64encode(
         open(v2, "rb").read()).decode()}, auth(TOKENS["alpha"][0]))
     check(status >= 400 and "shared workers do not deploy" in json.dumps(body),
@@ -330,6 +330,16 @@ def check_operations(process, tenants_file, stores, v2):
     check(listed["alpha"].get("status") == "serving" and listed["alpha"]["version"] == version,
           f"alpha runs as before: {listed['alpha']}")
 
+    # gamma on alpha's store spelled another way: shared workers do not lock
+    # each other out, so the store says whose it is.
+    alpha_again = "postgres:dbname=alpha " + stores["alpha"].removeprefix("postgres:").replace(" dbname=alpha", "")
+    write_tenants(tenants_file, {**stores, "gamma": alpha_again}, "funnel.funnelc")
+    status, report = process.request("POST", "/admin/reload", headers=auth(ADMIN))
+    check(status == 422 and report["failed"] == ["gamma"] and "is tenant alpha's" in json.dumps(report),
+          f"a second tenant on alpha's store is refused: {status} {report}")
+    status, _ = process.request("GET", "/t/gamma/v1/deals/D-1", headers=auth(TOKENS["gamma"][0]))
+    check(status in (404, 503), f"gamma reads nothing of alpha's: {status}")
+
     # beta removed by SIGHUP, then put back.
     write_tenants(tenants_file, {t: s for t, s in stores.items() if t != "beta"}, "funnel.funnelc")
     process.proc.send_signal(signal.SIGHUP)
@@ -344,6 +354,8 @@ def check_operations(process, tenants_file, stores, v2):
     status, _ = process.request("POST", "/v1/events", {"id": "after-reload", "deal": "D-1", "type": "step",
                                                        "payload": {"n": 999}}, auth(TOKENS["beta"][0]))
     check(status == 202, f"beta takes events again: {status}")
+    wait_until(lambda: "step 999" in psql(pg, "postgres", "beta_s", "SELECT text FROM notes WHERE deal = 'D-1'"),
+               30, "beta's event after the reload applied")
 
 
 if __name__ == "__main__":
