@@ -272,8 +272,8 @@ Runner addServeCommand(CLI::App& app) {
       ->check(CLI::Range(int64_t{0}, INT64_MAX));
   cmd->add_option("--workers", o->workers,
                   "`one` (the default: this server alone serves the store) or `shared`: one of any number of "
-                  "servers on one PostgreSQL store, any of which may stop or die; with --tenants, every tenant's "
-                  "(each on PostgreSQL) (docs/scaling.md)")
+                  "servers on one PostgreSQL store, any of which may stop or die; with --tenants, one of any "
+                  "number of servers of every tenant, each tenant on PostgreSQL (docs/scaling.md)")
       ->check(CLI::IsMember({"one", "shared"}));
   cmd->add_flag("--pg-poll-only", o->pgPollOnly,
                 "With --workers shared: no LISTEN/NOTIFY wake-ups, only a poll each second (behind PgBouncer in "
