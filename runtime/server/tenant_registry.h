@@ -90,6 +90,7 @@ class TenantRegistry {
   TenantRegistrySettings settings_;
   std::string requireAdminTokens_;
   std::mutex reloading_;      // reloads and deployments, one at a time
+  std::mutex logging_;        // a line of settings_.log at a time
   mutable std::mutex mutex_;  // guards the maps below
   TenantsServerSettings server_;
   std::map<std::string, std::shared_ptr<Tenant>> tenants_;
