@@ -14,7 +14,8 @@ and local on an SQLite file. Then checks:
     applies what the killed one acknowledged;
   - every API route of alpha tried with beta's tokens, the admin token, a
     made-up token and none is refused and changes nothing of alpha's;
-  - /metrics shows per-tenant worker counters; POST /v1/modules and a
+  - /metrics shows per-tenant worker counters; each tenant's console logs
+    in its own tokens (and the admin's) only; POST /v1/modules and a
     changed module in tenants.toml are refused with the reason (shared
     workers do not deploy) and the tenant runs as before; a tenant removed
     and put back by SIGHUP serves again.
@@ -100,6 +101,19 @@ class Process:
             return resp.status, json.loads(raw) if raw else None
         except ValueError:
             return resp.status, raw.decode("utf-8", "replace")
+
+    def raw(self, method, path, body=None, headers=None):
+        """(status, headers, JSON body) for the console's routes."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request(method, path, body=None if body is None else json.dumps(body),
+                     headers={"Content-Type": "application/json", **(headers or {})})
+        resp = conn.getresponse()
+        raw = resp.read()
+        conn.close()
+        try:
+            return resp.status, dict(resp.getheaders()), json.loads(raw) if raw else None
+        except ValueError:
+            return resp.status, dict(resp.getheaders()), None
 
     def tenants(self):
         _, listing = self.request("GET", "/admin/tenants", headers=auth(ADMIN))
@@ -269,6 +283,15 @@ def exercise(processes, rng, where, pg):
     for tenant in where:
         check(f'voronka_worker_claims_total{{tenant="{tenant}",worker="' in str(text),
               f"/metrics: {tenant}'s worker counters: {str(text)[:300]!r}")
+    # Each tenant's console, on shared workers too: its own logins only.
+    for token, expected in ((TOKENS["alpha"][1], 200), (TOKENS["beta"][0], 401), (ADMIN, 200)):
+        status, headers, _ = processes[0].raw("POST", "/t/alpha/console/api/login", {"token": token})
+        check(status == expected, f"a login to alpha's console with {token[:10]}: {status}, expected {expected}")
+        if status == 200:
+            cookie = headers["Set-Cookie"].split(";")[0]
+            status, _, board = processes[0].raw("GET", "/t/alpha/console/api/board", headers={"Cookie": cookie})
+            deals = sum(s["deals"] for s in board["stages"]) if status == 200 else None
+            check(deals == DEALS, f"alpha's board has its {DEALS} deals: {status} {deals}")
     # Ready but for gamma, which it never serves (a load balancer probes /healthz).
     status, body = processes[0].request("GET", "/readyz", headers=auth(ADMIN))
     check(body["ready"] == 2 and set(body["not_ready_tenants"]) == {"gamma"},
