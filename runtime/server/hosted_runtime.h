@@ -20,6 +20,9 @@ class HostedRuntime {
   virtual std::shared_ptr<Server> serving() const = 0;
   // The version new events are applied with.
   virtual std::string version() const = 0;
+  // How it serves its store, for GET /admin/tenants: "one" (this process
+  // alone) or "shared" (one of the shared workers).
+  virtual const char* workers() const { return "one"; }
   // Lines for the front's GET /metrics beyond the server's own (the shared
   // workers' counters).
   virtual std::string extraMetrics() const { return ""; }

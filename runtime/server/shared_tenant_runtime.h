@@ -38,6 +38,7 @@ class SharedTenantRuntime : public HostedRuntime {
 
   std::shared_ptr<Server> serving() const override;
   std::string version() const override;
+  const char* workers() const override { return "shared"; }
   std::string extraMetrics() const override;
   // Answers the requests in flight (their events are in the inbox), lets the
   // worker finish its batch and the relay its deliveries, closes the store.

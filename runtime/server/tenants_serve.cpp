@@ -189,6 +189,7 @@ class Front {
                       {"entry", t->entry.where},
                       {"store", printableStore(t->entry.store)},
                       {"version", t->runtime->version()},
+                      {"workers", t->runtime->workers()},
                       {"status", t->runtime->serving() ? "serving" : "restarting"}});
     }
     for (const auto& [id, why] : registry_.failed()) list.push_back({{"id", id}, {"status", "failed"}, {"why", why}});

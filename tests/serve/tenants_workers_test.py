@@ -198,8 +198,8 @@ def run(voronka, pg):
         try:
             for i, p in enumerate(processes):
                 listed = p.tenants()
-                check({t for t, v in listed.items() if v.get("status") == "serving"} == {"alpha", "beta"},
-                      f"process {i} serves alpha and beta: {listed}")
+                check({t for t, v in listed.items() if v.get("status") == "serving" and v.get("workers") == "shared"}
+                      == {"alpha", "beta"}, f"process {i} serves alpha and beta as shared workers: {listed}")
                 check(listed.get("gamma", {}).get("status") == "failed", f"process {i} leaves gamma out: {listed}")
                 check(p.logged("[tenant.gamma]: store") and p.logged("local.db"),
                       f"process {i} says why gamma does not run: {''.join(p.log)}")
@@ -328,7 +328,8 @@ def check_single_servers_refused(voronka, tenants_file):
     single = Process(voronka, tenants_file, workers="one")
     try:
         listed = single.tenants()
-        check(listed.get("gamma", {}).get("status") == "serving", f"one server serves the SQLite tenant: {listed}")
+        check(listed.get("gamma", {}).get("status") == "serving" and listed["gamma"].get("workers") == "one",
+              f"one server serves the SQLite tenant: {listed}")
         for tenant in ("alpha", "beta"):
             check(listed.get(tenant, {}).get("status") == "failed" and "shared" in listed[tenant].get("why", ""),
                   f"one server refuses {tenant}, which shared workers serve: {listed.get(tenant)}")
