@@ -281,7 +281,13 @@ ReloadReport TenantRegistry::reload() {
   // connections, each a round trip or more): tokens of the file's entries
   // are distinct, so they cannot clash with each other.
   std::vector<std::optional<Result<std::shared_ptr<Tenant>, std::string>>> started(adds.size());
-  inParallel(adds.size(), [&](size_t i) { started[i] = start(*adds[i]); });
+  inParallel(adds.size(), [&](size_t i) {
+    try {
+      started[i] = start(*adds[i]);
+    } catch (const std::exception& e) {  // on a thread of its own: a failure of this tenant, not the process's end
+      started[i] = fail(std::string(e.what()));
+    }
+  });
   for (size_t i = 0; i < adds.size(); i++) {
     const TenantEntry& entry = *adds[i];
     if (*started[i]) {
