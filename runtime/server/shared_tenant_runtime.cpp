@@ -121,22 +121,25 @@ struct SharedTenantRuntime::Parts {
     return options;
   }
 
-  // The store is this tenant's: marked so by the first process to serve it
-  // (under the start lock, so two starting at once agree).
-  Result<void, ServeError> claimTenant() {
+  // Whether the store is this tenant's, or no tenant's yet (then marked
+  // once the start succeeded, so that a refused start marks nothing). Under
+  // the start lock: two processes starting at once agree.
+  Result<bool, ServeError> storeIsFree() {
     auto tx = store->begin();
     std::string owner = tx->meta(kTenantKey).value_or("");
-    if (owner.empty()) {
-      tx->putMeta(kTenantKey, tenant);
-      tx->commit();
-      return {};
-    }
-    if (owner == tenant) return {};
+    if (owner.empty()) return true;
+    if (owner == tenant) return false;
     return failWith(refused(fmt::format(
         "store {} is tenant {}'s (its shared workers served it first); two tenants on one store would see each "
         "other's deals: give tenant {} a store of its own. If {} was renamed {}, say so to the store: UPDATE meta SET "
         "value = '{}' WHERE key = '{}'",
         store->label(), owner, tenant, owner, tenant, tenant, kTenantKey)));
+  }
+
+  void markStore() {
+    auto tx = store->begin();
+    tx->putMeta(kTenantKey, tenant);
+    tx->commit();
   }
 
   // Puts the module on the store as a shared worker starting does, one
@@ -145,7 +148,8 @@ struct SharedTenantRuntime::Parts {
     ServeSettings& s = settings;
     store::pg::Conn startLock(conninfo);  // the lock ends with this connection
     startLock.exec(tuning.startLock, "waiting for the other workers to start");
-    if (auto owned = claimTenant(); !owned) return failWith(owned.error());
+    Result<bool, ServeError> free = storeIsFree();
+    if (!free) return failWith(free.error());
     std::string active, deploying;
     {
       auto tx = store->begin();
@@ -157,8 +161,8 @@ struct SharedTenantRuntime::Parts {
         std::optional<std::string> kept = deploy::keptModuleBytes(*tx, active, clock.now());
         if (!kept)
           return failWith(setup("the store runs version " + active +
-                                ", whose module it does not keep: give "
-                                "the tenant its module"));
+                                ", whose module it does not keep: give the "
+                                "tenant its module"));
         s.moduleBytes = std::move(*kept);
         if (s.modulePath.empty()) s.modulePath = "the store's version " + active;
       }
@@ -178,6 +182,7 @@ struct SharedTenantRuntime::Parts {
     }
     Result<std::string> claimed = claimStoreForModule(*store, s.moduleBytes, s.modulePath, s.plan, clock);
     if (!claimed) return failWith(refused(claimed.error()));
+    if (*free) markStore();
     if (hooks.deployed) hooks.deployed(*claimed);
     return {};
   }
