@@ -213,6 +213,7 @@ bool Migration::move(const std::string& deal) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto dealTx = store_.begin();
     try {
+      if (options_.lockDeal) options_.lockDeal(deal);
       DealChange change = migrateDeal(*dealTx, deal, *map_, *engine_, runEnter, cause_ + ":" + deal, clock_.now());
       if (!out_.dryRun) dealTx->commit();
       addTotals(out_, change);

@@ -34,6 +34,9 @@ struct DeployOptions {
   size_t listChanges = 50;  // deals a dry run describes one by one
   // Called after each chunk: a server applies waiting events there.
   std::function<void()> betweenChunks;
+  // Called first in each deal's transaction: shared workers' dry run takes
+  // the deal's work lock there, as a worker would (runtime/server/worker_deploy.h).
+  std::function<void(const std::string& deal)> lockDeal;
 };
 
 struct DeployOutcome {

@@ -65,6 +65,13 @@ nlohmann::json entryJson(const store::DeploymentRecord& d, bool details) {
   return j;
 }
 
+}  // namespace
+
+ExtraReply moduleRouteError(int status, const std::string& code, const std::string& message,
+                            const std::vector<std::string>& problems) {
+  return error(status, code, message, problems);
+}
+
 std::string movingMessage(int64_t id) {
   return fmt::format(
       "deployment {} is moving deals onto its version; follow it with GET /v1/deployments/{} and deploy again when "
@@ -72,77 +79,67 @@ std::string movingMessage(int64_t id) {
       id, id);
 }
 
-ExtraReply handle(const ExtraRequest& req, EventWriter& writer, store::Store& store, engine::Clock& clock,
-                  const ModuleRouteSettings& settings, const std::function<void(const std::string&)>& report) {
+Result<ModuleUpload, ExtraReply> readModuleUpload(const ExtraRequest& req, bool tokensConfigured,
+                                                  const std::string& refusal) {
   // The pre-routing check has accepted the token when tokens are configured;
   // without any, nobody may deploy.
-  if (!settings.tokensConfigured || req.token.empty()) {
-    return error(401, "unauthorized",
-                 "deploying a module needs an API token: start the server with --token (or [server] tokens) and send "
-                 "Authorization: Bearer TOKEN");
+  if (!tokensConfigured || req.token.empty()) {
+    return failWith(
+        error(401, "unauthorized",
+              "deploying a module needs an API token: start the server with --token (or [server] tokens) and send "
+              "Authorization: Bearer TOKEN"));
   }
-  if (!settings.refusal.empty()) return error(409, "not_supported", settings.refusal);
+  if (!refusal.empty()) return failWith(error(409, "not_supported", refusal));
   nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
-  if (!body.is_object()) return error(400, "bad_json", "the body must be a JSON object: {\"module\": BASE64, …}");
+  if (!body.is_object())
+    return failWith(error(400, "bad_json", "the body must be a JSON object: {\"module\": BASE64, …}"));
   if (!body.contains("module") || !body["module"].is_string())
-    return error(400, "bad_request", "\"module\" must be the .funnelc file in base64");
+    return failWith(error(400, "bad_request", "\"module\" must be the .funnelc file in base64"));
   std::optional<std::string> bytes = decodeBase64(body["module"].get<std::string>());
-  if (!bytes || bytes->empty()) return error(400, "bad_request", "\"module\" is not valid base64");
-  deploy::Plan plan;
+  if (!bytes || bytes->empty()) return failWith(error(400, "bad_request", "\"module\" is not valid base64"));
+  ModuleUpload upload;
+  upload.bytes = std::move(*bytes);
   if (body.contains("plan")) {
-    if (!body["plan"].is_string()) return error(400, "bad_request", "\"plan\" must be the plan's TOML text");
+    if (!body["plan"].is_string()) return failWith(error(400, "bad_request", "\"plan\" must be the plan's TOML text"));
     auto parsed = deploy::parsePlan(body["plan"].get<std::string>(), "plan");
-    if (!parsed) return error(422, "bad_plan", "the plan does not read", parsed.error());
-    plan = std::move(*parsed);
+    if (!parsed) return failWith(error(422, "bad_plan", "the plan does not read", parsed.error()));
+    upload.plan = std::move(*parsed);
   }
-  if (writer.migrating()) return error(409, "deployment_running", movingMessage(writer.metrics().deployment.id));
-  bool dryRun = body.value("dry_run", false);
-  deploy::DeployOptions options;
-  options.by = fmt::format("token:{:08x}", fnv1a(req.token) & 0xffffffffu);
-  options.dryRun = dryRun;
-  if (dryRun) {
-    auto outcome = deploy::deployModule(store, *bytes, "POST /v1/modules", plan, clock, options);
-    if (!outcome) return error(409, "cannot_deploy", outcome.error());
-    if (outcome->status == deploy::DeployOutcome::Status::Refused) {
-      return error(422, "plan_falls_short", "the plan does not say how to move every deal; nothing was changed",
-                   outcome->problems);
-    }
-    return {200, outcome->json().dump()};
-  }
-  // Started on the writer thread, between batches: the plan is checked
-  // against the store as the events before it left it.
-  std::optional<Result<deploy::DeployOutcome>> started;
+  upload.dryRun = body.value("dry_run", false);
+  upload.options.by = fmt::format("token:{:08x}", fnv1a(req.token) & 0xffffffffu);
+  upload.options.dryRun = upload.dryRun;
+  return upload;
+}
+
+ExtraReply dryRunReply(store::Store& store, engine::Clock& clock, const ModuleUpload& upload) {
+  std::optional<Result<deploy::DeployOutcome>> dry;
   try {
-    writer.migrate([&]() -> std::unique_ptr<LiveMigration> {
-      if (writer.migrating()) {  // another request started one meanwhile
-        started = fail(movingMessage(writer.metrics().deployment.id));
-        return nullptr;
-      }
-      // What could keep the new version's engine from starting (a time zone
-      // this machine does not know) refuses before anything is journaled.
-      try {
-        bc::Module probe = bc::load(*bytes);
-        engine::Engine check(probe, store, clock);
-      } catch (const std::exception& e) {
-        started = fail(fmt::format("the module cannot run here: {}", e.what()));
-        return nullptr;
-      }
-      Result<deploy::Started> r = deploy::startDeployment(store, *bytes, "POST /v1/modules", plan, clock, options);
-      if (!r) {
-        started = fail(r.error());
-        return nullptr;
-      }
-      started = r->outcome;
-      using Status = deploy::DeployOutcome::Status;
-      if (!r->migration && r->outcome.status != Status::FirstVersion) return nullptr;
-      std::shared_ptr<const bc::Module> module =
-          r->migration ? r->migration->target() : std::make_shared<const bc::Module>(bc::load(*bytes));
-      return std::make_unique<LiveDeployment>(std::move(module), r->outcome.toVersion, std::move(r->migration), store,
-                                              clock, writer.metrics(), LiveDeployOptions{.onDone = report});
-    });
-  } catch (const std::exception& e) {  // the store failed, or the server is stopping: nothing changed
-    return error(503, "not_deployed", fmt::format("the deployment did not start: {}; send it again", e.what()));
+    dry = deploy::deployModule(store, upload.bytes, "POST /v1/modules", upload.plan, clock, upload.options);
+  } catch (const std::exception& e) {  // the store failed (on PostgreSQL, a deadlock with the workers' writes)
+    return error(503, "not_deployed",
+                 fmt::format("the dry run did not finish: {}; nothing was changed, send it again", e.what()));
   }
+  auto& outcome = *dry;
+  if (!outcome) return error(409, "cannot_deploy", outcome.error());
+  if (outcome->status == deploy::DeployOutcome::Status::Refused) {
+    return error(422, "plan_falls_short", "the plan does not say how to move every deal; nothing was changed",
+                 outcome->problems);
+  }
+  return {200, outcome->json().dump()};
+}
+
+std::optional<std::string> moduleCannotRun(const std::string& bytes, store::Store& store, engine::Clock& clock) {
+  try {
+    bc::Module probe = bc::load(bytes);
+    engine::Engine check(probe, store, clock);
+  } catch (const std::exception& e) {
+    return fmt::format("the module cannot run here: {}", e.what());
+  }
+  return std::nullopt;
+}
+
+ExtraReply startedReply(const std::optional<Result<deploy::DeployOutcome>>& started, const std::string& how,
+                        const std::function<void(const std::string&)>& report) {
   if (!started || !*started) return error(409, "cannot_deploy", started ? started->error() : "not started");
   const deploy::DeployOutcome& outcome = **started;
   nlohmann::json reply = outcome.json();
@@ -159,10 +156,57 @@ ExtraReply handle(const ExtraRequest& req, EventWriter& writer, store::Store& st
                        outcome.toVersion, outcome.fromVersion));
   reply["status"] = "running";
   reply["location"] = fmt::format("/v1/deployments/{}", outcome.deployment);
-  reply["message"] =
-      "the server goes on applying events while the deals move onto the new version, each before its next event; "
-      "GET the location for the progress and the result";
+  reply["message"] = how;
   return {202, reply.dump()};
+}
+
+namespace {
+
+ExtraReply handle(const ExtraRequest& req, EventWriter& writer, store::Store& store, engine::Clock& clock,
+                  const ModuleRouteSettings& settings, const std::function<void(const std::string&)>& report) {
+  Result<ModuleUpload, ExtraReply> read = readModuleUpload(req, settings.tokensConfigured, settings.refusal);
+  if (!read) return read.error();
+  const ModuleUpload& upload = *read;
+  const std::string& bytes = upload.bytes;
+  const deploy::Plan& plan = upload.plan;
+  const deploy::DeployOptions& options = upload.options;
+  if (writer.migrating()) return error(409, "deployment_running", movingMessage(writer.metrics().deployment.id));
+  if (upload.dryRun) return dryRunReply(store, clock, upload);
+  // Started on the writer thread, between batches: the plan is checked
+  // against the store as the events before it left it.
+  std::optional<Result<deploy::DeployOutcome>> started;
+  try {
+    writer.migrate([&]() -> std::unique_ptr<LiveMigration> {
+      if (writer.migrating()) {  // another request started one meanwhile
+        started = fail(movingMessage(writer.metrics().deployment.id));
+        return nullptr;
+      }
+      // What could keep the new version's engine from starting (a time zone
+      // this machine does not know) refuses before anything is journaled.
+      if (std::optional<std::string> why = moduleCannotRun(bytes, store, clock)) {
+        started = fail(*why);
+        return nullptr;
+      }
+      Result<deploy::Started> r = deploy::startDeployment(store, bytes, "POST /v1/modules", plan, clock, options);
+      if (!r) {
+        started = fail(r.error());
+        return nullptr;
+      }
+      started = r->outcome;
+      using Status = deploy::DeployOutcome::Status;
+      if (!r->migration && r->outcome.status != Status::FirstVersion) return nullptr;
+      std::shared_ptr<const bc::Module> module =
+          r->migration ? r->migration->target() : std::make_shared<const bc::Module>(bc::load(bytes));
+      return std::make_unique<LiveDeployment>(std::move(module), r->outcome.toVersion, std::move(r->migration), store,
+                                              clock, writer.metrics(), LiveDeployOptions{.onDone = report});
+    });
+  } catch (const std::exception& e) {  // the store failed, or the server is stopping: nothing changed
+    return error(503, "not_deployed", fmt::format("the deployment did not start: {}; send it again", e.what()));
+  }
+  return startedReply(started,
+                      "the server goes on applying events while the deals move onto the new version, each before its "
+                      "next event; GET the location for the progress and the result",
+                      report);
 }
 
 }  // namespace

@@ -10,9 +10,12 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result.h"
+#include "runtime/deploy/deploy.h"
 #include "runtime/deploy/plan.h"
 #include "runtime/engine/clock.h"
 #include "runtime/server/extra_routes.h"
@@ -30,5 +33,28 @@ struct ModuleRouteSettings {
 ExtraRoute moduleRoute(store::Store& store, engine::Clock& clock, ModuleRouteSettings settings,
                        std::function<void(const std::string&)> report);
 std::vector<ExtraRoute> deploymentRoutes(store::Store& store);
+
+// The parts of the route that shared workers' (worker_deploy.h) share.
+struct ModuleUpload {
+  std::string bytes;  // the .funnelc
+  deploy::Plan plan;
+  bool dryRun = false;
+  deploy::DeployOptions options;  // `by` the token's fingerprint
+};
+// Checks that a token was sent and reads the body: the upload, or the answer.
+Result<ModuleUpload, ExtraReply> readModuleUpload(const ExtraRequest& req, bool tokensConfigured,
+                                                  const std::string& refusal = "");
+// A dry run, answered (it changes nothing).
+ExtraReply dryRunReply(store::Store& store, engine::Clock& clock, const ModuleUpload& upload);
+// What keeps the module's engine from starting here (a time zone this machine
+// does not know), before anything is journaled.
+std::optional<std::string> moduleCannotRun(const std::string& bytes, store::Store& store, engine::Clock& clock);
+// The answer to a start (nullopt: not started); a started deployment is
+// reported, and its 202 says `how` it goes on.
+ExtraReply startedReply(const std::optional<Result<deploy::DeployOutcome>>& started, const std::string& how,
+                        const std::function<void(const std::string&)>& report);
+std::string movingMessage(int64_t deployment);
+ExtraReply moduleRouteError(int status, const std::string& code, const std::string& message,
+                            const std::vector<std::string>& problems = {});
 
 }  // namespace voronka::server

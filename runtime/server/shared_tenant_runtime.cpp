@@ -32,12 +32,13 @@ ServeError setup(std::string message) { return {ServeError::Kind::Setup, std::mo
 ServeError refused(std::string message) { return {ServeError::Kind::Refused, std::move(message)}; }
 
 // Said wherever a tenant of shared workers would take a new version (its
-// entry's module, POST /v1/modules): the processes would run two versions
-// on one store at once, which shared workers do not do yet.
+// entry's module, POST /v1/modules): a client on shared workers of its own
+// deploys live (worker_deploy.h), a tenant of them does not yet.
 std::string deployRefusal(const std::string& modulePath) {
   return fmt::format(
-      "shared workers do not deploy: take the tenant out of tenants.toml on every process (SIGHUP or POST "
-      "/admin/reload), run `voronka deploy {} --store postgres:…`, then put it back with that module",
+      "a tenant of --tenants --workers shared takes no new version while it runs (yet): take the tenant out of "
+      "tenants.toml on every process (SIGHUP or POST /admin/reload), run `voronka deploy {} --store postgres:…`, "
+      "then put it back with that module",
       modulePath.empty() ? "NEW.funnelc" : modulePath);
 }
 

@@ -25,14 +25,14 @@ constexpr size_t kForgetPerRound = 5000;
 struct SharedWorker::Parts {
   Parts(const bc::Module& module, engine::Clock& clock, const WorkerOptions& o)
       : store(o.conninfo, store::PostgresOptions{.sharedWorkers = true}),
-        engine(module, store, clock, engine::EngineOptions{.moduleVersion = o.moduleVersion}),
-        names(module),
+        // The caller owns the module it starts with.
+        deploy(store, clock, std::shared_ptr<const bc::Module>(&module, [](const bc::Module*) {}), o.moduleVersion,
+               o.deploy),
         queue(store.connection()),
         listener(o.conninfo) {}
 
   store::PostgresStore store;
-  engine::Engine engine;
-  engine::Names names;
+  WorkerDeploy deploy;
   store::pg::WorkQueue queue;
   store::pg::WakeListener listener;
 };
@@ -81,6 +81,8 @@ void SharedWorker::run() {
       } catch (const std::exception&) {}  // tried again in a minute
     }
     if (claimed >= options_.batch) continue;  // more is waiting: claim again at once
+    // A deployment runs: move deals between batches of events.
+    if (parts_->deploy.deploying() && moveDeals()) continue;
     // Nothing more due now: wait for a NOTIFY (a hint) or the poll.
     if (options_.pollOnly) {
       std::this_thread::sleep_for(options_.pollInterval);
@@ -95,8 +97,10 @@ size_t SharedWorker::runBatch() {
   p.store.beginBatch();
   std::vector<std::string> deals;
   size_t events = 0, timers = 0, worked = 0;
+  int64_t moved = 0;  // deals a deployment moved in this batch
   uint64_t effectsBefore = p.store.effectsAdded();
   try {
+    p.deploy.follow();  // the version this batch applies everything with
     int64_t now = clock_.now();
     deals = p.queue.claim(now, options_.batch);
     if (deals.empty()) {
@@ -120,17 +124,27 @@ size_t SharedWorker::runBatch() {
     for (const std::string& deal : deals) {
       if (std::chrono::steady_clock::now() - started > options_.batchBudget) break;  // the rest stay due
       ++worked;
+      // A deployment has not moved it yet: it moves first, as on one server.
+      if (std::optional<std::string> stuck = p.deploy.moveIfBehind(deal)) {
+        for (const store::pg::WorkQueue::Waiting& w : inbox[deal]) {
+          p.queue.markApplied(w.seq, now, engine::statusName(engine::Outcome::Status::Failed),
+                              "internal error: " + *stuck);
+          ++events;
+        }
+        p.queue.rescheduleAt(deal, now + 60);  // its timers wait; looked at again in a minute
+        continue;
+      }
       p.store.scopeTimersToDeal(deal);
       // Only when one of its timers is due (the engine's look costs a transaction).
       auto fireDue = [&](int64_t until) {
         std::optional<int64_t> earliest = p.store.earliestTimerOf(deal);
-        if (earliest && *earliest <= until) timers += p.engine.runDue(until);
+        if (earliest && *earliest <= until) timers += p.deploy.engine().runDue(until);
       };
       for (const store::pg::WorkQueue::Waiting& w : inbox[deal]) {
         fireDue(w.receivedAt);  // the deal's timers that fell due before this event arrived fire first
         engine::Outcome o;
         try {
-          o = engine::applyWireEvent(p.engine, p.names, nlohmann::json::parse(w.body));
+          o = engine::applyWireEvent(p.deploy.engine(), p.deploy.names(), nlohmann::json::parse(w.body));
         } catch (const nlohmann::json::exception& e) {
           o = {engine::Outcome::Status::Invalid, std::string("the event is not JSON: ") + e.what()};
         }
@@ -147,7 +161,9 @@ size_t SharedWorker::runBatch() {
         p.queue.rescheduleAt(deal, p.store.earliestTimerOf(deal));
       }
     }
+    moved = p.deploy.recordProgress();
   } catch (...) {
+    p.deploy.batchFailed();
     p.store.scopeTimersToDeal(std::nullopt);
     // Nothing of the batch may be kept: roll it back, then close the batch
     // (which, finding no transaction, keeps nothing and says so).
@@ -158,7 +174,14 @@ size_t SharedWorker::runBatch() {
     } catch (...) {}
     throw;
   }
-  p.store.endBatch();
+  try {
+    p.store.endBatch();
+  } catch (...) {
+    p.deploy.batchFailed();
+    throw;
+  }
+  p.deploy.batchCommitted();
+  counters_.dealsMoved += moved;
   size_t claimed = deals.size();  // a full claim, or one cut short by the budget: more is due
   if (worked < claimed) {
     deals.resize(worked);
@@ -172,6 +195,27 @@ size_t SharedWorker::runBatch() {
     if (options_.onCommit && p.store.effectsAdded() != effectsBefore) options_.onCommit();
   }
   return claimed;
+}
+
+}  // namespace voronka::server
+
+namespace voronka::server {
+
+bool SharedWorker::moveDeals() {
+  Parts& p = *parts_;
+  uint64_t effectsBefore = p.store.effectsAdded();
+  WorkerDeploy::Moved moved;
+  try {
+    moved = p.deploy.moveSome(p.queue);
+  } catch (const std::exception& e) {
+    counters_.failedBatches++;  // rolled back: its deals move later, by this worker or another
+    std::cerr << "voronka serve: worker: moving deals: " << e.what() << "\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return false;
+  }
+  counters_.dealsMoved += static_cast<uint64_t>(moved.moved);
+  if (options_.onCommit && p.store.effectsAdded() != effectsBefore) options_.onCommit();
+  return moved.claimed > 0;
 }
 
 }  // namespace voronka::server

@@ -4,6 +4,9 @@
 // deal's inbox events in the order they were acknowledged and fires its due
 // timers in time order between them, and commits the batch. The open
 // transaction is the lease; nothing is fetched ahead of the next claim.
+// Every batch follows the store's version; while a deployment runs, the
+// worker moves deals onto the new version between its batches
+// (worker_deploy.h).
 #pragma once
 
 #include <atomic>
@@ -16,6 +19,7 @@
 
 #include "runtime/bytecode/module.h"
 #include "runtime/engine/clock.h"
+#include "runtime/server/worker_deploy.h"
 
 namespace voronka::server {
 
@@ -31,6 +35,7 @@ struct WorkerOptions {
   bool pollOnly = false;  // no LISTEN (behind PgBouncer in transaction mode)
   std::chrono::milliseconds pollInterval{1000};
   std::function<void()> onCommit;  // after a batch that added to the outbox (wakes the outbox relay)
+  WorkerDeployOptions deploy;      // following the store's deployments (worker_deploy.h)
 };
 
 // For /metrics.
@@ -40,12 +45,14 @@ struct WorkerCounters {
   std::atomic<uint64_t> events{0};   // inbox events applied
   std::atomic<uint64_t> timers{0};   // timers fired
   std::atomic<uint64_t> failedBatches{0};
-  std::atomic<uint64_t> wakeups{0};  // NOTIFY hints received
+  std::atomic<uint64_t> wakeups{0};     // NOTIFY hints received
+  std::atomic<uint64_t> dealsMoved{0};  // deals this worker moved onto a new version (worker_deploy.h)
 };
 
 class SharedWorker {
  public:
   // Connects (throws StoreError when it cannot) and starts the thread.
+  // `module` (options.moduleVersion) outlives the worker.
   SharedWorker(const bc::Module& module, engine::Clock& clock, WorkerOptions options);
   ~SharedWorker();  // stop()
 
@@ -59,6 +66,8 @@ class SharedWorker {
   void run();
   // Returns the deals claimed (options_.batch when more are due at once).
   size_t runBatch();
+  // Moves deals of a running deployment (its own batch): true when it moved some.
+  bool moveDeals();
 
   WorkerOptions options_;
   engine::Clock& clock_;

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "runtime/bytecode/container.h"
 #include "runtime/console/console_app.h"
 #include "runtime/deploy/version_id.h"
 #include "runtime/engine/clock.h"
@@ -20,6 +21,7 @@
 #include "runtime/server/module_route.h"
 #include "runtime/server/open_store.h"
 #include "runtime/server/serve_signals.h"
+#include "runtime/server/worker_deploy.h"
 #include "runtime/server/worker_intake.h"
 #include "runtime/server/worker_loop.h"
 #include "runtime/store/pg_db.h"
@@ -64,6 +66,8 @@ std::string workerMetrics(const std::string& label, const WorkerCounters& w, con
   counter("voronka_worker_failed_batches_total", "Claim transactions rolled back (their deals are claimed again)",
           w.failedBatches.load());
   counter("voronka_worker_wakeups_total", "NOTIFY hints that woke this worker", w.wakeups.load());
+  counter("voronka_worker_deals_moved_total", "Deals this worker moved onto a new version during a deployment",
+          w.dealsMoved.load());
   counter("voronka_worker_lease_takeovers_total",
           "Outbox effects this worker claimed after another worker's lease ran out without a result",
           o.takeovers.load());
@@ -120,29 +124,39 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
 
   engine::RealClock clock;
   std::string moduleVersion = deploy::moduleVersionOf(settings.moduleBytes);
+  // The module this worker serves: the file's, or the store's version
+  // (worker_deploy.h, sharedStartModule). The caller owns the file's.
+  std::shared_ptr<const bc::Module> served(settings.module, [](const bc::Module*) {});
   try {
     store::pg::Conn startLock(*conninfo);  // the lock ends with this connection
     startLock.exec(kStartLock, "waiting for the other workers to start");
-    // Other workers may be running on the store's version: moving their
-    // deals under them is not a start's business.
-    std::string active, deploying;
-    {
-      auto tx = store->begin();
-      active = tx->meta("active_version").value_or("");
-      deploying = tx->meta("deploying").value_or("");
+    Result<SharedStartModule> start = sharedStartModule(*store, moduleVersion, settings.modulePath);
+    if (!start) return failWith(ServeError{ServeError::Kind::Refused, start.error()});
+    if (!start->bytes.empty()) {
+      try {
+        served = std::make_shared<const bc::Module>(bc::load(start->bytes));
+      } catch (const std::exception& e) {
+        return failWith(
+            ServeError{ServeError::Kind::Refused,
+                       fmt::format("version {} kept in the store does not load: {}", start->version, e.what())});
+      }
+      moduleVersion = start->version;
+      if (report.deployed) report.deployed(start->note);
+    } else {
+      // A new store, or one that runs this version: a deployment under way
+      // is the workers' to finish (the first batch joins it), never a start's.
+      bool deploying = false;
+      {
+        auto tx = store->begin();
+        deploying = !tx->meta("deploying").value_or("").empty();
+      }
+      if (!deploying) {
+        Result<std::string> claimed =
+            claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
+        if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});
+        if (report.deployed) report.deployed(*claimed);
+      }
     }
-    if ((!active.empty() && active != moduleVersion) || !deploying.empty()) {
-      return failWith(ServeError{
-          ServeError::Kind::Refused,
-          fmt::format("the store runs version {}{}, not {} ({}); shared workers do not deploy: stop every worker, "
-                      "run `voronka deploy {} --store postgres:…`, then start them on it",
-                      active, deploying.empty() ? "" : " and has a deployment to finish", moduleVersion,
-                      settings.modulePath, settings.modulePath)});
-    }
-    Result<std::string> claimed =
-        claimStoreForModule(*store, settings.moduleBytes, settings.modulePath, settings.plan, clock);
-    if (!claimed) return failWith(ServeError{ServeError::Kind::Refused, claimed.error()});
-    if (report.deployed) report.deployed(*claimed);
   } catch (const std::exception& e) {  // StoreError
     return failWith(setup(e.what()));
   }
@@ -165,6 +179,15 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   };
   outbox::OutboxRelay relay(*store, connectors, relayOptions, clock);
 
+  // The versions the HTTP side reads deals with follow the worker's
+  // (a deal not moved yet is read with its own).
+  std::mutex versionsMutex;
+  LiveVersions* serverVersions = nullptr;  // once the server exists
+  std::vector<std::pair<LiveVersions::Version, bool>> versionsBefore;
+  auto addVersion = [](LiveVersions& to, const LiveVersions::Version& v, bool current) {
+    current ? to.add(v) : to.addEarlier(v);
+  };
+
   std::unique_ptr<WorkerIntake> intake;
   std::unique_ptr<SharedWorker> worker;
   try {
@@ -176,7 +199,25 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
     w.moduleVersion = moduleVersion;
     w.pollOnly = settings.pgPollOnly;
     w.onCommit = [&relay] { relay.wake(); };
-    worker = std::make_unique<SharedWorker>(*settings.module, clock, w);
+    w.deploy.onVersion = [&](const LiveVersions::Version& v, bool current) {
+      std::lock_guard lock(versionsMutex);
+      if (serverVersions) {
+        addVersion(*serverVersions, v, current);
+      } else {
+        versionsBefore.emplace_back(v, current);
+      }
+    };
+    w.deploy.report = report.deployed;
+    // /metrics' voronka_deployment_* follow the journal as this worker sees it.
+    w.deploy.progress = [&metrics, &metricsMutex](int64_t id, int64_t moved, int64_t inStore, bool running) {
+      std::lock_guard lock(metricsMutex);
+      if (!metrics) return;
+      metrics->deployment.id = id;
+      metrics->deployment.dealsMoved = moved;
+      metrics->deployment.dealsAtStart = inStore;
+      metrics->deployment.running = running ? 1 : 0;
+    };
+    worker = std::make_unique<SharedWorker>(*served, clock, w);
   } catch (const std::exception& e) {
     return failWith(setup(e.what()));
   }
@@ -201,29 +242,42 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   };
   std::string label = workerLabel();
   options.extraMetrics = [&] { return workerMetrics(label, worker->counters(), store->outboxCounters()); };
-  ModuleRouteSettings routeSettings;
-  routeSettings.tokensConfigured = !settings.server.tokens.empty();
-  routeSettings.refusal =
-      "servers with --workers shared take a new version while all of them are stopped: `voronka deploy NEW.funnelc "
-      "--store postgres:…`, then start them on NEW.funnelc";
-  options.extraRoutes.push_back(moduleRoute(*store, clock, routeSettings, [](const std::string&) {}));
+  // A deployment starts in the store; every worker moves deals (worker_deploy.h).
+  options.extraRoutes.push_back(
+      sharedModuleRoute(*store, *conninfo, clock, !settings.server.tokens.empty(), report.deployed));
+  for (ExtraRoute& route : deploymentRoutes(*store)) options.extraRoutes.push_back(std::move(route));
 
   // The console reads the PostgreSQL store through a connection of its own;
   // a retried dead letter is claimed by whichever worker's relay comes first.
   console::ConsoleSettings consoleSettings;
-  consoleSettings.module = settings.module;
+  consoleSettings.module = served.get();
   consoleSettings.store = store.get();
   consoleSettings.storeSpec = settings.config.server.store;
   consoleSettings.tokens = {settings.config.server.tokens, settings.config.server.readTokens};
   consoleSettings.moduleVersion = moduleVersion;
   consoleSettings.clock = &clock;
   consoleSettings.wakeRelay = [&relay] { relay.wake(); };
+  consoleSettings.running = [&]() -> console::RunningModule {
+    std::lock_guard lock(versionsMutex);
+    if (!serverVersions) return {};
+    LiveVersions::Version v = serverVersions->current();
+    return {v.module, v.id};
+  };
+  consoleSettings.moduleOf = [&](const std::string& version) -> std::shared_ptr<const bc::Module> {
+    std::lock_guard lock(versionsMutex);
+    return serverVersions ? serverVersions->moduleOf(version) : nullptr;
+  };
   options.webApps = {console::consoleApp(std::move(consoleSettings))};
 
   std::unique_ptr<Server> server;
   int port = 0;
   try {
-    server = std::make_unique<Server>(*settings.module, *store, clock, options);
+    server = std::make_unique<Server>(*served, *store, clock, options);
+    {
+      std::lock_guard lock(versionsMutex);
+      serverVersions = &server->writer().versions();
+      for (const auto& [v, current] : versionsBefore) addVersion(*serverVersions, v, current);
+    }
     port = server->start();
   } catch (const std::exception& e) {
     return failWith(setup(e.what()));
@@ -268,6 +322,10 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
   }
   renewWake.notify_all();
   leaseThread.join();
+  {
+    std::lock_guard lock(versionsMutex);
+    serverVersions = nullptr;
+  }
   server.reset();
   if (report.stopped) report.stopped();
   return {};

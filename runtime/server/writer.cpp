@@ -37,8 +37,9 @@ void EventWriter::poke() {
 }
 
 void EventWriter::migrate(std::function<std::unique_ptr<LiveMigration>()> start) {
-  // Shared workers have no writer thread: they take a new version at a restart.
-  if (options_.intake) throw std::runtime_error("shared workers take a new version while all of them are stopped");
+  // Shared workers have no writer thread: a deployment goes through the
+  // store and every worker follows it (worker_deploy.h).
+  if (options_.intake) throw std::runtime_error("shared workers deploy through the store, not a writer thread");
   std::packaged_task<void()> task([this, start = std::move(start)] {
     std::unique_ptr<LiveMigration> next = start();
     if (!next) return;

@@ -16,8 +16,8 @@ and local on an SQLite file. Then checks:
     made-up token and none is refused and changes nothing of alpha's;
   - /metrics shows per-tenant worker counters; each tenant's console logs
     in its own tokens (and the admin's) only; POST /v1/modules and a
-    changed module in tenants.toml are refused with the reason (shared
-    workers do not deploy) and the tenant runs as before; a tenant removed
+    changed module in tenants.toml are refused with the reason (a tenant
+    of shared workers takes no new version while it runs) and the tenant runs as before; a tenant removed
     and put back by SIGHUP serves again.
 
 usage: tenants_workers_test.py VORONKA"""
@@ -341,14 +341,14 @@ def check_single_servers_refused(voronka, tenants_file):
 def check_operations(process, tenants_file, stores, v2, pg):
     status, body = process.request("POST", "/t/alpha/v1/modules", {"module": base64.b64encode(
         open(v2, "rb").read()).decode()}, auth(TOKENS["alpha"][0]))
-    check(status >= 400 and "shared workers do not deploy" in json.dumps(body),
+    check(status >= 400 and "takes no new version while it runs" in json.dumps(body),
           f"POST /v1/modules on a shared tenant is refused, saying how: {status} {body}")
     version = process.tenants()["alpha"]["version"]
 
     # A new module in tenants.toml: refused the same way; alpha runs as before.
     write_tenants(tenants_file, stores, "funnel.funnelc", {"alpha": "funnel2.funnelc"})
     status, report = process.request("POST", "/admin/reload", headers=auth(ADMIN))
-    check(status == 422 and "alpha" not in report["changed"] and "shared workers do not deploy" in json.dumps(report)
+    check(status == 422 and "alpha" not in report["changed"] and "takes no new version while it runs" in json.dumps(report)
           and "it runs as before" in json.dumps(report), f"a new module for alpha is refused: {status} {report}")
     listed = process.tenants()
     check(listed["alpha"].get("status") == "serving" and listed["alpha"]["version"] == version,

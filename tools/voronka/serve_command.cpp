@@ -285,6 +285,8 @@ Runner addServeCommand(CLI::App& app) {
       "An event is answered after it is durable (202); SIGTERM stops after finishing what is in flight.\n"
       "A store that runs another version of the funnel is deployed to first, as --plan says (or refused, saying\n"
       "what the plan lacks); POST /v1/modules deploys a new version to a running server (token required).\n"
+      "With --workers shared: POST /v1/modules to any worker deploys to all of them, serving on; a worker\n"
+      "serves the store's version (a version the store never ran is refused: deploy it through a worker).\n"
       "With --tenants tenants.toml: one server for many clients, each at /t/TENANT/v1/… (or /v1/… with its token);\n"
       "add --workers shared to run any number of such servers behind a load balancer, every tenant on PostgreSQL.\n"
       "Exit status: 0 stopped by a signal, 1 the module or store cannot be used, 2 usage, config or I/O error\n"
