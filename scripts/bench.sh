@@ -51,6 +51,8 @@ echo "== voronka serve under a hostile client: slowloris, 200k late timers, 100k
 python3 "$(dirname "$0")/../bench/hostile_bench.py" "$build/bin/voronka" "${BENCH_TIMERS:-200000}"
 echo "== outbox relay: webhook deliveries/s to a healthy receiver, alone and while another receiver hangs"
 python3 "$(dirname "$0")/../bench/outbox_bench.py" "$build/bin/voronka" "${BENCH_OUTBOX_WEBHOOKS:-1000}"
+echo "== outbox relay on 2 shared workers (PostgreSQL): deliveries/s, deals of one webhook and of three (delivered in order)"
+python3 "$(dirname "$0")/../bench/outbox_bench.py" "$build/bin/voronka" "${BENCH_OUTBOX_WEBHOOKS:-1000}" --shared 2
 echo "== voronka serve --workers shared on one PostgreSQL: events/s acknowledged and applied with 1, 2 and 4 workers; due timers fired/s beside pg-boss (npm) firing empty jobs on the same PostgreSQL"
 python3 "$(dirname "$0")/../bench/workers_bench.py" "$build/bin/voronka" "${BENCH_WORKER_EVENTS:-20000}"
 echo "== voronka serve --tenants: 100 tenants (start, memory, threads, reload) and events/s through the front"

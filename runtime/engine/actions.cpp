@@ -3,6 +3,8 @@
 // idempotency key.
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "common/hash.h"
 #include "runtime/engine/json_text.h"
 #include "runtime/engine/processing.h"
@@ -11,6 +13,25 @@
 namespace voronka::engine {
 
 using bc::kNo;
+
+namespace {
+
+// fnv1a of "deal|cause|n" as 16 hex digits, written without formatting.
+std::string effectKey(std::string_view deal, std::string_view cause, int n) {
+  char digits[12];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  (void)ec;
+  uint64_t h = fnv1a(deal);
+  h = fnv1a("|", h);
+  h = fnv1a(cause, h);
+  h = fnv1a("|", h);
+  h = fnv1a(std::string_view(digits, static_cast<size_t>(end - digits)), h);
+  std::string key(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) key[static_cast<size_t>(i)] = "0123456789abcdef"[h & 0xF];
+  return key;
+}
+
+}  // namespace
 
 std::string Processing::render(int32_t function) {
   if (function == kNo) return "";
@@ -34,12 +55,16 @@ std::string Processing::toJson(const bc::Value& v) {
 }
 
 void Processing::addEffect(bc::ActionKind action, json_text::Object payload, int64_t notBefore) {
+  if (!engine_.keepsRecords() && !tracing("effect")) {
+    ++state_.effects;  // nobody reads it: no key, no payload text
+    return;
+  }
   std::string_view kind = lang::effectName(lang::actionInfo(action).effect);  // actions.def, column Effect
   store::EffectRecord e;
   e.deal = deal_.id;
   e.kind = kind;
   // Stable across redelivery: the same deal, cause and position in it.
-  e.key = fmt::format("{:016x}", fnv1a(fmt::format("{}|{}|{}", deal_.id, state_.cause, ++state_.effects)));
+  e.key = effectKey(deal_.id, state_.cause, ++state_.effects);
   e.payload = payload.integer("line", site_.line).str();
   e.createdAt = now_;
   e.notBefore = notBefore;
@@ -157,6 +182,13 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       t.createdAt = now_;
       t.epoch = deal_.epoch;
       int64_t id = state_.tx.addTask(t);
+      if (tracingFacts()) {
+        TraceFact fact;
+        fact.kind = TraceFact::Kind::Task;
+        fact.deal = deal_.id;
+        fact.user = t.responsible != kNo ? t.responsible : -1;
+        state_.facts.push_back(std::move(fact));
+      }
       trace("task", [&] {
         nlohmann::json entry = {{"task", id}, {"text", t.text}};
         if (t.type != kNo) entry["type"] = m_.str(m_.taskTypes[t.type].name);

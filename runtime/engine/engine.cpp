@@ -73,7 +73,7 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
   {
     auto tx = store.begin();
     if (!eventId.empty() && tx->eventSeen(eventId)) return {Outcome::Status::Duplicate, "already processed"};
-    TransactionState state{*tx, eventId, 0, 0, false, false, {}, {}};
+    TransactionState state{*tx, eventId, 0, 0, false, false, {}, {}, {}};
     Outcome outcome;
     try {
       outcome = work(*tx, state);
@@ -84,7 +84,7 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
       bool applied = outcome.status == Outcome::Status::Applied;
       // Nothing is kept, except what `move_rejected` rules did for a refused move.
       if (!applied && !(outcome.status == Outcome::Status::Rejected && state.keepRejected)) return outcome;
-      if (!eventId.empty()) {
+      if (!eventId.empty() && engine.keepsRecords()) {
         tx->keepEvent(withFired({eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message,
                                  engine.moduleVersion(), engine.incomingBody()},
                                 engine.module(), state));
@@ -92,6 +92,7 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
       tx->commit();
       if (trace) {
         for (const auto& entry : state.trace) trace->record(entry);
+        for (const TraceFact& fact : state.facts) trace->fact(fact);
       }
       return outcome;
     }
@@ -285,8 +286,9 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
           proc.fire(timer);
           proc.save();
           std::string outcome = lateness > kLateAfterSeconds ? fmt::format("fired {}s late", lateness) : "fired";
-          tx.keepEvent(
-              withFired({cause, timer.deal, "timer", now, std::move(outcome), options_.moduleVersion}, module_, state));
+          if (keepsRecords())
+            tx.keepEvent(withFired({cause, timer.deal, "timer", now, std::move(outcome), options_.moduleVersion},
+                                   module_, state));
           return {};
         });
     ++stats_.timersFired;
@@ -321,6 +323,8 @@ void Processing::save() {
 bool Processing::tracing(std::string_view what) const {
   return engine_.trace_ != nullptr && engine_.trace_->wants(what);
 }
+
+bool Processing::tracingFacts() const { return engine_.trace_ != nullptr && engine_.trace_->wantsFacts(); }
 
 void Processing::traceEntry(std::string_view what, nlohmann::json entry) {
   entry["what"] = what;
@@ -371,6 +375,15 @@ void Processing::initialize(const std::vector<FieldAssignment>& values, const st
 void Processing::start(int32_t fromPipeline, int32_t fromStage) {
   deal_.visits[(static_cast<int64_t>(deal_.pipeline) << 32) | static_cast<uint32_t>(deal_.stage)] += 1;
   state_.tx.addHistory({deal_.id, fromPipeline, fromStage, deal_.pipeline, deal_.stage, now_, state_.cause, "created"});
+  if (tracingFacts()) {
+    TraceFact fact;
+    fact.kind = TraceFact::Kind::Entered;
+    fact.deal = deal_.id;
+    fact.pipeline = deal_.pipeline;
+    fact.stage = deal_.stage;
+    fact.created = true;
+    state_.facts.push_back(std::move(fact));
+  }
   trace("deal", [&] {
     return nlohmann::json{{"pipeline", m_.str(m_.pipelines[deal_.pipeline].name)},
                           {"stage", m_.str(m_.pipelines[deal_.pipeline].stages[deal_.stage].name)}};

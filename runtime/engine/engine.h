@@ -132,6 +132,9 @@ class Engine {
   // for the call): the store keeps it with the event, for replay.
   void setIncomingBody(std::string body) { incomingBody_ = std::move(body); }
   const std::string& incomingBody() const { return incomingBody_; }
+  // Whether the store keeps effects, processed events and history
+  // (Store::keepsRecords): when not, the engine makes none of them.
+  bool keepsRecords() const { return store_.keepsRecords(); }
   const Calendar& calendar(int32_t index) const { return calendars_[static_cast<size_t>(index)]; }
 
   // Each takes the id of the request for idempotency: a repeated id changes

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cstring>
 
@@ -29,64 +31,106 @@ size_t validSequence(std::string_view s, size_t i) {
   return len;
 }
 
-bool plainAscii(const char* p) {
+// What appendString does with a byte: copy it (printable ASCII), escape it,
+// or check the UTF-8 sequence it starts (a two-byte lead, the usual
+// non-ASCII case: Cyrillic; any other byte of 0x80 and above).
+enum ByteClass : uint8_t { kPlain, kEscape, kLead2, kOtherHigh };
+
+constexpr std::array<uint8_t, 256> kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = c < 0x20 || c == '"' || c == '\\' ? kEscape
+           : c < 0x80                        ? kPlain
+           : c >= 0xC2 && c <= 0xDF          ? kLead2
+                                             : kOtherHigh;
+  }
+  return t;
+}();
+
+// Whether the eight bytes at p can be copied as they are: no byte to escape,
+// and every byte of 0x80 and above part of a valid two-byte sequence (the
+// usual text: ASCII and Cyrillic). `lead` carries a two-byte lead that ends
+// one chunk (0x80) into the next; it is left alone when the answer is no.
+bool plainChunk(const unsigned char* p, uint64_t& lead) {
   uint64_t w;
   std::memcpy(&w, p, 8);
   constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  auto hasZero = [&](uint64_t x) { return ((x - kOnes) & ~x & kHigh) != 0; };
-  return (w & kHigh) == 0 && ((w - kOnes * 0x20) & kHigh) == 0 && !hasZero(w ^ (kOnes * '"')) &&
-         !hasZero(w ^ (kOnes * '\\'));
+  // Each a test of all eight bytes at once, exact (bit 7 of a byte set when it holds).
+  auto zeroByte = [&](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  if (((w - kOnes * 0x20) & ~w & kHigh) | zeroByte(w ^ (kOnes * '"')) | zeroByte(w ^ (kOnes * '\\'))) return false;
+  uint64_t high = w & kHigh;
+  if (high == 0) return lead == 0;
+  if (std::endian::native != std::endian::little) return false;  // the shifts below read bytes in memory order
+  uint64_t bit6 = (w << 1) & kHigh, bit5 = (w << 2) & kHigh;
+  uint64_t leads = high & bit6 & ~bit5, continuations = high & ~bit6;
+  if (high & bit6 & bit5) return false;  // a longer sequence's lead, or no lead at all: the careful path
+  // 0xC0 and 0xC1 (overlong): bits 1..4 all zero; adding 0x7F to at most 0x1E carries into bit 7 exactly when not.
+  uint64_t notOverlong = ((w & (kOnes * 0x1E)) + kOnes * 0x7F) & kHigh;
+  if (leads & ~notOverlong) return false;
+  // Every continuation right after a lead, every lead followed by one.
+  if (((leads << 8) | lead) != continuations) return false;
+  lead = (leads >> 56) & 0x80;
+  return true;
 }
 
 }  // namespace
 
 void appendString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
   size_t start = out.size();
-  out.reserve(start + s.size() + 2);
+  out.reserve(start + n + n / 16 + 8);  // room for a few escapes
   out.push_back('"');
   size_t run = 0;  // start of the bytes copied as they are
-  for (size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0xC2 && c <= 0xDF && i + 1 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xC0) == 0x80) {
-      i += 2;  // a two-byte sequence (Cyrillic): the usual case, valid as it stands
-      continue;
-    }
-    if (c >= 0x80) {
-      size_t len = validSequence(s, i);
-      if (len == 0) {
-        out.resize(start);
-        out += nlohmann::json(std::string(s)).dump();  // throws, as dump() of the same value does
-        return;
+  for (size_t i = 0; i < n;) {
+    // Eight bytes at a time while nothing is to be done, then eight (or a
+    // few more) one by one, which is where an escape or a longer sequence is.
+    uint64_t lead = 0;
+    while (i + 8 <= n && plainChunk(p + i, lead)) i += 8;
+    if (lead) --i;  // back to the lead the last chunk ended with
+    for (size_t stop = std::min(n, i + 8); i < stop;) {
+      switch (kByteClass[p[i]]) {
+        case kPlain: ++i; continue;
+        case kLead2:
+          if (i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
+            i += 2;
+            continue;
+          }
+          break;
+        case kOtherHigh:
+          if (size_t len = validSequence(s, i)) {
+            i += len;
+            continue;
+          }
+          break;
+        case kEscape: {
+          unsigned char c = p[i];
+          out.append(s.data() + run, i - run);
+          run = ++i;
+          switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\t': out += "\\t"; break;
+            case '\n': out += "\\n"; break;
+            case '\f': out += "\\f"; break;
+            case '\r': out += "\\r"; break;
+            default:
+              out += "\\u00";
+              out.push_back(kHex[c >> 4]);
+              out.push_back(kHex[c & 0xF]);
+          }
+          continue;
+        }
       }
-      i += len;
-      continue;
-    }
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      // Eight plain ASCII bytes at a time: none 0x80 or above, below 0x20, '"' or '\\'.
-      while (i + 8 <= s.size() && plainAscii(s.data() + i)) i += 8;
-      if (i < s.size() && static_cast<unsigned char>(s[i]) >= 0x20 && s[i] != '"' && s[i] != '\\' &&
-          static_cast<unsigned char>(s[i]) < 0x80)
-        ++i;
-      continue;
-    }
-    out.append(s.data() + run, i - run);
-    run = ++i;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\f': out += "\\f"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        out += "\\u00";
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
+      // Not valid UTF-8.
+      out.resize(start);
+      out += nlohmann::json(std::string(s)).dump();  // throws, as dump() of the same value does
+      return;
     }
   }
-  out.append(s.data() + run, s.size() - run);
+  out.append(s.data() + run, n - run);
   out.push_back('"');
 }
 
@@ -140,34 +184,28 @@ void appendJson(std::string& out, const nlohmann::json& j) {
   }
 }
 
-Object& Object::text(std::string_view key, std::string_view value) {
-  std::string json;
-  appendString(json, value);
-  members_.emplace_back(key, std::move(json));
-  return *this;
-}
-
 Object& Object::integer(std::string_view key, int64_t value) {
   std::string json;
   appendInteger(json, value);
-  members_.emplace_back(key, std::move(json));
-  return *this;
-}
-
-Object& Object::raw(std::string_view key, std::string json) {
-  members_.emplace_back(key, std::move(json));
-  return *this;
+  return add(key, false, std::move(json));
 }
 
 std::string Object::str() {
-  std::stable_sort(members_.begin(), members_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string out = "{";
+  std::stable_sort(members_.begin(), members_.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
+  size_t size = 2;
+  for (const Member& m : members_) size += m.key.size() + m.value.size() + 4;
+  std::string out;
+  out.reserve(size + size / 16);
+  out.push_back('{');
   for (size_t i = 0; i < members_.size(); ++i) {
-    if (i + 1 < members_.size() && members_[i + 1].first == members_[i].first) continue;  // a later one wins
+    if (i + 1 < members_.size() && members_[i + 1].key == members_[i].key) continue;  // a later one wins
     if (out.size() > 1) out.push_back(',');
-    appendString(out, members_[i].first);
+    appendString(out, members_[i].key);
     out.push_back(':');
-    out += members_[i].second;
+    if (members_[i].text)
+      appendString(out, members_[i].value);
+    else
+      out += members_[i].value;
   }
   out.push_back('}');
   return out;

@@ -29,17 +29,30 @@ void appendValue(std::string& out, const bc::Module& m, const store::FieldValue&
 
 // An object's members in any order; str() sorts them by key (the last of
 // equal keys wins, as assignment to a JSON object does). Keys are views:
-// they must outlive the object (literals, the module's strings).
+// they must outlive the object (literals, the module's strings). Texts are
+// escaped by str(), so an object nobody writes out costs no escaping (and
+// invalid UTF-8 throws there).
 class Object {
  public:
-  Object& text(std::string_view key, std::string_view value);
+  Object& text(std::string_view key, std::string_view value) { return add(key, true, std::string(value)); }
+  Object& text(std::string_view key, std::string&& value) { return add(key, true, std::move(value)); }
+  Object& text(std::string_view key, const char* value) { return add(key, true, std::string(value)); }
   Object& integer(std::string_view key, int64_t value);
   // A member whose value is JSON text already written.
-  Object& raw(std::string_view key, std::string json);
+  Object& raw(std::string_view key, std::string json) { return add(key, false, std::move(json)); }
   std::string str();
 
  private:
-  std::vector<std::pair<std::string_view, std::string>> members_;
+  struct Member {
+    std::string_view key;
+    bool text;  // `value` is the text itself, else JSON text
+    std::string value;
+  };
+  Object& add(std::string_view key, bool text, std::string value) {
+    members_.push_back({key, text, std::move(value)});
+    return *this;
+  }
+  std::vector<Member> members_;
 };
 
 }  // namespace voronka::engine::json_text

@@ -61,6 +61,15 @@ std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, Mov
   deal_.lostReason = target.kind == bc::StageKind::Lost ? lostReason : std::string();  // a reopened deal has none
   state_.tx.addHistory({deal_.id, fromPipeline, fromStage, pipeline, stage, now_, state_.cause, how});
   const bc::PipelineDef& from = m_.pipelines[fromPipeline];
+  if (tracingFacts()) {
+    TraceFact fact;
+    fact.kind = TraceFact::Kind::Entered;
+    fact.deal = deal_.id;
+    fact.pipeline = pipeline;
+    fact.stage = stage;
+    if (target.kind == bc::StageKind::Lost) fact.reason = lostReason;
+    state_.facts.push_back(std::move(fact));
+  }
   trace("stage", [&] {
     nlohmann::json entry = {{"from", m_.str(from.name) + "." + m_.str(from.stages[fromStage].name)},
                             {"to", m_.str(p.name) + "." + m_.str(target.name)},

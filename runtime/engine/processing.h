@@ -13,6 +13,7 @@
 
 #include "runtime/engine/engine.h"
 #include "runtime/engine/json_text.h"
+#include "runtime/engine/trace.h"
 
 namespace voronka::engine {
 
@@ -48,6 +49,7 @@ struct TransactionState {
   bool keepRejected = false;          // a refused manual move ran `move_rejected` rules: commit them
   std::vector<nlohmann::json> trace;  // delivered after commit
   std::vector<FiredSite> fired;       // the rule blocks that ran, in order: recorded with the event
+  std::vector<TraceFact> facts;       // delivered after commit, to a trace that wants them
 };
 
 class Processing : public vm::Host {
@@ -93,6 +95,7 @@ class Processing : public vm::Host {
     if (tracing(what)) traceEntry(what, make());
   }
   bool tracing(std::string_view what) const;
+  bool tracingFacts() const;
   void traceEntry(std::string_view what, nlohmann::json entry);
 
   // ── moves.cpp ──

@@ -11,26 +11,27 @@ namespace {
 
 Outcome invalid(std::string message) { return {Outcome::Status::Invalid, std::move(message)}; }
 
-// The string under `key`; nullopt when it is absent or null.
-Result<std::optional<std::string>> optionalString(const nlohmann::json& e, const char* key) {
+// The string under `key`, in the event itself (no copy); null when it is
+// absent or null.
+Result<const std::string*> optionalString(const nlohmann::json& e, const char* key) {
   auto it = e.find(key);
-  if (it == e.end() || it->is_null()) return std::optional<std::string>();
+  if (it == e.end() || it->is_null()) return static_cast<const std::string*>(nullptr);
   if (!it->is_string()) return fail(fmt::format("\"{}\" must be a string", key));
-  return std::optional<std::string>(it->get<std::string>());
+  return &it->get_ref<const std::string&>();
 }
 
-Result<std::string> requiredString(const nlohmann::json& e, const char* key) {
-  Result<std::optional<std::string>> value = optionalString(e, key);
+Result<const std::string*> requiredString(const nlohmann::json& e, const char* key) {
+  Result<const std::string*> value = optionalString(e, key);
   if (!value) return fail(value.error());
   if (!*value) return fail(fmt::format("\"{}\" is missing", key));
-  return std::move(**value);
+  return *value;
 }
 
 // An optional string key whose wrong type is ignored, as the wire format has
 // always done for `name`, `responsible` and `reason`.
-std::optional<std::string> lenientString(const nlohmann::json& e, const char* key) {
-  Result<std::optional<std::string>> value = optionalString(e, key);
-  return value ? *value : std::nullopt;
+const std::string* lenientString(const nlohmann::json& e, const char* key) {
+  Result<const std::string*> value = optionalString(e, key);
+  return value ? *value : nullptr;
 }
 
 // `fields` of deal_created / field_set: field names, or contact.*, company.name, name.
@@ -85,6 +86,7 @@ namespace {
 // The body is the engine's for one call only.
 struct IncomingBody {
   IncomingBody(Engine& engine, const nlohmann::json& e) : engine_(engine) {
+    if (!engine.keepsRecords()) return;  // no event record to keep it in
     std::string body;
     json_text::appendJson(body, e);  // as e.dump(), without its per-byte writer
     engine.setIncomingBody(std::move(body));
@@ -100,26 +102,28 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
   const bc::Module& m = engine.module();
   const Calendar& calendar = engine.calendar(0);
   if (!e.is_object()) return invalid("an event is a JSON object");
-  Result<std::string> id = requiredString(e, "id");
-  if (!id) return invalid(id.error());
-  Result<std::string> deal = requiredString(e, "deal");
-  if (!deal) return invalid(deal.error());
-  Result<std::string> type = requiredString(e, "type");
-  if (!type) return invalid(type.error());
+  Result<const std::string*> idField = requiredString(e, "id");
+  if (!idField) return invalid(idField.error());
+  Result<const std::string*> dealField = requiredString(e, "deal");
+  if (!dealField) return invalid(dealField.error());
+  Result<const std::string*> typeField = requiredString(e, "type");
+  if (!typeField) return invalid(typeField.error());
+  const std::string &id = **idField, &deal = **dealField, &type = **typeField;
 
-  if (*type == "deal_created") {
+  if (type == "deal_created") {
     NewDeal d;
-    d.id = *deal;
-    Result<std::string> pipeline = requiredString(e, "pipeline");
-    if (!pipeline) return invalid(pipeline.error());
-    d.pipeline = names.pipeline(*pipeline);
-    if (d.pipeline == bc::kNo) return invalid(fmt::format("\"pipeline\": there is no pipeline \"{}\"", *pipeline));
-    Result<std::optional<std::string>> stage = optionalString(e, "stage");
+    d.id = deal;
+    Result<const std::string*> pipelineField = requiredString(e, "pipeline");
+    if (!pipelineField) return invalid(pipelineField.error());
+    const std::string& pipeline = **pipelineField;
+    d.pipeline = names.pipeline(pipeline);
+    if (d.pipeline == bc::kNo) return invalid(fmt::format("\"pipeline\": there is no pipeline \"{}\"", pipeline));
+    Result<const std::string*> stage = optionalString(e, "stage");
     if (!stage) return invalid(stage.error());
     if (*stage) {
       d.stage = names.stage(d.pipeline, **stage);
       if (d.stage == bc::kNo)
-        return invalid(fmt::format("\"stage\": pipeline {} has no stage \"{}\"", *pipeline, **stage));
+        return invalid(fmt::format("\"stage\": pipeline {} has no stage \"{}\"", pipeline, **stage));
     }
     if (e.contains("fields")) {
       if (Result<void> read = readFields(m, names, calendar, e["fields"], d.values); !read)
@@ -152,45 +156,47 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
         d.tags.push_back(t.get<std::string>());
       }
     }
-    return engine.createDeal(*id, d);
+    return engine.createDeal(id, d);
   }
 
-  if (*type == "field_set") {
+  if (type == "field_set") {
     std::vector<FieldAssignment> values;
     if (!e.contains("fields")) return invalid("\"fields\" is missing");
     if (Result<void> read = readFields(m, names, calendar, e["fields"], values); !read) return invalid(read.error());
-    return engine.setFields(*id, *deal, values);
+    return engine.setFields(id, deal, values);
   }
 
-  if (*type == "manual_move") {
-    Result<std::string> stage = requiredString(e, "stage");
-    if (!stage) return invalid(stage.error());
-    std::string reason = lenientString(e, "reason").value_or("");
+  if (type == "manual_move") {
+    Result<const std::string*> stageField = requiredString(e, "stage");
+    if (!stageField) return invalid(stageField.error());
+    const std::string& stage = **stageField;
+    const std::string* reasonField = lenientString(e, "reason");
+    std::string reason = reasonField ? *reasonField : "";
     // The engine resolves the stage against the deal inside its transaction.
-    MoveOutcome moved = engine.manualMove(*id, *deal, MoveTarget::parse(*stage), reason);
+    MoveOutcome moved = engine.manualMove(id, deal, MoveTarget::parse(stage), reason);
     if (moved.outcome.status == Outcome::Status::Invalid && !moved.target) {
-      return invalid(fmt::format("\"stage\": there is no stage \"{}\"", *stage));
+      return invalid(fmt::format("\"stage\": there is no stage \"{}\"", stage));
     }
     return moved.outcome;
   }
 
-  int32_t event = names.event(*type);
+  int32_t event = names.event(type);
   if (event == bc::kNo || m.events[event].lifecycle) {
     return invalid(fmt::format("\"type\": unknown event \"{}\"; events are deal_created, field_set, manual_move, {}",
-                               *type, names.eventList()));
+                               type, names.eventList()));
   }
   const bc::EventDef& def = m.events[event];
   EventIn in;
   in.event = event;
-  Result<std::optional<std::string>> arg = optionalString(e, "arg");
+  Result<const std::string*> arg = optionalString(e, "arg");
   if (!arg) return invalid(arg.error());
   if (*arg) {
-    if (def.arg == bc::ArgKind::None) return invalid(fmt::format("\"arg\": event {} takes no argument", *type));
+    if (def.arg == bc::ArgKind::None) return invalid(fmt::format("\"arg\": event {} takes no argument", type));
     if (def.arg == bc::ArgKind::Tag) {
       in.tag = **arg;
     } else {
       std::optional<int32_t> a = names.argument(event, **arg);
-      if (!a) return invalid(fmt::format("\"arg\": \"{}\" is not something event {} can name", **arg, *type));
+      if (!a) return invalid(fmt::format("\"arg\": \"{}\" is not something event {} can name", **arg, type));
       in.arg = *a;
     }
   }
@@ -225,10 +231,10 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
           known = true;
         }
       }
-      if (!known) return invalid(fmt::format("\"payload\": event {} has no field \"{}\"", *type, key));
+      if (!known) return invalid(fmt::format("\"payload\": event {} has no field \"{}\"", type, key));
     }
   }
-  return engine.handleEvent(*id, *deal, in);
+  return engine.handleEvent(id, deal, in);
 }
 
 nlohmann::json dealToJson(const bc::Module& m, store::Transaction& tx, const store::DealRecord& d, bool details) {

@@ -16,6 +16,10 @@
 // Deliveries run side by side, up to `concurrency`, at most `perTarget` to
 // one receiver, one at a time per deal in outbox order
 // (delivery_scheduler.h): a slow or hanging receiver holds only its own.
+// The store hands out no effect of a deal whose earlier effect is in flight
+// or waits to retry (Transaction::dueEffects), and with shared workers on
+// PostgreSQL only a deal's head, under a lock on the deal: the order per
+// deal holds across the processes too.
 #pragma once
 
 #include <atomic>

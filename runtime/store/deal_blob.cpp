@@ -1,5 +1,6 @@
 #include "runtime/store/deal_blob.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -10,35 +11,56 @@ namespace {
 constexpr uint8_t kFormat = 1;
 enum FieldFlags : uint8_t { kAux = 1, kNum = 2, kInt = 4, kText = 8 };
 
+// Writes into a string grown ahead (by doubling) and cut to length at the
+// end (take() or done()): a byte costs a store, not a push_back call.
 class Writer {
  public:
-  void byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
+  Writer() : out_(own_), n_(0) {}
+  explicit Writer(std::string& out) : out_(out), n_(out.size()) {}
+  void byte(uint8_t b) {
+    room(1);
+    out_[n_++] = static_cast<char>(b);
+  }
   void varint(uint64_t v) {
+    room(10);
+    char* p = out_.data();
     while (v >= 0x80) {
-      byte(static_cast<uint8_t>(v | 0x80));
+      p[n_++] = static_cast<char>(v | 0x80);
       v >>= 7;
     }
-    byte(static_cast<uint8_t>(v));
+    p[n_++] = static_cast<char>(v);
   }
   void signedVarint(int64_t v) { varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   void real(double d) {
     uint64_t bits = std::bit_cast<uint64_t>(d);
-    for (int i = 0; i < 8; ++i) byte(static_cast<uint8_t>(bits >> (8 * i)));
+    room(8);
+    for (int i = 0; i < 8; ++i) out_[n_++] = static_cast<char>(bits >> (8 * i));
   }
   void text(std::string_view s) {
     varint(s.size());
-    out_.append(s);
+    room(s.size());
+    if (!s.empty()) std::memcpy(out_.data() + n_, s.data(), s.size());
+    n_ += s.size();
   }
   // Starts a non-empty list.
   void header(size_t count) {
     byte(kFormat);
     varint(count);
   }
-  std::string take() { return std::move(out_); }
-  void reserve(size_t n) { out_.reserve(n); }
+  std::string take() {
+    done();
+    return std::move(out_);
+  }
+  void done() { out_.resize(n_); }
+  void reserve(size_t n) { room(n); }
 
  private:
-  std::string out_;
+  void room(size_t k) {
+    if (n_ + k > out_.size()) out_.resize(std::max(2 * out_.size(), n_ + k + 64));
+  }
+  std::string own_;
+  std::string& out_;
+  size_t n_;
 };
 
 class Reader {
@@ -171,8 +193,14 @@ std::map<int64_t, int32_t> decodeVisits(std::string_view bytes) {
 }
 
 std::string encodeDeal(const DealRecord& d) {
-  Writer w;
-  w.reserve(256);
+  std::string out;
+  out.reserve(256);
+  encodeDeal(out, d);
+  return out;
+}
+
+void encodeDeal(std::string& out, const DealRecord& d) {
+  Writer w(out);
   for (int64_t v : {int64_t{d.pipeline}, int64_t{d.stage}, int64_t{d.previousPipeline}, int64_t{d.previousStage},
                     d.enteredAt, d.createdAt, int64_t{d.responsible}, int64_t{d.childDeals}})
     w.signedVarint(v);
@@ -191,7 +219,7 @@ std::string encodeDeal(const DealRecord& d) {
     w.signedVarint(key);
     w.signedVarint(count);
   }
-  return w.take();
+  w.done();
 }
 
 DealRecord decodeDeal(std::string id, std::string_view bytes) {

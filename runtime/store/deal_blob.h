@@ -40,6 +40,7 @@ std::map<int64_t, int32_t> decodeVisits(std::string_view bytes);
 // A whole deal but its id (the in-memory store keeps deals so, compact):
 // the items above in their order, the lists as nested blobs.
 std::string encodeDeal(const DealRecord& deal);
+void encodeDeal(std::string& out, const DealRecord& deal);  // appended to out
 DealRecord decodeDeal(std::string id, std::string_view bytes);
 // A task so (the in-memory store's): its first byte is 1 when it is done.
 std::string encodeTask(const TaskRecord& task);

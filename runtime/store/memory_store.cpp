@@ -1,6 +1,7 @@
 #include "runtime/store/memory_store.h"
 
 #include <algorithm>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -17,38 +18,69 @@ class MemoryTransaction : public Transaction {
   explicit MemoryTransaction(MemoryStore& s) : s_(s) {
     if (s_.open_) throw std::logic_error("the memory store runs one transaction at a time");
     s_.open_ = true;
+    undo_.clear();
   }
   ~MemoryTransaction() override {
     if (!committed_) {
       for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
     }
+    undo_.clear();
     s_.open_ = false;
   }
 
   std::optional<DealRecord> deal(const std::string& id) override {
     auto it = s_.deals_.find(id);
     if (it == s_.deals_.end()) return std::nullopt;
-    return blob::decodeDeal(id, it->second.blob);
+    MemoryStore::StoredDeal& stored = it->second;
+    if (stored.cached >= 0) {
+      MemoryStore::DecodedDeal& slot = s_.decoded_[static_cast<size_t>(stored.cached)];
+      if (slot.full) {
+        slot.full = false;  // taken: what the caller does to it is not the stored deal
+        return std::move(slot.record);
+      }
+    }
+    return blob::decodeDeal(id, stored.blob);
   }
 
-  void putDeal(const DealRecord& deal) override {
-    MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, blob::encodeDeal(deal)};
-    stored.blob.shrink_to_fit();
+  void putDeal(const DealRecord& deal) override { store(deal); }
+
+  void saveDeal(DealRecord&& deal) override {
+    MemoryStore::StoredDeal& stored = store(deal);
+    s_.keepDecoded(stored, std::move(deal));
+  }
+
+  // Encodes the deal into its row; the row's decoded slot is emptied.
+  MemoryStore::StoredDeal& store(const DealRecord& deal) {
+    s_.encodeScratch_.clear();
+    blob::encodeDeal(s_.encodeScratch_, deal);
+    MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, -1, s_.encodeScratch_};
     auto it = s_.deals_.find(deal.id);
     if (it == s_.deals_.end()) {
       s_.dealOrder_.push_back(deal.id);
-      s_.deals_.emplace(deal.id, std::move(stored));
+      MemoryStore::StoredDeal& added = s_.deals_.emplace(deal.id, std::move(stored)).first->second;
       undo_.push_back([this, id = deal.id] {
-        s_.deals_.erase(id);
+        auto at = s_.deals_.find(id);
+        s_.forgetDecoded(at->second);
+        s_.deals_.erase(at);
         s_.dealOrder_.pop_back();
       });
-      return;
+      return added;
     }
-    std::swap(it->second, stored);
-    undo_.push_back([this, id = deal.id, old = std::move(stored)]() mutable { s_.deals_[id] = std::move(old); });
+    MemoryStore::StoredDeal& row = it->second;
+    s_.emptyDecoded(row);
+    std::swap(row.blob, stored.blob);
+    std::swap(row.pipeline, stored.pipeline);
+    std::swap(row.stage, stored.stage);
+    std::swap(row.responsible, stored.responsible);
+    undo_.push_back([this, &row, old = std::move(stored)]() mutable {
+      s_.emptyDecoded(row);
+      row.blob = std::move(old.blob);
+      row.pipeline = old.pipeline;
+      row.stage = old.stage;
+      row.responsible = old.responsible;
+    });
+    return row;
   }
-
-  void saveDeal(DealRecord&& deal) override { putDeal(deal); }
 
   std::vector<std::string> dealIds() override { return s_.dealOrder_; }
 
@@ -178,9 +210,15 @@ class MemoryTransaction : public Transaction {
 
   std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) override {
     std::vector<EffectRecord> out;
+    std::set<std::string, std::less<>> held;  // deals with an earlier effect tried and not due again
     for (const auto& e : s_.effects_) {
       if (out.size() >= limit) break;
-      if (e.status == "pending" && e.notBefore <= now && e.nextAttemptAt <= now) out.push_back(e);
+      if (e.status != "pending" || held.count(e.deal)) continue;
+      if (e.attempts > 0 && e.nextAttemptAt > now) {
+        held.insert(e.deal);
+      } else if (e.notBefore <= now && e.nextAttemptAt <= now) {
+        out.push_back(e);
+      }
     }
     return out;
   }
@@ -418,9 +456,39 @@ class MemoryTransaction : public Transaction {
 
  private:
   MemoryStore& s_;
-  std::vector<std::function<void()>> undo_;
+  std::vector<std::function<void()>>& undo_ = s_.undo_;
   bool committed_ = false;
 };
+
+void MemoryStore::forgetDecoded(StoredDeal& deal) {
+  if (deal.cached < 0) return;
+  DecodedDeal& slot = decoded_[static_cast<size_t>(deal.cached)];
+  slot.owner = nullptr;
+  slot.full = false;
+  slot.record = DealRecord();
+  deal.cached = -1;
+}
+
+void MemoryStore::emptyDecoded(StoredDeal& deal) {
+  if (deal.cached < 0) return;
+  DecodedDeal& slot = decoded_[static_cast<size_t>(deal.cached)];
+  if (slot.full) slot.record = DealRecord();
+  slot.full = false;
+}
+
+void MemoryStore::keepDecoded(StoredDeal& deal, DealRecord&& record) {
+  if (decoded_.empty()) decoded_.resize(kDecodedDeals);
+  if (deal.cached < 0) {
+    size_t at = nextDecoded_;
+    nextDecoded_ = (nextDecoded_ + 1) % decoded_.size();
+    if (decoded_[at].owner) forgetDecoded(*decoded_[at].owner);
+    decoded_[at].owner = &deal;
+    deal.cached = static_cast<int32_t>(at);
+  }
+  DecodedDeal& slot = decoded_[static_cast<size_t>(deal.cached)];
+  slot.record = std::move(record);
+  slot.full = true;
+}
 
 std::unique_ptr<Transaction> MemoryStore::begin() { return std::make_unique<MemoryTransaction>(*this); }
 

@@ -28,6 +28,7 @@ class MemoryStore : public Store {
   explicit MemoryStore(MemoryStoreOptions options = {}) : options_(options) {}
   std::unique_ptr<Transaction> begin() override;
   std::optional<int64_t> nextDue() override;
+  bool keepsRecords() const override { return options_.keepRecords; }
 
   size_t timerCount() const { return timers_.size(); }
 
@@ -39,9 +40,29 @@ class MemoryStore : public Store {
   // read is kept beside it.
   struct StoredDeal {
     int32_t pipeline = -1, stage = -1, responsible = -1;
+    int32_t cached = -1;  // its slot in decoded_, or -1
     std::string blob;
   };
   std::unordered_map<std::string, StoredDeal> deals_;
+  // The last deals saved, decoded: a transaction reads a deal and saves it
+  // back, and the next event is often for a deal seen lately, so the record
+  // saved is handed to the next read instead of decoding the blob again. The
+  // blob stays the truth: a slot is only filled with what was just encoded
+  // and is emptied by a read (which takes the record) or an undo.
+  struct DecodedDeal {
+    StoredDeal* owner = nullptr;
+    bool full = false;
+    DealRecord record;
+  };
+  static constexpr size_t kDecodedDeals = 1024;  // about 1 MB
+  std::vector<DecodedDeal> decoded_;
+  size_t nextDecoded_ = 0;  // slots are reused in turn
+  std::string encodeScratch_;
+  // The open transaction's undo log, kept here so its room is reused.
+  std::vector<std::function<void()>> undo_;
+  void forgetDecoded(StoredDeal& deal);  // frees its slot (the deal is going)
+  void emptyDecoded(StoredDeal& deal);   // its slot no longer holds the stored deal
+  void keepDecoded(StoredDeal& deal, DealRecord&& record);
   std::vector<std::string> dealOrder_;
   // Tasks by id - 1 (ids are given in order and tasks stay): a blob without
   // the text, and the text interned (most are the same few sentences).

@@ -230,8 +230,16 @@ CREATE INDEX events_by_deal ON events (deal, seq);
 INSERT INTO meta (key, value) SELECT 'fired_rules_after_seq', coalesce(max(seq), 0)::text FROM events;
 )sql";
 
+// Version 4: a deal's pending effects found by deal, for the outbox's order
+// per deal (an effect waits while an earlier one of its deal is in flight or
+// waits to retry): the relay's claim looks up each due effect's deal here,
+// reading only the few effects still pending, not the deal's whole outbox.
+const char* const kMigration4 = R"sql(
+CREATE INDEX effects_pending_by_deal ON effects (deal, id) WHERE status = 'pending';
+)sql";
+
 // Index i holds the migration to version i + 1.
-const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3};
+const char* const kMigrations[] = {kMigration1, kMigration2, kMigration3, kMigration4};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 }  // namespace

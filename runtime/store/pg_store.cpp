@@ -54,6 +54,12 @@ constexpr const char* kSharedSession =
 #define TASK_COLUMNS "deal, type, text, due, responsible, done, created_at, completed_at, comment, epoch"
 #define TIMER_COLUMNS \
   "deal, due, kind, rule, action, epoch, event, payload, unless_event, unless_arg, task, scheduled_at, cause"
+// Effect `e` (due) is its deal's head for the shared workers' relay: no
+// earlier pending effect of the deal is in the way (one untried that waits
+// for its notBefore is not), and no effect of the deal is leased now.
+#define DEAL_HEAD                                                                                        \
+  "NOT EXISTS (SELECT 1 FROM effects p WHERE p.deal = e.deal AND p.status = 'pending' AND p.id <> e.id " \
+  "AND ((p.id < e.id AND (p.attempts > 0 OR p.not_before <= $1)) OR (p.leased AND p.next_attempt_at > $1)))"
 #define EFFECT_COLUMNS \
   "deal, kind, key, payload, created_at, not_before, status, attempts, next_attempt_at, delivered_at, last_error"
 #define HISTORY_COLUMNS "deal, from_pipeline, from_stage, to_pipeline, to_stage, at, cause, how"
@@ -107,10 +113,14 @@ struct Statements {
                       "adding to the outbox"};
   Statement effectsOf{db, "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE deal = $1 ORDER BY id",
                       "reading the outbox"};
+  // A deal's effects in outbox order (store.h): none while an earlier one
+  // was tried and is not due again (being delivered, or waiting to retry).
   Statement dueEffects{db,
                        "SELECT id, " EFFECT_COLUMNS
-                       " FROM effects WHERE status = 'pending' AND not_before <= $1 "
-                       "AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+                       " FROM effects e WHERE status = 'pending' AND not_before <= $1 "
+                       "AND next_attempt_at <= $1 AND NOT EXISTS (SELECT 1 FROM effects p WHERE p.deal = e.deal "
+                       "AND p.status = 'pending' AND p.id < e.id AND p.attempts > 0 AND p.next_attempt_at > $1) "
+                       "ORDER BY id LIMIT $2",
                        "reading due effects"};
   Statement putEffect{db,
                       "UPDATE effects SET status = $1, attempts = $2, next_attempt_at = $3, delivered_at = $4, "
@@ -120,10 +130,34 @@ struct Statements {
   // the attempt number fences the write: a claim raises it by one (from $2 - 1,
   // and marks the effect leased), a result keeps it ($2); any other value
   // means another worker took the effect over since, and nothing is written.
+  //
+  // One delivery of a deal at a time across the workers, in outbox order:
+  // only a deal's head is claimed — its first pending effect, unless that one
+  // is untried and waits for its notBefore — and only while no effect of the
+  // deal is leased. Two statements, so that the second one's snapshot is
+  // taken after the first one's locks: the first picks the due heads and
+  // takes a transaction lock on each one's deal (skipping deals another
+  // claim holds); the second reads those deals' heads again, as the claims
+  // committed before left them, and locks the rows (a row a result is being
+  // written to is skipped, and the deal's later effects are no heads). The
+  // claim's updates commit before its deal locks go: the next claim of the
+  // deal sees the lease.
+  //
+  // lockDueDeals: the due heads in outbox order, each one's deal locked as the scan
+  // reaches it: a deal another claim holds is passed over, and the scan
+  // goes on to the next deal (as SKIP LOCKED does), up to $2 deals. OFFSET 0
+  // keeps the lock out of the inner scan, so that it is taken for heads only.
+  Statement lockDueDeals{db,
+                         "SELECT deal FROM (SELECT e.id, e.deal FROM effects e WHERE status = 'pending' "
+                         "AND not_before <= $1 AND next_attempt_at <= $1 AND " DEAL_HEAD
+                         " ORDER BY e.id OFFSET 0) heads WHERE pg_try_advisory_xact_lock(1450144369, "
+                         "hashtext(current_schema() || '/' || heads.deal)) LIMIT $2",
+                         "locking the deals of due effects"};
   Statement dueEffectsLocked{db,
                              "SELECT id, " EFFECT_COLUMNS
-                             ", leased FROM effects WHERE status = 'pending' AND not_before <= $1 "
-                             "AND next_attempt_at <= $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+                             ", leased FROM effects e WHERE deal = ANY($2::text[]) AND status = 'pending' "
+                             "AND not_before <= $1 AND next_attempt_at <= $1 AND " DEAL_HEAD
+                             " ORDER BY id FOR UPDATE SKIP LOCKED",
                              "claiming due effects"};
   Statement putEffectFenced{db,
                             "UPDATE effects SET status = $1, attempts = $2, next_attempt_at = $3, delivered_at = $4, "
@@ -282,6 +316,7 @@ struct Statements {
 #undef TASK_COLUMNS
 #undef TIMER_COLUMNS
 #undef EFFECT_COLUMNS
+#undef DEAL_HEAD
 #undef HISTORY_COLUMNS
 #undef EVENT_COLUMNS
 #undef DEPLOYMENT_COLUMNS
@@ -799,8 +834,22 @@ class PostgresTransaction final : public Transaction {
   std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) override {
     std::vector<EffectRecord> out;
     bool shared = s_.options.sharedWorkers;
-    Query q(shared ? st_.dueEffectsLocked : st_.dueEffects);
-    q.bind(now).bindLimit(limit);
+    if (!shared) {
+      Query q(st_.dueEffects);
+      q.bind(now).bindLimit(limit);
+      while (q.step()) out.push_back(readEffect(q));
+      return out;
+    }
+    if (limit == 0) return out;
+    std::vector<std::string> deals;
+    {
+      Query lock(st_.lockDueDeals);
+      lock.bind(now).bindLimit(limit);
+      while (lock.step()) deals.push_back(lock.text(0));
+    }
+    if (deals.empty()) return out;
+    Query q(st_.dueEffectsLocked);
+    q.bind(now).bindTexts(deals);
     while (q.step()) {
       out.push_back(readEffect(q));
       // Its worker never recorded a result: a takeover, if this claim takes it

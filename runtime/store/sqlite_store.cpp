@@ -89,8 +89,10 @@ struct Statements {
                       "reading the outbox"};
   Statement dueEffects{db,
                        "SELECT id, " EFFECT_COLUMNS
-                       " FROM effects WHERE status = 'pending' AND not_before <= ?1 "
-                       "AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2",
+                       " FROM effects e WHERE status = 'pending' AND not_before <= ?1 "
+                       "AND next_attempt_at <= ?1 AND NOT EXISTS (SELECT 1 FROM effects p WHERE p.deal = e.deal "
+                       "AND p.id < e.id AND p.status = 'pending' AND p.attempts > 0 AND p.next_attempt_at > ?1) "
+                       "ORDER BY id LIMIT ?2",
                        "reading due effects"};
   Statement putEffect{db,
                       "UPDATE effects SET status = ?, attempts = ?, next_attempt_at = ?, delivered_at = ?, "

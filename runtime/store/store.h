@@ -56,7 +56,13 @@ class Transaction {
   virtual void addEffect(EffectRecord effect) = 0;
   virtual std::vector<EffectRecord> effectsOf(const std::string& deal) = 0;
   // The outbox relay: pending effects with notBefore and nextAttemptAt at or
-  // before `now`, oldest first (by id).
+  // before `now`, oldest first (by id) — except those of a deal whose earlier
+  // effect was tried and is not due again yet (being delivered, or waiting
+  // to retry): a deal's effects go out in outbox order. Delivered and dead
+  // effects hold nothing back, nor does an untried one whose notBefore is
+  // still ahead (it takes its place when it is due). A PostgreSQL store of
+  // shared workers hands out only each deal's first such effect, under a
+  // lock on the deal (pg_store.h).
   virtual std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) = 0;
   // Updates an effect's delivery state (status, attempts, nextAttemptAt,
   // deliveredAt, lastError) by id; the rest stays as it was added. With
@@ -166,6 +172,12 @@ class Store {
   // batch is kept. A store without durability does nothing here.
   virtual void beginBatch() {}
   virtual void endBatch() {}
+
+  // Whether what the engine writes only to be read back — effects (the
+  // outbox), processed events, stage history, notes — is kept. A store that
+  // drops them (the memory store of `voronka sim`) lets the engine skip
+  // making them.
+  virtual bool keepsRecords() const { return true; }
 };
 
 }  // namespace voronka::store

@@ -149,8 +149,10 @@ TEST(Webhook, ClientErrorIsADeadLetterAtOnce) {
 TEST(Webhook, TooManyRequestsAndRequestTimeoutAreRetried) {
   Http h;
   h.receiver.script({{429, "", {}, "120"}, {408, ""}});
+  h.options.concurrency = 1;  // the script's answers in the effects' order
   int64_t first = h.box.add("webhook", {{"url", h.receiver.url("/h")}}, "a");
-  int64_t second = h.box.add("webhook", {{"url", h.receiver.url("/h")}}, "b");
+  // Another deal: a deal's later effect would wait for the first one's retry.
+  int64_t second = h.box.add("webhook", {{"url", h.receiver.url("/h")}}, "b", 0, "D-2");
   h.round();
   EXPECT_EQ(h.box.effect(first).status, "pending");
   EXPECT_EQ(h.box.effect(first).nextAttemptAt, kStart + 120);  // Retry-After

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -28,13 +29,15 @@ inline outbox::RelayOptions exactOptions() {
 
 struct Outbox {
   store::MemoryStore store;
+  std::set<std::string> deals{"D-1"};  // the deals effects were added to
   engine::VirtualClock clock{kStart};
 
   // Adds an effect as the engine would; returns its id.
   int64_t add(const std::string& kind, const nlohmann::json& payload, const std::string& key = "k-1",
-              int64_t notBefore = 0) {
+              int64_t notBefore = 0, const std::string& deal = "D-1") {
+    deals.insert(deal);
     store::EffectRecord e;
-    e.deal = "D-1";
+    e.deal = deal;
     e.kind = kind;
     e.key = key;
     e.payload = payload.dump();
@@ -42,15 +45,17 @@ struct Outbox {
     e.notBefore = notBefore ? notBefore : clock.now();
     auto tx = store.begin();
     tx->addEffect(e);
-    int64_t id = tx->effectsOf("D-1").back().id;
+    int64_t id = tx->effectsOf(deal).back().id;
     tx->commit();
     return id;
   }
 
   store::EffectRecord effect(int64_t id) {
     auto tx = store.begin();
-    for (const auto& e : tx->effectsOf("D-1")) {
-      if (e.id == id) return e;
+    for (const std::string& deal : deals) {
+      for (const auto& e : tx->effectsOf(deal)) {
+        if (e.id == id) return e;
+      }
     }
     throw std::logic_error("no effect " + std::to_string(id));
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -25,11 +26,13 @@ class ScriptedConnector : public outbox::Connector {
   DeliveryResult deliver(const store::EffectRecord& effect) override {
     seen.push_back(effect);
     if (during) during(effect);
+    if (failing.count(effect.key)) return DeliveryResult::retry("down");
     if (next_ < script_.size()) return script_[next_++];
     return DeliveryResult::delivered();
   }
   std::vector<store::EffectRecord> seen;
   std::function<void(const store::EffectRecord&)> during;
+  std::set<std::string> failing;  // keys whose every attempt fails
 
  private:
   std::vector<DeliveryResult> script_;
@@ -122,9 +125,10 @@ TEST(Relay, JitterOnlyShortensTheWait) {
   o.backoffInitial = 100;
   o.jitter = 0.5;
   o.maxAttempts = 2;
+  o.concurrency = 1;  // 20 deals: one delivery at a time all the same (the connector is not thread-safe)
   Fixture f;
   std::vector<int64_t> ids;
-  for (int i = 0; i < 20; ++i) ids.push_back(f.box.add("webhook", {}, keyOf(i)));
+  for (int i = 0; i < 20; ++i) ids.push_back(f.box.add("webhook", {}, keyOf(i), 0, "D-" + std::to_string(i)));
   f.connector = std::make_shared<ScriptedConnector>(std::vector<DeliveryResult>(20, DeliveryResult::retry("no")));
   f.connectors.set("webhook", f.connector);
   outbox::OutboxRelay relay(f.box.store, f.connectors, o, f.box.clock);
@@ -237,6 +241,42 @@ TEST(Relay, NotBeforeInTheFutureWaits) {
   f.box.clock.advance(1);
   EXPECT_EQ(relay.runOnce(), 1u);
   EXPECT_EQ(f.box.effect(id).status, "delivered");
+}
+
+// A deal's effects go out in outbox order: one that failed holds back the
+// deal's later ones until it is delivered, or given up on (a dead letter
+// holds nothing back); other deals go on meanwhile.
+TEST(Relay, AFailedEffectHoldsBackItsDealsLaterOnesUntilDeliveredOrDead) {
+  outbox::RelayOptions o = exactOptions();
+  o.maxAttempts = 2;
+  o.concurrency = 1;  // the connector's `seen` is not shared between threads
+  Fixture f;
+  std::mutex seenMutex;  // the delivery threads
+  std::vector<std::string> seen;
+  f.connector->during = [&](const store::EffectRecord& e) {
+    std::lock_guard lock(seenMutex);
+    seen.push_back(e.key);
+  };
+  f.connector->failing = {"first"};  // every attempt of it fails
+  int64_t first = f.box.add("webhook", {}, "first");
+  int64_t second = f.box.add("webhook", {}, "second");
+  int64_t other = f.box.add("webhook", {}, "other", 0, "D-2");
+  int64_t third = f.box.add("webhook", {}, "third");
+  outbox::OutboxRelay relay(f.box.store, f.connectors, o, f.box.clock);
+  EXPECT_EQ(relay.runOnce(), 2u);  // first fails; other goes; second and third wait
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"first", "other"}));
+  EXPECT_EQ(f.box.effect(other).status, "delivered");
+  EXPECT_EQ(f.box.effect(second).attempts, 0);
+  EXPECT_EQ(relay.runOnce(), 0u);  // still waiting for first's retry
+  f.box.clock.advance(5);
+  // first fails for good (a dead letter), then second and third go, in order.
+  seen.clear();
+  EXPECT_EQ(relay.runOnce(), 3u);
+  EXPECT_EQ(seen, (std::vector<std::string>{"first", "second", "third"}));
+  EXPECT_EQ(f.box.effect(first).status, "dead");
+  EXPECT_EQ(f.box.effect(second).status, "delivered");
+  EXPECT_EQ(f.box.effect(third).status, "delivered");
 }
 
 TEST(Relay, ClaimsAtMostABatchOldestFirst) {

@@ -43,6 +43,31 @@ TEST(JsonText, InvalidUtf8ThrowsAsDumpDoes) {
   }
 }
 
+// Long runs of two-byte sequences are checked eight bytes at a time: a bad
+// byte anywhere in such a run is still found, as dump() finds it.
+TEST(JsonText, LongCyrillicRunsAreCheckedWhole) {
+  const std::string word = "Здравствуйте";  // twelve two-byte sequences
+  const std::string bads[] = {"\xc1\x81", "\xc0\x80", "\xd0", "\xd0\x41", "\x80", "\xd0\xc0", "\"", "\n"};
+  for (size_t at = 0; at <= 2 * word.size(); at += 2) {
+    for (const std::string& bad : bads) {
+      std::string s = word + word;
+      s.insert(at, bad);
+      std::string expected, got;
+      try {
+        expected = nlohmann::json(s).dump();
+      } catch (const nlohmann::json::exception& e) {
+        expected = std::string("error: ") + e.what();
+      }
+      try {
+        got = written(s);
+      } catch (const nlohmann::json::exception& e) {
+        got = std::string("error: ") + e.what();
+      }
+      EXPECT_EQ(got, expected) << "at " << at;
+    }
+  }
+}
+
 TEST(JsonText, ObjectsSortKeysAndTheLastOfEqualKeysWins) {
   json_text::Object o;
   o.text("to", "a@b.c").integer("line", 12).text("body", "x").raw("list", "[1,2]").text("to", "later");

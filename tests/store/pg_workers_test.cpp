@@ -125,9 +125,9 @@ TEST_F(PostgresWorkers, ATimerMakesItsDealDueAndAWorkerSeesOnlyItsDealsTimers) {
   worker.endBatch();
 }
 
-std::vector<store::EffectRecord> claimDue(store::PostgresStore& s, int64_t now) {
+std::vector<store::EffectRecord> claimDue(store::PostgresStore& s, int64_t now, size_t limit = 10) {
   auto tx = s.begin();
-  std::vector<store::EffectRecord> due = tx->dueEffects(now, 10);
+  std::vector<store::EffectRecord> due = tx->dueEffects(now, limit);
   for (auto& e : due) {
     ++e.attempts;
     e.nextAttemptAt = now + 10;  // the lease
@@ -174,7 +174,7 @@ TEST_F(PostgresWorkers, ALateResultOfAnAttemptTakenOverIsIgnoredAndCounted) {
     tx->addEffect(testing::sampleEffect("d1", "k1"));
     tx->commit();
   }
-  auto claim = claimDue;
+  auto claim = [](store::PostgresStore& s, int64_t now) { return claimDue(s, now); };
   std::vector<store::EffectRecord> mine = claim(a, 100);
   ASSERT_EQ(mine.size(), 1u);
   EXPECT_TRUE(claim(b, 105).empty());                       // leased to a
@@ -207,6 +207,128 @@ TEST_F(PostgresWorkers, ALateResultOfAnAttemptTakenOverIsIgnoredAndCounted) {
   EXPECT_EQ(pending[0].attempts, 2);
   EXPECT_EQ(pending[0].lastError, "HTTP 500");
   EXPECT_EQ(b.outboxCounters().staleResults.load(), 0u);
+}
+
+std::vector<std::string> keysOf(const std::vector<store::EffectRecord>& effects) {
+  std::vector<std::string> out;
+  for (const auto& e : effects) out.push_back(e.key);
+  return out;
+}
+
+store::EffectRecord settledAs(store::EffectRecord e, const std::string& status, int64_t next = 0) {
+  e.status = status;
+  e.nextAttemptAt = next;
+  return e;
+}
+
+void record(store::PostgresStore& s, const store::EffectRecord& e) {
+  auto tx = s.begin();
+  tx->putEffect(e);
+  tx->commit();
+}
+
+// Across workers, a deal's effects go out one at a time and in outbox
+// order: a claim takes only a deal's first pending effect, and nothing of a
+// deal while its earlier effect is leased, waits to retry or is due; a dead
+// letter holds nothing back; other deals are not held up.
+TEST_F(PostgresWorkers, ADealsEffectsAreClaimedOneAtATimeInOrderAcrossWorkers) {
+  store::PostgresStore a(where_, kShared);
+  store::PostgresStore b(where_, kShared);
+  {
+    auto tx = a.begin();
+    for (const char* k : {"k1", "k2", "k3"}) tx->addEffect(testing::sampleEffect("d1", k));
+    tx->addEffect(testing::sampleEffect("d2", "m1"));
+    tx->addEffect(testing::sampleEffect("d3", "n1 at 1000", 1000));  // untried, not yet due: holds nothing
+    tx->addEffect(testing::sampleEffect("d3", "n2"));
+    tx->commit();
+  }
+  std::vector<store::EffectRecord> first = claimDue(a, 100);
+  EXPECT_EQ(keysOf(first), (std::vector<std::string>{"k1", "m1", "n2"}));
+  EXPECT_TRUE(claimDue(b, 101).empty());           // k1 is leased to a: k2 waits
+  record(a, settledAs(first[0], "pending", 150));  // k1 failed, retried at 150
+  record(a, settledAs(first[1], "delivered"));
+  record(a, settledAs(first[2], "delivered"));
+  EXPECT_TRUE(claimDue(b, 120).empty());  // k1 waits to retry: k2 still waits
+  std::vector<store::EffectRecord> retry = claimDue(b, 150);
+  EXPECT_EQ(keysOf(retry), (std::vector<std::string>{"k1"}));
+  ASSERT_EQ(retry.size(), 1u);
+  EXPECT_EQ(retry[0].attempts, 2);
+  record(b, settledAs(retry[0], "dead"));  // a dead letter: the deal goes on
+  std::vector<store::EffectRecord> next = claimDue(a, 151);
+  EXPECT_EQ(keysOf(next), (std::vector<std::string>{"k2"}));
+}
+
+// The claim is race-free: while one worker's claim of a deal is open (not
+// committed yet), another worker's claim passes over the whole deal, not
+// just the row the first one locked, and takes the next deal instead;
+// after the commit it sees the lease.
+TEST_F(PostgresWorkers, AClaimInProgressHoldsItsWholeDealFromOtherWorkers) {
+  store::PostgresStore a(where_, kShared);
+  store::PostgresStore b(where_, kShared);
+  {
+    auto tx = a.begin();
+    tx->addEffect(testing::sampleEffect("d1", "k1"));
+    tx->addEffect(testing::sampleEffect("d1", "k2"));
+    tx->addEffect(testing::sampleEffect("d2", "m1"));
+    tx->commit();
+  }
+  {
+    auto tx = a.begin();
+    std::vector<store::EffectRecord> mine = tx->dueEffects(100, 1);  // the oldest: k1
+    ASSERT_EQ(keysOf(mine), (std::vector<std::string>{"k1"}));
+    // d1 is a's now: b passes over it to the next deal, even claiming one deal only.
+    EXPECT_EQ(keysOf(claimDue(b, 100, 1)), (std::vector<std::string>{"m1"}));
+    ++mine[0].attempts;
+    mine[0].nextAttemptAt = 110;
+    tx->putEffect(mine[0]);
+    tx->commit();
+  }
+  EXPECT_TRUE(claimDue(b, 101).empty());  // k1 leased: k2 waits
+}
+
+// A killed worker's claim runs out; the cut effect is claimed again (a
+// takeover, with a higher attempt number) before the deal's next effect.
+TEST_F(PostgresWorkers, ACutDeliveryIsClaimedAgainBeforeTheDealsNextEffect) {
+  store::PostgresStore a(where_, kShared);
+  store::PostgresStore b(where_, kShared);
+  {
+    auto tx = a.begin();
+    tx->addEffect(testing::sampleEffect("d1", "k1"));
+    tx->addEffect(testing::sampleEffect("d1", "k2"));
+    tx->commit();
+  }
+  ASSERT_EQ(keysOf(claimDue(a, 100)), (std::vector<std::string>{"k1"}));  // then a is killed
+  EXPECT_TRUE(claimDue(b, 109).empty());
+  std::vector<store::EffectRecord> again = claimDue(b, 111);
+  ASSERT_EQ(keysOf(again), (std::vector<std::string>{"k1"}));
+  EXPECT_EQ(again[0].attempts, 2);
+  EXPECT_EQ(b.outboxCounters().takeovers.load(), 1u);
+  EXPECT_TRUE(claimDue(b, 112).empty());
+  record(b, settledAs(again[0], "delivered"));
+  EXPECT_EQ(keysOf(claimDue(b, 113)), (std::vector<std::string>{"k2"}));
+}
+
+// A dead letter retried (the console) while the deal's later effect is being
+// delivered waits for that delivery: one delivery of a deal at a time.
+TEST_F(PostgresWorkers, ARetriedDeadLetterWaitsWhileTheDealsLaterEffectIsLeased) {
+  store::PostgresStore a(where_, kShared);
+  {
+    auto tx = a.begin();
+    tx->addEffect(testing::sampleEffect("d1", "k1", 0, "dead"));
+    tx->addEffect(testing::sampleEffect("d1", "k2"));
+    tx->commit();
+  }
+  ASSERT_EQ(keysOf(claimDue(a, 100)), (std::vector<std::string>{"k2"}));
+  store::EffectRecord retried = [&] {
+    auto tx = a.begin();
+    return tx->effectsOf("d1").at(0);
+  }();
+  retried.status = "pending";
+  retried.nextAttemptAt = 101;
+  record(a, retried);
+  store::PostgresStore b(where_, kShared);
+  EXPECT_TRUE(claimDue(b, 102).empty());
+  EXPECT_EQ(keysOf(claimDue(b, 111)), (std::vector<std::string>{"k1"}));  // k2's lease ran out: k1 first
 }
 
 // The same writes through a cached batch and through a plain one leave the

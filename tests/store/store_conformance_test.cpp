@@ -310,6 +310,43 @@ TEST_P(StoreConformance, DueEffectsArePendingOnesPastNotBeforeAndBackoffOldestFi
   EXPECT_EQ(c.effectsDead, 1);
 }
 
+// A deal's effects go out in outbox order: while an earlier effect of the
+// deal was tried and is not due again (being delivered, or waiting to
+// retry), its later ones are not due. Delivered and dead effects hold
+// nothing back, nor does an untried one whose notBefore is still ahead.
+TEST_P(StoreConformance, ADealsLaterEffectsWaitWhileAnEarlierOneIsInFlightOrWaitsToRetry) {
+  committed([&](store::Transaction& tx) {
+    store::EffectRecord tried = sampleEffect("a", "a1 retries at 150");
+    tried.attempts = 1;
+    tried.nextAttemptAt = 150;
+    tx.addEffect(tried);
+    tx.addEffect(sampleEffect("a", "a2"));
+    tx.addEffect(sampleEffect("other", "o1"));
+    tx.addEffect(sampleEffect("b", "b1 dead", 0, "dead"));
+    tx.addEffect(sampleEffect("b", "b2"));
+    tx.addEffect(sampleEffect("c", "c1 at 200", 200));
+    tx.addEffect(sampleEffect("c", "c2"));
+    tx.addEffect(sampleEffect("d", "d1 sent", 0, "delivered"));
+    tx.addEffect(sampleEffect("d", "d2"));
+    tx.addEffect(sampleEffect("a", "a3"));
+  });
+  auto tx = store_->begin();
+  EXPECT_EQ(keys(tx->dueEffects(100, 10)), (std::vector<std::string>{"o1", "b2", "c2", "d2"}));
+  EXPECT_EQ(keys(tx->dueEffects(150, 10)),
+            (std::vector<std::string>{"a1 retries at 150", "a2", "o1", "b2", "c2", "d2", "a3"}));
+  EXPECT_EQ(keys(tx->dueEffects(200, 3)), (std::vector<std::string>{"a1 retries at 150", "a2", "o1"}));
+  // Tried again (the relay's claim): the deal's later effects wait for its result.
+  store::EffectRecord claimed = tx->effectsOf("a").at(0);
+  claimed.attempts = 2;
+  claimed.nextAttemptAt = 800;
+  tx->putEffect(claimed);
+  EXPECT_EQ(keys(tx->dueEffects(300, 10)), (std::vector<std::string>{"o1", "b2", "c1 at 200", "c2", "d2"}));
+  claimed.status = "dead";
+  claimed.nextAttemptAt = 0;
+  tx->putEffect(claimed);
+  EXPECT_EQ(keys(tx->dueEffects(300, 2)), (std::vector<std::string>{"a2", "o1"}));
+}
+
 TEST_P(StoreConformance, PutEffectChangesOnlyTheDeliveryState) {
   committed([&](store::Transaction& tx) {
     tx.addEffect(sampleEffect("a", "k1"));
@@ -744,6 +781,62 @@ TEST_P(StoreConformance, ATransactionSeesItsOwnChanges) {
   EXPECT_EQ(tx->dueTimers(kForever, 10).size(), 1u);
   EXPECT_EQ(tx->counts().deals, 1);
   EXPECT_EQ(tx->meta("k"), "v");
+}
+
+// saveDeal() hands the record over (the memory store keeps it decoded for
+// the next read): what is read back is still what was stored — not a copy
+// changed and never saved, not a save that was undone — over more deals
+// than any such cache holds.
+TEST_P(StoreConformance, SavedDealsReadBackAsStoredThroughChangesAndUndo) {
+  const store::DealRecord first = sampleDeal("d1", 0, 1);
+  committed([&](store::Transaction& tx) { tx.saveDeal(store::DealRecord(first)); });
+  {
+    auto tx = store_->begin();
+    store::DealRecord read = *tx->deal("d1");
+    read.stage = 3;
+    read.tags.push_back("changed, not saved");
+    EXPECT_EQ(show(*tx->deal("d1")), show(first));
+    tx->commit();
+  }
+  {
+    auto tx = store_->begin();
+    store::DealRecord changed = *tx->deal("d1");
+    changed.stage = 2;
+    changed.version = 7;
+    tx->saveDeal(std::move(changed));
+    EXPECT_EQ(tx->deal("d1")->stage, 2);
+    EXPECT_EQ(tx->deal("d1")->version, 7u);
+  }  // not committed
+  EXPECT_EQ(show(*committed([&](store::Transaction& tx) { return tx.deal("d1"); })), show(first));
+
+  store::DealRecord second = first;
+  second.stage = 4;
+  second.name = "saved and committed";
+  committed([&](store::Transaction& tx) { tx.saveDeal(store::DealRecord(second)); });
+  committed([&](store::Transaction& tx) {
+    EXPECT_EQ(show(*tx.deal("d1")), show(second));
+    EXPECT_EQ(show(*tx.deal("d1")), show(second));
+  });
+
+  const int kMany = 3000;
+  committed([&](store::Transaction& tx) {
+    for (int i = 0; i < kMany; ++i) tx.saveDeal(sampleDeal("m" + std::to_string(i), 0, i % 3));
+  });
+  {
+    auto tx = store_->begin();
+    for (int i = 0; i < kMany; i += 2) {
+      store::DealRecord d = *tx->deal("m" + std::to_string(i));
+      d.stage = 5;
+      tx->saveDeal(std::move(d));
+    }
+  }  // not committed
+  committed([&](store::Transaction& tx) {
+    for (int i = 0; i < kMany; ++i) {
+      std::optional<store::DealRecord> d = tx.deal("m" + std::to_string(i));
+      ASSERT_TRUE(d.has_value()) << i;
+      EXPECT_EQ(d->stage, i % 3) << i;
+    }
+  });
 }
 
 TEST_P(StoreConformance, ATransactionWithoutCommitUndoesEveryKindOfChange) {

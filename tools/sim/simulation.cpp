@@ -58,12 +58,6 @@ class Simulation : public engine::Trace {
         engine_(m, store_, clock_),
         names_(m) {
     engine_.setTrace(this);
-    for (size_t p = 0; p < m.pipelines.size(); ++p) {
-      for (size_t s = 0; s < m.pipelines[p].stages.size(); ++s) {
-        stageByName_[m.str(m.pipelines[p].name) + "." + m.str(m.pipelines[p].stages[s].name)] = {
-            static_cast<int32_t>(p), static_cast<int32_t>(s)};
-      }
-    }
     result_.stages.resize(m.pipelines.size());
     for (size_t p = 0; p < m.pipelines.size(); ++p) result_.stages[p].resize(m.pipelines[p].stages.size());
     size_t weeks = static_cast<size_t>((o.horizon + kWeek - 1) / kWeek);
@@ -72,8 +66,11 @@ class Simulation : public engine::Trace {
   }
 
   Result<RunResult> run();
-  void record(const nlohmann::json& entry) override;
-  bool wants(std::string_view what) const override { return what == "deal" || what == "stage" || what == "task"; }
+  // The engine's typed facts (deals entering stages, tasks set), no JSON entries.
+  void record(const nlohmann::json& /*entry*/) override {}
+  bool wants(std::string_view /*what*/) const override { return false; }
+  bool wantsFacts() const override { return true; }
+  void fact(const engine::TraceFact& fact) override;
 
  private:
   uint32_t dealIndex(const std::string& id) {
@@ -81,7 +78,7 @@ class Simulation : public engine::Trace {
     if (added) deals_.push_back(SimDeal{id});
     return it->second;
   }
-  void entered(uint32_t d, int32_t pipeline, int32_t stage, const nlohmann::json& entry);
+  void entered(uint32_t d, int32_t pipeline, int32_t stage, const std::string* reason);
   Result<void> apply(const Pending& p);
   void finish();
 
@@ -93,7 +90,6 @@ class Simulation : public engine::Trace {
   engine::VirtualClock clock_;
   engine::Engine engine_;
   engine::Names names_;
-  std::unordered_map<std::string, std::pair<int32_t, int32_t>> stageByName_;
   std::unordered_map<std::string, uint32_t> index_;
   std::vector<SimDeal> deals_;
   std::set<std::string> reasons_;
@@ -103,42 +99,42 @@ class Simulation : public engine::Trace {
   RunResult result_;
 };
 
-void Simulation::record(const nlohmann::json& entry) {
-  const std::string& what = entry["what"].get_ref<const std::string&>();
-  if (what == "deal") {
-    std::string name = entry["pipeline"].get<std::string>() + "." + entry["stage"].get<std::string>();
-    auto [p, s] = stageByName_.at(name);
-    entered(dealIndex(entry["deal"].get<std::string>()), p, s, entry);
-  } else if (what == "stage") {
-    auto [p, s] = stageByName_.at(entry["to"].get<std::string>());
-    uint32_t d = dealIndex(entry["deal"].get<std::string>());
-    SimDeal& deal = deals_[d];
-    if (deal.pipeline == p && deal.stage + 1 == s &&
-        m_.pipelines[p].stages[deal.stage].kind == bc::StageKind::Working) {
-      int64_t from = key(deal.pipeline, deal.stage);
-      if (std::find(deal.advanced.begin(), deal.advanced.end(), from) == deal.advanced.end()) {
-        deal.advanced.push_back(from);
-        ++result_.stages[p][deal.stage].toNext;
-      }
-    }
-    entered(d, p, s, entry);
-  } else if (what == "task") {
-    auto it = entry.find("responsible");
-    std::vector<int64_t>& days = result_.tasksPerDay[it == entry.end() ? std::string() : it->get<std::string>()];
+void Simulation::fact(const engine::TraceFact& fact) {
+  if (fact.kind == engine::TraceFact::Kind::Task) {
+    static const std::string kNobody;
+    const std::string& user = fact.user >= 0 ? m_.str(m_.users[static_cast<size_t>(fact.user)].name) : kNobody;
+    std::vector<int64_t>& days = result_.tasksPerDay[user];
     size_t day = static_cast<size_t>(std::max<int64_t>(0, clock_.now() - rates_.start) / kDay);
     if (days.size() <= day) days.resize(day + 1, 0);
     ++days[day];
+    return;
   }
+  int32_t p = fact.pipeline, s = fact.stage;
+  uint32_t d = dealIndex(fact.deal);
+  if (fact.created) {
+    entered(d, p, s, nullptr);
+    return;
+  }
+  SimDeal& deal = deals_[d];
+  if (deal.pipeline == p && deal.stage + 1 == s && m_.pipelines[p].stages[deal.stage].kind == bc::StageKind::Working) {
+    int64_t from = key(deal.pipeline, deal.stage);
+    if (std::find(deal.advanced.begin(), deal.advanced.end(), from) == deal.advanced.end()) {
+      deal.advanced.push_back(from);
+      ++result_.stages[p][deal.stage].toNext;
+    }
+  }
+  // A move into a lost stage carries its reason (maybe empty).
+  bool lost = m_.pipelines[p].stages[s].kind == bc::StageKind::Lost;
+  entered(d, p, s, lost ? &fact.reason : nullptr);
 }
 
-void Simulation::entered(uint32_t d, int32_t pipeline, int32_t stage, const nlohmann::json& entry) {
+void Simulation::entered(uint32_t d, int32_t pipeline, int32_t stage, const std::string* reason) {
   SimDeal& deal = deals_[d];
   deal.visit += 1;
   deal.pipeline = pipeline;
   deal.stage = stage;
   deal.enteredAt = clock_.now();
-  if (auto reason = entry.find("reason"); reason != entry.end())
-    deal.lostReason = &*reasons_.insert(reason->get<std::string>()).first;
+  if (reason) deal.lostReason = &*reasons_.insert(*reason).first;
   int64_t k = key(pipeline, stage);
   if (std::find(deal.visited.begin(), deal.visited.end(), k) == deal.visited.end()) {
     deal.visited.push_back(k);
