@@ -59,3 +59,5 @@ echo "== voronka serve --workers shared on one PostgreSQL: events/s acknowledged
 python3 "$(dirname "$0")/../bench/workers_bench.py" "$build/bin/voronka" "${BENCH_WORKER_EVENTS:-20000}"
 echo "== voronka serve --tenants: 100 tenants (start, memory, threads, reload) and events/s through the front"
 python3 "$(dirname "$0")/../bench/tenants_bench.py" "$build/bin/voronka" 100 5
+echo "== voronka serve --tenants --workers shared: 2 processes, 1 and 10 PostgreSQL tenants (start, events/s applied, idle connections and transactions)"
+python3 "$(dirname "$0")/../bench/tenants_workers_bench.py" "$build/bin/voronka" 10 10000

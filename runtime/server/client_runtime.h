@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "runtime/server/hosted_runtime.h"
 #include "runtime/server/serve.h"
 
 namespace voronka::console {
@@ -19,7 +20,7 @@ struct ConsoleSettings;
 
 namespace voronka::server {
 
-class ClientRuntime {
+class ClientRuntime : public HostedRuntime {
  public:
   struct Hooks {
     // What putting a module on the store did: at open, and when a deployment
@@ -36,7 +37,7 @@ class ClientRuntime {
   // store runs. Fails before anything runs (Refused: the store is locked or
   // the plan falls short).
   static Result<std::unique_ptr<ClientRuntime>, ServeError> open(ServeSettings settings, Hooks hooks);
-  ~ClientRuntime();
+  ~ClientRuntime() override;
 
   // Starts the relay and the server: listening on settings.server's host and
   // port (returns the bound port), or, with settings.server.connections.threads
@@ -45,13 +46,13 @@ class ClientRuntime {
   // The server answering now; null after stop(). A deployment through
   // POST /v1/modules runs inside it (live_deploy.h), so it stays.
   // A request holds it until answered: stop() and deployments wait for that.
-  std::shared_ptr<Server> serving() const;
+  std::shared_ptr<Server> serving() const override;
   // The version new events are applied with (runtime/deploy's content
   // hash): the one put on the store at start, or a deployment's since.
-  std::string version() const;
+  std::string version() const override;
   // Stops accepting, finishes the requests and events in flight, stops the
   // relay and closes the store. Idempotent.
-  void stop();
+  void stop() override;
 
   struct Parts;
 

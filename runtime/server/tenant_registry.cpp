@@ -3,11 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <optional>
 #include <set>
+#include <thread>
 
 #include "common/secret.h"
 #include "runtime/console/console_app.h"
+#include "runtime/server/client_runtime.h"
 #include "runtime/server/server.h"
+#include "runtime/server/shared_tenant_runtime.h"
+#include "runtime/server/tenants_shared_config.h"
 
 namespace voronka::server {
 
@@ -60,6 +66,19 @@ bool isConsolePath(const std::string& rest) { return rest == "/console" || rest.
 
 bool holds(const std::vector<std::string>& tokens, const std::string& token) { return findSecret(tokens, token) >= 0; }
 
+// Runs job(0) … job(n - 1) on up to kSideBySide threads at once.
+constexpr size_t kSideBySide = 8;
+void inParallel(size_t n, const std::function<void(size_t)>& job) {
+  std::atomic<size_t> nextJob{0};
+  auto run = [&] {
+    for (size_t i = nextJob++; i < n; i = nextJob++) job(i);
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < std::min(n, kSideBySide); t++) threads.emplace_back(run);
+  run();
+  for (auto& t : threads) t.join();
+}
+
 }  // namespace
 
 nlohmann::json ReloadReport::json() const {
@@ -99,11 +118,14 @@ Result<std::shared_ptr<Tenant>, std::string> TenantRegistry::start(const TenantE
   s.synchronous = entry.synchronous;
   s.crm = entry.crm;
   s.plan = entry.plan;
+  s.sharedWorkers = settings_.sharedWorkers;
+  s.pgPollOnly = settings_.pgPollOnly;
 
   ClientRuntime::Hooks hooks;
   auto log = settings_.log;
   std::string id = entry.id;
-  hooks.deployed = [log, id](const std::string& what) {
+  hooks.deployed = [this, log, id](const std::string& what) {
+    std::lock_guard guard(logging_);  // tenants start side by side
     if (log) log("tenant " + id + ": " + what);
   };
   // Its console at /t/ID/console: its own tokens log in there, the file's admin tokens in every tenant's.
@@ -114,12 +136,19 @@ Result<std::shared_ptr<Tenant>, std::string> TenantRegistry::start(const TenantE
     c.isOperatorToken = [this](const std::string& token) { return isAdminToken(token); };
     c.tenants = [this](const std::string& scope) { return consoleTenants(scope); };
   };
-  auto opened = ClientRuntime::open(std::move(s), hooks);
-  if (!opened) return fail(opened.error().message);
-  if (auto started = (*opened)->start(); !started) return fail(started.error().message);
   auto tenant = std::make_shared<Tenant>();
   tenant->entry = entry;
-  tenant->runtime = std::move(*opened);
+  if (settings_.sharedWorkers) {
+    auto opened = SharedTenantRuntime::open(entry.id, std::move(s), hooks);
+    if (!opened) return fail(opened.error().message);
+    if (auto started = (*opened)->start(); !started) return fail(started.error().message);
+    tenant->runtime = std::move(*opened);
+  } else {
+    auto opened = ClientRuntime::open(std::move(s), hooks);
+    if (!opened) return fail(opened.error().message);
+    if (auto started = (*opened)->start(); !started) return fail(started.error().message);
+    tenant->runtime = std::move(*opened);
+  }
   return tenant;
 }
 
@@ -163,6 +192,7 @@ ReloadReport TenantRegistry::reload() {
     return report;
   }
   TenantsFile& file = *loaded;
+  if (settings_.sharedWorkers) refuseUnsharedTenants(file);
   report.errors = file.errors;
   std::map<std::string, std::shared_ptr<Tenant>> next;
   {
@@ -191,6 +221,7 @@ ReloadReport TenantRegistry::reload() {
     stopTenant(gone);
   }
 
+  std::vector<const TenantEntry*> adds;
   for (const TenantEntry& entry : file.tenants) {
     auto running = next.find(entry.id);
     if (running != next.end() && running->second->entry.fingerprint == entry.fingerprint) {
@@ -244,17 +275,32 @@ ReloadReport TenantRegistry::reload() {
       publish(next);
       continue;
     }
-    auto started = start(entry);
-    if (started) {
-      next[entry.id] = *started;
+    adds.push_back(&entry);
+  }
+  // New tenants start side by side (a tenant of shared workers opens several
+  // connections, each a round trip or more): tokens of the file's entries
+  // are distinct, so they cannot clash with each other.
+  std::vector<std::optional<Result<std::shared_ptr<Tenant>, std::string>>> started(adds.size());
+  inParallel(adds.size(), [&](size_t i) {
+    try {
+      started[i] = start(*adds[i]);
+    } catch (const std::exception& e) {  // on a thread of its own: a failure of this tenant, not the process's end
+      started[i] = fail(std::string(e.what()));
+    }
+  });
+  for (size_t i = 0; i < adds.size(); i++) {
+    const TenantEntry& entry = *adds[i];
+    if (*started[i]) {
+      next[entry.id] = **started[i];
       report.added.push_back(entry.id);
-      publish(next);
     } else {
-      failedNow[entry.id] = started.error();
+      failedNow[entry.id] = started[i]->error();
       report.failed.push_back(entry.id);
-      report.errors.push_back(fmt::format("{}: tenant {} cannot start: {}", entry.where, entry.id, started.error()));
+      report.errors.push_back(
+          fmt::format("{}: tenant {} cannot start: {}", entry.where, entry.id, started[i]->error()));
     }
   }
+  publish(next);
   {
     std::lock_guard guard(mutex_);
     failed_ = std::move(failedNow);
@@ -304,7 +350,11 @@ void TenantRegistry::stopAll() {
     all = tenants_;
   }
   publish({});
-  for (const auto& [id, t] : all) stopTenant(t);
+  // Side by side: a tenant of shared workers may take a second to stop (its
+  // worker's wait for work), and a stop with hundreds must not take minutes.
+  std::vector<std::shared_ptr<Tenant>> list;
+  for (const auto& [id, t] : all) list.push_back(t);
+  inParallel(list.size(), [&](size_t i) { stopTenant(list[i]); });
 }
 
 std::shared_ptr<Tenant> TenantRegistry::find(const std::string& id) const {

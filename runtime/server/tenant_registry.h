@@ -1,5 +1,7 @@
 // The tenants one `voronka serve --tenants` runs, each a ClientRuntime over
-// its own store (its writer, timers and outbox relay), and the routing of a
+// its own store (its writer, timers and outbox relay) — or, with --workers
+// shared, a SharedTenantRuntime: this process as one of the shared workers
+// on the tenant's PostgreSQL store —, and the routing of a
 // request to its tenant: /t/ID/v1/… names it, and on /v1/… the bearer token
 // does (a token belongs to one tenant). A reload applies tenants.toml as it
 // is now: new entries start, removed ones drain (what is in flight is
@@ -18,15 +20,15 @@
 #include <unordered_map>
 #include <vector>
 
-#include "runtime/server/client_runtime.h"
 #include "runtime/server/guarded_http.h"
+#include "runtime/server/hosted_runtime.h"
 #include "runtime/server/tenants_config.h"
 
 namespace voronka::server {
 
 struct Tenant {
   TenantEntry entry;
-  std::unique_ptr<ClientRuntime> runtime;
+  std::unique_ptr<HostedRuntime> runtime;
 };
 
 struct TenantRegistrySettings {
@@ -34,6 +36,10 @@ struct TenantRegistrySettings {
   int64_t readyMaxBacklog = 10000;
   std::vector<std::string> allowWebhookHosts;  // --allow-webhook-host, for every tenant
   std::function<void(const std::string&)> log;
+  // --workers shared: every tenant is served by every process of a fleet
+  // (tenants_shared_config.h says which entries cannot be); --pg-poll-only.
+  bool sharedWorkers = false;
+  bool pgPollOnly = false;
 };
 
 // What a reload did.
@@ -84,6 +90,7 @@ class TenantRegistry {
   TenantRegistrySettings settings_;
   std::string requireAdminTokens_;
   std::mutex reloading_;      // reloads and deployments, one at a time
+  std::mutex logging_;        // a line of settings_.log at a time
   mutable std::mutex mutex_;  // guards the maps below
   TenantsServerSettings server_;
   std::map<std::string, std::shared_ptr<Tenant>> tenants_;

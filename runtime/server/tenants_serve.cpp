@@ -160,7 +160,7 @@ class Front {
       bool serving = false;
       if (server) {
         try {
-          texts.emplace_back(t->entry.id, server->api().metricsText());
+          texts.emplace_back(t->entry.id, server->api().metricsText() + t->runtime->extraMetrics());
           serving = true;
         } catch (const std::exception&) {  // its store cannot be read now: its readiness says so
         }
@@ -189,6 +189,7 @@ class Front {
                       {"entry", t->entry.where},
                       {"store", printableStore(t->entry.store)},
                       {"version", t->runtime->version()},
+                      {"workers", t->runtime->workers()},
                       {"status", t->runtime->serving() ? "serving" : "restarting"}});
     }
     for (const auto& [id, why] : registry_.failed()) list.push_back({{"id", id}, {"status", "failed"}, {"why", why}});
@@ -261,6 +262,8 @@ Result<void, ServeError> serveTenants(const TenantsServeSettings& settings, cons
   rs.readyMaxBacklog = settings.readyMaxBacklog;
   rs.allowWebhookHosts = settings.allowWebhookHosts;
   rs.log = report.log;
+  rs.sharedWorkers = settings.sharedWorkers;
+  rs.pgPollOnly = settings.pgPollOnly;
   TenantRegistry registry(rs);
   ReloadReport first = registry.reload();
   if (first.refused) {

@@ -1,8 +1,10 @@
 // `voronka serve --tenants tenants.toml`: one process hosting many clients
 // (docs/serve.md#tenants). One listening socket and one pool of HTTP
 // threads in front; behind it, each tenant's own ClientRuntime (store,
-// writer, timers, outbox relay), started, changed and stopped by reloads —
-// SIGHUP or POST /admin/reload — without a restart.
+// writer, timers, outbox relay) — or, with --workers shared, this process as
+// one of the shared workers on each tenant's PostgreSQL store, so that any
+// number of identical processes serve every tenant —, started, changed and
+// stopped by reloads — SIGHUP or POST /admin/reload — without a restart.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,10 @@ struct TenantsServeSettings {
   ConnectionLimits connections;
   int64_t readyMaxBacklog = 10000;
   std::vector<std::string> allowWebhookHosts;
+  // --workers shared: every tenant on PostgreSQL, served by every process
+  // (docs/scaling.md); an SQLite tenant is a broken entry. --pg-poll-only.
+  bool sharedWorkers = false;
+  bool pgPollOnly = false;
 };
 
 struct TenantsServeReport {

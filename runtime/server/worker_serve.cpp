@@ -93,6 +93,18 @@ std::optional<std::string> sharedWorkLeft(store::Store& store) {
       pg->label(), waiting);
 }
 
+SharedWorkerTuning sharedWorkerTuning() {
+  return {
+      .outboxBatch = kSharedOutboxBatch, .lease = kSharedLease, .leaseRenewal = kLeaseRenewal, .startLock = kStartLock};
+}
+
+std::string sharedWorkerLabel() { return workerLabel(); }
+
+std::string sharedWorkerMetrics(const std::string& label, const WorkerCounters& worker,
+                                const store::SharedOutboxCounters& outbox) {
+  return workerMetrics(label, worker, outbox);
+}
+
 Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const ServeReport& report) {
   std::optional<std::string> conninfo = postgresConninfo(settings.config.server.store);
   if (!conninfo) {

@@ -7,11 +7,15 @@
 // transaction back.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "common/result.h"
 #include "runtime/server/serve.h"
+#include "runtime/server/worker_loop.h"
+#include "runtime/store/pg_store.h"
 
 namespace voronka::server {
 
@@ -21,5 +25,19 @@ Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const
 // events shared workers acknowledged and left in the inbox: why it must not
 // start, or nothing.
 std::optional<std::string> sharedWorkLeft(store::Store& store);
+
+// What every shared worker uses, for the tenants' (shared_tenant_runtime.h):
+// the outbox's batch and lease, how often a live worker extends its leases,
+// the lock workers starting together take turns on, and their /metrics lines.
+struct SharedWorkerTuning {
+  size_t outboxBatch;
+  int64_t lease;  // seconds
+  std::chrono::seconds leaseRenewal;
+  const char* startLock;  // SQL
+};
+SharedWorkerTuning sharedWorkerTuning();
+std::string sharedWorkerLabel();  // host:pid
+std::string sharedWorkerMetrics(const std::string& label, const WorkerCounters& worker,
+                                const store::SharedOutboxCounters& outbox);
 
 }  // namespace voronka::server

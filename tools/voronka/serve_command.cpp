@@ -16,6 +16,7 @@
 #include "runtime/server/serve.h"
 #include "runtime/server/tenants_config.h"
 #include "runtime/server/tenants_serve.h"
+#include "runtime/server/tenants_shared_config.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/module_file.h"
 
@@ -55,13 +56,16 @@ int checkTenants(const ServeOptions& o) {
     for (const auto& e : file.error()) std::cerr << e << "\n";
     return 2;
   }
+  // With --workers shared an entry this process could not share is one more problem.
+  if (o.workers == "shared") server::refuseUnsharedTenants(*file);
   for (const auto& e : file->errors) std::cerr << e << "\n";
   std::cout << fmt::format("{}: {} tenant{} ready to run, {} with problems\n", o.tenants, file->tenants.size(),
                            file->tenants.size() == 1 ? "" : "s", file->broken.size());
   return file->errors.empty() ? 0 : 2;
 }
 
-// `voronka serve --tenants tenants.toml`: many clients in one process.
+// `voronka serve --tenants tenants.toml`: many clients in one process; with
+// --workers shared, in each of any number of processes.
 int runTenants(const ServeOptions& o) {
   server::TenantsServeSettings settings;
   settings.file = o.tenants;
@@ -71,6 +75,8 @@ int runTenants(const ServeOptions& o) {
   settings.connections.headDeadline = std::chrono::milliseconds(static_cast<int64_t>(o.headerTimeout * 1000));
   settings.readyMaxBacklog = o.readyMaxBacklog;
   settings.allowWebhookHosts = o.allowWebhookHosts;
+  settings.sharedWorkers = o.workers == "shared";
+  settings.pgPollOnly = o.pgPollOnly;
   server::TenantsServeReport report;
   report.listening = [](const std::string& host, int port, size_t tenants) {
     std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -105,9 +111,8 @@ int runServe(const ServeOptions& o) {
                    "and per_target (docs/serve.md#outbox)\n";
       return 2;
     }
-    if (o.workers != "one") {
-      std::cerr << "voronka: error: --tenants runs one server per tenant's store; --workers shared serves one client "
-                   "with many servers (docs/scaling.md): give one or the other\n";
+    if (o.pgPollOnly && o.workers != "shared") {
+      std::cerr << "voronka: error: --pg-poll-only is an option of --workers shared\n";
       return 2;
     }
     return o.check ? checkTenants(o) : runTenants(o);
@@ -267,7 +272,8 @@ Runner addServeCommand(CLI::App& app) {
       ->check(CLI::Range(int64_t{0}, INT64_MAX));
   cmd->add_option("--workers", o->workers,
                   "`one` (the default: this server alone serves the store) or `shared`: one of any number of "
-                  "servers on one PostgreSQL store, any of which may stop or die (docs/scaling.md)")
+                  "servers on one PostgreSQL store, any of which may stop or die; with --tenants, one of any "
+                  "number of servers of every tenant, each tenant on PostgreSQL (docs/scaling.md)")
       ->check(CLI::IsMember({"one", "shared"}));
   cmd->add_flag("--pg-poll-only", o->pgPollOnly,
                 "With --workers shared: no LISTEN/NOTIFY wake-ups, only a poll each second (behind PgBouncer in "
@@ -281,7 +287,8 @@ Runner addServeCommand(CLI::App& app) {
       "what the plan lacks); POST /v1/modules deploys a new version to a running server (token required).\n"
       "With --workers shared: POST /v1/modules to any worker deploys to all of them, serving on; a worker\n"
       "serves the store's version (a version the store never ran is refused: deploy it through a worker).\n"
-      "With --tenants tenants.toml: one server for many clients, each at /t/TENANT/v1/… (or /v1/… with its token).\n"
+      "With --tenants tenants.toml: one server for many clients, each at /t/TENANT/v1/… (or /v1/… with its token);\n"
+      "add --workers shared to run any number of such servers behind a load balancer, every tenant on PostgreSQL.\n"
       "Exit status: 0 stopped by a signal, 1 the module or store cannot be used, 2 usage, config or I/O error\n"
       "(the store unreadable, read-only or full at start); docs/operations.md.");
 

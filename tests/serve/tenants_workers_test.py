@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""`voronka serve --tenants tenants.toml --workers shared`: many tenants on
+many processes (docs/scaling.md, docs/serve.md#tenants).
+
+Starts a throwaway PostgreSQL and two processes on one tenants.toml: tenant
+alpha on a database of its own, beta on a schema of the postgres database,
+and local on an SQLite file. Then checks:
+  - `--check --workers shared` and both processes refuse local, naming the
+    tenant and its file; alpha and beta run on both;
+  - events of both tenants (the same deal ids in each), each sent to either
+    process, are applied once and in order per deal, in their own tenant's
+    store only; each deal's timer fires once;
+  - one process is killed with SIGKILL halfway: the other goes on, and
+    applies what the killed one acknowledged;
+  - every API route of alpha tried with beta's tokens, the admin token, a
+    made-up token and none is refused and changes nothing of alpha's;
+  - /metrics shows per-tenant worker counters; each tenant's console logs
+    in its own tokens (and the admin's) only; POST /v1/modules and a
+    changed module in tenants.toml are refused with the reason (a tenant
+    of shared workers takes no new version while it runs) and the tenant runs as before; a tenant removed
+    and put back by SIGHUP serves again.
+
+usage: tenants_workers_test.py VORONKA"""
+import base64
+import http.client
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+from serve_support import Postgres, build, wait_until
+from tenants_test import ADMIN, TOKENS, auth, routes
+
+FUNNEL = """account "T" { timezone "Europe/Moscow" }
+field fire_at: datetime "Когда"
+event step(n: number)
+pipeline p "P" {
+  stage a "A" initial {
+    on step { note "step {n}" }
+    at fire_at { note "fired" }
+  }
+  stage b "B" { }
+  won "W"
+  lost "L" reasons { "x" other "y" }
+}
+"""
+DEALS = 30
+STEPS = 4
+# beta's steps are numbered from 100: each store must hold its tenant's notes only.
+FIRST_STEP = {"alpha": 0, "beta": 100}
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+class Process:
+    """One `voronka serve --tenants … --workers shared`."""
+
+    def __init__(self, voronka, tenants_file, workers="shared"):
+        self.proc = subprocess.Popen([voronka, "serve", "--tenants", tenants_file, "--workers", workers,
+                                      "--listen", "127.0.0.1:0"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if "listening on http://" not in line:
+            raise AssertionError(f"serve --tenants --workers shared did not start: {line!r} {self.proc.stderr.read()}")
+        self.port = int(line.split("listening on http://127.0.0.1:")[1].split()[0])
+        self.log = []
+        threading.Thread(target=self._read_log, daemon=True).start()
+
+    def _read_log(self):
+        for line in self.proc.stderr:
+            self.log.append(line)
+
+    def request(self, method, path, body=None, headers=None):
+        if self.proc.poll() is not None:
+            raise ConnectionRefusedError("the process is gone")
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        data = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
+        if isinstance(data, str):
+            data = data.encode()
+        if data is None and method == "POST":
+            data = b""
+        try:
+            conn.request(method, path, body=data, headers=headers or {})
+            resp = conn.getresponse()
+            raw = resp.read()
+        finally:
+            conn.close()
+        try:
+            return resp.status, json.loads(raw) if raw else None
+        except ValueError:
+            return resp.status, raw.decode("utf-8", "replace")
+
+    def raw(self, method, path, body=None, headers=None):
+        """(status, headers, JSON body) for the console's routes."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request(method, path, body=None if body is None else json.dumps(body),
+                     headers={"Content-Type": "application/json", **(headers or {})})
+        resp = conn.getresponse()
+        raw = resp.read()
+        conn.close()
+        try:
+            return resp.status, dict(resp.getheaders()), json.loads(raw) if raw else None
+        except ValueError:
+            return resp.status, dict(resp.getheaders()), None
+
+    def tenants(self):
+        _, listing = self.request("GET", "/admin/tenants", headers=auth(ADMIN))
+        return {t["id"]: t for t in listing["tenants"]}
+
+    def logged(self, text):
+        return any(text in line for line in self.log)
+
+
+def psql(pg, db, schema, sql):
+    cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", db, "-F", "\t", "-Atc", sql]
+    env = dict(os.environ, PGOPTIONS=f"-csearch_path={schema}")
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.strip()
+
+
+def send(processes, rng, tenant, events):
+    """Sends `events` of `tenant` to a random live process until acknowledged;
+    by /t/TENANT/v1/… or by the token alone."""
+    token = TOKENS[tenant][0]
+    while True:
+        process = rng.choice(processes)
+        path = rng.choice(["/v1/events", f"/t/{tenant}/v1/events"])
+        try:
+            status, payload = process.request("POST", path, events, auth(token))
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.05)
+            continue
+        if status in (200, 202):
+            return
+        if status == 503:
+            time.sleep(0.05)
+            continue
+        raise AssertionError(f"{tenant}: HTTP {status} {payload}")
+
+
+def write_tenants(path, stores, module, extra=None):
+    with open(path, "w") as f:
+        f.write(f'[server]\nadmin_tokens = ["{ADMIN}"]\n\n')
+        for tenant, store in stores.items():
+            write, read = TOKENS[tenant]
+            f.write(f'[tenant.{tenant}]\nstore = "{store}"\nmodule = "{(extra or {}).get(tenant, module)}"\n'
+                    f'tokens = ["{write}"]\nread_tokens = ["{read}"]\n\n')
+
+
+def main():
+    voronka = os.path.abspath(sys.argv[1])
+    with Postgres() as pg:
+        if pg.missing:
+            print(f"SKIPPED: {pg.missing}")
+            return 77
+        return run(voronka, pg)
+
+
+def run(voronka, pg):
+    rng = random.Random(int(time.time()))
+    psql(pg, "postgres", "public", "CREATE DATABASE alpha")
+    psql(pg, "postgres", "public", "CREATE SCHEMA beta_s")
+    base = pg.spec().removeprefix("postgres:")
+    stores = {"alpha": f"postgres:{base.replace('dbname=postgres', 'dbname=alpha')}",
+              "beta": f"postgres:{base} options=-csearch_path=beta_s",
+              "gamma": "sqlite:local.db"}
+    where = {"alpha": ("alpha", "public"), "beta": ("postgres", "beta_s")}
+    with tempfile.TemporaryDirectory() as work:
+        module = build(voronka, FUNNEL, work)
+        v2 = build(voronka, FUNNEL.replace('note "fired"', 'note "fired, v2"'), work, name="funnel2")
+        with open(v2, "rb") as f:
+            v2_b64 = base64.b64encode(f.read()).decode()
+        tenants_file = os.path.join(work, "tenants.toml")
+        write_tenants(tenants_file, stores, "funnel.funnelc")
+
+        # The SQLite tenant cannot be shared: said before and at start.
+        r = subprocess.run([voronka, "serve", "--tenants", tenants_file, "--workers", "shared", "--check"],
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 2 and "[tenant.gamma]: store \"sqlite:" in r.stderr and "local.db" in r.stderr
+              and "is an SQLite file" in r.stderr and "2 tenants ready to run, 1 with problems" in r.stdout,
+              f"--check --workers shared refuses the SQLite tenant: {r.returncode} {r.stdout} {r.stderr}")
+        r = subprocess.run([voronka, "serve", "--tenants", tenants_file, "--check"], capture_output=True, text=True,
+                           timeout=30)
+        check(r.returncode == 0, f"without --workers shared the file is fine: {r.returncode} {r.stderr}")
+
+        processes = [Process(voronka, tenants_file), Process(voronka, tenants_file)]
+        try:
+            for i, p in enumerate(processes):
+                listed = p.tenants()
+                check({t for t, v in listed.items() if v.get("status") == "serving" and v.get("workers") == "shared"}
+                      == {"alpha", "beta"}, f"process {i} serves alpha and beta as shared workers: {listed}")
+                check(listed.get("gamma", {}).get("status") == "failed", f"process {i} leaves gamma out: {listed}")
+                check(p.logged("[tenant.gamma]: store") and p.logged("local.db"),
+                      f"process {i} says why gamma does not run: {''.join(p.log)}")
+            exercise(processes, rng, where, pg)
+            check_isolation(processes[0], v2_b64, where, pg)
+            check_single_servers_refused(voronka, tenants_file)
+            check_operations(processes[0], tenants_file, stores, v2, pg)
+        finally:
+            for p in processes:
+                if p.proc.poll() is None:
+                    p.proc.send_signal(signal.SIGTERM)
+                    code = p.proc.wait(timeout=60)
+                    check(code == 0, f"a process stops cleanly on SIGTERM: {code}")
+            if failures:
+                for p in processes:
+                    print("".join(p.log[-30:]))
+    if failures:
+        print(f"{len(failures)} failures")
+        return 1
+    print("ok")
+    return 0
+
+
+def exercise(processes, rng, where, pg):
+    """Both tenants' deals through both processes; one killed halfway."""
+    now = datetime.now(timezone.utc)
+    live = list(processes)
+    errors = []
+    sent = {"rounds": 0}
+    lock = threading.Lock()
+
+    def client(tenant, seed):
+        crng = random.Random(seed)
+        try:
+            for d in range(DEALS):
+                fire_at = (now + timedelta(seconds=crng.uniform(3, 8))).strftime("%Y-%m-%dT%H:%M:%SZ")
+                send(live, crng, tenant, {"id": f"D-{d}-create", "deal": f"D-{d}", "type": "deal_created",
+                                          "pipeline": "p", "fields": {"fire_at": fire_at}})
+            for n in range(STEPS):
+                for d in range(DEALS):
+                    step = FIRST_STEP[tenant] + n
+                    send(live, crng, tenant, {"id": f"D-{d}-step-{n}", "deal": f"D-{d}", "type": "step",
+                                              "payload": {"n": step}})
+                with lock:
+                    sent["rounds"] += 1
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    clients = [threading.Thread(target=client, args=(t, rng.random())) for t in ("alpha", "beta")]
+    for t in clients:
+        t.start()
+    wait_until(lambda: sent["rounds"] >= STEPS or errors, 120, "half the steps sent")
+    killed = processes[1]
+    killed.proc.kill()  # SIGKILL: its acknowledged events are in the inbox
+    killed.proc.wait()
+    live.remove(killed)
+    for t in clients:
+        t.join(timeout=180)
+    check(not errors, f"every event acknowledged: {errors[:1]}")
+
+    def settled(tenant):
+        db, schema = where[tenant]
+        return psql(pg, db, schema, "SELECT (SELECT count(*) FROM inbox WHERE applied_at IS NULL) + "
+                                    "(SELECT count(*) FROM timers)") == "0"
+
+    for tenant in where:
+        wait_until(lambda: settled(tenant), 60, f"{tenant}: every event applied and every timer fired")
+        db, schema = where[tenant]
+        notes = {}
+        for deal, text in (line.split("\t", 1) for line in
+                           psql(pg, db, schema, "SELECT deal, text FROM notes ORDER BY seq").splitlines()):
+            notes.setdefault(deal, []).append(text)
+        expected = [f"step {FIRST_STEP[tenant] + n}" for n in range(STEPS)]
+        bad = [d for d in range(DEALS) if [n for n in notes.get(f"D-{d}", []) if n.startswith("step ")] != expected]
+        check(not bad, f"{tenant}: steps applied once and in order ({expected}); not so on {bad[:5]}: "
+                       f"{[notes.get(f'D-{d}') for d in bad[:2]]}")
+        fired = [d for d in range(DEALS) if notes.get(f"D-{d}", []).count("fired") != 1]
+        check(not fired, f"{tenant}: each timer fired once; not so on {fired[:5]}")
+        check(set(notes) == {f"D-{d}" for d in range(DEALS)}, f"{tenant}: its own deals only: {len(notes)}")
+    status, text = processes[0].request("GET", "/metrics", headers=auth(ADMIN))
+    for tenant in where:
+        check(f'voronka_worker_claims_total{{tenant="{tenant}",worker="' in str(text),
+              f"/metrics: {tenant}'s worker counters: {str(text)[:300]!r}")
+    # Each tenant's console, on shared workers too: its own logins only.
+    for token, expected in ((TOKENS["alpha"][1], 200), (TOKENS["beta"][0], 401), (ADMIN, 200)):
+        status, headers, _ = processes[0].raw("POST", "/t/alpha/console/api/login", {"token": token})
+        check(status == expected, f"a login to alpha's console with {token[:10]}: {status}, expected {expected}")
+        if status == 200:
+            cookie = headers["Set-Cookie"].split(";")[0]
+            status, _, board = processes[0].raw("GET", "/t/alpha/console/api/board", headers={"Cookie": cookie})
+            deals = sum(s["deals"] for s in board["stages"]) if status == 200 else None
+            check(deals == DEALS, f"alpha's board has its {DEALS} deals: {status} {deals}")
+    # Ready but for gamma, which it never serves (a load balancer probes /healthz).
+    status, body = processes[0].request("GET", "/readyz", headers=auth(ADMIN))
+    check(body["ready"] == 2 and set(body["not_ready_tenants"]) == {"gamma"},
+          f"the surviving process is ready for alpha and beta: {status} {body}")
+    print("  connections of the surviving process:",
+          psql(pg, "postgres", "public", "SELECT coalesce(datname, '-'), count(*) FROM pg_stat_activity "
+                                         "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                                         "GROUP BY 1 ORDER BY 1").replace("\n", ", "))
+
+
+def check_isolation(process, v2_b64, where, pg):
+    def alpha_rows():
+        db, schema = where["alpha"]
+        return psql(pg, db, schema, "SELECT (SELECT count(*) FROM deals), (SELECT count(*) FROM events), "
+                                    "(SELECT count(*) FROM inbox), (SELECT count(*) FROM notes), "
+                                    "(SELECT count(*) FROM modules), (SELECT count(*) FROM effects)")
+
+    before = alpha_rows()
+    intruders = {"beta's token": TOKENS["beta"][0], "beta's read token": TOKENS["beta"][1], "the admin token": ADMIN,
+                 "a made-up token": "made-up-token-000000000", "no token": None}
+    for method, path, body in routes("D-1", v2_b64):
+        for who, token in intruders.items():
+            status, payload = process.request(method, "/t/alpha" + path, body, auth(token))
+            check(status in (401, 403), f"{method} /t/alpha{path} with {who}: {status} {payload}")
+    # A token alone names its tenant: beta's D-1 is beta's.
+    status, deal = process.request("GET", "/v1/deals/D-1", headers=auth(TOKENS["beta"][1]))
+    check(status == 200 and deal["id"] == "D-1", f"beta reads its own D-1: {status} {deal}")
+    time.sleep(1)  # a refused event would have been applied by now
+    check(alpha_rows() == before, f"alpha's store is unchanged by every refused request: {before} → {alpha_rows()}")
+
+
+def check_single_servers_refused(voronka, tenants_file):
+    """A process without --workers shared beside the shared ones serves gamma only."""
+    single = Process(voronka, tenants_file, workers="one")
+    try:
+        listed = single.tenants()
+        check(listed.get("gamma", {}).get("status") == "serving" and listed["gamma"].get("workers") == "one",
+              f"one server serves the SQLite tenant: {listed}")
+        for tenant in ("alpha", "beta"):
+            check(listed.get(tenant, {}).get("status") == "failed" and "shared" in listed[tenant].get("why", ""),
+                  f"one server refuses {tenant}, which shared workers serve: {listed.get(tenant)}")
+    finally:
+        single.proc.send_signal(signal.SIGTERM)
+        check(single.proc.wait(timeout=60) == 0, "the single server stops cleanly")
+
+
+def check_operations(process, tenants_file, stores, v2, pg):
+    status, body = process.request("POST", "/t/alpha/v1/modules", {"module": base64.b64encode(
+        open(v2, "rb").read()).decode()}, auth(TOKENS["alpha"][0]))
+    check(status >= 400 and "takes no new version while it runs" in json.dumps(body),
+          f"POST /v1/modules on a shared tenant is refused, saying how: {status} {body}")
+    version = process.tenants()["alpha"]["version"]
+
+    # A new module in tenants.toml: refused the same way; alpha runs as before.
+    write_tenants(tenants_file, stores, "funnel.funnelc", {"alpha": "funnel2.funnelc"})
+    status, report = process.request("POST", "/admin/reload", headers=auth(ADMIN))
+    check(status == 422 and "alpha" not in report["changed"] and "takes no new version while it runs" in json.dumps(report)
+          and "it runs as before" in json.dumps(report), f"a new module for alpha is refused: {status} {report}")
+    listed = process.tenants()
+    check(listed["alpha"].get("status") == "serving" and listed["alpha"]["version"] == version,
+          f"alpha runs as before: {listed['alpha']}")
+
+    # gamma on alpha's store spelled another way: shared workers do not lock
+    # each other out, so the store says whose it is.
+    alpha_again = "postgres:dbname=alpha " + stores["alpha"].removeprefix("postgres:").replace(" dbname=alpha", "")
+    write_tenants(tenants_file, {**stores, "gamma": alpha_again}, "funnel.funnelc")
+    status, report = process.request("POST", "/admin/reload", headers=auth(ADMIN))
+    check(status == 422 and report["failed"] == ["gamma"] and "is tenant alpha's" in json.dumps(report),
+          f"a second tenant on alpha's store is refused: {status} {report}")
+    status, _ = process.request("GET", "/t/gamma/v1/deals/D-1", headers=auth(TOKENS["gamma"][0]))
+    check(status in (404, 503), f"gamma reads nothing of alpha's: {status}")
+
+    # beta removed by SIGHUP, then put back.
+    write_tenants(tenants_file, {t: s for t, s in stores.items() if t != "beta"}, "funnel.funnelc")
+    process.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "beta" not in process.tenants(), 30, "beta removed")
+    status, _ = process.request("GET", "/v1/deals/D-1", headers=auth(TOKENS["beta"][0]))
+    check(status == 401, f"a removed tenant's token is refused: {status}")
+    status, deal = process.request("GET", "/v1/deals/D-1", headers=auth(TOKENS["alpha"][0]))
+    check(status == 200, f"alpha goes on while beta is removed: {status}")
+    write_tenants(tenants_file, stores, "funnel.funnelc")
+    process.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: process.tenants().get("beta", {}).get("status") == "serving", 30, "beta back")
+    status, _ = process.request("POST", "/v1/events", {"id": "after-reload", "deal": "D-1", "type": "step",
+                                                       "payload": {"n": 999}}, auth(TOKENS["beta"][0]))
+    check(status == 202, f"beta takes events again: {status}")
+    wait_until(lambda: "step 999" in psql(pg, "postgres", "beta_s", "SELECT text FROM notes WHERE deal = 'D-1'"),
+               30, "beta's event after the reload applied")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
