@@ -63,12 +63,14 @@ def auth(token):
 
 
 class TenantServer:
-    def __init__(self, voronka, tenants_file):
-        self.proc = subprocess.Popen([voronka, "serve", "--tenants", tenants_file, "--listen", "127.0.0.1:0"],
+    """One `voronka serve --tenants FILE [extra …]` on a free port."""
+
+    def __init__(self, voronka, tenants_file, extra=()):
+        self.proc = subprocess.Popen([voronka, "serve", "--tenants", tenants_file, *extra, "--listen", "127.0.0.1:0"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if "listening on http://" not in line:
-            raise AssertionError(f"serve --tenants did not start: {line!r} {self.proc.stderr.read()}")
+            raise AssertionError(f"serve --tenants {' '.join(extra)} did not start: {line!r} {self.proc.stderr.read()}")
         self.port = int(line.split("listening on http://127.0.0.1:")[1].split()[0])
         self.log = []
         threading.Thread(target=self._read_log, daemon=True).start()
@@ -78,16 +80,20 @@ class TenantServer:
             self.log.append(line)
 
     def request(self, method, path, body=None, headers=None):
+        if self.proc.poll() is not None:
+            raise ConnectionRefusedError("the process is gone")
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         data = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
         if isinstance(data, str):
             data = data.encode()
         if data is None and method == "POST":
             data = b""
-        conn.request(method, path, body=data, headers=headers or {})
-        resp = conn.getresponse()
-        raw = resp.read()
-        conn.close()
+        try:
+            conn.request(method, path, body=data, headers=headers or {})
+            resp = conn.getresponse()
+            raw = resp.read()
+        finally:
+            conn.close()
         try:
             return resp.status, json.loads(raw) if raw else None
         except ValueError:

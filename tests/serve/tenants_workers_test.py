@@ -35,7 +35,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from serve_support import Postgres, build, wait_until
-from tenants_test import ADMIN, TOKENS, auth, routes
+from tenants_test import ADMIN, TOKENS, TenantServer, auth, routes
 
 FUNNEL = """account "T" { timezone "Europe/Moscow" }
 field fire_at: datetime "Когда"
@@ -64,43 +64,11 @@ def check(cond, what):
         print("FAIL:", what)
 
 
-class Process:
+class Process(TenantServer):
     """One `voronka serve --tenants … --workers shared`."""
 
     def __init__(self, voronka, tenants_file, workers="shared"):
-        self.proc = subprocess.Popen([voronka, "serve", "--tenants", tenants_file, "--workers", workers,
-                                      "--listen", "127.0.0.1:0"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        if "listening on http://" not in line:
-            raise AssertionError(f"serve --tenants --workers shared did not start: {line!r} {self.proc.stderr.read()}")
-        self.port = int(line.split("listening on http://127.0.0.1:")[1].split()[0])
-        self.log = []
-        threading.Thread(target=self._read_log, daemon=True).start()
-
-    def _read_log(self):
-        for line in self.proc.stderr:
-            self.log.append(line)
-
-    def request(self, method, path, body=None, headers=None):
-        if self.proc.poll() is not None:
-            raise ConnectionRefusedError("the process is gone")
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        data = body if isinstance(body, (bytes, str)) or body is None else json.dumps(body)
-        if isinstance(data, str):
-            data = data.encode()
-        if data is None and method == "POST":
-            data = b""
-        try:
-            conn.request(method, path, body=data, headers=headers or {})
-            resp = conn.getresponse()
-            raw = resp.read()
-        finally:
-            conn.close()
-        try:
-            return resp.status, json.loads(raw) if raw else None
-        except ValueError:
-            return resp.status, raw.decode("utf-8", "replace")
+        super().__init__(voronka, tenants_file, ["--workers", workers])
 
     def raw(self, method, path, body=None, headers=None):
         """(status, headers, JSON body) for the console's routes."""
