@@ -10,6 +10,7 @@
 #include "runtime/engine/wire.h"
 #include "runtime/server/live_deploy.h"
 #include "runtime/store/memory_store.h"
+#include "tests/deploy/three_versions.h"
 #include "tests/runtime/engine_support.h"
 
 namespace voronka {
@@ -18,22 +19,9 @@ namespace {
 using testing::kMonday0900Moscow;
 constexpr int64_t kDay = 86400;
 
-// v2 says another note when the timer fires and on link_clicked; in v3 the
-// timer rule of `a` is gone (its timers are cancelled when a deal moves).
-const std::string kV1 = testing::program(testing::kMoscow, "", R"(
-    stage a "A" {
-      after 1d { note "v1 timer" }
-      on link_clicked { note "v1 click" }
-    })");
-const std::string kV2 = testing::program(testing::kMoscow, "", R"(
-    stage a "A" {
-      after 1d { note "v2 timer" }
-      on link_clicked { note "v2 click" }
-    })");
-const std::string kV3 = testing::program(testing::kMoscow, "", R"(
-    stage a "A" {
-      on link_clicked { note "v3 click" }
-    })");
+using deploy_versions::kV1;
+using deploy_versions::kV2;
+using deploy_versions::kV3;
 
 class LiveDeploy : public ::testing::Test {
  protected:

@@ -17,6 +17,7 @@
 #include "runtime/store/pg_lock_keys.h"
 #include "runtime/store/pg_store.h"
 #include "runtime/store/pg_work_queue.h"
+#include "tests/deploy/three_versions.h"
 #include "tests/runtime/engine_support.h"
 #include "tests/store/pg_test_server.h"
 
@@ -29,20 +30,9 @@ using testing::TestPostgres;
 constexpr store::PostgresOptions kShared{.sharedWorkers = true};
 constexpr int kDeals = 10;
 
-const std::string kV1 = testing::program(testing::kMoscow, "", R"(
-    stage a "A" {
-      after 1d { note "v1 timer" }
-      on link_clicked { note "v1 click" }
-    })");
-const std::string kV2 = testing::program(testing::kMoscow, "", R"(
-    stage a "A" {
-      after 1d { note "v2 timer" }
-      on link_clicked { note "v2 click" }
-    })");
-const std::string kV3 = testing::program(testing::kMoscow, "", R"(
-    stage a "A" {
-      on link_clicked { note "v3 click" }
-    })");
+using deploy_versions::kV1;
+using deploy_versions::kV2;
+using deploy_versions::kV3;
 
 // One worker: its store, its queue and what it follows deployments with.
 struct Worker {
