@@ -13,27 +13,8 @@ import threading
 import time
 import traceback
 
-from crm_support import SECRET, build_shop, start_serve, wait_until, write
+from crm_support import BITRIX_MAPPING as MAPPING, SECRET, build_shop, start_serve, wait_until, write
 from fake_bitrix24 import APPLICATION_TOKEN, FakeBitrix24, event_form, offline_hint, robot_form
-
-MAPPING = """
-[pipelines.retail]
-id = 0
-[pipelines.retail.stages]
-incoming = "NEW"
-qualified = "PREPARATION"
-contract = "EXECUTING"
-won = "WON"
-lost = "LOSE"
-
-[fields]
-budget = "OPPORTUNITY"
-source = { id = "UF_CRM_SOURCE", enums = { site = "41", ads = "42" } }
-
-[users]
-ivanov = 11
-petrova = 12
-"""
 
 
 def crm_toml(workdir, fake):

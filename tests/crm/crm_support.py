@@ -10,6 +10,25 @@ from serve_support import Server, free_port, wait_until  # noqa: E402,F401
 
 SECRET = "test-secret-0123456789"
 
+BITRIX_MAPPING = """
+[pipelines.retail]
+id = 0
+[pipelines.retail.stages]
+incoming = "NEW"
+qualified = "PREPARATION"
+contract = "EXECUTING"
+won = "WON"
+lost = "LOSE"
+
+[fields]
+budget = "OPPORTUNITY"
+source = { id = "UF_CRM_SOURCE", enums = { site = "41", ads = "42" } }
+
+[users]
+ivanov = 11
+petrova = 12
+"""
+
 AMO_MAPPING = """
 [pipelines.retail]
 id = 7

@@ -25,7 +25,7 @@ import threading
 import time
 import traceback
 
-from crm_support import (AMO_MAPPING, SECRET, SERVE_TOML, amo_webhook, build_shop, wait_until, write)
+from crm_support import (AMO_MAPPING, BITRIX_MAPPING, SECRET, SERVE_TOML, amo_webhook, build_shop, wait_until, write)
 from fake_amocrm import FakeAmoCrm
 from fake_bitrix24 import APPLICATION_TOKEN, FakeBitrix24, robot_form
 
@@ -275,26 +275,6 @@ def events_of(pg, deal_id):
     status, body = pg_query(pg, f"SELECT type FROM events WHERE deal = '{deal_id}' ORDER BY seq")
     assert status == 0, body
     return body.split("\n") if body else []
-
-
-BITRIX_MAPPING = """
-[pipelines.retail]
-id = 0
-[pipelines.retail.stages]
-incoming = "NEW"
-qualified = "PREPARATION"
-contract = "EXECUTING"
-won = "WON"
-lost = "LOSE"
-
-[fields]
-budget = "OPPORTUNITY"
-source = { id = "UF_CRM_SOURCE", enums = { site = "41", ads = "42" } }
-
-[users]
-ivanov = 11
-petrova = 12
-"""
 
 
 def test_bitrix24_leader(voronka, pg, workdir):
