@@ -12,12 +12,14 @@ namespace {
 uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 int64_t unzigzag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
-void putVarint(std::string& out, uint64_t v) {
+// Writes a varint at p (room for 10 bytes); returns the end.
+char* putVarint(char* p, uint64_t v) {
   while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    *p++ = static_cast<char>((v & 0x7F) | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<char>(v));
+  *p++ = static_cast<char>(v);
+  return p;
 }
 
 uint64_t getVarint(const char*& p) {
@@ -29,9 +31,10 @@ uint64_t getVarint(const char*& p) {
   }
 }
 
-void putText(std::string& out, const std::string& s) {
-  putVarint(out, s.size());
-  out += s;
+char* putText(char* p, const std::string& s) {
+  p = putVarint(p, s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
 }
 
 std::string getText(const char*& p) {
@@ -51,7 +54,7 @@ constexpr uint8_t kHasScheduledAt = 0x80;
 
 }  // namespace
 
-uint32_t TimerTable::Arena::append(const std::string& bytes) {
+uint32_t TimerTable::Arena::append(std::string_view bytes) {
   if (used_ + bytes.size() > kChunk || bytes.size() > kChunk) {
     if (chunks_.size() >= (1u << 16)) throw std::length_error("the memory store keeps at most 4 GiB of timer texts");
     chunks_.push_back(std::make_unique<char[]>(std::max(kChunk, bytes.size())));
@@ -65,22 +68,28 @@ uint32_t TimerTable::Arena::append(const std::string& bytes) {
   return ref;
 }
 
-std::string TimerTable::encode(const TimerRecord& t) {
-  std::string b;
-  b.push_back(static_cast<char>(static_cast<uint8_t>(t.kind) | (t.scheduledAt != 0 ? kHasScheduledAt : 0)));
-  putVarint(b, zigzag(t.rule));
-  putVarint(b, zigzag(t.action));
-  putVarint(b, t.epoch);
-  putVarint(b, zigzag(t.event));
-  putVarint(b, zigzag(t.unlessEvent));
-  putVarint(b, zigzag(t.unlessArg));
-  putVarint(b, zigzag(t.task));
+std::string_view TimerTable::encode(const TimerRecord& t) {
+  // Into room sized for the longest encoding, written through a pointer (no
+  // push_back per byte) and reused from timer to timer.
+  constexpr size_t kVarints = 10 * 10;
+  size_t most = 1 + kVarints + t.cause.size() + t.payload.size();
+  if (scratch_.size() < most) scratch_.resize(std::max(most, 2 * scratch_.size()));
+  char* start = scratch_.data();
+  char* p = start;
+  *p++ = static_cast<char>(static_cast<uint8_t>(t.kind) | (t.scheduledAt != 0 ? kHasScheduledAt : 0));
+  p = putVarint(p, zigzag(t.rule));
+  p = putVarint(p, zigzag(t.action));
+  p = putVarint(p, t.epoch);
+  p = putVarint(p, zigzag(t.event));
+  p = putVarint(p, zigzag(t.unlessEvent));
+  p = putVarint(p, zigzag(t.unlessArg));
+  p = putVarint(p, zigzag(t.task));
   // Scheduled a little before it is due, as a rule: a small difference.
   if (t.scheduledAt != 0)
-    putVarint(b, zigzag(static_cast<int64_t>(static_cast<uint64_t>(t.due) - static_cast<uint64_t>(t.scheduledAt))));
-  putText(b, t.cause);
-  putText(b, t.payload);
-  return b;
+    p = putVarint(p, zigzag(static_cast<int64_t>(static_cast<uint64_t>(t.due) - static_cast<uint64_t>(t.scheduledAt))));
+  p = putText(p, t.cause);
+  p = putText(p, t.payload);
+  return {start, static_cast<size_t>(p - start)};
 }
 
 size_t TimerTable::blobSize(uint32_t pos) const {
@@ -238,7 +247,7 @@ void TimerTable::add(const TimerRecord& timer) {
   if (timer.id <= 0 || timer.id > UINT32_MAX) throw std::length_error("the memory store numbers at most 2^32 timers");
   if (!slots_.empty() && timer.id <= slots_.back().id) throw std::logic_error("timer ids must grow");
   if (slots_.size() >= kNone - 1) throw std::length_error("the memory store keeps at most 2^32 timers");
-  std::string blob = encode(timer);
+  std::string_view blob = encode(timer);
   Slot s{};
   s.id = static_cast<uint32_t>(timer.id);
   s.setDue(timer.due);
@@ -290,7 +299,7 @@ bool TimerTable::replace(const TimerRecord& timer, TimerRecord* old) {
   std::optional<uint32_t> pos = position(timer.id);
   if (!pos || slots_[*pos].heapPos == kNone) return false;
   if (old) *old = decode(*pos);
-  std::string blob = encode(timer);
+  std::string_view blob = encode(timer);
   liveBlobBytes_ = liveBlobBytes_ - blobSize(*pos) + blob.size();
   Slot& s = slots_[*pos];
   s.blob = arena_.append(blob);

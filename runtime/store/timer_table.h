@@ -78,7 +78,7 @@ class TimerTable {
   // Bytes in chunks that never move: a blob reference is (chunk << 16 | offset).
   class Arena {
    public:
-    uint32_t append(const std::string& bytes);
+    uint32_t append(std::string_view bytes);
     const char* at(uint32_t ref) const { return chunks_[ref >> 16].get() + (ref & 0xFFFF); }
     size_t bytes() const { return bytes_; }
 
@@ -92,7 +92,8 @@ class TimerTable {
   uint32_t internDeal(std::string_view deal);
   std::optional<uint32_t> findDeal(std::string_view deal) const;
   std::optional<uint32_t> position(int64_t id) const;
-  static std::string encode(const TimerRecord& t);
+  // The timer's varints and texts, in scratch_ (valid until the next encode).
+  std::string_view encode(const TimerRecord& t);
   TimerRecord decode(uint32_t pos) const;
   TimerHead decodeHead(uint32_t pos) const;
   size_t blobSize(uint32_t pos) const;
@@ -109,6 +110,7 @@ class TimerTable {
   std::vector<uint32_t> heap_;  // positions of pending slots, earliest due first
   Arena arena_;
   size_t liveBlobBytes_ = 0;
+  std::string scratch_;  // encode()'s room
   size_t dead_ = 0;
   // Deal ids, interned: names, the newest timer of each, an open-addressing index.
   std::vector<std::string> dealNames_;
