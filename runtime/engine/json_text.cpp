@@ -191,7 +191,11 @@ Object& Object::integer(std::string_view key, int64_t value) {
 }
 
 std::string Object::str() {
-  std::stable_sort(members_.begin(), members_.end(), [](const Member& a, const Member& b) { return a.key < b.key; });
+  // Stable, in place: an insertion sort, as objects have a handful of members
+  // (std::stable_sort would take a buffer from the heap each time).
+  for (size_t i = 1; i < members_.size(); ++i) {
+    for (size_t j = i; j > 0 && members_[j].key < members_[j - 1].key; --j) std::swap(members_[j], members_[j - 1]);
+  }
   size_t size = 2;
   for (const Member& m : members_) size += m.key.size() + m.value.size() + 4;
   std::string out;
