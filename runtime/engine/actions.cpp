@@ -212,7 +212,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     }
     case bc::ActionKind::CompleteTasks: {
       int64_t today = calendar().localDay(now_);
-      for (store::TaskRecord t : state_.tx.openTasksOf(deal_.id)) {
+      for (store::TaskRecord& t : state_.tx.openTasksOf(deal_.id)) {
         if (t.done || (a.taskType != kNo && t.type != a.taskType)) continue;
         bool match = true;
         switch (a.filter) {

@@ -407,7 +407,7 @@ void Processing::receive(const EventIn& in) {
     }
     case bc::EventKind::TaskCompleted: {
       // The oldest open task of the type (any type without a filter) is done.
-      for (store::TaskRecord t : state_.tx.openTasksOf(deal_.id)) {
+      for (store::TaskRecord& t : state_.tx.openTasksOf(deal_.id)) {
         if (t.done || (in.arg != kNo && t.type != in.arg)) continue;
         t.done = true;
         t.completedAt = now_;

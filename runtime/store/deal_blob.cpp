@@ -256,16 +256,22 @@ DealRecord decodeDeal(std::string id, std::string_view bytes) {
 }
 
 std::string encodeTask(const TaskRecord& t) {
-  Writer w;
-  w.reserve(32 + t.text.size());
+  std::string out;
+  encodeTask(out, t, true);
+  return out;
+}
+
+void encodeTask(std::string& out, const TaskRecord& t, bool withText) {
+  Writer w(out);
+  w.reserve(32 + t.deal.size() + (withText ? t.text.size() : 0) + t.comment.size());
   w.byte(t.done ? 1 : 0);
   w.varint(static_cast<uint64_t>(t.id));
   w.text(t.deal);
   for (int64_t v : {int64_t{t.type}, t.due, int64_t{t.responsible}, t.createdAt, t.completedAt}) w.signedVarint(v);
   w.varint(t.epoch);
-  w.text(t.text);
+  w.text(withText ? std::string_view(t.text) : std::string_view());
   w.text(t.comment);
-  return w.take();
+  w.done();
 }
 
 TaskRecord decodeTask(std::string_view bytes) {

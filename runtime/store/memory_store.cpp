@@ -95,19 +95,20 @@ class MemoryTransaction : public Transaction {
     return count;
   }
 
-  MemoryStore::StoredTask storedTask(TaskRecord task) {
+  // The task's text interned, the rest encoded into reused room and copied
+  // out at its size (one allocation).
+  MemoryStore::StoredTask storedTask(const TaskRecord& task) {
     uint32_t text = 0;
     if (auto it = s_.taskTextIds_.find(task.text); it != s_.taskTextIds_.end()) {
       text = it->second;
     } else {
       text = static_cast<uint32_t>(s_.taskTexts_.size());
-      s_.taskTexts_.push_back(std::move(task.text));
+      s_.taskTexts_.push_back(task.text);
       s_.taskTextIds_.emplace(s_.taskTexts_.back(), text);  // views the kept copy
     }
-    task.text.clear();
-    std::string blob = blob::encodeTask(task);
-    blob.shrink_to_fit();
-    return {text, std::move(blob)};
+    s_.encodeScratch_.clear();
+    blob::encodeTask(s_.encodeScratch_, task, false);
+    return {text, s_.encodeScratch_};
   }
 
   TaskRecord loadTask(const MemoryStore::StoredTask& stored) const {
@@ -121,7 +122,7 @@ class MemoryTransaction : public Transaction {
     int64_t id = task.id;
     s_.tasksByDeal_[task.deal].push_back(id);
     std::string deal = task.deal;
-    s_.tasks_.push_back(storedTask(std::move(task)));
+    s_.tasks_.push_back(storedTask(task));
     undo_.push_back([this, deal = std::move(deal)] {
       s_.tasksByDeal_[deal].pop_back();
       s_.tasks_.pop_back();
