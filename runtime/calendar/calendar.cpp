@@ -38,22 +38,57 @@ Calendar::Calendar(const std::string& timezone, std::array<std::vector<std::pair
   holidays_ = std::move(merged);
   holidayWeeklyDays_.assign(1, 0);
   for (auto [from, to] : holidays_) holidayWeeklyDays_.push_back(holidayWeeklyDays_.back() + weeklyDaysIn(from, to));
+  // The zone's offsets over [kSpansFrom, kSpansTo), span by span (a few
+  // hundred at most: two DST changes a year).
+  int64_t t = kSpansFrom;
+  while (t < kSpansTo) {
+    date::sys_info info = zone_->get_info(sys_seconds{seconds{t}});
+    int64_t end = info.end.time_since_epoch().count();
+    if (end <= t) break;  // not expected of the tz library: from here on it is asked
+    spans_.push_back({t, static_cast<int32_t>(info.offset.count())});
+    t = end;
+  }
+  spansTo_ = std::min(t, kSpansTo);
 }
+
+int64_t Calendar::offsetAt(int64_t utc) const {
+  if (utc < kSpansFrom || utc >= spansTo_) return zone_->get_info(sys_seconds{seconds{utc}}).offset.count();
+  auto it = std::upper_bound(spans_.begin(), spans_.end(), utc, [](int64_t t, const Span& s) { return t < s.begin; });
+  return std::prev(it)->offset;
+}
+
+int64_t Calendar::localSeconds(int64_t utc) const { return utc + offsetAt(utc); }
 
 bool Calendar::hasWorkhours() const { return anyWindow_; }
 
-int64_t Calendar::localDay(int64_t utc) const {
-  auto local = zone_->to_local(sys_seconds{seconds{utc}});
-  return floor<date::days>(local).time_since_epoch().count();
-}
+int64_t Calendar::localDay(int64_t utc) const { return floorDiv(localSeconds(utc), 86400); }
 
 int Calendar::localMinutes(int64_t utc) const {
-  auto local = zone_->to_local(sys_seconds{seconds{utc}});
-  auto sinceMidnight = local - floor<date::days>(local);
-  return static_cast<int>(duration_cast<minutes>(sinceMidnight).count());
+  int64_t local = localSeconds(utc);
+  return static_cast<int>((local - floorDiv(local, 86400) * 86400) / 60);
 }
 
 int64_t Calendar::utcOf(int64_t day, int minutesOfDay) const {
+  int64_t localTime = day * 86400 + int64_t{minutesOfDay} * 60;
+  // The usual case from the table: exactly one instant has this local time.
+  // The instant lies within a day and a bit of it, as offsets do.
+  constexpr int64_t kReach = 27 * 3600;
+  if (localTime - kReach >= kSpansFrom && localTime + kReach < spansTo_) {
+    auto first = std::prev(std::upper_bound(spans_.begin(), spans_.end(), localTime - kReach,
+                                            [](int64_t t, const Span& s) { return t < s.begin; }));
+    int matches = 0;
+    int64_t found = 0;
+    for (auto it = first; it != spans_.end() && it->begin <= localTime + kReach; ++it) {
+      int64_t utc = localTime - it->offset;
+      int64_t end = std::next(it) != spans_.end() ? std::next(it)->begin : spansTo_;
+      if (utc >= it->begin && utc < end) {
+        ++matches;
+        found = utc;
+      }
+    }
+    if (matches == 1) return found;
+  }
+  // Repeated or skipped by a DST change, or out of the table: the tz library.
   date::local_seconds local{date::days{day} + minutes{minutesOfDay}};
   auto info = zone_->get_info(local);
   switch (info.result) {

@@ -72,8 +72,26 @@ class Calendar {
   // Of those, the ones in holidays.
   int64_t holidayWeeklyDaysIn(int64_t first, int64_t last) const;
 
+  // The offset from UTC at an instant, and the local time (seconds since
+  // 1970-01-01 00:00 local).
+  int64_t offsetAt(int64_t utc) const;
+  int64_t localSeconds(int64_t utc) const;
+  static int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
   std::string timezoneName_;
   const date::time_zone* zone_;
+  // The zone's offsets from 1900 to 2200 as spans (each from its `begin`
+  // to the next one's), looked up by binary search: asking the tz library
+  // costs far more, and the engine asks several times per event. Instants
+  // outside are asked of it.
+  struct Span {
+    int64_t begin;
+    int32_t offset;
+  };
+  static constexpr int64_t kSpansFrom = -2208988800;  // 1900-01-01 UTC
+  static constexpr int64_t kSpansTo = 7258118400;     // 2200-01-01 UTC
+  std::vector<Span> spans_;
+  int64_t spansTo_ = kSpansFrom;  // kSpansTo once spans_ covers the range
   std::array<std::vector<std::pair<int32_t, int32_t>>, 7> windows_;
   std::vector<std::pair<int32_t, int32_t>> holidays_;  // sorted, inclusive, merged: no two overlap or touch
   // holidayWeeklyDays_[i]: weeklyDaysIn of holidays_[0..i), for counting in O(log holidays).

@@ -1,4 +1,5 @@
 // Working time across time zones, DST changes and holidays (LANGUAGE.md §6.3).
+#include <date/tz.h>
 #include <gtest/gtest.h>
 
 #include "runtime/calendar/calendar.h"
@@ -24,6 +25,37 @@ TEST(Calendar, UtcOfFollowsEuropeanSummerTime) {
   // 02:30 on 29 March does not exist: it is taken as the first instant after the gap.
   int64_t gap = berlin.utcOf(day(2026, 3, 29), 2 * 60 + 30);
   EXPECT_EQ(berlin.localMinutes(gap), 3 * 60);
+}
+
+// The calendar keeps the zone's offsets as a table: every answer is the tz
+// library's, around DST changes (each hour of the days they happen on), on
+// zones that changed their rules, and far outside the table.
+TEST(Calendar, LocalTimesAreTheTzLibrarys) {
+  using namespace std::chrono;
+  for (const char* zone : {"Europe/Moscow", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Pacific/Apia",
+                           "Asia/Kolkata", "UTC"}) {
+    Calendar c(zone, weekdays(9, 18), {});
+    const date::time_zone* tz = date::locate_zone(zone);
+    for (int64_t d :
+         {day(1899, 12, 31), day(1950, 6, 1), day(1991, 3, 31), day(2011, 3, 27), day(2011, 12, 29), day(2014, 10, 26),
+          day(2026, 3, 8), day(2026, 3, 29), day(2026, 10, 25), day(2026, 11, 1), day(2199, 12, 31), day(2400, 7, 1)}) {
+      for (int minutes = -60; minutes < 25 * 60; minutes += 15) {
+        date::local_seconds local{date::days{d} + std::chrono::minutes{minutes}};
+        auto info = tz->get_info(local);
+        int64_t expected = info.result == date::local_info::nonexistent
+                               ? info.second.begin.time_since_epoch().count()
+                               : (local - info.first.offset).time_since_epoch().count();
+        int64_t dayOf = d + (minutes < 0 ? -1 : minutes >= 24 * 60 ? 1 : 0);
+        int minutesOf = (minutes + 24 * 60) % (24 * 60);
+        EXPECT_EQ(c.utcOf(dayOf, minutesOf), expected) << zone << " day " << d << " minute " << minutes;
+        int64_t utc = expected + 7;
+        auto back = tz->to_local(sys_seconds{seconds{utc}});
+        EXPECT_EQ(c.localDay(utc), floor<date::days>(back).time_since_epoch().count()) << zone << " at " << utc;
+        EXPECT_EQ(c.localMinutes(utc), duration_cast<std::chrono::minutes>(back - floor<date::days>(back)).count())
+            << zone << " at " << utc;
+      }
+    }
+  }
 }
 
 TEST(Calendar, AddWorkdaysKeepsTheLocalTimeAcrossTheAmericanFallBack) {
