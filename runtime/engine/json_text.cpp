@@ -155,9 +155,10 @@ void appendValue(std::string& out, const bc::Module& m, const store::FieldValue&
 void appendJson(std::string& out, const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::object: {
+      // The map itself, not items(): its proxies make a string per member.
       out.push_back('{');
       bool first = true;
-      for (const auto& [key, value] : j.items()) {
+      for (const auto& [key, value] : j.get_ref<const nlohmann::json::object_t&>()) {
         if (!first) out.push_back(',');
         first = false;
         appendString(out, key);
@@ -169,9 +170,11 @@ void appendJson(std::string& out, const nlohmann::json& j) {
     }
     case nlohmann::json::value_t::array: {
       out.push_back('[');
-      for (size_t i = 0; i < j.size(); ++i) {
-        if (i > 0) out.push_back(',');
-        appendJson(out, j[i]);
+      bool first = true;
+      for (const nlohmann::json& item : j.get_ref<const nlohmann::json::array_t&>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        appendJson(out, item);
       }
       out.push_back(']');
       return;
@@ -180,7 +183,14 @@ void appendJson(std::string& out, const nlohmann::json& j) {
     case nlohmann::json::value_t::boolean: out += j.get<bool>() ? "true" : "false"; return;
     case nlohmann::json::value_t::null: out += "null"; return;
     case nlohmann::json::value_t::number_integer: appendInteger(out, j.get<int64_t>()); return;
-    default: out += j.dump(); return;  // unsigned, floating point, binary: as nlohmann writes them
+    case nlohmann::json::value_t::number_unsigned: {  // what parsing makes of a number without a sign
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, j.get<uint64_t>());
+      (void)ec;
+      out.append(buf, end);
+      return;
+    }
+    default: out += j.dump(); return;  // floating point, binary: as nlohmann writes them
   }
 }
 
