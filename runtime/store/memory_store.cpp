@@ -120,11 +120,13 @@ class MemoryTransaction : public Transaction {
   int64_t addTask(TaskRecord task) override {
     task.id = s_.nextTaskId_++;
     int64_t id = task.id;
-    s_.tasksByDeal_[task.deal].push_back(id);
-    std::string deal = task.deal;
+    // Undo entries hold references into node-based maps (stable as they
+    // grow), so that they fit in a std::function without a heap allocation.
+    std::vector<int64_t>& ofDeal = s_.tasksByDeal_[task.deal];
+    ofDeal.push_back(id);
     s_.tasks_.push_back(storedTask(task));
-    undo_.push_back([this, deal = std::move(deal)] {
-      s_.tasksByDeal_[deal].pop_back();
+    undo_.push_back([this, &ofDeal] {
+      ofDeal.pop_back();
       s_.tasks_.pop_back();
       --s_.nextTaskId_;
     });
@@ -274,21 +276,23 @@ class MemoryTransaction : public Transaction {
   void recordEvent(const EventRecord& event) override { keepEvent(EventRecord(event)); }
 
   void keepEvent(EventRecord&& event) override {
-    if (!s_.options_.keepRecords || s_.events_.count(event.id) > 0) return;
-    std::string id = event.id;
-    auto it = s_.events_.emplace(id, std::move(event)).first;
-    s_.eventOrder_.push_back(id);
+    if (!s_.options_.keepRecords) return;
+    auto [it, added] = s_.events_.try_emplace(event.id, std::move(event));  // moved only when added
+    if (!added) return;
+    const std::string* id = &it->first;  // the node's key: it stays put while the map grows
+    s_.eventOrder_.push_back(*id);
     it->second.seq = static_cast<int64_t>(s_.eventOrder_.size());
-    undo_.push_back([this, id = std::move(id)] {
-      s_.events_.erase(id);
+    undo_.push_back([this, id] {
+      s_.events_.erase(s_.events_.find(*id));
       s_.eventOrder_.pop_back();
     });
   }
 
   void addHistory(const HistoryRecord& entry) override {
     if (!s_.options_.keepRecords) return;
-    s_.history_[entry.deal].push_back(entry);
-    undo_.push_back([this, deal = entry.deal] { s_.history_[deal].pop_back(); });
+    std::vector<HistoryRecord>& ofDeal = s_.history_[entry.deal];
+    ofDeal.push_back(entry);
+    undo_.push_back([&ofDeal] { ofDeal.pop_back(); });
   }
 
   std::vector<HistoryRecord> historyOf(const std::string& deal) override {
@@ -304,8 +308,9 @@ class MemoryTransaction : public Transaction {
 
   void addNote(const NoteRecord& note) override {
     if (!s_.options_.keepRecords) return;
-    s_.notes_[note.deal].push_back(note);
-    undo_.push_back([this, deal = note.deal] { s_.notes_[deal].pop_back(); });
+    std::vector<NoteRecord>& ofDeal = s_.notes_[note.deal];
+    ofDeal.push_back(note);
+    undo_.push_back([&ofDeal] { ofDeal.pop_back(); });
   }
 
   std::vector<NoteRecord> notesOf(const std::string& deal) override {
