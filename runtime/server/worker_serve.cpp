@@ -22,11 +22,12 @@ std::optional<std::string> sharedWorkLeft(store::Store& store) {
 }
 
 Result<void, ServeError> serveSharedWorkers(const ServeSettings& settings, const ServeReport& report) {
-  sigset_t signals = blockServeSignals();  // before any thread starts: they inherit it
   ClientRuntime::Hooks hooks;
   hooks.deployed = report.deployed;
+  // Until it serves (waiting for the other workers to start, say), SIGTERM ends the process at once.
   auto worker = SharedWorkerRuntime::open(settings, "", hooks);
   if (!worker) return failWith(worker.error());
+  sigset_t signals = blockServeSignals();  // before its threads start: they inherit it
   Result<int, ServeError> port = (*worker)->start();
   if (!port) return failWith(port.error());
   if (report.listening) report.listening(*port);
