@@ -215,11 +215,12 @@ class DealHeld:
     open): no worker can move that deal, so a deployment stays running."""
 
     def __init__(self, pg, db, schema, deal):
-        cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", db, "-Aqt"]
+        cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", db, "-Aqt", "-v", "ON_ERROR_STOP=1"]
         env = dict(os.environ, PGOPTIONS=f"-csearch_path={schema}")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         self.proc.stdin.write(f"BEGIN;\nSELECT 'held' FROM deal_work WHERE deal = '{deal}' FOR UPDATE;\n")
         self.proc.stdin.flush()
+        # ON_ERROR_STOP: psql ends on an error, and the line is empty.
         check(self.proc.stdout.readline().strip() == "held", f"{deal}'s work row locked")
 
     def release(self):
