@@ -8,6 +8,10 @@
 #include <charconv>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "runtime/engine/values.h"
 
 namespace voronka::engine::json_text {
@@ -47,31 +51,44 @@ constexpr std::array<uint8_t, 256> kByteClass = [] {
   return t;
 }();
 
-// Whether the eight bytes at p can be copied as they are: no byte to escape,
-// and every byte of 0x80 and above part of a valid two-byte sequence (the
-// usual text: ASCII and Cyrillic). `lead` carries a two-byte lead that ends
-// one chunk (0x80) into the next; it is left alone when the answer is no.
-bool plainChunk(const unsigned char* p, uint64_t& lead) {
-  uint64_t w;
-  std::memcpy(&w, p, 8);
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  // Each a test of all eight bytes at once, exact (bit 7 of a byte set when it holds).
-  auto zeroByte = [&](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
-  if (((w - kOnes * 0x20) & ~w & kHigh) | zeroByte(w ^ (kOnes * '"')) | zeroByte(w ^ (kOnes * '\\'))) return false;
-  uint64_t high = w & kHigh;
-  if (high == 0) return lead == 0;
-  if (std::endian::native != std::endian::little) return false;  // the shifts below read bytes in memory order
-  uint64_t bit6 = (w << 1) & kHigh, bit5 = (w << 2) & kHigh;
-  uint64_t leads = high & bit6 & ~bit5, continuations = high & ~bit6;
-  if (high & bit6 & bit5) return false;  // a longer sequence's lead, or no lead at all: the careful path
-  // 0xC0 and 0xC1 (overlong): bits 1..4 all zero; adding 0x7F to at most 0x1E carries into bit 7 exactly when not.
-  uint64_t notOverlong = ((w & (kOnes * 0x1E)) + kOnes * 0x7F) & kHigh;
-  if (leads & ~notOverlong) return false;
-  // Every continuation right after a lead, every lead followed by one.
-  if (((leads << 8) | lead) != continuations) return false;
-  lead = (leads >> 56) & 0x80;
-  return true;
+// Where the sixteen bytes at p need a look, as a mask (bit k: byte k), or 0
+// when they can be copied as they are: no byte to escape, and every byte of
+// 0x80 and above part of a valid two-byte sequence (ASCII and Cyrillic, the
+// usual text). `carry` is 1 when the chunk before ended with a two-byte
+// lead; it is set for the next chunk when the answer is 0.
+#if defined(__SSE2__)
+inline unsigned troubleIn(const unsigned char* p, unsigned& carry) {
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // Bytes as signed: 0x80..0xBF are -128..-65, 0xC2..0xDF are -62..-33.
+  __m128i control = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-1)), _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+  __m128i escape = _mm_or_si128(
+      control, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  __m128i cont = _mm_cmplt_epi8(v, _mm_set1_epi8(-64));
+  __m128i lead = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(-63)), _mm_cmplt_epi8(v, _mm_set1_epi8(-32)));
+  auto high = static_cast<unsigned>(_mm_movemask_epi8(v));
+  auto c = static_cast<unsigned>(_mm_movemask_epi8(cont));
+  auto l = static_cast<unsigned>(_mm_movemask_epi8(lead));
+  // A continuation exactly after each lead (the chunk's first after `carry`).
+  unsigned bad =
+      static_cast<unsigned>(_mm_movemask_epi8(escape)) | (high & ~(c | l)) | (c ^ (((l << 1) | carry) & 0xFFFF));
+  if (bad == 0) carry = l >> 15;
+  return bad;
 }
+#else
+inline unsigned troubleIn(const unsigned char* p, unsigned& carry) {
+  unsigned escape = 0, high = 0, c = 0, l = 0;
+  for (unsigned k = 0; k < 16; ++k) {
+    unsigned char b = p[k];
+    escape |= unsigned{b < 0x20 || b == '"' || b == '\\'} << k;
+    high |= unsigned{b >= 0x80} << k;
+    c |= unsigned{b >= 0x80 && b <= 0xBF} << k;
+    l |= unsigned{b >= 0xC2 && b <= 0xDF} << k;
+  }
+  unsigned bad = escape | (high & ~(c | l)) | (c ^ (((l << 1) | carry) & 0xFFFF));
+  if (bad == 0) carry = l >> 15;
+  return bad;
+}
+#endif
 
 }  // namespace
 
@@ -84,12 +101,19 @@ void appendString(std::string& out, std::string_view s) {
   out.push_back('"');
   size_t run = 0;  // start of the bytes copied as they are
   for (size_t i = 0; i < n;) {
-    // Eight bytes at a time while nothing is to be done, then eight (or a
-    // few more) one by one, which is where an escape or a longer sequence is.
-    uint64_t lead = 0;
-    while (i + 8 <= n && plainChunk(p + i, lead)) i += 8;
-    if (lead) --i;  // back to the lead the last chunk ended with
-    for (size_t stop = std::min(n, i + 8); i < stop;) {
+    // Sixteen bytes at a time while nothing is to be done; then the first
+    // character that needs a look by itself, or the last few bytes one by one.
+    unsigned carry = 0, bad = 0;
+    while (i + 16 <= n && (bad = troubleIn(p + i, carry)) == 0) i += 16;
+    size_t stop = n;
+    if (i + 16 <= n) {
+      i += static_cast<size_t>(std::countr_zero(bad));
+      if (i > 0 && p[i - 1] >= 0xC0) --i;  // a lead whose continuation is what is wrong
+      stop = i + 1;
+    } else if (carry) {
+      --i;  // back to the lead the last chunk ended with
+    }
+    while (i < stop) {
       switch (kByteClass[p[i]]) {
         case kPlain: ++i; continue;
         case kLead2:

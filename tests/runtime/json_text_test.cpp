@@ -68,6 +68,42 @@ TEST(JsonText, LongCyrillicRunsAreCheckedWhole) {
   }
 }
 
+// Strings are checked sixteen bytes at a time: mixes of ASCII, Cyrillic,
+// escapes, longer sequences and invalid bytes, of every length and at every
+// offset, are written (or refused) exactly as dump() does.
+TEST(JsonText, MixedStringsAreWrittenAsDumpDoes) {
+  const char* pieces[] = {"a",    " ",        "Я",        "ж",        "\n",       "\"",           "\\",
+                          "\x01", "\x7f",     "—",        "₽",      "😀",        "\xff",         "\xd0",
+                          "\x80", "\xc0\x80", "\xc1\xbf", "\xdf\xbf", "\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80"};
+  constexpr size_t kValid = 12;  // the pieces before this one are valid UTF-8 on their own
+  uint32_t seed = 1;
+  auto next = [&] { return seed = seed * 1103515245 + 12345, (seed >> 16) & 0x7FFF; };
+  for (int round = 0; round < 30000; ++round) {
+    // Valid text; valid text with one bad piece somewhere; anything.
+    int kind = round % 3;
+    std::string s;
+    size_t len = next() % 48;
+    for (size_t k = 0; k < len; ++k) {
+      // Mostly ASCII and Cyrillic, as letters are.
+      size_t pick = kind < 2 ? (next() % 8 < 6 ? next() % 4 : next() % kValid) : next() % std::size(pieces);
+      s += pieces[pick];
+    }
+    if (kind == 1) s.insert(next() % (s.size() + 1), pieces[kValid + next() % (std::size(pieces) - kValid)]);
+    std::string expected, got;
+    try {
+      expected = nlohmann::json(s).dump();
+    } catch (const nlohmann::json::exception& e) {
+      expected = std::string("error: ") + e.what();
+    }
+    try {
+      got = written(s);
+    } catch (const nlohmann::json::exception& e) {
+      got = std::string("error: ") + e.what();
+    }
+    ASSERT_EQ(got, expected) << "round " << round;
+  }
+}
+
 TEST(JsonText, ObjectsSortKeysAndTheLastOfEqualKeysWins) {
   json_text::Object o;
   o.text("to", "a@b.c").integer("line", 12).text("body", "x").raw("list", "[1,2]").text("to", "later");
