@@ -309,7 +309,7 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
 
 // ───────────────────────────── Processing: core ───────────────────────────
 
-Processing::Processing(Engine& engine, TransactionState& state, store::DealRecord deal, int64_t now)
+Processing::Processing(Engine& engine, TransactionState& state, store::DealRecord&& deal, int64_t now)
     : engine_(engine), m_(engine.module_), state_(state), deal_(std::move(deal)), now_(now) {
   deal_.fields.resize(m_.fields.size());
 }

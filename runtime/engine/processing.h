@@ -54,7 +54,7 @@ struct TransactionState {
 
 class Processing : public vm::Host {
  public:
-  Processing(Engine& engine, TransactionState& state, store::DealRecord deal, int64_t now);
+  Processing(Engine& engine, TransactionState& state, store::DealRecord&& deal, int64_t now);  // the deal moved in once
 
   store::DealRecord& deal() { return deal_; }
   // Saves the deal; the processing is over (deal_ is moved out).
