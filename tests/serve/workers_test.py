@@ -276,6 +276,7 @@ def run(voronka, pg, args, rng):
             # retries and a killed worker's lease), so the outbox may still be
             # draining for a minute after the last event was acknowledged.
             wait_until(settled, 180, "every event applied, every timer fired and the outbox drained")
+            drained_at = time.time()
         except AssertionError:
             print("  inbox:", psql(pg, "SELECT count(*) FROM inbox WHERE applied_at IS NULL"),
                   "timers:", psql(pg, "SELECT count(*) FROM timers"),
@@ -342,6 +343,8 @@ def run(voronka, pg, args, rng):
               f"{stats['duplicates']} answered as duplicates")
         print(f"  {len(received)} webhook deliveries for {len(distinct)} effects "
               f"({len(received) - len(distinct)} redelivered with the same key)")
+        print(f"  settled (inbox applied, timers fired, outbox drained) {drained_at - acked_at:.1f} s "
+              "after the last event was acknowledged")
         print(f"  the surviving workers claimed {claims} deals; {time.time() - started:.1f} s in all")
         if failures:
             for f in failures[:20]:
