@@ -10,6 +10,7 @@
 #include "runtime/calendar/calendar.h"
 #include "runtime/console/assets.h"
 #include "runtime/console/console_data.h"
+#include "runtime/console/login_throttle.h"
 #include "runtime/stats/store_stats.h"
 #include "runtime/store/pg_store.h"
 #include "runtime/store/sqlite_store.h"
@@ -87,6 +88,20 @@ std::optional<int64_t> dayOf(const std::string& text) {
   return era * 146097 + doe - 719468;
 }
 
+// Whose failed logins a login counts with: the socket's address; behind a
+// reverse proxy on the same machine (a loopback peer) the client the proxy
+// names last in X-Forwarded-For (nginx's $proxy_add_x_forwarded_for appends
+// it), as a client may send that header itself with anything in it.
+std::string clientAddress(const WebRequest& req) {
+  const std::string& peer = req.remoteAddress;
+  bool loopback = peer.rfind("127.", 0) == 0 || peer == "::1" || peer.rfind("::ffff:127.", 0) == 0;
+  std::string forwarded = req.header("x-forwarded-for");
+  if (!loopback || forwarded.empty()) return peer;
+  std::string last = forwarded.substr(forwarded.rfind(',') + 1);
+  size_t start = last.find_first_not_of(' '), end = last.find_last_not_of(' ');
+  return start == std::string::npos ? peer : last.substr(start, end - start + 1);
+}
+
 const std::regex& retryPath() {
   static const std::regex path(R"(outbox/([^/]+)/retry)");
   return path;
@@ -100,7 +115,9 @@ bool isWrite(const std::string& apiPath) {
 // The state one mounted console keeps between requests.
 struct Console {
   ConsoleSettings settings;
-  std::string base;                      // "/console", "/t/shop/console"
+  std::string base;  // "/console", "/t/shop/console"
+  std::mutex readerMutex;
+  bool readerTried = false;
   std::shared_ptr<store::Store> reader;  // or null: read the server's store
   Sessions& sessions = processSessions();
 
@@ -111,9 +128,14 @@ struct Console {
   StageP90 p90;
   std::optional<int64_t> p90At;  // when it was computed
 
-  explicit Console(ConsoleSettings s) : settings(std::move(s)), base(settings.mount + "/console") {
-    // A connection of its own, read-only: a board's whole-store reads never
-    // hold the server's store (its writer, relay and API) meanwhile.
+  explicit Console(ConsoleSettings s) : settings(std::move(s)), base(settings.mount + "/console") {}
+
+  // A connection of its own, read-only: a board's whole-store reads never
+  // hold the server's store (its writer, relay and API) meanwhile. Opened at
+  // the first read, not with the server: a process hosting many tenants
+  // would hold one idle PostgreSQL connection per tenant for consoles no one
+  // opens.
+  void openReader() {
     const std::string& spec = settings.storeSpec;
     try {
       if (std::optional<std::string> conninfo = postgresConninfo(spec)) {
@@ -137,7 +159,14 @@ struct Console {
     return std::nullopt;
   }
 
-  store::Store& readStore() { return reader ? *reader : *settings.store; }
+  store::Store& readStore() {
+    std::lock_guard lock(readerMutex);
+    if (!readerTried) {
+      readerTried = true;
+      openReader();
+    }
+    return reader ? *reader : *settings.store;
+  }
   int64_t now() { return settings.clock->now(); }
 
   // The version events are applied with now: a deployment through the API changes it.
@@ -236,6 +265,16 @@ WebReply Console::handle(const WebRequest& req) {
 }
 
 WebReply Console::login(const WebRequest& req) {
+  // Guessing tokens: a few failed logins a minute per client, then 429 (login_throttle.h).
+  LoginThrottle& throttle = processLoginThrottle();
+  std::string client = clientAddress(req);
+  if (int64_t wait = throttle.wait(client, now()); wait > 0) {
+    WebReply r = error(429, "too_many_logins",
+                       fmt::format("{} failed logins within {} s from this address: try again in {} s",
+                                   LoginThrottle::kFailures, LoginThrottle::kWindowSeconds, wait));
+    r.headers.push_back({"Retry-After", std::to_string(wait)});
+    return r;
+  }
   nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
   if (!body.is_object() || (body.contains("token") && !body["token"].is_string()))
     return error(400, "bad_request", "send {\"token\": \"…\"}");
@@ -243,7 +282,11 @@ WebReply Console::login(const WebRequest& req) {
   // The tenants file's admin token opens every tenant's console: its cookie goes to all of them.
   bool operatorLogin = isOperator(token);
   std::optional<Role> role = operatorLogin ? Role::Admin : roleOf(token);
-  if (!role) return error(401, "unauthorized", "this token is not one of the server's");
+  if (!role) {
+    throttle.failed(client, now());
+    return error(401, "unauthorized", "this token is not one of the server's");
+  }
+  throttle.succeeded(client);
   std::string cookiePath = operatorLogin ? "/t" : base;
   Session opened;
   opened.role = *role;

@@ -16,7 +16,6 @@ started again. Then checks:
 
 usage: workers_test.py VORONKA [--deals N] [--workers W] [--seed S]"""
 import argparse
-import http.client
 import json
 import os
 import random
@@ -28,6 +27,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from serve_support import Postgres, Server, WebhookReceiver, build, free_port, wait_until
+from workers_support import send_until_acknowledged
 
 STEPS = 3
 
@@ -100,27 +100,6 @@ class Workers:
         if server is None:
             raise ConnectionRefusedError("worker is down")
         return server.request(method, path, body, timeout=20)
-
-
-def send_until_acknowledged(workers, rng, events, stats):
-    """POSTs an array of events to random workers until all are acknowledged."""
-    while True:
-        i = rng.randrange(len(workers.ports))
-        try:
-            status, payload = workers.request(i, "POST", "/v1/events", events)
-        except (OSError, http.client.HTTPException):
-            stats["retries"] += 1
-            time.sleep(0.05)
-            continue
-        if status in (200, 202):
-            results = payload["results"]
-            stats["duplicates"] += sum(1 for r in results if r["status"] == "duplicate")
-            return
-        if status == 503:
-            stats["retries"] += 1
-            time.sleep(0.05)
-            continue
-        raise AssertionError(f"HTTP {status} {payload}")
 
 
 def check_refusals(voronka, module, pg, work):
