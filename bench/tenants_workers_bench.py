@@ -13,7 +13,7 @@ PostgreSQL connections and the transactions per second both processes
 run with nothing to do (LISTEN wake-ups and the polling backstop), and
 the processes' resident memory and threads. PostgreSQL runs with fsync
 off, as in the tests, and max_connections raised for the tenants (about
-six connections per tenant in each process).
+five connections per tenant in each process, a sixth once its console is used).
 
 usage: tenants_workers_bench.py VORONKA [TENANTS] [EVENTS]"""
 import http.client
@@ -136,7 +136,7 @@ def main():
         if pg.missing:
             print(f"skipped: {pg.missing}")
             return 0
-        # Each tenant holds about six connections in each process: more than
+        # Each tenant holds about five connections in each process: more than
         # PostgreSQL's default 100 for a few tenants on two processes.
         psql(pg, f"ALTER SYSTEM SET max_connections = {max(100, tenants * 2 * 8 + 20)}")
         pg.stop()

@@ -100,7 +100,9 @@ bool isWrite(const std::string& apiPath) {
 // The state one mounted console keeps between requests.
 struct Console {
   ConsoleSettings settings;
-  std::string base;                      // "/console", "/t/shop/console"
+  std::string base;  // "/console", "/t/shop/console"
+  std::mutex readerMutex;
+  bool readerTried = false;
   std::shared_ptr<store::Store> reader;  // or null: read the server's store
   Sessions& sessions = processSessions();
 
@@ -111,9 +113,14 @@ struct Console {
   StageP90 p90;
   std::optional<int64_t> p90At;  // when it was computed
 
-  explicit Console(ConsoleSettings s) : settings(std::move(s)), base(settings.mount + "/console") {
-    // A connection of its own, read-only: a board's whole-store reads never
-    // hold the server's store (its writer, relay and API) meanwhile.
+  explicit Console(ConsoleSettings s) : settings(std::move(s)), base(settings.mount + "/console") {}
+
+  // A connection of its own, read-only: a board's whole-store reads never
+  // hold the server's store (its writer, relay and API) meanwhile. Opened at
+  // the first read, not with the server: a process hosting many tenants
+  // would hold one idle PostgreSQL connection per tenant for consoles no one
+  // opens.
+  void openReader() {
     const std::string& spec = settings.storeSpec;
     try {
       if (std::optional<std::string> conninfo = postgresConninfo(spec)) {
@@ -137,7 +144,14 @@ struct Console {
     return std::nullopt;
   }
 
-  store::Store& readStore() { return reader ? *reader : *settings.store; }
+  store::Store& readStore() {
+    std::lock_guard lock(readerMutex);
+    if (!readerTried) {
+      readerTried = true;
+      openReader();
+    }
+    return reader ? *reader : *settings.store;
+  }
   int64_t now() { return settings.clock->now(); }
 
   // The version events are applied with now: a deployment through the API changes it.

@@ -1,8 +1,8 @@
 // What `voronka serve --tenants` needs of a tenant's runtime: the server
 // answering its requests (handed over by the front server), its version,
 // more /metrics lines, and a stop. A ClientRuntime (the tenant's store with
-// one writer) or, with --workers shared, a SharedTenantRuntime (one of many
-// processes on the tenant's PostgreSQL store).
+// one writer) or, with --workers shared, a SharedWorkerRuntime (one of many
+// processes on the tenant's PostgreSQL store, as a client's shared workers).
 #pragma once
 
 #include <memory>

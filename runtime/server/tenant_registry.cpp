@@ -12,7 +12,7 @@
 #include "runtime/console/console_app.h"
 #include "runtime/server/client_runtime.h"
 #include "runtime/server/server.h"
-#include "runtime/server/shared_tenant_runtime.h"
+#include "runtime/server/shared_worker_runtime.h"
 #include "runtime/server/tenants_shared_config.h"
 
 namespace voronka::server {
@@ -139,7 +139,7 @@ Result<std::shared_ptr<Tenant>, std::string> TenantRegistry::start(const TenantE
   auto tenant = std::make_shared<Tenant>();
   tenant->entry = entry;
   if (settings_.sharedWorkers) {
-    auto opened = SharedTenantRuntime::open(entry.id, std::move(s), hooks);
+    auto opened = SharedWorkerRuntime::open(std::move(s), entry.id, hooks);
     if (!opened) return fail(opened.error().message);
     if (auto started = (*opened)->start(); !started) return fail(started.error().message);
     tenant->runtime = std::move(*opened);

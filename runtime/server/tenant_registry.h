@@ -1,7 +1,7 @@
 // The tenants one `voronka serve --tenants` runs, each a ClientRuntime over
 // its own store (its writer, timers and outbox relay) — or, with --workers
-// shared, a SharedTenantRuntime: this process as one of the shared workers
-// on the tenant's PostgreSQL store —, and the routing of a
+// shared, a SharedWorkerRuntime: this process as one of the tenant's shared
+// workers on its PostgreSQL store —, and the routing of a
 // request to its tenant: /t/ID/v1/… names it, and on /v1/… the bearer token
 // does (a token belongs to one tenant). A reload applies tenants.toml as it
 // is now: new entries start, removed ones drain (what is in flight is

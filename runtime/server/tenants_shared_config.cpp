@@ -20,13 +20,6 @@ std::optional<std::string> sharedTenantProblem(const TenantEntry& entry) {
     return fmt::format("{}: [tenant.{}]: store \"postgres:\" needs a connection string (postgres:CONNINFO)",
                        entry.where, entry.id);
   }
-  if (entry.crm) {
-    return fmt::format(
-        "{}: [tenant.{}]: crm: a tenant of --tenants --workers shared does not take a CRM yet; serve a CRM-connected "
-        "tenant from a `voronka serve --tenants` without --workers shared, or give it shared workers of its own "
-        "(`voronka serve FUNNEL --store postgres:… --workers shared --crm crm.toml`, docs/crm.md)",
-        entry.where, entry.id);
-  }
   return std::nullopt;
 }
 

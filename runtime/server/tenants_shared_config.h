@@ -2,8 +2,9 @@
 // a fleet behind a load balancer serves every tenant, as one of the shared
 // workers on the tenant's PostgreSQL store (docs/scaling.md). An entry that
 // cannot be served that way — an SQLite file, which one process serves
-// alone, or what shared workers do not take yet (a CRM) — is a broken entry
-// of the file: reported with its place and left out; the others run.
+// alone — is a broken entry of the file: reported with its place and left
+// out; the others run. A tenant's `crm` and deployments work as for a
+// client's own shared workers (shared_worker_runtime.h).
 #pragma once
 
 #include <optional>

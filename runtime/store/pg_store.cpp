@@ -1,9 +1,11 @@
 #include "runtime/store/pg_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
@@ -532,13 +534,32 @@ PostgresStore::Impl::Impl(const std::string& conninfo, PostgresOptions o) : db(c
   st = std::make_unique<Statements>(db);
 }
 
+namespace {
+
+// A server that has just stopped may still hold the store's lock for a
+// moment: PostgreSQL ends its backend, and frees the lock, a little after
+// the client has gone. A restart (or a shared worker after a single server)
+// therefore tries for a short while before it reports the store busy.
+constexpr auto kLockGrace = std::chrono::seconds(2);
+
+bool tryLockWithGrace(pg::Conn& db, const char* query) {
+  auto giveUp = std::chrono::steady_clock::now() + kLockGrace;
+  for (;;) {
+    if (db.queryText(query, "locking the store") == "t") return true;
+    if (std::chrono::steady_clock::now() >= giveUp) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
 void PostgresStore::Impl::takeLock() {
   if (options.readOnly) {  // a tool that only reads takes no lock (its server keeps it)
     db.exec("SET default_transaction_read_only = on", "making the session read-only");
     return;
   }
   if (options.sharedWorkers) {
-    if (db.queryText(kTakeSharedLock, "locking the store") != "t") {
+    if (!tryLockWithGrace(db, kTakeSharedLock)) {
       throw StoreBusy("store " + db.label() +
                       " is served by a single voronka serve (without --workers shared); stop it first, or start "
                       "every server on this store with --workers shared");
@@ -546,7 +567,7 @@ void PostgresStore::Impl::takeLock() {
     db.exec(kSharedSession, "setting up the worker's session");
     return;
   }
-  if (db.queryText(kTakeLock, "locking the store") != "t") {
+  if (!tryLockWithGrace(db, kTakeLock)) {
     throw StoreBusy("store " + db.label() +
                     " is served by another voronka already (it holds the store's advisory lock); one server per "
                     "PostgreSQL store unless every one runs with --workers shared: stop the other one, or give this "

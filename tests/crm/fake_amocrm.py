@@ -21,6 +21,7 @@ LIMIT_PER_SECOND = 7
 class Account:
     def __init__(self):
         self.lock = threading.Lock()
+        self.next_token_lifetimes = []  # see refresh()
         self.pipelines = {7: {"name": "Розница", "statuses": {101: "Новая заявка", 102: "Квалификация",
                                                               103: "Договор", 142: "Успешно реализовано",
                                                               143: "Закрыто и не реализовано"}},
@@ -279,9 +280,12 @@ class Handler(BaseHTTPRequestHandler):
             a.spent_refresh_tokens.add(token)
             access = f"access-{a.new_id()}"
             refresh = f"refresh-{a.new_id()}"
-            a.access_tokens[access] = time.monotonic() + a.token_lifetime
+            # A test may set the lifetimes of the next few tokens (taken one
+            # per refresh), so that no later refresh depends on its timing.
+            lifetime = a.next_token_lifetimes.pop(0) if a.next_token_lifetimes else a.token_lifetime
+            a.access_tokens[access] = time.monotonic() + lifetime
             a.refresh_tokens.add(refresh)
-        return self.reply(200, {"token_type": "Bearer", "expires_in": a.token_lifetime, "access_token": access,
+        return self.reply(200, {"token_type": "Bearer", "expires_in": lifetime, "access_token": access,
                                 "refresh_token": refresh})
 
     def control(self, method, path):

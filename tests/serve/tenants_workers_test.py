@@ -10,15 +10,22 @@ and local on an SQLite file. Then checks:
   - events of both tenants (the same deal ids in each), each sent to either
     process, are applied once and in order per deal, in their own tenant's
     store only; each deal's timer fires once;
+  - while events of both tenants flow through both processes, a new version
+    of alpha's funnel is POSTed to one process (/t/alpha/v1/modules, alpha's
+    token): a dry run is answered 200, a second POST while a deal cannot move
+    yet 409, a version that drops beta's deals' stage 422 for beta; the
+    deployment is journaled done with every alpha deal moved exactly once,
+    each alpha step applied once and in order (none by the old version after
+    the new), and beta's deals and store untouched;
   - one process is killed with SIGKILL halfway: the other goes on, and
     applies what the killed one acknowledged;
   - every API route of alpha tried with beta's tokens, the admin token, a
     made-up token and none is refused and changes nothing of alpha's;
   - /metrics shows per-tenant worker counters; each tenant's console logs
-    in its own tokens (and the admin's) only; POST /v1/modules and a
-    changed module in tenants.toml are refused with the reason (a tenant
-    of shared workers takes no new version while it runs) and the tenant runs as before; a tenant removed
-    and put back by SIGHUP serves again.
+    in its own tokens (and the admin's) only; a module in tenants.toml the
+    store never ran is refused with the reason (a start does not deploy:
+    POST /v1/modules) and the tenant runs as before; a tenant removed and
+    put back by SIGHUP serves again.
 
 usage: tenants_workers_test.py VORONKA"""
 import base64
@@ -36,6 +43,7 @@ from datetime import datetime, timedelta, timezone
 
 from serve_support import Postgres, build, wait_until
 from tenants_test import ADMIN, TOKENS, TenantServer, auth, routes
+from workers_deploy_test import version_of
 
 FUNNEL = """account "T" { timezone "Europe/Moscow" }
 field fire_at: datetime "Когда"
@@ -54,6 +62,10 @@ DEALS = 30
 STEPS = 4
 # beta's steps are numbered from 100: each store must hold its tenant's notes only.
 FIRST_STEP = {"alpha": 0, "beta": 100}
+# The version deployed to alpha while events flow: its steps' notes say so.
+DEPLOYED = FUNNEL.replace('note "step {n}"', 'note "step {n} v2"')
+# A version without stage a, where beta's deals are: refused (422) without a plan.
+NO_STAGE_A = FUNNEL.replace('stage a "A" initial', 'stage a2 "A" initial')
 
 failures = []
 
@@ -146,6 +158,8 @@ def run(voronka, pg):
     where = {"alpha": ("alpha", "public"), "beta": ("postgres", "beta_s")}
     with tempfile.TemporaryDirectory() as work:
         module = build(voronka, FUNNEL, work)
+        deployed = build(voronka, DEPLOYED, work, name="deployed")
+        no_stage_a = build(voronka, NO_STAGE_A, work, name="no_stage_a")
         v2 = build(voronka, FUNNEL.replace('note "fired"', 'note "fired, v2"'), work, name="funnel2")
         with open(v2, "rb") as f:
             v2_b64 = base64.b64encode(f.read()).decode()
@@ -171,10 +185,10 @@ def run(voronka, pg):
                 check(listed.get("gamma", {}).get("status") == "failed", f"process {i} leaves gamma out: {listed}")
                 check(p.logged("[tenant.gamma]: store") and p.logged("local.db"),
                       f"process {i} says why gamma does not run: {''.join(p.log)}")
-            exercise(processes, rng, where, pg)
+            exercise(processes, rng, where, pg, {"alpha": deployed, "beta": module}, no_stage_a)
             check_isolation(processes[0], v2_b64, where, pg)
             check_single_servers_refused(voronka, tenants_file)
-            check_operations(processes[0], tenants_file, stores, v2, pg)
+            check_operations(processes[0], tenants_file, stores, pg)
         finally:
             for p in processes:
                 if p.proc.poll() is None:
@@ -191,13 +205,64 @@ def run(voronka, pg):
     return 0
 
 
-def exercise(processes, rng, where, pg):
-    """Both tenants' deals through both processes; one killed halfway."""
+def b64(path):
+    with open(path, "rb") as f:
+        return base64.b64encode(f.read()).decode()
+
+
+class DealHeld:
+    """A deal's work row locked by a transaction of its own (psql kept
+    open): no worker can move that deal, so a deployment stays running."""
+
+    def __init__(self, pg, db, schema, deal):
+        cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", db, "-Aqt", "-v", "ON_ERROR_STOP=1"]
+        env = dict(os.environ, PGOPTIONS=f"-csearch_path={schema}")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.proc.stdin.write(f"BEGIN;\nSELECT 'held' FROM deal_work WHERE deal = '{deal}' FOR UPDATE;\n")
+        self.proc.stdin.flush()
+        # ON_ERROR_STOP: psql ends on an error, and the line is empty.
+        check(self.proc.stdout.readline().strip() == "held", f"{deal}'s work row locked")
+
+    def release(self):
+        self.proc.communicate("COMMIT;\n", timeout=60)
+
+
+def deploy_alpha(processes, where, pg, modules, no_stage_a, started):
+    """POSTs alpha's new version to process 0; the answers of one client's
+    shared workers. Sets `started` once it runs. Returns its location."""
+    alpha, beta = TOKENS["alpha"][0], TOKENS["beta"][0]
+    status, payload = processes[1].request("POST", "/t/beta/v1/modules", {"module": b64(no_stage_a)}, auth(beta))
+    check(status == 422 and any("p.a" in p for p in payload.get("problems", [])),
+          f"beta: a version without its deals' stage is 422, saying which: {status} {payload}")
+    status, payload = processes[1].request("POST", "/v1/modules", {"module": b64(modules["alpha"]), "dry_run": True},
+                                           auth(alpha))
+    check(status == 200 and payload.get("dry_run") is True, f"alpha: a dry run is 200: {status} {payload}")
+    held = DealHeld(pg, *where["alpha"], "D-0")
+    try:
+        status, payload = processes[0].request("POST", "/t/alpha/v1/modules", {"module": b64(modules["alpha"])},
+                                               auth(alpha))
+        check(status == 202 and payload.get("status") == "running", f"alpha: the deployment starts: {status} {payload}")
+        started.set()
+        status, second = processes[1].request("POST", "/v1/modules", {"module": b64(modules["alpha"])}, auth(alpha))
+        check(status == 409 and second.get("error") == "deployment_running",
+              f"alpha: a second POST, to the other process, while D-0 cannot move yet: 409 ({status} {second})")
+    finally:
+        started.set()
+        held.release()
+    return payload.get("location", "/v1/deployments/0")
+
+
+def exercise(processes, rng, where, pg, modules, no_stage_a):
+    """Both tenants' deals through both processes; alpha deployed to a new
+    version through process 0 while they flow; process 1 killed halfway."""
     now = datetime.now(timezone.utc)
     live = list(processes)
     errors = []
-    sent = {"rounds": 0}
+    rounds = {"alpha": 0, "beta": 0}
     lock = threading.Lock()
+    # The steps after the first round wait for the deployment to start: they
+    # flow while it runs, and alpha's are applied by the new version.
+    started = threading.Event()
 
     def client(tenant, seed):
         crng = random.Random(seed)
@@ -212,14 +277,27 @@ def exercise(processes, rng, where, pg):
                     send(live, crng, tenant, {"id": f"D-{d}-step-{n}", "deal": f"D-{d}", "type": "step",
                                               "payload": {"n": step}})
                 with lock:
-                    sent["rounds"] += 1
+                    rounds[tenant] += 1
+                if n == 0:
+                    started.wait(120)
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
+    def deals(tenant):
+        return psql(pg, *where[tenant], "SELECT count(*) FROM deals")
+
+    # beta's journal: what it started with (its 422 below is journaled refused).
+    beta_deployments = psql(pg, *where["beta"], "SELECT count(*) FROM deployments WHERE status <> 'refused'")
     clients = [threading.Thread(target=client, args=(t, rng.random())) for t in ("alpha", "beta")]
     for t in clients:
         t.start()
-    wait_until(lambda: sent["rounds"] >= STEPS or errors, 120, "half the steps sent")
+    # Every deal of alpha in its store (the deployment moves those), steps flowing.
+    wait_until(lambda: rounds["alpha"] >= 1 and deals("alpha") == str(DEALS) or errors, 120, "alpha's deals made")
+    try:
+        location = deploy_alpha(processes, where, pg, modules, no_stage_a, started)
+    finally:
+        started.set()
+    wait_until(lambda: sum(rounds.values()) >= STEPS or errors, 120, "half the steps sent")
     killed = processes[1]
     killed.proc.kill()  # SIGKILL: its acknowledged events are in the inbox
     killed.proc.wait()
@@ -231,22 +309,43 @@ def exercise(processes, rng, where, pg):
     def settled(tenant):
         db, schema = where[tenant]
         return psql(pg, db, schema, "SELECT (SELECT count(*) FROM inbox WHERE applied_at IS NULL) + "
-                                    "(SELECT count(*) FROM timers)") == "0"
+                                    "(SELECT count(*) FROM timers) + "
+                                    "(SELECT count(*) FROM deployments WHERE status = 'running')") == "0"
 
     for tenant in where:
-        wait_until(lambda: settled(tenant), 60, f"{tenant}: every event applied and every timer fired")
+        wait_until(lambda: settled(tenant), 60, f"{tenant}: every event applied, every timer fired, deployed")
         db, schema = where[tenant]
         notes = {}
         for deal, text in (line.split("\t", 1) for line in
                            psql(pg, db, schema, "SELECT deal, text FROM notes ORDER BY seq").splitlines()):
             notes.setdefault(deal, []).append(text)
         expected = [f"step {FIRST_STEP[tenant] + n}" for n in range(STEPS)]
-        bad = [d for d in range(DEALS) if [n for n in notes.get(f"D-{d}", []) if n.startswith("step ")] != expected]
+        steps = {d: [n for n in notes.get(f"D-{d}", []) if n.startswith("step ")] for d in range(DEALS)}
+        bad = [d for d in range(DEALS) if [n.removesuffix(" v2") for n in steps[d]] != expected]
         check(not bad, f"{tenant}: steps applied once and in order ({expected}); not so on {bad[:5]}: "
                        f"{[notes.get(f'D-{d}') for d in bad[:2]]}")
+        # Once a deal's step was applied by the new version, none is by the old.
+        back = [d for d in range(DEALS) if any(a.endswith(" v2") and not b.endswith(" v2")
+                                               for a, b in zip(steps[d], steps[d][1:]))]
+        check(not back, f"{tenant}: no step applied by the old version after the new: {back[:5]}")
+        v2 = sum(n.endswith(" v2") for d in range(DEALS) for n in steps[d])
+        check((v2 > 0) == (tenant == "alpha"), f"{tenant}: {v2} steps applied by the deployed version")
         fired = [d for d in range(DEALS) if notes.get(f"D-{d}", []).count("fired") != 1]
         check(not fired, f"{tenant}: each timer fired once; not so on {fired[:5]}")
         check(set(notes) == {f"D-{d}" for d in range(DEALS)}, f"{tenant}: its own deals only: {len(notes)}")
+        versions = psql(pg, db, schema, "SELECT DISTINCT module_version FROM deals")
+        check(versions == version_of(modules[tenant]), f"{tenant}: every deal on {modules[tenant]}: {versions}")
+    status, entry = processes[0].request("GET", "/t/alpha" + location, headers=auth(TOKENS["alpha"][1]))
+    result = (entry or {}).get("result") or {}
+    check(status == 200 and entry.get("status") == "done" and result.get("deals") == DEALS
+          and result.get("deals_in_store") == DEALS,
+          f"alpha's deployment is done, every deal moved exactly once: {status} {entry}")
+    check(psql(pg, *where["beta"], "SELECT count(*) FROM deployments WHERE status <> 'refused'") == beta_deployments,
+          "beta's store has no deployment of alpha's")
+    listed = processes[0].tenants()
+    check(listed["alpha"]["version"] == version_of(modules["alpha"])
+          and listed["beta"]["version"] == version_of(modules["beta"]),
+          f"/admin/tenants: alpha runs the deployed version, beta its own: {listed}")
     status, text = processes[0].request("GET", "/metrics", headers=auth(ADMIN))
     for tenant in where:
         check(f'voronka_worker_claims_total{{tenant="{tenant}",worker="' in str(text),
@@ -306,18 +405,16 @@ def check_single_servers_refused(voronka, tenants_file):
         check(single.proc.wait(timeout=60) == 0, "the single server stops cleanly")
 
 
-def check_operations(process, tenants_file, stores, v2, pg):
-    status, body = process.request("POST", "/t/alpha/v1/modules", {"module": base64.b64encode(
-        open(v2, "rb").read()).decode()}, auth(TOKENS["alpha"][0]))
-    check(status >= 400 and "takes no new version while it runs" in json.dumps(body),
-          f"POST /v1/modules on a shared tenant is refused, saying how: {status} {body}")
+def check_operations(process, tenants_file, stores, pg):
     version = process.tenants()["alpha"]["version"]
 
-    # A new module in tenants.toml: refused the same way; alpha runs as before.
+    # A module in tenants.toml the store never ran: a start does not deploy; alpha runs as before.
     write_tenants(tenants_file, stores, "funnel.funnelc", {"alpha": "funnel2.funnelc"})
     status, report = process.request("POST", "/admin/reload", headers=auth(ADMIN))
-    check(status == 422 and "alpha" not in report["changed"] and "takes no new version while it runs" in json.dumps(report)
-          and "it runs as before" in json.dumps(report), f"a new module for alpha is refused: {status} {report}")
+    text = json.dumps(report, ensure_ascii=False)
+    check(status == 422 and "alpha" not in report["changed"] and "a worker's start does not deploy" in text
+          and "POST /v1/modules" in text and "it runs as before" in text,
+          f"a new module for alpha in tenants.toml is refused, saying how to deploy it: {status} {report}")
     listed = process.tenants()
     check(listed["alpha"].get("status") == "serving" and listed["alpha"]["version"] == version,
           f"alpha runs as before: {listed['alpha']}")

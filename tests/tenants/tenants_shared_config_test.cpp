@@ -36,16 +36,11 @@ TEST(TenantsSharedConfig, AnSqliteTenantIsRefusedNamingTheTenantAndTheFile) {
   EXPECT_NE(problem->find("without --workers shared"), std::string::npos) << *problem;
 }
 
-TEST(TenantsSharedConfig, ACrmTenantIsRefusedAsSharedWorkersRefuseACrm) {
+// A tenant's CRM runs on the shared workers as a client's own does (worker_crm.h).
+TEST(TenantsSharedConfig, ACrmTenantIsShared) {
   TenantEntry e = entry("shop", "postgres:dbname=shop");
   e.crm = crm::CrmConfig{};
-  std::optional<std::string> problem = sharedTenantProblem(e);
-  ASSERT_TRUE(problem);
-  EXPECT_EQ(
-      problem->rfind(
-          "tenants.toml:3:1: [tenant.shop]: crm: a tenant of --tenants --workers shared does not take a CRM yet", 0),
-      0u)
-      << *problem;
+  EXPECT_EQ(sharedTenantProblem(e), std::nullopt);
 }
 
 TEST(TenantsSharedConfig, AnEmptyConnectionStringIsRefused) {
