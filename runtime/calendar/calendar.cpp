@@ -72,12 +72,15 @@ int Calendar::weekday(int64_t day) {
   return static_cast<int>(w < 0 ? w + 7 : w);
 }
 
-bool Calendar::isHoliday(int64_t day) const {
-  auto it = std::upper_bound(holidays_.begin(), holidays_.end(), std::make_pair(static_cast<int32_t>(day), INT32_MAX));
-  if (it == holidays_.begin()) return false;
+const std::pair<int32_t, int32_t>* Calendar::holidayRange(int64_t day) const {
+  // The last range starting on or before `day` (none starts beyond int32).
+  auto it = std::partition_point(holidays_.begin(), holidays_.end(), [&](auto h) { return h.first <= day; });
+  if (it == holidays_.begin()) return nullptr;
   --it;
-  return day >= it->first && day <= it->second;
+  return day <= it->second ? &*it : nullptr;
 }
+
+bool Calendar::isHoliday(int64_t day) const { return holidayRange(day) != nullptr; }
 
 bool Calendar::isWorkday(int64_t day) const {
   if (isHoliday(day)) return false;
@@ -89,33 +92,46 @@ int64_t Calendar::nextWorkingTime(int64_t utc) const {
   if (!anyWindow_) return utc;
   int64_t day = localDay(utc);
   int now = localMinutes(utc);
-  // At most a year and a bit of holidays can stand in the way.
-  for (int step = 0; step < 400; ++step, ++day, now = 0) {
-    if (!isWorkday(day)) continue;
+  if (isWorkday(day)) {
     for (auto [from, to] : windows_[static_cast<size_t>(weekday(day))]) {
-      if (step == 0 && now >= to) continue;
-      if (step == 0 && now >= from) return utc;  // inside the window
-      return utcOf(day, from);
+      if (now >= to) continue;
+      return now >= from ? utc : utcOf(day, from);  // inside the window, or before it
     }
   }
-  return utc;
+  day = workdayFrom(day + 1, 1);
+  return utcOf(day, windows_[static_cast<size_t>(weekday(day))].front().first);
 }
 
 int64_t Calendar::previousWorkingTime(int64_t utc) const {
   if (!anyWindow_) return utc;
   int64_t day = localDay(utc);
   int now = localMinutes(utc);
-  for (int step = 0; step < 400; ++step, --day, now = 24 * 60) {
-    if (!isWorkday(day)) continue;
+  if (isWorkday(day)) {
     const auto& windows = windows_[static_cast<size_t>(weekday(day))];
     for (auto it = windows.rbegin(); it != windows.rend(); ++it) {
       auto [from, to] = *it;
-      if (step == 0 && now < from) continue;  // this window is still ahead
-      if (step == 0 && now < to) return utc;  // inside the window
-      return utcOf(day, to - 1);              // its last working minute
+      if (now < from) continue;                    // this window is still ahead
+      return now < to ? utc : utcOf(day, to - 1);  // inside the window, or its last working minute
     }
   }
-  return utc;
+  day = workdayFrom(day - 1, -1);
+  return utcOf(day, windows_[static_cast<size_t>(weekday(day))].back().second - 1);
+}
+
+int64_t Calendar::workdayFrom(int64_t day, int step) const {
+  // Holidays are merged ranges that never touch, so a range is jumped over
+  // at once and at most 6 days that are not working weekdays follow in a
+  // row: each range is passed once, however long. Holidays are finite and a
+  // calendar has a working weekday, so a working day always comes.
+  for (;;) {
+    if (const auto* range = holidayRange(day)) {
+      day = step > 0 ? int64_t{range->second} + 1 : int64_t{range->first} - 1;
+    } else if (workingWeekday_[static_cast<size_t>(weekday(day))]) {
+      return day;
+    } else {
+      day += step;
+    }
+  }
 }
 
 int64_t Calendar::nextTimeOfDay(int64_t utc, int minutesOfDay) const {

@@ -40,11 +40,15 @@ class Calendar {
   // A working day: a weekday with working windows that is not a holiday.
   bool isWorkday(int64_t day) const;
   // The instant itself when it falls in a working window, else the start of
-  // the next one. Without working hours, the instant itself.
+  // the next one, however many holidays stand in the way: holidays are
+  // finite ranges and working hours have a window, so one always comes
+  // (after holidays to 9999-12-31, in January 10000). Without working hours,
+  // the instant itself.
   int64_t nextWorkingTime(int64_t utc) const;
   // The instant itself when it falls in a working window, else the last
   // working minute before it (windows 09:00–19:00: 18:59 of the previous
-  // working day). Without working hours, the instant itself.
+  // working day), however many holidays lie between. Without working hours,
+  // the instant itself.
   int64_t previousWorkingTime(int64_t utc) const;
   // The first instant at or after `utc` whose local time of day is `minutes`.
   int64_t nextTimeOfDay(int64_t utc, int minutes) const;
@@ -66,6 +70,10 @@ class Calendar {
   static int64_t daysFromCivil(int y, int m, int d);
 
  private:
+  // The holiday range holding `day`, or null.
+  const std::pair<int32_t, int32_t>* holidayRange(int64_t day) const;
+  // The first working day from `day` on (step 1) or back (step -1), `day` included.
+  int64_t workdayFrom(int64_t day, int step) const;
   // Days of weekdays with working windows (every weekday without working
   // hours) in [first, last], holidays not taken off.
   int64_t weeklyDaysIn(int64_t first, int64_t last) const;

@@ -10,6 +10,7 @@
 #include "runtime/calendar/calendar.h"
 #include "runtime/console/assets.h"
 #include "runtime/console/console_data.h"
+#include "runtime/console/login_throttle.h"
 #include "runtime/stats/store_stats.h"
 #include "runtime/store/pg_store.h"
 #include "runtime/store/sqlite_store.h"
@@ -85,6 +86,20 @@ std::optional<int64_t> dayOf(const std::string& text) {
   int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + doe - 719468;
+}
+
+// Whose failed logins a login counts with: the socket's address; behind a
+// reverse proxy on the same machine (a loopback peer) the client the proxy
+// names last in X-Forwarded-For (nginx's $proxy_add_x_forwarded_for appends
+// it), as a client may send that header itself with anything in it.
+std::string clientAddress(const WebRequest& req) {
+  const std::string& peer = req.remoteAddress;
+  bool loopback = peer.rfind("127.", 0) == 0 || peer == "::1" || peer.rfind("::ffff:127.", 0) == 0;
+  std::string forwarded = req.header("x-forwarded-for");
+  if (!loopback || forwarded.empty()) return peer;
+  std::string last = forwarded.substr(forwarded.rfind(',') + 1);
+  size_t start = last.find_first_not_of(' '), end = last.find_last_not_of(' ');
+  return start == std::string::npos ? peer : last.substr(start, end - start + 1);
 }
 
 const std::regex& retryPath() {
@@ -250,6 +265,16 @@ WebReply Console::handle(const WebRequest& req) {
 }
 
 WebReply Console::login(const WebRequest& req) {
+  // Guessing tokens: a few failed logins a minute per client, then 429 (login_throttle.h).
+  LoginThrottle& throttle = processLoginThrottle();
+  std::string client = clientAddress(req);
+  if (int64_t wait = throttle.wait(client, now()); wait > 0) {
+    WebReply r = error(429, "too_many_logins",
+                       fmt::format("{} failed logins within {} s from this address: try again in {} s",
+                                   LoginThrottle::kFailures, LoginThrottle::kWindowSeconds, wait));
+    r.headers.push_back({"Retry-After", std::to_string(wait)});
+    return r;
+  }
   nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
   if (!body.is_object() || (body.contains("token") && !body["token"].is_string()))
     return error(400, "bad_request", "send {\"token\": \"…\"}");
@@ -257,7 +282,11 @@ WebReply Console::login(const WebRequest& req) {
   // The tenants file's admin token opens every tenant's console: its cookie goes to all of them.
   bool operatorLogin = isOperator(token);
   std::optional<Role> role = operatorLogin ? Role::Admin : roleOf(token);
-  if (!role) return error(401, "unauthorized", "this token is not one of the server's");
+  if (!role) {
+    throttle.failed(client, now());
+    return error(401, "unauthorized", "this token is not one of the server's");
+  }
+  throttle.succeeded(client);
   std::string cookiePath = operatorLogin ? "/t" : base;
   Session opened;
   opened.role = *role;

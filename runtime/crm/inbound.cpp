@@ -7,6 +7,7 @@
 
 #include "common/hash.h"
 #include "common/secret.h"
+#include "runtime/crm/report_order.h"
 #include "runtime/engine/manager_texts.h"
 #include "runtime/engine/values.h"
 #include "runtime/server/writer.h"
@@ -348,8 +349,9 @@ void undoRefusedMove(Mirror& mirror, store::Store& store, const InboundPlan& pla
 
 nlohmann::json CrmInbound::apply(const CrmReport& report, server::EventWriter& writer) {
   if (queue_) return queue_(report, writer);
-  return applyReport(mirror_, store_, report,
-                     [&](const std::vector<nlohmann::json>& events) { return writer.apply(events); });
+  std::lock_guard lock(dealLocks_[fnv1a(report.crmId) % dealLocks_.size()]);
+  return applyInVersionOrder(mirror_, store_, report,
+                             [&](const std::vector<nlohmann::json>& events) { return writer.apply(events); });
 }
 
 nlohmann::json applyReport(Mirror& mirror, store::Store& store, const CrmReport& report,

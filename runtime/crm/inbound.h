@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -86,6 +87,9 @@ class CrmInbound {
   Mirror& mirror_;
   store::Store& store_;  // the MirrorStore: follow-up transactions reconcile too
   CrmApi& api_;
+  // One server: a deal's reports are applied one at a time, each against the
+  // version applied before (report_order.h); a deal's id picks its lock.
+  std::array<std::mutex, 64> dealLocks_;
   std::mutex offlineMutex_;
   QueueReport queue_;
   DrainLock drainLock_;

@@ -9,9 +9,8 @@
 // other event of the deal in between.
 //
 // Reports of one deal can reach the inbox out of order (two workers fetch a
-// Bitrix24 deal, the later fetch commits first): a report older than one
-// applied before (its version: amoCRM's last_modified, Bitrix24's
-// DATE_MODIFY) is ignored, or it would look like a manager moving the deal back.
+// Bitrix24 deal, the later fetch commits first): they are applied in the
+// order of their versions (report_order.h), as on one server.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,6 +20,7 @@
 #include "runtime/crm/crm_report.h"
 #include "runtime/crm/inbound.h"
 #include "runtime/crm/mirror.h"
+#include "runtime/crm/report_order.h"
 #include "runtime/engine/engine.h"
 
 namespace voronka::crm {
@@ -37,10 +37,6 @@ nlohmann::json queuedReport(const Mirror& mirror, const CrmReport& report);
 // CrmInbound's QueueReport for shared workers: the row goes to the inbox
 // through the server's intake.
 QueueReport queueInInbox(const Mirror& mirror);
-
-// True when version `a` is older than `b` (both amoCRM's seconds, or both
-// Bitrix24's ISO times of one portal); false when they cannot be compared.
-bool olderVersion(const std::string& a, const std::string& b);
 
 // Applies a queued report on the worker that claimed its deal; `mirrorStore`
 // is that worker's store seen through the mirror, `applyEvents` its engine.

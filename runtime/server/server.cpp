@@ -90,7 +90,7 @@ Result<std::optional<IdempotencyClaim>, Reply> claimOf(const httplib::Request& r
 // Every GET and POST under the app's prefix goes to the app as is.
 void mountWebApp(httplib::Server& http, const WebApp& app, Metrics& metrics) {
   auto handler = [&app, &metrics](const httplib::Request& req, httplib::Response& res) {
-    WebRequest request{req.method, req.path, {req.params.begin(), req.params.end()}, {}, req.body};
+    WebRequest request{req.method, req.path, {req.params.begin(), req.params.end()}, {}, req.body, req.remote_addr};
     for (const auto& [name, value] : req.headers) {
       std::string lower = name;
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

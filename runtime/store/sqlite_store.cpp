@@ -87,11 +87,15 @@ struct Statements {
                       "adding to the outbox"};
   Statement effectsOf{db, "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE deal = ? ORDER BY id",
                       "reading the outbox"};
+  // The check of a deal's earlier effects reads the deal's effects
+  // (effects_by_deal): `+p.status` keeps SQLite from reading every earlier
+  // pending effect of the outbox through effects_by_status instead, for each
+  // effect it looks at.
   Statement dueEffects{db,
                        "SELECT id, " EFFECT_COLUMNS
                        " FROM effects e WHERE status = 'pending' AND not_before <= ?1 "
                        "AND next_attempt_at <= ?1 AND NOT EXISTS (SELECT 1 FROM effects p WHERE p.deal = e.deal "
-                       "AND p.id < e.id AND p.status = 'pending' AND p.attempts > 0 AND p.next_attempt_at > ?1) "
+                       "AND p.id < e.id AND +p.status = 'pending' AND p.attempts > 0 AND p.next_attempt_at > ?1) "
                        "ORDER BY id LIMIT ?2",
                        "reading due effects"};
   Statement putEffect{db,

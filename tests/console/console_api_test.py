@@ -3,7 +3,8 @@
 without the session's CSRF token 403, a read-only login cannot retry a dead
 letter (403) and an admin can; the session cookie is HttpOnly and
 SameSite=Strict (and Secure behind an HTTPS proxy); the pages' JSON says what
-the store holds; after a deployment through POST /v1/modules the board, the
+the store holds; a client guessing tokens is refused (429) after five
+failures a minute; after a deployment through POST /v1/modules the board, the
 versions page and the deal page's timers follow the new version.
 
 usage: console_api_test.py VORONKA"""
@@ -61,6 +62,35 @@ class Session:
         return status, answer
 
 
+def guessing(srv):
+    """Failed logins per client (behind a proxy on loopback: the last X-Forwarded-For
+    entry): the sixth within a minute is 429 with Retry-After, the right token too."""
+    def from_client(address, token):
+        status, body, got = raw(srv, "POST", "/console/api/login", {"token": token},
+                                {"Content-Type": "application/json", "X-Forwarded-For": f"10.9.9.9, {address}"})
+        return status, body, got
+    # Four failures, a login, four more: a success forgets the failures.
+    for _ in range(4):
+        status, _, _ = from_client("203.0.113.5", "guess")
+        check(status == 401, f"a wrong guess: {status}")
+    status, _, _ = from_client("203.0.113.5", ADMIN)
+    check(status == 200, f"the right token after four guesses: {status}")
+    for i in range(5):
+        status, _, _ = from_client("203.0.113.5", f"guess-{i}")
+        check(status == 401, f"guess {i + 1} after the login forgot the others: {status}")
+    status, body, got = from_client("203.0.113.5", "guess-6")
+    wait = int(got.get("Retry-After", "0"))
+    check(status == 429 and body["error"]["code"] == "too_many_logins" and 0 < wait <= 60,
+          f"the sixth guess within a minute: {status} {body} Retry-After {got.get('Retry-After')}")
+    status, _, got = from_client("203.0.113.5", ADMIN)
+    check(status == 429 and "Set-Cookie" not in got, f"the right token while the client waits: {status}")
+    # Another client (and the test's own loopback address) are not held up.
+    status, _, _ = from_client("198.51.100.7", ADMIN)
+    check(status == 200, f"another client's login: {status}")
+    status, _, _ = login(srv, ADMIN)
+    check(status == 200, f"the loopback client's login: {status}")
+
+
 def main():
     voronka = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory() as work:
@@ -110,6 +140,8 @@ def run(srv):
           f"the cookie: {cookie}")
     status, body, cookie = login(srv, ADMIN, {"X-Forwarded-Proto": "https"})
     check("; Secure" in cookie, f"behind HTTPS the cookie is not Secure: {cookie}")
+
+    guessing(srv)
 
     admin = Session(srv, ADMIN)
     reader = Session(srv, READER)

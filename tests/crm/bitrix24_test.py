@@ -2,7 +2,8 @@
 """`voronka serve --crm` against a fake Bitrix24 portal (fake_bitrix24.py):
 events verified by application_token, the deal fetched with crm.deal.get,
 changes sent back in `batch`, tasks bound to the deal, a refused move undone
-with a timeline comment, echoes ignored, the leaky bucket never overflowed.
+with a timeline comment, echoes ignored, the leaky bucket never overflowed,
+an older state of a deal fetched late not applied over a newer one.
 
 usage: bitrix24_test.py VORONKA"""
 import json
@@ -128,6 +129,41 @@ def test_batched_calls(voronka, workdir):
         assert sorted(t["UF_CRM_TASK"]["0"] for t in p.tasks.values()) == sorted(f"D_{90 + i}" for i in range(11))
     finally:
         p.open.set()
+        server.terminate()
+        fake.stop()
+
+
+def test_out_of_order_fetches(voronka, workdir):
+    """Two events of one deal read at nearly the same time, the first one's
+    crm.deal.get answered last: its older state of the deal, applied after
+    the newer one, would set the budget back. It is ignored."""
+    fake = FakeBitrix24()
+    os.environ["B24_URL"] = fake.url
+    p = fake.portal
+    module = build_shop(voronka, workdir)
+    server = start_serve(voronka, module, workdir, crm_toml(workdir, fake))
+    try:
+        status, body = event(server, fake.change_deal(60, OPPORTUNITY="50000.00"))
+        assert status == 200 and deal(server, 60)["fields"]["budget"] == 50000, body
+        first = fake.change_deal(60, OPPORTUNITY="60000.00")
+        arrived, released = p.hold_get(60)
+        answers = []
+        slow = threading.Thread(target=lambda: answers.append(event(server, first)))
+        slow.start()
+        assert arrived.wait(10), "the first event's crm.deal.get"
+        status, body = event(server, fake.change_deal(60, OPPORTUNITY="70000.00"))
+        assert status == 200 and body["results"][0]["status"] == "applied", body
+        assert deal(server, 60)["fields"]["budget"] == 70000
+        released.set()
+        slow.join(30)
+        status, body = answers[0]
+        result = body["results"][0]
+        assert status == 200 and result["status"] == "ignored" and "older state" in result["reason"], body
+        assert deal(server, 60)["fields"]["budget"] == 70000, deal(server, 60)
+        # A newer change is applied as ever.
+        status, body = event(server, fake.change_deal(60, OPPORTUNITY="80000.00"))
+        assert body["results"][0]["status"] == "applied" and deal(server, 60)["fields"]["budget"] == 80000, body
+    finally:
         server.terminate()
         fake.stop()
 
@@ -307,7 +343,7 @@ def test_bind(voronka, workdir):
 
 def main():
     voronka = sys.argv[1]
-    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_batched_calls, test_robot, test_offline_events, test_offline_poll, test_oauth_single_flight, test_bind]
+    tests = [test_round_trip, test_wrong_token_refused, test_bucket_kept, test_batched_calls, test_out_of_order_fetches, test_robot, test_offline_events, test_offline_poll, test_oauth_single_flight, test_bind]
     only = sys.argv[2:]
     passed = failed = 0
     for test in tests:

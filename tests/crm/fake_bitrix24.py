@@ -57,6 +57,17 @@ class Portal:
         self.refreshes = 0
         self.open = threading.Event()  # cleared: every call but crm.deal.get waits (a portal that hangs)
         self.open.set()
+        # hold_get(): the next crm.deal.get of that deal reads the deal, then waits to answer.
+        self.held_get = None  # (deal id, released: Event, arrived: Event)
+
+    def hold_get(self, deal_id):
+        """The next crm.deal.get of `deal_id` answers the deal as it is when
+        the call arrives, but only once `released` is set: a slow answer that
+        a later fetch overtakes. Returns (arrived, released)."""
+        arrived, released = threading.Event(), threading.Event()
+        with self.lock:
+            self.held_get = (str(deal_id), released, arrived)
+        return arrived, released
 
     def new_id(self):
         self.next_id += 1
@@ -149,6 +160,16 @@ class Handler(BaseHTTPRequestHandler):
                               self.path)
         if method != "crm.deal.get":
             p.open.wait()
+        else:
+            with p.lock:
+                held = p.held_get if p.held_get and p.held_get[0] == str(params.get("id")) else None
+                if held:
+                    p.held_get = None
+                    snapshot = {k: v for k, v in p.deal(held[0]).items() if k != "version"}
+            if held:
+                held[2].set()
+                held[1].wait(30)
+                return self.reply(200, {"result": snapshot}, method)
         with p.lock:
             allowed = p.take_turn()
             outage = p.outage_calls > 0 and p.outage_method in (None, method)

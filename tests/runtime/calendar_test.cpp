@@ -48,6 +48,40 @@ TEST(Calendar, NextWorkingTimeSkipsNightsWeekendsAndHolidays) {
   EXPECT_FALSE(moscow.isWorkday(day(2026, 3, 8)));  // Sunday
 }
 
+TEST(Calendar, WorkingTimeComesAfterHolidaysOfAnyLength) {
+  // Two years off: the next working window is the first one after, and the
+  // last working minute before is the one before the range.
+  Calendar moscow("Europe/Moscow", weekdays(9, 18), {{day(2026, 3, 9), day(2028, 3, 10)}});
+  int64_t inside = moscow.utcOf(day(2027, 6, 15), 12 * 60);
+  EXPECT_EQ(moscow.formatDateTime(moscow.nextWorkingTime(inside)), "13.03.2028 09:00");      // Monday after
+  EXPECT_EQ(moscow.formatDateTime(moscow.previousWorkingTime(inside)), "06.03.2026 17:59");  // Friday before
+  // Till the end of the dates a funnel can write: the working time comes in the year 10000.
+  Calendar closed("Europe/Moscow", weekdays(9, 18), {{day(2026, 1, 1), day(9999, 12, 31)}});
+  EXPECT_EQ(closed.formatDateTime(closed.nextWorkingTime(closed.utcOf(day(2026, 3, 2), 10 * 60))),
+            "03.01.10000 09:00");  // 1 January 10000 is a Saturday
+  EXPECT_EQ(closed.formatDateTime(closed.previousWorkingTime(closed.utcOf(day(5000, 1, 1), 0))), "31.12.2025 17:59");
+}
+
+TEST(Calendar, WorkingTimeSkipsHolidaysBetweenWeekends) {
+  // Every Monday–Friday off for 200 weeks (more than a year): holiday
+  // ranges that do not touch, with the weekends (not working days) between.
+  std::vector<std::pair<int32_t, int32_t>> holidays;
+  int64_t monday = day(2026, 3, 2);
+  for (int w = 0; w < 200; ++w)
+    holidays.emplace_back(static_cast<int32_t>(monday + 7 * w), static_cast<int32_t>(monday + 7 * w + 4));
+  Calendar moscow("Europe/Moscow", weekdays(9, 18), holidays);
+  int64_t start = moscow.utcOf(monday, 10 * 60);
+  EXPECT_EQ(moscow.nextWorkingTime(start), moscow.utcOf(monday + 7 * 200, 9 * 60));
+  int64_t end = moscow.utcOf(monday + 7 * 199 + 2, 10 * 60);
+  EXPECT_EQ(moscow.previousWorkingTime(end), moscow.utcOf(monday - 3, 18 * 60 - 1));
+  // A working Saturday among them: the next working time is that Saturday.
+  Windows withSaturday = weekdays(9, 18);
+  withSaturday[5] = {{10 * 60, 14 * 60}};
+  Calendar saturdays("Europe/Moscow", withSaturday, holidays);
+  EXPECT_EQ(saturdays.nextWorkingTime(start), saturdays.utcOf(monday + 5, 10 * 60));
+  EXPECT_EQ(saturdays.previousWorkingTime(end), saturdays.utcOf(monday + 7 * 198 + 5, 14 * 60 - 1));
+}
+
 TEST(Calendar, TheSameInstantIsADifferentWorkingTimeInVladivostok) {
   Calendar moscow("Europe/Moscow", weekdays(9, 18), {});
   Calendar vladivostok("Asia/Vladivostok", weekdays(9, 18), {});

@@ -38,6 +38,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from serve_support import Postgres, Server, build, free_port, wait_until
+from workers_support import send_until_acknowledged
 
 STEPS = 4
 TOKEN = "deploy-token"
@@ -116,24 +117,6 @@ class Workers:
         return server.request(method, path, body, headers=AUTH, timeout=20)
 
 
-def send(workers, rng, events, stats):
-    while True:
-        i = rng.randrange(len(workers.ports))
-        try:
-            status, payload = workers.request(i, "POST", "/v1/events", events)
-        except (OSError, http.client.HTTPException):
-            stats["retries"] += 1
-            time.sleep(0.05)
-            continue
-        if status in (200, 202):
-            return
-        if status == 503:
-            stats["retries"] += 1
-            time.sleep(0.05)
-            continue
-        raise AssertionError(f"HTTP {status} {payload}")
-
-
 def console_get(server, path):
     """GET a console API path through a fresh login with the API token."""
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
@@ -192,7 +175,7 @@ def run(voronka, pg, args, rng):
         latest_fire = (now + timedelta(seconds=13)).timestamp()
         stats = {"retries": 0}
         for start in range(0, len(creates), 200):
-            send(workers, rng, creates[start:start + 200], stats)
+            send_until_acknowledged(workers, rng, creates[start:start + 200], stats)
         wait_until(lambda: psql(pg, "SELECT count(*) FROM deals") == str(args.deals), 60, "the deals to be created")
 
         body = {"module": base64.b64encode(open(v2, "rb").read()).decode(), "plan": PLAN}
@@ -216,7 +199,7 @@ def run(voronka, pg, args, rng):
                     for start in range(0, len(deals), 10):
                         chunk = [{"id": f"{d}-step-{n}", "deal": d, "type": "step", "payload": {"n": n}}
                                  for d in deals[start:start + 10]]
-                        send(workers, crng, chunk, stats)
+                        send_until_acknowledged(workers, crng, chunk, stats)
                         time.sleep(pause)
             except Exception as e:  # noqa: BLE001 - reported below
                 errors.append(e)
