@@ -10,6 +10,9 @@
 //     an empty handler; prints "ready" once it polls. A full batch asks for
 //     the next one at once (notifyWorker, pg-boss's way to skip the poll
 //     interval), as a Voronka worker claims again at once after a full claim.
+//     It also LISTENs on bench_go and asks for a batch at once when told:
+//     the caller wakes both sides when it makes the jobs due (the Voronka
+//     workers by their own NOTIFY voronka_work), so neither waits for a poll.
 //
 // The caller makes the jobs due, counts completed jobs in SQL, and kills
 // the workers.
@@ -50,6 +53,12 @@ async function work (socketDir, schema, batchSize) {
   id = await boss.work(QUEUE, { batchSize, pollingIntervalSeconds: 1 }, async jobs => {
     if (jobs.length === batchSize && id) boss.notifyWorker(id)
   })
+  // pg is pg-boss's own driver (installed with it).
+  const { Client } = require('pg')
+  const listener = new Client({ host: socketDir, user: 'voronka', database: 'postgres' })
+  await listener.connect()
+  listener.on('notification', () => boss.notifyWorker(id))
+  await listener.query('LISTEN bench_go')
   console.log('ready')
 }
 

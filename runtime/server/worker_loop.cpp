@@ -101,7 +101,7 @@ void SharedWorker::run() {
 
 size_t SharedWorker::runBatch() {
   Parts& p = *parts_;
-  p.store.beginBatch();
+  p.store.beginBatchWithFirstRead();  // BEGIN goes with follow()'s read: no round trip of its own
   std::vector<std::string> deals;
   size_t events = 0, timers = 0, worked = 0;
   int64_t moved = 0;  // deals a deployment moved in this batch
@@ -115,7 +115,10 @@ size_t SharedWorker::runBatch() {
       return 0;
     }
     // One read each for the deals' inbox rows, rows, timers and seen events;
-    // the batch's writes are sent together (PostgresStore::cacheBatch).
+    // the batch's writes are sent together (PostgresStore::cacheBatch). The
+    // inbox is read by a statement of its own, after the claim: its snapshot
+    // sees the events of an intake that committed while the claim waited for
+    // (or raced) its lock on the deal, which the claim's own snapshot may not.
     std::map<std::string, std::vector<store::pg::WorkQueue::Waiting>> inbox =
         p.queue.waitingOf(deals, options_.eventsPerDeal);
     std::vector<std::string> eventIds;

@@ -505,6 +505,9 @@ struct PostgresStore::Impl {
   std::recursive_mutex mutex;
   bool batchOpen = false;
   bool transactionOpen = false;
+  bool beginHeld = false;  // the batch's BEGIN was held back (beginBatchWithFirstRead)
+  // The batch's BEGIN is held back still: nothing of the batch was sent yet.
+  bool beginNotSent() const { return beginHeld && PQtransactionStatus(db.handle()) == PQTRANS_IDLE; }
 };
 
 PostgresStore::Impl::Impl(const std::string& conninfo, PostgresOptions o) : db(conninfo), options(o) {
@@ -599,6 +602,7 @@ void PostgresStore::Impl::beginOnLiveConnection(const char* what) {
 void PostgresStore::Impl::beginTransaction() {
   if (transactionOpen) throw std::logic_error("the PostgreSQL store runs one transaction at a time per thread");
   if (batchOpen) {
+    if (beginNotSent()) db.flush();
     // After a failure outside a savepoint the batch's transaction is aborted,
     // and a lost connection lost it: a savepoint would not be part of it.
     if (PQtransactionStatus(db.handle()) != PQTRANS_INTRANS) {
@@ -1341,6 +1345,18 @@ void PostgresStore::beginBatch() {
   if (impl_->transactionOpen) throw std::logic_error("beginBatch: a transaction is open");
   impl_->beginOnLiveConnection("starting a batch");
   impl_->batchOpen = true;
+  impl_->beginHeld = false;
+  lock.release();  // the batch keeps the mutex until endBatch()
+}
+
+void PostgresStore::beginBatchWithFirstRead() {
+  std::unique_lock lock(impl_->mutex);
+  if (impl_->batchOpen) throw std::logic_error("beginBatch: a batch is open already");
+  if (impl_->transactionOpen) throw std::logic_error("beginBatch: a transaction is open");
+  impl_->reconnectIfBroken();
+  impl_->db.defer("BEGIN", "starting a batch");
+  impl_->batchOpen = true;
+  impl_->beginHeld = true;
   lock.release();  // the batch keeps the mutex until endBatch()
 }
 
@@ -1352,7 +1368,8 @@ void PostgresStore::endBatch() {
   impl_->cache.end();     // held-back writes are sent with the COMMIT below
   impl_->mutex.unlock();  // the batch's own hold; `lock` still has this thread's
   // COMMIT of an aborted transaction would roll back and report success.
-  if (PQtransactionStatus(impl_->db.handle()) != PQTRANS_INTRANS) {
+  // (A BEGIN still held back goes with the COMMIT and what was held after it.)
+  if (PQtransactionStatus(impl_->db.handle()) != PQTRANS_INTRANS && !impl_->beginNotSent()) {
     impl_->rollbackQuietly();
     throw StoreError("store " + impl_->db.label() +
                      ": the batch was rolled back after an earlier error: nothing of it was kept");

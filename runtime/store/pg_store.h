@@ -65,6 +65,10 @@ class PostgresStore : public Store {
   std::optional<int64_t> nextDue() override;
   void beginBatch() override;
   void endBatch() override;
+  // beginBatch() whose BEGIN is held back and sent with the batch's first
+  // statement (a shared worker's batch: one round trip fewer). A connection
+  // the server closed meanwhile shows at that statement, not here.
+  void beginBatchWithFirstRead();
 
   // "PostgreSQL database voronka on /run/postgresql:5432, schema public".
   const std::string& label() const;

@@ -105,10 +105,18 @@ TEST_F(PostgresStore, AVersion2StoreIsMigratedAndTheNewRowsStartAfterItsEvents) 
     tx->recordEvent({"old", "d1", "link_clicked", 100, "applied"});
     tx->commit();
   }
-  // What versions 3 and 4 added, taken away again: as a version 2 store was.
+  // What versions 3 to 5 changed, undone again: as a version 2 store was.
   ASSERT_EQ(server().run("SET search_path = " + schema +
                          "; DROP TABLE fired_rules; DROP TABLE attempts; DROP INDEX events_by_deal; "
                          "DROP INDEX effects_pending_by_deal; "
+                         "DROP TRIGGER timers_added ON timers; DROP TRIGGER timers_moved ON timers; "
+                         "DROP FUNCTION voronka_timers_work(); ALTER TABLE deals RESET (fillfactor); "
+                         "CREATE FUNCTION voronka_timer_work() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                         "INSERT INTO deal_work (deal, next_run_at) VALUES (NEW.deal, NEW.due) ON CONFLICT (deal) "
+                         "DO UPDATE SET next_run_at = excluded.next_run_at WHERE deal_work.next_run_at IS NULL OR "
+                         "deal_work.next_run_at > excluded.next_run_at; RETURN NULL; END $$; "
+                         "CREATE TRIGGER timers_work AFTER INSERT OR UPDATE OF due ON timers FOR EACH ROW EXECUTE "
+                         "FUNCTION voronka_timer_work(); "
                          "DELETE FROM meta WHERE key = 'fired_rules_after_seq'; UPDATE voronka_store SET version = 2"),
             "");
   store::PostgresStore s(where);

@@ -125,6 +125,43 @@ TEST_F(PostgresWorkers, ATimerMakesItsDealDueAndAWorkerSeesOnlyItsDealsTimers) {
   worker.endBatch();
 }
 
+// A batch's timers are one multi-row INSERT: the trigger (once per
+// statement) makes each deal due at its earliest one; a moved timer makes
+// its deal due earlier, never later; a batch sent in one round trip with its
+// BEGIN held back keeps all of it.
+TEST_F(PostgresWorkers, TimersAddedTogetherMakeTheirDealDueAtTheEarliestAndAMovedOneOnlyEarlier) {
+  store::PostgresStore worker(where_, kShared);
+  store::pg::WorkQueue queue(worker.connection());
+  worker.beginBatchWithFirstRead();
+  worker.cacheBatch({"d1", "d2"}, {});
+  {
+    auto tx = worker.begin();
+    tx->addTimer(testing::sampleTimer("d1", 500));
+    tx->addTimer(testing::sampleTimer("d1", 300));
+    tx->addTimer(testing::sampleTimer("d2", 700));
+    tx->commit();
+  }
+  worker.endBatch();
+  worker.beginBatchWithFirstRead();
+  EXPECT_TRUE(queue.claim(299, 10).empty());
+  EXPECT_EQ(queue.claim(300, 10), std::vector<std::string>{"d1"});
+  worker.endBatch();
+  {
+    auto tx = worker.begin();
+    store::TimerRecord d1Late = tx->timersOf("d1")[0];
+    d1Late.due = 900;  // d1 stays due at 300
+    tx->putTimer(d1Late);
+    store::TimerRecord d2 = tx->timersOf("d2")[0];
+    d2.due = 200;
+    tx->putTimer(d2);
+    tx->commit();
+  }
+  worker.beginBatchWithFirstRead();
+  EXPECT_EQ(queue.claim(250, 10), std::vector<std::string>{"d2"});
+  EXPECT_EQ(queue.claim(300, 10), (std::vector<std::string>{"d2", "d1"}));
+  worker.endBatch();
+}
+
 std::vector<store::EffectRecord> claimDue(store::PostgresStore& s, int64_t now, size_t limit = 10) {
   auto tx = s.begin();
   std::vector<store::EffectRecord> due = tx->dueEffects(now, limit);
