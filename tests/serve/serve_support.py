@@ -1,5 +1,6 @@
 """Helpers for the tests of `voronka serve`: build a funnel, start and stop
 the server on a free loopback port, call the API, receive webhooks."""
+import atexit
 import http.client
 import http.server
 import json
@@ -84,6 +85,19 @@ class Postgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+# Every server a test started, killed when the test's interpreter exits: a
+# test that fails half-way must not leave its servers running behind it.
+_started = []
+
+
+@atexit.register
+def _kill_left_servers():
+    for proc in _started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 class Server:
     """`voronka serve` as a child process; `url` once it listens."""
 
@@ -95,6 +109,7 @@ class Server:
 
     def start(self, timeout=10):
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _started.append(self.proc)
         line = self.proc.stdout.readline()
         if "listening on http://" not in line:
             err = self.proc.stderr.read()
