@@ -293,6 +293,13 @@ def test_kill_during_batch(voronka, workdir):
         fake.account.open.clear()  # the first task's call waits; the other five pile up behind it
         for lead in leads:
             new_lead(fake, server, lead)
+
+        def task_queued(lead):
+            return any(e["kind"] == "crm_task" for e in deal(server, lead)["effects"])
+
+        # Every lead's task waits behind the first call before it is let go,
+        # so that the five go in one batch however slow the machine is.
+        wait_until(lambda: all(task_queued(lead) for lead in leads), 20, "every lead's task queued")
         fake.account.slow_task_create, fake.account.slow_only_batches = 10, True
         fake.account.open.set()
         wait_until(lambda: all(len(tasks_of(fake, lead)) == 1 for lead in leads), 10, "the tasks created")
