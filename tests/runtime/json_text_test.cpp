@@ -13,6 +13,23 @@ std::string written(std::string_view s) {
   return out;
 }
 
+// What dump() and json_text write for s, or "error: " and the message each throws.
+std::string dumpedOrError(const std::string& s) {
+  try {
+    return nlohmann::json(s).dump();
+  } catch (const nlohmann::json::exception& e) {
+    return std::string("error: ") + e.what();
+  }
+}
+
+std::string writtenOrError(const std::string& s) {
+  try {
+    return written(s);
+  } catch (const nlohmann::json::exception& e) {
+    return std::string("error: ") + e.what();
+  }
+}
+
 TEST(JsonText, StringsAreEscapedAsDumpDoes) {
   const std::string samples[] = {"",
                                  "plain ascii text that is longer than eight bytes",
@@ -52,18 +69,7 @@ TEST(JsonText, LongCyrillicRunsAreCheckedWhole) {
     for (const std::string& bad : bads) {
       std::string s = word + word;
       s.insert(at, bad);
-      std::string expected, got;
-      try {
-        expected = nlohmann::json(s).dump();
-      } catch (const nlohmann::json::exception& e) {
-        expected = std::string("error: ") + e.what();
-      }
-      try {
-        got = written(s);
-      } catch (const nlohmann::json::exception& e) {
-        got = std::string("error: ") + e.what();
-      }
-      EXPECT_EQ(got, expected) << "at " << at;
+      EXPECT_EQ(writtenOrError(s), dumpedOrError(s)) << "at " << at;
     }
   }
 }
@@ -89,18 +95,7 @@ TEST(JsonText, MixedStringsAreWrittenAsDumpDoes) {
       s += pieces[pick];
     }
     if (kind == 1) s.insert(next() % (s.size() + 1), pieces[kValid + next() % (std::size(pieces) - kValid)]);
-    std::string expected, got;
-    try {
-      expected = nlohmann::json(s).dump();
-    } catch (const nlohmann::json::exception& e) {
-      expected = std::string("error: ") + e.what();
-    }
-    try {
-      got = written(s);
-    } catch (const nlohmann::json::exception& e) {
-      got = std::string("error: ") + e.what();
-    }
-    ASSERT_EQ(got, expected) << "round " << round;
+    ASSERT_EQ(writtenOrError(s), dumpedOrError(s)) << "round " << round;
   }
 }
 
