@@ -46,7 +46,7 @@ class Account:
         self.outage_calls = 0  # answer 503 to this many calls
         self.busy_calls = 0  # answer 429 (Retry-After: 1) to this many: another app used the account's limit
         self.slow_task_create = 0.0  # seconds to wait after creating a task, before answering
-        self.slow_only_batches = False  # … only when several tasks are created at once
+        self.slow_only_lead = None  # … only when the call creates a task of this lead
         self.webhook_url = None
         self.over_limit = 0
         self.open = threading.Event()  # cleared: API calls wait (an account that hangs), then go on
@@ -209,7 +209,8 @@ class Handler(BaseHTTPRequestHandler):
                         task = dict(t, id=a.new_id(), is_completed=False)
                         a.tasks[task["id"]] = task
                         created.append({"id": task["id"]})
-                if a.slow_task_create and (len(body) > 1 or not a.slow_only_batches):
+                if a.slow_task_create and (a.slow_only_lead is None
+                                           or any(t["entity_id"] == a.slow_only_lead for t in body)):
                     time.sleep(a.slow_task_create)
                 return self.reply(200, {"_embedded": {"tasks": created}})
             if method == "PATCH":
