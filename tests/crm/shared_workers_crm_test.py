@@ -25,7 +25,8 @@ import threading
 import time
 import traceback
 
-from crm_support import (AMO_MAPPING, BITRIX_MAPPING, SECRET, SERVE_TOML, amo_webhook, build_shop, wait_until, write)
+from crm_support import (AMO_MAPPING, BITRIX_MAPPING, SECRET, SERVE_TOML, amo_crm_toml, amo_webhook, build_shop,
+                         wait_until, write)
 from fake_amocrm import FakeAmoCrm
 from fake_bitrix24 import APPLICATION_TOKEN, FakeBitrix24, robot_form
 
@@ -178,9 +179,7 @@ def test_amocrm_kill_during_delivery(voronka, pg, workdir):
     a = fake.account
     os.environ["AMO_TOKEN"] = "long-lived-token"
     module = build_shop(voronka, workdir)
-    crm = write(os.path.join(workdir, "crm.toml"),
-                f'[amocrm]\nurl = "{fake.url}"\nwebhook_secret = "{SECRET}"\nrobot_user = 5000\n'
-                'token_env = "AMO_TOKEN"\n' + AMO_MAPPING)
+    crm = amo_crm_toml(workdir, fake.url)
     workers = Workers(voronka, module, pg, crm, workdir).start()
 
     def tasks_of(lead):
@@ -215,9 +214,7 @@ def test_amocrm_out_of_order(voronka, pg, workdir):
     fake = FakeAmoCrm().start()
     os.environ["AMO_TOKEN"] = "long-lived-token"
     module = build_shop(voronka, workdir)
-    crm = write(os.path.join(workdir, "crm.toml"),
-                f'[amocrm]\nurl = "{fake.url}"\nwebhook_secret = "{SECRET}"\nrobot_user = 5000\n'
-                'token_env = "AMO_TOKEN"\n' + AMO_MAPPING)
+    crm = amo_crm_toml(workdir, fake.url)
     workers = Workers(voronka, module, pg, crm, workdir).start()
     servers = workers.servers
     try:
@@ -246,8 +243,7 @@ def test_no_deploy_through_the_api(voronka, pg, workdir):
     fake = FakeAmoCrm().start()
     os.environ["AMO_TOKEN"] = "long-lived-token"
     module = build_shop(voronka, workdir)
-    crm = write(os.path.join(workdir, "crm.toml"),
-                f'[amocrm]\nurl = "{fake.url}"\nwebhook_secret = "{SECRET}"\ntoken_env = "AMO_TOKEN"\n' + AMO_MAPPING)
+    crm = amo_crm_toml(workdir, fake.url, robot_user=False)
     workers = Workers(voronka, module, pg, crm, workdir)
     workers.extra += ["--token", "admin-token-0123456789"]
     workers.start(1)
