@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/hash.h"
+#include "runtime/crm/effect_order.h"
 #include "runtime/engine/values.h"
 
 namespace voronka::crm {
@@ -73,13 +74,10 @@ class MirrorTransaction : public store::Transaction {
   }
   std::vector<store::EffectRecord> effectsOf(const std::string& deal) override { return inner_->effectsOf(deal); }
   // The relay's claim: the CRM's calls grouped by kind (others after them),
-  // so that the updates of many deals due together go in one call.
+  // so that the updates of many deals due together go in one call — but a
+  // deal's effects stay in outbox order (effect_order.h).
   std::vector<store::EffectRecord> dueEffects(int64_t now, size_t limit) override {
-    std::vector<store::EffectRecord> due = inner_->dueEffects(now, limit);
-    std::stable_sort(due.begin(), due.end(), [](const store::EffectRecord& a, const store::EffectRecord& b) {
-      return kindRank(a.kind) < kindRank(b.kind);
-    });
-    return due;
+    return groupedByKind(inner_->dueEffects(now, limit));
   }
   void putEffect(const store::EffectRecord& effect) override { inner_->putEffect(effect); }
   std::vector<store::AttemptRecord> attemptsOf(const std::string& deal) override { return inner_->attemptsOf(deal); }
@@ -136,28 +134,20 @@ class MirrorTransaction : public store::Transaction {
     // The CRM's calls of every deal of the transaction, grouped by kind: the
     // outbox hands consecutive effects of one kind to their connector at
     // once, so the updates of a group commit go in one PATCH or `batch`.
-    // The order of kinds keeps a task before its completion.
+    // Each deal's calls keep the order reconcile made them in (a task before
+    // its completion); only other deals' calls are moved around them.
     collecting_ = true;
     for (const auto& [deal, log] : touched_) {
       if (mirror_.crmIdOf(deal)) mirror_.reconcile(*this, deal, log);
     }
     collecting_ = false;
     touched_.clear();
-    std::stable_sort(
-        collected_.begin(), collected_.end(),
-        [](const store::EffectRecord& a, const store::EffectRecord& b) { return kindRank(a.kind) < kindRank(b.kind); });
-    for (store::EffectRecord& e : collected_) inner_->addEffect(std::move(e));
+    for (store::EffectRecord& e : groupedByKind(std::move(collected_))) inner_->addEffect(std::move(e));
     collected_.clear();
     inner_->commit();
   }
 
  private:
-  static int kindRank(const std::string& kind) {
-    static const std::vector<std::string> order = {"crm_update", "crm_task",   "crm_complete_task",
-                                                   "crm_note",   "crm_notify", "crm_robot_reply"};
-    return static_cast<int>(std::find(order.begin(), order.end(), kind) - order.begin());
-  }
-
   std::unique_ptr<store::Transaction> inner_;
   Mirror& mirror_;
   std::map<std::string, ChangeLog> touched_;
