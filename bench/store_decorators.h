@@ -41,6 +41,9 @@ class ForwardingTransaction : public store::Transaction {
   std::vector<store::EffectRecord> dueEffects(int64_t now, size_t limit) override {
     return in_->dueEffects(now, limit);
   }
+  std::vector<store::EffectRecord> dueEffectsOfChosen(int64_t now, size_t limit, const DealChoice& choose) override {
+    return in_->dueEffectsOfChosen(now, limit, choose);
+  }
   void putEffect(const store::EffectRecord& e) override { in_->putEffect(e); }
   std::vector<store::AttemptRecord> attemptsOf(const std::string& deal) override { return in_->attemptsOf(deal); }
   std::vector<store::EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {

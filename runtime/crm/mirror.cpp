@@ -79,6 +79,11 @@ class MirrorTransaction : public store::Transaction {
   std::vector<store::EffectRecord> dueEffects(int64_t now, size_t limit) override {
     return groupedByKind(inner_->dueEffects(now, limit));
   }
+  // The relay chooses from what it will be handed: the grouped order.
+  std::vector<store::EffectRecord> dueEffectsOfChosen(int64_t now, size_t limit, const DealChoice& choose) override {
+    return groupedByKind(inner_->dueEffectsOfChosen(
+        now, limit, [&choose](const std::vector<store::EffectRecord>& due) { return choose(groupedByKind(due)); }));
+  }
   void putEffect(const store::EffectRecord& effect) override { inner_->putEffect(effect); }
   std::vector<store::AttemptRecord> attemptsOf(const std::string& deal) override { return inner_->attemptsOf(deal); }
   std::vector<store::EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {

@@ -76,9 +76,22 @@ size_t OutboxRelay::dispatch(size_t budget, bool& more) {
     // receivers or deals are busy: a hanging receiver's backlog) does the
     // claim look further, up to `lookahead`, for effects to other receivers.
     size_t window = std::min(std::max(options_.batch, 4 * scheduler_.limits().concurrency), options_.lookahead);
+    // The store claims only the deals whose effects would start: a trial
+    // pick, undone at once (shared workers lock no deal they cannot start).
+    size_t seen = 0;
+    auto choose = [this, budget, &seen](const std::vector<store::EffectRecord>& due) {
+      seen = std::max(seen, due.size());  // the store may ask again, without deals another claim holds
+      std::vector<std::string> deals;
+      for (const DeliveryJob& job : scheduler_.pick(due, budget)) {
+        for (const store::EffectRecord& e : job.effects) deals.push_back(e.deal);
+        scheduler_.finished(job);
+      }
+      return deals;
+    };
     for (;;) {
-      std::vector<store::EffectRecord> due = tx->dueEffects(now, window);
-      more = due.size() >= window;
+      seen = 0;
+      std::vector<store::EffectRecord> due = tx->dueEffectsOfChosen(now, window, choose);
+      more = seen >= window;
       jobs = scheduler_.pick(due, budget);
       if (!jobs.empty() || !more || window >= options_.lookahead) break;
       window = std::min(window * 8, options_.lookahead);

@@ -158,6 +158,22 @@ struct Statements {
                          ", "
                          "hashtext(current_schema() || '/' || heads.deal)) LIMIT $2",
                          "locking the deals of due effects"};
+  // The claim of dueEffectsOfChosen: first the due heads in outbox order,
+  // read without locks (the relay chooses the deals it can start from
+  // them), then the chosen deals locked as lockDueDeals does, and their
+  // heads read again by dueEffectsLocked. A hanging receiver's backlog ahead
+  // is read, but no deal of it is locked: other workers' claims do not pass
+  // over it, and a claim takes no lock it cannot use.
+  Statement dueHeads{db,
+                     "SELECT id, " EFFECT_COLUMNS
+                     " FROM effects e WHERE status = 'pending' AND not_before <= $1 AND next_attempt_at <= $1 "
+                     "AND " DEAL_HEAD " ORDER BY e.id LIMIT $2",
+                     "reading due effects"};
+  Statement lockChosenDeals{
+      db,
+      "SELECT d FROM unnest($1::text[]) AS u(d) WHERE pg_try_advisory_xact_lock(" VORONKA_PG_LOCK_OUTBOX_DEAL
+      ", hashtext(current_schema() || '/' || d))",
+      "locking the deals of due effects"};
   // dueEffectsLocked: each locked deal's head (a deal has one at most), found
   // through the deal's pending effects: a deal = ANY(…) filter would leave the
   // planner free to read every pending effect (effects_by_status) and filter
@@ -912,6 +928,52 @@ class PostgresTransaction final : public Transaction {
       lock.bind(now).bindLimit(limit);
       while (lock.step()) deals.push_back(lock.text(0));
     }
+    return lockedHeads(now, deals);
+  }
+
+  std::vector<EffectRecord> dueEffectsOfChosen(int64_t now, size_t limit, const DealChoice& choose) override {
+    if (!s_.options.sharedWorkers) return Transaction::dueEffectsOfChosen(now, limit, choose);
+    std::vector<EffectRecord> heads;
+    if (limit == 0) return heads;
+    {
+      OutboxScanPlan plan(s_.db);
+      Query q(st_.dueHeads);
+      q.bind(now).bindLimit(limit);
+      while (q.step()) heads.push_back(readEffect(q));
+    }
+    // Another worker's claim may hold a chosen deal (both read the same
+    // heads): then the choice is made again without it, so that this claim
+    // takes the next deals instead, as a scan with SKIP LOCKED would.
+    std::vector<std::string> locked;
+    std::set<std::string, std::less<>> taken, held;
+    for (int round = 0; round < 4; ++round) {
+      std::vector<EffectRecord> open;
+      for (const EffectRecord& h : heads) {
+        if (!held.count(h.deal)) open.push_back(h);
+      }
+      std::vector<std::string> wanted;
+      for (std::string& deal : choose(open)) {
+        if (!taken.count(deal)) wanted.push_back(std::move(deal));
+      }
+      if (wanted.empty()) break;
+      Query lock(st_.lockChosenDeals);
+      lock.bindTexts(wanted);
+      while (lock.step()) taken.insert(locked.emplace_back(lock.text(0)));
+      bool allTaken = true;
+      for (const std::string& deal : wanted) {
+        if (taken.count(deal)) continue;
+        held.insert(deal);
+        allTaken = false;
+      }
+      if (allTaken) break;
+    }
+    return lockedHeads(now, locked);
+  }
+
+  // Shared workers: the heads of `deals` (locked by this transaction), each
+  // row locked too.
+  std::vector<EffectRecord> lockedHeads(int64_t now, const std::vector<std::string>& deals) {
+    std::vector<EffectRecord> out;
     if (deals.empty()) return out;
     Query q(st_.dueEffectsLocked);
     q.bind(now).bindTexts(deals);
@@ -919,7 +981,7 @@ class PostgresTransaction final : public Transaction {
       out.push_back(readEffect(q));
       // Its worker never recorded a result: a takeover, if this claim takes it
       // (the relay may leave it for later: its deal or receiver is busy).
-      if (shared && q.i64(12) != 0) leasedBefore_.insert(out.back().id);
+      if (q.i64(12) != 0) leasedBefore_.insert(out.back().id);
     }
     return out;
   }

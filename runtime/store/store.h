@@ -64,6 +64,25 @@ class Transaction {
   // shared workers hands out only each deal's first such effect, under a
   // lock on the deal (pg_store.h).
   virtual std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) = 0;
+  // The relay's claim, locking only what it can start: the due effects as
+  // dueEffects(now, limit) finds them, first read without locks and handed
+  // to `choose`, which names the deals the relay would start now; then the
+  // due effects of those deals only. A PostgreSQL store of shared workers
+  // locks only the chosen deals (each deal's head, read again under the
+  // lock: it may have changed since), and asks `choose` again without the
+  // chosen deals another worker's claim holds. Others just filter dueEffects.
+  using DealChoice = std::function<std::vector<std::string>(const std::vector<EffectRecord>& due)>;
+  virtual std::vector<EffectRecord> dueEffectsOfChosen(int64_t now, size_t limit, const DealChoice& choose) {
+    std::vector<EffectRecord> due = dueEffects(now, limit);
+    std::vector<std::string> deals = choose(due);
+    std::erase_if(due, [&deals](const EffectRecord& e) {
+      for (const std::string& d : deals) {
+        if (d == e.deal) return false;
+      }
+      return true;
+    });
+    return due;
+  }
   // Updates an effect's delivery state (status, attempts, nextAttemptAt,
   // deliveredAt, lastError) by id; the rest stays as it was added. With
   // `effect.attempt` set, that attempt is added to the effect's attempts.

@@ -323,6 +323,44 @@ TEST_F(PostgresWorkers, AClaimInProgressHoldsItsWholeDealFromOtherWorkers) {
   EXPECT_TRUE(claimDue(b, 101).empty());  // k1 leased: k2 waits
 }
 
+// The relay's claim (dueEffectsOfChosen) reads the due heads without locks
+// and locks only the deals it chose (those it can start): a hanging
+// receiver's backlog ahead is left to other workers' claims, and a chosen
+// deal another claim holds is not handed out.
+TEST_F(PostgresWorkers, AClaimLocksOnlyTheDealsItChose) {
+  store::PostgresStore a(where_, kShared);
+  store::PostgresStore b(where_, kShared);
+  {
+    auto tx = a.begin();
+    tx->addEffect(testing::sampleEffect("s1", "to the hanging one"));
+    tx->addEffect(testing::sampleEffect("s2", "to the hanging one too"));
+    tx->addEffect(testing::sampleEffect("f1", "k1"));
+    tx->addEffect(testing::sampleEffect("f1", "k2"));
+    tx->commit();
+  }
+  auto tx = a.begin();
+  std::vector<std::string> seen;
+  std::vector<store::EffectRecord> mine = tx->dueEffectsOfChosen(100, 10, [&seen](const auto& due) {
+    seen = keysOf(due);
+    return std::vector<std::string>{"f1"};
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"to the hanging one", "to the hanging one too", "k1"}));
+  EXPECT_EQ(keysOf(mine), (std::vector<std::string>{"k1"}));
+  // a's claim is open: the deals it did not choose are b's to take, f1 is not.
+  {
+    auto other = b.begin();
+    std::vector<store::EffectRecord> held =
+        other->dueEffectsOfChosen(100, 10, [](const auto&) { return std::vector<std::string>{"f1"}; });
+    EXPECT_TRUE(held.empty());
+  }
+  EXPECT_EQ(keysOf(claimDue(b, 100)), (std::vector<std::string>{"to the hanging one", "to the hanging one too"}));
+  ++mine[0].attempts;
+  mine[0].nextAttemptAt = 110;
+  tx->putEffect(mine[0]);
+  tx->commit();
+  EXPECT_TRUE(claimDue(b, 101).empty());  // k1 leased to a: k2 waits
+}
+
 // A killed worker's claim runs out; the cut effect is claimed again (a
 // takeover, with a higher attempt number) before the deal's next effect.
 TEST_F(PostgresWorkers, ACutDeliveryIsClaimedAgainBeforeTheDealsNextEffect) {
