@@ -77,14 +77,18 @@ def write(path, text):
     return path
 
 
-def amo_crm_toml(workdir, fake_url, robot_user=True, oauth=False, name="crm.toml"):
-    account = f'[amocrm]\nurl = "{fake_url}"\nwebhook_secret = "{SECRET}"\n'
+def amo_crm_toml(workdir, fake_url, robot_user=True, oauth=False, name="crm.toml", secret=SECRET,
+                 refresh_token_env="AMO_REFRESH_TOKEN", token_file="amo-tokens.json"):
+    """WORKDIR/NAME for an amoCRM account at FAKE_URL: a long-lived token
+    from $AMO_TOKEN, or with OAUTH a refresh token from $REFRESH_TOKEN_ENV
+    and the tokens kept in WORKDIR/TOKEN_FILE."""
+    account = f'[amocrm]\nurl = "{fake_url}"\nwebhook_secret = "{secret}"\n'
     if robot_user:
         account += "robot_user = 5000\n"
     if oauth:
         account += ('[amocrm.oauth]\nclient_id = "voronka-test"\nclient_secret_env = "AMO_CLIENT_SECRET"\n'
-                    'redirect_uri = "https://voronka.example/oauth"\nrefresh_token_env = "AMO_REFRESH_TOKEN"\n'
-                    f'token_file = "{os.path.join(workdir, "amo-tokens.json")}"\n')
+                    f'redirect_uri = "https://voronka.example/oauth"\nrefresh_token_env = "{refresh_token_env}"\n'
+                    f'token_file = "{os.path.join(workdir, token_file)}"\n')
     else:
         account += 'token_env = "AMO_TOKEN"\n'
     return write(os.path.join(workdir, name), account + AMO_MAPPING)

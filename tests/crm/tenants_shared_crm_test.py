@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 
-from crm_support import AMO_MAPPING, SECRET, SERVE_TOML, build_shop, wait_until, write
+from crm_support import SECRET, SERVE_TOML, amo_crm_toml, build_shop, wait_until, write
 from fake_amocrm import FakeAmoCrm
 from serve_support import Postgres  # crm_support put tests/serve on the path
 from tenants_test import TenantServer, auth
@@ -33,17 +33,6 @@ ADMIN = "admin-token-0123456789"
 BETA_SECRET = "beta-secret-0123456789"
 TOKENS = {"alpha": "alpha-write-token-000000", "beta": "beta-write-token-0000000"}
 LEADS = range(1, 11)
-
-
-def crm_toml(path, url, secret, oauth):
-    account = f'[amocrm]\nurl = "{url}"\nwebhook_secret = "{secret}"\nrobot_user = 5000\n'
-    if oauth:
-        account += ('[amocrm.oauth]\nclient_id = "voronka-test"\nclient_secret_env = "AMO_CLIENT_SECRET"\n'
-                    'redirect_uri = "https://voronka.example/oauth"\nrefresh_token_env = "ALPHA_REFRESH_TOKEN"\n'
-                    f'token_file = "{os.path.dirname(path)}/alpha-tokens.json"\n')
-    else:
-        account += 'token_env = "AMO_TOKEN"\n'
-    return write(path, account + AMO_MAPPING)
 
 
 def psql(pg, schema, sql):
@@ -78,8 +67,9 @@ def run(voronka, pg):
     processes = []
     with tempfile.TemporaryDirectory() as work:
         module = build_shop(voronka, work)
-        crm_toml(os.path.join(work, "alpha-crm.toml"), alpha_crm.url, SECRET, oauth=True)
-        crm_toml(os.path.join(work, "beta-crm.toml"), beta_crm.url, BETA_SECRET, oauth=False)
+        amo_crm_toml(work, alpha_crm.url, oauth=True, name="alpha-crm.toml",
+                     refresh_token_env="ALPHA_REFRESH_TOKEN", token_file="alpha-tokens.json")
+        amo_crm_toml(work, beta_crm.url, name="beta-crm.toml", secret=BETA_SECRET)
         write(os.path.join(work, "serve.toml"), SERVE_TOML)
         tenants = write(os.path.join(work, "tenants.toml"), f'[server]\nadmin_tokens = ["{ADMIN}"]\n\n' + "".join(
             f'[tenant.{t}]\nstore = "postgres:{base} options=-csearch_path={t}_s"\nmodule = "{module}"\n'

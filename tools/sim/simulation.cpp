@@ -75,7 +75,11 @@ class Simulation : public engine::Trace {
  private:
   uint32_t dealIndex(const std::string& id) {
     auto [it, added] = index_.try_emplace(id, static_cast<uint32_t>(deals_.size()));
-    if (added) deals_.push_back(SimDeal{id});
+    if (added) {
+      SimDeal deal;
+      deal.id = id;
+      deals_.push_back(std::move(deal));
+    }
     return it->second;
   }
   void entered(uint32_t d, int32_t pipeline, int32_t stage, const std::string* reason);
