@@ -53,11 +53,6 @@ void WorkerIntake::listenForApplied() {
 }
 
 void WorkerIntake::runAppliedListener() {
-  appliedListener_->wait(0);  // connects and LISTENs (or finds the database away: tried again below)
-  {
-    std::lock_guard lock(appliedMutex_);
-    appliedListening_ = true;
-  }
   for (;;) {
     {
       std::lock_guard lock(mutex_);
@@ -185,11 +180,10 @@ WriteResult WorkerIntake::waitForOutcome(const std::string& eventId, WriteResult
       // The event is stored; only its outcome cannot be read now.
       return queued;
     }
-    // Until a worker says it applied events, or the backstop's next look:
-    // soon while the listener is not listening yet, else in a while.
+    // Until a worker says it applied events, or the next look (the backstop:
+    // poll-only workers, a listener not listening yet, a lost connection).
     std::unique_lock lock(appliedMutex_);
-    auto backstop = appliedListening_ ? std::chrono::milliseconds(100) : pause;
-    appliedChanged_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + backstop),
+    appliedChanged_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + pause),
                                [&] { return appliedCount_ != seen; });
     seen = appliedCount_;
     pause = std::min(pause * 2, std::chrono::milliseconds(50));

@@ -10,8 +10,8 @@
 // up to `waitForOutcome`, and is answered with the outcome it had: the worker
 // that applies it says so on the store's Applied channel (pg_wake_channel.h),
 // which a thread of the intake listens on from the first such request (a
-// connection of its own), so the answer goes as soon as the work is done; a
-// slow look at the inbox is the backstop.
+// connection of its own), so the answer goes as soon as the work is done;
+// looks at the inbox 2, 4, 8… up to 50 ms apart are the backstop.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -79,7 +79,6 @@ class WorkerIntake {
   std::mutex appliedMutex_;
   std::condition_variable appliedChanged_;
   uint64_t appliedCount_ = 0;
-  bool appliedListening_ = false;  // the listener has LISTENed: notifications are not missed
   std::unique_ptr<store::pg::WakeListener> appliedListener_;
   std::thread appliedThread_;
 };
