@@ -28,7 +28,12 @@ const char* statusName(Outcome::Status s) {
 }
 
 Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, EngineOptions options)
-    : module_(module), store_(store), clock_(clock), options_(std::move(options)), names_(module) {
+    : module_(module),
+      store_(store),
+      clock_(clock),
+      virtualClock_(dynamic_cast<VirtualClock*>(&clock)),  // once, not per timer
+      options_(std::move(options)),
+      names_(module) {
   for (const bc::CalendarDef& c : module.calendars) {
     try {
       calendars_.emplace_back(module.str(c.timezone), c.windows, c.holidays);
@@ -266,9 +271,7 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
     }
     const store::TimerRecord& timer = *next;
     std::string cause = fmt::format("timer:{}", timer.id);
-    if (clock_.now() < timer.due) {
-      if (auto* virtualClock = dynamic_cast<VirtualClock*>(&clock_)) virtualClock->set(timer.due);
-    }
+    if (virtualClock_ && clock_.now() < timer.due) virtualClock_->set(timer.due);
     int64_t now = std::max(timer.due, clock_.now());
     // A timer that fires late (the runtime was down when it fell due) runs
     // now, once; the event log keeps how late it was.

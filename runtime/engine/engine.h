@@ -169,6 +169,7 @@ class Engine {
   const bc::Module& module_;
   store::Store& store_;
   Clock& clock_;
+  VirtualClock* virtualClock_;  // clock_ when it is virtual (runDue moves it to each timer), else null
   EngineOptions options_;
   std::vector<Calendar> calendars_;
   Names names_;
