@@ -91,7 +91,7 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
       if (!applied && !(outcome.status == Outcome::Status::Rejected && state.keepRejected)) return outcome;
       if (!eventId.empty() && engine.keepsRecords()) {
         tx->keepEvent(withFired({eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message,
-                                 engine.moduleVersion(), engine.incomingBody()},
+                                 engine.moduleVersion(), engine.takeIncomingBody()},
                                 engine.module(), state));
       }
       tx->commit();
@@ -109,7 +109,8 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
     tx->putDeal(*deal);
   }
   if (!eventId.empty())
-    tx->keepEvent({eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion(), engine.incomingBody()});
+    tx->keepEvent(
+        {eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion(), engine.takeIncomingBody()});
   tx->commit();
   if (trace) trace->record({{"what", "failed"}, {"deal", dealId}, {"event", eventId}, {"error", failure}});
   return {Outcome::Status::Failed, failure};
@@ -442,6 +443,11 @@ void Processing::setPayload(int32_t event, std::vector<store::FieldValue> values
   event_ = event;
   payload_ = std::move(values);
   if (event >= 0) payload_.resize(m_.events[event].params.size());
+}
+
+void Processing::clearPayload() {
+  event_ = kNo;
+  payload_.clear();  // keeps its memory for the next event's values
 }
 
 bool Processing::ruleApplies(const bc::RuleDef& rule, int32_t arg, const std::string& tag) {

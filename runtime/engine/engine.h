@@ -132,6 +132,8 @@ class Engine {
   // for the call): the store keeps it with the event, for replay.
   void setIncomingBody(std::string body) { incomingBody_ = std::move(body); }
   const std::string& incomingBody() const { return incomingBody_; }
+  // The body, moved out: the event's record keeps it (once per call).
+  std::string takeIncomingBody() { return std::move(incomingBody_); }
   // Whether the store keeps effects, processed events and history
   // (Store::keepsRecords): when not, the engine makes none of them.
   bool keepsRecords() const { return store_.keepsRecords(); }
