@@ -42,6 +42,9 @@ Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, Engi
     }
   }
   vm_ = std::make_unique<vm::Vm>(module);
+  eventOfKind_.fill(kNo);
+  for (size_t i = module.events.size(); i-- > 0;)
+    eventOfKind_[static_cast<size_t>(module.events[i].kind)] = static_cast<int32_t>(i);
 }
 
 Engine::~Engine() = default;
@@ -147,7 +150,8 @@ Outcome Engine::createDeal(const std::string& eventId, const NewDeal& spec) {
 
 Outcome Engine::handleEvent(const std::string& eventId, const std::string& dealId, const EventIn& in) {
   int64_t now = clock_.now();
-  std::string type = in.event >= 0 ? module_.str(module_.events[in.event].name) : "?";
+  static const std::string kUnknownType = "?";
+  const std::string& type = in.event >= 0 ? module_.str(module_.events[in.event].name) : kUnknownType;
   return transact(*this, store_, trace_, eventId, dealId, type, now,
                   [&](store::Transaction& tx, TransactionState& state) -> Outcome {
                     std::optional<store::DealRecord> d = tx.deal(dealId);
@@ -337,12 +341,7 @@ void Processing::traceEntry(std::string_view what, nlohmann::json entry) {
   state_.trace.push_back(std::move(entry));
 }
 
-int32_t Processing::eventIndex(bc::EventKind kind) const {
-  for (size_t i = 0; i < m_.events.size(); ++i) {
-    if (m_.events[i].kind == kind) return static_cast<int32_t>(i);
-  }
-  return kNo;
-}
+int32_t Processing::eventIndex(bc::EventKind kind) const { return engine_.eventOfKind_[static_cast<size_t>(kind)]; }
 
 std::string Processing::tooManyTags() {
   return fmt::format("deal {} would have more than {} tags, the most a deal can have; remove some first", deal_.id,

@@ -5,6 +5,7 @@
 // timers, outbox entries, history) commit together or not at all.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -175,6 +176,8 @@ class Engine {
   EngineOptions options_;
   std::vector<Calendar> calendars_;
   Names names_;
+  // The first event of each kind (Processing::eventIndex), found once.
+  std::array<int32_t, static_cast<size_t>(bc::EventKind::Custom) + 1> eventOfKind_{};
   std::unique_ptr<vm::Vm> vm_;
   Trace* trace_ = nullptr;
   EngineStats stats_;
