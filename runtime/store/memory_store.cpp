@@ -187,6 +187,11 @@ class MemoryTransaction : public Transaction {
 
   std::vector<TimerHead> timerHeadsOf(const std::string& deal) override { return s_.timers_.headsOfDeal(deal); }
 
+  void removeTimersOf(const std::string& deal, FunctionRef<bool(const TimerHead&)> pick) override {
+    s_.timers_.removeOfDeal(deal, pick,
+                            [this](int64_t id) { undo_.push_back([this, id] { s_.timers_.restore(id); }); });
+  }
+
   std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override { return s_.timers_.due(until, limit); }
 
   void addEffect(EffectRecord effect) override {
