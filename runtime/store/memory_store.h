@@ -58,6 +58,10 @@ class MemoryStore : public Store {
   std::vector<DecodedDeal> decoded_;
   size_t nextDecoded_ = 0;  // slots are reused in turn
   std::string encodeScratch_;
+  // The rows the open transaction's saves replaced, oldest first, for its
+  // undo (kept, with their room, from one transaction to the next).
+  std::vector<StoredDeal> replaced_;
+  size_t replacedUsed_ = 0;
   // The open transaction's undo log, kept here so its room is reused.
   std::vector<std::function<void()>> undo_;
   void forgetDecoded(StoredDeal& deal);  // frees its slot (the deal is going)
