@@ -306,16 +306,21 @@ std::string encodeTask(const TaskRecord& t) {
 }
 
 void encodeTask(std::string& out, const TaskRecord& t, bool withText) {
-  Writer w(out);
-  w.reserve(32 + t.deal.size() + (withText ? t.text.size() : 0) + t.comment.size());
-  w.byte(t.done ? 1 : 0);
-  w.varint(static_cast<uint64_t>(t.id));
-  w.text(t.deal);
-  for (int64_t v : {int64_t{t.type}, t.due, int64_t{t.responsible}, t.createdAt, t.completedAt}) w.signedVarint(v);
-  w.varint(t.epoch);
-  w.text(withText ? std::string_view(t.text) : std::string_view());
-  w.text(t.comment);
-  w.done();
+  // As a deal is: the room counted once (ten numbers and lengths, the done
+  // byte and the texts), the bytes stored through a pointer.
+  std::string_view text = withText ? std::string_view(t.text) : std::string_view();
+  size_t start = out.size();
+  out.resize(start + 1 + 10 * 10 + t.deal.size() + text.size() + t.comment.size());
+  char* p = out.data() + start;
+  *p++ = static_cast<char>(t.done ? 1 : 0);
+  p = Writer::varintAt(p, static_cast<uint64_t>(t.id));
+  p = textAt(p, t.deal);
+  for (int64_t v : {int64_t{t.type}, t.due, int64_t{t.responsible}, t.createdAt, t.completedAt})
+    p = Writer::varintAt(p, zigzag(v));
+  p = Writer::varintAt(p, t.epoch);
+  p = textAt(p, text);
+  p = textAt(p, t.comment);
+  out.resize(static_cast<size_t>(p - out.data()));
 }
 
 TaskRecord decodeTask(std::string_view bytes) {

@@ -26,6 +26,7 @@ class MemoryTransaction : public Transaction {
     }
     undo_.clear();
     s_.replacedUsed_ = 0;
+    s_.replacedTasksUsed_ = 0;
     s_.open_ = false;
   }
 
@@ -145,10 +146,14 @@ class MemoryTransaction : public Transaction {
 
   void putTask(const TaskRecord& task) override {
     if (task.id < 1 || static_cast<size_t>(task.id) > s_.tasks_.size()) throw std::logic_error("putTask: no such task");
-    MemoryStore::StoredTask old = std::exchange(s_.tasks_[static_cast<size_t>(task.id - 1)], storedTask(task));
-    undo_.push_back([this, at = static_cast<size_t>(task.id - 1), old = std::move(old)]() mutable {
-      s_.tasks_[at] = std::move(old);
-    });
+    // As a deal's row: the task as it was waits for an undo in the store's
+    // room, so the undo entry does not allocate.
+    if (s_.replacedTasksUsed_ == s_.replacedTasks_.size()) s_.replacedTasks_.emplace_back();
+    MemoryStore::StoredTask& old = s_.replacedTasks_[s_.replacedTasksUsed_++];
+    auto at = static_cast<size_t>(task.id - 1);  // an index: tasks_ may grow before an undo
+    old = storedTask(task);
+    std::swap(s_.tasks_[at], old);
+    undo_.push_back([this, at] { std::swap(s_.tasks_[at], s_.replacedTasks_[--s_.replacedTasksUsed_]); });
   }
 
   std::vector<TaskRecord> tasksOf(const std::string& deal) override {
@@ -473,6 +478,7 @@ class MemoryTransaction : public Transaction {
     committed_ = true;
     undo_.clear();
     s_.replacedUsed_ = 0;
+    s_.replacedTasksUsed_ = 0;
     s_.timers_.compact();
   }
 

@@ -78,6 +78,8 @@ class MemoryStore : public Store {
   std::deque<std::string> taskTexts_;  // a deque: the views below stay valid as it grows
   std::unordered_map<std::string_view, uint32_t> taskTextIds_;
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
+  std::vector<StoredTask> replacedTasks_;  // as replaced_, for tasks
+  size_t replacedTasksUsed_ = 0;
   TimerTable timers_;
   std::vector<EffectRecord> effects_;
   std::unordered_map<std::string, std::vector<size_t>> effectsByDeal_;
