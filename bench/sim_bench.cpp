@@ -3,7 +3,10 @@
 // and timers fired, all through the real engine on the in-memory store.
 // The deal counts are kept small enough for `make bench` to finish in
 // seconds; a million deals is `voronka sim … --deals 1000000` (docs/sim.md).
+// peak_kb_per_deal: how far the run raised the process's peak RSS, per deal
+// (a rough figure of memory per deal; near 0 when an earlier run peaked higher).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include "bench/furniture_events.h"
 #include "runtime/bytecode/container.h"
@@ -31,6 +34,12 @@ void BM_SimFurniture(benchmark::State& state) {
   sim::SimOptions o;
   o.deals = state.range(0);
   uint64_t events = 0;
+  auto peakKb = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss);
+  };
+  double peakBefore = peakKb();
   for (auto _ : state) {
     Result<sim::RunResult> r = sim::simulate(m, *rates, o);
     if (!r) {
@@ -40,6 +49,7 @@ void BM_SimFurniture(benchmark::State& state) {
     events += r->events;
   }
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["peak_kb_per_deal"] = (peakKb() - peakBefore) / static_cast<double>(o.deals);
   state.counters["deals_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations() * o.deals), benchmark::Counter::kIsRate);
 }

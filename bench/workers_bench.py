@@ -15,7 +15,7 @@ pg-boss (npm, bench/pgboss/) firing as many empty jobs with 1, 2 and 4
 worker processes the same way: jobs due in an hour, made due at once,
 timed until every one is completed, fetching 500 jobs at a time (its best
 setting here) and 100; the ratios to both are printed. Both sides' workers
-are woken when their work is made due (Voronka's by NOTIFY voronka_work, as
+are woken when their work is made due (Voronka's by its store's NOTIFY, as
 its intake does; pg-boss's by a LISTEN in bench/pgboss/bench.js that calls
 notifyWorker), so neither waits for its poll. pg-boss is
 installed with `npm ci` into BUILD/pgboss (from bench/pgboss's lock file);
@@ -120,7 +120,7 @@ def run_timers(voronka, module, pg, workers, deals):
     # Every timer falls due at once (the trigger makes their deals due too)
     # and the workers are woken as the intake wakes them; timed from the
     # commit, as pg-boss's jobs are (whose workers are woken the same way).
-    psql(pg, f"UPDATE {schema}.timers SET due = floor(extract(epoch from now()))::bigint; NOTIFY voronka_work")
+    psql(pg, f"UPDATE {schema}.timers SET due = floor(extract(epoch from now()))::bigint; NOTIFY \"voronka_work.{schema}\"")
     started = time.time()
     while psql(pg, f"SELECT count(*) FROM {schema}.timers") != "0":
         time.sleep(0.05)

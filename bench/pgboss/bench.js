@@ -12,7 +12,7 @@
 //     interval), as a Voronka worker claims again at once after a full claim.
 //     It also LISTENs on bench_go and asks for a batch at once when told:
 //     the caller wakes both sides when it makes the jobs due (the Voronka
-//     workers by their own NOTIFY voronka_work), so neither waits for a poll.
+//     workers by their store's NOTIFY), so neither waits for a poll.
 //
 // The caller makes the jobs due, counts completed jobs in SQL, and kills
 // the workers.

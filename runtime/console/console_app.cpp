@@ -265,9 +265,9 @@ WebReply Console::handle(const WebRequest& req) {
 }
 
 WebReply Console::login(const WebRequest& req) {
-  // Guessing tokens: a few failed logins a minute per client, then 429 (login_throttle.h).
+  // Guessing tokens: a few failed logins a minute per client and tenant, then 429 (login_throttle.h).
   LoginThrottle& throttle = processLoginThrottle();
-  std::string client = clientAddress(req);
+  std::string client = throttleKey(settings.scope, clientAddress(req));
   if (int64_t wait = throttle.wait(client, now()); wait > 0) {
     WebReply r = error(429, "too_many_logins",
                        fmt::format("{} failed logins within {} s from this address: try again in {} s",

@@ -61,6 +61,11 @@ void LoginThrottle::forgetOld(int64_t now) {
   records_.erase(oldest);
 }
 
+std::string throttleKey(const std::string& scope, const std::string& address) {
+  // A tenant id never holds a space (tenants file): "shop 203.0.113.5" is one tenant's.
+  return scope.empty() ? address : scope + " " + address;
+}
+
 LoginThrottle& processLoginThrottle() {
   static LoginThrottle throttle;
   return throttle;

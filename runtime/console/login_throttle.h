@@ -1,7 +1,10 @@
-// Failed console logins, counted per client address: password guessing gets
-// a few tries a minute, then waits, longer each time (docs/console.md).
-// Logins are tokens, not user names, so the client's address is the only key:
-// a limit per console would let anyone lock every user out of it.
+// Failed console logins, counted per console and client address: password
+// guessing gets a few tries a minute, then waits, longer each time
+// (docs/console.md). Logins are tokens, not user names, so the client's
+// address is the only key within a console: a limit per console would let
+// anyone lock every user out of it. Under `serve --tenants` each tenant's
+// console counts its own (throttleKey): one tenant's guesser does not lock
+// the same office address out of every other tenant's console.
 #pragma once
 
 #include <cstdint>
@@ -46,8 +49,10 @@ class LoginThrottle {
   std::map<std::string, Record> records_;
 };
 
-// Every console of the process shares one: guesses at one tenant's console
-// count against the address at every other's too.
+// The process's one throttle; consoles keep apart by their keys.
 LoginThrottle& processLoginThrottle();
+
+// The key a console of `scope` ("" or a tenant's id) counts `address` under.
+std::string throttleKey(const std::string& scope, const std::string& address);
 
 }  // namespace voronka::console

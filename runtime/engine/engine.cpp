@@ -28,7 +28,12 @@ const char* statusName(Outcome::Status s) {
 }
 
 Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, EngineOptions options)
-    : module_(module), store_(store), clock_(clock), options_(std::move(options)), names_(module) {
+    : module_(module),
+      store_(store),
+      clock_(clock),
+      virtualClock_(dynamic_cast<VirtualClock*>(&clock)),  // once, not per timer
+      options_(std::move(options)),
+      names_(module) {
   for (const bc::CalendarDef& c : module.calendars) {
     try {
       calendars_.emplace_back(module.str(c.timezone), c.windows, c.holidays);
@@ -37,6 +42,9 @@ Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, Engi
     }
   }
   vm_ = std::make_unique<vm::Vm>(module);
+  eventOfKind_.fill(kNo);
+  for (size_t i = module.events.size(); i-- > 0;)
+    eventOfKind_[static_cast<size_t>(module.events[i].kind)] = static_cast<int32_t>(i);
 }
 
 Engine::~Engine() = default;
@@ -86,7 +94,7 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
       if (!applied && !(outcome.status == Outcome::Status::Rejected && state.keepRejected)) return outcome;
       if (!eventId.empty() && engine.keepsRecords()) {
         tx->keepEvent(withFired({eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message,
-                                 engine.moduleVersion(), engine.incomingBody()},
+                                 engine.moduleVersion(), engine.takeIncomingBody()},
                                 engine.module(), state));
       }
       tx->commit();
@@ -104,7 +112,8 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
     tx->putDeal(*deal);
   }
   if (!eventId.empty())
-    tx->keepEvent({eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion(), engine.incomingBody()});
+    tx->keepEvent(
+        {eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion(), engine.takeIncomingBody()});
   tx->commit();
   if (trace) trace->record({{"what", "failed"}, {"deal", dealId}, {"event", eventId}, {"error", failure}});
   return {Outcome::Status::Failed, failure};
@@ -141,7 +150,8 @@ Outcome Engine::createDeal(const std::string& eventId, const NewDeal& spec) {
 
 Outcome Engine::handleEvent(const std::string& eventId, const std::string& dealId, const EventIn& in) {
   int64_t now = clock_.now();
-  std::string type = in.event >= 0 ? module_.str(module_.events[in.event].name) : "?";
+  static const std::string kUnknownType = "?";
+  const std::string& type = in.event >= 0 ? module_.str(module_.events[in.event].name) : kUnknownType;
   return transact(*this, store_, trace_, eventId, dealId, type, now,
                   [&](store::Transaction& tx, TransactionState& state) -> Outcome {
                     std::optional<store::DealRecord> d = tx.deal(dealId);
@@ -266,9 +276,7 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
     }
     const store::TimerRecord& timer = *next;
     std::string cause = fmt::format("timer:{}", timer.id);
-    if (clock_.now() < timer.due) {
-      if (auto* virtualClock = dynamic_cast<VirtualClock*>(&clock_)) virtualClock->set(timer.due);
-    }
+    if (virtualClock_ && clock_.now() < timer.due) virtualClock_->set(timer.due);
     int64_t now = std::max(timer.due, clock_.now());
     // A timer that fires late (the runtime was down when it fell due) runs
     // now, once; the event log keeps how late it was.
@@ -333,12 +341,7 @@ void Processing::traceEntry(std::string_view what, nlohmann::json entry) {
   state_.trace.push_back(std::move(entry));
 }
 
-int32_t Processing::eventIndex(bc::EventKind kind) const {
-  for (size_t i = 0; i < m_.events.size(); ++i) {
-    if (m_.events[i].kind == kind) return static_cast<int32_t>(i);
-  }
-  return kNo;
-}
+int32_t Processing::eventIndex(bc::EventKind kind) const { return engine_.eventOfKind_[static_cast<size_t>(kind)]; }
 
 std::string Processing::tooManyTags() {
   return fmt::format("deal {} would have more than {} tags, the most a deal can have; remove some first", deal_.id,
@@ -439,6 +442,11 @@ void Processing::setPayload(int32_t event, std::vector<store::FieldValue> values
   event_ = event;
   payload_ = std::move(values);
   if (event >= 0) payload_.resize(m_.events[event].params.size());
+}
+
+void Processing::clearPayload() {
+  event_ = kNo;
+  payload_.clear();  // keeps its memory for the next event's values
 }
 
 bool Processing::ruleApplies(const bc::RuleDef& rule, int32_t arg, const std::string& tag) {

@@ -5,6 +5,7 @@
 // timers, outbox entries, history) commit together or not at all.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -132,6 +133,8 @@ class Engine {
   // for the call): the store keeps it with the event, for replay.
   void setIncomingBody(std::string body) { incomingBody_ = std::move(body); }
   const std::string& incomingBody() const { return incomingBody_; }
+  // The body, moved out: the event's record keeps it (once per call).
+  std::string takeIncomingBody() { return std::move(incomingBody_); }
   // Whether the store keeps effects, processed events and history
   // (Store::keepsRecords): when not, the engine makes none of them.
   bool keepsRecords() const { return store_.keepsRecords(); }
@@ -169,9 +172,12 @@ class Engine {
   const bc::Module& module_;
   store::Store& store_;
   Clock& clock_;
+  VirtualClock* virtualClock_;  // clock_ when it is virtual (runDue moves it to each timer), else null
   EngineOptions options_;
   std::vector<Calendar> calendars_;
   Names names_;
+  // The first event of each kind (Processing::eventIndex), found once.
+  std::array<int32_t, static_cast<size_t>(bc::EventKind::Custom) + 1> eventOfKind_{};
   std::unique_ptr<vm::Vm> vm_;
   Trace* trace_ = nullptr;
   EngineStats stats_;

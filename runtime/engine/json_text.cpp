@@ -94,6 +94,19 @@ inline unsigned troubleIn(const unsigned char* p, unsigned& carry) {
 
 void appendString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  if (s.size() < 16) {
+    // Short (keys, names, ids): printable ASCII goes in as it is, in one append.
+    size_t k = 0;
+    while (k < s.size() && kByteClass[static_cast<unsigned char>(s[k])] == kPlain) ++k;
+    if (k == s.size()) {
+      char quoted[18];
+      quoted[0] = '"';
+      std::copy_n(s.data(), s.size(), quoted + 1);
+      quoted[s.size() + 1] = '"';
+      out.append(quoted, s.size() + 2);
+      return;
+    }
+  }
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   size_t start = out.size();
@@ -221,29 +234,44 @@ void appendJson(std::string& out, const nlohmann::json& j) {
 Object& Object::integer(std::string_view key, int64_t value) {
   std::string json;
   appendInteger(json, value);
-  return add(key, false, std::move(json));
+  return add(key, false, {}, std::move(json));
 }
 
 std::string Object::str() {
-  // Stable, in place: an insertion sort, as objects have a handful of members
-  // (std::stable_sort would take a buffer from the heap each time).
-  for (size_t i = 1; i < members_.size(); ++i) {
-    for (size_t j = i; j > 0 && members_[j].key < members_[j - 1].key; --j) std::swap(members_[j], members_[j - 1]);
+  // Stable: an insertion sort of the members' positions, as objects have a
+  // handful of members (std::stable_sort would take a buffer from the heap
+  // each time, and moving the members themselves moves their strings).
+  std::array<uint8_t, 32> inline_{};
+  std::vector<uint32_t> many;
+  size_t n = members_.size();
+  auto at = [&](size_t k) -> size_t { return n <= inline_.size() ? inline_[k] : many[k]; };
+  auto put = [&](size_t k, size_t v) {
+    if (n <= inline_.size())
+      inline_[k] = static_cast<uint8_t>(v);
+    else
+      many[k] = static_cast<uint32_t>(v);
+  };
+  if (n > inline_.size()) many.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    size_t j = i;
+    for (; j > 0 && members_[i].key < members_[at(j - 1)].key; --j) put(j, at(j - 1));
+    put(j, i);
   }
   size_t size = 2;
-  for (const Member& m : members_) size += m.key.size() + m.value.size() + 4;
+  for (const Member& m : members_) size += m.key.size() + m.value().size() + 4;
   std::string out;
   out.reserve(size + size / 16);
   out.push_back('{');
-  for (size_t i = 0; i < members_.size(); ++i) {
-    if (i + 1 < members_.size() && members_[i + 1].key == members_[i].key) continue;  // a later one wins
+  for (size_t i = 0; i < n; ++i) {
+    const Member& m = members_[at(i)];
+    if (i + 1 < n && members_[at(i + 1)].key == m.key) continue;  // a later one wins
     if (out.size() > 1) out.push_back(',');
-    appendString(out, members_[i].key);
+    appendString(out, m.key);
     out.push_back(':');
-    if (members_[i].text)
-      appendString(out, members_[i].value);
+    if (m.text)
+      appendString(out, m.value());
     else
-      out += members_[i].value;
+      out += m.value();
   }
   out.push_back('}');
   return out;

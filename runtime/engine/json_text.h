@@ -28,28 +28,35 @@ void appendJson(std::string& out, const nlohmann::json& j);
 void appendValue(std::string& out, const bc::Module& m, const store::FieldValue& v);
 
 // An object's members in any order; str() sorts them by key (the last of
-// equal keys wins, as assignment to a JSON object does). Keys are views:
-// they must outlive the object (literals, the module's strings). Texts are
-// escaped by str(), so an object nobody writes out costs no escaping (and
+// equal keys wins, as assignment to a JSON object does). Keys are views, and
+// so are texts given as views (not as std::string&&): they must outlive the
+// object (literals, the module's strings, the deal, the VM's operands). Texts
+// are escaped by str(), so an object nobody writes out costs no escaping (and
 // invalid UTF-8 throws there).
 class Object {
  public:
-  Object& text(std::string_view key, std::string_view value) { return add(key, true, std::string(value)); }
-  Object& text(std::string_view key, std::string&& value) { return add(key, true, std::move(value)); }
-  Object& text(std::string_view key, const char* value) { return add(key, true, std::string(value)); }
+  Object& text(std::string_view key, std::string_view value) { return add(key, true, value, {}); }
+  Object& text(std::string_view key, std::string&& value) { return add(key, true, {}, std::move(value)); }
+  Object& text(std::string_view key, const char* value) { return add(key, true, value, {}); }
   Object& integer(std::string_view key, int64_t value);
   // A member whose value is JSON text already written.
-  Object& raw(std::string_view key, std::string json) { return add(key, false, std::move(json)); }
+  Object& raw(std::string_view key, std::string json) { return add(key, false, {}, std::move(json)); }
   std::string str();
 
  private:
+  static constexpr size_t kInline = 8;  // the most members an effect has: one allocation for all
   struct Member {
     std::string_view key;
-    bool text;  // `value` is the text itself, else JSON text
-    std::string value;
+    bool text;              // the value is the text itself, else JSON text
+    bool owned;             // the value is `own`, else `view`
+    std::string_view view;  // a value given as a view
+    std::string own;        // a value given as a string of its own
+    std::string_view value() const { return owned ? std::string_view(own) : view; }
   };
-  Object& add(std::string_view key, bool text, std::string value) {
-    members_.push_back({key, text, std::move(value)});
+  Object& add(std::string_view key, bool text, std::string_view view, std::string&& own) {
+    bool owned = view.data() == nullptr;
+    if (members_.empty()) members_.reserve(kInline);
+    members_.push_back({key, text, owned, view, std::move(own)});
     return *this;
   }
   std::vector<Member> members_;

@@ -88,7 +88,7 @@ void Processing::leaveStage() {
   for (int32_t r : stage.rules) {
     const bc::RuleDef& rule = m_.rules[r];
     if (rule.event != leave || rule.timing != bc::TimingKind::None || !ruleApplies(rule, kNo, "")) continue;
-    setPayload(kNo, {});
+    clearPayload();
     if (rule.when != kNo && !condition(rule.when)) continue;
     site_ = {r, rule.line};
     noteFired(r, rule.body, rule.line);
@@ -108,7 +108,7 @@ void Processing::runEntryRules(int32_t event, int32_t fromPipeline, int32_t from
     if (rule.event != event || rule.timing != bc::TimingKind::None) continue;
     if (!ruleApplies(rule, kNo, "")) continue;
     if (rule.fromStage != kNo && !(fromPipeline == deal_.pipeline && fromStage == rule.fromStage)) continue;
-    setPayload(kNo, {});
+    clearPayload();
     if (rule.when != kNo && !condition(rule.when)) continue;
     runBody(rule, rule.body, false);
   }

@@ -17,7 +17,7 @@ Names::Names(const bc::Module& m) : m_(m) {
 }
 
 int32_t Names::find(const Table& t, std::string_view name) {
-  auto it = t.find(std::string(name));
+  auto it = t.find(name);
   return it == t.end() ? bc::kNo : it->second;
 }
 

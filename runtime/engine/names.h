@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "runtime/bytecode/module.h"
@@ -25,7 +26,12 @@ class Names {
   std::string eventList() const;
 
  private:
-  using Table = std::unordered_map<std::string, int32_t>;
+  // Looked up by string_view without making a std::string of it.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using Table = std::unordered_map<std::string, int32_t, Hash, std::equal_to<>>;
   static int32_t find(const Table& t, std::string_view name);
   const bc::Module& m_;
   Table events_, fields_, pipelines_, users_, templates_, forms_, channels_, taskTypes_;

@@ -78,6 +78,7 @@ class Processing : public vm::Host {
   std::string tooManyTags();
   int32_t eventIndex(bc::EventKind kind) const;
   void setPayload(int32_t event, std::vector<store::FieldValue> values);
+  void clearPayload();  // no event's payload: what setPayload(kNo, {}) would do
   bool ruleApplies(const bc::RuleDef& rule, int32_t arg, const std::string& tag);
   // Runs the rules of the current stage for an event; stops when the deal leaves.
   void runEvent(int32_t event, int32_t arg, const std::string& tag);

@@ -130,12 +130,11 @@ void Processing::rescheduleAt(const std::vector<int32_t>& changedFields) {
     }
     if (!depends || !ruleApplies(rule, kNo, "")) continue;
     // The timer follows its field: drop the pending one, schedule anew.
-    for (const auto& t : state_.tx.timerHeadsOf(deal_.id)) {
-      if (t.kind == store::TimerKind::Rule && t.rule == r && t.epoch == deal_.epoch) {
-        state_.tx.removeTimer(t.id);
-        trace("timer cancelled", [&] { return nlohmann::json{{"timer", t.id}, {"why", "its field changed"}}; });
-      }
-    }
+    state_.tx.removeTimersOf(deal_.id, [&](const store::TimerHead& t) {
+      if (t.kind != store::TimerKind::Rule || t.rule != r || t.epoch != deal_.epoch) return false;
+      trace("timer cancelled", [&] { return nlohmann::json{{"timer", t.id}, {"why", "its field changed"}}; });
+      return true;
+    });
     setPayload(kNo, {});
     scheduleRule(r, now_);
   }
@@ -143,24 +142,23 @@ void Processing::rescheduleAt(const std::vector<int32_t>& changedFields) {
 
 void Processing::cancelUnless(int32_t event, int32_t arg, const std::string& tag) {
   if (event == kNo) return;
-  for (const auto& t : state_.tx.timerHeadsOf(deal_.id)) {
-    if (t.epoch != deal_.epoch || t.unlessEvent != event) continue;
+  state_.tx.removeTimersOf(deal_.id, [&](const store::TimerHead& t) {
+    if (t.epoch != deal_.epoch || t.unlessEvent != event) return false;
     if (t.unlessArg != kNo) {
       bool isTag = m_.events[event].arg == bc::ArgKind::Tag;
-      if (isTag ? m_.str(t.unlessArg) != tag : t.unlessArg != arg) continue;
+      if (isTag ? m_.str(t.unlessArg) != tag : t.unlessArg != arg) return false;
     }
-    state_.tx.removeTimer(t.id);
     trace("timer cancelled", [&] {
       return nlohmann::json{{"timer", t.id}, {"why", "unless " + m_.str(m_.events[event].name)}};
     });
-  }
+    return true;
+  });
 }
 
 void Processing::cancelVisitTimers() {
-  for (const auto& t : state_.tx.timerHeadsOf(deal_.id)) {
-    if (t.kind == store::TimerKind::TaskOverdue || t.epoch != deal_.epoch) continue;
-    state_.tx.removeTimer(t.id);
-  }
+  state_.tx.removeTimersOf(deal_.id, [&](const store::TimerHead& t) {
+    return t.kind != store::TimerKind::TaskOverdue && t.epoch == deal_.epoch;
+  });
 }
 
 void Processing::fire(const store::TimerRecord& timer) {

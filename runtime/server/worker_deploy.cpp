@@ -8,6 +8,7 @@
 #include "runtime/store/pg_db.h"
 #include "runtime/store/pg_lock_keys.h"
 #include "runtime/store/pg_store.h"
+#include "runtime/store/pg_wake_channel.h"
 #include "runtime/store/pg_work_queue.h"
 
 namespace voronka::server {
@@ -429,7 +430,7 @@ ExtraReply startShared(store::Store& store, const std::string& conninfo, engine:
         }
       }
     }
-    lock.exec("NOTIFY voronka_work", "waking the workers");
+    lock.exec(store::pg::notifySql(store::pg::storeSchema(lock)).c_str(), "waking the store's workers");
   } catch (const std::exception& e) {  // the store failed: nothing changed, or the deployment is in the store
     return moduleRouteError(
         503, "not_deployed",

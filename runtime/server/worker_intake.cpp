@@ -35,6 +35,36 @@ void WorkerIntake::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(appliedMutex_);  // a waiter starting the listener has done so
+  }
+  if (appliedThread_.joinable()) appliedThread_.join();
+}
+
+void WorkerIntake::listenForApplied() {
+  std::lock_guard lock(appliedMutex_);
+  if (appliedListener_ || !options_.notify) return;  // poll-only (PgBouncer): no LISTEN
+  {
+    std::lock_guard stopLock(mutex_);
+    if (stopping_) return;
+  }
+  appliedListener_ = std::make_unique<store::pg::WakeListener>(options_.conninfo, store::pg::Channel::Applied);
+  appliedThread_ = std::thread([this] { runAppliedListener(); });
+}
+
+void WorkerIntake::runAppliedListener() {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    if (!appliedListener_->wait(200)) continue;
+    {
+      std::lock_guard lock(appliedMutex_);
+      ++appliedCount_;
+    }
+    appliedChanged_.notify_all();
+  }
 }
 
 std::vector<WriteResult> WorkerIntake::apply(std::vector<nlohmann::json> events,
@@ -131,8 +161,14 @@ void WorkerIntake::write(std::vector<Job>& batch) {
 }
 
 WriteResult WorkerIntake::waitForOutcome(const std::string& eventId, WriteResult queued) {
+  listenForApplied();
   auto deadline = std::chrono::steady_clock::now() + options_.waitForOutcome;
   auto pause = std::chrono::milliseconds(2);
+  uint64_t seen = 0;
+  {
+    std::lock_guard lock(appliedMutex_);
+    seen = appliedCount_;  // taken before the look: a notification after it is not missed
+  }
   while (std::chrono::steady_clock::now() < deadline) {
     try {
       if (std::optional<store::pg::Inbox::Outcome> o = inbox_->outcome(eventId)) {
@@ -144,7 +180,12 @@ WriteResult WorkerIntake::waitForOutcome(const std::string& eventId, WriteResult
       // The event is stored; only its outcome cannot be read now.
       return queued;
     }
-    std::this_thread::sleep_for(pause);
+    // Until a worker says it applied events, or the next look (the backstop:
+    // poll-only workers, a listener not listening yet, a lost connection).
+    std::unique_lock lock(appliedMutex_);
+    appliedChanged_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + pause),
+                               [&] { return appliedCount_ != seen; });
+    seen = appliedCount_;
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
   queued.outcome.message = "no worker applied it yet";

@@ -10,6 +10,7 @@
 #include "runtime/engine/wire.h"
 #include "runtime/store/pg_db.h"
 #include "runtime/store/pg_store.h"
+#include "runtime/store/pg_wake_channel.h"
 #include "runtime/store/pg_work_queue.h"
 
 namespace voronka::server {
@@ -19,6 +20,13 @@ namespace {
 // Applied events' outcomes are kept this long for callers that wait for them.
 constexpr int64_t kKeepOutcomesSeconds = 3600;
 constexpr size_t kForgetPerRound = 5000;
+
+// An event the intake waits for, to answer with its outcome (WorkerIntake::apply).
+bool isAwaited(const nlohmann::json& event) {
+  if (!event.is_object()) return false;
+  auto type = event.find("type");
+  return type != event.end() && type->is_string() && (*type == "deal_created" || *type == "manual_move");
+}
 
 WorkerDeployOptions withEngineStore(WorkerDeployOptions options, store::Store* engineStore) {
   options.engineStore = engineStore;
@@ -35,13 +43,15 @@ struct SharedWorker::Parts {
         deploy(store, clock, std::shared_ptr<const bc::Module>(&module, [](const bc::Module*) {}), o.moduleVersion,
                withEngineStore(o.deploy, wrapped.get())),
         queue(store.connection()),
-        listener(o.conninfo) {}
+        listener(o.conninfo),
+        appliedNotify(store::pg::notifySql(store::pg::storeSchema(store.connection()), store::pg::Channel::Applied)) {}
 
   store::PostgresStore store;
   std::unique_ptr<store::Store> wrapped;  // the engines' view of `store` (--crm: the CRM mirror)
   WorkerDeploy deploy;
   store::pg::WorkQueue queue;
   store::pg::WakeListener listener;
+  std::string appliedNotify;  // tells the intakes that events a caller waits for were applied
 };
 
 SharedWorker::SharedWorker(const bc::Module& module, engine::Clock& clock, WorkerOptions options)
@@ -104,7 +114,8 @@ size_t SharedWorker::runBatch() {
   p.store.beginBatchWithFirstRead();  // BEGIN goes with follow()'s read: no round trip of its own
   std::vector<std::string> deals;
   size_t events = 0, timers = 0, worked = 0;
-  int64_t moved = 0;  // deals a deployment moved in this batch
+  int64_t moved = 0;     // deals a deployment moved in this batch
+  bool awaited = false;  // applied an event whose caller waits for its outcome (worker_intake.h)
   uint64_t effectsBefore = p.store.effectsAdded();
   try {
     p.deploy.follow();  // the version this batch applies everything with
@@ -141,7 +152,8 @@ size_t SharedWorker::runBatch() {
                               "internal error: " + *stuck);
           ++events;
         }
-        p.queue.rescheduleAt(deal, now + 60);  // its timers wait; looked at again in a minute
+        awaited = awaited || !inbox[deal].empty();  // their callers have their answer (failed) too
+        p.queue.rescheduleAt(deal, now + 60);       // its timers wait; looked at again in a minute
         continue;
       }
       p.store.scopeTimersToDeal(deal);
@@ -162,6 +174,7 @@ size_t SharedWorker::runBatch() {
             });
           }
           o = other ? std::move(*other) : engine::applyWireEvent(p.deploy.engine(), p.deploy.names(), event);
+          awaited = awaited || isAwaited(event);
         } catch (const nlohmann::json::exception& e) {
           o = {engine::Outcome::Status::Invalid, std::string("the event is not JSON: ") + e.what()};
         }
@@ -178,6 +191,8 @@ size_t SharedWorker::runBatch() {
         p.queue.rescheduleAt(deal, p.store.earliestTimerOf(deal));
       }
     }
+    // With the COMMIT: the intakes waiting for these outcomes read them at once, not at their next look.
+    if (awaited && !options_.pollOnly) p.store.connection().defer(p.appliedNotify.c_str(), "telling the intakes");
     moved = p.deploy.recordProgress();
   } catch (...) {
     p.deploy.batchFailed();

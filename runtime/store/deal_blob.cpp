@@ -130,23 +130,35 @@ class Reader {
   size_t pos_ = 0;
 };
 
-void writeField(Writer& w, const FieldValue& f) {
+uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+
+// The most bytes a field takes besides its text: tag, flags, aux, num, i and the text's length.
+constexpr size_t kFieldMost = 2 + 10 + 8 + 10 + 10;
+
+char* textAt(char* p, std::string_view s) {
+  p = Writer::varintAt(p, s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+// A field at p, with room for kFieldMost bytes and its text; returns the end.
+char* fieldAt(char* p, const FieldValue& f) {
   uint8_t flags = (f.aux != 0 ? kAux : 0) | (std::bit_cast<uint64_t>(f.num) != 0 ? kNum : 0) | (f.i != 0 ? kInt : 0) |
                   (!f.text.empty() ? kText : 0);
-  // Everything but the text in one go: room checked once, bytes stored
-  // through a pointer (a deal writes every field on every save).
-  w.fixed(2 + 10 + 8 + 10, [&](char* p) {
-    *p++ = static_cast<char>(f.tag);
-    *p++ = static_cast<char>(flags);
-    if (flags & kAux) p = Writer::varintAt(p, f.aux);
-    if (flags & kNum) {
-      uint64_t bits = std::bit_cast<uint64_t>(f.num);
-      for (int i = 0; i < 8; ++i) *p++ = static_cast<char>(bits >> (8 * i));
-    }
-    if (flags & kInt) p = Writer::varintAt(p, (static_cast<uint64_t>(f.i) << 1) ^ static_cast<uint64_t>(f.i >> 63));
-    return p;
-  });
-  if (flags & kText) w.text(f.text);
+  *p++ = static_cast<char>(f.tag);
+  *p++ = static_cast<char>(flags);
+  if (flags & kAux) p = Writer::varintAt(p, f.aux);
+  if (flags & kNum) {
+    uint64_t bits = std::bit_cast<uint64_t>(f.num);
+    for (int i = 0; i < 8; ++i) *p++ = static_cast<char>(bits >> (8 * i));
+  }
+  if (flags & kInt) p = Writer::varintAt(p, zigzag(f.i));
+  if (flags & kText) p = textAt(p, f.text);
+  return p;
+}
+
+void writeField(Writer& w, const FieldValue& f) {
+  w.fixed(kFieldMost + f.text.size(), [&](char* p) { return fieldAt(p, f); });
 }
 
 void readField(Reader& r, FieldValue& f) {
@@ -224,26 +236,34 @@ std::string encodeDeal(const DealRecord& d) {
 }
 
 void encodeDeal(std::string& out, const DealRecord& d) {
-  Writer w(out);
+  // Every save writes the whole deal: the room it can take is counted once,
+  // then every byte is stored through a pointer, with no check per item.
+  const std::string* texts[] = {&d.name,        &d.contactName, &d.contactEmail, &d.contactPhone,
+                                &d.companyName, &d.lostReason,  &d.error,        &d.moduleVersion};
+  size_t most = 13 * 10 + d.visits.size() * 20;  // the numbers, the counts and the visits
+  for (const std::string* t : texts) most += 10 + t->size();
+  for (const FieldValue& f : d.fields) most += kFieldMost + f.text.size();
+  for (const std::string& t : d.tags) most += 10 + t.size();
+  size_t start = out.size();
+  out.resize(start + most);
+  char* p = out.data() + start;
   for (int64_t v : {int64_t{d.pipeline}, int64_t{d.stage}, int64_t{d.previousPipeline}, int64_t{d.previousStage},
                     d.enteredAt, d.createdAt, int64_t{d.responsible}, int64_t{d.childDeals}})
-    w.signedVarint(v);
-  w.varint(d.epoch);
-  w.varint(d.version);
-  for (const std::string* t : {&d.name, &d.contactName, &d.contactEmail, &d.contactPhone, &d.companyName, &d.lostReason,
-                               &d.error, &d.moduleVersion})
-    w.text(*t);
+    p = Writer::varintAt(p, zigzag(v));
+  p = Writer::varintAt(p, d.epoch);
+  p = Writer::varintAt(p, d.version);
+  for (const std::string* t : texts) p = textAt(p, *t);
   // The lists inline, each a count and its items.
-  w.varint(d.fields.size());
-  for (const FieldValue& f : d.fields) writeField(w, f);
-  w.varint(d.tags.size());
-  for (const std::string& t : d.tags) w.text(t);
-  w.varint(d.visits.size());
+  p = Writer::varintAt(p, d.fields.size());
+  for (const FieldValue& f : d.fields) p = fieldAt(p, f);
+  p = Writer::varintAt(p, d.tags.size());
+  for (const std::string& t : d.tags) p = textAt(p, t);
+  p = Writer::varintAt(p, d.visits.size());
   for (const auto& [key, count] : d.visits) {
-    w.signedVarint(key);
-    w.signedVarint(count);
+    p = Writer::varintAt(p, zigzag(key));
+    p = Writer::varintAt(p, zigzag(count));
   }
-  w.done();
+  out.resize(static_cast<size_t>(p - out.data()));
 }
 
 DealRecord decodeDeal(std::string id, std::string_view bytes) {
@@ -286,16 +306,21 @@ std::string encodeTask(const TaskRecord& t) {
 }
 
 void encodeTask(std::string& out, const TaskRecord& t, bool withText) {
-  Writer w(out);
-  w.reserve(32 + t.deal.size() + (withText ? t.text.size() : 0) + t.comment.size());
-  w.byte(t.done ? 1 : 0);
-  w.varint(static_cast<uint64_t>(t.id));
-  w.text(t.deal);
-  for (int64_t v : {int64_t{t.type}, t.due, int64_t{t.responsible}, t.createdAt, t.completedAt}) w.signedVarint(v);
-  w.varint(t.epoch);
-  w.text(withText ? std::string_view(t.text) : std::string_view());
-  w.text(t.comment);
-  w.done();
+  // As a deal is: the room counted once (ten numbers and lengths, the done
+  // byte and the texts), the bytes stored through a pointer.
+  std::string_view text = withText ? std::string_view(t.text) : std::string_view();
+  size_t start = out.size();
+  out.resize(start + 1 + 10 * 10 + t.deal.size() + text.size() + t.comment.size());
+  char* p = out.data() + start;
+  *p++ = static_cast<char>(t.done ? 1 : 0);
+  p = Writer::varintAt(p, static_cast<uint64_t>(t.id));
+  p = textAt(p, t.deal);
+  for (int64_t v : {int64_t{t.type}, t.due, int64_t{t.responsible}, t.createdAt, t.completedAt})
+    p = Writer::varintAt(p, zigzag(v));
+  p = Writer::varintAt(p, t.epoch);
+  p = textAt(p, text);
+  p = textAt(p, t.comment);
+  out.resize(static_cast<size_t>(p - out.data()));
 }
 
 TaskRecord decodeTask(std::string_view bytes) {

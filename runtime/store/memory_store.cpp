@@ -25,6 +25,8 @@ class MemoryTransaction : public Transaction {
       for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
     }
     undo_.clear();
+    s_.replacedUsed_ = 0;
+    s_.replacedTasksUsed_ = 0;
     s_.open_ = false;
   }
 
@@ -53,10 +55,10 @@ class MemoryTransaction : public Transaction {
   MemoryStore::StoredDeal& store(const DealRecord& deal) {
     s_.encodeScratch_.clear();
     blob::encodeDeal(s_.encodeScratch_, deal);
-    MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, -1, s_.encodeScratch_};
     auto it = s_.deals_.find(deal.id);
     if (it == s_.deals_.end()) {
       s_.dealOrder_.push_back(deal.id);
+      MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, -1, s_.encodeScratch_};
       MemoryStore::StoredDeal& added = s_.deals_.emplace(deal.id, std::move(stored)).first->second;
       undo_.push_back([this, id = deal.id] {
         auto at = s_.deals_.find(id);
@@ -68,18 +70,27 @@ class MemoryTransaction : public Transaction {
     }
     MemoryStore::StoredDeal& row = it->second;
     s_.emptyDecoded(row);
-    std::swap(row.blob, stored.blob);
-    std::swap(row.pipeline, stored.pipeline);
-    std::swap(row.stage, stored.stage);
-    std::swap(row.responsible, stored.responsible);
-    undo_.push_back([this, &row, old = std::move(stored)]() mutable {
+    // The row as it was waits for an undo in room kept by the store, so the
+    // undo entry holds two pointers (no allocation).
+    if (s_.replacedUsed_ == s_.replaced_.size()) s_.replaced_.emplace_back();
+    MemoryStore::StoredDeal& old = s_.replaced_[s_.replacedUsed_++];
+    old.blob = s_.encodeScratch_.substr();  // a copy at its size
+    old.pipeline = deal.pipeline;
+    old.stage = deal.stage;
+    old.responsible = deal.responsible;
+    swapRow(row, old);
+    undo_.push_back([this, &row] {
       s_.emptyDecoded(row);
-      row.blob = std::move(old.blob);
-      row.pipeline = old.pipeline;
-      row.stage = old.stage;
-      row.responsible = old.responsible;
+      swapRow(row, s_.replaced_[--s_.replacedUsed_]);
     });
     return row;
+  }
+
+  static void swapRow(MemoryStore::StoredDeal& row, MemoryStore::StoredDeal& other) {
+    std::swap(row.blob, other.blob);
+    std::swap(row.pipeline, other.pipeline);
+    std::swap(row.stage, other.stage);
+    std::swap(row.responsible, other.responsible);
   }
 
   std::vector<std::string> dealIds() override { return s_.dealOrder_; }
@@ -135,10 +146,14 @@ class MemoryTransaction : public Transaction {
 
   void putTask(const TaskRecord& task) override {
     if (task.id < 1 || static_cast<size_t>(task.id) > s_.tasks_.size()) throw std::logic_error("putTask: no such task");
-    MemoryStore::StoredTask old = std::exchange(s_.tasks_[static_cast<size_t>(task.id - 1)], storedTask(task));
-    undo_.push_back([this, at = static_cast<size_t>(task.id - 1), old = std::move(old)]() mutable {
-      s_.tasks_[at] = std::move(old);
-    });
+    // As a deal's row: the task as it was waits for an undo in the store's
+    // room, so the undo entry does not allocate.
+    if (s_.replacedTasksUsed_ == s_.replacedTasks_.size()) s_.replacedTasks_.emplace_back();
+    MemoryStore::StoredTask& old = s_.replacedTasks_[s_.replacedTasksUsed_++];
+    auto at = static_cast<size_t>(task.id - 1);  // an index: tasks_ may grow before an undo
+    old = storedTask(task);
+    std::swap(s_.tasks_[at], old);
+    undo_.push_back([this, at] { std::swap(s_.tasks_[at], s_.replacedTasks_[--s_.replacedTasksUsed_]); });
   }
 
   std::vector<TaskRecord> tasksOf(const std::string& deal) override {
@@ -186,6 +201,11 @@ class MemoryTransaction : public Transaction {
   std::vector<TimerRecord> timersOf(const std::string& deal) override { return s_.timers_.ofDeal(deal); }
 
   std::vector<TimerHead> timerHeadsOf(const std::string& deal) override { return s_.timers_.headsOfDeal(deal); }
+
+  void removeTimersOf(const std::string& deal, FunctionRef<bool(const TimerHead&)> pick) override {
+    s_.timers_.removeOfDeal(deal, pick,
+                            [this](int64_t id) { undo_.push_back([this, id] { s_.timers_.restore(id); }); });
+  }
 
   std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override { return s_.timers_.due(until, limit); }
 
@@ -457,6 +477,8 @@ class MemoryTransaction : public Transaction {
   void commit() override {
     committed_ = true;
     undo_.clear();
+    s_.replacedUsed_ = 0;
+    s_.replacedTasksUsed_ = 0;
     s_.timers_.compact();
   }
 

@@ -58,6 +58,10 @@ class MemoryStore : public Store {
   std::vector<DecodedDeal> decoded_;
   size_t nextDecoded_ = 0;  // slots are reused in turn
   std::string encodeScratch_;
+  // The rows the open transaction's saves replaced, oldest first, for its
+  // undo (kept, with their room, from one transaction to the next).
+  std::vector<StoredDeal> replaced_;
+  size_t replacedUsed_ = 0;
   // The open transaction's undo log, kept here so its room is reused.
   std::vector<std::function<void()>> undo_;
   void forgetDecoded(StoredDeal& deal);  // frees its slot (the deal is going)
@@ -74,6 +78,8 @@ class MemoryStore : public Store {
   std::deque<std::string> taskTexts_;  // a deque: the views below stay valid as it grows
   std::unordered_map<std::string_view, uint32_t> taskTextIds_;
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
+  std::vector<StoredTask> replacedTasks_;  // as replaced_, for tasks
+  size_t replacedTasksUsed_ = 0;
   TimerTable timers_;
   std::vector<EffectRecord> effects_;
   std::unordered_map<std::string, std::vector<size_t>> effectsByDeal_;

@@ -13,7 +13,7 @@
 
 namespace voronka::store::pg {
 
-inline constexpr int kSchemaVersion = 5;  // what this build writes
+inline constexpr int kSchemaVersion = 6;  // what this build writes
 
 // Brings the connection's schema to kSchemaVersion (creating the tables in an
 // empty schema). Refuses a schema that has other tables but no store, or a

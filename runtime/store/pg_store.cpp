@@ -1,5 +1,7 @@
 #include "runtime/store/pg_store.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -245,41 +247,28 @@ struct Statements {
                            "WITH ORDINALITY AS u(d, fp, fs, tp, ts, a, c, h, n) ORDER BY n",
                            {T::Text, T::Int8, T::Int8, T::Int8, T::Int8, T::Int8, T::Text, T::Text},
                            "adding history"};
+  // The rules that fired go in the event's row (schema version 6): one row per event.
   pg::RowGroup eventRows{db,
-                         "INSERT INTO events (id, deal, type, at, outcome, module_version, body) "
-                         "SELECT i, d, ty, a, o, m, b FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], "
-                         "$5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS u(i, d, ty, a, o, m, b, n) "
-                         "ORDER BY n ON CONFLICT (id) DO NOTHING",
-                         {T::Text, T::Text, T::Text, T::Int8, T::Text, T::Text, T::Text},
+                         "INSERT INTO events (id, deal, type, at, outcome, module_version, body, fired) "
+                         "SELECT i, d, ty, a, o, m, b, f FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], "
+                         "$5::text[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS u(i, d, ty, a, o, m, b, "
+                         "f, n) ORDER BY n ON CONFLICT (id) DO NOTHING",
+                         {T::Text, T::Text, T::Text, T::Int8, T::Text, T::Text, T::Text, T::Text},
                          "recording events"};
-  pg::RowGroup firedRows{db,
-                         "INSERT INTO fired_rules (event, ord, rule, name, file, line) "
-                         "SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], $5::text[], "
-                         "$6::int8[]) ON CONFLICT (event, ord) DO NOTHING",
-                         {T::Text, T::Int8, T::Int8, T::Text, T::Text, T::Int8},
-                         "recording the rules that fired"};
 
   Statement effectsWithStatus{db, "SELECT id, " EFFECT_COLUMNS " FROM effects WHERE status = $1 ORDER BY id LIMIT $2",
                               "reading the outbox"};
 
   Statement eventSeen{db, "SELECT 1 FROM events WHERE id = $1", "looking up an event"};
-  Statement event{db, "SELECT " EVENT_COLUMNS " FROM events WHERE id = $1", "reading an event"};
+  Statement event{db, "SELECT " EVENT_COLUMNS ", fired FROM events WHERE id = $1", "reading an event"};
   Statement recordEvent{db,
-                        "INSERT INTO events (id, deal, type, at, outcome, module_version, body) "
-                        "VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (id) DO NOTHING",
+                        "INSERT INTO events (id, deal, type, at, outcome, module_version, body, fired) "
+                        "VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (id) DO NOTHING",
                         "recording an event"};
   Statement eventLog{db, "SELECT " EVENT_COLUMNS " FROM events WHERE seq > $1 AND body <> '' ORDER BY seq LIMIT $2",
                      "reading the event log"};
-  Statement eventsOf{db, "SELECT " EVENT_COLUMNS " FROM events WHERE deal = $1 ORDER BY seq",
+  Statement eventsOf{db, "SELECT " EVENT_COLUMNS ", fired FROM events WHERE deal = $1 ORDER BY seq",
                      "reading a deal's events"};
-  Statement addFired{db, "INSERT INTO fired_rules (event, ord, rule, name, file, line) VALUES ($1,$2,$3,$4,$5,$6)",
-                     "recording the rules that fired"};
-  Statement firedOf{db, "SELECT rule, name, file, line FROM fired_rules WHERE event = $1 ORDER BY ord",
-                    "reading the rules that fired"};
-  Statement firedOfDeal{db,
-                        "SELECT f.event, f.rule, f.name, f.file, f.line FROM fired_rules f JOIN events e ON e.id = "
-                        "f.event WHERE e.deal = $1 ORDER BY e.seq, f.ord",
-                        "reading the rules that fired"};
   Statement addAttempt{db,
                        "INSERT INTO attempts (effect, deal, attempt, at, outcome, http_status, error, duration_ms) "
                        "SELECT id, deal, $1, $2, $3, $4, $5, $6 FROM effects WHERE id = $7",
@@ -418,6 +407,39 @@ EventRecord readEvent(const Query& q) {
   e.moduleVersion = q.text(5);
   e.body = q.text(6);
   e.seq = q.i64(7);
+  return e;
+}
+
+// events.fired: the rules that fired, a JSON array of [rule, name, file,
+// line] in the order they ran; '' when none (the migration to schema
+// version 6 writes the same from the fired_rules rows it replaces).
+std::string firedText(const std::vector<FiredRule>& fired) {
+  if (fired.empty()) return "";
+  nlohmann::json list = nlohmann::json::array();
+  for (const FiredRule& f : fired) list.push_back({f.rule, f.name, f.file, f.line});
+  return list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<FiredRule> firedOf(const std::string& id, const std::string& text) {
+  std::vector<FiredRule> out;
+  if (text.empty()) return out;
+  try {
+    for (const nlohmann::json& f : nlohmann::json::parse(text))
+      out.push_back(
+          {f.at(0).get<int32_t>(), f.at(1).get<std::string>(), f.at(2).get<std::string>(), f.at(3).get<int32_t>()});
+  } catch (const nlohmann::json::exception& e) {
+    throw StoreError("event " + id +
+                     ": its fired rules (column events.fired) are not a JSON array of "
+                     "[rule, name, file, line]: " +
+                     e.what());
+  }
+  return out;
+}
+
+// An event read with its fired rules (EVENT_COLUMNS, then fired).
+EventRecord readEventWithFired(const Query& q) {
+  EventRecord e = readEvent(q);
+  e.fired = firedOf(e.id, q.text(8));
   return e;
 }
 
@@ -1047,64 +1069,31 @@ class PostgresTransaction final : public Transaction {
           .bind(e.outcome)
           .bind(e.moduleVersion)
           .bind(e.body)
+          .bind(firedText(e.fired))
           .done();
-      for (size_t i = 0; i < e.fired.size(); ++i) {
-        const FiredRule& f = e.fired[i];
-        st_.firedRows.hold()
-            .bind(e.id)
-            .bind(static_cast<int64_t>(i))
-            .bind(f.rule)
-            .bind(f.name)
-            .bind(f.file)
-            .bind(f.line)
-            .done();
-      }
       s_.cache.unseen.erase(e.id);
       s_.cache.seen.insert(e.id);
       s_.cache.touched = true;
       return;
     }
+    // Recorded already: it stays as it was, its rules too.
     Query q(st_.recordEvent);
-    q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body).run();
-    if (q.changes() == 0) return;  // recorded already: its rules stay as they were
-    for (size_t i = 0; i < e.fired.size(); ++i) {
-      const FiredRule& f = e.fired[i];
-      Query add(st_.addFired);
-      add.bind(e.id).bind(static_cast<int64_t>(i)).bind(f.rule).bind(f.name).bind(f.file).bind(f.line).run();
-    }
+    q.bind(e.id).bind(e.deal).bind(e.type).bind(e.at).bind(e.outcome).bind(e.moduleVersion).bind(e.body);
+    q.bind(firedText(e.fired)).run();
   }
 
   std::optional<EventRecord> event(const std::string& id) override {
-    std::optional<EventRecord> e;
-    {
-      Query q(st_.event);
-      q.bind(id);
-      if (!q.step()) return std::nullopt;
-      e = readEvent(q);
-    }
-    Query q(st_.firedOf);
+    Query q(st_.event);
     q.bind(id);
-    while (q.step()) e->fired.push_back({q.i32(0), q.text(1), q.text(2), q.i32(3)});
-    return e;
+    if (!q.step()) return std::nullopt;
+    return readEventWithFired(q);
   }
 
   std::vector<EventRecord> eventsOf(const std::string& deal) override {
     std::vector<EventRecord> out;
-    std::unordered_map<std::string, size_t> at;
-    {
-      Query q(st_.eventsOf);
-      q.bind(deal);
-      while (q.step()) {
-        out.push_back(readEvent(q));
-        at[out.back().id] = out.size() - 1;
-      }
-    }
-    Query q(st_.firedOfDeal);
+    Query q(st_.eventsOf);
     q.bind(deal);
-    while (q.step()) {
-      auto it = at.find(q.text(0));
-      if (it != at.end()) out[it->second].fired.push_back({q.i32(1), q.text(2), q.text(3), q.i32(4)});
-    }
+    while (q.step()) out.push_back(readEventWithFired(q));
     return out;
   }
 

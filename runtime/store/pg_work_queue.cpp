@@ -126,7 +126,10 @@ struct Inbox::Statements {
 };
 
 Inbox::Inbox(const std::string& conninfo)
-    : writer_(conninfo), reader_(conninfo), st_(std::make_unique<Statements>(writer_, reader_)) {}
+    : writer_(conninfo),
+      reader_(conninfo),
+      st_(std::make_unique<Statements>(writer_, reader_)),
+      notify_(notifySql(storeSchema(writer_))) {}
 Inbox::~Inbox() = default;
 
 void Inbox::reconnectIfBroken(Conn& conn) {
@@ -161,7 +164,7 @@ std::vector<Inbox::Added> Inbox::add(const std::vector<Item>& items, int64_t now
       q.bind(item.eventId).bind(item.deal).bind(item.body).bind(now).run();
       added.push_back(q.changes() == 0 ? Added::Duplicate : Added::Queued);
     }
-    if (notify) writer_.exec("NOTIFY voronka_work", "waking the workers");
+    if (notify) writer_.exec(notify_.c_str(), "waking the store's workers");
     writer_.exec("COMMIT", "committing the intake");
   } catch (...) {
     if (!writer_.broken()) PQclear(PQexec(writer_.handle(), "ROLLBACK"));
@@ -192,7 +195,7 @@ int64_t inboxWaiting(Conn& conn) {
 
 // ───────────────────────────── wake-ups ─────────────────────────────
 
-WakeListener::WakeListener(const std::string& conninfo) : conninfo_(conninfo) {}
+WakeListener::WakeListener(const std::string& conninfo, Channel channel) : conninfo_(conninfo), channel_(channel) {}
 WakeListener::~WakeListener() = default;
 
 bool WakeListener::wait(int millis) {
@@ -200,7 +203,7 @@ bool WakeListener::wait(int millis) {
     if (!conn_ || conn_->broken()) {
       conn_.reset();
       conn_ = std::make_unique<Conn>(conninfo_);
-      conn_->exec("LISTEN voronka_work", "listening for work");
+      conn_->exec(listenSql(storeSchema(*conn_), channel_).c_str(), "listening on the store's channel");
     }
   } catch (const StoreError&) {
     conn_.reset();  // the database is away: the poll is the backstop

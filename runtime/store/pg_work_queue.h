@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "runtime/store/pg_db.h"
+#include "runtime/store/pg_wake_channel.h"
 
 namespace voronka::store::pg {
 
@@ -99,14 +100,16 @@ class Inbox {
   Conn reader_;
   std::mutex readerMutex_;
   std::unique_ptr<Statements> st_;
+  std::string notify_;  // NOTIFY on the store's channel (pg_wake_channel.h)
 };
 
-// LISTEN for the intake's NOTIFY (channel voronka_work, database-wide: a
-// hint, so stores in other schemas waking each other costs a claim at most)
-// on a connection of its own.
+// LISTEN for the intake's NOTIFY on the store's channel (pg_wake_channel.h:
+// one per schema, so tenants in schemas of one database do not wake each
+// other's workers) on a connection of its own.
 class WakeListener {
  public:
-  explicit WakeListener(const std::string& conninfo);
+  // Channel::Applied: the workers' word that events were applied (the intake's wait).
+  explicit WakeListener(const std::string& conninfo, Channel channel = Channel::Work);
   ~WakeListener();
   // Waits until a notification comes or `millis` pass; true when woken.
   // A broken connection is made again (the poll is the backstop meanwhile).
@@ -114,6 +117,7 @@ class WakeListener {
 
  private:
   std::string conninfo_;
+  Channel channel_;
   std::unique_ptr<Conn> conn_;
 };
 

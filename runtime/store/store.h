@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/store/function_ref.h"
 #include "runtime/store/records.h"
 
 namespace voronka::store {
@@ -49,6 +50,15 @@ class Transaction {
     for (const TimerRecord& t : timersOf(deal))
       out.push_back({t.id, t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg});
     return out;
+  }
+  // Removes the deal's pending timers that `pick` picks; it is asked of each
+  // (by its head, oldest first) and must not use the transaction. How the
+  // engine cancels timers, several times an event: a store may do it without
+  // listing them first.
+  virtual void removeTimersOf(const std::string& deal, FunctionRef<bool(const TimerHead&)> pick) {
+    for (const TimerHead& t : timerHeadsOf(deal)) {
+      if (pick(t)) removeTimer(t.id);
+    }
   }
   // Timers due at or before `until`, earliest first (ties by id).
   virtual std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) = 0;

@@ -1,6 +1,7 @@
 #include "runtime/store/timer_table.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <queue>
 #include <stdexcept>
@@ -279,11 +280,15 @@ bool TimerTable::remove(int64_t id, TimerRecord* removed) {
   std::optional<uint32_t> pos = position(id);
   if (!pos || slots_[*pos].heapPos == kNone) return false;
   if (removed) *removed = decode(*pos);
-  liveBlobBytes_ -= blobSize(*pos);
-  heapErase(*pos);
-  unlink(*pos);
-  ++dead_;
+  removeAt(*pos);
   return true;
+}
+
+void TimerTable::removeAt(uint32_t pos) {
+  liveBlobBytes_ -= blobSize(pos);
+  heapErase(pos);
+  unlink(pos);
+  ++dead_;
 }
 
 void TimerTable::restore(int64_t id) {
@@ -317,6 +322,35 @@ std::vector<TimerHead> TimerTable::headsOfDeal(std::string_view deal) const {
   for (uint32_t pos = dealHead_[*d]; pos != kNone; pos = slots_[pos].nextInDeal) out.push_back(decodeHead(pos));
   std::reverse(out.begin(), out.end());  // oldest first
   return out;
+}
+
+void TimerTable::removeOfDeal(std::string_view deal, FunctionRef<bool(const TimerHead&)> pick,
+                              FunctionRef<void(int64_t)> removed) {
+  std::optional<uint32_t> d = findDeal(deal);
+  if (!d) return;
+  // The deal's list runs newest first and removing unlinks: its positions
+  // are read whole first, into room on the stack for the usual few. A
+  // removed slot stays put until compact().
+  constexpr size_t kFew = 32;
+  std::array<uint32_t, kFew> few;
+  std::vector<uint32_t> many;
+  size_t n = 0;
+  for (uint32_t pos = dealHead_[*d]; pos != kNone; pos = slots_[pos].nextInDeal) {
+    if (n < kFew) {
+      few[n] = pos;
+    } else {
+      if (n == kFew) many.assign(few.begin(), few.end());
+      many.push_back(pos);
+    }
+    ++n;
+  }
+  const uint32_t* newestFirst = n > kFew ? many.data() : few.data();
+  for (size_t i = n; i-- > 0;) {
+    uint32_t pos = newestFirst[i];
+    if (slots_[pos].heapPos == kNone || !pick(decodeHead(pos))) continue;
+    removeAt(pos);
+    removed(slots_[pos].id);
+  }
 }
 
 std::vector<TimerRecord> TimerTable::ofDeal(std::string_view deal) const {

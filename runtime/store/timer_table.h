@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/store/function_ref.h"
 #include "runtime/store/records.h"
 
 namespace voronka::store {
@@ -40,6 +41,10 @@ class TimerTable {
 
   std::vector<TimerRecord> ofDeal(std::string_view deal) const;  // oldest first
   std::vector<TimerHead> headsOfDeal(std::string_view deal) const;
+  // Removes the deal's pending timers that `pick` picks, asking it of each
+  // (oldest first) without listing them; `removed` hears each id removed.
+  void removeOfDeal(std::string_view deal, FunctionRef<bool(const TimerHead&)> pick,
+                    FunctionRef<void(int64_t)> removed);
   // Due at or before `until`, earliest first (ties by id), at most `limit`.
   std::vector<TimerRecord> due(int64_t until, size_t limit) const;
   std::optional<int64_t> nextDue() const;
@@ -92,6 +97,7 @@ class TimerTable {
   uint32_t internDeal(std::string_view deal);
   std::optional<uint32_t> findDeal(std::string_view deal) const;
   std::optional<uint32_t> position(int64_t id) const;
+  void removeAt(uint32_t pos);  // a pending timer
   // The timer's varints and texts, in scratch_ (valid until the next encode).
   std::string_view encode(const TimerRecord& t);
   TimerRecord decode(uint32_t pos) const;

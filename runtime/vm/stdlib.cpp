@@ -1,5 +1,6 @@
 #include "runtime/vm/stdlib.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/utf8.h"
@@ -81,8 +82,23 @@ Value arithmetic(bc::Op op, const Value& x, const Value& y, const Calendar& cale
     case bc::Op::Add:
       if (x.tag == Tag::Number && y.tag == Tag::Number) return Value::number(x.num + y.num);
       if (x.tag == Tag::Text && y.tag == Tag::Text) {
-        std::string s(x.textView());
-        s += y.textView();
+        std::string_view left = x.textView(), right = y.textView();
+        // A text built piece by piece (`"Hello, " + name + "!"`): when the
+        // left side is the whole of the text made last and there is room
+        // after it, the right side goes there. Nothing moves, so every value
+        // that views that text (or a prefix of it) reads what it read before.
+        if (!scratch.empty()) {
+          std::string& last = scratch.back();
+          if (left.data() == last.data() && left.size() == last.size() &&
+              last.capacity() - last.size() >= right.size()) {
+            last.append(right);
+            return Value::text(last);
+          }
+        }
+        std::string s;
+        s.reserve(std::max<size_t>(2 * (left.size() + right.size()), 64));  // room for the pieces to come
+        s.append(left);
+        s.append(right);
         return keepText(scratch, std::move(s));
       }
       if (x.tag == Tag::Duration && y.tag == Tag::Duration) {

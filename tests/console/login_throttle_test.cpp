@@ -1,8 +1,12 @@
 // Failed console logins per client address (runtime/console/login_throttle.h):
-// five a minute, then a block that doubles each time, forgotten on success.
+// five a minute, then a block that doubles each time, forgotten on success;
+// under `serve --tenants`, counted per tenant's console.
 #include "runtime/console/login_throttle.h"
 
 #include <gtest/gtest.h>
+
+#include "runtime/console/console_app.h"
+#include "runtime/engine/clock.h"
 
 namespace voronka::console {
 namespace {
@@ -66,6 +70,49 @@ TEST(LoginThrottle, ManyAddressesStayWithinTheBound) {
   for (size_t i = 0; i <= T::kMaxAddresses; ++i) t.failed("a" + std::to_string(i), static_cast<int64_t>(i));
   failTimes(t, "blocked", T::kFailures, 200000);
   EXPECT_EQ(t.wait("blocked", 200000), T::kFirstBlockSeconds);
+}
+
+// Two tenants' consoles of one process (`serve --tenants`), as the server mounts them.
+struct TenantConsoles {
+  engine::VirtualClock clock{1000};
+  server::WebApp shop = consoleOf("shop", "shop-token");
+  server::WebApp office = consoleOf("office", "office-token");
+
+  server::WebApp consoleOf(const std::string& tenant, const std::string& token) {
+    ConsoleSettings s;
+    s.clock = &clock;
+    s.scope = tenant;
+    s.mount = "/t/" + tenant;
+    s.tokens.admin = {token};
+    return consoleApp(std::move(s));
+  }
+  static int login(server::WebApp& console, const std::string& address, const std::string& token) {
+    server::WebRequest req;
+    req.method = "POST";
+    req.path = "/console/api/login";
+    req.headers = {{"content-type", "application/json"}};
+    req.body = nlohmann::json{{"token", token}}.dump();
+    req.remoteAddress = address;
+    return console.handle(req).status;
+  }
+};
+
+TEST(LoginThrottle, OneTenantsGuesserDoesNotLockTheAddressOutOfAnotherTenantsConsole) {
+  TenantConsoles c;
+  const std::string office = "192.0.2.10";  // one office's address, behind which a guesser sits too
+  for (int i = 0; i < T::kFailures; ++i) EXPECT_EQ(TenantConsoles::login(c.shop, office, "guess"), 401) << i;
+  EXPECT_EQ(TenantConsoles::login(c.shop, office, "shop-token"), 429);      // blocked at the shop's console
+  EXPECT_EQ(TenantConsoles::login(c.office, office, "office-token"), 200);  // not at the office's
+  EXPECT_EQ(TenantConsoles::login(c.office, office, "guess"), 401);
+  EXPECT_EQ(TenantConsoles::login(c.shop, "192.0.2.11", "shop-token"), 200);  // another address is not held up
+  c.clock.set(1000 + T::kFirstBlockSeconds);
+  EXPECT_EQ(TenantConsoles::login(c.shop, office, "shop-token"), 200);  // the block ends
+}
+
+TEST(LoginThrottle, KeysKeepTenantsApartAndASingleServerAsItWas) {
+  EXPECT_EQ(throttleKey("", "203.0.113.5"), "203.0.113.5");
+  EXPECT_NE(throttleKey("shop", "203.0.113.5"), throttleKey("office", "203.0.113.5"));
+  EXPECT_NE(throttleKey("shop", "203.0.113.5"), throttleKey("", "203.0.113.5"));
 }
 
 }  // namespace

@@ -53,6 +53,16 @@ TEST(Vm, TextFunctionsHandleCyrillic) {
             "МЕБЕЛЬ ЁЛКА\nмебель ёлка\n11\nfound\n");
 }
 
+// Texts are built piece by piece in place when they can be: a text used
+// again after it has grown keeps what it was.
+TEST(Vm, TextsBuiltPieceByPieceKeepEachPiece) {
+  EXPECT_EQ(render("field t: text\nfield u: text",
+                   "note \"{t + u} and {t + t + t}\"\nnote \"{upper(t + u) + u}|{t}\"\n"
+                   "set t = t + u + t\nnote \"[{t}] [{t + u}]\"",
+                   {{"t", "ёлка"}, {"u", "-1"}}),
+            "ёлка-1 and ёлкаёлкаёлка\nЁЛКА-1-1|ёлка\n[ёлка-1ёлка] [ёлка-1ёлка-1]\n");
+}
+
 TEST(Vm, BooleansDatesAndEnumsShowInRussian) {
   EXPECT_EQ(render("field b: bool\nfield d: date\nfield s: enum { site \"Сайт\", call \"Звонок\" }",
                    "note \"{b}\"\nnote \"{d}\"\nnote \"{s}\"", {{"b", true}, {"d", "2026-03-14"}, {"s", "call"}}),

@@ -60,6 +60,62 @@ TEST(DealBlob, EmptyFieldsAreTwoBytesEach) {
   EXPECT_EQ(encodeFields(std::vector<store::FieldValue>(40)).size(), 2u + 80u);
 }
 
+TEST(DealBlob, ADealComesBackWholeAndItsBytesKeepTheirFormat) {
+  store::DealRecord d = testing::sampleDeal("d");
+  d.fields.push_back(testing::textField(std::string(5000, 'x')));  // longer than any room guessed
+  d.tags.push_back(std::string(300, 't'));
+  d.error = "e1: failed";
+  d.moduleVersion = "sha256:abc";
+  d.childDeals = 3;
+  d.version = std::numeric_limits<uint64_t>::max();
+  d.enteredAt = std::numeric_limits<int64_t>::min();
+  std::string bytes = "kept";  // encodeDeal appends
+  encodeDeal(bytes, d);
+  EXPECT_EQ(bytes.substr(0, 4), "kept");
+  EXPECT_EQ(bytes.substr(4), encodeDeal(d));
+  EXPECT_EQ(testing::show(decodeDeal("d", encodeDeal(d))), testing::show(d));
+
+  // The format, byte by byte, for a small deal (the memory store's rows).
+  store::DealRecord small;
+  small.pipeline = 1;
+  small.stage = 2;
+  small.enteredAt = 100;
+  small.createdAt = 50;
+  small.responsible = 0;
+  small.epoch = 3;
+  small.version = 7;
+  small.name = "N";
+  small.fields = {store::FieldValue{}, testing::intField(bc::Tag::Enum, -2, 5)};
+  small.tags = {"t"};
+  small.visits = {{5, 1}};
+  const std::string expected = std::string("\x02\x04\x01\x01\xc8\x01\x64\x00\x00\x03\x07", 11) +  // numbers
+                               std::string("\x01N\x00\x00\x00\x00\x00\x00\x00", 9) +              // texts
+                               std::string("\x02\x00\x00\x08\x05\x05\x03", 7) +  // fields: none; enum, aux 5, -2
+                               std::string("\x01\x01t", 3) + std::string("\x01\x0a\x02", 3);  // tags, visits
+  EXPECT_EQ(encodeDeal(small), expected);
+  EXPECT_EQ(testing::show(decodeDeal("", expected)), testing::show(small));
+  for (size_t cut = 0; cut < expected.size(); ++cut)
+    EXPECT_THROW(decodeDeal("", expected.substr(0, cut)), DamagedBlob) << cut;
+}
+
+TEST(DealBlob, ATaskComesBackWholeWithOrWithoutItsText) {
+  store::TaskRecord t = testing::sampleTask("deal-" + std::string(40, 'd'), std::string(3000, 'x'));
+  t.id = std::numeric_limits<int64_t>::max();
+  t.done = true;
+  t.completedAt = std::numeric_limits<int64_t>::min();
+  t.comment = "готово";
+  t.epoch = std::numeric_limits<uint64_t>::max();
+  t.type = -1;
+  EXPECT_EQ(testing::show(decodeTask(encodeTask(t))), testing::show(t));
+  EXPECT_EQ(encodeTask(t)[0], 1);  // done: the first byte
+  std::string bytes = "kept";
+  encodeTask(bytes, t, false);
+  store::TaskRecord textless = t;
+  textless.text.clear();
+  EXPECT_EQ(bytes.substr(0, 4), "kept");
+  EXPECT_EQ(testing::show(decodeTask(std::string_view(bytes).substr(4))), testing::show(textless));
+}
+
 TEST(DealBlob, DamagedBytesAreRefused) {
   std::string good = encodeTags({"vip", "повтор"});
   EXPECT_THROW(decodeTags(good.substr(0, good.size() - 1)), DamagedBlob);  // cut short

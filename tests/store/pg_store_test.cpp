@@ -93,6 +93,95 @@ TEST_F(PostgresStore, AStoreFromANewerVoronkaIsRefused) {
   EXPECT_NE(error.find("open it with a newer Voronka"), std::string::npos) << error;
 }
 
+// What the migration to schema version 6 changed, undone (in a store's
+// schema): the rules that fired back in a table of their own, notes and
+// history keyed by seq with an index by deal. (fired_rules stays empty.)
+const std::string kUndoVersion6 =
+    "ALTER TABLE events DROP COLUMN fired; "
+    "CREATE TABLE fired_rules (event text NOT NULL, ord bigint NOT NULL, rule bigint NOT NULL, name text NOT NULL, "
+    "file text NOT NULL, line bigint NOT NULL, PRIMARY KEY (event, ord)); "
+    "ALTER TABLE notes DROP CONSTRAINT notes_pkey; ALTER TABLE notes ADD PRIMARY KEY (seq); "
+    "CREATE INDEX notes_by_deal ON notes (deal, seq); "
+    "ALTER TABLE history DROP CONSTRAINT history_pkey; ALTER TABLE history ADD PRIMARY KEY (seq); "
+    "CREATE INDEX history_by_deal ON history (deal, seq); ALTER TABLE deals SET (fillfactor = 70); "
+    "UPDATE voronka_store SET version = 5";
+
+// A version 5 store (the rules that fired a row each in fired_rules) is
+// migrated when opened: every event keeps its rules, in their order, and its
+// notes and history read as before.
+TEST_F(PostgresStore, AVersion5StoresFiredRulesMoveIntoTheirEventsRows) {
+  std::string where = server().freshSchema();
+  std::string schema = where.substr(where.find("search_path=") + 12);
+  schema.pop_back();
+  {
+    store::PostgresStore s(where);
+    auto tx = s.begin();
+    tx->recordEvent({"two", "d1", "link_clicked", 100, "applied"});
+    tx->recordEvent({"none", "d1", "link_clicked", 110, "applied"});
+    tx->recordEvent({"one", "d2", "link_clicked", 120, "applied"});
+    tx->addNote({"d1", 100, "first"});
+    tx->addNote({"d2", 105, "other deal"});
+    tx->addNote({"d1", 110, "second"});
+    tx->addHistory({"d1", 0, 0, 0, 1, 100, "two", "rule"});
+    tx->commit();
+  }
+  ASSERT_EQ(server().run("SET search_path = " + schema + "; " + kUndoVersion6 +
+                         "; INSERT INTO fired_rules VALUES ('two', 1, 7, 'shop.new then 1', 'dir/a b.funnel', 20), "
+                         "('two', 0, 2, 'shop.new#3 \"quoted\" \\ ü', 'f.funnel', 14), "
+                         "('one', 0, 4, 'retail.x', 'g.funnel', 9)"),
+            "");
+  store::PostgresStore s(where);
+  auto tx = s.begin();
+  std::optional<store::EventRecord> two = tx->event("two");
+  ASSERT_TRUE(two.has_value());
+  ASSERT_EQ(two->fired.size(), 2u);
+  EXPECT_EQ(two->fired[0].rule, 2);
+  EXPECT_EQ(two->fired[0].name, "shop.new#3 \"quoted\" \\ ü");
+  EXPECT_EQ(two->fired[0].file, "f.funnel");
+  EXPECT_EQ(two->fired[0].line, 14);
+  EXPECT_EQ(two->fired[1].rule, 7);
+  EXPECT_EQ(two->fired[1].name, "shop.new then 1");
+  EXPECT_EQ(two->fired[1].file, "dir/a b.funnel");
+  EXPECT_EQ(two->fired[1].line, 20);
+  std::vector<store::EventRecord> d1 = tx->eventsOf("d1");
+  ASSERT_EQ(d1.size(), 2u);
+  EXPECT_EQ(d1[0].fired.size(), 2u);
+  EXPECT_TRUE(d1[1].fired.empty());
+  std::vector<store::EventRecord> d2 = tx->eventsOf("d2");
+  ASSERT_EQ(d2.size(), 1u);
+  ASSERT_EQ(d2[0].fired.size(), 1u);
+  EXPECT_EQ(d2[0].fired[0].name, "retail.x");
+  // New events, notes and history go on after the old ones.
+  store::EventRecord next{"new", "d1", "link_clicked", 200, "applied"};
+  next.fired = {{3, "tab\there", "x.funnel", 1}};
+  tx->recordEvent(next);
+  tx->addNote({"d1", 200, "third"});
+  tx->addHistory({"d1", 0, 1, 0, 2, 200, "new", "rule"});
+  tx->commit();
+  auto again = s.begin();
+  std::vector<store::EventRecord> events = again->eventsOf("d1");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[2].id, "new");
+  ASSERT_EQ(events[2].fired.size(), 1u);
+  EXPECT_EQ(events[2].fired[0].name, "tab\there");
+  std::vector<store::NoteRecord> notes = again->notesOf("d1");
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_EQ(notes[0].text, "first");
+  EXPECT_EQ(notes[1].text, "second");
+  EXPECT_EQ(notes[2].text, "third");
+  std::vector<store::HistoryRecord> history = again->historyOf("d1");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].toStage, 1);
+  EXPECT_EQ(history[1].toStage, 2);
+  EXPECT_NE(server().run("SELECT 1 FROM " + schema + ".fired_rules"), "");  // gone: reading it is an error
+  EXPECT_EQ(server().run("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                         "c.relnamespace WHERE n.nspname = '" +
+                         schema +
+                         "' AND c.relname = 'deals' AND 'fillfactor=50' = ANY(c.reloptions)) THEN "
+                         "RAISE EXCEPTION 'deals do not keep half of each page free'; END IF; END $$"),
+            "");
+}
+
 // A version 2 store (before fired rules and delivery attempts were kept) is
 // migrated when opened: its old events have no fired rules, the new ones do.
 TEST_F(PostgresStore, AVersion2StoreIsMigratedAndTheNewRowsStartAfterItsEvents) {
@@ -105,8 +194,8 @@ TEST_F(PostgresStore, AVersion2StoreIsMigratedAndTheNewRowsStartAfterItsEvents) 
     tx->recordEvent({"old", "d1", "link_clicked", 100, "applied"});
     tx->commit();
   }
-  // What versions 3 to 5 changed, undone again: as a version 2 store was.
-  ASSERT_EQ(server().run("SET search_path = " + schema +
+  // What versions 3 to 6 changed, undone again: as a version 2 store was.
+  ASSERT_EQ(server().run("SET search_path = " + schema + "; " + kUndoVersion6 +
                          "; DROP TABLE fired_rules; DROP TABLE attempts; DROP INDEX events_by_deal; "
                          "DROP INDEX effects_pending_by_deal; "
                          "DROP TRIGGER timers_added ON timers; DROP TRIGGER timers_moved ON timers; "

@@ -4,6 +4,8 @@
 // everything — alone or inside a batch.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "tests/store/store_factories.h"
 #include "tests/store/store_test_support.h"
 
@@ -234,6 +236,53 @@ TEST_P(StoreConformance, TimersOfAreInIdOrderAndRemovedOnesAreGone) {
   EXPECT_TRUE(tx->timersOf("c").empty());
   EXPECT_EQ(ids(tx->dueTimers(kForever, 10)), (std::vector<int64_t>{id[2], id[3], id[0]}));
   EXPECT_EQ(tx->counts().timersPending, 3);
+}
+
+TEST_P(StoreConformance, RemoveTimersOfAsksOfEachPendingTimerOfTheDealOldestFirst) {
+  std::vector<int64_t> id = committed([&](store::Transaction& tx) {
+    std::vector<int64_t> ids;
+    for (int64_t due : {500, 100, 300, 200}) ids.push_back(tx.addTimer(sampleTimer("a", due)));
+    ids.push_back(tx.addTimer(sampleTimer("b", 50)));
+    store::TimerRecord rule = sampleTimer("a", 400);
+    rule.kind = store::TimerKind::Rule;
+    rule.rule = 9;
+    rule.epoch = 3;
+    rule.unlessEvent = -1;
+    rule.unlessArg = -1;
+    ids.push_back(tx.addTimer(rule));
+    tx.removeTimer(ids[2]);
+    return ids;
+  });
+  std::vector<int64_t> asked;
+  {
+    auto tx = store_->begin();
+    int64_t added = tx->addTimer(sampleTimer("a", 10));  // this transaction's own is asked of too
+    tx->removeTimersOf("a", [&](const store::TimerHead& t) {
+      asked.push_back(t.id);
+      if (t.id == id[5]) {
+        EXPECT_EQ(std::make_tuple(t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg),
+                  std::make_tuple(store::TimerKind::Rule, 9, uint64_t{3}, -1, -1));
+      } else {
+        EXPECT_EQ(std::make_tuple(t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg),
+                  std::make_tuple(store::TimerKind::Then, 3, uint64_t{2}, 6, 7));
+      }
+      return t.id != id[3];
+    });
+    EXPECT_EQ(asked, (std::vector<int64_t>{id[0], id[1], id[3], id[5], added}));
+    EXPECT_EQ(ids(tx->timersOf("a")), (std::vector<int64_t>{id[3]}));
+    EXPECT_EQ(ids(tx->dueTimers(kForever, 10)), (std::vector<int64_t>{id[4], id[3]}));
+    tx->removeTimersOf("nobody", [&](const store::TimerHead& t) {
+      ADD_FAILURE() << "asked of timer " << t.id;
+      return true;
+    });
+  }  // undone
+  committed([&](store::Transaction& tx) {
+    EXPECT_EQ(ids(tx.timersOf("a")), (std::vector<int64_t>{id[0], id[1], id[3], id[5]}));
+    EXPECT_EQ(ids(tx.dueTimers(kForever, 10)), (std::vector<int64_t>{id[4], id[1], id[3], id[5], id[0]}));
+    tx.removeTimersOf("a", [](const store::TimerHead&) { return true; });
+  });
+  EXPECT_TRUE(store_->begin()->timersOf("a").empty());
+  EXPECT_EQ(store_->nextDue(), 50);
 }
 
 TEST_P(StoreConformance, TimerIdsAreNeverGivenTwice) {

@@ -1,11 +1,12 @@
 // The memory store's compact timer table against a plain model: a random
-// mix of adds, removals, undos and rewrites, with compactions between them,
-// reads back the same timers in the same orders.
+// mix of adds, removals (one by one and by a pick), undos and rewrites, with
+// compactions between them, reads back the same timers in the same orders.
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <map>
 #include <random>
+#include <tuple>
 
 #include "runtime/store/timer_table.h"
 
@@ -57,8 +58,32 @@ TEST(TimerTable, MatchesAPlainModelThroughAddsRemovalsUndosRewritesAndCompaction
     std::vector<std::function<void()>> undo;
     std::map<int64_t, TimerRecord> before = model;
     for (int step = 0; step < 40; ++step) {
-      uint64_t what = rng() % 10;
-      if (what < 5) {
+      uint64_t what = rng() % 11;
+      if (what == 10) {
+        // A deal's timers removed by a pick: asked oldest first, each pending one once.
+        std::string deal = "deal-" + std::to_string(rng() % 8);
+        uint64_t keepRule = rng() % 5;
+        std::vector<int64_t> asked, expected, removed;
+        for (const auto& [id, t] : model) {
+          if (t.deal == deal) expected.push_back(id);
+        }
+        table.removeOfDeal(
+            deal,
+            [&](const TimerHead& h) {
+              asked.push_back(h.id);
+              const TimerRecord& t = model.at(h.id);
+              EXPECT_EQ(std::make_tuple(h.kind, h.rule, h.epoch, h.unlessEvent, h.unlessArg),
+                        std::make_tuple(t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg));
+              return static_cast<uint64_t>(h.rule + 1) != keepRule;
+            },
+            [&](int64_t id) { removed.push_back(id); });
+        EXPECT_EQ(asked, expected) << deal;
+        for (int64_t id : removed) {
+          EXPECT_NE(static_cast<uint64_t>(model.at(id).rule + 1), keepRule);
+          model.erase(id);
+          undo.push_back([&, id] { table.restore(id); });
+        }
+      } else if (what < 5) {
         TimerRecord t = randomTimer(rng, nextId++);
         table.add(t);
         model[t.id] = t;
