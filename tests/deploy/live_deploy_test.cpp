@@ -50,8 +50,10 @@ class LiveDeploy : public ::testing::Test {
     if (!started || !started->migration) return nullptr;
     version = started->outcome.toVersion;
     auto target = started->migration->target();
+    server::LiveDeployOptions options;
+    options.chunk = chunk;
     return std::make_unique<server::LiveDeployment>(target, version, std::move(started->migration), store, clock,
-                                                    metrics, server::LiveDeployOptions{.chunk = chunk});
+                                                    metrics, options);
   }
   std::string versionOf(const std::string& deal) { return store.begin()->deal(deal)->moduleVersion; }
   std::vector<std::string> notes(const std::string& deal) {

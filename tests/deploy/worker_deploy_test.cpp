@@ -40,7 +40,12 @@ struct Worker {
          const std::string& version, size_t chunk)
       : store(conninfo, kShared),
         queue(store.connection()),
-        deploy(store, clock, std::move(module), version, server::WorkerDeployOptions{.chunk = chunk}) {}
+        deploy(store, clock, std::move(module), version, chunkOf(chunk)) {}
+  static server::WorkerDeployOptions chunkOf(size_t chunk) {
+    server::WorkerDeployOptions options;
+    options.chunk = chunk;
+    return options;
+  }
   store::PostgresStore store;
   store::pg::WorkQueue queue;
   server::WorkerDeploy deploy;

@@ -308,7 +308,9 @@ TEST(Engine, EachEventAndTimerKeepsTheRulesThatFired) {
     for (const store::FiredRule& f : e.fired) {
       line += " " + f.name;
       EXPECT_EQ(f.file, h.module.str(h.module.rules[f.rule].file));
-      if (f.name.find(" then ") == std::string::npos) EXPECT_EQ(f.line, h.module.rules[f.rule].line) << f.name;
+      if (f.name.find(" then ") == std::string::npos) {
+        EXPECT_EQ(f.line, h.module.rules[f.rule].line) << f.name;
+      }
       EXPECT_GT(f.line, 0);
     }
     fired.push_back(line);
