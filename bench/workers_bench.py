@@ -57,6 +57,35 @@ def psql(pg, sql):
     return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
 
 
+class Poller:
+    """One psql session kept open for the waits: asking "is anything left?"
+    every 10 ms costs PostgreSQL a query, not a new backend (a psql process
+    per look took a core's quarter away from both sides while they worked)."""
+
+    def __init__(self, pg):
+        self.proc = subprocess.Popen([os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", "postgres",
+                                      "-At", "-v", "ON_ERROR_STOP=1"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def ask(self, sql):
+        self.proc.stdin.write(sql.rstrip(";") + ";\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"psql ended while asking: {sql}")
+        return line.strip()
+
+    def wait_until_none(self, exists_sql):
+        """Until `SELECT EXISTS (exists_sql)` is false; returns when it was."""
+        while self.ask(f"SELECT EXISTS ({exists_sql})") == "t":
+            time.sleep(0.01)
+        return time.time()
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
 def run_once(voronka, module, pg, workers, events_total, mode="shared"):
     schema = f"bench{workers}{mode}"
     psql(pg, f"CREATE SCHEMA {schema}")
@@ -92,8 +121,10 @@ def run_once(voronka, module, pg, workers, events_total, mode="shared"):
     for t in threads:
         t.join()
     acked = time.time()
-    while mode == "shared" and psql(pg, f"SELECT count(*) FROM {schema}.inbox WHERE applied_at IS NULL") != "0":
-        time.sleep(0.02)
+    if mode == "shared":
+        poller = Poller(pg)
+        poller.wait_until_none(f"SELECT 1 FROM {schema}.inbox WHERE applied_at IS NULL")
+        poller.close()
     done = time.time()
     for s in servers:
         s.terminate()
@@ -120,11 +151,11 @@ def run_timers(voronka, module, pg, workers, deals):
     # Every timer falls due at once (the trigger makes their deals due too)
     # and the workers are woken as the intake wakes them; timed from the
     # commit, as pg-boss's jobs are (whose workers are woken the same way).
+    poller = Poller(pg)
     psql(pg, f"UPDATE {schema}.timers SET due = floor(extract(epoch from now()))::bigint; NOTIFY \"voronka_work.{schema}\"")
     started = time.time()
-    while psql(pg, f"SELECT count(*) FROM {schema}.timers") != "0":
-        time.sleep(0.05)
-    done = time.time()
+    done = poller.wait_until_none(f"SELECT 1 FROM {schema}.timers")
+    poller.close()
     for s in servers:
         s.terminate()
     return deals / (done - started)
@@ -164,18 +195,20 @@ def run_pgboss(pg, pgboss, workers, jobs, batch):
     node = ["node", os.path.join(pgboss, "bench.js")]
     subprocess.run(node + ["seed", pg.dir, schema, str(jobs)], check=True, timeout=300)
     psql(pg, f"ANALYZE {schema}.job")  # fresh statistics, as autovacuum would give a long-running queue
+    poller = None
     procs = [subprocess.Popen(node + ["work", pg.dir, schema, str(batch)], stdout=subprocess.PIPE, text=True)
              for _ in range(workers)]
     try:
         for p in procs:
             if p.stdout.readline().strip() != "ready":
                 raise RuntimeError("a pg-boss worker did not start")
+        poller = Poller(pg)
         psql(pg, f"UPDATE {schema}.job SET start_after = now() WHERE name = 'fire'; NOTIFY bench_go")
         started = time.time()
-        while psql(pg, f"SELECT count(*) FROM {schema}.job WHERE name = 'fire' AND state <> 'completed'") != "0":
-            time.sleep(0.05)
-        done = time.time()
+        done = poller.wait_until_none(f"SELECT 1 FROM {schema}.job WHERE name = 'fire' AND state <> 'completed'")
     finally:
+        if poller:
+            poller.close()
         for p in procs:
             p.kill()
             p.wait()
