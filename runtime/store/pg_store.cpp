@@ -502,7 +502,21 @@ struct BatchCache {
     timerIds.clear();
     on = false;
   }
-  TimerRecord* findTimer(int64_t id, std::vector<TimerRecord>** in = nullptr) {
+  // `likelyDeal`: where the timer most likely is (the deal the engine works
+  // on), looked at first: a batch's timers are not each searched for among
+  // every deal's.
+  TimerRecord* findTimer(int64_t id, const std::optional<std::string>& likelyDeal,
+                         std::vector<TimerRecord>** in = nullptr) {
+    if (likelyDeal) {
+      auto it = timers.find(*likelyDeal);
+      if (it != timers.end()) {
+        for (TimerRecord& t : it->second) {
+          if (t.id != id) continue;
+          if (in) *in = &it->second;
+          return &t;
+        }
+      }
+    }
     for (auto& [deal, list] : timers) {
       for (TimerRecord& t : list) {
         if (t.id != id) continue;
@@ -858,7 +872,7 @@ class PostgresTransaction final : public Transaction {
     q.bind(t.due).bind(static_cast<int64_t>(t.kind)).bind(t.rule).bind(t.action).bind(t.epoch).bind(t.event);
     q.bind(t.payload).bind(t.unlessEvent).bind(t.unlessArg).bind(t.task).bind(t.scheduledAt).bind(t.cause).bind(t.id);
     if (s_.cache.on) {
-      if (TimerRecord* cached = s_.cache.findTimer(t.id)) {
+      if (TimerRecord* cached = s_.cache.findTimer(t.id, s_.timerScope)) {
         std::string deal = cached->deal;  // a timer stays with its deal
         *cached = t;
         cached->deal = deal;
@@ -873,7 +887,9 @@ class PostgresTransaction final : public Transaction {
   void removeTimer(int64_t id) override {
     if (s_.cache.on) {
       std::vector<TimerRecord>* list = nullptr;
-      if (TimerRecord* cached = s_.cache.findTimer(id, &list)) list->erase(list->begin() + (cached - list->data()));
+      if (TimerRecord* cached = s_.cache.findTimer(id, s_.timerScope, &list)) {
+        list->erase(list->begin() + (cached - list->data()));
+      }
       s_.cache.touched = true;
       st_.removedTimers.hold().bind(id).done();
       return;
