@@ -43,9 +43,15 @@ struct WorkQueue::Statements {
                           {RowGroup::Type::Text, RowGroup::Type::Int8},
                           "rescheduling deals' work",
                           0};
+  // A deal left with nothing to do (-1) loses its row rather than getting a
+  // NULL: a delete only marks the row, where the update wrote a new row
+  // version and a new index entry (a fired timer's costliest write after its
+  // event row). An intake or a new timer adds the row again (ON CONFLICT).
   pg::RowGroup rescheduleAt{db,
-                            "UPDATE deal_work SET next_run_at = NULLIF(u.n, -1) FROM unnest($1::text[], $2::int8[]) "
-                            "AS u(d, n) WHERE deal_work.deal = u.d AND deal_work.deal = ANY($1::text[])",
+                            "WITH u AS MATERIALIZED (SELECT d, n FROM unnest($1::text[], $2::int8[]) AS u(d, n)), "
+                            "idle AS (DELETE FROM deal_work WHERE deal = ANY(ARRAY(SELECT d FROM u WHERE n = -1))) "
+                            "UPDATE deal_work SET next_run_at = u.n FROM u WHERE deal_work.deal = u.d AND u.n <> -1 "
+                            "AND deal_work.deal = ANY(ARRAY(SELECT d FROM u WHERE n <> -1))",
                             {RowGroup::Type::Text, RowGroup::Type::Int8},
                             "rescheduling deals' work",
                             0};

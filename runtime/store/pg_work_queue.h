@@ -7,7 +7,7 @@
 //   worker:  BEGIN; SELECT … FROM deal_work WHERE next_run_at <= now
 //            ORDER BY next_run_at LIMIT n FOR UPDATE SKIP LOCKED; apply each
 //            deal's inbox rows in order and fire its due timers; recompute its
-//            next_run_at; COMMIT.
+//            next_run_at (or delete its row: nothing left to do); COMMIT.
 //
 // The open transaction is the lease: a killed worker's connection ends, its
 // transaction rolls back and its deals are claimed by the next worker that
@@ -56,8 +56,9 @@ class WorkQueue {
   // Sets the deal's next_run_at from what is left: now when events wait,
   // else its earliest timer, else nothing.
   void reschedule(const std::string& deal, int64_t now);
-  // Sets it to what the worker knows is next (nullopt: nothing), without
-  // looking: the batch holds the deal, so no event can have come meanwhile.
+  // Sets it to what the worker knows is next, without looking: the batch
+  // holds the deal, so no event can have come meanwhile. nullopt (nothing
+  // to do) deletes the deal's row: a deal_work row means work, now or later.
   void rescheduleAt(const std::string& deal, std::optional<int64_t> next);
   // Forgets outcomes of events applied before `before` (at most `limit`).
   int64_t forgetApplied(int64_t before, size_t limit);

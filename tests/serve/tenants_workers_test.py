@@ -218,7 +218,9 @@ class DealHeld:
         cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", db, "-Aqt", "-v", "ON_ERROR_STOP=1"]
         env = dict(os.environ, PGOPTIONS=f"-csearch_path={schema}")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-        self.proc.stdin.write(f"BEGIN;\nSELECT 'held' FROM deal_work WHERE deal = '{deal}' FOR UPDATE;\n")
+        # A deal with nothing to do has no row: made first, as an intake does.
+        self.proc.stdin.write(f"BEGIN;\nINSERT INTO deal_work (deal) VALUES ('{deal}') ON CONFLICT DO NOTHING;\n"
+                              f"SELECT 'held' FROM deal_work WHERE deal = '{deal}' FOR UPDATE;\n")
         self.proc.stdin.flush()
         # ON_ERROR_STOP: psql ends on an error, and the line is empty.
         check(self.proc.stdout.readline().strip() == "held", f"{deal}'s work row locked")

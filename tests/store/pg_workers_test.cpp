@@ -101,6 +101,37 @@ TEST_F(PostgresWorkers, AClaimSkipsTheDealsAnotherWorkerHolds) {
   b.endBatch();
 }
 
+// A deal_work row means work, now or later: a deal left with nothing to do
+// loses its row (a delete, cheaper than a new row version with a NULL), in
+// the same statement that moves another deal's; an event brings it back.
+TEST_F(PostgresWorkers, ADealLeftWithNothingToDoLosesItsWorkRowUntilAnEventComes) {
+  store::PostgresStore worker(where_, kShared);
+  store::pg::Inbox inbox(where_);
+  inbox.add({{"e1", "d1", "{}", "", ""}, {"e2", "d2", "{}", "", ""}}, 100, false);
+  store::pg::WorkQueue queue(worker.connection());
+  auto rows = [&] {
+    return worker.connection().queryText(
+        "SELECT string_agg(deal || '=' || coalesce(next_run_at::text, 'null'), ',' ORDER BY deal) FROM deal_work",
+        "reading deal_work");
+  };
+  worker.beginBatch();
+  std::vector<std::string> deals = queue.claim(100, 10);
+  std::sort(deals.begin(), deals.end());
+  EXPECT_EQ(deals, (std::vector<std::string>{"d1", "d2"}));
+  for (const std::string& deal : deals) {
+    for (const auto& w : queue.waiting(deal, 10)) queue.markApplied(w.seq, 101, "applied", "");
+  }
+  queue.rescheduleAt("d1", std::nullopt);
+  queue.rescheduleAt("d2", 500);
+  worker.endBatch();
+  EXPECT_EQ(rows(), "d2=500");
+  inbox.add({{"e3", "d1", "{}", "", ""}}, 200, false);
+  EXPECT_EQ(rows(), "d1=200,d2=500");
+  worker.beginBatch();
+  EXPECT_EQ(queue.claim(200, 10), std::vector<std::string>{"d1"});
+  worker.endBatch();
+}
+
 TEST_F(PostgresWorkers, ATimerMakesItsDealDueAndAWorkerSeesOnlyItsDealsTimers) {
   store::PostgresStore worker(where_, kShared);
   {
