@@ -507,22 +507,22 @@ struct BatchCache {
   // every deal's.
   TimerRecord* findTimer(int64_t id, const std::optional<std::string>& likelyDeal,
                          std::vector<TimerRecord>** in = nullptr) {
-    if (likelyDeal) {
-      auto it = timers.find(*likelyDeal);
-      if (it != timers.end()) {
-        for (TimerRecord& t : it->second) {
-          if (t.id != id) continue;
-          if (in) *in = &it->second;
-          return &t;
-        }
-      }
-    }
-    for (auto& [deal, list] : timers) {
+    auto findIn = [&](std::vector<TimerRecord>& list) -> TimerRecord* {
       for (TimerRecord& t : list) {
         if (t.id != id) continue;
         if (in) *in = &list;
         return &t;
       }
+      return nullptr;
+    };
+    if (likelyDeal) {
+      auto it = timers.find(*likelyDeal);
+      if (it != timers.end()) {
+        if (TimerRecord* t = findIn(it->second)) return t;
+      }
+    }
+    for (auto& [deal, list] : timers) {
+      if (TimerRecord* t = findIn(list)) return t;
     }
     return nullptr;
   }
