@@ -28,9 +28,11 @@ struct ServeSettings {
   std::optional<crm::CrmConfig> crm;  // --crm crm.toml: the client's amoCRM or Bitrix24 (docs/crm.md)
   deploy::Plan plan;                  // --plan: how deals move when the store runs another version
   // --workers shared: one of many servers on one PostgreSQL store (worker_serve.h);
-  // --pg-poll-only: no LISTEN/NOTIFY (behind PgBouncer in transaction mode).
+  // --pg-poll-only: no LISTEN/NOTIFY (behind PgBouncer in transaction mode);
+  // --worker-threads: claim loops in this process, each on its own connection.
   bool sharedWorkers = false;
   bool pgPollOnly = false;
+  int workerThreads = 1;
 };
 
 // What the process has to tell its operator; the wording is the caller's.

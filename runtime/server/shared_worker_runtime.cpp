@@ -59,23 +59,34 @@ std::string workerLabel() {
   return fmt::format("{}:{}", host, getpid());
 }
 
-std::string workerMetrics(const std::string& label, const WorkerCounters& w, const store::SharedOutboxCounters& o) {
+// A worker is the process: its threads' counters are summed.
+std::string workerMetrics(const std::string& label, const std::vector<std::unique_ptr<SharedWorker>>& threads,
+                          const store::SharedOutboxCounters& o) {
   std::string out;
   auto counter = [&](const char* name, const char* help, uint64_t value) {
     out +=
         fmt::format("# HELP {} {}\n# TYPE {} counter\n{}{{worker=\"{}\"}} {}\n", name, help, name, name, label, value);
   };
+  auto sum = [&](std::atomic<uint64_t> WorkerCounters::*field) {
+    uint64_t total = 0;
+    for (const auto& t : threads) total += (t->counters().*field).load();
+    return total;
+  };
   counter("voronka_worker_claims_total", "Deals this worker claimed with due work (FOR UPDATE SKIP LOCKED)",
-          w.claims.load());
+          sum(&WorkerCounters::claims));
   counter("voronka_worker_batches_total", "Claim transactions this worker committed with at least one deal",
-          w.batches.load());
-  counter("voronka_worker_events_applied_total", "Inbox events this worker applied", w.events.load());
-  counter("voronka_worker_timers_fired_total", "Timers this worker fired", w.timers.load());
+          sum(&WorkerCounters::batches));
+  counter("voronka_worker_events_applied_total", "Inbox events this worker applied", sum(&WorkerCounters::events));
+  counter("voronka_worker_timers_fired_total", "Timers this worker fired", sum(&WorkerCounters::timers));
   counter("voronka_worker_failed_batches_total", "Claim transactions rolled back (their deals are claimed again)",
-          w.failedBatches.load());
-  counter("voronka_worker_wakeups_total", "NOTIFY hints that woke this worker", w.wakeups.load());
+          sum(&WorkerCounters::failedBatches));
+  counter("voronka_worker_wakeups_total", "NOTIFY hints that woke this worker", sum(&WorkerCounters::wakeups));
   counter("voronka_worker_deals_moved_total", "Deals this worker moved onto a new version during a deployment",
-          w.dealsMoved.load());
+          sum(&WorkerCounters::dealsMoved));
+  out += fmt::format(
+      "# HELP voronka_worker_threads Claim loops of this worker (--worker-threads)\n# TYPE voronka_worker_threads "
+      "gauge\nvoronka_worker_threads{{worker=\"{}\"}} {}\n",
+      label, threads.size());
   counter("voronka_worker_lease_takeovers_total",
           "Outbox effects this worker claimed after another worker's lease ran out without a result",
           o.takeovers.load());
@@ -124,7 +135,7 @@ struct SharedWorkerRuntime::Parts {
   outbox::Connectors connectors;
   std::unique_ptr<outbox::OutboxRelay> relay;
   std::unique_ptr<WorkerIntake> intake;
-  std::unique_ptr<SharedWorker> worker;
+  std::vector<std::unique_ptr<SharedWorker>> workers;  // --worker-threads of them
 
   // The versions the HTTP side reads deals with follow the worker's (a deal
   // not moved yet is read with its own): the server's, once it exists.
@@ -285,17 +296,28 @@ struct SharedWorkerRuntime::Parts {
   }
 
   std::string workerLines() const {
-    if (!worker || !store) return "";
-    return workerMetrics(label, worker->counters(), store->outboxCounters()) + (crm ? crm->metrics(label) : "");
+    if (workers.empty() || !store) return "";
+    return workerMetrics(label, workers, store->outboxCounters()) + (crm ? crm->metrics(label) : "");
   }
 
-  WorkerOptions workerOptions() {
+  // Thread 0 tells the HTTP side the versions it follows and the
+  // deployment's gauges; the others follow the store's deployments on
+  // their own (as other processes do) and only log, naming themselves.
+  WorkerOptions workerOptions(size_t thread) {
     WorkerOptions w;
     w.conninfo = conninfo;
     w.moduleVersion = moduleVersion;
     w.pollOnly = settings.pgPollOnly;
     w.onCommit = [this] { relay->wake(); };
     if (crm) crm->configure(w);
+    if (thread > 0) {
+      w.deploy.report = [this, thread](const std::string& line) {
+        const std::string prefix = "worker:";
+        bool own = line.compare(0, prefix.size(), prefix) == 0;
+        report(own ? fmt::format("worker thread {}:{}", thread + 1, line.substr(prefix.size())) : line);
+      };
+      return w;
+    }
     w.deploy.onVersion = [this](const LiveVersions::Version& v, bool current) { addVersion(v, current); };
     w.deploy.report = [this](const std::string& line) { report(line); };
     // /metrics' voronka_deployment_* follow the journal as this worker sees it.
@@ -415,7 +437,8 @@ Result<int, ServeError> SharedWorkerRuntime::start() {
     p.intake = std::make_unique<WorkerIntake>(
         p.clock, IntakeOptions{
                      .conninfo = p.conninfo, .notify = !p.settings.pgPollOnly, .maxBatch = p.settings.server.maxBatch});
-    p.worker = std::make_unique<SharedWorker>(*p.served, p.clock, p.workerOptions());
+    for (int t = 0; t < std::max(p.settings.workerThreads, 1); ++t)
+      p.workers.push_back(std::make_unique<SharedWorker>(*p.served, p.clock, p.workerOptions(t)));
     auto s = std::make_shared<Server>(*p.served, *p.store, p.clock, p.serverOptions());
     {
       std::lock_guard lock(p.versionsMutex);
@@ -479,7 +502,7 @@ void SharedWorkerRuntime::stop() {
     s->stop();
   }
   if (p.intake) p.intake->stop();
-  if (p.worker) p.worker->stop();  // finishes its batch
+  for (auto& w : p.workers) w->stop();  // each finishes its batch
   // The relay waits for its deliveries in flight (each within its timeout)
   // and records them while their leases are still extended.
   if (p.relayThread.joinable()) {
@@ -500,7 +523,7 @@ void SharedWorkerRuntime::stop() {
     p.serverVersions = nullptr;
   }
   s.reset();
-  p.worker.reset();
+  p.workers.clear();
   p.intake.reset();
   p.relay.reset();
   p.crm.reset();

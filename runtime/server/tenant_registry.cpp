@@ -120,6 +120,7 @@ Result<std::shared_ptr<Tenant>, std::string> TenantRegistry::start(const TenantE
   s.plan = entry.plan;
   s.sharedWorkers = settings_.sharedWorkers;
   s.pgPollOnly = settings_.pgPollOnly;
+  s.workerThreads = settings_.workerThreads;
 
   ClientRuntime::Hooks hooks;
   auto log = settings_.log;

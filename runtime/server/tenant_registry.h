@@ -40,6 +40,7 @@ struct TenantRegistrySettings {
   // (tenants_shared_config.h says which entries cannot be); --pg-poll-only.
   bool sharedWorkers = false;
   bool pgPollOnly = false;
+  int workerThreads = 1;  // --worker-threads, for each tenant
 };
 
 // What a reload did.

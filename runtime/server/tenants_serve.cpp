@@ -264,6 +264,7 @@ Result<void, ServeError> serveTenants(const TenantsServeSettings& settings, cons
   rs.log = report.log;
   rs.sharedWorkers = settings.sharedWorkers;
   rs.pgPollOnly = settings.pgPollOnly;
+  rs.workerThreads = settings.workerThreads;
   TenantRegistry registry(rs);
   ReloadReport first = registry.reload();
   if (first.refused) {

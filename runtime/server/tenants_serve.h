@@ -29,6 +29,7 @@ struct TenantsServeSettings {
   // (docs/scaling.md); an SQLite tenant is a broken entry. --pg-poll-only.
   bool sharedWorkers = false;
   bool pgPollOnly = false;
+  int workerThreads = 1;  // --worker-threads, for each tenant
 };
 
 struct TenantsServeReport {

@@ -21,7 +21,8 @@ and local on an SQLite file. Then checks:
     applies what the killed one acknowledged;
   - every API route of alpha tried with beta's tokens, the admin token, a
     made-up token and none is refused and changes nothing of alpha's;
-  - /metrics shows per-tenant worker counters; each tenant's console logs
+  - /metrics shows per-tenant worker counters, and the first process's two
+    claim loops per tenant (--worker-threads 2); each tenant's console logs
     in its own tokens (and the admin's) only; a module in tenants.toml the
     store never ran is refused with the reason (a start does not deploy:
     POST /v1/modules) and the tenant runs as before; a tenant removed and
@@ -79,8 +80,9 @@ def check(cond, what):
 class Process(TenantServer):
     """One `voronka serve --tenants … --workers shared`."""
 
-    def __init__(self, voronka, tenants_file, workers="shared"):
-        super().__init__(voronka, tenants_file, ["--workers", workers])
+    def __init__(self, voronka, tenants_file, workers="shared", threads=None):
+        super().__init__(voronka, tenants_file,
+                         ["--workers", workers] + (["--worker-threads", str(threads)] if threads else []))
 
     def raw(self, method, path, body=None, headers=None):
         """(status, headers, JSON body) for the console's routes."""
@@ -176,7 +178,8 @@ def run(voronka, pg):
                            timeout=30)
         check(r.returncode == 0, f"without --workers shared the file is fine: {r.returncode} {r.stderr}")
 
-        processes = [Process(voronka, tenants_file), Process(voronka, tenants_file)]
+        # The first runs two claim loops per tenant (--worker-threads).
+        processes = [Process(voronka, tenants_file, threads=2), Process(voronka, tenants_file)]
         try:
             for i, p in enumerate(processes):
                 listed = p.tenants()
@@ -352,6 +355,10 @@ def exercise(processes, rng, where, pg, modules, no_stage_a):
     for tenant in where:
         check(f'voronka_worker_claims_total{{tenant="{tenant}",worker="' in str(text),
               f"/metrics: {tenant}'s worker counters: {str(text)[:300]!r}")
+        threads = [line for line in str(text).splitlines()
+                   if line.startswith(f'voronka_worker_threads{{tenant="{tenant}",')]
+        check(threads and threads[0].endswith(" 2"),
+              f"/metrics: {tenant}'s two claim loops in the first process (--worker-threads 2): {threads}")
     # Each tenant's console, on shared workers too: its own logins only.
     for token, expected in ((TOKENS["alpha"][1], 200), (TOKENS["beta"][0], 401), (ADMIN, 200)):
         status, headers, _ = processes[0].raw("POST", "/t/alpha/console/api/login", {"token": token})

@@ -2,7 +2,8 @@
 """Shared workers under kill -9 (docs/scaling.md).
 
 Starts a throwaway PostgreSQL and 4 `voronka serve --workers shared`
-processes on it, a webhook receiver counting deliveries by Idempotency-Key,
+processes on it (one of them with two claim loops, --worker-threads 2; one
+polling only, as behind PgBouncer), a webhook receiver counting deliveries by Idempotency-Key,
 and clients that send thousands of events for many deals, each event of a
 deal to a random worker (the next only after the previous was
 acknowledged). Every few seconds a random worker is killed with SIGKILL and
@@ -71,8 +72,11 @@ class Workers:
 
     def start(self, i):
         voronka, module, store = self.args
-        # The last worker runs as it would behind PgBouncer: no LISTEN/NOTIFY.
+        # The last worker runs as it would behind PgBouncer: no LISTEN/NOTIFY;
+        # the second with two claim loops (--worker-threads).
         poll_only = ["--pg-poll-only"] if i == len(self.ports) - 1 else []
+        if i == 1 and len(self.ports) > 2:
+            poll_only.append("--worker-threads=2")
         for _ in range(100):
             try:
                 self.servers[i] = Server(voronka, module, store, port=self.ports[i],

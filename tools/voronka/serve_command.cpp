@@ -8,7 +8,9 @@
 // the serving process itself is runtime/server/serve.h.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "runtime/crm/crm_config.h"
 #include "runtime/outbox/config.h"
@@ -46,7 +48,16 @@ struct ServeOptions {
   int32_t outboxPerTarget = 0;    // 0: [outbox] per_target
   std::string workers = "one";    // one, shared (docs/scaling.md)
   bool pgPollOnly = false;
+  int workerThreads = 0;  // 0: not given (1)
 };
+
+// The first option given that only --workers shared takes, when it is not shared.
+std::optional<std::string> sharedOnlyOption(const ServeOptions& o) {
+  if (o.workers == "shared") return std::nullopt;
+  if (o.pgPollOnly) return "--pg-poll-only";
+  if (o.workerThreads > 0) return "--worker-threads";
+  return std::nullopt;
+}
 
 // `voronka serve --tenants tenants.toml --check`: what a reload would refuse,
 // before sending SIGHUP. Only the files are read; no store is opened.
@@ -77,6 +88,7 @@ int runTenants(const ServeOptions& o) {
   settings.allowWebhookHosts = o.allowWebhookHosts;
   settings.sharedWorkers = o.workers == "shared";
   settings.pgPollOnly = o.pgPollOnly;
+  settings.workerThreads = std::max(o.workerThreads, 1);
   server::TenantsServeReport report;
   report.listening = [](const std::string& host, int port, size_t tenants) {
     std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
@@ -111,8 +123,8 @@ int runServe(const ServeOptions& o) {
                    "and per_target (docs/serve.md#outbox)\n";
       return 2;
     }
-    if (o.pgPollOnly && o.workers != "shared") {
-      std::cerr << "voronka: error: --pg-poll-only is an option of --workers shared\n";
+    if (std::optional<std::string> unshared = sharedOnlyOption(o)) {
+      std::cerr << "voronka: error: " << *unshared << " is an option of --workers shared\n";
       return 2;
     }
     return o.check ? checkTenants(o) : runTenants(o);
@@ -195,8 +207,9 @@ int runServe(const ServeOptions& o) {
   settings.synchronous = o.synchronous == "normal" ? store::Synchronous::Normal : store::Synchronous::Full;
   settings.sharedWorkers = o.workers == "shared";
   settings.pgPollOnly = o.pgPollOnly;
-  if (o.pgPollOnly && !settings.sharedWorkers) {
-    std::cerr << "voronka: error: --pg-poll-only is an option of --workers shared\n";
+  settings.workerThreads = std::max(o.workerThreads, 1);
+  if (std::optional<std::string> unshared = sharedOnlyOption(o)) {
+    std::cerr << "voronka: error: " << *unshared << " is an option of --workers shared\n";
     return 2;
   }
 
@@ -278,6 +291,11 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_flag("--pg-poll-only", o->pgPollOnly,
                 "With --workers shared: no LISTEN/NOTIFY wake-ups, only a poll each second (behind PgBouncer in "
                 "transaction pooling mode)");
+  cmd->add_option("--worker-threads", o->workerThreads,
+                  "With --workers shared: claim loops in this process, each on a PostgreSQL connection of its own "
+                  "(default 1); one process with N of them fires about as many timers as N processes "
+                  "(docs/scaling.md)")
+      ->check(CLI::Range(1, 64));
   cmd->footer(
       "API (docs/serve.md): POST /v1/events, POST /v1/deals, GET /v1/deals/ID, POST /v1/deals/ID/move,\n"
       "GET /v1/pipelines, GET /v1/outbox?status=dead, GET /healthz, GET /readyz, GET /metrics;\n"
