@@ -8,11 +8,12 @@ events (a deal_created and steps per deal, each step a rule with a note and
 a timer) posted in arrays of 100 by 4 client threads, round robin over the
 workers. The figure is events acknowledged and applied per second, from the
 first request until the inbox is empty; the intake alone (acknowledged per
-second) is printed beside it. Then due timers fired per second: EVENTS
-deals with a timer an hour away, every timer made due at once, timed until
+second) is printed beside it. Then due timers fired per second: TIMERS
+deals (60,000 unless --timers says) with a timer an hour away, every timer made due at once, timed until
 none is left. Beside it, on the same PostgreSQL with the same settings,
 pg-boss (npm, bench/pgboss/) firing as many empty jobs with 1, 2 and 4
-worker processes the same way: jobs due in an hour, made due at once,
+worker processes the same way, and one process of two claim loops beside one
+pg-boss process of two work() loops (row 1x2): jobs due in an hour, made due at once,
 timed until every one is completed, fetching 500 jobs at a time (its best
 setting here) and 100; the ratios to both are printed. Both sides' workers
 are woken when their work is made due (Voronka's by its store's NOTIFY, as
@@ -23,7 +24,7 @@ without node or the registry it is skipped, saying why. PostgreSQL runs
 with fsync off, as in the tests: the figures measure Voronka and the queue,
 not the disk.
 
-usage: workers_bench.py VORONKA [EVENTS] [timers]  (timers: the timer part only)"""
+usage: workers_bench.py VORONKA [EVENTS] [timers] [--timers TIMERS]  (timers: the timer part only)"""
 import os
 import shutil
 import subprocess
@@ -132,13 +133,14 @@ def run_once(voronka, module, pg, workers, events_total, mode="shared"):
     return sent / (acked - started), sent / (done - started)
 
 
-def run_timers(voronka, module, pg, workers, deals):
-    """Due timers fired per second, each with its rule applied (a note)."""
-    schema = f"timers{workers}"
+def run_timers(voronka, module, pg, workers, deals, threads=1):
+    """Due timers fired per second, each with its rule applied (a note), by
+    `workers` processes of `threads` claim loops each (--worker-threads)."""
+    schema = f"timers{workers}x{threads}"
     psql(pg, f"CREATE SCHEMA {schema}")
     store = pg.spec() + f" options='-csearch_path={schema}'"
-    servers = [Server(voronka, module, store, port=free_port(), extra=["--workers", "shared"]).start()
-               for _ in range(workers)]
+    extra = ["--workers", "shared", "--worker-threads", str(threads)]
+    servers = [Server(voronka, module, store, port=free_port(), extra=extra).start() for _ in range(workers)]
     later = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
     for i, start in enumerate(range(0, deals, 100)):
         events = [{"id": f"c{d}", "deal": f"D{d}", "type": "deal_created", "pipeline": "p",
@@ -188,15 +190,15 @@ def install_pgboss(voronka):
     return target, None
 
 
-def run_pgboss(pg, pgboss, workers, jobs, batch):
+def run_pgboss(pg, pgboss, workers, jobs, batch, loops=1):
     """Empty pg-boss jobs completed per second by `workers` worker processes
-    fetching `batch` jobs at a time."""
-    schema = f"pgboss{workers}x{batch}"
+    of `loops` work() loops each, fetching `batch` jobs at a time."""
+    schema = f"pgboss{workers}x{loops}x{batch}"
     node = ["node", os.path.join(pgboss, "bench.js")]
     subprocess.run(node + ["seed", pg.dir, schema, str(jobs)], check=True, timeout=300)
     psql(pg, f"ANALYZE {schema}.job")  # fresh statistics, as autovacuum would give a long-running queue
     poller = None
-    procs = [subprocess.Popen(node + ["work", pg.dir, schema, str(batch)], stdout=subprocess.PIPE, text=True)
+    procs = [subprocess.Popen(node + ["work", pg.dir, schema, str(batch), str(loops)], stdout=subprocess.PIPE, text=True)
              for _ in range(workers)]
     try:
         for p in procs:
@@ -216,9 +218,15 @@ def run_pgboss(pg, pgboss, workers, jobs, batch):
 
 
 def main():
-    voronka = os.path.abspath(sys.argv[1])
-    events_total = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
-    timers_only = len(sys.argv) > 3 and sys.argv[3] == "timers"
+    args = sys.argv[1:]
+    timers_due = 60000
+    if "--timers" in args:
+        at = args.index("--timers")
+        timers_due = int(args[at + 1])
+        del args[at:at + 2]
+    voronka = os.path.abspath(args[0])
+    events_total = int(args[1]) if len(args) > 1 else 20000
+    timers_only = len(args) > 2 and args[2] == "timers"
     pgboss, pgboss_missing = install_pgboss(voronka)
     with Postgres() as pg:
         if pg.missing:
@@ -235,19 +243,24 @@ def main():
                 for workers in (1, 2, 4):
                     intake, applied = run_once(voronka, module, pg, workers, events_total)
                     print(f"{workers:>8} {intake:>15.0f} {applied:>10.0f}")
-            deals = events_total  # enough that a poll interval (1 s, pg-boss 0.5 s) weighs little
+            # Enough that each run lasts seconds: at 20,000 a run was under one, and
+            # starting and stopping were a visible part of its figure.
+            deals = timers_due
             print(f"{'workers':>8} {'timers fired/s':>15} {'pg-boss 500/fetch':>18} {'ratio':>6} "
                   f"{'100/fetch':>10} {'ratio':>6}  ({deals} due at once; a timer's rule adds a note, "
                   "a pg-boss job is empty)")
             if pgboss_missing:
                 print(f"  pg-boss skipped: {pgboss_missing}")
-            for workers in (1, 2, 4):
-                fired = run_timers(voronka, module, pg, workers, deals)
+            # "1x2": one process with two claim loops (--worker-threads 2) beside
+            # one pg-boss process with two work() loops.
+            for workers, threads in ((1, 1), (1, 2), (2, 1), (4, 1)):
+                label = f"{workers}x{threads}" if threads > 1 else str(workers)
+                fired = run_timers(voronka, module, pg, workers, deals, threads)
                 if pgboss_missing:
-                    print(f"{workers:>8} {fired:>15.0f}")
+                    print(f"{label:>8} {fired:>15.0f}")
                     continue
-                jobs = [run_pgboss(pg, pgboss, workers, deals, batch) for batch in (500, 100)]
-                print(f"{workers:>8} {fired:>15.0f} {jobs[0]:>18.0f} {fired / jobs[0]:>6.2f} {jobs[1]:>10.0f} "
+                jobs = [run_pgboss(pg, pgboss, workers, deals, batch, threads) for batch in (500, 100)]
+                print(f"{label:>8} {fired:>15.0f} {jobs[0]:>18.0f} {fired / jobs[0]:>6.2f} {jobs[1]:>10.0f} "
                       f"{fired / jobs[1]:>6.2f}")
     return 0
 

@@ -55,8 +55,8 @@ echo "== outbox relay: webhook deliveries/s to a healthy receiver, alone and whi
 python3 "$(dirname "$0")/../bench/outbox_bench.py" "$build/bin/voronka" "${BENCH_OUTBOX_WEBHOOKS:-1000}"
 echo "== outbox relay on 2 shared workers (PostgreSQL): deliveries/s, deals of one webhook and of three (delivered in order)"
 python3 "$(dirname "$0")/../bench/outbox_bench.py" "$build/bin/voronka" "${BENCH_OUTBOX_WEBHOOKS:-1000}" --shared 2
-echo "== voronka serve --workers shared on one PostgreSQL: events/s acknowledged and applied with 1, 2 and 4 workers; due timers fired/s beside pg-boss (npm) firing empty jobs on the same PostgreSQL"
-python3 "$(dirname "$0")/../bench/workers_bench.py" "$build/bin/voronka" "${BENCH_WORKER_EVENTS:-20000}"
+echo "== voronka serve --workers shared on one PostgreSQL: events/s acknowledged and applied with 1, 2 and 4 workers; 60,000 due timers fired/s (1, 2, 4 processes and one of 2 threads) beside pg-boss (npm) firing empty jobs on the same PostgreSQL"
+python3 "$(dirname "$0")/../bench/workers_bench.py" "$build/bin/voronka" "${BENCH_WORKER_EVENTS:-20000}" --timers "${BENCH_WORKER_TIMERS:-60000}"
 echo "== POST /v1/deals on --workers shared (PostgreSQL): deals/s and each request's p50/p90 with 1 and 8 clients, beside the intake alone and one server"
 python3 "$(dirname "$0")/../bench/deals_post_bench.py" "$build/bin/voronka" "${BENCH_POST_DEALS:-1000}"
 echo "== voronka serve --tenants: 100 tenants (start, memory, threads, reload) and events/s through the front"

@@ -4,8 +4,8 @@
 //   node bench.js seed SOCKET_DIR SCHEMA JOBS
 //     creates the queue "fire" in SCHEMA and inserts JOBS jobs due in an
 //     hour (as the Voronka side's timers: made due at once later by SQL);
-//   node bench.js work SOCKET_DIR SCHEMA BATCH
-//     one worker process: pg-boss's own worker API, BATCH jobs per fetch,
+//   node bench.js work SOCKET_DIR SCHEMA BATCH [LOOPS]
+//     one worker process (LOOPS work() loops in it, 1 by default): pg-boss's own worker API, BATCH jobs per fetch,
 //     polling every second as a Voronka worker does (pg-boss: 2 s by default),
 //     an empty handler; prints "ready" once it polls. A full batch asks for
 //     the next one at once (notifyWorker, pg-boss's way to skip the poll
@@ -47,26 +47,32 @@ async function seed (socketDir, schema, jobs) {
   await boss.stop({ graceful: false })
 }
 
-async function work (socketDir, schema, batchSize) {
+async function work (socketDir, schema, batchSize, loops) {
   const boss = await open(socketDir, schema, { supervise: false, schedule: false, migrate: false })
-  let id = null
-  id = await boss.work(QUEUE, { batchSize, pollingIntervalSeconds: 1 }, async jobs => {
-    if (jobs.length === batchSize && id) boss.notifyWorker(id)
-  })
+  // pg-boss 10 runs fetches concurrently in one process as one work() loop per
+  // call (later versions call it localConcurrency): LOOPS of them.
+  const ids = []
+  for (let k = 0; k < loops; k++) {
+    let id = null
+    id = await boss.work(QUEUE, { batchSize, pollingIntervalSeconds: 1 }, async jobs => {
+      if (jobs.length === batchSize && id) boss.notifyWorker(id)
+    })
+    ids.push(id)
+  }
   // pg is pg-boss's own driver (installed with it).
   const { Client } = require('pg')
   const listener = new Client({ host: socketDir, user: 'voronka', database: 'postgres' })
   await listener.connect()
-  listener.on('notification', () => boss.notifyWorker(id))
+  listener.on('notification', () => ids.forEach(id => boss.notifyWorker(id)))
   await listener.query('LISTEN bench_go')
   console.log('ready')
 }
 
 async function main () {
-  const [mode, socketDir, schema, count] = process.argv.slice(2)
+  const [mode, socketDir, schema, count, loops] = process.argv.slice(2)
   if (mode === 'seed') return seed(socketDir, schema, Number(count))
-  if (mode === 'work') return work(socketDir, schema, Number(count))
-  throw new Error('usage: node bench.js seed|work SOCKET_DIR SCHEMA COUNT')
+  if (mode === 'work') return work(socketDir, schema, Number(count), Number(loops || 1))
+  throw new Error('usage: node bench.js seed SOCKET_DIR SCHEMA JOBS | work SOCKET_DIR SCHEMA BATCH [LOOPS]')
 }
 
 main().catch(e => {
