@@ -25,6 +25,7 @@ fi
 mkdir -p "$B/antlr-shim"
 sed '/InterpreterDataReader/d' /usr/include/antlr4-runtime/antlr4-runtime.h >"$B/antlr-shim/antlr4-runtime.h"
 cmake -S "$ROOT" -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
   -DCMAKE_CXX_COMPILER=clang++-14 -DVORONKA_FUZZ=ON \
   -DCMAKE_CXX_FLAGS="-I$B/antlr-shim -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -Wno-unknown-warning-option" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
