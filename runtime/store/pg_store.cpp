@@ -16,11 +16,17 @@
 #include "runtime/store/pg_db.h"
 #include "runtime/store/pg_lock_keys.h"
 #include "runtime/store/pg_schema.h"
+#include "runtime/store/sql_transaction.h"
 
 namespace voronka::store {
 
 using pg::Query;
 using pg::Statement;
+using sql::readDeployment;
+using sql::readEffect;
+using sql::readEvent;
+using sql::readTask;
+using sql::readTimer;
 
 namespace {
 
@@ -336,41 +342,6 @@ struct Statements {
 #undef EVENT_COLUMNS
 #undef DEPLOYMENT_COLUMNS
 
-TaskRecord readTask(const Query& q) {
-  TaskRecord t;
-  t.id = q.i64(0);
-  t.deal = q.text(1);
-  t.type = q.i32(2);
-  t.text = q.text(3);
-  t.due = q.i64(4);
-  t.responsible = q.i32(5);
-  t.done = q.i64(6) != 0;
-  t.createdAt = q.i64(7);
-  t.completedAt = q.i64(8);
-  t.comment = q.text(9);
-  t.epoch = q.u64(10);
-  return t;
-}
-
-TimerRecord readTimer(const Query& q) {
-  TimerRecord t;
-  t.id = q.i64(0);
-  t.deal = q.text(1);
-  t.due = q.i64(2);
-  t.kind = static_cast<TimerKind>(q.i64(3));
-  t.rule = q.i32(4);
-  t.action = q.i32(5);
-  t.epoch = q.u64(6);
-  t.event = q.i32(7);
-  t.payload = q.text(8);
-  t.unlessEvent = q.i32(9);
-  t.unlessArg = q.i32(10);
-  t.task = q.i64(11);
-  t.scheduledAt = q.i64(12);
-  t.cause = q.text(13);
-  return t;
-}
-
 DealRecord readDeal(const Query& q, const std::string& label) {
   DealRecord d;
   d.id = q.text(0);
@@ -400,14 +371,6 @@ DealRecord readDeal(const Query& q, const std::string& label) {
   d.previousStage = q.i32(20);
   d.moduleVersion = q.text(21);
   return d;
-}
-
-EventRecord readEvent(const Query& q) {
-  EventRecord e{q.text(0), q.text(1), q.text(2), q.i64(3), q.text(4)};
-  e.moduleVersion = q.text(5);
-  e.body = q.text(6);
-  e.seq = q.i64(7);
-  return e;
 }
 
 // events.fired: the rules that fired, a JSON array of [rule, name, file,
@@ -440,37 +403,6 @@ std::vector<FiredRule> firedOf(const std::string& id, const std::string& text) {
 EventRecord readEventWithFired(const Query& q) {
   EventRecord e = readEvent(q);
   e.fired = firedOf(e.id, q.text(8));
-  return e;
-}
-
-DeploymentRecord readDeployment(const Query& q) {
-  DeploymentRecord d;
-  d.id = q.i64(0);
-  d.startedAt = q.i64(1);
-  d.finishedAt = q.i64(2);
-  d.by = q.text(3);
-  d.fromVersion = q.text(4);
-  d.toVersion = q.text(5);
-  d.plan = q.text(6);
-  d.status = q.text(7);
-  d.result = q.text(8);
-  return d;
-}
-
-EffectRecord readEffect(const Query& q) {
-  EffectRecord e;
-  e.id = q.i64(0);
-  e.deal = q.text(1);
-  e.kind = q.text(2);
-  e.key = q.text(3);
-  e.payload = q.text(4);
-  e.createdAt = q.i64(5);
-  e.notBefore = q.i64(6);
-  e.status = q.text(7);
-  e.attempts = q.i32(8);
-  e.nextAttemptAt = q.i64(9);
-  e.deliveredAt = q.i64(10);
-  e.lastError = q.text(11);
   return e;
 }
 
@@ -739,9 +671,11 @@ class OutboxScanPlan {
   pg::Conn& db_;
 };
 
-class PostgresTransaction final : public Transaction {
+class PostgresTransaction final : public sql::SqlTransaction<Query, Statements> {
  public:
-  explicit PostgresTransaction(PostgresStore::Impl& s) : s_(s), st_(*s.st), lock_(s.mutex) { s_.beginTransaction(); }
+  explicit PostgresTransaction(PostgresStore::Impl& s) : SqlTransaction(*s.st), s_(s), lock_(s.mutex) {
+    s_.beginTransaction();
+  }
   ~PostgresTransaction() override {
     if (!committed_) s_.abandonTransaction();
   }
@@ -762,19 +696,6 @@ class PostgresTransaction final : public Transaction {
   void forEachDeal(const std::function<void(const DealRecord&)>& visit) override {
     Query q(st_.allDeals);
     while (q.step()) visit(readDeal(q, s_.db.label()));
-  }
-
-  void forEachHistory(const std::function<void(const HistoryRecord&)>& visit) override {
-    Query q(st_.allHistory);
-    while (q.step()) visit({q.text(0), q.i32(1), q.i32(2), q.i32(3), q.i32(4), q.i64(5), q.text(6), q.text(7)});
-  }
-
-  std::vector<TaskRecord> openTasksDueBefore(int64_t t) override {
-    std::vector<TaskRecord> out;
-    Query q(st_.openTasksDueBefore);
-    q.bind(t);
-    while (q.step()) out.push_back(readTask(q));
-    return out;
   }
 
   void putDeal(const DealRecord& d) override {
@@ -815,47 +736,11 @@ class PostgresTransaction final : public Transaction {
     q.bind(d.previousPipeline).bind(d.previousStage).bind(d.moduleVersion).run();
   }
 
-  std::vector<std::string> dealIds() override {
-    std::vector<std::string> out;
-    Query q(st_.dealIds);
-    while (q.step()) out.push_back(q.text(0));
-    return out;
-  }
-
-  int64_t openDealsOf(int32_t user, const std::vector<std::pair<int32_t, int32_t>>& finalStages) override {
-    int64_t count = 0;
-    Query q(st_.dealsOfUser);
-    q.bind(user);
-    while (q.step()) {
-      std::pair<int32_t, int32_t> at{q.i32(0), q.i32(1)};
-      bool closed = false;
-      for (const auto& f : finalStages) closed = closed || f == at;
-      if (!closed) count += q.i64(2);
-    }
-    return count;
-  }
-
   int64_t addTask(TaskRecord t) override {
     Query q(st_.addTask);
     q.bind(t.deal).bind(t.type).bind(t.text).bind(t.due).bind(t.responsible).bind(t.done).bind(t.createdAt);
     q.bind(t.completedAt).bind(t.comment).bind(t.epoch);
     return returnedId(q);
-  }
-
-  // A task stays with the deal it was added to: its deal is not rewritten.
-  void putTask(const TaskRecord& t) override {
-    Query q(st_.putTask);
-    q.bind(t.type).bind(t.text).bind(t.due).bind(t.responsible).bind(t.done).bind(t.createdAt).bind(t.completedAt);
-    q.bind(t.comment).bind(t.epoch).bind(t.id).run();
-    if (q.changes() == 0) throw std::logic_error("putTask: no such task");
-  }
-
-  std::vector<TaskRecord> tasksOf(const std::string& deal) override {
-    std::vector<TaskRecord> out;
-    Query q(st_.tasksOf);
-    q.bind(deal);
-    while (q.step()) out.push_back(readTask(q));
-    return out;
   }
 
   int64_t addTimer(TimerRecord t) override {
@@ -938,14 +823,6 @@ class PostgresTransaction final : public Transaction {
     q.bind(e.attempts).bind(e.nextAttemptAt).bind(e.deliveredAt).bind(e.lastError);
     if (s_.cache.on) return q.defer();
     q.run();
-  }
-
-  std::vector<EffectRecord> effectsOf(const std::string& deal) override {
-    std::vector<EffectRecord> out;
-    Query q(st_.effectsOf);
-    q.bind(deal);
-    while (q.step()) out.push_back(readEffect(q));
-    return out;
   }
 
   std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) override {
@@ -1049,22 +926,6 @@ class PostgresTransaction final : public Transaction {
     addAttempt(e);
   }
 
-  std::vector<AttemptRecord> attemptsOf(const std::string& deal) override {
-    std::vector<AttemptRecord> out;
-    Query q(st_.attemptsOf);
-    q.bind(deal);
-    while (q.step()) out.push_back({q.i64(0), q.text(1), q.i32(2), q.i64(3), q.text(4), q.i32(5), q.text(6), q.i64(7)});
-    return out;
-  }
-
-  std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
-    std::vector<EffectRecord> out;
-    Query q(st_.effectsWithStatus);
-    q.bind(status).bindLimit(limit);
-    while (q.step()) out.push_back(readEffect(q));
-    return out;
-  }
-
   bool eventSeen(const std::string& id) override {
     if (s_.cache.on) {
       if (s_.cache.seen.count(id)) return true;
@@ -1130,34 +991,10 @@ class PostgresTransaction final : public Transaction {
         .done();
   }
 
-  std::vector<HistoryRecord> historyOf(const std::string& deal) override {
-    std::vector<HistoryRecord> out;
-    Query q(st_.historyOf);
-    q.bind(deal);
-    while (q.step()) {
-      out.push_back({q.text(0), q.i32(1), q.i32(2), q.i32(3), q.i32(4), q.i64(5), q.text(6), q.text(7)});
-    }
-    return out;
-  }
-
-  void replaceHistory(const std::string& deal, const std::vector<HistoryRecord>& entries) override {
-    Query remove(st_.removeHistory);
-    remove.bind(deal).run();
-    for (const auto& h : entries) addHistory(h);
-  }
-
   void addNote(const NoteRecord& n) override {
     if (s_.cache.on) return st_.noteRows.hold().bind(n.deal).bind(n.at).bind(n.text).done();
     Query q(st_.addNote);
     q.bind(n.deal).bind(n.at).bind(n.text).run();
-  }
-
-  std::vector<NoteRecord> notesOf(const std::string& deal) override {
-    std::vector<NoteRecord> out;
-    Query q(st_.notesOf);
-    q.bind(deal);
-    while (q.step()) out.push_back({q.text(0), q.i64(1), q.text(2)});
-    return out;
   }
 
   int64_t takeCounter(const std::string& name) override {
@@ -1167,101 +1004,11 @@ class PostgresTransaction final : public Transaction {
     return q.i64(0);
   }
 
-  StoreCounts counts() override {
-    Query q(st_.counts);
-    StoreCounts c;
-    if (q.step()) c = {q.i64(0), q.i64(1), q.i64(2), q.i64(3), q.i64(4)};
-    return c;
-  }
-
-  std::vector<StageCount> dealsPerStage() override {
-    std::vector<StageCount> out;
-    Query q(st_.dealsPerStage);
-    while (q.step()) out.push_back({q.i32(0), q.i32(1), q.i64(2)});
-    return out;
-  }
-
-  std::optional<std::string> meta(const std::string& key) override {
-    Query q(st_.meta);
-    q.bind(key);
-    if (!q.step()) return std::nullopt;
-    return q.text(0);
-  }
-
-  void putMeta(const std::string& key, const std::string& value) override {
-    Query q(st_.putMeta);
-    q.bind(key).bind(value).run();
-  }
-
-  void putModule(const ModuleRecord& m) override {
-    Query q(st_.putModule);
-    q.bind(m.version).bindBlob(m.bytes).bind(m.source).bind(m.addedAt).run();
-  }
-
-  std::optional<ModuleRecord> module(const std::string& version) override {
-    Query q(st_.module);
-    q.bind(version);
-    if (!q.step()) return std::nullopt;
-    return ModuleRecord{q.text(0), std::string(q.blob(1)), q.text(2), q.i64(3)};
-  }
-
-  std::vector<ModuleRecord> moduleVersions() override {
-    std::vector<ModuleRecord> out;
-    Query q(st_.moduleVersions);
-    while (q.step()) out.push_back({q.text(0), "", q.text(1), q.i64(2)});
-    return out;
-  }
-
   int64_t addDeployment(DeploymentRecord d) override {
     Query q(st_.addDeployment);
     q.bind(d.startedAt).bind(d.finishedAt).bind(d.by).bind(d.fromVersion).bind(d.toVersion).bind(d.plan);
     q.bind(d.status).bind(d.result);
     return returnedId(q);
-  }
-
-  void putDeployment(const DeploymentRecord& d) override {
-    Query q(st_.putDeployment);
-    q.bind(d.startedAt).bind(d.finishedAt).bind(d.by).bind(d.fromVersion).bind(d.toVersion).bind(d.plan);
-    q.bind(d.status).bind(d.result).bind(d.id).run();
-    if (q.changes() == 0) throw std::logic_error("putDeployment: no such deployment");
-  }
-
-  std::optional<DeploymentRecord> deployment(int64_t id) override {
-    Query q(st_.deployment);
-    q.bind(id);
-    if (!q.step()) return std::nullopt;
-    return readDeployment(q);
-  }
-
-  std::vector<DeploymentRecord> deployments(size_t limit) override {
-    std::vector<DeploymentRecord> out;
-    Query q(st_.deployments);
-    q.bindLimit(limit);
-    while (q.step()) out.push_back(readDeployment(q));
-    return out;
-  }
-
-  std::vector<DealPosition> dealsNotOn(const std::string& version, int64_t afterPosition, size_t limit) override {
-    std::vector<DealPosition> out;
-    Query q(st_.dealsNotOn);
-    q.bind(afterPosition).bind(version).bindLimit(limit);
-    while (q.step()) out.push_back({q.i64(0), q.text(1)});
-    return out;
-  }
-
-  std::vector<RuleTimerCount> timersPerRule() override {
-    std::vector<RuleTimerCount> out;
-    Query q(st_.timersPerRule);
-    while (q.step()) out.push_back({static_cast<TimerKind>(q.i64(0)), q.i32(1), q.i64(2)});
-    return out;
-  }
-
-  std::vector<EventRecord> eventLog(int64_t afterSeq, size_t limit) override {
-    std::vector<EventRecord> out;
-    Query q(st_.eventLog);
-    q.bind(afterSeq).bindLimit(limit);
-    while (q.step()) out.push_back(readEvent(q));
-    return out;
   }
 
   // The attempt whose outcome this putEffect() records, if it is one.
@@ -1323,7 +1070,6 @@ class PostgresTransaction final : public Transaction {
   }
 
   PostgresStore::Impl& s_;
-  Statements& st_;
   std::unique_lock<std::recursive_mutex> lock_;  // held for the transaction's life
   bool committed_ = false;
   std::set<int64_t> leasedBefore_;  // due effects read with a lease that ran out
