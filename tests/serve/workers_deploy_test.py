@@ -2,7 +2,8 @@
 """Live deployment on shared workers (docs/scaling.md, "Deploying on shared
 workers").
 
-Starts a throwaway PostgreSQL and 3 `voronka serve --workers shared` on it,
+Starts a throwaway PostgreSQL and 3 `voronka serve --workers shared` on it
+(the last with two claim loops, --worker-threads 2),
 creates deals (some with a timer due in a few seconds, some in a stage the new
 version renames), and while clients send each deal's step events to random
 workers, POSTs a new version to one worker, then kills that worker with
@@ -96,8 +97,10 @@ class Workers:
     def start(self, i, module=None):
         for _ in range(100):
             try:
+                # The last runs two claim loops (--worker-threads): both follow the deployment.
+                threads = ["--worker-threads", "2"] if i == len(self.ports) - 1 else []
                 self.servers[i] = Server(self.voronka, module or self.module, self.store, port=self.ports[i],
-                                         extra=["--workers", "shared", "--token", TOKEN]).start()
+                                         extra=["--workers", "shared", "--token", TOKEN, *threads]).start()
                 return self.servers[i]
             except AssertionError as e:
                 if "cannot listen" not in str(e):
