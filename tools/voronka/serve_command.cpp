@@ -292,7 +292,7 @@ Runner addServeCommand(CLI::App& app) {
                 "With --workers shared: no LISTEN/NOTIFY wake-ups, only a poll each second (behind PgBouncer in "
                 "transaction pooling mode)");
   cmd->add_option("--worker-threads", o->workerThreads,
-                  "With --workers shared: claim loops in this process, each on a PostgreSQL connection of its own "
+                  "With --workers shared: claim loops in this process, each with an engine and PostgreSQL connections of its own "
                   "(default 1); one process with N of them fires about as many timers as N processes "
                   "(docs/scaling.md)")
       ->check(CLI::Range(1, 64));
