@@ -291,10 +291,11 @@ Runner addServeCommand(CLI::App& app) {
   cmd->add_flag("--pg-poll-only", o->pgPollOnly,
                 "With --workers shared: no LISTEN/NOTIFY wake-ups, only a poll each second (behind PgBouncer in "
                 "transaction pooling mode)");
-  cmd->add_option("--worker-threads", o->workerThreads,
-                  "With --workers shared: claim loops in this process, each with an engine and PostgreSQL connections of its own "
-                  "(default 1); one process with N of them fires about as many timers as N processes "
-                  "(docs/scaling.md)")
+  cmd->add_option(
+         "--worker-threads", o->workerThreads,
+         "With --workers shared: claim loops in this process, each with an engine and PostgreSQL connections of its own "
+         "(default 1); one process with N of them fires about as many timers as N processes "
+         "(docs/scaling.md)")
       ->check(CLI::Range(1, 64));
   cmd->footer(
       "API (docs/serve.md): POST /v1/events, POST /v1/deals, GET /v1/deals/ID, POST /v1/deals/ID/move,\n"
