@@ -502,7 +502,9 @@ void SharedWorkerRuntime::stop() {
     s->stop();
   }
   if (p.intake) p.intake->stop();
-  for (auto& w : p.workers) w->stop();  // each finishes its batch
+  // Each finishes its batch (and its wait for work, up to the poll interval), all at once.
+  for (auto& w : p.workers) w->requestStop();
+  for (auto& w : p.workers) w->stop();
   // The relay waits for its deliveries in flight (each within its timeout)
   // and records them while their leases are still extended.
   if (p.relayThread.joinable()) {

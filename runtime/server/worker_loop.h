@@ -77,6 +77,9 @@ class SharedWorker {
 
   // Finishes the batch in hand, then stops. Idempotent.
   void stop();
+  // Asks it to stop after the batch in hand, without waiting: a process
+  // with several asks them all before it waits for each (stop()).
+  void requestStop() { stopping_ = true; }
   const WorkerCounters& counters() const { return counters_; }
 
   struct Parts;
