@@ -310,16 +310,12 @@ struct SharedWorkerRuntime::Parts {
     w.pollOnly = settings.pgPollOnly;
     w.onCommit = [this] { relay->wake(); };
     if (crm) crm->configure(w);
+    w.deploy.report = [this](const std::string& line) { report(line); };
     if (thread > 0) {
-      w.deploy.report = [this, thread](const std::string& line) {
-        const std::string prefix = "worker:";
-        bool own = line.compare(0, prefix.size(), prefix) == 0;
-        report(own ? fmt::format("worker thread {}:{}", thread + 1, line.substr(prefix.size())) : line);
-      };
+      w.deploy.name = fmt::format("worker thread {}", thread + 1);
       return w;
     }
     w.deploy.onVersion = [this](const LiveVersions::Version& v, bool current) { addVersion(v, current); };
-    w.deploy.report = [this](const std::string& line) { report(line); };
     // /metrics' voronka_deployment_* follow the journal as this worker sees it.
     w.deploy.progress = [this](int64_t id, int64_t moved, int64_t inStore, bool running) {
       std::shared_ptr<Server> s = serving();

@@ -162,7 +162,7 @@ void WorkerDeploy::switchTo(const std::string& active) {
   migration_.reset();  // a deployment to another version is over
   if (options_.onVersion) options_.onVersion({module_, names_, version_}, true);
   if (options_.report)
-    options_.report(fmt::format("worker: applies version {} from now on (it was {})", version_, previous));
+    options_.report(fmt::format("{}: applies version {} from now on (it was {})", options_.name, version_, previous));
 }
 
 void WorkerDeploy::join(int64_t id) {
@@ -213,7 +213,7 @@ void WorkerDeploy::join(int64_t id) {
   tell_ = true;
   if (options_.onVersion) options_.onVersion({from, std::make_shared<engine::Names>(*from), entry->fromVersion}, false);
   if (options_.report)
-    options_.report(fmt::format("worker: moves deals of deployment {} ({} → {}) with the other workers", id,
+    options_.report(fmt::format("{}: moves deals of deployment {} ({} → {}) with the other workers", options_.name, id,
                                 entry->fromVersion, entry->toVersion));
 }
 

@@ -53,6 +53,7 @@ struct WorkerDeployOptions {
   // still be on (an earlier one): the HTTP side reads deals with it.
   std::function<void(const LiveVersions::Version&, bool current)> onVersion;
   std::function<void(const std::string&)> report;  // a line for the log
+  std::string name = "worker";                     // how those lines name it ("worker thread 2")
   // The deployment as this worker last saw it (for /metrics' voronka_deployment_*):
   // the journal's deals moved so far, the deals in store at its start.
   std::function<void(int64_t deployment, int64_t moved, int64_t inStore, bool running)> progress;
