@@ -156,15 +156,18 @@ BENCHMARK(BM_LuaGuard);
 
 // ───────────────────────────── the engine ─────────────────────────────────
 
-void BM_EngineFurniture(benchmark::State& state) {
+// 200 furniture deals through their whole life, as wire events, in memory.
+// events_per_s counts the wire events; timers_per_s the timers that fired
+// meanwhile (each one a transaction of its own, in the same time).
+void runFurniture(benchmark::State& state, store::MemoryStoreOptions options) {
   bc::Module m =
       bc::load(bc::serialize(bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel")));
   engine::Names names(m);
-  int64_t events = 0, failed = 0, won = 0;
+  int64_t events = 0, failed = 0, won = 0, timers = 0;
   int deals = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    store::MemoryStore store;
+    store::MemoryStore store(options);
     engine::VirtualClock clock(1795420800);  // Monday 23 November 2026, 08:00 UTC
     engine::Engine eng(m, store, clock);
     std::vector<std::vector<nlohmann::json>> lives;
@@ -177,7 +180,7 @@ void BM_EngineFurniture(benchmark::State& state) {
         ++events;
       }
       clock.set(clock.now() + 3600);  // an hour between steps: timers fall due
-      eng.runDue(clock.now());
+      timers += static_cast<int64_t>(eng.runDue(clock.now()));
     }
     deals += 200;
     state.PauseTiming();
@@ -191,8 +194,16 @@ void BM_EngineFurniture(benchmark::State& state) {
   if (failed > 0) state.SkipWithError("some events were not applied: the benchmark's event stream is out of date");
   if (won != deals) state.SkipWithError("not every deal was won: the benchmark's event stream is out of date");
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["timers_per_s"] = benchmark::Counter(static_cast<double>(timers), benchmark::Counter::kIsRate);
 }
+
+// The store keeps every record: effects, events with their bodies, history, notes.
+void BM_EngineFurniture(benchmark::State& state) { runFurniture(state, {}); }
 BENCHMARK(BM_EngineFurniture)->Unit(benchmark::kMillisecond);
+
+// The store keeps deals, tasks and timers only, as `voronka sim` runs the engine.
+void BM_EngineFurnitureNoRecords(benchmark::State& state) { runFurniture(state, {.keepRecords = false}); }
+BENCHMARK(BM_EngineFurnitureNoRecords)->Unit(benchmark::kMillisecond);
 
 // ───────────────────────────── timers ─────────────────────────────────────
 

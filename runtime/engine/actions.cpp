@@ -33,10 +33,9 @@ std::string effectKey(std::string_view deal, std::string_view cause, int n) {
 
 }  // namespace
 
-std::string Processing::render(int32_t function) {
+std::string_view Processing::render(int32_t function) {
   if (function == kNo) return "";
-  bc::Value v = engine_.vm_->evaluate(function, *this);
-  return std::string(v.textView());
+  return engine_.vm_->evaluate(function, *this).textView();
 }
 
 std::string Processing::toJson(const bc::Value& v) {
@@ -54,11 +53,8 @@ std::string Processing::toJson(const bc::Value& v) {
   return out;
 }
 
+// Only for an effect someone reads: act() drops the others before their payload is made.
 void Processing::addEffect(bc::ActionKind action, json_text::Object payload, int64_t notBefore) {
-  if (!engine_.keepsRecords() && !tracing("effect")) {
-    ++state_.effects;  // nobody reads it: no key, no payload text
-    return;
-  }
   std::string_view kind = lang::effectName(lang::actionInfo(action).effect);  // actions.def, column Effect
   store::EffectRecord e;
   e.deal = deal_.id;
@@ -141,6 +137,13 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
   site_.line = a.line;
   int32_t self = static_cast<int32_t>(&a - m_.actions.data());
   const bc::PipelineDef& pipeline = m_.pipelines[deal_.pipeline];
+  if (lang::actionInfo(a.kind).effect != lang::EffectKind::None && !engine_.keepsRecords() && !tracing("effect")) {
+    // An effect nobody reads (`voronka sim`): counted for the keys of later
+    // ones, its templates not even rendered. The VM cannot fail, so nothing
+    // a kept effect would have shown is lost.
+    ++state_.effects;
+    return;
+  }
   switch (a.kind) {
     case bc::ActionKind::Move: {
       if (a.isNext) {

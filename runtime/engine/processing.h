@@ -132,7 +132,9 @@ class Processing : public vm::Host {
   void assign(bc::AssignMode mode, int32_t user, int32_t team, store::DealRecord& target);
   // An outbox row of the effect kind of `action` (actions.def, column Effect).
   void addEffect(bc::ActionKind action, json_text::Object payload, int64_t notBefore);
-  std::string render(int32_t function);
+  // A template's text. A view into the VM's scratch, valid while the running
+  // rule block lasts (act() is only called from inside one).
+  std::string_view render(int32_t function);
   // The value as JSON text, as valueToJson() would write it (tags: an array).
   std::string toJson(const bc::Value& v);
 

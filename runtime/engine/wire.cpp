@@ -13,14 +13,14 @@ Outcome invalid(std::string message) { return {Outcome::Status::Invalid, std::mo
 
 // The string under `key`, in the event itself (no copy); null when it is
 // absent or null.
-Result<const std::string*> optionalString(const nlohmann::json& e, const char* key) {
+Result<const std::string*> optionalString(const nlohmann::json& e, std::string_view key) {
   auto it = e.find(key);
   if (it == e.end() || it->is_null()) return static_cast<const std::string*>(nullptr);
   if (!it->is_string()) return fail(fmt::format("\"{}\" must be a string", key));
   return &it->get_ref<const std::string&>();
 }
 
-Result<const std::string*> requiredString(const nlohmann::json& e, const char* key) {
+Result<const std::string*> requiredString(const nlohmann::json& e, std::string_view key) {
   Result<const std::string*> value = optionalString(e, key);
   if (!value) return fail(value.error());
   if (!*value) return fail(fmt::format("\"{}\" is missing", key));
@@ -29,7 +29,7 @@ Result<const std::string*> requiredString(const nlohmann::json& e, const char* k
 
 // An optional string key whose wrong type is ignored, as the wire format has
 // always done for `name`, `responsible` and `reason`.
-const std::string* lenientString(const nlohmann::json& e, const char* key) {
+const std::string* lenientString(const nlohmann::json& e, std::string_view key) {
   Result<const std::string*> value = optionalString(e, key);
   return value ? *value : nullptr;
 }
