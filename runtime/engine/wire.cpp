@@ -11,27 +11,54 @@ namespace {
 
 Outcome invalid(std::string message) { return {Outcome::Status::Invalid, std::move(message)}; }
 
-// The string under `key`, in the event itself (no copy); null when it is
-// absent or null.
-Result<const std::string*> optionalString(const nlohmann::json& e, std::string_view key) {
-  auto it = e.find(key);
-  if (it == e.end() || it->is_null()) return static_cast<const std::string*>(nullptr);
-  if (!it->is_string()) return fail(fmt::format("\"{}\" must be a string", key));
-  return &it->get_ref<const std::string&>();
+// The members of an event the wire format knows, found in one walk over the
+// object: a lookup per key would search its tree of keys each time.
+struct WireMembers {
+  const nlohmann::json *id = nullptr, *deal = nullptr, *type = nullptr, *pipeline = nullptr, *stage = nullptr,
+                       *fields = nullptr, *contact = nullptr, *company = nullptr, *name = nullptr,
+                       *responsible = nullptr, *tags = nullptr, *reason = nullptr, *arg = nullptr, *payload = nullptr;
+
+  explicit WireMembers(const nlohmann::json& e) {
+    static constexpr std::pair<std::string_view, const nlohmann::json * WireMembers::*> kKnown[] = {
+        {"id", &WireMembers::id},           {"deal", &WireMembers::deal},
+        {"type", &WireMembers::type},       {"pipeline", &WireMembers::pipeline},
+        {"stage", &WireMembers::stage},     {"fields", &WireMembers::fields},
+        {"contact", &WireMembers::contact}, {"company", &WireMembers::company},
+        {"name", &WireMembers::name},       {"responsible", &WireMembers::responsible},
+        {"tags", &WireMembers::tags},       {"reason", &WireMembers::reason},
+        {"arg", &WireMembers::arg},         {"payload", &WireMembers::payload}};
+    if (!e.is_object()) return;
+    for (const auto& [key, value] : e.get_ref<const nlohmann::json::object_t&>()) {
+      for (const auto& [known, member] : kKnown) {
+        if (key == known) {
+          this->*member = &value;
+          break;
+        }
+      }
+    }
+  }
+};
+
+// The string member `value` (named `key`), in the event itself (no copy);
+// null when it is absent or null.
+Result<const std::string*> optionalString(const nlohmann::json* value, std::string_view key) {
+  if (value == nullptr || value->is_null()) return static_cast<const std::string*>(nullptr);
+  if (!value->is_string()) return fail(fmt::format("\"{}\" must be a string", key));
+  return &value->get_ref<const std::string&>();
 }
 
-Result<const std::string*> requiredString(const nlohmann::json& e, std::string_view key) {
-  Result<const std::string*> value = optionalString(e, key);
-  if (!value) return fail(value.error());
-  if (!*value) return fail(fmt::format("\"{}\" is missing", key));
-  return *value;
+Result<const std::string*> requiredString(const nlohmann::json* value, std::string_view key) {
+  Result<const std::string*> text = optionalString(value, key);
+  if (!text) return fail(text.error());
+  if (!*text) return fail(fmt::format("\"{}\" is missing", key));
+  return *text;
 }
 
-// An optional string key whose wrong type is ignored, as the wire format has
-// always done for `name`, `responsible` and `reason`.
-const std::string* lenientString(const nlohmann::json& e, std::string_view key) {
-  Result<const std::string*> value = optionalString(e, key);
-  return value ? *value : nullptr;
+// An optional string member whose wrong type is ignored, as the wire format
+// has always done for `name`, `responsible` and `reason`.
+const std::string* lenientString(const nlohmann::json* value) {
+  Result<const std::string*> text = optionalString(value, "");
+  return text ? *text : nullptr;
 }
 
 // `fields` of deal_created / field_set: field names, or contact.*, company.name, name.
@@ -99,59 +126,59 @@ struct IncomingBody {
 
 Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& e) {
   IncomingBody body(engine, e);
+  const WireMembers w(e);
   const bc::Module& m = engine.module();
   const Calendar& calendar = engine.calendar(0);
   if (!e.is_object()) return invalid("an event is a JSON object");
-  Result<const std::string*> idField = requiredString(e, "id");
+  Result<const std::string*> idField = requiredString(w.id, "id");
   if (!idField) return invalid(idField.error());
-  Result<const std::string*> dealField = requiredString(e, "deal");
+  Result<const std::string*> dealField = requiredString(w.deal, "deal");
   if (!dealField) return invalid(dealField.error());
-  Result<const std::string*> typeField = requiredString(e, "type");
+  Result<const std::string*> typeField = requiredString(w.type, "type");
   if (!typeField) return invalid(typeField.error());
   const std::string &id = **idField, &deal = **dealField, &type = **typeField;
 
   if (type == "deal_created") {
     NewDeal d;
     d.id = deal;
-    Result<const std::string*> pipelineField = requiredString(e, "pipeline");
+    Result<const std::string*> pipelineField = requiredString(w.pipeline, "pipeline");
     if (!pipelineField) return invalid(pipelineField.error());
     const std::string& pipeline = **pipelineField;
     d.pipeline = names.pipeline(pipeline);
     if (d.pipeline == bc::kNo) return invalid(fmt::format("\"pipeline\": there is no pipeline \"{}\"", pipeline));
-    Result<const std::string*> stage = optionalString(e, "stage");
+    Result<const std::string*> stage = optionalString(w.stage, "stage");
     if (!stage) return invalid(stage.error());
     if (*stage) {
       d.stage = names.stage(d.pipeline, **stage);
       if (d.stage == bc::kNo)
         return invalid(fmt::format("\"stage\": pipeline {} has no stage \"{}\"", pipeline, **stage));
     }
-    if (e.contains("fields")) {
-      if (Result<void> read = readFields(m, names, calendar, e["fields"], d.values); !read)
-        return invalid(read.error());
+    if (w.fields) {
+      if (Result<void> read = readFields(m, names, calendar, *w.fields, d.values); !read) return invalid(read.error());
     }
-    if (e.contains("contact")) {
-      if (!e["contact"].is_object()) return invalid("\"contact\" must be an object");
+    if (w.contact) {
+      if (!w.contact->is_object()) return invalid("\"contact\" must be an object");
       nlohmann::json contact = nlohmann::json::object();
-      for (const auto& [k, v] : e["contact"].items()) contact["contact." + k] = v;
+      for (const auto& [k, v] : w.contact->items()) contact["contact." + k] = v;
       if (Result<void> read = readFields(m, names, calendar, contact, d.values); !read) return invalid(read.error());
     }
-    if (e.contains("company")) {
-      if (!e["company"].is_object()) return invalid("\"company\" must be an object");
+    if (w.company) {
+      if (!w.company->is_object()) return invalid("\"company\" must be an object");
       nlohmann::json company = nlohmann::json::object();
-      for (const auto& [k, v] : e["company"].items()) company["company." + k] = v;
+      for (const auto& [k, v] : w.company->items()) company["company." + k] = v;
       if (Result<void> read = readFields(m, names, calendar, company, d.values); !read) return invalid(read.error());
     }
-    if (auto name = lenientString(e, "name")) {
+    if (auto name = lenientString(w.name)) {
       d.values.push_back({bc::SetTarget::DealName, bc::kNo, store::FieldValue{bc::Tag::Text, 0, 0, 0, *name}});
     }
-    if (auto responsible = lenientString(e, "responsible")) {
+    if (auto responsible = lenientString(w.responsible)) {
       d.responsible = names.user(*responsible);
       if (d.responsible == bc::kNo)
         return invalid(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
     }
-    if (e.contains("tags")) {
-      if (!e["tags"].is_array()) return invalid("\"tags\" must be an array of strings");
-      for (const auto& t : e["tags"]) {
+    if (w.tags) {
+      if (!w.tags->is_array()) return invalid("\"tags\" must be an array of strings");
+      for (const auto& t : *w.tags) {
         if (!t.is_string()) return invalid("\"tags\" must be an array of strings");
         d.tags.push_back(t.get<std::string>());
       }
@@ -161,16 +188,16 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
 
   if (type == "field_set") {
     std::vector<FieldAssignment> values;
-    if (!e.contains("fields")) return invalid("\"fields\" is missing");
-    if (Result<void> read = readFields(m, names, calendar, e["fields"], values); !read) return invalid(read.error());
+    if (!w.fields) return invalid("\"fields\" is missing");
+    if (Result<void> read = readFields(m, names, calendar, *w.fields, values); !read) return invalid(read.error());
     return engine.setFields(id, deal, values);
   }
 
   if (type == "manual_move") {
-    Result<const std::string*> stageField = requiredString(e, "stage");
+    Result<const std::string*> stageField = requiredString(w.stage, "stage");
     if (!stageField) return invalid(stageField.error());
     const std::string& stage = **stageField;
-    const std::string* reasonField = lenientString(e, "reason");
+    const std::string* reasonField = lenientString(w.reason);
     std::string reason = reasonField ? *reasonField : "";
     // The engine resolves the stage against the deal inside its transaction.
     MoveOutcome moved = engine.manualMove(id, deal, MoveTarget::parse(stage), reason);
@@ -188,7 +215,7 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
   const bc::EventDef& def = m.events[event];
   EventIn in;
   in.event = event;
-  Result<const std::string*> arg = optionalString(e, "arg");
+  Result<const std::string*> arg = optionalString(w.arg, "arg");
   if (!arg) return invalid(arg.error());
   if (*arg) {
     if (def.arg == bc::ArgKind::None) return invalid(fmt::format("\"arg\": event {} takes no argument", type));
@@ -201,15 +228,15 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
     }
   }
   if (def.kind == bc::EventKind::ResponsibleChanged) {
-    if (auto responsible = lenientString(e, "responsible")) {
+    if (auto responsible = lenientString(w.responsible)) {
       in.responsible = names.user(*responsible);
       if (in.responsible == bc::kNo)
         return invalid(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
     }
   }
   in.payload.resize(def.params.size());
-  if (e.contains("payload")) {
-    const auto& p = e["payload"];
+  if (w.payload) {
+    const auto& p = *w.payload;
     if (!p.is_object()) return invalid("\"payload\" must be an object");
     for (const auto& [key, value] : p.items()) {
       bool known = false;
