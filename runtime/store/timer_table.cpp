@@ -238,10 +238,17 @@ void TimerTable::heapErase(uint32_t pos) {
 // ───────────────────────────── changes ────────────────────────────────────
 
 std::optional<uint32_t> TimerTable::position(int64_t id) const {
-  auto it = std::lower_bound(slots_.begin(), slots_.end(), id,
-                             [](const Slot& s, int64_t v) { return static_cast<int64_t>(s.id) < v; });
-  if (it == slots_.end() || it->id != id) return std::nullopt;
-  return static_cast<uint32_t>(it - slots_.begin());
+  size_t low = 0, high = slots_.size();  // the first slot of id >= `id` is in [low, high]
+  while (low < high) {
+    size_t mid = low + (high - low) / 2;
+    if (static_cast<int64_t>(slots_[mid].id) < id) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  if (low == slots_.size() || slots_[low].id != id) return std::nullopt;
+  return static_cast<uint32_t>(low);
 }
 
 void TimerTable::add(const TimerRecord& timer) {

@@ -3,6 +3,7 @@
 // compactions between them, reads back the same timers in the same orders.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <random>
@@ -140,6 +141,54 @@ TEST(TimerTable, MatchesAPlainModelThroughAddsRemovalsUndosRewritesAndCompaction
       }
       ASSERT_EQ(shown(table.ofDeal(deal)), shown(of)) << deal;
     }
+  }
+}
+
+// Thousands of timers, so that slots fill several of the table's chunks:
+// lookups, removals, undos and drops of the last across chunk boundaries.
+TEST(TimerTable, KeepsTimersAcrossManyChunksOfSlots) {
+  std::mt19937_64 rng(7);
+  TimerTable table(1'000'000);  // no compaction: positions stay as added
+  std::map<int64_t, TimerRecord> model;
+  for (int64_t id = 1; id <= 5000; ++id) {
+    TimerRecord t = randomTimer(rng, id);
+    table.add(t);
+    model[id] = t;
+  }
+  // The last ones dropped back over a chunk boundary, and added again.
+  for (int64_t id = 5000; id > 2040; --id) {
+    table.dropLast(id);
+    model.erase(id);
+  }
+  for (int64_t id = 2041; id <= 3100; ++id) {
+    TimerRecord t = randomTimer(rng, id);
+    table.add(t);
+    model[id] = t;
+  }
+  // Removed and restored in every chunk; some stay removed.
+  for (int64_t id : {1, 1023, 1024, 1025, 2047, 2048, 2049, 3100}) {
+    TimerRecord removed;
+    ASSERT_TRUE(table.remove(id, &removed)) << id;
+    EXPECT_EQ(show(removed), show(model.at(id)));
+    if (id % 2 == 0) {
+      table.restore(id);
+    } else {
+      model.erase(id);
+    }
+  }
+  EXPECT_FALSE(table.remove(3101, nullptr));
+  ASSERT_EQ(table.size(), model.size());
+  std::vector<TimerRecord> byDue;
+  for (const auto& [id, t] : model) byDue.push_back(t);
+  std::stable_sort(byDue.begin(), byDue.end(), [](const auto& a, const auto& b) { return a.due < b.due; });
+  EXPECT_EQ(shown(table.due(INT64_MAX, byDue.size() + 1)), shown(byDue));
+  for (int d = 0; d < 7; ++d) {
+    std::string deal = "deal-" + std::to_string(d);
+    std::vector<TimerRecord> of;
+    for (const auto& [id, t] : model) {
+      if (t.deal == deal) of.push_back(t);
+    }
+    EXPECT_EQ(shown(table.ofDeal(deal)), shown(of)) << deal;
   }
 }
 
