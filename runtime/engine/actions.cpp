@@ -325,7 +325,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       child.name = deal_.name;
       std::vector<FieldAssignment> copied;
       for (int32_t f : a.copy) copied.push_back({bc::SetTarget::Field, f, deal_.fields[static_cast<size_t>(f)]});
-      Processing created(engine_, state_, std::move(child), now_);
+      Processing created(engine_, state_, child, now_);
       created.initialize(copied, {}, deal_.responsible);
       created.assign(a.assign, a.user, a.team, created.deal());
       created.trace("created from", [&] { return nlohmann::json{{"parent", deal_.id}}; });

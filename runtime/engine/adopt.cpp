@@ -8,7 +8,7 @@ namespace voronka::engine {
 
 int Engine::adopt(store::Transaction& tx, store::DealRecord deal, const Adoption& what) {
   TransactionState state{tx, what.cause, 0, 0, false, false, {}, {}, {}};
-  Processing proc(*this, state, std::move(deal), what.now);
+  Processing proc(*this, state, deal, what.now);
   for (const Adoption::Reschedule& r : what.reschedule) {
     proc.loadPayload(r.event, r.payload);
     if (r.kind == store::TimerKind::Rule) {

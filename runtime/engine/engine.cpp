@@ -140,7 +140,7 @@ Outcome Engine::createDeal(const std::string& eventId, const NewDeal& spec) {
                     d.id = spec.id;
                     d.pipeline = spec.pipeline;
                     d.stage = stage;
-                    Processing proc(*this, state, std::move(d), now);
+                    Processing proc(*this, state, d, now);
                     proc.initialize(spec.values, spec.tags, spec.responsible);
                     proc.start(-1, -1);
                     proc.save();
@@ -158,7 +158,7 @@ Outcome Engine::handleEvent(const std::string& eventId, const std::string& dealI
                     if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
                     if (in.event < 0 || static_cast<size_t>(in.event) >= module_.events.size())
                       return {Outcome::Status::Invalid, "unknown event"};
-                    Processing proc(*this, state, std::move(*d), now);
+                    Processing proc(*this, state, *d, now);
                     proc.trace("event", [&] { return nlohmann::json{{"event", eventId}, {"type", type}}; });
                     proc.receive(in);
                     proc.save();
@@ -173,7 +173,7 @@ Outcome Engine::setFields(const std::string& eventId, const std::string& dealId,
                   [&](store::Transaction& tx, TransactionState& state) -> Outcome {
                     std::optional<store::DealRecord> d = tx.deal(dealId);
                     if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
-                    Processing proc(*this, state, std::move(*d), now);
+                    Processing proc(*this, state, *d, now);
                     std::vector<int32_t> changed;
                     for (const auto& v : values) proc.setValue(v.target, v.field, v.value, &changed);
                     proc.rescheduleAt(changed);
@@ -243,7 +243,7 @@ MoveOutcome Engine::manualMove(const std::string& eventId, const std::string& de
             return {Outcome::Status::Invalid,
                     fmt::format("\"{}\" is not a loss reason of pipeline {}", reason, module_.str(p.name))};
         }
-        Processing proc(*this, state, std::move(*d), now);
+        Processing proc(*this, state, *d, now);
         int32_t manualEvent = proc.eventIndex(bc::EventKind::ManualMove);
         std::optional<std::string> refused = proc.move(pipeline, stage, MoveKind::Manual, reason, "manual");
         if (refused) {
@@ -288,7 +288,7 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
           tx.removeTimer(timer.id);
           std::optional<store::DealRecord> d = tx.deal(timer.deal);
           if (!d) return {};
-          Processing proc(*this, state, std::move(*d), now);
+          Processing proc(*this, state, *d, now);
           if (lateness > kLateAfterSeconds)
             proc.trace("late", [&] { return nlohmann::json{{"timer", timer.id}, {"seconds", lateness}}; });
           proc.fire(timer);
@@ -317,8 +317,8 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
 
 // ───────────────────────────── Processing: core ───────────────────────────
 
-Processing::Processing(Engine& engine, TransactionState& state, store::DealRecord&& deal, int64_t now)
-    : engine_(engine), m_(engine.module_), state_(state), deal_(std::move(deal)), now_(now) {
+Processing::Processing(Engine& engine, TransactionState& state, store::DealRecord& deal, int64_t now)
+    : engine_(engine), m_(engine.module_), state_(state), deal_(deal), now_(now) {
   deal_.fields.resize(m_.fields.size());
 }
 

@@ -54,10 +54,12 @@ struct TransactionState {
 
 class Processing : public vm::Host {
  public:
-  Processing(Engine& engine, TransactionState& state, store::DealRecord&& deal, int64_t now);  // the deal moved in once
+  // Works on `deal` in place (the caller's record, not a copy of it): it must
+  // outlive the processing, and save() hands it to the store.
+  Processing(Engine& engine, TransactionState& state, store::DealRecord& deal, int64_t now);
 
   store::DealRecord& deal() { return deal_; }
-  // Saves the deal; the processing is over (deal_ is moved out).
+  // Saves the deal; the processing is over (the record is moved into the store).
   void save();
 
   // ── vm::Host ──
@@ -141,7 +143,7 @@ class Processing : public vm::Host {
   Engine& engine_;
   const bc::Module& m_;
   TransactionState& state_;
-  store::DealRecord deal_;
+  store::DealRecord& deal_;
   int64_t now_;
   int32_t event_ = -1;  // the event whose payload the running code reads
   std::vector<store::FieldValue> payload_;

@@ -81,7 +81,7 @@ class MemoryStore : public Store {
   std::vector<StoredTask> replacedTasks_;  // as replaced_, for tasks
   size_t replacedTasksUsed_ = 0;
   TimerTable timers_;
-  std::vector<EffectRecord> effects_;
+  std::deque<EffectRecord> effects_;  // by id - 1; a deque: adding one moves none of the others
   std::unordered_map<std::string, std::vector<size_t>> effectsByDeal_;
   std::unordered_map<std::string, std::vector<AttemptRecord>> attempts_;  // by deal, in the order recorded
   std::unordered_map<std::string, EventRecord> events_;
