@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include "runtime/engine/json_text.h"
 #include "runtime/engine/values.h"
 
@@ -122,146 +124,187 @@ struct IncomingBody {
   Engine& engine_;
 };
 
-}  // namespace
-
-Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& e) {
-  IncomingBody body(engine, e);
-  const WireMembers w(e);
-  const bc::Module& m = engine.module();
-  const Calendar& calendar = engine.calendar(0);
-  if (!e.is_object()) return invalid("an event is a JSON object");
-  Result<const std::string*> idField = requiredString(w.id, "id");
-  if (!idField) return invalid(idField.error());
-  Result<const std::string*> dealField = requiredString(w.deal, "deal");
-  if (!dealField) return invalid(dealField.error());
-  Result<const std::string*> typeField = requiredString(w.type, "type");
-  if (!typeField) return invalid(typeField.error());
-  const std::string &id = **idField, &deal = **dealField, &type = **typeField;
-
-  if (type == "deal_created") {
-    NewDeal d;
-    d.id = deal;
-    Result<const std::string*> pipelineField = requiredString(w.pipeline, "pipeline");
-    if (!pipelineField) return invalid(pipelineField.error());
-    const std::string& pipeline = **pipelineField;
-    d.pipeline = names.pipeline(pipeline);
-    if (d.pipeline == bc::kNo) return invalid(fmt::format("\"pipeline\": there is no pipeline \"{}\"", pipeline));
-    Result<const std::string*> stage = optionalString(w.stage, "stage");
-    if (!stage) return invalid(stage.error());
-    if (*stage) {
-      d.stage = names.stage(d.pipeline, **stage);
-      if (d.stage == bc::kNo)
-        return invalid(fmt::format("\"stage\": pipeline {} has no stage \"{}\"", pipeline, **stage));
+// `payload` of an event: its parameters by name, or a form's answers.
+Result<void> readPayload(const bc::Module& m, const Names& names, const Calendar& calendar, const std::string& type,
+                         const nlohmann::json& p, EventIn& in) {
+  if (!p.is_object()) return fail("\"payload\" must be an object");
+  const bc::EventDef& def = m.events[in.event];
+  for (const auto& [key, value] : p.items()) {
+    bool known = false;
+    for (size_t i = 0; i < def.params.size(); ++i) {
+      if (m.str(def.params[i].name) != key) continue;
+      Result<store::FieldValue> v = valueFromJson(m, def.params[i].type, def.params[i].enumId, value, calendar);
+      if (!v) return fail(fmt::format("\"payload\".\"{}\": {}", key, v.error()));
+      in.payload[i] = std::move(*v);
+      known = true;
     }
-    if (w.fields) {
-      if (Result<void> read = readFields(m, names, calendar, *w.fields, d.values); !read) return invalid(read.error());
-    }
-    if (w.contact) {
-      if (!w.contact->is_object()) return invalid("\"contact\" must be an object");
-      nlohmann::json contact = nlohmann::json::object();
-      for (const auto& [k, v] : w.contact->items()) contact["contact." + k] = v;
-      if (Result<void> read = readFields(m, names, calendar, contact, d.values); !read) return invalid(read.error());
-    }
-    if (w.company) {
-      if (!w.company->is_object()) return invalid("\"company\" must be an object");
-      nlohmann::json company = nlohmann::json::object();
-      for (const auto& [k, v] : w.company->items()) company["company." + k] = v;
-      if (Result<void> read = readFields(m, names, calendar, company, d.values); !read) return invalid(read.error());
-    }
-    if (auto name = lenientString(w.name)) {
-      d.values.push_back({bc::SetTarget::DealName, bc::kNo, store::FieldValue{bc::Tag::Text, 0, 0, 0, *name}});
-    }
-    if (auto responsible = lenientString(w.responsible)) {
-      d.responsible = names.user(*responsible);
-      if (d.responsible == bc::kNo)
-        return invalid(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
-    }
-    if (w.tags) {
-      if (!w.tags->is_array()) return invalid("\"tags\" must be an array of strings");
-      for (const auto& t : *w.tags) {
-        if (!t.is_string()) return invalid("\"tags\" must be an array of strings");
-        d.tags.push_back(t.get<std::string>());
+    // A form's answers fill the form's fields.
+    if (!known && def.kind == bc::EventKind::FormSubmitted) {
+      int32_t f = names.field(key);
+      if (f != bc::kNo) {
+        Result<store::FieldValue> v = valueFromJson(m, m.fields[f].type, m.fields[f].enumId, value, calendar);
+        if (!v) return fail(fmt::format("\"payload\".\"{}\": {}", key, v.error()));
+        in.formValues.resize(m.fields.size());
+        in.formValues[f] = std::move(*v);
+        known = true;
       }
     }
-    return engine.createDeal(id, d);
+    if (!known) return fail(fmt::format("\"payload\": event {} has no field \"{}\"", type, key));
   }
+  return {};
+}
 
-  if (type == "field_set") {
-    std::vector<FieldAssignment> values;
-    if (!w.fields) return invalid("\"fields\" is missing");
-    if (Result<void> read = readFields(m, names, calendar, *w.fields, values); !read) return invalid(read.error());
-    return engine.setFields(id, deal, values);
+Result<void> decodeCreated(const bc::Module& m, const Names& names, const Calendar& calendar, const WireMembers& w,
+                           WireCall& call) {
+  NewDeal& d = call.created;
+  d.id = call.deal;
+  Result<const std::string*> pipelineField = requiredString(w.pipeline, "pipeline");
+  if (!pipelineField) return fail(pipelineField.error());
+  const std::string& pipeline = **pipelineField;
+  d.pipeline = names.pipeline(pipeline);
+  if (d.pipeline == bc::kNo) return fail(fmt::format("\"pipeline\": there is no pipeline \"{}\"", pipeline));
+  Result<const std::string*> stage = optionalString(w.stage, "stage");
+  if (!stage) return fail(stage.error());
+  if (*stage) {
+    d.stage = names.stage(d.pipeline, **stage);
+    if (d.stage == bc::kNo) return fail(fmt::format("\"stage\": pipeline {} has no stage \"{}\"", pipeline, **stage));
   }
-
-  if (type == "manual_move") {
-    Result<const std::string*> stageField = requiredString(w.stage, "stage");
-    if (!stageField) return invalid(stageField.error());
-    const std::string& stage = **stageField;
-    const std::string* reasonField = lenientString(w.reason);
-    std::string reason = reasonField ? *reasonField : "";
-    // The engine resolves the stage against the deal inside its transaction.
-    MoveOutcome moved = engine.manualMove(id, deal, MoveTarget::parse(stage), reason);
-    if (moved.outcome.status == Outcome::Status::Invalid && !moved.target) {
-      return invalid(fmt::format("\"stage\": there is no stage \"{}\"", stage));
+  if (w.fields) {
+    if (Result<void> read = readFields(m, names, calendar, *w.fields, d.values); !read) return fail(read.error());
+  }
+  if (w.contact) {
+    if (!w.contact->is_object()) return fail("\"contact\" must be an object");
+    nlohmann::json contact = nlohmann::json::object();
+    for (const auto& [k, v] : w.contact->items()) contact["contact." + k] = v;
+    if (Result<void> read = readFields(m, names, calendar, contact, d.values); !read) return fail(read.error());
+  }
+  if (w.company) {
+    if (!w.company->is_object()) return fail("\"company\" must be an object");
+    nlohmann::json company = nlohmann::json::object();
+    for (const auto& [k, v] : w.company->items()) company["company." + k] = v;
+    if (Result<void> read = readFields(m, names, calendar, company, d.values); !read) return fail(read.error());
+  }
+  if (auto name = lenientString(w.name)) {
+    d.values.push_back({bc::SetTarget::DealName, bc::kNo, store::FieldValue{bc::Tag::Text, 0, 0, 0, *name}});
+  }
+  if (auto responsible = lenientString(w.responsible)) {
+    d.responsible = names.user(*responsible);
+    if (d.responsible == bc::kNo) return fail(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
+  }
+  if (w.tags) {
+    if (!w.tags->is_array()) return fail("\"tags\" must be an array of strings");
+    for (const auto& t : *w.tags) {
+      if (!t.is_string()) return fail("\"tags\" must be an array of strings");
+      d.tags.push_back(t.get<std::string>());
     }
-    return moved.outcome;
   }
+  return {};
+}
 
+Result<void> decodeEvent(const bc::Module& m, const Names& names, const Calendar& calendar, const WireMembers& w,
+                         WireCall& call) {
+  const std::string& type = call.type;
   int32_t event = names.event(type);
   if (event == bc::kNo || m.events[event].lifecycle) {
-    return invalid(fmt::format("\"type\": unknown event \"{}\"; events are deal_created, field_set, manual_move, {}",
-                               type, names.eventList()));
+    return fail(fmt::format("\"type\": unknown event \"{}\"; events are deal_created, field_set, manual_move, {}", type,
+                            names.eventList()));
   }
   const bc::EventDef& def = m.events[event];
-  EventIn in;
+  EventIn& in = call.event;
   in.event = event;
   Result<const std::string*> arg = optionalString(w.arg, "arg");
-  if (!arg) return invalid(arg.error());
+  if (!arg) return fail(arg.error());
   if (*arg) {
-    if (def.arg == bc::ArgKind::None) return invalid(fmt::format("\"arg\": event {} takes no argument", type));
+    if (def.arg == bc::ArgKind::None) return fail(fmt::format("\"arg\": event {} takes no argument", type));
     if (def.arg == bc::ArgKind::Tag) {
       in.tag = **arg;
     } else {
       std::optional<int32_t> a = names.argument(event, **arg);
-      if (!a) return invalid(fmt::format("\"arg\": \"{}\" is not something event {} can name", **arg, type));
+      if (!a) return fail(fmt::format("\"arg\": \"{}\" is not something event {} can name", **arg, type));
       in.arg = *a;
     }
   }
   if (def.kind == bc::EventKind::ResponsibleChanged) {
     if (auto responsible = lenientString(w.responsible)) {
       in.responsible = names.user(*responsible);
-      if (in.responsible == bc::kNo)
-        return invalid(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
+      if (in.responsible == bc::kNo) return fail(fmt::format("\"responsible\": there is no user \"{}\"", *responsible));
     }
   }
   in.payload.resize(def.params.size());
-  if (w.payload) {
-    const auto& p = *w.payload;
-    if (!p.is_object()) return invalid("\"payload\" must be an object");
-    for (const auto& [key, value] : p.items()) {
-      bool known = false;
-      for (size_t i = 0; i < def.params.size(); ++i) {
-        if (m.str(def.params[i].name) != key) continue;
-        Result<store::FieldValue> v = valueFromJson(m, def.params[i].type, def.params[i].enumId, value, calendar);
-        if (!v) return invalid(fmt::format("\"payload\".\"{}\": {}", key, v.error()));
-        in.payload[i] = std::move(*v);
-        known = true;
-      }
-      // A form's answers fill the form's fields.
-      if (!known && def.kind == bc::EventKind::FormSubmitted) {
-        int32_t f = names.field(key);
-        if (f != bc::kNo) {
-          Result<store::FieldValue> v = valueFromJson(m, m.fields[f].type, m.fields[f].enumId, value, calendar);
-          if (!v) return invalid(fmt::format("\"payload\".\"{}\": {}", key, v.error()));
-          in.formValues.resize(m.fields.size());
-          in.formValues[f] = std::move(*v);
-          known = true;
-        }
-      }
-      if (!known) return invalid(fmt::format("\"payload\": event {} has no field \"{}\"", type, key));
-    }
+  if (w.payload) return readPayload(m, names, calendar, type, *w.payload, in);
+  return {};
+}
+
+}  // namespace
+
+Result<WireCall> decodeWireEvent(const Engine& engine, const Names& names, const nlohmann::json& e) {
+  const WireMembers w(e);
+  const bc::Module& m = engine.module();
+  const Calendar& calendar = engine.calendar(0);
+  if (!e.is_object()) return fail("an event is a JSON object");
+  WireCall call;
+  for (auto [member, key, out] : {std::tuple{w.id, "id", &call.id}, std::tuple{w.deal, "deal", &call.deal},
+                                  std::tuple{w.type, "type", &call.type}}) {
+    Result<const std::string*> text = requiredString(member, key);
+    if (!text) return fail(text.error());
+    *out = **text;
   }
-  return engine.handleEvent(id, deal, in);
+  Result<void> decoded;
+  if (call.type == "deal_created") {
+    call.kind = WireCall::Kind::CreateDeal;
+    decoded = decodeCreated(m, names, calendar, w, call);
+  } else if (call.type == "field_set") {
+    call.kind = WireCall::Kind::SetFields;
+    if (!w.fields) return fail("\"fields\" is missing");
+    decoded = readFields(m, names, calendar, *w.fields, call.values);
+  } else if (call.type == "manual_move") {
+    call.kind = WireCall::Kind::ManualMove;
+    Result<const std::string*> stage = requiredString(w.stage, "stage");
+    if (!stage) return fail(stage.error());
+    call.stage = **stage;
+    if (const std::string* reason = lenientString(w.reason)) call.reason = *reason;
+  } else {
+    call.kind = WireCall::Kind::Event;
+    decoded = decodeEvent(m, names, calendar, w, call);
+  }
+  if (!decoded) return fail(decoded.error());
+  return call;
+}
+
+Result<void> addWireValues(const Engine& engine, const Names& names, WireCall& call, const nlohmann::json& values) {
+  const bc::Module& m = engine.module();
+  const Calendar& calendar = engine.calendar(0);
+  switch (call.kind) {
+    case WireCall::Kind::CreateDeal: return readFields(m, names, calendar, values, call.created.values);
+    case WireCall::Kind::SetFields: return readFields(m, names, calendar, values, call.values);
+    case WireCall::Kind::Event: return readPayload(m, names, calendar, call.type, values, call.event);
+    case WireCall::Kind::ManualMove: break;
+  }
+  return fail("a manual move carries no values");
+}
+
+Outcome applyWireCall(Engine& engine, const WireCall& call) {
+  switch (call.kind) {
+    case WireCall::Kind::CreateDeal: return engine.createDeal(call.id, call.created);
+    case WireCall::Kind::SetFields: return engine.setFields(call.id, call.deal, call.values);
+    case WireCall::Kind::ManualMove: {
+      // The engine resolves the stage against the deal inside its transaction.
+      MoveOutcome moved = engine.manualMove(call.id, call.deal, MoveTarget::parse(call.stage), call.reason);
+      if (moved.outcome.status == Outcome::Status::Invalid && !moved.target) {
+        return invalid(fmt::format("\"stage\": there is no stage \"{}\"", call.stage));
+      }
+      return moved.outcome;
+    }
+    case WireCall::Kind::Event: return engine.handleEvent(call.id, call.deal, call.event);
+  }
+  return invalid("unknown kind of call");
+}
+
+Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& e) {
+  IncomingBody body(engine, e);
+  Result<WireCall> call = decodeWireEvent(engine, names, e);
+  if (!call) return invalid(call.error());
+  return applyWireCall(engine, *call);
 }
 
 nlohmann::json dealToJson(const bc::Module& m, store::Transaction& tx, const store::DealRecord& d, bool details) {

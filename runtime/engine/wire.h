@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "runtime/engine/engine.h"
@@ -26,6 +27,26 @@ Result<std::optional<int64_t>> wireTime(const nlohmann::json& event, const Calen
 // Checks and applies one event. A malformed event changes nothing and comes
 // back Invalid with a message naming the offending key.
 Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& event);
+
+// An event checked and decoded: the engine call it stands for. applyWireEvent
+// is decodeWireEvent, then applyWireCall; a caller that makes many events of
+// one shape (`voronka sim`) decodes the shape once and adds values to copies.
+struct WireCall {
+  enum class Kind { CreateDeal, SetFields, ManualMove, Event };
+  Kind kind = Kind::Event;
+  std::string id, deal, type;           // as written
+  NewDeal created;                      // CreateDeal (its id is `deal`)
+  std::vector<FieldAssignment> values;  // SetFields
+  std::string stage, reason;            // ManualMove: the target as written, the loss reason
+  EventIn event;                        // Event
+};
+// Fails with the message applyWireEvent would answer Invalid with.
+Result<WireCall> decodeWireEvent(const Engine& engine, const Names& names, const nlohmann::json& event);
+// Values as the event's own object of them would carry: `fields` of
+// deal_created and field_set, `payload` of other events.
+Result<void> addWireValues(const Engine& engine, const Names& names, WireCall& call, const nlohmann::json& values);
+// Applies a decoded call; no event body is kept with it (applyWireEvent keeps it).
+Outcome applyWireCall(Engine& engine, const WireCall& call);
 
 // A deal as JSON (GET /v1/deals/{id} and traces): state, fields, tags,
 // contact, and, with `details`, its tasks, pending timers, history and effects.

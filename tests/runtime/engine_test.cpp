@@ -451,6 +451,56 @@ TEST(Engine, CustomEventsCarryTheirPayload) {
   EXPECT_EQ(h.stage("e"), "lost");
 }
 
+// A shape decoded once, then copies with their own id, deal and values (as
+// `voronka sim` makes its events), do what the same events as JSON do.
+TEST(Engine, ADecodedEventShapeWithValuesAddedActsAsTheWholeEvent) {
+  const std::string source = program(kMoscow, "event kyc_checked(passed: bool, score: number)\nfield budget: money", R"(
+    stage a "A" { on kyc_checked when passed and score >= 0.7 and budget > 1000 -> b }
+    stage b "B")");
+  Harness byJson(source), byShape(source);
+  byJson.create("d", "p.a", {{"budget", 5000}});
+  byJson.event("k1", "d", "kyc_checked", {{"payload", {{"passed", true}, {"score", 0.9}}}});
+
+  auto shape = [&](nlohmann::json e) {
+    Result<engine::WireCall> call = engine::decodeWireEvent(byShape.engine, byShape.names, e);
+    EXPECT_TRUE(call) << (call ? "" : call.error());
+    return call ? *call : engine::WireCall{};
+  };
+  engine::WireCall created = shape({{"id", ""}, {"deal", ""}, {"type", "deal_created"}, {"pipeline", "p"}});
+  engine::WireCall kyc = shape({{"id", ""}, {"deal", ""}, {"type", "kyc_checked"}});
+  for (const std::string deal : {"d", "e"}) {
+    engine::WireCall c = created;
+    c.id = "create-" + deal;
+    c.deal = c.created.id = deal;
+    ASSERT_TRUE(engine::addWireValues(byShape.engine, byShape.names, c, {{"budget", deal == "d" ? 5000 : 10}}));
+    EXPECT_TRUE(engine::applyWireCall(byShape.engine, c).ok());
+    engine::WireCall k = kyc;
+    k.id = "k-" + deal;
+    k.deal = deal;
+    ASSERT_TRUE(engine::addWireValues(byShape.engine, byShape.names, k, {{"passed", true}, {"score", 0.9}}));
+    EXPECT_TRUE(engine::applyWireCall(byShape.engine, k).ok());
+  }
+  EXPECT_EQ(byJson.stage("d"), "b");
+  EXPECT_EQ(byShape.stage("d"), "b");
+  EXPECT_EQ(byShape.stage("e"), "a");  // its budget is too small
+
+  // Values a shape cannot take fail as the same event in JSON is refused.
+  engine::WireCall k = kyc;
+  Result<void> wrong = engine::addWireValues(byShape.engine, byShape.names, k, {{"passed", "yes"}});
+  ASSERT_FALSE(wrong);
+  engine::Outcome refused =
+      byJson.wire({{"id", "k2"}, {"deal", "d"}, {"type", "kyc_checked"}, {"payload", {{"passed", "yes"}}}});
+  EXPECT_EQ(refused.status, engine::Outcome::Status::Invalid);
+  EXPECT_EQ(wrong.error(), refused.message);
+  Result<void> unknown = engine::addWireValues(byShape.engine, byShape.names, k, {{"mood", 1}});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error(), "\"payload\": event kyc_checked has no field \"mood\"");
+  Result<engine::WireCall> bad =
+      engine::decodeWireEvent(byShape.engine, byShape.names, {{"id", ""}, {"deal", ""}, {"type", "no_such"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("unknown event \"no_such\""), std::string::npos) << bad.error();
+}
+
 TEST(Engine, DelayedRulesOnEventsKeepThePayload) {
   Harness h(program(kMoscow, "", R"(stage a "A" { on payment_received after 2d { note "paid {amount}" } })"));
   h.create("d", "p.a");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <queue>
 #include <set>
 #include <unordered_map>
@@ -100,6 +101,9 @@ class Simulation : public engine::Trace {
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
   uint64_t order_ = 0;
   uint64_t eventIds_ = 0;
+  // Each event's shape, decoded at its first use: a client action's, and a new deal's.
+  std::unordered_map<const ClientAction*, std::optional<engine::WireCall>> shapes_;
+  std::optional<engine::WireCall> created_;
   RunResult result_;
 };
 
@@ -164,47 +168,50 @@ void Simulation::entered(uint32_t d, int32_t pipeline, int32_t stage, const std:
 }
 
 Result<void> Simulation::apply(const Pending& p) {
-  nlohmann::json event;
-  const ClientAction* action = nullptr;
-  if (p.action < 0) {
-    SimDeal& deal = deals_[p.deal];
-    event = {{"type", "deal_created"}, {"pipeline", m_.str(m_.pipelines[rates_.pipeline].name)}};
-    nlohmann::json fields = nlohmann::json::object();
-    for (const auto& [name, spec] : rates_.fields) {
+  const ClientAction* action = p.action < 0 ? nullptr : &rates_.actions[p.pipeline][p.stage][p.action];
+  auto refused = [&](const std::string& why) -> Result<void> {
+    std::string where =
+        action ? fmt::format("{}:{}", rates_.path, action->line) : fmt::format("{}: [fields]", rates_.path);
+    return fail(fmt::format("{}: the engine refused the event this describes: {}", where, why));
+  };
+  // The event's shape is decoded once; each event is a copy with its own
+  // id, deal and drawn values (no JSON event built and parsed per event).
+  std::optional<engine::WireCall>& shape = action ? shapes_[action] : created_;
+  if (!shape) {
+    nlohmann::json event =
+        action ? action->event
+               : nlohmann::json{{"type", "deal_created"}, {"pipeline", m_.str(m_.pipelines[rates_.pipeline].name)}};
+    event["id"] = "";
+    event["deal"] = "";
+    if (action && !action->valuesKey.empty()) event[action->valuesKey] = nlohmann::json::object();  // filled per event
+    Result<engine::WireCall> decoded = engine::decodeWireEvent(engine_, names_, event);
+    if (!decoded) return refused(decoded.error());
+    shape = std::move(*decoded);
+  }
+  engine::WireCall call = *shape;
+  SimDeal& deal = deals_[p.deal];
+  call.id = fmt::format("sim-{}", ++eventIds_);
+  call.deal = deal.id;
+  call.created.id = deal.id;
+  const auto& specs = action ? action->values : rates_.fields;
+  if (!action || !action->valuesKey.empty()) {
+    nlohmann::json values = nlohmann::json::object();
+    for (const auto& [name, spec] : specs) {
       nlohmann::json v = spec.draw(random_, deal.values);
       if (v.is_null()) continue;
-      fields[name] = v;
-      deal.values[name] = v;
+      values[name] = v;
     }
-    event["fields"] = std::move(fields);
-  } else {
-    action = &rates_.actions[p.pipeline][p.stage][p.action];
-    event = action->event;
-    if (!action->valuesKey.empty()) {
-      SimDeal& deal = deals_[p.deal];
-      nlohmann::json values = nlohmann::json::object();
-      for (const auto& [name, spec] : action->values) {
-        nlohmann::json v = spec.draw(random_, deal.values);
-        if (v.is_null()) continue;
-        values[name] = v;
-      }
-      // Form answers and set fields are the deal's values from now on.
-      bool fills = action->valuesKey == "fields" || event["type"] == "form_submitted";
-      if (fills) {
-        for (auto& [name, v] : values.items()) deal.values[name] = v;
-      }
-      event[action->valuesKey] = std::move(values);
+    // A new deal's fields, form answers and set fields are the deal's values from now on.
+    bool fills = !action || action->valuesKey == "fields" || call.type == "form_submitted";
+    if (fills) {
+      for (auto& [name, v] : values.items()) deal.values[name] = v;
     }
+    if (Result<void> added = engine::addWireValues(engine_, names_, call, values); !added)
+      return refused(added.error());
   }
-  event["id"] = fmt::format("sim-{}", ++eventIds_);
-  event["deal"] = deals_[p.deal].id;
-  engine::Outcome outcome = engine::applyWireEvent(engine_, names_, event);
+  engine::Outcome outcome = engine::applyWireCall(engine_, call);
   ++result_.events;
-  if (outcome.status == engine::Outcome::Status::Invalid) {
-    int line = action ? action->line : 0;
-    std::string where = action ? fmt::format("{}:{}", rates_.path, line) : fmt::format("{}: [fields]", rates_.path);
-    return fail(fmt::format("{}: the engine refused the event this describes: {}", where, outcome.message));
-  }
+  if (outcome.status == engine::Outcome::Status::Invalid) return refused(outcome.message);
   if (!outcome.ok()) ++result_.refused;
   return {};
 }
