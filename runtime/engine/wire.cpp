@@ -237,12 +237,11 @@ Result<void> decodeEvent(const bc::Module& m, const Names& names, const Calendar
 
 }  // namespace
 
-Result<WireCall> decodeWireEvent(const Engine& engine, const Names& names, const nlohmann::json& e) {
+Result<void> decodeWireEvent(const Engine& engine, const Names& names, const nlohmann::json& e, WireCall& call) {
   const WireMembers w(e);
   const bc::Module& m = engine.module();
   const Calendar& calendar = engine.calendar(0);
   if (!e.is_object()) return fail("an event is a JSON object");
-  WireCall call;
   for (auto [member, key, out] : {std::tuple{w.id, "id", &call.id}, std::tuple{w.deal, "deal", &call.deal},
                                   std::tuple{w.type, "type", &call.type}}) {
     Result<const std::string*> text = requiredString(member, key);
@@ -267,8 +266,7 @@ Result<WireCall> decodeWireEvent(const Engine& engine, const Names& names, const
     call.kind = WireCall::Kind::Event;
     decoded = decodeEvent(m, names, calendar, w, call);
   }
-  if (!decoded) return fail(decoded.error());
-  return call;
+  return decoded;
 }
 
 Result<void> addWireValues(const Engine& engine, const Names& names, WireCall& call, const nlohmann::json& values) {
@@ -302,9 +300,9 @@ Outcome applyWireCall(Engine& engine, const WireCall& call) {
 
 Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& e) {
   IncomingBody body(engine, e);
-  Result<WireCall> call = decodeWireEvent(engine, names, e);
-  if (!call) return invalid(call.error());
-  return applyWireCall(engine, *call);
+  WireCall call;
+  if (Result<void> decoded = decodeWireEvent(engine, names, e, call); !decoded) return invalid(decoded.error());
+  return applyWireCall(engine, call);
 }
 
 nlohmann::json dealToJson(const bc::Module& m, store::Transaction& tx, const store::DealRecord& d, bool details) {

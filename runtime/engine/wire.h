@@ -40,8 +40,9 @@ struct WireCall {
   std::string stage, reason;            // ManualMove: the target as written, the loss reason
   EventIn event;                        // Event
 };
-// Fails with the message applyWireEvent would answer Invalid with.
-Result<WireCall> decodeWireEvent(const Engine& engine, const Names& names, const nlohmann::json& event);
+// Decodes into `call` (a new one: WireCall{}); fails with the message
+// applyWireEvent would answer Invalid with.
+Result<void> decodeWireEvent(const Engine& engine, const Names& names, const nlohmann::json& event, WireCall& call);
 // Values as the event's own object of them would carry: `fields` of
 // deal_created and field_set, `payload` of other events.
 Result<void> addWireValues(const Engine& engine, const Names& names, WireCall& call, const nlohmann::json& values);

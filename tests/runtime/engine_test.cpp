@@ -462,9 +462,10 @@ TEST(Engine, ADecodedEventShapeWithValuesAddedActsAsTheWholeEvent) {
   byJson.event("k1", "d", "kyc_checked", {{"payload", {{"passed", true}, {"score", 0.9}}}});
 
   auto shape = [&](nlohmann::json e) {
-    Result<engine::WireCall> call = engine::decodeWireEvent(byShape.engine, byShape.names, e);
-    EXPECT_TRUE(call) << (call ? "" : call.error());
-    return call ? *call : engine::WireCall{};
+    engine::WireCall call;
+    Result<void> decoded = engine::decodeWireEvent(byShape.engine, byShape.names, e, call);
+    EXPECT_TRUE(decoded) << (decoded ? "" : decoded.error());
+    return call;
   };
   engine::WireCall created = shape({{"id", ""}, {"deal", ""}, {"type", "deal_created"}, {"pipeline", "p"}});
   engine::WireCall kyc = shape({{"id", ""}, {"deal", ""}, {"type", "kyc_checked"}});
@@ -495,8 +496,9 @@ TEST(Engine, ADecodedEventShapeWithValuesAddedActsAsTheWholeEvent) {
   Result<void> unknown = engine::addWireValues(byShape.engine, byShape.names, k, {{"mood", 1}});
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error(), "\"payload\": event kyc_checked has no field \"mood\"");
-  Result<engine::WireCall> bad =
-      engine::decodeWireEvent(byShape.engine, byShape.names, {{"id", ""}, {"deal", ""}, {"type", "no_such"}});
+  engine::WireCall unused;
+  Result<void> bad =
+      engine::decodeWireEvent(byShape.engine, byShape.names, {{"id", ""}, {"deal", ""}, {"type", "no_such"}}, unused);
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().find("unknown event \"no_such\""), std::string::npos) << bad.error();
 }

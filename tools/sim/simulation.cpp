@@ -184,13 +184,13 @@ Result<void> Simulation::apply(const Pending& p) {
     event["id"] = "";
     event["deal"] = "";
     if (action && !action->valuesKey.empty()) event[action->valuesKey] = nlohmann::json::object();  // filled per event
-    Result<engine::WireCall> decoded = engine::decodeWireEvent(engine_, names_, event);
-    if (!decoded) return refused(decoded.error());
-    shape = std::move(*decoded);
+    engine::WireCall decoded;
+    if (Result<void> ok = engine::decodeWireEvent(engine_, names_, event, decoded); !ok) return refused(ok.error());
+    shape = std::move(decoded);
   }
   engine::WireCall call = *shape;
   SimDeal& deal = deals_[p.deal];
-  call.id = fmt::format("sim-{}", ++eventIds_);
+  call.id = "sim-" + std::to_string(++eventIds_);
   call.deal = deal.id;
   call.created.id = deal.id;
   const auto& specs = action ? action->values : rates_.fields;
