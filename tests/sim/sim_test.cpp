@@ -111,6 +111,36 @@ TEST_F(TwoStages, DealsArriveOverTheHorizon) {
   for (int64_t w : r.wonPerWeek) EXPECT_GT(w, 0);  // about 1 in 4 of the wins in each week
 }
 
+// A new deal's fields are drawn in the file's order, and a later one may
+// take the value drawn for an earlier one (`from`).
+TEST(Simulation, ANewDealsFieldMayDrawFromAnEarlierOne) {
+  bc::Module module = simModule(R"(
+account "A" { timezone "Europe/Moscow" }
+field a_score: number
+field b_copy: number
+pipeline p "P" {
+  stage a "A" initial { on enter when b_copy == 500 -> b }
+  stage b "B"
+  won "Won"
+  lost "Lost"
+}
+)");
+  Result<sim::Rates> rates = loadText(module, "from_earlier", R"(
+arrive = "start"
+[fields]
+a_score = 500
+b_copy = { from = "a_score" }
+)");
+  ASSERT_TRUE(rates) << rates.error();
+  sim::SimOptions o;
+  o.deals = 20;
+  o.horizon = 86400;
+  Result<sim::RunResult> r = sim::simulate(module, *rates, o);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->stages[0][0].entered, 20);
+  EXPECT_EQ(r->stages[0][0].toNext, 20);
+}
+
 // Entries of one choice exclude each other: each happens with its own
 // probability, and the rest of the deals stay.
 TEST_F(TwoStages, AChoiceHappensAtMostOnce) {

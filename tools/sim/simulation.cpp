@@ -200,9 +200,10 @@ Result<void> Simulation::apply(const Pending& p) {
       nlohmann::json v = spec.draw(random_, deal.values);
       if (v.is_null()) continue;
       values[name] = v;
+      if (!action) deal.values[name] = v;  // a new deal's later fields may draw from its earlier ones
     }
-    // A new deal's fields, form answers and set fields are the deal's values from now on.
-    bool fills = !action || action->valuesKey == "fields" || call.type == "form_submitted";
+    // Form answers and set fields are the deal's values from now on.
+    bool fills = action && (action->valuesKey == "fields" || call.type == "form_submitted");
     if (fills) {
       for (auto& [name, v] : values.items()) deal.values[name] = v;
     }
