@@ -62,7 +62,7 @@ DealChange migrateDeal(store::Transaction& tx, const std::string& dealId, const 
   }
   deal.fields = std::move(fields);
   if (deal.responsible != kNo) deal.responsible = map.user(deal.responsible);
-  std::map<int64_t, int32_t> visits;
+  store::VisitCounts visits;
   for (auto [key, count] : deal.visits) {
     auto [p, s] = stageOrNone(map, static_cast<int32_t>(key >> 32), static_cast<int32_t>(key & 0xffffffff));
     if (p >= 0) visits[visitKey(p, s)] += count;

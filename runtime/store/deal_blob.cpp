@@ -206,7 +206,7 @@ std::vector<std::string> decodeTags(std::string_view bytes) {
   return out;
 }
 
-std::string encodeVisits(const std::map<int64_t, int32_t>& visits) {
+std::string encodeVisits(const VisitCounts& visits) {
   if (visits.empty()) return {};
   Writer w;
   w.header(visits.size());
@@ -217,9 +217,9 @@ std::string encodeVisits(const std::map<int64_t, int32_t>& visits) {
   return w.take();
 }
 
-std::map<int64_t, int32_t> decodeVisits(std::string_view bytes) {
+VisitCounts decodeVisits(std::string_view bytes) {
   Reader r(bytes);
-  std::map<int64_t, int32_t> out;
+  VisitCounts out;
   for (size_t n = r.header(); n > 0; --n) {
     int64_t key = r.signedVarint();
     out[key] = static_cast<int32_t>(r.signedVarint());
@@ -293,7 +293,7 @@ DealRecord decodeDeal(std::string id, std::string_view bytes) {
   for (std::string& t : d.tags) t = r.view();
   for (size_t n = count(); n > 0; --n) {
     int64_t key = r.signedVarint();
-    d.visits.emplace_hint(d.visits.end(), key, static_cast<int32_t>(r.signedVarint()));
+    d.visits[key] = static_cast<int32_t>(r.signedVarint());
   }
   r.finish();
   return d;

@@ -34,8 +34,8 @@ std::vector<FieldValue> decodeFields(std::string_view bytes);
 std::string encodeTags(const std::vector<std::string>& tags);
 std::vector<std::string> decodeTags(std::string_view bytes);
 
-std::string encodeVisits(const std::map<int64_t, int32_t>& visits);
-std::map<int64_t, int32_t> decodeVisits(std::string_view bytes);
+std::string encodeVisits(const VisitCounts& visits);
+VisitCounts decodeVisits(std::string_view bytes);
 
 // A whole deal but its id (the in-memory store keeps deals so, compact):
 // the items above in their order, the lists as nested blobs.

@@ -10,7 +10,7 @@
 namespace voronka::store {
 
 // A member added to DealRecord or TaskRecord must be added to their blob:: codecs too.
-static_assert(sizeof(DealRecord) == 448, "DealRecord changed: keep blob::encodeDeal/decodeDeal in step with it");
+static_assert(sizeof(DealRecord) == 424, "DealRecord changed: keep blob::encodeDeal/decodeDeal in step with it");
 static_assert(sizeof(TaskRecord) == 152, "TaskRecord changed: keep blob::encodeTask/decodeTask in step with it");
 
 class MemoryTransaction : public Transaction {

@@ -4,7 +4,9 @@
 // Instants are UTC seconds since 1970.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,6 +29,42 @@ struct FieldValue {
   bool operator==(const FieldValue& o) const;
 };
 
+// How many times a deal entered each stage, by (pipeline << 32 | stage). A
+// deal has a few entries: one vector, in key order (a std::map would take a
+// heap node per entry, made and freed with every copy of a deal).
+class VisitCounts {
+ public:
+  using Entry = std::pair<int64_t, int32_t>;
+  using const_iterator = std::vector<Entry>::const_iterator;
+
+  VisitCounts() = default;
+  VisitCounts(std::initializer_list<Entry> entries) {
+    for (const auto& [key, count] : entries) (*this)[key] = count;
+  }
+  // The count of `key`, added as 0 when there is none.
+  int32_t& operator[](int64_t key) {
+    auto it =
+        std::lower_bound(entries_.begin(), entries_.end(), key, [](const Entry& e, int64_t k) { return e.first < k; });
+    if (it == entries_.end() || it->first != key) it = entries_.insert(it, {key, 0});
+    return it->second;
+  }
+  const_iterator find(int64_t key) const {
+    auto it =
+        std::lower_bound(entries_.begin(), entries_.end(), key, [](const Entry& e, int64_t k) { return e.first < k; });
+    return it != entries_.end() && it->first == key ? it : entries_.end();
+  }
+  size_t count(int64_t key) const { return find(key) != end() ? 1 : 0; }
+  const_iterator begin() const { return entries_.begin(); }
+  const_iterator end() const { return entries_.end(); }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  void clear() { entries_.clear(); }
+  bool operator==(const VisitCounts&) const = default;
+
+ private:
+  std::vector<Entry> entries_;  // by key, each key once
+};
+
 struct DealRecord {
   std::string id;
   int32_t pipeline = -1;
@@ -43,11 +81,11 @@ struct DealRecord {
   std::vector<std::string> tags;
   int32_t responsible = -1;  // user index
   std::string contactName, contactEmail, contactPhone, companyName;
-  std::map<int64_t, int32_t> visits;  // (pipeline << 32 | stage) → number of visits
-  std::string lostReason;             // while the deal is in a lost stage
-  std::string error;                  // the last event that failed on this deal, and why
-  int32_t childDeals = 0;             // deals created from this one (for their ids)
-  uint64_t version = 0;               // bumped by every change that is saved
+  VisitCounts visits;
+  std::string lostReason;  // while the deal is in a lost stage
+  std::string error;       // the last event that failed on this deal, and why
+  int32_t childDeals = 0;  // deals created from this one (for their ids)
+  uint64_t version = 0;    // bumped by every change that is saved
   // The module version the deal runs on (ModuleRecord::version); its stages,
   // fields, users and rules are positions in that module. Empty in stores
   // that keep no versions (tests, `voronka run`).

@@ -50,9 +50,24 @@ TEST(DealBlob, EmptyListsAreEmptyBlobs) {
 TEST(DealBlob, TagsAndVisitsComeBack) {
   std::vector<std::string> tags = {"vip", "", "повтор", std::string(300, 't')};
   EXPECT_EQ(decodeTags(encodeTags(tags)), tags);
-  std::map<int64_t, int32_t> visits = {
-      {std::numeric_limits<int64_t>::min(), -1}, {-1, std::numeric_limits<int32_t>::max()}, {int64_t{3} << 32 | 7, 2}};
+  store::VisitCounts visits = {
+      {int64_t{3} << 32 | 7, 2}, {std::numeric_limits<int64_t>::min(), -1}, {-1, std::numeric_limits<int32_t>::max()}};
   EXPECT_EQ(decodeVisits(encodeVisits(visits)), visits);
+}
+
+// A deal's visits, one entry per stage in key order whatever order they came in.
+TEST(DealBlob, VisitCountsKeepOneEntryPerStageInKeyOrder) {
+  store::VisitCounts visits;
+  for (int64_t key :
+       {int64_t{2} << 32 | 1, int64_t{0}, int64_t{1} << 32, int64_t{0}, int64_t{2} << 32 | 1, int64_t{-4}})
+    visits[key] += 1;
+  std::vector<std::pair<int64_t, int32_t>> entries(visits.begin(), visits.end());
+  EXPECT_EQ(entries, (std::vector<std::pair<int64_t, int32_t>>{
+                         {-4, 1}, {0, 2}, {int64_t{1} << 32, 1}, {int64_t{2} << 32 | 1, 2}}));
+  EXPECT_EQ(visits.count(0), 1u);
+  EXPECT_EQ(visits.count(5), 0u);
+  EXPECT_EQ(visits.find(5), visits.end());
+  EXPECT_EQ(visits.find(-4)->second, 1);
 }
 
 TEST(DealBlob, EmptyFieldsAreTwoBytesEach) {
