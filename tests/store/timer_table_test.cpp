@@ -28,6 +28,15 @@ std::vector<std::string> shown(const std::vector<TimerRecord>& timers) {
   return out;
 }
 
+// The model's pending timers of `deal`, oldest first: what ofDeal() lists.
+std::vector<std::string> modelOf(const std::map<int64_t, TimerRecord>& model, const std::string& deal) {
+  std::vector<TimerRecord> of;
+  for (const auto& [id, t] : model) {
+    if (t.deal == deal) of.push_back(t);
+  }
+  return shown(of);
+}
+
 TimerRecord randomTimer(std::mt19937_64& rng, int64_t id) {
   TimerRecord t;
   t.id = id;
@@ -135,11 +144,7 @@ TEST(TimerTable, MatchesAPlainModelThroughAddsRemovalsUndosRewritesAndCompaction
     }
     for (int d = 0; d < 8; ++d) {
       std::string deal = "deal-" + std::to_string(d);
-      std::vector<TimerRecord> of;
-      for (const auto& [id, t] : model) {
-        if (t.deal == deal) of.push_back(t);
-      }
-      ASSERT_EQ(shown(table.ofDeal(deal)), shown(of)) << deal;
+      ASSERT_EQ(shown(table.ofDeal(deal)), modelOf(model, deal)) << deal;
     }
   }
 }
@@ -184,11 +189,7 @@ TEST(TimerTable, KeepsTimersAcrossManyChunksOfSlots) {
   EXPECT_EQ(shown(table.due(INT64_MAX, byDue.size() + 1)), shown(byDue));
   for (int d = 0; d < 7; ++d) {
     std::string deal = "deal-" + std::to_string(d);
-    std::vector<TimerRecord> of;
-    for (const auto& [id, t] : model) {
-      if (t.deal == deal) of.push_back(t);
-    }
-    EXPECT_EQ(shown(table.ofDeal(deal)), shown(of)) << deal;
+    EXPECT_EQ(shown(table.ofDeal(deal)), modelOf(model, deal)) << deal;
   }
 }
 
