@@ -19,7 +19,6 @@ usage: tenants_shared_crm_test.py VORONKA"""
 import base64
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,12 +32,6 @@ ADMIN = "admin-token-0123456789"
 BETA_SECRET = "beta-secret-0123456789"
 TOKENS = {"alpha": "alpha-write-token-000000", "beta": "beta-write-token-0000000"}
 LEADS = range(1, 11)
-
-
-def psql(pg, schema, sql):
-    cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", "postgres", "-Atc", sql]
-    env = dict(os.environ, PGOPTIONS=f"-csearch_path={schema}")
-    return subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.strip()
 
 
 def webhook(process, tenant, form, secret):
@@ -62,7 +55,7 @@ def run(voronka, pg):
     alpha_crm, beta_crm = FakeAmoCrm().start(), FakeAmoCrm().start()
     alpha_crm.account.refresh_tokens.add("alpha-first-refresh")
     for schema in ("alpha_s", "beta_s"):
-        psql(pg, "public", f"CREATE SCHEMA {schema}")
+        pg.psql("public", f"CREATE SCHEMA {schema}")
     base = pg.spec().removeprefix("postgres:")
     processes = []
     with tempfile.TemporaryDirectory() as work:
@@ -121,26 +114,26 @@ def exercise(processes, alpha_crm, beta_crm, pg, module):
             return [t for t in alpha_crm.account.tasks.values() if t["entity_id"] == lead]
 
     wait_until(lambda: all(tasks_of(lead) for lead in LEADS), 60, "a task in alpha's amoCRM for each lead")
-    wait_until(lambda: psql(pg, "alpha_s", "SELECT count(*) FROM inbox WHERE applied_at IS NULL") == "0"
-               and psql(pg, "alpha_s", "SELECT count(*) FROM effects WHERE status = 'pending'") == "0", 60,
+    wait_until(lambda: pg.psql("alpha_s", "SELECT count(*) FROM inbox WHERE applied_at IS NULL") == "0"
+               and pg.psql("alpha_s", "SELECT count(*) FROM effects WHERE status = 'pending'") == "0", 60,
                "alpha's webhooks applied and its calls made")
     twice = {lead: len(tasks_of(lead)) for lead in LEADS if len(tasks_of(lead)) != 1}
     assert not twice, f"one task per lead, whichever process delivered it: {twice}"
     for lead in LEADS:
         status, deal = processes[1].request("GET", f"/t/alpha/v1/deals/amo-{lead}", headers=auth(TOKENS["alpha"]))
         assert status == 200, (lead, status, deal)
-    deals = psql(pg, "alpha_s", "SELECT count(*) FROM deals")
+    deals = pg.psql("alpha_s", "SELECT count(*) FROM deals")
     assert deals == str(len(LEADS)), f"alpha: one deal per lead: {deals}"
-    assert psql(pg, "beta_s", "SELECT count(*) FROM deals") == "0", "nothing of alpha's in beta's store"
+    assert pg.psql("beta_s", "SELECT count(*) FROM deals") == "0", "nothing of alpha's in beta's store"
     assert beta_crm.calls() == [], beta_crm.calls()
 
     # One OAuth refresh for both processes, the tokens in alpha's store; each tenant's rate budget in its own.
     refreshes = alpha_crm.calls("POST", "/oauth2/")
     assert len(refreshes) == 1, f"alpha's token refreshed once for both processes: {refreshes}"
     assert beta_crm.calls("POST", "/oauth2/") == []
-    assert psql(pg, "alpha_s", "SELECT count(*) FROM meta WHERE key = 'crm.oauth'") == "1", "alpha's tokens in its store"
-    assert psql(pg, "beta_s", "SELECT count(*) FROM meta WHERE key = 'crm.oauth'") == "0", "no tokens in beta's"
-    assert psql(pg, "alpha_s", "SELECT count(*) FROM meta WHERE key = 'crm.rate'") == "1", "alpha's rate budget"
+    assert pg.psql("alpha_s", "SELECT count(*) FROM meta WHERE key = 'crm.oauth'") == "1", "alpha's tokens in its store"
+    assert pg.psql("beta_s", "SELECT count(*) FROM meta WHERE key = 'crm.oauth'") == "0", "no tokens in beta's"
+    assert pg.psql("alpha_s", "SELECT count(*) FROM meta WHERE key = 'crm.rate'") == "1", "alpha's rate budget"
 
     # beta's webhook reaches beta only.
     form = beta_crm.change_lead(42, status_id=101, pipeline_id=7, price=50000)
@@ -154,7 +147,7 @@ def exercise(processes, alpha_crm, beta_crm, pg, module):
     assert status == 200, status
     status, _ = processes[0].request("GET", "/t/alpha/v1/deals/amo-42", headers=auth(TOKENS["alpha"]))
     assert status == 404, status
-    assert psql(pg, "beta_s", "SELECT count(*) FROM meta WHERE key = 'crm.rate'") == "1", "beta's rate budget"
+    assert pg.psql("beta_s", "SELECT count(*) FROM meta WHERE key = 'crm.rate'") == "1", "beta's rate budget"
     assert not any("/leads/42" in c[2] for c in alpha_crm.calls()), alpha_crm.calls()
 
     counted = 0

@@ -78,6 +78,16 @@ class Postgres:
     def spec(self, dbname="postgres"):
         return f"postgres:host={self.dir} user=voronka dbname={dbname}"
 
+    def psql(self, *where_and_sql):
+        """psql([[db,] schema,] sql): one statement's rows as text, a line
+        each, fields tab-separated; in database `db` (postgres) with `schema`
+        first on the search path."""
+        *where, sql = where_and_sql
+        db, schema = ["postgres", None][:2 - len(where)] + where
+        cmd = [os.path.join(self.bin, "psql"), "-h", self.dir, "-U", "voronka", "-d", db, "-F", "\t", "-Atc", sql]
+        env = dict(os.environ, PGOPTIONS=f"-csearch_path={schema}") if schema else None
+        return subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.strip()
+
     def __exit__(self, *exc):
         import shutil
         if self.started:

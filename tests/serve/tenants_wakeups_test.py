@@ -21,7 +21,7 @@ import time
 
 from serve_support import Postgres, build, wait_until
 from tenants_test import ADMIN, TOKENS, TenantServer, auth
-from tenants_workers_test import FUNNEL, psql, write_tenants
+from tenants_workers_test import FUNNEL, write_tenants
 
 failures = []
 
@@ -41,7 +41,7 @@ def wakeups(process):
 
 
 def applied(pg, schema):
-    return int(psql(pg, "postgres", schema, "SELECT count(*) FROM inbox WHERE applied_at IS NOT NULL"))
+    return int(pg.psql("postgres", schema, "SELECT count(*) FROM inbox WHERE applied_at IS NOT NULL"))
 
 
 def main():
@@ -55,7 +55,7 @@ def main():
 
 def run(voronka, pg):
     for schema in ("alpha_s", "beta_s"):
-        psql(pg, "postgres", "public", f"CREATE SCHEMA {schema}")
+        pg.psql("postgres", "public", f"CREATE SCHEMA {schema}")
     base = pg.spec().removeprefix("postgres:")
     stores = {t: f"postgres:{base} options=-csearch_path={t}_s" for t in ("alpha", "beta")}
     with tempfile.TemporaryDirectory() as work:

@@ -105,12 +105,6 @@ class Process(TenantServer):
         return any(text in line for line in self.log)
 
 
-def psql(pg, db, schema, sql):
-    cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", db, "-F", "\t", "-Atc", sql]
-    env = dict(os.environ, PGOPTIONS=f"-csearch_path={schema}")
-    return subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.strip()
-
-
 def send(processes, rng, tenant, events):
     """Sends `events` of `tenant` to a random live process until acknowledged;
     by /t/TENANT/v1/… or by the token alone."""
@@ -151,8 +145,8 @@ def main():
 
 def run(voronka, pg):
     rng = random.Random(int(time.time()))
-    psql(pg, "postgres", "public", "CREATE DATABASE alpha")
-    psql(pg, "postgres", "public", "CREATE SCHEMA beta_s")
+    pg.psql("postgres", "public", "CREATE DATABASE alpha")
+    pg.psql("postgres", "public", "CREATE SCHEMA beta_s")
     base = pg.spec().removeprefix("postgres:")
     stores = {"alpha": f"postgres:{base.replace('dbname=postgres', 'dbname=alpha')}",
               "beta": f"postgres:{base} options=-csearch_path=beta_s",
@@ -289,10 +283,10 @@ def exercise(processes, rng, where, pg, modules, no_stage_a):
             errors.append(e)
 
     def deals(tenant):
-        return psql(pg, *where[tenant], "SELECT count(*) FROM deals")
+        return pg.psql(*where[tenant], "SELECT count(*) FROM deals")
 
     # beta's journal: what it started with (its 422 below is journaled refused).
-    beta_deployments = psql(pg, *where["beta"], "SELECT count(*) FROM deployments WHERE status <> 'refused'")
+    beta_deployments = pg.psql(*where["beta"], "SELECT count(*) FROM deployments WHERE status <> 'refused'")
     clients = [threading.Thread(target=client, args=(t, rng.random())) for t in ("alpha", "beta")]
     for t in clients:
         t.start()
@@ -313,7 +307,7 @@ def exercise(processes, rng, where, pg, modules, no_stage_a):
 
     def settled(tenant):
         db, schema = where[tenant]
-        return psql(pg, db, schema, "SELECT (SELECT count(*) FROM inbox WHERE applied_at IS NULL) + "
+        return pg.psql(db, schema, "SELECT (SELECT count(*) FROM inbox WHERE applied_at IS NULL) + "
                                     "(SELECT count(*) FROM timers) + "
                                     "(SELECT count(*) FROM deployments WHERE status = 'running')") == "0"
 
@@ -322,7 +316,7 @@ def exercise(processes, rng, where, pg, modules, no_stage_a):
         db, schema = where[tenant]
         notes = {}
         for deal, text in (line.split("\t", 1) for line in
-                           psql(pg, db, schema, "SELECT deal, text FROM notes ORDER BY seq").splitlines()):
+                           pg.psql(db, schema, "SELECT deal, text FROM notes ORDER BY seq").splitlines()):
             notes.setdefault(deal, []).append(text)
         expected = [f"step {FIRST_STEP[tenant] + n}" for n in range(STEPS)]
         steps = {d: [n for n in notes.get(f"D-{d}", []) if n.startswith("step ")] for d in range(DEALS)}
@@ -338,14 +332,14 @@ def exercise(processes, rng, where, pg, modules, no_stage_a):
         fired = [d for d in range(DEALS) if notes.get(f"D-{d}", []).count("fired") != 1]
         check(not fired, f"{tenant}: each timer fired once; not so on {fired[:5]}")
         check(set(notes) == {f"D-{d}" for d in range(DEALS)}, f"{tenant}: its own deals only: {len(notes)}")
-        versions = psql(pg, db, schema, "SELECT DISTINCT module_version FROM deals")
+        versions = pg.psql(db, schema, "SELECT DISTINCT module_version FROM deals")
         check(versions == version_of(modules[tenant]), f"{tenant}: every deal on {modules[tenant]}: {versions}")
     status, entry = processes[0].request("GET", "/t/alpha" + location, headers=auth(TOKENS["alpha"][1]))
     result = (entry or {}).get("result") or {}
     check(status == 200 and entry.get("status") == "done" and result.get("deals") == DEALS
           and result.get("deals_in_store") == DEALS,
           f"alpha's deployment is done, every deal moved exactly once: {status} {entry}")
-    check(psql(pg, *where["beta"], "SELECT count(*) FROM deployments WHERE status <> 'refused'") == beta_deployments,
+    check(pg.psql(*where["beta"], "SELECT count(*) FROM deployments WHERE status <> 'refused'") == beta_deployments,
           "beta's store has no deployment of alpha's")
     listed = processes[0].tenants()
     check(listed["alpha"]["version"] == version_of(modules["alpha"])
@@ -373,7 +367,7 @@ def exercise(processes, rng, where, pg, modules, no_stage_a):
     check(body["ready"] == 2 and set(body["not_ready_tenants"]) == {"gamma"},
           f"the surviving process is ready for alpha and beta: {status} {body}")
     print("  connections of the surviving process:",
-          psql(pg, "postgres", "public", "SELECT coalesce(datname, '-'), count(*) FROM pg_stat_activity "
+          pg.psql("postgres", "public", "SELECT coalesce(datname, '-'), count(*) FROM pg_stat_activity "
                                          "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() "
                                          "GROUP BY 1 ORDER BY 1").replace("\n", ", "))
 
@@ -381,7 +375,7 @@ def exercise(processes, rng, where, pg, modules, no_stage_a):
 def check_isolation(process, v2_b64, where, pg):
     def alpha_rows():
         db, schema = where["alpha"]
-        return psql(pg, db, schema, "SELECT (SELECT count(*) FROM deals), (SELECT count(*) FROM events), "
+        return pg.psql(db, schema, "SELECT (SELECT count(*) FROM deals), (SELECT count(*) FROM events), "
                                     "(SELECT count(*) FROM inbox), (SELECT count(*) FROM notes), "
                                     "(SELECT count(*) FROM modules), (SELECT count(*) FROM effects)")
 
@@ -452,7 +446,7 @@ def check_operations(process, tenants_file, stores, pg):
     status, _ = process.request("POST", "/v1/events", {"id": "after-reload", "deal": "D-1", "type": "step",
                                                        "payload": {"n": 999}}, auth(TOKENS["beta"][0]))
     check(status == 202, f"beta takes events again: {status}")
-    wait_until(lambda: "step 999" in psql(pg, "postgres", "beta_s", "SELECT text FROM notes WHERE deal = 'D-1'"),
+    wait_until(lambda: "step 999" in pg.psql("postgres", "beta_s", "SELECT text FROM notes WHERE deal = 'D-1'"),
                30, "beta's event after the reload applied")
 
 

@@ -37,12 +37,6 @@ pipeline p "P" {
 OTHERS = 300
 
 
-def psql(pg, schema, sql):
-    cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", "postgres", "-Atc", sql]
-    env = dict(os.environ, PGOPTIONS=f"-csearch_path={schema}")
-    return subprocess.run(cmd, capture_output=True, text=True, check=True, env=env).stdout.strip()
-
-
 class RowHeld:
     """A deal's row locked FOR UPDATE by a psql session kept open: a batch
     that writes the deal waits at its commit until release()."""
@@ -62,13 +56,13 @@ class RowHeld:
 
 
 def fired(pg, schema, where):
-    return int(psql(pg, schema, f"SELECT count(*) FROM notes WHERE text = 'fired' AND {where}"))
+    return int(pg.psql(schema, f"SELECT count(*) FROM notes WHERE text = 'fired' AND {where}"))
 
 
 def run(voronka, module, pg, threads, failures):
     """True when the other deals' timers fired while the held deal's batch waited."""
     schema = f"threads{threads}"
-    psql(pg, "public", f"CREATE SCHEMA {schema}")
+    pg.psql("public", f"CREATE SCHEMA {schema}")
     store = pg.spec() + f" options='-csearch_path={schema}'"
     server = Server(voronka, module, store, extra=["--workers", "shared", "--worker-threads", str(threads)]).start()
     held = None
@@ -80,7 +74,7 @@ def run(voronka, module, pg, threads, failures):
                        "fields": {"fire_at": later}} for deal in deals[start:start + 100]]
             status, payload = server.request("POST", "/v1/events", events)
             assert status in (200, 202), (status, payload)
-        wait_until(lambda: psql(pg, schema, "SELECT count(*) FROM timers") == str(len(deals)), 30,
+        wait_until(lambda: pg.psql(schema, "SELECT count(*) FROM timers") == str(len(deals)), 30,
                    "every deal created with its timer")
 
         status, metrics = server.request("GET", "/metrics")
@@ -90,12 +84,12 @@ def run(voronka, module, pg, threads, failures):
 
         held = RowHeld(pg, schema, "HELD")
         now = "floor(extract(epoch from now()))::bigint"
-        psql(pg, schema, f"UPDATE timers SET due = {now} WHERE deal = 'HELD'")
+        pg.psql(schema, f"UPDATE timers SET due = {now} WHERE deal = 'HELD'")
         # The batch that took HELD's timer waits for the row lock at its commit.
-        wait_until(lambda: psql(pg, schema, "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+        wait_until(lambda: pg.psql(schema, "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
                                             "'voronka' AND wait_event_type = 'Lock'") != "0", 30,
                    "a worker's batch waiting for the held deal's row")
-        psql(pg, schema, f"UPDATE timers SET due = {now} WHERE deal <> 'HELD'")
+        pg.psql(schema, f"UPDATE timers SET due = {now} WHERE deal <> 'HELD'")
         try:
             wait_until(lambda: fired(pg, schema, "deal <> 'HELD'") == OTHERS, 10,
                        "the other deals' timers fired while one batch waits")
@@ -106,9 +100,9 @@ def run(voronka, module, pg, threads, failures):
             failures.append(f"--worker-threads {threads}: the held deal's timer fired while its row was locked")
         held.release()
         held = None
-        wait_until(lambda: psql(pg, schema, "SELECT count(*) FROM timers") == "0", 30,
+        wait_until(lambda: pg.psql(schema, "SELECT count(*) FROM timers") == "0", 30,
                    "every timer fired once the row is released")
-        per_deal = psql(pg, schema, "SELECT count(*) FROM notes WHERE text = 'fired' GROUP BY deal "
+        per_deal = pg.psql(schema, "SELECT count(*) FROM notes WHERE text = 'fired' GROUP BY deal "
                                     "HAVING count(*) <> 1")
         if per_deal or fired(pg, schema, "true") != len(deals):
             failures.append(f"--worker-threads {threads}: {fired(pg, schema, 'true')} timers fired for "

@@ -83,11 +83,6 @@ def version_of(path):
     return f"{h:016x}"
 
 
-def psql(pg, sql):
-    cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", "postgres", "-F", "\t", "-Atc", sql]
-    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
-
-
 class Workers:
     def __init__(self, voronka, module, store, count):
         self.voronka, self.module, self.store = voronka, module, store
@@ -179,7 +174,7 @@ def run(voronka, pg, args, rng):
         stats = {"retries": 0}
         for start in range(0, len(creates), 200):
             send_until_acknowledged(workers, rng, creates[start:start + 200], stats)
-        wait_until(lambda: psql(pg, "SELECT count(*) FROM deals") == str(args.deals), 60, "the deals to be created")
+        wait_until(lambda: pg.psql("SELECT count(*) FROM deals") == str(args.deals), 60, "the deals to be created")
 
         body = {"module": base64.b64encode(open(v2, "rb").read()).decode(), "plan": PLAN}
         status, payload = workers.request(1, "POST", "/v1/modules", {"module": body["module"]})
@@ -227,7 +222,7 @@ def run(voronka, pg, args, rng):
         check(status == 200 and banner.get("id") == deployment and banner.get("deals_in_store") == args.deals,
               f"the console of another worker shows the deployment under way: {banner}")
         workers.kill(0)  # the worker the deployment was posted to
-        running_at_kill = psql(pg, f"SELECT status FROM deployments WHERE id = {deployment}")
+        running_at_kill = pg.psql(f"SELECT status FROM deployments WHERE id = {deployment}")
         check(running_at_kill == "running", "worker 0 killed with SIGKILL while its deployment runs")
 
         def some_moved():
@@ -235,7 +230,7 @@ def run(voronka, pg, args, rng):
             return st == 200 and (d["status"] == "done" or (d["result"] or {}).get("deals", 0) > 0)
 
         wait_until(some_moved, 60, "the other workers to move deals")
-        second_kill = psql(pg, f"SELECT status FROM deployments WHERE id = {deployment}") == "running"
+        second_kill = pg.psql(f"SELECT status FROM deployments WHERE id = {deployment}") == "running"
         workers.kill(2)
         print(f"  worker 2 killed with SIGKILL {'while deals still moved' if second_kill else 'after the deployment'}")
         time.sleep(0.5)
@@ -249,7 +244,7 @@ def run(voronka, pg, args, rng):
             raise errors[0]
 
         def settled():
-            return psql(pg, "SELECT (SELECT count(*) FROM inbox WHERE applied_at IS NULL) + "
+            return pg.psql("SELECT (SELECT count(*) FROM inbox WHERE applied_at IS NULL) + "
                             "(SELECT count(*) FROM timers WHERE due <= extract(epoch from now())::bigint) + "
                             "(SELECT count(*) FROM deployments WHERE status = 'running')") == "0"
 
@@ -267,13 +262,13 @@ def run(voronka, pg, args, rng):
         check(entry.get("finished_at") is not None, "…with its finish time")
         print(f"  the deployment moved {result.get('deals')} deals in {result.get('seconds')} s (whole seconds), "
               f"timers kept {result.get('timers_kept')}")
-        check(psql(pg, "SELECT value FROM meta WHERE key = 'deploying'") == "", "no deployment left in the store's meta")
-        off = psql(pg, f"SELECT count(*) FROM deals WHERE module_version <> '{version_of(v2)}'")
+        check(pg.psql("SELECT value FROM meta WHERE key = 'deploying'") == "", "no deployment left in the store's meta")
+        off = pg.psql(f"SELECT count(*) FROM deals WHERE module_version <> '{version_of(v2)}'")
         check(off == "0", f"every deal on the new version ({off} not)")
 
         notes = {}
         for deal, text in (line.split("\t", 1) for line in
-                           psql(pg, "SELECT deal, text FROM notes ORDER BY seq").splitlines()):
+                           pg.psql("SELECT deal, text FROM notes ORDER BY seq").splitlines()):
             notes.setdefault(deal, []).append(text)
         bad_order, back_to_old, fired_wrong = [], [], []
         for deal in names:
@@ -298,24 +293,24 @@ def run(voronka, pg, args, rng):
 
         versions = {}
         for deal, version in (line.split("\t") for line in
-                              psql(pg, "SELECT deal, module_version FROM events WHERE type <> 'timer' "
+                              pg.psql("SELECT deal, module_version FROM events WHERE type <> 'timer' "
                                        "ORDER BY seq").splitlines()):
             versions.setdefault(deal, []).append(version)
         regress = [d for d, vs in versions.items()
                    if version_of(v2) in vs and version_of(v1) in vs[vs.index(version_of(v2)):]]
         check(not regress, f"the event log: no deal's event on the old version after one on the new ({regress[:3]})")
-        recorded = psql(pg, "SELECT count(*) FROM events WHERE type <> 'timer'")
+        recorded = pg.psql("SELECT count(*) FROM events WHERE type <> 'timer'")
         check(recorded == str(args.deals * (1 + STEPS)), f"every acknowledged event recorded once ({recorded})")
 
-        timers = dict(line.split("\t") for line in psql(pg, "SELECT deal, count(*) FROM timers GROUP BY deal")
+        timers = dict(line.split("\t") for line in pg.psql("SELECT deal, count(*) FROM timers GROUP BY deal")
                       .splitlines())
         lost = [d for d in names if timers.get(d) != "1"]
         check(not lost, f"each deal keeps its one long timer, none lost or doubled ({lost[:3]})")
         if lost or fired_wrong:
             d = (lost or [fired_wrong[0].split(":")[0]])[0]
-            print("  timers of", d, psql(pg, f"SELECT * FROM timers WHERE deal = '{d}'"), "now",
+            print("  timers of", d, pg.psql(f"SELECT * FROM timers WHERE deal = '{d}'"), "now",
                   int(time.time()), "notes", notes.get(d), "\n  events",
-                  psql(pg, f"SELECT type, outcome, module_version, body FROM events WHERE deal = '{d}' ORDER BY seq"))
+                  pg.psql(f"SELECT type, outcome, module_version, body FROM events WHERE deal = '{d}' ORDER BY seq"))
         status, deal = workers.request(0, "GET", "/v1/deals/D-0")
         check(status == 200 and deal["stage"].endswith("legacy"),
               f"a deal of the renamed stage, read through the restarted worker: {deal.get('stage')}")

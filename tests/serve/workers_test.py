@@ -154,11 +154,6 @@ def check_waiting_routes(workers):
     return failures
 
 
-def psql(pg, sql):
-    cmd = [os.path.join(pg.bin, "psql"), "-h", pg.dir, "-U", "voronka", "-d", "postgres", "-F", "\t", "-Atc", sql]
-    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("voronka")
@@ -248,7 +243,7 @@ def run(voronka, pg, args, rng):
         killing.join()
 
         def settled():
-            waiting = psql(pg, "SELECT (SELECT count(*) FROM inbox WHERE applied_at IS NULL) + "
+            waiting = pg.psql("SELECT (SELECT count(*) FROM inbox WHERE applied_at IS NULL) + "
                                "(SELECT count(*) FROM timers) + "
                                "(SELECT count(*) FROM effects WHERE status = 'pending')")
             return waiting == "0"
@@ -261,15 +256,15 @@ def run(voronka, pg, args, rng):
             wait_until(settled, 60, "every event applied, every timer fired and the outbox drained")
             drained_at = time.time()
         except AssertionError:
-            print("  inbox:", psql(pg, "SELECT count(*) FROM inbox WHERE applied_at IS NULL"),
-                  "timers:", psql(pg, "SELECT count(*) FROM timers"),
-                  "pending effects:", psql(pg, "SELECT count(*) FROM effects WHERE status = 'pending'"))
+            print("  inbox:", pg.psql("SELECT count(*) FROM inbox WHERE applied_at IS NULL"),
+                  "timers:", pg.psql("SELECT count(*) FROM timers"),
+                  "pending effects:", pg.psql("SELECT count(*) FROM effects WHERE status = 'pending'"))
             raise
 
         failures = []
         notes = {}
         for deal, text in (line.split("\t", 1) for line in
-                           psql(pg, "SELECT deal, text FROM notes ORDER BY seq").splitlines()):
+                           pg.psql("SELECT deal, text FROM notes ORDER BY seq").splitlines()):
             notes.setdefault(deal, []).append(text)
         expected = [f"step {n}" for n in range(STEPS)]
         for d in range(args.deals):
@@ -279,10 +274,10 @@ def run(voronka, pg, args, rng):
                 failures.append(f"D-{d}: steps applied as {steps}, expected {expected}")
             if got.count("fired") != 1:
                 failures.append(f"D-{d}: the timer fired {got.count('fired')} times")
-        not_delivered = psql(pg, "SELECT count(*) FROM effects WHERE status <> 'delivered'")
+        not_delivered = pg.psql("SELECT count(*) FROM effects WHERE status <> 'delivered'")
         if not_delivered != "0":
             failures.append(f"{not_delivered} effects not delivered")
-        store_keys = set(psql(pg, "SELECT key FROM effects").splitlines())
+        store_keys = set(pg.psql("SELECT key FROM effects").splitlines())
         expected_effects = args.deals * (2 + STEPS)
         if len(store_keys) != expected_effects:
             failures.append(f"{len(store_keys)} distinct effects in the store, expected {expected_effects}")
@@ -292,7 +287,7 @@ def run(voronka, pg, args, rng):
             failures.append(f"delivered keys differ from the store's: {len(distinct - store_keys)} unknown, "
                             f"{len(store_keys - distinct)} never delivered")
         total_events = args.deals * (1 + STEPS)
-        applied = psql(pg, "SELECT count(*) FROM events WHERE type <> 'timer'")
+        applied = pg.psql("SELECT count(*) FROM events WHERE type <> 'timer'")
         if applied != str(total_events):
             failures.append(f"{applied} events recorded, expected {total_events}")
 
@@ -314,7 +309,7 @@ def run(voronka, pg, args, rng):
                 failures.append(f"worker {i} exited with {code} after SIGTERM: {err[-500:]}")
         # Every worker stopped, one event left in the inbox: a single server
         # (which does not read the inbox) refuses the store.
-        psql(pg, "INSERT INTO inbox (event_id, deal, body, received_at) VALUES ('left', 'D-0', '{}', 0)")
+        pg.psql("INSERT INTO inbox (event_id, deal, body, received_at) VALUES ('left', 'D-0', '{}', 0)")
         r = subprocess.run([voronka, "serve", module, "--listen", "127.0.0.1:0", "--store", pg.spec()],
                            capture_output=True, text=True, timeout=30)
         if r.returncode != 1 or "wait in its inbox" not in r.stderr:
