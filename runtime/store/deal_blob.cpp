@@ -299,46 +299,4 @@ DealRecord decodeDeal(std::string id, std::string_view bytes) {
   return d;
 }
 
-std::string encodeTask(const TaskRecord& t) {
-  std::string out;
-  encodeTask(out, t, true);
-  return out;
-}
-
-void encodeTask(std::string& out, const TaskRecord& t, bool withText) {
-  // As a deal is: the room counted once (ten numbers and lengths, the done
-  // byte and the texts), the bytes stored through a pointer.
-  std::string_view text = withText ? std::string_view(t.text) : std::string_view();
-  size_t start = out.size();
-  out.resize(start + 1 + 10 * 10 + t.deal.size() + text.size() + t.comment.size());
-  char* p = out.data() + start;
-  *p++ = static_cast<char>(t.done ? 1 : 0);
-  p = Writer::varintAt(p, static_cast<uint64_t>(t.id));
-  p = textAt(p, t.deal);
-  for (int64_t v : {int64_t{t.type}, t.due, int64_t{t.responsible}, t.createdAt, t.completedAt})
-    p = Writer::varintAt(p, zigzag(v));
-  p = Writer::varintAt(p, t.epoch);
-  p = textAt(p, text);
-  p = textAt(p, t.comment);
-  out.resize(static_cast<size_t>(p - out.data()));
-}
-
-TaskRecord decodeTask(std::string_view bytes) {
-  Reader r(bytes);
-  TaskRecord t;
-  t.done = r.byte() != 0;
-  t.id = static_cast<int64_t>(r.varint());
-  t.deal = r.view();
-  t.type = static_cast<int32_t>(r.signedVarint());
-  t.due = r.signedVarint();
-  t.responsible = static_cast<int32_t>(r.signedVarint());
-  t.createdAt = r.signedVarint();
-  t.completedAt = r.signedVarint();
-  t.epoch = r.varint();
-  t.text = r.view();
-  t.comment = r.view();
-  r.finish();
-  return t;
-}
-
 }  // namespace voronka::store::blob

@@ -42,10 +42,5 @@ VisitCounts decodeVisits(std::string_view bytes);
 std::string encodeDeal(const DealRecord& deal);
 void encodeDeal(std::string& out, const DealRecord& deal);  // appended to out
 DealRecord decodeDeal(std::string id, std::string_view bytes);
-// A task so (the in-memory store's): its first byte is 1 when it is done.
-std::string encodeTask(const TaskRecord& task);
-// Appended to out; without its text when !withText (the store keeps texts apart).
-void encodeTask(std::string& out, const TaskRecord& task, bool withText);
-TaskRecord decodeTask(std::string_view bytes);
 
 }  // namespace voronka::store::blob

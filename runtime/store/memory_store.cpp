@@ -9,9 +9,11 @@
 
 namespace voronka::store {
 
-// A member added to DealRecord or TaskRecord must be added to their blob:: codecs too.
+// A member added to DealRecord must be added to its blob:: codec too, and
+// one added to TaskRecord to StoredTask (storedTask() and loadTask()).
 static_assert(sizeof(DealRecord) == 424, "DealRecord changed: keep blob::encodeDeal/decodeDeal in step with it");
-static_assert(sizeof(TaskRecord) == 152, "TaskRecord changed: keep blob::encodeTask/decodeTask in step with it");
+static_assert(sizeof(TaskRecord) == 152,
+              "TaskRecord changed: keep StoredTask, storedTask and loadTask in step with it");
 
 class MemoryTransaction : public Transaction {
  public:
@@ -106,36 +108,54 @@ class MemoryTransaction : public Transaction {
     return count;
   }
 
-  // The task's text interned, the rest encoded into reused room and copied
-  // out at its size (one allocation).
-  MemoryStore::StoredTask storedTask(const TaskRecord& task) {
-    uint32_t text = 0;
-    if (auto it = s_.taskTextIds_.find(task.text); it != s_.taskTextIds_.end()) {
-      text = it->second;
-    } else {
-      text = static_cast<uint32_t>(s_.taskTexts_.size());
-      s_.taskTexts_.push_back(task.text);
-      s_.taskTextIds_.emplace(s_.taskTexts_.back(), text);  // views the kept copy
-    }
-    s_.encodeScratch_.clear();
-    blob::encodeTask(s_.encodeScratch_, task, false);
-    return {text, s_.encodeScratch_};
+  uint32_t internTaskText(const std::string& text) {
+    if (text.empty()) return 0;
+    if (auto it = s_.taskTextIds_.find(text); it != s_.taskTextIds_.end()) return it->second;
+    auto id = static_cast<uint32_t>(s_.taskTexts_.size());
+    s_.taskTexts_.push_back(text);
+    s_.taskTextIds_.emplace(s_.taskTexts_.back(), id);  // views the kept copy
+    return id;
   }
 
-  TaskRecord loadTask(const MemoryStore::StoredTask& stored) const {
-    TaskRecord t = blob::decodeTask(stored.blob);
-    t.text = s_.taskTexts_[stored.text];
+  // `was` is the task as stored before, whose texts are kept without a lookup when they did not change.
+  MemoryStore::StoredTask storedTask(const TaskRecord& task, const MemoryStore::StoredTask* was) {
+    MemoryStore::StoredTask t;
+    t.due = task.due;
+    t.createdAt = task.createdAt;
+    t.completedAt = task.completedAt;
+    t.epoch = task.epoch;
+    t.type = task.type;
+    t.responsible = task.responsible;
+    t.done = task.done;
+    t.text = was && s_.taskTexts_[was->text] == task.text ? was->text : internTaskText(task.text);
+    t.comment = was && s_.taskTexts_[was->comment] == task.comment ? was->comment : internTaskText(task.comment);
     return t;
   }
 
+  TaskRecord loadTask(int64_t id, const std::string& deal) const {
+    const MemoryStore::StoredTask& t = s_.tasks_[static_cast<size_t>(id - 1)];
+    TaskRecord out;
+    out.id = id;
+    out.deal = deal;
+    out.type = t.type;
+    out.text = s_.taskTexts_[t.text];
+    out.due = t.due;
+    out.responsible = t.responsible;
+    out.done = t.done;
+    out.createdAt = t.createdAt;
+    out.completedAt = t.completedAt;
+    out.comment = s_.taskTexts_[t.comment];
+    out.epoch = t.epoch;
+    return out;
+  }
+
   int64_t addTask(TaskRecord task) override {
-    task.id = s_.nextTaskId_++;
-    int64_t id = task.id;
+    int64_t id = s_.nextTaskId_++;
     // Undo entries hold references into node-based maps (stable as they
     // grow), so that they fit in a std::function without a heap allocation.
     std::vector<int64_t>& ofDeal = s_.tasksByDeal_[task.deal];
     ofDeal.push_back(id);
-    s_.tasks_.push_back(storedTask(task));
+    s_.tasks_.push_back(storedTask(task, nullptr));
     undo_.push_back([this, &ofDeal] {
       ofDeal.pop_back();
       s_.tasks_.pop_back();
@@ -144,16 +164,17 @@ class MemoryTransaction : public Transaction {
     return id;
   }
 
+  // A task keeps its deal: `task.deal` is not read.
   void putTask(const TaskRecord& task) override {
     if (task.id < 1 || static_cast<size_t>(task.id) > s_.tasks_.size()) throw std::logic_error("putTask: no such task");
     // As a deal's row: the task as it was waits for an undo in the store's
     // room, so the undo entry does not allocate.
     if (s_.replacedTasksUsed_ == s_.replacedTasks_.size()) s_.replacedTasks_.emplace_back();
-    MemoryStore::StoredTask& old = s_.replacedTasks_[s_.replacedTasksUsed_++];
     auto at = static_cast<size_t>(task.id - 1);  // an index: tasks_ may grow before an undo
-    old = storedTask(task);
-    std::swap(s_.tasks_[at], old);
-    undo_.push_back([this, at] { std::swap(s_.tasks_[at], s_.replacedTasks_[--s_.replacedTasksUsed_]); });
+    MemoryStore::StoredTask& stored = s_.tasks_[at];
+    s_.replacedTasks_[s_.replacedTasksUsed_++] = stored;
+    stored = storedTask(task, &stored);
+    undo_.push_back([this, at] { s_.tasks_[at] = s_.replacedTasks_[--s_.replacedTasksUsed_]; });
   }
 
   std::vector<TaskRecord> tasksOf(const std::string& deal) override {
@@ -161,7 +182,7 @@ class MemoryTransaction : public Transaction {
     auto it = s_.tasksByDeal_.find(deal);
     if (it == s_.tasksByDeal_.end()) return out;
     out.reserve(it->second.size());
-    for (int64_t id : it->second) out.push_back(loadTask(s_.tasks_[static_cast<size_t>(id - 1)]));
+    for (int64_t id : it->second) out.push_back(loadTask(id, it->first));
     return out;
   }
 
@@ -170,8 +191,7 @@ class MemoryTransaction : public Transaction {
     auto it = s_.tasksByDeal_.find(deal);
     if (it == s_.tasksByDeal_.end()) return out;
     for (int64_t id : it->second) {
-      const MemoryStore::StoredTask& t = s_.tasks_[static_cast<size_t>(id - 1)];
-      if (t.blob[0] == 0) out.push_back(loadTask(t));  // the blob's first byte: done
+      if (!s_.tasks_[static_cast<size_t>(id - 1)].done) out.push_back(loadTask(id, it->first));
     }
     return out;
   }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "runtime/store/chunked_vector.h"
 #include "runtime/store/store.h"
 #include "runtime/store/timer_table.h"
 
@@ -68,15 +69,20 @@ class MemoryStore : public Store {
   void emptyDecoded(StoredDeal& deal);   // its slot no longer holds the stored deal
   void keepDecoded(StoredDeal& deal, DealRecord&& record);
   std::vector<std::string> dealOrder_;
-  // Tasks by id - 1 (ids are given in order and tasks stay): a blob without
-  // the text, and the text interned (most are the same few sentences).
+  // Tasks by id - 1 (ids are given in order and tasks stay), as fixed-size
+  // typed records: no heap block per task, nothing to decode. The texts are
+  // interned (most are the same few sentences); the deal is the key the
+  // task is listed under in tasksByDeal_.
   struct StoredTask {
-    uint32_t text = 0;
-    std::string blob;
+    int64_t due = 0, createdAt = 0, completedAt = 0;
+    uint64_t epoch = 0;
+    int32_t type = -1, responsible = -1;
+    uint32_t text = 0, comment = 0;  // in taskTexts_
+    bool done = false;
   };
-  std::vector<StoredTask> tasks_;
-  std::deque<std::string> taskTexts_;  // a deque: the views below stay valid as it grows
-  std::unordered_map<std::string_view, uint32_t> taskTextIds_;
+  ChunkedVector<StoredTask> tasks_;
+  std::deque<std::string> taskTexts_{""};  // a deque: the views below stay valid as it grows; 0 is ""
+  std::unordered_map<std::string_view, uint32_t> taskTextIds_{{taskTexts_.front(), 0}};
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
   std::vector<StoredTask> replacedTasks_;  // as replaced_, for tasks
   size_t replacedTasksUsed_ = 0;

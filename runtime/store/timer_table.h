@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/store/chunked_vector.h"
 #include "runtime/store/function_ref.h"
 #include "runtime/store/records.h"
 
@@ -79,28 +80,6 @@ class TimerTable {
   };
   static_assert(sizeof(Slot) == 28);
 
-  // The slots, in chunks of a power of two: a lookup is a shift and a mask
-  // (std::deque's blocks of 18 slots cost a division per lookup, and a
-  // std::vector would grow to twice the room it needs).
-  class Slots {
-   public:
-    Slot& operator[](size_t i) { return chunks_[i >> kShift][i & kMask]; }
-    const Slot& operator[](size_t i) const { return chunks_[i >> kShift][i & kMask]; }
-    size_t size() const { return size_; }
-    bool empty() const { return size_ == 0; }
-    const Slot& back() const { return (*this)[size_ - 1]; }
-    void push_back(const Slot& s) {
-      if ((size_ >> kShift) == chunks_.size()) chunks_.push_back(std::make_unique<Slot[]>(kMask + 1));
-      (*this)[size_++] = s;
-    }
-    void pop_back() { --size_; }  // its chunk stays, for the next push_back
-
-   private:
-    static constexpr size_t kShift = 10, kMask = (size_t{1} << kShift) - 1;
-    std::vector<std::unique_ptr<Slot[]>> chunks_;
-    size_t size_ = 0;
-  };
-
   // Bytes in chunks that never move: a blob reference is (chunk << 16 | offset).
   class Arena {
    public:
@@ -133,7 +112,7 @@ class TimerTable {
   void unlink(uint32_t pos);
 
   size_t compactAfter_;
-  Slots slots_;                 // by id
+  ChunkedVector<Slot> slots_;   // by id
   std::vector<uint32_t> heap_;  // positions of pending slots, earliest due first
   Arena arena_;
   size_t liveBlobBytes_ = 0;

@@ -113,24 +113,6 @@ TEST(DealBlob, ADealComesBackWholeAndItsBytesKeepTheirFormat) {
     EXPECT_THROW(decodeDeal("", expected.substr(0, cut)), DamagedBlob) << cut;
 }
 
-TEST(DealBlob, ATaskComesBackWholeWithOrWithoutItsText) {
-  store::TaskRecord t = testing::sampleTask("deal-" + std::string(40, 'd'), std::string(3000, 'x'));
-  t.id = std::numeric_limits<int64_t>::max();
-  t.done = true;
-  t.completedAt = std::numeric_limits<int64_t>::min();
-  t.comment = "готово";
-  t.epoch = std::numeric_limits<uint64_t>::max();
-  t.type = -1;
-  EXPECT_EQ(testing::show(decodeTask(encodeTask(t))), testing::show(t));
-  EXPECT_EQ(encodeTask(t)[0], 1);  // done: the first byte
-  std::string bytes = "kept";
-  encodeTask(bytes, t, false);
-  store::TaskRecord textless = t;
-  textless.text.clear();
-  EXPECT_EQ(bytes.substr(0, 4), "kept");
-  EXPECT_EQ(testing::show(decodeTask(std::string_view(bytes).substr(4))), testing::show(textless));
-}
-
 TEST(DealBlob, DamagedBytesAreRefused) {
   std::string good = encodeTags({"vip", "повтор"});
   EXPECT_THROW(decodeTags(good.substr(0, good.size() - 1)), DamagedBlob);  // cut short

@@ -193,6 +193,33 @@ TEST_P(StoreConformance, PutTaskReplacesTheTask) {
   EXPECT_EQ(showAll(tx->tasksOf("a")), std::vector<std::string>{show(t)});
 }
 
+// Tasks that share a text keep it apart: changing one task's text or comment
+// changes no other task's.
+TEST_P(StoreConformance, TasksKeepLongTextsExtremeTimesAndTheirOwnTextsWhenOneChanges) {
+  store::TaskRecord big = sampleTask("deal-" + std::string(40, 'd'), std::string(3000, 'x'));
+  big.completedAt = std::numeric_limits<int64_t>::min();
+  big.due = kForever;
+  big.comment = "готово";
+  big.epoch = uint64_t{1} << 62;
+  big.type = -1;
+  big.responsible = -1;
+  store::TaskRecord first = sampleTask("a", "Позвонить"), second = sampleTask("a", "Позвонить");
+  committed([&](store::Transaction& tx) {
+    big.id = tx.addTask(big);
+    first.id = tx.addTask(first);
+    second.id = tx.addTask(second);
+  });
+  first.text = "Позвонить ещё раз";
+  first.comment = "не дозвонились";
+  committed([&](store::Transaction& tx) { tx.putTask(first); });
+  second.done = true;  // its text and comment as they were
+  committed([&](store::Transaction& tx) { tx.putTask(second); });
+  auto tx = store_->begin();
+  EXPECT_EQ(showAll(tx->tasksOf(big.deal)), std::vector<std::string>{show(big)});
+  EXPECT_EQ(showAll(tx->tasksOf("a")), (std::vector<std::string>{show(first), show(second)}));
+  EXPECT_EQ(showAll(tx->openTasksOf("a")), std::vector<std::string>{show(first)});
+}
+
 TEST_P(StoreConformance, PutTaskOfAnUnknownTaskIsAnError) {
   auto tx = store_->begin();
   store::TaskRecord t = sampleTask("a", "x");
@@ -906,6 +933,8 @@ TEST_P(StoreConformance, ATransactionWithoutCommitUndoesEveryKindOfChange) {
     taskId = tx->addTask(sampleTask("d4", "new"));
     store::TaskRecord done = tx->tasksOf("d1").at(0);
     done.done = true;
+    done.text = "changed";
+    done.comment = "undone";
     tx->putTask(done);
     timerId = tx->addTimer(sampleTimer("d1", 1));
     tx->removeTimer(tx->timersOf("d2").at(0).id);

@@ -1,0 +1,40 @@
+// A vector kept in chunks of 2^Shift items that never move. Indexing is a
+// shift and a mask; growing adds a chunk and copies nothing. A std::vector
+// copies everything it holds when it grows, and can hold up to twice the
+// room it needs; std::deque's blocks hold a few large items only, and its
+// indexing costs a division. For the memory store's big tables (timer
+// slots, tasks), where a million items are usual.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace voronka::store {
+
+template <typename T, size_t Shift = 10>
+class ChunkedVector {
+ public:
+  T& operator[](size_t i) { return chunks_[i >> Shift][i & kMask]; }
+  const T& operator[](size_t i) const { return chunks_[i >> Shift][i & kMask]; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  T& back() { return (*this)[size_ - 1]; }
+  const T& back() const { return (*this)[size_ - 1]; }
+  void push_back(const T& item) {
+    if ((size_ >> Shift) == chunks_.size()) chunks_.push_back(std::make_unique<T[]>(kMask + 1));
+    (*this)[size_++] = item;
+  }
+  // Its chunk stays, for the next push_back.
+  void pop_back() {
+    --size_;
+    (*this)[size_] = T();
+  }
+
+ private:
+  static constexpr size_t kMask = (size_t{1} << Shift) - 1;
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  size_t size_ = 0;
+};
+
+}  // namespace voronka::store
