@@ -36,8 +36,9 @@ struct ValueSpec {
   Distribution number;                                     // rounded to a whole number
   std::vector<std::pair<nlohmann::json, double>> choices;  // value, cumulative weight (last is 1)
   std::string from;                                        // a field's name: its value as the simulation set it
-  // `values`: what the simulation has set on this deal so far (field → value).
-  nlohmann::json draw(Random& random, const nlohmann::json& values) const;
+  // `set`: for From, the value the simulation set on the deal's field `from`
+  // (null when it set none: the value is then null too).
+  nlohmann::json draw(Random& random, const nlohmann::json* set) const;
 };
 
 // One thing that may happen while a deal is in a stage.

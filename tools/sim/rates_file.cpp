@@ -363,7 +363,7 @@ double Distribution::draw(Random& random) const {
   return a;
 }
 
-nlohmann::json ValueSpec::draw(Random& random, const nlohmann::json& values) const {
+nlohmann::json ValueSpec::draw(Random& random, const nlohmann::json* set) const {
   switch (kind) {
     case Kind::Literal: return literal;
     case Kind::Number: return std::round(number.draw(random));
@@ -374,10 +374,7 @@ nlohmann::json ValueSpec::draw(Random& random, const nlohmann::json& values) con
       }
       return choices.back().first;
     }
-    case Kind::From: {
-      auto it = values.find(from);
-      return it == values.end() ? nlohmann::json() : *it;
-    }
+    case Kind::From: return set ? *set : nlohmann::json();
   }
   return literal;
 }

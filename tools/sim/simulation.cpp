@@ -38,9 +38,12 @@ struct SimDeal {
   uint32_t visit = 0;
   int32_t pipeline = -1, stage = -1;
   int64_t enteredAt = 0;
-  const std::string* lostReason = nullptr;           // interned: a few reasons over a million deals
-  nlohmann::json values = nlohmann::json::object();  // what the simulation set: for `from`
-  std::vector<int64_t> visited, advanced;            // stage keys, each once
+  const std::string* lostReason = nullptr;  // interned: a few reasons over a million deals
+  // What the simulation set on the deal of the fields that a `from` reads,
+  // by their place in Simulation::fromNames_ (null: not set). Nothing for
+  // the others: a million deals keep only what is read back.
+  std::vector<nlohmann::json> kept;
+  std::vector<int64_t> visited, advanced;  // stage keys, each once
 };
 
 int64_t key(int32_t pipeline, int32_t stage) {
@@ -64,6 +67,16 @@ class Simulation : public engine::Trace {
     size_t weeks = static_cast<size_t>((o.horizon + kWeek - 1) / kWeek);
     result_.wonPerWeek.assign(weeks, 0);
     result_.revenuePerWeek.assign(weeks, 0);
+    auto noteFrom = [&](const ValueSpec& spec) {
+      if (spec.kind == ValueSpec::Kind::From &&
+          std::find(fromNames_.begin(), fromNames_.end(), spec.from) == fromNames_.end())
+        fromNames_.push_back(spec.from);
+    };
+    for (const auto& [name, spec] : rates.fields) noteFrom(spec);
+    for (const auto& stages : rates.actions)
+      for (const auto& actions : stages)
+        for (const ClientAction& action : actions)
+          for (const auto& [name, spec] : action.values) noteFrom(spec);
   }
 
   Result<RunResult> run();
@@ -85,6 +98,9 @@ class Simulation : public engine::Trace {
   }
   void entered(uint32_t d, int32_t pipeline, int32_t stage, const std::string* reason);
   Result<void> apply(const Pending& p);
+  // The value the simulation set on the deal for `field`, or null; and keep one, when a `from` reads it.
+  const nlohmann::json* setValue(const SimDeal& deal, const std::string& field) const;
+  void keep(SimDeal& deal, const std::string& field, const nlohmann::json& value) const;
   void finish();
 
   const bc::Module& m_;
@@ -97,6 +113,7 @@ class Simulation : public engine::Trace {
   engine::Names names_;
   std::unordered_map<std::string, uint32_t> index_;
   std::vector<SimDeal> deals_;
+  std::vector<std::string> fromNames_;  // the fields some `from` reads
   std::set<std::string> reasons_;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
   uint64_t order_ = 0;
@@ -197,15 +214,15 @@ Result<void> Simulation::apply(const Pending& p) {
   if (!action || !action->valuesKey.empty()) {
     nlohmann::json values = nlohmann::json::object();
     for (const auto& [name, spec] : specs) {
-      nlohmann::json v = spec.draw(random_, deal.values);
+      nlohmann::json v = spec.draw(random_, spec.kind == ValueSpec::Kind::From ? setValue(deal, spec.from) : nullptr);
       if (v.is_null()) continue;
-      values[name] = v;
-      if (!action) deal.values[name] = v;  // a new deal's later fields may draw from its earlier ones
+      if (!action) keep(deal, name, v);  // a new deal's later fields may draw from its earlier ones
+      values[name] = std::move(v);
     }
     // Form answers and set fields are the deal's values from now on.
     bool fills = action && (action->valuesKey == "fields" || call.type == "form_submitted");
     if (fills) {
-      for (auto& [name, v] : values.items()) deal.values[name] = v;
+      for (auto& [name, v] : values.items()) keep(deal, name, v);
     }
     if (Result<void> added = engine::addWireValues(engine_, names_, call, values); !added)
       return refused(added.error());
@@ -215,6 +232,18 @@ Result<void> Simulation::apply(const Pending& p) {
   if (outcome.status == engine::Outcome::Status::Invalid) return refused(outcome.message);
   if (!outcome.ok()) ++result_.refused;
   return {};
+}
+
+const nlohmann::json* Simulation::setValue(const SimDeal& deal, const std::string& field) const {
+  auto at = static_cast<size_t>(std::find(fromNames_.begin(), fromNames_.end(), field) - fromNames_.begin());
+  return at < deal.kept.size() && !deal.kept[at].is_null() ? &deal.kept[at] : nullptr;
+}
+
+void Simulation::keep(SimDeal& deal, const std::string& field, const nlohmann::json& value) const {
+  auto at = static_cast<size_t>(std::find(fromNames_.begin(), fromNames_.end(), field) - fromNames_.begin());
+  if (at == fromNames_.size()) return;  // no `from` reads it
+  if (deal.kept.size() <= at) deal.kept.resize(at + 1);
+  deal.kept[at] = value;
 }
 
 void Simulation::finish() {
