@@ -255,11 +255,14 @@ void TimerTable::add(const TimerRecord& timer) {
   if (timer.id <= 0 || timer.id > UINT32_MAX) throw std::length_error("the memory store numbers at most 2^32 timers");
   if (!slots_.empty() && timer.id <= slots_.back().id) throw std::logic_error("timer ids must grow");
   if (slots_.size() >= kNone - 1) throw std::length_error("the memory store keeps at most 2^32 timers");
-  std::string_view blob = encode(timer);
   Slot s{};
   s.id = static_cast<uint32_t>(timer.id);
   s.setDue(timer.due);
   s.deal = internDeal(timer.deal);
+  push(s, encode(timer));
+}
+
+void TimerTable::push(Slot s, std::string_view blob) {
   s.blob = arena_.append(blob);
   s.nextInDeal = kNone;
   s.heapPos = kNone;
@@ -394,9 +397,19 @@ std::optional<int64_t> TimerTable::nextDue() const {
 void TimerTable::compact() {
   bool manyDead = dead_ >= compactAfter_ && dead_ >= heap_.size();
   if (!manyDead && arena_.bytes() - liveBlobBytes_ < 256 * compactAfter_ + liveBlobBytes_) return;
+  // The living timers go to a fresh table as they are: each slot copied, its
+  // bytes copied from arena to arena, nothing decoded or encoded again. Only
+  // the deals that still have a timer are interned there, once each.
   TimerTable fresh(compactAfter_);
+  std::vector<uint32_t> freshDeal(dealNames_.size(), kNone);  // by deal here
   for (uint32_t pos = 0; pos < slots_.size(); ++pos) {
-    if (slots_[pos].heapPos != kNone) fresh.add(decode(pos));
+    Slot s = slots_[pos];
+    if (s.heapPos == kNone) continue;
+    uint32_t& deal = freshDeal[s.deal];
+    if (deal == kNone) deal = fresh.internDeal(dealNames_[s.deal]);
+    std::string_view blob(arena_.at(s.blob), blobSize(pos));
+    s.deal = deal;
+    fresh.push(s, blob);
   }
   *this = std::move(fresh);
 }

@@ -98,6 +98,8 @@ class TimerTable {
   std::optional<uint32_t> findDeal(std::string_view deal) const;
   std::optional<uint32_t> position(int64_t id) const;
   void removeAt(uint32_t pos);  // a pending timer
+  // Adds slot `s` (id, due and deal set) with its encoded bytes.
+  void push(Slot s, std::string_view blob);
   // The timer's varints and texts, in scratch_ (valid until the next encode).
   std::string_view encode(const TimerRecord& t);
   TimerRecord decode(uint32_t pos) const;
