@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "tests/sim/sim_support.h"
+#include "tools/sim/random.h"
 #include "tools/sim/report.h"
+#include "tools/sim/runs.h"
 #include "tools/sim/simulation.h"
 #include "tools/sim/stats_rates.h"
 
@@ -97,6 +99,46 @@ TEST_F(TwoStages, TheSameSeedGivesTheSameReport) {
   };
   EXPECT_EQ(report(7), report(7));
   EXPECT_NE(report(7), report(8));
+}
+
+// Runs on several threads come back in run order, each with its own seed:
+// the report is the one a single thread gives.
+TEST_F(TwoStages, RunsOnSeveralThreadsGiveTheReportOfOneThread) {
+  Result<sim::Rates> rates = loadText(module, "two_stages", kRates);
+  ASSERT_TRUE(rates);
+  sim::SimOptions o;
+  o.deals = 300;
+  o.seed = 11;
+  Result<std::vector<sim::RunResult>> one = sim::simulateRuns(module, *rates, o, 5, 1);
+  Result<std::vector<sim::RunResult>> four = sim::simulateRuns(module, *rates, o, 5, 4);
+  ASSERT_TRUE(one) << one.error();
+  ASSERT_TRUE(four) << four.error();
+  ASSERT_EQ(four->size(), 5u);
+  EXPECT_EQ(sim::summarize(module, *rates, o, moscow(), *one).dump(),
+            sim::summarize(module, *rates, o, moscow(), *four).dump());
+  for (size_t r = 0; r < 5; ++r) {
+    sim::SimOptions own = o;
+    own.seed = sim::runSeed(o.seed, r);
+    EXPECT_EQ((*four)[r].wonPerWeek, sim::simulate(module, *rates, own)->wonPerWeek) << "run " << r;
+  }
+  EXPECT_NE((*four)[0].wonPerWeek, (*four)[1].wonPerWeek);  // each run its own seed
+}
+
+// A run the engine refuses fails the whole: its error, whatever the threads.
+TEST_F(TwoStages, ARunTheEngineRefusesFailsEveryNumberOfJobs) {
+  std::string text = kRates;
+  text.replace(text.find("amount = 100"), 12, "amount = \"много\"");
+  Result<sim::Rates> rates = loadText(module, "refused_runs", text);
+  ASSERT_TRUE(rates) << rates.error();
+  sim::SimOptions o;
+  o.deals = 50;
+  for (int jobs : {1, 3}) {
+    Result<std::vector<sim::RunResult>> runs = sim::simulateRuns(module, *rates, o, 4, jobs);
+    ASSERT_FALSE(runs) << jobs;
+    EXPECT_NE(runs.error().find("voronka_sim_test_refused_runs.toml:8: the engine refused the event this describes"),
+              std::string::npos)
+        << runs.error();
+  }
 }
 
 TEST_F(TwoStages, DealsArriveOverTheHorizon) {

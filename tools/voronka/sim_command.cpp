@@ -17,6 +17,7 @@
 #include "runtime/store/sqlite_store.h"
 #include "tools/sim/rates.h"
 #include "tools/sim/report.h"
+#include "tools/sim/runs.h"
 #include "tools/sim/simulation.h"
 #include "tools/sim/stats_rates.h"
 #include "tools/voronka/commands.h"
@@ -78,6 +79,7 @@ Runner addSimCommand(CLI::App& app) {
     std::string horizon = "90d";
     uint64_t seed = 1;
     int runs = 10;
+    int jobs = 0;  // 0: sim::defaultJobs
     std::string format = "text";
     std::string svg;
     std::string stdlib;
@@ -99,6 +101,11 @@ Runner addSimCommand(CLI::App& app) {
                   "Repeated runs, each with its own seed drawn from --seed; percentiles are over "
                   "them (default 10)")
       ->check(CLI::Range(1, 10000));
+  cmd->add_option("--jobs,-j", o->jobs,
+                  "Runs at once, each on a thread of its own (default: one per core, at most --runs); each run "
+                  "holds its deals in memory, so the memory needed grows with it. The report is the same "
+                  "whatever it is")
+      ->check(CLI::Range(1, 1024));
   cmd->add_option("--format", o->format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--svg", o->svg, "Also write a chart of won deals per week to this file");
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
@@ -157,18 +164,14 @@ Runner addSimCommand(CLI::App& app) {
     sim::SimOptions options;
     options.deals = o->deals;
     options.horizon = static_cast<int64_t>(*horizon);
-    std::vector<sim::RunResult> runs;
-    for (int r = 0; r < o->runs; ++r) {
-      options.seed = sim::runSeed(o->seed, static_cast<uint64_t>(r));
-      Result<sim::RunResult> run = sim::simulate(module, *rates, options);
-      if (!run) {
-        std::cerr << run.error() << "\n";
-        return 1;
-      }
-      runs.push_back(std::move(*run));
+    options.seed = o->seed;  // each run's own seed is drawn from it
+    Result<std::vector<sim::RunResult>> runs =
+        sim::simulateRuns(module, *rates, options, o->runs, o->jobs > 0 ? o->jobs : sim::defaultJobs(o->runs));
+    if (!runs) {
+      std::cerr << runs.error() << "\n";
+      return 1;
     }
-    options.seed = o->seed;
-    nlohmann::json report = sim::summarize(module, *rates, options, *calendar, runs);
+    nlohmann::json report = sim::summarize(module, *rates, options, *calendar, *runs);
     if (o->format == "json") {
       std::cout << report.dump(2) << "\n";
     } else {
