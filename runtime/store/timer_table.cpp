@@ -374,10 +374,14 @@ std::vector<TimerRecord> TimerTable::ofDeal(std::string_view deal) const {
 
 std::vector<TimerRecord> TimerTable::due(int64_t until, size_t limit) const {
   std::vector<TimerRecord> out;
-  // Best first through the heap: a node is due no earlier than its parent.
+  if (heap_.empty() || limit == 0 || slots_[heap_[0]].due() > until) return out;
+  out.push_back(decode(heap_[0]));
+  if (limit == 1) return out;  // the engine's usual question (the earliest), asked once per timer fired
+  // Best first through the rest of the heap: a node is due no earlier than its parent.
   auto later = [this](size_t a, size_t b) { return before(heap_[b], heap_[a]); };
   std::priority_queue<size_t, std::vector<size_t>, decltype(later)> frontier(later);
-  if (!heap_.empty()) frontier.push(0);
+  for (size_t child : {size_t{1}, size_t{2}})
+    if (child < heap_.size()) frontier.push(child);
   while (!frontier.empty() && out.size() < limit) {
     size_t i = frontier.top();
     frontier.pop();
