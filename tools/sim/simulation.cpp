@@ -88,13 +88,24 @@ class Simulation : public engine::Trace {
 
  private:
   uint32_t dealIndex(const std::string& id) {
+    // The facts of one transaction are mostly of one deal: no hashing for those.
+    if (lastDeal_ < deals_.size() && deals_[lastDeal_].id == id) return lastDeal_;
     auto [it, added] = index_.try_emplace(id, static_cast<uint32_t>(deals_.size()));
     if (added) {
       SimDeal deal;
       deal.id = id;
       deals_.push_back(std::move(deal));
     }
-    return it->second;
+    lastDeal_ = it->second;
+    return lastDeal_;
+  }
+  // Tasks per day of a user (-1: nobody), found in result_.tasksPerDay once per user.
+  std::vector<int64_t>& tasksPerDayOf(int32_t user) {
+    auto at = static_cast<size_t>(user + 1);
+    if (at >= tasksPerDayOf_.size()) tasksPerDayOf_.resize(at + 1, nullptr);
+    if (!tasksPerDayOf_[at])
+      tasksPerDayOf_[at] = &result_.tasksPerDay[user >= 0 ? m_.str(m_.users[static_cast<size_t>(user)].name) : ""];
+    return *tasksPerDayOf_[at];
   }
   void entered(uint32_t d, int32_t pipeline, int32_t stage, const std::string* reason);
   Result<void> apply(const Pending& p);
@@ -113,7 +124,9 @@ class Simulation : public engine::Trace {
   engine::Names names_;
   std::unordered_map<std::string, uint32_t> index_;
   std::vector<SimDeal> deals_;
-  std::vector<std::string> fromNames_;  // the fields some `from` reads
+  std::vector<std::string> fromNames_;                // the fields some `from` reads
+  uint32_t lastDeal_ = UINT32_MAX;                    // dealIndex's last answer
+  std::vector<std::vector<int64_t>*> tasksPerDayOf_;  // by user + 1: into result_.tasksPerDay
   std::set<std::string> reasons_;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
   uint64_t order_ = 0;
@@ -126,9 +139,7 @@ class Simulation : public engine::Trace {
 
 void Simulation::fact(const engine::TraceFact& fact) {
   if (fact.kind == engine::TraceFact::Kind::Task) {
-    static const std::string kNobody;
-    const std::string& user = fact.user >= 0 ? m_.str(m_.users[static_cast<size_t>(fact.user)].name) : kNobody;
-    std::vector<int64_t>& days = result_.tasksPerDay[user];
+    std::vector<int64_t>& days = tasksPerDayOf(fact.user);
     size_t day = static_cast<size_t>(std::max<int64_t>(0, clock_.now() - rates_.start) / kDay);
     if (days.size() <= day) days.resize(day + 1, 0);
     ++days[day];
