@@ -169,7 +169,7 @@ void readField(Reader& r, FieldValue& f) {
   if (flags & kAux) f.aux = static_cast<uint16_t>(r.varint());
   if (flags & kNum) f.num = r.real();
   if (flags & kInt) f.i = r.signedVarint();
-  if (flags & kText) f.text = r.view();
+  if (flags & kText) f.text.assign(r.view());
 }
 
 }  // namespace
@@ -267,9 +267,16 @@ void encodeDeal(std::string& out, const DealRecord& d) {
 }
 
 DealRecord decodeDeal(std::string id, std::string_view bytes) {
-  Reader r(bytes);
   DealRecord d;
-  d.id = std::move(id);
+  decodeDealInto(d, id, bytes);
+  return d;
+}
+
+void decodeDealInto(DealRecord& d, std::string_view id, std::string_view bytes) {
+  // Every member is assigned (a recycled record keeps nothing of the deal it
+  // held), into the room its strings and lists already have.
+  Reader r(bytes);
+  d.id.assign(id);
   for (int32_t* v : {&d.pipeline, &d.stage, &d.previousPipeline, &d.previousStage})
     *v = static_cast<int32_t>(r.signedVarint());
   d.enteredAt = r.signedVarint();
@@ -280,7 +287,7 @@ DealRecord decodeDeal(std::string id, std::string_view bytes) {
   d.version = r.varint();
   for (std::string* t : {&d.name, &d.contactName, &d.contactEmail, &d.contactPhone, &d.companyName, &d.lostReason,
                          &d.error, &d.moduleVersion})
-    *t = r.view();
+    t->assign(r.view());
   // Every item takes a byte at least: a count past the data is damage.
   auto count = [&] {
     uint64_t n = r.varint();
@@ -288,15 +295,21 @@ DealRecord decodeDeal(std::string id, std::string_view bytes) {
     return static_cast<size_t>(n);
   };
   d.fields.resize(count());
-  for (FieldValue& f : d.fields) readField(r, f);
+  for (FieldValue& f : d.fields) {
+    f.aux = 0;
+    f.num = 0;
+    f.i = 0;
+    f.text.clear();
+    readField(r, f);
+  }
   d.tags.resize(count());
-  for (std::string& t : d.tags) t = r.view();
+  for (std::string& t : d.tags) t.assign(r.view());
+  d.visits.clear();
   for (size_t n = count(); n > 0; --n) {
     int64_t key = r.signedVarint();
     d.visits[key] = static_cast<int32_t>(r.signedVarint());
   }
   r.finish();
-  return d;
 }
 
 }  // namespace voronka::store::blob

@@ -42,5 +42,8 @@ VisitCounts decodeVisits(std::string_view bytes);
 std::string encodeDeal(const DealRecord& deal);
 void encodeDeal(std::string& out, const DealRecord& deal);  // appended to out
 DealRecord decodeDeal(std::string id, std::string_view bytes);
+// The same into `deal`, reusing the room of its strings and lists (the
+// memory store decodes into the record of a deal it let go of).
+void decodeDealInto(DealRecord& deal, std::string_view id, std::string_view bytes);
 
 }  // namespace voronka::store::blob

@@ -43,7 +43,11 @@ class MemoryTransaction : public Transaction {
         return std::move(slot.record);
       }
     }
-    return blob::decodeDeal(id, stored.blob);
+    // Into the room of the record the cache gives away next: its strings
+    // and lists are reused, not freed and allocated again per event.
+    std::optional<DealRecord> out(std::move(s_.roomForDecode()));
+    blob::decodeDealInto(*out, id, stored.blob);
+    return out;
   }
 
   void putDeal(const DealRecord& deal) override { store(deal); }
@@ -508,20 +512,28 @@ class MemoryTransaction : public Transaction {
   bool committed_ = false;
 };
 
+// A slot that is not full keeps its record's room (strings, lists) for the
+// next decode or save; what the record says is never read again.
 void MemoryStore::forgetDecoded(StoredDeal& deal) {
   if (deal.cached < 0) return;
   DecodedDeal& slot = decoded_[static_cast<size_t>(deal.cached)];
   slot.owner = nullptr;
   slot.full = false;
-  slot.record = DealRecord();
   deal.cached = -1;
 }
 
 void MemoryStore::emptyDecoded(StoredDeal& deal) {
   if (deal.cached < 0) return;
-  DecodedDeal& slot = decoded_[static_cast<size_t>(deal.cached)];
-  if (slot.full) slot.record = DealRecord();
-  slot.full = false;
+  decoded_[static_cast<size_t>(deal.cached)].full = false;
+}
+
+DealRecord& MemoryStore::roomForDecode() {
+  if (decoded_.empty()) decoded_.resize(kDecodedDeals);
+  // The slot keepDecoded() gives away next: its deal is let go of now
+  // rather than at the next save.
+  DecodedDeal& slot = decoded_[nextDecoded_];
+  if (slot.owner) forgetDecoded(*slot.owner);
+  return slot.record;
 }
 
 void MemoryStore::keepDecoded(StoredDeal& deal, DealRecord&& record) {

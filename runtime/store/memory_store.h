@@ -49,7 +49,9 @@ class MemoryStore : public Store {
   // back, and the next event is often for a deal seen lately, so the record
   // saved is handed to the next read instead of decoding the blob again. The
   // blob stays the truth: a slot is only filled with what was just encoded
-  // and is emptied by a read (which takes the record) or an undo.
+  // and is emptied by a read (which takes the record) or an undo. A deal
+  // that is not cached is decoded into the record of the slot given away
+  // next, so the strings and lists of records are reused, not reallocated.
   struct DecodedDeal {
     StoredDeal* owner = nullptr;
     bool full = false;
@@ -68,6 +70,7 @@ class MemoryStore : public Store {
   void forgetDecoded(StoredDeal& deal);  // frees its slot (the deal is going)
   void emptyDecoded(StoredDeal& deal);   // its slot no longer holds the stored deal
   void keepDecoded(StoredDeal& deal, DealRecord&& record);
+  DealRecord& roomForDecode();  // a record to move out and decode into
   std::vector<std::string> dealOrder_;
   // Tasks by id - 1 (ids are given in order and tasks stay), as fixed-size
   // typed records: no heap block per task, nothing to decode. The texts are

@@ -113,6 +113,34 @@ TEST(DealBlob, ADealComesBackWholeAndItsBytesKeepTheirFormat) {
     EXPECT_THROW(decodeDeal("", expected.substr(0, cut)), DamagedBlob) << cut;
 }
 
+// The memory store decodes into a record another deal left: nothing of that
+// deal may stay (a field it set that this one has empty, a tag, a visit).
+TEST(DealBlob, ADealDecodedIntoAnotherDealsRecordKeepsNothingOfIt) {
+  store::DealRecord big = testing::sampleDeal("big");
+  big.fields.push_back(testing::textField(std::string(500, 'x')));
+  big.fields.push_back(testing::numberField(2.5));
+  big.fields.push_back(testing::intField(bc::Tag::Enum, 7, 3));
+  big.tags = {"vip", "повтор", std::string(40, 't')};
+  big.visits = {{1, 2}, {int64_t{1} << 32, 1}};
+  big.lostReason = "Дорого";
+  big.error = "e1: failed";
+  big.moduleVersion = "sha256:" + std::string(64, 'a');
+  store::DealRecord small;
+  small.pipeline = 0;
+  small.stage = 1;
+  small.fields.resize(big.fields.size());  // the same fields, all empty
+  small.fields[1] = testing::intField(bc::Tag::DateTime, 0);
+  small.visits = {{1, 1}};
+  for (const store::DealRecord& next : {small, big}) {
+    store::DealRecord reused = big;
+    decodeDealInto(reused, "next", encodeDeal(next));
+    store::DealRecord expected = next;
+    expected.id = "next";
+    EXPECT_EQ(testing::show(reused), testing::show(expected));
+    EXPECT_EQ(testing::show(reused), testing::show(decodeDeal("next", encodeDeal(next))));
+  }
+}
+
 TEST(DealBlob, DamagedBytesAreRefused) {
   std::string good = encodeTags({"vip", "повтор"});
   EXPECT_THROW(decodeTags(good.substr(0, good.size() - 1)), DamagedBlob);  // cut short
