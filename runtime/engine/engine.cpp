@@ -154,11 +154,11 @@ Outcome Engine::handleEvent(const std::string& eventId, const std::string& dealI
   const std::string& type = in.event >= 0 ? module_.str(module_.events[in.event].name) : kUnknownType;
   return transact(*this, store_, trace_, eventId, dealId, type, now,
                   [&](store::Transaction& tx, TransactionState& state) -> Outcome {
-                    std::optional<store::DealRecord> d = tx.deal(dealId);
+                    store::Transaction::DealPtr d = tx.dealToChange(dealId);
                     if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
                     if (in.event < 0 || static_cast<size_t>(in.event) >= module_.events.size())
                       return {Outcome::Status::Invalid, "unknown event"};
-                    Processing proc(*this, state, *d, now);
+                    Processing proc(*this, state, std::move(d), now);
                     proc.trace("event", [&] { return nlohmann::json{{"event", eventId}, {"type", type}}; });
                     proc.receive(in);
                     proc.save();
@@ -171,9 +171,9 @@ Outcome Engine::setFields(const std::string& eventId, const std::string& dealId,
   int64_t now = clock_.now();
   return transact(*this, store_, trace_, eventId, dealId, "field_set", now,
                   [&](store::Transaction& tx, TransactionState& state) -> Outcome {
-                    std::optional<store::DealRecord> d = tx.deal(dealId);
+                    store::Transaction::DealPtr d = tx.dealToChange(dealId);
                     if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
-                    Processing proc(*this, state, *d, now);
+                    Processing proc(*this, state, std::move(d), now);
                     std::vector<int32_t> changed;
                     for (const auto& v : values) proc.setValue(v.target, v.field, v.value, &changed);
                     proc.rescheduleAt(changed);
@@ -225,7 +225,7 @@ MoveOutcome Engine::manualMove(const std::string& eventId, const std::string& de
   result.outcome = transact(
       *this, store_, trace_, eventId, dealId, "manual_move", now,
       [&](store::Transaction& tx, TransactionState& state) -> Outcome {
-        std::optional<store::DealRecord> d = tx.deal(dealId);
+        store::Transaction::DealPtr d = tx.dealToChange(dealId);
         if (!d) return {Outcome::Status::UnknownDeal, fmt::format("there is no deal \"{}\"", dealId)};
         result.target = resolve(module_, names_, *d, target);
         if (!result.target) {
@@ -243,7 +243,7 @@ MoveOutcome Engine::manualMove(const std::string& eventId, const std::string& de
             return {Outcome::Status::Invalid,
                     fmt::format("\"{}\" is not a loss reason of pipeline {}", reason, module_.str(p.name))};
         }
-        Processing proc(*this, state, *d, now);
+        Processing proc(*this, state, std::move(d), now);
         int32_t manualEvent = proc.eventIndex(bc::EventKind::ManualMove);
         std::optional<std::string> refused = proc.move(pipeline, stage, MoveKind::Manual, reason, "manual");
         if (refused) {
@@ -286,9 +286,9 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
         [&](store::Transaction& tx, TransactionState& state) -> Outcome {
           state.cause = cause;
           tx.removeTimer(timer.id);
-          std::optional<store::DealRecord> d = tx.deal(timer.deal);
+          store::Transaction::DealPtr d = tx.dealToChange(timer.deal);
           if (!d) return {};
-          Processing proc(*this, state, *d, now);
+          Processing proc(*this, state, std::move(d), now);
           if (lateness > kLateAfterSeconds)
             proc.trace("late", [&] { return nlohmann::json{{"timer", timer.id}, {"seconds", lateness}}; });
           proc.fire(timer);
@@ -322,10 +322,19 @@ Processing::Processing(Engine& engine, TransactionState& state, store::DealRecor
   deal_.fields.resize(m_.fields.size());
 }
 
+Processing::Processing(Engine& engine, TransactionState& state, store::Transaction::DealPtr deal, int64_t now)
+    : engine_(engine), m_(engine.module_), state_(state), lent_(std::move(deal)), deal_(*lent_), now_(now) {
+  deal_.fields.resize(m_.fields.size());
+}
+
 void Processing::save() {
   ++deal_.version;
   if (!engine_.options_.moduleVersion.empty()) deal_.moduleVersion = engine_.options_.moduleVersion;
-  state_.tx.saveDeal(std::move(deal_));  // the last use of deal_
+  // The last use of deal_: the record goes to the store.
+  if (lent_)
+    state_.tx.saveChangedDeal(std::move(lent_));
+  else
+    state_.tx.saveDeal(std::move(deal_));
 }
 
 bool Processing::tracing(std::string_view what) const {

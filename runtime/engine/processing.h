@@ -57,6 +57,9 @@ class Processing : public vm::Host {
   // Works on `deal` in place (the caller's record, not a copy of it): it must
   // outlive the processing, and save() hands it to the store.
   Processing(Engine& engine, TransactionState& state, store::DealRecord& deal, int64_t now);
+  // Works on a record the store lent (Transaction::dealToChange) and gives
+  // it back with save(); dropped unsaved, the store does without it.
+  Processing(Engine& engine, TransactionState& state, store::Transaction::DealPtr deal, int64_t now);
 
   store::DealRecord& deal() { return deal_; }
   // Saves the deal; the processing is over (the record is moved into the store).
@@ -143,6 +146,7 @@ class Processing : public vm::Host {
   Engine& engine_;
   const bc::Module& m_;
   TransactionState& state_;
+  store::Transaction::DealPtr lent_;  // the record deal_ is, when the store lent it
   store::DealRecord& deal_;
   int64_t now_;
   int32_t event_ = -1;  // the event whose payload the running code reads

@@ -35,26 +35,47 @@ class MemoryTransaction : public Transaction {
   std::optional<DealRecord> deal(const std::string& id) override {
     auto it = s_.deals_.find(id);
     if (it == s_.deals_.end()) return std::nullopt;
-    MemoryStore::StoredDeal& stored = it->second;
+    MemoryStore::DealPtr d = take(it->first, it->second);
+    return std::move(*d);  // d's room goes with it
+  }
+
+  DealPtr dealToChange(const std::string& id) override {
+    auto it = s_.deals_.find(id);
+    if (it == s_.deals_.end()) return nullptr;
+    return take(it->first, it->second);
+  }
+
+  // The deal's record from its slot when it is cached (taken: what the
+  // caller does to it is not the stored deal), else decoded into the room
+  // of the record the cache gives away next: its strings and lists are
+  // reused, not freed and allocated again per event.
+  MemoryStore::DealPtr take(const std::string& id, MemoryStore::StoredDeal& stored) {
     if (stored.cached >= 0) {
       MemoryStore::DecodedDeal& slot = s_.decoded_[static_cast<size_t>(stored.cached)];
       if (slot.full) {
-        slot.full = false;  // taken: what the caller does to it is not the stored deal
+        slot.full = false;
         return std::move(slot.record);
       }
     }
-    // Into the room of the record the cache gives away next: its strings
-    // and lists are reused, not freed and allocated again per event.
-    std::optional<DealRecord> out(std::move(s_.roomForDecode()));
-    blob::decodeDealInto(*out, id, stored.blob);
-    return out;
+    MemoryStore::DealPtr d = s_.roomForDecode();
+    blob::decodeDealInto(*d, id, stored.blob);
+    return d;
   }
 
   void putDeal(const DealRecord& deal) override { store(deal); }
 
   void saveDeal(DealRecord&& deal) override {
     MemoryStore::StoredDeal& stored = store(deal);
-    s_.keepDecoded(stored, std::move(deal));
+    MemoryStore::DealPtr& kept = s_.keepDecoded(stored);
+    if (kept)
+      *kept = std::move(deal);
+    else
+      kept = std::make_unique<DealRecord>(std::move(deal));
+  }
+
+  void saveChangedDeal(DealPtr deal) override {
+    MemoryStore::StoredDeal& stored = store(*deal);
+    s_.keepDecoded(stored) = std::move(deal);
   }
 
   // Encodes the deal into its row; the row's decoded slot is emptied.
@@ -527,16 +548,16 @@ void MemoryStore::emptyDecoded(StoredDeal& deal) {
   decoded_[static_cast<size_t>(deal.cached)].full = false;
 }
 
-DealRecord& MemoryStore::roomForDecode() {
+MemoryStore::DealPtr MemoryStore::roomForDecode() {
   if (decoded_.empty()) decoded_.resize(kDecodedDeals);
   // The slot keepDecoded() gives away next: its deal is let go of now
   // rather than at the next save.
   DecodedDeal& slot = decoded_[nextDecoded_];
   if (slot.owner) forgetDecoded(*slot.owner);
-  return slot.record;
+  return slot.record ? std::move(slot.record) : std::make_unique<DealRecord>();
 }
 
-void MemoryStore::keepDecoded(StoredDeal& deal, DealRecord&& record) {
+MemoryStore::DealPtr& MemoryStore::keepDecoded(StoredDeal& deal) {
   if (decoded_.empty()) decoded_.resize(kDecodedDeals);
   if (deal.cached < 0) {
     size_t at = nextDecoded_;
@@ -546,8 +567,8 @@ void MemoryStore::keepDecoded(StoredDeal& deal, DealRecord&& record) {
     deal.cached = static_cast<int32_t>(at);
   }
   DecodedDeal& slot = decoded_[static_cast<size_t>(deal.cached)];
-  slot.record = std::move(record);
   slot.full = true;
+  return slot.record;
 }
 
 std::unique_ptr<Transaction> MemoryStore::begin() { return std::make_unique<MemoryTransaction>(*this); }

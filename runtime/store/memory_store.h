@@ -52,10 +52,13 @@ class MemoryStore : public Store {
   // and is emptied by a read (which takes the record) or an undo. A deal
   // that is not cached is decoded into the record of the slot given away
   // next, so the strings and lists of records are reused, not reallocated.
+  using DealPtr = Transaction::DealPtr;
   struct DecodedDeal {
     StoredDeal* owner = nullptr;
     bool full = false;
-    DealRecord record;
+    // The deal when full; else room for the next decode or save (what it
+    // says is never read), or null once lent by dealToChange().
+    DealPtr record;
   };
   static constexpr size_t kDecodedDeals = 1024;  // about 1 MB
   std::vector<DecodedDeal> decoded_;
@@ -69,8 +72,9 @@ class MemoryStore : public Store {
   std::vector<std::function<void()>> undo_;
   void forgetDecoded(StoredDeal& deal);  // frees its slot (the deal is going)
   void emptyDecoded(StoredDeal& deal);   // its slot no longer holds the stored deal
-  void keepDecoded(StoredDeal& deal, DealRecord&& record);
-  DealRecord& roomForDecode();  // a record to move out and decode into
+  // The deal's slot, full from now on (its record to be set by the caller).
+  DealPtr& keepDecoded(StoredDeal& deal);
+  DealPtr roomForDecode();  // a record to decode into
   std::vector<std::string> dealOrder_;
   // Tasks by id - 1 (ids are given in order and tasks stay), as fixed-size
   // typed records: no heap block per task, nothing to decode. The texts are

@@ -23,6 +23,15 @@ class Transaction {
   // putDeal for a caller that is done with the record: a store may take it
   // without copying (the memory store does).
   virtual void saveDeal(DealRecord&& deal) { putDeal(deal); }
+  // A deal to change and give back with saveChangedDeal() (or drop, when the
+  // change is abandoned): the memory store lends the record it keeps decoded,
+  // so nothing is moved or copied per event; other stores read it as deal().
+  using DealPtr = std::unique_ptr<DealRecord>;
+  virtual DealPtr dealToChange(const std::string& id) {
+    std::optional<DealRecord> d = deal(id);
+    return d ? std::make_unique<DealRecord>(std::move(*d)) : nullptr;
+  }
+  virtual void saveChangedDeal(DealPtr deal) { saveDeal(std::move(*deal)); }
   virtual std::vector<std::string> dealIds() = 0;
   // Open deals (not won or lost) whose responsible is `user`.
   virtual int64_t openDealsOf(int32_t user, const std::vector<std::pair<int32_t, int32_t>>& finalStages) = 0;

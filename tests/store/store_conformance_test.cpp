@@ -915,6 +915,68 @@ TEST_P(StoreConformance, SavedDealsReadBackAsStoredThroughChangesAndUndo) {
   });
 }
 
+// dealToChange() lends a record (the memory store its decoded one) to be
+// given back with saveChangedDeal(), or dropped: what is read back is what
+// was saved and committed, over more deals than any cache holds, whether
+// the deal was read before or not.
+TEST_P(StoreConformance, ADealLentToChangeIsStoredOnlyWhenSavedAndCommitted) {
+  const store::DealRecord first = sampleDeal("d1", 0, 1);
+  committed([&](store::Transaction& tx) { tx.saveDeal(store::DealRecord(first)); });
+  committed([&](store::Transaction& tx) {
+    EXPECT_EQ(tx.dealToChange("nobody"), nullptr);
+    store::Transaction::DealPtr lent = tx.dealToChange("d1");
+    ASSERT_NE(lent, nullptr);
+    EXPECT_EQ(show(*lent), show(first));
+    lent->stage = 3;
+    lent->tags.push_back("changed, dropped");
+  });  // dropped unsaved
+  EXPECT_EQ(show(*committed([&](store::Transaction& tx) { return tx.deal("d1"); })), show(first));
+  {
+    auto tx = store_->begin();
+    store::Transaction::DealPtr lent = tx->dealToChange("d1");
+    lent->stage = 2;
+    tx->saveChangedDeal(std::move(lent));
+    EXPECT_EQ(tx->deal("d1")->stage, 2);
+  }  // not committed
+  EXPECT_EQ(show(*committed([&](store::Transaction& tx) { return tx.deal("d1"); })), show(first));
+  store::DealRecord second = first;
+  second.stage = 4;
+  second.name = "lent, saved and committed";
+  committed([&](store::Transaction& tx) {
+    store::Transaction::DealPtr lent = tx.dealToChange("d1");
+    lent->stage = second.stage;
+    lent->name = second.name;
+    tx.saveChangedDeal(std::move(lent));
+  });
+  committed([&](store::Transaction& tx) {
+    EXPECT_EQ(show(*tx.dealToChange("d1")), show(second));
+    EXPECT_EQ(show(*tx.deal("d1")), show(second));
+  });
+
+  const int kMany = 3000;
+  committed([&](store::Transaction& tx) {
+    for (int i = 0; i < kMany; ++i) tx.saveDeal(sampleDeal("m" + std::to_string(i), 0, i % 3));
+  });
+  for (bool commit : {false, true}) {
+    auto tx = store_->begin();
+    for (int i = 0; i < kMany; i += 2) {
+      store::Transaction::DealPtr d = tx->dealToChange("m" + std::to_string(i));
+      ASSERT_NE(d, nullptr) << i;
+      EXPECT_EQ(d->stage, i % 3) << i;
+      d->stage = 5;
+      if (i % 4 == 0) tx->saveChangedDeal(std::move(d));  // the others are dropped
+    }
+    if (commit) tx->commit();
+  }
+  committed([&](store::Transaction& tx) {
+    for (int i = 0; i < kMany; ++i) {
+      store::Transaction::DealPtr d = tx.dealToChange("m" + std::to_string(i));
+      ASSERT_NE(d, nullptr) << i;
+      EXPECT_EQ(d->stage, i % 4 == 0 ? 5 : i % 3) << i;
+    }
+  });
+}
+
 TEST_P(StoreConformance, ATransactionWithoutCommitUndoesEveryKindOfChange) {
   committed([&](store::Transaction& tx) { testing::writeEveryKind(tx); });
   const testing::Probe probe = everyKindProbe();
