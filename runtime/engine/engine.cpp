@@ -267,13 +267,8 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
   // new ones that are due already, so look again each time.
   maxTimers = std::min(maxTimers, limits::kMaxTimersPerRunDue);
   for (size_t guard = 0; guard < maxTimers; ++guard) {
-    std::optional<store::TimerRecord> next;
-    {
-      auto tx = store_.begin();
-      auto due = tx->dueTimers(until, 1);
-      if (due.empty()) break;
-      next = std::move(due.front());
-    }
+    std::optional<store::TimerRecord> next = store_.firstDueTimer(until);
+    if (!next) break;
     const store::TimerRecord& timer = *next;
     std::string cause = "timer:" + std::to_string(timer.id);  // not fmt::format: this runs for every timer
     if (virtualClock_ && clock_.now() < timer.due) virtualClock_->set(timer.due);

@@ -575,4 +575,11 @@ std::unique_ptr<Transaction> MemoryStore::begin() { return std::make_unique<Memo
 
 std::optional<int64_t> MemoryStore::nextDue() { return timers_.nextDue(); }
 
+std::optional<TimerRecord> MemoryStore::firstDueTimer(int64_t until) {
+  if (open_) throw std::logic_error("the memory store runs one transaction at a time");
+  std::vector<TimerRecord> due = timers_.due(until, 1);
+  if (due.empty()) return std::nullopt;
+  return std::move(due.front());
+}
+
 }  // namespace voronka::store

@@ -29,6 +29,7 @@ class MemoryStore : public Store {
   explicit MemoryStore(MemoryStoreOptions options = {}) : options_(options) {}
   std::unique_ptr<Transaction> begin() override;
   std::optional<int64_t> nextDue() override;
+  std::optional<TimerRecord> firstDueTimer(int64_t until) override;
   bool keepsRecords() const override { return options_.keepRecords; }
 
   size_t timerCount() const { return timers_.size(); }

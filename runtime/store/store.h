@@ -202,6 +202,14 @@ class Store {
   virtual std::unique_ptr<Transaction> begin() = 0;
   // The earliest pending timer, to know how far to sleep.
   virtual std::optional<int64_t> nextDue() = 0;
+  // The earliest timer due at or before `until`, read on its own (the
+  // engine then fires it in a transaction of its own). The memory store
+  // reads it without opening a transaction.
+  virtual std::optional<TimerRecord> firstDueTimer(int64_t until) {
+    std::vector<TimerRecord> due = begin()->dueTimers(until, 1);
+    if (due.empty()) return std::nullopt;
+    return std::move(due.front());
+  }
 
   // Group commit. Between beginBatch() and endBatch() each transaction's
   // commit() is provisional (a savepoint of one store transaction); endBatch()

@@ -245,6 +245,12 @@ TEST_P(StoreConformance, DueTimersAreEarliestFirstTiesByIdWithinLimitAndUntil) {
   store::TimerRecord expected = sampleTimer("b", 30);
   expected.id = id[2];
   EXPECT_EQ(show(tx->dueTimers(30, 10).back()), show(expected));
+  tx.reset();  // firstDueTimer reads on its own, outside a transaction
+  std::optional<store::TimerRecord> first = store_->firstDueTimer(30);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->id, id[1]);  // the earliest, the lower id of the two due at 10
+  EXPECT_EQ(first->deal, "a");
+  EXPECT_FALSE(store_->firstDueTimer(9).has_value());
 }
 
 TEST_P(StoreConformance, TimersOfAreInIdOrderAndRemovedOnesAreGone) {
