@@ -18,7 +18,7 @@ struct WebRequest {
   std::multimap<std::string, std::string> params;
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
-  std::string remoteAddress;  // the client's IP address, as the socket says
+  std::string remoteAddress{};  // the client's IP address, as the socket says (may be left out of an initializer)
 
   std::string header(const std::string& lowerName) const {
     auto found = headers.find(lowerName);
