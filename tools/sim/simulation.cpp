@@ -68,8 +68,7 @@ class Simulation : public engine::Trace {
     result_.wonPerWeek.assign(weeks, 0);
     result_.revenuePerWeek.assign(weeks, 0);
     auto noteFrom = [&](const ValueSpec& spec) {
-      if (spec.kind == ValueSpec::Kind::From &&
-          std::find(fromNames_.begin(), fromNames_.end(), spec.from) == fromNames_.end())
+      if (spec.kind == ValueSpec::Kind::From && fromSlot(spec.from) == fromNames_.size())
         fromNames_.push_back(spec.from);
     };
     for (const auto& [name, spec] : rates.fields) noteFrom(spec);
@@ -109,6 +108,8 @@ class Simulation : public engine::Trace {
   }
   void entered(uint32_t d, int32_t pipeline, int32_t stage, const std::string* reason);
   Result<void> apply(const Pending& p);
+  // Where `field` is in fromNames_ (its size when no `from` reads it).
+  size_t fromSlot(const std::string& field) const;
   // The value the simulation set on the deal for `field`, or null; and keep one, when a `from` reads it.
   const nlohmann::json* setValue(const SimDeal& deal, const std::string& field) const;
   void keep(SimDeal& deal, const std::string& field, const nlohmann::json& value) const;
@@ -245,13 +246,17 @@ Result<void> Simulation::apply(const Pending& p) {
   return {};
 }
 
+size_t Simulation::fromSlot(const std::string& field) const {
+  return static_cast<size_t>(std::find(fromNames_.begin(), fromNames_.end(), field) - fromNames_.begin());
+}
+
 const nlohmann::json* Simulation::setValue(const SimDeal& deal, const std::string& field) const {
-  auto at = static_cast<size_t>(std::find(fromNames_.begin(), fromNames_.end(), field) - fromNames_.begin());
+  size_t at = fromSlot(field);
   return at < deal.kept.size() && !deal.kept[at].is_null() ? &deal.kept[at] : nullptr;
 }
 
 void Simulation::keep(SimDeal& deal, const std::string& field, const nlohmann::json& value) const {
-  auto at = static_cast<size_t>(std::find(fromNames_.begin(), fromNames_.end(), field) - fromNames_.begin());
+  size_t at = fromSlot(field);
   if (at == fromNames_.size()) return;  // no `from` reads it
   if (deal.kept.size() <= at) deal.kept.resize(at + 1);
   deal.kept[at] = value;
