@@ -49,28 +49,39 @@ Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, Engi
 
 Engine::~Engine() = default;
 
-namespace {
+namespace {}  // namespace
 
-// The event's record with the rule blocks that ran for it, named as this
-// module has them.
-store::EventRecord withFired(store::EventRecord event, const bc::Module& m, const TransactionState& state) {
-  std::vector<store::FiredRule>& out = event.fired;
-  out.reserve(state.fired.size());
-  for (const FiredSite& f : state.fired) {
-    const bc::RuleDef& rule = m.rules[static_cast<size_t>(f.rule)];
-    store::FiredRule r;
-    r.rule = f.rule;
-    if (f.function >= 0 && static_cast<size_t>(f.function) < m.functions.size()) {
-      // "shop.new#1" for a rule's body, "shop.new#1 then 1" for a `then` block.
-      r.name = m.str(m.functions[static_cast<size_t>(f.function)].name);
-      if (r.name.ends_with(" body")) r.name.resize(r.name.size() - 5);
-    }
-    if (rule.file != kNo) r.file = m.str(rule.file);
-    r.line = f.line;
-    out.push_back(std::move(r));
+// The name of each function as a fired rule block is named: "shop.new#1" for
+// a rule's body, "shop.new#1 then 1" for a `then` block.
+std::vector<std::string> Engine::blockNames(const bc::Module& m) {
+  std::vector<std::string> names;
+  names.reserve(m.functions.size());
+  for (const bc::Function& f : m.functions) {
+    std::string name = m.str(f.name);
+    if (name.ends_with(" body")) name.resize(name.size() - 5);
+    names.push_back(std::move(name));
   }
-  return event;
+  return names;
 }
+
+// Keeps the event's record with the rule blocks that ran for it, named as
+// this module has them: by views, so that no string is made per rule.
+void Engine::keepEvent(store::Transaction& tx, store::EventRecord event, const TransactionState& state) {
+  firedScratch_.clear();
+  for (const FiredSite& f : state.fired) {
+    const bc::RuleDef& rule = module_.rules[static_cast<size_t>(f.rule)];
+    store::FiredRuleRef r;
+    r.rule = f.rule;
+    if (f.function >= 0 && static_cast<size_t>(f.function) < blockNames_.size())
+      r.name = blockNames_[static_cast<size_t>(f.function)];
+    if (rule.file != kNo) r.file = module_.str(rule.file);
+    r.line = f.line;
+    firedScratch_.push_back(r);
+  }
+  tx.keepEvent(std::move(event), firedScratch_);
+}
+
+namespace {
 
 // Runs `work` for one deal in one transaction. A cascade that runs too deep
 // undoes everything and marks the deal in a transaction of its own.
@@ -93,9 +104,10 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
       // Nothing is kept, except what `move_rejected` rules did for a refused move.
       if (!applied && !(outcome.status == Outcome::Status::Rejected && state.keepRejected)) return outcome;
       if (!eventId.empty() && engine.keepsRecords()) {
-        tx->keepEvent(withFired({eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message,
-                                 engine.moduleVersion(), engine.takeIncomingBody()},
-                                engine.module(), state));
+        engine.keepEvent(*tx,
+                         {eventId, dealId, type, now, applied ? "applied" : "rejected: " + outcome.message,
+                          engine.moduleVersion(), engine.takeIncomingBody()},
+                         state);
       }
       tx->commit();
       if (trace) {
@@ -112,8 +124,8 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
     tx->putDeal(*deal);
   }
   if (!eventId.empty())
-    tx->keepEvent(
-        {eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion(), engine.takeIncomingBody()});
+    tx->keepEvent({eventId, dealId, type, now, "failed: " + failure, engine.moduleVersion(), engine.takeIncomingBody()},
+                  {});
   tx->commit();
   if (trace) trace->record({{"what", "failed"}, {"deal", dealId}, {"event", eventId}, {"error", failure}});
   return {Outcome::Status::Failed, failure};
@@ -290,8 +302,7 @@ size_t Engine::runDue(int64_t until, size_t maxTimers) {
           proc.save();
           std::string outcome = lateness > kLateAfterSeconds ? fmt::format("fired {}s late", lateness) : "fired";
           if (keepsRecords())
-            tx.keepEvent(withFired({cause, timer.deal, "timer", now, std::move(outcome), options_.moduleVersion},
-                                   module_, state));
+            keepEvent(tx, {cause, timer.deal, "timer", now, std::move(outcome), options_.moduleVersion}, state);
           return {};
         });
     ++stats_.timersFired;

@@ -23,6 +23,8 @@
 
 namespace voronka::engine {
 
+struct TransactionState;  // processing.h
+
 struct EngineOptions {
   int maxCascade = limits::kMaxCascadeMoves;  // moves one event may cause, through `on enter` rules
   std::string formsBaseUrl = "https://forms.voronka.local";
@@ -135,6 +137,8 @@ class Engine {
   const std::string& incomingBody() const { return incomingBody_; }
   // The body, moved out: the event's record keeps it (once per call).
   std::string takeIncomingBody() { return std::move(incomingBody_); }
+  // Keeps an event's record in `tx`, with the rule blocks `state` says fired.
+  void keepEvent(store::Transaction& tx, store::EventRecord event, const TransactionState& state);
   // Whether the store keeps effects, processed events and history
   // (Store::keepsRecords): when not, the engine makes none of them.
   bool keepsRecords() const { return store_.keepsRecords(); }
@@ -183,6 +187,11 @@ class Engine {
   EngineStats stats_;
   std::map<std::string, bool> forcedSplits_;  // deal id → first share?
   std::string incomingBody_;
+  // Fired rule blocks' names by function index, made once; room for the
+  // views keepEvent() hands the store, reused from event to event.
+  static std::vector<std::string> blockNames(const bc::Module& m);
+  std::vector<std::string> blockNames_ = blockNames(module_);
+  std::vector<store::FiredRuleRef> firedScratch_;
 };
 
 }  // namespace voronka::engine

@@ -133,15 +133,6 @@ class MemoryTransaction : public Transaction {
     return count;
   }
 
-  uint32_t internTaskText(const std::string& text) {
-    if (text.empty()) return 0;
-    if (auto it = s_.taskTextIds_.find(text); it != s_.taskTextIds_.end()) return it->second;
-    auto id = static_cast<uint32_t>(s_.taskTexts_.size());
-    s_.taskTexts_.push_back(text);
-    s_.taskTextIds_.emplace(s_.taskTexts_.back(), id);  // views the kept copy
-    return id;
-  }
-
   // `was` is the task as stored before, whose texts are kept without a lookup when they did not change.
   MemoryStore::StoredTask storedTask(const TaskRecord& task, const MemoryStore::StoredTask* was) {
     MemoryStore::StoredTask t;
@@ -152,8 +143,8 @@ class MemoryTransaction : public Transaction {
     t.type = task.type;
     t.responsible = task.responsible;
     t.done = task.done;
-    t.text = was && s_.taskTexts_[was->text] == task.text ? was->text : internTaskText(task.text);
-    t.comment = was && s_.taskTexts_[was->comment] == task.comment ? was->comment : internTaskText(task.comment);
+    t.text = was && s_.taskTexts_[was->text] == task.text ? was->text : s_.taskTexts_.intern(task.text);
+    t.comment = was && s_.taskTexts_[was->comment] == task.comment ? was->comment : s_.taskTexts_.intern(task.comment);
     return t;
   }
 
@@ -335,20 +326,45 @@ class MemoryTransaction : public Transaction {
   std::optional<EventRecord> event(const std::string& id) override {
     auto it = s_.events_.find(id);
     if (it == s_.events_.end()) return std::nullopt;
-    return it->second;
+    return withFired(it->second);
   }
 
-  void recordEvent(const EventRecord& event) override { keepEvent(EventRecord(event)); }
+  EventRecord withFired(const MemoryStore::KeptEvent& kept) const {
+    EventRecord e = kept.record;
+    e.fired.reserve(kept.firedCount);
+    for (size_t i = kept.firstFired; i < kept.firstFired + kept.firedCount; ++i) {
+      const MemoryStore::FiredEntry& f = s_.firedRules_[i];
+      e.fired.push_back({f.rule, s_.firedNames_[f.name], s_.firedNames_[f.file], f.line});
+    }
+    return e;
+  }
 
-  void keepEvent(EventRecord&& event) override {
+  void recordEvent(const EventRecord& event) override {
+    std::vector<FiredRuleRef> fired;
+    for (const FiredRule& f : event.fired) fired.push_back({f.rule, f.name, f.file, f.line});
+    EventRecord copy = event;
+    copy.fired.clear();
+    keepEvent(std::move(copy), fired);
+  }
+
+  void keepEvent(EventRecord&& event, std::span<const FiredRuleRef> fired) override {
     if (!s_.options_.keepRecords) return;
-    auto [it, added] = s_.events_.try_emplace(event.id, std::move(event));  // moved only when added
+    auto [it, added] = s_.events_.try_emplace(event.id);
     if (!added) return;
+    MemoryStore::KeptEvent& kept = it->second;
+    kept.record = std::move(event);
+    kept.record.fired.clear();
+    kept.firstFired = s_.firedRules_.size();
+    kept.firedCount = static_cast<uint32_t>(fired.size());
+    for (const FiredRuleRef& f : fired)
+      s_.firedRules_.push_back({f.rule, f.line, s_.firedNames_.intern(f.name), s_.firedNames_.intern(f.file)});
     const std::string* id = &it->first;  // the node's key: it stays put while the map grows
     s_.eventOrder_.push_back(*id);
-    it->second.seq = static_cast<int64_t>(s_.eventOrder_.size());
+    kept.record.seq = static_cast<int64_t>(s_.eventOrder_.size());
     undo_.push_back([this, id] {
-      s_.events_.erase(s_.events_.find(*id));
+      auto at = s_.events_.find(*id);
+      for (uint32_t i = 0; i < at->second.firedCount; ++i) s_.firedRules_.pop_back();
+      s_.events_.erase(at);
       s_.eventOrder_.pop_back();
     });
   }
@@ -500,11 +516,8 @@ class MemoryTransaction : public Transaction {
     std::vector<EventRecord> out;
     for (size_t i = static_cast<size_t>(std::max<int64_t>(afterSeq, 0));
          i < s_.eventOrder_.size() && out.size() < limit; ++i) {
-      const EventRecord& e = s_.events_.at(s_.eventOrder_[i]);
-      if (!e.body.empty()) {
-        out.push_back(e);
-        out.back().fired.clear();
-      }
+      const EventRecord& e = s_.events_.at(s_.eventOrder_[i]).record;
+      if (!e.body.empty()) out.push_back(e);  // without its fired rules
     }
     return out;
   }
@@ -513,8 +526,8 @@ class MemoryTransaction : public Transaction {
   std::vector<EventRecord> eventsOf(const std::string& deal) override {
     std::vector<EventRecord> out;
     for (const std::string& id : s_.eventOrder_) {
-      const EventRecord& e = s_.events_.at(id);
-      if (e.deal == deal) out.push_back(e);
+      const MemoryStore::KeptEvent& e = s_.events_.at(id);
+      if (e.record.deal == deal) out.push_back(withFired(e));
     }
     return out;
   }

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "runtime/store/chunked_vector.h"
+#include "runtime/store/interned_texts.h"
 #include "runtime/store/store.h"
 #include "runtime/store/timer_table.h"
 
@@ -89,8 +90,7 @@ class MemoryStore : public Store {
     bool done = false;
   };
   ChunkedVector<StoredTask> tasks_;
-  std::deque<std::string> taskTexts_{""};  // a deque: the views below stay valid as it grows; 0 is ""
-  std::unordered_map<std::string_view, uint32_t> taskTextIds_{{taskTexts_.front(), 0}};
+  InternedTexts taskTexts_;
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
   std::vector<StoredTask> replacedTasks_;  // as replaced_, for tasks
   size_t replacedTasksUsed_ = 0;
@@ -98,7 +98,21 @@ class MemoryStore : public Store {
   std::deque<EffectRecord> effects_;  // by id - 1; a deque: adding one moves none of the others
   std::unordered_map<std::string, std::vector<size_t>> effectsByDeal_;
   std::unordered_map<std::string, std::vector<AttemptRecord>> attempts_;  // by deal, in the order recorded
-  std::unordered_map<std::string, EventRecord> events_;
+  // An event as kept: its record without its fired rules, which are the
+  // rows firedRules_[firstFired, firstFired + firedCount) (events are added
+  // and undone in order, so their rows are too), with interned names.
+  struct FiredEntry {
+    int32_t rule = -1, line = 0;
+    uint32_t name = 0, file = 0;  // in firedNames_
+  };
+  struct KeptEvent {
+    EventRecord record;  // its `fired` is empty
+    size_t firstFired = 0;
+    uint32_t firedCount = 0;
+  };
+  std::unordered_map<std::string, KeptEvent> events_;
+  ChunkedVector<FiredEntry> firedRules_;
+  InternedTexts firedNames_;
   std::unordered_map<std::string, std::vector<HistoryRecord>> history_;
   std::unordered_map<std::string, std::vector<NoteRecord>> notes_;
   std::map<std::string, int64_t> counters_;

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/bytecode/value.h"
@@ -188,6 +189,16 @@ struct FiredRule {
   std::string name{};  // its block's name ("retail.new on enter body", "… then 1")
   std::string file{};  // the source file
   int32_t line = 0;    // where the block starts (the rule, or its `then`)
+};
+
+// A FiredRule as the engine hands it to keepEvent(): its texts are views
+// into the module that ran it, valid for that call only; a store copies (or
+// interns) what it keeps.
+struct FiredRuleRef {
+  int32_t rule = -1;
+  std::string_view name{};
+  std::string_view file{};
+  int32_t line = 0;
 };
 
 struct EventRecord {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -116,9 +117,16 @@ class Transaction {
   // Keeps the event and the rules that fired for it (event.fired); an id
   // recorded already changes nothing.
   virtual void recordEvent(const EventRecord& event) = 0;
-  // recordEvent for a caller that is done with the record: a store may take
-  // it without copying (the memory store does).
-  virtual void keepEvent(EventRecord&& event) { recordEvent(event); }
+  // recordEvent for the engine, which is done with the record and names the
+  // rules that fired by views (event.fired is empty): a store may take the
+  // record without copying and keep the names without making strings of
+  // them per event (the memory store interns them).
+  virtual void keepEvent(EventRecord&& event, std::span<const FiredRuleRef> fired) {
+    event.fired.reserve(fired.size());
+    for (const FiredRuleRef& f : fired)
+      event.fired.push_back({f.rule, std::string(f.name), std::string(f.file), f.line});
+    recordEvent(event);
+  }
   virtual std::optional<EventRecord> event(const std::string& id) = 0;
 
   virtual void addHistory(const HistoryRecord& entry) = 0;

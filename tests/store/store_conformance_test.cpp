@@ -613,6 +613,38 @@ TEST_P(StoreConformance, TheRulesThatFiredAreKeptWithTheirEventInOrder) {
   EXPECT_TRUE(log[0].fired.empty());  // the replay log carries bodies, not rules
 }
 
+// The engine hands the names of fired rules as views into its module.
+TEST_P(StoreConformance, KeptEventsCopyTheRuleNamesTheyAreHandedAsViews) {
+  std::string name = "s.new#1", file = "a.funnel";
+  committed([&](store::Transaction& tx) {
+    store::FiredRuleRef fired[] = {{1, name, file, 4}, {2, "s.new then 1", file, 6}};
+    tx.keepEvent({"k1", "d1", "link_clicked", 100, "applied"}, fired);
+  });
+  {
+    auto tx = store_->begin();
+    store::FiredRuleRef fired[] = {{5, "gone", "g.funnel", 5}, {6, "gone too", "g.funnel", 7}};
+    tx->keepEvent({"k2", "d1", "link_clicked", 200, "applied"}, fired);  // rolled back
+  }
+  // The same buffers now hold other texts: a store that kept the views, or
+  // knew texts by their address alone, would show the old ones.
+  name[6] = '9';
+  file[0] = 'b';
+  committed([&](store::Transaction& tx) {
+    store::FiredRuleRef fired[] = {{7, name, file, 8}};
+    tx.keepEvent({"k3", "d1", "link_clicked", 300, "applied"}, fired);
+    tx.keepEvent({"k4", "d1", "timer", 400, "fired"}, {});
+  });
+  auto tx = store_->begin();
+  EXPECT_EQ(showFired(*tx->event("k1")), "1:s.new#1@a.funnel:4;2:s.new then 1@a.funnel:6;");
+  EXPECT_FALSE(tx->event("k2").has_value());
+  EXPECT_EQ(showFired(*tx->event("k3")), "7:s.new#9@b.funnel:8;");
+  EXPECT_EQ(showFired(*tx->event("k4")), "");
+  std::vector<std::string> ofDeal;
+  for (const auto& e : tx->eventsOf("d1")) ofDeal.push_back(e.id + "=" + showFired(e));
+  EXPECT_EQ(ofDeal, (std::vector<std::string>{"k1=1:s.new#1@a.funnel:4;2:s.new then 1@a.funnel:6;",
+                                              "k3=7:s.new#9@b.funnel:8;", "k4="}));
+}
+
 std::string showAttempts(const std::vector<store::AttemptRecord>& attempts) {
   std::string out;
   for (const auto& a : attempts) {
