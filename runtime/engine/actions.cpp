@@ -215,8 +215,15 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     }
     case bc::ActionKind::CompleteTasks: {
       int64_t today = calendar().localDay(now_);
-      for (store::TaskRecord& t : state_.tx.openTasksOf(deal_.id)) {
-        if (t.done || (a.taskType != kNo && t.type != a.taskType)) continue;
+      // Completed after the visit, which must not use the transaction.
+      struct Matched {
+        int64_t id;
+        std::string text;  // for the trace only
+      };
+      std::vector<Matched> matched;
+      bool traced = tracing("task done");
+      state_.tx.forEachOpenTask(deal_.id, [&](const store::TaskView& t) {
+        if (a.taskType != kNo && t.type != a.taskType) return true;
         bool match = true;
         switch (a.filter) {
           case bc::TaskFilter::Unspecified:
@@ -225,11 +232,13 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
           case bc::TaskFilter::Today: match = t.due > 0 && calendar().localDay(t.due) == today; break;
           case bc::TaskFilter::Tomorrow: match = t.due > 0 && calendar().localDay(t.due) == today + 1; break;
         }
-        if (!match) continue;
-        t.done = true;
-        t.completedAt = now_;
-        if (a.text != kNo) t.comment = m_.str(a.text);
-        state_.tx.putTask(t);
+        if (match) matched.push_back({t.id, traced ? std::string(t.text) : std::string()});
+        return true;
+      });
+      std::optional<std::string_view> comment;
+      if (a.text != kNo) comment = m_.str(a.text);
+      for (const Matched& t : matched) {
+        state_.tx.completeTask(deal_.id, t.id, now_, comment);
         trace("task done", [&] { return nlohmann::json{{"task", t.id}, {"text", t.text}}; });
       }
       return;

@@ -425,13 +425,18 @@ void Processing::receive(const EventIn& in) {
     }
     case bc::EventKind::TaskCompleted: {
       // The oldest open task of the type (any type without a filter) is done.
-      for (store::TaskRecord& t : state_.tx.openTasksOf(deal_.id)) {
-        if (t.done || (in.arg != kNo && t.type != in.arg)) continue;
-        t.done = true;
-        t.completedAt = now_;
-        state_.tx.putTask(t);
-        trace("task done", [&] { return nlohmann::json{{"task", t.id}, {"text", t.text}}; });
-        break;
+      int64_t done = 0;
+      std::string text;  // for the trace only
+      bool traced = tracing("task done");
+      state_.tx.forEachOpenTask(deal_.id, [&](const store::TaskView& t) {
+        if (in.arg != kNo && t.type != in.arg) return true;
+        done = t.id;
+        if (traced) text = t.text;
+        return false;
+      });
+      if (done) {
+        state_.tx.completeTask(deal_.id, done, now_, std::nullopt);
+        trace("task done", [&] { return nlohmann::json{{"task", done}, {"text", text}}; });
       }
       break;
     }
@@ -563,11 +568,10 @@ bc::Value dealBuiltin(bc::BuiltinValue which, store::DealRecord& deal, store::Tr
     case bc::BuiltinValue::OverdueTasks:
     case bc::BuiltinValue::OpenTasks: {
       int count = 0;
-      for (const auto& t : tx.openTasksOf(deal.id)) {
-        if (t.done) continue;
-        if (which == bc::BuiltinValue::OverdueTasks && !(t.due > 0 && t.due < now)) continue;
-        ++count;
-      }
+      tx.forEachOpenTask(deal.id, [&](const store::TaskView& t) {
+        if (which != bc::BuiltinValue::OverdueTasks || (t.due > 0 && t.due < now)) ++count;
+        return true;
+      });
       return bc::Value::number(count);
     }
     case bc::BuiltinValue::DealStage: return stageValue(deal.pipeline, deal.stage);

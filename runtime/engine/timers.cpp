@@ -163,14 +163,19 @@ void Processing::cancelVisitTimers() {
 
 void Processing::fire(const store::TimerRecord& timer) {
   if (timer.kind == store::TimerKind::TaskOverdue) {
-    for (const auto& task : state_.tx.openTasksOf(deal_.id)) {
-      if (task.id != timer.task || task.done) continue;
+    // The task, if it is still open (the rules below use the transaction).
+    std::optional<int32_t> type;
+    state_.tx.forEachOpenTask(deal_.id, [&](const store::TaskView& task) {
+      if (task.id != timer.task) return true;
+      type = task.type;
       trace("task overdue", [&] { return nlohmann::json{{"task", task.id}, {"text", task.text}}; });
-      int32_t overdue = eventIndex(bc::EventKind::TaskOverdue);
-      setPayload(overdue, {});
-      cancelUnless(overdue, task.type, "");
-      runEvent(overdue, task.type, "");
-    }
+      return false;
+    });
+    if (!type) return;
+    int32_t overdue = eventIndex(bc::EventKind::TaskOverdue);
+    setPayload(overdue, {});
+    cancelUnless(overdue, *type, "");
+    runEvent(overdue, *type, "");
     return;
   }
   if (timer.epoch != deal_.epoch) return;  // a stale timer of an earlier visit never fires

@@ -193,6 +193,19 @@ class MemoryTransaction : public Transaction {
     undo_.push_back([this, at] { s_.tasks_[at] = s_.replacedTasks_[--s_.replacedTasksUsed_]; });
   }
 
+  void completeTask(const std::string& deal, int64_t id, int64_t at, std::optional<std::string_view> comment) override {
+    (void)deal;  // a task keeps its deal
+    if (id < 1 || static_cast<size_t>(id) > s_.tasks_.size() || s_.tasks_[static_cast<size_t>(id - 1)].done) return;
+    if (s_.replacedTasksUsed_ == s_.replacedTasks_.size()) s_.replacedTasks_.emplace_back();
+    auto index = static_cast<size_t>(id - 1);
+    MemoryStore::StoredTask& stored = s_.tasks_[index];
+    s_.replacedTasks_[s_.replacedTasksUsed_++] = stored;
+    stored.done = true;
+    stored.completedAt = at;
+    if (comment) stored.comment = s_.taskTexts_.intern(*comment);
+    undo_.push_back([this, index] { s_.tasks_[index] = s_.replacedTasks_[--s_.replacedTasksUsed_]; });
+  }
+
   std::vector<TaskRecord> tasksOf(const std::string& deal) override {
     std::vector<TaskRecord> out;
     auto it = s_.tasksByDeal_.find(deal);
@@ -210,6 +223,18 @@ class MemoryTransaction : public Transaction {
       if (!s_.tasks_[static_cast<size_t>(id - 1)].done) out.push_back(loadTask(id, it->first));
     }
     return out;
+  }
+
+  void forEachOpenTask(const std::string& deal, FunctionRef<bool(const TaskView&)> visit) override {
+    auto it = s_.tasksByDeal_.find(deal);
+    if (it == s_.tasksByDeal_.end()) return;
+    for (int64_t id : it->second) {
+      const MemoryStore::StoredTask& t = s_.tasks_[static_cast<size_t>(id - 1)];
+      if (t.done) continue;
+      if (!visit({id, t.type, s_.taskTexts_[t.text], t.due, t.responsible, t.createdAt, t.completedAt,
+                  s_.taskTexts_[t.comment], t.epoch}))
+        return;
+    }
   }
 
   int64_t addTimer(TimerRecord timer) override {

@@ -107,6 +107,29 @@ struct TaskRecord {
   uint64_t epoch = 0;  // the stage visit that created it
 };
 
+// An open task as the engine reads it (Transaction::forEachOpenTask): the
+// texts are views, valid while the visit lasts.
+struct TaskView {
+  int64_t id = 0;
+  int32_t type = -1;
+  std::string_view text{};
+  int64_t due = 0;
+  int32_t responsible = -1;
+  int64_t createdAt = 0;
+  int64_t completedAt = 0;
+  std::string_view comment{};
+  uint64_t epoch = 0;
+
+  static TaskView of(const TaskRecord& t) {
+    return {t.id, t.type, t.text, t.due, t.responsible, t.createdAt, t.completedAt, t.comment, t.epoch};
+  }
+  // The open task as a record of `deal`, to change and put back.
+  TaskRecord record(const std::string& deal) const {
+    return {id,    deal,      type,        std::string(text),    due,  responsible,
+            false, createdAt, completedAt, std::string(comment), epoch};
+  }
+};
+
 enum class TimerKind : uint8_t { Rule, Then, TaskOverdue };
 
 struct TimerRecord {

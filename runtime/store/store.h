@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/store/function_ref.h"
@@ -45,6 +46,30 @@ class Transaction {
     std::vector<TaskRecord> open = tasksOf(deal);
     std::erase_if(open, [](const TaskRecord& t) { return t.done; });
     return open;
+  }
+
+  // Shows the deal's open tasks to `visit`, in id order, until it returns
+  // false: what the engine reads of tasks, several times an event. A store
+  // may show its own texts without copying them (the memory store does);
+  // `visit` must not use the transaction.
+  virtual void forEachOpenTask(const std::string& deal, FunctionRef<bool(const TaskView&)> visit) {
+    for (const TaskRecord& t : openTasksOf(deal)) {
+      if (!visit(TaskView::of(t))) return;
+    }
+  }
+
+  // Marks the deal's open task `id` done at `at`, its comment set when one is
+  // given: how the engine completes tasks (a store may do it in place,
+  // without reading the task whole); nothing when there is no such open task.
+  virtual void completeTask(const std::string& deal, int64_t id, int64_t at, std::optional<std::string_view> comment) {
+    for (TaskRecord& t : openTasksOf(deal)) {
+      if (t.id != id) continue;
+      t.done = true;
+      t.completedAt = at;
+      if (comment) t.comment = *comment;
+      putTask(t);
+      return;
+    }
   }
 
   virtual int64_t addTimer(TimerRecord timer) = 0;  // returns its id

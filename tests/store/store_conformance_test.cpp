@@ -220,6 +220,63 @@ TEST_P(StoreConformance, TasksKeepLongTextsExtremeTimesAndTheirOwnTextsWhenOneCh
   EXPECT_EQ(showAll(tx->openTasksOf("a")), std::vector<std::string>{show(first)});
 }
 
+// What the engine reads of tasks: the open ones, as views, until it has enough.
+TEST_P(StoreConformance, OpenTasksAreShownInIdOrderUntilTheVisitStops) {
+  std::vector<store::TaskRecord> tasks = {sampleTask("a", "Позвонить"), sampleTask("a", "Отправить КП"),
+                                          sampleTask("b", "Позвонить"), sampleTask("a", "Встреча")};
+  tasks[1].comment = "черновик";
+  tasks[1].completedAt = 77;
+  tasks[3].due = kForever;
+  committed([&](store::Transaction& tx) {
+    for (auto& t : tasks) t.id = tx.addTask(t);
+  });
+  tasks[0].done = true;
+  committed([&](store::Transaction& tx) { tx.putTask(tasks[0]); });
+  auto tx = store_->begin();
+  std::vector<std::string> seen;
+  tx->forEachOpenTask("a", [&](const store::TaskView& t) {
+    seen.push_back(show(t.record("a")));
+    return true;
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{show(tasks[1]), show(tasks[3])}));
+  seen.clear();
+  tx->forEachOpenTask("a", [&](const store::TaskView& t) {
+    seen.push_back(std::string(t.text));
+    return false;  // enough
+  });
+  EXPECT_EQ(seen, std::vector<std::string>{"Отправить КП"});
+  int none = 0;
+  tx->forEachOpenTask("nobody", [&](const store::TaskView&) { return ++none > 0; });
+  EXPECT_EQ(none, 0);
+}
+
+TEST_P(StoreConformance, CompletingATaskKeepsItsTextsAndIsUndoneWithItsTransaction) {
+  store::TaskRecord call = sampleTask("a", "Позвонить"), offer = sampleTask("a", "Отправить КП");
+  offer.comment = "черновик";
+  committed([&](store::Transaction& tx) {
+    call.id = tx.addTask(call);
+    offer.id = tx.addTask(offer);
+  });
+  {
+    auto tx = store_->begin();
+    tx->completeTask("a", call.id, 500, std::string_view("не дозвонились"));  // rolled back
+  }
+  committed([&](store::Transaction& tx) {
+    tx.completeTask("a", call.id, 600, std::nullopt);
+    tx.completeTask("a", offer.id, 700, std::string_view("отправлено"));
+  });
+  committed([&](store::Transaction& tx) {
+    tx.completeTask("a", call.id, 800, std::string_view("ещё раз"));  // done already: nothing changes
+    tx.completeTask("a", 999, 800, std::nullopt);                     // no such task: nothing either
+  });
+  call.done = offer.done = true;
+  call.completedAt = 600;
+  offer.completedAt = 700;
+  offer.comment = "отправлено";
+  auto tx = store_->begin();
+  EXPECT_EQ(showAll(tx->tasksOf("a")), (std::vector<std::string>{show(call), show(offer)}));
+}
+
 TEST_P(StoreConformance, PutTaskOfAnUnknownTaskIsAnError) {
   auto tx = store_->begin();
   store::TaskRecord t = sampleTask("a", "x");
