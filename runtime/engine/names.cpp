@@ -32,16 +32,17 @@ int32_t Names::stage(int32_t pipeline, std::string_view name) const {
 
 std::optional<int32_t> Names::argument(int32_t event, std::string_view text) const {
   if (text.empty()) return bc::kNo;
+  auto found = [&](const Table& t) -> std::optional<int32_t> {
+    int32_t i = find(t, text);
+    return i == bc::kNo ? std::nullopt : std::optional(i);
+  };
   switch (m_.events[static_cast<size_t>(event)].arg) {
     case bc::ArgKind::None: return std::nullopt;
-    case bc::ArgKind::Template:
-      return find(templates_, text) == bc::kNo ? std::nullopt : std::optional(find(templates_, text));
-    case bc::ArgKind::Form: return find(forms_, text) == bc::kNo ? std::nullopt : std::optional(find(forms_, text));
-    case bc::ArgKind::Channel:
-      return find(channels_, text) == bc::kNo ? std::nullopt : std::optional(find(channels_, text));
-    case bc::ArgKind::TaskType:
-      return find(taskTypes_, text) == bc::kNo ? std::nullopt : std::optional(find(taskTypes_, text));
-    case bc::ArgKind::Field: return find(fields_, text) == bc::kNo ? std::nullopt : std::optional(find(fields_, text));
+    case bc::ArgKind::Template: return found(templates_);
+    case bc::ArgKind::Form: return found(forms_);
+    case bc::ArgKind::Channel: return found(channels_);
+    case bc::ArgKind::TaskType: return found(taskTypes_);
+    case bc::ArgKind::Field: return found(fields_);
     case bc::ArgKind::Tag: return bc::kNo;  // tags travel as text
   }
   return std::nullopt;

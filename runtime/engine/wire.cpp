@@ -64,17 +64,26 @@ const std::string* lenientString(const nlohmann::json* value) {
 }
 
 // `fields` of deal_created / field_set: field names, or contact.*, company.name, name.
+// `prefix` is put before each key: "contact." for the members of `contact`.
 Result<void> readFields(const bc::Module& m, const Names& names, const Calendar& calendar, const nlohmann::json& fields,
-                        std::vector<FieldAssignment>& out) {
+                        std::vector<FieldAssignment>& out, std::string_view prefix = {}) {
   if (!fields.is_object()) return fail("\"fields\" must be an object");
-  for (const auto& [key, value] : fields.items()) {
+  std::string prefixed;
+  // The map itself, not items(): its proxies make a string per member.
+  for (const auto& [member, value] : fields.get_ref<const nlohmann::json::object_t&>()) {
+    std::string_view key = member;
+    if (!prefix.empty()) {
+      prefixed.assign(prefix).append(member);
+      key = prefixed;
+    }
     FieldAssignment a;
-    static const std::pair<const char*, bc::SetTarget> props[] = {{"name", bc::SetTarget::DealName},
-                                                                  {"deal.name", bc::SetTarget::DealName},
-                                                                  {"contact.name", bc::SetTarget::ContactName},
-                                                                  {"contact.email", bc::SetTarget::ContactEmail},
-                                                                  {"contact.phone", bc::SetTarget::ContactPhone},
-                                                                  {"company.name", bc::SetTarget::CompanyName}};
+    static constexpr std::pair<std::string_view, bc::SetTarget> props[] = {
+        {"name", bc::SetTarget::DealName},
+        {"deal.name", bc::SetTarget::DealName},
+        {"contact.name", bc::SetTarget::ContactName},
+        {"contact.email", bc::SetTarget::ContactEmail},
+        {"contact.phone", bc::SetTarget::ContactPhone},
+        {"company.name", bc::SetTarget::CompanyName}};
     bool property = false;
     for (auto [name, target] : props) {
       if (key != name) continue;
@@ -129,7 +138,7 @@ Result<void> readPayload(const bc::Module& m, const Names& names, const Calendar
                          const nlohmann::json& p, EventIn& in) {
   if (!p.is_object()) return fail("\"payload\" must be an object");
   const bc::EventDef& def = m.events[in.event];
-  for (const auto& [key, value] : p.items()) {
+  for (const auto& [key, value] : p.get_ref<const nlohmann::json::object_t&>()) {
     bool known = false;
     for (size_t i = 0; i < def.params.size(); ++i) {
       if (m.str(def.params[i].name) != key) continue;
@@ -174,15 +183,13 @@ Result<void> decodeCreated(const bc::Module& m, const Names& names, const Calend
   }
   if (w.contact) {
     if (!w.contact->is_object()) return fail("\"contact\" must be an object");
-    nlohmann::json contact = nlohmann::json::object();
-    for (const auto& [k, v] : w.contact->items()) contact["contact." + k] = v;
-    if (Result<void> read = readFields(m, names, calendar, contact, d.values); !read) return fail(read.error());
+    if (Result<void> read = readFields(m, names, calendar, *w.contact, d.values, "contact."); !read)
+      return fail(read.error());
   }
   if (w.company) {
     if (!w.company->is_object()) return fail("\"company\" must be an object");
-    nlohmann::json company = nlohmann::json::object();
-    for (const auto& [k, v] : w.company->items()) company["company." + k] = v;
-    if (Result<void> read = readFields(m, names, calendar, company, d.values); !read) return fail(read.error());
+    if (Result<void> read = readFields(m, names, calendar, *w.company, d.values, "company."); !read)
+      return fail(read.error());
   }
   if (auto name = lenientString(w.name)) {
     d.values.push_back({bc::SetTarget::DealName, bc::kNo, store::FieldValue{bc::Tag::Text, 0, 0, 0, *name}});

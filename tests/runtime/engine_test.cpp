@@ -451,6 +451,34 @@ TEST(Engine, CustomEventsCarryTheirPayload) {
   EXPECT_EQ(h.stage("e"), "lost");
 }
 
+// `contact` and `company` of deal_created are read as the fields contact.*
+// and company.name, and are refused by those names.
+TEST(Engine, ContactAndCompanyOfANewDealAreReadAsTheirFields) {
+  Harness h(program(kMoscow, "field budget: money", R"(stage a "A")"));
+  auto created = [&](const std::string& id, nlohmann::json extra) {
+    nlohmann::json e = {{"id", "c-" + id}, {"deal", id}, {"type", "deal_created"}, {"pipeline", "p"}};
+    e.update(extra);
+    return h.wire(e);
+  };
+  ASSERT_TRUE(created("d", {{"contact", {{"name", "Вера"}, {"email", "v@x.ru"}, {"phone", "+7 900"}}},
+                            {"company", {{"name", "ООО «Х»"}}},
+                            {"fields", {{"budget", 5000}}}})
+                  .ok());
+  store::DealRecord d = h.deal("d");
+  EXPECT_EQ(d.contactName, "Вера");
+  EXPECT_EQ(d.contactEmail, "v@x.ru");
+  EXPECT_EQ(d.contactPhone, "+7 900");
+  EXPECT_EQ(d.companyName, "ООО «Х»");
+  EXPECT_EQ(created("e", {{"contact", {{"name", 5}}}}).message, "\"fields\".\"contact.name\" must be a string");
+  EXPECT_EQ(created("e", {{"contact", {{"age", 30}}}}).message, "\"fields\": there is no field \"contact.age\"");
+  EXPECT_EQ(created("e", {{"company", {{"inn", "7700"}}}}).message, "\"fields\": there is no field \"company.inn\"");
+  EXPECT_EQ(created("e", {{"company", "ООО"}}).message, "\"company\" must be an object");
+  EXPECT_EQ(created("e", {{"fields", {{"contact.name", "Ира"}}}, {"contact", {{"email", "i@x.ru"}}}}).status,
+            engine::Outcome::Status::Applied);
+  EXPECT_EQ(h.deal("e").contactName, "Ира");
+  EXPECT_EQ(h.deal("e").contactEmail, "i@x.ru");
+}
+
 // A shape decoded once, then copies with their own id, deal and values (as
 // `voronka sim` makes its events), do what the same events as JSON do.
 TEST(Engine, ADecodedEventShapeWithValuesAddedActsAsTheWholeEvent) {
