@@ -3,11 +3,13 @@
 // copies everything it holds when it grows, and can hold up to twice the
 // room it needs; std::deque's blocks hold a few large items only, and its
 // indexing costs a division. For the memory store's big tables (timer
-// slots, tasks), where a million items are usual.
+// slots, tasks), where a million items are usual, and for its effects,
+// whose records are too large for a deque to hold more than one per block.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace voronka::store {
@@ -21,10 +23,8 @@ class ChunkedVector {
   bool empty() const { return size_ == 0; }
   T& back() { return (*this)[size_ - 1]; }
   const T& back() const { return (*this)[size_ - 1]; }
-  void push_back(const T& item) {
-    if ((size_ >> Shift) == chunks_.size()) chunks_.push_back(std::make_unique<T[]>(kMask + 1));
-    (*this)[size_++] = item;
-  }
+  void push_back(const T& item) { room() = item; }
+  void push_back(T&& item) { room() = std::move(item); }
   // Its chunk stays, for the next push_back.
   void pop_back() {
     --size_;
@@ -33,6 +33,11 @@ class ChunkedVector {
 
  private:
   static constexpr size_t kMask = (size_t{1} << Shift) - 1;
+  // The item after the last, counted in.
+  T& room() {
+    if ((size_ >> Shift) == chunks_.size()) chunks_.push_back(std::make_unique<T[]>(kMask + 1));
+    return (*this)[size_++];
+  }
   std::vector<std::unique_ptr<T[]>> chunks_;
   size_t size_ = 0;
 };

@@ -295,7 +295,8 @@ class MemoryTransaction : public Transaction {
   std::vector<EffectRecord> dueEffects(int64_t now, size_t limit) override {
     std::vector<EffectRecord> out;
     std::set<std::string, std::less<>> held;  // deals with an earlier effect tried and not due again
-    for (const auto& e : s_.effects_) {
+    for (size_t i = 0; i < s_.effects_.size(); ++i) {
+      const EffectRecord& e = s_.effects_[i];
       if (out.size() >= limit) break;
       if (e.status != "pending" || held.count(e.deal)) continue;
       if (e.attempts > 0 && e.nextAttemptAt > now) {
@@ -339,7 +340,8 @@ class MemoryTransaction : public Transaction {
 
   std::vector<EffectRecord> effectsWithStatus(const std::string& status, size_t limit) override {
     std::vector<EffectRecord> out;
-    for (const auto& e : s_.effects_) {
+    for (size_t i = 0; i < s_.effects_.size(); ++i) {
+      const EffectRecord& e = s_.effects_[i];
       if (out.size() >= limit) break;
       if (e.status == status) out.push_back(e);
     }
@@ -435,7 +437,8 @@ class MemoryTransaction : public Transaction {
     StoreCounts c;
     c.deals = static_cast<int64_t>(s_.deals_.size());
     c.timersPending = static_cast<int64_t>(s_.timers_.size());
-    for (const auto& e : s_.effects_) {
+    for (size_t i = 0; i < s_.effects_.size(); ++i) {
+      const EffectRecord& e = s_.effects_[i];
       c.effectsPending += e.status == "pending";
       c.effectsDead += e.status == "dead";
     }

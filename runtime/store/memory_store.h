@@ -3,7 +3,6 @@
 // it without commit() undoes everything, so a failed event leaves no trace.
 #pragma once
 
-#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -95,7 +94,7 @@ class MemoryStore : public Store {
   std::vector<StoredTask> replacedTasks_;  // as replaced_, for tasks
   size_t replacedTasksUsed_ = 0;
   TimerTable timers_;
-  std::deque<EffectRecord> effects_;  // by id - 1; a deque: adding one moves none of the others
+  ChunkedVector<EffectRecord, 6> effects_;  // by id - 1; in chunks: adding one moves none of the others
   std::unordered_map<std::string, std::vector<size_t>> effectsByDeal_;
   std::unordered_map<std::string, std::vector<AttemptRecord>> attempts_;  // by deal, in the order recorded
   // An event as kept: its record without its fired rules, which are the
