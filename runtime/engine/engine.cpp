@@ -49,8 +49,6 @@ Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, Engi
 
 Engine::~Engine() = default;
 
-namespace {}  // namespace
-
 // The name of each function as a fired rule block is named: "shop.new#1" for
 // a rule's body, "shop.new#1 then 1" for a `then` block.
 std::vector<std::string> Engine::blockNames(const bc::Module& m) {
