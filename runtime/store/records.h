@@ -123,11 +123,6 @@ struct TaskView {
   static TaskView of(const TaskRecord& t) {
     return {t.id, t.type, t.text, t.due, t.responsible, t.createdAt, t.completedAt, t.comment, t.epoch};
   }
-  // The open task as a record of `deal`, to change and put back.
-  TaskRecord record(const std::string& deal) const {
-    return {id,    deal,      type,        std::string(text),    due,  responsible,
-            false, createdAt, completedAt, std::string(comment), epoch};
-  }
 };
 
 enum class TimerKind : uint8_t { Rule, Then, TaskOverdue };
