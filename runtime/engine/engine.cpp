@@ -51,6 +51,15 @@ Engine::~Engine() = default;
 
 // The name of each function as a fired rule block is named: "shop.new#1" for
 // a rule's body, "shop.new#1 then 1" for a `then` block.
+std::vector<bool> Engine::unlessEvents(const bc::Module& m) {
+  std::vector<bool> out(m.events.size(), false);
+  for (const bc::RuleDef& r : m.rules) {
+    if (r.unlessEvent >= 0 && static_cast<size_t>(r.unlessEvent) < out.size())
+      out[static_cast<size_t>(r.unlessEvent)] = true;
+  }
+  return out;
+}
+
 std::vector<std::string> Engine::blockNames(const bc::Module& m) {
   std::vector<std::string> names;
   names.reserve(m.functions.size());

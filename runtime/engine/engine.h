@@ -192,6 +192,12 @@ class Engine {
   static std::vector<std::string> blockNames(const bc::Module& m);
   std::vector<std::string> blockNames_ = blockNames(module_);
   std::vector<store::FiredRuleRef> firedScratch_;
+  // By event index: whether some rule of the module is cancelled by the
+  // event (`unless EVENT`). Only such rules' timers carry an unless event (a
+  // deployment sets it anew from the new version's rule), so another event
+  // has no timer to cancel and its look through the deal's timers is skipped.
+  static std::vector<bool> unlessEvents(const bc::Module& m);
+  std::vector<bool> unlessEvents_ = unlessEvents(module_);
 };
 
 }  // namespace voronka::engine

@@ -141,7 +141,7 @@ void Processing::rescheduleAt(const std::vector<int32_t>& changedFields) {
 }
 
 void Processing::cancelUnless(int32_t event, int32_t arg, const std::string& tag) {
-  if (event == kNo) return;
+  if (event == kNo || !engine_.unlessEvents_[static_cast<size_t>(event)]) return;
   state_.tx.removeTimersOf(deal_.id, [&](const store::TimerHead& t) {
     if (t.epoch != deal_.epoch || t.unlessEvent != event) return false;
     if (t.unlessArg != kNo) {
