@@ -33,16 +33,35 @@ class MemoryTransaction : public Transaction {
   }
 
   std::optional<DealRecord> deal(const std::string& id) override {
-    auto it = s_.deals_.find(id);
-    if (it == s_.deals_.end()) return std::nullopt;
-    MemoryStore::DealPtr d = take(it->first, it->second);
+    MemoryStore::StoredDeal* row = rowOf(id);
+    if (!row) return std::nullopt;
+    MemoryStore::DealPtr d = take(id, *row);
     return std::move(*d);  // d's room goes with it
   }
 
   DealPtr dealToChange(const std::string& id) override {
+    MemoryStore::StoredDeal* row = rowOf(id);
+    return row ? take(id, *row) : nullptr;
+  }
+
+  // The deal's row, or null. The last row found is kept for the rest of the
+  // transaction (rows stay put in the node-based map; only an undo, at the
+  // transaction's end, erases one): the engine asks for one deal, its tasks
+  // and its save, many times an event.
+  MemoryStore::StoredDeal* rowOf(const std::string& id) {
+    if (row_ && *rowKey_ == id) return row_;
     auto it = s_.deals_.find(id);
     if (it == s_.deals_.end()) return nullptr;
-    return take(it->first, it->second);
+    rowKey_ = &it->first;
+    row_ = &it->second;
+    return row_;
+  }
+
+  // The deal's list of task ids, or null when it has none.
+  std::vector<int64_t>* tasksOfDeal(const std::string& deal) {
+    if (MemoryStore::StoredDeal* row = rowOf(deal)) return row->tasks;
+    auto it = s_.tasksByDeal_.find(deal);  // tasks of a deal not stored (yet)
+    return it == s_.tasksByDeal_.end() ? nullptr : &it->second;
   }
 
   // The deal's record from its slot when it is cached (taken: what the
@@ -82,10 +101,11 @@ class MemoryTransaction : public Transaction {
   MemoryStore::StoredDeal& store(const DealRecord& deal) {
     s_.encodeScratch_.clear();
     blob::encodeDeal(s_.encodeScratch_, deal);
-    auto it = s_.deals_.find(deal.id);
-    if (it == s_.deals_.end()) {
+    MemoryStore::StoredDeal* found = rowOf(deal.id);
+    if (!found) {
       s_.dealOrder_.push_back(deal.id);
       MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, -1, s_.encodeScratch_};
+      if (auto tasks = s_.tasksByDeal_.find(deal.id); tasks != s_.tasksByDeal_.end()) stored.tasks = &tasks->second;
       MemoryStore::StoredDeal& added = s_.deals_.emplace(deal.id, std::move(stored)).first->second;
       undo_.push_back([this, id = deal.id] {
         auto at = s_.deals_.find(id);
@@ -95,7 +115,7 @@ class MemoryTransaction : public Transaction {
       });
       return added;
     }
-    MemoryStore::StoredDeal& row = it->second;
+    MemoryStore::StoredDeal& row = *found;
     s_.emptyDecoded(row);
     // The row as it was waits for an undo in room kept by the store, so the
     // undo entry holds two pointers (no allocation).
@@ -169,7 +189,12 @@ class MemoryTransaction : public Transaction {
     int64_t id = s_.nextTaskId_++;
     // Undo entries hold references into node-based maps (stable as they
     // grow), so that they fit in a std::function without a heap allocation.
-    std::vector<int64_t>& ofDeal = s_.tasksByDeal_[task.deal];
+    std::vector<int64_t>* list = tasksOfDeal(task.deal);
+    if (!list) {
+      list = &s_.tasksByDeal_[task.deal];
+      if (MemoryStore::StoredDeal* row = rowOf(task.deal)) row->tasks = list;
+    }
+    std::vector<int64_t>& ofDeal = *list;
     ofDeal.push_back(id);
     s_.tasks_.push_back(storedTask(task, nullptr));
     undo_.push_back([this, &ofDeal] {
@@ -208,27 +233,27 @@ class MemoryTransaction : public Transaction {
 
   std::vector<TaskRecord> tasksOf(const std::string& deal) override {
     std::vector<TaskRecord> out;
-    auto it = s_.tasksByDeal_.find(deal);
-    if (it == s_.tasksByDeal_.end()) return out;
-    out.reserve(it->second.size());
-    for (int64_t id : it->second) out.push_back(loadTask(id, it->first));
+    std::vector<int64_t>* ids = tasksOfDeal(deal);
+    if (!ids) return out;
+    out.reserve(ids->size());
+    for (int64_t id : *ids) out.push_back(loadTask(id, deal));
     return out;
   }
 
   std::vector<TaskRecord> openTasksOf(const std::string& deal) override {
     std::vector<TaskRecord> out;
-    auto it = s_.tasksByDeal_.find(deal);
-    if (it == s_.tasksByDeal_.end()) return out;
-    for (int64_t id : it->second) {
-      if (!s_.tasks_[static_cast<size_t>(id - 1)].done) out.push_back(loadTask(id, it->first));
+    std::vector<int64_t>* ids = tasksOfDeal(deal);
+    if (!ids) return out;
+    for (int64_t id : *ids) {
+      if (!s_.tasks_[static_cast<size_t>(id - 1)].done) out.push_back(loadTask(id, deal));
     }
     return out;
   }
 
   void forEachOpenTask(const std::string& deal, FunctionRef<bool(const TaskView&)> visit) override {
-    auto it = s_.tasksByDeal_.find(deal);
-    if (it == s_.tasksByDeal_.end()) return;
-    for (int64_t id : it->second) {
+    std::vector<int64_t>* ids = tasksOfDeal(deal);
+    if (!ids) return;
+    for (int64_t id : *ids) {
       const MemoryStore::StoredTask& t = s_.tasks_[static_cast<size_t>(id - 1)];
       if (t.done) continue;
       if (!visit({id, t.type, s_.taskTexts_[t.text], t.due, t.responsible, t.createdAt, t.completedAt,
@@ -572,6 +597,8 @@ class MemoryTransaction : public Transaction {
   MemoryStore& s_;
   std::vector<std::function<void()>>& undo_ = s_.undo_;
   bool committed_ = false;
+  const std::string* rowKey_ = nullptr;  // rowOf()'s last row and its key
+  MemoryStore::StoredDeal* row_ = nullptr;
 };
 
 // A slot that is not full keeps its record's room (strings, lists) for the

@@ -256,6 +256,49 @@ TEST_P(StoreConformance, OpenTasksAreShownInIdOrderUntilTheVisitStops) {
   EXPECT_EQ(none, 0);
 }
 
+// A deal's tasks are found whatever came first, the deal or its tasks, and
+// within the transaction that read the deal, saved it and added its first
+// task (the memory store reaches a deal's tasks from its row).
+TEST_P(StoreConformance, TasksAreFoundWhetherTheyCameBeforeOrAfterTheirDeal) {
+  auto openTexts = [](store::Transaction& tx, const std::string& deal) {
+    std::vector<std::string> texts;
+    tx.forEachOpenTask(deal, [&](const store::TaskView& t) {
+      texts.push_back(std::string(t.text));
+      return true;
+    });
+    return texts;
+  };
+  committed([&](store::Transaction& tx) { tx.addTask(sampleTask("early", "Позвонить")); });
+  committed([&](store::Transaction& tx) {
+    tx.putDeal(sampleDeal("early"));
+    tx.putDeal(sampleDeal("late"));
+  });
+  committed([&](store::Transaction& tx) {
+    std::optional<store::DealRecord> late = tx.deal("late");
+    ASSERT_TRUE(late);
+    EXPECT_TRUE(openTexts(tx, "late").empty());
+    tx.addTask(sampleTask("late", "Встреча"));
+    EXPECT_EQ(openTexts(tx, "late"), std::vector<std::string>{"Встреча"});
+    tx.saveDeal(std::move(*late));
+    EXPECT_EQ(openTexts(tx, "late"), std::vector<std::string>{"Встреча"});
+    EXPECT_EQ(openTexts(tx, "early"), std::vector<std::string>{"Позвонить"});
+    tx.addTask(sampleTask("early", "Отправить КП"));
+  });
+  {
+    auto tx = store_->begin();
+    tx->putDeal(sampleDeal("rolled back"));
+    tx->addTask(sampleTask("rolled back", "Не будет"));
+    EXPECT_EQ(openTexts(*tx, "rolled back"), std::vector<std::string>{"Не будет"});
+  }
+  auto tx = store_->begin();
+  EXPECT_EQ(openTexts(*tx, "early"), (std::vector<std::string>{"Позвонить", "Отправить КП"}));
+  EXPECT_EQ(openTexts(*tx, "late"), std::vector<std::string>{"Встреча"});
+  EXPECT_EQ(tx->tasksOf("late").size(), 1u);
+  EXPECT_FALSE(tx->deal("rolled back"));
+  EXPECT_TRUE(openTexts(*tx, "rolled back").empty());
+  EXPECT_TRUE(tx->tasksOf("rolled back").empty());
+}
+
 TEST_P(StoreConformance, CompletingATaskKeepsItsTextsAndIsUndoneWithItsTransaction) {
   store::TaskRecord call = sampleTask("a", "Позвонить"), offer = sampleTask("a", "Отправить КП");
   offer.comment = "черновик";
