@@ -238,7 +238,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       std::optional<std::string_view> comment;
       if (a.text != kNo) comment = m_.str(a.text);
       for (const Matched& t : matched) {
-        state_.tx.completeTask(deal_.id, t.id, now_, comment);
+        completeTask(t.id, comment);
         trace("task done", [&] { return nlohmann::json{{"task", t.id}, {"text", t.text}}; });
       }
       return;

@@ -442,7 +442,7 @@ void Processing::receive(const EventIn& in) {
         return false;
       });
       if (done) {
-        state_.tx.completeTask(deal_.id, done, now_, std::nullopt);
+        completeTask(done, std::nullopt);
         trace("task done", [&] { return nlohmann::json{{"task", done}, {"text", text}}; });
       }
       break;

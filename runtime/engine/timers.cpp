@@ -161,6 +161,15 @@ void Processing::cancelVisitTimers() {
   });
 }
 
+void Processing::completeTask(int64_t task, std::optional<std::string_view> comment) {
+  state_.tx.completeTask(deal_.id, task, now_, comment);
+  state_.tx.removeTimersOf(deal_.id, [&](const store::TimerHead& t) {
+    if (t.kind != store::TimerKind::TaskOverdue || t.task != task) return false;
+    trace("timer cancelled", [&] { return nlohmann::json{{"timer", t.id}, {"why", "its task is done"}}; });
+    return true;
+  });
+}
+
 void Processing::fire(const store::TimerRecord& timer) {
   if (timer.kind == store::TimerKind::TaskOverdue) {
     // The task, if it is still open (the rules below use the transaction).

@@ -164,6 +164,7 @@ struct TimerHead {
   uint64_t epoch = 0;
   int32_t unlessEvent = -1;
   int32_t unlessArg = -1;
+  int64_t task = 0;  // TaskOverdue: the task
 };
 
 struct EffectRecord {

@@ -83,7 +83,7 @@ class Transaction {
   virtual std::vector<TimerHead> timerHeadsOf(const std::string& deal) {
     std::vector<TimerHead> out;
     for (const TimerRecord& t : timersOf(deal))
-      out.push_back({t.id, t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg});
+      out.push_back({t.id, t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg, t.task});
     return out;
   }
   // Removes the deal's pending timers that `pick` picks; it is asked of each

@@ -115,6 +115,7 @@ TimerHead TimerTable::decodeHead(uint32_t pos) const {
   getVarint(p);  // event
   t.unlessEvent = static_cast<int32_t>(unzigzag(getVarint(p)));
   t.unlessArg = static_cast<int32_t>(unzigzag(getVarint(p)));
+  t.task = unzigzag(getVarint(p));
   return t;
 }
 

@@ -347,6 +347,40 @@ TEST(Engine, CompleteTasksByFilter) {
   EXPECT_FALSE(tasks[1].done);
 }
 
+// A done task never becomes overdue: completing it (by the event or by
+// `complete tasks`) cancels its overdue timer, so nothing fires for it later
+// (no transaction, no event); an open task's timer still fires.
+TEST(Engine, CompletingATaskCancelsItsOverdueTimer) {
+  Harness h(program(kMoscow, "", R"(
+    stage a "A" {
+      on enter { task call "Позвонить" due 2h  task meeting "Встреча" due 3h  task call "Перезвонить" due 4h }
+      on link_clicked { complete tasks meeting }
+      on task_overdue(call) { note "call overdue" }
+      on task_overdue(meeting) { note "meeting overdue" }
+    })"));
+  h.create("d", "p.a");
+  auto overdueTimers = [&] {
+    std::vector<int64_t> tasks;
+    for (const store::TimerRecord& t : h.timers("d")) {
+      if (t.kind == store::TimerKind::TaskOverdue) tasks.push_back(t.task);
+    }
+    return tasks;
+  };
+  std::vector<store::TaskRecord> tasks = h.tasks("d");
+  ASSERT_EQ(tasks.size(), 3u);
+  EXPECT_EQ(overdueTimers(), (std::vector<int64_t>{tasks[0].id, tasks[1].id, tasks[2].id}));
+  ASSERT_TRUE(h.event("e1", "d", "task_completed", {{"arg", "call"}}).ok());  // the oldest call
+  ASSERT_TRUE(h.event("e2", "d", "link_clicked").ok());                       // the meeting
+  EXPECT_EQ(overdueTimers(), std::vector<int64_t>{tasks[2].id});
+  uint64_t firedBefore = h.engine.stats().timersFired;
+  h.advance(5 * kHour);
+  EXPECT_EQ(h.engine.stats().timersFired, firedBefore + 1);
+  std::vector<std::string> notes;
+  for (const store::NoteRecord& n : h.notes("d")) notes.push_back(n.text);
+  EXPECT_EQ(notes, std::vector<std::string>{"call overdue"});
+  EXPECT_TRUE(overdueTimers().empty());
+}
+
 TEST(Engine, EmailsRenderTheirTemplatesIntoTheOutbox) {
   Harness h(program(
       kMoscow,

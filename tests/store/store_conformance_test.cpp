@@ -388,6 +388,7 @@ TEST_P(StoreConformance, RemoveTimersOfAsksOfEachPendingTimerOfTheDealOldestFirs
     rule.epoch = 3;
     rule.unlessEvent = -1;
     rule.unlessArg = -1;
+    rule.task = 0;
     ids.push_back(tx.addTimer(rule));
     tx.removeTimer(ids[2]);
     return ids;
@@ -399,11 +400,11 @@ TEST_P(StoreConformance, RemoveTimersOfAsksOfEachPendingTimerOfTheDealOldestFirs
     tx->removeTimersOf("a", [&](const store::TimerHead& t) {
       asked.push_back(t.id);
       if (t.id == id[5]) {
-        EXPECT_EQ(std::make_tuple(t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg),
-                  std::make_tuple(store::TimerKind::Rule, 9, uint64_t{3}, -1, -1));
+        EXPECT_EQ(std::make_tuple(t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg, t.task),
+                  std::make_tuple(store::TimerKind::Rule, 9, uint64_t{3}, -1, -1, int64_t{0}));
       } else {
-        EXPECT_EQ(std::make_tuple(t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg),
-                  std::make_tuple(store::TimerKind::Then, 3, uint64_t{2}, 6, 7));
+        EXPECT_EQ(std::make_tuple(t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg, t.task),
+                  std::make_tuple(store::TimerKind::Then, 3, uint64_t{2}, 6, 7, int64_t{8}));
       }
       return t.id != id[3];
     });
