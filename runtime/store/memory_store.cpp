@@ -197,9 +197,11 @@ class MemoryTransaction : public Transaction {
     std::vector<int64_t>& ofDeal = *list;
     ofDeal.push_back(id);
     s_.tasks_.push_back(storedTask(task, nullptr));
+    s_.taskDone_.push_back(task.done);
     undo_.push_back([this, &ofDeal] {
       ofDeal.pop_back();
       s_.tasks_.pop_back();
+      s_.taskDone_.pop_back();
       --s_.nextTaskId_;
     });
     return id;
@@ -215,20 +217,28 @@ class MemoryTransaction : public Transaction {
     MemoryStore::StoredTask& stored = s_.tasks_[at];
     s_.replacedTasks_[s_.replacedTasksUsed_++] = stored;
     stored = storedTask(task, &stored);
-    undo_.push_back([this, at] { s_.tasks_[at] = s_.replacedTasks_[--s_.replacedTasksUsed_]; });
+    s_.taskDone_[at] = stored.done;
+    undo_.push_back([this, at] { restoreTask(at); });
   }
 
   void completeTask(const std::string& deal, int64_t id, int64_t at, std::optional<std::string_view> comment) override {
     (void)deal;  // a task keeps its deal
-    if (id < 1 || static_cast<size_t>(id) > s_.tasks_.size() || s_.tasks_[static_cast<size_t>(id - 1)].done) return;
+    if (id < 1 || static_cast<size_t>(id) > s_.tasks_.size() || s_.taskDone_[static_cast<size_t>(id - 1)]) return;
     if (s_.replacedTasksUsed_ == s_.replacedTasks_.size()) s_.replacedTasks_.emplace_back();
     auto index = static_cast<size_t>(id - 1);
     MemoryStore::StoredTask& stored = s_.tasks_[index];
     s_.replacedTasks_[s_.replacedTasksUsed_++] = stored;
     stored.done = true;
+    s_.taskDone_[index] = true;
     stored.completedAt = at;
     if (comment) stored.comment = s_.taskTexts_.intern(*comment);
-    undo_.push_back([this, index] { s_.tasks_[index] = s_.replacedTasks_[--s_.replacedTasksUsed_]; });
+    undo_.push_back([this, index] { restoreTask(index); });
+  }
+
+  // Undoes the last putTask() or completeTask(): the task as it was.
+  void restoreTask(size_t index) {
+    s_.tasks_[index] = s_.replacedTasks_[--s_.replacedTasksUsed_];
+    s_.taskDone_[index] = s_.tasks_[index].done;
   }
 
   std::vector<TaskRecord> tasksOf(const std::string& deal) override {
@@ -245,7 +255,7 @@ class MemoryTransaction : public Transaction {
     std::vector<int64_t>* ids = tasksOfDeal(deal);
     if (!ids) return out;
     for (int64_t id : *ids) {
-      if (!s_.tasks_[static_cast<size_t>(id - 1)].done) out.push_back(loadTask(id, deal));
+      if (!s_.taskDone_[static_cast<size_t>(id - 1)]) out.push_back(loadTask(id, deal));
     }
     return out;
   }
@@ -254,8 +264,8 @@ class MemoryTransaction : public Transaction {
     std::vector<int64_t>* ids = tasksOfDeal(deal);
     if (!ids) return;
     for (int64_t id : *ids) {
+      if (s_.taskDone_[static_cast<size_t>(id - 1)]) continue;  // without reading the task
       const MemoryStore::StoredTask& t = s_.tasks_[static_cast<size_t>(id - 1)];
-      if (t.done) continue;
       if (!visit({id, t.type, s_.taskTexts_[t.text], t.due, t.responsible, t.createdAt, t.completedAt,
                   s_.taskTexts_[t.comment], t.epoch}))
         return;

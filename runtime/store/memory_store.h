@@ -93,6 +93,10 @@ class MemoryStore : public Store {
     bool done = false;
   };
   ChunkedVector<StoredTask> tasks_;
+  // Whether each task is done, by id - 1 as tasks_: a bit each, so the
+  // engine's looks at a deal's open tasks skip its done ones without reading
+  // them (with millions of tasks, a cache miss each).
+  std::vector<bool> taskDone_;
   InternedTexts taskTexts_;
   std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
   std::vector<StoredTask> replacedTasks_;  // as replaced_, for tasks
