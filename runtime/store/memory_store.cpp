@@ -49,11 +49,11 @@ class MemoryTransaction : public Transaction {
   // transaction's end, erases one): the engine asks for one deal, its tasks
   // and its save, many times an event.
   MemoryStore::StoredDeal* rowOf(const std::string& id) {
-    if (row_ && *rowKey_ == id) return row_;
-    auto it = s_.deals_.find(id);
-    if (it == s_.deals_.end()) return nullptr;
-    rowKey_ = &it->first;
-    row_ = &it->second;
+    if (row_ && row_->id == id) return row_;
+    std::optional<uint32_t> at =
+        s_.dealIndex_.find(id, [this](uint32_t row) -> const std::string& { return s_.dealRows_[row].id; });
+    if (!at) return nullptr;
+    row_ = &s_.dealRows_[*at];
     return row_;
   }
 
@@ -103,17 +103,21 @@ class MemoryTransaction : public Transaction {
     blob::encodeDeal(s_.encodeScratch_, deal);
     MemoryStore::StoredDeal* found = rowOf(deal.id);
     if (!found) {
-      s_.dealOrder_.push_back(deal.id);
       MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, -1, s_.encodeScratch_};
+      stored.id = deal.id;
       if (auto tasks = s_.tasksByDeal_.find(deal.id); tasks != s_.tasksByDeal_.end()) stored.tasks = &tasks->second;
-      MemoryStore::StoredDeal& added = s_.deals_.emplace(deal.id, std::move(stored)).first->second;
-      undo_.push_back([this, id = deal.id] {
-        auto at = s_.deals_.find(id);
-        s_.forgetDecoded(at->second);
-        s_.deals_.erase(at);
-        s_.dealOrder_.pop_back();
+      auto row = static_cast<uint32_t>(s_.dealRows_.size());
+      s_.dealIndex_.add(deal.id, row);
+      s_.dealRows_.push_back(std::move(stored));
+      // Undone in reverse order: the deal added is the last row then.
+      undo_.push_back([this, row] {
+        MemoryStore::StoredDeal& added = s_.dealRows_[row];
+        s_.forgetDecoded(added);
+        s_.dealIndex_.remove(added.id, row);
+        s_.dealRows_.pop_back();
       });
-      return added;
+      row_ = &s_.dealRows_[row];
+      return *row_;
     }
     MemoryStore::StoredDeal& row = *found;
     s_.emptyDecoded(row);
@@ -140,11 +144,17 @@ class MemoryTransaction : public Transaction {
     std::swap(row.responsible, other.responsible);
   }
 
-  std::vector<std::string> dealIds() override { return s_.dealOrder_; }
+  std::vector<std::string> dealIds() override {
+    std::vector<std::string> ids;
+    ids.reserve(s_.dealRows_.size());
+    for (size_t i = 0; i < s_.dealRows_.size(); ++i) ids.push_back(s_.dealRows_[i].id);
+    return ids;
+  }
 
   int64_t openDealsOf(int32_t user, const std::vector<std::pair<int32_t, int32_t>>& finalStages) override {
     int64_t count = 0;
-    for (const auto& [id, d] : s_.deals_) {
+    for (size_t i = 0; i < s_.dealRows_.size(); ++i) {
+      const MemoryStore::StoredDeal& d = s_.dealRows_[i];
       if (d.responsible != user) continue;
       bool closed = false;
       for (auto [p, st] : finalStages) closed = closed || (d.pipeline == p && d.stage == st);
@@ -470,7 +480,7 @@ class MemoryTransaction : public Transaction {
 
   StoreCounts counts() override {
     StoreCounts c;
-    c.deals = static_cast<int64_t>(s_.deals_.size());
+    c.deals = static_cast<int64_t>(s_.dealRows_.size());
     c.timersPending = static_cast<int64_t>(s_.timers_.size());
     for (size_t i = 0; i < s_.effects_.size(); ++i) {
       const EffectRecord& e = s_.effects_[i];
@@ -483,7 +493,7 @@ class MemoryTransaction : public Transaction {
 
   std::vector<StageCount> dealsPerStage() override {
     std::map<std::pair<int32_t, int32_t>, int64_t> counts;
-    for (const auto& [id, d] : s_.deals_) ++counts[{d.pipeline, d.stage}];
+    for (size_t i = 0; i < s_.dealRows_.size(); ++i) ++counts[{s_.dealRows_[i].pipeline, s_.dealRows_[i].stage}];
     std::vector<StageCount> out;
     for (const auto& [at, n] : counts) out.push_back({at.first, at.second, n});
     return out;
@@ -557,9 +567,9 @@ class MemoryTransaction : public Transaction {
   std::vector<DealPosition> dealsNotOn(const std::string& version, int64_t afterPosition, size_t limit) override {
     std::vector<DealPosition> out;
     for (size_t i = static_cast<size_t>(std::max<int64_t>(afterPosition, 0));
-         i < s_.dealOrder_.size() && out.size() < limit; ++i) {
-      const std::string& id = s_.dealOrder_[i];
-      if (blob::decodeDeal(id, s_.deals_.at(id).blob).moduleVersion != version)
+         i < s_.dealRows_.size() && out.size() < limit; ++i) {
+      const std::string& id = s_.dealRows_[i].id;
+      if (blob::decodeDeal(id, s_.dealRows_[i].blob).moduleVersion != version)
         out.push_back({static_cast<int64_t>(i) + 1, id});
     }
     return out;
@@ -607,8 +617,7 @@ class MemoryTransaction : public Transaction {
   MemoryStore& s_;
   std::vector<std::function<void()>>& undo_ = s_.undo_;
   bool committed_ = false;
-  const std::string* rowKey_ = nullptr;  // rowOf()'s last row and its key
-  MemoryStore::StoredDeal* row_ = nullptr;
+  MemoryStore::StoredDeal* row_ = nullptr;  // rowOf()'s last row
 };
 
 // A slot that is not full keeps its record's room (strings, lists) for the

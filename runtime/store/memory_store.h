@@ -11,6 +11,7 @@
 
 #include "runtime/store/chunked_vector.h"
 #include "runtime/store/interned_texts.h"
+#include "runtime/store/row_index.h"
 #include "runtime/store/store.h"
 #include "runtime/store/timer_table.h"
 
@@ -48,8 +49,12 @@ class MemoryStore : public Store {
     // after its tasks): reached from the row, a deal's tasks cost no second
     // lookup, which with a million deals is a cache miss.
     std::vector<int64_t>* tasks = nullptr;
+    std::string id{};
   };
-  std::unordered_map<std::string, StoredDeal> deals_;
+  // The deals in creation order (rows never move: the decoded slots and
+  // undo entries point to them), found by id through dealIndex_.
+  ChunkedVector<StoredDeal> dealRows_;
+  RowIndex dealIndex_;
   // The last deals saved, decoded: a transaction reads a deal and saves it
   // back, and the next event is often for a deal seen lately, so the record
   // saved is handed to the next read instead of decoding the blob again. The
@@ -80,7 +85,6 @@ class MemoryStore : public Store {
   // The deal's slot, full from now on (its record to be set by the caller).
   DealPtr& keepDecoded(StoredDeal& deal);
   DealPtr roomForDecode();  // a record to decode into
-  std::vector<std::string> dealOrder_;
   // Tasks by id - 1 (ids are given in order and tasks stay), as fixed-size
   // typed records: no heap block per task, nothing to decode. The texts are
   // interned (most are the same few sentences); the deal is the key the
