@@ -40,7 +40,7 @@ if [ -n "${BENCH_SIM_DEALS:-}" ]; then
 import json, sys
 events = json.load(open(sys.argv[1]))["engine"]["events"]
 user, rss_kb, deals = float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-print(f"  {events} events in {user:.1f} s user: {events / user:,.0f} events/s; "
+print(f"  {events} events in {user:.1f} s user: {events / user:,.0f} events/s, {deals / user:,.0f} deals/s; "
       f"peak RSS {rss_kb / 1024:,.0f} MiB ({rss_kb * 1024 / deals:,.0f} bytes per deal)")
 PY
   rm -f "$simout"
