@@ -290,6 +290,21 @@ TEST_P(StoreConformance, TasksAreFoundWhetherTheyCameBeforeOrAfterTheirDeal) {
     tx->addTask(sampleTask("rolled back", "Не будет"));
     EXPECT_EQ(openTexts(*tx, "rolled back"), std::vector<std::string>{"Не будет"});
   }
+  // A deal whose tasks came first, stored in a transaction that is rolled
+  // back, then for good: its tasks stay through both.
+  committed([&](store::Transaction& tx) { tx.addTask(sampleTask("twice", "Первая")); });
+  {
+    auto tx = store_->begin();
+    tx->putDeal(sampleDeal("twice"));
+    tx->addTask(sampleTask("twice", "Откатится"));
+    EXPECT_EQ(openTexts(*tx, "twice"), (std::vector<std::string>{"Первая", "Откатится"}));
+  }
+  committed([&](store::Transaction& tx) {
+    EXPECT_EQ(openTexts(tx, "twice"), std::vector<std::string>{"Первая"});
+    tx.putDeal(sampleDeal("twice"));
+    EXPECT_EQ(openTexts(tx, "twice"), std::vector<std::string>{"Первая"});
+  });
+  EXPECT_EQ(openTexts(*store_->begin(), "twice"), std::vector<std::string>{"Первая"});
   auto tx = store_->begin();
   EXPECT_EQ(openTexts(*tx, "early"), (std::vector<std::string>{"Позвонить", "Отправить КП"}));
   EXPECT_EQ(openTexts(*tx, "late"), std::vector<std::string>{"Встреча"});
