@@ -49,8 +49,6 @@ Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, Engi
 
 Engine::~Engine() = default;
 
-// The name of each function as a fired rule block is named: "shop.new#1" for
-// a rule's body, "shop.new#1 then 1" for a `then` block.
 std::vector<bool> Engine::unlessEvents(const bc::Module& m) {
   std::vector<bool> out(m.events.size(), false);
   for (const bc::RuleDef& r : m.rules) {
@@ -60,6 +58,8 @@ std::vector<bool> Engine::unlessEvents(const bc::Module& m) {
   return out;
 }
 
+// The name of each function as a fired rule block is named: "shop.new#1" for
+// a rule's body, "shop.new#1 then 1" for a `then` block.
 std::vector<std::string> Engine::blockNames(const bc::Module& m) {
   std::vector<std::string> names;
   names.reserve(m.functions.size());

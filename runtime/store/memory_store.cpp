@@ -45,9 +45,9 @@ class MemoryTransaction : public Transaction {
   }
 
   // The deal's row, or null. The last row found is kept for the rest of the
-  // transaction (rows stay put in the node-based map; only an undo, at the
-  // transaction's end, erases one): the engine asks for one deal, its tasks
-  // and its save, many times an event.
+  // transaction (rows never move; only an undo, at the transaction's end,
+  // takes one out): the engine asks for one deal, its tasks and its save,
+  // many times an event.
   MemoryStore::StoredDeal* rowOf(const std::string& id) {
     if (row_ && row_->id == id) return row_;
     std::optional<uint32_t> at =
