@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
-#include <queue>
 #include <set>
 #include <unordered_map>
 
@@ -14,6 +13,7 @@
 #include "runtime/engine/names.h"
 #include "runtime/engine/wire.h"
 #include "runtime/store/memory_store.h"
+#include "tools/sim/pending_queue.h"
 
 namespace voronka::sim {
 
@@ -21,17 +21,6 @@ namespace {
 
 constexpr int64_t kDay = 86400;
 constexpr int64_t kWeek = 7 * kDay;
-
-// Something the client does at a time: create the deal (action -1) or one
-// of its stage's entries, as long as the deal is still in that stage visit.
-struct Pending {
-  int64_t at;
-  uint64_t order;  // ties keep the order they were drawn in
-  uint32_t deal;
-  uint32_t visit;
-  int32_t pipeline, stage, action;
-  bool operator>(const Pending& o) const { return at != o.at ? at > o.at : order > o.order; }
-};
 
 struct SimDeal {
   std::string id;
@@ -144,7 +133,7 @@ class Simulation : public engine::Trace {
   uint32_t seeded_ = 0;                               // deals "d1" to "dN" made: deals_[0, N)
   std::vector<std::vector<int64_t>*> tasksPerDayOf_;  // by user + 1: into result_.tasksPerDay
   std::set<std::string> reasons_;
-  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
+  PendingQueue pending_;
   uint64_t order_ = 0;
   uint64_t eventIds_ = 0;
   // Each event's shape, decoded at its first use: a client action's, and a new deal's.
@@ -307,6 +296,7 @@ Result<RunResult> Simulation::run() {
   const int64_t end = rates_.start + options_.horizon;
   // A million deals: no doubling growth of the two largest tables.
   deals_.reserve(static_cast<size_t>(options_.deals));
+  pending_.reserveArrivals(static_cast<size_t>(options_.deals));
   for (int64_t i = 0; i < options_.deals; ++i) {
     auto d = static_cast<uint32_t>(deals_.size());
     SimDeal deal;
@@ -315,7 +305,7 @@ Result<RunResult> Simulation::run() {
     seeded_ = d + 1;
     int64_t at = rates_.start;
     if (!rates_.arriveAtStart) at += static_cast<int64_t>(random_.uniform() * static_cast<double>(options_.horizon));
-    pending_.push({at, order_++, d, 0, -1, -1, -1});
+    pending_.arrive({at, order_++, d, 0, -1, -1, -1});
   }
   // Client events and the engine's timers, in time order: a timer that falls
   // due before the next client event fires first.
