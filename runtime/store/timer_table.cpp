@@ -404,21 +404,51 @@ std::optional<int64_t> TimerTable::nextDue() const {
 void TimerTable::compact() {
   bool manyDead = dead_ >= compactAfter_ && dead_ >= heap_.size();
   if (!manyDead && arena_.bytes() - liveBlobBytes_ < 256 * compactAfter_ + liveBlobBytes_) return;
-  // The living timers go to a fresh table as they are: each slot copied, its
-  // bytes copied from arena to arena, nothing decoded or encoded again. Only
-  // the deals that still have a timer are interned there, once each.
-  TimerTable fresh(compactAfter_);
-  std::vector<uint32_t> freshDeal(dealNames_.size(), kNone);  // by deal here
+  // The living slots move down, in order, and their bytes go to a fresh
+  // arena as they are (nothing decoded or encoded again). Order among them
+  // is unchanged, so the heap and each deal's list stay as they are, their
+  // positions renamed: no heap rebuilt, no list walked, no deal looked up.
+  std::vector<uint32_t> moved(slots_.size(), kNone);  // old position -> new
+  ChunkedVector<Slot> slots;
+  Arena arena;
   for (uint32_t pos = 0; pos < slots_.size(); ++pos) {
     Slot s = slots_[pos];
     if (s.heapPos == kNone) continue;
-    uint32_t& deal = freshDeal[s.deal];
-    if (deal == kNone) deal = fresh.internDeal(dealNames_[s.deal]);
-    std::string_view blob(arena_.at(s.blob), blobSize(pos));
-    s.deal = deal;
-    fresh.push(s, blob);
+    s.blob = arena.append(std::string_view(arena_.at(s.blob), blobSize(pos)));
+    moved[pos] = static_cast<uint32_t>(slots.size());
+    slots.push_back(s);
   }
-  *this = std::move(fresh);
+  for (size_t pos = 0; pos < slots.size(); ++pos) {
+    uint32_t& next = slots[pos].nextInDeal;
+    if (next != kNone) next = moved[next];  // a list holds living slots only
+  }
+  for (uint32_t& pos : heap_) pos = moved[pos];
+  for (uint32_t& head : dealHead_) {
+    if (head != kNone) head = moved[head];
+  }
+  slots_ = std::move(slots);
+  arena_ = std::move(arena);
+  dead_ = 0;
+  forgetDealsWithoutTimers();
+}
+
+void TimerTable::forgetDealsWithoutTimers() {
+  // A deal is interned while it has a timer; the names of deals whose
+  // timers are all gone are dropped once they are half of all names.
+  size_t without = static_cast<size_t>(std::count(dealHead_.begin(), dealHead_.end(), kNone));
+  if (without < compactAfter_ || 2 * without < dealNames_.size()) return;
+  std::vector<std::string> names = std::move(dealNames_);
+  std::vector<uint32_t> heads = std::move(dealHead_);
+  dealNames_.clear();
+  dealHead_.clear();
+  dealIndex_.clear();
+  std::vector<uint32_t> renamed(names.size(), kNone);
+  for (size_t d = 0; d < names.size(); ++d) {
+    if (heads[d] == kNone) continue;
+    renamed[d] = internDeal(names[d]);
+    dealHead_[renamed[d]] = heads[d];
+  }
+  for (size_t pos = 0; pos < slots_.size(); ++pos) slots_[pos].deal = renamed[slots_[pos].deal];
 }
 
 }  // namespace voronka::store

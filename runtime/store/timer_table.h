@@ -63,6 +63,7 @@ class TimerTable {
   void compact();
 
  private:
+  void forgetDealsWithoutTimers();  // compact()'s second half
   static constexpr uint32_t kNone = UINT32_MAX;
   // 4-byte aligned on purpose: an int64 would pad the slot to 32 bytes.
   struct Slot {
