@@ -21,12 +21,14 @@ class MemoryTransaction : public Transaction {
     if (s_.open_) throw std::logic_error("the memory store runs one transaction at a time");
     s_.open_ = true;
     undo_.clear();
+    s_.undoClosures_.clear();
   }
   ~MemoryTransaction() override {
     if (!committed_) {
-      for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
+      for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) undo(*it);
     }
     undo_.clear();
+    s_.undoClosures_.clear();
     s_.replacedUsed_ = 0;
     s_.replacedTasksUsed_ = 0;
     s_.open_ = false;
@@ -110,12 +112,7 @@ class MemoryTransaction : public Transaction {
       s_.dealIndex_.add(deal.id, row);
       s_.dealRows_.push_back(std::move(stored));
       // Undone in reverse order: the deal added is the last row then.
-      undo_.push_back([this, row] {
-        MemoryStore::StoredDeal& added = s_.dealRows_[row];
-        s_.forgetDecoded(added);
-        s_.dealIndex_.remove(added.id, row);
-        s_.dealRows_.pop_back();
-      });
+      willUndo(Undo::Kind::DealAdded, row);
       row_ = &s_.dealRows_[row];
       return *row_;
     }
@@ -130,10 +127,7 @@ class MemoryTransaction : public Transaction {
     old.stage = deal.stage;
     old.responsible = deal.responsible;
     swapRow(row, old);
-    undo_.push_back([this, &row] {
-      s_.emptyDecoded(row);
-      swapRow(row, s_.replaced_[--s_.replacedUsed_]);
-    });
+    willUndo(Undo::Kind::DealReplaced, 0, &row);
     return row;
   }
 
@@ -208,12 +202,7 @@ class MemoryTransaction : public Transaction {
     ofDeal.push_back(id);
     s_.tasks_.push_back(storedTask(task, nullptr));
     s_.taskDone_.push_back(task.done);
-    undo_.push_back([this, &ofDeal] {
-      ofDeal.pop_back();
-      s_.tasks_.pop_back();
-      s_.taskDone_.pop_back();
-      --s_.nextTaskId_;
-    });
+    willUndo(Undo::Kind::TaskAdded, 0, &ofDeal);
     return id;
   }
 
@@ -228,7 +217,7 @@ class MemoryTransaction : public Transaction {
     s_.replacedTasks_[s_.replacedTasksUsed_++] = stored;
     stored = storedTask(task, &stored);
     s_.taskDone_[at] = stored.done;
-    undo_.push_back([this, at] { restoreTask(at); });
+    willUndo(Undo::Kind::TaskChanged, static_cast<int64_t>(at));
   }
 
   void completeTask(const std::string& deal, int64_t id, int64_t at, std::optional<std::string_view> comment) override {
@@ -242,7 +231,7 @@ class MemoryTransaction : public Transaction {
     s_.taskDone_[index] = true;
     stored.completedAt = at;
     if (comment) stored.comment = s_.taskTexts_.intern(*comment);
-    undo_.push_back([this, index] { restoreTask(index); });
+    willUndo(Undo::Kind::TaskChanged, static_cast<int64_t>(index));
   }
 
   // Undoes the last putTask() or completeTask(): the task as it was.
@@ -286,22 +275,19 @@ class MemoryTransaction : public Transaction {
     timer.id = s_.nextTimerId_++;
     int64_t id = timer.id;
     s_.timers_.add(timer);
-    undo_.push_back([this, id] {
-      s_.timers_.dropLast(id);
-      --s_.nextTimerId_;
-    });
+    willUndo(Undo::Kind::TimerAdded, id);
     return id;
   }
 
   void putTimer(const TimerRecord& timer) override {
     TimerRecord old;
     if (!s_.timers_.replace(timer, &old)) throw std::logic_error("putTimer: no such timer");
-    undo_.push_back([this, old = std::move(old)] { s_.timers_.replace(old, nullptr); });
+    willUndo([this, old = std::move(old)] { s_.timers_.replace(old, nullptr); });
   }
 
   void removeTimer(int64_t id) override {
     if (!s_.timers_.remove(id, nullptr)) return;
-    undo_.push_back([this, id] { s_.timers_.restore(id); });
+    willUndo(Undo::Kind::TimerRemoved, id);
   }
 
   std::vector<TimerRecord> timersOf(const std::string& deal) override { return s_.timers_.ofDeal(deal); }
@@ -309,8 +295,7 @@ class MemoryTransaction : public Transaction {
   std::vector<TimerHead> timerHeadsOf(const std::string& deal) override { return s_.timers_.headsOfDeal(deal); }
 
   void removeTimersOf(const std::string& deal, FunctionRef<bool(const TimerHead&)> pick) override {
-    s_.timers_.removeOfDeal(deal, pick,
-                            [this](int64_t id) { undo_.push_back([this, id] { s_.timers_.restore(id); }); });
+    s_.timers_.removeOfDeal(deal, pick, [this](int64_t id) { willUndo(Undo::Kind::TimerRemoved, id); });
   }
 
   std::vector<TimerRecord> dueTimers(int64_t until, size_t limit) override { return s_.timers_.due(until, limit); }
@@ -319,14 +304,10 @@ class MemoryTransaction : public Transaction {
     if (!s_.options_.keepRecords) return;
     effect.id = s_.nextEffectId_++;
     effect.attempt.reset();
-    s_.effectsByDeal_[effect.deal].push_back(s_.effects_.size());
+    std::vector<size_t>& ofDeal = s_.effectsByDeal_[effect.deal];
+    ofDeal.push_back(s_.effects_.size());
     s_.effects_.push_back(std::move(effect));
-    undo_.push_back([this] {
-      const std::string deal = s_.effects_.back().deal;
-      s_.effectsByDeal_[deal].pop_back();
-      s_.effects_.pop_back();
-      --s_.nextEffectId_;
-    });
+    willUndo(Undo::Kind::EffectAdded, 0, &ofDeal);
   }
 
   std::vector<EffectRecord> effectsOf(const std::string& deal) override {
@@ -363,14 +344,14 @@ class MemoryTransaction : public Transaction {
     e.nextAttemptAt = effect.nextAttemptAt;
     e.deliveredAt = effect.deliveredAt;
     e.lastError = effect.lastError;
-    undo_.push_back([this, old = std::move(old)] { s_.effects_[static_cast<size_t>(old.id - 1)] = old; });
+    willUndo([this, old = std::move(old)] { s_.effects_[static_cast<size_t>(old.id - 1)] = old; });
     if (effect.attempt) {
       AttemptRecord a = *effect.attempt;
       a.effect = effect.id;
       a.deal = e.deal;
       std::vector<AttemptRecord>& of = s_.attempts_[e.deal];
       of.push_back(std::move(a));
-      undo_.push_back([&of] { of.pop_back(); });
+      willUndo([&of] { of.pop_back(); });
     }
   }
 
@@ -433,19 +414,14 @@ class MemoryTransaction : public Transaction {
     const std::string* id = &it->first;  // the node's key: it stays put while the map grows
     s_.eventOrder_.push_back(*id);
     kept.record.seq = static_cast<int64_t>(s_.eventOrder_.size());
-    undo_.push_back([this, id] {
-      auto at = s_.events_.find(*id);
-      for (uint32_t i = 0; i < at->second.firedCount; ++i) s_.firedRules_.pop_back();
-      s_.events_.erase(at);
-      s_.eventOrder_.pop_back();
-    });
+    willUndo(Undo::Kind::EventKept, 0, const_cast<std::string*>(id));
   }
 
   void addHistory(const HistoryRecord& entry) override {
     if (!s_.options_.keepRecords) return;
     std::vector<HistoryRecord>& ofDeal = s_.history_[entry.deal];
     ofDeal.push_back(entry);
-    undo_.push_back([&ofDeal] { ofDeal.pop_back(); });
+    willUndo(Undo::Kind::HistoryAdded, 0, &ofDeal);
   }
 
   std::vector<HistoryRecord> historyOf(const std::string& deal) override {
@@ -456,14 +432,14 @@ class MemoryTransaction : public Transaction {
   void replaceHistory(const std::string& deal, const std::vector<HistoryRecord>& entries) override {
     std::vector<HistoryRecord> old = historyOf(deal);
     s_.history_[deal] = entries;
-    undo_.push_back([this, deal, old = std::move(old)] { s_.history_[deal] = old; });
+    willUndo([this, deal, old = std::move(old)] { s_.history_[deal] = old; });
   }
 
   void addNote(const NoteRecord& note) override {
     if (!s_.options_.keepRecords) return;
     std::vector<NoteRecord>& ofDeal = s_.notes_[note.deal];
     ofDeal.push_back(note);
-    undo_.push_back([&ofDeal] { ofDeal.pop_back(); });
+    willUndo(Undo::Kind::NoteAdded, 0, &ofDeal);
   }
 
   std::vector<NoteRecord> notesOf(const std::string& deal) override {
@@ -474,7 +450,7 @@ class MemoryTransaction : public Transaction {
   int64_t takeCounter(const std::string& name) override {
     int64_t& c = s_.counters_[name];
     int64_t value = c++;
-    undo_.push_back([this, name] { --s_.counters_[name]; });
+    willUndo(Undo::Kind::CounterTaken, 0, &c);  // a map node: it stays put
     return value;
   }
 
@@ -509,7 +485,7 @@ class MemoryTransaction : public Transaction {
     auto it = s_.meta_.find(key);
     std::optional<std::string> old = it == s_.meta_.end() ? std::nullopt : std::optional<std::string>(it->second);
     s_.meta_[key] = value;
-    undo_.push_back([this, key, old] {
+    willUndo([this, key, old] {
       if (old)
         s_.meta_[key] = *old;
       else
@@ -520,7 +496,7 @@ class MemoryTransaction : public Transaction {
   void putModule(const ModuleRecord& module) override {
     if (this->module(module.version)) return;
     s_.modules_.push_back(module);
-    undo_.push_back([this] { s_.modules_.pop_back(); });
+    willUndo([this] { s_.modules_.pop_back(); });
   }
 
   std::optional<ModuleRecord> module(const std::string& version) override {
@@ -539,7 +515,7 @@ class MemoryTransaction : public Transaction {
   int64_t addDeployment(DeploymentRecord deployment) override {
     deployment.id = static_cast<int64_t>(s_.deployments_.size()) + 1;
     s_.deployments_.push_back(deployment);
-    undo_.push_back([this] { s_.deployments_.pop_back(); });
+    willUndo([this] { s_.deployments_.pop_back(); });
     return deployment.id;
   }
 
@@ -549,7 +525,7 @@ class MemoryTransaction : public Transaction {
     DeploymentRecord& d = s_.deployments_[static_cast<size_t>(deployment.id - 1)];
     DeploymentRecord old = d;
     d = deployment;
-    undo_.push_back([this, old = std::move(old)] { s_.deployments_[static_cast<size_t>(old.id - 1)] = old; });
+    willUndo([this, old = std::move(old)] { s_.deployments_[static_cast<size_t>(old.id - 1)] = old; });
   }
 
   std::optional<DeploymentRecord> deployment(int64_t id) override {
@@ -608,6 +584,7 @@ class MemoryTransaction : public Transaction {
   void commit() override {
     committed_ = true;
     undo_.clear();
+    s_.undoClosures_.clear();
     s_.replacedUsed_ = 0;
     s_.replacedTasksUsed_ = 0;
     s_.timers_.compact();
@@ -615,9 +592,64 @@ class MemoryTransaction : public Transaction {
 
  private:
   MemoryStore& s_;
-  std::vector<std::function<void()>>& undo_ = s_.undo_;
+  using Undo = MemoryStore::UndoStep;
+  std::vector<Undo>& undo_ = s_.undo_;
   bool committed_ = false;
   MemoryStore::StoredDeal* row_ = nullptr;  // rowOf()'s last row
+
+  void willUndo(Undo::Kind kind, int64_t number, void* place = nullptr) { undo_.push_back({kind, number, place}); }
+  void willUndo(std::function<void()> closure) {
+    undo_.push_back({Undo::Kind::Closure, static_cast<int64_t>(s_.undoClosures_.size()), nullptr});
+    s_.undoClosures_.push_back(std::move(closure));
+  }
+
+  // Takes back one change of this transaction; they are undone newest first.
+  void undo(const Undo& step) {
+    switch (step.kind) {
+      case Undo::Kind::Closure: s_.undoClosures_[static_cast<size_t>(step.number)](); break;
+      case Undo::Kind::DealAdded: {
+        auto row = static_cast<uint32_t>(step.number);
+        MemoryStore::StoredDeal& added = s_.dealRows_[row];
+        s_.forgetDecoded(added);
+        s_.dealIndex_.remove(added.id, row);
+        s_.dealRows_.pop_back();
+        break;
+      }
+      case Undo::Kind::DealReplaced: {
+        auto& row = *static_cast<MemoryStore::StoredDeal*>(step.place);
+        s_.emptyDecoded(row);
+        swapRow(row, s_.replaced_[--s_.replacedUsed_]);
+        break;
+      }
+      case Undo::Kind::TaskAdded:
+        static_cast<std::vector<int64_t>*>(step.place)->pop_back();
+        s_.tasks_.pop_back();
+        s_.taskDone_.pop_back();
+        --s_.nextTaskId_;
+        break;
+      case Undo::Kind::TaskChanged: restoreTask(static_cast<size_t>(step.number)); break;
+      case Undo::Kind::TimerAdded:
+        s_.timers_.dropLast(step.number);
+        --s_.nextTimerId_;
+        break;
+      case Undo::Kind::TimerRemoved: s_.timers_.restore(step.number); break;
+      case Undo::Kind::EventKept: {
+        auto at = s_.events_.find(*static_cast<const std::string*>(step.place));
+        for (uint32_t i = 0; i < at->second.firedCount; ++i) s_.firedRules_.pop_back();
+        s_.events_.erase(at);
+        s_.eventOrder_.pop_back();
+        break;
+      }
+      case Undo::Kind::EffectAdded:
+        static_cast<std::vector<size_t>*>(step.place)->pop_back();
+        s_.effects_.pop_back();
+        --s_.nextEffectId_;
+        break;
+      case Undo::Kind::HistoryAdded: static_cast<std::vector<HistoryRecord>*>(step.place)->pop_back(); break;
+      case Undo::Kind::NoteAdded: static_cast<std::vector<NoteRecord>*>(step.place)->pop_back(); break;
+      case Undo::Kind::CounterTaken: --*static_cast<int64_t*>(step.place); break;
+    }
+  }
 };
 
 // A slot that is not full keeps its record's room (strings, lists) for the

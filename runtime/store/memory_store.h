@@ -78,8 +78,30 @@ class MemoryStore : public Store {
   // undo (kept, with their room, from one transaction to the next).
   std::vector<StoredDeal> replaced_;
   size_t replacedUsed_ = 0;
-  // The open transaction's undo log, kept here so its room is reused.
-  std::vector<std::function<void()>> undo_;
+  // The open transaction's undo log, kept here so its room is reused. The
+  // steps an event takes are typed: nothing to construct, call through or
+  // destroy per step. The rarer ones are closures, kept in undoClosures_.
+  struct UndoStep {
+    enum class Kind : uint8_t {
+      Closure,       // number: its index in undoClosures_
+      DealAdded,     // number: the row added (the last)
+      DealReplaced,  // place: the row; as it was: replaced_'s last used
+      TaskAdded,     // place: the deal's list of task ids
+      TaskChanged,   // number: the task's index; as it was: replacedTasks_'s last used
+      TimerAdded,    // number: its id
+      TimerRemoved,  // number: its id
+      EventKept,     // place: its id, the key in events_
+      EffectAdded,   // place: the deal's list in effectsByDeal_
+      HistoryAdded,  // place: the deal's history
+      NoteAdded,     // place: the deal's notes
+      CounterTaken,  // place: the counter
+    };
+    Kind kind;
+    int64_t number;
+    void* place;
+  };
+  std::vector<UndoStep> undo_;
+  std::vector<std::function<void()>> undoClosures_;
   void forgetDecoded(StoredDeal& deal);  // frees its slot (the deal is going)
   void emptyDecoded(StoredDeal& deal);   // its slot no longer holds the stored deal
   // The deal's slot, full from now on (its record to be set by the caller).
