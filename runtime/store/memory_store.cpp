@@ -27,6 +27,8 @@ class MemoryTransaction : public Transaction {
     if (!committed_) {
       for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) undo(*it);
     }
+    // Rolled back, newDealTasks_ is empty again; committed, it went to a row
+    // or was kept by commit().
     undo_.clear();
     s_.undoClosures_.clear();
     s_.replacedUsed_ = 0;
@@ -62,6 +64,7 @@ class MemoryTransaction : public Transaction {
   // The deal's list of task ids, or null when it has none.
   std::vector<int64_t>* tasksOfDeal(const std::string& deal) {
     if (MemoryStore::StoredDeal* row = rowOf(deal)) return row->tasks;
+    if (!newDeal_.empty() && newDeal_ == deal) return &newDealTasks_;
     auto it = s_.tasksByDeal_.find(deal);  // tasks of a deal not stored (yet)
     return it == s_.tasksByDeal_.end() ? nullptr : &it->second;
   }
@@ -107,13 +110,24 @@ class MemoryTransaction : public Transaction {
     if (!found) {
       MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, -1, s_.encodeScratch_};
       stored.id = deal.id;
-      if (auto tasks = s_.tasksByDeal_.find(deal.id); tasks != s_.tasksByDeal_.end()) stored.tasks = &tasks->second;
+      bool adopts = !newDeal_.empty() && newDeal_ == deal.id;
+      if (adopts) {
+        s_.taskLists_.push_back(std::move(newDealTasks_));
+        newDealTasks_.clear();  // moved from: empty, said so for the next new deal
+        stored.tasks = &s_.taskLists_.back();
+      } else if (auto tasks = s_.tasksByDeal_.find(deal.id); tasks != s_.tasksByDeal_.end()) {
+        stored.tasks = &tasks->second;
+      }
       auto row = static_cast<uint32_t>(s_.dealRows_.size());
       s_.dealIndex_.add(deal.id, row);
       s_.dealRows_.push_back(std::move(stored));
       // Undone in reverse order: the deal added is the last row then.
       willUndo(Undo::Kind::DealAdded, row);
       row_ = &s_.dealRows_[row];
+      if (adopts) {
+        newDeal_.clear();
+        willUndo(Undo::Kind::TaskListAdopted, 0, row_);
+      }
       return *row_;
     }
     MemoryStore::StoredDeal& row = *found;
@@ -191,12 +205,22 @@ class MemoryTransaction : public Transaction {
 
   int64_t addTask(TaskRecord task) override {
     int64_t id = s_.nextTaskId_++;
-    // Undo entries hold references into node-based maps (stable as they
-    // grow), so that they fit in a std::function without a heap allocation.
+    // The undo steps point to the deal's list: lists never move (they are in
+    // chunks or map nodes).
     std::vector<int64_t>* list = tasksOfDeal(task.deal);
     if (!list) {
-      list = &s_.tasksByDeal_[task.deal];
-      if (MemoryStore::StoredDeal* row = rowOf(task.deal)) row->tasks = list;
+      if (MemoryStore::StoredDeal* row = rowOf(task.deal)) {
+        s_.taskLists_.push_back({});
+        list = row->tasks = &s_.taskLists_.back();
+        willUndo(Undo::Kind::TaskListAdded, 0, row);
+      } else if (newDeal_.empty() && !task.deal.empty()) {
+        // A deal being created: its entry rules add tasks before it is
+        // stored. The list waits here, and its row takes it.
+        newDeal_ = task.deal;
+        list = &newDealTasks_;
+      } else {
+        list = &s_.tasksByDeal_[task.deal];
+      }
     }
     std::vector<int64_t>& ofDeal = *list;
     ofDeal.push_back(id);
@@ -583,6 +607,9 @@ class MemoryTransaction : public Transaction {
 
   void commit() override {
     committed_ = true;
+    // Tasks of a deal not stored in the end: kept as those of any deal that
+    // comes later.
+    if (!newDeal_.empty()) s_.tasksByDeal_[newDeal_] = std::move(newDealTasks_);
     undo_.clear();
     s_.undoClosures_.clear();
     s_.replacedUsed_ = 0;
@@ -596,6 +623,11 @@ class MemoryTransaction : public Transaction {
   std::vector<Undo>& undo_ = s_.undo_;
   bool committed_ = false;
   MemoryStore::StoredDeal* row_ = nullptr;  // rowOf()'s last row
+  // The first deal this transaction gave a task before storing it (a deal
+  // being created), and its task ids until its row takes them: no entry in
+  // tasksByDeal_ (a hash, a node and a copy of the id) for each new deal.
+  std::string newDeal_;
+  std::vector<int64_t> newDealTasks_;
 
   void willUndo(Undo::Kind kind, int64_t number, void* place = nullptr) { undo_.push_back({kind, number, place}); }
   void willUndo(std::function<void()> closure) {
@@ -626,6 +658,15 @@ class MemoryTransaction : public Transaction {
         s_.tasks_.pop_back();
         s_.taskDone_.pop_back();
         --s_.nextTaskId_;
+        break;
+      case Undo::Kind::TaskListAdded:
+        static_cast<MemoryStore::StoredDeal*>(step.place)->tasks = nullptr;
+        s_.taskLists_.pop_back();
+        break;
+      case Undo::Kind::TaskListAdopted:
+        newDeal_ = static_cast<MemoryStore::StoredDeal*>(step.place)->id;
+        newDealTasks_ = std::move(s_.taskLists_.back());
+        s_.taskLists_.pop_back();
         break;
       case Undo::Kind::TaskChanged: restoreTask(static_cast<size_t>(step.number)); break;
       case Undo::Kind::TimerAdded:

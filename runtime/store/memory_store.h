@@ -45,9 +45,10 @@ class MemoryStore : public Store {
     int32_t pipeline = -1, stage = -1, responsible = -1;
     int32_t cached = -1;  // its slot in decoded_, or -1
     std::string blob;
-    // Its list in tasksByDeal_ once it has one (there, as the deal may come
-    // after its tasks): reached from the row, a deal's tasks cost no second
-    // lookup, which with a million deals is a cache miss.
+    // Its list of task ids once it has one: in taskLists_, or in
+    // tasksByDeal_ when its tasks came before it. Reached from the row, a
+    // deal's tasks cost no second lookup, which with a million deals is a
+    // cache miss.
     std::vector<int64_t>* tasks = nullptr;
     std::string id{};
   };
@@ -83,18 +84,20 @@ class MemoryStore : public Store {
   // destroy per step. The rarer ones are closures, kept in undoClosures_.
   struct UndoStep {
     enum class Kind : uint8_t {
-      Closure,       // number: its index in undoClosures_
-      DealAdded,     // number: the row added (the last)
-      DealReplaced,  // place: the row; as it was: replaced_'s last used
-      TaskAdded,     // place: the deal's list of task ids
-      TaskChanged,   // number: the task's index; as it was: replacedTasks_'s last used
-      TimerAdded,    // number: its id
-      TimerRemoved,  // number: its id
-      EventKept,     // place: its id, the key in events_
-      EffectAdded,   // place: the deal's list in effectsByDeal_
-      HistoryAdded,  // place: the deal's history
-      NoteAdded,     // place: the deal's notes
-      CounterTaken,  // place: the counter
+      Closure,          // number: its index in undoClosures_
+      DealAdded,        // number: the row added (the last)
+      DealReplaced,     // place: the row; as it was: replaced_'s last used
+      TaskAdded,        // place: the deal's list of task ids
+      TaskListAdded,    // place: the row given the last of taskLists_
+      TaskListAdopted,  // place: the new row that took the transaction's list of a new deal's tasks
+      TaskChanged,      // number: the task's index; as it was: replacedTasks_'s last used
+      TimerAdded,       // number: its id
+      TimerRemoved,     // number: its id
+      EventKept,        // place: its id, the key in events_
+      EffectAdded,      // place: the deal's list in effectsByDeal_
+      HistoryAdded,     // place: the deal's history
+      NoteAdded,        // place: the deal's notes
+      CounterTaken,     // place: the counter
     };
     Kind kind;
     int64_t number;
@@ -109,8 +112,8 @@ class MemoryStore : public Store {
   DealPtr roomForDecode();  // a record to decode into
   // Tasks by id - 1 (ids are given in order and tasks stay), as fixed-size
   // typed records: no heap block per task, nothing to decode. The texts are
-  // interned (most are the same few sentences); the deal is the key the
-  // task is listed under in tasksByDeal_.
+  // interned (most are the same few sentences); a task's deal is not kept:
+  // the task is in its deal's list (see StoredDeal::tasks).
   struct StoredTask {
     int64_t due = 0, createdAt = 0, completedAt = 0;
     uint64_t epoch = 0;
@@ -124,8 +127,9 @@ class MemoryStore : public Store {
   // them (with millions of tasks, a cache miss each).
   std::vector<bool> taskDone_;
   InternedTexts taskTexts_;
-  std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;
-  std::vector<StoredTask> replacedTasks_;  // as replaced_, for tasks
+  ChunkedVector<std::vector<int64_t>> taskLists_;                      // of stored deals: no key, no node, no hash
+  std::unordered_map<std::string, std::vector<int64_t>> tasksByDeal_;  // of deals not stored (yet)
+  std::vector<StoredTask> replacedTasks_;                              // as replaced_, for tasks
   size_t replacedTasksUsed_ = 0;
   TimerTable timers_;
   ChunkedVector<EffectRecord, 6> effects_;  // by id - 1; in chunks: adding one moves none of the others

@@ -314,6 +314,66 @@ TEST_P(StoreConformance, TasksAreFoundWhetherTheyCameBeforeOrAfterTheirDeal) {
   EXPECT_TRUE(tx->tasksOf("rolled back").empty());
 }
 
+// Deals being created get their tasks before they are stored (their entry
+// rules run first), two in one transaction; rolled back, then kept.
+TEST_P(StoreConformance, NewDealsKeepTheTasksTheyGotBeforeTheyWereStored) {
+  auto texts = [](store::Transaction& tx, const std::string& deal) {
+    std::vector<std::string> out;
+    for (const store::TaskRecord& t : tx.tasksOf(deal)) out.push_back(t.text);
+    return out;
+  };
+  auto createBoth = [&](store::Transaction& tx) {
+    tx.addTask(sampleTask("new1", "Позвонить"));
+    tx.addTask(sampleTask("new2", "Написать"));
+    tx.addTask(sampleTask("new1", "Отправить КП"));
+    EXPECT_EQ(texts(tx, "new1"), (std::vector<std::string>{"Позвонить", "Отправить КП"}));
+    tx.putDeal(sampleDeal("new1"));
+    tx.putDeal(sampleDeal("new2"));
+    tx.addTask(sampleTask("new1", "Встреча"));
+    EXPECT_EQ(texts(tx, "new1"), (std::vector<std::string>{"Позвонить", "Отправить КП", "Встреча"}));
+    EXPECT_EQ(texts(tx, "new2"), std::vector<std::string>{"Написать"});
+  };
+  {
+    auto tx = store_->begin();
+    createBoth(*tx);
+  }
+  {
+    auto tx = store_->begin();
+    EXPECT_FALSE(tx->deal("new1"));
+    EXPECT_TRUE(texts(*tx, "new1").empty());
+    EXPECT_TRUE(texts(*tx, "new2").empty());
+  }
+  committed(createBoth);
+  auto tx = store_->begin();
+  EXPECT_EQ(texts(*tx, "new1"), (std::vector<std::string>{"Позвонить", "Отправить КП", "Встреча"}));
+  EXPECT_EQ(texts(*tx, "new2"), std::vector<std::string>{"Написать"});
+}
+
+// A stored deal's first task, rolled back, takes back what listed it: the
+// next deal to get a first task has its own list, and so has the first deal
+// when it gets one again.
+TEST_P(StoreConformance, AnUndoneFirstTaskLeavesNoListBehindForAnotherDeal) {
+  committed([&](store::Transaction& tx) {
+    tx.putDeal(sampleDeal("first"));
+    tx.putDeal(sampleDeal("second"));
+  });
+  {
+    auto tx = store_->begin();
+    tx->addTask(sampleTask("first", "Откатится"));
+  }
+  committed([&](store::Transaction& tx) {
+    EXPECT_TRUE(tx.tasksOf("first").empty());
+    tx.addTask(sampleTask("second", "Второй сделки"));
+  });
+  committed([&](store::Transaction& tx) { tx.addTask(sampleTask("first", "Первой сделки")); });
+  auto tx = store_->begin();
+  std::vector<store::TaskRecord> first = tx->tasksOf("first"), second = tx->tasksOf("second");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].text, "Первой сделки");
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].text, "Второй сделки");
+}
+
 TEST_P(StoreConformance, CompletingATaskKeepsItsTextsAndIsUndoneWithItsTransaction) {
   store::TaskRecord call = sampleTask("a", "Позвонить"), offer = sampleTask("a", "Отправить КП");
   offer.comment = "черновик";
