@@ -123,7 +123,7 @@ TimerRecord TimerTable::decode(uint32_t pos) const {
   const Slot& s = slots_[pos];
   TimerRecord t;
   t.id = s.id;
-  t.due = s.due();
+  t.due = dueOf(pos);
   t.deal = dealNames_[s.deal];
   const char* p = arena_.at(s.blob);
   auto head = static_cast<uint8_t>(*p++);
@@ -194,45 +194,53 @@ void TimerTable::unlink(uint32_t pos) {
 
 // ───────────────────────────── the due order ──────────────────────────────
 
-bool TimerTable::before(uint32_t a, uint32_t b) const {
-  int64_t da = slots_[a].due(), db = slots_[b].due();
-  return da != db ? da < db : slots_[a].id < slots_[b].id;
-}
-
-void TimerTable::heapSet(size_t i, uint32_t pos) {
-  heap_[i] = pos;
+void TimerTable::heapSet(size_t i, int64_t due, uint32_t pos) {
+  heapDue_[i] = due;
+  heapSlot_[i] = pos;
   slots_[pos].heapPos = static_cast<uint32_t>(i);
 }
 
 void TimerTable::heapFix(size_t i) {
-  uint32_t pos = heap_[i];
-  while (i > 0 && before(pos, heap_[(i - 1) / 2])) {
-    heapSet(i, heap_[(i - 1) / 2]);
-    i = (i - 1) / 2;
+  const int64_t due = heapDue_[i];
+  const uint32_t pos = heapSlot_[i];
+  // Node j is due before the timer being placed.
+  auto ahead = [&](size_t j) { return heapDue_[j] != due ? heapDue_[j] < due : heapSlot_[j] < pos; };
+  while (i > 0 && !ahead((i - 1) / kArity)) {
+    size_t parent = (i - 1) / kArity;
+    heapSet(i, heapDue_[parent], heapSlot_[parent]);
+    i = parent;
   }
+  const size_t n = heapDue_.size();
   for (;;) {
-    size_t child = 2 * i + 1;
-    if (child >= heap_.size()) break;
-    if (child + 1 < heap_.size() && before(heap_[child + 1], heap_[child])) ++child;
-    if (!before(heap_[child], pos)) break;
-    heapSet(i, heap_[child]);
-    i = child;
+    size_t first = kArity * i + 1;
+    if (first >= n) break;
+    size_t earliest = first;
+    for (size_t c = first + 1; c < std::min(first + kArity, n); ++c) {
+      if (before(c, earliest)) earliest = c;
+    }
+    if (!ahead(earliest)) break;
+    heapSet(i, heapDue_[earliest], heapSlot_[earliest]);
+    i = earliest;
   }
-  heapSet(i, pos);
+  heapSet(i, due, pos);
 }
 
-void TimerTable::heapPush(uint32_t pos) {
-  heap_.push_back(pos);
-  heapFix(heap_.size() - 1);
+void TimerTable::heapPush(uint32_t pos, int64_t due) {
+  heapDue_.push_back(due);
+  heapSlot_.push_back(pos);
+  slots_[pos].heapPos = static_cast<uint32_t>(heapSlot_.size() - 1);
+  heapFix(heapSlot_.size() - 1);
 }
 
 void TimerTable::heapErase(uint32_t pos) {
   size_t i = slots_[pos].heapPos;
-  uint32_t last = heap_.back();
-  heap_.pop_back();
+  int64_t lastDue = heapDue_.back();
+  uint32_t last = heapSlot_.back();
+  heapDue_.pop_back();
+  heapSlot_.pop_back();
   slots_[pos].heapPos = kNone;
-  if (last == pos) return;
-  heapSet(i, last);
+  if (i == heapSlot_.size()) return;  // it was the last node
+  heapSet(i, lastDue, last);
   heapFix(i);
 }
 
@@ -258,12 +266,11 @@ void TimerTable::add(const TimerRecord& timer) {
   if (slots_.size() >= kNone - 1) throw std::length_error("the memory store keeps at most 2^32 timers");
   Slot s{};
   s.id = static_cast<uint32_t>(timer.id);
-  s.setDue(timer.due);
   s.deal = internDeal(timer.deal);
-  push(s, encode(timer));
+  push(s, timer.due, encode(timer));
 }
 
-void TimerTable::push(Slot s, std::string_view blob) {
+void TimerTable::push(Slot s, int64_t due, std::string_view blob) {
   s.blob = arena_.append(blob);
   s.nextInDeal = kNone;
   s.heapPos = kNone;
@@ -271,7 +278,7 @@ void TimerTable::push(Slot s, std::string_view blob) {
   slots_.push_back(s);
   auto pos = static_cast<uint32_t>(slots_.size() - 1);
   link(pos);
-  heapPush(pos);
+  heapPush(pos, due);
 }
 
 void TimerTable::dropLast(int64_t id) {
@@ -290,7 +297,7 @@ void TimerTable::dropLast(int64_t id) {
 bool TimerTable::remove(int64_t id, TimerRecord* removed) {
   // The timer that fires is the earliest: found at the heap's top without a
   // search through the slots (with millions, a cache miss per step).
-  std::optional<uint32_t> pos = !heap_.empty() && slots_[heap_[0]].id == id ? heap_[0] : position(id);
+  std::optional<uint32_t> pos = !heapSlot_.empty() && slots_[heapSlot_[0]].id == id ? heapSlot_[0] : position(id);
   if (!pos || slots_[*pos].heapPos == kNone) return false;
   if (removed) *removed = decode(*pos);
   removeAt(*pos);
@@ -298,19 +305,26 @@ bool TimerTable::remove(int64_t id, TimerRecord* removed) {
 }
 
 void TimerTable::removeAt(uint32_t pos) {
+  int64_t due = dueOf(pos);
   liveBlobBytes_ -= blobSize(pos);
   heapErase(pos);
   unlink(pos);
+  // Its due time, for restore(), where a removed slot has no list to be in.
+  char bytes[sizeof due];
+  std::memcpy(bytes, &due, sizeof due);
+  slots_[pos].nextInDeal = arena_.append({bytes, sizeof bytes});
   ++dead_;
 }
 
 void TimerTable::restore(int64_t id) {
   std::optional<uint32_t> pos = position(id);
   if (!pos || slots_[*pos].heapPos != kNone) throw std::logic_error("restore: no removed timer with that id");
+  int64_t due;
+  std::memcpy(&due, arena_.at(slots_[*pos].nextInDeal), sizeof due);
   liveBlobBytes_ += blobSize(*pos);
   --dead_;
   link(*pos);
-  heapPush(*pos);
+  heapPush(*pos, due);
 }
 
 bool TimerTable::replace(const TimerRecord& timer, TimerRecord* old) {
@@ -321,7 +335,7 @@ bool TimerTable::replace(const TimerRecord& timer, TimerRecord* old) {
   liveBlobBytes_ = liveBlobBytes_ - blobSize(*pos) + blob.size();
   Slot& s = slots_[*pos];
   s.blob = arena_.append(blob);
-  s.setDue(timer.due);
+  heapDue_[s.heapPos] = timer.due;
   heapFix(s.heapPos);
   return true;
 }
@@ -377,32 +391,33 @@ std::vector<TimerRecord> TimerTable::ofDeal(std::string_view deal) const {
 
 std::vector<TimerRecord> TimerTable::due(int64_t until, size_t limit) const {
   std::vector<TimerRecord> out;
-  if (heap_.empty() || limit == 0 || slots_[heap_[0]].due() > until) return out;
-  out.push_back(decode(heap_[0]));
+  if (heapSlot_.empty() || limit == 0 || heapDue_[0] > until) return out;
+  out.push_back(decode(heapSlot_[0]));
   if (limit == 1) return out;  // the engine's usual question (the earliest), asked once per timer fired
   // Best first through the rest of the heap: a node is due no earlier than its parent.
-  auto later = [this](size_t a, size_t b) { return before(heap_[b], heap_[a]); };
+  auto later = [this](size_t a, size_t b) { return before(b, a); };
   std::priority_queue<size_t, std::vector<size_t>, decltype(later)> frontier(later);
-  for (size_t child : {size_t{1}, size_t{2}})
-    if (child < heap_.size()) frontier.push(child);
+  auto children = [&](size_t i) {
+    for (size_t c = kArity * i + 1; c <= kArity * i + kArity && c < heapSlot_.size(); ++c) frontier.push(c);
+  };
+  children(0);
   while (!frontier.empty() && out.size() < limit) {
     size_t i = frontier.top();
     frontier.pop();
-    if (slots_[heap_[i]].due() > until) break;
-    out.push_back(decode(heap_[i]));
-    if (2 * i + 1 < heap_.size()) frontier.push(2 * i + 1);
-    if (2 * i + 2 < heap_.size()) frontier.push(2 * i + 2);
+    if (heapDue_[i] > until) break;
+    out.push_back(decode(heapSlot_[i]));
+    children(i);
   }
   return out;
 }
 
 std::optional<int64_t> TimerTable::nextDue() const {
-  if (heap_.empty()) return std::nullopt;
-  return slots_[heap_[0]].due();
+  if (heapSlot_.empty()) return std::nullopt;
+  return heapDue_[0];
 }
 
 void TimerTable::compact() {
-  bool manyDead = dead_ >= compactAfter_ && dead_ >= heap_.size();
+  bool manyDead = dead_ >= compactAfter_ && dead_ >= heapSlot_.size();
   if (!manyDead && arena_.bytes() - liveBlobBytes_ < 256 * compactAfter_ + liveBlobBytes_) return;
   // The living slots move down, in order, and their bytes go to a fresh
   // arena as they are (nothing decoded or encoded again). Order among them
@@ -422,7 +437,7 @@ void TimerTable::compact() {
     uint32_t& next = slots[pos].nextInDeal;
     if (next != kNone) next = moved[next];  // a list holds living slots only
   }
-  for (uint32_t& pos : heap_) pos = moved[pos];
+  for (uint32_t& pos : heapSlot_) pos = moved[pos];
   for (uint32_t& head : dealHead_) {
     if (head != kNone) head = moved[head];
   }
