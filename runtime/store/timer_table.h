@@ -134,7 +134,8 @@ class TimerTable {
   // Deal ids, interned: names, the newest timer of each, an open-addressing index.
   std::vector<std::string> dealNames_;
   std::vector<uint32_t> dealHead_;
-  std::vector<uint32_t> dealIndex_;  // deal + 1, 0 for empty; size a power of two
+  std::vector<uint32_t> dealIndex_;    // deal + 1, 0 for empty; size a power of two
+  mutable uint32_t lastDeal_ = kNone;  // findDeal()'s last answer (checked against the name before use)
 };
 
 }  // namespace voronka::store
