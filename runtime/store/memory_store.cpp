@@ -398,12 +398,16 @@ class MemoryTransaction : public Transaction {
     return out;
   }
 
-  bool eventSeen(const std::string& id) override { return s_.events_.count(id) > 0; }
+  bool eventSeen(const std::string& id) override { return eventRow(id).has_value(); }
 
   std::optional<EventRecord> event(const std::string& id) override {
-    auto it = s_.events_.find(id);
-    if (it == s_.events_.end()) return std::nullopt;
-    return withFired(it->second);
+    std::optional<uint32_t> row = eventRow(id);
+    if (!row) return std::nullopt;
+    return withFired(s_.events_[*row]);
+  }
+
+  std::optional<uint32_t> eventRow(std::string_view id) const {
+    return s_.eventIndex_.find(id, [this](uint32_t row) -> const std::string& { return s_.events_[row].record.id; });
   }
 
   EventRecord withFired(const MemoryStore::KeptEvent& kept) const {
@@ -426,19 +430,19 @@ class MemoryTransaction : public Transaction {
 
   void keepEvent(EventRecord&& event, std::span<const FiredRuleRef> fired) override {
     if (!s_.options_.keepRecords) return;
-    auto [it, added] = s_.events_.try_emplace(event.id);
-    if (!added) return;
-    MemoryStore::KeptEvent& kept = it->second;
+    if (eventRow(event.id)) return;
+    auto row = static_cast<uint32_t>(s_.events_.size());
+    s_.eventIndex_.add(event.id, row);
+    s_.events_.push_back({});
+    MemoryStore::KeptEvent& kept = s_.events_.back();
     kept.record = std::move(event);
     kept.record.fired.clear();
     kept.firstFired = s_.firedRules_.size();
     kept.firedCount = static_cast<uint32_t>(fired.size());
     for (const FiredRuleRef& f : fired)
       s_.firedRules_.push_back({f.rule, f.line, s_.firedNames_.intern(f.name), s_.firedNames_.intern(f.file)});
-    const std::string* id = &it->first;  // the node's key: it stays put while the map grows
-    s_.eventOrder_.push_back(*id);
-    kept.record.seq = static_cast<int64_t>(s_.eventOrder_.size());
-    willUndo(Undo::Kind::EventKept, 0, const_cast<std::string*>(id));
+    kept.record.seq = static_cast<int64_t>(row) + 1;
+    willUndo(Undo::Kind::EventKept, row);
   }
 
   void addHistory(const HistoryRecord& entry) override {
@@ -587,9 +591,9 @@ class MemoryTransaction : public Transaction {
 
   std::vector<EventRecord> eventLog(int64_t afterSeq, size_t limit) override {
     std::vector<EventRecord> out;
-    for (size_t i = static_cast<size_t>(std::max<int64_t>(afterSeq, 0));
-         i < s_.eventOrder_.size() && out.size() < limit; ++i) {
-      const EventRecord& e = s_.events_.at(s_.eventOrder_[i]).record;
+    for (size_t i = static_cast<size_t>(std::max<int64_t>(afterSeq, 0)); i < s_.events_.size() && out.size() < limit;
+         ++i) {
+      const EventRecord& e = s_.events_[i].record;
       if (!e.body.empty()) out.push_back(e);  // without its fired rules
     }
     return out;
@@ -598,8 +602,8 @@ class MemoryTransaction : public Transaction {
   // A scan: only the console reads it, and the memory store is for tests and `voronka run`.
   std::vector<EventRecord> eventsOf(const std::string& deal) override {
     std::vector<EventRecord> out;
-    for (const std::string& id : s_.eventOrder_) {
-      const MemoryStore::KeptEvent& e = s_.events_.at(id);
+    for (size_t i = 0; i < s_.events_.size(); ++i) {
+      const MemoryStore::KeptEvent& e = s_.events_[i];
       if (e.record.deal == deal) out.push_back(withFired(e));
     }
     return out;
@@ -675,10 +679,11 @@ class MemoryTransaction : public Transaction {
         break;
       case Undo::Kind::TimerRemoved: s_.timers_.restore(step.number); break;
       case Undo::Kind::EventKept: {
-        auto at = s_.events_.find(*static_cast<const std::string*>(step.place));
-        for (uint32_t i = 0; i < at->second.firedCount; ++i) s_.firedRules_.pop_back();
-        s_.events_.erase(at);
-        s_.eventOrder_.pop_back();
+        auto row = static_cast<uint32_t>(step.number);
+        const MemoryStore::KeptEvent& kept = s_.events_[row];
+        for (uint32_t i = 0; i < kept.firedCount; ++i) s_.firedRules_.pop_back();
+        s_.eventIndex_.remove(kept.record.id, row);
+        s_.events_.pop_back();
         break;
       }
       case Undo::Kind::EffectAdded:

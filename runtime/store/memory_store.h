@@ -93,7 +93,7 @@ class MemoryStore : public Store {
       TaskChanged,      // number: the task's index; as it was: replacedTasks_'s last used
       TimerAdded,       // number: its id
       TimerRemoved,     // number: its id
-      EventKept,        // place: its id, the key in events_
+      EventKept,        // number: its row in events_ (the last)
       EffectAdded,      // place: the deal's list in effectsByDeal_
       HistoryAdded,     // place: the deal's history
       NoteAdded,        // place: the deal's notes
@@ -147,14 +147,16 @@ class MemoryStore : public Store {
     size_t firstFired = 0;
     uint32_t firedCount = 0;
   };
-  std::unordered_map<std::string, KeptEvent> events_;
+  // In seq order (row = seq - 1), found by id through eventIndex_: the id is
+  // kept once, in its record, and finding one is a slot and a row.
+  ChunkedVector<KeptEvent, 6> events_;
+  RowIndex eventIndex_;
   ChunkedVector<FiredEntry> firedRules_;
   InternedTexts firedNames_;
   std::unordered_map<std::string, std::vector<HistoryRecord>> history_;
   std::unordered_map<std::string, std::vector<NoteRecord>> notes_;
   std::map<std::string, int64_t> counters_;
   std::map<std::string, std::string> meta_;
-  std::vector<std::string> eventOrder_;        // ids by seq - 1
   std::vector<ModuleRecord> modules_;          // oldest first
   std::vector<DeploymentRecord> deployments_;  // by id - 1
   int64_t nextTaskId_ = 1;

@@ -1,4 +1,4 @@
-// Rows found by their text id: the memory store's index of its deals. Open
+// Rows found by their text id: the memory store's index of its deals and of its events. Open
 // addressing in one array of 8-byte slots, each the row's number and its
 // id's hash, so that a look among millions of deals costs a cache miss for
 // the slot and one for the row; a node-based map costs two or three before
@@ -30,7 +30,7 @@ class RowIndex {
 
   // Adds `row` under `id`, which no row has.
   void add(std::string_view id, uint32_t row) {
-    if (row == UINT32_MAX) throw std::length_error("the memory store keeps at most 2^32 - 1 deals");
+    if (row == UINT32_MAX) throw std::length_error("the memory store keeps at most 2^32 - 1 deals, and as many events");
     if ((count_ + 1) * 2 > slots_.size()) grow();  // at most half full
     place((uint64_t{row} + 1) << 32 | hashOf(id));
     ++count_;
