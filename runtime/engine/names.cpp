@@ -1,10 +1,13 @@
 #include "runtime/engine/names.h"
 
+#include <algorithm>
+#include <bit>
+
 namespace voronka::engine {
 
 Names::Names(const bc::Module& m) : m_(m) {
   auto fill = [&](Table& t, const auto& items) {
-    for (size_t i = 0; i < items.size(); ++i) t.emplace(m.str(items[i].name), static_cast<int32_t>(i));
+    for (size_t i = 0; i < items.size(); ++i) t.add(m.str(items[i].name), static_cast<int32_t>(i));
   };
   fill(events_, m.events);
   fill(fields_, m.fields);
@@ -16,9 +19,41 @@ Names::Names(const bc::Module& m) : m_(m) {
   fill(taskTypes_, m.taskTypes);
 }
 
-int32_t Names::find(const Table& t, std::string_view name) {
-  auto it = t.find(name);
-  return it == t.end() ? bc::kNo : it->second;
+uint32_t Names::Table::hashOf(std::string_view name) {
+  uint32_t h = 2166136261u;  // FNV-1a: names are a few bytes
+  for (char c : name) h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
+  return h;
+}
+
+void Names::Table::add(std::string_view name, int32_t index) {
+  if (find(name) != bc::kNo) return;
+  names_.emplace_back(name);
+  indexes_.push_back(index);
+  if (2 * names_.size() > slots_.size()) {                                     // at most half full
+    slots_.assign(std::bit_ceil(std::max<size_t>(16, 4 * names_.size())), 0);  // a power of two: masks wrap
+    for (size_t row = 0; row < names_.size(); ++row) {
+      uint64_t h = hashOf(names_[row]);
+      size_t at = h & (slots_.size() - 1);
+      while (slots_[at] != 0) at = (at + 1) & (slots_.size() - 1);
+      slots_[at] = (h << 32) | (row + 1);
+    }
+    return;
+  }
+  uint64_t h = hashOf(name);
+  size_t at = h & (slots_.size() - 1);
+  while (slots_[at] != 0) at = (at + 1) & (slots_.size() - 1);
+  slots_[at] = (h << 32) | names_.size();
+}
+
+int32_t Names::Table::find(std::string_view name) const {
+  if (slots_.empty()) return bc::kNo;
+  uint32_t h = hashOf(name);
+  for (size_t at = h & (slots_.size() - 1);; at = (at + 1) & (slots_.size() - 1)) {
+    uint64_t slot = slots_[at];
+    if (slot == 0) return bc::kNo;
+    size_t row = static_cast<uint32_t>(slot) - 1;
+    if (static_cast<uint32_t>(slot >> 32) == h && names_[row] == name) return indexes_[row];
+  }
 }
 
 int32_t Names::stage(int32_t pipeline, std::string_view name) const {

@@ -2,10 +2,11 @@
 // the test runner and the HTTP API.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "runtime/bytecode/module.h"
 
@@ -26,13 +27,23 @@ class Names {
   std::string eventList() const;
 
  private:
-  // Looked up by string_view without making a std::string of it.
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  // Names to their index, looked up once or more per wire event: open
+  // addressing in one array of 8-byte slots (the name's hash and its index),
+  // a short hash of the bytes, the name compared only when the hash agrees.
+  // A node-based map made each look a few pointer chases.
+  class Table {
+   public:
+    // The first of equal names keeps the name.
+    void add(std::string_view name, int32_t index);
+    int32_t find(std::string_view name) const;  // bc::kNo when absent
+
+   private:
+    static uint32_t hashOf(std::string_view name);
+    std::vector<uint64_t> slots_;  // hash << 32 | (row + 1); 0 is empty
+    std::vector<std::string> names_;
+    std::vector<int32_t> indexes_;
   };
-  using Table = std::unordered_map<std::string, int32_t, Hash, std::equal_to<>>;
-  static int32_t find(const Table& t, std::string_view name);
+  static int32_t find(const Table& t, std::string_view name) { return t.find(name); }
   const bc::Module& m_;
   Table events_, fields_, pipelines_, users_, templates_, forms_, channels_, taskTypes_;
 };
