@@ -29,20 +29,19 @@ void Names::Table::add(std::string_view name, int32_t index) {
   if (find(name) != bc::kNo) return;
   names_.emplace_back(name);
   indexes_.push_back(index);
-  if (2 * names_.size() > slots_.size()) {                                     // at most half full
-    slots_.assign(std::bit_ceil(std::max<size_t>(16, 4 * names_.size())), 0);  // a power of two: masks wrap
-    for (size_t row = 0; row < names_.size(); ++row) {
-      uint64_t h = hashOf(names_[row]);
-      size_t at = h & (slots_.size() - 1);
-      while (slots_[at] != 0) at = (at + 1) & (slots_.size() - 1);
-      slots_[at] = (h << 32) | (row + 1);
-    }
+  if (2 * names_.size() <= slots_.size()) {  // at most half full
+    place(names_.size() - 1);
     return;
   }
-  uint64_t h = hashOf(name);
+  slots_.assign(std::bit_ceil(std::max<size_t>(16, 4 * names_.size())), 0);  // a power of two: masks wrap
+  for (size_t row = 0; row < names_.size(); ++row) place(row);
+}
+
+void Names::Table::place(size_t row) {
+  uint64_t h = hashOf(names_[row]);
   size_t at = h & (slots_.size() - 1);
   while (slots_[at] != 0) at = (at + 1) & (slots_.size() - 1);
-  slots_[at] = (h << 32) | names_.size();
+  slots_[at] = (h << 32) | (row + 1);
 }
 
 int32_t Names::Table::find(std::string_view name) const {
@@ -68,7 +67,7 @@ int32_t Names::stage(int32_t pipeline, std::string_view name) const {
 std::optional<int32_t> Names::argument(int32_t event, std::string_view text) const {
   if (text.empty()) return bc::kNo;
   auto found = [&](const Table& t) -> std::optional<int32_t> {
-    int32_t i = find(t, text);
+    int32_t i = t.find(text);
     return i == bc::kNo ? std::nullopt : std::optional(i);
   };
   switch (m_.events[static_cast<size_t>(event)].arg) {

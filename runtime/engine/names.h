@@ -16,11 +16,11 @@ class Names {
  public:
   explicit Names(const bc::Module& m);
 
-  int32_t event(std::string_view name) const { return find(events_, name); }
-  int32_t field(std::string_view name) const { return find(fields_, name); }
-  int32_t pipeline(std::string_view name) const { return find(pipelines_, name); }
+  int32_t event(std::string_view name) const { return events_.find(name); }
+  int32_t field(std::string_view name) const { return fields_.find(name); }
+  int32_t pipeline(std::string_view name) const { return pipelines_.find(name); }
   int32_t stage(int32_t pipeline, std::string_view name) const;
-  int32_t user(std::string_view name) const { return find(users_, name); }
+  int32_t user(std::string_view name) const { return users_.find(name); }
   // The filter argument of an event as the engine encodes it (an index of the
   // argument's kind, or a string for tags); nullopt when it names nothing.
   std::optional<int32_t> argument(int32_t event, std::string_view text) const;
@@ -39,11 +39,11 @@ class Names {
 
    private:
     static uint32_t hashOf(std::string_view name);
+    void place(size_t row);        // puts names_[row] in its slot
     std::vector<uint64_t> slots_;  // hash << 32 | (row + 1); 0 is empty
     std::vector<std::string> names_;
     std::vector<int32_t> indexes_;
   };
-  static int32_t find(const Table& t, std::string_view name) { return t.find(name); }
   const bc::Module& m_;
   Table events_, fields_, pipelines_, users_, templates_, forms_, channels_, taskTypes_;
 };

@@ -40,16 +40,10 @@ class PendingQueue {
   bool empty() const { return next_ == arrivals_.size() && actions_.empty(); }
 
   // The earliest pending thing; the queue is not empty.
-  const Pending& top() {
-    sortArrivals();
-    if (next_ == arrivals_.size()) return actions_.top();
-    if (actions_.empty()) return arrivals_[next_];
-    return actions_.top() > arrivals_[next_] ? arrivals_[next_] : actions_.top();
-  }
+  const Pending& top() { return arrivalNext() ? arrivals_[next_] : actions_.top(); }
 
   void pop() {
-    sortArrivals();
-    if (next_ < arrivals_.size() && (actions_.empty() || actions_.top() > arrivals_[next_])) {
+    if (arrivalNext()) {
       if (++next_ == arrivals_.size()) {  // all have arrived: give their room back
         std::vector<Pending>().swap(arrivals_);
         next_ = 0;
@@ -60,6 +54,12 @@ class PendingQueue {
   }
 
  private:
+  // Whether the earliest pending thing is the next arrival.
+  bool arrivalNext() {
+    sortArrivals();
+    return next_ < arrivals_.size() && (actions_.empty() || actions_.top() > arrivals_[next_]);
+  }
+
   void sortArrivals() {
     if (sorted_) return;
     std::sort(arrivals_.begin(), arrivals_.end(), [](const Pending& a, const Pending& b) { return b > a; });
