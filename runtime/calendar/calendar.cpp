@@ -125,8 +125,9 @@ bool Calendar::isWorkday(int64_t day) const {
 
 int64_t Calendar::nextWorkingTime(int64_t utc) const {
   if (!anyWindow_) return utc;
-  int64_t day = localDay(utc);
-  int now = localMinutes(utc);
+  int64_t local = localSeconds(utc);  // the offset looked up once for both
+  int64_t day = floorDiv(local, 86400);
+  int now = static_cast<int>((local - day * 86400) / 60);
   if (isWorkday(day)) {
     for (auto [from, to] : windows_[static_cast<size_t>(weekday(day))]) {
       if (now >= to) continue;
@@ -139,8 +140,9 @@ int64_t Calendar::nextWorkingTime(int64_t utc) const {
 
 int64_t Calendar::previousWorkingTime(int64_t utc) const {
   if (!anyWindow_) return utc;
-  int64_t day = localDay(utc);
-  int now = localMinutes(utc);
+  int64_t local = localSeconds(utc);  // the offset looked up once for both
+  int64_t day = floorDiv(local, 86400);
+  int now = static_cast<int>((local - day * 86400) / 60);
   if (isWorkday(day)) {
     const auto& windows = windows_[static_cast<size_t>(weekday(day))];
     for (auto it = windows.rbegin(); it != windows.rend(); ++it) {

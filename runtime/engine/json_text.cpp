@@ -90,6 +90,14 @@ inline unsigned troubleIn(const unsigned char* p, unsigned& carry) {
 }
 #endif
 
+// a < b as std::string_view compares them, decided by the first bytes when
+// they differ (they mostly do, in an effect's keys) without a call to memcmp.
+bool keyBefore(std::string_view a, std::string_view b) {
+  if (!a.empty() && !b.empty() && a[0] != b[0])
+    return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+  return a < b;
+}
+
 }  // namespace
 
 void appendString(std::string& out, std::string_view s) {
@@ -254,7 +262,7 @@ std::string Object::str() {
   if (n > inline_.size()) many.resize(n);
   for (size_t i = 0; i < n; ++i) {
     size_t j = i;
-    for (; j > 0 && members_[i].key < members_[at(j - 1)].key; --j) put(j, at(j - 1));
+    for (; j > 0 && keyBefore(members_[i].key, members_[at(j - 1)].key); --j) put(j, at(j - 1));
     put(j, i);
   }
   size_t size = 2;

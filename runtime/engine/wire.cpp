@@ -32,7 +32,8 @@ struct WireMembers {
     if (!e.is_object()) return;
     for (const auto& [key, value] : e.get_ref<const nlohmann::json::object_t&>()) {
       for (const auto& [known, member] : kKnown) {
-        if (key == known) {
+        // The first byte first: most keys differ there, and then no memcmp is called.
+        if (!key.empty() && key[0] == known[0] && key == known) {
           this->*member = &value;
           break;
         }
@@ -125,9 +126,12 @@ namespace {
 struct IncomingBody {
   IncomingBody(Engine& engine, const nlohmann::json& e) : engine_(engine) {
     if (!engine.keepsRecords()) return;  // no event record to keep it in
-    std::string body;
-    json_text::appendJson(body, e);  // as e.dump(), without its per-byte writer
-    engine.setIncomingBody(std::move(body));
+    // Written into room kept from event to event, then copied at its size:
+    // one allocation, where growing a new string took several.
+    thread_local std::string room;
+    room.clear();
+    json_text::appendJson(room, e);  // as e.dump(), without its per-byte writer
+    engine.setIncomingBody(room);
   }
   ~IncomingBody() { engine_.setIncomingBody(""); }
   Engine& engine_;
@@ -249,8 +253,9 @@ Result<void> decodeWireEvent(const Engine& engine, const Names& names, const nlo
   const bc::Module& m = engine.module();
   const Calendar& calendar = engine.calendar(0);
   if (!e.is_object()) return fail("an event is a JSON object");
-  for (auto [member, key, out] : {std::tuple{w.id, "id", &call.id}, std::tuple{w.deal, "deal", &call.deal},
-                                  std::tuple{w.type, "type", &call.type}}) {
+  using namespace std::string_view_literals;
+  for (auto [member, key, out] : {std::tuple{w.id, "id"sv, &call.id}, std::tuple{w.deal, "deal"sv, &call.deal},
+                                  std::tuple{w.type, "type"sv, &call.type}}) {
     Result<const std::string*> text = requiredString(member, key);
     if (!text) return fail(text.error());
     *out = **text;

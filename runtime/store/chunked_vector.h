@@ -25,6 +25,9 @@ class ChunkedVector {
   const T& back() const { return (*this)[size_ - 1]; }
   void push_back(const T& item) { room() = item; }
   void push_back(T&& item) { room() = std::move(item); }
+  // A new last item, as a default T is (or as pop_back() left it), to be
+  // filled in place: no item is built to be moved in.
+  T& emplace_back() { return room(); }
   // Its chunk stays, for the next push_back.
   void pop_back() {
     --size_;

@@ -433,8 +433,7 @@ class MemoryTransaction : public Transaction {
     if (eventRow(event.id)) return;
     auto row = static_cast<uint32_t>(s_.events_.size());
     s_.eventIndex_.add(event.id, row);
-    s_.events_.push_back({});
-    MemoryStore::KeptEvent& kept = s_.events_.back();
+    MemoryStore::KeptEvent& kept = s_.events_.emplace_back();
     kept.record = std::move(event);
     kept.record.fired.clear();
     kept.firstFired = s_.firedRules_.size();
