@@ -51,6 +51,20 @@ constexpr std::array<uint8_t, 256> kByteClass = [] {
   return t;
 }();
 
+// The letter after the backslash of a byte's short escape, or 0 when it
+// is written \u00XX (as dump() writes them).
+constexpr std::array<char, 256> kShortEscape = [] {
+  std::array<char, 256> t{};
+  t['"'] = '"';
+  t['\\'] = '\\';
+  t['\b'] = 'b';
+  t['\t'] = 't';
+  t['\n'] = 'n';
+  t['\f'] = 'f';
+  t['\r'] = 'r';
+  return t;
+}();
+
 // Where the sixteen bytes at p need a look, as a mask (bit k: byte k), or 0
 // when they can be copied as they are: no byte to escape, and every byte of
 // 0x80 and above part of a valid two-byte sequence (ASCII and Cyrillic, the
@@ -153,18 +167,14 @@ void appendString(std::string& out, std::string_view s) {
           unsigned char c = p[i];
           out.append(s.data() + run, i - run);
           run = ++i;
-          switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\t': out += "\\t"; break;
-            case '\n': out += "\\n"; break;
-            case '\f': out += "\\f"; break;
-            case '\r': out += "\\r"; break;
-            default:
-              out += "\\u00";
-              out.push_back(kHex[c >> 4]);
-              out.push_back(kHex[c & 0xF]);
+          // Two bytes, or \u00XX: appended with their length (an append of
+          // a C string measures it first, and a body has many newlines).
+          if (char e = kShortEscape[c]) {
+            const char pair[2] = {'\\', e};
+            out.append(pair, 2);
+          } else {
+            const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+            out.append(u, 6);
           }
           continue;
         }

@@ -111,6 +111,20 @@ TEST(JsonText, ObjectsSortKeysAndTheLastOfEqualKeysWins) {
   EXPECT_EQ(o.str(), j.dump());
 }
 
+// Keys sort as bytes without a sign: a Cyrillic key comes after every
+// ASCII one, and keys with a common first byte, or none, sort whole.
+TEST(JsonText, ObjectKeysSortAsUnsignedBytes) {
+  const char* keys[] = {"имя", "z", "", "line", "lin", "\x7f", "Я", "a", "links", "ямщик"};
+  json_text::Object o;
+  nlohmann::json j = nlohmann::json::object();
+  int64_t n = 0;
+  for (const char* k : keys) {
+    o.integer(k, n);
+    j[k] = n++;
+  }
+  EXPECT_EQ(o.str(), j.dump());
+}
+
 TEST(JsonText, AnyValueIsWrittenAsDumpDoes) {
   nlohmann::json j = nlohmann::json::parse(
       R"({"id":"e1","n":-3,"u":18446744073709551615,"f":1.5,"g":150000.0,"b":true,"z":null,
