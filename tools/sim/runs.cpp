@@ -25,7 +25,7 @@ Result<std::vector<RunResult>> simulateRuns(const bc::Module& module, const Rate
       try {
         slot = simulate(module, rates, own);
       } catch (const std::exception& e) {  // out of memory, most likely: said, not a crash of the thread
-        slot = Result<RunResult>(fail(std::string("run ") + std::to_string(r + 1) + ": " + e.what()));
+        slot.emplace(fail(std::string("run ") + std::to_string(r + 1) + ": " + e.what()));  // in place: no Result moved
       }
       if (!*slot) failed = true;  // no new runs: the report needs them all
     }
