@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <queue>
 #include <stdexcept>
@@ -53,6 +54,18 @@ uint64_t hashOf(std::string_view s) {
 
 constexpr uint8_t kHasScheduledAt = 0x80;
 
+// The six numbers after a blob's head (rule, action, epoch, event, unless
+// event and argument) in one load, when each is a byte, as they usually
+// are; nothing otherwise. `p` is just past the head: a blob has at least
+// ten bytes (its head, seven varints and two text lengths).
+std::optional<uint64_t> sixSmall(const char* p) {
+  if constexpr (std::endian::native != std::endian::little) return std::nullopt;
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  if ((w & 0x0000808080808080ull) != 0) return std::nullopt;
+  return w;
+}
+
 }  // namespace
 
 uint32_t TimerTable::Arena::append(std::string_view bytes) {
@@ -97,7 +110,12 @@ size_t TimerTable::blobSize(uint32_t pos) const {
   const char* start = arena_.at(slots_[pos].blob);
   const char* p = start;
   bool scheduled = static_cast<uint8_t>(*p++) & kHasScheduledAt;
-  for (int i = 0; i < 7 + (scheduled ? 1 : 0); ++i) getVarint(p);
+  int varints = 7 + (scheduled ? 1 : 0);
+  if (sixSmall(p)) {
+    p += 6;
+    varints -= 6;
+  }
+  for (int i = 0; i < varints; ++i) getVarint(p);
   for (int i = 0; i < 2; ++i) p += getVarint(p);
   return static_cast<size_t>(p - start);
 }
@@ -109,6 +127,16 @@ TimerHead TimerTable::decodeHead(uint32_t pos) const {
   const char* p = arena_.at(s.blob);
   auto head = static_cast<uint8_t>(*p++);
   t.kind = static_cast<TimerKind>(head & ~kHasScheduledAt);
+  if (std::optional<uint64_t> w = sixSmall(p)) {
+    auto byte = [&w](int k) { return (*w >> (8 * k)) & 0x7F; };
+    t.rule = static_cast<int32_t>(unzigzag(byte(0)));
+    t.epoch = byte(2);
+    t.unlessEvent = static_cast<int32_t>(unzigzag(byte(4)));
+    t.unlessArg = static_cast<int32_t>(unzigzag(byte(5)));
+    p += 6;
+    t.task = unzigzag(getVarint(p));
+    return t;
+  }
   t.rule = static_cast<int32_t>(unzigzag(getVarint(p)));
   getVarint(p);  // action
   t.epoch = getVarint(p);
@@ -315,17 +343,15 @@ void TimerTable::removeAt(uint32_t pos) {
   heapErase(pos);
   unlink(pos);
   // Its due time, for restore(), where a removed slot has no list to be in.
-  char bytes[sizeof due];
-  std::memcpy(bytes, &due, sizeof due);
-  slots_[pos].nextInDeal = arena_.append({bytes, sizeof bytes});
+  slots_[pos].nextInDeal = static_cast<uint32_t>(removedDue_.size());
+  removedDue_.push_back(due);
   ++dead_;
 }
 
 void TimerTable::restore(int64_t id) {
   std::optional<uint32_t> pos = position(id);
   if (!pos || slots_[*pos].heapPos != kNone) throw std::logic_error("restore: no removed timer with that id");
-  int64_t due;
-  std::memcpy(&due, arena_.at(slots_[*pos].nextInDeal), sizeof due);
+  int64_t due = removedDue_[slots_[*pos].nextInDeal];
   liveBlobBytes_ += blobSize(*pos);
   --dead_;
   link(*pos);
@@ -448,6 +474,7 @@ void TimerTable::compact() {
   }
   slots_ = std::move(slots);
   arena_ = std::move(arena);
+  removedDue_ = {};
   dead_ = 0;
   forgetDealsWithoutTimers();
 }

@@ -72,12 +72,12 @@ class TimerTable {
   void forgetDealsWithoutTimers();  // compact()'s second half
   static constexpr uint32_t kNone = UINT32_MAX;
   // A pending timer's due time is in the heap; a removed one's, kept for
-  // restore(), is 8 bytes in the arena that nextInDeal then points to.
+  // restore(), is in removedDue_, where nextInDeal then points.
   struct Slot {
     uint32_t id;
     uint32_t deal;
     uint32_t blob;        // where its varints start in the arena
-    uint32_t nextInDeal;  // pending: the deal's next older timer, or kNone; removed: its due time in the arena
+    uint32_t nextInDeal;  // pending: the deal's next older timer, or kNone; removed: its due time in removedDue_
     uint32_t heapPos;     // kNone once removed
   };
   static_assert(sizeof(Slot) == 20);
@@ -128,6 +128,9 @@ class TimerTable {
   std::vector<int64_t> heapDue_;
   std::vector<uint32_t> heapSlot_;
   Arena arena_;
+  // Removed timers' due times, until compact() drops their slots (an undo
+  // brings them back before that).
+  ChunkedVector<int64_t> removedDue_;
   size_t liveBlobBytes_ = 0;
   std::string scratch_;  // encode()'s room
   size_t dead_ = 0;

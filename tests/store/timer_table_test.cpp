@@ -82,8 +82,8 @@ TEST(TimerTable, MatchesAPlainModelThroughAddsRemovalsUndosRewritesAndCompaction
             [&](const TimerHead& h) {
               asked.push_back(h.id);
               const TimerRecord& t = model.at(h.id);
-              EXPECT_EQ(std::make_tuple(h.kind, h.rule, h.epoch, h.unlessEvent, h.unlessArg),
-                        std::make_tuple(t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg));
+              EXPECT_EQ(std::make_tuple(h.kind, h.rule, h.epoch, h.unlessEvent, h.unlessArg, h.task),
+                        std::make_tuple(t.kind, t.rule, t.epoch, t.unlessEvent, t.unlessArg, t.task));
               return static_cast<uint64_t>(h.rule + 1) != keepRule;
             },
             [&](int64_t id) { removed.push_back(id); });
