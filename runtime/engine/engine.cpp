@@ -90,6 +90,25 @@ void Engine::keepEvent(store::Transaction& tx, store::EventRecord event, const T
 
 namespace {
 
+// The engine's room for the list of fired rule blocks, lent to one
+// transaction's state while it runs, and given back empty.
+class FiredRoomLent {
+ public:
+  FiredRoomLent(std::vector<FiredSite>& room, std::vector<FiredSite>& fired) : room_(room), fired_(fired) {
+    fired_.swap(room_);
+  }
+  ~FiredRoomLent() {
+    fired_.clear();
+    fired_.swap(room_);
+  }
+  FiredRoomLent(const FiredRoomLent&) = delete;
+  FiredRoomLent& operator=(const FiredRoomLent&) = delete;
+
+ private:
+  std::vector<FiredSite>& room_;
+  std::vector<FiredSite>& fired_;
+};
+
 // Runs `work` for one deal in one transaction. A cascade that runs too deep
 // undoes everything and marks the deal in a transaction of its own.
 template <typename Work>
@@ -100,6 +119,7 @@ Outcome transact(Engine& engine, store::Store& store, Trace* trace, const std::s
     auto tx = store.begin();
     if (!eventId.empty() && tx->eventSeen(eventId)) return {Outcome::Status::Duplicate, "already processed"};
     TransactionState state{*tx, eventId, 0, 0, false, false, {}, {}, {}};
+    FiredRoomLent room(engine.firedRoom(), state.fired);
     Outcome outcome;
     try {
       outcome = work(*tx, state);

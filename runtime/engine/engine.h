@@ -24,6 +24,7 @@
 namespace voronka::engine {
 
 struct TransactionState;  // processing.h
+struct FiredSite;         // processing.h
 
 struct EngineOptions {
   int maxCascade = limits::kMaxCascadeMoves;  // moves one event may cause, through `on enter` rules
@@ -139,6 +140,9 @@ class Engine {
   std::string takeIncomingBody() { return std::move(incomingBody_); }
   // Keeps an event's record in `tx`, with the rule blocks `state` says fired.
   void keepEvent(store::Transaction& tx, store::EventRecord event, const TransactionState& state);
+  // Room for a transaction's list of the rule blocks that fired, lent to
+  // each transaction in turn (an allocation per event otherwise).
+  std::vector<FiredSite>& firedRoom() { return firedRoom_; }
   // Whether the store keeps effects, processed events and history
   // (Store::keepsRecords): when not, the engine makes none of them.
   bool keepsRecords() const { return store_.keepsRecords(); }
@@ -192,6 +196,7 @@ class Engine {
   static std::vector<std::string> blockNames(const bc::Module& m);
   std::vector<std::string> blockNames_ = blockNames(module_);
   std::vector<store::FiredRuleRef> firedScratch_;
+  std::vector<FiredSite> firedRoom_;
   // By event index: whether some rule of the module is cancelled by the
   // event (`unless EVENT`). Only such rules' timers carry an unless event (a
   // deployment sets it anew from the new version's rule), so another event
