@@ -184,7 +184,8 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       t.responsible = a.user != kNo ? a.user : deal_.responsible;
       t.createdAt = now_;
       t.epoch = deal_.epoch;
-      int64_t id = state_.tx.addTask(t);
+      // The store takes the record; its text is copied only for a trace that shows it.
+      int64_t id = state_.tx.addTask(tracing("task") ? store::TaskRecord(t) : std::move(t));
       if (tracingFacts()) {
         TraceFact fact;
         fact.kind = TraceFact::Kind::Task;
@@ -209,7 +210,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
         timer.epoch = deal_.epoch;
         timer.scheduledAt = now_;
         timer.cause = state_.cause;
-        state_.tx.addTimer(timer);
+        state_.tx.addTimer(std::move(timer));
       }
       return;
     }

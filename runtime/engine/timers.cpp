@@ -113,7 +113,7 @@ void Processing::scheduleRule(int32_t r, int64_t anchor) {
   t.unlessArg = rule.unlessArg;
   t.scheduledAt = now_;
   t.cause = state_.cause;
-  int64_t id = state_.tx.addTimer(t);
+  int64_t id = state_.tx.addTimer(std::move(t));  // not read again
   trace("timer", [&] { return nlohmann::json{{"timer", id}, {"due", isoUtc(due)}, {"line", rule.line}}; });
 }
 
@@ -230,7 +230,7 @@ void Processing::fire(const store::TimerRecord& timer) {
     t.due = next;
     t.scheduledAt = now_;
     t.cause = state_.cause;
-    int64_t id = state_.tx.addTimer(t);
+    int64_t id = state_.tx.addTimer(std::move(t));  // not read again
     trace("timer", [&] { return nlohmann::json{{"timer", id}, {"due", isoUtc(next)}, {"line", rule.line}}; });
   }
 }
@@ -250,7 +250,7 @@ void Processing::scheduleThen(int32_t rule, int32_t action) {
   t.payload = payloadJson();
   t.scheduledAt = now_;
   t.cause = state_.cause;
-  int64_t id = state_.tx.addTimer(t);
+  int64_t id = state_.tx.addTimer(std::move(t));  // not read again
   trace("timer", [&] { return nlohmann::json{{"timer", id}, {"due", isoUtc(due)}, {"line", then.line}}; });
 }
 
