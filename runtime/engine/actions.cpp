@@ -344,11 +344,13 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       return;
     }
     case bc::ActionKind::Questionnaire: {
-      std::string link =
-          fmt::format("{}/{}/{}", engine_.options_.formsBaseUrl, m_.str(m_.forms[a.form].name), deal_.id);
+      // base/form/deal, joined in place (fmt::format parses its pattern on every call).
+      const std::string& base = engine_.options_.formsBaseUrl;
+      const std::string& form = m_.str(m_.forms[a.form].name);
       store::FieldValue v;
       v.tag = bc::Tag::Text;
-      v.text = link;
+      v.text.reserve(base.size() + form.size() + deal_.id.size() + 2);
+      v.text.append(base).append("/", 1).append(form).append("/", 1).append(deal_.id);
       std::vector<int32_t> changed;
       setValue(bc::SetTarget::Field, a.field, v, &changed);
       rescheduleAt(changed);
