@@ -64,12 +64,15 @@ int64_t Calendar::localSeconds(int64_t utc) const { return utc + offsetAt(utc); 
 
 bool Calendar::hasWorkhours() const { return anyWindow_; }
 
+std::pair<int64_t, int> Calendar::localDayAndMinutes(int64_t utc) const {
+  int64_t local = localSeconds(utc);
+  int64_t day = floorDiv(local, 86400);
+  return {day, static_cast<int>((local - day * 86400) / 60)};
+}
+
 int64_t Calendar::localDay(int64_t utc) const { return floorDiv(localSeconds(utc), 86400); }
 
-int Calendar::localMinutes(int64_t utc) const {
-  int64_t local = localSeconds(utc);
-  return static_cast<int>((local - floorDiv(local, 86400) * 86400) / 60);
-}
+int Calendar::localMinutes(int64_t utc) const { return localDayAndMinutes(utc).second; }
 
 int64_t Calendar::utcOf(int64_t day, int minutesOfDay) const {
   int64_t localTime = day * 86400 + int64_t{minutesOfDay} * 60;
@@ -128,9 +131,7 @@ bool Calendar::isWorkday(int64_t day) const {
 
 int64_t Calendar::nextWorkingTime(int64_t utc) const {
   if (!anyWindow_) return utc;
-  int64_t local = localSeconds(utc);  // the offset looked up once for both
-  int64_t day = floorDiv(local, 86400);
-  int now = static_cast<int>((local - day * 86400) / 60);
+  auto [day, now] = localDayAndMinutes(utc);
   if (isWorkday(day)) {
     for (auto [from, to] : windows_[static_cast<size_t>(weekday(day))]) {
       if (now >= to) continue;
@@ -143,9 +144,7 @@ int64_t Calendar::nextWorkingTime(int64_t utc) const {
 
 int64_t Calendar::previousWorkingTime(int64_t utc) const {
   if (!anyWindow_) return utc;
-  int64_t local = localSeconds(utc);  // the offset looked up once for both
-  int64_t day = floorDiv(local, 86400);
-  int now = static_cast<int>((local - day * 86400) / 60);
+  auto [day, now] = localDayAndMinutes(utc);
   if (isWorkday(day)) {
     const auto& windows = windows_[static_cast<size_t>(weekday(day))];
     for (auto it = windows.rbegin(); it != windows.rend(); ++it) {

@@ -84,6 +84,8 @@ class Calendar {
   // 1970-01-01 00:00 local).
   int64_t offsetAt(int64_t utc) const;
   int64_t localSeconds(int64_t utc) const;
+  // localDay() and localMinutes() with one look-up of the offset.
+  std::pair<int64_t, int> localDayAndMinutes(int64_t utc) const;
   static int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
   std::string timezoneName_;
