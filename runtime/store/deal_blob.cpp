@@ -142,7 +142,8 @@ char* textAt(char* p, std::string_view s) {
 }
 
 // A field at p, with room for kFieldMost bytes and its text; returns the end.
-char* fieldAt(char* p, const FieldValue& f) {
+// Inlined into encodeDeal()'s loop: a deal has dozens of fields, most empty.
+[[gnu::always_inline]] inline char* fieldAt(char* p, const FieldValue& f) {
   uint8_t flags = (f.aux != 0 ? kAux : 0) | (std::bit_cast<uint64_t>(f.num) != 0 ? kNum : 0) | (f.i != 0 ? kInt : 0) |
                   (!f.text.empty() ? kText : 0);
   *p++ = static_cast<char>(f.tag);
@@ -229,24 +230,24 @@ VisitCounts decodeVisits(std::string_view bytes) {
 }
 
 std::string encodeDeal(const DealRecord& d) {
-  std::string out;
-  out.reserve(256);
-  encodeDeal(out, d);
-  return out;
+  std::string room;
+  return std::string(encodeDealIn(room, d));
 }
 
-void encodeDeal(std::string& out, const DealRecord& d) {
+std::string_view encodeDealIn(std::string& room, const DealRecord& d) {
   // Every save writes the whole deal: the room it can take is counted once,
   // then every byte is stored through a pointer, with no check per item.
+  // The room is kept from save to save, at its largest: growing it is rare,
+  // and a string resized to fit each deal would write zeros over it first.
   const std::string* texts[] = {&d.name,        &d.contactName, &d.contactEmail, &d.contactPhone,
                                 &d.companyName, &d.lostReason,  &d.error,        &d.moduleVersion};
   size_t most = 13 * 10 + d.visits.size() * 20;  // the numbers, the counts and the visits
   for (const std::string* t : texts) most += 10 + t->size();
   for (const FieldValue& f : d.fields) most += kFieldMost + f.text.size();
   for (const std::string& t : d.tags) most += 10 + t.size();
-  size_t start = out.size();
-  out.resize(start + most);
-  char* p = out.data() + start;
+  if (room.size() < most) room.resize(std::max(most, 2 * room.size()));
+  char* const start = room.data();
+  char* p = start;
   for (int64_t v : {int64_t{d.pipeline}, int64_t{d.stage}, int64_t{d.previousPipeline}, int64_t{d.previousStage},
                     d.enteredAt, d.createdAt, int64_t{d.responsible}, int64_t{d.childDeals}})
     p = Writer::varintAt(p, zigzag(v));
@@ -263,7 +264,7 @@ void encodeDeal(std::string& out, const DealRecord& d) {
     p = Writer::varintAt(p, zigzag(key));
     p = Writer::varintAt(p, zigzag(count));
   }
-  out.resize(static_cast<size_t>(p - out.data()));
+  return {start, static_cast<size_t>(p - start)};
 }
 
 DealRecord decodeDeal(std::string id, std::string_view bytes) {

@@ -40,7 +40,10 @@ VisitCounts decodeVisits(std::string_view bytes);
 // A whole deal but its id (the in-memory store keeps deals so, compact):
 // the items above in their order, the lists as nested blobs.
 std::string encodeDeal(const DealRecord& deal);
-void encodeDeal(std::string& out, const DealRecord& deal);  // appended to out
+// The same written at the start of `room`, which grows when it is too
+// small and never shrinks (so it is not zeroed per save); the bytes are
+// valid until room's next use.
+std::string_view encodeDealIn(std::string& room, const DealRecord& deal);
 DealRecord decodeDeal(std::string id, std::string_view bytes);
 // The same into `deal`, reusing the room of its strings and lists (the
 // memory store decodes into the record of a deal it let go of).

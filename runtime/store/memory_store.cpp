@@ -104,11 +104,10 @@ class MemoryTransaction : public Transaction {
 
   // Encodes the deal into its row; the row's decoded slot is emptied.
   MemoryStore::StoredDeal& store(const DealRecord& deal) {
-    s_.encodeScratch_.clear();
-    blob::encodeDeal(s_.encodeScratch_, deal);
+    std::string_view bytes = blob::encodeDealIn(s_.encodeScratch_, deal);
     MemoryStore::StoredDeal* found = rowOf(deal.id);
     if (!found) {
-      MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, -1, s_.encodeScratch_};
+      MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, -1, std::string(bytes)};
       stored.id = deal.id;
       bool adopts = !newDeal_.empty() && newDeal_ == deal.id;
       if (adopts) {
@@ -136,7 +135,7 @@ class MemoryTransaction : public Transaction {
     // undo entry holds two pointers (no allocation).
     if (s_.replacedUsed_ == s_.replaced_.size()) s_.replaced_.emplace_back();
     MemoryStore::StoredDeal& old = s_.replaced_[s_.replacedUsed_++];
-    old.blob = s_.encodeScratch_.substr();  // a copy at its size
+    old.blob = std::string(bytes);  // a copy at its size
     old.pipeline = deal.pipeline;
     old.stage = deal.stage;
     old.responsible = deal.responsible;

@@ -73,8 +73,8 @@ class MemoryStore : public Store {
   };
   static constexpr size_t kDecodedDeals = 1024;  // about 1 MB
   std::vector<DecodedDeal> decoded_;
-  size_t nextDecoded_ = 0;  // slots are reused in turn
-  std::string encodeScratch_;
+  size_t nextDecoded_ = 0;     // slots are reused in turn
+  std::string encodeScratch_;  // blob::encodeDealIn()'s room, kept at its largest
   // The rows the open transaction's saves replaced, oldest first, for its
   // undo (kept, with their room, from one transaction to the next).
   std::vector<StoredDeal> replaced_;

@@ -84,10 +84,21 @@ TEST(DealBlob, ADealComesBackWholeAndItsBytesKeepTheirFormat) {
   d.childDeals = 3;
   d.version = std::numeric_limits<uint64_t>::max();
   d.enteredAt = std::numeric_limits<int64_t>::min();
-  std::string bytes = "kept";  // encodeDeal appends
-  encodeDeal(bytes, d);
-  EXPECT_EQ(bytes.substr(0, 4), "kept");
-  EXPECT_EQ(bytes.substr(4), encodeDeal(d));
+  // Into room kept from deal to deal: too small, it grows; larger, it keeps
+  // its size and what lies past the deal's bytes.
+  std::string room = "xy";
+  std::string_view bytes = encodeDealIn(room, d);
+  EXPECT_EQ(bytes.data(), room.data());
+  EXPECT_GT(room.size(), 5300u);
+  std::string first(bytes);
+  d.fields.pop_back();
+  size_t roomSize = room.size();
+  bytes = encodeDealIn(room, d);
+  EXPECT_EQ(room.size(), roomSize);
+  EXPECT_EQ(bytes, encodeDeal(d));
+  EXPECT_EQ(room.substr(bytes.size(), 10), first.substr(bytes.size(), 10));
+  d.fields.push_back(testing::textField(std::string(5000, 'x')));
+  EXPECT_EQ(first, encodeDeal(d));
   EXPECT_EQ(testing::show(decodeDeal("d", encodeDeal(d))), testing::show(d));
 
   // The format, byte by byte, for a small deal (the memory store's rows).
