@@ -15,8 +15,20 @@ static_assert(sizeof(DealRecord) == 424, "DealRecord changed: keep blob::encodeD
 static_assert(sizeof(TaskRecord) == 152,
               "TaskRecord changed: keep StoredTask, storedTask and loadTask in step with it");
 
-class MemoryTransaction : public Transaction {
+class MemoryTransaction final : public Transaction {
  public:
+  // Built in the store's room (one transaction is open at a time, and the
+  // engine opens one per event): no heap block per transaction. The room is
+  // the store's, so deleting one frees nothing.
+  static void* operator new(size_t size, MemoryStore& s) {
+    static_assert(sizeof(MemoryTransaction) <= sizeof(MemoryStore::TransactionRoom));
+    static_assert(alignof(MemoryTransaction) <= alignof(MemoryStore::TransactionRoom));
+    (void)size;
+    return &s.transactionRoom_;
+  }
+  static void operator delete(void*, MemoryStore&) {}  // the constructor threw
+  static void operator delete(void*) {}
+
   explicit MemoryTransaction(MemoryStore& s) : s_(s) {
     if (s_.open_) throw std::logic_error("the memory store runs one transaction at a time");
     s_.open_ = true;
@@ -734,7 +746,11 @@ MemoryStore::DealPtr& MemoryStore::keepDecoded(StoredDeal& deal) {
   return slot.record;
 }
 
-std::unique_ptr<Transaction> MemoryStore::begin() { return std::make_unique<MemoryTransaction>(*this); }
+std::unique_ptr<Transaction> MemoryStore::begin() {
+  // Refused before it is built in the room: the open one lives there.
+  if (open_) throw std::logic_error("the memory store runs one transaction at a time");
+  return std::unique_ptr<Transaction>(new (*this) MemoryTransaction(*this));
+}
 
 std::optional<int64_t> MemoryStore::nextDue() { return timers_.nextDue(); }
 

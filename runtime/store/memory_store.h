@@ -3,6 +3,7 @@
 // it without commit() undoes everything, so a failed event leaves no trace.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <set>
@@ -163,6 +164,11 @@ class MemoryStore : public Store {
   int64_t nextTimerId_ = 1;
   int64_t nextEffectId_ = 1;
   bool open_ = false;
+  // Where the open transaction lives (memory_store.cpp checks its size).
+  struct alignas(16) TransactionRoom {
+    std::byte bytes[160];
+  };
+  TransactionRoom transactionRoom_;
 };
 
 }  // namespace voronka::store
