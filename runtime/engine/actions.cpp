@@ -169,10 +169,9 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       return;
     }
     case bc::ActionKind::Task: {
-      store::TaskRecord t;
-      t.deal = deal_.id;
+      store::TaskView t;
       t.type = a.taskType;
-      t.text = std::string(r[0].textView());
+      t.text = r[0].textView();
       if (a.hasAt) {
         const bc::Value& at = r[1];
         if (at.tag == bc::Tag::DateTime) t.due = at.i;
@@ -184,8 +183,8 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       t.responsible = a.user != kNo ? a.user : deal_.responsible;
       t.createdAt = now_;
       t.epoch = deal_.epoch;
-      // The store takes the record; its text is copied only for a trace that shows it.
-      int64_t id = state_.tx.addTask(tracing("task") ? store::TaskRecord(t) : std::move(t));
+      // Views: the store keeps the text its own way, with no copy made here.
+      int64_t id = state_.tx.addTaskView(deal_.id, t);
       if (tracingFacts()) {
         TraceFact fact;
         fact.kind = TraceFact::Kind::Task;
@@ -202,7 +201,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       });
       if (t.due) {
         // `task_overdue` when the due time passes with the task still open.
-        store::TimerRecord timer;
+        store::TimerView timer;
         timer.deal = deal_.id;
         timer.due = t.due;
         timer.kind = store::TimerKind::TaskOverdue;
@@ -210,7 +209,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
         timer.epoch = deal_.epoch;
         timer.scheduledAt = now_;
         timer.cause = state_.cause;
-        state_.tx.addTimer(std::move(timer));
+        state_.tx.addTimerView(timer);
       }
       return;
     }

@@ -101,19 +101,20 @@ void Processing::scheduleRule(int32_t r, int64_t anchor) {
     }
     due = now_;  // already past: it runs at once (`late run`, the default)
   }
-  store::TimerRecord t;
+  std::string payload = payloadJson();
+  store::TimerView t;
   t.deal = deal_.id;
   t.due = due;
   t.kind = store::TimerKind::Rule;
   t.rule = r;
   t.epoch = deal_.epoch;
   t.event = event_;
-  t.payload = payloadJson();
+  t.payload = payload;
   t.unlessEvent = rule.unlessEvent;
   t.unlessArg = rule.unlessArg;
   t.scheduledAt = now_;
   t.cause = state_.cause;
-  int64_t id = state_.tx.addTimer(std::move(t));  // not read again
+  int64_t id = state_.tx.addTimerView(t);
   trace("timer", [&] { return nlohmann::json{{"timer", id}, {"due", isoUtc(due)}, {"line", rule.line}}; });
 }
 
@@ -225,12 +226,11 @@ void Processing::fire(const store::TimerRecord& timer) {
     int64_t next = addDuration(timer.due, rule.delaySeconds, rule.delayWorkdays);
     next = shiftIntoWork(next, rule.workhours);
     if (next <= now_) next = now_ + limits::kMinEveryCatchUpSeconds;  // never a burst of catch-up runs
-    store::TimerRecord t = timer;
-    t.id = 0;
+    store::TimerView t = store::TimerView::of(timer);
     t.due = next;
     t.scheduledAt = now_;
     t.cause = state_.cause;
-    int64_t id = state_.tx.addTimer(std::move(t));  // not read again
+    int64_t id = state_.tx.addTimerView(t);
     trace("timer", [&] { return nlohmann::json{{"timer", id}, {"due", isoUtc(next)}, {"line", rule.line}}; });
   }
 }
@@ -239,7 +239,8 @@ void Processing::scheduleThen(int32_t rule, int32_t action) {
   const bc::ActionDesc& then = m_.actions[static_cast<size_t>(action)];
   int64_t due = addDuration(now_, then.dueSeconds, then.dueWorkdays);
   due = shiftIntoWork(due, then.workhours);
-  store::TimerRecord t;
+  std::string payload = payloadJson();
+  store::TimerView t;
   t.deal = deal_.id;
   t.due = due;
   t.kind = store::TimerKind::Then;
@@ -247,10 +248,10 @@ void Processing::scheduleThen(int32_t rule, int32_t action) {
   t.action = action;
   t.epoch = deal_.epoch;
   t.event = event_;
-  t.payload = payloadJson();
+  t.payload = payload;
   t.scheduledAt = now_;
   t.cause = state_.cause;
-  int64_t id = state_.tx.addTimer(std::move(t));  // not read again
+  int64_t id = state_.tx.addTimerView(t);
   trace("timer", [&] { return nlohmann::json{{"timer", id}, {"due", isoUtc(due)}, {"line", then.line}}; });
 }
 

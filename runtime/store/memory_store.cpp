@@ -64,7 +64,7 @@ class MemoryTransaction final : public Transaction {
   // transaction (rows never move; only an undo, at the transaction's end,
   // takes one out): the engine asks for one deal, its tasks and its save,
   // many times an event.
-  MemoryStore::StoredDeal* rowOf(const std::string& id) {
+  MemoryStore::StoredDeal* rowOf(std::string_view id) {
     if (row_ && row_->id == id) return row_;
     std::optional<uint32_t> at =
         s_.dealIndex_.find(id, [this](uint32_t row) -> const std::string& { return s_.dealRows_[row].id; });
@@ -74,10 +74,11 @@ class MemoryTransaction final : public Transaction {
   }
 
   // The deal's list of task ids, or null when it has none.
-  std::vector<int64_t>* tasksOfDeal(const std::string& deal) {
+  std::vector<int64_t>* tasksOfDeal(std::string_view deal) {
     if (MemoryStore::StoredDeal* row = rowOf(deal)) return row->tasks;
     if (!newDeal_.empty() && newDeal_ == deal) return &newDealTasks_;
-    auto it = s_.tasksByDeal_.find(deal);  // tasks of a deal not stored (yet)
+    if (s_.tasksByDeal_.empty()) return nullptr;
+    auto it = s_.tasksByDeal_.find(std::string(deal));  // tasks of a deal not stored (yet): rare
     return it == s_.tasksByDeal_.end() ? nullptr : &it->second;
   }
 
@@ -183,7 +184,8 @@ class MemoryTransaction final : public Transaction {
   }
 
   // `was` is the task as stored before, whose texts are kept without a lookup when they did not change.
-  MemoryStore::StoredTask storedTask(const TaskRecord& task, const MemoryStore::StoredTask* was) {
+  // (`done` is not in a view: the caller sets it.)
+  MemoryStore::StoredTask storedTask(const TaskView& task, const MemoryStore::StoredTask* was) {
     MemoryStore::StoredTask t;
     t.due = task.due;
     t.createdAt = task.createdAt;
@@ -191,7 +193,6 @@ class MemoryTransaction final : public Transaction {
     t.epoch = task.epoch;
     t.type = task.type;
     t.responsible = task.responsible;
-    t.done = task.done;
     t.text = was && s_.taskTexts_[was->text] == task.text ? was->text : s_.taskTexts_.intern(task.text);
     t.comment = was && s_.taskTexts_[was->comment] == task.comment ? was->comment : s_.taskTexts_.intern(task.comment);
     return t;
@@ -214,29 +215,35 @@ class MemoryTransaction final : public Transaction {
     return out;
   }
 
-  int64_t addTask(TaskRecord task) override {
+  int64_t addTask(TaskRecord task) override { return addTaskOf(task.deal, TaskView::of(task), task.done); }
+
+  int64_t addTaskView(std::string_view deal, const TaskView& task) override { return addTaskOf(deal, task, false); }
+
+  int64_t addTaskOf(std::string_view deal, const TaskView& task, bool done) {
     int64_t id = s_.nextTaskId_++;
     // The undo steps point to the deal's list: lists never move (they are in
     // chunks or map nodes).
-    std::vector<int64_t>* list = tasksOfDeal(task.deal);
+    std::vector<int64_t>* list = tasksOfDeal(deal);
     if (!list) {
-      if (MemoryStore::StoredDeal* row = rowOf(task.deal)) {
+      if (MemoryStore::StoredDeal* row = rowOf(deal)) {
         s_.taskLists_.push_back({});
         list = row->tasks = &s_.taskLists_.back();
         willUndo(Undo::Kind::TaskListAdded, 0, row);
-      } else if (newDeal_.empty() && !task.deal.empty()) {
+      } else if (newDeal_.empty() && !deal.empty()) {
         // A deal being created: its entry rules add tasks before it is
         // stored. The list waits here, and its row takes it.
-        newDeal_ = task.deal;
+        newDeal_ = deal;
         list = &newDealTasks_;
       } else {
-        list = &s_.tasksByDeal_[task.deal];
+        list = &s_.tasksByDeal_[std::string(deal)];
       }
     }
     std::vector<int64_t>& ofDeal = *list;
     ofDeal.push_back(id);
-    s_.tasks_.push_back(storedTask(task, nullptr));
-    s_.taskDone_.push_back(task.done);
+    MemoryStore::StoredTask stored = storedTask(task, nullptr);
+    stored.done = done;
+    s_.tasks_.push_back(stored);
+    s_.taskDone_.push_back(done);
     willUndo(Undo::Kind::TaskAdded, 0, &ofDeal);
     return id;
   }
@@ -250,7 +257,8 @@ class MemoryTransaction final : public Transaction {
     auto at = static_cast<size_t>(task.id - 1);  // an index: tasks_ may grow before an undo
     MemoryStore::StoredTask& stored = s_.tasks_[at];
     s_.replacedTasks_[s_.replacedTasksUsed_++] = stored;
-    stored = storedTask(task, &stored);
+    stored = storedTask(TaskView::of(task), &stored);
+    stored.done = task.done;
     s_.taskDone_[at] = stored.done;
     willUndo(Undo::Kind::TaskChanged, static_cast<int64_t>(at));
   }
@@ -306,10 +314,11 @@ class MemoryTransaction final : public Transaction {
     }
   }
 
-  int64_t addTimer(TimerRecord timer) override {
-    timer.id = s_.nextTimerId_++;
-    int64_t id = timer.id;
-    s_.timers_.add(timer);
+  int64_t addTimer(TimerRecord timer) override { return addTimerView(TimerView::of(timer)); }
+
+  int64_t addTimerView(const TimerView& timer) override {
+    int64_t id = s_.nextTimerId_++;
+    s_.timers_.add(id, timer);
     willUndo(Undo::Kind::TimerAdded, id);
     return id;
   }

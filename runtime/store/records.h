@@ -144,6 +144,47 @@ struct TimerRecord {
   std::string cause;  // the event or timer that scheduled it
 };
 
+// A timer as the engine schedules it: a TimerRecord's members but its id,
+// with its texts as views, so a store that encodes them (the memory store)
+// copies nothing first.
+struct TimerView {
+  std::string_view deal{};
+  int64_t due = 0;
+  TimerKind kind = TimerKind::Rule;
+  int32_t rule = -1;
+  int32_t action = -1;
+  uint64_t epoch = 0;
+  int32_t event = -1;
+  std::string_view payload{};
+  int32_t unlessEvent = -1;
+  int32_t unlessArg = -1;
+  int64_t task = 0;
+  int64_t scheduledAt = 0;
+  std::string_view cause{};
+
+  static TimerView of(const TimerRecord& t) {
+    return {t.deal,    t.due,         t.kind,      t.rule, t.action,      t.epoch, t.event,
+            t.payload, t.unlessEvent, t.unlessArg, t.task, t.scheduledAt, t.cause};
+  }
+  TimerRecord record() const {  // with no id
+    TimerRecord t;
+    t.deal = deal;
+    t.due = due;
+    t.kind = kind;
+    t.rule = rule;
+    t.action = action;
+    t.epoch = epoch;
+    t.event = event;
+    t.payload = payload;
+    t.unlessEvent = unlessEvent;
+    t.unlessArg = unlessArg;
+    t.task = task;
+    t.scheduledAt = scheduledAt;
+    t.cause = cause;
+    return t;
+  }
+};
+
 // One delivery attempt of an effect, as the relay recorded its outcome.
 struct AttemptRecord {
   int64_t effect = 0;

@@ -39,6 +39,22 @@ class Transaction {
   virtual int64_t openDealsOf(int32_t user, const std::vector<std::pair<int32_t, int32_t>>& finalStages) = 0;
 
   virtual int64_t addTask(TaskRecord task) = 0;  // returns its id
+  // addTask() of a new, open task of `deal`, given as views: the engine's
+  // call, so that a store that keeps texts its own way (the memory store
+  // interns them) copies nothing first. `task.id` is not read.
+  virtual int64_t addTaskView(std::string_view deal, const TaskView& task) {
+    TaskRecord t;
+    t.deal = deal;
+    t.type = task.type;
+    t.text = task.text;
+    t.due = task.due;
+    t.responsible = task.responsible;
+    t.createdAt = task.createdAt;
+    t.completedAt = task.completedAt;
+    t.comment = task.comment;
+    t.epoch = task.epoch;
+    return addTask(std::move(t));
+  }
   virtual void putTask(const TaskRecord& task) = 0;
   virtual std::vector<TaskRecord> tasksOf(const std::string& deal) = 0;
   // The deal's tasks not done yet, in id order: what the engine works on.
@@ -73,6 +89,8 @@ class Transaction {
   }
 
   virtual int64_t addTimer(TimerRecord timer) = 0;  // returns its id
+  // addTimer() given as views: the engine's call (see addTaskView()).
+  virtual int64_t addTimerView(const TimerView& timer) { return addTimer(timer.record()); }
   // Rewrites a pending timer by id (a deployment moves it to a new version):
   // everything but its id and deal.
   virtual void putTimer(const TimerRecord& timer) = 0;

@@ -33,7 +33,7 @@ uint64_t getVarint(const char*& p) {
   }
 }
 
-char* putText(char* p, const std::string& s) {
+char* putText(char* p, std::string_view s) {
   p = putVarint(p, s.size());
   if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
@@ -82,7 +82,7 @@ uint32_t TimerTable::Arena::append(std::string_view bytes) {
   return ref;
 }
 
-std::string_view TimerTable::encode(const TimerRecord& t) {
+std::string_view TimerTable::encode(const TimerView& t) {
   // Into room sized for the longest encoding, written through a pointer (no
   // push_back per byte) and reused from timer to timer.
   constexpr size_t kVarints = 10 * 10;
@@ -293,12 +293,12 @@ std::optional<uint32_t> TimerTable::position(int64_t id) const {
   return static_cast<uint32_t>(low);
 }
 
-void TimerTable::add(const TimerRecord& timer) {
-  if (timer.id <= 0 || timer.id > UINT32_MAX) throw std::length_error("the memory store numbers at most 2^32 timers");
-  if (!slots_.empty() && timer.id <= slots_.back().id) throw std::logic_error("timer ids must grow");
+void TimerTable::add(int64_t id, const TimerView& timer) {
+  if (id <= 0 || id > UINT32_MAX) throw std::length_error("the memory store numbers at most 2^32 timers");
+  if (!slots_.empty() && id <= slots_.back().id) throw std::logic_error("timer ids must grow");
   if (slots_.size() >= kNone - 1) throw std::length_error("the memory store keeps at most 2^32 timers");
   Slot s{};
-  s.id = static_cast<uint32_t>(timer.id);
+  s.id = static_cast<uint32_t>(id);
   s.deal = internDeal(timer.deal);
   push(s, timer.due, encode(timer));
 }
@@ -362,7 +362,7 @@ bool TimerTable::replace(const TimerRecord& timer, TimerRecord* old) {
   std::optional<uint32_t> pos = position(timer.id);
   if (!pos || slots_[*pos].heapPos == kNone) return false;
   if (old) *old = decode(*pos);
-  std::string_view blob = encode(timer);
+  std::string_view blob = encode(TimerView::of(timer));
   liveBlobBytes_ = liveBlobBytes_ - blobSize(*pos) + blob.size();
   Slot& s = slots_[*pos];
   s.blob = arena_.append(blob);

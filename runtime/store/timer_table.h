@@ -35,7 +35,8 @@ class TimerTable {
   explicit TimerTable(size_t compactAfter = 4096) : compactAfter_(compactAfter) {}
 
   // Adds a timer; its id must be greater than every id added before.
-  void add(const TimerRecord& timer);
+  void add(int64_t id, const TimerView& timer);
+  void add(const TimerRecord& timer) { add(timer.id, TimerView::of(timer)); }
   // Undoes the last add() (the timer with the greatest id).
   void dropLast(int64_t id);
   // Removes a timer (and gives it, when `removed` is set); false when there is none with that id.
@@ -104,7 +105,7 @@ class TimerTable {
   void push(Slot s, int64_t due, std::string_view blob);
   int64_t dueOf(uint32_t pos) const { return heapDue_[slots_[pos].heapPos]; }  // a pending timer's
   // The timer's varints and texts, in scratch_ (valid until the next encode).
-  std::string_view encode(const TimerRecord& t);
+  std::string_view encode(const TimerView& t);
   TimerRecord decode(uint32_t pos) const;
   TimerHead decodeHead(uint32_t pos) const;
   size_t blobSize(uint32_t pos) const;

@@ -177,6 +177,30 @@ TEST_P(StoreConformance, TasksGetIncreasingIdsAndComeBackInIdOrderPerDeal) {
   EXPECT_TRUE(tx->tasksOf("c").empty());
 }
 
+// The engine adds tasks and timers as views (addTaskView, addTimerView):
+// every store keeps all they say, as it keeps a record, the deal being
+// stored or not yet, with a comment and a completion time.
+TEST_P(StoreConformance, TasksAndTimersAddedAsViewsKeepAllTheyAddedAsRecordsWould) {
+  store::TaskRecord task = sampleTask("deal-ahead-of-its-row", "Позвонить клиенту после встречи");
+  task.comment = "перезвонить";
+  task.completedAt = 1772520000;
+  store::TimerRecord timer = sampleTimer("d1", 1772600000);
+  auto [taskId, timerId] = committed([&](store::Transaction& tx) {
+    tx.putDeal(sampleDeal("d1"));
+    int64_t t = tx.addTaskView(task.deal, store::TaskView::of(task));
+    return std::pair{t, tx.addTimerView(store::TimerView::of(timer))};
+  });
+  auto tx = store_->begin();
+  std::vector<store::TaskRecord> tasks = tx->tasksOf(task.deal);
+  ASSERT_EQ(tasks.size(), 1u);
+  task.id = taskId;
+  EXPECT_EQ(show(tasks[0]), show(task));
+  std::vector<store::TimerRecord> timers = tx->timersOf("d1");
+  ASSERT_EQ(timers.size(), 1u);
+  timer.id = timerId;
+  EXPECT_EQ(show(timers[0]), show(timer));
+}
+
 TEST_P(StoreConformance, PutTaskReplacesTheTask) {
   store::TaskRecord t = sampleTask("a", "Позвонить");
   t.id = committed([&](store::Transaction& tx) { return tx.addTask(t); });
