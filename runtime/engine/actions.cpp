@@ -3,6 +3,7 @@
 // idempotency key.
 #include <fmt/format.h>
 
+#include <array>
 #include <charconv>
 
 #include "common/hash.h"
@@ -215,12 +216,14 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
     }
     case bc::ActionKind::CompleteTasks: {
       int64_t today = calendar().localDay(now_);
-      // Completed after the visit, which must not use the transaction.
-      struct Matched {
-        int64_t id;
-        std::string text;  // for the trace only
-      };
-      std::vector<Matched> matched;
+      // Completed after the visit, which must not use the transaction. The
+      // ids of the usual few wait on the stack (no heap block per action);
+      // the texts are kept for a trace only.
+      constexpr size_t kFew = 8;
+      std::array<int64_t, kFew> few;
+      std::vector<int64_t> more;
+      std::vector<std::string> texts;
+      size_t matched = 0;
       bool traced = tracing("task done");
       state_.tx.forEachOpenTask(deal_.id, [&](const store::TaskView& t) {
         if (a.taskType != kNo && t.type != a.taskType) return true;
@@ -232,14 +235,21 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
           case bc::TaskFilter::Today: match = t.due > 0 && calendar().localDay(t.due) == today; break;
           case bc::TaskFilter::Tomorrow: match = t.due > 0 && calendar().localDay(t.due) == today + 1; break;
         }
-        if (match) matched.push_back({t.id, traced ? std::string(t.text) : std::string()});
+        if (!match) return true;
+        if (matched < kFew)
+          few[matched] = t.id;
+        else
+          more.push_back(t.id);
+        ++matched;
+        if (traced) texts.emplace_back(t.text);
         return true;
       });
       std::optional<std::string_view> comment;
       if (a.text != kNo) comment = m_.str(a.text);
-      for (const Matched& t : matched) {
-        completeTask(t.id, comment);
-        trace("task done", [&] { return nlohmann::json{{"task", t.id}, {"text", t.text}}; });
+      for (size_t k = 0; k < matched; ++k) {
+        int64_t id = k < kFew ? few[k] : more[k - kFew];
+        completeTask(id, comment);
+        trace("task done", [&] { return nlohmann::json{{"task", id}, {"text", texts[k]}}; });
       }
       return;
     }

@@ -347,6 +347,26 @@ TEST(Engine, CompleteTasksByFilter) {
   EXPECT_FALSE(tasks[1].done);
 }
 
+// More tasks than an action keeps on the stack (eight) are completed too,
+// each once, and those of another type stay open.
+TEST(Engine, CompleteTasksCompletesManyAtOnce) {
+  std::string twelve;
+  for (int i = 1; i <= 12; ++i) twelve += " task call \"" + std::to_string(i) + "\"";
+  Harness h(program(kMoscow, "",
+                    R"(
+    stage a "A" { on enter {)" +
+                        twelve + R"( task meeting "m" } on link_clicked { complete tasks call comment "Все" } })"));
+  h.create("d", "p.a");
+  ASSERT_TRUE(h.event("e1", "d", "link_clicked").ok());
+  std::vector<store::TaskRecord> tasks = h.tasks("d");
+  ASSERT_EQ(tasks.size(), 13u);
+  for (size_t i = 0; i < 12; ++i) {
+    EXPECT_TRUE(tasks[i].done) << tasks[i].text;
+    EXPECT_EQ(tasks[i].comment, "Все") << tasks[i].text;
+  }
+  EXPECT_FALSE(tasks[12].done);
+}
+
 // A done task never becomes overdue: completing it (by the event or by
 // `complete tasks`) cancels its overdue timer, so nothing fires for it later
 // (no transaction, no event); an open task's timer still fires.
