@@ -65,7 +65,9 @@ TEST(MemoryStore, DealsReadBackAsAPlainMapSaysThroughSavesRereadsAndRollbacks) {
       if (pick(4) == 0) {
         std::optional<DealRecord> read = tx->deal(id);
         ASSERT_EQ(read.has_value(), seen.count(id) == 1) << id;
-        if (read) ASSERT_EQ(show(*read), show(seen[id])) << id;
+        if (read) {
+          ASSERT_EQ(show(*read), show(seen[id])) << id;
+        }
         continue;
       }
       DealRecord d = seen.count(id) ? seen[id] : sampleDeal(id);
