@@ -123,6 +123,18 @@ struct TaskView {
   static TaskView of(const TaskRecord& t) {
     return {t.id, t.type, t.text, t.due, t.responsible, t.createdAt, t.completedAt, t.comment, t.epoch};
   }
+  // A new, open task of `deal` (no id): what addTaskView() is given.
+  TaskRecord record(std::string_view deal) const {
+    return {.deal = std::string(deal),
+            .type = type,
+            .text = std::string(text),
+            .due = due,
+            .responsible = responsible,
+            .createdAt = createdAt,
+            .completedAt = completedAt,
+            .comment = std::string(comment),
+            .epoch = epoch};
+  }
 };
 
 enum class TimerKind : uint8_t { Rule, Then, TaskOverdue };
@@ -167,21 +179,19 @@ struct TimerView {
             t.payload, t.unlessEvent, t.unlessArg, t.task, t.scheduledAt, t.cause};
   }
   TimerRecord record() const {  // with no id
-    TimerRecord t;
-    t.deal = deal;
-    t.due = due;
-    t.kind = kind;
-    t.rule = rule;
-    t.action = action;
-    t.epoch = epoch;
-    t.event = event;
-    t.payload = payload;
-    t.unlessEvent = unlessEvent;
-    t.unlessArg = unlessArg;
-    t.task = task;
-    t.scheduledAt = scheduledAt;
-    t.cause = cause;
-    return t;
+    return {.deal = std::string(deal),
+            .due = due,
+            .kind = kind,
+            .rule = rule,
+            .action = action,
+            .epoch = epoch,
+            .event = event,
+            .payload = std::string(payload),
+            .unlessEvent = unlessEvent,
+            .unlessArg = unlessArg,
+            .task = task,
+            .scheduledAt = scheduledAt,
+            .cause = std::string(cause)};
   }
 };
 

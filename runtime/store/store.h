@@ -42,19 +42,7 @@ class Transaction {
   // addTask() of a new, open task of `deal`, given as views: the engine's
   // call, so that a store that keeps texts its own way (the memory store
   // interns them) copies nothing first. `task.id` is not read.
-  virtual int64_t addTaskView(std::string_view deal, const TaskView& task) {
-    TaskRecord t;
-    t.deal = deal;
-    t.type = task.type;
-    t.text = task.text;
-    t.due = task.due;
-    t.responsible = task.responsible;
-    t.createdAt = task.createdAt;
-    t.completedAt = task.completedAt;
-    t.comment = task.comment;
-    t.epoch = task.epoch;
-    return addTask(std::move(t));
-  }
+  virtual int64_t addTaskView(std::string_view deal, const TaskView& task) { return addTask(task.record(deal)); }
   virtual void putTask(const TaskRecord& task) = 0;
   virtual std::vector<TaskRecord> tasksOf(const std::string& deal) = 0;
   // The deal's tasks not done yet, in id order: what the engine works on.
