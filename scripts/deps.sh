@@ -12,6 +12,7 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libhowardhinnant-date-dev tzdata
   libcurl4-openssl-dev liblua5.4-dev graphviz
   libtomlplusplus-dev python3-jsonschema
+  libmimalloc-dev
   clang-format
 )
 
