@@ -37,7 +37,7 @@ class MemoryTransaction final : public Transaction {
   }
   ~MemoryTransaction() override {
     if (!committed_) {
-      for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) undo(*it);
+      undo_.forEachNewestFirst([this](const Undo& step) { undo(step); });
     }
     // Rolled back, newDealTasks_ is empty again; committed, it went to a row
     // or was kept by commit().
@@ -643,7 +643,7 @@ class MemoryTransaction final : public Transaction {
  private:
   MemoryStore& s_;
   using Undo = MemoryStore::UndoStep;
-  std::vector<Undo>& undo_ = s_.undo_;
+  MemoryStore::UndoLog& undo_ = s_.undo_;
   bool committed_ = false;
   MemoryStore::StoredDeal* row_ = nullptr;  // rowOf()'s last row
   // The first deal this transaction gave a task before storing it (a deal
@@ -652,9 +652,9 @@ class MemoryTransaction final : public Transaction {
   std::string newDeal_;
   std::vector<int64_t> newDealTasks_;
 
-  void willUndo(Undo::Kind kind, int64_t number, void* place = nullptr) { undo_.push_back({kind, number, place}); }
+  void willUndo(Undo::Kind kind, int64_t number, void* place = nullptr) { undo_.add({kind, number, place}); }
   void willUndo(std::function<void()> closure) {
-    undo_.push_back({Undo::Kind::Closure, static_cast<int64_t>(s_.undoClosures_.size()), nullptr});
+    undo_.add({Undo::Kind::Closure, static_cast<int64_t>(s_.undoClosures_.size()), nullptr});
     s_.undoClosures_.push_back(std::move(closure));
   }
 

@@ -3,12 +3,14 @@
 // it without commit() undoes everything, so a failed event leaves no trace.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <functional>
 #include <map>
 #include <set>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "runtime/store/chunked_vector.h"
 #include "runtime/store/interned_texts.h"
@@ -104,7 +106,29 @@ class MemoryStore : public Store {
     int64_t number;
     void* place;
   };
-  std::vector<UndoStep> undo_;
+  // Appending a step is a compare and a store, inlined where the change is
+  // made (a vector's push_back was a call of its own, a few per event); the
+  // room only grows, out of line.
+  class UndoLog {
+   public:
+    void add(const UndoStep& step) {
+      if (used_ == room_.size()) [[unlikely]]
+        grow();
+      room_[used_++] = step;
+    }
+    void clear() { used_ = 0; }
+    // The steps, newest first.
+    template <typename F>
+    void forEachNewestFirst(F f) const {
+      for (size_t i = used_; i-- > 0;) f(room_[i]);
+    }
+
+   private:
+    [[gnu::noinline]] void grow() { room_.resize(std::max<size_t>(64, 2 * room_.size())); }
+    std::vector<UndoStep> room_;
+    size_t used_ = 0;
+  };
+  UndoLog undo_;
   std::vector<std::function<void()>> undoClosures_;
   void forgetDecoded(StoredDeal& deal);  // frees its slot (the deal is going)
   void emptyDecoded(StoredDeal& deal);   // its slot no longer holds the stored deal

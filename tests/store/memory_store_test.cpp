@@ -15,6 +15,7 @@ namespace {
 
 using voronka::testing::sampleDeal;
 using voronka::testing::sampleTask;
+using voronka::testing::sampleTimer;
 using voronka::testing::show;
 
 // A second begin() while one is open is refused, and the open transaction
@@ -45,6 +46,39 @@ TEST(MemoryStore, TransactionsOneAfterAnotherEachStartClean) {
   }
   auto tx = store.begin();
   EXPECT_EQ(tx->dealIds(), (std::vector<std::string>{"d0", "d2"}));
+}
+
+// A transaction of many changes (more steps than the undo log's first room)
+// rolled back leaves the store as it was: every step undone, newest first
+// (a deal saved twice comes back as it was before the first save).
+TEST(MemoryStore, ALongTransactionRolledBackLeavesNothing) {
+  MemoryStore store;
+  {
+    auto tx = store.begin();
+    tx->putDeal(sampleDeal("kept"));
+    tx->addTimer(sampleTimer("kept", 1000));
+    tx->commit();
+  }
+  {
+    auto tx = store.begin();
+    for (int i = 0; i < 150; ++i) {
+      std::string id = "d" + std::to_string(i);
+      tx->putDeal(sampleDeal(id));
+      tx->addTask(sampleTask(id, "Позвонить"));
+      tx->addTimer(sampleTimer(id, 2000 + i));
+      store::DealRecord kept = *tx->deal("kept");
+      kept.name = "changed " + std::to_string(i);
+      tx->putDeal(kept);
+    }
+    EXPECT_EQ(tx->dealIds().size(), 151u);
+  }  // rolled back
+  EXPECT_EQ(store.nextDue(), std::optional<int64_t>(1000));
+  auto tx = store.begin();
+  EXPECT_EQ(tx->dealIds(), (std::vector<std::string>{"kept"}));
+  EXPECT_EQ(tx->deal("kept")->name, sampleDeal("kept").name);
+  EXPECT_TRUE(tx->tasksOf("d0").empty());
+  EXPECT_EQ(tx->timersOf("kept").size(), 1u);
+  EXPECT_TRUE(tx->timersOf("d149").empty());
 }
 
 // The deals against a plain map, through random saves by every way there is
