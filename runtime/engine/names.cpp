@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "common/same_text.h"
+
 namespace voronka::engine {
 
 Names::Names(const bc::Module& m) : m_(m) {
@@ -51,7 +53,7 @@ int32_t Names::Table::find(std::string_view name) const {
     uint64_t slot = slots_[at];
     if (slot == 0) return bc::kNo;
     size_t row = static_cast<uint32_t>(slot) - 1;
-    if (static_cast<uint32_t>(slot >> 32) == h && names_[row] == name) return indexes_[row];
+    if (static_cast<uint32_t>(slot >> 32) == h && sameText(names_[row], name)) return indexes_[row];
   }
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "common/same_text.h"
 #include "runtime/store/deal_blob.h"
 
 namespace voronka::store {
@@ -65,7 +66,7 @@ class MemoryTransaction final : public Transaction {
   // takes one out): the engine asks for one deal, its tasks and its save,
   // many times an event.
   MemoryStore::StoredDeal* rowOf(std::string_view id) {
-    if (row_ && row_->id == id) return row_;
+    if (row_ && sameText(row_->id, id)) return row_;
     std::optional<uint32_t> at =
         s_.dealIndex_.find(id, [this](uint32_t row) -> const std::string& { return s_.dealRows_[row].id; });
     if (!at) return nullptr;

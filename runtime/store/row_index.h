@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/same_text.h"
+
 namespace voronka::store {
 
 class RowIndex {
@@ -24,7 +26,7 @@ class RowIndex {
     for (size_t i = hash & mask();; i = (i + 1) & mask()) {
       uint64_t slot = slots_[i];
       if (slot == 0) return std::nullopt;
-      if (static_cast<uint32_t>(slot) == hash && idOf(rowOf(slot)) == id) return rowOf(slot);
+      if (static_cast<uint32_t>(slot) == hash && sameText(idOf(rowOf(slot)), id)) return rowOf(slot);
     }
   }
 

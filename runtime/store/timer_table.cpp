@@ -7,6 +7,8 @@
 #include <queue>
 #include <stdexcept>
 
+#include "common/same_text.h"
+
 namespace voronka::store {
 
 namespace {
@@ -174,13 +176,13 @@ TimerRecord TimerTable::decode(uint32_t pos) const {
 
 std::optional<uint32_t> TimerTable::findDeal(std::string_view deal) const {
   // An event cancels and schedules several timers of its one deal.
-  if (lastDeal_ < dealNames_.size() && dealNames_[lastDeal_] == deal) return lastDeal_;
+  if (lastDeal_ < dealNames_.size() && sameText(dealNames_[lastDeal_], deal)) return lastDeal_;
   if (dealIndex_.empty()) return std::nullopt;
   size_t mask = dealIndex_.size() - 1;
   for (size_t i = hashOf(deal) & mask;; i = (i + 1) & mask) {
     uint32_t d = dealIndex_[i];
     if (d == 0) return std::nullopt;
-    if (dealNames_[d - 1] == deal) {
+    if (sameText(dealNames_[d - 1], deal)) {
       lastDeal_ = d - 1;
       return d - 1;
     }

@@ -7,6 +7,7 @@
 #include "common/edit_distance.h"
 #include "common/hash.h"
 #include "common/result.h"
+#include "common/same_text.h"
 #include "common/secret.h"
 #include "common/utf8.h"
 
@@ -81,6 +82,31 @@ TEST(Result, HoldsAValueOrTheReason) {
   EXPECT_TRUE(text.ok());
   Result<int, std::vector<std::string>> many = failWith(std::vector<std::string>{"one", "two"});
   EXPECT_EQ(many.error().size(), 2u);
+}
+
+// sameText() against string_view's ==: every length from empty to past the
+// 16 bytes it compares in words, with the two texts differing at each byte
+// in turn, or in length only. The texts sit inside a larger buffer, at an
+// odd offset, so a read past either end would be a read of other bytes.
+TEST(SameText, AgreesWithStringEqualityAtEveryLengthAndEveryByte) {
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string a = "xxx" + std::string(n, 'a') + "zz";
+    std::string b = a;
+    std::string_view va(a.data() + 3, n);
+    EXPECT_TRUE(sameText(va, std::string_view(b.data() + 3, n))) << n;
+    for (size_t i = 0; i < n; ++i) {
+      b = a;
+      b[3 + i] = 'b';
+      std::string_view vb(b.data() + 3, n);
+      EXPECT_EQ(sameText(va, vb), va == vb) << n << " " << i;
+      EXPECT_FALSE(sameText(va, vb)) << n << " " << i;
+    }
+    if (n > 0) {
+      EXPECT_FALSE(sameText(va, std::string_view(a.data() + 3, n - 1))) << n;
+    }
+  }
+  EXPECT_TRUE(sameText("сделка-1", "сделка-1"));
+  EXPECT_FALSE(sameText("deal-10", "deal-11"));
 }
 
 }  // namespace
