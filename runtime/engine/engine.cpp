@@ -496,7 +496,7 @@ void Processing::clearPayload() {
   payload_.clear();  // keeps its memory for the next event's values
 }
 
-bool Processing::ruleApplies(const bc::RuleDef& rule, int32_t arg, const std::string& tag) {
+bool Processing::ruleApplies(const bc::RuleDef& rule, int32_t arg, std::string_view tag) {
   if (rule.arg != kNo) {
     if (rule.event != kNo && m_.events[rule.event].arg == bc::ArgKind::Tag) {
       if (m_.str(rule.arg) != tag) return false;
@@ -511,7 +511,7 @@ bool Processing::ruleApplies(const bc::RuleDef& rule, int32_t arg, const std::st
   return true;
 }
 
-void Processing::runEvent(int32_t event, int32_t arg, const std::string& tag) {
+void Processing::runEvent(int32_t event, int32_t arg, std::string_view tag) {
   if (event == kNo) return;
   const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
   uint64_t epoch = deal_.epoch;

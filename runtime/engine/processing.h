@@ -84,9 +84,9 @@ class Processing : public vm::Host {
   int32_t eventIndex(bc::EventKind kind) const;
   void setPayload(int32_t event, std::vector<store::FieldValue> values);
   void clearPayload();  // no event's payload: what setPayload(kNo, {}) would do
-  bool ruleApplies(const bc::RuleDef& rule, int32_t arg, const std::string& tag);
+  bool ruleApplies(const bc::RuleDef& rule, int32_t arg, std::string_view tag);
   // Runs the rules of the current stage for an event; stops when the deal leaves.
-  void runEvent(int32_t event, int32_t arg, const std::string& tag);
+  void runEvent(int32_t event, int32_t arg, std::string_view tag);
   bool condition(int32_t function);
   void runBody(const bc::RuleDef& rule, int32_t function, bool trigger);
   // A rule's block is about to run: the event's record will name it.
@@ -122,7 +122,7 @@ class Processing : public vm::Host {
   void scheduleOnEnter(int32_t fromPipeline, int32_t fromStage);
   void scheduleRule(int32_t rule, int64_t anchor);
   void rescheduleAt(const std::vector<int32_t>& changedFields);
-  void cancelUnless(int32_t event, int32_t arg, const std::string& tag);
+  void cancelUnless(int32_t event, int32_t arg, std::string_view tag);
   void cancelVisitTimers();
   // Marks the deal's open task done and cancels its overdue timer: a done
   // task never becomes overdue, so the timer would only load the deal for

@@ -28,7 +28,7 @@ int64_t Processing::addDuration(int64_t t, int64_t seconds, int32_t workdays) {
 }
 
 std::string Processing::payloadJson() const {
-  if (event_ == kNo) return "";
+  if (event_ == kNo) return {};
   json_text::Object j;
   const auto& params = m_.events[event_].params;
   for (size_t i = 0; i < params.size() && i < payload_.size(); ++i) {
@@ -141,7 +141,7 @@ void Processing::rescheduleAt(const std::vector<int32_t>& changedFields) {
   }
 }
 
-void Processing::cancelUnless(int32_t event, int32_t arg, const std::string& tag) {
+void Processing::cancelUnless(int32_t event, int32_t arg, std::string_view tag) {
   if (event == kNo || !engine_.unlessEvents_[static_cast<size_t>(event)]) return;
   state_.tx.removeTimersOf(deal_.id, [&](const store::TimerHead& t) {
     if (t.epoch != deal_.epoch || t.unlessEvent != event) return false;

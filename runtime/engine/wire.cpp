@@ -133,7 +133,9 @@ struct IncomingBody {
     json_text::appendJson(room, e);  // as e.dump(), without its per-byte writer
     engine.setIncomingBody(room);
   }
-  ~IncomingBody() { engine_.setIncomingBody(""); }
+  ~IncomingBody() {
+    if (engine_.keepsRecords()) engine_.setIncomingBody({});
+  }
   Engine& engine_;
 };
 
