@@ -51,6 +51,9 @@ Result<const std::string*> optionalString(const nlohmann::json* value, std::stri
 }
 
 Result<const std::string*> requiredString(const nlohmann::json* value, std::string_view key) {
+  // Every event has three (id, deal, type): the usual case first, without
+  // a Result in between.
+  if (value != nullptr && value->is_string()) return &value->get_ref<const std::string&>();
   Result<const std::string*> text = optionalString(value, key);
   if (!text) return fail(text.error());
   if (!*text) return fail(fmt::format("\"{}\" is missing", key));

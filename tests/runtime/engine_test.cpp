@@ -1,4 +1,5 @@
 // The engine's semantics (LANGUAGE.md §5, §6, §8), one behaviour per test.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tests/runtime/engine_support.h"
@@ -503,6 +504,26 @@ TEST(Engine, CustomEventsCarryTheirPayload) {
   h.event("k2", "e", "kyc_checked", {{"payload", {{"passed", false}, {"score", 0.1}}}});
   EXPECT_EQ(h.stage("d"), "b");
   EXPECT_EQ(h.stage("e"), "lost");
+}
+
+// An event's id, deal and type are strings it must have: each missing, null
+// or of another type is refused by name, and nothing is applied.
+TEST(Engine, AWireEventWithoutItsIdDealOrTypeIsRefusedByName) {
+  Harness h(program(kMoscow, "", R"(stage a "A")"));
+  const nlohmann::json whole = {{"id", "c-d"}, {"deal", "d"}, {"type", "deal_created"}, {"pipeline", "p"}};
+  for (const char* key : {"id", "deal", "type"}) {
+    nlohmann::json missing = whole;
+    missing.erase(key);
+    EXPECT_EQ(h.wire(missing).message, fmt::format("\"{}\" is missing", key));
+    nlohmann::json null = whole;
+    null[key] = nullptr;
+    EXPECT_EQ(h.wire(null).message, fmt::format("\"{}\" is missing", key));
+    nlohmann::json number = whole;
+    number[key] = 5;
+    EXPECT_EQ(h.wire(number).message, fmt::format("\"{}\" must be a string", key));
+  }
+  EXPECT_TRUE(h.wire(whole).ok());
+  EXPECT_EQ(h.stage("d"), "a");
 }
 
 // `contact` and `company` of deal_created are read as the fields contact.*
