@@ -246,11 +246,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       });
       std::optional<std::string_view> comment;
       if (a.text != kNo) comment = m_.str(a.text);
-      for (size_t k = 0; k < matched; ++k) {
-        int64_t id = k < kFew ? few[k] : more[k - kFew];
-        completeTask(id, comment);
-        trace("task done", [&] { return nlohmann::json{{"task", id}, {"text", texts[k]}}; });
-      }
+      completeTasks(std::span<const int64_t>(few.data(), std::min(matched, kFew)), more, comment, texts);
       return;
     }
     case bc::ActionKind::Email:

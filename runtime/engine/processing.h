@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -128,6 +129,12 @@ class Processing : public vm::Host {
   // task never becomes overdue, so the timer would only load the deal for
   // nothing (with deals in the millions, a cache miss and a save each).
   void completeTask(int64_t task, std::optional<std::string_view> comment);
+  // `complete tasks`: marks each open task done, then cancels their overdue
+  // timers in one pass over the deal's timers (not one pass per task). With
+  // "timer cancelled" traced, each task goes through completeTask() instead,
+  // so the trace keeps its order: each task's timer, then the task.
+  void completeTasks(std::span<const int64_t> first, std::span<const int64_t> rest,
+                     std::optional<std::string_view> comment, const std::vector<std::string>& tracedTexts);
   void fire(const store::TimerRecord& timer);
   void scheduleThen(int32_t rule, int32_t action);
   // `within workhours`: into working time, later or earlier; None leaves t.

@@ -3,6 +3,8 @@
 // firing them with the visit's epoch checked (§5, §8).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "runtime/bytecode/limits.h"
 #include "runtime/engine/json_text.h"
 #include "runtime/engine/processing.h"
@@ -168,6 +170,31 @@ void Processing::completeTask(int64_t task, std::optional<std::string_view> comm
     if (t.kind != store::TimerKind::TaskOverdue || t.task != task) return false;
     trace("timer cancelled", [&] { return nlohmann::json{{"timer", t.id}, {"why", "its task is done"}}; });
     return true;
+  });
+}
+
+void Processing::completeTasks(std::span<const int64_t> first, std::span<const int64_t> rest,
+                               std::optional<std::string_view> comment, const std::vector<std::string>& tracedTexts) {
+  bool eachOnItsOwn = tracing("timer cancelled");
+  size_t k = 0;
+  for (std::span<const int64_t> ids : {first, rest}) {
+    for (int64_t id : ids) {
+      if (eachOnItsOwn) {
+        completeTask(id, comment);
+      } else {
+        state_.tx.completeTask(deal_.id, id, now_, comment);
+      }
+      trace("task done", [&] { return nlohmann::json{{"task", id}, {"text", tracedTexts.at(k)}}; });
+      ++k;
+    }
+  }
+  if (eachOnItsOwn || k == 0) return;
+  auto completed = [&](int64_t task) {
+    return std::find(first.begin(), first.end(), task) != first.end() ||
+           std::find(rest.begin(), rest.end(), task) != rest.end();
+  };
+  state_.tx.removeTimersOf(deal_.id, [&](const store::TimerHead& t) {
+    return t.kind == store::TimerKind::TaskOverdue && completed(t.task);
   });
 }
 

@@ -351,21 +351,45 @@ TEST(Engine, CompleteTasksByFilter) {
 // More tasks than an action keeps on the stack (eight) are completed too,
 // each once, and those of another type stay open.
 TEST(Engine, CompleteTasksCompletesManyAtOnce) {
+  // Twelve calls and a meeting, each with its overdue timer; the calls are
+  // completed at once (more than the eight ids kept on the stack), traced or
+  // not. Traced, each call's timer is cancelled just before the call is said
+  // done; untraced, the timers go in one pass after the tasks.
   std::string twelve;
-  for (int i = 1; i <= 12; ++i) twelve += " task call \"" + std::to_string(i) + "\"";
-  Harness h(program(kMoscow, "",
-                    R"(
+  for (int i = 1; i <= 12; ++i) twelve += " task call \"" + std::to_string(i) + "\" due " + std::to_string(i) + "h";
+  std::string source = R"(
     stage a "A" { on enter {)" +
-                        twelve + R"( task meeting "m" } on link_clicked { complete tasks call comment "Все" } })"));
-  h.create("d", "p.a");
-  ASSERT_TRUE(h.event("e1", "d", "link_clicked").ok());
-  std::vector<store::TaskRecord> tasks = h.tasks("d");
-  ASSERT_EQ(tasks.size(), 13u);
-  for (size_t i = 0; i < 12; ++i) {
-    EXPECT_TRUE(tasks[i].done) << tasks[i].text;
-    EXPECT_EQ(tasks[i].comment, "Все") << tasks[i].text;
+                       twelve + R"( task meeting "m" due 1d } on link_clicked { complete tasks call comment "Все" } })";
+  struct Collect : engine::Trace {
+    std::vector<std::string> whats;
+    void record(const nlohmann::json& e) override {
+      std::string what = e.value("what", "");
+      if (what == "timer cancelled" || what == "task done") whats.push_back(what);
+    }
+  } trace;
+  for (bool traced : {false, true}) {
+    Harness h(program(kMoscow, "", source));
+    if (traced) h.engine.setTrace(&trace);
+    h.create("d", "p.a");
+    ASSERT_TRUE(h.event("e1", "d", "link_clicked").ok());
+    std::vector<store::TaskRecord> tasks = h.tasks("d");
+    ASSERT_EQ(tasks.size(), 13u);
+    for (size_t i = 0; i < 12; ++i) {
+      EXPECT_TRUE(tasks[i].done) << tasks[i].text;
+      EXPECT_EQ(tasks[i].comment, "Все") << tasks[i].text;
+    }
+    EXPECT_FALSE(tasks[12].done);
+    std::vector<int64_t> overdue;
+    for (const store::TimerRecord& t : h.timers("d")) {
+      if (t.kind == store::TimerKind::TaskOverdue) overdue.push_back(t.task);
+    }
+    EXPECT_EQ(overdue, std::vector<int64_t>{tasks[12].id}) << "traced: " << traced;
   }
-  EXPECT_FALSE(tasks[12].done);
+  ASSERT_EQ(trace.whats.size(), 24u);
+  for (size_t i = 0; i < trace.whats.size(); i += 2) {
+    EXPECT_EQ(trace.whats[i], "timer cancelled") << i;
+    EXPECT_EQ(trace.whats[i + 1], "task done") << i;
+  }
 }
 
 // A done task never becomes overdue: completing it (by the event or by
