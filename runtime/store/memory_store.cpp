@@ -45,6 +45,9 @@ class MemoryTransaction final : public Transaction {
     undo_.clear();
     s_.undoClosures_.clear();
     s_.replacedUsed_ = 0;
+    // Committed, the records replaced are spares now (rolled back, there are none left).
+    for (MemoryStore::DealPtr& was : s_.replacedRecords_) s_.spareRecords_.push_back(std::move(was));
+    s_.replacedRecords_.clear();
     s_.replacedTasksUsed_ = 0;
     s_.open_ = false;
   }
@@ -83,16 +86,22 @@ class MemoryTransaction final : public Transaction {
     return it == s_.tasksByDeal_.end() ? nullptr : &it->second;
   }
 
-  // The deal's record from its slot when it is cached (taken: what the
-  // caller does to it is not the stored deal), else decoded into the room
-  // of the record the cache gives away next: its strings and lists are
-  // reused, not freed and allocated again per event.
+  // The deal's record from its slot when it is cached: a clean one taken
+  // (what the caller does to it is not the stored deal; the blob is), a
+  // dirty one copied (the slot's record stays the deal until it is saved).
+  // Else decoded into a spare record: its strings and lists are reused, not
+  // freed and allocated again per event.
   MemoryStore::DealPtr take(const std::string& id, MemoryStore::StoredDeal& stored) {
     if (stored.cached >= 0) {
       MemoryStore::DecodedDeal& slot = s_.decoded_[static_cast<size_t>(stored.cached)];
-      if (slot.full) {
+      if (slot.full && !slot.dirty) {
         slot.full = false;
         return std::move(slot.record);
+      }
+      if (slot.full) {
+        MemoryStore::DealPtr copy = s_.spareRecord();
+        copyDealInto(*copy, *slot.record);
+        return copy;
       }
     }
     MemoryStore::DealPtr d = s_.roomForDecode();
@@ -100,28 +109,28 @@ class MemoryTransaction final : public Transaction {
     return d;
   }
 
-  void putDeal(const DealRecord& deal) override { store(deal); }
+  void putDeal(const DealRecord& deal) override {
+    MemoryStore::DealPtr copy = s_.spareRecord();
+    copyDealInto(*copy, deal);
+    store(std::move(copy));
+  }
 
   void saveDeal(DealRecord&& deal) override {
-    MemoryStore::StoredDeal& stored = store(deal);
-    MemoryStore::DealPtr& kept = s_.keepDecoded(stored);
-    if (kept)
-      *kept = std::move(deal);
-    else
-      kept = std::make_unique<DealRecord>(std::move(deal));
+    MemoryStore::DealPtr kept = s_.spareRecord();
+    *kept = std::move(deal);
+    store(std::move(kept));
   }
 
-  void saveChangedDeal(DealPtr deal) override {
-    MemoryStore::StoredDeal& stored = store(*deal);
-    s_.keepDecoded(stored) = std::move(deal);
-  }
+  void saveChangedDeal(DealPtr deal) override { store(std::move(deal)); }
 
-  // Encodes the deal into its row; the row's decoded slot is emptied.
-  MemoryStore::StoredDeal& store(const DealRecord& deal) {
-    std::string_view bytes = blob::encodeDealIn(s_.encodeScratch_, deal);
+  // Makes the record the deal: kept in a dirty slot, not encoded (that
+  // waits for the slot to be given to another deal). What the deal was
+  // is moved aside for the undo: its blob, or its dirty slot's record.
+  void store(MemoryStore::DealPtr record) {
+    const DealRecord& deal = *record;
     MemoryStore::StoredDeal* found = rowOf(deal.id);
     if (!found) {
-      MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, -1, std::string(bytes)};
+      MemoryStore::StoredDeal stored{deal.pipeline, deal.stage, deal.responsible, -1, std::string()};
       stored.id = deal.id;
       bool adopts = !newDeal_.empty() && newDeal_ == deal.id;
       if (adopts) {
@@ -141,21 +150,38 @@ class MemoryTransaction final : public Transaction {
         newDeal_.clear();
         willUndo(Undo::Kind::TaskListAdopted, 0, row_);
       }
-      return *row_;
+      s_.keepDirty(*row_, std::move(record));
+      return;
     }
     MemoryStore::StoredDeal& row = *found;
-    s_.emptyDecoded(row);
-    // The row as it was waits for an undo in room kept by the store, so the
-    // undo entry holds two pointers (no allocation).
+    int32_t pipeline = deal.pipeline, stage = deal.stage, responsible = deal.responsible;
+    if (row.cached >= 0) {
+      MemoryStore::DecodedDeal& slot = s_.decoded_[static_cast<size_t>(row.cached)];
+      if (slot.full && slot.dirty) {
+        // The deal as it was is the slot's record: it waits for an undo.
+        s_.replacedRecords_.push_back(std::move(slot.record));
+        slot.record = std::move(record);
+        setScanned(row, pipeline, stage, responsible);
+        willUndo(Undo::Kind::DealRecordReplaced, 0, &row);
+        return;
+      }
+    }
+    // The deal as it was is its blob: it waits for an undo in room kept by
+    // the store, and the row takes that room's string, emptied, for when
+    // its record is written back.
     if (s_.replacedUsed_ == s_.replaced_.size()) s_.replaced_.emplace_back();
     MemoryStore::StoredDeal& old = s_.replaced_[s_.replacedUsed_++];
-    old.blob = std::string(bytes);  // a copy at its size
-    old.pipeline = deal.pipeline;
-    old.stage = deal.stage;
-    old.responsible = deal.responsible;
     swapRow(row, old);
+    row.blob.clear();
+    setScanned(row, pipeline, stage, responsible);
     willUndo(Undo::Kind::DealReplaced, 0, &row);
-    return row;
+    s_.keepDirty(row, std::move(record));
+  }
+
+  static void setScanned(MemoryStore::StoredDeal& row, int32_t pipeline, int32_t stage, int32_t responsible) {
+    row.pipeline = pipeline;
+    row.stage = stage;
+    row.responsible = responsible;
   }
 
   static void swapRow(MemoryStore::StoredDeal& row, MemoryStore::StoredDeal& other) {
@@ -593,7 +619,8 @@ class MemoryTransaction final : public Transaction {
     for (size_t i = static_cast<size_t>(std::max<int64_t>(afterPosition, 0));
          i < s_.dealRows_.size() && out.size() < limit; ++i) {
       const std::string& id = s_.dealRows_[i].id;
-      if (blob::decodeDeal(id, s_.dealRows_[i].blob).moduleVersion != version)
+      const DealRecord* decoded = s_.decodedOf(s_.dealRows_[i]);
+      if ((decoded ? decoded->moduleVersion : blob::decodeDeal(id, s_.dealRows_[i].blob).moduleVersion) != version)
         out.push_back({static_cast<int64_t>(i) + 1, id});
     }
     return out;
@@ -637,6 +664,9 @@ class MemoryTransaction final : public Transaction {
     undo_.clear();
     s_.undoClosures_.clear();
     s_.replacedUsed_ = 0;
+    // Committed, the records replaced are spares now (rolled back, there are none left).
+    for (MemoryStore::DealPtr& was : s_.replacedRecords_) s_.spareRecords_.push_back(std::move(was));
+    s_.replacedRecords_.clear();
     s_.replacedTasksUsed_ = 0;
     s_.timers_.compact();
   }
@@ -675,6 +705,14 @@ class MemoryTransaction final : public Transaction {
         auto& row = *static_cast<MemoryStore::StoredDeal*>(step.place);
         s_.emptyDecoded(row);
         swapRow(row, s_.replaced_[--s_.replacedUsed_]);
+        break;
+      }
+      case Undo::Kind::DealRecordReplaced: {
+        auto& row = *static_cast<MemoryStore::StoredDeal*>(step.place);
+        MemoryStore::DealPtr was = std::move(s_.replacedRecords_.back());
+        s_.replacedRecords_.pop_back();
+        setScanned(row, was->pipeline, was->stage, was->responsible);
+        s_.keepDirty(row, std::move(was));
         break;
       }
       case Undo::Kind::TaskAdded:
@@ -725,35 +763,74 @@ void MemoryStore::forgetDecoded(StoredDeal& deal) {
   DecodedDeal& slot = decoded_[static_cast<size_t>(deal.cached)];
   slot.owner = nullptr;
   slot.full = false;
+  slot.dirty = false;
   deal.cached = -1;
 }
 
 void MemoryStore::emptyDecoded(StoredDeal& deal) {
   if (deal.cached < 0) return;
-  decoded_[static_cast<size_t>(deal.cached)].full = false;
+  DecodedDeal& slot = decoded_[static_cast<size_t>(deal.cached)];
+  slot.full = false;
+  slot.dirty = false;
 }
 
-MemoryStore::DealPtr MemoryStore::roomForDecode() {
-  if (decoded_.empty()) decoded_.resize(kDecodedDeals);
-  // The slot keepDecoded() gives away next: its deal is let go of now
-  // rather than at the next save.
-  DecodedDeal& slot = decoded_[nextDecoded_];
-  if (slot.owner) forgetDecoded(*slot.owner);
-  return slot.record ? std::move(slot.record) : std::make_unique<DealRecord>();
+void MemoryStore::letGo(DecodedDeal& slot) {
+  if (!slot.owner) return;
+  if (slot.full && slot.dirty) writeBack(slot);
+  forgetDecoded(*slot.owner);
 }
 
-MemoryStore::DealPtr& MemoryStore::keepDecoded(StoredDeal& deal) {
+void MemoryStore::writeBack(DecodedDeal& slot) {
+  std::string_view bytes = blob::encodeDealIn(encodeScratch_, *slot.record);
+  std::string& blob = slot.owner->blob;
+  // The row's string is often room left by another deal's blob: reused when
+  // it fits closely, else the blob is made at its size (a million of them
+  // are what `voronka sim` holds).
+  if (blob.capacity() >= bytes.size() && blob.capacity() <= bytes.size() + 64) {
+    blob.assign(bytes);
+  } else {
+    blob = std::string(bytes);
+  }
+  slot.dirty = false;
+}
+
+void MemoryStore::keepDirty(StoredDeal& deal, DealPtr record) {
   if (decoded_.empty()) decoded_.resize(kDecodedDeals);
   if (deal.cached < 0) {
     size_t at = nextDecoded_;
     nextDecoded_ = (nextDecoded_ + 1) % decoded_.size();
-    if (decoded_[at].owner) forgetDecoded(*decoded_[at].owner);
+    letGo(decoded_[at]);
     decoded_[at].owner = &deal;
     deal.cached = static_cast<int32_t>(at);
   }
   DecodedDeal& slot = decoded_[static_cast<size_t>(deal.cached)];
+  if (slot.record) spareRecords_.push_back(std::move(slot.record));
+  slot.record = std::move(record);
   slot.full = true;
-  return slot.record;
+  slot.dirty = true;
+}
+
+const DealRecord* MemoryStore::decodedOf(const StoredDeal& deal) const {
+  if (deal.cached < 0) return nullptr;
+  const DecodedDeal& slot = decoded_[static_cast<size_t>(deal.cached)];
+  return slot.full ? slot.record.get() : nullptr;
+}
+
+MemoryStore::DealPtr MemoryStore::spareRecord() {
+  if (spareRecords_.empty()) return std::make_unique<DealRecord>();
+  DealPtr record = std::move(spareRecords_.back());
+  spareRecords_.pop_back();
+  return record;
+}
+
+MemoryStore::DealPtr MemoryStore::roomForDecode() {
+  if (!spareRecords_.empty()) return spareRecord();
+  if (decoded_.empty()) decoded_.resize(kDecodedDeals);
+  // The slot keepDirty() gives away next: its deal is let go of now rather
+  // than at the next save, and its record is the room.
+  DecodedDeal& slot = decoded_[nextDecoded_];
+  letGo(slot);
+  return slot.record ? std::move(slot.record) : std::make_unique<DealRecord>();
 }
 
 std::unique_ptr<Transaction> MemoryStore::begin() {

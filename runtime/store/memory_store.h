@@ -42,8 +42,9 @@ class MemoryStore : public Store {
   friend class MemoryTransaction;
   MemoryStoreOptions options_;
   // A deal as a blob (deal_blob.h): about 300 bytes where a DealRecord takes
-  // 2 KB, which is what lets `voronka sim` hold a million deals. What scans
-  // read is kept beside it.
+  // 2 KB, which is what lets `voronka sim` hold a million deals; while its
+  // decoded slot is dirty, the slot's record is the deal and the blob is
+  // stale. What scans read is kept beside it, always current.
   struct StoredDeal {
     int32_t pipeline = -1, stage = -1, responsible = -1;
     int32_t cached = -1;  // its slot in decoded_, or -1
@@ -61,15 +62,20 @@ class MemoryStore : public Store {
   RowIndex dealIndex_;
   // The last deals saved, decoded: a transaction reads a deal and saves it
   // back, and the next event is often for a deal seen lately, so the record
-  // saved is handed to the next read instead of decoding the blob again. The
-  // blob stays the truth: a slot is only filled with what was just encoded
-  // and is emptied by a read (which takes the record) or an undo. A deal
-  // that is not cached is decoded into the record of the slot given away
-  // next, so the strings and lists of records are reused, not reallocated.
+  // saved is handed to the next read instead of decoding the blob again.
+  // A saved deal is not encoded when it is saved: its slot is dirty, and
+  // its record, not its blob, is the deal until the slot is given to
+  // another deal (then the record is encoded into the blob: writeBack()).
+  // An undo needs the deal as it was, and the blob as it was or the record
+  // as it was is moved aside for it, not copied. A read of a dirty slot
+  // gets a copy (the record stays the deal); of a clean one, the record
+  // itself. A deal that is not cached is decoded into a spare record, so
+  // the strings and lists of records are reused, not reallocated.
   using DealPtr = Transaction::DealPtr;
   struct DecodedDeal {
     StoredDeal* owner = nullptr;
-    bool full = false;
+    bool full = false;   // `record` is the deal
+    bool dirty = false;  // and the owner's blob is not: only when full
     // The deal when full; else room for the next decode or save (what it
     // says is never read), or null once lent by dealToChange().
     DealPtr record;
@@ -78,29 +84,36 @@ class MemoryStore : public Store {
   std::vector<DecodedDeal> decoded_;
   size_t nextDecoded_ = 0;     // slots are reused in turn
   std::string encodeScratch_;  // blob::encodeDealIn()'s room, kept at its largest
-  // The rows the open transaction's saves replaced, oldest first, for its
-  // undo (kept, with their room, from one transaction to the next).
+  // The rows whose blobs the open transaction's saves replaced, as they
+  // were, oldest first, for its undo (kept, with their room, from one
+  // transaction to the next).
   std::vector<StoredDeal> replaced_;
   size_t replacedUsed_ = 0;
+  // The records of dirty slots the open transaction's saves replaced, as
+  // they were, oldest first, for its undo; spare records to decode or copy
+  // into (kept from one transaction to the next).
+  std::vector<DealPtr> replacedRecords_;
+  std::vector<DealPtr> spareRecords_;
   // The open transaction's undo log, kept here so its room is reused. The
   // steps an event takes are typed: nothing to construct, call through or
   // destroy per step. The rarer ones are closures, kept in undoClosures_.
   struct UndoStep {
     enum class Kind : uint8_t {
-      Closure,          // number: its index in undoClosures_
-      DealAdded,        // number: the row added (the last)
-      DealReplaced,     // place: the row; as it was: replaced_'s last used
-      TaskAdded,        // place: the deal's list of task ids
-      TaskListAdded,    // place: the row given the last of taskLists_
-      TaskListAdopted,  // place: the new row that took the transaction's list of a new deal's tasks
-      TaskChanged,      // number: the task's index; as it was: replacedTasks_'s last used
-      TimerAdded,       // number: its id
-      TimerRemoved,     // number: its id
-      EventKept,        // number: its row in events_ (the last)
-      EffectAdded,      // place: the deal's list in effectsByDeal_
-      HistoryAdded,     // place: the deal's history
-      NoteAdded,        // place: the deal's notes
-      CounterTaken,     // place: the counter
+      Closure,             // number: its index in undoClosures_
+      DealAdded,           // number: the row added (the last)
+      DealReplaced,        // place: the row; as it was: replaced_'s last used
+      DealRecordReplaced,  // place: the row; as it was: replacedRecords_'s last
+      TaskAdded,           // place: the deal's list of task ids
+      TaskListAdded,       // place: the row given the last of taskLists_
+      TaskListAdopted,     // place: the new row that took the transaction's list of a new deal's tasks
+      TaskChanged,         // number: the task's index; as it was: replacedTasks_'s last used
+      TimerAdded,          // number: its id
+      TimerRemoved,        // number: its id
+      EventKept,           // number: its row in events_ (the last)
+      EffectAdded,         // place: the deal's list in effectsByDeal_
+      HistoryAdded,        // place: the deal's history
+      NoteAdded,           // place: the deal's notes
+      CounterTaken,        // place: the counter
     };
     Kind kind;
     int64_t number;
@@ -130,10 +143,16 @@ class MemoryStore : public Store {
   };
   UndoLog undo_;
   std::vector<std::function<void()>> undoClosures_;
-  void forgetDecoded(StoredDeal& deal);  // frees its slot (the deal is going)
-  void emptyDecoded(StoredDeal& deal);   // its slot no longer holds the stored deal
-  // The deal's slot, full from now on (its record to be set by the caller).
-  DealPtr& keepDecoded(StoredDeal& deal);
+  void forgetDecoded(StoredDeal& deal);  // frees its slot, not written back (the deal is going)
+  void emptyDecoded(StoredDeal& deal);   // its slot no longer holds the deal (its blob does)
+  void letGo(DecodedDeal& slot);         // frees the slot for another deal, written back when dirty
+  void writeBack(DecodedDeal& slot);     // encodes a dirty slot's record into its owner's blob
+  // Gives the deal `record`, in its slot (found or freed), dirty; the record
+  // the slot held is kept as a spare.
+  void keepDirty(StoredDeal& deal, DealPtr record);
+  // The deal's record when it is decoded (dirty or not), else null.
+  const DealRecord* decodedOf(const StoredDeal& deal) const;
+  DealPtr spareRecord();    // a record whose room is reused; what it says is never read
   DealPtr roomForDecode();  // a record to decode into
   // Tasks by id - 1 (ids are given in order and tasks stay), as fixed-size
   // typed records: no heap block per task, nothing to decode. The texts are

@@ -93,6 +93,11 @@ struct DealRecord {
   std::string moduleVersion;
 };
 
+// Copies `from` into `to`, reusing `to`'s strings and lists: equal to
+// `to = from`, with no call made for the texts both leave empty (most of a
+// deal's fields are numbers). The memory store copies a deal per event so.
+void copyDealInto(DealRecord& to, const DealRecord& from);
+
 struct TaskRecord {
   int64_t id = 0;
   std::string deal;

@@ -13,6 +13,7 @@
 namespace voronka::store {
 namespace {
 
+using voronka::testing::numberField;
 using voronka::testing::sampleDeal;
 using voronka::testing::sampleTask;
 using voronka::testing::sampleTimer;
@@ -79,6 +80,104 @@ TEST(MemoryStore, ALongTransactionRolledBackLeavesNothing) {
   EXPECT_TRUE(tx->tasksOf("d0").empty());
   EXPECT_EQ(tx->timersOf("kept").size(), 1u);
   EXPECT_TRUE(tx->timersOf("d149").empty());
+}
+
+// A transaction that saves more deals than the store keeps decoded gives
+// dirty slots (deals saved but not yet encoded) to other deals mid-way, so
+// some saved records are written back and some are not; rolled back, every
+// deal is as it was, the ones saved twice too. Committed, every deal reads
+// back as saved, and dealsNotOn() reads a deal's version from its record
+// when the record, not the blob, is the deal.
+TEST(MemoryStore, MoreSavesThanDecodedSlotsInOneTransactionRollBackAndCommit) {
+  constexpr int kDeals = 2500;  // more than twice the decoded slots
+  MemoryStore store;
+  auto named = [](int i, const std::string& name) {
+    DealRecord d = sampleDeal("d" + std::to_string(i));
+    d.name = name + std::to_string(i);
+    d.moduleVersion = "v1";
+    return d;
+  };
+  {
+    auto tx = store.begin();
+    for (int i = 0; i < kDeals; ++i) tx->saveDeal(named(i, "first "));
+    tx->commit();
+  }
+  {
+    auto tx = store.begin();
+    auto change = [&](int i, const std::string& name) {
+      Transaction::DealPtr d = tx->dealToChange("d" + std::to_string(i));
+      ASSERT_TRUE(d);
+      d->name = name;
+      d->stage = 2 + i % 3;
+      tx->saveChangedDeal(std::move(d));
+    };
+    // The last ten saved by the commit are dirty still: their records as
+    // committed are moved aside, then they are pushed out of their slots.
+    for (int i = kDeals - 10; i < kDeals; ++i) change(i, "early");
+    // The first ten saved twice (the second replaces a dirty record), then
+    // pushed out of their slots by all the others, then saved again.
+    for (int i = 0; i < 10; ++i) {
+      change(i, "once");
+      change(i, "twice");
+    }
+    for (int i = 10; i < kDeals; ++i) change(i, "once");
+    for (int i = 0; i < 10; ++i) change(i, "thrice");
+    EXPECT_EQ(tx->deal("d7")->name, "thrice");
+    EXPECT_EQ(tx->deal("d2000")->name, "once");
+  }  // rolled back
+  {
+    auto tx = store.begin();
+    for (int i = 0; i < kDeals; ++i) {
+      std::optional<DealRecord> d = tx->deal("d" + std::to_string(i));
+      ASSERT_TRUE(d);
+      ASSERT_EQ(show(*d), show(named(i, "first "))) << i;
+    }
+    std::vector<StageCount> perStage = tx->dealsPerStage();
+    ASSERT_EQ(perStage.size(), 1u);
+    EXPECT_EQ(perStage[0].stage, 1);
+  }
+  {
+    auto tx = store.begin();
+    for (int i = 0; i < kDeals; i += 2) {
+      DealRecord d = named(i, "second ");
+      d.moduleVersion = "v2";
+      tx->putDeal(d);
+    }
+    tx->commit();
+  }
+  auto tx = store.begin();
+  // The last saved are still dirty in their slots; the first were written back.
+  std::vector<DealPosition> notOnV2 = tx->dealsNotOn("v2", 0, kDeals);
+  ASSERT_EQ(notOnV2.size(), static_cast<size_t>(kDeals / 2));
+  for (const DealPosition& p : notOnV2) ASSERT_EQ(std::stoi(p.id.substr(1)) % 2, 1) << p.id;
+  for (int i = 0; i < kDeals; ++i) {
+    DealRecord want = named(i, i % 2 == 0 ? "second " : "first ");
+    if (i % 2 == 0) want.moduleVersion = "v2";
+    ASSERT_EQ(show(*tx->deal("d" + std::to_string(i))), show(want)) << i;
+  }
+}
+
+// copyDealInto() gives what `to = from` gives, whatever `to` held before:
+// more or fewer fields and tags, texts where `from` has none and none where
+// it has some.
+TEST(CopyDealInto, GivesTheSameAsAssignmentWhateverTheTargetHeld) {
+  DealRecord rich = sampleDeal("rich");
+  DealRecord bare;
+  bare.id = "bare";
+  bare.fields.resize(3);
+  DealRecord longer = sampleDeal("longer");
+  longer.fields.resize(20, numberField(1.5));
+  longer.tags.assign(7, "метка");
+  longer.error = "an error";
+  for (const DealRecord* from : {&rich, &bare, &longer}) {
+    for (const DealRecord* held : {&rich, &bare, &longer}) {
+      DealRecord to = *held;
+      copyDealInto(to, *from);
+      EXPECT_EQ(show(to), show(*from)) << from->id << " into " << held->id;
+      EXPECT_EQ(to.fields, from->fields);
+      EXPECT_EQ(to.tags, from->tags);
+    }
+  }
 }
 
 // The deals against a plain map, through random saves by every way there is
