@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 
 #include "bench/furniture_events.h"
 #include "runtime/bytecode/container.h"
@@ -162,8 +163,12 @@ BENCHMARK(BM_LuaGuard);
 
 // 200 furniture deals through their whole life, as wire events, in memory.
 // events_per_s counts the wire events; timers_per_s the timers that fired
-// meanwhile (each one a transaction of its own, in the same time).
-void runFurniture(benchmark::State& state, store::MemoryStoreOptions options) {
+// meanwhile (each one a transaction of its own, in the same time). With
+// `Input::Calls` the events come decoded (engine::WireCall, decoded with the
+// timing paused), as `voronka sim` gives them to the engine: the figure is
+// the engine's alone, without reading JSON at its edge.
+enum class Input { Json, Calls };
+void runFurniture(benchmark::State& state, store::MemoryStoreOptions options, Input input = Input::Json) {
   bc::Module m =
       bc::load(bc::serialize(bench::compileFunnelFile(bench::sourceDir() / "examples/furniture/furniture.funnel")));
   engine::Names names(m);
@@ -173,21 +178,34 @@ void runFurniture(benchmark::State& state, store::MemoryStoreOptions options) {
   // timing paused: the figure is events applied, not the input's set-up or
   // the teardown of everything the store kept.
   struct Run {
-    Run(const bc::Module& m, store::MemoryStoreOptions options) : store(options), eng(m, store, clock) {
+    Run(const bc::Module& m, const engine::Names& names, store::MemoryStoreOptions options, Input input)
+        : store(options), eng(m, store, clock) {
       for (int d = 0; d < 200; ++d) lives.push_back(bench::furnitureLife("d" + std::to_string(d)));
+      if (input == Input::Calls) {
+        for (const auto& life : lives) {
+          calls.emplace_back();
+          for (const nlohmann::json& e : life) {
+            calls.back().emplace_back();
+            if (!engine::decodeWireEvent(eng, names, e, calls.back().back()))
+              throw std::runtime_error("the benchmark's event stream is out of date: " + e.dump());
+          }
+        }
+      }
     }
     store::MemoryStore store;
     engine::VirtualClock clock{1795420800};  // Monday 23 November 2026, 08:00 UTC
     engine::Engine eng;
     std::vector<std::vector<nlohmann::json>> lives;
+    std::vector<std::vector<engine::WireCall>> calls;  // with Input::Calls
   };
   for (auto _ : state) {
     state.PauseTiming();
-    auto run = std::make_unique<Run>(m, options);
+    auto run = std::make_unique<Run>(m, names, options, input);
     state.ResumeTiming();
     for (size_t step = 0; step < run->lives[0].size(); ++step) {
-      for (auto& life : run->lives) {
-        engine::Outcome o = engine::applyWireEvent(run->eng, names, life[step]);
+      for (size_t d = 0; d < run->lives.size(); ++d) {
+        engine::Outcome o = input == Input::Calls ? engine::applyWireCall(run->eng, run->calls[d][step])
+                                                  : engine::applyWireEvent(run->eng, names, run->lives[d][step]);
         failed += !o.ok();
         ++events;
       }
@@ -218,6 +236,11 @@ BENCHMARK(BM_EngineFurniture)->Unit(benchmark::kMillisecond);
 // The store keeps deals, tasks and timers only, as `voronka sim` runs the engine.
 void BM_EngineFurnitureNoRecords(benchmark::State& state) { runFurniture(state, {.keepRecords = false}); }
 BENCHMARK(BM_EngineFurnitureNoRecords)->Unit(benchmark::kMillisecond);
+
+// As `voronka sim` runs the engine: deals, tasks and timers only, and the
+// events decoded before they are timed (no JSON read per event).
+void BM_EngineFurnitureCalls(benchmark::State& state) { runFurniture(state, {.keepRecords = false}, Input::Calls); }
+BENCHMARK(BM_EngineFurnitureCalls)->Unit(benchmark::kMillisecond);
 
 // ───────────────────────────── timers ─────────────────────────────────────
 
