@@ -70,27 +70,35 @@ std::optional<uint64_t> sixSmall(const char* p) {
 
 }  // namespace
 
-uint32_t TimerTable::Arena::append(std::string_view bytes) {
-  if (used_ + bytes.size() > kChunk || bytes.size() > kChunk) {
+char* TimerTable::Arena::room(size_t most) {
+  if (used_ + most > kChunk) {
     if (chunks_.size() >= (1u << 16)) throw std::length_error("the memory store keeps at most 4 GiB of timer texts");
-    chunks_.push_back(std::make_unique<char[]>(std::max(kChunk, bytes.size())));
+    chunks_.push_back(std::make_unique<char[]>(std::max(kChunk, most)));
     used_ = 0;
   }
+  return chunks_.back().get() + used_;
+}
+
+uint32_t TimerTable::Arena::take(size_t used) {
   auto ref = static_cast<uint32_t>(((chunks_.size() - 1) << 16) | used_);
-  std::memcpy(chunks_.back().get() + used_, bytes.data(), bytes.size());
   // A blob larger than a chunk fills its own.
-  used_ = bytes.size() > kChunk ? kChunk : used_ + bytes.size();
-  bytes_ += bytes.size();
+  used_ = used > kChunk ? kChunk : used_ + used;
+  bytes_ += used;
   return ref;
 }
 
-std::string_view TimerTable::encode(const TimerView& t) {
-  // Into room sized for the longest encoding, written through a pointer (no
-  // push_back per byte) and reused from timer to timer.
+uint32_t TimerTable::Arena::append(std::string_view bytes) {
+  char* at = room(bytes.size());
+  if (!bytes.empty()) std::memcpy(at, bytes.data(), bytes.size());
+  return take(bytes.size());
+}
+
+std::pair<uint32_t, size_t> TimerTable::encode(const TimerView& t) {
+  // Straight into the arena, in room for the longest encoding, written
+  // through a pointer (no push_back per byte, no copy after).
   constexpr size_t kVarints = 10 * 10;
   size_t most = 1 + kVarints + t.cause.size() + t.payload.size();
-  if (scratch_.size() < most) scratch_.resize(std::max(most, 2 * scratch_.size()));
-  char* start = scratch_.data();
+  char* start = arena_.room(most);
   char* p = start;
   *p++ = static_cast<char>(static_cast<uint8_t>(t.kind) | (t.scheduledAt != 0 ? kHasScheduledAt : 0));
   p = putVarint(p, zigzag(t.rule));
@@ -105,7 +113,8 @@ std::string_view TimerTable::encode(const TimerView& t) {
     p = putVarint(p, zigzag(static_cast<int64_t>(static_cast<uint64_t>(t.due) - static_cast<uint64_t>(t.scheduledAt))));
   p = putText(p, t.cause);
   p = putText(p, t.payload);
-  return {start, static_cast<size_t>(p - start)};
+  auto size = static_cast<size_t>(p - start);
+  return {arena_.take(size), size};
 }
 
 size_t TimerTable::blobSize(uint32_t pos) const {
@@ -122,7 +131,7 @@ size_t TimerTable::blobSize(uint32_t pos) const {
   return static_cast<size_t>(p - start);
 }
 
-TimerHead TimerTable::decodeHead(uint32_t pos) const {
+TimerHead TimerTable::decodeHead(uint32_t pos, const char** tail) const {
   const Slot& s = slots_[pos];
   TimerHead t;
   t.id = s.id;
@@ -136,17 +145,25 @@ TimerHead TimerTable::decodeHead(uint32_t pos) const {
     t.unlessEvent = static_cast<int32_t>(unzigzag(byte(4)));
     t.unlessArg = static_cast<int32_t>(unzigzag(byte(5)));
     p += 6;
-    t.task = unzigzag(getVarint(p));
-    return t;
+  } else {
+    t.rule = static_cast<int32_t>(unzigzag(getVarint(p)));
+    getVarint(p);  // action
+    t.epoch = getVarint(p);
+    getVarint(p);  // event
+    t.unlessEvent = static_cast<int32_t>(unzigzag(getVarint(p)));
+    t.unlessArg = static_cast<int32_t>(unzigzag(getVarint(p)));
   }
-  t.rule = static_cast<int32_t>(unzigzag(getVarint(p)));
-  getVarint(p);  // action
-  t.epoch = getVarint(p);
-  getVarint(p);  // event
-  t.unlessEvent = static_cast<int32_t>(unzigzag(getVarint(p)));
-  t.unlessArg = static_cast<int32_t>(unzigzag(getVarint(p)));
   t.task = unzigzag(getVarint(p));
+  if (tail) *tail = p;
   return t;
+}
+
+size_t TimerTable::sizeFrom(uint32_t pos, const char* tail) const {
+  const char* start = arena_.at(slots_[pos].blob);
+  const char* p = tail;
+  if (static_cast<uint8_t>(*start) & kHasScheduledAt) getVarint(p);
+  for (int i = 0; i < 2; ++i) p += getVarint(p);
+  return static_cast<size_t>(p - start);
 }
 
 TimerRecord TimerTable::decode(uint32_t pos) const {
@@ -302,14 +319,15 @@ void TimerTable::add(int64_t id, const TimerView& timer) {
   Slot s{};
   s.id = static_cast<uint32_t>(id);
   s.deal = internDeal(timer.deal);
-  push(s, timer.due, encode(timer));
+  auto [blob, bytes] = encode(timer);
+  s.blob = blob;
+  push(s, timer.due, bytes);
 }
 
-void TimerTable::push(Slot s, int64_t due, std::string_view blob) {
-  s.blob = arena_.append(blob);
+void TimerTable::push(Slot s, int64_t due, size_t bytes) {
   s.nextInDeal = kNone;
   s.heapPos = kNone;
-  liveBlobBytes_ += blob.size();
+  liveBlobBytes_ += bytes;
   slots_.push_back(s);
   auto pos = static_cast<uint32_t>(slots_.size() - 1);
   link(pos);
@@ -335,13 +353,13 @@ bool TimerTable::remove(int64_t id, TimerRecord* removed) {
   std::optional<uint32_t> pos = !heapSlot_.empty() && slots_[heapSlot_[0]].id == id ? heapSlot_[0] : position(id);
   if (!pos || slots_[*pos].heapPos == kNone) return false;
   if (removed) *removed = decode(*pos);
-  removeAt(*pos);
+  removeAt(*pos, blobSize(*pos));
   return true;
 }
 
-void TimerTable::removeAt(uint32_t pos) {
+void TimerTable::removeAt(uint32_t pos, size_t bytes) {
   int64_t due = dueOf(pos);
-  liveBlobBytes_ -= blobSize(pos);
+  liveBlobBytes_ -= bytes;
   heapErase(pos);
   unlink(pos);
   // Its due time, for restore(), where a removed slot has no list to be in.
@@ -364,10 +382,11 @@ bool TimerTable::replace(const TimerRecord& timer, TimerRecord* old) {
   std::optional<uint32_t> pos = position(timer.id);
   if (!pos || slots_[*pos].heapPos == kNone) return false;
   if (old) *old = decode(*pos);
-  std::string_view blob = encode(TimerView::of(timer));
-  liveBlobBytes_ = liveBlobBytes_ - blobSize(*pos) + blob.size();
+  size_t oldBytes = blobSize(*pos);
+  auto [blob, bytes] = encode(TimerView::of(timer));
+  liveBlobBytes_ = liveBlobBytes_ - oldBytes + bytes;
   Slot& s = slots_[*pos];
-  s.blob = arena_.append(blob);
+  s.blob = blob;
   heapDue_[s.heapPos] = timer.due;
   heapFix(s.heapPos);
   return true;
@@ -407,8 +426,9 @@ void TimerTable::removeOfDeal(std::string_view deal, FunctionRef<bool(const Time
   const uint32_t* newestFirst = n > kFew ? many.data() : few.data();
   for (size_t i = n; i-- > 0;) {
     uint32_t pos = newestFirst[i];
-    if (slots_[pos].heapPos == kNone || !pick(decodeHead(pos))) continue;
-    removeAt(pos);
+    const char* tail = nullptr;
+    if (slots_[pos].heapPos == kNone || !pick(decodeHead(pos, &tail))) continue;
+    removeAt(pos, sizeFrom(pos, tail));
     removed(slots_[pos].id);
   }
 }
@@ -442,6 +462,12 @@ std::vector<TimerRecord> TimerTable::due(int64_t until, size_t limit) const {
     children(i);
   }
   return out;
+}
+
+size_t TimerTable::measuredBlobBytes() const {
+  size_t bytes = 0;
+  for (uint32_t pos : heapSlot_) bytes += blobSize(pos);
+  return bytes;
 }
 
 std::optional<int64_t> TimerTable::nextDue() const {

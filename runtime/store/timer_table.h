@@ -56,6 +56,11 @@ class TimerTable {
   std::vector<TimerRecord> due(int64_t until, size_t limit) const;
   std::optional<int64_t> nextDue() const;
   size_t size() const { return heapSlot_.size(); }
+  // The bytes of the pending timers' blobs as counted on every change (what
+  // decides a compaction), and as measured by reading each blob: the same,
+  // unless the count is wrong (for the tests).
+  size_t countedBlobBytes() const { return liveBlobBytes_; }
+  size_t measuredBlobBytes() const;
   // Calls f(kind, rule) for every pending timer.
   template <typename F>
   void forEachRule(F f) const {
@@ -87,6 +92,10 @@ class TimerTable {
   class Arena {
    public:
     uint32_t append(std::string_view bytes);
+    // Room for `most` bytes in one piece, to write a blob straight into;
+    // take() then keeps the first `used` of them and gives the blob's reference.
+    char* room(size_t most);
+    uint32_t take(size_t used);
     const char* at(uint32_t ref) const { return chunks_[ref >> 16].get() + (ref & 0xFFFF); }
     size_t bytes() const { return bytes_; }
 
@@ -100,15 +109,19 @@ class TimerTable {
   uint32_t internDeal(std::string_view deal);
   std::optional<uint32_t> findDeal(std::string_view deal) const;
   std::optional<uint32_t> position(int64_t id) const;
-  void removeAt(uint32_t pos);  // a pending timer
-  // Adds slot `s` (id and deal set) with its encoded bytes.
-  void push(Slot s, int64_t due, std::string_view blob);
+  // A pending timer, whose blob takes `bytes` (blobSize(), when not known).
+  void removeAt(uint32_t pos, size_t bytes);
+  // Adds slot `s` (id, deal and blob set), whose blob takes `bytes`.
+  void push(Slot s, int64_t due, size_t bytes);
   int64_t dueOf(uint32_t pos) const { return heapDue_[slots_[pos].heapPos]; }  // a pending timer's
-  // The timer's varints and texts, in scratch_ (valid until the next encode).
-  std::string_view encode(const TimerView& t);
+  // The timer's varints and texts, written into the arena: its reference and size.
+  std::pair<uint32_t, size_t> encode(const TimerView& t);
   TimerRecord decode(uint32_t pos) const;
-  TimerHead decodeHead(uint32_t pos) const;
+  // What picking a timer reads; `tail`, when set, is where the head ends in
+  // the blob, for sizeFrom(): cheaper than blobSize() after a head is read.
+  TimerHead decodeHead(uint32_t pos, const char** tail = nullptr) const;
   size_t blobSize(uint32_t pos) const;
+  size_t sizeFrom(uint32_t pos, const char* tail) const;
   // Heap node i is due before node j: earlier, or as early and added first
   // (slots are in id order).
   bool before(size_t i, size_t j) const {
@@ -133,7 +146,6 @@ class TimerTable {
   // brings them back before that).
   ChunkedVector<int64_t> removedDue_;
   size_t liveBlobBytes_ = 0;
-  std::string scratch_;  // encode()'s room
   size_t dead_ = 0;
   // Deal ids, interned: names, the newest timer of each, an open-addressing index.
   std::vector<std::string> dealNames_;

@@ -127,6 +127,7 @@ TEST(TimerTable, MatchesAPlainModelThroughAddsRemovalsUndosRewritesAndCompaction
       table.compact();
     }
     ASSERT_EQ(table.size(), model.size());
+    ASSERT_EQ(table.countedBlobBytes(), table.measuredBlobBytes());
     std::vector<TimerRecord> byDue;
     for (const auto& [id, t] : model) byDue.push_back(t);
     std::stable_sort(byDue.begin(), byDue.end(), [](const auto& a, const auto& b) { return a.due < b.due; });
