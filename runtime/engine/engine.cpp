@@ -513,13 +513,12 @@ bool Processing::ruleApplies(const bc::RuleDef& rule, int32_t arg, std::string_v
 
 void Processing::runEvent(int32_t event, int32_t arg, std::string_view tag) {
   if (event == kNo) return;
-  const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
   uint64_t epoch = deal_.epoch;
   std::vector<store::FieldValue> payload = payload_;
-  for (int32_t r : stage.rules) {
+  for (int32_t r : engine_.stageRules_.answering(deal_.pipeline, deal_.stage, event)) {
     if (deal_.epoch != epoch) break;  // an earlier rule moved the deal: the rest belong to the stage it left
     const bc::RuleDef& rule = m_.rules[r];
-    if (rule.event != event || !ruleApplies(rule, arg, tag)) continue;
+    if (!ruleApplies(rule, arg, tag)) continue;
     setPayload(event, payload);
     if (rule.timing != bc::TimingKind::None) {
       scheduleRule(r, now_);

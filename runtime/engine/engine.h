@@ -17,6 +17,7 @@
 #include "runtime/calendar/calendar.h"
 #include "runtime/engine/clock.h"
 #include "runtime/engine/names.h"
+#include "runtime/engine/stage_rules.h"
 #include "runtime/engine/trace.h"
 #include "runtime/store/store.h"
 #include "runtime/vm/vm.h"
@@ -203,6 +204,7 @@ class Engine {
   // has no timer to cancel and its look through the deal's timers is skipped.
   static std::vector<bool> unlessEvents(const bc::Module& m);
   std::vector<bool> unlessEvents_ = unlessEvents(module_);
+  StageRules stageRules_{module_};  // each stage's rules by what runs them
 };
 
 }  // namespace voronka::engine

@@ -83,11 +83,10 @@ std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, Mov
 }
 
 void Processing::leaveStage() {
-  const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
   int32_t leave = eventIndex(bc::EventKind::Leave);
-  for (int32_t r : stage.rules) {
+  for (int32_t r : engine_.stageRules_.answering(deal_.pipeline, deal_.stage, leave)) {
     const bc::RuleDef& rule = m_.rules[r];
-    if (rule.event != leave || rule.timing != bc::TimingKind::None || !ruleApplies(rule, kNo, "")) continue;
+    if (rule.timing != bc::TimingKind::None || !ruleApplies(rule, kNo, "")) continue;
     clearPayload();
     if (rule.when != kNo && !condition(rule.when)) continue;
     site_ = {r, rule.line};
@@ -100,12 +99,11 @@ void Processing::leaveStage() {
 }
 
 void Processing::runEntryRules(int32_t event, int32_t fromPipeline, int32_t fromStage) {
-  const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
   uint64_t epoch = deal_.epoch;
-  for (int32_t r : stage.rules) {
+  for (int32_t r : engine_.stageRules_.answering(deal_.pipeline, deal_.stage, event)) {
     if (deal_.epoch != epoch) return;  // moved on already
     const bc::RuleDef& rule = m_.rules[r];
-    if (rule.event != event || rule.timing != bc::TimingKind::None) continue;
+    if (rule.timing != bc::TimingKind::None) continue;
     if (!ruleApplies(rule, kNo, "")) continue;
     if (rule.fromStage != kNo && !(fromPipeline == deal_.pipeline && fromStage == rule.fromStage)) continue;
     clearPayload();

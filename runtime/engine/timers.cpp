@@ -58,12 +58,9 @@ void Processing::loadPayload(int32_t event, const std::string& json) {
 }
 
 void Processing::scheduleOnEnter(int32_t fromPipeline, int32_t fromStage) {
-  const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
-  int32_t enter = eventIndex(bc::EventKind::Enter);
-  for (int32_t r : stage.rules) {
+  for (int32_t r : engine_.stageRules_.timedFromEntry(deal_.pipeline, deal_.stage)) {
     const bc::RuleDef& rule = m_.rules[r];
-    bool anchoredAtEntry = rule.event == kNo || (rule.event == enter && rule.timing != bc::TimingKind::None);
-    if (!anchoredAtEntry || !ruleApplies(rule, kNo, "")) continue;
+    if (!ruleApplies(rule, kNo, "")) continue;
     if (rule.fromStage != kNo && !(fromPipeline == deal_.pipeline && fromStage == rule.fromStage)) continue;
     setPayload(kNo, {});
     scheduleRule(r, deal_.enteredAt);
@@ -122,11 +119,8 @@ void Processing::scheduleRule(int32_t r, int64_t anchor) {
 
 void Processing::rescheduleAt(const std::vector<int32_t>& changedFields) {
   if (changedFields.empty()) return;
-  const bc::StageDef& stage = m_.pipelines[deal_.pipeline].stages[deal_.stage];
-  int32_t enter = eventIndex(bc::EventKind::Enter);
-  for (int32_t r : stage.rules) {
+  for (int32_t r : engine_.stageRules_.timedAtFields(deal_.pipeline, deal_.stage)) {
     const bc::RuleDef& rule = m_.rules[r];
-    if (rule.timing != bc::TimingKind::At || (rule.event != kNo && rule.event != enter)) continue;
     bool depends = false;
     for (int32_t f : rule.atFields) {
       depends = depends || std::find(changedFields.begin(), changedFields.end(), f) != changedFields.end();
