@@ -514,12 +514,26 @@ bool Processing::ruleApplies(const bc::RuleDef& rule, int32_t arg, std::string_v
 void Processing::runEvent(int32_t event, int32_t arg, std::string_view tag) {
   if (event == kNo) return;
   uint64_t epoch = deal_.epoch;
-  std::vector<store::FieldValue> payload = payload_;
-  for (int32_t r : engine_.stageRules_.answering(deal_.pipeline, deal_.stage, event)) {
+  std::span<const int32_t> rules = engine_.stageRules_.answering(deal_.pipeline, deal_.stage, event);
+  if (rules.empty()) return;
+  // Each rule that takes the event sees its values as they came, though an
+  // earlier rule's body may have set others: they are kept aside when more
+  // than one rule could take it. The usual single rule copies nothing.
+  std::vector<store::FieldValue> asCame;
+  if (rules.size() > 1) asCame = payload_;
+  bool first = true;
+  for (int32_t r : rules) {
     if (deal_.epoch != epoch) break;  // an earlier rule moved the deal: the rest belong to the stage it left
     const bc::RuleDef& rule = m_.rules[r];
     if (!ruleApplies(rule, arg, tag)) continue;
-    setPayload(event, payload);
+    if (first) {
+      // Nothing has run yet, so payload_ is as it came: this is setPayload(event, a copy of it).
+      event_ = event;
+      payload_.resize(m_.events[event].params.size());
+      first = false;
+    } else {
+      setPayload(event, asCame);
+    }
     if (rule.timing != bc::TimingKind::None) {
       scheduleRule(r, now_);
       continue;
