@@ -4,6 +4,7 @@
 #include <bit>
 
 #include "common/same_text.h"
+#include "common/text_hash.h"
 
 namespace voronka::engine {
 
@@ -21,11 +22,7 @@ Names::Names(const bc::Module& m) : m_(m) {
   fill(taskTypes_, m.taskTypes);
 }
 
-uint32_t Names::Table::hashOf(std::string_view name) {
-  uint32_t h = 2166136261u;  // FNV-1a: names are a few bytes
-  for (char c : name) h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
-  return h;
-}
+uint32_t Names::Table::hashOf(std::string_view name) { return static_cast<uint32_t>(hashText(name)); }
 
 void Names::Table::add(std::string_view name, int32_t index) {
   if (find(name) != bc::kNo) return;

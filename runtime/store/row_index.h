@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/same_text.h"
+#include "common/text_hash.h"
 
 namespace voronka::store {
 
@@ -60,7 +61,7 @@ class RowIndex {
   size_t size() const { return count_; }
 
  private:
-  static uint32_t hashOf(std::string_view id) { return static_cast<uint32_t>(std::hash<std::string_view>{}(id)); }
+  static uint32_t hashOf(std::string_view id) { return static_cast<uint32_t>(hashText(id)); }
   static uint32_t rowOf(uint64_t slot) { return static_cast<uint32_t>(slot >> 32) - 1; }
   size_t mask() const { return slots_.size() - 1; }
   void place(uint64_t slot) {

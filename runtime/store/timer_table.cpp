@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "common/same_text.h"
+#include "common/text_hash.h"
 
 namespace voronka::store {
 
@@ -48,11 +49,7 @@ std::string getText(const char*& p) {
   return s;
 }
 
-uint64_t hashOf(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : s) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
-  return h;
-}
+uint64_t hashOf(std::string_view s) { return hashText(s); }
 
 constexpr uint8_t kHasScheduledAt = 0x80;
 
@@ -73,7 +70,8 @@ std::optional<uint64_t> sixSmall(const char* p) {
 char* TimerTable::Arena::room(size_t most) {
   if (used_ + most > kChunk) {
     if (chunks_.size() >= (1u << 16)) throw std::length_error("the memory store keeps at most 4 GiB of timer texts");
-    chunks_.push_back(std::make_unique<char[]>(std::max(kChunk, most)));
+    // Not zeroed first: every byte is written before it is read.
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(std::max(kChunk, most)));
     used_ = 0;
   }
   return chunks_.back().get() + used_;
