@@ -362,8 +362,9 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
       return;
     }
     case bc::ActionKind::Note: {
+      if (!engine_.keepsRecords() && !tracing("note")) return;  // nobody would read it
       std::string text(r[0].textView());
-      state_.tx.addNote({deal_.id, now_, text});
+      if (engine_.keepsRecords()) state_.tx.addNote({deal_.id, now_, text});
       trace("note", [&] { return nlohmann::json{{"text", text}}; });
       return;
     }

@@ -419,7 +419,9 @@ void Processing::initialize(const std::vector<FieldAssignment>& values, const st
 
 void Processing::start(int32_t fromPipeline, int32_t fromStage) {
   deal_.visits[(static_cast<int64_t>(deal_.pipeline) << 32) | static_cast<uint32_t>(deal_.stage)] += 1;
-  state_.tx.addHistory({deal_.id, fromPipeline, fromStage, deal_.pipeline, deal_.stage, now_, state_.cause, "created"});
+  if (engine_.keepsRecords())  // else the store drops it (moves.cpp)
+    state_.tx.addHistory(
+        {deal_.id, fromPipeline, fromStage, deal_.pipeline, deal_.stage, now_, state_.cause, "created"});
   if (tracingFacts()) {
     TraceFact fact;
     fact.kind = TraceFact::Kind::Entered;

@@ -59,7 +59,9 @@ std::optional<std::string> Processing::move(int32_t pipeline, int32_t stage, Mov
   deal_.enteredAt = now_;
   deal_.visits[(static_cast<int64_t>(pipeline) << 32) | static_cast<uint32_t>(stage)] += 1;
   deal_.lostReason = target.kind == bc::StageKind::Lost ? lostReason : std::string();  // a reopened deal has none
-  state_.tx.addHistory({deal_.id, fromPipeline, fromStage, pipeline, stage, now_, state_.cause, how});
+  // A store that keeps no records (`voronka sim`) would drop the entry: its three texts are not copied for it.
+  if (engine_.keepsRecords())
+    state_.tx.addHistory({deal_.id, fromPipeline, fromStage, pipeline, stage, now_, state_.cause, how});
   const bc::PipelineDef& from = m_.pipelines[fromPipeline];
   if (tracingFacts()) {
     TraceFact fact;
