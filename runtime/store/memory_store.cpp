@@ -42,13 +42,7 @@ class MemoryTransaction final : public Transaction {
     }
     // Rolled back, newDealTasks_ is empty again; committed, it went to a row
     // or was kept by commit().
-    undo_.clear();
-    s_.undoClosures_.clear();
-    s_.replacedUsed_ = 0;
-    // Committed, the records replaced are spares now (rolled back, there are none left).
-    for (MemoryStore::DealPtr& was : s_.replacedRecords_) s_.spareRecords_.push_back(std::move(was));
-    s_.replacedRecords_.clear();
-    s_.replacedTasksUsed_ = 0;
+    forgetUndo();
     s_.open_ = false;
   }
 
@@ -661,13 +655,7 @@ class MemoryTransaction final : public Transaction {
     // Tasks of a deal not stored in the end: kept as those of any deal that
     // comes later.
     if (!newDeal_.empty()) s_.tasksByDeal_[newDeal_] = std::move(newDealTasks_);
-    undo_.clear();
-    s_.undoClosures_.clear();
-    s_.replacedUsed_ = 0;
-    // Committed, the records replaced are spares now (rolled back, there are none left).
-    for (MemoryStore::DealPtr& was : s_.replacedRecords_) s_.spareRecords_.push_back(std::move(was));
-    s_.replacedRecords_.clear();
-    s_.replacedTasksUsed_ = 0;
+    forgetUndo();
     s_.timers_.compact();
   }
 
@@ -682,6 +670,18 @@ class MemoryTransaction final : public Transaction {
   // tasksByDeal_ (a hash, a node and a copy of the id) for each new deal.
   std::string newDeal_;
   std::vector<int64_t> newDealTasks_;
+
+  // The undo log and what it kept aside, let go of once the transaction is
+  // committed or rolled back (their room is kept for the next one).
+  void forgetUndo() {
+    undo_.clear();
+    s_.undoClosures_.clear();
+    s_.replacedUsed_ = 0;
+    // Committed, the records replaced are spares now (rolled back, there are none left).
+    for (MemoryStore::DealPtr& was : s_.replacedRecords_) s_.spareRecords_.push_back(std::move(was));
+    s_.replacedRecords_.clear();
+    s_.replacedTasksUsed_ = 0;
+  }
 
   void willUndo(Undo::Kind kind, int64_t number, void* place = nullptr) { undo_.add({kind, number, place}); }
   void willUndo(std::function<void()> closure) {
