@@ -49,8 +49,6 @@ std::string getText(const char*& p) {
   return s;
 }
 
-uint64_t hashOf(std::string_view s) { return hashText(s); }
-
 constexpr uint8_t kHasScheduledAt = 0x80;
 
 // The six numbers after a blob's head (rule, action, epoch, event, unless
@@ -194,7 +192,7 @@ std::optional<uint32_t> TimerTable::findDeal(std::string_view deal) const {
   if (lastDeal_ < dealNames_.size() && sameText(dealNames_[lastDeal_], deal)) return lastDeal_;
   if (dealIndex_.empty()) return std::nullopt;
   size_t mask = dealIndex_.size() - 1;
-  for (size_t i = hashOf(deal) & mask;; i = (i + 1) & mask) {
+  for (size_t i = hashText(deal) & mask;; i = (i + 1) & mask) {
     uint32_t d = dealIndex_[i];
     if (d == 0) return std::nullopt;
     if (sameText(dealNames_[d - 1], deal)) {
@@ -210,7 +208,7 @@ uint32_t TimerTable::internDeal(std::string_view deal) {
     std::vector<uint32_t> grown(std::max<size_t>(16, dealIndex_.size() * 2), 0);
     size_t mask = grown.size() - 1;
     for (uint32_t d = 0; d < dealNames_.size(); ++d) {
-      size_t i = hashOf(dealNames_[d]) & mask;
+      size_t i = hashText(dealNames_[d]) & mask;
       while (grown[i] != 0) i = (i + 1) & mask;
       grown[i] = d + 1;
     }
@@ -220,7 +218,7 @@ uint32_t TimerTable::internDeal(std::string_view deal) {
   dealNames_.emplace_back(deal);
   dealHead_.push_back(kNone);
   size_t mask = dealIndex_.size() - 1;
-  size_t i = hashOf(deal) & mask;
+  size_t i = hashText(deal) & mask;
   while (dealIndex_[i] != 0) i = (i + 1) & mask;
   dealIndex_[i] = d + 1;
   return d;
