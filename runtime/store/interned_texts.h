@@ -13,6 +13,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/same_text.h"
+
 namespace voronka::store {
 
 class InternedTexts {
@@ -23,7 +25,7 @@ class InternedTexts {
     // strings): a small cache by address, checked against the kept text
     // (the address may hold another text by now), spares the hash.
     Recent& recent = recent_[(reinterpret_cast<uintptr_t>(text.data()) >> 4) % kRecent];
-    if (recent.data == text.data() && texts_[recent.id] == text) return recent.id;
+    if (recent.data == text.data() && sameText(*recent.kept, text)) return recent.id;
     uint32_t id;
     if (auto it = ids_.find(text); it != ids_.end()) {
       id = it->second;
@@ -33,7 +35,7 @@ class InternedTexts {
       texts_.emplace_back(text);
       ids_.emplace(texts_.back(), id);  // views the kept copy
     }
-    recent = {text.data(), id};
+    recent = {text.data(), &texts_[id], id};
     return id;
   }
   const std::string& operator[](uint32_t id) const { return texts_[id]; }
@@ -41,8 +43,10 @@ class InternedTexts {
  private:
   std::deque<std::string> texts_{""};  // a deque: the views in ids_ stay valid as it grows
   std::unordered_map<std::string_view, uint32_t> ids_{{texts_.front(), 0}};
+  // The kept text by its address, not by id: a deque's [] costs a division.
   struct Recent {
     const char* data = nullptr;
+    const std::string* kept = nullptr;
     uint32_t id = 0;
   };
   static constexpr size_t kRecent = 64;
