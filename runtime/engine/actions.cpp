@@ -200,7 +200,7 @@ void Processing::act(const bc::ActionDesc& a, const bc::Value* r) {
         if (t.responsible != kNo) entry["responsible"] = m_.str(m_.users[t.responsible].name);
         return entry;
       });
-      if (t.due) {
+      if (t.due && wantsOverdueTimer()) {
         // `task_overdue` when the due time passes with the task still open.
         store::TimerView timer;
         timer.deal = deal_.id;

@@ -2,6 +2,7 @@
 // Processing that run rules for an event.
 #include "runtime/engine/engine.h"
 
+#include <algorithm>
 #include <string_view>
 #include <unordered_set>
 
@@ -45,6 +46,10 @@ Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, Engi
   eventOfKind_.fill(kNo);
   for (size_t i = module.events.size(); i-- > 0;)
     eventOfKind_[static_cast<size_t>(module.events[i].kind)] = static_cast<int32_t>(i);
+  int32_t overdue = eventOfKind_[static_cast<size_t>(bc::EventKind::TaskOverdue)];
+  rulesHearOverdue_ = std::any_of(module.rules.begin(), module.rules.end(), [&](const bc::RuleDef& r) {
+    return overdue != kNo && (r.event == overdue || r.unlessEvent == overdue);
+  });
 }
 
 Engine::~Engine() = default;
@@ -372,6 +377,14 @@ void Processing::save() {
 
 bool Processing::tracing(std::string_view what) const {
   return engine_.trace_ != nullptr && engine_.trace_->wants(what);
+}
+
+bool Processing::wantsOverdueTimer() const {
+  // Fired with no rule to hear it, an overdue timer only shows: in the
+  // deal's timers (records: the API, the console, a deployment that may
+  // bring such rules) and in a trace's "task overdue". `voronka sim` keeps
+  // neither, and a million deals' tasks then cost no timers.
+  return engine_.rulesHearOverdue_ || engine_.keepsRecords() || tracing("task overdue");
 }
 
 bool Processing::tracingFacts() const { return engine_.trace_ != nullptr && engine_.trace_->wantsFacts(); }

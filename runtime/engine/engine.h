@@ -204,6 +204,10 @@ class Engine {
   // has no timer to cancel and its look through the deal's timers is skipped.
   static std::vector<bool> unlessEvents(const bc::Module& m);
   std::vector<bool> unlessEvents_ = unlessEvents(module_);
+  // Whether some rule runs on `task_overdue` or is cancelled by it. When
+  // none is, and nothing else would see one fire (records, a trace), a
+  // task's overdue timer is not set (Processing::wantsOverdueTimer).
+  bool rulesHearOverdue_ = false;
   StageRules stageRules_{module_};  // each stage's rules by what runs them
 };
 

@@ -103,6 +103,8 @@ class Processing : public vm::Host {
   }
   bool tracing(std::string_view what) const;
   bool tracingFacts() const;
+  // Whether a task with a due time gets its `task_overdue` timer.
+  bool wantsOverdueTimer() const;
   void traceEntry(std::string_view what, nlohmann::json entry);
 
   // ── moves.cpp ──
