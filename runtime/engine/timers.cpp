@@ -182,7 +182,10 @@ void Processing::completeTasks(std::span<const int64_t> first, std::span<const i
       ++k;
     }
   }
-  if (eachOnItsOwn || k == 0) return;
+  // Where no overdue timers are set there are none to cancel. (One set
+  // while a trace asked for them finds its task done when it fires, and
+  // does nothing.)
+  if (eachOnItsOwn || k == 0 || !wantsOverdueTimer()) return;
   auto completed = [&](int64_t task) {
     return std::find(first.begin(), first.end(), task) != first.end() ||
            std::find(rest.begin(), rest.end(), task) != rest.end();
