@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <tuple>
 
 #include "runtime/engine/json_text.h"
@@ -315,9 +316,49 @@ Outcome applyWireCall(Engine& engine, const WireCall& call) {
   return invalid("unknown kind of call");
 }
 
+// A member added to WireCall (or to what it holds) must be emptied here too.
+static_assert(sizeof(WireCall) == 384, "WireCall changed: keep WireCall::clear() in step with it");
+static_assert(sizeof(NewDeal) == 96 && sizeof(EventIn) == 96, "keep WireCall::clear() in step with them");
+
+void WireCall::clear() {
+  kind = Kind::Event;
+  id.clear();
+  deal.clear();
+  type.clear();
+  created.id.clear();
+  created.pipeline = -1;
+  created.stage = -1;
+  created.values.clear();
+  created.tags.clear();
+  created.responsible = -1;
+  values.clear();
+  stage.clear();
+  reason.clear();
+  event.event = -1;
+  event.arg = -1;
+  event.tag.clear();
+  event.payload.clear();
+  event.formValues.clear();
+  event.responsible = -1;
+}
+
 Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& e) {
   IncomingBody body(engine, e);
-  WireCall call;
+  // Decoded into room kept from event to event: no lists and texts made and
+  // freed per event. An event applied while another is (a trace's reader
+  // could) decodes into a call of its own.
+  thread_local WireCall room;
+  thread_local bool roomInUse = false;
+  std::optional<WireCall> own;
+  WireCall& call = roomInUse ? own.emplace() : room;
+  call.clear();
+  struct Release {
+    bool* inUse;
+    ~Release() {
+      if (inUse) *inUse = false;
+    }
+  } release{roomInUse ? nullptr : &roomInUse};
+  roomInUse = true;
   if (Result<void> decoded = decodeWireEvent(engine, names, e, call); !decoded) return invalid(decoded.error());
   return applyWireCall(engine, call);
 }

@@ -39,6 +39,10 @@ struct WireCall {
   std::vector<FieldAssignment> values;  // SetFields
   std::string stage, reason;            // ManualMove: the target as written, the loss reason
   EventIn event;                        // Event
+
+  // Empties the call for another decode, as WireCall{} would, but keeps the
+  // room its texts and lists have.
+  void clear();
 };
 // Decodes into `call` (a new one: WireCall{}); fails with the message
 // applyWireEvent would answer Invalid with.

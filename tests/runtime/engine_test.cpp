@@ -550,6 +550,32 @@ TEST(Engine, AWireEventWithoutItsIdDealOrTypeIsRefusedByName) {
   EXPECT_EQ(h.stage("d"), "a");
 }
 
+// Events are decoded into room kept from one to the next: nothing of an
+// event's fields, tags, contact or payload may stay for the next one.
+TEST(Engine, AWireEventKeepsNothingOfTheEventBeforeIt) {
+  Harness h(program(kMoscow, "field budget: money\nevent kyc(score: number)", R"(
+    stage a "A" { on kyc when score != none -> b }
+    stage b "B")"));
+  ASSERT_TRUE(h.create("rich", "p.a", {{"budget", 100}}).ok());
+  ASSERT_TRUE(h.wire({{"id", "c-rich2"},
+                      {"deal", "rich2"},
+                      {"type", "deal_created"},
+                      {"pipeline", "p"},
+                      {"tags", {"vip"}},
+                      {"contact", {{"name", "Анна"}}},
+                      {"fields", {{"budget", 5}}}})
+                  .ok());
+  ASSERT_TRUE(h.create("bare", "p.a").ok());
+  store::DealRecord bare = h.deal("bare");
+  EXPECT_TRUE(bare.tags.empty());
+  EXPECT_EQ(bare.contactName, "");
+  EXPECT_EQ(h.field("bare", "budget"), nullptr);
+  ASSERT_TRUE(h.event("k1", "rich", "kyc", {{"payload", {{"score", 0.9}}}}).ok());
+  ASSERT_TRUE(h.event("k2", "bare", "kyc").ok());
+  EXPECT_EQ(h.stage("rich"), "b");
+  EXPECT_EQ(h.stage("bare"), "a");  // no score of its own
+}
+
 // `contact` and `company` of deal_created are read as the fields contact.*
 // and company.name, and are refused by those names.
 TEST(Engine, ContactAndCompanyOfANewDealAreReadAsTheirFields) {
