@@ -375,10 +375,6 @@ void Processing::save() {
     state_.tx.saveDeal(std::move(deal_));
 }
 
-bool Processing::tracing(std::string_view what) const {
-  return engine_.trace_ != nullptr && engine_.trace_->wants(what);
-}
-
 bool Processing::wantsOverdueTimer() const {
   // Fired with no rule to hear it, an overdue timer only shows: in the
   // deal's timers (records: the API, the console, a deployment that may
@@ -387,16 +383,12 @@ bool Processing::wantsOverdueTimer() const {
   return engine_.rulesHearOverdue_ || engine_.keepsRecords() || tracing("task overdue");
 }
 
-bool Processing::tracingFacts() const { return engine_.trace_ != nullptr && engine_.trace_->wantsFacts(); }
-
 void Processing::traceEntry(std::string_view what, nlohmann::json entry) {
   entry["what"] = what;
   entry["deal"] = deal_.id;
   entry["at"] = isoUtc(now_);
   state_.trace.push_back(std::move(entry));
 }
-
-int32_t Processing::eventIndex(bc::EventKind kind) const { return engine_.eventOfKind_[static_cast<size_t>(kind)]; }
 
 std::string Processing::tooManyTags() {
   return fmt::format("deal {} would have more than {} tags, the most a deal can have; remove some first", deal_.id,

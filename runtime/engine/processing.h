@@ -82,7 +82,7 @@ class Processing : public vm::Host {
   // An event from outside: its own effects (form values, tags, a task done), then the rules.
   void receive(const EventIn& in);
   std::string tooManyTags();
-  int32_t eventIndex(bc::EventKind kind) const;
+  int32_t eventIndex(bc::EventKind kind) const { return engine_.eventOfKind_[static_cast<size_t>(kind)]; }
   void setPayload(int32_t event, std::vector<store::FieldValue> values);
   void clearPayload();  // no event's payload: what setPayload(kNo, {}) would do
   bool ruleApplies(const bc::RuleDef& rule, int32_t arg, std::string_view tag);
@@ -101,8 +101,9 @@ class Processing : public vm::Host {
   void trace(std::string_view what, Make make) {
     if (tracing(what)) traceEntry(what, make());
   }
-  bool tracing(std::string_view what) const;
-  bool tracingFacts() const;
+  // Inline: asked several times an event, and nearly always false.
+  bool tracing(std::string_view what) const { return engine_.trace_ != nullptr && engine_.trace_->wants(what); }
+  bool tracingFacts() const { return engine_.trace_ != nullptr && engine_.trace_->wantsFacts(); }
   // Whether a task with a due time gets its `task_overdue` timer.
   bool wantsOverdueTimer() const;
   void traceEntry(std::string_view what, nlohmann::json entry);

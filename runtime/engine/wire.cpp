@@ -52,8 +52,6 @@ Result<const std::string*> optionalString(const nlohmann::json* value, std::stri
 }
 
 Result<const std::string*> requiredString(const nlohmann::json* value, std::string_view key) {
-  // Every event has three (id, deal, type): the usual case first, without
-  // a Result in between.
   if (value != nullptr && value->is_string()) return &value->get_ref<const std::string&>();
   Result<const std::string*> text = optionalString(value, key);
   if (!text) return fail(text.error());
@@ -259,12 +257,20 @@ Result<void> decodeWireEvent(const Engine& engine, const Names& names, const nlo
   const bc::Module& m = engine.module();
   const Calendar& calendar = engine.calendar(0);
   if (!e.is_object()) return fail("an event is a JSON object");
-  using namespace std::string_view_literals;
-  for (auto [member, key, out] : {std::tuple{w.id, "id"sv, &call.id}, std::tuple{w.deal, "deal"sv, &call.deal},
-                                  std::tuple{w.type, "type"sv, &call.type}}) {
-    Result<const std::string*> text = requiredString(member, key);
-    if (!text) return fail(text.error());
-    *out = **text;
+  auto isString = [](const nlohmann::json* member) { return member != nullptr && member->is_string(); };
+  if (isString(w.id) && isString(w.deal) && isString(w.type)) {
+    // The usual event: its three strings copied, with no Result in between.
+    call.id = w.id->get_ref<const std::string&>();
+    call.deal = w.deal->get_ref<const std::string&>();
+    call.type = w.type->get_ref<const std::string&>();
+  } else {
+    using namespace std::string_view_literals;
+    for (auto [member, key, out] : {std::tuple{w.id, "id"sv, &call.id}, std::tuple{w.deal, "deal"sv, &call.deal},
+                                    std::tuple{w.type, "type"sv, &call.type}}) {
+      Result<const std::string*> text = requiredString(member, key);
+      if (!text) return fail(text.error());
+      *out = **text;
+    }
   }
   Result<void> decoded;
   if (call.type == "deal_created") {
