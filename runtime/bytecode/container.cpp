@@ -685,9 +685,9 @@ Module load(std::string_view bytes) {
   return m;
 }
 
-const std::string& Module::str(int32_t index) const {
+const std::string& Module::noString() {
   static const std::string empty;
-  return index >= 0 && static_cast<size_t>(index) < strings.size() ? strings[static_cast<size_t>(index)] : empty;
+  return empty;
 }
 
 int32_t Module::findString(std::string_view s) const {

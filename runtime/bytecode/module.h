@@ -276,8 +276,15 @@ struct Module {
   std::vector<RuleDef> rules;
   std::vector<ActionDesc> actions;
 
-  const std::string& str(int32_t index) const;
+  // The string at `index`, empty for one out of range (kNo). Inline: the
+  // engine reads names and texts by it several times an event.
+  const std::string& str(int32_t index) const {
+    return static_cast<size_t>(index) < strings.size() ? strings[static_cast<size_t>(index)] : noString();
+  }
   int32_t findString(std::string_view s) const;
+
+ private:
+  static const std::string& noString();  // str()'s empty answer
 };
 
 }  // namespace voronka::bc
