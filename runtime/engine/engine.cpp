@@ -47,9 +47,9 @@ Engine::Engine(const bc::Module& module, store::Store& store, Clock& clock, Engi
   for (size_t i = module.events.size(); i-- > 0;)
     eventOfKind_[static_cast<size_t>(module.events[i].kind)] = static_cast<int32_t>(i);
   int32_t overdue = eventOfKind_[static_cast<size_t>(bc::EventKind::TaskOverdue)];
-  rulesHearOverdue_ = std::any_of(module.rules.begin(), module.rules.end(), [&](const bc::RuleDef& r) {
-    return overdue != kNo && (r.event == overdue || r.unlessEvent == overdue);
-  });
+  rulesHearOverdue_ = overdue != kNo &&
+                      std::any_of(module.rules.begin(), module.rules.end(),
+                                  [&](const bc::RuleDef& r) { return r.event == overdue || r.unlessEvent == overdue; });
 }
 
 Engine::~Engine() = default;

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <optional>
 #include <tuple>
 
 #include "runtime/engine/json_text.h"
@@ -348,6 +347,16 @@ void WireCall::clear() {
   event.responsible = -1;
 }
 
+namespace {
+
+Outcome decodeAndApply(Engine& engine, const Names& names, const nlohmann::json& e, WireCall& call) {
+  call.clear();
+  if (Result<void> decoded = decodeWireEvent(engine, names, e, call); !decoded) return invalid(decoded.error());
+  return applyWireCall(engine, call);
+}
+
+}  // namespace
+
 Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json& e) {
   IncomingBody body(engine, e);
   // Decoded into room kept from event to event: no lists and texts made and
@@ -355,18 +364,15 @@ Outcome applyWireEvent(Engine& engine, const Names& names, const nlohmann::json&
   // could) decodes into a call of its own.
   thread_local WireCall room;
   thread_local bool roomInUse = false;
-  std::optional<WireCall> own;
-  WireCall& call = roomInUse ? own.emplace() : room;
-  call.clear();
-  struct Release {
-    bool* inUse;
-    ~Release() {
-      if (inUse) *inUse = false;
-    }
-  } release{roomInUse ? nullptr : &roomInUse};
+  if (roomInUse) {
+    WireCall own;
+    return decodeAndApply(engine, names, e, own);
+  }
   roomInUse = true;
-  if (Result<void> decoded = decodeWireEvent(engine, names, e, call); !decoded) return invalid(decoded.error());
-  return applyWireCall(engine, call);
+  struct Release {
+    ~Release() { roomInUse = false; }
+  } release;
+  return decodeAndApply(engine, names, e, room);
 }
 
 nlohmann::json dealToJson(const bc::Module& m, store::Transaction& tx, const store::DealRecord& d, bool details) {

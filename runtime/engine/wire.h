@@ -44,7 +44,7 @@ struct WireCall {
   // room its texts and lists have.
   void clear();
 };
-// Decodes into `call` (a new one: WireCall{}); fails with the message
+// Decodes into `call` (a new one, or one emptied by clear()); fails with the message
 // applyWireEvent would answer Invalid with.
 Result<void> decodeWireEvent(const Engine& engine, const Names& names, const nlohmann::json& event, WireCall& call);
 // Values as the event's own object of them would carry: `fields` of
