@@ -161,12 +161,36 @@ BENCHMARK(BM_LuaGuard);
 
 // ───────────────────────────── the engine ─────────────────────────────────
 
+// Heap bytes in use, every block counted at the size the allocator gave it.
+#if VORONKA_MIMALLOC
+// mimalloc's blocks of this thread's heap (the benchmark allocates on one
+// thread), the large ones included.
+size_t heapInUse() {
+  size_t bytes = 0;
+  auto count = [](const mi_heap_t*, const mi_heap_area_t*, void* block, size_t size, void* total) {
+    if (block) *static_cast<size_t*>(total) += size;
+    return true;
+  };
+  mi_heap_visit_blocks(mi_heap_get_default(), true, count, &bytes);
+  return bytes;
+}
+#else
+// glibc's small blocks, and the large ones malloc maps apart (uordblks
+// alone leaves those out: the heap's big arrays).
+size_t heapInUse() {
+  struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+#endif
+
 // 200 furniture deals through their whole life, as wire events, in memory.
 // events_per_s counts the wire events; timers_per_s the timers that fired
 // meanwhile (each one a transaction of its own, in the same time). With
 // `Input::Calls` the events come decoded (engine::WireCall, decoded with the
 // timing paused), as `voronka sim` gives them to the engine: the figure is
-// the engine's alone, without reading JSON at its edge.
+// the engine's alone, without reading JSON at its edge. kept_bytes_per_event
+// is what the store and the engine hold afterwards, per event: what a live
+// engine's memory grows by (records, or only the deals' state).
 enum class Input { Json, Calls };
 void runFurniture(benchmark::State& state, store::MemoryStoreOptions options, Input input = Input::Json) {
   bc::Module m =
@@ -174,6 +198,9 @@ void runFurniture(benchmark::State& state, store::MemoryStoreOptions options, In
   engine::Names names(m);
   int64_t events = 0, failed = 0, won = 0, timers = 0;
   int deals = 0;
+  // Heap the store and the engine hold after the first iteration's events, per
+  // event (the others do the same; the walk of the heap is left out of them).
+  double keptBytesPerEvent = -1;
   // One iteration's store, engine and input. Made and destroyed with the
   // timing paused: the figure is events applied, not the input's set-up or
   // the teardown of everything the store kept.
@@ -201,6 +228,9 @@ void runFurniture(benchmark::State& state, store::MemoryStoreOptions options, In
   for (auto _ : state) {
     state.PauseTiming();
     auto run = std::make_unique<Run>(m, names, options, input);
+    const bool first = keptBytesPerEvent < 0;
+    const size_t heapBefore = first ? heapInUse() : 0;
+    const int64_t eventsBefore = events;
     state.ResumeTiming();
     for (size_t step = 0; step < run->lives[0].size(); ++step) {
       for (size_t d = 0; d < run->lives.size(); ++d) {
@@ -214,6 +244,8 @@ void runFurniture(benchmark::State& state, store::MemoryStoreOptions options, In
     }
     deals += 200;
     state.PauseTiming();
+    if (first)
+      keptBytesPerEvent = static_cast<double>(heapInUse() - heapBefore) / static_cast<double>(events - eventsBefore);
     auto tx = run->store.begin();
     for (auto& id : tx->dealIds()) {
       auto d = tx->deal(id);
@@ -227,6 +259,9 @@ void runFurniture(benchmark::State& state, store::MemoryStoreOptions options, In
   if (won != deals) state.SkipWithError("not every deal was won: the benchmark's event stream is out of date");
   state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["timers_per_s"] = benchmark::Counter(static_cast<double>(timers), benchmark::Counter::kIsRate);
+  // What a live engine's memory grows by per event: the records kept, or
+  // only the deals' state. Times events_per_s, the memory a second of it takes.
+  state.counters["kept_bytes_per_event"] = keptBytesPerEvent;
 }
 
 // The store keeps every record: effects, events with their bodies, history, notes.
@@ -246,28 +281,6 @@ void BM_EngineFurnitureCalls(benchmark::State& state) { runFurniture(state, {.ke
 BENCHMARK(BM_EngineFurnitureCalls)->Unit(benchmark::kMillisecond);
 
 // ───────────────────────────── timers ─────────────────────────────────────
-
-// Heap bytes in use, every block counted at the size the allocator gave it.
-#if VORONKA_MIMALLOC
-// mimalloc's blocks of this thread's heap (the benchmark allocates on one
-// thread), the large ones included.
-size_t heapInUse() {
-  size_t bytes = 0;
-  auto count = [](const mi_heap_t*, const mi_heap_area_t*, void* block, size_t size, void* total) {
-    if (block) *static_cast<size_t*>(total) += size;
-    return true;
-  };
-  mi_heap_visit_blocks(mi_heap_get_default(), true, count, &bytes);
-  return bytes;
-}
-#else
-// glibc's small blocks, and the large ones malloc maps apart (uordblks
-// alone leaves those out: the heap's big arrays).
-size_t heapInUse() {
-  struct mallinfo2 m = mallinfo2();
-  return m.uordblks + m.hblkhd;
-}
-#endif
 
 // A million timers of 100,000 deals pending in the memory store, scheduled
 // as events schedule them: a few per transaction (one transaction of a
