@@ -5,9 +5,12 @@
 // SVG chart.
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
@@ -26,6 +29,48 @@
 namespace voronka::tool {
 
 namespace {
+
+// The chart's file: a temporary beside it, made before the simulation (a
+// million deals take half a minute: a path that cannot be written is said
+// at once) and renamed over it only when the chart is written whole, so a
+// run that fails leaves the chart there was in place.
+class ChartFile {
+ public:
+  explicit ChartFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {}
+  ChartFile(const ChartFile&) = delete;
+  ChartFile& operator=(const ChartFile&) = delete;
+  ~ChartFile() {
+    std::error_code ec;
+    if (open_) std::filesystem::remove(tmp_, ec);
+  }
+  // False, with the message said, when the temporary cannot be made.
+  bool open() {
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+    if (!out_) {
+      std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", path_, std::strerror(errno));
+      return false;
+    }
+    open_ = true;
+    return true;
+  }
+  bool write(const std::string& svg) {
+    out_ << svg;
+    out_.close();
+    std::error_code ec;
+    if (out_) std::filesystem::rename(tmp_, path_, ec);
+    if (!out_ || ec) {
+      std::cerr << fmt::format("voronka: error: cannot write {}{}\n", path_, ec ? ": " + ec.message() : "");
+      return false;
+    }
+    open_ = false;
+    return true;
+  }
+
+ private:
+  std::string path_, tmp_;
+  std::ofstream out_;
+  bool open_ = false;  // the temporary exists and is ours to remove
+};
 
 std::optional<nlohmann::json> readStats(const std::string& path) {
   std::ifstream in(path);
@@ -161,6 +206,8 @@ Runner addSimCommand(CLI::App& app) {
       std::cerr << rates.error() << "\n";
       return 1;
     }
+    std::optional<ChartFile> chart;
+    if (!o->svg.empty() && !chart.emplace(o->svg).open()) return 2;
     sim::SimOptions options;
     options.deals = o->deals;
     options.horizon = static_cast<int64_t>(*horizon);
@@ -177,14 +224,7 @@ Runner addSimCommand(CLI::App& app) {
     } else {
       sim::printText(report, std::cout);
     }
-    if (!o->svg.empty()) {
-      std::ofstream out(o->svg);
-      out << sim::svgChart(report);
-      if (!out) {
-        std::cerr << fmt::format("voronka: error: cannot write {}\n", o->svg);
-        return 2;
-      }
-    }
+    if (chart && !chart->write(sim::svgChart(report))) return 2;
     return 0;
   };
 }
