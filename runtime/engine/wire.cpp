@@ -65,6 +65,81 @@ const std::string* lenientString(const nlohmann::json* value) {
   return text ? *text : nullptr;
 }
 
+// Where a value of `fields` goes: a deal property (deal_created, field_set:
+// name, contact.*, company.name), else the field of that name.
+Result<WireValueSlot> fieldSlot(const bc::Module& m, const Names& names, std::string_view key) {
+  WireValueSlot slot;
+  slot.section = "fields";
+  static constexpr std::pair<std::string_view, bc::SetTarget> props[] = {{"name", bc::SetTarget::DealName},
+                                                                         {"deal.name", bc::SetTarget::DealName},
+                                                                         {"contact.name", bc::SetTarget::ContactName},
+                                                                         {"contact.email", bc::SetTarget::ContactEmail},
+                                                                         {"contact.phone", bc::SetTarget::ContactPhone},
+                                                                         {"company.name", bc::SetTarget::CompanyName}};
+  for (auto [name, target] : props) {
+    if (key != name) continue;
+    slot.target = target;
+    slot.property = true;
+    return slot;
+  }
+  int32_t f = names.field(key);
+  if (f == bc::kNo) return fail(fmt::format("\"fields\": there is no field \"{}\"", key));
+  slot.index = f;
+  slot.type = m.fields[f].type;
+  slot.enumId = m.fields[f].enumId;
+  return slot;
+}
+
+// Where a value of an event's `payload` goes: the parameter of that name, or
+// for a form, the form's field.
+Result<WireValueSlot> payloadSlot(const bc::Module& m, const Names& names, const std::string& type, const EventIn& in,
+                                  std::string_view key) {
+  WireValueSlot slot;
+  slot.section = "payload";
+  const bc::EventDef& def = m.events[in.event];
+  for (size_t i = 0; i < def.params.size(); ++i) {
+    if (m.str(def.params[i].name) != key) continue;
+    slot.place = WireValueSlot::Place::Payload;
+    slot.index = static_cast<int32_t>(i);
+    slot.type = def.params[i].type;
+    slot.enumId = def.params[i].enumId;
+    return slot;
+  }
+  // A form's answers fill the form's fields.
+  if (def.kind == bc::EventKind::FormSubmitted) {
+    if (int32_t f = names.field(key); f != bc::kNo) {
+      slot.place = WireValueSlot::Place::FormValue;
+      slot.index = f;
+      slot.type = m.fields[f].type;
+      slot.enumId = m.fields[f].enumId;
+      return slot;
+    }
+  }
+  return fail(fmt::format("\"payload\": event {} has no field \"{}\"", type, key));
+}
+
+// Reads `value` into `out`: the slot's place in a call, or a value of one's own.
+Result<void> readSlotValue(const bc::Module& m, const Calendar& calendar, const WireValueSlot& slot,
+                           std::string_view key, const nlohmann::json& value, store::FieldValue& out) {
+  if (slot.property) {
+    if (!value.is_string()) return fail(fmt::format("\"{}\".\"{}\" must be a string", slot.section, key));
+    out.tag = bc::Tag::Text;
+    out.text = value.get_ref<const std::string&>();
+    return {};
+  }
+  Result<store::FieldValue> v = valueFromJson(m, slot.type, slot.enumId, value, calendar);
+  if (!v) return fail(fmt::format("\"{}\".\"{}\": {}", slot.section, key, v.error()));
+  out = std::move(*v);
+  return {};
+}
+
+// Where a payload slot's value is in the event.
+store::FieldValue& slotValue(const bc::Module& m, EventIn& in, const WireValueSlot& slot) {
+  if (slot.place == WireValueSlot::Place::Payload) return in.payload[static_cast<size_t>(slot.index)];
+  in.formValues.resize(m.fields.size());
+  return in.formValues[static_cast<size_t>(slot.index)];
+}
+
 // `fields` of deal_created / field_set: field names, or contact.*, company.name, name.
 // `prefix` is put before each key: "contact." for the members of `contact`.
 Result<void> readFields(const bc::Module& m, const Names& names, const Calendar& calendar, const nlohmann::json& fields,
@@ -78,32 +153,15 @@ Result<void> readFields(const bc::Module& m, const Names& names, const Calendar&
       prefixed.assign(prefix).append(member);
       key = prefixed;
     }
-    FieldAssignment a;
-    static constexpr std::pair<std::string_view, bc::SetTarget> props[] = {
-        {"name", bc::SetTarget::DealName},
-        {"deal.name", bc::SetTarget::DealName},
-        {"contact.name", bc::SetTarget::ContactName},
-        {"contact.email", bc::SetTarget::ContactEmail},
-        {"contact.phone", bc::SetTarget::ContactPhone},
-        {"company.name", bc::SetTarget::CompanyName}};
-    bool property = false;
-    for (auto [name, target] : props) {
-      if (key != name) continue;
-      if (!value.is_string()) return fail(fmt::format("\"fields\".\"{}\" must be a string", key));
-      a.target = target;
-      a.value.tag = bc::Tag::Text;
-      a.value.text = value.get<std::string>();
-      property = true;
+    Result<WireValueSlot> slot = fieldSlot(m, names, key);
+    if (!slot) return fail(slot.error());
+    FieldAssignment& a = out.emplace_back();
+    a.target = slot->target;
+    a.field = slot->index;
+    if (Result<void> read = readSlotValue(m, calendar, *slot, key, value, a.value); !read) {
+      out.pop_back();
+      return read;
     }
-    if (!property) {
-      int32_t f = names.field(key);
-      if (f == bc::kNo) return fail(fmt::format("\"fields\": there is no field \"{}\"", key));
-      Result<store::FieldValue> v = valueFromJson(m, m.fields[f].type, m.fields[f].enumId, value, calendar);
-      if (!v) return fail(fmt::format("\"fields\".\"{}\": {}", key, v.error()));
-      a.field = f;
-      a.value = std::move(*v);
-    }
-    out.push_back(std::move(a));
   }
   return {};
 }
@@ -144,28 +202,10 @@ struct IncomingBody {
 Result<void> readPayload(const bc::Module& m, const Names& names, const Calendar& calendar, const std::string& type,
                          const nlohmann::json& p, EventIn& in) {
   if (!p.is_object()) return fail("\"payload\" must be an object");
-  const bc::EventDef& def = m.events[in.event];
   for (const auto& [key, value] : p.get_ref<const nlohmann::json::object_t&>()) {
-    bool known = false;
-    for (size_t i = 0; i < def.params.size(); ++i) {
-      if (m.str(def.params[i].name) != key) continue;
-      Result<store::FieldValue> v = valueFromJson(m, def.params[i].type, def.params[i].enumId, value, calendar);
-      if (!v) return fail(fmt::format("\"payload\".\"{}\": {}", key, v.error()));
-      in.payload[i] = std::move(*v);
-      known = true;
-    }
-    // A form's answers fill the form's fields.
-    if (!known && def.kind == bc::EventKind::FormSubmitted) {
-      int32_t f = names.field(key);
-      if (f != bc::kNo) {
-        Result<store::FieldValue> v = valueFromJson(m, m.fields[f].type, m.fields[f].enumId, value, calendar);
-        if (!v) return fail(fmt::format("\"payload\".\"{}\": {}", key, v.error()));
-        in.formValues.resize(m.fields.size());
-        in.formValues[f] = std::move(*v);
-        known = true;
-      }
-    }
-    if (!known) return fail(fmt::format("\"payload\": event {} has no field \"{}\"", type, key));
+    Result<WireValueSlot> slot = payloadSlot(m, names, type, in, key);
+    if (!slot) return fail(slot.error());
+    if (Result<void> read = readSlotValue(m, calendar, *slot, key, value, slotValue(m, in, *slot)); !read) return read;
   }
   return {};
 }
@@ -290,6 +330,36 @@ Result<void> decodeWireEvent(const Engine& engine, const Names& names, const nlo
     decoded = decodeEvent(m, names, calendar, w, call);
   }
   return decoded;
+}
+
+Result<WireValueSlot> wireValueSlot(const Engine& engine, const Names& names, const WireCall& call,
+                                    std::string_view name) {
+  switch (call.kind) {
+    case WireCall::Kind::CreateDeal:
+    case WireCall::Kind::SetFields: return fieldSlot(engine.module(), names, name);
+    case WireCall::Kind::Event: return payloadSlot(engine.module(), names, call.type, call.event, name);
+    case WireCall::Kind::ManualMove: break;
+  }
+  return fail("a manual move carries no values");
+}
+
+Result<store::FieldValue> readWireValue(const Engine& engine, const WireValueSlot& slot, std::string_view name,
+                                        const nlohmann::json& value) {
+  store::FieldValue v;
+  if (Result<void> read = readSlotValue(engine.module(), engine.calendar(0), slot, name, value, v); !read)
+    return fail(read.error());
+  return v;
+}
+
+void putWireValue(const Engine& engine, WireCall& call, const WireValueSlot& slot, store::FieldValue value) {
+  switch (slot.place) {
+    case WireValueSlot::Place::Assignment:
+      (call.kind == WireCall::Kind::CreateDeal ? call.created.values : call.values)
+          .push_back({slot.target, slot.index, std::move(value)});
+      return;
+    case WireValueSlot::Place::Payload:
+    case WireValueSlot::Place::FormValue: slotValue(engine.module(), call.event, slot) = std::move(value); return;
+  }
 }
 
 Result<void> addWireValues(const Engine& engine, const Names& names, WireCall& call, const nlohmann::json& values) {

@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -50,6 +51,29 @@ Result<void> decodeWireEvent(const Engine& engine, const Names& names, const nlo
 // Values as the event's own object of them would carry: `fields` of
 // deal_created and field_set, `payload` of other events.
 Result<void> addWireValues(const Engine& engine, const Names& names, WireCall& call, const nlohmann::json& values);
+// Where one named value of a call's `fields` (deal_created, field_set) or
+// `payload` (other events) goes, and how it is read. addWireValues works it
+// out for each value it is given; a caller that fills many calls of one
+// shape (`voronka sim`) works it out once, with wireValueSlot, and then
+// reads each value with readWireValue and puts it with putWireValue, in the
+// order of the names (as a JSON object of them would give them).
+struct WireValueSlot {
+  enum class Place : uint8_t { Assignment, Payload, FormValue };
+  Place place = Place::Assignment;
+  bc::SetTarget target = bc::SetTarget::Field;  // an Assignment's
+  bool property = false;                        // a deal property (name, contact.*, company.name): a string
+  int32_t index = -1;                           // the field (Assignment to a field, FormValue) or the parameter
+  bc::ValueType type = bc::ValueType::Text;     // how a value is read (not a property's)
+  int32_t enumId = -1;
+  std::string_view section;  // "fields" or "payload", for messages
+};
+// Fails with the message addWireValues would give for a value of that name.
+Result<WireValueSlot> wireValueSlot(const Engine& engine, const Names& names, const WireCall& call,
+                                    std::string_view name);
+Result<store::FieldValue> readWireValue(const Engine& engine, const WireValueSlot& slot, std::string_view name,
+                                        const nlohmann::json& value);
+void putWireValue(const Engine& engine, WireCall& call, const WireValueSlot& slot, store::FieldValue value);
+
 // Applies a decoded call; no event body is kept with it (applyWireEvent keeps it).
 Outcome applyWireCall(Engine& engine, const WireCall& call);
 

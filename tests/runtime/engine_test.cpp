@@ -656,6 +656,95 @@ TEST(Engine, ADecodedEventShapeWithValuesAddedActsAsTheWholeEvent) {
   EXPECT_NE(bad.error().find("unknown event \"no_such\""), std::string::npos) << bad.error();
 }
 
+// Values put one by one through their slots, worked out once per shape (as
+// `voronka sim` puts them), make the call addWireValues makes of the same
+// values as one JSON object, and fail with its messages.
+TEST(Engine, WireValueSlotsFillACallAsAddWireValuesDoes) {
+  const std::string source = program(kMoscow,
+                                     "event kyc_checked(passed: bool, score: number)\nfield budget: money\n"
+                                     "field rooms: number\nform quiz \"Анкета\" { fields rooms }",
+                                     R"(stage a "A")");
+  Harness h(source);
+  auto decoded = [&](nlohmann::json e) {
+    engine::WireCall call;
+    e["id"] = "";
+    e["deal"] = "";
+    Result<void> ok = engine::decodeWireEvent(h.engine, h.names, e, call);
+    EXPECT_TRUE(ok) << (ok ? "" : ok.error());
+    return call;
+  };
+  // The values in the order of their names, through slots, and as one object.
+  auto bothWays = [&](const engine::WireCall& shape, const nlohmann::json& values) {
+    engine::WireCall bySlots = shape, byObject = shape;
+    for (const auto& [name, value] : values.items()) {
+      Result<engine::WireValueSlot> slot = engine::wireValueSlot(h.engine, h.names, bySlots, name);
+      EXPECT_TRUE(slot) << (slot ? "" : slot.error());
+      if (!slot) continue;
+      Result<store::FieldValue> v = engine::readWireValue(h.engine, *slot, name, value);
+      EXPECT_TRUE(v) << (v ? "" : v.error());
+      if (v) engine::putWireValue(h.engine, bySlots, *slot, std::move(*v));
+    }
+    EXPECT_TRUE(engine::addWireValues(h.engine, h.names, byObject, values));
+    return std::pair{bySlots, byObject};
+  };
+  auto assignmentsEqual = [](const std::vector<engine::FieldAssignment>& a,
+                             const std::vector<engine::FieldAssignment>& b) {
+    EXPECT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+      EXPECT_EQ(a[i].target, b[i].target) << i;
+      EXPECT_EQ(a[i].field, b[i].field) << i;
+      EXPECT_TRUE(a[i].value == b[i].value) << i;
+    }
+  };
+
+  engine::WireCall created = decoded({{"type", "deal_created"}, {"pipeline", "p"}});
+  auto [c1, c2] = bothWays(created, {{"budget", 5000}, {"contact.name", "Вера"}, {"name", "Диван"}});
+  assignmentsEqual(c1.created.values, c2.created.values);
+  ASSERT_EQ(c1.created.values.size(), 3u);
+  EXPECT_EQ(c1.created.values[1].target, bc::SetTarget::ContactName);
+
+  engine::WireCall set = decoded({{"type", "field_set"}, {"fields", nlohmann::json::object()}});
+  auto [s1, s2] = bothWays(set, {{"rooms", 3}, {"budget", 10}});
+  assignmentsEqual(s1.values, s2.values);
+  EXPECT_EQ(s1.values.size(), 2u);
+
+  engine::WireCall kyc = decoded({{"type", "kyc_checked"}});
+  auto [k1, k2] = bothWays(kyc, {{"passed", true}, {"score", 0.9}});
+  ASSERT_EQ(k1.event.payload.size(), 2u);
+  EXPECT_TRUE(k1.event.payload == k2.event.payload);
+  EXPECT_EQ(k1.event.payload[0].tag, bc::Tag::Bool);
+
+  engine::WireCall form = decoded({{"type", "form_submitted"}, {"arg", "quiz"}});
+  auto [f1, f2] = bothWays(form, {{"rooms", 4}});
+  ASSERT_FALSE(f1.event.formValues.empty());
+  EXPECT_TRUE(f1.event.formValues == f2.event.formValues);
+  Result<engine::WireValueSlot> rooms = engine::wireValueSlot(h.engine, h.names, form, "rooms");
+  ASSERT_TRUE(rooms);
+  EXPECT_EQ(rooms->place, engine::WireValueSlot::Place::FormValue);
+
+  // The same messages as addWireValues.
+  Result<engine::WireValueSlot> mood = engine::wireValueSlot(h.engine, h.names, kyc, "mood");
+  ASSERT_FALSE(mood);
+  EXPECT_EQ(mood.error(), "\"payload\": event kyc_checked has no field \"mood\"");
+  engine::WireCall k = kyc;
+  Result<void> wrong = engine::addWireValues(h.engine, h.names, k, {{"passed", "yes"}});
+  ASSERT_FALSE(wrong);
+  Result<engine::WireValueSlot> passed = engine::wireValueSlot(h.engine, h.names, kyc, "passed");
+  ASSERT_TRUE(passed);
+  Result<store::FieldValue> yes = engine::readWireValue(h.engine, *passed, "passed", "yes");
+  ASSERT_FALSE(yes);
+  EXPECT_EQ(yes.error(), wrong.error());
+  Result<engine::WireValueSlot> contact = engine::wireValueSlot(h.engine, h.names, created, "contact.name");
+  ASSERT_TRUE(contact);
+  Result<store::FieldValue> five = engine::readWireValue(h.engine, *contact, "contact.name", 5);
+  ASSERT_FALSE(five);
+  EXPECT_EQ(five.error(), "\"fields\".\"contact.name\" must be a string");
+  engine::WireCall move = decoded({{"type", "manual_move"}, {"stage", "a"}});
+  Result<engine::WireValueSlot> none = engine::wireValueSlot(h.engine, h.names, move, "budget");
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error(), "a manual move carries no values");
+}
+
 TEST(Engine, DelayedRulesOnEventsKeepThePayload) {
   Harness h(program(kMoscow, "", R"(stage a "A" { on payment_received after 2d { note "paid {amount}" } })"));
   h.create("d", "p.a");
