@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -36,9 +38,10 @@ struct ValueSpec {
   Distribution number;                                     // rounded to a whole number
   std::vector<std::pair<nlohmann::json, double>> choices;  // value, cumulative weight (last is 1)
   std::string from;                                        // a field's name: its value as the simulation set it
-  // `set`: for From, the value the simulation set on the deal's field `from`
-  // (null when it set none: the value is then null too).
-  nlohmann::json draw(Random& random, const nlohmann::json* set) const;
+  // Choose: the index in `choices` of the value a draw picks.
+  size_t choose(Random& random) const;
+  // Number: a drawn value.
+  double drawNumber(Random& random) const { return std::round(number.draw(random)); }
 };
 
 // One thing that may happen while a deal is in a stage.

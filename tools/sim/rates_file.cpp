@@ -363,20 +363,12 @@ double Distribution::draw(Random& random) const {
   return a;
 }
 
-nlohmann::json ValueSpec::draw(Random& random, const nlohmann::json* set) const {
-  switch (kind) {
-    case Kind::Literal: return literal;
-    case Kind::Number: return std::round(number.draw(random));
-    case Kind::Choose: {
-      double u = random.uniform();
-      for (const auto& [value, upTo] : choices) {
-        if (u < upTo) return value;
-      }
-      return choices.back().first;
-    }
-    case Kind::From: return set ? *set : nlohmann::json();
+size_t ValueSpec::choose(Random& random) const {
+  double u = random.uniform();
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (u < choices[i].second) return i;
   }
-  return literal;
+  return choices.size() - 1;
 }
 
 std::optional<double> parseDuration(std::string_view text) {

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -38,6 +40,28 @@ struct SimDeal {
 int64_t key(int32_t pipeline, int32_t stage) {
   return (static_cast<int64_t>(pipeline) << 32) | static_cast<uint32_t>(stage);
 }
+
+// A value the rates give an event, and where it goes in the event's call:
+// worked out the first time it is drawn. Literal and chosen values are read
+// once, the first time each is drawn; numbers and `from` values each time.
+struct ValueSlot {
+  const std::string* name;
+  const ValueSpec* spec;
+  size_t kept;    // its place among the fields a `from` reads (Simulation::fromSlot)
+  size_t source;  // a `from`'s: the place of the field it reads
+  std::optional<Result<engine::WireValueSlot>> where;          // where it goes in the call
+  std::vector<std::optional<Result<store::FieldValue>>> read;  // Literal: [0]; Choose: by choice
+};
+
+// An event as the rates describe it: decoded once, with no values; each
+// event is a copy with its own id, deal and drawn values (no JSON built and
+// read per event).
+struct Shape {
+  engine::WireCall decoded;       // as decoded, without values
+  engine::WireCall call;          // the event being applied: `decoded` with its own id, deal and values
+  std::vector<ValueSlot> values;  // as the rates list them: the order they are drawn in
+  std::vector<uint32_t> byName;   // places in `values` by name: the order they go into the call
+};
 
 class Simulation : public engine::Trace {
  public:
@@ -111,11 +135,17 @@ class Simulation : public engine::Trace {
   }
   void entered(uint32_t d, int32_t pipeline, int32_t stage, const std::string* reason);
   Result<void> apply(const Pending& p);
+  Result<void> drawValues(Shape& shape, SimDeal& deal, bool created, bool fills);
+  // What `value` gives now, read for where it goes; none when a `from` reads a field the simulation did not set.
+  // `json`: what was drawn, as the rates file gives it (null when nothing was).
+  std::optional<Result<store::FieldValue>> draw(const engine::WireCall& call, ValueSlot& value, const SimDeal& deal,
+                                                const nlohmann::json*& json);
   // Where `field` is in fromNames_ (its size when no `from` reads it).
   size_t fromSlot(const std::string& field) const;
-  // The value the simulation set on the deal for `field`, or null; and keep one, when a `from` reads it.
-  const nlohmann::json* setValue(const SimDeal& deal, const std::string& field) const;
-  void keep(SimDeal& deal, const std::string& field, const nlohmann::json& value) const;
+  // The value the simulation set on the deal for the field at `at` in fromNames_, or null.
+  const nlohmann::json* setValue(const SimDeal& deal, size_t at) const;
+  // `at`: the field's place in fromNames_ (its size: no `from` reads it, and nothing is kept).
+  void keep(SimDeal& deal, size_t at, const nlohmann::json& value) const;
   void finish();
 
   const bc::Module& m_;
@@ -137,8 +167,12 @@ class Simulation : public engine::Trace {
   uint64_t order_ = 0;
   uint64_t eventIds_ = 0;
   // Each event's shape, decoded at its first use: a client action's, and a new deal's.
-  std::unordered_map<const ClientAction*, std::optional<engine::WireCall>> shapes_;
-  std::optional<engine::WireCall> created_;
+  std::unordered_map<const ClientAction*, std::optional<Shape>> shapes_;
+  std::optional<Shape> created_;
+  // One event's drawn values, by their place in Shape::values (none: nothing drawn).
+  std::vector<std::optional<Result<store::FieldValue>>> drawn_;
+  std::vector<std::pair<size_t, nlohmann::json>> filled_;  // what a form or field_set sets, to keep
+  nlohmann::json drawnJson_;                               // the value draw() drew last, as JSON
   RunResult result_;
 };
 
@@ -207,9 +241,7 @@ Result<void> Simulation::apply(const Pending& p) {
         action ? fmt::format("{}:{}", rates_.path, action->line) : fmt::format("{}: [fields]", rates_.path);
     return fail(fmt::format("{}: the engine refused the event this describes: {}", where, why));
   };
-  // The event's shape is decoded once; each event is a copy with its own
-  // id, deal and drawn values (no JSON event built and parsed per event).
-  std::optional<engine::WireCall>& shape = action ? shapes_[action] : created_;
+  std::optional<Shape>& shape = action ? shapes_[action] : created_;
   if (!shape) {
     nlohmann::json event =
         action ? action->event
@@ -217,32 +249,38 @@ Result<void> Simulation::apply(const Pending& p) {
     event["id"] = "";
     event["deal"] = "";
     if (action && !action->valuesKey.empty()) event[action->valuesKey] = nlohmann::json::object();  // filled per event
-    engine::WireCall decoded;
-    if (Result<void> ok = engine::decodeWireEvent(engine_, names_, event, decoded); !ok) return refused(ok.error());
-    shape = std::move(decoded);
+    Shape made;
+    if (Result<void> ok = engine::decodeWireEvent(engine_, names_, event, made.decoded); !ok)
+      return refused(ok.error());
+    made.call = made.decoded;
+    const auto& specs = action ? action->values : rates_.fields;
+    if (!action || !action->valuesKey.empty()) {
+      for (const auto& [name, spec] : specs)
+        made.values.push_back({&name, &spec, fromSlot(name), fromSlot(spec.from), std::nullopt, {}});
+    }
+    made.byName.resize(made.values.size());
+    std::iota(made.byName.begin(), made.byName.end(), 0u);
+    std::sort(made.byName.begin(), made.byName.end(),
+              [&](uint32_t a, uint32_t b) { return *made.values[a].name < *made.values[b].name; });
+    shape = std::move(made);
   }
-  engine::WireCall call = *shape;
+  // Only what differs from one event of the shape to the next is set: the
+  // values (assigned back from the decoded call, keeping their room), the id and the deal.
+  engine::WireCall& call = shape->call;
+  call.created.values = shape->decoded.created.values;
+  call.values = shape->decoded.values;
+  call.event.payload = shape->decoded.event.payload;
+  call.event.formValues = shape->decoded.event.formValues;
   SimDeal& deal = deals_[p.deal];
-  call.id = "sim-" + std::to_string(++eventIds_);
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ++eventIds_);
+  (void)ec;
+  call.id.assign("sim-").append(digits, end);
   call.deal = deal.id;
   call.created.id = deal.id;
-  const auto& specs = action ? action->values : rates_.fields;
-  if (!action || !action->valuesKey.empty()) {
-    nlohmann::json values = nlohmann::json::object();
-    for (const auto& [name, spec] : specs) {
-      nlohmann::json v = spec.draw(random_, spec.kind == ValueSpec::Kind::From ? setValue(deal, spec.from) : nullptr);
-      if (v.is_null()) continue;
-      if (!action) keep(deal, name, v);  // a new deal's later fields may draw from its earlier ones
-      values[name] = std::move(v);
-    }
-    // Form answers and set fields are the deal's values from now on.
-    bool fills = action && (action->valuesKey == "fields" || call.type == "form_submitted");
-    if (fills) {
-      for (auto& [name, v] : values.items()) keep(deal, name, v);
-    }
-    if (Result<void> added = engine::addWireValues(engine_, names_, call, values); !added)
-      return refused(added.error());
-  }
+  // Form answers and set fields are the deal's values from now on.
+  bool fills = action && (action->valuesKey == "fields" || call.type == "form_submitted");
+  if (Result<void> drawn = drawValues(*shape, deal, !action, fills); !drawn) return refused(drawn.error());
   engine::Outcome outcome = engine::applyWireCall(engine_, call);
   ++result_.events;
   if (outcome.status == engine::Outcome::Status::Invalid) return refused(outcome.message);
@@ -250,17 +288,77 @@ Result<void> Simulation::apply(const Pending& p) {
   return {};
 }
 
+Result<void> Simulation::drawValues(Shape& shape, SimDeal& deal, bool created, bool fills) {
+  drawn_.assign(shape.values.size(), std::nullopt);
+  filled_.clear();
+  for (size_t i = 0; i < shape.values.size(); ++i) {
+    ValueSlot& value = shape.values[i];
+    const nlohmann::json* json = nullptr;
+    drawn_[i] = draw(shape.call, value, deal, json);
+    if (!drawn_[i] || value.kept == fromNames_.size()) continue;
+    // Kept for a `from` that reads this field: a new deal's later fields
+    // may draw from its earlier ones; a form's answers count from the next
+    // event on.
+    if (created)
+      keep(deal, value.kept, *json);
+    else if (fills)
+      filled_.emplace_back(value.kept, *json);
+  }
+  for (const auto& [kept, value] : filled_) keep(deal, kept, value);
+  // Into the call in the order of their names, as a JSON object of them
+  // would give them to the engine: the first that cannot be read is said.
+  for (uint32_t i : shape.byName) {
+    if (!drawn_[i]) continue;
+    ValueSlot& value = shape.values[i];
+    if (!*value.where) return fail(value.where->error());
+    if (!*drawn_[i]) return fail(drawn_[i]->error());
+    engine::putWireValue(engine_, shape.call, value.where->value(), std::move(drawn_[i]->value()));
+  }
+  return {};
+}
+
+std::optional<Result<store::FieldValue>> Simulation::draw(const engine::WireCall& call, ValueSlot& value,
+                                                          const SimDeal& deal, const nlohmann::json*& json) {
+  const ValueSpec& spec = *value.spec;
+  size_t choice = 0;
+  switch (spec.kind) {
+    case ValueSpec::Kind::Literal: json = &spec.literal; break;
+    case ValueSpec::Kind::Choose:
+      choice = spec.choose(random_);
+      json = &spec.choices[choice].first;
+      break;
+    case ValueSpec::Kind::Number:
+      drawnJson_ = spec.drawNumber(random_);
+      json = &drawnJson_;
+      break;
+    case ValueSpec::Kind::From:
+      // A copy: keeping a value may move the deal's kept ones.
+      if (const nlohmann::json* set = setValue(deal, value.source)) {
+        drawnJson_ = *set;
+        json = &drawnJson_;
+      }
+      break;
+  }
+  if (!json || json->is_null()) return std::nullopt;
+  if (!value.where) value.where = engine::wireValueSlot(engine_, names_, call, *value.name);
+  if (!*value.where) return Result<store::FieldValue>(store::FieldValue{});  // the slot's error is said when it is put
+  if (spec.kind == ValueSpec::Kind::Number || spec.kind == ValueSpec::Kind::From)
+    return engine::readWireValue(engine_, value.where->value(), *value.name, *json);
+  if (value.read.empty()) value.read.resize(spec.kind == ValueSpec::Kind::Choose ? spec.choices.size() : 1);
+  std::optional<Result<store::FieldValue>>& read = value.read[choice];
+  if (!read) read = engine::readWireValue(engine_, value.where->value(), *value.name, *json);
+  return *read;
+}
+
 size_t Simulation::fromSlot(const std::string& field) const {
   return static_cast<size_t>(std::find(fromNames_.begin(), fromNames_.end(), field) - fromNames_.begin());
 }
 
-const nlohmann::json* Simulation::setValue(const SimDeal& deal, const std::string& field) const {
-  size_t at = fromSlot(field);
+const nlohmann::json* Simulation::setValue(const SimDeal& deal, size_t at) const {
   return at < deal.kept.size() && !deal.kept[at].is_null() ? &deal.kept[at] : nullptr;
 }
 
-void Simulation::keep(SimDeal& deal, const std::string& field, const nlohmann::json& value) const {
-  size_t at = fromSlot(field);
+void Simulation::keep(SimDeal& deal, size_t at, const nlohmann::json& value) const {
   if (at == fromNames_.size()) return;  // no `from` reads it
   if (deal.kept.size() <= at) deal.kept.resize(at + 1);
   deal.kept[at] = value;
