@@ -264,21 +264,26 @@ void runFurniture(benchmark::State& state, store::MemoryStoreOptions options, In
   state.counters["kept_bytes_per_event"] = keptBytesPerEvent;
 }
 
+// Seven runs of each, reported as their mean, median, spread and
+// coefficient of variation: this figure is the one the engine's goal is read
+// from, and one run can be off by 2× on a shared machine.
+void engineRuns(benchmark::internal::Benchmark* b) { b->Repetitions(7)->ReportAggregatesOnly(true); }
+
 // The store keeps every record: effects, events with their bodies, history, notes.
 void BM_EngineFurniture(benchmark::State& state) { runFurniture(state, {}); }
-BENCHMARK(BM_EngineFurniture)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineFurniture)->Unit(benchmark::kMillisecond)->Apply(engineRuns);
 
 // The store keeps deals, tasks and timers only, as `voronka sim` runs the engine.
 // No timer fires here (timers_per_s is 0): the only timers of these deals
 // that fell due were their tasks' overdue timers, and with no rule on
 // task_overdue and no records kept the engine sets none.
 void BM_EngineFurnitureNoRecords(benchmark::State& state) { runFurniture(state, {.keepRecords = false}); }
-BENCHMARK(BM_EngineFurnitureNoRecords)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineFurnitureNoRecords)->Unit(benchmark::kMillisecond)->Apply(engineRuns);
 
 // As `voronka sim` runs the engine: deals, tasks and timers only, and the
 // events decoded before they are timed (no JSON read per event).
 void BM_EngineFurnitureCalls(benchmark::State& state) { runFurniture(state, {.keepRecords = false}, Input::Calls); }
-BENCHMARK(BM_EngineFurnitureCalls)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineFurnitureCalls)->Unit(benchmark::kMillisecond)->Apply(engineRuns);
 
 // ───────────────────────────── timers ─────────────────────────────────────
 
