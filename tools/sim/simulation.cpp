@@ -53,9 +53,9 @@ struct ValueSlot {
   std::vector<std::optional<Result<store::FieldValue>>> read;  // Literal: [0]; Choose: by choice
 };
 
-// An event as the rates describe it: decoded once, with no values; each
-// event is a copy with its own id, deal and drawn values (no JSON built and
-// read per event).
+// An event as the rates describe it: decoded once, with no values. Each
+// event of it reuses `call`, with its own id, deal and drawn values (no JSON
+// built and read per event).
 struct Shape {
   engine::WireCall decoded;       // as decoded, without values
   engine::WireCall call;          // the event being applied: `decoded` with its own id, deal and values
