@@ -309,10 +309,8 @@ Result<void> Simulation::drawValues(Shape& shape, SimDeal& deal, bool created, b
   // would give them to the engine: the first that cannot be read is said.
   for (uint32_t i : shape.byName) {
     if (!drawn_[i]) continue;
-    ValueSlot& value = shape.values[i];
-    if (!*value.where) return fail(value.where->error());
     if (!*drawn_[i]) return fail(drawn_[i]->error());
-    engine::putWireValue(engine_, shape.call, value.where->value(), std::move(drawn_[i]->value()));
+    engine::putWireValue(engine_, shape.call, shape.values[i].where->value(), std::move(drawn_[i]->value()));
   }
   return {};
 }
@@ -341,7 +339,7 @@ std::optional<Result<store::FieldValue>> Simulation::draw(const engine::WireCall
   }
   if (!json || json->is_null()) return std::nullopt;
   if (!value.where) value.where = engine::wireValueSlot(engine_, names_, call, *value.name);
-  if (!*value.where) return Result<store::FieldValue>(store::FieldValue{});  // the slot's error is said when it is put
+  if (!*value.where) return fail(value.where->error());
   if (spec.kind == ValueSpec::Kind::Number || spec.kind == ValueSpec::Kind::From)
     return engine::readWireValue(engine_, value.where->value(), *value.name, *json);
   if (value.read.empty()) value.read.resize(spec.kind == ValueSpec::Kind::Choose ? spec.choices.size() : 1);
