@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 
+#include "common/read_file.h"
 #include "compiler/check/checker.h"
 #include "compiler/lint/lint.h"
 
@@ -17,19 +17,12 @@ namespace fs = std::filesystem;
 namespace {
 
 std::optional<std::string> readFile(const fs::path& path, std::string& error) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    error = "it is a directory";
+  Result<std::string> text = readWholeFile(path);
+  if (!text) {
+    error = text.error();
     return std::nullopt;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = std::strerror(errno);
-    return std::nullopt;
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return std::move(*text);
 }
 
 std::string canonicalKey(const fs::path& path) {

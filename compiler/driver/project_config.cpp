@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "common/read_file.h"
 #include "compiler/check/suggest.h"
 #include "compiler/lint/lint.h"
 
@@ -43,9 +44,14 @@ std::optional<Severity> parseFailLevel(std::string_view text) {
 }
 
 std::optional<ProjectConfig> loadProjectConfig(const fs::path& file, std::string& error) {
+  Result<std::string> text = readWholeFile(file);
+  if (!text) {
+    error = fmt::format("cannot read {}: {}", file.string(), text.error());
+    return std::nullopt;
+  }
   toml::table root;
   try {
-    root = toml::parse_file(file.string());
+    root = toml::parse(*text, file.string());
   } catch (const toml::parse_error& e) {
     error = fmt::format("{}: {}", where(file, e.source()), e.description());
     return std::nullopt;

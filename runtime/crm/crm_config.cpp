@@ -5,11 +5,10 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <tuple>
 
 #include "common/edit_distance.h"
+#include "common/read_file.h"
 
 namespace voronka::crm {
 
@@ -358,11 +357,9 @@ Result<CrmConfig, CrmConfigErrors> parseCrmConfig(std::string_view text, const s
 }
 
 Result<CrmConfig, CrmConfigErrors> loadCrmConfig(const std::filesystem::path& file, const outbox::EnvLookup& env) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return failWith(CrmConfigErrors{fmt::format("{}: cannot read the file", file.string())});
-  std::stringstream text;
-  text << in.rdbuf();
-  return parseCrmConfig(text.str(), file.string(), env);
+  Result<std::string> text = readWholeFile(file);
+  if (!text) return failWith(CrmConfigErrors{fmt::format("{}: cannot read the file: {}", file.string(), text.error())});
+  return parseCrmConfig(*text, file.string(), env);
 }
 
 }  // namespace voronka::crm

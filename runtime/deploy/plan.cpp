@@ -4,8 +4,8 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
-#include <fstream>
-#include <sstream>
+
+#include "common/read_file.h"
 
 namespace voronka::deploy {
 
@@ -147,11 +147,11 @@ Result<Plan, std::vector<std::string>> parsePlan(const std::string& text, const 
 }
 
 Result<Plan, std::vector<std::string>> readPlan(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return failWith(std::vector<std::string>{fmt::format("{}: cannot read the plan file", path)});
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parsePlan(text.str(), path);
+  Result<std::string> text = readWholeFile(path);
+  if (!text) {
+    return failWith(std::vector<std::string>{fmt::format("{}: cannot read the plan file: {}", path, text.error())});
+  }
+  return parsePlan(*text, path);
 }
 
 nlohmann::json planJson(const Plan& plan) {

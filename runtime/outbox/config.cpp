@@ -7,10 +7,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <tuple>
 
+#include "common/read_file.h"
 #include "runtime/outbox/config_checks.h"
 
 namespace voronka::outbox {
@@ -556,14 +556,12 @@ Result<ServeConfig, ConfigErrors> parseServeConfig(std::string_view text, const 
 }
 
 Result<ServeConfig, ConfigErrors> loadServeConfig(const std::filesystem::path& file, const EnvLookup& env) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    return failWith(
-        ConfigErrors{fmt::format("{}: cannot read the file; check the path given to --config", file.string())});
+  Result<std::string> text = readWholeFile(file);
+  if (!text) {
+    return failWith(ConfigErrors{
+        fmt::format("{}: cannot read the file: {}; check the path given to --config", file.string(), text.error())});
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseServeConfig(text.str(), file.string(), env);
+  return parseServeConfig(*text, file.string(), env);
 }
 
 }  // namespace voronka::outbox

@@ -1,14 +1,13 @@
 #include "runtime/server/tenants_config.h"
+#include "common/read_file.h"
 
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "common/hash.h"
 #include "common/secret.h"
@@ -26,14 +25,6 @@ const std::vector<std::string> kTenantKeys = {"store",      "store_env",   "modu
                                               "tokens_env", "read_tokens", "read_tokens_env", "config",
                                               "crm",        "plan",        "synchronous"};
 constexpr size_t kMinTokenLength = 16;
-
-std::optional<std::string> readText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
@@ -193,7 +184,7 @@ std::optional<TenantEntry> readEntry(const std::string& id, const std::string& f
   if (auto module = r.text("module")) {
     fs::path path = r.resolve(*module);
     e.modulePath = path.string();
-    if (auto bytes = readText(path)) {
+    if (Result<std::string> bytes = readWholeFile(path)) {
       try {
         (void)bc::load(*bytes);
         e.moduleBytes = std::move(*bytes);
@@ -201,7 +192,8 @@ std::optional<TenantEntry> readEntry(const std::string& id, const std::string& f
         r.error(r.node("module"), fmt::format("{} is not a module this Voronka can run: {}", e.modulePath, ex.what()));
       }
     } else {
-      r.error(r.node("module"), fmt::format("cannot read {} (a .funnelc file made by `voronka build`)", e.modulePath));
+      r.error(r.node("module"),
+              fmt::format("cannot read {}: {} (a .funnelc file made by `voronka build`)", e.modulePath, bytes.error()));
     }
   }
   fingerprint += fmt::format("\nmodule={}:{:016x}", e.modulePath, fnv1a(e.moduleBytes));
@@ -220,9 +212,9 @@ std::optional<TenantEntry> readEntry(const std::string& id, const std::string& f
     std::optional<std::string> path = r.text(key);
     if (!path) return;
     fs::path resolved = r.resolve(*path);
-    std::optional<std::string> text = readText(resolved);
+    Result<std::string> text = readWholeFile(resolved);
     if (!text) {
-      r.error(r.node(key), fmt::format("cannot read {}", resolved.string()));
+      r.error(r.node(key), fmt::format("cannot read {}: {}", resolved.string(), text.error()));
       return;
     }
     fingerprint += fmt::format("\n{}={}:{:016x}", key, resolved.string(), fnv1a(*text));
@@ -293,9 +285,11 @@ std::optional<std::string> tenantIdProblem(const std::string& id) {
 
 Result<TenantsFile, std::vector<std::string>> loadTenantsFile(const fs::path& file, const outbox::EnvLookup& env) {
   std::string name = file.string();
-  std::optional<std::string> text = readText(file);
-  if (!text)
-    return failWith(std::vector<std::string>{name + ": cannot read the file; check the path given to --tenants"});
+  Result<std::string> text = readWholeFile(file);
+  if (!text) {
+    return failWith(std::vector<std::string>{
+        fmt::format("{}: cannot read the file: {}; check the path given to --tenants", name, text.error())});
+  }
   toml::table root;
   try {
     root = toml::parse(*text, name);
@@ -371,9 +365,9 @@ Result<TenantsFile, std::vector<std::string>> loadTenantsFile(const fs::path& fi
     for (const auto& path : files) {
       std::string id = path.stem().string();
       std::string fileName = path.string();
-      std::optional<std::string> content = readText(path);
+      Result<std::string> content = readWholeFile(path);
       if (!content) {
-        out.errors.push_back(fileName + ": cannot read the file");
+        out.errors.push_back(fmt::format("{}: cannot read the file: {}", fileName, content.error()));
         out.broken.push_back(id);
         continue;
       }

@@ -1,13 +1,18 @@
 // common/: the helpers the compiler and the runtime share.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "common/edit_distance.h"
 #include "common/hash.h"
+#include "common/read_file.h"
 #include "common/result.h"
 #include "common/same_text.h"
 #include "common/secret.h"
@@ -144,4 +149,50 @@ TEST(TextHash, EveryByteCountsAndIdsSpreadOverTheLowBits) {
 }
 
 }  // namespace
+// A file the user names is read whole, bytes as they are, or the reason
+// it cannot be is one a message can carry: a directory is not taken for an
+// empty file (std::ifstream opens one and reads nothing).
+TEST(ReadFile, ReadsTheBytesOrSaysWhyNot) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("voronka_read_file_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub");
+  std::string bytes("a\0b\r\n\xff", 6);
+  bytes += std::string(200000, 'x');  // more than one read's buffer
+  std::ofstream(dir / "file.bin", std::ios::binary) << bytes;
+  std::ofstream(dir / "empty.txt").close();
+
+  Result<std::string> whole = readWholeFile(dir / "file.bin");
+  ASSERT_TRUE(whole) << whole.error();
+  EXPECT_EQ(*whole, bytes);
+  Result<std::string> empty = readWholeFile(dir / "empty.txt");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(*empty, "");
+
+  Result<std::string> directory = readWholeFile(dir / "sub");
+  ASSERT_FALSE(directory);
+  EXPECT_EQ(directory.error(), "it is a directory");
+  Result<std::string> missing = readWholeFile(dir / "missing.toml");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error(), "there is no such file");
+  Result<std::string> underAFile = readWholeFile(dir / "file.bin" / "x");
+  ASSERT_FALSE(underAFile);
+  EXPECT_EQ(underAFile.error(), "Not a directory");
+
+  std::ifstream in;
+  ASSERT_TRUE(openForReading(in, dir / "file.bin"));
+  std::string first;
+  std::getline(in, first);
+  EXPECT_EQ(first, std::string("a\0b\r", 4));
+  std::ifstream notOpened;
+  Result<void> opened = openForReading(notOpened, dir / "sub");
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error(), "it is a directory");
+  EXPECT_FALSE(notOpened.is_open());
+  opened = openForReading(notOpened, dir / "missing.jsonl");
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error(), "there is no such file");
+  fs::remove_all(dir);
+}
+
 }  // namespace voronka

@@ -67,7 +67,11 @@ struct Rates {
   std::vector<std::vector<std::vector<ClientAction>>> actions;  // [pipeline][stage]
 };
 
-// Reads and checks a rates file. The error is "FILE:LINE:COL: what is wrong".
+// Checks the text of a rates file read from `path` (named in the
+// messages). The error is "FILE:LINE:COL: what is wrong".
+Result<Rates> parseRates(std::string_view text, const std::string& path, const bc::Module& module,
+                         const engine::Names& names, const Calendar& calendar);
+// Reads and checks a rates file: parseRates, or "cannot read FILE: why".
 Result<Rates> loadRates(const std::string& path, const bc::Module& module, const engine::Names& names,
                         const Calendar& calendar);
 

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/read_file.h"
 #include "runtime/engine/values.h"
 #include "tools/sim/rates.h"
 
@@ -394,11 +395,11 @@ std::optional<double> parseDuration(std::string_view text) {
   return n * unit;
 }
 
-Result<Rates> loadRates(const std::string& path, const bc::Module& module, const engine::Names& names,
-                        const Calendar& calendar) {
+Result<Rates> parseRates(std::string_view text, const std::string& path, const bc::Module& module,
+                         const engine::Names& names, const Calendar& calendar) {
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     return fail(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));
   }
@@ -407,6 +408,13 @@ Result<Rates> loadRates(const std::string& path, const bc::Module& module, const
   } catch (const RatesError& e) {
     return fail(e.what());
   }
+}
+
+Result<Rates> loadRates(const std::string& path, const bc::Module& module, const engine::Names& names,
+                        const Calendar& calendar) {
+  Result<std::string> text = readWholeFile(path);
+  if (!text) return fail(fmt::format("cannot read {}: {}", path, text.error()));
+  return parseRates(*text, path, module, names, calendar);
 }
 
 }  // namespace voronka::sim

@@ -1,4 +1,5 @@
 #include "tools/voronka/funnel_input.h"
+#include "common/read_file.h"
 
 #include <fmt/format.h>
 
@@ -62,19 +63,13 @@ std::string FunnelInput::checksum() const { return fmt::format("{:016x}", fnv1a(
 
 std::optional<FunnelInput> loadFunnelInput(const std::string& path, const std::string& stdlib) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    std::cerr << fmt::format("voronka: error: cannot read {}: there is no such file\n", path);
-    return std::nullopt;
-  }
   if (std::filesystem::is_directory(path, ec)) return compileSource(path, stdlib);
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    std::cerr << fmt::format("voronka: error: cannot read {}\n", path);
+  Result<std::string> read = readWholeFile(path);
+  if (!read) {
+    std::cerr << fmt::format("voronka: error: cannot read {}: {}\n", path, read.error());
     return std::nullopt;
   }
-  std::ostringstream s;
-  s << file.rdbuf();
-  std::string bytes = s.str();
+  std::string bytes = std::move(*read);
   if (bytes.compare(0, kMagic.size(), kMagic) == 0) return loadModule(path, std::move(bytes));
   if (std::filesystem::path(path).extension() == ".funnelc") {
     std::cerr << fmt::format(

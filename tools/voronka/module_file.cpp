@@ -1,4 +1,5 @@
 #include "tools/voronka/module_file.h"
+#include "common/read_file.h"
 
 #include <fmt/format.h>
 
@@ -11,16 +12,14 @@
 namespace voronka::tool {
 
 std::optional<ModuleFile> loadModuleFile(const std::string& path, int& exitCode) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << fmt::format("voronka: error: cannot read {}\n", path);
+  Result<std::string> bytes = readWholeFile(path);
+  if (!bytes) {
+    std::cerr << fmt::format("voronka: error: cannot read {}: {}\n", path, bytes.error());
     exitCode = 2;
     return std::nullopt;
   }
-  std::ostringstream s;
-  s << in.rdbuf();
   ModuleFile file;
-  file.bytes = s.str();
+  file.bytes = std::move(*bytes);
   try {
     file.module = bc::load(file.bytes);
   } catch (const bc::LoadError& e) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 
+#include "common/read_file.h"
 #include "runtime/engine/clock.h"
 #include "runtime/moddiff/moddiff.h"
 #include "runtime/store/memory_store.h"
@@ -37,9 +38,9 @@ struct Options {
 // saying why when the log cannot be read or the engine cannot start.
 bool runLog(const Options& o, const bc::Module& module, int64_t start, store::MemoryStore& store,
             std::set<std::string>& deals, const std::string& label, const replay::RecordedAt& recordedAt = {}) {
-  std::ifstream in(o.events);
-  if (!in) {
-    std::cerr << fmt::format("voronka: error: cannot read {}\n", o.events);
+  std::ifstream in;
+  if (Result<void> opened = openForReading(in, o.events); !opened) {
+    std::cerr << fmt::format("voronka: error: cannot read {}: {}\n", o.events, opened.error());
     return false;
   }
   std::vector<std::string> warnings;

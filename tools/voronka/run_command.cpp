@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "common/read_file.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
 #include "runtime/engine/values.h"
@@ -57,9 +58,9 @@ Runner addRunCommand(CLI::App& app) {
     std::optional<ModuleFile> file = loadModuleFile(o->module, status);
     if (!file) return status;
     const bc::Module& module = file->module;
-    std::ifstream in(o->events);
-    if (!in) {
-      std::cerr << fmt::format("voronka: error: cannot read {}\n", o->events);
+    std::ifstream in;
+    if (Result<void> opened = openForReading(in, o->events); !opened) {
+      std::cerr << fmt::format("voronka: error: cannot read {}: {}\n", o->events, opened.error());
       return 2;
     }
     store::MemoryStore store;

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <optional>
 
+#include "common/read_file.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
 #include "runtime/engine/values.h"
@@ -45,6 +46,11 @@ class ChartFile {
   }
   // False, with the message said, when the temporary cannot be made.
   bool open() {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path_, ec)) {  // the rename over it would fail only after the runs
+      std::cerr << fmt::format("voronka: error: cannot write {}: it is a directory\n", path_);
+      return false;
+    }
     out_.open(tmp_, std::ios::binary | std::ios::trunc);
     if (!out_) {
       std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", path_, std::strerror(errno));
@@ -73,12 +79,12 @@ class ChartFile {
 };
 
 std::optional<nlohmann::json> readStats(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    std::cerr << fmt::format("voronka: error: cannot read {}\n", path);
+  Result<std::string> text = readWholeFile(path);
+  if (!text) {
+    std::cerr << fmt::format("voronka: error: cannot read {}: {}\n", path, text.error());
     return std::nullopt;
   }
-  nlohmann::json stats = nlohmann::json::parse(in, nullptr, false);
+  nlohmann::json stats = nlohmann::json::parse(*text, nullptr, false);
   if (stats.is_discarded() || !stats.is_object()) {
     std::cerr << fmt::format("voronka: error: {}: not the JSON of `voronka stats --format json`\n", path);
     return std::nullopt;
@@ -188,11 +194,12 @@ Runner addSimCommand(CLI::App& app) {
     }
     Result<sim::Rates> rates = fail("");
     if (!o->rates.empty()) {
-      if (!std::ifstream(o->rates)) {
-        std::cerr << fmt::format("voronka: error: cannot read {}\n", o->rates);
+      Result<std::string> text = readWholeFile(o->rates);
+      if (!text) {
+        std::cerr << fmt::format("voronka: error: cannot read {}: {}\n", o->rates, text.error());
         return 2;
       }
-      rates = sim::loadRates(o->rates, module, names, *calendar);
+      rates = sim::parseRates(*text, o->rates, module, names, *calendar);
     } else if (!o->stats.empty() || !o->store.empty()) {
       std::optional<nlohmann::json> stats = !o->stats.empty() ? readStats(o->stats) : storeStats(o->store, *input);
       if (!stats) return 1;

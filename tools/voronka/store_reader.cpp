@@ -30,7 +30,9 @@ std::unique_ptr<store::Store> openStoreForReading(const std::string& flag, const
   std::string file = spec.rfind("sqlite:", 0) == 0 ? spec.substr(7) : spec;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) {
-    std::cerr << fmt::format("voronka: error: {} {}: there is no such store file\n", flag, spec);
+    std::cerr << fmt::format("voronka: error: {} {}: {}\n", flag, spec,
+                             std::filesystem::is_directory(file, ec) ? "it is a directory, not a store file"
+                                                                     : "there is no such store file");
     return nullptr;
   }
   try {

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Every file `voronka` is given to read, given as a directory or as a path
+with nothing there: the command stops with a non-zero exit and says
+"cannot read PATH: it is a directory" (or "there is no such file"), and
+prints nothing on stdout. On Linux a stream opens a directory without
+complaint and reads nothing, so before, `serve --config DIR` served with no
+config at all, `sim --rates DIR` forecast with no rates, `run --events DIR`
+replayed nothing and said so with exit 0, and `sim --stats DIR` crashed.
+
+    unreadable_inputs_test.py VORONKA SOURCE_DIR
+"""
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+failures = []
+
+
+def check(name, condition, detail=""):
+    if condition:
+        print(f"ok   {name}")
+    else:
+        print(f"FAIL {name}\n     {detail}")
+        failures.append(name)
+
+
+def main():
+    voronka, source = sys.argv[1], pathlib.Path(sys.argv[2])
+    funnel = str(source / "examples/furniture/furniture.funnel")
+    rates = str(source / "examples/furniture/rates.toml")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = pathlib.Path(tmp)
+        (tmp / "a_directory").mkdir()
+        module = str(tmp / "m.funnelc")
+        built = subprocess.run([voronka, "build", funnel, "-o", module], capture_output=True, text=True)
+        assert built.returncode == 0, built.stderr
+        store = f"sqlite:{tmp / 'store.db'}"
+        served = ["serve", module, "--store", store, "--listen", "127.0.0.1:0"]
+        # (what is read, the command with {} for the path, the exit status,
+        # what stderr says before the reason)
+        cases = [
+            ("a module", ["disasm", "{}"], 2, "cannot read {}"),
+            ("run's event log", ["run", module, "--events", "{}"], 2, "cannot read {}"),
+            ("replay's event log", ["replay", funnel, "--old", funnel, "--events", "{}"], 2, "cannot read {}"),
+            ("sim's rates", ["sim", funnel, "--rates", "{}"], 2, "cannot read {}"),
+            ("sim's statistics", ["sim", funnel, "--stats", "{}"], 1, "cannot read {}"),
+            ("serve's config", served + ["--config", "{}"], 2, "{}: cannot read the file"),
+            ("serve's crm.toml", served + ["--crm", "{}"], 2, "{}: cannot read the file"),
+            ("serve's plan", served + ["--plan", "{}"], 2, "{}: cannot read the plan file"),
+            ("the tenants file", ["serve", "--tenants", "{}", "--check"], 2, "{}: cannot read the file"),
+            ("deploy's plan", ["deploy", module, "--store", store, "--plan", "{}"], 2, "{}: cannot read the plan file"),
+        ]
+        for what, reason in (("a_directory", "it is a directory"), ("missing.txt", "there is no such file")):
+            path = str(tmp / what)
+            for name, args, status, said in cases:
+                command = [voronka] + [a.replace("{}", path) for a in args]
+                try:
+                    r = subprocess.run(command, capture_output=True, text=True, timeout=30, cwd=tmp)
+                except subprocess.TimeoutExpired:
+                    check(f"{name} as {what}", False, "it did not stop: it ran as if it had read the file")
+                    continue
+                expected = f"{said.replace('{}', path)}: {reason}"
+                check(f"{name} as {what}: exit {status}, {expected!r}, nothing on stdout",
+                      r.returncode == status and expected in r.stderr and r.stdout == "",
+                      f"exit {r.returncode}, stderr {r.stderr!r}, stdout {r.stdout[:200]!r}")
+        # Read or not, where the chart would go is a directory: said before
+        # the runs, with no report printed.
+        r = subprocess.run([voronka, "sim", funnel, "--rates", rates, "--deals", "10", "--runs", "1", "--svg",
+                            str(tmp / "a_directory")], capture_output=True, text=True, timeout=60)
+        check("sim --svg DIR: refused before the runs", r.returncode == 2 and r.stdout == ""
+              and f"cannot write {tmp / 'a_directory'}: it is a directory" in r.stderr,
+              f"exit {r.returncode}, stderr {r.stderr!r}, stdout {r.stdout[:200]!r}")
+        # Stores: a directory is not called missing.
+        for command in (["stats", "--store", "{}"],):
+            args = [a.replace("{}", str(tmp / "a_directory")) for a in command]
+            r = subprocess.run([voronka] + args, capture_output=True, text=True, timeout=30)
+            check(f"{command[0]} --store DIR", r.returncode == 1 and "it is a directory, not a store file" in r.stderr,
+                  f"exit {r.returncode}, stderr {r.stderr!r}")
+    if failures:
+        print(f"{len(failures)} failed")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
