@@ -72,7 +72,7 @@ def main():
               and f"cannot write {tmp / 'a_directory'}: it is a directory" in r.stderr,
               f"exit {r.returncode}, stderr {r.stderr!r}, stdout {r.stdout[:200]!r}")
         # Stores: a directory is not called missing.
-        for command in (["stats", "--store", "{}"],):
+        for command in (["stats", "--store", "{}"], ["sim", funnel, "--store", "{}"]):
             args = [a.replace("{}", str(tmp / "a_directory")) for a in command]
             r = subprocess.run([voronka] + args, capture_output=True, text=True, timeout=30)
             check(f"{command[0]} --store DIR", r.returncode == 1 and "it is a directory, not a store file" in r.stderr,

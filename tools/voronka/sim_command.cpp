@@ -18,7 +18,6 @@
 #include "runtime/engine/values.h"
 #include "runtime/stats/store_stats.h"
 #include "runtime/store/memory_store.h"
-#include "runtime/store/sqlite_store.h"
 #include "tools/sim/rates.h"
 #include "tools/sim/report.h"
 #include "tools/sim/runs.h"
@@ -26,6 +25,7 @@
 #include "tools/sim/stats_rates.h"
 #include "tools/voronka/commands.h"
 #include "tools/voronka/funnel_input.h"
+#include "tools/voronka/store_reader.h"
 
 namespace voronka::tool {
 
@@ -92,17 +92,13 @@ std::optional<nlohmann::json> readStats(const std::string& path) {
   return stats;
 }
 
-// `voronka stats` of a store that runs this funnel.
+// `voronka stats` of a store that runs this funnel: the store opened
+// read-only, as `voronka stats` opens it (a server may be writing it).
 std::optional<nlohmann::json> storeStats(const std::string& spec, const FunnelInput& funnel) {
-  std::string file = spec.rfind("sqlite:", 0) == 0 ? spec.substr(7) : spec;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(file, ec)) {
-    std::cerr << fmt::format("voronka: error: --store {}: there is no such store file\n", spec);
-    return std::nullopt;
-  }
+  std::unique_ptr<store::Store> store = openStoreForReading("--store", spec);
+  if (!store) return std::nullopt;
   try {
-    store::SqliteStore store(file);
-    auto tx = store.begin();
+    auto tx = store->begin();
     if (std::optional<std::string> checksum = tx->meta("module_checksum")) {
       if (std::optional<std::string> why = storeModuleMismatch(funnel, *checksum, tx->meta("module_path"))) {
         std::cerr << fmt::format("voronka: error: --store {}: {}; give the funnel the store runs\n", spec, *why);
