@@ -2,7 +2,9 @@
 """`voronka stats` on a store `voronka serve` wrote: serve the tour example,
 send its events over the HTTP API, stop the server, then read the store's
 history as JSON, CSV and text, and forecast with `voronka sim --store` and
-`--stats`.
+`--stats`. The same events served on a throwaway PostgreSQL give the same
+statistics and the same forecast, read while that server keeps running
+(skipped when PostgreSQL's binaries are not installed).
 
     stats_serve_test.py VORONKA ROOT"""
 import json
@@ -11,6 +13,31 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "serve"))
+from serve_support import Postgres, Server  # noqa: E402
+
+
+def on_postgres(voronka, root, module, sqlite_stats, sqlite_forecast, pg):
+    """The tour's events served on PostgreSQL: `stats --store` and `sim
+    --store` read it as they read the SQLite file, with the server running."""
+    srv = Server(voronka, module, pg.spec(), ["--token", "t0ken-for-the-stats-test"]).start()
+    try:
+        with open(os.path.join(root, "examples/tour/events.jsonl"), encoding="utf-8") as events:
+            for event in events:
+                status, body = srv.request("POST", "/v1/events", json.loads(event),
+                                           {"Authorization": "Bearer t0ken-for-the-stats-test"})
+                assert status in (200, 202), (status, body)  # the log sends one event twice: 200 duplicate
+        now = ["--now", "2026-12-01T10:00"]
+        on_pg = subprocess.run([voronka, "stats", "--store", pg.spec(), "--format", "json", *now],
+                               capture_output=True, text=True)
+        assert on_pg.returncode == 0, on_pg.stderr
+        assert json.loads(on_pg.stdout) == json.loads(sqlite_stats("--format", "json", *now)), on_pg.stdout
+        forecast = subprocess.run([voronka, "sim", module, "--store", pg.spec(), "--deals", "20", "--runs", "2"],
+                                  capture_output=True, text=True)
+        assert forecast.returncode == 0 and forecast.stdout == sqlite_forecast, forecast.stdout + forecast.stderr
+    finally:
+        srv.terminate()
 
 
 def main():
@@ -66,6 +93,12 @@ def main():
         missing = subprocess.run([voronka, "stats", "--store", os.path.join(work, "none.db")], capture_output=True,
                                  text=True)
         assert missing.returncode == 1 and "there is no such store file" in missing.stderr, missing.stderr
+
+        with Postgres() as pg:
+            if pg.missing:
+                print("skipped on PostgreSQL:", pg.missing)
+            else:
+                on_postgres(voronka, root, module, stats, sim.stdout, pg)
     print("ok")
     return 0
 
