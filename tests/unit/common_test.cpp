@@ -18,6 +18,7 @@
 #include "common/secret.h"
 #include "common/text_hash.h"
 #include "common/utf8.h"
+#include "common/write_file.h"
 
 namespace voronka {
 namespace {
@@ -192,6 +193,63 @@ TEST(ReadFile, ReadsTheBytesOrSaysWhyNot) {
   opened = openForReading(notOpened, dir / "missing.jsonl");
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error(), "there is no such file");
+  fs::remove_all(dir);
+}
+
+namespace {
+
+// The names in a directory, sorted: what a write left behind.
+std::vector<std::string> namesIn(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string contentOf(const std::filesystem::path& file) {
+  Result<std::string> text = readWholeFile(file);
+  return text ? *text : "<" + text.error() + ">";
+}
+
+}  // namespace
+
+// A file is written whole or not at all: through a temporary that is gone
+// afterwards, whether the write was committed or not; the file keeps its
+// permissions; a path that cannot be written says why and changes nothing.
+TEST(WriteFile, WholeOrNotAtAll) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("voronka_write_file_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub");
+  fs::path file = dir / "out.txt";
+
+  ASSERT_TRUE(writeFileAtomically(file, "first"));
+  EXPECT_EQ(contentOf(file), "first");
+  EXPECT_EQ(namesIn(dir), (std::vector<std::string>{"out.txt", "sub"}));
+
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+  ASSERT_TRUE(writeFileAtomically(file, std::string(100000, 'x')));
+  EXPECT_EQ(contentOf(file), std::string(100000, 'x'));
+  EXPECT_EQ(fs::status(file).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+
+  {
+    // Opened before the work, dropped without a commit (the work failed):
+    // the temporary existed meanwhile, and the file is as it was.
+    AtomicFile unfinished(file);
+    ASSERT_TRUE(unfinished.open());
+    EXPECT_EQ(namesIn(dir).size(), 3u);
+  }
+  EXPECT_EQ(contentOf(file), std::string(100000, 'x'));
+  EXPECT_EQ(namesIn(dir), (std::vector<std::string>{"out.txt", "sub"}));
+
+  Result<void> intoDirectory = writeFileAtomically(dir / "sub", "x");
+  ASSERT_FALSE(intoDirectory);
+  EXPECT_EQ(intoDirectory.error(), "it is a directory");
+  EXPECT_TRUE(fs::is_directory(dir / "sub"));
+  Result<void> noDirectory = writeFileAtomically(dir / "missing" / "out.txt", "x");
+  ASSERT_FALSE(noDirectory);
+  EXPECT_EQ(noDirectory.error(), "there is no such directory");
+  EXPECT_EQ(namesIn(dir), (std::vector<std::string>{"out.txt", "sub"}));
   fs::remove_all(dir);
 }
 

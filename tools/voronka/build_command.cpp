@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "common/write_file.h"
 #include "compiler/lower/lower.h"
 #include "runtime/bytecode/container.h"
 #include "tools/voronka/commands.h"
@@ -47,19 +48,9 @@ Runner addBuildCommand(CLI::App& app) {
       std::cerr << "voronka: internal error: the compiled module does not verify: " << e.what() << "\n";
       return 1;
     }
-    std::string tmp = o->output + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      out << bytes;
-      if (!out) {
-        std::cerr << fmt::format("voronka: error: cannot write {}\n", o->output);
-        return 2;
-      }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, o->output, ec);  // readers never see half a module
-    if (ec) {
-      std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", o->output, ec.message());
+    // Readers (a server reloading it) never see half a module.
+    if (Result<void> written = writeFileAtomically(o->output, bytes); !written) {
+      std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", o->output, written.error());
       return 2;
     }
     std::cout << fmt::format("wrote {} ({} bytes: {} pipelines, {} rules)\n", o->output, bytes.size(),

@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <map>
 
+#include "common/write_file.h"
 #include "compiler/ast/ast.h"
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/compilation.h"
@@ -140,10 +140,8 @@ int checkFiles(const CheckOptions& o, std::vector<std::string>& failures) {
     if (o.format == "codequality") report = renderCodeQuality(sink, compilation.sources(), ci);
   }
   if (!o.output.empty()) {
-    std::ofstream out(o.output, std::ios::binary);
-    out << report;
-    if (!out) {
-      reportFailure(failures, fmt::format("cannot write {}", o.output));
+    if (Result<void> written = writeFileAtomically(o.output, report); !written) {
+      reportFailure(failures, fmt::format("cannot write {}: {}", o.output, written.error()));
       return 2;
     }
   } else {
@@ -183,9 +181,8 @@ int runCheck(const CheckOptions& o) {
   std::string log = renderSarif(DiagnosticSink{}, SourceManager{}, ci);
   if (o.output.empty()) {
     std::cout << log;
-  } else {
-    std::ofstream out(o.output, std::ios::binary);
-    out << log;
+  } else if (Result<void> written = writeFileAtomically(o.output, log); !written) {
+    std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", o.output, written.error());
   }
   return status;
 }

@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 
+#include "common/write_file.h"
 #include "compiler/lower/lower.h"
 #include "runtime/crm/bitrix_bind.h"
 #include "runtime/crm/crm_config.h"
@@ -30,12 +30,6 @@ struct PullOptions {
   std::vector<std::string> funnels;
   std::string stdlib;
 };
-
-bool writeFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  return static_cast<bool>(out);
-}
 
 int runPull(const PullOptions& o) {
   const char* token = std::getenv(o.tokenEnv.c_str());
@@ -69,8 +63,8 @@ int runPull(const PullOptions& o) {
     return 2;
   }
   if (!o.skeleton.empty()) {
-    if (!writeFile(o.skeleton, crm::funnelSkeleton(*account))) {
-      std::cerr << fmt::format("voronka: error: cannot write {}\n", o.skeleton);
+    if (Result<void> written = writeFileAtomically(o.skeleton, crm::funnelSkeleton(*account)); !written) {
+      std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", o.skeleton, written.error());
       return 2;
     }
     std::cout << fmt::format("wrote {}: {} pipelines, {} fields, {} users from the account\n", o.skeleton,
@@ -87,8 +81,8 @@ int runPull(const PullOptions& o) {
     return 1;
   }
   crm::PullResult pulled = crm::bindByTitles(*account, module, {config.kind, o.url, o.tokenEnv});
-  if (!writeFile(o.output, pulled.toml)) {
-    std::cerr << fmt::format("voronka: error: cannot write {}\n", o.output);
+  if (Result<void> written = writeFileAtomically(o.output, pulled.toml); !written) {
+    std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", o.output, written.error());
     return 2;
   }
   for (const auto& u : pulled.unmatched) std::cerr << "not matched: " << u << "\n";

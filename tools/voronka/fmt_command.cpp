@@ -2,16 +2,16 @@
 // one canonical way (compiler/format). Without -w, --check or --diff the
 // formatted text goes to stdout; `-` (or no path) formats stdin.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <iostream>
 #include <optional>
 #include <thread>
 
+#include "common/read_file.h"
+#include "common/write_file.h"
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/compilation.h"
 #include "compiler/format/format.h"
@@ -46,36 +46,6 @@ bool readAll(std::istream& in, std::string& out) {
   buffer << in.rdbuf();
   out = buffer.str();
   return !in.bad();
-}
-
-// Replaces the file through a temporary beside it, so that a crash never
-// leaves half a file; keeps the file's permissions.
-bool writeInPlace(const fs::path& path, const std::string& text, std::string& error) {
-  fs::path tmp = path;
-  tmp += fmt::format(".voronka-fmt-{}", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      error = fmt::format("cannot create {}: {}", tmp.string(), std::strerror(errno));
-      return false;
-    }
-    out << text;
-    out.flush();
-    if (!out) {
-      error = fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno));
-      fs::remove(tmp);
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::permissions(tmp, fs::status(path, ec).permissions(), ec);
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    error = fmt::format("cannot replace {}: {}", path.string(), ec.message());
-    fs::remove(tmp, ec);
-    return false;
-  }
-  return true;
 }
 
 // One input, formatted (on a worker thread), then reported in input order.
@@ -150,9 +120,9 @@ void report(Job& job, const FmtOptions& o, bool color, Outcome& outcome) {
     outcome.raise(1);
   }
   if (o.write && changed && job.file) {
-    std::string error;
-    if (!writeInPlace(*job.file, job.result.text, error)) {
-      std::cerr << "voronka: error: " << error << "\n";
+    // Through a temporary beside it: a crash never leaves half a file.
+    if (Result<void> written = writeFileAtomically(*job.file, job.result.text); !written) {
+      std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", job.file->string(), written.error());
       outcome.raise(2);
     }
   }
@@ -189,10 +159,11 @@ int runFmt(const FmtOptions& o) {
       auto job = std::make_unique<Job>();
       job->displayPath = f.string();
       job->file = f;
-      std::ifstream in(f, std::ios::binary);
-      if (!in || !readAll(in, job->text)) {
+      if (Result<std::string> text = readWholeFile(f)) {
+        job->text = std::move(*text);
+      } else {
         job->readFailed = true;
-        job->readError = std::strerror(errno);
+        job->readError = text.error();
       }
       jobs.push_back(std::move(job));
     }

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <set>
 
+#include "common/write_file.h"
 #include "compiler/diagnostics/render.h"
 #include "compiler/driver/session.h"
 #include "compiler/graph/graph.h"
@@ -157,10 +158,8 @@ int runGraph(const GraphOptions& o) {
     std::cout << text;
     return 0;
   }
-  std::ofstream out(o.output, std::ios::binary);
-  out << text;
-  if (!out) {
-    std::cerr << fmt::format("voronka: error: cannot write {}\n", o.output);
+  if (Result<void> written = writeFileAtomically(o.output, text); !written) {
+    std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", o.output, written.error());
     return 2;
   }
   return 0;

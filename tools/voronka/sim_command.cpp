@@ -5,14 +5,11 @@
 // SVG chart.
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 
 #include "common/read_file.h"
+#include "common/write_file.h"
 #include "runtime/engine/engine.h"
 #include "runtime/engine/names.h"
 #include "runtime/engine/values.h"
@@ -30,53 +27,6 @@
 namespace voronka::tool {
 
 namespace {
-
-// The chart's file: a temporary beside it, made before the simulation (a
-// million deals take half a minute: a path that cannot be written is said
-// at once) and renamed over it only when the chart is written whole, so a
-// run that fails leaves the chart there was in place.
-class ChartFile {
- public:
-  explicit ChartFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {}
-  ChartFile(const ChartFile&) = delete;
-  ChartFile& operator=(const ChartFile&) = delete;
-  ~ChartFile() {
-    std::error_code ec;
-    if (open_) std::filesystem::remove(tmp_, ec);
-  }
-  // False, with the message said, when the temporary cannot be made.
-  bool open() {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path_, ec)) {  // the rename over it would fail only after the runs
-      std::cerr << fmt::format("voronka: error: cannot write {}: it is a directory\n", path_);
-      return false;
-    }
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
-    if (!out_) {
-      std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", path_, std::strerror(errno));
-      return false;
-    }
-    open_ = true;
-    return true;
-  }
-  bool write(const std::string& svg) {
-    out_ << svg;
-    out_.close();
-    std::error_code ec;
-    if (out_) std::filesystem::rename(tmp_, path_, ec);
-    if (!out_ || ec) {
-      std::cerr << fmt::format("voronka: error: cannot write {}{}\n", path_, ec ? ": " + ec.message() : "");
-      return false;
-    }
-    open_ = false;
-    return true;
-  }
-
- private:
-  std::string path_, tmp_;
-  std::ofstream out_;
-  bool open_ = false;  // the temporary exists and is ours to remove
-};
 
 std::optional<nlohmann::json> readStats(const std::string& path) {
   Result<std::string> text = readWholeFile(path);
@@ -209,8 +159,16 @@ Runner addSimCommand(CLI::App& app) {
       std::cerr << rates.error() << "\n";
       return 1;
     }
-    std::optional<ChartFile> chart;
-    if (!o->svg.empty() && !chart.emplace(o->svg).open()) return 2;
+    // The chart's temporary is made before the runs (a million deals take
+    // half a minute: a path that cannot be written is said at once); a run
+    // that fails leaves the chart there was in place.
+    std::optional<AtomicFile> chart;
+    if (!o->svg.empty()) {
+      if (Result<void> opened = chart.emplace(o->svg).open(); !opened) {
+        std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", o->svg, opened.error());
+        return 2;
+      }
+    }
     sim::SimOptions options;
     options.deals = o->deals;
     options.horizon = static_cast<int64_t>(*horizon);
@@ -227,7 +185,12 @@ Runner addSimCommand(CLI::App& app) {
     } else {
       sim::printText(report, std::cout);
     }
-    if (chart && !chart->write(sim::svgChart(report))) return 2;
+    if (chart) {
+      if (Result<void> written = chart->commit(sim::svgChart(report)); !written) {
+        std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", o->svg, written.error());
+        return 2;
+      }
+    }
     return 0;
   };
 }

@@ -6,11 +6,11 @@
 #include <set>
 
 #include <algorithm>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/write_file.h"
 #include "compiler/diagnostics/render.h"
 #include "compiler/lower/lower.h"
 #include "tools/scenario/scenario.h"
@@ -214,15 +214,13 @@ Runner addTestCommand(CLI::App& app) {
       suites.push_back(std::move(suite));
     }
     if (!o->junit.empty()) {
-      std::ofstream out(o->junit);
       JUnitOptions junitOptions;
       junitOptions.locations = o->junitLocations;
       junitOptions.timestamp = junitTimestamp();
       junitOptions.hostname = junitHostname();
       junitOptions.version = VORONKA_VERSION;
-      out << renderJUnit(suites, junitOptions);
-      if (!out) {
-        std::cerr << fmt::format("voronka: error: cannot write {}\n", o->junit);
+      if (Result<void> written = writeFileAtomically(o->junit, renderJUnit(suites, junitOptions)); !written) {
+        std::cerr << fmt::format("voronka: error: cannot write {}: {}\n", o->junit, written.error());
         return 2;
       }
     }

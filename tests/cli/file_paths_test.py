@@ -7,7 +7,12 @@ complaint and reads nothing, so before, `serve --config DIR` served with no
 config at all, `sim --rates DIR` forecast with no rates, `run --events DIR`
 replayed nothing and said so with exit 0, and `sim --stats DIR` crashed.
 
-    unreadable_inputs_test.py VORONKA SOURCE_DIR
+Every file it writes, given as a directory or in a directory that is not
+there: exit 2, "cannot write PATH: it is a directory" (or "there is no
+such directory"), and no temporary left behind; a file that is there is
+replaced whole, keeping its permissions.
+
+    file_paths_test.py VORONKA SOURCE_DIR
 """
 import pathlib
 import subprocess
@@ -23,6 +28,39 @@ def check(name, condition, detail=""):
     else:
         print(f"FAIL {name}\n     {detail}")
         failures.append(name)
+
+
+def outputs(voronka, funnel, tmp):
+    out = tmp / "out"
+    out.mkdir()
+    (out / "a_directory").mkdir()
+    # (what is written, the command with {} for the path)
+    cases = [
+        ("build's module", ["build", funnel, "-o", "{}"]),
+        ("graph's drawing", ["graph", funnel, "-o", "{}"]),
+        ("check's SARIF", ["check", funnel, "--format", "sarif", "-o", "{}"]),
+        ("test's JUnit XML", ["test", funnel, "--junit", "{}"]),
+    ]
+    for what, reason in (("a_directory", "it is a directory"), ("missing/file", "there is no such directory")):
+        path = str(out / what)
+        for name, args in cases:
+            r = subprocess.run([voronka] + [a.replace("{}", path) for a in args], capture_output=True, text=True,
+                               timeout=120)
+            left = sorted(p.name for p in out.iterdir())
+            check(f"{name} to {what}: exit 2, the reason, nothing left behind",
+                  r.returncode == 2 and f"cannot write {path}: {reason}" in r.stderr and left == ["a_directory"],
+                  f"exit {r.returncode}, stderr {r.stderr[-300:]!r}, left {left}")
+    # Replaced whole, with its permissions: a module made read-only for the
+    # group stays so.
+    module = out / "m.funnelc"
+    module.write_text("old")
+    module.chmod(0o640)
+    r = subprocess.run([voronka, "build", funnel, "-o", str(module)], capture_output=True, text=True, timeout=120)
+    check("build over a file: replaced, permissions kept, no temporary",
+          r.returncode == 0 and module.read_bytes().startswith(b"VRNKFNLC")
+          and module.stat().st_mode & 0o777 == 0o640
+          and sorted(p.name for p in out.iterdir()) == ["a_directory", "m.funnelc"],
+          f"exit {r.returncode}, {r.stderr!r}, mode {oct(module.stat().st_mode)}, {sorted(out.iterdir())}")
 
 
 def main():
@@ -77,6 +115,7 @@ def main():
             r = subprocess.run([voronka] + args, capture_output=True, text=True, timeout=30)
             check(f"{command[0]} --store DIR", r.returncode == 1 and "it is a directory, not a store file" in r.stderr,
                   f"exit {r.returncode}, stderr {r.stderr!r}")
+        outputs(voronka, funnel, tmp)
     if failures:
         print(f"{len(failures)} failed")
         sys.exit(1)
