@@ -99,6 +99,11 @@ std::vector<fs::path> expandInputs(const std::vector<std::string>& args, std::ve
       std::sort(found.begin(), found.end());
       if (found.empty()) errors.push_back(fmt::format("{}: no .funnel files in this directory", arg));
       files.insert(files.end(), found.begin(), found.end());
+    } else if (path.extension() == ".funnelc") {
+      errors.push_back(fmt::format(
+          "{}: a compiled module (made by `voronka build`), not a funnel source; give the .funnel files it was "
+          "built from",
+          arg));
     } else if (fs::exists(path, ec)) {
       files.push_back(path);
     } else {

@@ -30,6 +30,22 @@ def check(name, condition, detail=""):
         failures.append(name)
 
 
+def sources(voronka, module, tmp):
+    """The commands that compile funnel sources, given what is not one: a
+    compiled module (once parsed as text, a screen of invalid UTF-8), a
+    directory with no .funnel files, a path with nothing there."""
+    (tmp / "empty").mkdir()
+    given = [(module, "a compiled module (made by `voronka build`), not a funnel source"),
+             (str(tmp / "empty"), "no .funnel files in this directory"),
+             (str(tmp / "missing.funnel"), "no such file or directory")]
+    for command in ("check", "build", "test", "fmt"):
+        for path, said in given:
+            r = subprocess.run([voronka, command, path], capture_output=True, text=True, timeout=60)
+            check(f"{command} {pathlib.Path(path).name}: exit 2, {said!r}",
+                  r.returncode == 2 and f"voronka: error: {path}: {said}" in r.stderr and "invalid-utf8" not in r.stderr,
+                  f"exit {r.returncode}, stderr {r.stderr[-300:]!r}")
+
+
 def outputs(voronka, funnel, tmp):
     out = tmp / "out"
     out.mkdir()
@@ -116,6 +132,7 @@ def main():
             check(f"{command[0]} --store DIR", r.returncode == 1 and "it is a directory, not a store file" in r.stderr,
                   f"exit {r.returncode}, stderr {r.stderr!r}")
         outputs(voronka, funnel, tmp)
+        sources(voronka, module, tmp)
     if failures:
         print(f"{len(failures)} failed")
         sys.exit(1)

@@ -137,7 +137,8 @@ Runner addTestCommand(CLI::App& app) {
                   "`text` (the default) or `json`: one object on stdout with every file's tests, their failures "
                   "(file, line, column, message, the deal's state) and the totals")
       ->check(CLI::IsMember({"text", "json"}));
-  cmd->add_option("--filter", o->filter, "Run only tests whose name contains this text");
+  cmd->add_option("--filter", o->filter,
+                  "Run only tests whose name contains this text (when none does: exit 2, nothing run)");
   cmd->add_option("--stdlib", o->stdlib, "Directory of the std.* modules");
   cmd->footer(
       fmt::format("Each test starts with empty storage at {:04}-{:02}-{:02} {:02}:00 in the account's time zone.\n"
@@ -153,7 +154,7 @@ Runner addTestCommand(CLI::App& app) {
     // has every file (those that do not check as errors); the status is 1.
     if (in.exitCode == 2 || !in.compilation) return in.exitCode == 0 ? 2 : in.exitCode;
     const SourceManager& sources = in.compilation->sources();
-    std::set<const ast::TestDecl*> seen;
+    std::set<const ast::TestDecl*> seen, filteredOut;
     std::vector<JUnitSuite> suites;
     size_t passed = 0, failed = 0;
     bool json = o->format == "json";
@@ -174,7 +175,11 @@ Runner addTestCommand(CLI::App& app) {
       check::CheckedProgram selected = program;  // the tests not run yet, matching --filter
       selected.tests.clear();
       for (const ast::TestDecl* t : program.tests) {
-        if (seen.count(t) || t->title.value.find(o->filter) == std::string::npos) continue;
+        if (seen.count(t)) continue;
+        if (t->title.value.find(o->filter) == std::string::npos) {
+          filteredOut.insert(t);
+          continue;
+        }
         seen.insert(t);
         selected.tests.push_back(t);
       }
@@ -233,6 +238,14 @@ Runner addTestCommand(CLI::App& app) {
     if (in.exitCode != 0) {
       text << fmt::format("{} passed, {} failed; some files do not check\n", passed, failed);
       return 1;
+    }
+    if (passed + failed == 0 && !filteredOut.empty()) {
+      // A filter with a typo would otherwise pass a CI job that ran nothing.
+      std::cerr << fmt::format(
+          "voronka: error: --filter \"{}\" matches no test: none of the {} tests of the given files has it in its "
+          "name\n",
+          o->filter, filteredOut.size());
+      return 2;
     }
     if (passed + failed == 0) {
       text << "no test blocks in the given files\n";
