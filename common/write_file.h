@@ -30,8 +30,6 @@ class AtomicFile {
   // called) and renames it over the file.
   Result<void> commit(std::string_view bytes);
 
-  const std::filesystem::path& path() const { return path_; }
-
  private:
   std::filesystem::path path_, temporary_;
   int fd_ = -1;

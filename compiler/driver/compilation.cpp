@@ -4,7 +4,6 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "common/read_file.h"
 #include "compiler/check/checker.h"
