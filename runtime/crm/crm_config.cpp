@@ -9,6 +9,7 @@
 
 #include "common/edit_distance.h"
 #include "common/read_file.h"
+#include "runtime/crm/tokens.h"
 
 namespace voronka::crm {
 
@@ -235,6 +236,11 @@ void readAccount(Reader& r, const toml::table& t, CrmConfig& c) {
       r.error(o->source(), fmt::format("{} needs client_id, client_secret (or _env), refresh_token (or _env) and "
                                        "token_file (where each new pair of tokens is kept)",
                                        osection));
+    }
+    if (!oauth.tokenFile.empty()) {
+      // The pair kept there is what the server starts from (tokens.h).
+      if (Result<std::optional<TokenPair>> kept = readTokenFile(oauth.tokenFile); !kept)
+        r.error(ot->get("token_file")->source(), kept.error());
     }
     if (c.kind == CrmKind::AmoCrm && oauth.redirectUri.empty())
       r.error(o->source(), osection + " needs redirect_uri: amoCRM asks for it on every refresh");

@@ -7,9 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
+#include "common/read_file.h"
 #include "runtime/crm/form_body.h"
 #include "runtime/crm/http_call.h"
 
@@ -43,16 +42,35 @@ TokenKeeper::TokenKeeper(const CrmConfig& config)
   loadFile();  // a pair saved by an earlier refresh is newer than the configuration's
 }
 
+Result<std::optional<TokenPair>> readTokenFile(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec) && !ec) return std::optional<TokenPair>();
+  Result<std::string> text = readWholeFile(file);
+  if (!text) return fail(fmt::format("token_file {}: cannot read it: {}", file.string(), text.error()));
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  auto member = [&](const char* key, nlohmann::json::value_t type) {
+    return j.is_object() && j.contains(key) && j[key].type() == type;
+  };
+  using Type = nlohmann::json::value_t;
+  bool expiry = !j.is_object() || !j.contains("expires_at") || j["expires_at"].is_number_integer();
+  if (!member("refresh_token", Type::string) || !member("access_token", Type::string) || !expiry) {
+    return fail(fmt::format(
+        "token_file {} holds no pair of tokens as Voronka saves them (a JSON object with access_token, refresh_token "
+        "and expires_at): restore it, or delete it to start again from crm.toml's refresh token",
+        file.string()));
+  }
+  return std::optional<TokenPair>(TokenPair{j["access_token"].get<std::string>(), j["refresh_token"].get<std::string>(),
+                                            j.value("expires_at", int64_t{0})});
+}
+
 void TokenKeeper::loadFile() {
-  std::ifstream in(oauth_->tokenFile);
-  if (!in) return;
-  std::stringstream text;
-  text << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
-  if (!j.is_object() || !j.contains("refresh_token")) return;
-  access_ = j.value("access_token", "");
-  refresh_ = j.value("refresh_token", "");
-  expiresAt_ = j.value("expires_at", int64_t{0});
+  // crm.toml was checked with its token_file (crm_config.cpp): a file that
+  // holds no pair does not get here in a server; the tools take crm.toml's.
+  Result<std::optional<TokenPair>> kept = readTokenFile(oauth_->tokenFile);
+  if (!kept || !*kept) return;
+  access_ = (*kept)->access;
+  refresh_ = (*kept)->refresh;
+  expiresAt_ = (*kept)->expiresAt;
 }
 
 Result<void> TokenKeeper::savePair(const TokenPair& pair) const {

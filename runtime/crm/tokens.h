@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,6 +35,12 @@ Result<TokenPair> refreshOAuth(CrmKind kind, const OAuthSettings& oauth, double 
 
 // UTC seconds now.
 int64_t tokenClockNow();
+
+// The pair an earlier refresh kept in token_file; nullopt when there is no
+// such file yet. A file that is there but cannot be read, or holds no pair,
+// is an error: starting from crm.toml's refresh token instead, long spent,
+// would fail only at the first call to the CRM, and say less.
+Result<std::optional<TokenPair>> readTokenFile(const std::filesystem::path& file);
 
 class TokenKeeper {
  public:

@@ -9,12 +9,14 @@ usage: amocrm_test.py VORONKA"""
 import json
 from collections import Counter
 import os
+import subprocess
 import sys
 import tempfile
 import time
 import traceback
 
-from crm_support import (SECRET, amo_crm_toml, amo_webhook, build_shop, start_serve, wait_until)
+from crm_support import (SECRET, SERVE_TOML, amo_crm_toml, amo_webhook, build_shop, start_serve, wait_until,
+                         write)
 from fake_amocrm import FakeAmoCrm
 
 os.environ["AMO_TOKEN"] = "long-lived-token"
@@ -375,6 +377,38 @@ def test_oauth_refresh(voronka, workdir):
         fake.stop()
 
 
+def test_unusable_token_file_refused(voronka, workdir):
+    """A token_file that is there but holds no pair (damaged, hand-edited, a
+    directory) stops the server at start with what to do: before, it was
+    passed over for crm.toml's refresh token, spent long ago, and the first
+    call to the CRM failed with the CRM's own words. No call is made."""
+    fake = FakeAmoCrm().start()
+    os.environ["AMO_CLIENT_SECRET"] = "client-secret"
+    os.environ["AMO_REFRESH_TOKEN"] = "spent-refresh"
+    try:
+        module = build_shop(voronka, workdir)
+        crm = amo_crm_toml(workdir, fake.url, oauth=True, name="oauth.toml")
+        token_file = os.path.join(workdir, "amo-tokens.json")
+        serve_toml = write(os.path.join(workdir, "serve.toml"), SERVE_TOML)
+        cases = [('{"access_token": "a", "refresh_token": ', " holds no pair of tokens"),
+                 ('{"access_token": "a", "refresh_token": 7, "expires_at": 1}', " holds no pair of tokens"),
+                 (None, ": cannot read it: it is a directory")]
+        for content, said in cases:
+            if content is None:
+                os.remove(token_file)
+                os.mkdir(token_file)
+            else:
+                write(token_file, content)
+            r = subprocess.run([voronka, "serve", module, "--store", os.path.join(workdir, "t.db"), "--crm", crm,
+                                "--config", serve_toml, "--listen", "127.0.0.1:0"],
+                               capture_output=True, text=True, timeout=30)
+            assert r.returncode == 2 and f"token_file {token_file}{said}" in r.stderr, (content, r.returncode, r.stderr)
+            assert "listening" not in r.stdout, r.stdout
+        assert not fake.calls(), fake.calls()
+    finally:
+        fake.stop()
+
+
 def test_new_version_checked_against_crm_toml(voronka, workdir):
     """A new version reaches a server with --crm at a restart: crm.toml is
     checked against it first, and a stage it binds that is gone refuses the
@@ -419,7 +453,7 @@ def main():
     voronka = sys.argv[1]
     tests = [test_round_trip, test_echoes_by_state, test_forbidden_move_undone, test_wrong_secret_refused,
              test_outage_retried, test_too_many_requests, test_rate_limit, test_batched_updates,
-             test_kill_during_delivery, test_kill_during_batch, test_oauth_refresh,
+             test_kill_during_delivery, test_kill_during_batch, test_oauth_refresh, test_unusable_token_file_refused,
              test_new_version_checked_against_crm_toml]
     only = sys.argv[2:]
     passed = failed = 0
