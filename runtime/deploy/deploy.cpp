@@ -3,9 +3,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
+#include "common/read_file.h"
 #include "runtime/bytecode/container.h"
 #include "runtime/deploy/check_plan.h"
 #include "runtime/deploy/version_id.h"
@@ -17,14 +16,6 @@ namespace voronka::deploy {
 namespace {
 
 using Seconds = std::chrono::duration<double>;
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 void claimVersion(store::Transaction& tx, const std::string& version, const std::string& source) {
   tx.putMeta("active_version", version);
@@ -79,10 +70,10 @@ std::optional<std::string> keptModuleBytes(store::Transaction& tx, const std::st
   if (auto kept = tx.module(version)) return kept->bytes;
   std::optional<std::string> path = tx.meta("module_path");
   if (!path) return std::nullopt;
-  std::string bytes = readFile(*path);
-  if (bytes.empty() || moduleVersionOf(bytes) != version) return std::nullopt;
-  tx.putModule({version, bytes, *path, now});
-  return bytes;
+  Result<std::string> bytes = readWholeFile(*path);  // gone or changed since: nothing to keep
+  if (!bytes || bytes->empty() || moduleVersionOf(*bytes) != version) return std::nullopt;
+  tx.putModule({version, *bytes, *path, now});
+  return std::move(*bytes);
 }
 
 Result<Started> startDeployment(store::Store& store, const std::string& moduleBytes, const std::string& source,

@@ -1,5 +1,4 @@
 #include "runtime/server/tenants_config.h"
-#include "common/read_file.h"
 
 #include <fmt/format.h>
 
@@ -10,6 +9,7 @@
 #include <set>
 
 #include "common/hash.h"
+#include "common/read_file.h"
 #include "common/secret.h"
 #include "runtime/bytecode/container.h"
 #include "runtime/outbox/config_checks.h"

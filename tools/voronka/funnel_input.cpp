@@ -1,5 +1,4 @@
 #include "tools/voronka/funnel_input.h"
-#include "common/read_file.h"
 
 #include <fmt/format.h>
 
@@ -8,9 +7,9 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <vector>
 
+#include "common/read_file.h"
 #include "compiler/lower/lower.h"
 #include "runtime/bytecode/container.h"
 #include "runtime/moddiff/moddiff.h"
@@ -87,14 +86,11 @@ std::optional<std::string> storeModuleMismatch(const FunnelInput& old, const std
   std::string why = fmt::format("the store runs another module ({}, checksum {}) than {} (checksum {})",
                                 modulePath.value_or("?"), checksum, old.path, old.checksum());
   if (!modulePath) return why;
-  std::ifstream file(*modulePath, std::ios::binary);
-  std::ostringstream s;
-  s << file.rdbuf();
-  std::string bytes = s.str();
-  if (!file || fmt::format("{:016x}", fnv1a(bytes)) != checksum)
+  Result<std::string> bytes = readWholeFile(*modulePath);
+  if (!bytes || fmt::format("{:016x}", fnv1a(*bytes)) != checksum)
     return why + fmt::format(" and {} is not that module any more to compare with", *modulePath);
   try {
-    if (moddiff::samePositions(bc::load(bytes), old.module)) return std::nullopt;
+    if (moddiff::samePositions(bc::load(*bytes), old.module)) return std::nullopt;
   } catch (const bc::LoadError&) {
     return why;
   }

@@ -1,12 +1,10 @@
 #include "tools/voronka/module_file.h"
-#include "common/read_file.h"
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
+#include "common/read_file.h"
 #include "runtime/bytecode/container.h"
 
 namespace voronka::tool {
