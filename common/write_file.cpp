@@ -22,6 +22,13 @@ std::string reasonOf(int error) {
 }  // namespace
 
 AtomicFile::AtomicFile(std::filesystem::path path) : path_(std::move(path)) {
+  // A symbolic link (a funnel shared between clients' folders) stays one:
+  // the file it points to is replaced, not the link.
+  std::error_code ec;
+  if (std::filesystem::is_symlink(path_, ec)) {
+    std::filesystem::path target = std::filesystem::canonical(path_, ec);
+    if (!ec) path_ = std::move(target);
+  }
   // The process id keeps two writers of one file off each other's temporary.
   temporary_ = path_;
   temporary_ += ".tmp-" + std::to_string(::getpid());

@@ -2,7 +2,8 @@
 // funnel, crm.toml) whole or not at all: the bytes go to a temporary
 // beside it, which is renamed over it only once written, so neither a
 // reader nor a crash ever sees half a file, and a failure leaves the file
-// that was there as it was. The file keeps its permissions. The reason when
+// that was there as it was. The file keeps its permissions, and a symbolic
+// link stays a link: the file it points to is the one replaced. The reason when
 // it cannot be written is fit for "cannot write PATH: WHY": "it is a
 // directory", "there is no such directory", or the system's own. Not
 // synced to disk: a power cut may lose the new file (runtime/crm/tokens.cpp

@@ -242,6 +242,16 @@ TEST(WriteFile, WholeOrNotAtAll) {
   EXPECT_EQ(contentOf(file), std::string(100000, 'x'));
   EXPECT_EQ(namesIn(dir), (std::vector<std::string>{"out.txt", "sub"}));
 
+  // Through a symbolic link: the link stays, its target gets the bytes.
+  fs::create_symlink(dir / "sub" / "target.txt", dir / "link.txt");
+  std::ofstream(dir / "sub" / "target.txt") << "old";
+  ASSERT_TRUE(writeFileAtomically(dir / "link.txt", "through the link"));
+  EXPECT_TRUE(fs::is_symlink(dir / "link.txt"));
+  EXPECT_EQ(contentOf(dir / "sub" / "target.txt"), "through the link");
+  EXPECT_EQ(namesIn(dir / "sub"), (std::vector<std::string>{"target.txt"}));
+  fs::remove(dir / "link.txt");
+  fs::remove(dir / "sub" / "target.txt");
+
   Result<void> intoDirectory = writeFileAtomically(dir / "sub", "x");
   ASSERT_FALSE(intoDirectory);
   EXPECT_EQ(intoDirectory.error(), "it is a directory");
