@@ -15,15 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def check(name, condition, detail=""):
-    if condition:
-        print(f"ok   {name}")
-    else:
-        print(f"FAIL {name}\n     {detail}")
-        failures.append(name)
+from checks import check, summary
 
 
 def on_tty(args, env, cwd):
@@ -117,11 +109,7 @@ def main():
         check("test --format json: a failure with its place and message",
               first.get("file") == "t_test.funnel" and first.get("line") == 16 and "won" in first.get("message", ""),
               json.dumps(failed, ensure_ascii=False)[:400])
-    if failures:
-        print(f"{len(failures)} failed")
-        return 1
-    print("all checks passed")
-    return 0
+    return summary()
 
 
 if __name__ == "__main__":

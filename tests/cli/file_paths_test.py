@@ -19,15 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def check(name, condition, detail=""):
-    if condition:
-        print(f"ok   {name}")
-    else:
-        print(f"FAIL {name}\n     {detail}")
-        failures.append(name)
+from checks import check, summary
 
 
 def sources(voronka, module, tmp):
@@ -133,10 +125,8 @@ def main():
                   f"exit {r.returncode}, stderr {r.stderr!r}")
         outputs(voronka, funnel, tmp)
         sources(voronka, module, tmp)
-    if failures:
-        print(f"{len(failures)} failed")
-        sys.exit(1)
+    return summary()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
