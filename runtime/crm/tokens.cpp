@@ -48,12 +48,10 @@ Result<std::optional<TokenPair>> readTokenFile(const std::filesystem::path& file
   Result<std::string> text = readWholeFile(file);
   if (!text) return fail(fmt::format("token_file {}: cannot read it: {}", file.string(), text.error()));
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-  auto member = [&](const char* key, nlohmann::json::value_t type) {
-    return j.is_object() && j.contains(key) && j[key].type() == type;
-  };
-  using Type = nlohmann::json::value_t;
-  bool expiry = !j.is_object() || !j.contains("expires_at") || j["expires_at"].is_number_integer();
-  if (!member("refresh_token", Type::string) || !member("access_token", Type::string) || !expiry) {
+  bool pair = j.is_object() && j.contains("access_token") && j["access_token"].is_string() &&
+              j.contains("refresh_token") && j["refresh_token"].is_string() &&
+              (!j.contains("expires_at") || j["expires_at"].is_number_integer());
+  if (!pair) {
     return fail(fmt::format(
         "token_file {} holds no pair of tokens as Voronka saves them (a JSON object with access_token, refresh_token "
         "and expires_at): restore it, or delete it to start again from crm.toml's refresh token",
